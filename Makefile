@@ -1,0 +1,157 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# portwarden: build, test and install. `make help` lists the targets.
+
+OUTPUT ?= .output
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/' \
+	| sed 's/ppc64le/powerpc/' | sed 's/mips.*/mips/' | sed 's/riscv64/riscv/')
+
+prefix ?= /usr/local
+bindir ?= $(prefix)/bin
+DESTDIR ?=
+
+# vmlinux.h: the checked-in one by default; VMLINUX_BTF=file regenerates it from
+# that BTF into $(OUTPUT); VMLINUX_H=path uses a given header.
+VMLINUX_BTF ?=
+ifneq ($(VMLINUX_BTF),)
+VMLINUX_H ?= $(OUTPUT)/vmlinux/vmlinux.h
+else
+VMLINUX_H ?= vmlinux/$(ARCH)/vmlinux.h
+endif
+
+APP := portwarden
+BPF_UNITS := portwarden
+BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_UNITS))
+SKELETONS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_UNITS))
+
+USER_SRCS := $(sort $(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
+WORKLOAD_SRCS := $(sort $(wildcard tests/workloads/*.c))
+WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/tests/workloads/%,$(WORKLOAD_SRCS))
+
+# Kernel headers clang -target bpf would otherwise miss (asm/types.h etc.).
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw
+INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
+CFLAGS ?= -g -O2
+USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow \
+	-Wno-missing-field-initializers -D_GNU_SOURCE $(INCLUDES) $(EXTRA_CFLAGS)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I$(dir $(VMLINUX_H)) -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+LDFLAGS_ALL := $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath $(OUTPUT))/%,%,$(2))";
+	MAKEFLAGS += --no-print-directory
+endif
+
+.PHONY: all deps run test check test-root bench clean install vmlinux format help
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(APP)
+
+help:
+	@echo 'make            build ./portwarden'
+	@echo 'make run        install missing packages, build, start portwarden trace'
+	@echo 'make test       install missing packages, build, run every test tier'
+	@echo 'make check      unit tier only (no root)'
+	@echo 'make test-root  root tier only (real BPF, netns, cgroups)'
+	@echo 'make install    install to $$(DESTDIR)$$(bindir)'
+	@echo 'make vmlinux    regenerate vmlinux/$$(ARCH)/vmlinux.h from VMLINUX_BTF'
+	@echo 'make clean      remove $(OUTPUT) and ./portwarden'
+	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC VMLINUX_BTF VMLINUX_H prefix DESTDIR'
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+run: deps
+	$(Q)$(MAKE) all
+	./$(APP) trace
+
+test: deps
+	$(Q)$(MAKE) all unit-bins workload-bins
+	$(Q)scripts/run-tests.sh all
+
+check: unit-bins
+	$(Q)scripts/run-tests.sh unit
+
+test-root: all workload-bins
+	$(Q)scripts/run-tests.sh root
+
+.PHONY: unit-bins workload-bins
+unit-bins: $(UNIT_BINS)
+workload-bins: $(WORKLOAD_BINS)
+
+$(APP): $(USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $^ $(LDFLAGS_ALL) $(LIBS) -o $@
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/vmlinux $(OUTPUT)/tests/unit $(OUTPUT)/tests/workloads:
+	$(Q)mkdir -p $@
+
+ifneq ($(VMLINUX_BTF),)
+$(VMLINUX_H): $(VMLINUX_BTF) | $(OUTPUT)/vmlinux
+	$(call msg,GEN,$@)
+	$(Q)BPFTOOL=$(BPFTOOL) scripts/gen-vmlinux.sh $< $@
+endif
+
+vmlinux:
+	@test -n "$(VMLINUX_BTF)" || { echo "set VMLINUX_BTF, e.g. make VMLINUX_BTF=/sys/kernel/btf/vmlinux vmlinux" >&2; exit 2; }
+	$(Q)BPFTOOL=$(BPFTOOL) scripts/gen-vmlinux.sh $(VMLINUX_BTF) vmlinux/$(ARCH)/vmlinux.h
+
+$(VMLINUX_H):
+	@echo "no vmlinux.h at $@: set VMLINUX_BTF=/sys/kernel/btf/vmlinux or VMLINUX_H=path" >&2; exit 2
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# User objects may include skeletons, so every skeleton comes first.
+$(OUTPUT)/user/%.o: user/%.c $(SKELETONS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/libportwarden.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(OUTPUT)/libportwarden.a | $(OUTPUT)/tests/unit
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -MMD -MP $< $(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
+
+$(OUTPUT)/tests/workloads/%: tests/workloads/%.c | $(OUTPUT)/tests/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP $< -o $@
+
+install: $(APP)
+	install -d $(DESTDIR)$(bindir)
+	install -m 0755 $(APP) $(DESTDIR)$(bindir)/$(APP)
+
+format:
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h tests/workloads/*.c
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) $(APP)
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*/*.d)

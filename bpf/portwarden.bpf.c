@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Kernel side of the event path: port allocation outcomes into a ring buffer.
+//
+// Three groups of programs, chosen by the loader (user/loader.c):
+//  - state: the TCP state tracepoint, in tp_btf and classic flavours (one is
+//    loaded). It sees TCP connect and listen outcomes, io_uring included, and
+//    costs nothing on unrelated syscalls.
+//  - cgroup hooks: bind() successes with their port.
+//  - syscall: enter/exit tracepoints for the failures only a syscall's return
+//    shows (bind EADDRINUSE, UDP autobind EAGAIN). Attaching any syscall
+//    tracepoint sends every syscall on the host through the slow path.
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "portwarden.h"
+#include "core_fixes.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define EAGAIN 11
+#define EADDRINUSE 98
+#define EADDRNOTAVAIL 99
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Load-time filters, set by userspace before load. */
+const volatile __u32 targ_tgid = 0;           /* 0: every process */
+const volatile __u64 targ_cgroup_id = 0;      /* 0: every cgroup; else this subtree */
+const volatile __s32 targ_cgroup_level = 0;   /* depth of targ_cgroup_id below the root */
+const volatile __u8 targ_failed_only = 0;     /* 1: only failed port allocations */
+
+/* Events that did not fit in the ring buffer; userspace reports them. */
+__u64 lost_events = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/* Who started a TCP connect, recorded in process context at CLOSE->SYN_SENT
+ * because the outcome (SYN_SENT->ESTABLISHED) often runs in softirq, where
+ * the current task is unrelated. Keyed by socket address, deleted at the
+ * outcome; LRU so sockets we never see finish cannot fill it. */
+struct owner {
+	__u64 cgroup1_id;
+	__u32 tgid;
+	__u32 pid;
+	char comm[PW_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct owner);
+} connect_owners SEC(".maps");
+
+/* A socket syscall in flight, from enter to exit, keyed by pid_tgid. */
+struct pending_call {
+	__u64 sk;
+	__u16 req_port; /* bind(): the port asked for, host order */
+	__u8 op;        /* enum pw_op */
+	__u8 pad[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pending_call);
+} pending_calls SEC(".maps");
+
+/* How an event came about; passed from the hooks to emit(). */
+struct outcome {
+	__s32 err;
+	__u16 sport;
+	__u8 op;
+	__u8 source;
+	__u8 flags;
+};
+
+/* The v1 memory cgroup of the current task: on hybrid hosts processes often
+ * sit in the cgroup2 root, and their container shows only in v1. */
+static __always_inline __u64 current_cgroup1_id(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct cgroup_subsys_state *css = NULL;
+	struct css_set *cset;
+	int memory_id;
+
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return 0;
+	memory_id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (memory_id < 0 || memory_id >= 16)
+		return 0;
+	cset = BPF_CORE_READ(task, cgroups);
+	bpf_core_read(&css, sizeof(css), &cset->subsys[memory_id]);
+	return css ? BPF_CORE_READ(css, cgroup, kn, id) : 0;
+}
+
+static __always_inline void current_owner(struct owner *o)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	o->tgid = pid_tgid >> 32;
+	o->pid = (__u32)pid_tgid;
+	o->cgroup1_id = current_cgroup1_id();
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+/* Does the socket's cgroup lie in the subtree the user asked for? */
+static __always_inline bool cgroup_wanted(struct cgroup *cg)
+{
+	if (!targ_cgroup_id)
+		return true;
+	if (!cg || BPF_CORE_READ(cg, level) < targ_cgroup_level)
+		return false;
+	return cgroup_ancestor_id(cg, targ_cgroup_level) == targ_cgroup_id;
+}
+
+static __always_inline bool wanted(__u32 tgid, struct cgroup *cg, __u8 flags)
+{
+	if (targ_failed_only && !(flags & PW_EVF_ALLOC_FAILED))
+		return false;
+	if (targ_tgid && tgid != targ_tgid)
+		return false;
+	return cgroup_wanted(cg);
+}
+
+static __always_inline void read_addrs(struct pw_event *e, const struct sock *sk)
+{
+	if (e->family == AF_INET) {
+		bpf_core_read(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(e->daddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (e->family == AF_INET6) {
+		bpf_core_read(e->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/* Filter, then reserve and fill one event: the filter runs first so that
+ * unwanted events cost no ring-buffer space. */
+static __always_inline void emit(const struct sock *sk, __u64 cookie, const struct owner *o,
+				 const struct outcome *oc)
+{
+	struct cgroup *cg = sock_cgroup(sk);
+	struct pw_event *e;
+
+	if (!wanted(o ? o->tgid : 0, cg, oc->flags))
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cookie = cookie;
+	e->cgroup_id = cg ? BPF_CORE_READ(cg, kn, id) : 1;
+	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->protocol = BPF_CORE_READ(sk, sk_protocol);
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->sport = oc->sport;
+	read_addrs(e, sk);
+	e->op = oc->op;
+	e->source = oc->source;
+	e->err = oc->err;
+	e->flags = oc->flags;
+	if (o) {
+		e->flags |= PW_EVF_OWNER_KNOWN;
+		e->tgid = o->tgid;
+		e->pid = o->pid;
+		e->cgroup1_id = o->cgroup1_id;
+		__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* The local port in host order. Read inet_sport, not skc_num: at X->CLOSE
+ * inet_put_port() has already zeroed skc_num. */
+static __always_inline __u16 local_port(const struct sock *sk)
+{
+	return bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+}
+
+/* CLOSE->SYN_SENT runs in the connecting task: remember it for the outcome. */
+static __always_inline void connect_started(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct owner o;
+
+	current_owner(&o);
+	bpf_map_update_elem(&connect_owners, &key, &o, BPF_ANY);
+}
+
+/*
+ * SYN_SENT->CLOSE with no local port is tcp_v4/v6_connect() failing
+ * inet_hash_connect(): EADDRNOTAVAIL, in the caller's context. With a port,
+ * the connection was refused or timed out later (sk_err says which); a
+ * connect aborted by close() has no error and no outcome to report.
+ */
+static __always_inline void connect_finished(const struct sock *sk, __u64 cookie, int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct outcome oc = { .op = PW_OP_CONNECT, .source = PW_SRC_STATE };
+	struct owner *o = bpf_map_lookup_elem(&connect_owners, &key);
+	struct owner cur;
+
+	oc.sport = local_port(sk);
+	if (newstate == TCP_ESTABLISHED) {
+		emit(sk, cookie, o, &oc);
+	} else if (oc.sport == 0) {
+		current_owner(&cur);
+		oc.err = EADDRNOTAVAIL;
+		oc.flags = PW_EVF_ALLOC_FAILED;
+		emit(sk, cookie, &cur, &oc);
+	} else {
+		oc.err = BPF_CORE_READ(sk, sk_err);
+		if (oc.err)
+			emit(sk, cookie, o, &oc);
+	}
+	bpf_map_delete_elem(&connect_owners, &key);
+}
+
+/* CLOSE->LISTEN and LISTEN->CLOSE run in the listen()ing task. listen() on an
+ * unbound socket enters LISTEN before get_port() picks a port, so a failed
+ * autobind shows as LISTEN->CLOSE with no port (EADDRINUSE). A successful
+ * autobind shows only in syscall mode (listen exit). */
+static __always_inline void listen_changed(const struct sock *sk, __u64 cookie, int newstate)
+{
+	struct outcome oc = { .op = PW_OP_LISTEN, .source = PW_SRC_STATE };
+	struct owner cur;
+
+	oc.sport = local_port(sk);
+	if (newstate == TCP_LISTEN && oc.sport == 0)
+		return;
+	if (newstate == TCP_CLOSE) {
+		if (oc.sport != 0)
+			return; /* a listener closing, not a failed listen() */
+		oc.err = EADDRINUSE;
+		oc.flags = PW_EVF_ALLOC_FAILED;
+	}
+	current_owner(&cur);
+	emit(sk, cookie, &cur, &oc);
+}
+
+static __always_inline void handle_state(const struct sock *sk, __u64 cookie, int oldstate,
+					 int newstate)
+{
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return; /* MPTCP and SCTP fire this tracepoint too */
+
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
+		connect_started(sk);
+	else if (oldstate == TCP_SYN_SENT)
+		connect_finished(sk, cookie, newstate);
+	else if ((oldstate == TCP_CLOSE && newstate == TCP_LISTEN) ||
+		 (oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
+		listen_changed(sk, cookie, newstate);
+}
+
+/* TP_PROTO(const struct sock *sk, const int oldstate, const int newstate) */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
+{
+	/* Generating the cookie here, early, is also what makes the kernel copy
+	 * it into the TIME_WAIT socket later (inet_twsk_alloc). */
+	handle_state(sk, bpf_get_socket_cookie((void *)sk), oldstate, newstate);
+	return 0;
+}
+
+/* Fallback for kernels without tp_btf: no socket cookie there. */
+SEC("tracepoint/sock/inet_sock_set_state")
+int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	handle_state((const struct sock *)ctx->skaddr, 0, ctx->oldstate, ctx->newstate);
+	return 0;
+}
+
+/* bind() succeeded with a port: the cgroup hook runs in the binding task after
+ * get_port(). It cannot reach struct sock, so it fills the event itself. */
+static __always_inline int bind_succeeded(struct bpf_sock *ctx, const int family)
+{
+	struct owner o;
+	struct pw_event *e;
+	struct task_struct *task;
+
+	if (ctx->protocol != IPPROTO_TCP && ctx->protocol != IPPROTO_UDP)
+		return 1;
+	if (targ_failed_only)
+		return 1;
+	current_owner(&o);
+	if (targ_tgid && o.tgid != targ_tgid)
+		return 1; /* the cgroup filter is the attach point */
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return 1;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cookie = bpf_get_socket_cookie(ctx);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	task = (struct task_struct *)bpf_get_current_task();
+	e->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	e->family = family;
+	e->protocol = ctx->protocol;
+	e->sport = ctx->src_port;
+	/* Context fields load one by one at constant offsets, and post_bind4
+	 * may not touch src_ip6: @family is a constant that prunes the other. */
+	if (family == AF_INET) {
+		((__u32 *)e->saddr)[0] = ctx->src_ip4;
+	} else {
+		((__u32 *)e->saddr)[0] = ctx->src_ip6[0];
+		((__u32 *)e->saddr)[1] = ctx->src_ip6[1];
+		((__u32 *)e->saddr)[2] = ctx->src_ip6[2];
+		((__u32 *)e->saddr)[3] = ctx->src_ip6[3];
+	}
+	e->op = PW_OP_BIND;
+	e->source = PW_SRC_CGROUP;
+	e->flags = PW_EVF_OWNER_KNOWN;
+	e->tgid = o.tgid;
+	e->pid = o.pid;
+	e->cgroup1_id = o.cgroup1_id;
+	__builtin_memcpy(e->comm, o.comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int post_bind4(struct bpf_sock *ctx)
+{
+	return bind_succeeded(ctx, AF_INET);
+}
+
+SEC("cgroup/post_bind6")
+int post_bind6(struct bpf_sock *ctx)
+{
+	return bind_succeeded(ctx, AF_INET6);
+}
+
+/* ---- syscall mode ---------------------------------------------------- */
+
+/* The struct sock behind file descriptor @fd of the current task, or NULL
+ * when the fd is not an inet socket. */
+static __always_inline struct sock *sock_from_fd(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_core_read(&file, sizeof(file), &fds[fd]);
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return NULL;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return (family == AF_INET || family == AF_INET6) ? sk : NULL;
+}
+
+static __always_inline bool sock_unbound(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_num) == 0;
+}
+
+static __always_inline void call_started(const struct sock *sk, __u8 op, __u16 req_port)
+{
+	__u64 key = bpf_get_current_pid_tgid();
+	struct pending_call call = { .sk = (__u64)sk, .op = op, .req_port = req_port };
+
+	bpf_map_update_elem(&pending_calls, &key, &call, BPF_ANY);
+}
+
+/* connect/sendto/sendmsg/sendmmsg: only an unbound UDP socket autobinds. */
+static __always_inline void udp_call_started(int fd, __u8 op)
+{
+	struct sock *sk = sock_from_fd(fd);
+
+	if (sk && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP && sock_unbound(sk))
+		call_started(sk, op, 0);
+}
+
+/* The port a bind() asks for, read from the caller's sockaddr. */
+static __always_inline __u16 requested_port(const void *uaddr)
+{
+	struct sockaddr_in sin = {};
+
+	/* sin_port sits at the same offset in sockaddr_in and sockaddr_in6 */
+	bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+	return bpf_ntohs(sin.sin_port);
+}
+
+/*
+ * A syscall returned: report what only its return value shows. Successful
+ * TCP connects and failed listens come from the state tracepoint and
+ * successful binds from the cgroup hook, so they are not repeated here.
+ */
+static __always_inline void call_finished(long ret)
+{
+	__u64 key = bpf_get_current_pid_tgid();
+	struct pending_call *call = bpf_map_lookup_elem(&pending_calls, &key);
+	struct outcome oc = { .source = PW_SRC_SYSCALL };
+	const struct sock *sk;
+	struct owner cur;
+
+	if (!call)
+		return;
+	sk = (const struct sock *)call->sk;
+	oc.op = call->op;
+	oc.sport = local_port(sk);
+	if (call->op == PW_OP_BIND) {
+		if (ret != -EADDRINUSE)
+			goto out;
+		oc.err = EADDRINUSE;
+		/* EADDRINUSE for an explicit port is a conflict, not exhaustion */
+		oc.flags = call->req_port == 0 ? PW_EVF_ALLOC_FAILED : 0;
+	} else if (call->op == PW_OP_LISTEN) {
+		if (ret != 0)
+			goto out;
+	} else if (!sock_unbound(sk)) {
+		/* the UDP socket got a port: autobind succeeded */
+	} else if (ret == -EAGAIN) {
+		/* still unbound after EAGAIN: inet_autobind() found no port (a
+		 * would-block EAGAIN needs a bound socket) */
+		oc.err = EAGAIN;
+		oc.flags = PW_EVF_ALLOC_FAILED;
+	} else {
+		goto out;
+	}
+	current_owner(&cur);
+	emit(sk, 0, &cur, &oc);
+out:
+	bpf_map_delete_elem(&pending_calls, &key);
+}
+
+SEC("tracepoint/syscalls/sys_enter_bind")
+int sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sock *sk = sock_from_fd((int)ctx->args[0]);
+	__u8 proto;
+
+	if (!sk)
+		return 0;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
+		call_started(sk, PW_OP_BIND, requested_port((const void *)ctx->args[1]));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_listen")
+int sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sock *sk = sock_from_fd((int)ctx->args[0]);
+
+	if (sk && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP && sock_unbound(sk))
+		call_started(sk, PW_OP_LISTEN, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	udp_call_started((int)ctx->args[0], PW_OP_CONNECT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int sys_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int sys_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	call_finished(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	call_finished(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	call_finished(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int sys_exit_sendto(struct trace_event_raw_sys_exit *ctx)
+{
+	call_finished(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int sys_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	call_finished(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmmsg")
+int sys_exit_sendmmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	call_finished(ctx->ret);
+	return 0;
+}

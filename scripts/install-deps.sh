@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install the Debian packages portwarden needs to build and test, if any are missing.
+# Idempotent and quick when everything is present: it asks dpkg first and runs
+# apt-get only for what is missing.
+set -eu
+
+# build: compiler, BPF toolchain, libraries; test: iproute2 (ip netns), jq (JSON
+# assertions), tmux (the top view's screen tests), procps (ps).
+packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev
+pkg-config iproute2 jq tmux procps"
+
+missing=""
+for p in $packages; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: missing packages:$missing; run as root to install them" >&2
+	exit 1
+fi
+
+echo "install-deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* Command-line parsing: argv to one struct env, and nothing else. */
+#ifndef PW_CLI_H
+#define PW_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit statuses, documented in README. */
+#define EXIT_RUNTIME 1 /* the kernel or the system failed us */
+#define EXIT_USAGE 2   /* bad input: options, permissions, paths */
+
+enum pw_command {
+	CMD_NONE = 0,
+	CMD_TRACE,
+};
+
+/* Which hooks catch port allocation failures; see --help for the costs. */
+enum trace_mode {
+	MODE_AUTO = 0, /* state today; fexit where the kernel allows it (planned) */
+	MODE_STATE,    /* state tracepoint + cgroup hooks: no cost on unrelated syscalls */
+	MODE_SYSCALL,  /* + syscall exit tracepoints: every syscall pays */
+};
+
+struct env {
+	enum pw_command command;
+	bool verbose;
+	bool json;
+	bool failed_only;
+	uint32_t pid;            /* 0: every process */
+	const char *cgroup_path; /* NULL: every cgroup */
+	enum trace_mode mode;
+};
+
+/* Parse argv into @env. Returns 0 to go on, -1 when --help or --version was
+ * printed (exit 0), or EXIT_USAGE after printing why the input is bad. */
+int cli_parse(int argc, char **argv, struct env *env);
+
+/* Checked number parsing, the only one in the program: the whole string must
+ * be a decimal number within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
+int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+
+const char *trace_mode_name(enum trace_mode mode);
+
+#endif /* PW_CLI_H */

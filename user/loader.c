@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Skeleton lifecycle: choose programs by trying them on this kernel, load, attach.
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "loader.h"
+#include "portwarden.skel.h"
+
+/* One configuration to try: which flavour of each optional hook group. */
+struct attempt {
+	bool state_btf;  /* tp_btf/inet_sock_set_state (5.5+), else the classic tracepoint */
+	bool bind_hooks; /* cgroup/post_bind4/6 with task helpers (6.16+ for cgroup programs) */
+};
+
+/* Best first. tp_btf reads the socket directly and generates its cookie;
+ * the classic tracepoint works on older or stricter kernels. */
+static const struct attempt attempts[] = {
+	{ .state_btf = true, .bind_hooks = true },
+	{ .state_btf = false, .bind_hooks = true },
+	{ .state_btf = true, .bind_hooks = false },
+	{ .state_btf = false, .bind_hooks = false },
+};
+
+static struct bpf_program **syscall_progs(struct portwarden_bpf *s, int *n)
+{
+	static struct bpf_program *progs[12];
+
+	progs[0] = s->progs.sys_enter_bind;
+	progs[1] = s->progs.sys_enter_listen;
+	progs[2] = s->progs.sys_enter_connect;
+	progs[3] = s->progs.sys_enter_sendto;
+	progs[4] = s->progs.sys_enter_sendmsg;
+	progs[5] = s->progs.sys_enter_sendmmsg;
+	progs[6] = s->progs.sys_exit_bind;
+	progs[7] = s->progs.sys_exit_listen;
+	progs[8] = s->progs.sys_exit_connect;
+	progs[9] = s->progs.sys_exit_sendto;
+	progs[10] = s->progs.sys_exit_sendmsg;
+	progs[11] = s->progs.sys_exit_sendmmsg;
+	*n = 12;
+	return progs;
+}
+
+static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
+		      const struct attempt *a)
+{
+	struct bpf_program **progs;
+	int n;
+
+	s->rodata->targ_tgid = cfg->tgid;
+	s->rodata->targ_cgroup_id = cfg->cgroup_id;
+	s->rodata->targ_cgroup_level = cfg->cgroup_level;
+	s->rodata->targ_failed_only = cfg->failed_only;
+
+	bpf_program__set_autoload(s->progs.state_btf, a->state_btf);
+	bpf_program__set_autoload(s->progs.state_tp, !a->state_btf);
+	/* bind hooks only report successes */
+	bpf_program__set_autoload(s->progs.post_bind4, a->bind_hooks && !cfg->failed_only);
+	bpf_program__set_autoload(s->progs.post_bind6, a->bind_hooks && !cfg->failed_only);
+	progs = syscall_progs(s, &n);
+	for (int i = 0; i < n; i++)
+		bpf_program__set_autoload(progs[i], cfg->mode == MODE_SYSCALL);
+}
+
+static int add_link(struct tracer *t, struct bpf_link *link)
+{
+	int err = libbpf_get_error(link);
+
+	if (err)
+		return err;
+	if (t->nr_links == TRACER_MAX_LINKS) {
+		bpf_link__destroy(link);
+		return -E2BIG;
+	}
+	t->links[t->nr_links++] = link;
+	return 0;
+}
+
+static int attach_all(struct tracer *t, const struct tracer_config *cfg)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int err;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK)
+			link = bpf_program__attach_cgroup(prog, t->cgroup_fd);
+		else
+			link = bpf_program__attach(prog);
+		err = add_link(t, link);
+		if (err) {
+			pr_debug("cannot attach %s: %s\n", bpf_program__name(prog), strerror(-err));
+			return err;
+		}
+	}
+	(void)cfg;
+	return 0;
+}
+
+static void detach_all(struct tracer *t)
+{
+	while (t->nr_links > 0)
+		bpf_link__destroy(t->links[--t->nr_links]);
+}
+
+static int try_attempt(struct tracer *t, const struct tracer_config *cfg, const struct attempt *a)
+{
+	int err;
+
+	t->skel = portwarden_bpf__open();
+	if (!t->skel)
+		return -errno;
+	configure(t->skel, cfg, a);
+	err = portwarden_bpf__load(t->skel);
+	if (!err)
+		err = attach_all(t, cfg);
+	if (err) {
+		detach_all(t);
+		portwarden_bpf__destroy(t->skel);
+		t->skel = NULL;
+		return err;
+	}
+	t->state_hook = a->state_btf ? "tp_btf" : "tracepoint";
+	t->bind_hooks = a->bind_hooks && !cfg->failed_only;
+	return 0;
+}
+
+int tracer_open(struct tracer *t, const struct tracer_config *cfg)
+{
+	int err = 0, first_err = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->mode = cfg->mode == MODE_AUTO ? MODE_STATE : cfg->mode;
+	t->cgroup_fd = open(cfg->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->cgroup_fd < 0) {
+		err = -errno;
+		pr_warn("failed to open cgroup %s: %s\n", cfg->cgroup_dir, strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
+		err = try_attempt(t, cfg, &attempts[i]);
+		if (!err)
+			break;
+		if (!first_err)
+			first_err = err;
+		pr_debug("load attempt %zu failed: %s\n", i, strerror(-err));
+	}
+	if (err) {
+		pr_warn("failed to load BPF programs: %s (run with -v for libbpf's log)\n",
+			strerror(-first_err));
+		close(t->cgroup_fd);
+		return first_err;
+	}
+	if (!t->bind_hooks && !cfg->failed_only)
+		pr_warn("this kernel refused the cgroup bind hooks: successful binds are not shown\n");
+	pr_debug("loaded: state hook %s, bind hooks %s, mode %s\n", t->state_hook,
+		 t->bind_hooks ? "yes" : "no", trace_mode_name(t->mode));
+	return 0;
+}
+
+void tracer_close(struct tracer *t)
+{
+	detach_all(t);
+	portwarden_bpf__destroy(t->skel);
+	t->skel = NULL;
+	if (t->cgroup_fd >= 0)
+		close(t->cgroup_fd);
+	t->cgroup_fd = -1;
+}
+
+int tracer_events_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.events);
+}
+
+uint64_t tracer_lost_events(const struct tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->lost_events, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* The BPF skeleton's life: pick what this kernel allows, load, attach, detach. */
+#ifndef PW_LOADER_H
+#define PW_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "cli.h"
+
+struct portwarden_bpf;
+struct bpf_link;
+
+struct tracer_config {
+	enum trace_mode mode;
+	uint32_t tgid;          /* 0: every process */
+	uint64_t cgroup_id;     /* 0: every cgroup */
+	int cgroup_level;
+	const char *cgroup_dir; /* where cgroup hooks attach: the filter or the cgroup2 root */
+	bool failed_only;
+};
+
+#define TRACER_MAX_LINKS 32
+
+struct tracer {
+	struct portwarden_bpf *skel;
+	struct bpf_link *links[TRACER_MAX_LINKS];
+	int nr_links;
+	int cgroup_fd;
+	enum trace_mode mode;    /* what runs: never MODE_AUTO */
+	const char *state_hook;  /* "tp_btf" or "tracepoint" */
+	bool bind_hooks;         /* cgroup post_bind programs run */
+};
+
+/*
+ * Load and attach the programs @cfg asks for, probing by trying: the state
+ * hook as tp_btf, else as a classic tracepoint; the cgroup bind hooks where
+ * the kernel accepts them, else without (bind successes then go unseen).
+ * Syscall mode is all or nothing. Returns 0 or -errno, logging why.
+ */
+int tracer_open(struct tracer *t, const struct tracer_config *cfg);
+void tracer_close(struct tracer *t);
+
+int tracer_events_fd(const struct tracer *t);
+uint64_t tracer_lost_events(const struct tracer *t);
+
+#endif /* PW_LOADER_H */

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Entry point: parse the command line and hand over to the chosen command.
+#include <stdlib.h>
+#include "cli.h"
+#include "trace.h"
+
+int main(int argc, char **argv)
+{
+	struct env env;
+	int status = cli_parse(argc, argv, &env);
+
+	if (status)
+		return status < 0 ? EXIT_SUCCESS : status;
+	switch (env.command) {
+	case CMD_TRACE:
+		return trace_run(&env);
+	default:
+		return EXIT_USAGE;
+	}
+}

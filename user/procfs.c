@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Reads of /proc files, with a root that tests can override.
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "procfs.h"
+
+static const char *proc_root = "/proc";
+
+void procfs_set_root(const char *root)
+{
+	proc_root = root;
+}
+
+FILE *procfs_fopen(const char *relpath)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", proc_root, relpath) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return fopen(path, "re");
+}
+
+/* Does "ID:CONTROLLERS:PATH" name @controller? "" matches the v2 line "0::". */
+static const char *cgroup_line_path(char *line, const char *controller)
+{
+	char *controllers = strchr(line, ':');
+	char *path = controllers ? strchr(controllers + 1, ':') : NULL;
+	size_t want = strlen(controller);
+
+	if (!path)
+		return NULL;
+	controllers++;
+	*path++ = '\0';
+	path[strcspn(path, "\n")] = '\0';
+	if (!want)
+		return *controllers ? NULL : path;
+	/* controllers is a comma-separated list, e.g. "cpu,cpuacct" */
+	for (char *c = controllers; c; c = strchr(c, ',')) {
+		if (*c == ',')
+			c++;
+		if (!strncmp(c, controller, want) && (c[want] == ',' || c[want] == '\0'))
+			return path;
+	}
+	return NULL;
+}
+
+int procfs_pid_cgroup(pid_t pid, const char *controller, char *buf, size_t len)
+{
+	char rel[64], line[PATH_MAX + 64];
+	const char *path;
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(rel, sizeof(rel), "%d/cgroup", (int)pid);
+	f = procfs_fopen(rel);
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		path = cgroup_line_path(line, controller);
+		if (path) {
+			err = snprintf(buf, len, "%s", path) >= (int)len ? -ENAMETOOLONG : 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+int procfs_fd_path(int fd, char *buf, size_t len)
+{
+	char link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s/self/fd/%d", proc_root, fd);
+	n = readlink(link, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
