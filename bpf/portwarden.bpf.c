@@ -63,9 +63,9 @@ struct {
 /* A socket syscall in flight, from enter to exit, keyed by pid_tgid. */
 struct pending_call {
 	__u64 sk;
-	__u16 req_port; /* bind(): the port asked for, host order */
-	__u8 op;        /* enum pw_op */
-	__u8 pad[5];
+	struct sockaddr_in6 uaddr; /* the caller's sockaddr (bind: local, else remote); v4 fits */
+	__u8 op;                   /* enum pw_op */
+	__u8 pad[3];
 };
 
 struct {
@@ -77,6 +77,8 @@ struct {
 
 /* How an event came about; passed from the hooks to emit(). */
 struct outcome {
+	/* the address the caller passed, when the socket has none yet */
+	const struct sockaddr_in6 *uaddr;
 	__s32 err;
 	__u16 sport;
 	__u8 op;
@@ -143,6 +145,26 @@ static __always_inline void read_addrs(struct pw_event *e, const struct sock *sk
 	}
 }
 
+/* A failed bind() or autobind leaves the socket without addresses: show the
+ * one the caller asked for (bind: local; connect, sendto: remote). */
+static __always_inline void apply_uaddr(struct pw_event *e, const struct sockaddr_in6 *ua,
+					bool local)
+{
+	__u8 *addr = local ? e->saddr : e->daddr;
+	__u16 port = bpf_ntohs(ua->sin6_port);
+
+	if (ua->sin6_family == AF_INET)
+		__builtin_memcpy(addr, &((const struct sockaddr_in *)ua)->sin_addr, 4);
+	else if (ua->sin6_family == AF_INET6 && e->family == AF_INET6)
+		__builtin_memcpy(addr, &ua->sin6_addr, 16);
+	else
+		return;
+	if (local)
+		e->sport = port;
+	else
+		e->dport = port;
+}
+
 /* Filter, then reserve and fill one event: the filter runs first so that
  * unwanted events cost no ring-buffer space. */
 static __always_inline void emit(const struct sock *sk, __u64 cookie, const struct owner *o,
@@ -168,6 +190,8 @@ static __always_inline void emit(const struct sock *sk, __u64 cookie, const stru
 	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->sport = oc->sport;
 	read_addrs(e, sk);
+	if (oc->uaddr && (oc->flags & PW_EVF_ALLOC_FAILED || oc->err))
+		apply_uaddr(e, oc->uaddr, oc->op == PW_OP_BIND);
 	e->op = oc->op;
 	e->source = oc->source;
 	e->err = oc->err;
@@ -377,31 +401,34 @@ static __always_inline bool sock_unbound(const struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_num) == 0;
 }
 
-static __always_inline void call_started(const struct sock *sk, __u8 op, __u16 req_port)
+/* Remember the call until its exit; @uaddr is the caller's sockaddr or NULL. */
+static __always_inline void call_started(const struct sock *sk, __u8 op, const void *uaddr)
 {
 	__u64 key = bpf_get_current_pid_tgid();
-	struct pending_call call = { .sk = (__u64)sk, .op = op, .req_port = req_port };
+	struct pending_call call = { .sk = (__u64)sk, .op = op };
 
+	if (uaddr)
+		bpf_probe_read_user(&call.uaddr, sizeof(call.uaddr), uaddr);
 	bpf_map_update_elem(&pending_calls, &key, &call, BPF_ANY);
 }
 
 /* connect/sendto/sendmsg/sendmmsg: only an unbound UDP socket autobinds. */
-static __always_inline void udp_call_started(int fd, __u8 op)
+static __always_inline void udp_call_started(int fd, __u8 op, const void *uaddr)
 {
 	struct sock *sk = sock_from_fd(fd);
 
 	if (sk && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP && sock_unbound(sk))
-		call_started(sk, op, 0);
+		call_started(sk, op, uaddr);
 }
 
-/* The port a bind() asks for, read from the caller's sockaddr. */
-static __always_inline __u16 requested_port(const void *uaddr)
+/* The destination of sendmsg()/sendmmsg(): msg_name of the (first) msghdr,
+ * which leads struct mmsghdr too. */
+static __always_inline const void *msghdr_name(const void *umsg)
 {
-	struct sockaddr_in sin = {};
+	void *name = NULL;
 
-	/* sin_port sits at the same offset in sockaddr_in and sockaddr_in6 */
-	bpf_probe_read_user(&sin, sizeof(sin), uaddr);
-	return bpf_ntohs(sin.sin_port);
+	bpf_probe_read_user(&name, sizeof(name), umsg + offsetof(struct user_msghdr, msg_name));
+	return name;
 }
 
 /*
@@ -427,7 +454,7 @@ static __always_inline void call_finished(long ret)
 			goto out;
 		oc.err = EADDRINUSE;
 		/* EADDRINUSE for an explicit port is a conflict, not exhaustion */
-		oc.flags = call->req_port == 0 ? PW_EVF_ALLOC_FAILED : 0;
+		oc.flags = call->uaddr.sin6_port == 0 ? PW_EVF_ALLOC_FAILED : 0;
 	} else if (call->op == PW_OP_LISTEN) {
 		if (ret != 0)
 			goto out;
@@ -441,6 +468,7 @@ static __always_inline void call_finished(long ret)
 	} else {
 		goto out;
 	}
+	oc.uaddr = &call->uaddr;
 	current_owner(&cur);
 	emit(sk, 0, &cur, &oc);
 out:
@@ -457,7 +485,7 @@ int sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	proto = BPF_CORE_READ(sk, sk_protocol);
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
-		call_started(sk, PW_OP_BIND, requested_port((const void *)ctx->args[1]));
+		call_started(sk, PW_OP_BIND, (const void *)ctx->args[1]);
 	return 0;
 }
 
@@ -467,35 +495,35 @@ int sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
 	struct sock *sk = sock_from_fd((int)ctx->args[0]);
 
 	if (sk && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP && sock_unbound(sk))
-		call_started(sk, PW_OP_LISTEN, 0);
+		call_started(sk, PW_OP_LISTEN, NULL);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_connect")
 int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
 {
-	udp_call_started((int)ctx->args[0], PW_OP_CONNECT);
+	udp_call_started((int)ctx->args[0], PW_OP_CONNECT, (const void *)ctx->args[1]);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendto")
 int sys_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 {
-	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND);
+	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND, (const void *)ctx->args[4]);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendmsg")
 int sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND);
+	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND, msghdr_name((const void *)ctx->args[1]));
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendmmsg")
 int sys_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND);
+	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND, msghdr_name((const void *)ctx->args[1]));
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -110,10 +112,33 @@ static void detach_all(struct tracer *t)
 		bpf_link__destroy(t->links[--t->nr_links]);
 }
 
+#define TRACEFS "/sys/kernel/tracing"
+
+/* Classic tracepoints are found by id in tracefs, which some hosts do not
+ * mount. Mount it where the kernel expects it; it stays for other tools. */
+static void ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (stat(TRACEFS "/events", &st) == 0)
+		return;
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) == 0)
+		pr_info("mounted tracefs at %s (classic tracepoints need it)\n", TRACEFS);
+	else
+		pr_debug("cannot mount tracefs at %s: %s\n", TRACEFS, strerror(errno));
+}
+
+static bool needs_tracefs(const struct tracer_config *cfg, const struct attempt *a)
+{
+	return cfg->mode == MODE_SYSCALL || !a->state_btf;
+}
+
 static int try_attempt(struct tracer *t, const struct tracer_config *cfg, const struct attempt *a)
 {
 	int err;
 
+	if (needs_tracefs(cfg, a))
+		ensure_tracefs();
 	t->skel = portwarden_bpf__open();
 	if (!t->skel)
 		return -errno;
