@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Unit tests for finding cgroup mounts and reading /proc/PID/cgroup, on fixtures.
+#include <errno.h>
+#include "cgroups.h"
+#include "procfs.h"
+#include "unit.h"
+
+static int parse_text(const char *text, struct cgroup_mounts *m)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int err = cgroup_parse_mountinfo(f, m);
+
+	fclose(f);
+	return err;
+}
+
+UNIT_TEST(hybrid_host_mounts)
+{
+	static const char text[] =
+		"30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+		"31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+		"34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+		"40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+	struct cgroup_mounts m;
+
+	ASSERT_EQ_INT(parse_text(text, &m), 0);
+	ASSERT_EQ_STR(m.v2, "/sys/fs/cgroup/unified");
+	ASSERT_EQ_STR(m.v1_memory, "/sys/fs/cgroup/memory");
+}
+
+UNIT_TEST(unified_host_mounts)
+{
+	static const char text[] = "25 21 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime "
+				   "shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n";
+	struct cgroup_mounts m;
+
+	ASSERT_EQ_INT(parse_text(text, &m), 0);
+	ASSERT_EQ_STR(m.v2, "/sys/fs/cgroup");
+	ASSERT_EQ_STR(m.v1_memory, "");
+}
+
+/* A container's bind mount of a sub-tree is not a hierarchy root, and a
+ * controller list that merely contains "memory" as a prefix is not memory. */
+UNIT_TEST(ignores_non_root_mounts_and_lookalikes)
+{
+	static const char text[] =
+		"50 40 0:37 /kubepods/pod1 /host/cgroup rw - cgroup2 cgroup2 rw\n"
+		"51 40 0:31 / /sys/fs/cgroup/mem rw - cgroup cgroup rw,memory_pressure\n"
+		"52 40 0:37 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+	struct cgroup_mounts m;
+
+	ASSERT_EQ_INT(parse_text(text, &m), 0);
+	ASSERT_EQ_STR(m.v2, "/sys/fs/cgroup/unified");
+	ASSERT_EQ_STR(m.v1_memory, "");
+}
+
+UNIT_TEST(unescapes_mount_points)
+{
+	static const char text[] = "40 30 0:37 / /mnt/cg\\040two\\134x rw - cgroup2 cgroup2 rw\n";
+	struct cgroup_mounts m;
+
+	ASSERT_EQ_INT(parse_text(text, &m), 0);
+	ASSERT_EQ_STR(m.v2, "/mnt/cg two\\x");
+}
+
+UNIT_TEST(no_cgroup2_is_an_error)
+{
+	struct cgroup_mounts m;
+
+	ASSERT_EQ_INT(parse_text("31 30 0:28 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n", &m),
+		      -ENOENT);
+	ASSERT_EQ_INT(parse_text("garbage\n\n - \n", &m), -ENOENT);
+}
+
+UNIT_TEST(pid_cgroup_lines)
+{
+	char buf[256];
+
+	procfs_set_root("tests/fixtures/proc");
+	ASSERT_EQ_INT(procfs_pid_cgroup(4242, "memory", buf, sizeof(buf)), 0);
+	ASSERT_EQ_STR(buf, "/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	ASSERT_EQ_INT(procfs_pid_cgroup(4242, "cpuacct", buf, sizeof(buf)), 0);
+	ASSERT_EQ_INT(procfs_pid_cgroup(4242, "", buf, sizeof(buf)), 0);
+	ASSERT_EQ_STR(buf, "/");
+	ASSERT_EQ_INT(procfs_pid_cgroup(4242, "cpuset", buf, sizeof(buf)), -ENOENT);
+	ASSERT_EQ_INT(procfs_pid_cgroup(4242, "name", buf, sizeof(buf)), -ENOENT);
+	ASSERT_EQ_INT(procfs_pid_cgroup(4343, "", buf, sizeof(buf)), 0);
+	ASSERT_EQ_STR(buf, "/kubepods.slice/kubepods-pod1.slice");
+	ASSERT_EQ_INT(procfs_pid_cgroup(4343, "", buf, 8), -ENAMETOOLONG);
+	ASSERT_EQ_INT(procfs_pid_cgroup(99999, "", buf, sizeof(buf)), -ENOENT);
+	procfs_set_root("/proc");
+}
+
+int main(void)
+{
+	RUN(hybrid_host_mounts);
+	RUN(unified_host_mounts);
+	RUN(ignores_non_root_mounts_and_lookalikes);
+	RUN(unescapes_mount_points);
+	RUN(no_cgroup2_is_an_error);
+	RUN(pid_cgroup_lines);
+	return UNIT_MAIN_END();
+}

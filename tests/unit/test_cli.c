@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Unit tests for command-line parsing: good input fills struct env, bad input exits 2.
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include "cli.h"
+#include "unit.h"
+
+/* Parse with stdout and stderr silenced: help texts and argp's complaints
+ * would otherwise interleave with the PASS/FAIL lines. */
+static int quiet_parse(struct env *env, int argc, char **argv)
+{
+	int devnull = open("/dev/null", O_WRONLY), out = dup(1), err = dup(2), status;
+
+	fflush(stdout);
+	dup2(devnull, 1);
+	dup2(devnull, 2);
+	status = cli_parse(argc, argv, env);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(out, 1);
+	dup2(err, 2);
+	close(devnull);
+	close(out);
+	close(err);
+	return status;
+}
+
+#define PARSE(env, ...)                                                                    \
+	({                                                                                 \
+		char *argv_[] = { "portwarden", __VA_ARGS__, NULL };                       \
+		quiet_parse(env, (int)(sizeof(argv_) / sizeof(argv_[0])) - 1, argv_);      \
+	})
+
+UNIT_TEST(trace_defaults)
+{
+	struct env env;
+
+	ASSERT_EQ_INT(PARSE(&env, "trace"), 0);
+	ASSERT_EQ_INT(env.command, CMD_TRACE);
+	ASSERT_EQ_INT(env.mode, MODE_AUTO);
+	ASSERT_TRUE(!env.json && !env.failed_only && !env.verbose);
+	ASSERT_EQ_INT(env.pid, 0);
+	ASSERT_TRUE(env.cgroup_path == NULL);
+}
+
+UNIT_TEST(trace_all_options)
+{
+	struct env env;
+
+	ASSERT_EQ_INT(PARSE(&env, "trace", "--json", "--failed", "--pid", "42", "--cgroup",
+			    "/sys/fs/cgroup/x", "--mode", "syscall", "-v"),
+		      0);
+	ASSERT_TRUE(env.json && env.failed_only && env.verbose);
+	ASSERT_EQ_INT(env.pid, 42);
+	ASSERT_EQ_STR(env.cgroup_path, "/sys/fs/cgroup/x");
+	ASSERT_EQ_INT(env.mode, MODE_SYSCALL);
+	ASSERT_EQ_INT(PARSE(&env, "trace", "-p", "7", "-c", "/a", "--mode=state"), 0);
+	ASSERT_EQ_INT(env.pid, 7);
+	ASSERT_EQ_STR(env.cgroup_path, "/a");
+	ASSERT_EQ_INT(env.mode, MODE_STATE);
+}
+
+UNIT_TEST(help_and_version_exit_zero)
+{
+	struct env env;
+
+	ASSERT_EQ_INT(PARSE(&env, "--help"), -1);
+	ASSERT_EQ_INT(PARSE(&env, "--version"), -1);
+	ASSERT_EQ_INT(PARSE(&env, "trace", "--help"), -1);
+	ASSERT_EQ_INT(PARSE(&env, "trace", "--version"), -1);
+}
+
+UNIT_TEST(bad_input_exits_2)
+{
+	static const char *const cases[][3] = {
+		{ "bogus", NULL, NULL },          { "trace", "--pid", "abc" },
+		{ "trace", "--pid", "0" },        { "trace", "--pid", "-1" },
+		{ "trace", "--pid", "99999999999" }, { "trace", "--pid", "12x" },
+		{ "trace", "--pid", "" },         { "trace", "--mode", "fast" },
+		{ "trace", "--cgroup", "" },      { "trace", "extra", NULL },
+		{ "trace", "--nope", NULL },      { "trace", "--pid", NULL },
+	};
+	struct env env;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[5] = { "portwarden" }, row[128] = "";
+		int argc = 1;
+
+		for (int j = 0; j < 3 && cases[i][j]; j++) {
+			argv[argc++] = (char *)cases[i][j];
+			strncat(row, cases[i][j], sizeof(row) - strlen(row) - 2);
+			strcat(row, " ");
+		}
+		UNIT_ROW(row);
+		ASSERT_EQ_INT(quiet_parse(&env, argc, argv), EXIT_USAGE);
+	}
+}
+
+UNIT_TEST(no_command_exits_2)
+{
+	struct env env;
+	char *argv[] = { "portwarden", NULL };
+
+	ASSERT_EQ_INT(quiet_parse(&env, 1, argv), EXIT_USAGE);
+}
+
+UNIT_TEST(parse_u32_checks_range_and_syntax)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		uint32_t out;
+	} cases[] = {
+		{ "0", 0, 0 },           { "1", 0, 1 },         { "4294967295", 0, 4294967295u },
+		{ "4294967296", -ERANGE, 0 }, { "", -EINVAL, 0 }, { " 1", -EINVAL, 0 },
+		{ "1 ", -EINVAL, 0 },    { "+1", -EINVAL, 0 },  { "-1", -EINVAL, 0 },
+		{ "0x10", -EINVAL, 0 },  { "99999999999999999999", -ERANGE, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t v = 0;
+
+		UNIT_ROW(cases[i].in);
+		ASSERT_EQ_INT(cli_parse_u32(cases[i].in, 0, UINT32_MAX, &v), cases[i].ret);
+		if (!cases[i].ret)
+			ASSERT_EQ_INT(v, cases[i].out);
+	}
+	ASSERT_EQ_INT(cli_parse_u32("5", 10, 20, &(uint32_t){ 0 }), -ERANGE);
+	ASSERT_EQ_INT(cli_parse_u32("25", 10, 20, &(uint32_t){ 0 }), -ERANGE);
+	ASSERT_EQ_INT(cli_parse_u32(NULL, 0, 1, &(uint32_t){ 0 }), -EINVAL);
+}
+
+UNIT_TEST(mode_names_round_trip)
+{
+	ASSERT_EQ_STR(trace_mode_name(MODE_AUTO), "auto");
+	ASSERT_EQ_STR(trace_mode_name(MODE_STATE), "state");
+	ASSERT_EQ_STR(trace_mode_name(MODE_SYSCALL), "syscall");
+	ASSERT_EQ_STR(trace_mode_name((enum trace_mode)99), "?");
+}
+
+int main(void)
+{
+	RUN(trace_defaults);
+	RUN(trace_all_options);
+	RUN(help_and_version_exit_zero);
+	RUN(bad_input_exits_2);
+	RUN(no_command_exits_2);
+	RUN(parse_u32_checks_range_and_syntax);
+	RUN(mode_names_round_trip);
+	return UNIT_MAIN_END();
+}
