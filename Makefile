@@ -101,7 +101,7 @@ $(APP): $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $^ $(LDFLAGS_ALL) $(LIBS) -o $@
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/vmlinux $(OUTPUT)/tests/unit $(OUTPUT)/tests/workloads:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/vmlinux $(OUTPUT)/tests/unit $(OUTPUT)/tests/workloads $(OUTPUT)/deps:
 	$(Q)mkdir -p $@
 
 ifneq ($(VMLINUX_BTF),)
@@ -135,13 +135,16 @@ $(OUTPUT)/libportwarden.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUTPUT)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(OUTPUT)/libportwarden.a | $(OUTPUT)/tests/unit
+# Test programs keep their dependency files in $(OUTPUT)/deps, so their
+# directories hold only what the test runner executes.
+$(OUTPUT)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(OUTPUT)/libportwarden.a | $(OUTPUT)/tests/unit $(OUTPUT)/deps
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -MMD -MP $< $(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -MMD -MP -MF $(OUTPUT)/deps/unit-$*.d $< \
+		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
 
-$(OUTPUT)/tests/workloads/%: tests/workloads/%.c | $(OUTPUT)/tests/workloads
+$(OUTPUT)/tests/workloads/%: tests/workloads/%.c | $(OUTPUT)/tests/workloads $(OUTPUT)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP $< -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/workload-$*.d $< -o $@
 
 install: $(APP)
 	install -d $(DESTDIR)$(bindir)
@@ -154,4 +157,4 @@ clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) $(APP)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/deps/*.d)

@@ -18,21 +18,21 @@
 #include "portwarden.h"
 #include "core_fixes.bpf.h"
 
-#define AF_INET 2
-#define AF_INET6 10
-#define EAGAIN 11
-#define EADDRINUSE 98
+#define AF_INET	      2
+#define AF_INET6      10
+#define EAGAIN	      11
+#define EADDRINUSE    98
 #define EADDRNOTAVAIL 99
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
+#define S_IFMT	      00170000
+#define S_IFSOCK      0140000
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Load-time filters, set by userspace before load. */
-const volatile __u32 targ_tgid = 0;           /* 0: every process */
-const volatile __u64 targ_cgroup_id = 0;      /* 0: every cgroup; else this subtree */
-const volatile __s32 targ_cgroup_level = 0;   /* depth of targ_cgroup_id below the root */
-const volatile __u8 targ_failed_only = 0;     /* 1: only failed port allocations */
+const volatile __u32 targ_tgid = 0;	    /* 0: every process */
+const volatile __u64 targ_cgroup_id = 0;    /* 0: every cgroup; else this subtree */
+const volatile __s32 targ_cgroup_level = 0; /* depth of targ_cgroup_id below the root */
+const volatile __u8 targ_failed_only = 0;   /* 1: only failed port allocations */
 
 /* Events that did not fit in the ring buffer; userspace reports them. */
 __u64 lost_events = 0;
@@ -64,7 +64,7 @@ struct {
 struct pending_call {
 	__u64 sk;
 	struct sockaddr_in6 uaddr; /* the caller's sockaddr (bind: local, else remote); v4 fits */
-	__u8 op;                   /* enum pw_op */
+	__u8 op;		   /* enum pw_op */
 	__u8 pad[3];
 };
 
@@ -232,7 +232,7 @@ static __always_inline void connect_started(const struct sock *sk)
 static __always_inline void connect_finished(const struct sock *sk, __u64 cookie, int newstate)
 {
 	__u64 key = (__u64)sk;
-	struct outcome oc = { .op = PW_OP_CONNECT, .source = PW_SRC_STATE };
+	struct outcome oc = {.op = PW_OP_CONNECT, .source = PW_SRC_STATE};
 	struct owner *o = bpf_map_lookup_elem(&connect_owners, &key);
 	struct owner cur;
 
@@ -258,7 +258,7 @@ static __always_inline void connect_finished(const struct sock *sk, __u64 cookie
  * autobind shows only in syscall mode (listen exit). */
 static __always_inline void listen_changed(const struct sock *sk, __u64 cookie, int newstate)
 {
-	struct outcome oc = { .op = PW_OP_LISTEN, .source = PW_SRC_STATE };
+	struct outcome oc = {.op = PW_OP_LISTEN, .source = PW_SRC_STATE};
 	struct owner cur;
 
 	oc.sport = local_port(sk);
@@ -405,7 +405,7 @@ static __always_inline bool sock_unbound(const struct sock *sk)
 static __always_inline void call_started(const struct sock *sk, __u8 op, const void *uaddr)
 {
 	__u64 key = bpf_get_current_pid_tgid();
-	struct pending_call call = { .sk = (__u64)sk, .op = op };
+	struct pending_call call = {.sk = (__u64)sk, .op = op};
 
 	if (uaddr)
 		bpf_probe_read_user(&call.uaddr, sizeof(call.uaddr), uaddr);
@@ -440,7 +440,7 @@ static __always_inline void call_finished(long ret)
 {
 	__u64 key = bpf_get_current_pid_tgid();
 	struct pending_call *call = bpf_map_lookup_elem(&pending_calls, &key);
-	struct outcome oc = { .source = PW_SRC_SYSCALL };
+	struct outcome oc = {.source = PW_SRC_SYSCALL};
 	const struct sock *sk;
 	struct owner cur;
 
@@ -516,14 +516,16 @@ int sys_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_sendmsg")
 int sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND, msghdr_name((const void *)ctx->args[1]));
+	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND,
+			 msghdr_name((const void *)ctx->args[1]));
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendmmsg")
 int sys_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND, msghdr_name((const void *)ctx->args[1]));
+	udp_call_started((int)ctx->args[0], PW_OP_AUTOBIND,
+			 msghdr_name((const void *)ctx->args[1]));
 	return 0;
 }
 

@@ -21,7 +21,7 @@
 /* What the process was doing when the kernel allocated (or failed to allocate) a port. */
 enum pw_op {
 	PW_OP_CONNECT = 1,  /* connect(): TCP autobind, UDP autobind on connect */
-	PW_OP_BIND = 2,     /* bind() */
+	PW_OP_BIND = 2,	    /* bind() */
 	PW_OP_LISTEN = 3,   /* listen() */
 	PW_OP_AUTOBIND = 4, /* UDP sendto/sendmsg/sendmmsg on an unbound socket */
 };
@@ -36,27 +36,27 @@ enum pw_source {
 
 /* pw_event.flags */
 #define PW_EVF_ALLOC_FAILED (1U << 0) /* the kernel could not find a free local port */
-#define PW_EVF_OWNER_KNOWN (1U << 1)  /* tgid/pid/comm are the socket owner's, not unknown */
+#define PW_EVF_OWNER_KNOWN  (1U << 1) /* tgid/pid/comm are the socket owner's, not unknown */
 
 /* One connect/bind/listen/autobind outcome. Keep in sync with user/event_format.c. */
 struct pw_event {
-	__u64 ts_ns;            /* CLOCK_MONOTONIC, from bpf_ktime_get_ns() */
-	__u64 cookie;           /* socket cookie, 0 where the hook cannot generate one */
-	__u64 cgroup_id;        /* cgroup2 id of the socket, fixed at socket creation */
-	__u64 cgroup1_id;       /* v1 memory cgroup id of the owning task, 0 if unknown */
-	__u32 tgid;             /* process id (init pid namespace) */
-	__u32 pid;              /* thread id (init pid namespace) */
-	__u32 netns;            /* network namespace inode number */
-	__s32 err;              /* 0 on success, else a positive errno */
+	__u64 ts_ns;	  /* CLOCK_MONOTONIC, from bpf_ktime_get_ns() */
+	__u64 cookie;	  /* socket cookie, 0 where the hook cannot generate one */
+	__u64 cgroup_id;  /* cgroup2 id of the socket, fixed at socket creation */
+	__u64 cgroup1_id; /* v1 memory cgroup id of the owning task, 0 if unknown */
+	__u32 tgid;	  /* process id (init pid namespace) */
+	__u32 pid;	  /* thread id (init pid namespace) */
+	__u32 netns;	  /* network namespace inode number */
+	__s32 err;	  /* 0 on success, else a positive errno */
 	__u8 saddr[PW_ADDR_LEN];
 	__u8 daddr[PW_ADDR_LEN];
-	__u16 sport;            /* host byte order; 0 when no port was allocated */
-	__u16 dport;            /* host byte order */
-	__u16 family;           /* AF_INET or AF_INET6 */
-	__u8 protocol;          /* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 op;                /* enum pw_op */
-	__u8 source;            /* enum pw_source */
-	__u8 flags;             /* PW_EVF_* */
+	__u16 sport;   /* host byte order; 0 when no port was allocated */
+	__u16 dport;   /* host byte order */
+	__u16 family;  /* AF_INET or AF_INET6 */
+	__u8 protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 op;       /* enum pw_op */
+	__u8 source;   /* enum pw_source */
+	__u8 flags;    /* PW_EVF_* */
 	__u8 pad[6];
 	char comm[PW_COMM_LEN];
 };

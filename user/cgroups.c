@@ -12,8 +12,8 @@
 #include "procfs.h"
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
-#define FILEID_KERNFS 0xfe /* file handle type of kernfs: the handle is the 64-bit id */
-#define CACHE_SLOTS 1024
+#define FILEID_KERNFS	    0xfe /* file handle type of kernfs: the handle is the 64-bit id */
+#define CACHE_SLOTS	    1024
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo (octal). */
 static void unescape_octal(char *s)
@@ -124,8 +124,7 @@ static int is_cgroup2_dir(const char *dir, struct stat *st)
 	       S_ISDIR(st->st_mode);
 }
 
-int cgroup_target_resolve(const struct cgroup_mounts *m, const char *arg,
-			  struct cgroup_target *t)
+int cgroup_target_resolve(const struct cgroup_mounts *m, const char *arg, struct cgroup_target *t)
 {
 	char joined[PATH_MAX], *real;
 	struct stat st;
@@ -170,8 +169,8 @@ struct cgroup_resolver *cgroup_resolver_new(const struct cgroup_mounts *m)
 		return NULL;
 	r->mounts = *m;
 	r->mount_fd[0] = m->v2[0] ? open(m->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	r->mount_fd[1] = m->v1_memory[0] ? open(m->v1_memory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-					 : -1;
+	r->mount_fd[1] =
+		m->v1_memory[0] ? open(m->v1_memory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	return r;
 }
 
@@ -189,13 +188,12 @@ void cgroup_resolver_free(struct cgroup_resolver *r)
 
 /* Open the cgroup by its id (kernfs file handles are the id) and read back
  * the path: O(1), no tree walk. */
-static int path_by_id(struct cgroup_resolver *r, int hierarchy, uint64_t id, char *out,
-		      size_t len)
+static int path_by_id(struct cgroup_resolver *r, int hierarchy, uint64_t id, char *out, size_t len)
 {
 	struct {
 		struct file_handle fh;
 		uint64_t id;
-	} handle = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
+	} handle = {.fh = {.handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS}};
 	const char *mount = hierarchy ? r->mounts.v1_memory : r->mounts.v2;
 	char abs[PATH_MAX];
 	int fd, err;

@@ -12,7 +12,7 @@
 #define CGROUP_ROOT_ID 1 /* kernfs id of every hierarchy's root */
 
 struct cgroup_mounts {
-	char v2[PATH_MAX];        /* cgroup2 mount point, "" if none */
+	char v2[PATH_MAX];	  /* cgroup2 mount point, "" if none */
 	char v1_memory[PATH_MAX]; /* cgroup v1 memory controller mount point, "" if none */
 };
 
@@ -28,18 +28,17 @@ int cgroup_find_mounts(struct cgroup_mounts *m);
  * filesystem path or relative to the mount ("/kubepods.slice"). */
 struct cgroup_target {
 	uint64_t id;
-	int level;          /* depth below the root: 0 for the root itself */
+	int level;	     /* depth below the root: 0 for the root itself */
 	char path[PATH_MAX]; /* relative to the mount, "/" for the root */
 	char dir[PATH_MAX];  /* filesystem path, to attach cgroup programs to */
 };
 
 /* Returns 0, or -ENOENT when @arg is no cgroup2 directory. */
-int cgroup_target_resolve(const struct cgroup_mounts *m, const char *arg,
-			  struct cgroup_target *t);
+int cgroup_target_resolve(const struct cgroup_mounts *m, const char *arg, struct cgroup_target *t);
 
 /* Where an event's socket belongs: a path and which hierarchy it is from. */
 struct cgroup_place {
-	char path[PATH_MAX]; /* relative to its mount, "/" for the root */
+	char path[PATH_MAX];   /* relative to its mount, "/" for the root */
 	const char *hierarchy; /* "v2", "v1:memory", or "unknown" */
 };
 

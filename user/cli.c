@@ -21,15 +21,14 @@ enum {
 	OPT_JSON,
 };
 
-static const char top_usage[] =
-	"Usage: portwarden [--help] [--version] COMMAND [OPTIONS]\n"
-	"\n"
-	"Find and stop processes that exhaust local TCP/UDP ports.\n"
-	"\n"
-	"Commands:\n"
-	"  trace     stream connect/bind/listen/autobind outcomes\n"
-	"\n"
-	"Run 'portwarden COMMAND --help' for a command's options.\n";
+static const char top_usage[] = "Usage: portwarden [--help] [--version] COMMAND [OPTIONS]\n"
+				"\n"
+				"Find and stop processes that exhaust local TCP/UDP ports.\n"
+				"\n"
+				"Commands:\n"
+				"  trace     stream connect/bind/listen/autobind outcomes\n"
+				"\n"
+				"Run 'portwarden COMMAND --help' for a command's options.\n";
 
 static const char trace_doc[] =
 	"Stream port allocation outcomes: connect, bind, listen and UDP autobind,\n"
@@ -52,19 +51,20 @@ static const char trace_doc[] =
 	"Examples:\n"
 	"  portwarden trace                       every outcome, one line each\n"
 	"  portwarden trace --failed              only failed port allocations\n"
-	"  portwarden trace --json --mode syscall also bind(0) and UDP failures, as JSON\n"
+	"  portwarden trace --json --mode syscall\n"
+	"                                 also bind(0) and UDP failures, as JSON\n"
 	"  portwarden trace --cgroup /sys/fs/cgroup/system.slice/nginx.service\n"
 	"  portwarden trace --pid 4242\n";
 
 static const struct argp_option trace_options[] = {
-	{ "json", OPT_JSON, NULL, 0, "One JSON object per line", 0 },
-	{ "failed", OPT_FAILED, NULL, 0, "Only failed port allocations (exhaustion)", 0 },
-	{ "pid", 'p', "PID", 0, "Only this process (tgid)", 0 },
-	{ "cgroup", 'c', "PATH", 0, "Only sockets of this cgroup2 directory and below", 0 },
-	{ "mode", OPT_MODE, "MODE", 0, "auto, state or syscall (see below)", 0 },
-	{ "verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0 },
-	{ "help", 'h', NULL, 0, "Show this help", -1 },
-	{ "version", 'V', NULL, 0, "Show the version", -1 },
+	{"json", OPT_JSON, NULL, 0, "One JSON object per line", 0},
+	{"failed", OPT_FAILED, NULL, 0, "Only failed port allocations (exhaustion)", 0},
+	{"pid", 'p', "PID", 0, "Only this process (tgid)", 0},
+	{"cgroup", 'c', "PATH", 0, "Only sockets of this cgroup2 directory and below", 0},
+	{"mode", OPT_MODE, "MODE", 0, "auto, state or syscall (see below)", 0},
+	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
+	{"help", 'h', NULL, 0, "Show this help", -1},
+	{"version", 'V', NULL, 0, "Show the version", -1},
 	{},
 };
 
@@ -150,13 +150,14 @@ static error_t trace_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'c':
 		if (!*arg)
-			return bad_input(state, "invalid --cgroup '%s': expected a cgroup2 path", arg);
+			return bad_input(state, "invalid --cgroup '%s': expected a cgroup2 path",
+					 arg);
 		env->cgroup_path = arg;
 		break;
 	case OPT_MODE:
 		if (parse_mode(arg, &env->mode))
-			return bad_input(state, "invalid --mode '%s': expected auto, state or syscall",
-					 arg);
+			return bad_input(
+				state, "invalid --mode '%s': expected auto, state or syscall", arg);
 		break;
 	case 'v':
 		env->verbose = true;
@@ -191,12 +192,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "trace", CMD_TRACE, &trace_argp },
+	{"trace", CMD_TRACE, &trace_argp},
 };
 
 static int parse_command(const struct command *cmd, int argc, char **argv, struct env *env)
 {
-	struct parse_state ps = { .env = env };
+	struct parse_state ps = {.env = env};
 	char prog[64];
 	int err;
 

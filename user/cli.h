@@ -9,7 +9,7 @@
 
 /* Exit statuses, documented in README. */
 #define EXIT_RUNTIME 1 /* the kernel or the system failed us */
-#define EXIT_USAGE 2   /* bad input: options, permissions, paths */
+#define EXIT_USAGE   2 /* bad input: options, permissions, paths */
 
 enum pw_command {
 	CMD_NONE = 0,
@@ -28,7 +28,7 @@ struct env {
 	bool verbose;
 	bool json;
 	bool failed_only;
-	uint32_t pid;            /* 0: every process */
+	uint32_t pid;		 /* 0: every process */
 	const char *cgroup_path; /* NULL: every cgroup */
 	enum trace_mode mode;
 };

@@ -105,9 +105,8 @@ void event_format_text(FILE *out, const struct event_view *v)
 	format_addr_port(e, e->daddr, e->dport, remote, sizeof(remote));
 	escape_terminal(cgroup, sizeof(cgroup), v->place->path, sizeof(v->place->path));
 	fprintf(out, "%s.%03ld %-7s %-16s %-8s %-5s %-22s %-22s %-13s %s\n", tm,
-		v->wall.tv_nsec / 1000000, pid, comm, event_op_name(e->op),
-		proto_name(e->protocol), local, remote,
-		event_result_name(e->err, errbuf, sizeof(errbuf)), cgroup);
+		v->wall.tv_nsec / 1000000, pid, comm, event_op_name(e->op), proto_name(e->protocol),
+		local, remote, event_result_name(e->err, errbuf, sizeof(errbuf)), cgroup);
 }
 
 static void json_key_string(FILE *out, const char *key, const char *val, size_t len)

@@ -15,17 +15,17 @@
 
 /* One configuration to try: which flavour of each optional hook group. */
 struct attempt {
-	bool state_btf;  /* tp_btf/inet_sock_set_state (5.5+), else the classic tracepoint */
+	bool state_btf;	 /* tp_btf/inet_sock_set_state (5.5+), else the classic tracepoint */
 	bool bind_hooks; /* cgroup/post_bind4/6 with task helpers (6.16+ for cgroup programs) */
 };
 
 /* Best first. tp_btf reads the socket directly and generates its cookie;
  * the classic tracepoint works on older or stricter kernels. */
 static const struct attempt attempts[] = {
-	{ .state_btf = true, .bind_hooks = true },
-	{ .state_btf = false, .bind_hooks = true },
-	{ .state_btf = true, .bind_hooks = false },
-	{ .state_btf = false, .bind_hooks = false },
+	{.state_btf = true, .bind_hooks = true},
+	{.state_btf = false, .bind_hooks = true},
+	{.state_btf = true, .bind_hooks = false},
+	{.state_btf = false, .bind_hooks = false},
 };
 
 static struct bpf_program **syscall_progs(struct portwarden_bpf *s, int *n)
@@ -89,7 +89,8 @@ static int attach_all(struct tracer *t, const struct tracer_config *cfg)
 	struct bpf_link *link;
 	int err;
 
-	bpf_object__for_each_program(prog, t->skel->obj) {
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
 		if (!bpf_program__autoload(prog))
 			continue;
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK)
@@ -184,7 +185,8 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 		return first_err;
 	}
 	if (!t->bind_hooks && !cfg->failed_only)
-		pr_warn("this kernel refused the cgroup bind hooks: successful binds are not shown\n");
+		pr_warn("this kernel refused the cgroup bind hooks: successful binds are not "
+			"shown\n");
 	pr_debug("loaded: state hook %s, bind hooks %s, mode %s\n", t->state_hook,
 		 t->bind_hooks ? "yes" : "no", trace_mode_name(t->mode));
 	return 0;

@@ -13,8 +13,8 @@ struct bpf_link;
 
 struct tracer_config {
 	enum trace_mode mode;
-	uint32_t tgid;          /* 0: every process */
-	uint64_t cgroup_id;     /* 0: every cgroup */
+	uint32_t tgid;	    /* 0: every process */
+	uint64_t cgroup_id; /* 0: every cgroup */
 	int cgroup_level;
 	const char *cgroup_dir; /* where cgroup hooks attach: the filter or the cgroup2 root */
 	bool failed_only;
@@ -27,9 +27,9 @@ struct tracer {
 	struct bpf_link *links[TRACER_MAX_LINKS];
 	int nr_links;
 	int cgroup_fd;
-	enum trace_mode mode;    /* what runs: never MODE_AUTO */
-	const char *state_hook;  /* "tp_btf" or "tracepoint" */
-	bool bind_hooks;         /* cgroup post_bind programs run */
+	enum trace_mode mode;	/* what runs: never MODE_AUTO */
+	const char *state_hook; /* "tp_btf" or "tracepoint" */
+	bool bind_hooks;	/* cgroup post_bind programs run */
 };
 
 /*

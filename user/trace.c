@@ -49,7 +49,7 @@ static struct timespec wall_time(const struct trace_session *s, uint64_t mono_ns
 {
 	int64_t ns = (int64_t)mono_ns + s->realtime_offset_ns;
 
-	return (struct timespec){ .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+	return (struct timespec){.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
 }
 
 static int on_event(void *ctx, const struct pw_event *e)
@@ -57,7 +57,7 @@ static int on_event(void *ctx, const struct pw_event *e)
 	struct trace_session *s = ctx;
 	struct cgroup_place place;
 	struct container_id container;
-	struct event_view view = { .ev = e, .place = &place, .container = &container };
+	struct event_view view = {.ev = e, .place = &place, .container = &container};
 
 	cgroup_resolver_place(s->resolver, e->cgroup_id, e->cgroup1_id,
 			      (e->flags & PW_EVF_OWNER_KNOWN) ? (pid_t)e->tgid : 0, &place);
@@ -143,7 +143,7 @@ static int run_loop(struct trace_session *s)
 
 static void setup_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -160,7 +160,7 @@ static void stop(struct trace_session *s)
 
 int trace_run(const struct env *env)
 {
-	struct trace_session s = { .env = env };
+	struct trace_session s = {.env = env};
 	int status;
 
 	log_init(env->verbose ? LOG_DEBUG : LOG_INFO);

@@ -31,8 +31,9 @@ UNIT_TEST(hybrid_host_mounts)
 
 UNIT_TEST(unified_host_mounts)
 {
-	static const char text[] = "25 21 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime "
-				   "shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n";
+	static const char text[] =
+		"25 21 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime "
+		"shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n";
 	struct cgroup_mounts m;
 
 	ASSERT_EQ_INT(parse_text(text, &m), 0);
@@ -79,7 +80,8 @@ UNIT_TEST(pid_cgroup_lines)
 
 	procfs_set_root("tests/fixtures/proc");
 	ASSERT_EQ_INT(procfs_pid_cgroup(4242, "memory", buf, sizeof(buf)), 0);
-	ASSERT_EQ_STR(buf, "/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	ASSERT_EQ_STR(buf,
+		      "/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	ASSERT_EQ_INT(procfs_pid_cgroup(4242, "cpuacct", buf, sizeof(buf)), 0);
 	ASSERT_EQ_INT(procfs_pid_cgroup(4242, "", buf, sizeof(buf)), 0);
 	ASSERT_EQ_STR(buf, "/");

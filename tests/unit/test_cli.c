@@ -27,10 +27,10 @@ static int quiet_parse(struct env *env, int argc, char **argv)
 	return status;
 }
 
-#define PARSE(env, ...)                                                                    \
-	({                                                                                 \
-		char *argv_[] = { "portwarden", __VA_ARGS__, NULL };                       \
-		quiet_parse(env, (int)(sizeof(argv_) / sizeof(argv_[0])) - 1, argv_);      \
+#define PARSE(env, ...)                                                               \
+	({                                                                            \
+		char *argv_[] = {"portwarden", __VA_ARGS__, NULL};                    \
+		quiet_parse(env, (int)(sizeof(argv_) / sizeof(argv_[0])) - 1, argv_); \
 	})
 
 UNIT_TEST(trace_defaults)
@@ -75,17 +75,23 @@ UNIT_TEST(help_and_version_exit_zero)
 UNIT_TEST(bad_input_exits_2)
 {
 	static const char *const cases[][3] = {
-		{ "bogus", NULL, NULL },          { "trace", "--pid", "abc" },
-		{ "trace", "--pid", "0" },        { "trace", "--pid", "-1" },
-		{ "trace", "--pid", "99999999999" }, { "trace", "--pid", "12x" },
-		{ "trace", "--pid", "" },         { "trace", "--mode", "fast" },
-		{ "trace", "--cgroup", "" },      { "trace", "extra", NULL },
-		{ "trace", "--nope", NULL },      { "trace", "--pid", NULL },
+		{"bogus", NULL, NULL},
+		{"trace", "--pid", "abc"},
+		{"trace", "--pid", "0"},
+		{"trace", "--pid", "-1"},
+		{"trace", "--pid", "99999999999"},
+		{"trace", "--pid", "12x"},
+		{"trace", "--pid", ""},
+		{"trace", "--mode", "fast"},
+		{"trace", "--cgroup", ""},
+		{"trace", "extra", NULL},
+		{"trace", "--nope", NULL},
+		{"trace", "--pid", NULL},
 	};
 	struct env env;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[5] = { "portwarden" }, row[128] = "";
+		char *argv[5] = {"portwarden"}, row[128] = "";
 		int argc = 1;
 
 		for (int j = 0; j < 3 && cases[i][j]; j++) {
@@ -101,7 +107,7 @@ UNIT_TEST(bad_input_exits_2)
 UNIT_TEST(no_command_exits_2)
 {
 	struct env env;
-	char *argv[] = { "portwarden", NULL };
+	char *argv[] = {"portwarden", NULL};
 
 	ASSERT_EQ_INT(quiet_parse(&env, 1, argv), EXIT_USAGE);
 }
@@ -113,10 +119,17 @@ UNIT_TEST(parse_u32_checks_range_and_syntax)
 		int ret;
 		uint32_t out;
 	} cases[] = {
-		{ "0", 0, 0 },           { "1", 0, 1 },         { "4294967295", 0, 4294967295u },
-		{ "4294967296", -ERANGE, 0 }, { "", -EINVAL, 0 }, { " 1", -EINVAL, 0 },
-		{ "1 ", -EINVAL, 0 },    { "+1", -EINVAL, 0 },  { "-1", -EINVAL, 0 },
-		{ "0x10", -EINVAL, 0 },  { "99999999999999999999", -ERANGE, 0 },
+		{"0", 0, 0},
+		{"1", 0, 1},
+		{"4294967295", 0, 4294967295u},
+		{"4294967296", -ERANGE, 0},
+		{"", -EINVAL, 0},
+		{" 1", -EINVAL, 0},
+		{"1 ", -EINVAL, 0},
+		{"+1", -EINVAL, 0},
+		{"-1", -EINVAL, 0},
+		{"0x10", -EINVAL, 0},
+		{"99999999999999999999", -ERANGE, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -127,9 +140,9 @@ UNIT_TEST(parse_u32_checks_range_and_syntax)
 		if (!cases[i].ret)
 			ASSERT_EQ_INT(v, cases[i].out);
 	}
-	ASSERT_EQ_INT(cli_parse_u32("5", 10, 20, &(uint32_t){ 0 }), -ERANGE);
-	ASSERT_EQ_INT(cli_parse_u32("25", 10, 20, &(uint32_t){ 0 }), -ERANGE);
-	ASSERT_EQ_INT(cli_parse_u32(NULL, 0, 1, &(uint32_t){ 0 }), -EINVAL);
+	ASSERT_EQ_INT(cli_parse_u32("5", 10, 20, &(uint32_t){0}), -ERANGE);
+	ASSERT_EQ_INT(cli_parse_u32("25", 10, 20, &(uint32_t){0}), -ERANGE);
+	ASSERT_EQ_INT(cli_parse_u32(NULL, 0, 1, &(uint32_t){0}), -EINVAL);
 }
 
 UNIT_TEST(mode_names_round_trip)

@@ -12,9 +12,18 @@
 static struct pw_event sample_event(void)
 {
 	struct pw_event e = {
-		.ts_ns = 1, .cookie = 77, .cgroup_id = 1234, .tgid = 4242, .pid = 4243,
-		.netns = 4026531840u, .err = EADDRNOTAVAIL, .dport = 5001, .family = AF_INET,
-		.protocol = IPPROTO_TCP, .op = PW_OP_CONNECT, .source = PW_SRC_STATE,
+		.ts_ns = 1,
+		.cookie = 77,
+		.cgroup_id = 1234,
+		.tgid = 4242,
+		.pid = 4243,
+		.netns = 4026531840u,
+		.err = EADDRNOTAVAIL,
+		.dport = 5001,
+		.family = AF_INET,
+		.protocol = IPPROTO_TCP,
+		.op = PW_OP_CONNECT,
+		.source = PW_SRC_STATE,
 		.flags = PW_EVF_ALLOC_FAILED | PW_EVF_OWNER_KNOWN,
 	};
 
@@ -27,10 +36,12 @@ static struct pw_event sample_event(void)
 /* Render @e into a malloc'ed string. */
 static char *render(const struct pw_event *e, const char *cgroup_path, int json)
 {
-	struct cgroup_place place = { .hierarchy = "v2" };
-	struct container_id container = { 0 };
-	struct event_view v = { .ev = e, .place = &place, .container = &container,
-				.wall = { .tv_sec = 1700000000, .tv_nsec = 123456789 } };
+	struct cgroup_place place = {.hierarchy = "v2"};
+	struct container_id container = {0};
+	struct event_view v = {.ev = e,
+			       .place = &place,
+			       .container = &container,
+			       .wall = {.tv_sec = 1700000000, .tv_nsec = 123456789}};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -58,7 +69,8 @@ UNIT_TEST(json_fields)
 	struct pw_event e = sample_event();
 	char *out = render(&e, "/portwarden-test/tcp", 1);
 
-	ASSERT_TRUE(strstr(out, "{\"type\":\"event\",\"ts\":\"2023-11-14T22:13:20.123456Z\"") == out);
+	ASSERT_TRUE(strstr(out, "{\"type\":\"event\",\"ts\":\"2023-11-14T22:13:20.123456Z\"") ==
+		    out);
 	ASSERT_TRUE(strstr(out, "\"op\":\"connect\",\"proto\":\"tcp\",\"family\":\"ipv4\""));
 	ASSERT_TRUE(strstr(out, "\"pid\":4242,\"tid\":4243,\"comm\":\"portleak\""));
 	ASSERT_TRUE(strstr(out, "\"cgroup\":\"/portwarden-test/tcp\",\"cgroup_hierarchy\":\"v2\""));
@@ -86,8 +98,10 @@ UNIT_TEST(json_unknown_owner_is_null)
 UNIT_TEST(json_container_identity)
 {
 	struct pw_event e = sample_event();
-	char *out = render(&e, "/system.slice/docker-0123456789abcdef0123456789abcdef"
-			       "0123456789abcdef0123456789abcdef.scope", 1);
+	char *out = render(&e,
+			   "/system.slice/docker-0123456789abcdef0123456789abcdef"
+			   "0123456789abcdef0123456789abcdef.scope",
+			   1);
 
 	ASSERT_TRUE(strstr(out, "\"container\":{\"runtime\":\"docker\",\"id\":\"0123456789abcdef"));
 	free(out);
