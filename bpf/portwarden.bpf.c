@@ -432,15 +432,49 @@ static __always_inline const void *msghdr_name(const void *umsg)
 }
 
 /*
- * A syscall returned: report what only its return value shows. Successful
- * TCP connects and failed listens come from the state tracepoint and
- * successful binds from the cgroup hook, so they are not repeated here.
+ * What a finished call reports, if anything. Successful TCP connects and
+ * failed listens come from the state tracepoint and successful binds from the
+ * cgroup hook, so they are not repeated here.
  */
+static __always_inline bool call_outcome(const struct pending_call *call, const struct sock *sk,
+					 long ret, struct outcome *oc)
+{
+	if (call->op == PW_OP_BIND) {
+		if (ret != -EADDRINUSE)
+			return false;
+		oc->err = EADDRINUSE;
+		/* EADDRINUSE for an explicit port is a conflict, not exhaustion */
+		oc->flags = call->uaddr.sin6_port == 0 ? PW_EVF_ALLOC_FAILED : 0;
+		return true;
+	}
+	if (call->op == PW_OP_LISTEN)
+		return ret == 0; /* the autobound port is known only now */
+	if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP) {
+		/* connect() on a bound socket: its 4-tuple is taken, the
+		 * bind-before-connect failure (no state change shows it) */
+		if (ret != -EADDRNOTAVAIL)
+			return false;
+		oc->err = EADDRNOTAVAIL;
+		oc->flags = PW_EVF_ALLOC_FAILED;
+		return true;
+	}
+	if (!sock_unbound(sk))
+		return true; /* the UDP socket got a port: autobind succeeded */
+	if (ret != -EAGAIN)
+		return false;
+	/* still unbound after EAGAIN: inet_autobind() found no port (a
+	 * would-block EAGAIN needs a bound socket) */
+	oc->err = EAGAIN;
+	oc->flags = PW_EVF_ALLOC_FAILED;
+	return true;
+}
+
+/* A syscall returned: report what only its return value shows. */
 static __always_inline void call_finished(long ret)
 {
 	__u64 key = bpf_get_current_pid_tgid();
 	struct pending_call *call = bpf_map_lookup_elem(&pending_calls, &key);
-	struct outcome oc = {.source = PW_SRC_SYSCALL};
+	struct outcome oc = { .source = PW_SRC_SYSCALL };
 	const struct sock *sk;
 	struct owner cur;
 
@@ -449,29 +483,11 @@ static __always_inline void call_finished(long ret)
 	sk = (const struct sock *)call->sk;
 	oc.op = call->op;
 	oc.sport = local_port(sk);
-	if (call->op == PW_OP_BIND) {
-		if (ret != -EADDRINUSE)
-			goto out;
-		oc.err = EADDRINUSE;
-		/* EADDRINUSE for an explicit port is a conflict, not exhaustion */
-		oc.flags = call->uaddr.sin6_port == 0 ? PW_EVF_ALLOC_FAILED : 0;
-	} else if (call->op == PW_OP_LISTEN) {
-		if (ret != 0)
-			goto out;
-	} else if (!sock_unbound(sk)) {
-		/* the UDP socket got a port: autobind succeeded */
-	} else if (ret == -EAGAIN) {
-		/* still unbound after EAGAIN: inet_autobind() found no port (a
-		 * would-block EAGAIN needs a bound socket) */
-		oc.err = EAGAIN;
-		oc.flags = PW_EVF_ALLOC_FAILED;
-	} else {
-		goto out;
-	}
 	oc.uaddr = &call->uaddr;
-	current_owner(&cur);
-	emit(sk, 0, &cur, &oc);
-out:
+	if (call_outcome(call, sk, ret, &oc)) {
+		current_owner(&cur);
+		emit(sk, 0, &cur, &oc);
+	}
 	bpf_map_delete_elem(&pending_calls, &key);
 }
 
@@ -499,10 +515,20 @@ int sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* UDP: autobind. TCP: only a bound socket, whose failure no state change
+ * shows; an unbound one fails in the state tracepoint. */
 SEC("tracepoint/syscalls/sys_enter_connect")
 int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
 {
-	udp_call_started((int)ctx->args[0], PW_OP_CONNECT, (const void *)ctx->args[1]);
+	struct sock *sk = sock_from_fd((int)ctx->args[0]);
+	__u8 proto;
+
+	if (!sk)
+		return 0;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if ((proto == IPPROTO_UDP && sock_unbound(sk)) ||
+	    (proto == IPPROTO_TCP && !sock_unbound(sk)))
+		call_started(sk, PW_OP_CONNECT, (const void *)ctx->args[1]);
 	return 0;
 }
 

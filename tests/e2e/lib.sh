@@ -1,0 +1,352 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
+# Helpers sourced by the root-tier tests: result lines, skips, private cgroups
+# and network namespaces, background processes, and one EXIT trap undoing it all.
+#
+# Use from a bash test:   . "$(dirname "$0")/lib.sh"
+#
+# Everything a helper creates is recorded in a state directory rather than in
+# shell variables, so helpers also work inside $(...) subshells; the cleanup
+# runs once, in the test's main shell, on any exit (normal, error, signal).
+# Do not set your own EXIT trap: register commands with pw_on_exit instead.
+# PW_KEEP=DIR copies the scratch directory ($PW_TMP) there before removal.
+#
+# Result lines on stdout, one per case, as the runner expects:
+#   PASS: <name>   FAIL: <name>: <reason>   SKIP: <name>: <reason>
+
+PW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PW_OUTPUT=${OUTPUT:-.output}
+case $PW_OUTPUT in /*) ;; *) PW_OUTPUT=$PW_ROOT/$PW_OUTPUT ;; esac
+# shellcheck disable=SC2034 # read by the tests
+PW_PORTLEAK=$PW_OUTPUT/tests/workloads/portleak
+# shellcheck disable=SC2034 # read by the tests; PORTWARDEN=path overrides
+PW_PORTWARDEN=${PORTWARDEN:-$PW_ROOT/portwarden}
+PW_TEST=${PW_TEST:-$(basename "$0" .sh)}
+PW_TEST=${PW_TEST#test-}
+PW_MAIN_PID=$$
+PW_STATE=$(mktemp -d "${TMPDIR:-/tmp}/portwarden-test.$$.XXXXXX") || exit 1
+# Scratch space for the test's own files; removed with everything else.
+PW_TMP=$PW_STATE/tmp
+mkdir "$PW_TMP" || exit 1
+
+# ---- results ---------------------------------------------------------------
+
+pw_pass() { # NAME
+	echo "PASS: $1"
+}
+
+pw_fail() { # NAME REASON
+	echo "FAIL: $1: $2"
+	: >"$PW_STATE/failed"
+}
+
+pw_skip() { # NAME REASON
+	echo "SKIP: $1: $2"
+}
+
+# pw_check NAME REASON CMD...: PASS if CMD succeeds, else FAIL with REASON.
+pw_check() {
+	local name=$1 reason=$2
+	shift 2
+	if "$@"; then
+		pw_pass "$name"
+	else
+		pw_fail "$name" "$reason"
+	fi
+}
+
+# Ends the test: status 1 if any pw_fail was reported, else 0.
+pw_done() {
+	[ ! -e "$PW_STATE/failed" ]
+	exit $?
+}
+
+# ---- requirements: each prints one SKIP line for the whole test and exits 0 --
+
+pw_require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		pw_skip "$PW_TEST" "not root"
+		exit 0
+	fi
+}
+
+pw_require_bpf() {
+	if [ ! -r /sys/kernel/btf/vmlinux ]; then
+		pw_skip "$PW_TEST" "no kernel BTF (/sys/kernel/btf/vmlinux)"
+		exit 0
+	fi
+}
+
+pw_require_cmd() { # CMD...
+	local c
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			pw_skip "$PW_TEST" "missing command $c"
+			exit 0
+		fi
+	done
+}
+
+pw_require_cgroup2() {
+	if ! pw_cgroup2_mount >/dev/null; then
+		pw_skip "$PW_TEST" "no cgroup2 mount"
+		exit 0
+	fi
+}
+
+pw_require_file() { # FILE WHAT: skip unless FILE is executable
+	if [ ! -x "$1" ]; then
+		pw_skip "$PW_TEST" "$2 not built"
+		exit 0
+	fi
+}
+
+# ---- waiting ----------------------------------------------------------------
+
+# pw_wait_for_file_line FILE PATTERN TIMEOUT_SEC: poll until grep (basic
+# regexp) matches a line of FILE; return 1 on timeout.
+pw_wait_for_file_line() {
+	local file=$1 pattern=$2 deadline=$((SECONDS + $3))
+	while ! grep -q -e "$pattern" "$file" 2>/dev/null; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ---- processes --------------------------------------------------------------
+# A pid is only ever signalled after checking its start time, so a pid the
+# kernel has reused for someone else's process is never touched.
+
+# pw_pid_start PID: echo the process start time (clock ticks since boot).
+pw_pid_start() {
+	local stat rest
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	rest=${stat##*) } # comm may hold spaces and ')'
+	read -r -a rest <<<"$rest"
+	echo "${rest[19]}"
+}
+
+# pw_pid_alive PID [START]: running (not a zombie) and, if given, same start time.
+pw_pid_alive() {
+	local stat rest
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	rest=${stat##*) }
+	read -r -a rest <<<"$rest"
+	[ "${rest[0]}" != Z ] && [ "${rest[0]}" != X ] || return 1
+	[ -z "${2:-}" ] || [ "${rest[19]}" = "$2" ]
+}
+
+# pw_track_pid PID: kill this process on exit (if it is still the same one).
+pw_track_pid() {
+	local start
+	start=$(pw_pid_start "$1") || start=-
+	echo "$1 $start" >>"$PW_STATE/pids"
+}
+
+# pw_wait_exit PID TIMEOUT_SEC: wait until PID has exited; 1 on timeout.
+pw_wait_exit() {
+	local deadline=$((SECONDS + $2))
+	while pw_pid_alive "$1"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# pw_stop PID [SIGNAL] [TIMEOUT_SEC]: signal a tracked process (default TERM),
+# SIGKILL it if it outlives TIMEOUT (default 5), and reap it if it is our child.
+pw_stop() {
+	local pid=$1 sig=${2:-TERM} timeout=${3:-5} start
+	start=$(awk -v p="$pid" '$1 == p { print $2 }' "$PW_STATE/pids" 2>/dev/null | tail -n 1)
+	case $start in '' | -) return 1 ;; esac
+	if pw_pid_alive "$pid" "$start"; then
+		kill -s "$sig" "$pid" 2>/dev/null || true # it may have just exited
+		if ! pw_wait_exit "$pid" "$timeout" && pw_pid_alive "$pid" "$start"; then
+			kill -s KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+# Execs the wrapper that joins cgroup $1 and netns $2, then execs $3...
+pw__spawn() {
+	# shellcheck disable=SC2016 # $$ and $@ belong to the inner sh
+	exec sh -c 'cg=$1 ns=$2; shift 2
+		if [ -n "$cg" ]; then echo $$ >"$cg/cgroup.procs" || exit 125; fi
+		case $ns in "" | -) exec "$@" ;; esac
+		exec ip netns exec "$ns" "$@"' pw_run_in "$@"
+}
+
+# pw_run_in [-o OUT] [-e ERR] CGROUP_PATH NETNS CMD...: start CMD in the
+# background inside CGROUP_PATH (a directory; "" keeps ours) and NETNS ("" or
+# "-" keeps ours); echo its pid, which stays CMD's pid (every step execs),
+# and also set PW_PID to it. stdout goes to OUT (default /dev/null, so that
+# pid=$(pw_run_in ...) returns at once), stderr to ERR (default: ours), stdin
+# is /dev/null. Called as pid=$(...), CMD outlives the subshell and init reaps
+# it; called directly (pw_run_in ... >/dev/null; pid=$PW_PID) it stays our
+# child, so pw_stop and wait can reap it and get its exit status.
+pw_run_in() {
+	local out=/dev/null err='' opt OPTIND=1 pid
+	while getopts o:e: opt; do
+		case $opt in
+		o) out=$OPTARG ;;
+		e) err=$OPTARG ;;
+		*) return 2 ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	if [ -n "$err" ]; then
+		pw__spawn "$@" </dev/null >"$out" 2>"$err" &
+	else
+		pw__spawn "$@" </dev/null >"$out" &
+	fi
+	pid=$!
+	# shellcheck disable=SC2034 # read by the caller
+	PW_PID=$pid
+	pw_track_pid "$pid"
+	echo "$pid"
+}
+
+# ---- cgroups ----------------------------------------------------------------
+
+# pw_cgroup2_mount: echo where cgroup2 is mounted (first cgroup2 in mountinfo).
+pw_cgroup2_mount() {
+	local dir
+	dir=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
+		/proc/self/mountinfo) || return 1
+	[ -n "$dir" ] || return 1
+	printf '%b\n' "$dir" # mountinfo escapes spaces etc. as \040
+}
+
+# pw_cgroup_base: create (once) and echo this test's parent cgroup,
+# $CG2/portwarden-test.<test pid>; everything below it is removed on exit.
+pw_cgroup_base() {
+	local cg2 base
+	cg2=$(pw_cgroup2_mount) || return 1
+	base=$cg2/portwarden-test.$PW_MAIN_PID
+	echo "$base" >"$PW_STATE/cgroup_base"
+	mkdir -p "$base" || return 1
+	echo "$base"
+}
+
+# pw_make_cgroup NAME: create $CG2/portwarden-test.<test pid>/NAME, echo its path.
+pw_make_cgroup() {
+	local base
+	base=$(pw_cgroup_base) || return 1
+	mkdir -p "$base/$1" || return 1
+	echo "$base/$1"
+}
+
+# pw_cgroup_relpath PATH: PATH relative to the cgroup2 mount, starting with "/".
+pw_cgroup_relpath() {
+	local cg2
+	cg2=$(pw_cgroup2_mount) || return 1
+	echo "/${1#"$cg2"/}"
+}
+
+# ---- network namespaces -----------------------------------------------------
+
+# pw_make_netns [LOW HIGH]: create netns portwarden-test-<test pid>-N with lo up
+# and, if given, net.ipv4.ip_local_port_range set to LOW HIGH; echo its name.
+pw_make_netns() {
+	local n name
+	n=1
+	[ ! -r "$PW_STATE/netns" ] || n=$(($(wc -l <"$PW_STATE/netns") + 1))
+	name=portwarden-test-$PW_MAIN_PID-$n
+	echo "$name" >>"$PW_STATE/netns" # before creating: a half-made one is cleaned too
+	ip netns add "$name" || return 1
+	ip -n "$name" link set lo up || return 1
+	if [ $# -ge 2 ]; then
+		# /proc/sys/net shows the netns of the task reading it.
+		# shellcheck disable=SC2016 # $1 and $2 belong to the inner sh
+		ip netns exec "$name" sh -c 'echo "$1 $2" >/proc/sys/net/ipv4/ip_local_port_range' \
+			pw "$1" "$2" || return 1
+	fi
+	echo "$name"
+}
+
+# pw_netns_port_range NETNS: echo "LOW HIGH" as the kernel sees it there.
+pw_netns_port_range() {
+	ip netns exec "$1" cat /proc/sys/net/ipv4/ip_local_port_range | tr -s ' \t' '  '
+}
+
+# ---- cleanup ----------------------------------------------------------------
+
+# pw_on_exit CMD: eval CMD during cleanup, before the built-in steps (LIFO).
+pw_on_exit() {
+	echo "$1" >>"$PW_STATE/hooks"
+}
+
+pw__kill_tracked() {
+	local pid start live=()
+	[ -r "$PW_STATE/pids" ] || return 0
+	while read -r pid start; do
+		if [ "$start" = - ] || ! pw_pid_alive "$pid" "$start"; then
+			continue
+		fi
+		kill -s TERM "$pid" 2>/dev/null && live+=("$pid $start")
+	done <"$PW_STATE/pids"
+	for pid in "${live[@]}"; do
+		read -r pid start <<<"$pid"
+		pw_wait_exit "$pid" 5 || { pw_pid_alive "$pid" "$start" && kill -s KILL "$pid" 2>/dev/null; }
+		wait "$pid" 2>/dev/null # reaps it if it is our child
+	done
+}
+
+# Everything inside our cgroups was put there by us (or is a descendant of such
+# a process), so it may all be killed; then the directories go, deepest first.
+pw__remove_cgroups() {
+	local base dir pid i
+	base=$(cat "$PW_STATE/cgroup_base" 2>/dev/null) || return 0
+	case $base in */portwarden-test.[0-9]*) ;; *) return 0 ;; esac
+	[ -d "$base" ] || return 0
+	if [ -w "$base/cgroup.kill" ]; then
+		echo 1 >"$base/cgroup.kill"
+	else
+		find "$base" -type d | while read -r dir; do
+			while read -r pid; do kill -s KILL "$pid" 2>/dev/null; done <"$dir/cgroup.procs"
+		done
+	fi
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^populated 0' "$base/cgroup.events" 2>/dev/null && break
+		sleep 0.1
+	done
+	find "$base" -depth -type d -exec rmdir {} + 2>/dev/null
+	[ ! -d "$base" ] || echo "lib.sh: could not remove cgroup $base" >&2
+}
+
+pw__remove_netns() {
+	local name
+	[ -r "$PW_STATE/netns" ] || return 0
+	while read -r name; do
+		case $name in portwarden-test-"$PW_MAIN_PID"-*) ;; *) continue ;; esac
+		[ -e "/run/netns/$name" ] || continue
+		ip netns del "$name" || echo "lib.sh: could not delete netns $name" >&2
+	done <"$PW_STATE/netns"
+}
+
+# The EXIT trap. Idempotent, never stops half-way, keeps the exit status.
+pw_cleanup() {
+	local rc=$? cmd
+	[ "$BASHPID" = "$PW_MAIN_PID" ] || return "$rc"
+	[ -z "${PW_CLEANED:-}" ] || return "$rc"
+	PW_CLEANED=1
+	set +e
+	trap '' INT TERM
+	if [ -r "$PW_STATE/hooks" ]; then
+		while read -r cmd; do eval "$cmd"; done < <(tac "$PW_STATE/hooks")
+	fi
+	pw__kill_tracked
+	pw__remove_cgroups
+	pw__remove_netns
+	# PW_KEEP=DIR keeps the test's scratch files for a post-mortem.
+	if [ -n "${PW_KEEP:-}" ]; then
+		mkdir -p "$PW_KEEP" && cp -a "$PW_TMP/." "$PW_KEEP/"
+	fi
+	rm -rf "$PW_STATE"
+	exit "$rc"
+}
+
+trap pw_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
