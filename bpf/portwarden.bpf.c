@@ -17,6 +17,7 @@
 #include <bpf/bpf_endian.h>
 #include "portwarden.h"
 #include "core_fixes.bpf.h"
+#include "owner.bpf.h"
 
 #define AF_INET	      2
 #define AF_INET6      10
@@ -33,6 +34,7 @@ const volatile __u32 targ_tgid = 0;	    /* 0: every process */
 const volatile __u64 targ_cgroup_id = 0;    /* 0: every cgroup; else this subtree */
 const volatile __s32 targ_cgroup_level = 0; /* depth of targ_cgroup_id below the root */
 const volatile __u8 targ_failed_only = 0;   /* 1: only failed port allocations */
+const volatile __u8 targ_track_closers = 0; /* 1: record who closes TCP sockets */
 
 /* Events that did not fit in the ring buffer; userspace reports them. */
 __u64 lost_events = 0;
@@ -86,32 +88,13 @@ struct outcome {
 	__u8 flags;
 };
 
-/* The v1 memory cgroup of the current task: on hybrid hosts processes often
- * sit in the cgroup2 root, and their container shows only in v1. */
-static __always_inline __u64 current_cgroup1_id(void)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct cgroup_subsys_state *css = NULL;
-	struct css_set *cset;
-	int memory_id;
-
-	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-		return 0;
-	memory_id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-	if (memory_id < 0 || memory_id >= 16)
-		return 0;
-	cset = BPF_CORE_READ(task, cgroups);
-	bpf_core_read(&css, sizeof(css), &cset->subsys[memory_id]);
-	return css ? BPF_CORE_READ(css, cgroup, kn, id) : 0;
-}
-
 static __always_inline void current_owner(struct owner *o)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	o->tgid = pid_tgid >> 32;
 	o->pid = (__u32)pid_tgid;
-	o->cgroup1_id = current_cgroup1_id();
+	o->cgroup1_id = task_cgroup1_id((struct task_struct *)bpf_get_current_task());
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 
@@ -274,6 +257,24 @@ static __always_inline void listen_changed(const struct sock *sk, __u64 cookie, 
 	emit(sk, cookie, &cur, &oc);
 }
 
+/* close() or shutdown() of a connected socket, in the closing task: remember
+ * who closed it, for the TIME_WAIT or orphan it leaves behind. The cookie was
+ * generated before tcp_time_wait(), so the TIME_WAIT socket inherits it. */
+static __always_inline void closed_by_current(const struct sock *sk, __u64 cookie)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct cgroup *cg = sock_cgroup(sk);
+	struct pw_closer c = {};
+
+	if (!targ_track_closers || !cookie)
+		return;
+	c.cgroup_id = cg ? BPF_CORE_READ(cg, kn, id) : 1;
+	c.cgroup1_id = task_cgroup1_id(task);
+	c.tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(c.comm, sizeof(c.comm));
+	bpf_map_update_elem(&closers, &cookie, &c, BPF_ANY);
+}
+
 static __always_inline void handle_state(const struct sock *sk, __u64 cookie, int oldstate,
 					 int newstate)
 {
@@ -287,6 +288,8 @@ static __always_inline void handle_state(const struct sock *sk, __u64 cookie, in
 	else if ((oldstate == TCP_CLOSE && newstate == TCP_LISTEN) ||
 		 (oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
 		listen_changed(sk, cookie, newstate);
+	else if (newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK)
+		closed_by_current(sk, cookie);
 }
 
 /* TP_PROTO(const struct sock *sk, const int oldstate, const int newstate) */

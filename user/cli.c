@@ -19,6 +19,7 @@ enum {
 	OPT_FAILED = 1000,
 	OPT_MODE,
 	OPT_JSON,
+	OPT_LIMIT,
 };
 
 static const char top_usage[] = "Usage: portwarden [--help] [--version] COMMAND [OPTIONS]\n"
@@ -27,6 +28,7 @@ static const char top_usage[] = "Usage: portwarden [--help] [--version] COMMAND 
 				"\n"
 				"Commands:\n"
 				"  trace     stream connect/bind/listen/autobind outcomes\n"
+	"  snapshot  what holds local ports now: pools, cgroups, processes\n"
 				"\n"
 				"Run 'portwarden COMMAND --help' for a command's options.\n";
 
@@ -132,6 +134,31 @@ static error_t bad_input(struct argp_state *state, const char *fmt, ...)
 	return EINVAL;
 }
 
+/* Options every command has: -v, --help, --version, and no arguments. */
+static error_t common_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+
+	switch (key) {
+	case 'v':
+		ps->env->verbose = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		ps->printed_info = true;
+		break;
+	case 'V':
+		printf("portwarden %s\n", PW_VERSION);
+		ps->printed_info = true;
+		break;
+	case ARGP_KEY_ARG:
+		return bad_input(state, "unexpected argument '%s'", arg);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
 static error_t trace_parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct parse_state *ps = state->input;
@@ -159,21 +186,8 @@ static error_t trace_parse_opt(int key, char *arg, struct argp_state *state)
 			return bad_input(
 				state, "invalid --mode '%s': expected auto, state or syscall", arg);
 		break;
-	case 'v':
-		env->verbose = true;
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		ps->printed_info = true;
-		break;
-	case 'V':
-		printf("portwarden %s\n", PW_VERSION);
-		ps->printed_info = true;
-		break;
-	case ARGP_KEY_ARG:
-		return bad_input(state, "unexpected argument '%s'", arg);
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return common_parse_opt(key, arg, state);
 	}
 	return 0;
 }
@@ -185,6 +199,54 @@ static const struct argp trace_argp = {
 	.doc = trace_doc,
 };
 
+static const char snapshot_doc[] =
+	"Show what holds local ports now, once: port pools (fullest first) with\n"
+	"their top holders, then cgroups (containers) and processes, by state.\n"
+	"\v"
+	"Pools: tcp-connect is one (netns, local IP, remote IP, remote port): connect()\n"
+	"draws from it; its capacity is ip_local_port_range minus reserved ports minus\n"
+	"ports taken by bind()/listen(). tcp-bind and udp are per netns: bind(0),\n"
+	"listen() and UDP autobind draw from them.\n"
+	"BBC counts bind-before-connect sockets: connected on a port bind() took.\n"
+	"\n"
+	"Examples:\n"
+	"  portwarden snapshot               tables, 20 rows each\n"
+	"  portwarden snapshot --limit 0     every row\n"
+	"  portwarden snapshot --json | jq '.pools[0]'\n";
+
+static const struct argp_option snapshot_options[] = {
+	{ "json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0 },
+	{ "limit", OPT_LIMIT, "N", 0, "Rows per table in text output (default 20, 0: all)", 0 },
+	{ "verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0 },
+	{ "help", 'h', NULL, 0, "Show this help", -1 },
+	{ "version", 'V', NULL, 0, "Show the version", -1 },
+	{},
+};
+
+static error_t snapshot_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+
+	switch (key) {
+	case OPT_JSON:
+		ps->env->json = true;
+		return 0;
+	case OPT_LIMIT:
+		if (cli_parse_u32(arg, 0, 1000000, &ps->env->limit))
+			return bad_input(state, "invalid --limit '%s': expected 0 to 1000000", arg);
+		return 0;
+	default:
+		return common_parse_opt(key, arg, state);
+	}
+}
+
+static const struct argp snapshot_argp = {
+	.options = snapshot_options,
+	.parser = snapshot_parse_opt,
+	.args_doc = "",
+	.doc = snapshot_doc,
+};
+
 struct command {
 	const char *name;
 	enum pw_command id;
@@ -193,6 +255,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"trace", CMD_TRACE, &trace_argp},
+	{"snapshot", CMD_SNAPSHOT, &snapshot_argp},
 };
 
 static int parse_command(const struct command *cmd, int argc, char **argv, struct env *env)
@@ -216,6 +279,7 @@ int cli_parse(int argc, char **argv, struct env *env)
 	const char *name = argc > 1 ? argv[1] : NULL;
 
 	memset(env, 0, sizeof(*env));
+	env->limit = 20;
 	if (!name) {
 		fputs(top_usage, stderr);
 		return EXIT_USAGE;

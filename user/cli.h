@@ -14,6 +14,7 @@
 enum pw_command {
 	CMD_NONE = 0,
 	CMD_TRACE,
+	CMD_SNAPSHOT,
 };
 
 /* Which hooks catch port allocation failures; see --help for the costs. */
@@ -31,6 +32,7 @@ struct env {
 	uint32_t pid;		 /* 0: every process */
 	const char *cgroup_path; /* NULL: every cgroup */
 	enum trace_mode mode;
+	uint32_t limit; /* snapshot: rows per table in text output, 0 = all */
 };
 
 /* Parse argv into @env. Returns 0 to go on, -1 when --help or --version was

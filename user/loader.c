@@ -58,6 +58,10 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 	s->rodata->targ_cgroup_id = cfg->cgroup_id;
 	s->rodata->targ_cgroup_level = cfg->cgroup_level;
 	s->rodata->targ_failed_only = cfg->failed_only;
+	s->rodata->targ_track_closers = cfg->track_closers;
+	/* an LRU hash preallocates every entry: shrink it when nobody reads it */
+	if (!cfg->track_closers)
+		bpf_map__set_max_entries(s->maps.closers, 1);
 
 	bpf_program__set_autoload(s->progs.state_btf, a->state_btf);
 	bpf_program__set_autoload(s->progs.state_tp, !a->state_btf);
@@ -205,6 +209,11 @@ void tracer_close(struct tracer *t)
 int tracer_events_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.events);
+}
+
+int tracer_closers_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.closers);
 }
 
 uint64_t tracer_lost_events(const struct tracer *t)

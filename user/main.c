@@ -3,6 +3,7 @@
 // Entry point: parse the command line and hand over to the chosen command.
 #include <stdlib.h>
 #include "cli.h"
+#include "snapshot_cmd.h"
 #include "trace.h"
 
 int main(int argc, char **argv)
@@ -15,6 +16,8 @@ int main(int argc, char **argv)
 	switch (env.command) {
 	case CMD_TRACE:
 		return trace_run(&env);
+	case CMD_SNAPSHOT:
+		return snapshot_run(&env);
 	default:
 		return EXIT_USAGE;
 	}

@@ -99,6 +99,23 @@ check_tcp_ok() {
 	report "$name" "$problems"
 }
 
+# Bind-before-connect: every socket binds the same local port (45000 by
+# default), so only the first connect gets the 4-tuple; the rest fail with
+# EADDRNOTAVAIL however many ephemeral ports are free.
+check_bound_connect() {
+	local name=workloads/tcp-bound-connect cg ns problems
+	cg=$(pw_make_cgroup tcp-bound-connect)
+	ns=$(pw_make_netns)
+	if ! start_workload tcp-bound-connect "$cg" "$ns" tcp-bound-connect --listen; then
+		pw_fail "$name" "no JSON line within 30 s: $(head -c 300 "$PW_TMP/tcp-bound-connect.err")"
+		return
+	fi
+	problems=$(json_mismatches "$OUT" pid="$PID" mode='"tcp-bound-connect"' ok=1 \
+		failed=$((1 + FAIL_EXTRA)) errno=99 errname='"EADDRNOTAVAIL"' ports='[45000]')
+	pw_stop "$PID"
+	report "$name" "$problems"
+}
+
 # --comm must rename the process, escape bytes JSON forbids, and truncate to 15.
 check_comm() {
 	local name=workloads/comm cg want problems
@@ -137,6 +154,7 @@ check_exhaust listen0 98 EADDRINUSE listen0
 check_exhaust udp-sendto 11 EAGAIN udp-sendto
 check_exhaust udp-connect 11 EAGAIN udp-connect
 check_tcp_ok
+check_bound_connect
 check_comm
 check_bad_args
 pw_done

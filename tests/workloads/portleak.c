@@ -20,6 +20,7 @@ struct opts {
 	const char *mode;
 	const char *addr;	/* --addr, IPv4 or IPv6 literal */
 	long port;		/* --port, the destination (and listener) port */
+	long bind_port;		/* --bind-port, the local port of tcp-bound-connect */
 	long count;		/* --count, tries until the first failure; 0: no limit */
 	long fail_extra;	/* --fail-extra, tries after the first failure */
 	long hold;		/* --hold, seconds to keep the sockets after reporting */
@@ -31,6 +32,7 @@ struct opts {
 struct run {
 	struct sockaddr_storage dst;	/* ADDR:PORT */
 	struct sockaddr_storage any;	/* ADDR:0, for bind0 */
+	struct sockaddr_storage local;	/* ADDR:BINDPORT, for tcp-bound-connect */
 	socklen_t addrlen;
 	int family;
 	int listener;			/* -1 when there is none */
@@ -56,8 +58,9 @@ static void die(const char *what)
 static void usage(FILE *f, int status)
 {
 	fprintf(f, "usage: portleak MODE [--addr IP] [--port N] [--count N] [--fail-extra N]\n"
-		   "                     [--hold SEC] [--comm NAME] [--listen]\n"
-		   "MODE: tcp-connect bind0 listen0 udp-sendto udp-connect tcp-ok\n");
+		   "                     [--hold SEC] [--comm NAME] [--listen] [--bind-port N]\n"
+		   "MODE: tcp-connect bind0 listen0 udp-sendto udp-connect tcp-ok\n"
+		   "      tcp-bound-connect\n");
 	exit(status);
 }
 
@@ -162,6 +165,24 @@ static int try_udp_connect(struct run *r)
 }
 
 /*
+ * Bind-before-connect: every socket binds ADDR:BINDPORT (SO_REUSEADDR lets
+ * them share it) before connecting to ADDR:PORT. The first connect gets the
+ * 4-tuple; every later one finds it taken and fails with EADDRNOTAVAIL.
+ */
+static int try_tcp_bound_connect(struct run *r)
+{
+	int fd = new_socket(r, SOCK_STREAM);
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		die("setsockopt SO_REUSEADDR");
+	/* A failed bind is reported as this try's errno, not as the 4-tuple failure. */
+	if (bind(fd, (struct sockaddr *)&r->local, r->addrlen))
+		return settle(r, fd, -1);
+	return settle(r, fd, connect(fd, (struct sockaddr *)&r->dst, r->addrlen));
+}
+
+/*
  * One complete, clean connection to our own listener. The server side closes
  * first so TIME_WAIT lands on the listener's port, not on an ephemeral one.
  */
@@ -191,6 +212,7 @@ static const struct mode modes[] = {
 	{ "udp-sendto", try_udp_sendto, false, 0 },
 	{ "udp-connect", try_udp_connect, false, 0 },
 	{ "tcp-ok", try_tcp_ok, true, 3 },
+	{ "tcp-bound-connect", try_tcp_bound_connect, false, 0 },
 };
 
 static const struct mode *find_mode(const char *name)
@@ -211,6 +233,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "hold", required_argument, NULL, 'H' },
 		{ "comm", required_argument, NULL, 'n' },
 		{ "listen", no_argument, NULL, 'l' },
+		{ "bind-port", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -239,6 +262,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'l':
 			o->want_listener = true;
 			break;
+		case 'b':
+			o->bind_port = parse_long(optarg, 1, 65535, "--bind-port");
+			break;
 		case 'h':
 			usage(stdout, 0);
 			break;
@@ -251,7 +277,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->mode = argv[optind];
 }
 
-/* Fills both destination and wildcard-port addresses from --addr/--port. */
+/* Fills the destination, wildcard-port and bind addresses from --addr/--port/--bind-port. */
 static void resolve_addr(const struct opts *o, struct run *r)
 {
 	struct sockaddr_in *in = (struct sockaddr_in *)&r->dst;
@@ -270,6 +296,8 @@ static void resolve_addr(const struct opts *o, struct run *r)
 	}
 	r->any = r->dst;
 	((struct sockaddr_in *)&r->any)->sin_port = 0;
+	r->local = r->dst;
+	((struct sockaddr_in *)&r->local)->sin_port = htons(o->bind_port);
 }
 
 /* Tests make thousands of sockets; the soft limit (often 1024) would end them first. */
@@ -366,7 +394,8 @@ static void print_result(const struct run *r, const struct mode *m)
 int main(int argc, char **argv)
 {
 	/* count -1: not given, the mode's default applies. */
-	struct opts o = { .addr = "127.0.0.1", .port = 5001, .count = -1, .fail_extra = 2 };
+	struct opts o = { .addr = "127.0.0.1", .port = 5001, .bind_port = 45000,
+			  .count = -1, .fail_extra = 2 };
 	struct run r = { .listener = -1 };
 	const struct mode *m;
 

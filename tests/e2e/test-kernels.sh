@@ -1,0 +1,300 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
+# Checks that the one portwarden build (CO-RE) loads and reports the right
+# failures on other kernels: boots each Debian kernel of tests/vm/kernels.list
+# under qemu (KVM if usable, else TCG) with an initramfs holding a static
+# portwarden linked from the same objects as ./portwarden, and checks what the
+# guest reports (see tests/vm/guest-init.sh):
+#   kernels/K/boot                   the guest ran its plan and powered off
+#   kernels/K/RUN/load               `portwarden trace` printed "Tracing"
+#   kernels/K/RUN/sigint             ... and exited 0 after SIGINT
+#   kernels/K/{state,syscall}/W      `--json --failed --cgroup`: exactly the 3
+#                                    failures of workload W, with the right op,
+#                                    errno, pid, comm, cgroup and netns
+#   kernels/K/RUN/only-ours          no other events
+#   kernels/K/state-all/tcp-ok       without --failed: 3 successful connects
+#   kernels/K/state-all/bind-ok      2 successful binds, when the kernel took
+#                                    the cgroup bind hooks (else SKIP)
+# and prints, as comments, the loader's -v verdict per run and whether an
+# fexit program loads there (and on this host).
+#
+# Kernels come from Debian's archive into a cache (tests/vm/fetch-kernels.sh);
+# a kernel that cannot be fetched is skipped. Guests run in parallel.
+# Environment: PW_VM_KERNELS="6.1 6.12" (labels to run; "none" skips the test),
+# PW_VM_TIMEOUT (seconds per guest; default 150 under TCG, 60 with KVM),
+# PW_VM_JOBS (guests at a time, default 2), PW_VM_CACHE (see fetch-kernels.sh),
+# PW_KEEP=DIR keeps the guests' logs.
+set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+VM=$PW_ROOT/tests/vm
+QEMU=${QEMU:-qemu-system-x86_64}
+
+pw_require_root
+if [ "$(uname -m)" != x86_64 ]; then
+	pw_skip kernels "guest kernels are amd64 only, this host is $(uname -m)"
+	exit 0
+fi
+if [ "${PW_VM_KERNELS:-}" = none ]; then
+	pw_skip kernels "PW_VM_KERNELS=none"
+	exit 0
+fi
+pw_require_cmd "$QEMU" jq awk timeout flock apt-get dpkg-deb
+if [ ! -x /bin/busybox ] || ldd /bin/busybox 2>/dev/null | grep -q '=>'; then
+	pw_skip kernels "no static /bin/busybox (package busybox-static)"
+	exit 0
+fi
+if ! ls "$PW_OUTPUT"/user/*.o >/dev/null 2>&1 || [ ! -x "$PW_PORTWARDEN" ]; then
+	pw_skip kernels "portwarden not built"
+	exit 0
+fi
+
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	accel=kvm
+	timeout_s=${PW_VM_TIMEOUT:-60}
+else
+	accel=tcg
+	timeout_s=${PW_VM_TIMEOUT:-150}
+fi
+jobs=${PW_VM_JOBS:-2}
+
+# ---- kernels and initramfs ----------------------------------------------------
+
+t0=$SECONDS
+# shellcheck disable=SC2086 # the label list splits on purpose
+"$VM/fetch-kernels.sh" ${PW_VM_KERNELS:-} >"$PW_TMP/fetch.out" 2>"$PW_TMP/fetch.err" || true
+labels=()
+while read -r label status rest; do
+	case $status in
+	ok)
+		labels+=("$label")
+		echo "$rest" >"$PW_TMP/$label.kernel"
+		;;
+	*) pw_skip "kernels/$label" "kernel not available: $rest" ;;
+	esac
+done <"$PW_TMP/fetch.out"
+if [ ${#labels[@]} -eq 0 ]; then
+	[ -s "$PW_TMP/fetch.out" ] || pw_skip kernels "no kernel fetched: $(head -c 300 "$PW_TMP/fetch.err")"
+	exit 0
+fi
+echo "# kernels ready in $((SECONDS - t0)) s: ${labels[*]} (cache ${PW_VM_CACHE:-/var/cache/portwarden-vm})"
+
+t0=$SECONDS
+INITRD=$PW_TMP/initramfs.cpio
+if ! "$VM/build-initramfs.sh" "$INITRD" >/dev/null 2>"$PW_TMP/initramfs.err"; then
+	pw_fail kernels/initramfs "$(tail -n 3 "$PW_TMP/initramfs.err" | paste -sd ';')"
+	pw_done
+fi
+echo "# initramfs built in $((SECONDS - t0)) s ($(($(stat -c %s "$INITRD") / 1024)) KiB)"
+
+# ---- boot the guests ----------------------------------------------------------
+
+t0=$SECONDS
+running=()
+for label in "${labels[@]}"; do
+	kdir=$(awk '{ print $NF }' "$PW_TMP/$label.kernel")
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n || true
+	done
+	# Writes $PW_TMP/LABEL/run ("STATUS SECONDS"); stops its qemu on SIGTERM.
+	"$VM/run-guest.sh" "$kdir/vmlinuz" "$INITRD" "$PW_TMP/$label" "$timeout_s" &
+	pw_track_pid $!
+	running+=($!)
+done
+for pid in "${running[@]}"; do
+	wait "$pid" || true
+done
+echo "# guests ($accel, $jobs at a time) done in $((SECONDS - t0)) s"
+
+# ---- assertions ---------------------------------------------------------------
+
+# split LABEL: every section of the guest's results into $PW_TMP/LABEL/s/NAME
+# ("/" in NAME becomes "__").
+split_sections() {
+	local dir=$PW_TMP/$1
+	mkdir -p "$dir/s"
+	tr -d '\r' <"$dir/results.log" 2>/dev/null | awk -v d="$dir/s" '
+		/^@@PW-BEGIN / { f = $2; gsub("/", "__", f); f = d "/" f; printf "" > f; next }
+		/^@@PW-END / { close(f); f = ""; next }
+		f != "" { print > f }'
+}
+
+sec() { # LABEL NAME: the section's file
+	local name=$2
+	echo "$PW_TMP/$1/s/${name//\//__}"
+}
+
+report() { # NAME PROBLEMS
+	if [ -z "$2" ]; then
+		pw_pass "$1"
+	else
+		pw_fail "$1" "$(echo "$2" | head -n 5 | paste -sd ';' | sed 's/;/; /g')"
+	fi
+}
+
+# expect_failures LABEL RUN W OP PROTO ERRNO ERRNAME: the tracer saw exactly
+# 3 alloc failures of workload W, each with every attribute right.
+expect_failures() {
+	local label=$1 run=$2 w=$3 problems trace wl netns
+	trace=$(sec "$label" "$run/trace.json")
+	wl=$(sec "$label" "$run/$w.json")
+	if [ ! -s "$wl" ]; then
+		report "kernels/$label/$run/$w" "the workload wrote nothing: $(head -c 200 "$(sec "$label" "$run/$w.err")")"
+		return
+	fi
+	netns=$(sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' "$(sec "$label" "$run/$w.netns")" 2>/dev/null) || true
+	problems=$(jq -rs --slurpfile w "$wl" --argjson n 3 \
+		--arg op "$4" --arg proto "$5" --argjson errno "$6" --arg result "$7" \
+		--arg cgroup "/pw-$run/$w" --argjson netns "${netns:-0}" '
+		def events: .[] | select(.type == null or .type == "event");
+		def want($k; $v): if .[$k] != $v then "\($k) is \(.[$k] | tojson), want \($v | tojson)" else empty end;
+		$w[0] as $w
+		| [events | select(.pid == $w.pid)] as $ev
+		| if $w.failed != $n then "the workload itself failed \($w.failed) times, want \($n)" else empty end,
+		  if ($ev | length) != $n then "\($ev | length) events for pid \($w.pid), want \($n)" else empty end,
+		  ([events | select(.cgroup == $cgroup)] | length | if . != $n then "\(.) events in cgroup \($cgroup), want \($n)" else empty end),
+		  ([$ev[]
+		   | want("alloc_failed"; true), want("op"; $op), want("proto"; $proto),
+		     want("family"; "ipv4"), want("tid"; $w.pid), want("comm"; $w.comm),
+		     want("cgroup"; $cgroup), want("netns"; $netns), want("errno"; $errno),
+		     want("result"; $result), want("sport"; 0),
+		     (if $op == "connect" then want("daddr"; "127.0.0.1"), want("dport"; 5001) else empty end)
+		  ] | unique[])' "$trace" 2>&1) || problems="jq failed on $run/trace.json: $problems"
+	report "kernels/$label/$run/$w" "$problems"
+}
+
+# expect_ok LABEL RUN W OP N: N successful OP events from workload W.
+expect_ok() {
+	local label=$1 run=$2 w=$3 problems wl
+	wl=$(sec "$label" "$run/$w.json")
+	if [ ! -s "$wl" ]; then
+		report "kernels/$label/$run/$w" "the workload wrote nothing: $(head -c 200 "$(sec "$label" "$run/$w.err")")"
+		return
+	fi
+	problems=$(jq -rs --slurpfile w "$wl" --arg op "$4" --argjson n "$5" --arg cgroup "/pw-$run/$w" '
+		$w[0] as $w
+		| [.[] | select(.type == null or .type == "event") | select(.pid == $w.pid and .op == $op)] as $ev
+		| if ($ev | length) != $n then "\($ev | length) \($op) events for pid \($w.pid), want \($n)" else empty end,
+		  ([$ev[] | select(.errno != 0 or .result != "ok" or .cgroup != $cgroup or .sport == 0)
+		   | "event \(tojson)"] | first // empty)' "$(sec "$label" "$run/trace.json")" 2>&1) ||
+		problems="jq failed on $run/trace.json: $problems"
+	report "kernels/$label/$run/$w" "$problems"
+}
+
+# only_ours LABEL RUN N: the tracer reported N events in all, each from one of
+# the run's workloads.
+only_ours() {
+	local label=$1 run=$2 n=$3 problems pids
+	pids=$(cat "$PW_TMP/$label/s/${run}"__*.json 2>/dev/null | jq -s -c '[.[].pid]') || pids='[]'
+	problems=$(jq -rs --argjson pids "$pids" --argjson n "$n" '
+		[.[] | select(.type == null or .type == "event")] as $ev
+		| if ($ev | length) != $n then "\($ev | length) events, want \($n)" else empty end,
+		  ([$ev[] | select(.pid as $p | $pids | index($p) | not) | "event from pid \(.pid) comm \(.comm) cgroup \(.cgroup)"] | unique[])' \
+		"$(sec "$label" "$run/trace.json")" 2>&1) || problems="jq failed: $problems"
+	report "kernels/$label/$run/only-ours" "$problems"
+}
+
+# verifier_verdicts LOG: "prog 'NAME': LAST LINE" for every program the
+# kernel refused in the (filtered) -v log, the line before "processed N insns".
+verifier_verdicts() {
+	awk '
+	/BPF program load failed/ { prog = $0; sub(/^libbpf: /, "", prog); sub(/: BPF program load failed.*/, "", prog); next }
+	/-- BEGIN PROG LOAD LOG --/ { inlog = 1; verdict = ""; next }
+	/-- END PROG LOAD LOG --/ { print prog ": " verdict; inlog = 0; next }
+	inlog && !/^processed [0-9]+ insns/ && !/^\.\.\. \(/ { verdict = $0 }' "$1" 2>/dev/null || true
+}
+
+# loaded LABEL RUN: the load and sigint checks; 1 when the tracer never ran.
+loaded() {
+	local label=$1 run=$2 tracer err status why
+	tracer=$(sec "$label" "$run/tracer")
+	err=$(sec "$label" "$run/trace.err")
+	echo "# $label: $run: $(grep -h -m1 '^portwarden: loaded:' "$err" 2>/dev/null || echo 'no loader verdict')"
+	grep -h 'refused\|load attempt\|^portwarden: failed' "$err" 2>/dev/null | sed "s/^/# $label: $run: /" || true
+	verifier_verdicts "$err" | sed "s/^/# $label: $run: verifier: /"
+	status=$(sed -n 's/^status //p' "$tracer" 2>/dev/null) || true
+	if ! grep -qx 'started yes' "$tracer" 2>/dev/null; then
+		why=$(grep -h -m1 'load failed\|failed to\|^portwarden: ' "$err" 2>/dev/null) || true
+		pw_fail "kernels/$label/$run/load" "no 'Tracing' line (status ${status:-?}): ${why:-no output}; the log is on stderr"
+		{
+			echo "---- kernels/$label/$run: portwarden trace -v (filtered) ----"
+			cat "$err" 2>/dev/null
+		} >&2
+		return 1
+	fi
+	pw_pass "kernels/$label/$run/load"
+	pw_check "kernels/$label/$run/sigint" "exit status ${status:-?} after SIGINT" [ "${status:-}" = 0 ]
+}
+
+check_kernel() {
+	local label=$1 dir=$PW_TMP/$1 rc secs kernel
+	read -r rc secs <"$dir/run" 2>/dev/null || { rc=1; secs="?"; }
+	split_sections "$label"
+	kernel=$(sed -n 's/^kernel //p' "$(sec "$label" info)" 2>/dev/null) || true
+	echo "# $label: $(cut -d' ' -f1,2 "$PW_TMP/$label.kernel"), guest uname ${kernel:-?}, $secs s ($accel)"
+	if [ "$rc" -ne 0 ]; then
+		if [ "$rc" -eq 124 ]; then
+			pw_fail "kernels/$label/boot" "no @@PW-DONE within $timeout_s s; console: $(tr -d '\r' <"$dir/console.log" | tail -n 3 | paste -sd ';')"
+		else
+			pw_fail "kernels/$label/boot" "guest ended early; qemu: $(head -c 200 "$dir/qemu.log"); console: $(tr -d '\r' <"$dir/console.log" | tail -n 3 | paste -sd ';')"
+		fi
+		{
+			echo "---- kernels/$label: console (last 40 lines) ----"
+			tr -d '\r' <"$dir/console.log" | tail -n 40
+		} >&2
+	elif ! grep -qx 'btf yes' "$(sec "$label" info)"; then
+		pw_fail "kernels/$label/boot" "the guest kernel has no /sys/kernel/btf/vmlinux"
+		return
+	else
+		pw_pass "kernels/$label/boot"
+	fi
+
+	# After a failed boot, only the runs the guest got to.
+	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" state/tracer)" ] && loaded "$label" state; then
+		expect_failures "$label" state tcp-connect connect tcp 99 EADDRNOTAVAIL
+		expect_failures "$label" state listen0 listen tcp 98 EADDRINUSE
+		only_ours "$label" state 6
+	fi
+	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" syscall/tracer)" ] && loaded "$label" syscall; then
+		expect_failures "$label" syscall tcp-connect connect tcp 99 EADDRNOTAVAIL
+		expect_failures "$label" syscall listen0 listen tcp 98 EADDRINUSE
+		expect_failures "$label" syscall bind0 bind tcp 98 EADDRINUSE
+		expect_failures "$label" syscall udp-sendto autobind udp 11 EAGAIN
+		only_ours "$label" syscall 12
+	fi
+	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" state-all/tracer)" ] && loaded "$label" state-all; then
+		expect_ok "$label" state-all tcp-ok connect 3
+		if grep -q 'bind hooks yes' "$(sec "$label" state-all/trace.err)"; then
+			expect_ok "$label" state-all bind-ok bind 2
+		else
+			pw_skip "kernels/$label/state-all/bind-ok" "this kernel refused the cgroup bind hooks"
+		fi
+	fi
+	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" fexit)" ]; then
+		fexit_line "$label" "$(sec "$label" fexit)"
+	fi
+}
+
+# fexit_line WHO FILE: "# WHO: fexit loads: yes|no (...)" from the probe's output.
+fexit_line() {
+	local verdict
+	verdict=$(sed -n 's/^fexit: //p' "$2" 2>/dev/null | head -n 1) || true
+	case $verdict in
+	'load ok, attach ok'*) echo "# $1: fexit loads: yes ($verdict)" ;;
+	'') echo "# $1: fexit loads: unknown (the probe reported nothing)" ;;
+	*) echo "# $1: fexit loads: no ($verdict)" ;;
+	esac
+}
+
+for label in "${labels[@]}"; do
+	check_kernel "$label"
+done
+
+# The same probe here, for comparison (a host may refuse fexit: lockdown, or
+# no ftrace direct calls).
+(cd "$PW_OUTPUT/vm" && ./fexit_probe ./fexit_probe.bpf.o) >"$PW_TMP/host-fexit" 2>/dev/null || true
+fexit_line "host $(uname -r)" "$PW_TMP/host-fexit"
+
+pw_done

@@ -1,0 +1,324 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
+# Checks the command-line contract of `portwarden trace` (README: options,
+# text output, exit status):
+#  - bad input (not root, unknown or non-cgroup2 --cgroup, bad --pid or
+#    --mode, unknown or missing command) exits 2 with the reason on stderr;
+#    --version and trace --help exit 0;
+#  - SIGTERM exits 0 promptly and leaves none of its BPF programs or links;
+#  - --pid keeps only that process's events;
+#  - text output: the header line, one aligned line per failure, and names
+#    escaped so that no raw control byte reaches the terminal.
+set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+pw_require_root
+pw_require_cmd ip jq timeout mkfifo
+pw_require_cgroup2
+pw_require_file "$PW_PORTWARDEN" portwarden
+pw_require_bpf
+pw_require_file "$PW_PORTLEAK" portleak
+
+LOW=40000
+HIGH=40009
+FAIL_EXTRA=2
+
+BASE=$(pw_cgroup_base)
+REL_BASE=$(pw_cgroup_relpath "$BASE")
+
+# report NAME PROBLEMS: one PASS or FAIL line; problems are newline-separated.
+report() {
+	if [ -z "$2" ]; then
+		pw_pass "$1"
+	else
+		pw_fail "$1" "$(echo "$2" | head -n 5 | paste -sd ';' | sed 's/;/; /g')"
+	fi
+}
+
+# ---- exit status and messages ---------------------------------------------------
+
+# run_cli NAME CMD...: CMD with a time limit (a regression that starts tracing
+# must not hang the test); output in $PW_TMP/NAME.{out,err}, status in RC.
+run_cli() {
+	local name=$1
+	shift
+	RC=0
+	timeout -k 2 10 "$@" </dev/null >"$PW_TMP/$name.out" 2>"$PW_TMP/$name.err" || RC=$?
+}
+
+# expect_usage_error NAME PATTERN CMD...: CMD exits 2, prints nothing on stdout,
+# and the first line on stderr matches PATTERN (extended regexp): the reason.
+expect_usage_error() {
+	local name=$1 pattern=$2 first='' problems=''
+	shift 2
+	run_cli "$name" "$@"
+	IFS= read -r first <"$PW_TMP/$name.err" || true
+	[ "$RC" -eq 2 ] || problems="exit status $RC, want 2"
+	printf '%s\n' "$first" | grep -Eq -e "$pattern" ||
+		problems="$problems${problems:+$'\n'}first stderr line '$first' does not match /$pattern/"
+	[ ! -s "$PW_TMP/$name.out" ] ||
+		problems="$problems${problems:+$'\n'}stdout: $(head -c 100 "$PW_TMP/$name.out")"
+	report "cli/$name" "$problems"
+}
+
+# expect_info NAME PATTERN CMD...: CMD exits 0 and its stdout matches PATTERN.
+expect_info() {
+	local name=$1 pattern=$2 problems=''
+	shift 2
+	run_cli "$name" "$@"
+	[ "$RC" -eq 0 ] || problems="exit status $RC, want 0"
+	grep -Eq -e "$pattern" "$PW_TMP/$name.out" ||
+		problems="$problems${problems:+$'\n'}no /$pattern/ on stdout: $(head -c 100 "$PW_TMP/$name.out")"
+	report "cli/$name" "$problems"
+}
+
+check_not_root() {
+	local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	if ! command -v setpriv >/dev/null 2>&1; then
+		pw_skip cli/not-root "missing command setpriv"
+	elif ! "${nobody[@]}" test -x "$PW_PORTWARDEN"; then
+		pw_skip cli/not-root "user 65534 cannot execute $PW_PORTWARDEN"
+	else
+		expect_usage_error not-root 'root' "${nobody[@]}" "$PW_PORTWARDEN" trace --cgroup "$BASE"
+	fi
+}
+
+check_usage() {
+	local pw=$PW_PORTWARDEN
+	check_not_root
+	expect_usage_error cgroup-missing "cgroup.*/nonexistent" "$pw" trace --cgroup /nonexistent
+	# Exists, but is not a cgroup2 directory.
+	expect_usage_error cgroup-not-cgroup2 "cgroup.*/proc" "$pw" trace --cgroup /proc
+	expect_usage_error pid-invalid "pid.*abc" "$pw" trace --pid abc --cgroup "$BASE"
+	expect_usage_error mode-invalid "mode.*bogus" "$pw" trace --mode bogus --cgroup "$BASE"
+	expect_usage_error command-unknown "command.*frobnicate" "$pw" frobnicate
+	expect_usage_error command-missing "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]" "$pw"
+	expect_info version '^portwarden [0-9]+(\.[0-9]+)+' "$pw" --version
+	if [ "$(wc -l <"$PW_TMP/version.out")" -ne 1 ]; then
+		echo "# --version printed $(wc -l <"$PW_TMP/version.out") lines"
+	fi
+	expect_info trace-help 'Examples' "$pw" trace --help
+}
+
+# ---- tracer ---------------------------------------------------------------------
+
+# start_tracer NAME ARGS...: `portwarden trace ARGS` in the background, output
+# in $PW_TMP/NAME.trace; waits for "Tracing" on stderr, sets TRACER.
+start_tracer() {
+	local name=$1
+	shift
+	TRACE=$PW_TMP/$name.trace
+	# A background job of a non-interactive shell starts with SIGINT ignored.
+	env --default-signal=INT,TERM "$PW_PORTWARDEN" trace "$@" \
+		</dev/null >"$TRACE" 2>"$TRACE.err" &
+	TRACER=$!
+	pw_track_pid "$TRACER"
+	if ! pw_wait_for_file_line "$TRACE.err" Tracing 30; then
+		pw_fail "cli/$name" "no 'Tracing' on stderr within 30 s: $(tail -c 300 "$TRACE.err")"
+		pw_stop "$TRACER" KILL 1
+		return 1
+	fi
+}
+
+# stop_tracer NAME: SIGINT after events had time to cross the ring buffer.
+stop_tracer() {
+	local rc=0
+	sleep 1
+	kill -s INT "$TRACER"
+	if ! pw_wait_exit "$TRACER" 15; then
+		pw_stop "$TRACER" KILL 1
+		pw_fail "cli/$1" "tracer still running 15 s after SIGINT"
+		return 1
+	fi
+	wait "$TRACER" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		pw_fail "cli/$1" "tracer exit status $rc after SIGINT: $(tail -c 300 "$TRACE.err")"
+		return 1
+	fi
+}
+
+# ---- SIGTERM ---------------------------------------------------------------------
+
+# The programs of bpf/portwarden.bpf.c that `trace` loads; the kernel keeps 15
+# characters of a name, bpftool may show more.
+OURS_JQ='def ours: (.name // "") as $n
+	| (["state_btf", "state_tp", "post_bind4", "post_bind6"] | index($n)) != null
+	  or ($n | test("^sys_(enter|exit)_"));'
+
+# bpf_state FILE: bpftool's programs and links as {"progs": [...], "links": [...]}.
+bpf_state() {
+	{ bpftool -j prog show && bpftool -j link show; } | jq -s '{progs: .[0], links: .[1]}' >"$1"
+}
+
+# new_progs BEFORE NOW: ids of our programs in NOW that BEFORE did not have.
+new_progs() {
+	jq -c --slurpfile b "$1" "$OURS_JQ"'
+		[$b[0].progs[] | select(ours) | .id] as $old
+		| [.progs[] | select(ours) | select(.id as $i | $old | index($i) | not)]' "$2"
+}
+
+# loaded_problems BEFORE DURING: while tracing, our programs must show, each
+# with a link; else the check after exit would prove nothing.
+loaded_problems() {
+	jq -r --argjson new "$(new_progs "$1" "$2")" \
+		--argjson bind "$(grep -q 'refused the cgroup bind hooks' "$TRACE.err" && echo false || echo true)" '
+		[$new[].name] as $names | [$new[].id] as $ids
+		| if ($names | map(select(test("^sys_(enter|exit)_"))) | length) != 12 then "\($names | tojson): want 12 sys_enter_/sys_exit_ programs" else empty end,
+		  if ($names | index("state_btf") or index("state_tp")) | not then "no state_btf or state_tp program" else empty end,
+		  if $bind and (($names | index("post_bind4") and index("post_bind6")) | not) then "no post_bind4/6 programs" else empty end,
+		  ([.links[] | select(.prog_id as $p | $ids | index($p))] | length
+		   | if . != ($ids | length) then "\(.) links for \($ids | length) programs" else empty end)' "$2"
+}
+
+# leftover_problems BEFORE DURING AFTER: none of the programs that came with the
+# tracer, nor any link to them, may outlive it.
+leftover_problems() {
+	jq -r --argjson new "$(new_progs "$1" "$2")" --argjson left "$(new_progs "$1" "$3")" '
+		[$new[].id] as $ids
+		| ($left[] | "program \(.id) \(.name) still loaded"),
+		  (.links[] | select(.prog_id as $p | $ids | index($p)) | "link \(.id) to program \(.prog_id) still there")' "$3"
+}
+
+check_sigterm() {
+	local s=$PW_TMP/bpf rc=0 problems i
+	if ! command -v bpftool >/dev/null 2>&1; then
+		pw_skip cli/sigterm "missing command bpftool"
+		return
+	fi
+	bpf_state "$s.before"
+	# Syscall mode and no --failed: every program of trace is loaded.
+	start_tracer sigterm --mode syscall --cgroup "$BASE" || return 0
+	bpf_state "$s.during"
+	report cli/sigterm-loaded "$(loaded_problems "$s.before" "$s.during")"
+	kill -s TERM "$TRACER"
+	if ! pw_wait_exit "$TRACER" 5; then
+		pw_stop "$TRACER" KILL 1
+		pw_fail cli/sigterm-exit "still running 5 s after SIGTERM"
+	else
+		wait "$TRACER" || rc=$?
+		pw_check cli/sigterm-exit "exit status $rc after SIGTERM" [ "$rc" -eq 0 ]
+	fi
+	# The kernel frees programs shortly after their last reference goes.
+	for ((i = 0; i < 30; i++)); do
+		bpf_state "$s.after"
+		problems=$(leftover_problems "$s.before" "$s.during" "$s.after")
+		[ -n "$problems" ] || break
+		sleep 0.1
+	done
+	report cli/sigterm-detached "$problems"
+}
+
+# ---- --pid ------------------------------------------------------------------------
+
+# start_gated NAME CGROUP ARGS...: portleak ARGS in CGROUP and its own 10-port
+# netns, held before its first socket until release NAME; its pid (which
+# stays the same through the execs) is known before it acts.
+start_gated() {
+	local name=$1 cg=$2 ns
+	shift 2
+	ns=$(pw_make_netns "$LOW" "$HIGH")
+	mkfifo "$PW_TMP/$name.gate"
+	# shellcheck disable=SC2016 # $1 and $@ belong to the inner sh
+	pw_run_in -o "$PW_TMP/$name.json" -e "$PW_TMP/$name.err" "$cg" "$ns" \
+		sh -c 'read -r _ <"$1"; shift; exec "$@"' gate "$PW_TMP/$name.gate" \
+		"$PW_PORTLEAK" "$@" --fail-extra "$FAIL_EXTRA" >"$PW_TMP/$name.pid"
+}
+
+# release NAME: let a gated workload go.
+release() {
+	# shellcheck disable=SC2016 # $1 belongs to the inner sh
+	timeout 10 sh -c 'echo go >"$1"' release "$PW_TMP/$1.gate"
+}
+
+# finish NAME...: wait for each workload's JSON line and for it to exit.
+finish() {
+	local name ok=0
+	for name; do
+		if ! pw_wait_for_file_line "$PW_TMP/$name.json" '^{' 30 ||
+			! pw_wait_exit "$(cat "$PW_TMP/$name.pid")" 30; then
+			pw_fail "cli/$name" "workload did not finish: $(head -c 300 "$PW_TMP/$name.err")"
+			ok=1
+		fi
+	done
+	return "$ok"
+}
+
+# Two identical failing workloads in one cgroup: only the chosen one shows.
+check_pid() {
+	local cg problems
+	cg=$(pw_make_cgroup pid)
+	start_gated chosen "$cg" tcp-connect --listen --comm pl-chosen
+	start_gated other "$cg" tcp-connect --listen --comm pl-other
+	start_tracer pid --json --failed --mode state --pid "$(cat "$PW_TMP/chosen.pid")" || return 0
+	release chosen
+	release other
+	finish chosen other || true
+	stop_tracer pid || return 0
+	problems=$(jq -rs --slurpfile c "$PW_TMP/chosen.json" --slurpfile o "$PW_TMP/other.json" \
+		--argjson n $((1 + FAIL_EXTRA)) '
+		[.[] | select(.type == "event")] as $ev
+		| ($c[0], $o[0] | select(.failed != $n) | "\(.comm) failed \(.failed) times, want \($n)"),
+		  ([$ev[] | select(.pid == $c[0].pid and .op == "connect" and .errno == 99 and .comm == $c[0].comm)] | length
+		   | if . != $n then "\(.) EADDRNOTAVAIL events from the chosen pid \($c[0].pid), want \($n)" else empty end),
+		  ([$ev[] | select(.pid != $c[0].pid) | .pid] | unique[] | "events from pid \(.) (the other workload: \($o[0].pid))")
+		' "$TRACE") || problems="jq failed on $TRACE"
+	report cli/pid-filter "$problems"
+}
+
+# ---- text output ------------------------------------------------------------------
+
+# text_problems NAME COMM: the workload's 1 + FAIL_EXTRA lines in the text
+# output, column by column. COMM is how the comm must look there.
+text_problems() {
+	W_PID=$(jq -r .pid "$PW_TMP/$1.json") W_COMM=$2 W_CGROUP=$REL_BASE/$1 \
+		W_N=$((1 + FAIL_EXTRA)) awk '
+		function want(col, v) { if ($col != v) bad["column " col " is \"" $col "\", want \"" v "\""] }
+		$2 == ENVIRON["W_PID"] {
+			n++
+			if ($1 !~ /^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9][0-9][0-9]$/) bad["time " $1]
+			want(3, ENVIRON["W_COMM"]); want(4, "connect"); want(5, "tcp")
+			want(6, "127.0.0.1:0"); want(7, "127.0.0.1:5001"); want(8, "EADDRNOTAVAIL")
+			want(9, ENVIRON["W_CGROUP"])
+			if (NF != 9) bad[NF " columns"]
+		}
+		END {
+			if (n != ENVIRON["W_N"]) print n + 0 " lines for pid " ENVIRON["W_PID"] ", want " ENVIRON["W_N"]
+			for (b in bad) print b
+		}' "$TRACE"
+}
+
+check_text() {
+	local header esc problems
+	start_tracer text --failed --mode state --cgroup "$BASE" || return 0
+	pw_run_in -o "$PW_TMP/plain.json" -e "$PW_TMP/plain.err" "$(pw_make_cgroup plain)" \
+		"$(pw_make_netns "$LOW" "$HIGH")" "$PW_PORTLEAK" tcp-connect --listen --comm pl-text \
+		--fail-extra "$FAIL_EXTRA" >"$PW_TMP/plain.pid"
+	# ESC [ 3 1 m: a terminal would turn the rest red if it got this raw.
+	pw_run_in -o "$PW_TMP/esc.json" -e "$PW_TMP/esc.err" "$(pw_make_cgroup esc)" \
+		"$(pw_make_netns "$LOW" "$HIGH")" "$PW_PORTLEAK" tcp-connect --listen --comm $'\e[31mred' \
+		--fail-extra "$FAIL_EXTRA" >"$PW_TMP/esc.pid"
+	finish plain esc || true
+	stop_tracer text || return 0
+
+	header=$(head -n 1 "$TRACE")
+	if [[ $header =~ ^TIME\ +PID\ +COMM\ +OP\ +PROTO\ +LOCAL\ +REMOTE\ +RESULT\ +CGROUP$ ]]; then
+		pw_pass cli/text-header
+	else
+		pw_fail cli/text-header "first line is '$header'"
+	fi
+	report cli/text-line "$(text_problems plain pl-text)"
+	esc=$(tr -dc '\033' <"$TRACE" | wc -c)
+	problems=$(
+		text_problems esc '\x1b[31mred'
+		[ "$esc" -eq 0 ] || echo "$esc raw ESC bytes on stdout"
+	)
+	report cli/text-escape "$problems"
+}
+
+check_usage
+check_sigterm
+check_pid
+check_text
+pw_done

@@ -1,0 +1,199 @@
+#!/bin/sh
+# shellcheck shell=dash # busybox ash: POSIX sh plus local
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
+# /init of the test guest (busybox sh, PID 1, no disk, no modules): mounts what
+# portwarden needs, runs `portwarden trace --json --failed --cgroup` in each mode
+# while portleak exhausts 10-port ranges in child cgroups, probes fexit, writes
+# the results to the second serial port (/dev/ttyS1) and powers off.
+#
+# Results protocol, one section per file, lines between
+#   @@PW-BEGIN NAME        and        @@PW-END NAME
+# and a last line "@@PW-DONE". NAMEs: info, fexit, RUN/trace.json,
+# RUN/trace.err (filtered -v log), RUN/tracer (started, status), and per
+# workload RUN/W.json (portleak's line), RUN/W.netns, RUN/W.err. RUNs: state
+# and syscall (--failed in that mode), state-all (state mode without --failed,
+# successes only). The kernel command line may choose them: pw_modes=state,syscall.
+PATH=/bin
+export PATH
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t bpf bpf /sys/fs/bpf
+mount -t tracefs tracefs /sys/kernel/tracing
+ip link set lo up
+
+# Results go to ttyS1; ttyS0 is the kernel's console (and our progress log).
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+exec 3>/dev/ttyS1
+log() { echo "guest: $*"; }
+
+# section NAME FILE: FILE's lines between markers (a missing file: no lines).
+section() {
+	echo "@@PW-BEGIN $1" >&3
+	[ -r "$2" ] && awk 1 "$2" >&3
+	echo "@@PW-END $1" >&3
+}
+
+finish() {
+	echo "@@PW-DONE" >&3
+	sync
+	poweroff -f
+	sleep 5
+}
+
+# -v output without libbpf's chatter: portwarden's own lines, libbpf's
+# warnings and errors, and the tail of every verifier log (its verdict).
+# CO-RE notes ("substituting insn", relocations against targ_failed_only)
+# are normal and left out.
+filter_log() {
+	awk '
+	/-- BEGIN PROG LOAD LOG --/ { inlog = 1; n = 0; print; next }
+	/-- END PROG LOAD LOG --/ {
+		start = n > 60 ? n - 60 : 0
+		if (start) print "... (" start " lines left out)"
+		for (i = start; i < n; i++) print buf[i]
+		inlog = 0; print; next
+	}
+	inlog { buf[n++] = $0; next }
+	!/^libbpf: / { print; next }
+	/substituting insn|relo #[0-9]+: insn #[0-9]+ against/ { next }
+	tolower($0) ~ /fail|error|warn|refus|not supported|unsupported|invalid|permission/ { print }
+	' "$1"
+}
+
+# wait_for_line FILE PATTERN PID SECONDS: until PATTERN is in FILE; 1 if PID
+# died or time ran out first.
+wait_for_line() {
+	local n=$(($4 * 5))
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		kill -0 "$3" 2>/dev/null || return 1
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
+# wait_exit PID SECONDS: 1 if PID still runs after SECONDS.
+wait_exit() {
+	local n=$(($2 * 5))
+	while kill -0 "$1" 2>/dev/null; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
+# run_workload DIR CGROUP NAME ARGS...: portleak ARGS in child cgroup NAME and
+# in a fresh netns narrowed to 10 ports, until it exits.
+run_workload() {
+	local dir="$1" cg="$2/$3" name="$3"
+	shift 3
+	mkdir -p "$cg"
+	# shellcheck disable=SC2016 # $1.. belong to the inner sh
+	timeout 60 unshare -n sh -c '
+		echo $$ >"$1/cgroup.procs" || exit 125
+		ip link set lo up || exit 125
+		echo "40000 40009" >/proc/sys/net/ipv4/ip_local_port_range || exit 125
+		readlink /proc/self/ns/net >"$2"
+		shift 2
+		exec /bin/portleak "$@"' sh "$cg" "$dir/$name.netns" "$@" \
+		--comm "pl-$name" >"$dir/$name.json" 2>"$dir/$name.err"
+	echo "exit $?" >>"$dir/$name.err"
+}
+
+# run_mode RUN "TRACE ARGS" NAME:PORTLEAK-ARGS...: one tracer with TRACE ARGS,
+# filtered to the parent cgroup /pw-RUN, and one workload after the other in
+# child cgroups NAME.
+run_mode() {
+	local mode="$1" targs="$2" dir cg tracer w
+	shift 2
+	dir=/tmp/$mode
+	cg=/sys/fs/cgroup/pw-$mode
+	mkdir -p "$dir" "$cg"
+	log "$mode: starting the tracer"
+	# shellcheck disable=SC2086 # $targs is a list of arguments
+	/bin/portwarden trace --json $targs --cgroup "/pw-$mode" -v \
+		</dev/null >"$dir/trace.json" 2>"$dir/trace.err" &
+	tracer=$!
+	if wait_for_line "$dir/trace.err" Tracing "$tracer" 90; then
+		echo "started yes" >"$dir/tracer"
+		for w; do
+			log "$mode: workload $w"
+			# shellcheck disable=SC2086 # the arguments after the colon split on purpose
+			run_workload "$dir" "$cg" "${w%%:*}" ${w#*:}
+		done
+		# Let the last events cross the ring buffer before stopping.
+		sleep 1
+		kill -INT "$tracer"
+		if wait_exit "$tracer" 20; then
+			wait "$tracer"
+			echo "status $?" >>"$dir/tracer"
+		else
+			echo "status still-running-20s-after-SIGINT" >>"$dir/tracer"
+			kill -KILL "$tracer"
+		fi
+	else
+		echo "started no" >"$dir/tracer"
+		if kill -0 "$tracer" 2>/dev/null; then
+			echo "status no-Tracing-line-in-90s" >>"$dir/tracer"
+			kill -KILL "$tracer"
+		else
+			wait "$tracer"
+			echo "status $?" >>"$dir/tracer"
+		fi
+	fi
+	filter_log "$dir/trace.err" >"$dir/trace.err.short"
+	section "$mode/tracer" "$dir/tracer"
+	section "$mode/trace.err" "$dir/trace.err.short"
+	section "$mode/trace.json" "$dir/trace.json"
+	for w; do
+		w=${w%%:*}
+		section "$mode/$w.json" "$dir/$w.json"
+		section "$mode/$w.netns" "$dir/$w.netns"
+		section "$mode/$w.err" "$dir/$w.err"
+	done
+}
+
+{
+	echo "kernel $(uname -r)"
+	echo "btf $([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
+	echo "cmdline $(cat /proc/cmdline)"
+} >/tmp/info
+section info /tmp/info
+
+# Each failing workload gets its 10 ports, then fails 1 + 2 times.
+modes=state,syscall,state-all
+# shellcheck disable=SC2013 # the command line is one line of words
+for arg in $(cat /proc/cmdline); do
+	case $arg in pw_modes=*) modes=${arg#pw_modes=} ;; esac
+done
+for mode in $(echo "$modes" | tr , ' '); do
+	case $mode in
+	state)
+		run_mode state "--failed --mode state" \
+			"tcp-connect:tcp-connect --listen --fail-extra 2" "listen0:listen0 --fail-extra 2"
+		;;
+	syscall)
+		run_mode syscall "--failed --mode syscall" \
+			"tcp-connect:tcp-connect --listen --fail-extra 2" "listen0:listen0 --fail-extra 2" \
+			"bind0:bind0 --fail-extra 2" "udp-sendto:udp-sendto --fail-extra 2"
+		;;
+	state-all)
+		# Without --failed the loader also tries the cgroup bind hooks.
+		run_mode state-all "--mode state" "tcp-ok:tcp-ok" "bind-ok:bind0 --count 2"
+		;;
+	esac
+done
+
+log "fexit probe"
+/bin/fexit_probe /bin/fexit_probe.bpf.o >/tmp/fexit 2>/tmp/fexit.err
+echo "status $?" >>/tmp/fexit
+filter_log /tmp/fexit.err >>/tmp/fexit
+section fexit /tmp/fexit
+
+log "done"
+finish

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* Runs the socket iterators, in every network namespace, into an inventory. */
+#ifndef PW_COLLECTOR_H
+#define PW_COLLECTOR_H
+
+#include "inventory.h"
+
+struct sockets_bpf;
+struct bpf_link;
+
+struct collector {
+	struct sockets_bpf *skel;
+	struct bpf_link *files, *tcp, *udp;
+	uint64_t netns_failed; /* namespaces that could not be walked, last run */
+};
+
+/* Load the iterators. @closers_fd: the closers map of a running event path
+ * (TIME_WAIT owners), or -1 for a private, empty one. Returns 0 or -errno. */
+int collector_open(struct collector *c, int closers_fd);
+void collector_close(struct collector *c);
+
+/* Fill @inv (initialised by the caller) with every socket on the host.
+ * Returns 0 or -errno; namespaces that vanish meanwhile are skipped. */
+int collector_run(struct collector *c, struct inventory *inv);
+
+#endif /* PW_COLLECTOR_H */

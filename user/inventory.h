@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* The socket inventory: every socket record the BPF iterators produced, and
+ * the port settings of each network namespace they were found in. */
+#ifndef PW_INVENTORY_H
+#define PW_INVENTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "sockets.h"
+
+#define PORT_BITMAP_BYTES (65536 / 8)
+
+/* A network namespace's local port settings (read inside that netns). */
+struct netns_ports {
+	uint32_t inum;
+	bool known;                               /* false: settings could not be read */
+	uint16_t low, high;                       /* net.ipv4.ip_local_port_range, inclusive */
+	uint8_t reserved[PORT_BITMAP_BYTES];      /* net.ipv4.ip_local_reserved_ports */
+};
+
+struct inventory {
+	struct pw_sock *socks; /* every record of every iterator, in no particular order */
+	size_t nr_socks, cap_socks;
+	struct netns_ports *netns;
+	size_t nr_netns, cap_netns;
+	uint64_t taken_ns; /* CLOCK_MONOTONIC when collection started */
+};
+
+void inventory_init(struct inventory *inv);
+void inventory_free(struct inventory *inv);
+/* Append a record / a netns; return 0 or -ENOMEM. */
+int inventory_add_sock(struct inventory *inv, const struct pw_sock *s);
+struct netns_ports *inventory_add_netns(struct inventory *inv, uint32_t inum);
+const struct netns_ports *inventory_find_netns(const struct inventory *inv, uint32_t inum);
+
+static inline bool port_reserved(const struct netns_ports *n, uint16_t port)
+{
+	return n->reserved[port / 8] & (1u << (port % 8));
+}
+
+/* Parse "32768\t60999" / "32768 60999". Returns 0 or -EINVAL. */
+int parse_port_range(const char *text, uint16_t *low, uint16_t *high);
+/* Parse "1000,2000-2010" (or "" for none) into @bitmap. Returns 0 or -EINVAL. */
+int parse_reserved_ports(const char *text, uint8_t bitmap[PORT_BITMAP_BYTES]);
+
+#endif /* PW_INVENTORY_H */

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Port pools of a snapshot: how full each allocator's share of the range is, and who fills it.
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include "idmap.h"
+#include "snapshot.h"
+#include "snapshot_build.h"
+
+/* A network namespace as its pools see it. */
+struct pool_netns {
+	uint32_t inum;
+	const struct netns_ports *ports; /* NULL: settings unknown, so every port counts as used */
+	uint32_t capacity;		 /* range - reserved */
+	uint32_t bind_taken;		 /* ports of the range taken by bind()/listen() */
+};
+
+/* One socket's port in one pool; sorted, a pool's entries come together, group by group. */
+struct pool_entry {
+	uint64_t order; /* pool index << 32 | group index */
+	uint32_t port;
+	uint32_t sock;
+};
+
+struct pool_build {
+	struct snap_build *b;
+	struct pool_netns *ns;
+	size_t nr_ns;
+	uint32_t *sock_ns; /* per socket: index into ns */
+	struct idmap ns_by_inum, pool_by_key;
+	struct keyset bind_taken; /* netns << 16 | port of every bind()/listen() port */
+	struct pool_entry *entries;
+	size_t nr_entries;
+	uint8_t seen[PORT_BITMAP_BYTES]; /* ports already counted in the pool being walked */
+};
+
+const char *pool_kind_name(enum pool_kind k)
+{
+	switch (k) {
+	case POOL_TCP_CONNECT:
+		return "tcp-connect";
+	case POOL_TCP_BIND:
+		return "tcp-bind";
+	case POOL_UDP:
+		return "udp";
+	}
+	return "?";
+}
+
+double snap_pool_fill(const struct snap_pool *p)
+{
+	if (!p->capacity_known || !p->capacity)
+		return 0;
+	return (double)p->used / p->capacity;
+}
+
+/* Ports of [low, high] that autobind may hand out: the range less the reserved ones. */
+static uint32_t range_capacity(const struct netns_ports *n)
+{
+	uint32_t port = n->low, reserved = 0;
+
+	while (port <= n->high) {
+		if (port % 8 == 0 && port + 7 <= n->high) {
+			reserved += (uint32_t)__builtin_popcount(n->reserved[port / 8]);
+			port += 8;
+		} else {
+			reserved += port_reserved(n, (uint16_t)port);
+			port++;
+		}
+	}
+	return (uint32_t)(n->high - n->low + 1) - reserved;
+}
+
+/* Autobind never hands out other ports, so they fill no pool. */
+static bool in_pool_range(const struct pool_netns *ns, uint16_t port)
+{
+	const struct netns_ports *n = ns->ports;
+
+	if (!n)
+		return port != 0;
+	return port >= n->low && port <= n->high && !port_reserved(n, port);
+}
+
+static bool netns_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct pool_build *pb = ctx;
+
+	return pb->ns[idx].inum == *(const uint32_t *)key;
+}
+
+static uint32_t netns_for(struct pool_build *pb, uint32_t inum)
+{
+	uint32_t *slot = idmap_slot(&pb->ns_by_inum, hash_u64(inum), netns_eq, pb, &inum);
+	const struct netns_ports *n;
+	struct pool_netns *ns;
+
+	if (*slot)
+		return *slot - 1;
+	n = inventory_find_netns(pb->b->inv, inum);
+	ns = &pb->ns[pb->nr_ns];
+	memset(ns, 0, sizeof(*ns));
+	ns->inum = inum;
+	if (n && n->known && n->low && n->low <= n->high) {
+		ns->ports = n;
+		ns->capacity = range_capacity(n);
+	}
+	*slot = (uint32_t)++pb->nr_ns;
+	return *slot - 1;
+}
+
+static uint64_t port_key(const struct pw_sock *r)
+{
+	return (uint64_t)r->netns << 16 | r->sport;
+}
+
+/* connect() skips every bind-created port of the netns, whatever the destination. */
+static void find_bind_taken(struct pool_build *pb)
+{
+	const struct snapshot *snap = pb->b->snap;
+
+	for (size_t s = 0; s < snap->nr_sockets; s++) {
+		const struct snap_socket *sk = &snap->sockets[s];
+		struct pool_netns *ns;
+
+		pb->sock_ns[s] = netns_for(pb, sk->sock.netns);
+		if (sk->sock.protocol != IPPROTO_TCP || !sk->bind_bucket)
+			continue;
+		ns = &pb->ns[pb->sock_ns[s]];
+		if (keyset_add(&pb->bind_taken, port_key(&sk->sock)) &&
+		    in_pool_range(ns, sk->sock.sport))
+			ns->bind_taken++;
+	}
+}
+
+static bool pool_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct snap_pool *a = &((const struct snapshot *)ctx)->pools[idx], *k = key;
+
+	return a->kind == k->kind && a->netns == k->netns && a->family == k->family &&
+	       a->rport == k->rport && !memcmp(a->laddr, k->laddr, sizeof(a->laddr)) &&
+	       !memcmp(a->raddr, k->raddr, sizeof(a->raddr));
+}
+
+static uint64_t pool_hash(const struct snap_pool *k)
+{
+	uint64_t h = hash_u64((uint64_t)k->kind << 48 | (uint64_t)k->family << 32 | k->netns);
+
+	h = hash_bytes(h ^ k->rport, k->laddr, sizeof(k->laddr));
+	return hash_bytes(h, k->raddr, sizeof(k->raddr));
+}
+
+/* The pool @kind that socket @r allocates from, with its capacity. */
+static struct snap_pool pool_key(enum pool_kind kind, const struct pool_netns *ns,
+				 const struct pw_sock *r)
+{
+	struct snap_pool k;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = kind;
+	k.netns = ns->inum;
+	k.capacity_known = ns->ports != NULL;
+	k.capacity = ns->capacity;
+	if (kind == POOL_TCP_CONNECT) {
+		k.family = r->family;
+		memcpy(k.laddr, r->saddr, sizeof(k.laddr));
+		memcpy(k.raddr, r->daddr, sizeof(k.raddr));
+		k.rport = r->dport;
+		if (ns->ports)
+			k.capacity -= ns->bind_taken;
+	}
+	return k;
+}
+
+/* Adds socket @s's port to its pool @kind, creating the pool on first use. */
+static int add_to_pool(struct pool_build *pb, enum pool_kind kind, uint32_t s)
+{
+	struct snapshot *snap = pb->b->snap;
+	const struct pool_netns *ns = &pb->ns[pb->sock_ns[s]];
+	const struct pw_sock *r = &snap->sockets[s].sock;
+	struct snap_pool key = pool_key(kind, ns, r), *pools;
+	uint32_t *slot = idmap_slot(&pb->pool_by_key, pool_hash(&key), pool_eq, snap, &key);
+	uint32_t pool = *slot - 1;
+
+	if (!*slot) {
+		pools = snap_grow(snap->pools, &pb->b->cap_pools, snap->nr_pools + 1,
+				  sizeof(*pools));
+		if (!pools)
+			return -ENOMEM;
+		snap->pools = pools;
+		pool = (uint32_t)snap->nr_pools++;
+		pools[pool] = key;
+		*slot = pool + 1;
+	}
+	if (in_pool_range(ns, r->sport))
+		pb->entries[pb->nr_entries++] =
+			(struct pool_entry){.order = (uint64_t)pool << 32 | pb->b->group_of[s],
+					    .port = r->sport,
+					    .sock = s};
+	return 0;
+}
+
+/* A connection, or its remains, on a port connect() chose: it shares the port by 4-tuple. */
+static bool in_connect_pool(const struct pool_build *pb, const struct snap_socket *sk)
+{
+	return sk->state != PS_LISTEN && sk->state != PS_BOUND && !sk->bind_bucket &&
+	       !keyset_has(&pb->bind_taken, port_key(&sk->sock));
+}
+
+static int collect_entries(struct pool_build *pb)
+{
+	const struct snapshot *snap = pb->b->snap;
+	int err = 0;
+
+	for (uint32_t s = 0; s < snap->nr_sockets && !err; s++) {
+		const struct snap_socket *sk = &snap->sockets[s];
+
+		if (sk->sock.protocol == IPPROTO_UDP) {
+			err = add_to_pool(pb, POOL_UDP, s);
+			continue;
+		}
+		err = add_to_pool(pb, POOL_TCP_BIND, s);
+		if (!err && in_connect_pool(pb, sk))
+			err = add_to_pool(pb, POOL_TCP_CONNECT, s);
+	}
+	return err;
+}
+
+/* Does a holder of @used ports in group @g rank above top entry @i of @p? */
+static bool ranks_above(const struct snap_pool *p, uint32_t i, uint32_t used,
+			const struct group_key *g)
+{
+	if (used != p->top[i].used)
+		return used > p->top[i].used;
+	return group_key_cmp(g, &p->top[i].group) < 0;
+}
+
+static void offer_top(struct snap_pool *p, const struct group_key *g, uint32_t tgid, uint32_t used)
+{
+	uint32_t i = p->nr_top, keep;
+
+	while (i > 0 && ranks_above(p, i - 1, used, g))
+		i--;
+	if (i >= SNAP_POOL_TOP)
+		return;
+	keep = p->nr_top < SNAP_POOL_TOP ? p->nr_top : SNAP_POOL_TOP - 1;
+	memmove(&p->top[i + 1], &p->top[i], (keep - i) * sizeof(p->top[0]));
+	p->top[i].group = *g;
+	p->top[i].tgid = tgid;
+	p->top[i].used = used;
+	if (p->nr_top < SNAP_POOL_TOP)
+		p->nr_top++;
+}
+
+/* Counts one pool from its entries, which come sorted by group, then port. */
+static void count_pool(struct pool_build *pb, struct snap_pool *pool, const struct pool_entry *e,
+		       size_t n)
+{
+	const struct snap_build *b = pb->b;
+	size_t i, j;
+
+	for (i = 0; i < n; i = j) {
+		uint32_t tgid = b->owner[e[i].sock], used = 0;
+
+		for (j = i; j < n && e[j].order == e[i].order; j++) {
+			if (j == i || e[j].port != e[j - 1].port)
+				used++;
+			if (b->owner[e[j].sock] != tgid)
+				tgid = 0;
+			if (pb->seen[e[j].port / 8] & (1u << (e[j].port % 8)))
+				continue;
+			pb->seen[e[j].port / 8] |= (uint8_t)(1u << (e[j].port % 8));
+			pool->used++;
+		}
+		offer_top(pool, &b->snap->sockets[e[i].sock].group, tgid, used);
+	}
+	for (i = 0; i < n; i++)
+		pb->seen[e[i].port / 8] = 0;
+}
+
+static int entry_order(const void *a, const void *b)
+{
+	const struct pool_entry *x = a, *y = b;
+	int c = cmp_u64(x->order, y->order);
+
+	return c ? c : cmp_u64(x->port, y->port);
+}
+
+static void count_pools(struct pool_build *pb)
+{
+	struct pool_entry *e = pb->entries;
+	size_t i, j, n = pb->nr_entries;
+
+	if (n)
+		qsort(e, n, sizeof(*e), entry_order);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && e[j].order >> 32 == e[i].order >> 32; j++)
+			;
+		count_pool(pb, &pb->b->snap->pools[e[i].order >> 32], &e[i], j - i);
+	}
+}
+
+static int pool_order(const void *a, const void *b)
+{
+	const struct snap_pool *x = a, *y = b;
+	double fx = snap_pool_fill(x), fy = snap_pool_fill(y);
+	int c = (fy > fx) - (fy < fx);
+
+	if (!c)
+		c = cmp_u64(x->kind, y->kind);
+	if (!c)
+		c = cmp_u64(x->netns, y->netns);
+	/* the rest only makes the order stable across runs */
+	if (!c)
+		c = cmp_u64(x->family, y->family);
+	if (!c)
+		c = memcmp(x->raddr, y->raddr, sizeof(x->raddr));
+	if (!c)
+		c = cmp_u64(x->rport, y->rport);
+	return c ? c : memcmp(x->laddr, y->laddr, sizeof(x->laddr));
+}
+
+static int pools_init(struct pool_build *pb)
+{
+	size_t n = pb->b->snap->nr_sockets;
+
+	/* every socket is in at most two pools, one of them per netns */
+	pb->ns = calloc(n ? n : 1, sizeof(*pb->ns));
+	pb->sock_ns = calloc(n ? n : 1, sizeof(*pb->sock_ns));
+	pb->entries = calloc(n ? 2 * n : 1, sizeof(*pb->entries));
+	if (!pb->ns || !pb->sock_ns || !pb->entries)
+		return -ENOMEM;
+	if (idmap_init(&pb->ns_by_inum, n) || idmap_init(&pb->pool_by_key, 2 * n))
+		return -ENOMEM;
+	return keyset_init(&pb->bind_taken, n);
+}
+
+static void pools_free(struct pool_build *pb)
+{
+	free(pb->ns);
+	free(pb->sock_ns);
+	free(pb->entries);
+	idmap_free(&pb->ns_by_inum);
+	idmap_free(&pb->pool_by_key);
+	keyset_free(&pb->bind_taken);
+	free(pb);
+}
+
+int snapshot_build_pools(struct snap_build *b)
+{
+	struct pool_build *pb = calloc(1, sizeof(*pb));
+	struct snapshot *snap = b->snap;
+	int err;
+
+	if (!pb)
+		return -ENOMEM;
+	pb->b = b;
+	err = pools_init(pb);
+	if (!err) {
+		find_bind_taken(pb);
+		err = collect_entries(pb);
+	}
+	if (!err) {
+		count_pools(pb);
+		if (snap->nr_pools)
+			qsort(snap->pools, snap->nr_pools, sizeof(*snap->pools), pool_order);
+	}
+	pools_free(pb);
+	return err;
+}
