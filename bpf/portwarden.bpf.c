@@ -34,7 +34,7 @@ const volatile __u32 targ_tgid = 0;	    /* 0: every process */
 const volatile __u64 targ_cgroup_id = 0;    /* 0: every cgroup; else this subtree */
 const volatile __s32 targ_cgroup_level = 0; /* depth of targ_cgroup_id below the root */
 const volatile __u8 targ_failed_only = 0;   /* 1: only failed port allocations */
-const volatile __u8 targ_track_closers = 0; /* 1: record who closes TCP sockets */
+const volatile __u8 targ_accounting = 0;    /* 1: count activity, record who closes sockets */
 
 /* Events that did not fit in the ring buffer; userspace reports them. */
 __u64 lost_events = 0;
@@ -76,6 +76,51 @@ struct {
 	__type(key, __u64);
 	__type(value, struct pending_call);
 } pending_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* processes come and go: old keys age out */
+	__uint(max_entries, PW_ACTIVITY_MAX);
+	__type(key, struct pw_activity_key);
+	__type(value, struct pw_activity);
+} activity SEC(".maps");
+
+static __always_inline void count_key(const struct pw_activity_key *key, int counter)
+{
+	static const struct pw_activity zero = {};
+	struct pw_activity *a;
+
+	if (!targ_accounting || counter < 0 || counter >= PW_CNT_NR)
+		return;
+	a = bpf_map_lookup_elem(&activity, key);
+	if (!a) {
+		bpf_map_update_elem(&activity, key, &zero, BPF_NOEXIST);
+		a = bpf_map_lookup_elem(&activity, key);
+	}
+	if (a)
+		__sync_fetch_and_add(&a->n[counter], 1);
+}
+
+/* Count for the socket's cgroup; @tgid and @cgroup1_id are 0 outside
+ * process context. */
+static __always_inline void count(const struct sock *sk, __u32 tgid, __u64 cgroup1_id,
+				  int counter)
+{
+	struct cgroup *cg = sock_cgroup(sk);
+	struct pw_activity_key key = { .tgid = tgid };
+
+	key.cgroup_id = cg ? BPF_CORE_READ(cg, kn, id) : 1;
+	key.cgroup1_id = key.cgroup_id == 1 ? cgroup1_id : 0;
+	count_key(&key, counter);
+}
+
+static __always_inline int failure_counter(int err)
+{
+	if (err == EADDRNOTAVAIL)
+		return PW_CNT_FAIL_EADDRNOTAVAIL;
+	if (err == EADDRINUSE)
+		return PW_CNT_FAIL_EADDRINUSE;
+	return err == EAGAIN ? PW_CNT_FAIL_EAGAIN : -1;
+}
 
 /* How an event came about; passed from the hooks to emit(). */
 struct outcome {
@@ -204,6 +249,7 @@ static __always_inline void connect_started(const struct sock *sk)
 
 	current_owner(&o);
 	bpf_map_update_elem(&connect_owners, &key, &o, BPF_ANY);
+	count(sk, o.tgid, o.cgroup1_id, PW_CNT_OPENS);
 }
 
 /*
@@ -227,10 +273,12 @@ static __always_inline void connect_finished(const struct sock *sk, __u64 cookie
 		oc.err = EADDRNOTAVAIL;
 		oc.flags = PW_EVF_ALLOC_FAILED;
 		emit(sk, cookie, &cur, &oc);
+		count(sk, cur.tgid, cur.cgroup1_id, PW_CNT_FAIL_EADDRNOTAVAIL);
 	} else {
 		oc.err = BPF_CORE_READ(sk, sk_err);
 		if (oc.err)
 			emit(sk, cookie, o, &oc);
+		count(sk, o ? o->tgid : 0, o ? o->cgroup1_id : 0, PW_CNT_CLOSES);
 	}
 	bpf_map_delete_elem(&connect_owners, &key);
 }
@@ -255,6 +303,19 @@ static __always_inline void listen_changed(const struct sock *sk, __u64 cookie, 
 	}
 	current_owner(&cur);
 	emit(sk, cookie, &cur, &oc);
+	if (oc.err)
+		count(sk, cur.tgid, cur.cgroup1_id, PW_CNT_FAIL_EADDRINUSE);
+}
+
+/* Did connect() allocate this socket's port? __inet_hash_connect() creates
+ * its bind buckets with fastreuse -1; bind() and accepted sockets use others.
+ * Only valid before X->CLOSE, which drops the bucket. */
+static __always_inline bool connect_allocated(const struct sock *sk)
+{
+	struct inet_bind_bucket *tb =
+		BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
+
+	return tb && BPF_CORE_READ(tb, fastreuse) < 0;
 }
 
 /* close() or shutdown() of a connected socket, in the closing task: remember
@@ -266,11 +327,15 @@ static __always_inline void closed_by_current(const struct sock *sk, __u64 cooki
 	struct cgroup *cg = sock_cgroup(sk);
 	struct pw_closer c = {};
 
-	if (!targ_track_closers || !cookie)
+	if (!targ_accounting)
 		return;
 	c.cgroup_id = cg ? BPF_CORE_READ(cg, kn, id) : 1;
 	c.cgroup1_id = task_cgroup1_id(task);
 	c.tgid = bpf_get_current_pid_tgid() >> 32;
+	if (connect_allocated(sk))
+		count(sk, c.tgid, c.cgroup1_id, PW_CNT_CLOSES);
+	if (!cookie)
+		return;
 	bpf_get_current_comm(c.comm, sizeof(c.comm));
 	bpf_map_update_elem(&closers, &cookie, &c, BPF_ANY);
 }
@@ -490,6 +555,11 @@ static __always_inline void call_finished(long ret)
 	if (call_outcome(call, sk, ret, &oc)) {
 		current_owner(&cur);
 		emit(sk, 0, &cur, &oc);
+		/* explicit-port conflicts are not allocation failures */
+		if (!oc.err)
+			count(sk, cur.tgid, cur.cgroup1_id, PW_CNT_OPENS);
+		else if (oc.flags & PW_EVF_ALLOC_FAILED)
+			count(sk, cur.tgid, cur.cgroup1_id, failure_counter(oc.err));
 	}
 	bpf_map_delete_elem(&pending_calls, &key);
 }

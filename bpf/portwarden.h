@@ -63,8 +63,34 @@ struct pw_event {
 
 #define PW_EVENT_SIZE 112
 
+/* In-kernel activity counters (map "activity"), per socket cgroup and
+ * process. Cumulative: userspace takes differences between reads. */
+struct pw_activity_key {
+	__u64 cgroup_id;  /* cgroup2 id of the socket */
+	__u64 cgroup1_id; /* v1 memory cgroup of the process when cgroup_id is the root, else 0 */
+	__u32 tgid;       /* 0 where the kernel runs it outside the process (softirq) */
+	__u32 pad;
+};
+
+enum pw_counter {
+	PW_CNT_OPENS = 0,           /* connect() attempts and successful binds/autobinds */
+	PW_CNT_CLOSES,              /* sockets closed that held a port */
+	PW_CNT_FAIL_EADDRNOTAVAIL,  /* failed port allocations suffered, by errno */
+	PW_CNT_FAIL_EADDRINUSE,
+	PW_CNT_FAIL_EAGAIN,
+	PW_CNT_NR,
+};
+
+struct pw_activity {
+	__u64 n[PW_CNT_NR];
+};
+
+#define PW_ACTIVITY_MAX 16384
+
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct pw_event) == PW_EVENT_SIZE, "struct pw_event layout changed");
+_Static_assert(sizeof(struct pw_activity_key) == 24, "struct pw_activity_key layout changed");
+_Static_assert(sizeof(struct pw_activity) == 8 * PW_CNT_NR, "struct pw_activity layout changed");
 #endif
 
 #endif /* PORTWARDEN_H */

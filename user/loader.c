@@ -58,10 +58,12 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 	s->rodata->targ_cgroup_id = cfg->cgroup_id;
 	s->rodata->targ_cgroup_level = cfg->cgroup_level;
 	s->rodata->targ_failed_only = cfg->failed_only;
-	s->rodata->targ_track_closers = cfg->track_closers;
-	/* an LRU hash preallocates every entry: shrink it when nobody reads it */
-	if (!cfg->track_closers)
+	s->rodata->targ_accounting = cfg->accounting;
+	/* LRU hashes preallocate every entry: shrink them when nobody reads them */
+	if (!cfg->accounting) {
 		bpf_map__set_max_entries(s->maps.closers, 1);
+		bpf_map__set_max_entries(s->maps.activity, 1);
+	}
 
 	bpf_program__set_autoload(s->progs.state_btf, a->state_btf);
 	bpf_program__set_autoload(s->progs.state_tp, !a->state_btf);
@@ -214,6 +216,11 @@ int tracer_events_fd(const struct tracer *t)
 int tracer_closers_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.closers);
+}
+
+int tracer_activity_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.activity);
 }
 
 uint64_t tracer_lost_events(const struct tracer *t)

@@ -18,7 +18,7 @@ struct tracer_config {
 	int cgroup_level;
 	const char *cgroup_dir; /* where cgroup hooks attach: the filter or the cgroup2 root */
 	bool failed_only;
-	bool track_closers; /* keep the closers map for TIME_WAIT attribution */
+	bool accounting; /* count activity and record closers (TIME_WAIT owners) */
 };
 
 #define TRACER_MAX_LINKS 32
@@ -44,6 +44,7 @@ void tracer_close(struct tracer *t);
 
 int tracer_events_fd(const struct tracer *t);
 int tracer_closers_fd(const struct tracer *t);
+int tracer_activity_fd(const struct tracer *t);
 uint64_t tracer_lost_events(const struct tracer *t);
 
 #endif /* PW_LOADER_H */

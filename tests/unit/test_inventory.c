@@ -157,9 +157,9 @@ struct reserved_case {
 	const char *name;
 	const char *text;
 	int err;
-	uint32_t nr_reserved;            /* ports set in the bitmap */
-	uint16_t set[MAX_PROBES];        /* some that must be set (0 ends the list) */
-	uint16_t clear[MAX_PROBES];      /* some that must not */
+	uint32_t nr_reserved;	    /* ports set in the bitmap */
+	uint16_t set[MAX_PROBES];   /* some that must be set (0 ends the list) */
+	uint16_t clear[MAX_PROBES]; /* some that must not */
 };
 
 static const struct reserved_case reserved_cases[] = {

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * Leak classes: a pure decision over one entity's series of samples (a
+ * process or a cgroup), with hysteresis carried in a verdict. No I/O, no
+ * clocks: the same inputs always give the same verdict.
+ */
+#ifndef PW_CLASSIFY_H
+#define PW_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "snapshot.h"
+
+enum leak_class {
+	LEAK_NONE = 0,
+	LEAK_GROWTH,              /* (a) held ports grow steadily and are not released */
+	LEAK_BIND_BEFORE_CONNECT, /* (b) the growth is connected sockets on bind()-taken ports */
+	LEAK_UDP,                 /* (c) UDP sockets never closed */
+	LEAK_TIME_WAIT_CHURN,     /* (d) high open/close rate, flat held count: advice, never a kill */
+	LEAK_CLOSE_WAIT,          /* (e) the peer closed, the application never calls close() */
+	LEAK_EPHEMERAL_LISTENER,  /* (f) a listener inside the ephemeral port range */
+};
+
+const char *leak_class_name(enum leak_class c);   /* "leak", "bind-before-connect", ... */
+const char *leak_class_advice(enum leak_class c); /* the fix, in words, one sentence */
+
+/* One sample of an entity, taken at @t_ms. Counters are cumulative since
+ * portwarden started (they only grow); held counts are the snapshot's. */
+struct sample {
+	uint64_t t_ms;
+	struct state_counts held; /* sockets holding a local port, by state */
+	uint32_t listeners_in_range; /* LISTEN sockets whose port is inside the ephemeral range */
+	uint64_t opens;  /* port allocations: connects, binds, autobinds */
+	uint64_t closes; /* sockets that released their port or entered TIME_WAIT */
+	uint64_t failures; /* failed port allocations suffered (EADDRNOTAVAIL, EADDRINUSE, EAGAIN) */
+};
+
+/* Samples, oldest first, at roughly regular intervals (gaps are allowed). */
+struct series {
+	const struct sample *samples;
+	size_t nr;
+};
+
+struct classify_params {
+	uint32_t window_ms;         /* trends are judged over the last window_ms of samples */
+	double min_growth_per_s;    /* slower held-port growth is no leak (slow leaks: see below) */
+	uint32_t min_growth_ports;  /* ... nor a net rise of fewer ports over the window */
+	double min_monotonic;       /* share of sample steps that must not go down (0..1) */
+	double max_release_ratio;   /* a drop of more than this share of the rise: released */
+	double churn_opens_per_s;   /* open rate above which a flat held count is churn */
+	uint32_t close_wait_min;    /* CLOSE_WAIT sockets from which a growing pile counts */
+	uint32_t breaches_to_enter; /* consecutive breaching verdicts before a class is set */
+	uint32_t clears_to_leave;   /* consecutive clear verdicts before it is cleared */
+};
+
+/* Defaults tuned for 1 s samples: see classify.c for the reasoning. */
+extern const struct classify_params classify_defaults;
+
+struct verdict {
+	enum leak_class class;    /* the class in force (after hysteresis) */
+	enum leak_class breaching; /* what the latest window shows on its own */
+	uint32_t streak;          /* consecutive verdicts agreeing with @breaching */
+	/* evidence, from the latest window */
+	double growth_per_s;      /* least-squares slope of held ports (TIME_WAIT excluded) */
+	double opens_per_s, closes_per_s, failures_per_s;
+	uint32_t held_now, held_peak; /* TIME_WAIT excluded */
+	uint32_t time_wait_now;
+	bool victim;              /* it suffers allocation failures */
+};
+
+/*
+ * Judge @s over the last params->window_ms. @prev is the previous verdict of
+ * the same entity (zeroed for the first), @out the new one (may alias @prev).
+ * A class is entered only after breaches_to_enter consecutive breaching
+ * windows and left after clears_to_leave clear ones (hysteresis), so one
+ * sample never flips it.
+ */
+void classify(const struct series *s, const struct classify_params *p,
+	      const struct verdict *prev, struct verdict *out);
+
+#endif /* PW_CLASSIFY_H */
