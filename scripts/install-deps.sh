@@ -5,9 +5,10 @@
 set -eu
 
 # build: compiler, BPF toolchain, libraries; test: iproute2 (ip netns), jq (JSON
-# assertions), tmux (the top view's screen tests), procps (ps).
+# assertions), tmux (the top view's screen tests), procps (ps), qemu-system-x86
+# and busybox-static (test-kernels.sh boots other kernels with a busybox initramfs).
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev
-pkg-config iproute2 jq tmux procps"
+pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static"
 
 missing=""
 for p in $packages; do

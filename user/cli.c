@@ -20,6 +20,9 @@ enum {
 	OPT_MODE,
 	OPT_JSON,
 	OPT_LIMIT,
+	OPT_DURATION,
+	OPT_INTERVAL,
+	OPT_OUTPUT,
 };
 
 static const char top_usage[] = "Usage: portwarden [--help] [--version] COMMAND [OPTIONS]\n"
@@ -29,6 +32,7 @@ static const char top_usage[] = "Usage: portwarden [--help] [--version] COMMAND 
 				"Commands:\n"
 				"  trace     stream connect/bind/listen/autobind outcomes\n"
 	"  snapshot  what holds local ports now: pools, cgroups, processes\n"
+	"  report    watch for a while, then write a per-container leak report\n"
 				"\n"
 				"Run 'portwarden COMMAND --help' for a command's options.\n";
 
@@ -247,6 +251,71 @@ static const struct argp snapshot_argp = {
 	.doc = snapshot_doc,
 };
 
+static const char report_doc[] =
+	"Watch port usage for --duration seconds, sampling every --interval, then\n"
+	"write a per-container leak report: what each cgroup holds now and at its\n"
+	"peak, each suspect's leak class with evidence (rates, pools, processes),\n"
+	"the processes that suffered failed allocations (victims), and the fix.\n"
+	"\v"
+	"Leak classes: leak (held ports grow and are not released), bind-before-connect,\n"
+	"udp-leak, time-wait-churn (advice only: churn is not a leak), close-wait (the\n"
+	"peer closed, the application never calls close()), ephemeral-listener.\n"
+	"A class is given on a trend held over several samples, never on one sample.\n"
+	"\n"
+	"Examples:\n"
+	"  portwarden report --duration 120\n"
+	"  portwarden report --json --output /var/log/portwarden/report.json\n";
+
+static const struct argp_option report_options[] = {
+	{"duration", OPT_DURATION, "SEC", 0, "How long to watch (default 60)", 0},
+	{"interval", OPT_INTERVAL, "SEC", 0, "Seconds between samples (default 1)", 0},
+	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
+	{"output", OPT_OUTPUT, "FILE", 0, "Write the report to FILE (replaced atomically)", 0},
+	{"mode", OPT_MODE, "MODE", 0, "auto, state or syscall (as for trace)", 0},
+	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
+	{"help", 'h', NULL, 0, "Show this help", -1},
+	{"version", 'V', NULL, 0, "Show the version", -1},
+	{},
+};
+
+static error_t report_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct env *env = ((struct parse_state *)state->input)->env;
+
+	switch (key) {
+	case OPT_DURATION:
+		if (cli_parse_u32(arg, 1, 86400, &env->duration_s))
+			return bad_input(state, "invalid --duration '%s': expected 1 to 86400", arg);
+		return 0;
+	case OPT_INTERVAL:
+		if (cli_parse_u32(arg, 1, 60, &env->interval_s))
+			return bad_input(state, "invalid --interval '%s': expected 1 to 60", arg);
+		return 0;
+	case OPT_JSON:
+		env->json = true;
+		return 0;
+	case OPT_OUTPUT:
+		if (!*arg)
+			return bad_input(state, "invalid --output '%s': expected a file", arg);
+		env->output = arg;
+		return 0;
+	case OPT_MODE:
+		if (parse_mode(arg, &env->mode))
+			return bad_input(state, "invalid --mode '%s': expected auto, state or syscall",
+					 arg);
+		return 0;
+	default:
+		return common_parse_opt(key, arg, state);
+	}
+}
+
+static const struct argp report_argp = {
+	.options = report_options,
+	.parser = report_parse_opt,
+	.args_doc = "",
+	.doc = report_doc,
+};
+
 struct command {
 	const char *name;
 	enum pw_command id;
@@ -256,6 +325,7 @@ struct command {
 static const struct command commands[] = {
 	{"trace", CMD_TRACE, &trace_argp},
 	{"snapshot", CMD_SNAPSHOT, &snapshot_argp},
+	{"report", CMD_REPORT, &report_argp},
 };
 
 static int parse_command(const struct command *cmd, int argc, char **argv, struct env *env)
@@ -280,6 +350,8 @@ int cli_parse(int argc, char **argv, struct env *env)
 
 	memset(env, 0, sizeof(*env));
 	env->limit = 20;
+	env->duration_s = 60;
+	env->interval_s = 1;
 	if (!name) {
 		fputs(top_usage, stderr);
 		return EXIT_USAGE;

@@ -15,6 +15,7 @@ enum pw_command {
 	CMD_NONE = 0,
 	CMD_TRACE,
 	CMD_SNAPSHOT,
+	CMD_REPORT,
 };
 
 /* Which hooks catch port allocation failures; see --help for the costs. */
@@ -32,7 +33,10 @@ struct env {
 	uint32_t pid;		 /* 0: every process */
 	const char *cgroup_path; /* NULL: every cgroup */
 	enum trace_mode mode;
-	uint32_t limit; /* snapshot: rows per table in text output, 0 = all */
+	uint32_t limit;       /* snapshot: rows per table in text output, 0 = all */
+	uint32_t duration_s;  /* report: how long to watch */
+	uint32_t interval_s;  /* report: between samples */
+	const char *output;   /* report: write here instead of stdout */
 };
 
 /* Parse argv into @env. Returns 0 to go on, -1 when --help or --version was

@@ -3,37 +3,89 @@
 // Open-addressing hash indexes over caller-owned arrays, and sets of 64-bit keys.
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include "idmap.h"
 
 #define MIN_SLOTS 16
 
+static size_t nr_slots(const struct idmap *m)
+{
+	return m->slots ? m->mask + 1 : 0;
+}
+
+/* Where the entry equal to @key is, or the empty slot ending its probe sequence. */
+static size_t probe(const struct idmap *m, uint64_t hash, idmap_eq_fn eq, const void *ctx,
+		    const void *key)
+{
+	size_t i;
+
+	for (i = hash & m->mask; m->slots[i].idx1; i = (i + 1) & m->mask) {
+		const struct idmap_slot *s = &m->slots[i];
+
+		if (s->hash == (uint32_t)hash && eq(ctx, s->idx1 - 1, key))
+			break;
+	}
+	return i;
+}
+
+int idmap_reserve(struct idmap *m, size_t nr)
+{
+	size_t old = nr_slots(m), n = old ? old : MIN_SLOTS;
+	struct idmap_slot *slots;
+
+	/* at most half full, so that probes stay short */
+	while (n < nr * 2)
+		n *= 2;
+	if (n == old)
+		return 0;
+	slots = calloc(n, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < old; i++) {
+		size_t j = m->slots[i].hash & (n - 1);
+
+		if (!m->slots[i].idx1)
+			continue;
+		while (slots[j].idx1)
+			j = (j + 1) & (n - 1);
+		slots[j] = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->mask = n - 1;
+	return 0;
+}
+
 int idmap_init(struct idmap *m, size_t max_entries)
 {
-	size_t n = MIN_SLOTS;
-
-	/* at most half full, so linear probing stays short */
-	while (n < max_entries * 2)
-		n *= 2;
-	m->slots = calloc(n, sizeof(*m->slots));
-	m->mask = n - 1;
-	return m->slots ? 0 : -ENOMEM;
+	memset(m, 0, sizeof(*m));
+	return idmap_reserve(m, max_entries);
 }
 
 void idmap_free(struct idmap *m)
 {
 	free(m->slots);
-	m->slots = NULL;
-	m->mask = 0;
+	memset(m, 0, sizeof(*m));
 }
 
-uint32_t *idmap_slot(const struct idmap *m, uint64_t hash, idmap_eq_fn eq, const void *ctx,
+uint32_t *idmap_slot(struct idmap *m, uint64_t hash, idmap_eq_fn eq, const void *ctx,
 		     const void *key)
 {
-	size_t i = hash & m->mask;
+	struct idmap_slot *s = &m->slots[probe(m, hash, eq, ctx, key)];
 
-	while (m->slots[i] && !eq(ctx, m->slots[i] - 1, key))
-		i = (i + 1) & m->mask;
-	return &m->slots[i];
+	s->hash = (uint32_t)hash; /* an empty slot stays empty until idx1 is stored */
+	return &s->idx1;
+}
+
+uint32_t idmap_find(const struct idmap *m, uint64_t hash, idmap_eq_fn eq, const void *ctx,
+		    const void *key)
+{
+	const struct idmap_slot *s;
+
+	if (!m->slots)
+		return IDMAP_NONE;
+	s = &m->slots[probe(m, hash, eq, ctx, key)];
+	return s->idx1 ? s->idx1 - 1 : IDMAP_NONE;
 }
 
 /* The splitmix64 finaliser: sequential ids and ports spread over all slots. */
@@ -46,36 +98,22 @@ uint64_t hash_u64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* FNV-1a, chained from @h, then mixed: addresses differ mostly in a few bytes. */
+/* Chains hash_u64 over 8-byte words from @h; keys are a few words, not streams. */
 uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
 {
 	const uint8_t *p = data;
+	uint64_t w;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return hash_u64(h);
-}
-
-int keyset_init(struct keyset *ks, size_t max_keys)
-{
-	ks->nr = 0;
-	ks->keys = calloc(max_keys ? max_keys : 1, sizeof(*ks->keys));
-	if (!ks->keys)
-		return -ENOMEM;
-	if (idmap_init(&ks->map, max_keys)) {
-		free(ks->keys);
-		ks->keys = NULL;
-		return -ENOMEM;
+	for (; len >= sizeof(w); p += sizeof(w), len -= sizeof(w)) {
+		memcpy(&w, p, sizeof(w));
+		h = hash_u64(h ^ w);
 	}
-	return 0;
-}
-
-void keyset_free(struct keyset *ks)
-{
-	free(ks->keys);
-	ks->keys = NULL;
-	ks->nr = 0;
-	idmap_free(&ks->map);
+	if (len) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = hash_u64(h ^ w ^ (uint64_t)len << 56);
+	}
+	return h;
 }
 
 static bool key_eq(const void *ctx, uint32_t idx, const void *key)
@@ -85,18 +123,37 @@ static bool key_eq(const void *ctx, uint32_t idx, const void *key)
 	return ks->keys[idx] == *(const uint64_t *)key;
 }
 
-bool keyset_add(struct keyset *ks, uint64_t key)
+int keyset_add(struct keyset *ks, uint64_t key)
 {
-	uint32_t *slot = idmap_slot(&ks->map, hash_u64(key), key_eq, ks, &key);
+	uint32_t *slot;
 
+	if (ks->nr == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : MIN_SLOTS;
+		uint64_t *keys = reallocarray(ks->keys, cap, sizeof(*keys));
+
+		if (!keys)
+			return -ENOMEM;
+		ks->keys = keys;
+		ks->cap = cap;
+	}
+	if (idmap_reserve(&ks->map, ks->nr + 1))
+		return -ENOMEM;
+	slot = idmap_slot(&ks->map, hash_u64(key), key_eq, ks, &key);
 	if (*slot)
-		return false;
+		return 0;
 	ks->keys[ks->nr] = key;
 	*slot = (uint32_t)++ks->nr;
-	return true;
+	return 1;
 }
 
 bool keyset_has(const struct keyset *ks, uint64_t key)
 {
-	return *idmap_slot(&ks->map, hash_u64(key), key_eq, ks, &key) != 0;
+	return idmap_find(&ks->map, hash_u64(key), key_eq, ks, &key) != IDMAP_NONE;
+}
+
+void keyset_free(struct keyset *ks)
+{
+	free(ks->keys);
+	idmap_free(&ks->map);
+	memset(ks, 0, sizeof(*ks));
 }

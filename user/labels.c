@@ -18,23 +18,40 @@ static int cmp_label(const void *a, const void *b)
 	return cmp_key(&((const struct group_label *)a)->key, &((const struct group_label *)b)->key);
 }
 
-int labels_build(struct labels *l, const struct snapshot *snap, struct cgroup_resolver *r)
+int labels_build_keys(struct labels *l, const struct group_key *keys, size_t nr,
+		      struct cgroup_resolver *r)
 {
 	l->nr = 0;
-	l->items = calloc(snap->nr_groups ? snap->nr_groups : 1, sizeof(*l->items));
+	l->items = calloc(nr ? nr : 1, sizeof(*l->items));
 	if (!l->items)
 		return -ENOMEM;
-	for (size_t i = 0; i < snap->nr_groups; i++) {
-		struct group_label *g = &l->items[i];
+	for (size_t i = 0; i < nr; i++) {
+		struct group_label *g = &l->items[l->nr];
 
-		g->key = snap->groups[i].key;
+		g->key = keys[i];
+		if (i && !cmp_key(&keys[i], &l->items[l->nr - 1].key))
+			continue; /* callers often pass keys grouped */
 		cgroup_resolver_place(r, g->key.cgroup_id, g->key.cgroup1_id, 0, &g->place);
 		container_from_cgroup_path(g->place.path, &g->container);
+		l->nr++;
 	}
-	l->nr = snap->nr_groups;
-	/* sorted by key for lookups; views iterate the snapshot, not the labels */
+	/* sorted by key for lookups; views iterate their own order */
 	qsort(l->items, l->nr, sizeof(*l->items), cmp_label);
 	return 0;
+}
+
+int labels_build(struct labels *l, const struct snapshot *snap, struct cgroup_resolver *r)
+{
+	struct group_key *keys = malloc((snap->nr_groups + 1) * sizeof(*keys));
+	int err;
+
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < snap->nr_groups; i++)
+		keys[i] = snap->groups[i].key;
+	err = labels_build_keys(l, keys, snap->nr_groups, r);
+	free(keys);
+	return err;
 }
 
 void labels_free(struct labels *l)

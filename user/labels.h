@@ -22,6 +22,9 @@ struct labels {
 
 /* Resolve every group of @snap. Returns 0 or -ENOMEM. */
 int labels_build(struct labels *l, const struct snapshot *snap, struct cgroup_resolver *r);
+/* Resolve @nr group keys (duplicates allowed). Returns 0 or -ENOMEM. */
+int labels_build_keys(struct labels *l, const struct group_key *keys, size_t nr,
+		      struct cgroup_resolver *r);
 void labels_free(struct labels *l);
 
 /* The label of @key; a placeholder label when @key is not in the snapshot. */

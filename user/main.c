@@ -3,6 +3,7 @@
 // Entry point: parse the command line and hand over to the chosen command.
 #include <stdlib.h>
 #include "cli.h"
+#include "report_cmd.h"
 #include "snapshot_cmd.h"
 #include "trace.h"
 
@@ -18,6 +19,8 @@ int main(int argc, char **argv)
 		return trace_run(&env);
 	case CMD_SNAPSHOT:
 		return snapshot_run(&env);
+	case CMD_REPORT:
+		return report_run(&env);
 	default:
 		return EXIT_USAGE;
 	}

@@ -10,14 +10,6 @@
 #include "snapshot.h"
 #include "snapshot_build.h"
 
-/* One socket while records are merged: which records saw it. */
-struct merged {
-	uint64_t cookie;
-	uint32_t table; /* the TCP or UDP iterator's record, or SNAP_NONE */
-	uint32_t file;	/* the first iter/task_file record, or SNAP_NONE */
-	bool bind_bucket;
-};
-
 /* A process charged with a socket: it holds an fd to it, or closed it. */
 struct holding {
 	uint32_t sock, proc;
@@ -66,42 +58,51 @@ int group_key_cmp(const struct group_key *a, const struct group_key *b)
 	return c ? c : cmp_u64(a->cgroup1_id, b->cgroup1_id);
 }
 
-static bool merged_cookie_eq(const void *ctx, uint32_t idx, const void *key)
+/* The record a socket is seen through: the table iterator's when there is one. */
+static const struct pw_sock *view(const struct snap_build *b, const struct sock_build *sb)
+{
+	return record(b, sb->table != SNAP_NONE ? sb->table : sb->file);
+}
+
+static bool cookie_eq(const void *ctx, uint32_t idx, const void *key)
 {
 	const struct snap_build *b = ctx;
 
-	return b->merged[idx].cookie == *(const uint64_t *)key;
+	return view(b, &b->per_sock[idx])->cookie == *(const uint64_t *)key;
 }
 
 /* The socket @r is a view of: one per nonzero cookie, one per record without one. */
-static uint32_t merged_for(struct snap_build *b, const struct idmap *by_cookie,
-			   const struct pw_sock *r)
+static int merged_for(struct snap_build *b, struct idmap *by_cookie, const struct pw_sock *r,
+		      uint32_t *sock)
 {
 	uint32_t *slot = NULL;
-	uint32_t m;
 
 	if (r->cookie) {
-		slot = idmap_slot(by_cookie, hash_u64(r->cookie), merged_cookie_eq, b, &r->cookie);
-		if (*slot)
-			return *slot - 1;
+		if (idmap_reserve(by_cookie, b->nr_merged + 1))
+			return -ENOMEM;
+		slot = idmap_slot(by_cookie, hash_u64(r->cookie), cookie_eq, b, &r->cookie);
+		if (*slot) {
+			*sock = *slot - 1;
+			return 0;
+		}
 	}
-	m = (uint32_t)b->nr_merged++;
-	b->merged[m] = (struct merged){.cookie = r->cookie, .table = SNAP_NONE, .file = SNAP_NONE};
+	*sock = (uint32_t)b->nr_merged++;
+	b->per_sock[*sock] = (struct sock_build){.table = SNAP_NONE, .file = SNAP_NONE};
 	if (slot)
-		*slot = m + 1;
-	return m;
+		*slot = *sock + 1;
+	return 0;
 }
 
-static void note_record(struct merged *m, const struct pw_sock *r, uint32_t i)
+static void note_record(struct sock_build *sb, const struct pw_sock *r, uint32_t i)
 {
 	if (r->source == PW_SOCK_FILE) {
-		if (m->file == SNAP_NONE)
-			m->file = i;
-	} else if (m->table == SNAP_NONE) {
-		m->table = i;
+		if (sb->nr_files++ == 0)
+			sb->file = i;
+	} else if (sb->table == SNAP_NONE) {
+		sb->table = i;
 	}
 	if (r->flags & PW_SOCKF_BIND_BUCKET)
-		m->bind_bucket = true;
+		sb->bind_bucket = true;
 }
 
 static bool known_source(uint8_t source)
@@ -112,25 +113,25 @@ static bool known_source(uint8_t source)
 static int merge_records(struct snap_build *b)
 {
 	size_t nr = b->inv->nr_socks;
-	struct idmap by_cookie;
+	struct idmap by_cookie = {0};
+	int err = 0;
 
-	b->merged = alloc_array(nr, sizeof(*b->merged));
+	b->per_sock = alloc_array(nr, sizeof(*b->per_sock));
 	b->rec_sock = alloc_array(nr, sizeof(*b->rec_sock));
-	if (!b->merged || !b->rec_sock || idmap_init(&by_cookie, nr))
+	if (!b->per_sock || !b->rec_sock)
 		return -ENOMEM;
-	for (size_t i = 0; i < nr; i++) {
+	for (size_t i = 0; i < nr && !err; i++) {
 		const struct pw_sock *r = &b->inv->socks[i];
-		uint32_t m;
+		uint32_t m = SNAP_NONE;
 
-		b->rec_sock[i] = SNAP_NONE;
-		if (!known_source(r->source))
-			continue;
-		m = merged_for(b, &by_cookie, r);
-		note_record(&b->merged[m], r, (uint32_t)i);
+		if (known_source(r->source))
+			err = merged_for(b, &by_cookie, r, &m);
+		if (m != SNAP_NONE)
+			note_record(&b->per_sock[m], r, (uint32_t)i);
 		b->rec_sock[i] = m;
 	}
 	idmap_free(&by_cookie);
-	return 0;
+	return err;
 }
 
 static enum port_state tcp_port_state(uint8_t state, uint8_t substate)
@@ -178,9 +179,10 @@ static struct group_key socket_group(const struct pw_sock *table, const struct p
 	return k;
 }
 
-static void init_socket(const struct snap_build *b, struct snap_socket *s, const struct merged *m)
+static void init_socket(const struct snap_build *b, struct snap_socket *s,
+			const struct sock_build *sb)
 {
-	const struct pw_sock *table = record(b, m->table), *file = record(b, m->file);
+	const struct pw_sock *table = record(b, sb->table), *file = record(b, sb->file);
 
 	memset(s, 0, sizeof(*s));
 	s->sock = table ? *table : *file;
@@ -190,10 +192,10 @@ static void init_socket(const struct snap_build *b, struct snap_socket *s, const
 		s->state = tcp_port_state(s->sock.state, s->sock.substate);
 	s->group = socket_group(table, file);
 	s->first_holder = SNAP_NONE;
-	s->bind_bucket = m->bind_bucket;
+	s->bind_bucket = sb->bind_bucket;
 }
 
-/* Keeps the sockets that hold a port, in b->merged order, and points records at them. */
+/* Keeps the sockets that hold a port, in merge order, and points records at them. */
 static int keep_sockets(struct snap_build *b)
 {
 	struct snapshot *snap = b->snap;
@@ -205,15 +207,14 @@ static int keep_sockets(struct snap_build *b)
 		return -ENOMEM;
 	}
 	for (size_t m = 0; m < b->nr_merged; m++) {
-		struct merged mg = b->merged[m];
-		const struct pw_sock *view = record(b, mg.table != SNAP_NONE ? mg.table : mg.file);
+		struct sock_build sb = b->per_sock[m];
 
 		kept[m] = SNAP_NONE;
-		if (view->sport == 0)
+		if (view(b, &sb)->sport == 0)
 			continue;
 		kept[m] = (uint32_t)snap->nr_sockets;
-		b->merged[snap->nr_sockets] = mg;
-		init_socket(b, &snap->sockets[snap->nr_sockets++], &mg);
+		b->per_sock[snap->nr_sockets] = sb;
+		init_socket(b, &snap->sockets[snap->nr_sockets++], &sb);
 	}
 	for (size_t i = 0; i < b->inv->nr_socks; i++) {
 		if (b->rec_sock[i] != SNAP_NONE)
@@ -243,22 +244,21 @@ static bool connected_on_bound_port(const struct snap_socket *s)
  */
 static int mark_bind_before_connect(struct snapshot *snap)
 {
-	struct keyset listening;
+	struct keyset listening = {0};
+	int err = 0;
 
-	if (keyset_init(&listening, snap->nr_sockets))
-		return -ENOMEM;
-	for (size_t i = 0; i < snap->nr_sockets; i++) {
+	for (size_t i = 0; i < snap->nr_sockets && err >= 0; i++) {
 		if (snap->sockets[i].state == PS_LISTEN)
-			keyset_add(&listening, port_key(&snap->sockets[i].sock));
+			err = keyset_add(&listening, port_key(&snap->sockets[i].sock));
 	}
-	for (size_t i = 0; i < snap->nr_sockets; i++) {
+	for (size_t i = 0; i < snap->nr_sockets && err >= 0; i++) {
 		struct snap_socket *s = &snap->sockets[i];
 
 		s->bind_before_connect =
 			connected_on_bound_port(s) && !keyset_has(&listening, port_key(&s->sock));
 	}
 	keyset_free(&listening);
-	return 0;
+	return err < 0 ? err : 0;
 }
 
 static bool process_tgid_eq(const void *ctx, uint32_t idx, const void *key)
@@ -269,13 +269,16 @@ static bool process_tgid_eq(const void *ctx, uint32_t idx, const void *key)
 }
 
 /* The process of @r->tgid; a new one takes its name and @group from @r. */
-static int process_for(struct snap_build *b, const struct idmap *by_tgid, const struct pw_sock *r,
+static int process_for(struct snap_build *b, struct idmap *by_tgid, const struct pw_sock *r,
 		       const struct group_key *group, uint32_t *proc)
 {
 	struct snapshot *snap = b->snap;
-	uint32_t *slot = idmap_slot(by_tgid, hash_u64(r->tgid), process_tgid_eq, snap, &r->tgid);
 	struct snap_process *p;
+	uint32_t *slot;
 
+	if (idmap_reserve(by_tgid, snap->nr_processes + 1))
+		return -ENOMEM;
+	slot = idmap_slot(by_tgid, hash_u64(r->tgid), process_tgid_eq, snap, &r->tgid);
 	if (*slot) {
 		*proc = *slot - 1;
 		return 0;
@@ -301,27 +304,35 @@ static bool holding_eq(const void *ctx, uint32_t idx, const void *key)
 	return h->sock == k->sock && h->proc == k->proc;
 }
 
-/* Charges socket @s to process @p once, however many fds @p has for it. */
-static bool add_holding(struct snap_build *b, const struct idmap *pairs, uint32_t s, uint32_t p)
+/*
+ * Charges socket @s to process @p once, however many fds @p has for it. Only
+ * sockets seen through several fds can repeat, so only those are looked up.
+ */
+static int add_holding(struct snap_build *b, struct idmap *pairs, uint32_t s, uint32_t p)
 {
 	struct holding h = {s, p};
-	uint32_t *slot = idmap_slot(pairs, hash_u64((uint64_t)s << 32 | p), holding_eq, b, &h);
+	uint32_t *slot;
 
-	if (*slot)
-		return false;
+	if (b->per_sock[s].nr_files > 1) {
+		if (idmap_reserve(pairs, b->nr_holdings + 1))
+			return -ENOMEM;
+		slot = idmap_slot(pairs, hash_u64((uint64_t)s << 32 | p), holding_eq, b, &h);
+		if (*slot)
+			return 0;
+		*slot = (uint32_t)b->nr_holdings + 1;
+	}
 	b->holdings[b->nr_holdings++] = h;
-	*slot = (uint32_t)b->nr_holdings;
-	return true;
+	return 1;
 }
 
-static int charge_holders(struct snap_build *b, const struct idmap *by_tgid,
-			  const struct idmap *pairs)
+static int charge_holders(struct snap_build *b, struct idmap *by_tgid, struct idmap *pairs)
 {
 	for (size_t i = 0; i < b->inv->nr_socks; i++) {
 		const struct pw_sock *r = &b->inv->socks[i];
 		uint32_t s = b->rec_sock[i], p;
 		struct snap_socket *sk;
 		struct group_key group;
+		int added;
 
 		if (r->source != PW_SOCK_FILE || s == SNAP_NONE)
 			continue;
@@ -332,9 +343,12 @@ static int charge_holders(struct snap_build *b, const struct idmap *by_tgid,
 			group.cgroup1_id = r->cgroup1_id;
 		if (process_for(b, by_tgid, r, &group, &p))
 			return -ENOMEM;
-		if (!add_holding(b, pairs, s, p))
+		added = add_holding(b, pairs, s, p);
+		if (added < 0)
+			return added;
+		if (!added)
 			continue;
-		b->owner[s] = sk->nr_holders ? 0 : r->tgid;
+		b->per_sock[s].owner = sk->nr_holders ? 0 : r->tgid;
 		if (sk->nr_holders++ == 0)
 			sk->first_holder = p;
 	}
@@ -342,34 +356,31 @@ static int charge_holders(struct snap_build *b, const struct idmap *by_tgid,
 }
 
 /* TIME_WAIT and orphans have no holder left: charge who closed them, if known. */
-static int charge_closers(struct snap_build *b, const struct idmap *by_tgid,
-			  const struct idmap *pairs)
+static int charge_closers(struct snap_build *b, struct idmap *by_tgid, struct idmap *pairs)
 {
 	for (size_t s = 0; s < b->snap->nr_sockets; s++) {
-		const struct pw_sock *table = record(b, b->merged[s].table);
+		const struct pw_sock *table = record(b, b->per_sock[s].table);
 		struct snap_socket *sk = &b->snap->sockets[s];
 		uint32_t p;
 
 		if (sk->nr_holders || !table || !(table->flags & PW_SOCKF_OWNER_KNOWN) ||
 		    !table->tgid)
 			continue;
-		if (process_for(b, by_tgid, table, &sk->group, &p))
+		if (process_for(b, by_tgid, table, &sk->group, &p) ||
+		    add_holding(b, pairs, (uint32_t)s, p) < 0)
 			return -ENOMEM;
-		add_holding(b, pairs, (uint32_t)s, p);
-		b->owner[s] = table->tgid;
+		b->per_sock[s].owner = table->tgid;
 	}
 	return 0;
 }
 
 static int find_holders(struct snap_build *b)
 {
-	size_t nr = b->inv->nr_socks;
 	struct idmap by_tgid = {0}, pairs = {0};
 	int err = -ENOMEM;
 
-	b->holdings = alloc_array(nr, sizeof(*b->holdings));
-	b->owner = alloc_array(b->snap->nr_sockets, sizeof(*b->owner));
-	if (b->holdings && b->owner && !idmap_init(&by_tgid, nr) && !idmap_init(&pairs, nr)) {
+	b->holdings = alloc_array(b->inv->nr_socks, sizeof(*b->holdings));
+	if (b->holdings) {
 		err = charge_holders(b, &by_tgid, &pairs);
 		if (!err)
 			err = charge_closers(b, &by_tgid, &pairs);
@@ -386,14 +397,17 @@ static bool group_key_eq(const void *ctx, uint32_t idx, const void *key)
 	return group_key_cmp(&snap->groups[idx].key, key) == 0;
 }
 
-static int group_for(struct snap_build *b, const struct idmap *by_key, const struct group_key *key,
+static int group_for(struct snap_build *b, struct idmap *by_key, const struct group_key *key,
 		     uint32_t *group)
 {
 	struct snapshot *snap = b->snap;
 	uint64_t hash = hash_u64(key->cgroup_id ^ hash_u64(key->cgroup1_id));
-	uint32_t *slot = idmap_slot(by_key, hash, group_key_eq, snap, key);
 	struct snap_group *g;
+	uint32_t *slot;
 
+	if (idmap_reserve(by_key, snap->nr_groups + 1))
+		return -ENOMEM;
+	slot = idmap_slot(by_key, hash, group_key_eq, snap, key);
 	if (*slot) {
 		*group = *slot - 1;
 		return 0;
@@ -418,16 +432,17 @@ static void count_socket(struct state_counts *c, const struct snap_socket *s)
 }
 
 /* Every socket once in its group and the total, and once per process charged with it. */
-static int count_sockets(struct snap_build *b, const struct idmap *by_key)
+static int count_sockets(struct snap_build *b, struct idmap *by_key)
 {
 	struct snapshot *snap = b->snap;
 
 	for (size_t s = 0; s < snap->nr_sockets; s++) {
 		const struct snap_socket *sk = &snap->sockets[s];
+		uint32_t *g = &b->per_sock[s].group;
 
-		if (group_for(b, by_key, &sk->group, &b->group_of[s]))
+		if (group_for(b, by_key, &sk->group, g))
 			return -ENOMEM;
-		count_socket(&snap->groups[b->group_of[s]].held, sk);
+		count_socket(&snap->groups[*g].held, sk);
 		count_socket(&snap->total, sk);
 	}
 	for (size_t h = 0; h < b->nr_holdings; h++)
@@ -437,7 +452,7 @@ static int count_sockets(struct snap_build *b, const struct idmap *by_key)
 }
 
 /* A process's group exists even when none of its sockets are grouped there. */
-static int count_processes(struct snap_build *b, const struct idmap *by_key)
+static int count_processes(struct snap_build *b, struct idmap *by_key)
 {
 	for (size_t p = 0; p < b->snap->nr_processes; p++) {
 		uint32_t g;
@@ -451,13 +466,9 @@ static int count_processes(struct snap_build *b, const struct idmap *by_key)
 
 static int count_groups(struct snap_build *b)
 {
-	struct idmap by_key;
-	int err;
+	struct idmap by_key = {0};
+	int err = count_sockets(b, &by_key);
 
-	b->group_of = alloc_array(b->snap->nr_sockets, sizeof(*b->group_of));
-	if (!b->group_of || idmap_init(&by_key, b->snap->nr_sockets + b->snap->nr_processes))
-		return -ENOMEM;
-	err = count_sockets(b, &by_key);
 	if (!err)
 		err = count_processes(b, &by_key);
 	idmap_free(&by_key);
@@ -516,10 +527,8 @@ static int group_order(const void *a, const void *b)
 static void build_free(struct snap_build *b)
 {
 	free(b->rec_sock);
-	free(b->merged);
+	free(b->per_sock);
 	free(b->holdings);
-	free(b->owner);
-	free(b->group_of);
 }
 
 int snapshot_build(const struct inventory *inv, struct snapshot *snap)

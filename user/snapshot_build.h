@@ -4,26 +4,35 @@
 #ifndef PW_SNAPSHOT_BUILD_H
 #define PW_SNAPSHOT_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "snapshot.h"
 
 #define SNAP_NONE UINT32_MAX
 
-struct merged;
+/* What the build knows about a socket beyond its struct snap_socket. */
+struct sock_build {
+	uint32_t table;	   /* record of the TCP or UDP iterator, or SNAP_NONE */
+	uint32_t file;	   /* first iter/task_file record, or SNAP_NONE */
+	uint32_t nr_files; /* iter/task_file records: one per fd, in any process */
+	uint32_t owner;	   /* the one tgid its port is charged to; 0 if several or none */
+	uint32_t group;	   /* index into snap->groups */
+	bool bind_bucket;
+};
+
 struct holding;
 
 struct snap_build {
 	const struct inventory *inv;
 	struct snapshot *snap;
 	size_t cap_processes, cap_groups, cap_pools;
-	uint32_t *rec_sock;    /* per record: its socket, or SNAP_NONE once dropped */
-	struct merged *merged; /* per socket: the records that saw it */
+	uint32_t *rec_sock; /* per record: its socket, or SNAP_NONE once dropped */
+	struct sock_build
+		*per_sock; /* parallel to snap->sockets (to the merged sockets, at first) */
 	size_t nr_merged;
 	struct holding *holdings; /* (socket, process) pairs, each once */
 	size_t nr_holdings;
-	uint32_t *owner;    /* per socket: the one tgid its port is charged to, 0 if several/none */
-	uint32_t *group_of; /* per socket: index into snap->groups */
 };
 
 /* Room for @need elements in @arr (capacity *@cap): the new array, or NULL (@arr kept). */
@@ -36,7 +45,7 @@ static inline int cmp_u64(uint64_t a, uint64_t b)
 
 int group_key_cmp(const struct group_key *a, const struct group_key *b);
 
-/* Builds snap->pools from the sockets, charged and grouped, and sorts them. */
+/* Builds snap->pools from the charged and grouped sockets, and sorts them. */
 int snapshot_build_pools(struct snap_build *b);
 
 #endif /* PW_SNAPSHOT_BUILD_H */

@@ -27,8 +27,8 @@ struct pool_entry {
 struct pool_build {
 	struct snap_build *b;
 	struct pool_netns *ns;
-	size_t nr_ns;
-	uint32_t *sock_ns; /* per socket: index into ns */
+	size_t nr_ns, cap_ns;
+	uint32_t last_ns; /* records come netns by netns: most lookups are the last one again */
 	struct idmap ns_by_inum, pool_by_key;
 	struct keyset bind_taken; /* netns << 16 | port of every bind()/listen() port */
 	struct pool_entry *entries;
@@ -90,24 +90,41 @@ static bool netns_eq(const void *ctx, uint32_t idx, const void *key)
 	return pb->ns[idx].inum == *(const uint32_t *)key;
 }
 
-static uint32_t netns_for(struct pool_build *pb, uint32_t inum)
+/* The netns of a socket, its settings looked up the first time it is seen. */
+static int netns_for(struct pool_build *pb, uint32_t inum, struct pool_netns **out)
 {
-	uint32_t *slot = idmap_slot(&pb->ns_by_inum, hash_u64(inum), netns_eq, pb, &inum);
 	const struct netns_ports *n;
 	struct pool_netns *ns;
+	uint32_t *slot;
 
-	if (*slot)
-		return *slot - 1;
-	n = inventory_find_netns(pb->b->inv, inum);
-	ns = &pb->ns[pb->nr_ns];
+	if (pb->nr_ns && pb->ns[pb->last_ns].inum == inum) {
+		*out = &pb->ns[pb->last_ns];
+		return 0;
+	}
+	if (idmap_reserve(&pb->ns_by_inum, pb->nr_ns + 1))
+		return -ENOMEM;
+	slot = idmap_slot(&pb->ns_by_inum, hash_u64(inum), netns_eq, pb, &inum);
+	if (*slot) {
+		pb->last_ns = *slot - 1;
+		*out = &pb->ns[pb->last_ns];
+		return 0;
+	}
+	ns = snap_grow(pb->ns, &pb->cap_ns, pb->nr_ns + 1, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	pb->ns = ns;
+	ns = &ns[pb->nr_ns];
 	memset(ns, 0, sizeof(*ns));
 	ns->inum = inum;
+	n = inventory_find_netns(pb->b->inv, inum);
 	if (n && n->known && n->low && n->low <= n->high) {
 		ns->ports = n;
 		ns->capacity = range_capacity(n);
 	}
-	*slot = (uint32_t)++pb->nr_ns;
-	return *slot - 1;
+	*out = ns;
+	pb->last_ns = (uint32_t)pb->nr_ns++;
+	*slot = pb->last_ns + 1;
+	return 0;
 }
 
 static uint64_t port_key(const struct pw_sock *r)
@@ -116,22 +133,26 @@ static uint64_t port_key(const struct pw_sock *r)
 }
 
 /* connect() skips every bind-created port of the netns, whatever the destination. */
-static void find_bind_taken(struct pool_build *pb)
+static int find_bind_taken(struct pool_build *pb)
 {
 	const struct snapshot *snap = pb->b->snap;
 
 	for (size_t s = 0; s < snap->nr_sockets; s++) {
 		const struct snap_socket *sk = &snap->sockets[s];
 		struct pool_netns *ns;
+		int added;
 
-		pb->sock_ns[s] = netns_for(pb, sk->sock.netns);
+		if (netns_for(pb, sk->sock.netns, &ns))
+			return -ENOMEM;
 		if (sk->sock.protocol != IPPROTO_TCP || !sk->bind_bucket)
 			continue;
-		ns = &pb->ns[pb->sock_ns[s]];
-		if (keyset_add(&pb->bind_taken, port_key(&sk->sock)) &&
-		    in_pool_range(ns, sk->sock.sport))
+		added = keyset_add(&pb->bind_taken, port_key(&sk->sock));
+		if (added < 0)
+			return added;
+		if (added && in_pool_range(ns, sk->sock.sport))
 			ns->bind_taken++;
 	}
+	return 0;
 }
 
 static bool pool_eq(const void *ctx, uint32_t idx, const void *key)
@@ -173,31 +194,45 @@ static struct snap_pool pool_key(enum pool_kind kind, const struct pool_netns *n
 	return k;
 }
 
-/* Adds socket @s's port to its pool @kind, creating the pool on first use. */
-static int add_to_pool(struct pool_build *pb, enum pool_kind kind, uint32_t s)
+/* The index of @key's pool, created on first use. */
+static int pool_for(struct pool_build *pb, const struct snap_pool *key, uint32_t *pool)
 {
 	struct snapshot *snap = pb->b->snap;
-	const struct pool_netns *ns = &pb->ns[pb->sock_ns[s]];
-	const struct pw_sock *r = &snap->sockets[s].sock;
-	struct snap_pool key = pool_key(kind, ns, r), *pools;
-	uint32_t *slot = idmap_slot(&pb->pool_by_key, pool_hash(&key), pool_eq, snap, &key);
-	uint32_t pool = *slot - 1;
+	struct snap_pool *pools;
+	uint32_t *slot;
 
-	if (!*slot) {
-		pools = snap_grow(snap->pools, &pb->b->cap_pools, snap->nr_pools + 1,
-				  sizeof(*pools));
-		if (!pools)
-			return -ENOMEM;
-		snap->pools = pools;
-		pool = (uint32_t)snap->nr_pools++;
-		pools[pool] = key;
-		*slot = pool + 1;
+	if (idmap_reserve(&pb->pool_by_key, snap->nr_pools + 1))
+		return -ENOMEM;
+	slot = idmap_slot(&pb->pool_by_key, pool_hash(key), pool_eq, snap, key);
+	if (*slot) {
+		*pool = *slot - 1;
+		return 0;
 	}
+	pools = snap_grow(snap->pools, &pb->b->cap_pools, snap->nr_pools + 1, sizeof(*pools));
+	if (!pools)
+		return -ENOMEM;
+	snap->pools = pools;
+	*pool = (uint32_t)snap->nr_pools++;
+	pools[*pool] = *key;
+	*slot = *pool + 1;
+	return 0;
+}
+
+/* Adds socket @s's port to its pool @kind: to be counted, if autobind could have chosen it. */
+static int add_to_pool(struct pool_build *pb, enum pool_kind kind, const struct pool_netns *ns,
+		       uint32_t s)
+{
+	const struct pw_sock *r = &pb->b->snap->sockets[s].sock;
+	struct snap_pool key = pool_key(kind, ns, r);
+	uint32_t pool;
+
+	if (pool_for(pb, &key, &pool))
+		return -ENOMEM;
 	if (in_pool_range(ns, r->sport))
-		pb->entries[pb->nr_entries++] =
-			(struct pool_entry){.order = (uint64_t)pool << 32 | pb->b->group_of[s],
-					    .port = r->sport,
-					    .sock = s};
+		pb->entries[pb->nr_entries++] = (struct pool_entry){
+			.order = (uint64_t)pool << 32 | pb->b->per_sock[s].group,
+			.port = r->sport,
+			.sock = s};
 	return 0;
 }
 
@@ -215,14 +250,17 @@ static int collect_entries(struct pool_build *pb)
 
 	for (uint32_t s = 0; s < snap->nr_sockets && !err; s++) {
 		const struct snap_socket *sk = &snap->sockets[s];
+		struct pool_netns *ns;
 
+		if (netns_for(pb, sk->sock.netns, &ns))
+			return -ENOMEM;
 		if (sk->sock.protocol == IPPROTO_UDP) {
-			err = add_to_pool(pb, POOL_UDP, s);
+			err = add_to_pool(pb, POOL_UDP, ns, s);
 			continue;
 		}
-		err = add_to_pool(pb, POOL_TCP_BIND, s);
+		err = add_to_pool(pb, POOL_TCP_BIND, ns, s);
 		if (!err && in_connect_pool(pb, sk))
-			err = add_to_pool(pb, POOL_TCP_CONNECT, s);
+			err = add_to_pool(pb, POOL_TCP_CONNECT, ns, s);
 	}
 	return err;
 }
@@ -261,12 +299,12 @@ static void count_pool(struct pool_build *pb, struct snap_pool *pool, const stru
 	size_t i, j;
 
 	for (i = 0; i < n; i = j) {
-		uint32_t tgid = b->owner[e[i].sock], used = 0;
+		uint32_t tgid = b->per_sock[e[i].sock].owner, used = 0;
 
 		for (j = i; j < n && e[j].order == e[i].order; j++) {
 			if (j == i || e[j].port != e[j - 1].port)
 				used++;
-			if (b->owner[e[j].sock] != tgid)
+			if (b->per_sock[e[j].sock].owner != tgid)
 				tgid = 0;
 			if (pb->seen[e[j].port / 8] & (1u << (e[j].port % 8)))
 				continue;
@@ -321,25 +359,9 @@ static int pool_order(const void *a, const void *b)
 	return c ? c : memcmp(x->laddr, y->laddr, sizeof(x->laddr));
 }
 
-static int pools_init(struct pool_build *pb)
-{
-	size_t n = pb->b->snap->nr_sockets;
-
-	/* every socket is in at most two pools, one of them per netns */
-	pb->ns = calloc(n ? n : 1, sizeof(*pb->ns));
-	pb->sock_ns = calloc(n ? n : 1, sizeof(*pb->sock_ns));
-	pb->entries = calloc(n ? 2 * n : 1, sizeof(*pb->entries));
-	if (!pb->ns || !pb->sock_ns || !pb->entries)
-		return -ENOMEM;
-	if (idmap_init(&pb->ns_by_inum, n) || idmap_init(&pb->pool_by_key, 2 * n))
-		return -ENOMEM;
-	return keyset_init(&pb->bind_taken, n);
-}
-
 static void pools_free(struct pool_build *pb)
 {
 	free(pb->ns);
-	free(pb->sock_ns);
 	free(pb->entries);
 	idmap_free(&pb->ns_by_inum);
 	idmap_free(&pb->pool_by_key);
@@ -356,11 +378,11 @@ int snapshot_build_pools(struct snap_build *b)
 	if (!pb)
 		return -ENOMEM;
 	pb->b = b;
-	err = pools_init(pb);
-	if (!err) {
-		find_bind_taken(pb);
+	/* every socket is in at most two pools */
+	pb->entries = calloc(snap->nr_sockets ? 2 * snap->nr_sockets : 1, sizeof(*pb->entries));
+	err = pb->entries ? find_bind_taken(pb) : -ENOMEM;
+	if (!err)
 		err = collect_entries(pb);
-	}
 	if (!err) {
 		count_pools(pb);
 		if (snap->nr_pools)

@@ -63,14 +63,18 @@ expect_usage_error() {
 	report "cli/$name" "$problems"
 }
 
-# expect_info NAME PATTERN CMD...: CMD exits 0 and its stdout matches PATTERN.
+# expect_info NAME LINES PATTERN CMD...: CMD exits 0 and its stdout matches
+# PATTERN (extended regexp) and, unless LINES is 0, has exactly LINES lines.
 expect_info() {
-	local name=$1 pattern=$2 problems=''
-	shift 2
+	local name=$1 lines=$2 pattern=$3 problems='' n
+	shift 3
 	run_cli "$name" "$@"
 	[ "$RC" -eq 0 ] || problems="exit status $RC, want 0"
 	grep -Eq -e "$pattern" "$PW_TMP/$name.out" ||
 		problems="$problems${problems:+$'\n'}no /$pattern/ on stdout: $(head -c 100 "$PW_TMP/$name.out")"
+	n=$(wc -l <"$PW_TMP/$name.out")
+	[ "$lines" -eq 0 ] || [ "$n" -eq "$lines" ] ||
+		problems="$problems${problems:+$'\n'}$n lines on stdout, want $lines"
 	report "cli/$name" "$problems"
 }
 
@@ -95,14 +99,23 @@ check_usage() {
 	expect_usage_error mode-invalid "mode.*bogus" "$pw" trace --mode bogus --cgroup "$BASE"
 	expect_usage_error command-unknown "command.*frobnicate" "$pw" frobnicate
 	expect_usage_error command-missing "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]" "$pw"
-	expect_info version '^portwarden [0-9]+(\.[0-9]+)+' "$pw" --version
-	if [ "$(wc -l <"$PW_TMP/version.out")" -ne 1 ]; then
-		echo "# --version printed $(wc -l <"$PW_TMP/version.out") lines"
-	fi
-	expect_info trace-help 'Examples' "$pw" trace --help
+	expect_info version 1 '^portwarden [0-9]+(\.[0-9]+)+' "$pw" --version
+	expect_info trace-help 0 'Examples' "$pw" trace --help
 }
 
 # ---- tracer ---------------------------------------------------------------------
+
+# wait_tracing: until the tracer says "Tracing" on stderr; 1 when it exits
+# first or takes over 30 s.
+wait_tracing() {
+	local deadline=$((SECONDS + 30))
+	until grep -q Tracing "$TRACE.err" 2>/dev/null; do
+		if ! pw_pid_alive "$TRACER" || [ "$SECONDS" -ge "$deadline" ]; then
+			return 1
+		fi
+		sleep 0.1
+	done
+}
 
 # start_tracer NAME ARGS...: `portwarden trace ARGS` in the background, output
 # in $PW_TMP/NAME.trace; waits for "Tracing" on stderr, sets TRACER.
@@ -115,8 +128,8 @@ start_tracer() {
 		</dev/null >"$TRACE" 2>"$TRACE.err" &
 	TRACER=$!
 	pw_track_pid "$TRACER"
-	if ! pw_wait_for_file_line "$TRACE.err" Tracing 30; then
-		pw_fail "cli/$name" "no 'Tracing' on stderr within 30 s: $(tail -c 300 "$TRACE.err")"
+	if ! wait_tracing; then
+		pw_fail "cli/$name" "no 'Tracing' on stderr: $(tail -c 300 "$TRACE.err")"
 		pw_stop "$TRACER" KILL 1
 		return 1
 	fi
@@ -141,44 +154,53 @@ stop_tracer() {
 
 # ---- SIGTERM ---------------------------------------------------------------------
 
-# The programs of bpf/portwarden.bpf.c that `trace` loads; the kernel keeps 15
-# characters of a name, bpftool may show more.
-OURS_JQ='def ours: (.name // "") as $n
-	| (["state_btf", "state_tp", "post_bind4", "post_bind6"] | index($n)) != null
-	  or ($n | test("^sys_(enter|exit)_"));'
+# The tracer's own programs and links, from its file descriptors' fdinfo
+# (programs: prog_id; links: link_id and prog_id), as {"progs": [ids],
+# "links": [ids]}: exact even if another BPF tool runs meanwhile.
+tracer_bpf_ids() {
+	cat "/proc/$TRACER/fdinfo/"* 2>/dev/null | jq -Rs '
+		[splits("\n") | capture("^(?<k>prog_id|link_id):\\s+(?<v>[0-9]+)$")] as $kv
+		| {progs: [$kv[] | select(.k == "prog_id") | .v | tonumber] | unique,
+		   links: [$kv[] | select(.k == "link_id") | .v | tonumber] | unique}'
+}
 
 # bpf_state FILE: bpftool's programs and links as {"progs": [...], "links": [...]}.
 bpf_state() {
 	{ bpftool -j prog show && bpftool -j link show; } | jq -s '{progs: .[0], links: .[1]}' >"$1"
 }
 
-# new_progs BEFORE NOW: ids of our programs in NOW that BEFORE did not have.
-new_progs() {
-	jq -c --slurpfile b "$1" "$OURS_JQ"'
-		[$b[0].progs[] | select(ours) | .id] as $old
-		| [.progs[] | select(ours) | select(.id as $i | $old | index($i) | not)]' "$2"
-}
-
-# loaded_problems BEFORE DURING: while tracing, our programs must show, each
-# with a link; else the check after exit would prove nothing.
+# loaded_problems STATE MINE: while tracing, bpftool must show the tracer's
+# programs, by the names of bpf/portwarden.bpf.c, each attached by one of its
+# links; else the check after exit would prove nothing.
 loaded_problems() {
-	jq -r --argjson new "$(new_progs "$1" "$2")" \
+	jq -r --slurpfile m "$2" \
 		--argjson bind "$(grep -q 'refused the cgroup bind hooks' "$TRACE.err" && echo false || echo true)" '
-		[$new[].name] as $names | [$new[].id] as $ids
-		| if ($names | map(select(test("^sys_(enter|exit)_"))) | length) != 12 then "\($names | tojson): want 12 sys_enter_/sys_exit_ programs" else empty end,
+		$m[0] as $m
+		| [.progs[] | select(.id as $i | $m.progs | index($i))] as $p
+		| [$p[].name] as $names
+		| if ($p | length) != ($m.progs | length) then "bpftool shows \($p | length) of its \($m.progs | length) programs" else empty end,
+		  if ($names | map(select(test("^sys_(enter|exit)_"))) | length) != 12 then "\($names | tojson): want 12 sys_enter_/sys_exit_ programs" else empty end,
 		  if ($names | index("state_btf") or index("state_tp")) | not then "no state_btf or state_tp program" else empty end,
 		  if $bind and (($names | index("post_bind4") and index("post_bind6")) | not) then "no post_bind4/6 programs" else empty end,
-		  ([.links[] | select(.prog_id as $p | $ids | index($p))] | length
-		   | if . != ($ids | length) then "\(.) links for \($ids | length) programs" else empty end)' "$2"
+		  ([.links[] | select(.id as $i | $m.links | index($i)) | select(.prog_id as $i | $m.progs | index($i))] | length
+		   | if . != ($m.progs | length) then "\(.) links to its \($m.progs | length) programs" else empty end)' "$1"
 }
 
-# leftover_problems BEFORE DURING AFTER: none of the programs that came with the
-# tracer, nor any link to them, may outlive it.
+# leftover_problems STATE MINE: none of the tracer's programs or links, nor a
+# link to one of its programs, may outlive it.
 leftover_problems() {
-	jq -r --argjson new "$(new_progs "$1" "$2")" --argjson left "$(new_progs "$1" "$3")" '
-		[$new[].id] as $ids
-		| ($left[] | "program \(.id) \(.name) still loaded"),
-		  (.links[] | select(.prog_id as $p | $ids | index($p)) | "link \(.id) to program \(.prog_id) still there")' "$3"
+	jq -r --slurpfile m "$2" '
+		$m[0] as $m
+		| (.progs[] | select(.id as $i | $m.progs | index($i)) | "program \(.id) \(.name) still loaded"),
+		  (.links[] | select((.id as $i | $m.links | index($i)) or (.prog_id as $i | $m.progs | index($i)))
+		   | "link \(.id) (\(.type)) to program \(.prog_id) still there")' "$1"
+}
+
+# The programs named as in bpf/portwarden.bpf.c (the kernel keeps 15
+# characters of a name, bpftool may show more), for a comment.
+count_named() {
+	jq '[.progs[] | select(.name as $n | ["state_btf", "state_tp", "post_bind4", "post_bind6"] | index($n)
+		or ($n | test("^sys_(enter|exit)_")))] | length' "$1"
 }
 
 check_sigterm() {
@@ -190,8 +212,9 @@ check_sigterm() {
 	bpf_state "$s.before"
 	# Syscall mode and no --failed: every program of trace is loaded.
 	start_tracer sigterm --mode syscall --cgroup "$BASE" || return 0
+	tracer_bpf_ids >"$s.mine"
 	bpf_state "$s.during"
-	report cli/sigterm-loaded "$(loaded_problems "$s.before" "$s.during")"
+	report cli/sigterm-loaded "$(loaded_problems "$s.during" "$s.mine")"
 	kill -s TERM "$TRACER"
 	if ! pw_wait_exit "$TRACER" 5; then
 		pw_stop "$TRACER" KILL 1
@@ -203,11 +226,13 @@ check_sigterm() {
 	# The kernel frees programs shortly after their last reference goes.
 	for ((i = 0; i < 30; i++)); do
 		bpf_state "$s.after"
-		problems=$(leftover_problems "$s.before" "$s.during" "$s.after")
+		problems=$(leftover_problems "$s.after" "$s.mine")
 		[ -n "$problems" ] || break
 		sleep 0.1
 	done
 	report cli/sigterm-detached "$problems"
+	echo "# programs named as portwarden's: $(count_named "$s.before") before," \
+		"$(count_named "$s.during") while tracing, $(count_named "$s.after") after"
 }
 
 # ---- --pid ------------------------------------------------------------------------
@@ -252,8 +277,9 @@ check_pid() {
 	start_gated chosen "$cg" tcp-connect --listen --comm pl-chosen
 	start_gated other "$cg" tcp-connect --listen --comm pl-other
 	start_tracer pid --json --failed --mode state --pid "$(cat "$PW_TMP/chosen.pid")" || return 0
-	release chosen
-	release other
+	# A workload that never got the go shows as unfinished below.
+	release chosen || true
+	release other || true
 	finish chosen other || true
 	stop_tracer pid || return 0
 	problems=$(jq -rs --slurpfile c "$PW_TMP/chosen.json" --slurpfile o "$PW_TMP/other.json" \

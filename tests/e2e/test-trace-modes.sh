@@ -36,6 +36,18 @@ REL_BASE=$(pw_cgroup_relpath "$BASE")
 
 # ---- tracer -------------------------------------------------------------------
 
+# wait_tracing: until the tracer says "Tracing" on stderr; 1 when it exits
+# first or takes over 30 s.
+wait_tracing() {
+	local deadline=$((SECONDS + 30))
+	until grep -q Tracing "$TRACE.err" 2>/dev/null; do
+		if ! pw_pid_alive "$TRACER" || [ "$SECONDS" -ge "$deadline" ]; then
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
 # start_tracer PART ARGS...: `portwarden trace --json --cgroup BASE ARGS` in the
 # background, output in $PW_TMP/PART.trace; waits for "Tracing" on stderr.
 start_tracer() {
@@ -47,8 +59,8 @@ start_tracer() {
 		</dev/null >"$TRACE" 2>"$TRACE.err" &
 	TRACER=$!
 	pw_track_pid "$TRACER"
-	if ! pw_wait_for_file_line "$TRACE.err" Tracing 30; then
-		pw_fail "modes/$part/tracer" "no 'Tracing' on stderr within 30 s: $(tail -c 300 "$TRACE.err")"
+	if ! wait_tracing; then
+		pw_fail "modes/$part/tracer" "no 'Tracing' on stderr: $(tail -c 300 "$TRACE.err")"
 		pw_stop "$TRACER" KILL 1
 		return 1
 	fi
@@ -154,6 +166,7 @@ jq_workload() {
 # attribute right (SADDR: also the local address).
 expect_failures() {
 	local problems
+	# shellcheck disable=SC2016 # $names belong to jq
 	problems=$(jq_workload "$2" '
 		[events | select(.pid == $w.pid)] as $ev
 		| if $w.failed != $n then "the workload itself failed \($w.failed) times, want \($n)" else empty end,
@@ -176,6 +189,7 @@ expect_failures() {
 # pid or its cgroup.
 expect_none() {
 	local problems
+	# shellcheck disable=SC2016 # $names belong to jq
 	problems=$(jq_workload "$2" '
 		if $w.failed != $n then "the workload itself failed \($w.failed) times, want \($n)" else empty end,
 		([events | select(.pid == $w.pid or .cgroup == $cgroup)] | length
@@ -186,6 +200,7 @@ expect_none() {
 # The three connects of tcp-ok: ok, from the workload, from the ports it got.
 expect_ok_connects() {
 	local problems
+	# shellcheck disable=SC2016 # $names belong to jq
 	problems=$(jq_workload "$1" '
 		[events | select(.op == "connect" and .cgroup == $cgroup)] as $c
 		| if $w.ok != 3 or $w.failed != 0 then "the workload made \($w.ok) connections, \($w.failed) failed" else empty end,
@@ -205,6 +220,7 @@ expect_ok_connects() {
 # on port 5001, and no event from the workload besides these and the connects.
 expect_ok_listener() {
 	local problems
+	# shellcheck disable=SC2016 # $names belong to jq
 	problems=$(jq_workload "$1" '
 		[events | select(.pid == $w.pid)] as $ev
 		| [$ev[] | select(.op == "bind")] as $b

@@ -17,7 +17,9 @@
 PATH=/bin
 export PATH
 
-mount -t proc proc /proc
+/bin/busybox mount -t proc proc /proc
+# Every applet as /bin/NAME (it needs /proc/self/exe).
+/bin/busybox --install -s /bin
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp

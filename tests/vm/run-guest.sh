@@ -14,22 +14,25 @@
 #
 # Environment: QEMU (default qemu-system-x86_64), PW_VM_MEM (MiB, default 512),
 # PW_VM_ACCEL (kvm or tcg; default: kvm if /dev/kvm is usable), PW_VM_CPU
-# (qemu -cpu model).
+# (qemu -cpu model), PW_VM_APPEND (more kernel parameters, e.g. pw_modes=state).
 set -u
 
 [ $# -ge 3 ] || { echo "usage: $0 KERNEL INITRAMFS OUTDIR [TIMEOUT_SEC [EXTRA_APPEND]]" >&2; exit 2; }
-kernel=$1 initrd=$2 out=$3 limit=${4:-150} extra=${5:-}
+kernel=$1 initrd=$2 out=$3 limit=${4:-150} extra=${5:-${PW_VM_APPEND:-}}
 QEMU=${QEMU:-qemu-system-x86_64}
 
 accel=${PW_VM_ACCEL:-}
 if [ -z "$accel" ]; then
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
 fi
-# TCG: every feature qemu emulates but 5-level paging, which qemu 7.2's TCG
-# gets wrong (6.12 oopses in prepare_creds() during boot with it).
+# TCG: every feature qemu emulates but CMPXCHG16B. Debian 12's qemu (7.2)
+# leaves garbage in EFLAGS after `cmpxchg16b %gs:(...)`, TF included, which
+# SLUB's fast path runs on 6.12: a #DB warning in kmem_cache_alloc_noprof()
+# and then random oopses in most boots (seen in 5 to 6 boots of 8). Without
+# CX16 the kernel takes its fallback paths, and every boot is clean.
 case $accel in
 kvm) cpu=${PW_VM_CPU:-host} ;;
-*) cpu=${PW_VM_CPU:-max,la57=off} ;;
+*) cpu=${PW_VM_CPU:-max,cx16=off} ;;
 esac
 
 mkdir -p "$out"

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* Reading the kernel's cumulative activity counters (opens, closes, failures). */
+#ifndef PW_ACTIVITY_H
+#define PW_ACTIVITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "portwarden.h"
+
+struct activity_entry {
+	struct pw_activity_key key;
+	struct pw_activity val;
+};
+
+struct activity_table {
+	struct activity_entry *items;
+	size_t nr, cap;
+};
+
+/* Replace @t's contents with every entry of the map at @map_fd.
+ * Returns 0 or -errno. */
+int activity_read(int map_fd, struct activity_table *t);
+void activity_free(struct activity_table *t);
+
+/* Failed allocations of an entry, all errnos together. */
+static inline uint64_t activity_failures(const struct pw_activity *a)
+{
+	return a->n[PW_CNT_FAIL_EADDRNOTAVAIL] + a->n[PW_CNT_FAIL_EADDRINUSE] +
+	       a->n[PW_CNT_FAIL_EAGAIN];
+}
+
+#endif /* PW_ACTIVITY_H */

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Sample rings per cgroup and process, found through a hash index.
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "history.h"
+
+static uint64_t hash_key(const struct entity_key *k)
+{
+	return hash_bytes(0, k, sizeof(*k));
+}
+
+static bool key_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct history *h = ctx;
+
+	return !memcmp(&h->items[idx].key, key, sizeof(struct entity_key));
+}
+
+int history_init(struct history *h, size_t ring_cap, size_t max_entities)
+{
+	memset(h, 0, sizeof(*h));
+	h->ring_cap = ring_cap;
+	h->index_cap = max_entities;
+	h->items = calloc(max_entities, sizeof(*h->items));
+	if (!h->items || idmap_init(&h->index, max_entities)) {
+		history_free(h);
+		return -ENOMEM;
+	}
+	h->cap = max_entities;
+	return 0;
+}
+
+void history_free(struct history *h)
+{
+	for (size_t i = 0; i < h->nr; i++)
+		free(h->items[i].ring);
+	free(h->items);
+	idmap_free(&h->index);
+	memset(h, 0, sizeof(*h));
+}
+
+struct entity *history_get(struct history *h, const struct entity_key *key)
+{
+	uint32_t *slot = idmap_slot(&h->index, hash_key(key), key_eq, h, key);
+	struct entity *e;
+
+	if (*slot)
+		return &h->items[*slot - 1];
+	if (h->nr == h->cap)
+		return NULL;
+	e = &h->items[h->nr];
+	memset(e, 0, sizeof(*e));
+	e->ring = calloc(h->ring_cap, sizeof(*e->ring));
+	if (!e->ring)
+		return NULL;
+	e->key = *key;
+	*slot = (uint32_t)++h->nr;
+	return e;
+}
+
+void history_push(struct history *h, struct entity *e, const struct sample *s)
+{
+	e->ring[e->head] = *s;
+	e->head = (e->head + 1) % h->ring_cap;
+	if (e->nr < h->ring_cap)
+		e->nr++;
+	e->last_seen_ms = s->t_ms;
+	if (s->held.total > e->peak_held)
+		e->peak_held = s->held.total;
+}
+
+struct series history_series(const struct history *h, const struct entity *e, struct sample *buf)
+{
+	size_t first = (e->head + h->ring_cap - e->nr) % h->ring_cap;
+
+	for (size_t i = 0; i < e->nr; i++)
+		buf[i] = e->ring[(first + i) % h->ring_cap];
+	return (struct series){ .samples = buf, .nr = e->nr };
+}
+
+/* Compact the array and rebuild the index: open addressing has no cheap delete. */
+int history_expire(struct history *h, uint64_t before_ms)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < h->nr; i++) {
+		if (h->items[i].last_seen_ms < before_ms)
+			free(h->items[i].ring);
+		else
+			h->items[out++] = h->items[i];
+	}
+	if (out == h->nr)
+		return 0;
+	h->nr = out;
+	idmap_free(&h->index);
+	if (idmap_init(&h->index, h->index_cap))
+		return -ENOMEM;
+	for (size_t i = 0; i < h->nr; i++)
+		*idmap_slot(&h->index, hash_key(&h->items[i].key), key_eq, h, &h->items[i].key) =
+			(uint32_t)(i + 1);
+	return 0;
+}

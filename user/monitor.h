@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * The monitoring loop every long-running command shares: each step takes a
+ * snapshot, reads the activity counters, appends one sample per cgroup and
+ * process to their history and classifies them.
+ */
+#ifndef PW_MONITOR_H
+#define PW_MONITOR_H
+
+#include "activity.h"
+#include "classify.h"
+#include "collector.h"
+#include "events.h"
+#include "history.h"
+#include "loader.h"
+#include "snapshot.h"
+
+#define MONITOR_RECENT_FAILURES 32
+
+struct monitor_config {
+	enum trace_mode mode;
+	uint32_t interval_ms; /* between steps */
+	struct classify_params params;
+};
+
+struct monitor {
+	struct monitor_config cfg;
+	struct tracer tracer;
+	struct collector collector;
+	struct event_reader *reader;
+	struct activity_table activity;
+	struct history history;
+	struct snapshot snap; /* the latest step's */
+	uint64_t start_ms, now_ms;
+	uint64_t steps;
+	uint64_t failure_events; /* failed allocations seen on the event path */
+	/* the latest failures, oldest first, for evidence in reports */
+	struct pw_event recent[MONITOR_RECENT_FAILURES];
+	size_t nr_recent;
+};
+
+/* Load everything. Returns 0 or an exit status (EXIT_RUNTIME). */
+int monitor_open(struct monitor *m, const struct monitor_config *cfg);
+void monitor_close(struct monitor *m);
+
+/* One step: collect, aggregate, classify. Returns 0 or -errno. */
+int monitor_step(struct monitor *m);
+
+uint64_t monotonic_ms(void);
+
+#endif /* PW_MONITOR_H */
