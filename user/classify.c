@@ -12,8 +12,8 @@
  * keeps. The window is the samples with t_ms >= t_last - window_ms. It is
  * judged for trends (leak or churn) only when the entity's history reaches
  * back a whole window_ms (a short history cannot tell a pool warming up
- * from a leak), the window's own samples span at least WINDOW_MIN_SPAN of
- * it (a gap in sampling leaves too little to see a trend in) and it holds
+ * from a leak), the window's own samples span at least WINDOW_MIN_SPAN_PCT
+ * percent of it (a gap in sampling leaves too little to see a trend) and it holds
  * at least TREND_MIN_SAMPLES samples.
  *
  * A window breaches as a leak when all of these hold:
@@ -26,9 +26,10 @@
  *  4. no release: the largest drop from any sample to any later one (the
  *     maximum drawdown) <= max_release_ratio * rise;
  *  5. spread: the rise is spread over the window, not one event. The
- *     window is cut in two halves in time (at the last sample no later than
- *     the middle); each half must rise by at least a third of the rise
- *     (neither half rises by more than twice the other).
+ *     window is cut in two halves in time at its middle sample (the last one
+ *     no later than the middle of its time span). The first half rises by
+ *     middle - lowest held up to the middle, the second by last - middle;
+ *     each must be at least a third of the rise.
  *
  * Why 5 exists: a step (held jumps once, from 100 to 600, and stays) passes
  * 1-4 in every window that contains the jump. In such a window the step is
@@ -54,8 +55,8 @@
 
 /* Fewest samples in a window judged for trends: two per half. */
 #define TREND_MIN_SAMPLES 4
-/* Least share of window_ms a judged window's samples span (jitter, short gaps). */
-#define WINDOW_MIN_SPAN 0.75
+/* Least share of window_ms, in percent, a judged window's samples span (jitter, short gaps). */
+#define WINDOW_MIN_SPAN_PCT 75
 /* Each half of the window must contribute at least 1 / SPREAD_PARTS of the rise. */
 #define SPREAD_PARTS 3
 /* Churn: closes keep pace with opens when at least this share of them. */
@@ -75,13 +76,13 @@
  *	steady leak must add 10 ports per 30 s window, so the slowest steady
  *	leak caught is 1 port every 3 s (0.33/s); +1 port every 2 s (0.5/s)
  *	rises by 15 per window and is caught 44 s after it starts. The slope
- *	threshold sits below 10/30 so that it never decides alone for a steady
- *	leak, yet rejects a window whose rise is all in a corner.
+ *	threshold sits below 10/30 so that the floor decides for a steady
+ *	leak; the slope still rejects a window whose rise sits at its edges.
  * min_monotonic 0.75: a real leak rarely steps down; a flat pool with noise
  *	steps down about half of the time.
  * max_release_ratio 0.25: giving back more than a quarter of the rise is a
- *	pool or a sawtooth (one recycling every 10 s gives back all of it),
- *	not a leak.
+ *	pool or a sawtooth (one recycling every 10 s gives back all of it), not
+ *	a leak. A leak that also releases more than that per window is missed.
  * churn_opens_per_s 50: 50 connections/s leave ~3000 sockets in TIME_WAIT
  *	(60 s each), a tenth of the default 28232-port range for one
  *	destination; this is advice, never a kill, so it may speak early.
@@ -167,7 +168,7 @@ struct trend {
 	double monotonic; /* share of steps that do not go down */
 	int64_t rise;	  /* last - min */
 	int64_t drawdown; /* largest drop from a sample to a later one */
-	int64_t early;	  /* rise over the first half */
+	int64_t early;	  /* rise over the first half, from its low */
 	int64_t late;	  /* rise over the second half */
 };
 
@@ -190,6 +191,12 @@ static double metric_value(const struct sample *s, int metric)
 static double seconds_between(uint64_t from_ms, uint64_t to_ms)
 {
 	return ((double)to_ms - (double)from_ms) / 1000.0;
+}
+
+/* Milliseconds from @from_ms to @to_ms; 0 if the clock went back. */
+static uint64_t span_ms(uint64_t from_ms, uint64_t to_ms)
+{
+	return to_ms > from_ms ? to_ms - from_ms : 0;
 }
 
 /* Least-squares slope of @metric against time, per second; 0 without a time spread. */
@@ -225,10 +232,10 @@ static struct window window_select(const struct series *s, const struct classify
 		first--;
 	w.s = &s->samples[first];
 	w.n = s->nr - first;
-	w.judged =
-		w.n >= TREND_MIN_SAMPLES &&
-		seconds_between(s->samples[0].t_ms, last->t_ms) * 1000.0 >= p->window_ms &&
-		seconds_between(w.s[0].t_ms, last->t_ms) * 1000.0 >= WINDOW_MIN_SPAN * p->window_ms;
+	w.judged = w.n >= TREND_MIN_SAMPLES &&
+		   span_ms(s->samples[0].t_ms, last->t_ms) >= p->window_ms &&
+		   span_ms(w.s[0].t_ms, last->t_ms) * 100 >=
+			   (uint64_t)p->window_ms * WINDOW_MIN_SPAN_PCT;
 	return w;
 }
 
@@ -273,10 +280,10 @@ static size_t window_middle(const struct window *w)
 
 static struct trend trend_compute(const struct window *w)
 {
+	size_t i, up = 0, m = window_middle(w);
 	int64_t first = held_ports(&w->s[0]), last = held_ports(&w->s[w->n - 1]);
-	int64_t low = first, high = first, mid = held_ports(&w->s[window_middle(w)]);
+	int64_t low = first, high = first, low_early = first, mid = held_ports(&w->s[m]);
 	struct trend t = {.slope = metric_slope(w, M_HELD)};
-	size_t i, up = 0;
 
 	for (i = 1; i < w->n; i++) {
 		int64_t prev = held_ports(&w->s[i - 1]), cur = held_ports(&w->s[i]);
@@ -289,10 +296,12 @@ static struct trend trend_compute(const struct window *w)
 			high = cur;
 		if (cur < low)
 			low = cur;
+		if (i <= m && cur < low_early)
+			low_early = cur;
 	}
 	t.monotonic = w->n > 1 ? (double)up / (double)(w->n - 1) : 0;
 	t.rise = last - low;
-	t.early = mid - first;
+	t.early = mid - low_early;
 	t.late = last - mid;
 	return t;
 }

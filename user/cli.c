@@ -23,18 +23,20 @@ enum {
 	OPT_DURATION,
 	OPT_INTERVAL,
 	OPT_OUTPUT,
+	OPT_USAGE,
 };
 
-static const char top_usage[] = "Usage: portwarden [--help] [--version] COMMAND [OPTIONS]\n"
-				"\n"
-				"Find and stop processes that exhaust local TCP/UDP ports.\n"
-				"\n"
-				"Commands:\n"
-				"  trace     stream connect/bind/listen/autobind outcomes\n"
+static const char top_usage[] =
+	"Usage: portwarden [--help] [--version] COMMAND [OPTIONS]\n"
+	"\n"
+	"Find and stop processes that exhaust local TCP/UDP ports.\n"
+	"\n"
+	"Commands:\n"
+	"  trace     stream connect/bind/listen/autobind outcomes\n"
 	"  snapshot  what holds local ports now: pools, cgroups, processes\n"
 	"  report    watch for a while, then write a per-container leak report\n"
-				"\n"
-				"Run 'portwarden COMMAND --help' for a command's options.\n";
+	"\n"
+	"Run 'portwarden COMMAND --help' for a command's options.\n";
 
 static const char trace_doc[] =
 	"Stream port allocation outcomes: connect, bind, listen and UDP autobind,\n"
@@ -70,6 +72,7 @@ static const struct argp_option trace_options[] = {
 	{"mode", OPT_MODE, "MODE", 0, "auto, state or syscall (see below)", 0},
 	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
 	{"help", 'h', NULL, 0, "Show this help", -1},
+	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
 	{"version", 'V', NULL, 0, "Show the version", -1},
 	{},
 };
@@ -151,6 +154,10 @@ static error_t common_parse_opt(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		ps->printed_info = true;
 		break;
+	case OPT_USAGE: /* argp's error hint points here */
+		argp_state_help(state, stdout, ARGP_HELP_USAGE);
+		ps->printed_info = true;
+		break;
 	case 'V':
 		printf("portwarden %s\n", PW_VERSION);
 		ps->printed_info = true;
@@ -219,11 +226,12 @@ static const char snapshot_doc[] =
 	"  portwarden snapshot --json | jq '.pools[0]'\n";
 
 static const struct argp_option snapshot_options[] = {
-	{ "json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0 },
-	{ "limit", OPT_LIMIT, "N", 0, "Rows per table in text output (default 20, 0: all)", 0 },
-	{ "verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0 },
-	{ "help", 'h', NULL, 0, "Show this help", -1 },
-	{ "version", 'V', NULL, 0, "Show the version", -1 },
+	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
+	{"limit", OPT_LIMIT, "N", 0, "Rows per table in text output (default 20, 0: all)", 0},
+	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
+	{"help", 'h', NULL, 0, "Show this help", -1},
+	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
+	{"version", 'V', NULL, 0, "Show the version", -1},
 	{},
 };
 
@@ -274,6 +282,7 @@ static const struct argp_option report_options[] = {
 	{"mode", OPT_MODE, "MODE", 0, "auto, state or syscall (as for trace)", 0},
 	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
 	{"help", 'h', NULL, 0, "Show this help", -1},
+	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
 	{"version", 'V', NULL, 0, "Show the version", -1},
 	{},
 };
@@ -285,7 +294,8 @@ static error_t report_parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_DURATION:
 		if (cli_parse_u32(arg, 1, 86400, &env->duration_s))
-			return bad_input(state, "invalid --duration '%s': expected 1 to 86400", arg);
+			return bad_input(state, "invalid --duration '%s': expected 1 to 86400",
+					 arg);
 		return 0;
 	case OPT_INTERVAL:
 		if (cli_parse_u32(arg, 1, 60, &env->interval_s))
@@ -301,8 +311,8 @@ static error_t report_parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_MODE:
 		if (parse_mode(arg, &env->mode))
-			return bad_input(state, "invalid --mode '%s': expected auto, state or syscall",
-					 arg);
+			return bad_input(
+				state, "invalid --mode '%s': expected auto, state or syscall", arg);
 		return 0;
 	default:
 		return common_parse_opt(key, arg, state);
@@ -353,7 +363,7 @@ int cli_parse(int argc, char **argv, struct env *env)
 	env->duration_s = 60;
 	env->interval_s = 1;
 	if (!name) {
-		fputs(top_usage, stderr);
+		fprintf(stderr, "portwarden: no command given\n\n%s", top_usage);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {

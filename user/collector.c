@@ -14,7 +14,7 @@
 #include "netns.h"
 #include "sockets.skel.h"
 
-#define MAX_NETNS 4096
+#define MAX_NETNS  4096
 #define READ_CHUNK (64 * 1024)
 
 int collector_open(struct collector *c, int closers_fd)
@@ -72,7 +72,8 @@ static int read_iter(struct bpf_link *link, struct inventory *inv)
 	}
 	while ((n = read(fd, buf + len, cap - len)) > 0) {
 		len += (size_t)n;
-		for (off = 0; len - off >= sizeof(struct pw_sock) && !err; off += sizeof(struct pw_sock))
+		for (off = 0; len - off >= sizeof(struct pw_sock) && !err;
+		     off += sizeof(struct pw_sock))
 			err = inventory_add_sock(inv, (const struct pw_sock *)(buf + off));
 		memmove(buf, buf + off, len - off);
 		len -= off;

@@ -77,7 +77,7 @@ struct series history_series(const struct history *h, const struct entity *e, st
 
 	for (size_t i = 0; i < e->nr; i++)
 		buf[i] = e->ring[(first + i) % h->ring_cap];
-	return (struct series){ .samples = buf, .nr = e->nr };
+	return (struct series){.samples = buf, .nr = e->nr};
 }
 
 /* Compact the array and rebuild the index: open addressing has no cheap delete. */

@@ -15,7 +15,8 @@ static int cmp_key(const struct group_key *a, const struct group_key *b)
 
 static int cmp_label(const void *a, const void *b)
 {
-	return cmp_key(&((const struct group_label *)a)->key, &((const struct group_label *)b)->key);
+	return cmp_key(&((const struct group_label *)a)->key,
+		       &((const struct group_label *)b)->key);
 }
 
 int labels_build_keys(struct labels *l, const struct group_key *keys, size_t nr,
@@ -64,9 +65,9 @@ void labels_free(struct labels *l)
 const struct group_label *labels_find(const struct labels *l, const struct group_key *key)
 {
 	static const struct group_label unknown = {
-		.place = { .path = "?", .hierarchy = "unknown" },
+		.place = {.path = "?", .hierarchy = "unknown"},
 	};
-	struct group_label probe = { .key = *key };
+	struct group_label probe = {.key = *key};
 	const struct group_label *found =
 		bsearch(&probe, l->items, l->nr, sizeof(*l->items), cmp_label);
 

@@ -16,7 +16,7 @@
 /* One configuration to try: which flavour of each optional hook group. */
 struct attempt {
 	bool state_btf;	 /* tp_btf/inet_sock_set_state (5.5+), else the classic tracepoint */
-	bool bind_hooks; /* cgroup/post_bind4/6 with task helpers (6.16+ for cgroup programs) */
+	bool bind_hooks; /* cgroup/post_bind4/6 (they load on 6.1 and 6.12 too: tests/vm) */
 };
 
 /* Best first. tp_btf reads the socket directly and generates its cookie;

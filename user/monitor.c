@@ -44,7 +44,10 @@ static size_t ring_samples(const struct monitor_config *cfg)
 int monitor_open(struct monitor *m, const struct monitor_config *cfg)
 {
 	struct tracer_config tc = {
-		.mode = cfg->mode, .cgroup_dir = NULL, .failed_only = true, .accounting = true,
+		.mode = cfg->mode,
+		.cgroup_dir = NULL,
+		.failed_only = true,
+		.accounting = true,
 	};
 	struct cgroup_mounts mounts;
 
@@ -121,7 +124,7 @@ static void count_listeners_in_range(const struct snapshot *snap, const struct i
 static void observe(struct monitor *m, const struct entity_key *k, const char *comm,
 		    const struct state_counts *held, uint32_t listeners)
 {
-	struct sample buf_s = { .t_ms = m->now_ms - m->start_ms, .listeners_in_range = listeners };
+	struct sample buf_s = {.t_ms = m->now_ms - m->start_ms, .listeners_in_range = listeners};
 	struct entity *e = history_get(&m->history, k);
 	struct sample *buf;
 	struct series series;
@@ -150,9 +153,9 @@ static void observe_activity_only(struct monitor *m)
 {
 	for (size_t i = 0; i < m->activity.nr; i++) {
 		const struct pw_activity_key *a = &m->activity.items[i].key;
-		struct entity_key g = { .kind = ENTITY_GROUP,
-					.group = { a->cgroup_id, a->cgroup1_id } };
-		struct entity_key p = { .kind = ENTITY_PROCESS, .tgid = a->tgid, .group = g.group };
+		struct entity_key g = {.kind = ENTITY_GROUP,
+				       .group = {a->cgroup_id, a->cgroup1_id}};
+		struct entity_key p = {.kind = ENTITY_PROCESS, .tgid = a->tgid, .group = g.group};
 		struct entity *e = history_get(&m->history, &g);
 
 		if (e && e->last_seen_ms != m->now_ms - m->start_ms)
@@ -176,13 +179,13 @@ static int observe_all(struct monitor *m, const struct inventory *inv)
 	}
 	count_listeners_in_range(s, inv, lg, lp);
 	for (size_t i = 0; i < s->nr_groups; i++) {
-		struct entity_key k = { .kind = ENTITY_GROUP, .group = s->groups[i].key };
+		struct entity_key k = {.kind = ENTITY_GROUP, .group = s->groups[i].key};
 
 		observe(m, &k, NULL, &s->groups[i].held, lg[i]);
 	}
 	for (size_t i = 0; i < s->nr_processes; i++) {
 		const struct snap_process *p = &s->processes[i];
-		struct entity_key k = { .kind = ENTITY_PROCESS, .tgid = p->tgid, .group = p->group };
+		struct entity_key k = {.kind = ENTITY_PROCESS, .tgid = p->tgid, .group = p->group};
 
 		observe(m, &k, p->comm, &p->held, lp[i]);
 	}
@@ -212,10 +215,11 @@ int monitor_step(struct monitor *m)
 		err = observe_all(m, &inv);
 	inventory_free(&inv);
 	if (!err)
-		err = history_expire(&m->history, m->now_ms - m->start_ms >
-							  2ull * m->cfg.params.window_ms
-						  ? m->now_ms - m->start_ms - 2ull * m->cfg.params.window_ms
-						  : 0);
+		err = history_expire(&m->history,
+				     m->now_ms - m->start_ms > 2ull * m->cfg.params.window_ms
+					     ? m->now_ms - m->start_ms -
+						       2ull * m->cfg.params.window_ms
+					     : 0);
 	m->steps++;
 	return err;
 }

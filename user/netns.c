@@ -12,7 +12,7 @@
 #include "netns.h"
 #include "procfs.h"
 
-static const char *const named_dirs[] = { "/run/netns", "/var/run/docker/netns" };
+static const char *const named_dirs[] = {"/run/netns", "/var/run/docker/netns"};
 
 static int home_fd = -1; /* our own netns, opened on first netns_enter() */
 

@@ -15,8 +15,12 @@ static struct report_process to_process(const struct history *h, const struct en
 {
 	const struct sample *s = last_sample(h, e);
 	struct report_process p = {
-		.tgid = e->key.tgid, .group = e->key.group, .class = e->worst,
-		.verdict = e->verdict, .held_now = s->held, .held_peak = e->peak_held,
+		.tgid = e->key.tgid,
+		.group = e->key.group,
+		.class = e->worst,
+		.verdict = e->verdict,
+		.held_now = s->held,
+		.held_peak = e->peak_held,
 		.failures = s->failures,
 	};
 
@@ -37,7 +41,8 @@ static int cmp_container(const void *pa, const void *pb)
 		return a->class != LEAK_NONE ? -1 : 1;
 	if (a->held_now.total != b->held_now.total)
 		return cmp3(b->held_now.total, a->held_now.total);
-	return cmp3(a->key.cgroup_id, b->key.cgroup_id) ?: cmp3(a->key.cgroup1_id, b->key.cgroup1_id);
+	return cmp3(a->key.cgroup_id, b->key.cgroup_id)
+		       ?: cmp3(a->key.cgroup1_id, b->key.cgroup1_id);
 }
 
 static int cmp_victim(const void *pa, const void *pb)

@@ -27,8 +27,8 @@ static void on_signal(int sig)
 /* Sleep until @deadline_ms (monotonic) or a signal. */
 static void sleep_until(uint64_t deadline_ms)
 {
-	struct timespec ts = { .tv_sec = deadline_ms / 1000,
-			       .tv_nsec = (long)(deadline_ms % 1000) * 1000000 };
+	struct timespec ts = {.tv_sec = deadline_ms / 1000,
+			      .tv_nsec = (long)(deadline_ms % 1000) * 1000000};
 
 	while (!exiting && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
@@ -130,9 +130,11 @@ static int render(struct monitor *m, const struct env *env)
 int report_run(const struct env *env)
 {
 	struct monitor_config cfg = {
-		.mode = env->mode, .interval_ms = env->interval_s * 1000, .params = classify_defaults,
+		.mode = env->mode,
+		.interval_ms = env->interval_s * 1000,
+		.params = classify_defaults,
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct monitor m;
 	int status;
 

@@ -81,7 +81,9 @@ static void text_container(FILE *out, const struct report *r, const struct label
 		fprintf(out, ": %s", leak_class_advice(c->class));
 	fprintf(out, "\n  sockets: %u now, %u peak;", c->held_now.total, c->held_peak);
 	text_states(out, &c->held_now);
-	fprintf(out, "\n  rates: %+.1f sockets/s, %.1f opens/s, %.1f closes/s; failures suffered: %llu\n",
+	fprintf(out,
+		"\n  rates: %+.1f sockets/s, %.1f opens/s, %.1f closes/s; failures suffered: "
+		"%llu\n",
 		c->verdict.growth_per_s, c->verdict.opens_per_s, c->verdict.closes_per_s,
 		(unsigned long long)c->failures);
 	for (size_t i = 0; i < c->nr_suspects; i++) {
@@ -111,8 +113,8 @@ void report_view_text(FILE *out, const struct report *r, const struct labels *l)
 	fprintf(out, "\nVICTIMS: processes that suffered failed port allocations (%zu)\n",
 		r->nr_victims);
 	for (size_t i = 0; i < r->nr_victims; i++) {
-		escape_terminal(path, sizeof(path), labels_find(l, &r->victims[i].group)->place.path,
-				SIZE_MAX);
+		escape_terminal(path, sizeof(path),
+				labels_find(l, &r->victims[i].group)->place.path, SIZE_MAX);
 		fputs("  ", out);
 		text_process(out, &r->victims[i], true);
 		fprintf(out, "  in %s\n", path);
@@ -149,8 +151,9 @@ static void json_states(FILE *out, const struct state_counts *c)
 
 static void json_rates(FILE *out, const struct verdict *v)
 {
-	fprintf(out, "\"growth_per_s\":%.3f,\"opens_per_s\":%.3f,\"closes_per_s\":%.3f,"
-		     "\"failures_per_s\":%.3f",
+	fprintf(out,
+		"\"growth_per_s\":%.3f,\"opens_per_s\":%.3f,\"closes_per_s\":%.3f,"
+		"\"failures_per_s\":%.3f",
 		v->growth_per_s, v->opens_per_s, v->closes_per_s, v->failures_per_s);
 }
 

@@ -118,7 +118,8 @@ static int merge_records(struct snap_build *b)
 
 	b->per_sock = alloc_array(nr, sizeof(*b->per_sock));
 	b->rec_sock = alloc_array(nr, sizeof(*b->rec_sock));
-	if (!b->per_sock || !b->rec_sock)
+	/* most sockets are seen twice, by their table's iterator and a holder's fd */
+	if (!b->per_sock || !b->rec_sock || idmap_reserve(&by_cookie, nr / 2))
 		return -ENOMEM;
 	for (size_t i = 0; i < nr && !err; i++) {
 		const struct pw_sock *r = &b->inv->socks[i];

@@ -60,7 +60,7 @@ static int render(const struct env *env, const struct snapshot *snap)
 
 int snapshot_run(const struct env *env)
 {
-	struct snapshot snap = { 0 };
+	struct snapshot snap = {0};
 	int status;
 
 	log_init(env->verbose ? LOG_DEBUG : LOG_INFO);

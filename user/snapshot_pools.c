@@ -17,11 +17,16 @@ struct pool_netns {
 	uint32_t bind_taken;		 /* ports of the range taken by bind()/listen() */
 };
 
-/* One socket's port in one pool; sorted, a pool's entries come together, group by group. */
-struct pool_entry {
-	uint64_t order; /* pool index << 32 | group index */
-	uint32_t port;
+/* A socket whose port counts in a pool; collected socket by socket, then bucketed by pool. */
+struct pool_member {
+	uint32_t pool;
 	uint32_t sock;
+};
+
+/* A member as its pool's count sorts it: by group, then port. */
+struct pool_port {
+	uint64_t key;	/* group index << 16 | port */
+	uint32_t owner; /* the tgid its socket is charged to, 0 if several or none */
 };
 
 struct pool_build {
@@ -31,8 +36,11 @@ struct pool_build {
 	uint32_t last_ns; /* records come netns by netns: most lookups are the last one again */
 	struct idmap ns_by_inum, pool_by_key;
 	struct keyset bind_taken; /* netns << 16 | port of every bind()/listen() port */
-	struct pool_entry *entries;
-	size_t nr_entries;
+	struct pool_member *members;
+	size_t nr_members;
+	uint32_t *first;   /* per pool: where its sockets start in by_pool; one more at the end */
+	uint32_t *by_pool; /* the members' sockets, pool by pool */
+	struct pool_port *ports;	 /* room for the biggest pool's members */
 	uint8_t seen[PORT_BITMAP_BYTES]; /* ports already counted in the pool being walked */
 };
 
@@ -73,14 +81,12 @@ static uint32_t range_capacity(const struct netns_ports *n)
 	return (uint32_t)(n->high - n->low + 1) - reserved;
 }
 
-/* Autobind never hands out other ports, so they fill no pool. */
+/* Autobind never hands out other ports, so they fill no pool; with the range unknown, any may. */
 static bool in_pool_range(const struct pool_netns *ns, uint16_t port)
 {
 	const struct netns_ports *n = ns->ports;
 
-	if (!n)
-		return port != 0;
-	return port >= n->low && port <= n->high && !port_reserved(n, port);
+	return !n || (port >= n->low && port <= n->high && !port_reserved(n, port));
 }
 
 static bool netns_eq(const void *ctx, uint32_t idx, const void *key)
@@ -229,10 +235,7 @@ static int add_to_pool(struct pool_build *pb, enum pool_kind kind, const struct 
 	if (pool_for(pb, &key, &pool))
 		return -ENOMEM;
 	if (in_pool_range(ns, r->sport))
-		pb->entries[pb->nr_entries++] = (struct pool_entry){
-			.order = (uint64_t)pool << 32 | pb->b->per_sock[s].group,
-			.port = r->sport,
-			.sock = s};
+		pb->members[pb->nr_members++] = (struct pool_member){.pool = pool, .sock = s};
 	return 0;
 }
 
@@ -243,7 +246,7 @@ static bool in_connect_pool(const struct pool_build *pb, const struct snap_socke
 	       !keyset_has(&pb->bind_taken, port_key(&sk->sock));
 }
 
-static int collect_entries(struct pool_build *pb)
+static int collect_members(struct pool_build *pb)
 {
 	const struct snapshot *snap = pb->b->snap;
 	int err = 0;
@@ -291,51 +294,84 @@ static void offer_top(struct snap_pool *p, const struct group_key *g, uint32_t t
 		p->nr_top++;
 }
 
-/* Counts one pool from its entries, which come sorted by group, then port. */
-static void count_pool(struct pool_build *pb, struct snap_pool *pool, const struct pool_entry *e,
+/* Counts one pool from its members' ports, sorted by group, then port. */
+static void count_pool(struct pool_build *pb, struct snap_pool *pool, const struct pool_port *e,
 		       size_t n)
 {
-	const struct snap_build *b = pb->b;
+	const struct snap_group *groups = pb->b->snap->groups;
 	size_t i, j;
 
 	for (i = 0; i < n; i = j) {
-		uint32_t tgid = b->per_sock[e[i].sock].owner, used = 0;
+		uint32_t tgid = e[i].owner, used = 0;
 
-		for (j = i; j < n && e[j].order == e[i].order; j++) {
-			if (j == i || e[j].port != e[j - 1].port)
+		for (j = i; j < n && e[j].key >> 16 == e[i].key >> 16; j++) {
+			uint16_t port = (uint16_t)e[j].key;
+
+			if (j == i || e[j].key != e[j - 1].key)
 				used++;
-			if (b->per_sock[e[j].sock].owner != tgid)
+			if (e[j].owner != tgid)
 				tgid = 0;
-			if (pb->seen[e[j].port / 8] & (1u << (e[j].port % 8)))
+			if (pb->seen[port / 8] & (1u << (port % 8)))
 				continue;
-			pb->seen[e[j].port / 8] |= (uint8_t)(1u << (e[j].port % 8));
+			pb->seen[port / 8] |= (uint8_t)(1u << (port % 8));
 			pool->used++;
 		}
-		offer_top(pool, &b->snap->sockets[e[i].sock].group, tgid, used);
+		offer_top(pool, &groups[e[i].key >> 16].key, tgid, used);
 	}
+	/* only this pool's ports are set: clearing their bytes empties the map for the next */
 	for (i = 0; i < n; i++)
-		pb->seen[e[i].port / 8] = 0;
+		pb->seen[(uint16_t)e[i].key / 8] = 0;
 }
 
-static int entry_order(const void *a, const void *b)
+static int port_order(const void *a, const void *b)
 {
-	const struct pool_entry *x = a, *y = b;
-	int c = cmp_u64(x->order, y->order);
+	const struct pool_port *x = a, *y = b;
 
-	return c ? c : cmp_u64(x->port, y->port);
+	return cmp_u64(x->key, y->key);
+}
+
+/* Puts the members' sockets pool by pool: a counting sort, linear and with small entries. */
+static int bucket_members(struct pool_build *pb)
+{
+	size_t nr_pools = pb->b->snap->nr_pools, biggest = 0, p;
+
+	pb->first = calloc(nr_pools + 1, sizeof(*pb->first));
+	pb->by_pool = calloc(pb->nr_members ? pb->nr_members : 1, sizeof(*pb->by_pool));
+	if (!pb->first || !pb->by_pool)
+		return -ENOMEM;
+	for (size_t i = 0; i < pb->nr_members; i++)
+		pb->first[pb->members[i].pool + 1]++;
+	for (p = 0; p < nr_pools; p++) {
+		if (pb->first[p + 1] > biggest)
+			biggest = pb->first[p + 1];
+		pb->first[p + 1] += pb->first[p];
+	}
+	/* each pool's start moves up as it fills, to where the next one starts */
+	for (size_t i = 0; i < pb->nr_members; i++)
+		pb->by_pool[pb->first[pb->members[i].pool]++] = pb->members[i].sock;
+	memmove(&pb->first[1], &pb->first[0], nr_pools * sizeof(*pb->first));
+	pb->first[0] = 0;
+	pb->ports = calloc(biggest ? biggest : 1, sizeof(*pb->ports));
+	return pb->ports ? 0 : -ENOMEM;
 }
 
 static void count_pools(struct pool_build *pb)
 {
-	struct pool_entry *e = pb->entries;
-	size_t i, j, n = pb->nr_entries;
+	const struct snap_build *b = pb->b;
 
-	if (n)
-		qsort(e, n, sizeof(*e), entry_order);
-	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && e[j].order >> 32 == e[i].order >> 32; j++)
-			;
-		count_pool(pb, &pb->b->snap->pools[e[i].order >> 32], &e[i], j - i);
+	for (size_t p = 0; p < b->snap->nr_pools; p++) {
+		size_t n = pb->first[p + 1] - pb->first[p];
+
+		for (size_t i = 0; i < n; i++) {
+			uint32_t s = pb->by_pool[pb->first[p] + i];
+
+			pb->ports[i].key = (uint64_t)b->per_sock[s].group << 16 |
+					   b->snap->sockets[s].sock.sport;
+			pb->ports[i].owner = b->per_sock[s].owner;
+		}
+		if (n > 1)
+			qsort(pb->ports, n, sizeof(*pb->ports), port_order);
+		count_pool(pb, &b->snap->pools[p], pb->ports, n);
 	}
 }
 
@@ -362,7 +398,10 @@ static int pool_order(const void *a, const void *b)
 static void pools_free(struct pool_build *pb)
 {
 	free(pb->ns);
-	free(pb->entries);
+	free(pb->members);
+	free(pb->first);
+	free(pb->by_pool);
+	free(pb->ports);
 	idmap_free(&pb->ns_by_inum);
 	idmap_free(&pb->pool_by_key);
 	keyset_free(&pb->bind_taken);
@@ -379,10 +418,12 @@ int snapshot_build_pools(struct snap_build *b)
 		return -ENOMEM;
 	pb->b = b;
 	/* every socket is in at most two pools */
-	pb->entries = calloc(snap->nr_sockets ? 2 * snap->nr_sockets : 1, sizeof(*pb->entries));
-	err = pb->entries ? find_bind_taken(pb) : -ENOMEM;
+	pb->members = calloc(snap->nr_sockets ? 2 * snap->nr_sockets : 1, sizeof(*pb->members));
+	err = pb->members ? find_bind_taken(pb) : -ENOMEM;
 	if (!err)
-		err = collect_entries(pb);
+		err = collect_members(pb);
+	if (!err)
+		err = bucket_members(pb);
 	if (!err) {
 		count_pools(pb);
 		if (snap->nr_pools)

@@ -10,9 +10,9 @@
 #define PATH_ESC_LEN ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)
 
 static const char *const short_state[PS_COUNT] = {
-	[PS_LISTEN] = "LISTEN",	   [PS_SYN_SENT] = "SYNSENT", [PS_ESTABLISHED] = "ESTAB",
-	[PS_CLOSE_WAIT] = "CLOSEWT", [PS_FIN_WAIT] = "FINWT",   [PS_TIME_WAIT] = "TIMEWT",
-	[PS_LAST_ACK] = "LASTACK",   [PS_BOUND] = "BOUND",      [PS_UDP] = "UDP",
+	[PS_LISTEN] = "LISTEN",	     [PS_SYN_SENT] = "SYNSENT", [PS_ESTABLISHED] = "ESTAB",
+	[PS_CLOSE_WAIT] = "CLOSEWT", [PS_FIN_WAIT] = "FINWT",	[PS_TIME_WAIT] = "TIMEWT",
+	[PS_LAST_ACK] = "LASTACK",   [PS_BOUND] = "BOUND",	[PS_UDP] = "UDP",
 };
 
 static void format_ip(uint16_t family, const uint8_t *addr, char *buf, size_t len)
@@ -93,7 +93,8 @@ static void text_processes(FILE *out, const struct snapshot *s, const struct lab
 		const struct snap_process *p = &s->processes[i];
 
 		escape_terminal(comm, sizeof(comm), p->comm, sizeof(p->comm));
-		escape_terminal(path, sizeof(path), labels_find(l, &p->group)->place.path, SIZE_MAX);
+		escape_terminal(path, sizeof(path), labels_find(l, &p->group)->place.path,
+				SIZE_MAX);
 		fprintf(out, "%-8u %-16s ", p->tgid, comm);
 		text_counts(out, &p->held);
 		fprintf(out, "  %s\n", path);
@@ -172,7 +173,8 @@ static void json_group(FILE *out, const struct labels *l, const struct snap_grou
 	if (lab->container.runtime == CONTAINER_NONE && !lab->container.pod_uid[0]) {
 		fputs("null", out);
 	} else {
-		fprintf(out, "{\"runtime\":\"%s\",\"id\":", container_runtime_name(lab->container.runtime));
+		fprintf(out, "{\"runtime\":\"%s\",\"id\":",
+			container_runtime_name(lab->container.runtime));
 		json_write_string(out, lab->container.id, sizeof(lab->container.id));
 		fputs(",\"pod_uid\":", out);
 		json_write_string(out, lab->container.pod_uid, sizeof(lab->container.pod_uid));

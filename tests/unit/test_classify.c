@@ -120,6 +120,13 @@ static void time_wait_pile(unsigned int t, struct sample *s)
 	s->held.n[PS_TIME_WAIT] = 6000 + noise(t, 30);
 }
 
+/* A TIME_WAIT pile big enough for churn, but smaller than a big flat pool: no churn. */
+static void time_wait_below_held(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = 5000 + noise(t, 2);
+	s->held.n[PS_TIME_WAIT] = 4000 + noise(t, 30);
+}
+
 /* TIME_WAIT filling up at 100 closes/s while held stays flat. */
 static void time_wait_growth(unsigned int t, struct sample *s)
 {
@@ -214,6 +221,14 @@ static void some_bind_before_connect(unsigned int t, struct sample *s)
 	s->held.bind_before_connect = 5 * t;
 }
 
+/* Busy opens, flat held, but closes do not keep pace and no TIME_WAIT pile. */
+static void opens_without_closes(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = 20 + noise(t, 2);
+	s->opens = 200ull * t;
+	s->closes = 100ull * t;
+}
+
 static void listener(unsigned int t, struct sample *s)
 {
 	s->held.n[PS_LISTEN] = 1;
@@ -236,6 +251,8 @@ static const struct shape_case shape_cases[] = {
 	 BIT(LEAK_NONE) | BIT(LEAK_TIME_WAIT_CHURN), 30},
 	{"TIME_WAIT pile, no counters", time_wait_pile, 120, LEAK_TIME_WAIT_CHURN,
 	 BIT(LEAK_NONE) | BIT(LEAK_TIME_WAIT_CHURN), 30},
+	{"TIME_WAIT pile smaller than held, no counters", time_wait_below_held, 120, LEAK_NONE,
+	 BIT(LEAK_NONE), -1},
 	{"TIME_WAIT growth is not held growth", time_wait_growth, 150, LEAK_TIME_WAIT_CHURN,
 	 BIT(LEAK_NONE) | BIT(LEAK_TIME_WAIT_CHURN), -1},
 	{"linear leak +50/s", linear_leak, 120, LEAK_GROWTH, BIT(LEAK_NONE) | BIT(LEAK_GROWTH), 30},
@@ -260,6 +277,8 @@ static const struct shape_case shape_cases[] = {
 	 BIT(LEAK_NONE) | BIT(LEAK_BIND_BEFORE_CONNECT), 30},
 	{"bind-taken quarter of the growth", some_bind_before_connect, 120, LEAK_GROWTH,
 	 BIT(LEAK_NONE) | BIT(LEAK_GROWTH), 30},
+	{"opens without closes is no churn", opens_without_closes, 120, LEAK_NONE, BIT(LEAK_NONE),
+	 -1},
 	{"listener in the ephemeral range", listener, 120, LEAK_EPHEMERAL_LISTENER,
 	 BIT(LEAK_NONE) | BIT(LEAK_EPHEMERAL_LISTENER), 0},
 };
@@ -398,6 +417,107 @@ UNIT_TEST(test_leak_that_stops_clears_after_clears_to_leave)
 		ASSERT_EQ_INT(verdicts[i].breaching, LEAK_NONE);
 }
 
+static void leak_1_per_s(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = 100 + t; /* rises by 30 per window */
+}
+
+/* +2/s, but every fourth step goes down by 1: about 3 in 4 steps go up. */
+static void leak_with_dips(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = 100 + 2 * t - (t % 4 == 3 ? 3 : 0);
+}
+
+/* +10/s, giving back 40 every 5 s: drops of 30 against a rise of 60 to 90. */
+static void leak_with_partial_release(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = 100 + 10 * t - 40 * (t / 5);
+}
+
+enum knob { MIN_GROWTH_PER_S, MIN_GROWTH_PORTS, MIN_MONOTONIC, MAX_RELEASE_RATIO };
+
+/* A shape that is a leak with @accept and no leak with @reject for one knob. */
+struct threshold_case {
+	const char *name;
+	shape_fn shape;
+	enum knob knob;
+	double reject, accept;
+};
+
+static const struct threshold_case threshold_cases[] = {
+	{"slope: +50/s", linear_leak, MIN_GROWTH_PER_S, 60, 40},
+	{"net rise: +30 per window", leak_1_per_s, MIN_GROWTH_PORTS, 31, 30},
+	{"monotonic: one step in four goes down", leak_with_dips, MIN_MONOTONIC, 0.8, 0.7},
+	{"release: drops of 30 in a rise of 60-90", leak_with_partial_release, MAX_RELEASE_RATIO,
+	 0.3, 0.8},
+};
+
+static struct classify_params with_knob(enum knob k, double value)
+{
+	struct classify_params p = classify_defaults;
+
+	switch (k) {
+	case MIN_GROWTH_PER_S:
+		p.min_growth_per_s = value;
+		break;
+	case MIN_GROWTH_PORTS:
+		p.min_growth_ports = (uint32_t)value;
+		break;
+	case MIN_MONOTONIC:
+		p.min_monotonic = value;
+		break;
+	case MAX_RELEASE_RATIO:
+		p.max_release_ratio = value;
+		break;
+	}
+	return p;
+}
+
+/* Each criterion rejects a window on its own: the same shape flips with one knob. */
+UNIT_TEST(test_each_criterion_decides)
+{
+	size_t nr = 120;
+
+	for (size_t i = 0; i < sizeof(threshold_cases) / sizeof(threshold_cases[0]); i++) {
+		const struct threshold_case *c = &threshold_cases[i];
+		struct classify_params reject = with_knob(c->knob, c->reject);
+		struct classify_params accept = with_knob(c->knob, c->accept);
+
+		UNIT_ROW(c->name);
+		build(nr, c->shape);
+		run(nr, &accept);
+		ASSERT_EQ_INT(first_breach(nr, LEAK_GROWTH), 30);
+		ASSERT_EQ_INT(verdicts[nr - 1].class, LEAK_GROWTH);
+		run(nr, &reject);
+		ASSERT_EQ_INT(first_breach(nr, LEAK_GROWTH), -1);
+		ASSERT_EQ_INT(first_class(nr, LEAK_GROWTH), -1);
+	}
+}
+
+/* Churn with a pool resized by +200 at t = 60: no churn while held moves in the window. */
+static void churn_with_resize(unsigned int t, struct sample *s)
+{
+	churn(t, s);
+	if (t >= 60)
+		s->held.n[PS_ESTABLISHED] += 200;
+}
+
+UNIT_TEST(test_churn_needs_flat_held)
+{
+	size_t nr = 150;
+
+	build(nr, churn_with_resize);
+	run(nr, P);
+	ASSERT_EQ_INT(verdicts[59].breaching, LEAK_TIME_WAIT_CHURN);
+	for (size_t i = 60; i < 90; i++) {
+		ASSERT_TRUE(verdicts[i].growth_per_s >= classify_defaults.min_growth_per_s);
+		ASSERT_EQ_INT(verdicts[i].breaching, LEAK_NONE);
+	}
+	ASSERT_EQ_INT(verdicts[100].breaching, LEAK_TIME_WAIT_CHURN);
+	for (size_t i = 0; i < nr; i++)
+		ASSERT_TRUE(!(LEAKS & BIT(verdicts[i].class)));
+}
+
 /* Builds a breaching leak window and a flat one, each a full window long. */
 static void two_windows(struct sample *leak, struct sample *flat, size_t n)
 {
@@ -509,18 +629,74 @@ UNIT_TEST(test_timestamp_gaps)
 	ASSERT_EQ_INT(verdicts[nr - 1].class, LEAK_GROWTH);
 	ASSERT_TRUE(longest_breach(nr, LEAKS) >= ENTER);
 
-	/* a gap longer than the window: too few samples to judge a trend */
+	/* a gap longer than the window: judged again once samples span 3/4 of a window */
 	memset(samples, 0, sizeof(samples));
-	for (unsigned int i = 0; i < 60; i++) {
+	for (unsigned int i = 0; i < 80; i++) {
 		unsigned int t = i < 40 ? i : 200 + i;
 
 		samples[i].held.n[PS_ESTABLISHED] = 100 + 50 * t;
 		finish(&samples[i], (uint64_t)t * 1000);
 	}
-	run(60, P);
+	run(80, P);
 	ASSERT_EQ_INT(verdicts[40].breaching, LEAK_NONE); /* alone in its window */
 	ASSERT_EQ_INT(verdicts[40].held_now, 100 + 50 * 240);
 	ASSERT_TRUE(near(verdicts[40].growth_per_s, 0, 1e-9));
+	ASSERT_EQ_INT(verdicts[62].breaching, LEAK_NONE);   /* t = 262: spans 22 s */
+	ASSERT_EQ_INT(verdicts[63].breaching, LEAK_GROWTH); /* t = 263: spans 23 s */
+}
+
+/* Samples 15 s apart leave 3 in a 30 s window: too few to judge, whatever they show. */
+UNIT_TEST(test_sparse_samples_not_judged)
+{
+	memset(samples, 0, sizeof(samples));
+	for (unsigned int i = 0; i < 40; i++) {
+		samples[i].held.n[PS_ESTABLISHED] = 100 + 750 * i;
+		finish(&samples[i], (uint64_t)i * 15000);
+	}
+	run(40, P);
+	ASSERT_EQ_INT(first_breach(40, LEAK_GROWTH), -1);
+	ASSERT_TRUE(near(verdicts[39].growth_per_s, 50, 1e-9));
+}
+
+/* Judges one hand-made window of 31 samples, 1 s apart, from a zeroed verdict. */
+static enum leak_class judge(const int *held, const struct classify_params *p)
+{
+	static struct sample w[31];
+	struct series s = {w, 31};
+	struct verdict v;
+
+	memset(w, 0, sizeof(w));
+	for (unsigned int t = 0; t < 31; t++) {
+		w[t].held.n[PS_ESTABLISHED] = (uint32_t)held[t];
+		finish(&w[t], (uint64_t)t * 1000);
+	}
+	memset(&v, 0, sizeof(v));
+	classify(&s, p, &v, &v);
+	return v.breaching;
+}
+
+/* The rise is counted from the window's low, and a release from any earlier high. */
+UNIT_TEST(test_rise_and_release_definitions)
+{
+	struct classify_params p = classify_defaults;
+	int held[31];
+
+	/* a dip after the first sample: 105, 100, 101 ... 129; last - low 29, last - first 24 */
+	held[0] = 105;
+	for (int t = 1; t < 31; t++)
+		held[t] = 100 + t - 1;
+	p.min_growth_ports = 27;
+	ASSERT_EQ_INT(judge(held, &p), LEAK_GROWTH);
+	p.min_growth_ports = 30;
+	ASSERT_EQ_INT(judge(held, &p), LEAK_NONE);
+
+	/* a gradual release: 4 steps of -20 (80 from the high), then +10/s to 280 */
+	for (int t = 0; t < 31; t++)
+		held[t] = t <= 4 ? 100 - 20 * t : 20 + 10 * (t - 4);
+	ASSERT_EQ_INT(judge(held, P), LEAK_NONE); /* 80 > 0.25 * 260 */
+	p = classify_defaults;
+	p.max_release_ratio = 0.35;
+	ASSERT_EQ_INT(judge(held, &p), LEAK_GROWTH); /* 80 <= 0.35 * 260 */
 }
 
 /* Every sample at the same time: no division by zero, no trend, no class. */
@@ -608,12 +784,16 @@ int main(void)
 	RUN(test_shapes);
 	RUN(test_linear_leak_enters_after_breaches_to_enter);
 	RUN(test_ramps);
+	RUN(test_each_criterion_decides);
+	RUN(test_rise_and_release_definitions);
+	RUN(test_churn_needs_flat_held);
 	RUN(test_leak_that_stops_clears_after_clears_to_leave);
 	RUN(test_hysteresis_flapping_and_single_samples);
 	RUN(test_hysteresis_class_replaced);
 	RUN(test_victim_flag);
 	RUN(test_timestamp_gaps);
 	RUN(test_same_timestamps);
+	RUN(test_sparse_samples_not_judged);
 	RUN(test_empty_and_one_sample);
 	RUN(test_names_and_advice);
 	return UNIT_MAIN_END();

@@ -31,7 +31,8 @@ ip link set lo up
 # Results go to ttyS1; ttyS0 is the kernel's console (and our progress log).
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec 3>/dev/ttyS1
-log() { echo "guest: $*"; }
+log() { echo "guest: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
+log "init"
 
 # section NAME FILE: FILE's lines between markers (a missing file: no lines).
 section() {
