@@ -669,3 +669,105 @@ int sys_exit_sendmmsg(struct trace_event_raw_sys_exit *ctx)
 	call_finished(ctx->ret);
 	return 0;
 }
+
+/* ---- fexit mode ------------------------------------------------------ */
+/*
+ * The port allocators' return values, in the caller's context, with no
+ * syscall tracepoint: bind(0) and UDP autobind failures at no cost to
+ * unrelated syscalls. Loaded only where the kernel allows fexit.
+ * udp_lib_get_port() serves both bind() and autobind (sendmsg/connect), so
+ * a cgroup bind hook marks "this thread is binding this socket" first.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);   /* pid_tgid */
+	__type(value, __u64); /* cookie of the socket being bound */
+} binding SEC(".maps");
+
+static __always_inline int mark_binding(struct bpf_sock_addr *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+
+	bpf_map_update_elem(&binding, &id, &cookie, BPF_ANY);
+	return 1; /* allow the bind: we only watch */
+}
+
+SEC("cgroup/bind4")
+int bind4_mark(struct bpf_sock_addr *ctx)
+{
+	return mark_binding(ctx);
+}
+
+SEC("cgroup/bind6")
+int bind6_mark(struct bpf_sock_addr *ctx)
+{
+	return mark_binding(ctx);
+}
+
+/* Was @sk's allocation called from bind() (marked) rather than autobind? */
+static __always_inline bool in_bind(const struct sock *sk)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 *cookie = bpf_map_lookup_elem(&binding, &id);
+	bool match = cookie && *cookie == bpf_get_socket_cookie((void *)sk);
+
+	if (cookie)
+		bpf_map_delete_elem(&binding, &id);
+	return match;
+}
+
+static __always_inline void allocator_outcome(const struct sock *sk, struct outcome *oc)
+{
+	struct owner cur;
+
+	current_owner(&cur);
+	emit(sk, bpf_get_socket_cookie((void *)sk), &cur, oc);
+	if (!oc->err)
+		count(sk, cur.tgid, cur.cgroup1_id, PW_CNT_OPENS);
+	else
+		count(sk, cur.tgid, cur.cgroup1_id, failure_counter(oc->err));
+}
+
+/* TCP bind(0) and listen() autobind. An explicit port's conflict is not
+ * exhaustion; listen()'s failure and bind()'s success have other hooks. */
+SEC("fexit/inet_csk_get_port")
+int BPF_PROG(tcp_get_port_exit, struct sock *sk, unsigned short snum, int ret)
+{
+	struct outcome oc = { .source = PW_SRC_FEXIT };
+	bool listening = BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN;
+
+	if (snum != 0 || (listening && ret) || (!listening && !ret))
+		return 0;
+	oc.op = listening ? PW_OP_LISTEN : PW_OP_BIND;
+	if (ret) {
+		oc.err = EADDRINUSE;
+		oc.flags = PW_EVF_ALLOC_FAILED;
+	} else {
+		oc.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	}
+	allocator_outcome(sk, &oc);
+	return 0;
+}
+
+/* UDP bind(0) (EADDRINUSE) and autobind (sendmsg/connect: EAGAIN). */
+SEC("fexit/udp_lib_get_port")
+int BPF_PROG(udp_get_port_exit, struct sock *sk, unsigned short snum, unsigned int hash2_nulladdr,
+	     int ret)
+{
+	struct outcome oc = { .source = PW_SRC_FEXIT };
+	bool binding_now = in_bind(sk);
+
+	if (snum != 0 || (binding_now && !ret))
+		return 0; /* explicit ports, and bind successes (cgroup hook) */
+	oc.op = binding_now ? PW_OP_BIND : PW_OP_AUTOBIND;
+	if (ret) {
+		oc.err = binding_now ? EADDRINUSE : EAGAIN;
+		oc.flags = PW_EVF_ALLOC_FAILED;
+	} else {
+		oc.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	}
+	allocator_outcome(sk, &oc);
+	return 0;
+}

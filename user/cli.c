@@ -54,7 +54,12 @@ static const char trace_doc[] =
 	"           connect). Cost: while attached, EVERY syscall of every process\n"
 	"           takes the kernel's slow syscall path (tens of ns each). io_uring\n"
 	"           bypasses syscalls, so its bind/UDP failures are not seen.\n"
-	"  auto     (default) state.\n"
+	"  fexit    state, plus fexit programs on the kernel's port allocators\n"
+	"           (inet_csk_get_port, udp_lib_get_port). Catches bind(0) EADDRINUSE\n"
+	"           and UDP autobind EAGAIN (io_uring included; UDP connect shows as\n"
+	"           autobind) with no cost on unrelated syscalls. Needs a kernel that\n"
+	"           allows fexit programs (many refuse them with EPERM).\n"
+	"  auto     (default) fexit where the kernel allows it, else state.\n"
 	"\n"
 	"Examples:\n"
 	"  portwarden trace                       every outcome, one line each\n"
@@ -69,7 +74,7 @@ static const struct argp_option trace_options[] = {
 	{"failed", OPT_FAILED, NULL, 0, "Only failed port allocations (exhaustion)", 0},
 	{"pid", 'p', "PID", 0, "Only this process (tgid)", 0},
 	{"cgroup", 'c', "PATH", 0, "Only sockets of this cgroup2 directory and below", 0},
-	{"mode", OPT_MODE, "MODE", 0, "auto, state or syscall (see below)", 0},
+	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (see below)", 0},
 	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
 	{"help", 'h', NULL, 0, "Show this help", -1},
 	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
@@ -104,6 +109,7 @@ static const char *const mode_names[] = {
 	[MODE_AUTO] = "auto",
 	[MODE_STATE] = "state",
 	[MODE_SYSCALL] = "syscall",
+	[MODE_FEXIT] = "fexit",
 };
 
 const char *trace_mode_name(enum trace_mode mode)
@@ -195,7 +201,7 @@ static error_t trace_parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_MODE:
 		if (parse_mode(arg, &env->mode))
 			return bad_input(
-				state, "invalid --mode '%s': expected auto, state or syscall", arg);
+				state, "invalid --mode '%s': expected auto, state, fexit or syscall", arg);
 		break;
 	default:
 		return common_parse_opt(key, arg, state);
@@ -279,7 +285,7 @@ static const struct argp_option report_options[] = {
 	{"interval", OPT_INTERVAL, "SEC", 0, "Seconds between samples (default 1)", 0},
 	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
 	{"output", OPT_OUTPUT, "FILE", 0, "Write the report to FILE (replaced atomically)", 0},
-	{"mode", OPT_MODE, "MODE", 0, "auto, state or syscall (as for trace)", 0},
+	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
 	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
 	{"help", 'h', NULL, 0, "Show this help", -1},
 	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
@@ -312,7 +318,7 @@ static error_t report_parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_MODE:
 		if (parse_mode(arg, &env->mode))
 			return bad_input(
-				state, "invalid --mode '%s': expected auto, state or syscall", arg);
+				state, "invalid --mode '%s': expected auto, state, fexit or syscall", arg);
 		return 0;
 	default:
 		return common_parse_opt(key, arg, state);

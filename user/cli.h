@@ -20,9 +20,10 @@ enum pw_command {
 
 /* Which hooks catch port allocation failures; see --help for the costs. */
 enum trace_mode {
-	MODE_AUTO = 0, /* state today; fexit where the kernel allows it (planned) */
+	MODE_AUTO = 0, /* fexit where the kernel allows it, else state */
 	MODE_STATE,    /* state tracepoint + cgroup hooks: no cost on unrelated syscalls */
 	MODE_SYSCALL,  /* + syscall exit tracepoints: every syscall pays */
+	MODE_FEXIT,    /* + fexit on the port allocators: no syscall cost, needs fexit */
 };
 
 struct env {

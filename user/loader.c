@@ -17,42 +17,63 @@
 struct attempt {
 	bool state_btf;	 /* tp_btf/inet_sock_set_state (5.5+), else the classic tracepoint */
 	bool bind_hooks; /* cgroup/post_bind4/6 (they load on 6.1 and 6.12 too: tests/vm) */
+	bool fexit;	 /* fexit on the port allocators, with cgroup/bind4/6 markers */
 };
 
 /* Best first. tp_btf reads the socket directly and generates its cookie;
  * the classic tracepoint works on older or stricter kernels. */
-static const struct attempt attempts[] = {
+static const struct attempt state_attempts[] = {
 	{.state_btf = true, .bind_hooks = true},
 	{.state_btf = false, .bind_hooks = true},
 	{.state_btf = true, .bind_hooks = false},
 	{.state_btf = false, .bind_hooks = false},
 };
 
-static struct bpf_program **syscall_progs(struct portwarden_bpf *s, int *n)
-{
-	static struct bpf_program *progs[12];
+#define MAX_ATTEMPTS 8
 
-	progs[0] = s->progs.sys_enter_bind;
-	progs[1] = s->progs.sys_enter_listen;
-	progs[2] = s->progs.sys_enter_connect;
-	progs[3] = s->progs.sys_enter_sendto;
-	progs[4] = s->progs.sys_enter_sendmsg;
-	progs[5] = s->progs.sys_enter_sendmmsg;
-	progs[6] = s->progs.sys_exit_bind;
-	progs[7] = s->progs.sys_exit_listen;
-	progs[8] = s->progs.sys_exit_connect;
-	progs[9] = s->progs.sys_exit_sendto;
-	progs[10] = s->progs.sys_exit_sendmsg;
-	progs[11] = s->progs.sys_exit_sendmmsg;
-	*n = 12;
-	return progs;
+/*
+ * The configurations @mode may use, best first. fexit needs the cgroup bind
+ * markers, so its attempts keep them. auto tries fexit once and then falls
+ * back to state: many kernels (lockdown setups, some hosts) refuse fexit
+ * loads with EPERM, which only trying reveals.
+ */
+static size_t plan_attempts(enum trace_mode mode, struct attempt *out)
+{
+	size_t n = 0;
+
+	if (mode == MODE_AUTO || mode == MODE_FEXIT) {
+		out[n++] = (struct attempt){.state_btf = true, .bind_hooks = true, .fexit = true};
+		if (mode == MODE_FEXIT)
+			out[n++] = (struct attempt){.bind_hooks = true, .fexit = true};
+	}
+	if (mode == MODE_FEXIT)
+		return n;
+	for (size_t i = 0; i < sizeof(state_attempts) / sizeof(state_attempts[0]); i++)
+		out[n++] = state_attempts[i];
+	return n;
+}
+
+static void set_autoload(struct bpf_program *const *progs, size_t n, bool on)
+{
+	for (size_t i = 0; i < n; i++)
+		bpf_program__set_autoload(progs[i], on);
 }
 
 static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 		      const struct attempt *a)
 {
-	struct bpf_program **progs;
-	int n;
+	struct bpf_program *const syscall[] = {
+		s->progs.sys_enter_bind,    s->progs.sys_enter_listen,	s->progs.sys_enter_connect,
+		s->progs.sys_enter_sendto,  s->progs.sys_enter_sendmsg, s->progs.sys_enter_sendmmsg,
+		s->progs.sys_exit_bind,	    s->progs.sys_exit_listen,	s->progs.sys_exit_connect,
+		s->progs.sys_exit_sendto,   s->progs.sys_exit_sendmsg,	s->progs.sys_exit_sendmmsg,
+	};
+	struct bpf_program *const fexit[] = {
+		s->progs.tcp_get_port_exit, s->progs.udp_get_port_exit, s->progs.bind4_mark,
+		s->progs.bind6_mark,
+	};
+	/* the post_bind hooks only report successes */
+	struct bpf_program *const post_bind[] = {s->progs.post_bind4, s->progs.post_bind6};
 
 	s->rodata->targ_tgid = cfg->tgid;
 	s->rodata->targ_cgroup_id = cfg->cgroup_id;
@@ -64,15 +85,11 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 		bpf_map__set_max_entries(s->maps.closers, 1);
 		bpf_map__set_max_entries(s->maps.activity, 1);
 	}
-
 	bpf_program__set_autoload(s->progs.state_btf, a->state_btf);
 	bpf_program__set_autoload(s->progs.state_tp, !a->state_btf);
-	/* bind hooks only report successes */
-	bpf_program__set_autoload(s->progs.post_bind4, a->bind_hooks && !cfg->failed_only);
-	bpf_program__set_autoload(s->progs.post_bind6, a->bind_hooks && !cfg->failed_only);
-	progs = syscall_progs(s, &n);
-	for (int i = 0; i < n; i++)
-		bpf_program__set_autoload(progs[i], cfg->mode == MODE_SYSCALL);
+	set_autoload(post_bind, 2, a->bind_hooks && !cfg->failed_only);
+	set_autoload(fexit, sizeof(fexit) / sizeof(fexit[0]), a->fexit);
+	set_autoload(syscall, sizeof(syscall) / sizeof(syscall[0]), cfg->mode == MODE_SYSCALL);
 }
 
 static int add_link(struct tracer *t, struct bpf_link *link)
@@ -99,7 +116,8 @@ static int attach_all(struct tracer *t, const struct tracer_config *cfg)
 	{
 		if (!bpf_program__autoload(prog))
 			continue;
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK ||
+		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
 			link = bpf_program__attach_cgroup(prog, t->cgroup_fd);
 		else
 			link = bpf_program__attach(prog);
@@ -161,38 +179,47 @@ static int try_attempt(struct tracer *t, const struct tracer_config *cfg, const 
 	}
 	t->state_hook = a->state_btf ? "tp_btf" : "tracepoint";
 	t->bind_hooks = a->bind_hooks && !cfg->failed_only;
+	t->mode = a->fexit ? MODE_FEXIT : cfg->mode == MODE_SYSCALL ? MODE_SYSCALL : MODE_STATE;
 	return 0;
 }
 
 int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 {
+	struct attempt plan[MAX_ATTEMPTS];
+	size_t nr = plan_attempts(cfg->mode, plan);
 	int err = 0, first_err = 0;
 
 	memset(t, 0, sizeof(*t));
-	t->mode = cfg->mode == MODE_AUTO ? MODE_STATE : cfg->mode;
 	t->cgroup_fd = open(cfg->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t->cgroup_fd < 0) {
 		err = -errno;
 		pr_warn("failed to open cgroup %s: %s\n", cfg->cgroup_dir, strerror(-err));
 		return err;
 	}
-	for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
-		err = try_attempt(t, cfg, &attempts[i]);
+	for (size_t i = 0; i < nr; i++) {
+		err = try_attempt(t, cfg, &plan[i]);
 		if (!err)
 			break;
 		if (!first_err)
 			first_err = err;
-		pr_debug("load attempt %zu failed: %s\n", i, strerror(-err));
+		pr_debug("load attempt %zu (%s%s%s) failed: %s\n", i,
+			 plan[i].state_btf ? "tp_btf" : "tracepoint",
+			 plan[i].bind_hooks ? ", bind hooks" : "", plan[i].fexit ? ", fexit" : "",
+			 strerror(-err));
 	}
 	if (err) {
 		pr_warn("failed to load BPF programs: %s (run with -v for libbpf's log)\n",
 			strerror(-first_err));
+		if (cfg->mode == MODE_FEXIT && first_err == -EPERM)
+			pr_warn("this kernel refuses fexit programs: use --mode state or syscall\n");
 		close(t->cgroup_fd);
 		return first_err;
 	}
+	if (cfg->mode == MODE_AUTO && t->mode != MODE_FEXIT)
+		pr_info("fexit refused here: bind(0) and UDP autobind failures are not seen "
+			"(--mode syscall sees them, at a cost on every syscall)\n");
 	if (!t->bind_hooks && !cfg->failed_only)
-		pr_warn("this kernel refused the cgroup bind hooks: successful binds are not "
-			"shown\n");
+		pr_warn("this kernel refused the cgroup bind hooks: successful binds are not shown\n");
 	pr_debug("loaded: state hook %s, bind hooks %s, mode %s\n", t->state_hook,
 		 t->bind_hooks ? "yes" : "no", trace_mode_name(t->mode));
 	return 0;

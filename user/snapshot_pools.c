@@ -239,10 +239,14 @@ static int add_to_pool(struct pool_build *pb, enum pool_kind kind, const struct 
 	return 0;
 }
 
-/* A connection, or its remains, on a port connect() chose: it shares the port by 4-tuple. */
+/*
+ * A connection, or its remains, on a port connect() chose: it shares the port
+ * by 4-tuple. A port bind() took (this socket's or another's) is no connect
+ * pool's, even for timewait socks, which do not carry the bind-bucket flag.
+ */
 static bool in_connect_pool(const struct pool_build *pb, const struct snap_socket *sk)
 {
-	return sk->state != PS_LISTEN && sk->state != PS_BOUND && !sk->bind_bucket &&
+	return sk->state != PS_LISTEN && sk->state != PS_BOUND &&
 	       !keyset_has(&pb->bind_taken, port_key(&sk->sock));
 }
 

@@ -290,6 +290,9 @@ check_kernel() {
 		expect_failures "$label" syscall udp-sendto autobind udp 11 EAGAIN
 		only_ours "$label" syscall 12
 	fi
+	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" auto/tracer)" ] && loaded "$label" auto; then
+		check_auto "$label"
+	fi
 	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" state-all/tracer)" ] && loaded "$label" state-all; then
 		expect_ok "$label" state-all tcp-ok connect 3
 		if grep -q 'bind hooks yes' "$(sec "$label" state-all/trace.err)"; then
@@ -301,6 +304,23 @@ check_kernel() {
 	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" fexit)" ]; then
 		fexit_line "$label" "$(sec "$label" fexit)"
 	fi
+}
+
+# check_auto LABEL: where the kernel allows fexit, --mode auto must choose it
+# and see bind(0) and UDP autobind failures (UDP connect shows as autobind).
+check_auto() {
+	local label=$1
+	if ! grep -q 'mode fexit' "$(sec "$label" auto/trace.err)"; then
+		pw_fail "kernels/$label/auto/mode" "auto did not pick fexit: $(grep -m1 'Tracing' "$(sec "$label" auto/trace.err)")"
+		return
+	fi
+	pw_pass "kernels/$label/auto/mode"
+	expect_failures "$label" auto tcp-connect connect tcp 99 EADDRNOTAVAIL
+	expect_failures "$label" auto listen0 listen tcp 98 EADDRINUSE
+	expect_failures "$label" auto bind0 bind tcp 98 EADDRINUSE
+	expect_failures "$label" auto udp-sendto autobind udp 11 EAGAIN
+	expect_failures "$label" auto udp-connect autobind udp 11 EAGAIN
+	only_ours "$label" auto 15
 }
 
 # fexit_line WHO FILE: "# WHO: fexit loads: yes|no (...)" from the probe's output.

@@ -550,7 +550,8 @@ UNIT_TEST(hybrid_forks_in_two_v1_cgroups)
 
 /*
  * NS1 is 40000-40009 with 40003-40004 reserved: 8 ports for autobind. A bind(0)
- * socket and a listener take 40001 and 40002 from every connect pool.
+ * socket, a listener and a bind-before-connect socket take 40001, 40002 and
+ * 40008 from every connect pool, timewait socks on those ports included.
  */
 UNIT_TEST(pool_capacity_reserved_and_bind_taken)
 {
@@ -568,15 +569,17 @@ UNIT_TEST(pool_capacity_reserved_and_bind_taken)
 	add(tw);
 	/* explicitly bound to a reserved port: in no pool's count */
 	add_held(with_bind_bucket(tcp(6, TCP_ESTABLISHED, 40003)), 100);
+	add_held(with_bind_bucket(tcp(7, TCP_ESTABLISHED, 40008)), 100);
+	add(tcp(8, TCP_TIME_WAIT, 40002)); /* an accepted connection's remains */
 	ASSERT_EQ_INT(build(), 0);
 	ASSERT_EQ_INT(fx.snap.nr_pools, 2);
 	bind = pool(POOL_TCP_BIND, NS1);
 	ASSERT_TRUE(bind->capacity_known);
 	ASSERT_EQ_INT(bind->capacity, 8);
-	ASSERT_EQ_INT(bind->used, 5);
+	ASSERT_EQ_INT(bind->used, 6);
 	conn = connect_pool(NS1, 9, 1, 80);
 	ASSERT_TRUE(conn->capacity_known);
-	ASSERT_EQ_INT(conn->capacity, 6);
+	ASSERT_EQ_INT(conn->capacity, 5);
 	ASSERT_EQ_INT(conn->used, 3);
 }
 
@@ -623,6 +626,20 @@ UNIT_TEST(connect_pools_split_per_destination)
 	ASSERT_EQ_INT(connect_pool(NS3, 9, 1, 80)->used, 1);
 	ASSERT_EQ_INT(pool(POOL_TCP_BIND, NS1)->used, 2);
 	ASSERT_EQ_INT(pool(POOL_TCP_BIND, NS3)->used, 1);
+}
+
+/* Listening, merely bound and UDP sockets take no port from a destination's pool. */
+UNIT_TEST(connect_pools_take_only_connections)
+{
+	setup();
+	add_held(tcp(1, TCP_LISTEN, 40000), 100);
+	add(held_by(tcp(2, TCP_CLOSE, 40001), 100));
+	add_held(to(udp(3, 40002), 1, 80), 100);
+	ASSERT_EQ_INT(build(), 0);
+	ASSERT_EQ_INT(fx.snap.nr_pools, 2);
+	ASSERT_EQ_INT(pool(POOL_TCP_BIND, NS1)->used, 2);
+	ASSERT_EQ_INT(pool(POOL_UDP, NS1)->used, 1);
+	ASSERT_TRUE(find_pool(POOL_TCP_CONNECT, NS1) == NULL);
 }
 
 /* UDP shares nothing: every socket holds its port, whatever it is connected to. */
@@ -701,26 +718,26 @@ UNIT_TEST(top_holders_fewer_than_room)
 	check_top(p, 0, CG_B, 200, 1);
 }
 
-/* 100 and 200 hold two sockets each, 300 one; 200's group has the lower id. */
+/* 300 and 200 hold two sockets each, 100 one; 300's group has the lower id. */
 UNIT_TEST(processes_and_groups_sorted)
 {
 	const struct snapshot *s = &fx.snap;
 
 	setup();
-	add_held(tcp(1, TCP_ESTABLISHED, 40000), 300);
-	add_held(with_cgroups(tcp(2, TCP_ESTABLISHED, 40001), CG_B, 0), 200);
-	add_held(with_cgroups(tcp(3, TCP_ESTABLISHED, 40002), CG_B, 0), 200);
-	add_held(with_cgroups(tcp(4, TCP_ESTABLISHED, 40003), CG_C, 0), 100);
-	add_held(with_cgroups(tcp(5, TCP_ESTABLISHED, 40004), CG_C, 0), 100);
+	add_held(tcp(1, TCP_ESTABLISHED, 40000), 100);
+	add_held(with_cgroups(tcp(2, TCP_ESTABLISHED, 40001), CG_B, 0), 300);
+	add_held(with_cgroups(tcp(3, TCP_ESTABLISHED, 40002), CG_B, 0), 300);
+	add_held(with_cgroups(tcp(4, TCP_ESTABLISHED, 40003), CG_C, 0), 200);
+	add_held(with_cgroups(tcp(5, TCP_ESTABLISHED, 40004), CG_C, 0), 200);
 	ASSERT_EQ_INT(build(), 0);
 	ASSERT_EQ_INT(s->nr_processes, 3);
-	ASSERT_EQ_INT(s->processes[0].tgid, 100);
-	ASSERT_EQ_INT(s->processes[1].tgid, 200);
-	ASSERT_EQ_INT(s->processes[2].tgid, 300);
+	ASSERT_EQ_INT(s->processes[0].tgid, 200);
+	ASSERT_EQ_INT(s->processes[1].tgid, 300);
+	ASSERT_EQ_INT(s->processes[2].tgid, 100);
 	/* sockets still point at their holders after the sort */
-	ASSERT_EQ_STR(holder_comm(socket_at(40000)), "p300");
-	ASSERT_EQ_STR(holder_comm(socket_at(40001)), "p200");
-	ASSERT_EQ_STR(holder_comm(socket_at(40004)), "p100");
+	ASSERT_EQ_STR(holder_comm(socket_at(40000)), "p100");
+	ASSERT_EQ_STR(holder_comm(socket_at(40001)), "p300");
+	ASSERT_EQ_STR(holder_comm(socket_at(40004)), "p200");
 	ASSERT_EQ_INT(s->nr_groups, 3);
 	ASSERT_EQ_INT(s->groups[0].key.cgroup_id, CG_B);
 	ASSERT_EQ_INT(s->groups[1].key.cgroup_id, CG_C);
@@ -865,6 +882,7 @@ int main(void)
 	RUN(pool_capacity_reserved_and_bind_taken);
 	RUN(out_of_range_ports_not_counted);
 	RUN(connect_pools_split_per_destination);
+	RUN(connect_pools_take_only_connections);
 	RUN(udp_pools_per_netns);
 	RUN(top_holders);
 	RUN(top_holders_fewer_than_room);

@@ -169,7 +169,7 @@ run_mode() {
 section info /tmp/info
 
 # Each failing workload gets its 10 ports, then fails 1 + 2 times.
-modes=state,syscall,state-all
+modes=state,syscall,auto,state-all
 # shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
 	case $arg in pw_modes=*) modes=${arg#pw_modes=} ;; esac
@@ -184,6 +184,14 @@ for mode in $(echo "$modes" | tr , ' '); do
 		run_mode syscall "--failed --mode syscall" \
 			"tcp-connect:tcp-connect --listen --fail-extra 2" "listen0:listen0 --fail-extra 2" \
 			"bind0:bind0 --fail-extra 2" "udp-sendto:udp-sendto --fail-extra 2"
+		;;
+	auto)
+		# auto picks fexit where the kernel allows it: bind(0) and UDP
+		# autobind failures without syscall tracepoints.
+		run_mode auto "--failed --mode auto" \
+			"tcp-connect:tcp-connect --listen --fail-extra 2" "listen0:listen0 --fail-extra 2" \
+			"bind0:bind0 --fail-extra 2" "udp-sendto:udp-sendto --fail-extra 2" \
+			"udp-connect:udp-connect --fail-extra 2"
 		;;
 	state-all)
 		# Without --failed the loader also tries the cgroup bind hooks.
