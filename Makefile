@@ -61,7 +61,9 @@ endif
 
 .PHONY: all deps run test check test-root bench clean install vmlinux format help
 .DELETE_ON_ERROR:
-.SECONDARY:
+# keep BPF objects (only skeletons name them); a bare .SECONDARY: would make
+# every object intermediate, and a changed OUTPUT or VMLINUX_BTF rebuild nothing
+.SECONDARY: $(BPF_OBJS)
 
 all: $(APP)
 
@@ -114,8 +116,11 @@ vmlinux:
 	@test -n "$(VMLINUX_BTF)" || { echo "set VMLINUX_BTF, e.g. make VMLINUX_BTF=/sys/kernel/btf/vmlinux vmlinux" >&2; exit 2; }
 	$(Q)BPFTOOL=$(BPFTOOL) scripts/gen-vmlinux.sh $(VMLINUX_BTF) vmlinux/$(ARCH)/vmlinux.h
 
+# Only when there is neither a header nor BTF to make one from.
+ifeq ($(VMLINUX_BTF)$(wildcard $(VMLINUX_H)),)
 $(VMLINUX_H):
 	@echo "no vmlinux.h at $@: set VMLINUX_BTF=/sys/kernel/btf/vmlinux or VMLINUX_H=path" >&2; exit 2
+endif
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUTPUT)
 	$(call msg,BPF,$@)

@@ -13,6 +13,8 @@
 #                                    failures of workload W, with the right op,
 #                                    errno, pid, comm, cgroup and netns
 #   kernels/K/RUN/only-ours          no other events
+#   kernels/K/auto/mode              --mode auto picked fexit (these kernels allow it),
+#   kernels/K/auto/W                 and saw bind(0) and UDP autobind failures too
 #   kernels/K/state-all/tcp-ok       without --failed: 3 successful connects
 #   kernels/K/state-all/bind-ok      2 successful binds, when the kernel took
 #                                    the cgroup bind hooks (else SKIP)

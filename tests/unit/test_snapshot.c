@@ -844,9 +844,25 @@ static void add_big_socket(uint32_t i)
 	add_held(r, 1000 + i % 1000);
 }
 
-UNIT_TEST(builds_100k_sockets)
+/* Builds the snapshot and returns how long that took, in milliseconds. */
+static double timed_build(void)
 {
 	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (build())
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
+/*
+ * Informational times, no assertion. The first build also pays for faulting in
+ * fresh memory (most of its time on some VMs); from the third on, malloc reuses
+ * memory it already has, as in a monitor that rebuilds every interval.
+ */
+UNIT_TEST(builds_100k_sockets)
+{
 	double ms;
 
 	setup();
@@ -854,11 +870,15 @@ UNIT_TEST(builds_100k_sockets)
 		set_range(NS1 + ns, 32768, 60999);
 	for (uint32_t i = 0; i < BIG_SOCKETS; i++)
 		add_big_socket(i);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_EQ_INT(build(), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	ms = timed_build();
+	ASSERT_TRUE(ms >= 0);
 	printf("# built %d sockets in %.1f ms\n", BIG_SOCKETS, ms);
+	for (int i = 0; i < 2; i++) {
+		snapshot_free(&fx.snap);
+		ms = timed_build();
+		ASSERT_TRUE(ms >= 0);
+	}
+	printf("# rebuilt %d sockets in %.1f ms (third build, allocator warm)\n", BIG_SOCKETS, ms);
 	ASSERT_EQ_INT(fx.snap.nr_sockets, BIG_SOCKETS);
 	ASSERT_EQ_INT(fx.snap.total.total, BIG_SOCKETS);
 	ASSERT_EQ_INT(fx.snap.total.n[PS_TIME_WAIT], BIG_SOCKETS / 5);

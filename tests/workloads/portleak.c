@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
-// A workload that leaks sockets until local ports run out, giving tests known failures to trace.
+// A workload that leaks sockets until local ports run out, giving tests known failures to trace,
+// and, paced with --rate and --duration, the leak, churn and server patterns reports classify.
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 struct opts {
@@ -26,6 +29,10 @@ struct opts {
 	long hold;		/* --hold, seconds to keep the sockets after reporting */
 	const char *comm;	/* --comm, NULL: keep the name */
 	bool want_listener;	/* --listen */
+	long rate;		/* --rate, tries per second; 0: back to back */
+	long duration;		/* --duration, seconds of tries, failed or not; 0: see run_mode */
+	long delay;		/* --delay, seconds between the listener and the first try */
+	bool accept;		/* --accept, accept and keep every connection to our listener */
 };
 
 /* Everything one run accumulates; sockets stay open until the process exits. */
@@ -36,15 +43,21 @@ struct run {
 	socklen_t addrlen;
 	int family;
 	int listener;			/* -1 when there is none */
+	bool accept;			/* keep what the listener accepts (--accept) */
 	long ok, failed;
+	long accepted;			/* connections accepted (--accept, sink, accept-close) */
 	int first_errno;
 	int *ports;			/* local port of every successful try */
 	size_t nports, cap;
 };
 
+/* What a try returns when it did nothing: a server that had no client yet. */
+#define TRY_IDLE (-1)
+
 struct mode {
 	const char *name;
-	int (*attempt)(struct run *r);	/* one try: 0, or the errno it failed with */
+	int (*attempt)(struct run *r);	/* one try: 0, the errno it failed with, or TRY_IDLE;
+					 * NULL: no tries (the listener is all) */
 	bool own_listener;		/* the mode always needs a listener on ADDR:PORT */
 	long default_count;		/* 0: until the first failure */
 };
@@ -59,8 +72,12 @@ static void usage(FILE *f, int status)
 {
 	fprintf(f, "usage: portleak MODE [--addr IP] [--port N] [--count N] [--fail-extra N]\n"
 		   "                     [--hold SEC] [--comm NAME] [--listen] [--bind-port N]\n"
+		   "                     [--rate N] [--duration SEC] [--delay SEC] [--accept]\n"
 		   "MODE: tcp-connect bind0 listen0 udp-sendto udp-connect tcp-ok\n"
-		   "      tcp-bound-connect\n");
+		   "      tcp-bound-connect bind0-connect tcp-churn listen sink accept-close\n"
+		   "Tries run until the first failure (or --count tries), then --fail-extra\n"
+		   "more; with --duration, for SEC seconds (or --count tries), failed or not.\n"
+		   "--rate spreads them at N per second. Then the sockets are held --hold SEC.\n");
 	exit(status);
 }
 
@@ -205,6 +222,85 @@ static int try_tcp_ok(struct run *r)
 	return 0;
 }
 
+/* bind(ADDR:0), then connect(): the port is bind()'s, taken before connect() needs one. */
+static int try_bind0_connect(struct run *r)
+{
+	int fd = new_socket(r, SOCK_STREAM);
+
+	if (bind(fd, (struct sockaddr *)&r->any, r->addrlen))
+		return settle(r, fd, -1);
+	return settle(r, fd, connect(fd, (struct sockaddr *)&r->dst, r->addrlen));
+}
+
+/* Accepts one connection, waiting up to @timeout_ms for it; -1 when none came. */
+static int accept_one(struct run *r, int timeout_ms)
+{
+	struct pollfd p = { .fd = r->listener, .events = POLLIN };
+	int fd;
+
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return -1;
+	fd = accept4(r->listener, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		die("accept");
+	r->accepted++;
+	return fd;
+}
+
+/* --accept: takes every connection waiting on our listener and keeps it open. */
+static void keep_accepted(struct run *r)
+{
+	while (accept_one(r, 0) >= 0)
+		;
+}
+
+/*
+ * Churn: connect, exchange nothing, close. The client closes first, so its
+ * ephemeral port goes to TIME_WAIT; then our listener's side (with --listen)
+ * is closed too. Without a listener of our own, the peer is someone else's.
+ */
+static int try_tcp_churn(struct run *r)
+{
+	int fd = new_socket(r, SOCK_STREAM);
+	int peer = -1, err;
+
+	if (connect(fd, (struct sockaddr *)&r->dst, r->addrlen)) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	note_port(r, fd);
+	if (r->listener >= 0) {
+		peer = accept_one(r, 5000);
+		if (peer < 0) {
+			fprintf(stderr, "portleak: tcp-churn: nothing to accept within 5 s\n");
+			exit(1);
+		}
+	}
+	close(fd);
+	if (peer >= 0)
+		close(peer);
+	return 0;
+}
+
+/* A server that keeps every connection it accepts open (the far end of a leak). */
+static int try_sink(struct run *r)
+{
+	return accept_one(r, 100) < 0 ? TRY_IDLE : 0;
+}
+
+/* A server that closes each connection at once: clients that never close() pile up in
+ * CLOSE_WAIT. */
+static int try_accept_close(struct run *r)
+{
+	int fd = accept_one(r, 100);
+
+	if (fd < 0)
+		return TRY_IDLE;
+	close(fd);
+	return 0;
+}
+
 static const struct mode modes[] = {
 	{ "tcp-connect", try_tcp_connect, false, 0 },
 	{ "bind0", try_bind0, false, 0 },
@@ -213,6 +309,11 @@ static const struct mode modes[] = {
 	{ "udp-connect", try_udp_connect, false, 0 },
 	{ "tcp-ok", try_tcp_ok, true, 3 },
 	{ "tcp-bound-connect", try_tcp_bound_connect, false, 0 },
+	{ "bind0-connect", try_bind0_connect, false, 0 },
+	{ "tcp-churn", try_tcp_churn, false, 0 },
+	{ "listen", NULL, true, 0 },
+	{ "sink", try_sink, true, 0 },
+	{ "accept-close", try_accept_close, true, 0 },
 };
 
 static const struct mode *find_mode(const char *name)
@@ -234,6 +335,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "comm", required_argument, NULL, 'n' },
 		{ "listen", no_argument, NULL, 'l' },
 		{ "bind-port", required_argument, NULL, 'b' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "delay", required_argument, NULL, 'D' },
+		{ "accept", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -264,6 +369,18 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'b':
 			o->bind_port = parse_long(optarg, 1, 65535, "--bind-port");
+			break;
+		case 'r':
+			o->rate = parse_long(optarg, 1, 1000000, "--rate");
+			break;
+		case 'd':
+			o->duration = parse_long(optarg, 1, INT_MAX, "--duration");
+			break;
+		case 'D':
+			o->delay = parse_long(optarg, 0, INT_MAX, "--delay");
+			break;
+		case 'A':
+			o->accept = true;
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -341,15 +458,79 @@ static void record(struct run *r, int err)
 	r->failed++;
 }
 
-/* Tries until the first failure (or COUNT tries), then exactly FAIL_EXTRA more. */
+#define NSEC_PER_SEC 1000000000LL
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void sleep_until(long long t_ns)
+{
+	struct timespec ts = { .tv_sec = t_ns / NSEC_PER_SEC, .tv_nsec = t_ns % NSEC_PER_SEC };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* --rate: try @i is due @i / RATE seconds after @start; late tries catch up at once. */
+static void pace(const struct opts *o, long long start, long i)
+{
+	if (o->rate > 0)
+		sleep_until(start + i * NSEC_PER_SEC / o->rate);
+}
+
+/* One try, recorded; false when it was idle (a server with no client). */
+static bool try_once(struct run *r, const struct mode *m)
+{
+	int err = m->attempt(r);
+
+	if (err == TRY_IDLE)
+		return false;
+	record(r, err);
+	if (r->accept && r->listener >= 0)
+		keep_accepted(r);
+	return true;
+}
+
+/* --accept: the last connections may reach the accept queue after their connect() returned. */
+static void accept_stragglers(struct run *r)
+{
+	int fd = 0;
+
+	while (r->accept && r->listener >= 0 && r->accepted < r->ok && fd >= 0) {
+		fd = accept_one(r, 1000);
+		if (fd >= 0)
+			keep_accepted(r);
+	}
+}
+
+/*
+ * Without --duration: tries until the first failure (or COUNT tries), then
+ * exactly FAIL_EXTRA more. With it: tries for DURATION seconds (or until
+ * COUNT tries), failed or not. Idle tries of a server count for neither.
+ */
 static void run_mode(struct run *r, const struct mode *m, const struct opts *o)
 {
 	long tries = o->count >= 0 ? o->count : m->default_count;
+	long long start = now_ns(), end = start + o->duration * NSEC_PER_SEC;
+	long i = 0;
 
-	for (long i = 0; (tries == 0 || i < tries) && !r->failed; i++)
-		record(r, m->attempt(r));
-	for (long i = 0; r->failed && i < o->fail_extra; i++)
-		record(r, m->attempt(r));
+	if (!m->attempt)
+		return;
+	while ((tries == 0 || i < tries) && (o->duration ? now_ns() < end : !r->failed)) {
+		pace(o, start, i);
+		if (o->duration && now_ns() >= end)
+			break;
+		if (try_once(r, m))
+			i++;
+	}
+	for (i = 0; !o->duration && r->failed && i < o->fail_extra; i++)
+		try_once(r, m);
+	accept_stragglers(r);
 }
 
 /* comm may hold any byte but NUL; escape what JSON forbids raw. */
@@ -375,8 +556,9 @@ static void print_result(const struct run *r, const struct mode *m)
 	const char *errname = r->failed ? strerrorname_np(r->first_errno) : NULL;
 
 	prctl(PR_GET_NAME, comm);
-	printf("{\"mode\":\"%s\",\"pid\":%d,\"ok\":%ld,\"failed\":%ld,\"errno\":%d,\"errname\":",
-	       m->name, getpid(), r->ok, r->failed, r->failed ? r->first_errno : 0);
+	printf("{\"mode\":\"%s\",\"pid\":%d,\"ok\":%ld,\"failed\":%ld,\"accepted\":%ld,"
+	       "\"errno\":%d,\"errname\":",
+	       m->name, getpid(), r->ok, r->failed, r->accepted, r->failed ? r->first_errno : 0);
 	if (errname)
 		printf("\"%s\"", errname);
 	else
@@ -410,6 +592,9 @@ int main(int argc, char **argv)
 	raise_nofile();
 	if (m->own_listener || o.want_listener)
 		start_listener(&r);
+	r.accept = o.accept;
+	for (unsigned int left = o.delay; left;)
+		left = sleep(left);
 	run_mode(&r, m, &o);
 	print_result(&r, m);
 	for (unsigned int left = o.hold; left;)
