@@ -24,6 +24,9 @@ enum {
 	OPT_INTERVAL,
 	OPT_OUTPUT,
 	OPT_USAGE,
+	OPT_ENFORCE,
+	OPT_CONFIG,
+	OPT_LOG,
 };
 
 static const char top_usage[] =
@@ -35,6 +38,7 @@ static const char top_usage[] =
 	"  trace     stream connect/bind/listen/autobind outcomes\n"
 	"  snapshot  what holds local ports now: pools, cgroups, processes\n"
 	"  report    watch for a while, then write a per-container leak report\n"
+	"  run       the daemon: find runaway leakers and stop them (dry run by default)\n"
 	"\n"
 	"Run 'portwarden COMMAND --help' for a command's options.\n";
 
@@ -332,6 +336,71 @@ static const struct argp report_argp = {
 	.doc = report_doc,
 };
 
+static const char run_doc[] =
+	"Guard the host: sample port usage every interval, classify each process,\n"
+	"and stop a leaker before its pool runs out. Without --enforce it is a dry\n"
+	"run that logs what it would do (action \"would_kill\").\n"
+	"\v"
+	"It acts only on a leak class (never on TIME_WAIT churn or a listener), only\n"
+	"when a pool the suspect holds ports in is past the fill threshold or\n"
+	"forecast to run out within the horizon, and checks again on fresh data right\n"
+	"before acting. Ladder: alert, quarantine (its new sockets are refused), SIGTERM,\n"
+	"SIGKILL after a grace period; the whole cgroup when the leak is spread over\n"
+	"its processes. Never pid 1, kernel threads, portwarden or its ancestors, or\n"
+	"protected processes (sshd, init systems, container runtimes, and --config's).\n"
+	"Circuit breakers: cooldown, actions per minute, disarm when too many\n"
+	"workloads would be hit, crash-loop detection. SIGHUP reloads --config (a bad\n"
+	"file is refused and the old one kept) and reopens --log.\n"
+	"\n"
+	"Examples:\n"
+	"  portwarden run --log /var/log/portwarden.jsonl              dry run\n"
+	"  portwarden run --enforce --config /etc/portwarden.conf --log /var/log/portwarden.jsonl\n";
+
+static const struct argp_option run_options[] = {
+	{"enforce", OPT_ENFORCE, NULL, 0, "Act (default: dry run, log would_kill)", 0},
+	{"config", OPT_CONFIG, "FILE", 0, "Configuration file (format in README)", 0},
+	{"log", OPT_LOG, "FILE", 0, "Audit log: one JSON object per decision, appended", 0},
+	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
+	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
+	{"help", 'h', NULL, 0, "Show this help", -1},
+	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
+	{"version", 'V', NULL, 0, "Show the version", -1},
+	{},
+};
+
+static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct env *env = ((struct parse_state *)state->input)->env;
+
+	switch (key) {
+	case OPT_ENFORCE:
+		env->enforce = true;
+		return 0;
+	case OPT_CONFIG:
+	case OPT_LOG:
+		if (!*arg)
+			return bad_input(state, "invalid --%s '': expected a file",
+					 key == OPT_CONFIG ? "config" : "log");
+		*(key == OPT_CONFIG ? &env->config_path : &env->log_path) = arg;
+		return 0;
+	case OPT_MODE:
+		if (parse_mode(arg, &env->mode))
+			return bad_input(state,
+					 "invalid --mode '%s': expected auto, state, fexit or syscall",
+					 arg);
+		return 0;
+	default:
+		return common_parse_opt(key, arg, state);
+	}
+}
+
+static const struct argp run_argp = {
+	.options = run_options,
+	.parser = run_parse_opt,
+	.args_doc = "",
+	.doc = run_doc,
+};
+
 struct command {
 	const char *name;
 	enum pw_command id;
@@ -342,6 +411,7 @@ static const struct command commands[] = {
 	{"trace", CMD_TRACE, &trace_argp},
 	{"snapshot", CMD_SNAPSHOT, &snapshot_argp},
 	{"report", CMD_REPORT, &report_argp},
+	{"run", CMD_RUN, &run_argp},
 };
 
 static int parse_command(const struct command *cmd, int argc, char **argv, struct env *env)

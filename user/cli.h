@@ -16,6 +16,7 @@ enum pw_command {
 	CMD_TRACE,
 	CMD_SNAPSHOT,
 	CMD_REPORT,
+	CMD_RUN,
 };
 
 /* Which hooks catch port allocation failures; see --help for the costs. */
@@ -38,6 +39,9 @@ struct env {
 	uint32_t duration_s;  /* report: how long to watch */
 	uint32_t interval_s;  /* report: between samples */
 	const char *output;   /* report: write here instead of stdout */
+	bool enforce;            /* run: act; without it, a dry run */
+	const char *config_path; /* run: configuration file */
+	const char *log_path;    /* run: audit log (JSON lines) */
 };
 
 /* Parse argv into @env. Returns 0 to go on, -1 when --help or --version was

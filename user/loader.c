@@ -90,6 +90,7 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 	set_autoload(post_bind, 2, a->bind_hooks && !cfg->failed_only);
 	set_autoload(fexit, sizeof(fexit) / sizeof(fexit[0]), a->fexit);
 	set_autoload(syscall, sizeof(syscall) / sizeof(syscall[0]), cfg->mode == MODE_SYSCALL);
+	bpf_program__set_autoload(s->progs.quarantine, cfg->quarantine);
 }
 
 static int add_link(struct tracer *t, struct bpf_link *link)
@@ -243,6 +244,15 @@ int tracer_events_fd(const struct tracer *t)
 int tracer_closers_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.closers);
+}
+
+int tracer_quarantine_fds(const struct tracer *t, int *cgroups_fd, int *tgids_fd)
+{
+	if (!bpf_program__autoload(t->skel->progs.quarantine))
+		return -ENOTSUP;
+	*cgroups_fd = bpf_map__fd(t->skel->maps.quarantined_cgroups);
+	*tgids_fd = bpf_map__fd(t->skel->maps.quarantined_tgids);
+	return 0;
 }
 
 int tracer_activity_fd(const struct tracer *t)

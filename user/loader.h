@@ -19,6 +19,7 @@ struct tracer_config {
 	const char *cgroup_dir; /* where cgroup hooks attach: the filter or the cgroup2 root */
 	bool failed_only;
 	bool accounting; /* count activity and record closers (TIME_WAIT owners) */
+	bool quarantine; /* load the sock_create hook that refuses quarantined sockets */
 };
 
 #define TRACER_MAX_LINKS 32
@@ -45,6 +46,8 @@ void tracer_close(struct tracer *t);
 int tracer_events_fd(const struct tracer *t);
 int tracer_closers_fd(const struct tracer *t);
 int tracer_activity_fd(const struct tracer *t);
+/* The quarantine maps (cgroup2 id -> 1, tgid -> 1), or -ENOTSUP when not loaded. */
+int tracer_quarantine_fds(const struct tracer *t, int *cgroups_fd, int *tgids_fd);
 uint64_t tracer_lost_events(const struct tracer *t);
 
 #endif /* PW_LOADER_H */

@@ -3,6 +3,7 @@
 // Entry point: parse the command line and hand over to the chosen command.
 #include <stdlib.h>
 #include "cli.h"
+#include "daemon.h"
 #include "report_cmd.h"
 #include "snapshot_cmd.h"
 #include "trace.h"
@@ -21,6 +22,8 @@ int main(int argc, char **argv)
 		return snapshot_run(&env);
 	case CMD_REPORT:
 		return report_run(&env);
+	case CMD_RUN:
+		return daemon_run(&env);
 	default:
 		return EXIT_USAGE;
 	}

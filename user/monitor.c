@@ -48,6 +48,7 @@ int monitor_open(struct monitor *m, const struct monitor_config *cfg)
 		.cgroup_dir = NULL,
 		.failed_only = true,
 		.accounting = true,
+		.quarantine = cfg->quarantine,
 	};
 	struct cgroup_mounts mounts;
 
@@ -221,5 +222,20 @@ int monitor_step(struct monitor *m)
 						       2ull * m->cfg.params.window_ms
 					     : 0);
 	m->steps++;
+	return err;
+}
+
+int monitor_refresh(struct monitor *m)
+{
+	struct inventory inv;
+	int err;
+
+	inventory_init(&inv);
+	snapshot_free(&m->snap);
+	err = collector_run(&m->collector, &inv);
+	if (!err)
+		err = snapshot_build(&inv, &m->snap);
+	inventory_free(&inv);
+	m->now_ms = monotonic_ms();
 	return err;
 }

@@ -22,6 +22,7 @@ struct monitor_config {
 	enum trace_mode mode;
 	uint32_t interval_ms; /* between steps */
 	struct classify_params params;
+	bool quarantine;      /* load the quarantine hook (the daemon) */
 };
 
 struct monitor {
@@ -46,6 +47,10 @@ void monitor_close(struct monitor *m);
 
 /* One step: collect, aggregate, classify. Returns 0 or -errno. */
 int monitor_step(struct monitor *m);
+
+/* A fresh snapshot only (m->snap), without a history sample: the re-check
+ * right before an action. Entity pointers stay valid. Returns 0 or -errno. */
+int monitor_refresh(struct monitor *m);
 
 uint64_t monotonic_ms(void);
 

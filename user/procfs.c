@@ -84,3 +84,52 @@ int procfs_fd_path(int fd, char *buf, size_t len)
 	buf[n] = '\0';
 	return 0;
 }
+
+int procfs_parse_stat(const char *line, struct proc_stat *out)
+{
+	const char *open = strchr(line, '('), *close = strrchr(line, ')');
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	if (!open || !close || close < open)
+		return -EINVAL;
+	len = (size_t)(close - open - 1);
+	if (len >= sizeof(out->comm))
+		len = sizeof(out->comm) - 1;
+	memcpy(out->comm, open + 1, len);
+	/* state ppid pgrp session tty_nr tpgid flags ... starttime (field 22) */
+	if (sscanf(close + 1, " %c %d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &out->state, &out->ppid, &out->flags, &out->start_time) != 4)
+		return -EINVAL;
+	return 0;
+}
+
+int procfs_pid_stat(pid_t pid, struct proc_stat *out)
+{
+	char rel[32], line[1024];
+	FILE *f;
+	int err;
+
+	snprintf(rel, sizeof(rel), "%d/stat", (int)pid);
+	f = procfs_fopen(rel);
+	if (!f)
+		return -errno;
+	err = fgets(line, sizeof(line), f) ? procfs_parse_stat(line, out) : -EIO;
+	fclose(f);
+	return err;
+}
+
+int procfs_pid_exe(pid_t pid, char *buf, size_t len)
+{
+	char link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s/%d/exe", proc_root, (int)pid);
+	n = readlink(link, buf, len - 1);
+	if (n < 0) {
+		buf[0] = '\0';
+		return -errno;
+	}
+	buf[n] = '\0';
+	return 0;
+}

@@ -17,6 +17,24 @@ FILE *procfs_fopen(const char *relpath);
  * path only, into @buf. Returns 0, -ENOENT when absent, or -errno. */
 int procfs_pid_cgroup(pid_t pid, const char *controller, char *buf, size_t len);
 
+/* The fields of /proc/PID/stat that identify a process. */
+struct proc_stat {
+	char comm[16];
+	char state;
+	int ppid;
+	unsigned long flags;     /* PF_* (PF_KTHREAD = 0x00200000) */
+	unsigned long long start_time; /* clock ticks after boot: with the pid, an identity */
+};
+
+/* Parse one /proc/PID/stat line. comm may hold spaces and ')': fields are
+ * read after the last ')'. Returns 0 or -EINVAL. */
+int procfs_parse_stat(const char *line, struct proc_stat *out);
+int procfs_pid_stat(pid_t pid, struct proc_stat *out);
+
+/* The executable of @pid (readlink of /proc/PID/exe). Returns 0 or -errno;
+ * kernel threads and exited processes have none. */
+int procfs_pid_exe(pid_t pid, char *buf, size_t len);
+
 /* The path an open file descriptor of ours refers to (readlink of
  * /proc/self/fd/@fd). Returns 0 or -errno. */
 int procfs_fd_path(int fd, char *buf, size_t len);

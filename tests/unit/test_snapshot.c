@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
-// Unit tests for snapshot_build(): merging, states, charging, groups and pools, on synthetic records.
+// Unit tests for snapshot_build(): merging, states, charging, groups and pools, from fake records.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>

@@ -21,33 +21,33 @@
 
 struct opts {
 	const char *mode;
-	const char *addr;	/* --addr, IPv4 or IPv6 literal */
-	long port;		/* --port, the destination (and listener) port */
-	long bind_port;		/* --bind-port, the local port of tcp-bound-connect */
-	long count;		/* --count, tries until the first failure; 0: no limit */
-	long fail_extra;	/* --fail-extra, tries after the first failure */
-	long hold;		/* --hold, seconds to keep the sockets after reporting */
-	const char *comm;	/* --comm, NULL: keep the name */
-	bool want_listener;	/* --listen */
-	long rate;		/* --rate, tries per second; 0: back to back */
-	long duration;		/* --duration, seconds of tries, failed or not; 0: see run_mode */
-	long delay;		/* --delay, seconds between the listener and the first try */
-	bool accept;		/* --accept, accept and keep every connection to our listener */
+	const char *addr;   /* --addr, IPv4 or IPv6 literal */
+	long port;	    /* --port, the destination (and listener) port */
+	long bind_port;	    /* --bind-port, the local port of tcp-bound-connect */
+	long count;	    /* --count, tries until the first failure; 0: no limit */
+	long fail_extra;    /* --fail-extra, tries after the first failure */
+	long hold;	    /* --hold, seconds to keep the sockets after reporting */
+	const char *comm;   /* --comm, NULL: keep the name */
+	bool want_listener; /* --listen */
+	long rate;	    /* --rate, tries per second; 0: back to back */
+	long duration;	    /* --duration, seconds of tries, failed or not; 0: see run_mode */
+	long delay;	    /* --delay, seconds between the listener and the first try */
+	bool accept;	    /* --accept, accept and keep every connection to our listener */
 };
 
 /* Everything one run accumulates; sockets stay open until the process exits. */
 struct run {
-	struct sockaddr_storage dst;	/* ADDR:PORT */
-	struct sockaddr_storage any;	/* ADDR:0, for bind0 */
-	struct sockaddr_storage local;	/* ADDR:BINDPORT, for tcp-bound-connect */
+	struct sockaddr_storage dst;   /* ADDR:PORT */
+	struct sockaddr_storage any;   /* ADDR:0, for bind0 */
+	struct sockaddr_storage local; /* ADDR:BINDPORT, for tcp-bound-connect */
 	socklen_t addrlen;
 	int family;
-	int listener;			/* -1 when there is none */
-	bool accept;			/* keep what the listener accepts (--accept) */
+	int listener; /* -1 when there is none */
+	bool accept;  /* keep what the listener accepts (--accept) */
 	long ok, failed;
-	long accepted;			/* connections accepted (--accept, sink, accept-close) */
+	long accepted; /* connections accepted (--accept, sink, accept-close) */
 	int first_errno;
-	int *ports;			/* local port of every successful try */
+	int *ports; /* local port of every successful try */
 	size_t nports, cap;
 };
 
@@ -56,10 +56,10 @@ struct run {
 
 struct mode {
 	const char *name;
-	int (*attempt)(struct run *r);	/* one try: 0, the errno it failed with, or TRY_IDLE;
+	int (*attempt)(struct run *r); /* one try: 0, the errno it failed with, or TRY_IDLE;
 					 * NULL: no tries (the listener is all) */
-	bool own_listener;		/* the mode always needs a listener on ADDR:PORT */
-	long default_count;		/* 0: until the first failure */
+	bool own_listener;	       /* the mode always needs a listener on ADDR:PORT */
+	long default_count;	       /* 0: until the first failure */
 };
 
 static void die(const char *what)
@@ -235,7 +235,7 @@ static int try_bind0_connect(struct run *r)
 /* Accepts one connection, waiting up to @timeout_ms for it; -1 when none came. */
 static int accept_one(struct run *r, int timeout_ms)
 {
-	struct pollfd p = { .fd = r->listener, .events = POLLIN };
+	struct pollfd p = {.fd = r->listener, .events = POLLIN};
 	int fd;
 
 	if (poll(&p, 1, timeout_ms) <= 0)
@@ -302,18 +302,18 @@ static int try_accept_close(struct run *r)
 }
 
 static const struct mode modes[] = {
-	{ "tcp-connect", try_tcp_connect, false, 0 },
-	{ "bind0", try_bind0, false, 0 },
-	{ "listen0", try_listen0, false, 0 },
-	{ "udp-sendto", try_udp_sendto, false, 0 },
-	{ "udp-connect", try_udp_connect, false, 0 },
-	{ "tcp-ok", try_tcp_ok, true, 3 },
-	{ "tcp-bound-connect", try_tcp_bound_connect, false, 0 },
-	{ "bind0-connect", try_bind0_connect, false, 0 },
-	{ "tcp-churn", try_tcp_churn, false, 0 },
-	{ "listen", NULL, true, 0 },
-	{ "sink", try_sink, true, 0 },
-	{ "accept-close", try_accept_close, true, 0 },
+	{"tcp-connect", try_tcp_connect, false, 0},
+	{"bind0", try_bind0, false, 0},
+	{"listen0", try_listen0, false, 0},
+	{"udp-sendto", try_udp_sendto, false, 0},
+	{"udp-connect", try_udp_connect, false, 0},
+	{"tcp-ok", try_tcp_ok, true, 3},
+	{"tcp-bound-connect", try_tcp_bound_connect, false, 0},
+	{"bind0-connect", try_bind0_connect, false, 0},
+	{"tcp-churn", try_tcp_churn, false, 0},
+	{"listen", NULL, true, 0},
+	{"sink", try_sink, true, 0},
+	{"accept-close", try_accept_close, true, 0},
 };
 
 static const struct mode *find_mode(const char *name)
@@ -326,22 +326,20 @@ static const struct mode *find_mode(const char *name)
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "addr", required_argument, NULL, 'a' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "fail-extra", required_argument, NULL, 'f' },
-		{ "hold", required_argument, NULL, 'H' },
-		{ "comm", required_argument, NULL, 'n' },
-		{ "listen", no_argument, NULL, 'l' },
-		{ "bind-port", required_argument, NULL, 'b' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "delay", required_argument, NULL, 'D' },
-		{ "accept", no_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option longopts[] = {{"addr", required_argument, NULL, 'a'},
+						 {"port", required_argument, NULL, 'p'},
+						 {"count", required_argument, NULL, 'c'},
+						 {"fail-extra", required_argument, NULL, 'f'},
+						 {"hold", required_argument, NULL, 'H'},
+						 {"comm", required_argument, NULL, 'n'},
+						 {"listen", no_argument, NULL, 'l'},
+						 {"bind-port", required_argument, NULL, 'b'},
+						 {"rate", required_argument, NULL, 'r'},
+						 {"duration", required_argument, NULL, 'd'},
+						 {"delay", required_argument, NULL, 'D'},
+						 {"accept", no_argument, NULL, 'A'},
+						 {"help", no_argument, NULL, 'h'},
+						 {}};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -453,8 +451,8 @@ static void record(struct run *r, int err)
 	if (!r->failed)
 		r->first_errno = err;
 	else if (err != r->first_errno)
-		fprintf(stderr, "portleak: failure %ld: errno %d, first was %d\n",
-			r->failed + 1, err, r->first_errno);
+		fprintf(stderr, "portleak: failure %ld: errno %d, first was %d\n", r->failed + 1,
+			err, r->first_errno);
 	r->failed++;
 }
 
@@ -470,7 +468,7 @@ static long long now_ns(void)
 
 static void sleep_until(long long t_ns)
 {
-	struct timespec ts = { .tv_sec = t_ns / NSEC_PER_SEC, .tv_nsec = t_ns % NSEC_PER_SEC };
+	struct timespec ts = {.tv_sec = t_ns / NSEC_PER_SEC, .tv_nsec = t_ns % NSEC_PER_SEC};
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
@@ -576,9 +574,12 @@ static void print_result(const struct run *r, const struct mode *m)
 int main(int argc, char **argv)
 {
 	/* count -1: not given, the mode's default applies. */
-	struct opts o = { .addr = "127.0.0.1", .port = 5001, .bind_port = 45000,
-			  .count = -1, .fail_extra = 2 };
-	struct run r = { .listener = -1 };
+	struct opts o = {.addr = "127.0.0.1",
+			 .port = 5001,
+			 .bind_port = 45000,
+			 .count = -1,
+			 .fail_extra = 2};
+	struct run r = {.listener = -1};
 	const struct mode *m;
 
 	parse_args(argc, argv, &o);

@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Unit tests for the configuration file parser: every key, every error and its line.
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+#include "unit.h"
+
+static struct daemon_config cfg;
+static char err[512];
+
+static int parse(const char *text)
+{
+	err[0] = '\0';
+	return config_parse(text, "test.conf", &cfg, err, sizeof(err));
+}
+
+/* The policy key @key = @val in [policy], parsed; returns the status. */
+static int parse_policy(const char *key, const char *val)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "[policy]\n%s = %s\n", key, val);
+	return parse(text);
+}
+
+static bool has(const char (*list)[256], size_t nr, const char *pat)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(list[i], pat))
+			return true;
+	return false;
+}
+
+UNIT_TEST(test_defaults)
+{
+	struct protections builtin;
+
+	memset(&cfg, 0xa5, sizeof(cfg)); /* nothing may survive from before */
+	config_defaults(&cfg);
+	ASSERT_EQ_INT(cfg.interval_ms, 1000);
+	ASSERT_TRUE(!memcmp(&cfg.classify, &classify_defaults, sizeof(cfg.classify)));
+	ASSERT_TRUE(cfg.policy.enforce);
+	ASSERT_TRUE(cfg.policy.fill_threshold == 0.8);
+	ASSERT_EQ_INT(cfg.policy.horizon_s, 120);
+	ASSERT_EQ_INT(cfg.policy.min_ports, 100);
+	ASSERT_TRUE(cfg.policy.quarantine);
+	ASSERT_EQ_INT(cfg.policy.quarantine_s, 10);
+	ASSERT_EQ_INT(cfg.policy.grace_s, 10);
+	ASSERT_EQ_INT(cfg.policy.scope, SCOPE_AUTO);
+	ASSERT_EQ_INT(cfg.breakers.cooldown_s, 30);
+	ASSERT_EQ_INT(cfg.breakers.max_actions_per_min, 3);
+	ASSERT_EQ_INT(cfg.breakers.disarm_workloads, 5);
+	ASSERT_EQ_INT(cfg.breakers.disarm_window_s, 60);
+	ASSERT_EQ_INT(cfg.breakers.crashloop_max, 3);
+	ASSERT_EQ_INT(cfg.breakers.crashloop_window_s, 600);
+	protections_defaults(&builtin);
+	ASSERT_TRUE(!memcmp(&cfg.protect, &builtin, sizeof(builtin)));
+	ASSERT_EQ_INT(cfg.nr_overrides, 0);
+	/* an empty file, or only comments, is the defaults */
+	ASSERT_EQ_INT(parse(""), 0);
+	ASSERT_EQ_INT(cfg.policy.min_ports, 100);
+	ASSERT_EQ_INT(parse("# nothing\n\n   \n"), 0);
+	ASSERT_EQ_INT(cfg.breakers.cooldown_s, 30);
+}
+
+UNIT_TEST(test_every_key)
+{
+	static const char text[] = "[daemon]\n"
+				   "interval = 500ms\n"
+				   "window = 1m\n"
+				   "[policy]\n"
+				   "enforce = no\n"
+				   "fill_threshold = 90%\n"
+				   "horizon = 5m\n"
+				   "min_ports = 250\n"
+				   "quarantine = off\n"
+				   "quarantine_time = 20s\n"
+				   "grace = 15\n"
+				   "scope = cgroup\n"
+				   "[breakers]\n"
+				   "cooldown = 0s\n"
+				   "max_actions_per_minute = 7\n"
+				   "disarm_workloads = 9\n"
+				   "disarm_window = 2m\n"
+				   "crashloop_max = 4\n"
+				   "crashloop_window = 1h\n"
+				   "[protect]\n"
+				   "comm = mydb*\n"
+				   "exe = /opt/db/bin/*\n"
+				   "cgroup = /system.slice/db.service\n"
+				   "[cgroup \"/kubepods.slice/*\"]\n"
+				   "enforce = yes\n"
+				   "scope = process\n";
+	struct protections builtin;
+
+	protections_defaults(&builtin);
+	ASSERT_EQ_INT(parse(text), 0);
+	ASSERT_EQ_INT(cfg.interval_ms, 500);
+	ASSERT_EQ_INT(cfg.classify.window_ms, 60000);
+	ASSERT_EQ_INT(cfg.classify.breaches_to_enter, classify_defaults.breaches_to_enter);
+	ASSERT_TRUE(!cfg.policy.enforce);
+	ASSERT_TRUE(fabs(cfg.policy.fill_threshold - 0.9) < 1e-12);
+	ASSERT_EQ_INT(cfg.policy.horizon_s, 300);
+	ASSERT_EQ_INT(cfg.policy.min_ports, 250);
+	ASSERT_TRUE(!cfg.policy.quarantine);
+	ASSERT_EQ_INT(cfg.policy.quarantine_s, 20);
+	ASSERT_EQ_INT(cfg.policy.grace_s, 15);
+	ASSERT_EQ_INT(cfg.policy.scope, SCOPE_CGROUP);
+	ASSERT_EQ_INT(cfg.breakers.cooldown_s, 0);
+	ASSERT_EQ_INT(cfg.breakers.max_actions_per_min, 7);
+	ASSERT_EQ_INT(cfg.breakers.disarm_workloads, 9);
+	ASSERT_EQ_INT(cfg.breakers.disarm_window_s, 120);
+	ASSERT_EQ_INT(cfg.breakers.crashloop_max, 4);
+	ASSERT_EQ_INT(cfg.breakers.crashloop_window_s, 3600);
+	/* protections are added to the built-in ones */
+	ASSERT_EQ_INT(cfg.protect.nr_comm, builtin.nr_comm + 1);
+	ASSERT_EQ_STR(cfg.protect.comm[builtin.nr_comm], "mydb*");
+	ASSERT_EQ_STR(cfg.protect.comm[0], builtin.comm[0]);
+	ASSERT_EQ_INT(cfg.protect.nr_exe, builtin.nr_exe + 1);
+	ASSERT_TRUE(has(cfg.protect.exe, cfg.protect.nr_exe, "/opt/db/bin/*"));
+	ASSERT_TRUE(has(cfg.protect.exe, cfg.protect.nr_exe, "/usr/sbin/sshd"));
+	ASSERT_EQ_INT(cfg.protect.nr_cgroup, builtin.nr_cgroup + 1);
+	ASSERT_TRUE(has(cfg.protect.cgroup, cfg.protect.nr_cgroup, "/system.slice/db.service"));
+	ASSERT_EQ_INT(cfg.nr_overrides, 1);
+	ASSERT_EQ_STR(cfg.overrides[0].pattern, "/kubepods.slice/*");
+	ASSERT_TRUE(cfg.overrides[0].params.enforce);
+	ASSERT_EQ_INT(cfg.overrides[0].params.scope, SCOPE_PROCESS);
+	ASSERT_EQ_INT(cfg.overrides[0].params.min_ports, 250); /* from [policy] */
+}
+
+UNIT_TEST(test_comments_and_whitespace)
+{
+	static const char text[] = "# portwarden.conf\r\n"
+				   "\n"
+				   "  [ policy ]   # trailing comment on a section\r\n"
+				   "\tmin_ports\t=\t300   # and on a value\n"
+				   "grace=7s#no space needed\n"
+				   "   # an indented comment\n"
+				   "\n"
+				   "[cgroup \"/odd#name/*\"]  # '#' inside quotes is the glob's\n"
+				   "min_ports = 5\n"
+				   "[breakers]\n"
+				   "cooldown = 45s"; /* no final newline */
+
+	ASSERT_EQ_INT(parse(text), 0);
+	ASSERT_EQ_INT(cfg.policy.min_ports, 300);
+	ASSERT_EQ_INT(cfg.policy.grace_s, 7);
+	ASSERT_EQ_INT(cfg.nr_overrides, 1);
+	ASSERT_EQ_STR(cfg.overrides[0].pattern, "/odd#name/*");
+	ASSERT_EQ_INT(cfg.overrides[0].params.min_ports, 5);
+	ASSERT_EQ_INT(cfg.breakers.cooldown_s, 45);
+}
+
+UNIT_TEST(test_fractions)
+{
+	static const struct {
+		const char *val;
+		double expect; /* 0: refused */
+	} rows[] = {
+		{"80%", 0.8},	 {"0.8", 0.8}, {"1", 1.0}, {"100%", 1.0}, {".5", 0.5},
+		{"0.5%", 0.005}, {"0", 0},     {"0%", 0},  {"101%", 0},	  {"1.2", 0},
+		{"abc", 0},	 {"nan", 0},   {"inf", 0}, {"-0.5", 0},	  {"80 %", 0},
+		{"0x1p-1", 0},	 {"8e-1", 0},  {"%", 0},   {"80%%", 0},	  {"0.8.1", 0},
+		{".", 0},	 {"", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		UNIT_ROW(rows[i].val);
+		if (rows[i].expect == 0) {
+			ASSERT_EQ_INT(parse_policy("fill_threshold", rows[i].val), -EINVAL);
+			ASSERT_TRUE(strstr(err, "test.conf:2: fill_threshold: expected") == err);
+			continue;
+		}
+		ASSERT_EQ_INT(parse_policy("fill_threshold", rows[i].val), 0);
+		ASSERT_TRUE(fabs(cfg.policy.fill_threshold - rows[i].expect) < 1e-12);
+	}
+}
+
+/* grace: a whole-second duration from 1 s to 1 h. */
+UNIT_TEST(test_durations)
+{
+	static const struct {
+		const char *val;
+		long long expect; /* seconds; -1: refused */
+	} rows[] = {
+		{"10s", 10},
+		{"10", 10},
+		{"2m", 120},
+		{"1h", 3600},
+		{"5000ms", 5},
+		{"1s", 1},
+		{"60m", 3600},
+		{"0s", -1},
+		{"0", -1},
+		{"1500ms", -1},
+		{"61m", -1},
+		{"2h", -1},
+		{"10x", -1},
+		{"-1", -1},
+		{"+1", -1},
+		{"1.5s", -1},
+		{"10 s", -1},
+		{"10S", -1},
+		{"s", -1},
+		{"", -1},
+		{"0x10", -1},
+		{"99999999999999999999", -1},
+		{"18446744073709551615h", -1},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		UNIT_ROW(rows[i].val);
+		if (rows[i].expect < 0) {
+			ASSERT_EQ_INT(parse_policy("grace", rows[i].val), -EINVAL);
+			ASSERT_TRUE(strstr(err, "grace: expected a whole-second duration from 1s "
+						"to 1h") != NULL);
+			continue;
+		}
+		ASSERT_EQ_INT(parse_policy("grace", rows[i].val), 0);
+		ASSERT_EQ_INT(cfg.policy.grace_s, rows[i].expect);
+	}
+}
+
+/* interval: milliseconds from 100 ms to 60 s. */
+UNIT_TEST(test_interval)
+{
+	static const struct {
+		const char *val;
+		long long expect; /* ms; -1: refused */
+	} rows[] = {
+		{"100ms", 100}, {"250ms", 250}, {"1", 1000}, {"2s", 2000}, {"1m", 60000},
+		{"99ms", -1},	{"61s", -1},	{"0", -1},   {"1.5", -1},
+	};
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		UNIT_ROW(rows[i].val);
+		/* a long window, so only the interval's own range matters */
+		snprintf(text, sizeof(text), "[daemon]\nwindow = 10m\ninterval = %s\n",
+			 rows[i].val);
+		if (rows[i].expect < 0) {
+			ASSERT_EQ_INT(parse(text), -EINVAL);
+			ASSERT_TRUE(strstr(err, "test.conf:3: interval: expected a duration from "
+						"100ms to 1m") == err);
+			continue;
+		}
+		ASSERT_EQ_INT(parse(text), 0);
+		ASSERT_EQ_INT(cfg.interval_ms, rows[i].expect);
+	}
+}
+
+UNIT_TEST(test_booleans)
+{
+	static const struct {
+		const char *val;
+		int expect; /* -1: refused */
+	} rows[] = {
+		{"yes", 1}, {"no", 0},	{"true", 1}, {"false", 0}, {"on", 1},	   {"off", 0},
+		{"YES", 1}, {"Off", 0}, {"1", -1},   {"y", -1},	   {"enable", -1}, {"", -1},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		UNIT_ROW(rows[i].val);
+		if (rows[i].expect < 0) {
+			ASSERT_EQ_INT(parse_policy("quarantine", rows[i].val), -EINVAL);
+			ASSERT_TRUE(strstr(err, "quarantine: expected yes, no, true, false, on or "
+						"off") != NULL);
+			continue;
+		}
+		ASSERT_EQ_INT(parse_policy("enforce", rows[i].val), 0);
+		ASSERT_EQ_INT(cfg.policy.enforce, rows[i].expect);
+		ASSERT_EQ_INT(parse_policy("quarantine", rows[i].val), 0);
+		ASSERT_EQ_INT(cfg.policy.quarantine, rows[i].expect);
+	}
+}
+
+UNIT_TEST(test_integers_and_scope)
+{
+	static const struct {
+		const char *key, *val;
+		long long expect; /* -1: refused */
+	} rows[] = {
+		{"min_ports", "1", 1},
+		{"min_ports", "10000000", 10000000},
+		{"min_ports", "0", -1},
+		{"min_ports", "10000001", -1},
+		{"min_ports", "+5", -1},
+		{"min_ports", "-1", -1},
+		{"min_ports", "5.0", -1},
+		{"min_ports", "0x10", -1},
+		{"min_ports", "1 000", -1},
+		{"scope", "auto", SCOPE_AUTO},
+		{"scope", "process", SCOPE_PROCESS},
+		{"scope", "cgroup", SCOPE_CGROUP},
+		{"scope", "pid", -1},
+		{"scope", "Cgroup", -1},
+		{"horizon", "0", 0},
+		{"horizon", "24h", 86400},
+		{"horizon", "25h", -1},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char name[64];
+		long long got;
+
+		snprintf(name, sizeof(name), "%s = %s", rows[i].key, rows[i].val);
+		UNIT_ROW(name);
+		if (rows[i].expect < 0) {
+			ASSERT_EQ_INT(parse_policy(rows[i].key, rows[i].val), -EINVAL);
+			ASSERT_TRUE(strstr(err, rows[i].key) != NULL);
+			continue;
+		}
+		ASSERT_EQ_INT(parse_policy(rows[i].key, rows[i].val), 0);
+		got = !strcmp(rows[i].key, "scope")	? (long long)cfg.policy.scope
+		      : !strcmp(rows[i].key, "horizon") ? (long long)cfg.policy.horizon_s
+							: (long long)cfg.policy.min_ports;
+		ASSERT_EQ_INT(got, rows[i].expect);
+	}
+}
+
+/* The breakers' ranges: a limit the ring of BREAKER_RING cannot hold is refused. */
+UNIT_TEST(test_breaker_ranges)
+{
+	static const struct {
+		const char *line;
+		bool ok;
+	} rows[] = {
+		{"max_actions_per_minute = 0", false},
+		{"max_actions_per_minute = 1000", true},
+		{"max_actions_per_minute = 1001", false},
+		{"disarm_workloads = 63", true},
+		{"disarm_workloads = 64", false},
+		{"disarm_workloads = 0", false},
+		{"crashloop_max = 63", true},
+		{"crashloop_max = 64", false},
+		{"crashloop_window = 7d", false},
+		{"crashloop_window = 168h", true},
+		{"crashloop_window = 169h", false},
+		{"disarm_window = 0", false},
+		{"cooldown = 0", true},
+		{"cooldown = 1500ms", false},
+	};
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		UNIT_ROW(rows[i].line);
+		snprintf(text, sizeof(text), "[breakers]\n%s\n", rows[i].line);
+		ASSERT_EQ_INT(parse(text), rows[i].ok ? 0 : -EINVAL);
+		if (!rows[i].ok)
+			ASSERT_TRUE(strstr(err, "test.conf:2: ") == err);
+	}
+}
+
+/* Every error: the exact line, and a reason naming the key and what it expects. */
+UNIT_TEST(test_errors)
+{
+	static const struct {
+		const char *name, *text;
+		unsigned int line;
+		const char *reason;
+	} rows[] = {
+		{"unknown section", "# c\n[polcy]\n", 2, "unknown section [polcy]"},
+		{"unknown key", "[policy]\n\nfill = 80%\n", 3, "unknown key 'fill' in [policy]"},
+		{"daemon key in policy", "[policy]\ninterval = 1s\n", 2,
+		 "unknown key 'interval' in [policy]"},
+		{"key before section", "# c\nmin_ports = 5\n", 2, "key 'min_ports' before any"},
+		{"missing =", "[policy]\nmin_ports 5\n", 2,
+		 "expected 'key = value' or '[section]'"},
+		{"missing key", "[policy]\n = 5\n", 2, "missing key before '='"},
+		{"unterminated section", "[policy\n", 1, "does not end with ']'"},
+		{"cgroup without glob", "[cgroup]\n", 1, "expected [cgroup \"GLOB\"]"},
+		{"cgroup unquoted", "[cgroup /a]\n", 1, "expected [cgroup \"GLOB\"]"},
+		{"cgroup trailing", "[cgroup \"/a\" x]\n", 1, "expected [cgroup \"GLOB\"]"},
+		{"cgroup empty glob", "[cgroup \"\"]\n", 1, "the glob is empty"},
+		{"cgroup twice", "[cgroup \"/a\"]\n[policy]\n[cgroup \"/a\"]\n", 3,
+		 "[cgroup \"/a\"] is already defined on line 1"},
+		{"key twice", "[policy]\ngrace = 1s\ngrace = 2s\n", 3,
+		 "grace is already set on line 2"},
+		{"key twice, two sections",
+		 "[policy]\ngrace = 1s\n[daemon]\n[policy]\ngrace = 2s\n", 5,
+		 "grace is already set on line 2"},
+		{"key twice in override", "[cgroup \"/a\"]\nscope = auto\nscope = cgroup\n", 3,
+		 "scope is already set on line 2"},
+		{"bad value in override", "[cgroup \"/a\"]\nmin_ports = lots\n", 2,
+		 "min_ports: expected an integer from 1 to 10000000, got 'lots'"},
+		{"unknown key in override", "[cgroup \"/a\"]\ncooldown = 1s\n", 2,
+		 "unknown key 'cooldown' in [cgroup]"},
+		{"bad scope", "[policy]\nscope = all\n", 2,
+		 "scope: expected auto, process or cgroup, got 'all'"},
+		{"bad fraction", "[policy]\nfill_threshold = 150%\n", 2,
+		 "fill_threshold: expected a fraction in (0, 1]"},
+		{"empty value", "[breakers]\ncooldown =\n", 2,
+		 "cooldown: expected a whole-second "
+		 "duration from 0s to 24h"},
+		{"protect unknown key", "[protect]\nuid = 0\n", 2,
+		 "unknown key 'uid' in [protect] (expected comm, exe or cgroup)"},
+		{"protect empty", "[protect]\ncomm =\n", 2, "comm: expected a glob, got nothing"},
+		{"protect comm too long",
+		 "[protect]\ncomm = "
+		 "0123456789012345678901234567890123456789012345678901234"
+		 "567890123\n",
+		 2, "comm: glob longer than 63 characters"},
+		{"window < 4 x interval", "[daemon]\ninterval = 10s\n", 2,
+		 "window (30s) must be at least 4 x interval (10s)"},
+		{"window < 4 x interval, window later", "[daemon]\ninterval = 2s\n\nwindow = 7s\n",
+		 4, "window (7s) must be at least 4 x interval (2s)"},
+		{"window < 4 x interval, interval later",
+		 "[daemon]\nwindow = 7s\ninterval = 2s\n#\n", 3, "window (7s)"},
+		{"window too long", "[daemon]\nwindow = 11m\n", 2,
+		 "window: expected a duration from 1s to 10m"},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char prefix[32];
+
+		UNIT_ROW(rows[i].name);
+		ASSERT_EQ_INT(parse(rows[i].text), -EINVAL);
+		snprintf(prefix, sizeof(prefix), "test.conf:%u: ", rows[i].line);
+		if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, rows[i].reason))
+			ASSERT_EQ_STR(err, rows[i].reason);
+	}
+}
+
+/* One whole message, to pin the format. */
+UNIT_TEST(test_error_format)
+{
+	ASSERT_EQ_INT(parse("[policy]\n# why\ngrace = soon\n"), -EINVAL);
+	ASSERT_EQ_STR(err, "test.conf:3: grace: expected a whole-second duration from 1s to 1h "
+			   "(suffix ms, s, m or h), got 'soon'");
+	/* no buffer: still refused, nothing written */
+	ASSERT_EQ_INT(config_parse("[nope]\n", "x", &cfg, NULL, 0), -EINVAL);
+	/* a short buffer is cut, and terminated */
+	ASSERT_EQ_INT(config_parse("[nope]\n", "x", &cfg, err, 6), -EINVAL);
+	ASSERT_EQ_STR(err, "x:1: ");
+}
+
+UNIT_TEST(test_long_lines)
+{
+	static char text[2100];
+	size_t n;
+
+	/* exactly 1024 characters: a comment line, accepted */
+	n = (size_t)snprintf(text, sizeof(text), "[policy]\n");
+	memset(text + n, '#', 1024);
+	strcpy(text + n + 1024, "\nmin_ports = 7\n");
+	ASSERT_EQ_INT(parse(text), 0);
+	ASSERT_EQ_INT(cfg.policy.min_ports, 7);
+	/* 1025: refused, at its line */
+	memset(text + n, '#', 1025);
+	strcpy(text + n + 1025, "\nmin_ports = 7\n");
+	ASSERT_EQ_INT(parse(text), -EINVAL);
+	ASSERT_EQ_STR(err, "test.conf:2: line longer than 1024 characters");
+}
+
+UNIT_TEST(test_too_many)
+{
+	static char text[8192];
+	struct protections builtin;
+	size_t n = 0, room;
+	int i;
+
+	/* protections: the built-in ones count towards PROTECT_MAX */
+	protections_defaults(&builtin);
+	room = PROTECT_MAX - builtin.nr_comm;
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "[protect]\n");
+	for (i = 0; i < (int)room; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "comm = p%d\n", i);
+	ASSERT_EQ_INT(parse(text), 0);
+	ASSERT_EQ_INT(cfg.protect.nr_comm, PROTECT_MAX);
+	snprintf(text + n, sizeof(text) - n, "comm = one-too-many\n");
+	ASSERT_EQ_INT(parse(text), -EINVAL);
+	snprintf(text, sizeof(text), "test.conf:%d: comm: too many protections (max %d",
+		 (int)room + 2, PROTECT_MAX);
+	ASSERT_TRUE(strstr(err, text) == err);
+	/* overrides */
+	n = 0;
+	for (i = 0; i < CONFIG_OVERRIDES_MAX; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "[cgroup \"/c%d\"]\ngrace = 2s\n",
+				      i);
+	ASSERT_EQ_INT(parse(text), 0);
+	ASSERT_EQ_INT(cfg.nr_overrides, CONFIG_OVERRIDES_MAX);
+	snprintf(text + n, sizeof(text) - n, "[cgroup \"/more\"]\n");
+	ASSERT_EQ_INT(parse(text), -EINVAL);
+	snprintf(text, sizeof(text), "test.conf:%d: too many [cgroup] sections (max %d)",
+		 2 * CONFIG_OVERRIDES_MAX + 1, CONFIG_OVERRIDES_MAX);
+	ASSERT_EQ_STR(err, text);
+}
+
+/* Overrides start from the final [policy] wherever it is, change only their own
+ * keys, and the first matching glob wins. */
+UNIT_TEST(test_overrides)
+{
+	static const char text[] = "[cgroup \"/kubepods.slice/*\"]\n"
+				   "enforce = no\n"
+				   "[cgroup \"/kubepods.slice/critical/*\"]\n" /* shadowed */
+				   "min_ports = 1\n"
+				   "[cgroup \"/batch.slice/*\"]\n"
+				   "fill_threshold = 95%\n"
+				   "grace = 30s\n"
+				   "[policy]\n" /* after the overrides: they still inherit it */
+				   "fill_threshold = 70%\n"
+				   "min_ports = 500\n"
+				   "quarantine = no\n";
+	const struct policy_params *p;
+
+	ASSERT_EQ_INT(parse(text), 0);
+	ASSERT_EQ_INT(cfg.nr_overrides, 3);
+	UNIT_ROW("default policy");
+	p = config_policy_for(&cfg, "/system.slice/x.service");
+	ASSERT_TRUE(p == &cfg.policy);
+	ASSERT_TRUE(p->enforce);
+	ASSERT_TRUE(fabs(p->fill_threshold - 0.7) < 1e-12);
+	ASSERT_EQ_INT(p->grace_s, 10);
+	ASSERT_TRUE(config_policy_for(&cfg, NULL) == &cfg.policy);
+	ASSERT_TRUE(config_policy_for(&cfg, "/") == &cfg.policy);
+	UNIT_ROW("enforce override");
+	p = config_policy_for(&cfg, "/kubepods.slice/pod1/ctr");
+	ASSERT_TRUE(p == &cfg.overrides[0].params);
+	ASSERT_TRUE(!p->enforce);
+	ASSERT_TRUE(fabs(p->fill_threshold - 0.7) < 1e-12); /* from the later [policy] */
+	ASSERT_EQ_INT(p->min_ports, 500);
+	ASSERT_TRUE(!p->quarantine);
+	UNIT_ROW("first match wins");
+	p = config_policy_for(&cfg, "/kubepods.slice/critical/db");
+	ASSERT_TRUE(p == &cfg.overrides[0].params);
+	ASSERT_EQ_INT(p->min_ports, 500);
+	UNIT_ROW("two keys");
+	p = config_policy_for(&cfg, "/batch.slice/job-7.scope");
+	ASSERT_TRUE(p == &cfg.overrides[2].params);
+	ASSERT_TRUE(p->enforce);
+	ASSERT_TRUE(fabs(p->fill_threshold - 0.95) < 1e-12);
+	ASSERT_EQ_INT(p->grace_s, 30);
+	ASSERT_EQ_INT(p->min_ports, 500);
+	ASSERT_EQ_INT(p->quarantine_s, 10);
+	UNIT_ROW("glob does not match the parent");
+	ASSERT_TRUE(config_policy_for(&cfg, "/batch.slice") == &cfg.policy);
+}
+
+/* enforce = no in [policy] and yes in an override: opt-in per workload. */
+UNIT_TEST(test_opt_in)
+{
+	ASSERT_EQ_INT(parse("[policy]\nenforce = no\n[cgroup \"/app.slice/*\"]\nenforce = yes\n"),
+		      0);
+	ASSERT_TRUE(!config_policy_for(&cfg, "/system.slice/a.service")->enforce);
+	ASSERT_TRUE(config_policy_for(&cfg, "/app.slice/b.service")->enforce);
+}
+
+static int write_temp(char *path, size_t len, const char *data, size_t n)
+{
+	int fd;
+
+	snprintf(path, len, "/tmp/pw-test-config-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, n) != (ssize_t)n) {
+		close(fd);
+		unlink(path);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+UNIT_TEST(test_load)
+{
+	static const char good[] = "[policy]\nmin_ports = 42\n";
+	static const char bad[] = "[policy]\n\nmin_ports = many\n";
+	static const char binary[] = "[policy]\nmin_ports = 4\0\n2\n";
+	char path[64], want[128];
+	int ret;
+
+	ASSERT_EQ_INT(write_temp(path, sizeof(path), good, sizeof(good) - 1), 0);
+	ret = config_load(path, &cfg, err, sizeof(err));
+	unlink(path);
+	ASSERT_EQ_INT(ret, 0);
+	ASSERT_EQ_INT(cfg.policy.min_ports, 42);
+
+	ASSERT_EQ_INT(write_temp(path, sizeof(path), bad, sizeof(bad) - 1), 0);
+	ret = config_load(path, &cfg, err, sizeof(err));
+	unlink(path);
+	ASSERT_EQ_INT(ret, -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: min_ports: expected", path);
+	ASSERT_TRUE(strstr(err, want) == err);
+
+	ASSERT_EQ_INT(write_temp(path, sizeof(path), binary, sizeof(binary) - 1), 0);
+	ret = config_load(path, &cfg, err, sizeof(err));
+	unlink(path);
+	ASSERT_EQ_INT(ret, -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: NUL byte", path);
+	ASSERT_TRUE(strstr(err, want) == err);
+
+	ret = config_load("/nonexistent/portwarden.conf", &cfg, err, sizeof(err));
+	ASSERT_EQ_INT(ret, -ENOENT);
+	ASSERT_TRUE(strstr(err, "/nonexistent/portwarden.conf: cannot open: ") == err);
+	ASSERT_EQ_INT(config_load("/tmp", &cfg, err, sizeof(err)), -EISDIR);
+	ASSERT_TRUE(strstr(err, "/tmp: cannot read: ") == err);
+	ASSERT_EQ_INT(config_load("/nonexistent", &cfg, NULL, 0), -ENOENT);
+}
+
+int main(void)
+{
+	RUN(test_defaults);
+	RUN(test_every_key);
+	RUN(test_comments_and_whitespace);
+	RUN(test_fractions);
+	RUN(test_durations);
+	RUN(test_interval);
+	RUN(test_booleans);
+	RUN(test_integers_and_scope);
+	RUN(test_breaker_ranges);
+	RUN(test_errors);
+	RUN(test_error_format);
+	RUN(test_long_lines);
+	RUN(test_too_many);
+	RUN(test_overrides);
+	RUN(test_opt_in);
+	RUN(test_load);
+	return UNIT_MAIN_END();
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Build policy candidates: identity, pressure and forecast for one suspect process.
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "candidates.h"
+#include "procfs.h"
+
+bool class_actionable(enum leak_class c)
+{
+	return c == LEAK_GROWTH || c == LEAK_BIND_BEFORE_CONNECT || c == LEAK_UDP ||
+	       c == LEAK_CLOSE_WAIT;
+}
+
+uint32_t entity_ports_held(const struct history *h, const struct entity *e)
+{
+	const struct sample *s;
+
+	if (!e->nr)
+		return 0;
+	s = &e->ring[(e->head + h->ring_cap - 1) % h->ring_cap];
+	return s->held.total - s->held.n[PS_TIME_WAIT];
+}
+
+/* Sockets @tgid holds in @s, TIME_WAIT excluded; UINT32_MAX if absent. */
+static uint32_t snapshot_ports_held(const struct snapshot *s, uint32_t tgid)
+{
+	for (size_t i = 0; i < s->nr_processes; i++)
+		if (s->processes[i].tgid == tgid)
+			return s->processes[i].held.total - s->processes[i].held.n[PS_TIME_WAIT];
+	return UINT32_MAX;
+}
+
+static bool same_group(const struct group_key *a, const struct group_key *b)
+{
+	return a->cgroup_id == b->cgroup_id && a->cgroup1_id == b->cgroup1_id;
+}
+
+/* The fullest pool @tgid's cgroup is a top holder in: where it will hurt. */
+static const struct snap_pool *worst_pool(const struct snapshot *s, const struct group_key *g)
+{
+	const struct snap_pool *worst = NULL;
+
+	for (size_t i = 0; i < s->nr_pools; i++) {
+		const struct snap_pool *p = &s->pools[i];
+
+		for (uint32_t t = 0; t < p->nr_top; t++)
+			if (same_group(&p->top[t].group, g) && p->capacity_known &&
+			    (!worst || snap_pool_fill(p) > snap_pool_fill(worst)))
+				worst = p;
+	}
+	return worst;
+}
+
+static uint32_t leaking_in(const struct history *h, const struct group_key *g)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < h->nr; i++)
+		if (h->items[i].key.kind == ENTITY_PROCESS &&
+		    same_group(&h->items[i].key.group, g) &&
+		    class_actionable(h->items[i].verdict.class))
+			n++;
+	return n;
+}
+
+int candidate_build(const struct monitor *m, const struct entity *e, struct cgroup_resolver *r,
+		    struct candidate *c, const struct snap_pool **pool)
+{
+	struct proc_stat st;
+	struct cgroup_place place;
+	const struct snap_pool *p;
+
+	memset(c, 0, sizeof(*c));
+	if (procfs_pid_stat((pid_t)e->key.tgid, &st))
+		return -ESRCH;
+	c->tgid = e->key.tgid;
+	c->start_time = st.start_time;
+	memcpy(c->comm, e->comm[0] ? e->comm : st.comm, sizeof(c->comm));
+	procfs_pid_exe((pid_t)c->tgid, c->exe, sizeof(c->exe));
+	cgroup_resolver_place(r, e->key.group.cgroup_id, e->key.group.cgroup1_id,
+			      (pid_t)c->tgid, &place);
+	snprintf(c->cgroup, sizeof(c->cgroup), "%s", place.path);
+	c->cgroup_is_v2 = !strcmp(place.hierarchy, "v2");
+	c->class = e->verdict.class;
+	c->ports_held = snapshot_ports_held(&m->snap, c->tgid);
+	if (c->ports_held == UINT32_MAX)
+		c->ports_held = entity_ports_held(&m->history, e);
+	c->growth_per_s = e->verdict.growth_per_s;
+	c->leaking_in_cgroup = leaking_in(&m->history, &e->key.group);
+	p = worst_pool(&m->snap, &e->key.group);
+	c->pool_fill = p ? snap_pool_fill(p) : 0;
+	c->pool_seconds_left = INFINITY;
+	if (p && c->growth_per_s > 0)
+		c->pool_seconds_left = (p->capacity > p->used ? p->capacity - p->used : 0) /
+				       c->growth_per_s;
+	*pool = p;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* From the monitor's state to the suspects the kill policy judges. */
+#ifndef PW_CANDIDATES_H
+#define PW_CANDIDATES_H
+
+#include "cgroups.h"
+#include "monitor.h"
+#include "policy.h"
+
+/* Is @c a class the daemon may act on (never churn or a listener)? */
+bool class_actionable(enum leak_class c);
+
+/*
+ * Fill @c for process entity @e of the monitor's history: identity from
+ * /proc (start time, exe), cgroup path, ports held, the fullest pool its
+ * cgroup holds ports in and the forecast to that pool's exhaustion, and how
+ * many processes of its cgroup leak. @pool gets that pool (or NULL).
+ * Returns 0, or -ESRCH when the process is gone.
+ */
+int candidate_build(const struct monitor *m, const struct entity *e, struct cgroup_resolver *r,
+		    struct candidate *c, const struct snap_pool **pool);
+
+/* Sockets held by @e at its latest sample, TIME_WAIT excluded. */
+uint32_t entity_ports_held(const struct history *h, const struct entity *e);
+
+#endif /* PW_CANDIDATES_H */

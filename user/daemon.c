@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// `portwarden run`: monitor, judge each suspect, act (or log what it would do).
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "audit.h"
+#include "candidates.h"
+#include "config.h"
+#include "daemon.h"
+#include "enforce.h"
+#include "log.h"
+#include "monitor.h"
+#include "preflight.h"
+
+#define MAX_TRACKED 1024
+
+static volatile sig_atomic_t exiting, reload;
+
+static void on_exit_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload = 1;
+}
+
+/* A process the daemon judged: its ladder position and what was logged. */
+struct tracked {
+	uint32_t tgid;
+	uint64_t start_time;
+	struct target_history th;
+	enum action logged_action; /* dedupes suspect lines: log on change only */
+	const char *logged_reason;
+	uint64_t result_due_ms;     /* 0: no result pending */
+	enum action result_of;
+	struct snap_pool pool;      /* the pool it pressed on when acted on */
+	bool has_pool;
+	bool in_use;
+};
+
+struct daemon {
+	const struct env *env;
+	struct daemon_config cfg;
+	struct monitor m;
+	struct audit audit;
+	struct cgroup_mounts mounts;
+	struct cgroup_resolver *resolver;
+	struct enforcer ef;
+	struct breaker_state breakers;
+	struct tracked tracked[MAX_TRACKED];
+};
+
+static struct tracked *track(struct daemon *d, const struct candidate *c)
+{
+	struct tracked *free_slot = NULL;
+
+	for (size_t i = 0; i < MAX_TRACKED; i++) {
+		struct tracked *t = &d->tracked[i];
+
+		if (t->in_use && t->tgid == c->tgid && t->start_time == c->start_time)
+			return t;
+		if (!t->in_use && !free_slot)
+			free_slot = t;
+	}
+	if (free_slot) {
+		memset(free_slot, 0, sizeof(*free_slot));
+		free_slot->in_use = true;
+		free_slot->tgid = c->tgid;
+		free_slot->start_time = c->start_time;
+	}
+	return free_slot;
+}
+
+static const char *audit_action(enum action a, bool dry_run)
+{
+	if (dry_run && (a == ACTION_QUARANTINE || a == ACTION_TERM || a == ACTION_KILL))
+		return "would_kill";
+	return action_name(a);
+}
+
+static void log_decision(struct daemon *d, const char *event, const struct candidate *c,
+			 const struct snap_pool *pool, const struct decision *dec,
+			 const char *action, const char *detail, const struct state_counts *ev)
+{
+	struct audit_record r = {
+		.event = event, .action = action, .pid = c->tgid, .comm = c->comm,
+		.cgroup = c->cgroup, .cls = leak_class_name(c->class),
+		.ports_held = (int32_t)c->ports_held, .pool = pool, .reason = dec->reason,
+		.detail = detail, .scope = scope_name(dec->scope), .dry_run = d->ef.dry_run,
+		.states = ev, .exited = -1,
+	};
+
+	audit_write(&d->audit, &r);
+}
+
+/* The condition is checked again on fresh data right before acting: a
+ * leaker that stopped, or a pool that drained, since the step is spared. */
+static bool still_holds(struct daemon *d, const struct entity *e, struct candidate *c,
+			const struct snap_pool **pool, const struct policy_params *p,
+			const struct target_history *th, struct decision *dec)
+{
+	struct decision again;
+
+	if (monitor_refresh(&d->m) || candidate_build(&d->m, e, d->resolver, c, pool))
+		return false;
+	again = policy_decide(c, th, p, &d->cfg.breakers, &d->breakers, &d->cfg.protect,
+			      d->m.now_ms);
+	if (again.action != dec->action)
+		return false;
+	*dec = again;
+	return true;
+}
+
+static void act(struct daemon *d, const struct entity *e, struct candidate *c,
+		const struct snap_pool *pool, struct tracked *t, struct decision *dec,
+		const struct policy_params *p)
+{
+	char what[256];
+	enum action a = dec->action;
+	const struct state_counts *ev = &e->ring[(e->head + d->m.history.ring_cap - 1) %
+						 d->m.history.ring_cap].held;
+
+	if (!still_holds(d, e, c, &pool, p, &t->th, dec)) {
+		log_decision(d, "suspect", c, pool, dec, NULL, "re-check before acting: spared", ev);
+		return;
+	}
+	if (d->ef.dry_run) {
+		/* A dry run logs the end of the ladder once, after the actuator
+		 * checked the target (identity, guards) without touching it. */
+		if (a == ACTION_RELEASE)
+			return;
+		dec->action = a = ACTION_KILL;
+	}
+	enforcer_apply(&d->ef, c, &e->key.group, dec, what, sizeof(what));
+	log_decision(d, "action", c, pool, dec, audit_action(dec->action, d->ef.dry_run), what,
+		     ev);
+	policy_record(&d->breakers, &t->th, c, &d->cfg.breakers, a, d->m.now_ms);
+	if (!d->ef.dry_run && (a == ACTION_TERM || a == ACTION_KILL)) {
+		t->result_due_ms = d->m.now_ms + 2 * d->cfg.interval_ms;
+		t->result_of = a;
+		t->has_pool = pool != NULL;
+		if (pool)
+			t->pool = *pool;
+	}
+}
+
+static void judge(struct daemon *d, const struct entity *e)
+{
+	struct candidate c;
+	const struct snap_pool *pool = NULL;
+	const struct policy_params *p;
+	struct decision dec;
+	struct tracked *t;
+
+	if (candidate_build(&d->m, e, d->resolver, &c, &pool))
+		return;
+	t = track(d, &c);
+	if (!t)
+		return;
+	p = config_policy_for(&d->cfg, c.cgroup);
+	dec = policy_decide(&c, &t->th, p, &d->cfg.breakers, &d->breakers, &d->cfg.protect,
+			    d->m.now_ms);
+	if (dec.action != ACTION_NONE &&
+	    (dec.action != t->logged_action || dec.reason != t->logged_reason)) {
+		log_decision(d, "suspect", &c, pool, &dec, NULL, dec.detail, NULL);
+		t->logged_action = dec.action;
+		t->logged_reason = dec.reason;
+	}
+	if (dec.action >= ACTION_QUARANTINE)
+		act(d, e, &c, pool, t, &dec, p);
+}
+
+/* The process entity of @t in the history, or NULL when it left. */
+static const struct entity *entity_of(const struct daemon *d, const struct tracked *t)
+{
+	for (size_t i = 0; i < d->m.history.nr; i++) {
+		const struct entity *e = &d->m.history.items[i];
+
+		if (e->key.kind == ENTITY_PROCESS && e->key.tgid == t->tgid)
+			return e;
+	}
+	return NULL;
+}
+
+static bool same_pool(const struct snap_pool *a, const struct snap_pool *b)
+{
+	return a->kind == b->kind && a->netns == b->netns && a->rport == b->rport &&
+	       !memcmp(a->laddr, b->laddr, sizeof(a->laddr)) &&
+	       !memcmp(a->raddr, b->raddr, sizeof(a->raddr));
+}
+
+/* The pool @t pressed on, as it is now (empty pools vanish: NULL). */
+static const struct snap_pool *pool_now(const struct daemon *d, const struct tracked *t)
+{
+	for (size_t i = 0; t->has_pool && i < d->m.snap.nr_pools; i++)
+		if (same_pool(&d->m.snap.pools[i], &t->pool))
+			return &d->m.snap.pools[i];
+	return NULL;
+}
+
+/* After a signal: did it exit, were ports freed, how full is the pool now? */
+static void report_result(struct daemon *d, struct tracked *t)
+{
+	struct audit_record r = {.event = "result", .pid = t->tgid, .ports_held = 0, .exited = 1,
+				 .action = action_name(t->result_of), .dry_run = d->ef.dry_run};
+	const struct entity *e = entity_of(d, t);
+	const struct snap_pool *pool;
+	struct candidate c;
+
+	if (e && !candidate_build(&d->m, e, d->resolver, &c, &pool) &&
+	    c.start_time == t->start_time) {
+		r.exited = 0;
+		r.ports_held = (int32_t)c.ports_held;
+		r.comm = c.comm;
+		r.cgroup = c.cgroup;
+	}
+	r.pool = pool_now(d, t);
+	r.reason = r.exited ? "exited: its ports are released" : "still running";
+	audit_write(&d->audit, &r);
+	t->result_due_ms = 0;
+}
+
+/* Report due results, and forget processes that left the history (the
+ * breakers keep their own memory of workloads). */
+static void report_results(struct daemon *d)
+{
+	for (size_t i = 0; i < MAX_TRACKED; i++) {
+		struct tracked *t = &d->tracked[i];
+
+		if (t->in_use && t->result_due_ms && d->m.now_ms >= t->result_due_ms)
+			report_result(d, t);
+		if (t->in_use && !t->result_due_ms && !entity_of(d, t))
+			t->in_use = false;
+	}
+}
+
+static void step(struct daemon *d)
+{
+	int err = monitor_step(&d->m);
+
+	if (err) {
+		pr_warn("failed to sample: %s\n", strerror(-err));
+		return;
+	}
+	for (size_t i = 0; i < d->m.history.nr; i++) {
+		const struct entity *e = &d->m.history.items[i];
+
+		if (e->key.kind == ENTITY_PROCESS && e->key.tgid &&
+		    (e->verdict.class != LEAK_NONE || e->worst != LEAK_NONE))
+			judge(d, e);
+	}
+	report_results(d);
+}
+
+static int reload_config(struct daemon *d)
+{
+	struct daemon_config fresh;
+	char err[512];
+
+	if (!d->env->config_path)
+		return 0;
+	if (config_load(d->env->config_path, &fresh, err, sizeof(err))) {
+		pr_warn("%s; keeping the previous configuration\n", err);
+		return -EINVAL;
+	}
+	d->cfg = fresh;
+	d->m.cfg.params = fresh.classify;
+	pr_info("reloaded %s\n", d->env->config_path);
+	return 0;
+}
+
+static void loop(struct daemon *d)
+{
+	uint64_t next = monotonic_ms();
+	struct timespec ts;
+
+	while (!exiting) {
+		if (reload) {
+			reload = 0;
+			reload_config(d);
+			audit_reopen(&d->audit);
+		}
+		step(d);
+		next += d->cfg.interval_ms;
+		ts.tv_sec = (time_t)(next / 1000);
+		ts.tv_nsec = (long)(next % 1000) * 1000000;
+		while (!exiting && !reload &&
+		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+}
+
+static void setup_signals(void)
+{
+	struct sigaction stop = {.sa_handler = on_exit_signal}, hup = {.sa_handler = on_hup};
+
+	sigaction(SIGINT, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGHUP, &hup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Config, audit log, monitor and maps; returns 0 or an exit status. */
+static int start(struct daemon *d)
+{
+	struct monitor_config mc = {.mode = d->env->mode};
+	char err[512];
+	int status;
+
+	config_defaults(&d->cfg);
+	if (d->env->config_path &&
+	    config_load(d->env->config_path, &d->cfg, err, sizeof(err))) {
+		pr_warn("%s\n", err);
+		return EXIT_USAGE;
+	}
+	if (audit_open(&d->audit, d->env->log_path)) {
+		pr_warn("failed to open %s: %s\n", d->env->log_path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (cgroup_find_mounts(&d->mounts) || !(d->resolver = cgroup_resolver_new(&d->mounts)))
+		return EXIT_RUNTIME;
+	mc.interval_ms = d->cfg.interval_ms;
+	mc.params = d->cfg.classify;
+	mc.quarantine = true;
+	status = monitor_open(&d->m, &mc);
+	if (status)
+		return status;
+	d->ef.dry_run = !d->env->enforce;
+	d->ef.cgroup2_mount = d->mounts.v2;
+	if (tracer_quarantine_fds(&d->m.tracer, &d->ef.quarantine_cgroups,
+				  &d->ef.quarantine_tgids))
+		d->ef.quarantine_cgroups = d->ef.quarantine_tgids = -1;
+	return 0;
+}
+
+static void announce(struct daemon *d, const char *event)
+{
+	struct audit_record r = {.event = event, .ports_held = -1, .exited = -1,
+				 .dry_run = d->ef.dry_run,
+				 .reason = d->ef.dry_run ? "dry run: nothing is killed (--enforce acts)"
+							 : "enforcing"};
+
+	audit_write(&d->audit, &r);
+}
+
+int daemon_run(const struct env *env)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	int status;
+
+	if (!d)
+		return EXIT_RUNTIME;
+	d->env = env;
+	log_init(env->verbose ? LOG_DEBUG : LOG_INFO);
+	status = preflight_check();
+	if (!status)
+		status = start(d);
+	if (!status) {
+		setup_signals();
+		announce(d, "start");
+		loop(d);
+		enforcer_release_all(&d->ef);
+		announce(d, "stop");
+	}
+	monitor_close(&d->m);
+	cgroup_resolver_free(d->resolver);
+	audit_close(&d->audit);
+	free(d);
+	return status;
+}
