@@ -360,6 +360,7 @@ static const struct argp_option run_options[] = {
 	{"enforce", OPT_ENFORCE, NULL, 0, "Act (default: dry run, log would_kill)", 0},
 	{"config", OPT_CONFIG, "FILE", 0, "Configuration file (format in README)", 0},
 	{"log", OPT_LOG, "FILE", 0, "Audit log: one JSON object per decision, appended", 0},
+	{"cgroup", 'c', "PATH", 0, "Judge only processes in this cgroup2 path and below", 0},
 	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
 	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
 	{"help", 'h', NULL, 0, "Show this help", -1},
@@ -375,6 +376,11 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_ENFORCE:
 		env->enforce = true;
+		return 0;
+	case 'c':
+		if (!*arg)
+			return bad_input(state, "invalid --cgroup '%s': expected a cgroup2 path", arg);
+		env->cgroup_path = arg;
 		return 0;
 	case OPT_CONFIG:
 	case OPT_LOG:

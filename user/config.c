@@ -237,7 +237,7 @@ static int parse_duration_ms(const char *s, uint64_t *ms)
 }
 
 /* "0.8" or "80%", in (0, 1]. Only digits, '.' and a final '%': no "inf",
- * "nan", hex or exponents sneak through strtod. */
+ * "nan", hex or exponents sneak through strtod (an overflow sets errno). */
 static int parse_fraction(const char *s, double *out)
 {
 	size_t len = strlen(s);
@@ -249,7 +249,7 @@ static int parse_fraction(const char *s, double *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end != s + len - percent || !isfinite(v))
+	if (errno || end != s + len - percent)
 		return -EINVAL;
 	if (percent)
 		v /= 100;

@@ -42,6 +42,9 @@ struct tracked {
 	enum action result_of;
 	struct snap_pool pool;      /* the pool it pressed on when acted on */
 	bool has_pool;
+	char comm[16];              /* for results after it is gone */
+	char cgroup[PATH_MAX];
+	enum leak_class class;
 	bool in_use;
 };
 
@@ -54,6 +57,7 @@ struct daemon {
 	struct cgroup_resolver *resolver;
 	struct enforcer ef;
 	struct breaker_state breakers;
+	struct cgroup_target scope; /* --cgroup, resolved; path "" when absent */
 	struct tracked tracked[MAX_TRACKED];
 };
 
@@ -148,7 +152,25 @@ static void act(struct daemon *d, const struct entity *e, struct candidate *c,
 		t->has_pool = pool != NULL;
 		if (pool)
 			t->pool = *pool;
+		memcpy(t->comm, c->comm, sizeof(t->comm));
+		snprintf(t->cgroup, sizeof(t->cgroup), "%s", c->cgroup);
+		t->class = c->class;
 	}
+}
+
+/* --cgroup: judge only processes whose cgroup lies in that subtree. */
+static bool in_scope(const struct daemon *d, const struct candidate *c)
+{
+	const char *scope = d->scope.path;
+	size_t n;
+
+	if (!scope[0])
+		return true;
+	n = strlen(scope);
+	while (n > 1 && scope[n - 1] == '/')
+		n--;
+	return c->cgroup_is_v2 && !strncmp(c->cgroup, scope, n) &&
+	       (n == 1 || c->cgroup[n] == '/' || c->cgroup[n] == '\0');
 }
 
 static void judge(struct daemon *d, const struct entity *e)
@@ -159,7 +181,7 @@ static void judge(struct daemon *d, const struct entity *e)
 	struct decision dec;
 	struct tracked *t;
 
-	if (candidate_build(&d->m, e, d->resolver, &c, &pool))
+	if (candidate_build(&d->m, e, d->resolver, &c, &pool) || !in_scope(d, &c))
 		return;
 	t = track(d, &c);
 	if (!t)
@@ -196,20 +218,26 @@ static bool same_pool(const struct snap_pool *a, const struct snap_pool *b)
 	       !memcmp(a->raddr, b->raddr, sizeof(a->raddr));
 }
 
-/* The pool @t pressed on, as it is now (empty pools vanish: NULL). */
-static const struct snap_pool *pool_now(const struct daemon *d, const struct tracked *t)
+/* The pool @t pressed on, as it is now; a pool nobody holds ports in any
+ * more is absent from the snapshot: it is empty. */
+static const struct snap_pool *pool_now(const struct daemon *d, struct tracked *t)
 {
-	for (size_t i = 0; t->has_pool && i < d->m.snap.nr_pools; i++)
+	if (!t->has_pool)
+		return NULL;
+	for (size_t i = 0; i < d->m.snap.nr_pools; i++)
 		if (same_pool(&d->m.snap.pools[i], &t->pool))
 			return &d->m.snap.pools[i];
-	return NULL;
+	t->pool.used = 0;
+	t->pool.nr_top = 0;
+	return &t->pool;
 }
 
 /* After a signal: did it exit, were ports freed, how full is the pool now? */
 static void report_result(struct daemon *d, struct tracked *t)
 {
 	struct audit_record r = {.event = "result", .pid = t->tgid, .ports_held = 0, .exited = 1,
-				 .action = action_name(t->result_of), .dry_run = d->ef.dry_run};
+				 .action = action_name(t->result_of), .dry_run = d->ef.dry_run,
+				 .comm = t->comm, .cgroup = t->cgroup, .cls = leak_class_name(t->class)};
 	const struct entity *e = entity_of(d, t);
 	const struct snap_pool *pool;
 	struct candidate c;
@@ -218,8 +246,6 @@ static void report_result(struct daemon *d, struct tracked *t)
 	    c.start_time == t->start_time) {
 		r.exited = 0;
 		r.ports_held = (int32_t)c.ports_held;
-		r.comm = c.comm;
-		r.cgroup = c.cgroup;
 	}
 	r.pool = pool_now(d, t);
 	r.reason = r.exited ? "exited: its ports are released" : "still running";
@@ -326,6 +352,12 @@ static int start(struct daemon *d)
 	}
 	if (cgroup_find_mounts(&d->mounts) || !(d->resolver = cgroup_resolver_new(&d->mounts)))
 		return EXIT_RUNTIME;
+	if (d->env->cgroup_path &&
+	    cgroup_target_resolve(&d->mounts, d->env->cgroup_path, &d->scope)) {
+		pr_warn("unknown cgroup '%s': not a directory of the cgroup2 mount at %s\n",
+			d->env->cgroup_path, d->mounts.v2);
+		return EXIT_USAGE;
+	}
 	mc.interval_ms = d->cfg.interval_ms;
 	mc.params = d->cfg.classify;
 	mc.quarantine = true;

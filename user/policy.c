@@ -540,8 +540,6 @@ void policy_record(struct breaker_state *bs, struct target_history *th, const st
 		bs->nr++;
 	bs->last_action_ms = now_ms;
 	if (th) {
-		if (a == ACTION_QUARANTINE || new_target(th))
-			th->quarantined_ms = th->term_ms = 0; /* a new ladder */
 		th->last = a;
 		th->last_ms = now_ms;
 		if (a == ACTION_QUARANTINE)

@@ -170,6 +170,11 @@ UNIT_TEST(test_fractions)
 		{".", 0},	 {"", 0},
 	};
 
+	char huge[512];
+
+	memset(huge, '9', 400); /* strtod overflows to HUGE_VAL */
+	strcpy(huge + 400, "%");
+	ASSERT_EQ_INT(parse_policy("fill_threshold", huge), -EINVAL);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		UNIT_ROW(rows[i].val);
 		if (rows[i].expect == 0) {
@@ -212,6 +217,7 @@ UNIT_TEST(test_durations)
 		{"0x10", -1},
 		{"99999999999999999999", -1},
 		{"18446744073709551615h", -1},
+		{"138991092499825441h", -1}, /* wraps to 16 s if unchecked */
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {

@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Unit tests for the top model and its text: rows, sorting, filter, views, header, escaping.
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "top_model.h"
+#include "top_text.h"
+#include "unit.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define NOW  20000 /* t_ms of the latest step */
+#define CG_A 100   /* /system.slice/nginx.service: nginx (4242) and a helper (4243) */
+#define CG_B 200   /* /docker/<id>: a leaker (5000) */
+#define CG_C 300   /* /user.slice: an ssh client (6000) */
+#define CG_D 400   /* known only through its process (7000): no cgroup entity */
+#define DOCKER_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+struct ports {
+	uint32_t estab, time_wait, close_wait, udp, listen, bound;
+};
+
+/* Every test starts from setup(), which frees what the previous one left. */
+static struct {
+	struct history h;
+	struct snapshot snap;
+	struct snap_pool pools[3];
+	struct labels labels;
+	struct group_label label_items[8];
+	struct top_model m;
+} fx;
+
+static void teardown(void)
+{
+	top_model_free(&fx.m);
+	history_free(&fx.h);
+}
+
+static int cmp_label(const void *pa, const void *pb)
+{
+	const struct group_label *a = pa, *b = pb;
+
+	return (a->key.cgroup_id > b->key.cgroup_id) - (a->key.cgroup_id < b->key.cgroup_id);
+}
+
+static void label(uint64_t cgroup_id, const char *path, const char *docker_id)
+{
+	struct group_label *l = &fx.label_items[fx.labels.nr++];
+
+	l->key.cgroup_id = cgroup_id;
+	snprintf(l->place.path, sizeof(l->place.path), "%s", path);
+	l->place.hierarchy = "v2";
+	if (docker_id) {
+		l->container.runtime = CONTAINER_DOCKER;
+		snprintf(l->container.id, sizeof(l->container.id), "%s", docker_id);
+	}
+	qsort(fx.label_items, fx.labels.nr, sizeof(fx.label_items[0]), cmp_label);
+}
+
+/* One sample at @t_ms for the entity of @k, created if new. */
+static struct entity *sample(const struct entity_key *k, struct ports p, uint64_t failures,
+			     uint64_t t_ms)
+{
+	struct entity *e = history_get(&fx.h, k);
+	struct sample s = {.t_ms = t_ms, .failures = failures};
+
+	s.held.n[PS_ESTABLISHED] = p.estab;
+	s.held.n[PS_TIME_WAIT] = p.time_wait;
+	s.held.n[PS_CLOSE_WAIT] = p.close_wait;
+	s.held.n[PS_UDP] = p.udp;
+	s.held.n[PS_LISTEN] = p.listen;
+	s.held.n[PS_BOUND] = p.bound;
+	for (int i = 0; i < PS_COUNT; i++)
+		s.held.total += s.held.n[i];
+	history_push(&fx.h, e, &s);
+	return e;
+}
+
+static struct entity *group(uint64_t cgroup_id, struct ports p)
+{
+	struct entity_key k = {.kind = ENTITY_GROUP, .group = {cgroup_id, 0}};
+
+	return sample(&k, p, 0, NOW);
+}
+
+static struct entity *process(uint32_t tgid, uint64_t cgroup_id, const char *comm, struct ports p)
+{
+	struct entity_key k = {.kind = ENTITY_PROCESS, .tgid = tgid, .group = {cgroup_id, 0}};
+	struct entity *e = sample(&k, p, 0, NOW);
+
+	strncpy(e->comm, comm, sizeof(e->comm)); /* a full 16-byte comm has no NUL */
+	return e;
+}
+
+/*
+ * The host every test starts from:
+ *   A nginx.service  40 ports (estab 30, listen 2, time-wait 8), 2 processes
+ *   B docker leaker  90 ports (estab 80, close-wait 10), class leak, growing 12.5/s
+ *   C user.slice     15 ports (udp 12, bound 3), 3 failures
+ *   D (no entity)    its process holds 5 UDP ports
+ */
+static void setup(void)
+{
+	struct entity *e;
+
+	teardown();
+	memset(&fx, 0, sizeof(fx));
+	history_init(&fx.h, 8, 64);
+	fx.labels.items = fx.label_items;
+	label(CG_A, "/system.slice/nginx.service", NULL);
+	label(CG_B, "/docker/" DOCKER_ID, DOCKER_ID);
+	label(CG_C, "/user.slice", NULL);
+	label(CG_D, "/orphans", NULL);
+	group(CG_A, (struct ports){.estab = 30, .listen = 2, .time_wait = 8});
+	process(4242, CG_A, "nginx", (struct ports){.estab = 25, .listen = 2, .time_wait = 8});
+	process(4243, CG_A, "helper", (struct ports){.estab = 5});
+	e = group(CG_B, (struct ports){.estab = 80, .close_wait = 10});
+	e->verdict.class = LEAK_GROWTH;
+	e->verdict.growth_per_s = 12.5;
+	e = process(5000, CG_B, "leaker", (struct ports){.estab = 80, .close_wait = 10});
+	e->verdict.class = LEAK_GROWTH;
+	e->verdict.growth_per_s = 12.5;
+	e = group(CG_C, (struct ports){.udp = 12, .bound = 3});
+	latest_failures:
+	e->ring[(e->head + fx.h.ring_cap - 1) % fx.h.ring_cap].failures = 3;
+	e->verdict.growth_per_s = -0.5;
+	process(6000, CG_C, "ssh", (struct ports){.udp = 12, .bound = 3});
+	process(7000, CG_D, "dns", (struct ports){.udp = 5});
+}
+
+static struct top_input input(void)
+{
+	return (struct top_input){
+		.history = &fx.h,
+		.snap = &fx.snap,
+		.labels = &fx.labels,
+		.sample_ms = NOW,
+		.wall_time = 0,
+		.hooks = "fexit",
+	};
+}
+
+static struct top_query by(enum top_column sort)
+{
+	return (struct top_query){.sort = sort};
+}
+
+static int build(const struct top_input *in, const struct top_query *q)
+{
+	top_model_free(&fx.m);
+	return top_model_build(in, q, &fx.m);
+}
+
+static int build_by(enum top_column sort)
+{
+	struct top_input in = input();
+	struct top_query q = by(sort);
+
+	return build(&in, &q);
+}
+
+/* The shown cgroups, top to bottom, as letters ("BAC"). */
+static const char *group_order(void)
+{
+	static char order[16];
+	size_t n = 0;
+
+	for (size_t i = 0; i < fx.m.nr_groups && n + 1 < sizeof(order); i++)
+		order[n++] = (char)('A' + fx.m.groups[i].key.cgroup_id / 100 - 1);
+	order[n] = '\0';
+	return order;
+}
+
+/* The lines, top to bottom: a letter per cgroup, a pid per process ("A 4242 4243 B"). */
+static const char *line_order(void)
+{
+	static char order[256];
+	size_t n = 0;
+
+	order[0] = '\0';
+	for (size_t i = 0; i < fx.m.nr_lines; i++) {
+		const struct top_line *l = &fx.m.lines[i];
+
+		if (l->kind == TOP_LINE_GROUP)
+			n += snprintf(order + n, sizeof(order) - n, "%s%c", i ? " " : "",
+				      (char)('A' + fx.m.groups[l->index].key.cgroup_id / 100 - 1));
+		else
+			n += snprintf(order + n, sizeof(order) - n, "%s%u", i ? " " : "",
+				      fx.m.processes[l->index].tgid);
+	}
+	return order;
+}
+
+static const struct top_group *find_group(uint64_t cgroup_id)
+{
+	for (size_t i = 0; i < fx.m.nr_groups; i++)
+		if (fx.m.groups[i].key.cgroup_id == cgroup_id)
+			return &fx.m.groups[i];
+	return NULL;
+}
+
+static const struct top_process *find_process(uint32_t tgid)
+{
+	for (size_t i = 0; i < fx.m.nr_processes; i++)
+		if (fx.m.processes[i].tgid == tgid)
+			return &fx.m.processes[i];
+	return NULL;
+}
+
+UNIT_TEST(ports_by_state)
+{
+	const struct top_group *a, *c;
+	const struct top_process *p;
+
+	setup();
+	ASSERT_EQ_INT(build_by(TOP_COL_PORTS), 0);
+	a = find_group(CG_A);
+	ASSERT_TRUE(a != NULL);
+	ASSERT_EQ_INT(a->stats.ports, 40);
+	ASSERT_EQ_INT(a->stats.established, 30);
+	ASSERT_EQ_INT(a->stats.time_wait, 8);
+	ASSERT_EQ_INT(a->stats.close_wait, 0);
+	ASSERT_EQ_INT(a->stats.other, 2); /* LISTEN */
+	ASSERT_EQ_INT(a->nr_processes, 2);
+	ASSERT_EQ_STR(a->label->place.path, "/system.slice/nginx.service");
+	c = find_group(CG_C);
+	ASSERT_TRUE(c != NULL);
+	ASSERT_EQ_INT(c->stats.udp, 12);
+	ASSERT_EQ_INT(c->stats.other, 3); /* bound */
+	ASSERT_EQ_INT(c->stats.failures, 3);
+	p = find_process(5000);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ_INT(p->stats.close_wait, 10);
+	ASSERT_EQ_STR(p->comm, "leaker");
+	ASSERT_EQ_INT(fx.m.groups[p->group].key.cgroup_id, CG_B);
+}
+
+UNIT_TEST(default_sort_most_ports_first)
+{
+	setup();
+	ASSERT_EQ_INT(build_by(TOP_COL_PORTS), 0);
+	ASSERT_EQ_STR(group_order(), "BACD");
+	/* collapsed by default: one line per cgroup */
+	ASSERT_EQ_STR(line_order(), "B A C D");
+	ASSERT_EQ_INT(fx.m.total_groups, 4);
+	ASSERT_EQ_INT(fx.m.total_processes, 5);
+}
+
+struct sort_case {
+	enum top_column column;
+	bool reverse;
+	const char *groups;
+};
+
+static const struct sort_case sort_cases[] = {
+	{TOP_COL_PORTS, false, "BACD"},
+	{TOP_COL_PORTS, true, "DCAB"},
+	{TOP_COL_ESTABLISHED, false, "BACD"}, /* C and D tie at 0: most ports first */
+	{TOP_COL_TIME_WAIT, false, "ABCD"},
+	{TOP_COL_CLOSE_WAIT, false, "BACD"},
+	{TOP_COL_UDP, false, "CDBA"},
+	{TOP_COL_OTHER, false, "CABD"},
+	{TOP_COL_GROWTH, false, "BADC"}, /* D's sum of no growth: 0; C shrinks */
+	{TOP_COL_FAILURES, false, "CBAD"},
+	{TOP_COL_CLASS, false, "BACD"},
+	{TOP_COL_CLASS, true, "ACDB"},
+	{TOP_COL_NAME, false, "BDAC"}, /* /docker, /orphans, /system.slice, /user.slice */
+	{TOP_COL_NAME, true, "CADB"},
+	{TOP_COL_PID, false, "ABCD"}, /* cgroups by id */
+};
+
+UNIT_TEST(sort_by_each_column)
+{
+	setup();
+	for (size_t i = 0; i < ARRAY_SIZE(sort_cases); i++) {
+		const struct sort_case *t = &sort_cases[i];
+		struct top_input in = input();
+		struct top_query q = {.sort = t->column, .reverse = t->reverse};
+		char row[64];
+
+		snprintf(row, sizeof(row), "%s%s", top_column_name(t->column),
+			 t->reverse ? " reversed" : "");
+		UNIT_ROW(row);
+		ASSERT_EQ_INT(build(&in, &q), 0);
+		ASSERT_EQ_STR(group_order(), t->groups);
+	}
+}
+
+UNIT_TEST(ties_break_by_ports_then_key)
+{
+	setup();
+	group(CG_C + 50, (struct ports){.udp = 12, .bound = 3}); /* as C, a later id */
+	ASSERT_EQ_INT(build_by(TOP_COL_UDP), 0);
+	ASSERT_EQ_INT(fx.m.groups[0].key.cgroup_id, CG_C);
+	ASSERT_EQ_INT(fx.m.groups[1].key.cgroup_id, CG_C + 50);
+}
+
+UNIT_TEST(expanded_cgroup_lists_its_processes)
+{
+	struct top_input in;
+	struct group_key expanded[] = {{CG_A, 0}};
+	struct top_query q = by(TOP_COL_PORTS);
+
+	setup();
+	in = input();
+	q.expanded = expanded;
+	q.nr_expanded = ARRAY_SIZE(expanded);
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_EQ_STR(line_order(), "B A 4242 4243 C D");
+	ASSERT_TRUE(fx.m.groups[1].expanded && !fx.m.groups[0].expanded);
+	ASSERT_TRUE(fx.m.query.expanded == NULL); /* the frame keeps no pointer to the caller's */
+	q.sort = TOP_COL_PID;
+	q.reverse = true; /* processes follow the sort inside their cgroup */
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_EQ_STR(line_order(), "D C B A 4243 4242");
+	q.expand_all = true;
+	q.reverse = false;
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_EQ_STR(line_order(), "A 4242 4243 B 5000 C 6000 D 7000");
+}
+
+UNIT_TEST(flat_view_sorts_every_process)
+{
+	struct top_input in;
+	struct top_query q = by(TOP_COL_PORTS);
+
+	setup();
+	in = input();
+	q.flat = true;
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_EQ_STR(line_order(), "5000 4242 6000 4243 7000");
+	q.sort = TOP_COL_NAME;
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_EQ_STR(line_order(), "7000 4243 5000 4242 6000"); /* dns helper leaker nginx ssh */
+	ASSERT_EQ_STR(fx.m.groups[find_process(6000)->group].label->place.path, "/user.slice");
+}
+
+struct filter_case {
+	const char *filter;
+	bool flat;
+	const char *lines;
+};
+
+static const struct filter_case filter_cases[] = {
+	{"", false, "B A C D"},
+	/* a process's comm: its cgroup shows, expanded, with that process only */
+	{"nginx", false, "A 4242"},
+	{"NGINX", false, "A 4242"},
+	{"help", false, "A 4243"},
+	/* a cgroup's path: it shows with all its processes, collapsed */
+	{"system.slice", false, "A"},
+	{"User.Slice", true, "6000"},
+	{"system.slice", true, "4242 4243"},
+	/* the container id */
+	{"89abcdef01", false, "B"},
+	{"leaker", true, "5000"},
+	{"no such thing", false, ""},
+};
+
+UNIT_TEST(filter_on_comm_cgroup_and_container)
+{
+	setup();
+	for (size_t i = 0; i < ARRAY_SIZE(filter_cases); i++) {
+		const struct filter_case *t = &filter_cases[i];
+		struct top_input in = input();
+		struct top_query q = {.sort = TOP_COL_PORTS, .flat = t->flat};
+
+		UNIT_ROW(t->filter);
+		snprintf(q.filter, sizeof(q.filter), "%s", t->filter);
+		ASSERT_EQ_INT(build(&in, &q), 0);
+		ASSERT_EQ_STR(line_order(), t->lines);
+		ASSERT_EQ_INT(fx.m.total_groups, 4);
+		ASSERT_EQ_INT(fx.m.total_processes, 5);
+	}
+	ASSERT_EQ_INT(find_group(CG_A) ? 1 : 0, 0); /* the last case shows nothing */
+}
+
+UNIT_TEST(filter_matches_the_escaped_name)
+{
+	struct top_input in;
+	struct top_query q = by(TOP_COL_PORTS);
+
+	setup();
+	process(8000, CG_C, "\x1b[31mred", (struct ports){.udp = 1});
+	in = input();
+	/* what the screen shows is "\x1b[31mred": typing that finds it */
+	snprintf(q.filter, sizeof(q.filter), "\\x1b[31m");
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_EQ_STR(line_order(), "C 8000");
+	snprintf(q.filter, sizeof(q.filter), "\x1b");
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_EQ_STR(line_order(), "");
+}
+
+UNIT_TEST(entities_gone_from_the_latest_step_are_hidden)
+{
+	struct entity_key k = {.kind = ENTITY_PROCESS, .tgid = 9000, .group = {CG_A, 0}};
+	struct entity_key g = {.kind = ENTITY_GROUP, .group = {CG_A + 1, 0}};
+
+	setup();
+	sample(&k, (struct ports){.estab = 500}, 0, NOW - 1000);
+	sample(&g, (struct ports){.estab = 500}, 0, NOW - 1000);
+	ASSERT_EQ_INT(build_by(TOP_COL_PORTS), 0);
+	ASSERT_TRUE(find_process(9000) == NULL);
+	ASSERT_TRUE(find_group(CG_A + 1) == NULL);
+	ASSERT_EQ_INT(find_group(CG_A)->nr_processes, 2);
+}
+
+UNIT_TEST(cgroup_known_only_through_processes)
+{
+	const struct top_group *d;
+
+	setup();
+	process(7001, CG_D, "dns2", (struct ports){.udp = 2, .estab = 1});
+	ASSERT_EQ_INT(build_by(TOP_COL_PORTS), 0);
+	d = find_group(CG_D);
+	ASSERT_TRUE(d != NULL);
+	ASSERT_EQ_INT(d->nr_processes, 2);
+	ASSERT_EQ_INT(d->stats.ports, 8);
+	ASSERT_EQ_INT(d->stats.udp, 7);
+	ASSERT_EQ_INT(d->stats.established, 1);
+	ASSERT_EQ_INT(d->stats.class, LEAK_NONE);
+}
+
+UNIT_TEST(suspect_and_acted_marks)
+{
+	struct top_acted acted[] = {{4243, {CG_A, 0}}, {6000, {CG_A, 0}}}; /* 6000 is in C */
+	struct top_input in;
+	struct top_query q = by(TOP_COL_PORTS);
+
+	setup();
+	in = input();
+	in.acted = acted;
+	in.nr_acted = ARRAY_SIZE(acted);
+	in.actions = 2;
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_TRUE(find_process(5000)->stats.suspect);
+	ASSERT_TRUE(find_group(CG_B)->stats.suspect);
+	ASSERT_TRUE(!find_process(4242)->stats.suspect);
+	ASSERT_TRUE(find_process(4243)->stats.acted);
+	ASSERT_TRUE(!find_process(4242)->stats.acted);
+	ASSERT_TRUE(!find_process(6000)->stats.acted); /* same pid, other cgroup */
+	ASSERT_TRUE(find_group(CG_A)->stats.acted);
+	ASSERT_TRUE(!find_group(CG_C)->stats.acted);
+	ASSERT_EQ_INT(fx.m.actions, 2);
+}
+
+UNIT_TEST(suspect_process_marks_its_cgroup)
+{
+	struct entity *e;
+
+	setup();
+	e = process(4244, CG_A, "worker", (struct ports){.udp = 50});
+	e->verdict.class = LEAK_UDP;
+	ASSERT_EQ_INT(build_by(TOP_COL_CLASS), 0);
+	ASSERT_TRUE(find_group(CG_A)->stats.suspect);
+	ASSERT_EQ_INT(find_group(CG_A)->stats.class, LEAK_NONE); /* the cgroup's own verdict */
+}
+
+static void set_pool(size_t i, enum pool_kind kind, uint32_t used, uint32_t capacity, bool known)
+{
+	struct snap_pool *p = &fx.pools[i];
+
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->netns = 4026531840u + (uint32_t)i;
+	p->family = AF_INET;
+	p->used = used;
+	p->capacity = capacity;
+	p->capacity_known = known;
+	p->laddr[0] = 127;
+	p->laddr[3] = 1;
+	p->raddr[0] = 10;
+	p->raddr[3] = 9;
+	p->rport = 5001;
+}
+
+UNIT_TEST(header_pools_worst_first)
+{
+	setup();
+	set_pool(0, POOL_TCP_BIND, 50, 100, true);
+	set_pool(1, POOL_UDP, 900, 0, false);
+	set_pool(2, POOL_TCP_CONNECT, 90, 100, true);
+	fx.snap.pools = fx.pools;
+	fx.snap.nr_pools = 3;
+	ASSERT_EQ_INT(build_by(TOP_COL_PORTS), 0);
+	ASSERT_EQ_INT(fx.m.nr_pools, 3);
+	ASSERT_EQ_INT(fx.m.pools[0].kind, POOL_TCP_CONNECT);
+	ASSERT_EQ_STR(fx.m.pools[0].where, "127.0.0.1 -> 10.0.0.9:5001");
+	ASSERT_TRUE(fx.m.pools[0].fill > 0.89 && fx.m.pools[0].fill < 0.91);
+	ASSERT_EQ_INT(fx.m.pools[1].kind, POOL_TCP_BIND);
+	ASSERT_EQ_STR(fx.m.pools[1].where, "");
+	ASSERT_EQ_INT(fx.m.pools[2].kind, POOL_UDP); /* unknown capacity: last */
+}
+
+UNIT_TEST(header_rates_and_state)
+{
+	struct top_input in;
+	struct top_query q = by(TOP_COL_PORTS);
+
+	setup();
+	in = input();
+	in.before = (struct top_counters){.t_ms = 18000, .events = 100, .failures = {10, 0, 4}};
+	in.now = (struct top_counters){.t_ms = 20000, .events = 300, .failures = {30, 0, 4}};
+	in.lost_events = 7;
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_TRUE(fx.m.events_per_s > 99.9 && fx.m.events_per_s < 100.1);
+	ASSERT_TRUE(fx.m.failures_per_s[TOP_EADDRNOTAVAIL] > 9.9 &&
+		    fx.m.failures_per_s[TOP_EADDRNOTAVAIL] < 10.1);
+	ASSERT_TRUE(fx.m.failures_per_s[TOP_EAGAIN] == 0);
+	ASSERT_EQ_INT(fx.m.counters.failures[TOP_EAGAIN], 4);
+	ASSERT_EQ_INT(fx.m.lost_events, 7);
+	ASSERT_EQ_STR(fx.m.mode, "dry run");
+	ASSERT_EQ_STR(fx.m.hooks, "fexit");
+	ASSERT_EQ_INT(fx.m.uptime_ms, NOW);
+	/* the first frame has nothing to take a rate from */
+	in.before = (struct top_counters){0};
+	in.now.t_ms = 0;
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_TRUE(fx.m.events_per_s == 0);
+}
+
+UNIT_TEST(counters_sum_the_activity_table)
+{
+	struct activity_entry items[2] = {0};
+	struct activity_table t = {.items = items, .nr = 2};
+	struct top_counters c;
+
+	items[0].val.n[PW_CNT_OPENS] = 10;
+	items[0].val.n[PW_CNT_CLOSES] = 5;
+	items[0].val.n[PW_CNT_FAIL_EADDRNOTAVAIL] = 2;
+	items[1].val.n[PW_CNT_FAIL_EADDRINUSE] = 3;
+	items[1].val.n[PW_CNT_FAIL_EAGAIN] = 1;
+	top_counters_read(&t, 1234, &c);
+	ASSERT_EQ_INT(c.t_ms, 1234);
+	ASSERT_EQ_INT(c.events, 21);
+	ASSERT_EQ_INT(c.failures[TOP_EADDRNOTAVAIL], 2);
+	ASSERT_EQ_INT(c.failures[TOP_EADDRINUSE], 3);
+	ASSERT_EQ_INT(c.failures[TOP_EAGAIN], 1);
+}
+
+UNIT_TEST(same_input_same_frame)
+{
+	struct top_model first;
+	struct top_input in;
+	struct top_query q = by(TOP_COL_GROWTH);
+
+	setup();
+	in = input();
+	ASSERT_EQ_INT(top_model_build(&in, &q, &first), 0);
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_EQ_INT(first.nr_lines, fx.m.nr_lines);
+	ASSERT_TRUE(!memcmp(first.lines, fx.m.lines, first.nr_lines * sizeof(*first.lines)));
+	ASSERT_TRUE(!memcmp(first.groups, fx.m.groups, first.nr_groups * sizeof(*first.groups)));
+	top_model_free(&first);
+}
+
+static bool has_byte(const char *s, char c)
+{
+	return strchr(s, c) != NULL;
+}
+
+UNIT_TEST(text_escapes_untrusted_names)
+{
+	struct group_key expanded[] = {{CG_C, 0}};
+	struct top_input in;
+	struct top_query q = by(TOP_COL_PORTS);
+	char line[TOP_TEXT_LINE_MAX];
+
+	setup();
+	process(8000, CG_C, "\x1b[31mred", (struct ports){.udp = 1});
+	fx.label_items[2].place.path[1] = '\a'; /* /user.slice, sorted third */
+	in = input();
+	q.expanded = expanded;
+	q.nr_expanded = 1;
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_EQ_STR(line_order(), "B A C 6000 8000 D");
+	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[3 + 1]);
+	ASSERT_TRUE(strstr(line, "  \\x1b[31mred") != NULL);
+	ASSERT_TRUE(!has_byte(line, '\x1b'));
+	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[2]);
+	ASSERT_TRUE(strstr(line, "/\\x07ser.slice") != NULL);
+	ASSERT_TRUE(!has_byte(line, '\a'));
+	ASSERT_EQ_INT(line[0], '-'); /* expanded */
+}
+
+UNIT_TEST(text_rows_and_header)
+{
+	struct top_input in;
+	struct top_query q = by(TOP_COL_PORTS);
+	char line[TOP_TEXT_LINE_MAX];
+	struct top_span span = top_text_column_span(TOP_COL_PORTS);
+
+	setup();
+	in = input();
+	snprintf(q.filter, sizeof(q.filter), "docker");
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[0]);
+	/* "+*" collapsed suspect, pid "-", 90 ports, class, path and container */
+	ASSERT_TRUE(!strncmp(line, "+*", 2));
+	ASSERT_TRUE(!strncmp(line + span.start, "   90", 5));
+	ASSERT_TRUE(strstr(line, " +12.5 ") != NULL);
+	ASSERT_TRUE(strstr(line, " leak ") != NULL);
+	ASSERT_TRUE(strstr(line, "/docker/" DOCKER_ID " [docker 0123456789ab]") != NULL);
+	top_text_columns(line, sizeof(line));
+	ASSERT_TRUE(!strncmp(line + span.start, "PORTS", 5));
+	top_text_title(line, sizeof(line), &fx.m);
+	ASSERT_TRUE(!strncmp(line, "portwarden top - ", 17));
+	ASSERT_TRUE(strstr(line, "1 of 4 cgroups, 1 of 5 processes, sort PORTS, tree view, "
+				 "filter \"docker\"") != NULL);
+	top_text_state(line, sizeof(line), &fx.m);
+	ASSERT_TRUE(strstr(line, "mode dry run, hooks fexit, 0 actions") != NULL);
+}
+
+UNIT_TEST(text_pool_bar)
+{
+	struct top_pool p = {.kind = POOL_TCP_CONNECT, .netns = 7, .used = 5, .capacity = 10,
+			     .capacity_known = true, .fill = 0.5};
+	char line[TOP_TEXT_LINE_MAX];
+
+	snprintf(p.where, sizeof(p.where), "127.0.0.1 -> 10.0.0.9:5001");
+	top_text_pool(line, sizeof(line), &p);
+	ASSERT_EQ_STR(line, "tcp-connect [##########..........]  50.0%      5/10     netns 7  "
+			    "127.0.0.1 -> 10.0.0.9:5001");
+	ASSERT_EQ_INT(line[TOP_TEXT_BAR_START], '#');
+	ASSERT_EQ_INT(line[TOP_TEXT_BAR_START + TOP_TEXT_BAR_WIDTH], ']');
+}
+
+int main(void)
+{
+	RUN(ports_by_state);
+	RUN(default_sort_most_ports_first);
+	RUN(sort_by_each_column);
+	RUN(ties_break_by_ports_then_key);
+	RUN(expanded_cgroup_lists_its_processes);
+	RUN(flat_view_sorts_every_process);
+	RUN(filter_on_comm_cgroup_and_container);
+	RUN(filter_matches_the_escaped_name);
+	RUN(entities_gone_from_the_latest_step_are_hidden);
+	RUN(cgroup_known_only_through_processes);
+	RUN(suspect_and_acted_marks);
+	RUN(suspect_process_marks_its_cgroup);
+	RUN(header_pools_worst_first);
+	RUN(header_rates_and_state);
+	RUN(counters_sum_the_activity_table);
+	RUN(same_input_same_frame);
+	RUN(text_escapes_untrusted_names);
+	RUN(text_rows_and_header);
+	RUN(text_pool_bar);
+	teardown();
+	return UNIT_MAIN_END();
+}
