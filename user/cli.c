@@ -39,6 +39,7 @@ static const char top_usage[] =
 	"  snapshot  what holds local ports now: pools, cgroups, processes\n"
 	"  report    watch for a while, then write a per-container leak report\n"
 	"  run       the daemon: find runaway leakers and stop them (dry run by default)\n"
+	"  top       live view of who holds local ports, per cgroup and process\n"
 	"\n"
 	"Run 'portwarden COMMAND --help' for a command's options.\n";
 
@@ -407,6 +408,67 @@ static const struct argp run_argp = {
 	.doc = run_doc,
 };
 
+static const char top_doc[] =
+	"A live view of who holds local ports: port pools (fullest first), failed\n"
+	"allocations per second, then one row per cgroup (container), expandable to\n"
+	"its processes: ports by state, growth, failures suffered and leak class.\n"
+	"\v"
+	"Keys: arrows select, Enter expands a cgroup, < > sort, / filter, p flat view,\n"
+	"k or K sends SIGTERM or SIGKILL to the selected process after a confirmation,\n"
+	"h help, q quit. top never acts on its own (a dry run).\n"
+	"Without a terminal, --batch prints plain-text frames, as top -b does.\n"
+	"\n"
+	"Examples:\n"
+	"  portwarden top                      refresh every second\n"
+	"  portwarden top -d 5                 every 5 seconds\n"
+	"  portwarden top --batch -n 3 -d 2    three text frames, 2 s apart\n";
+
+static const struct argp_option top_options[] = {
+	{"delay", 'd', "SEC", 0, "Seconds between refreshes, 1 to 60 (default 1)", 0},
+	{"batch", 'b', NULL, 0, "Plain-text frames on stdout instead of the screen", 0},
+	{"frames", 'n', "N", 0, "Stop after N frames (default: 1 with --batch, else never)", 0},
+	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
+	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
+	{"help", 'h', NULL, 0, "Show this help", -1},
+	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
+	{"version", 'V', NULL, 0, "Show the version", -1},
+	{},
+};
+
+static error_t top_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct env *env = ((struct parse_state *)state->input)->env;
+
+	switch (key) {
+	case 'd':
+		if (cli_parse_u32(arg, 1, 60, &env->delay_s))
+			return bad_input(state, "invalid --delay '%s': expected 1 to 60", arg);
+		return 0;
+	case 'b':
+		env->batch = true;
+		return 0;
+	case 'n':
+		if (cli_parse_u32(arg, 1, 1000000, &env->frames))
+			return bad_input(state, "invalid --frames '%s': expected 1 to 1000000", arg);
+		return 0;
+	case OPT_MODE:
+		if (parse_mode(arg, &env->mode))
+			return bad_input(state,
+					 "invalid --mode '%s': expected auto, state, fexit or syscall",
+					 arg);
+		return 0;
+	default:
+		return common_parse_opt(key, arg, state);
+	}
+}
+
+static const struct argp top_argp = {
+	.options = top_options,
+	.parser = top_parse_opt,
+	.args_doc = "",
+	.doc = top_doc,
+};
+
 struct command {
 	const char *name;
 	enum pw_command id;
@@ -418,6 +480,7 @@ static const struct command commands[] = {
 	{"snapshot", CMD_SNAPSHOT, &snapshot_argp},
 	{"report", CMD_REPORT, &report_argp},
 	{"run", CMD_RUN, &run_argp},
+	{"top", CMD_TOP, &top_argp},
 };
 
 static int parse_command(const struct command *cmd, int argc, char **argv, struct env *env)
@@ -444,6 +507,7 @@ int cli_parse(int argc, char **argv, struct env *env)
 	env->limit = 20;
 	env->duration_s = 60;
 	env->interval_s = 1;
+	env->delay_s = 1;
 	if (!name) {
 		fprintf(stderr, "portwarden: no command given\n\n%s", top_usage);
 		return EXIT_USAGE;

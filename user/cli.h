@@ -17,6 +17,7 @@ enum pw_command {
 	CMD_SNAPSHOT,
 	CMD_REPORT,
 	CMD_RUN,
+	CMD_TOP,
 };
 
 /* Which hooks catch port allocation failures; see --help for the costs. */
@@ -42,6 +43,9 @@ struct env {
 	bool enforce;            /* run: act; without it, a dry run */
 	const char *config_path; /* run: configuration file */
 	const char *log_path;    /* run: audit log (JSON lines) */
+	uint32_t delay_s;        /* top: between refreshes */
+	bool batch;              /* top: plain-text frames, no screen */
+	uint32_t frames;         /* top: stop after this many frames; 0: 1 in batch, else never */
 };
 
 /* Parse argv into @env. Returns 0 to go on, -1 when --help or --version was

@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,16 +360,15 @@ static int set_key(struct parser *ps, const struct key_def *keys, size_t nr, uns
 static int add_protection(struct parser *ps, const char *key, const char *val)
 {
 	struct protections *p = &ps->cfg->protect;
-	char(*list)[256] = NULL;
 	size_t *nr, size;
+	char *list;
 
 	if (!strcmp(key, "comm")) {
-		nr = &p->nr_comm;
-		size = sizeof(p->comm[0]);
-	} else if (!strcmp(key, "exe") || !strcmp(key, "cgroup")) {
-		list = key[0] == 'e' ? p->exe : p->cgroup;
-		nr = key[0] == 'e' ? &p->nr_exe : &p->nr_cgroup;
-		size = sizeof(p->exe[0]);
+		list = p->comm[0], nr = &p->nr_comm, size = sizeof(p->comm[0]);
+	} else if (!strcmp(key, "exe")) {
+		list = p->exe[0], nr = &p->nr_exe, size = sizeof(p->exe[0]);
+	} else if (!strcmp(key, "cgroup")) {
+		list = p->cgroup[0], nr = &p->nr_cgroup, size = sizeof(p->cgroup[0]);
 	} else {
 		return fail(ps, "unknown key '%s' in [protect] (expected comm, exe or cgroup)",
 			    key);
@@ -382,7 +380,7 @@ static int add_protection(struct parser *ps, const char *key, const char *val)
 	if (*nr >= PROTECT_MAX)
 		return fail(ps, "%s: too many protections (max %d, built-ins included)", key,
 			    PROTECT_MAX);
-	snprintf(list ? list[*nr] : p->comm[*nr], size, "%s", val);
+	strcpy(list + *nr * size, val);
 	(*nr)++;
 	return 0;
 }

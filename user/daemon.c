@@ -14,6 +14,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "preflight.h"
+#include "procfs.h"
 
 #define MAX_TRACKED 1024
 
@@ -61,14 +62,17 @@ struct daemon {
 	struct tracked tracked[MAX_TRACKED];
 };
 
-static struct tracked *track(struct daemon *d, const struct candidate *c)
+/* The tracked entry of a process (@tgid, @start), or of a cgroup (tgid 0,
+ * @start = its cgroup2 id: cgroup-scope ladders are the cgroup's, not each
+ * of its processes'). Created when new; NULL when full. */
+static struct tracked *track_key(struct daemon *d, uint32_t tgid, uint64_t start)
 {
 	struct tracked *free_slot = NULL;
 
 	for (size_t i = 0; i < MAX_TRACKED; i++) {
 		struct tracked *t = &d->tracked[i];
 
-		if (t->in_use && t->tgid == c->tgid && t->start_time == c->start_time)
+		if (t->in_use && t->tgid == tgid && t->start_time == start)
 			return t;
 		if (!t->in_use && !free_slot)
 			free_slot = t;
@@ -76,10 +80,33 @@ static struct tracked *track(struct daemon *d, const struct candidate *c)
 	if (free_slot) {
 		memset(free_slot, 0, sizeof(*free_slot));
 		free_slot->in_use = true;
-		free_slot->tgid = c->tgid;
-		free_slot->start_time = c->start_time;
+		free_slot->tgid = tgid;
+		free_slot->start_time = start;
 	}
 	return free_slot;
+}
+
+static struct tracked *track(struct daemon *d, const struct candidate *c)
+{
+	return track_key(d, c->tgid, c->start_time);
+}
+
+/* Would a cgroup-wide action hit a protected process sharing the cgroup?
+ * Protections are checked per process; cgroup.kill would not ask. */
+static bool cgroup_has_protected(const struct daemon *d, const struct group_key *g)
+{
+	for (size_t i = 0; i < d->m.snap.nr_processes; i++) {
+		const struct snap_process *p = &d->m.snap.processes[i];
+		char exe[PATH_MAX], cgroup[PATH_MAX] = "";
+
+		if (p->group.cgroup_id != g->cgroup_id || p->group.cgroup1_id != g->cgroup1_id)
+			continue;
+		procfs_pid_exe((pid_t)p->tgid, exe, sizeof(exe));
+		procfs_pid_cgroup((pid_t)p->tgid, "", cgroup, sizeof(cgroup));
+		if (policy_protected(&d->cfg.protect, p->comm, exe, cgroup))
+			return true;
+	}
+	return false;
 }
 
 static const char *audit_action(enum action a, bool dry_run)
@@ -118,6 +145,7 @@ static bool still_holds(struct daemon *d, const struct entity *e, struct candida
 			      d->m.now_ms);
 	if (again.action != dec->action)
 		return false;
+	again.scope = dec->scope; /* the scope was settled by judge() (protected neighbours) */
 	*dec = again;
 	return true;
 }
@@ -158,6 +186,29 @@ static void act(struct daemon *d, const struct entity *e, struct candidate *c,
 	}
 }
 
+/* A cgroup-scope decision follows the cgroup's own ladder, and falls back
+ * to the process when a protected process shares the cgroup. */
+static struct tracked *cgroup_ladder(struct daemon *d, const struct entity *e,
+				     const struct candidate *c, const struct policy_params *p,
+				     struct decision *dec, struct tracked *process)
+{
+	struct tracked *tc;
+
+	if (cgroup_has_protected(d, &e->key.group)) {
+		dec->scope = SCOPE_PROCESS;
+		snprintf(dec->detail + strlen(dec->detail), sizeof(dec->detail) - strlen(dec->detail),
+			 "; process scope: a protected process shares the cgroup");
+		return process;
+	}
+	tc = track_key(d, 0, e->key.group.cgroup_id);
+	if (!tc)
+		return NULL;
+	*dec = policy_decide(c, &tc->th, p, &d->cfg.breakers, &d->breakers, &d->cfg.protect,
+			     d->m.now_ms);
+	dec->scope = SCOPE_CGROUP;
+	return tc;
+}
+
 /* --cgroup: judge only processes whose cgroup lies in that subtree. */
 static bool in_scope(const struct daemon *d, const struct candidate *c)
 {
@@ -189,6 +240,10 @@ static void judge(struct daemon *d, const struct entity *e)
 	p = config_policy_for(&d->cfg, c.cgroup);
 	dec = policy_decide(&c, &t->th, p, &d->cfg.breakers, &d->breakers, &d->cfg.protect,
 			    d->m.now_ms);
+	if (dec.scope == SCOPE_CGROUP)
+		t = cgroup_ladder(d, e, &c, p, &dec, t);
+	if (!t)
+		return;
 	if (dec.action != ACTION_NONE &&
 	    (dec.action != t->logged_action || dec.reason != t->logged_reason)) {
 		log_decision(d, "suspect", &c, pool, &dec, NULL, dec.detail, NULL);
@@ -199,16 +254,29 @@ static void judge(struct daemon *d, const struct entity *e)
 		act(d, e, &c, pool, t, &dec, p);
 }
 
-/* The process entity of @t in the history, or NULL when it left. */
+/* The history entity of @t (a process, or for a cgroup entry one of its
+ * processes), or NULL when none is left. */
 static const struct entity *entity_of(const struct daemon *d, const struct tracked *t)
 {
 	for (size_t i = 0; i < d->m.history.nr; i++) {
 		const struct entity *e = &d->m.history.items[i];
 
-		if (e->key.kind == ENTITY_PROCESS && e->key.tgid == t->tgid)
+		if (e->key.kind != ENTITY_PROCESS)
+			continue;
+		if (t->tgid ? e->key.tgid == t->tgid : e->key.group.cgroup_id == t->start_time)
 			return e;
 	}
 	return NULL;
+}
+
+/* Processes of cgroup @cgroup_id in the latest snapshot. */
+static uint32_t processes_left(const struct daemon *d, uint64_t cgroup_id)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < d->m.snap.nr_processes; i++)
+		n += d->m.snap.processes[i].group.cgroup_id == cgroup_id;
+	return n;
 }
 
 static bool same_pool(const struct snap_pool *a, const struct snap_pool *b)
@@ -242,13 +310,20 @@ static void report_result(struct daemon *d, struct tracked *t)
 	const struct snap_pool *pool;
 	struct candidate c;
 
-	if (e && !candidate_build(&d->m, e, d->resolver, &c, &pool) &&
-	    c.start_time == t->start_time) {
+	if (!t->tgid) {
+		r.exited = processes_left(d, t->start_time) == 0;
+		r.ports_held = -1;
+	} else if (e && !candidate_build(&d->m, e, d->resolver, &c, &pool) &&
+		   c.start_time == t->start_time) {
 		r.exited = 0;
 		r.ports_held = (int32_t)c.ports_held;
 	}
 	r.pool = pool_now(d, t);
-	r.reason = r.exited ? "exited: its ports are released" : "still running";
+	r.scope = t->tgid ? "process" : "cgroup";
+	if (t->tgid)
+		r.reason = r.exited ? "exited: its ports are released" : "still running";
+	else
+		r.reason = r.exited ? "the cgroup's processes are gone" : "processes remain";
 	audit_write(&d->audit, &r);
 	t->result_due_ms = 0;
 }

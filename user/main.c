@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "report_cmd.h"
 #include "snapshot_cmd.h"
+#include "top_cmd.h"
 #include "trace.h"
 
 int main(int argc, char **argv)
@@ -24,6 +25,8 @@ int main(int argc, char **argv)
 		return report_run(&env);
 	case CMD_RUN:
 		return daemon_run(&env);
+	case CMD_TOP:
+		return top_run(&env);
 	default:
 		return EXIT_USAGE;
 	}

@@ -215,6 +215,13 @@ static bool refuse(struct decision *d, const char *reason, const char *fmt, ...)
 	return true;
 }
 
+bool policy_protected(const struct protections *prot, const char *comm, const char *exe,
+		      const char *cgroup)
+{
+	return match_any(prot->comm[0], sizeof(prot->comm[0]), prot->nr_comm, comm) ||
+	       match_exe(prot, exe) || match_cgroup(prot, cgroup);
+}
+
 /* Names the rule that protects @c, if one does. */
 static bool check_protected(const struct protections *prot, const struct candidate *c,
 			    struct decision *d)
@@ -470,8 +477,9 @@ static enum scope resolve_scope(const struct candidate *c, const struct policy_p
 static void not_leaking(const struct candidate *c, const struct target_history *th,
 			struct decision *d)
 {
-	/* a quarantine is a penalty for leaking: lift it when the leak stops */
-	if (th->quarantined_ms && th->last == ACTION_QUARANTINE)
+	/* a quarantine is a penalty for leaking: lift it when the leak stops,
+	 * also for a target that survived SIGTERM and stopped leaking */
+	if (th->quarantined_ms && th->last != ACTION_KILL)
 		say(d, ACTION_RELEASE, "no longer leaking", "class %s", leak_class_name(c->class));
 	/* churn (TIME_WAIT) and ephemeral listeners are fixed in code or sysctls:
 	 * killing never helps, so they are never acted on */

@@ -113,6 +113,10 @@ struct decision {
 	char detail[160];
 };
 
+/* Does any protection (glob on comm, exe or cgroup) match? */
+bool policy_protected(const struct protections *prot, const char *comm, const char *exe,
+		      const char *cgroup);
+
 /* The workload a candidate belongs to, as the breakers count it. */
 uint64_t policy_workload(const struct candidate *c);
 

@@ -11,7 +11,8 @@
 #                        (churn, and never "leak")
 #   close-wait           a client that never close()s what its server closed
 #   ephemeral-listener   a listener on a port inside ip_local_port_range
-#   none                 a steady pool: 500 connections opened at once, held
+#   none                 a steady pool: 500 connections opened at once (15 s
+#                        after its listener), then held
 # with the workload's pid and comm as the suspect. A leaker exhausts a
 # 200-port range while a second process in its netns keeps connecting to the
 # same destination: that one must be a victim (EADDRNOTAVAIL), not a suspect,
@@ -22,7 +23,7 @@
 # The duration follows classify.c's defaults with 1 s samples: a class needs
 # a judged window (30 s of history) and then 15 breaching windows in a row,
 # so a leak running from the start is named at t = 44 s; 60 s leaves 16 s.
-# Rates keep every pool far from exhaustion within that time, but the
+# Rates keep every pool far from exhaustion within that time, except the
 # exhausted one (4/s for 200 ports: 50 s).
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -109,7 +110,7 @@ start_clients() {
 	start cw-client "$CW_NS" tcp-connect --port 5002 --rate 5 --duration "$RUN"
 	start udp "$(pw_make_netns)" udp-sendto --rate 5 --duration "$RUN"
 	start churn "$(pw_make_netns)" tcp-churn --listen --port 5003 --rate 100 --duration "$RUN"
-	start eph "$(pw_make_netns)" listen --port "$EPHEMERAL_PORT"
+	start eph "$(pw_make_netns 32768 60999)" listen --port "$EPHEMERAL_PORT"
 	# Its listener from the start, the 500 connections 15 s later: a step
 	# in the middle of the first judged window.
 	start pool "$(pw_make_netns)" tcp-connect --listen --accept --count 500 --delay 15
@@ -144,12 +145,17 @@ start_reports() {
 # watch_reports: start the victim when the pool is exhausted and, until the
 # --output run ends, check its file is the old one or a whole report, never a part.
 watch_reports() {
-	local victim=0 torn="" content
+	local victim=0 torn="" content start=$SECONDS watching=0
 	while pw_pid_alive "$R_OUT"; do
+		if [ "$watching" -eq 0 ] &&
+			[ "$(grep -l Watching "$PW_TMP"/{report,output,text}.err 2>/dev/null | wc -l)" -eq 3 ]; then
+			watching=1
+			echo "# all three reports sampling after $((SECONDS - start)) s"
+		fi
 		if [ "$victim" -eq 0 ] && grep -q '^{' "$PW_TMP/exhaust.json" 2>/dev/null; then
 			start_victim
 			victim=1
-			echo "# exhausted after $SECONDS s of the test; victim pid $(pid_of victim)"
+			echo "# pool exhausted $((SECONDS - start)) s after the reports started; victim pid $(pid_of victim)"
 		fi
 		content=$(cat "$OUT" 2>/dev/null) || content="(missing)"
 		if [ -z "$torn" ] && [ "$content" != old ] &&

@@ -270,6 +270,21 @@ check_preexisting() {
 	report snapshot/preexisting-leak "$problems"
 }
 
+# What each workload holds by its own account (BBC: bind-before-connect).
+check_known_counts() {
+	local problems
+	problems=$(jq -rn --slurpfile snap "$SNAP" --argjson w "$(workloads_json)" '
+		{leaker: {ESTAB: 600, LISTEN: 1}, bind0: {BOUND: 50}, bbc: {ESTAB: 80, LISTEN: 1, BBC: 40},
+		 eph: {LISTEN: 1}, rsv: {LISTEN: 1}, udp: {UDP: 100}, cwserver: {LISTEN: 1},
+		 cwclient: {"CLOSE-WAIT": 60}} | to_entries[] | .key as $name | .value as $want
+		| ([$snap[0].processes[] | select(.pid == $w[$name].pid)][0]) as $p
+		| ($p.states // {} | with_entries(select(.value > 0))
+		   + (if ($p.bind_before_connect // 0) > 0 then {BBC: $p.bind_before_connect} else {} end)) as $got
+		| if $got != $want then "\($name): \($got | tojson), want \($want | tojson)" else empty end'
+	) || problems="jq failed"
+	report snapshot/known-counts "$problems"
+}
+
 # Nobody holds TIME_WAIT sockets and orphans: snapshot counts them without a
 # process, in cgroup id 0 (without a tracer running, their closer is unknown).
 # Compared with ss over every netns that has sockets, when those are ours and
@@ -395,6 +410,7 @@ pw_pass snapshot/json
 echo "# $(jq -c .total "$SNAP")"
 
 check_processes
+check_known_counts
 check_attribution
 check_preexisting
 check_unowned

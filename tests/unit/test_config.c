@@ -23,7 +23,7 @@ static int parse(const char *text)
 /* The policy key @key = @val in [policy], parsed; returns the status. */
 static int parse_policy(const char *key, const char *val)
 {
-	char text[256];
+	char text[1200];
 
 	snprintf(text, sizeof(text), "[policy]\n%s = %s\n", key, val);
 	return parse(text);
@@ -69,38 +69,39 @@ UNIT_TEST(test_defaults)
 	ASSERT_EQ_INT(cfg.breakers.cooldown_s, 30);
 }
 
+static const char every_key_text[] = "[daemon]\n"
+				     "interval = 500ms\n"
+				     "window = 1m\n"
+				     "[policy]\n"
+				     "enforce = no\n"
+				     "fill_threshold = 90%\n"
+				     "horizon = 5m\n"
+				     "min_ports = 250\n"
+				     "quarantine = off\n"
+				     "quarantine_time = 20s\n"
+				     "grace = 15\n"
+				     "scope = cgroup\n"
+				     "[breakers]\n"
+				     "cooldown = 0s\n"
+				     "max_actions_per_minute = 7\n"
+				     "disarm_workloads = 9\n"
+				     "disarm_window = 2m\n"
+				     "crashloop_max = 4\n"
+				     "crashloop_window = 1h\n"
+				     "[protect]\n"
+				     "comm = mydb*\n"
+				     "exe = /opt/db/bin/*\n"
+				     "cgroup = /system.slice/db.service\n"
+				     "[cgroup \"/kubepods.slice/*\"]\n"
+				     "enforce = yes\n"
+				     "scope = process\n";
+
 UNIT_TEST(test_every_key)
 {
-	static const char text[] = "[daemon]\n"
-				   "interval = 500ms\n"
-				   "window = 1m\n"
-				   "[policy]\n"
-				   "enforce = no\n"
-				   "fill_threshold = 90%\n"
-				   "horizon = 5m\n"
-				   "min_ports = 250\n"
-				   "quarantine = off\n"
-				   "quarantine_time = 20s\n"
-				   "grace = 15\n"
-				   "scope = cgroup\n"
-				   "[breakers]\n"
-				   "cooldown = 0s\n"
-				   "max_actions_per_minute = 7\n"
-				   "disarm_workloads = 9\n"
-				   "disarm_window = 2m\n"
-				   "crashloop_max = 4\n"
-				   "crashloop_window = 1h\n"
-				   "[protect]\n"
-				   "comm = mydb*\n"
-				   "exe = /opt/db/bin/*\n"
-				   "cgroup = /system.slice/db.service\n"
-				   "[cgroup \"/kubepods.slice/*\"]\n"
-				   "enforce = yes\n"
-				   "scope = process\n";
 	struct protections builtin;
 
 	protections_defaults(&builtin);
-	ASSERT_EQ_INT(parse(text), 0);
+	ASSERT_EQ_INT(parse(every_key_text), 0);
 	ASSERT_EQ_INT(cfg.interval_ms, 500);
 	ASSERT_EQ_INT(cfg.classify.window_ms, 60000);
 	ASSERT_EQ_INT(cfg.classify.breaches_to_enter, classify_defaults.breaches_to_enter);
@@ -170,10 +171,14 @@ UNIT_TEST(test_fractions)
 		{".", 0},	 {"", 0},
 	};
 
-	char huge[512];
+	char huge[520];
 
 	memset(huge, '9', 400); /* strtod overflows to HUGE_VAL */
 	strcpy(huge + 400, "%");
+	ASSERT_EQ_INT(parse_policy("fill_threshold", huge), -EINVAL);
+	memcpy(huge, "0.", 2); /* underflows: refused, not read as a tiny fraction */
+	memset(huge + 2, '0', 400);
+	strcpy(huge + 402, "1");
 	ASSERT_EQ_INT(parse_policy("fill_threshold", huge), -EINVAL);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		UNIT_ROW(rows[i].val);
@@ -364,72 +369,100 @@ UNIT_TEST(test_breaker_ranges)
 }
 
 /* Every error: the exact line, and a reason naming the key and what it expects. */
+static const struct {
+	const char *name, *text;
+	unsigned int line;
+	const char *reason;
+} error_rows[] = {
+	{"unknown section", "# c\n[polcy]\n", 2, "unknown section [polcy]"},
+	{"unknown key", "[policy]\n\nfill = 80%\n", 3, "unknown key 'fill' in [policy]"},
+	{"daemon key in policy", "[policy]\ninterval = 1s\n", 2,
+	 "unknown key 'interval' in [policy]"},
+	{"key before section", "# c\nmin_ports = 5\n", 2, "key 'min_ports' before any"},
+	{"missing =", "[policy]\nmin_ports 5\n", 2, "expected 'key = value' or '[section]'"},
+	{"missing key", "[policy]\n = 5\n", 2, "missing key before '='"},
+	{"unterminated section", "[policy\n", 1, "does not end with ']'"},
+	{"cgroup without glob", "[cgroup]\n", 1, "expected [cgroup \"GLOB\"]"},
+	{"cgroup unquoted", "[cgroup /a]\n", 1, "expected [cgroup \"GLOB\"]"},
+	{"cgroup trailing", "[cgroup \"/a\" x]\n", 1, "expected [cgroup \"GLOB\"]"},
+	{"cgroup empty glob", "[cgroup \"\"]\n", 1, "the glob is empty"},
+	{"cgroup twice", "[cgroup \"/a\"]\n[policy]\n[cgroup \"/a\"]\n", 3,
+	 "[cgroup \"/a\"] is already defined on line 1"},
+	{"key twice", "[policy]\ngrace = 1s\ngrace = 2s\n", 3, "grace is already set on line 2"},
+	{"key twice, two sections", "[policy]\ngrace = 1s\n[daemon]\n[policy]\ngrace = 2s\n", 5,
+	 "grace is already set on line 2"},
+	{"key twice in override", "[cgroup \"/a\"]\nscope = auto\nscope = cgroup\n", 3,
+	 "scope is already set on line 2"},
+	{"bad value in override", "[cgroup \"/a\"]\nmin_ports = lots\n", 2,
+	 "min_ports: expected an integer from 1 to 10000000, got 'lots'"},
+	{"unknown key in override", "[cgroup \"/a\"]\ncooldown = 1s\n", 2,
+	 "unknown key 'cooldown' in [cgroup]"},
+	{"bad scope", "[policy]\nscope = all\n", 2,
+	 "scope: expected auto, process or cgroup, got 'all'"},
+	{"bad fraction", "[policy]\nfill_threshold = 150%\n", 2,
+	 "fill_threshold: expected a fraction in (0, 1]"},
+	{"empty value", "[breakers]\ncooldown =\n", 2,
+	 "cooldown: expected a whole-second duration from 0s to 24h"},
+	{"protect unknown key", "[protect]\nuid = 0\n", 2,
+	 "unknown key 'uid' in [protect] (expected comm, exe or cgroup)"},
+	{"protect empty", "[protect]\ncomm =\n", 2, "comm: expected a glob, got nothing"},
+	{"protect comm too long",
+	 "[protect]\ncomm = "
+	 "0123456789012345678901234567890123456789012345678901234"
+	 "567890123\n",
+	 2, "comm: glob longer than 63 characters"},
+	{"window < 4 x interval", "[daemon]\ninterval = 10s\n", 2,
+	 "window (30s) must be at least 4 x interval (10s)"},
+	{"window < 4 x interval, window later", "[daemon]\ninterval = 2s\n\nwindow = 7s\n", 4,
+	 "window (7s) must be at least 4 x interval (2s)"},
+	{"window < 4 x interval, interval later", "[daemon]\nwindow = 7s\ninterval = 2s\n#\n", 3,
+	 "window (7s)"},
+	{"window too long", "[daemon]\nwindow = 11m\n", 2,
+	 "window: expected a duration from 1s to 10m"},
+};
+
 UNIT_TEST(test_errors)
 {
-	static const struct {
-		const char *name, *text;
-		unsigned int line;
-		const char *reason;
-	} rows[] = {
-		{"unknown section", "# c\n[polcy]\n", 2, "unknown section [polcy]"},
-		{"unknown key", "[policy]\n\nfill = 80%\n", 3, "unknown key 'fill' in [policy]"},
-		{"daemon key in policy", "[policy]\ninterval = 1s\n", 2,
-		 "unknown key 'interval' in [policy]"},
-		{"key before section", "# c\nmin_ports = 5\n", 2, "key 'min_ports' before any"},
-		{"missing =", "[policy]\nmin_ports 5\n", 2,
-		 "expected 'key = value' or '[section]'"},
-		{"missing key", "[policy]\n = 5\n", 2, "missing key before '='"},
-		{"unterminated section", "[policy\n", 1, "does not end with ']'"},
-		{"cgroup without glob", "[cgroup]\n", 1, "expected [cgroup \"GLOB\"]"},
-		{"cgroup unquoted", "[cgroup /a]\n", 1, "expected [cgroup \"GLOB\"]"},
-		{"cgroup trailing", "[cgroup \"/a\" x]\n", 1, "expected [cgroup \"GLOB\"]"},
-		{"cgroup empty glob", "[cgroup \"\"]\n", 1, "the glob is empty"},
-		{"cgroup twice", "[cgroup \"/a\"]\n[policy]\n[cgroup \"/a\"]\n", 3,
-		 "[cgroup \"/a\"] is already defined on line 1"},
-		{"key twice", "[policy]\ngrace = 1s\ngrace = 2s\n", 3,
-		 "grace is already set on line 2"},
-		{"key twice, two sections",
-		 "[policy]\ngrace = 1s\n[daemon]\n[policy]\ngrace = 2s\n", 5,
-		 "grace is already set on line 2"},
-		{"key twice in override", "[cgroup \"/a\"]\nscope = auto\nscope = cgroup\n", 3,
-		 "scope is already set on line 2"},
-		{"bad value in override", "[cgroup \"/a\"]\nmin_ports = lots\n", 2,
-		 "min_ports: expected an integer from 1 to 10000000, got 'lots'"},
-		{"unknown key in override", "[cgroup \"/a\"]\ncooldown = 1s\n", 2,
-		 "unknown key 'cooldown' in [cgroup]"},
-		{"bad scope", "[policy]\nscope = all\n", 2,
-		 "scope: expected auto, process or cgroup, got 'all'"},
-		{"bad fraction", "[policy]\nfill_threshold = 150%\n", 2,
-		 "fill_threshold: expected a fraction in (0, 1]"},
-		{"empty value", "[breakers]\ncooldown =\n", 2,
-		 "cooldown: expected a whole-second "
-		 "duration from 0s to 24h"},
-		{"protect unknown key", "[protect]\nuid = 0\n", 2,
-		 "unknown key 'uid' in [protect] (expected comm, exe or cgroup)"},
-		{"protect empty", "[protect]\ncomm =\n", 2, "comm: expected a glob, got nothing"},
-		{"protect comm too long",
-		 "[protect]\ncomm = "
-		 "0123456789012345678901234567890123456789012345678901234"
-		 "567890123\n",
-		 2, "comm: glob longer than 63 characters"},
-		{"window < 4 x interval", "[daemon]\ninterval = 10s\n", 2,
-		 "window (30s) must be at least 4 x interval (10s)"},
-		{"window < 4 x interval, window later", "[daemon]\ninterval = 2s\n\nwindow = 7s\n",
-		 4, "window (7s) must be at least 4 x interval (2s)"},
-		{"window < 4 x interval, interval later",
-		 "[daemon]\nwindow = 7s\ninterval = 2s\n#\n", 3, "window (7s)"},
-		{"window too long", "[daemon]\nwindow = 11m\n", 2,
-		 "window: expected a duration from 1s to 10m"},
-	};
-
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (size_t i = 0; i < sizeof(error_rows) / sizeof(error_rows[0]); i++) {
 		char prefix[32];
 
-		UNIT_ROW(rows[i].name);
-		ASSERT_EQ_INT(parse(rows[i].text), -EINVAL);
-		snprintf(prefix, sizeof(prefix), "test.conf:%u: ", rows[i].line);
-		if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, rows[i].reason))
-			ASSERT_EQ_STR(err, rows[i].reason);
+		UNIT_ROW(error_rows[i].name);
+		ASSERT_EQ_INT(parse(error_rows[i].text), -EINVAL);
+		snprintf(prefix, sizeof(prefix), "test.conf:%u: ", error_rows[i].line);
+		if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, error_rows[i].reason))
+			ASSERT_EQ_STR(err, error_rows[i].reason);
+	}
+}
+
+/* Globs longer than their field: refused, never cut (a cut glob matches more). */
+UNIT_TEST(test_long_globs)
+{
+	static const struct {
+		const char *before, *after, *reason;
+		size_t len;
+	} rows[] = {
+		{"[protect]\ncomm = ", "\n", "test.conf:2: comm: glob longer than 63 characters",
+		 64},
+		{"[protect]\nexe = /", "\n", "test.conf:2: exe: glob longer than 255 characters",
+		 255},
+		{"[protect]\ncgroup = /", "\n",
+		 "test.conf:2: cgroup: glob longer than 255 characters", 255},
+		{"[cgroup \"/", "\"]\n", "test.conf:1: [cgroup]: glob longer than 255 characters",
+		 255},
+	};
+	char glob[300], text[400];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		UNIT_ROW(rows[i].reason);
+		/* one character less fits */
+		memset(glob, 'g', rows[i].len - 1);
+		glob[rows[i].len - 1] = '\0';
+		snprintf(text, sizeof(text), "%s%s%s", rows[i].before, glob, rows[i].after);
+		ASSERT_EQ_INT(parse(text), 0);
+		strcat(glob, "g");
+		snprintf(text, sizeof(text), "%s%s%s", rows[i].before, glob, rows[i].after);
+		ASSERT_EQ_INT(parse(text), -EINVAL);
+		ASSERT_EQ_STR(err, rows[i].reason);
 	}
 }
 
@@ -622,6 +655,7 @@ int main(void)
 	RUN(test_integers_and_scope);
 	RUN(test_breaker_ranges);
 	RUN(test_errors);
+	RUN(test_long_globs);
 	RUN(test_error_format);
 	RUN(test_long_lines);
 	RUN(test_too_many);

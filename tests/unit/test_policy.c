@@ -221,7 +221,9 @@ UNIT_TEST(test_release)
 		 ACTION_RELEASE},
 		{"quarantined, still leaking", LEAK_GROWTH, ACTION_QUARANTINE, T0, ACTION_NONE},
 		{"last quarantine without time", LEAK_NONE, ACTION_QUARANTINE, 0, ACTION_NONE},
-		{"already signalled", LEAK_NONE, ACTION_TERM, T0, ACTION_NONE},
+		/* survived SIGTERM and stopped leaking: the quarantine must not stay */
+		{"signalled, stopped leaking", LEAK_NONE, ACTION_TERM, T0, ACTION_RELEASE},
+		{"already killed", LEAK_NONE, ACTION_KILL, T0, ACTION_NONE},
 		{"never acted on", LEAK_NONE, ACTION_NONE, 0, ACTION_NONE},
 	};
 	struct world w;

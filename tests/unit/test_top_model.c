@@ -12,7 +12,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define NOW  20000 /* t_ms of the latest step */
-#define CG_A 100   /* /system.slice/nginx.service: nginx (4242) and a helper (4243) */
+#define CG_A 100   /* /system.slice/web.service: nginx (4242) and a helper (4243) */
 #define CG_B 200   /* /docker/<id>: a leaker (5000) */
 #define CG_C 300   /* /user.slice: an ssh client (6000) */
 #define CG_D 400   /* known only through its process (7000): no cgroup entity */
@@ -96,7 +96,7 @@ static struct entity *process(uint32_t tgid, uint64_t cgroup_id, const char *com
 
 /*
  * The host every test starts from:
- *   A nginx.service  40 ports (estab 30, listen 2, time-wait 8), 2 processes
+ *   A web.service  40 ports (estab 30, listen 2, time-wait 8), 2 processes
  *   B docker leaker  90 ports (estab 80, close-wait 10), class leak, growing 12.5/s
  *   C user.slice     15 ports (udp 12, bound 3), 3 failures
  *   D (no entity)    its process holds 5 UDP ports
@@ -109,7 +109,7 @@ static void setup(void)
 	memset(&fx, 0, sizeof(fx));
 	history_init(&fx.h, 8, 64);
 	fx.labels.items = fx.label_items;
-	label(CG_A, "/system.slice/nginx.service", NULL);
+	label(CG_A, "/system.slice/web.service", NULL);
 	label(CG_B, "/docker/" DOCKER_ID, DOCKER_ID);
 	label(CG_C, "/user.slice", NULL);
 	label(CG_D, "/orphans", NULL);
@@ -122,9 +122,8 @@ static void setup(void)
 	e = process(5000, CG_B, "leaker", (struct ports){.estab = 80, .close_wait = 10});
 	e->verdict.class = LEAK_GROWTH;
 	e->verdict.growth_per_s = 12.5;
-	e = group(CG_C, (struct ports){.udp = 12, .bound = 3});
-	latest_failures:
-	e->ring[(e->head + fx.h.ring_cap - 1) % fx.h.ring_cap].failures = 3;
+	e = sample(&(struct entity_key){.kind = ENTITY_GROUP, .group = {CG_C, 0}},
+		   (struct ports){.udp = 12, .bound = 3}, 3, NOW);
 	e->verdict.growth_per_s = -0.5;
 	process(6000, CG_C, "ssh", (struct ports){.udp = 12, .bound = 3});
 	process(7000, CG_D, "dns", (struct ports){.udp = 5});
@@ -224,7 +223,7 @@ UNIT_TEST(ports_by_state)
 	ASSERT_EQ_INT(a->stats.close_wait, 0);
 	ASSERT_EQ_INT(a->stats.other, 2); /* LISTEN */
 	ASSERT_EQ_INT(a->nr_processes, 2);
-	ASSERT_EQ_STR(a->label->place.path, "/system.slice/nginx.service");
+	ASSERT_EQ_STR(a->label->place.path, "/system.slice/web.service");
 	c = find_group(CG_C);
 	ASSERT_TRUE(c != NULL);
 	ASSERT_EQ_INT(c->stats.udp, 12);

@@ -289,8 +289,10 @@ static int try_sink(struct run *r)
 	return accept_one(r, 100) < 0 ? TRY_IDLE : 0;
 }
 
-/* A server that closes each connection at once: clients that never close() pile up in
- * CLOSE_WAIT. */
+/*
+ * A server that closes each connection at once: clients that never close()
+ * theirs are left in CLOSE_WAIT.
+ */
 static int try_accept_close(struct run *r)
 {
 	int fd = accept_one(r, 100);

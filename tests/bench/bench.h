@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * Helpers shared by the benchmark programs: clocks, checked number parsing,
+ * loopback addresses, descriptor limits and fatal errors. Header-only: each
+ * benchmark is one .c file built on its own.
+ */
+#ifndef PW_BENCH_H
+#define PW_BENCH_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#define NSEC_PER_SEC 1000000000LL
+
+static inline long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* Wall clock in seconds, for lining our records up with the audit log's. */
+static inline double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline void sleep_until_ns(long long t_ns)
+{
+	struct timespec ts = {.tv_sec = t_ns / NSEC_PER_SEC, .tv_nsec = t_ns % NSEC_PER_SEC};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static inline void die(const char *prog, const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(errno));
+	exit(1);
+}
+
+/* A decimal in [min, max], or exit 2 naming the option. */
+static inline long parse_num(const char *prog, const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "%s: bad %s: '%s' (want %ld..%ld)\n", prog, opt, s, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+/* 127.0.0.1:@port. */
+static inline struct sockaddr_in loopback(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+/* Raise the descriptor limit to @n (root may go past the hard limit, up to
+ * fs.nr_open); exit when that is impossible, since the run would be wrong. */
+static inline void want_nofile(const char *prog, rlim_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= n)
+		return;
+	rl.rlim_cur = n;
+	if (rl.rlim_max < n)
+		rl.rlim_max = n;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die(prog, "setrlimit RLIMIT_NOFILE (raise fs.nr_open?)");
+}
+
+#endif /* PW_BENCH_H */
