@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "log.h"
 
 #ifndef PW_VERSION
 #define PW_VERSION "0.1.0"
@@ -509,7 +510,7 @@ int cli_parse(int argc, char **argv, struct env *env)
 	env->interval_s = 1;
 	env->delay_s = 1;
 	if (!name) {
-		fprintf(stderr, "portwarden: no command given\n\n%s", top_usage);
+		pr_warn("no command given\n\n%s", top_usage);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
@@ -524,6 +525,6 @@ int cli_parse(int argc, char **argv, struct env *env)
 		if (!strcmp(name, commands[i].name))
 			return parse_command(&commands[i], argc - 1, argv + 1, env);
 	}
-	fprintf(stderr, "portwarden: unknown command '%s'\n\n%s", name, top_usage);
+	pr_warn("unknown command '%s'\n\n%s", name, top_usage);
 	return EXIT_USAGE;
 }

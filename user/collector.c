@@ -12,6 +12,7 @@
 #include "collector.h"
 #include "log.h"
 #include "netns.h"
+#include "procfs.h"
 #include "sockets.skel.h"
 
 #define MAX_NETNS  4096
@@ -92,13 +93,15 @@ static size_t netns_from_holders(const struct inventory *inv, struct netns_ref *
 {
 	for (size_t i = 0; i < inv->nr_socks && nr < MAX_NETNS; i++) {
 		const struct pw_sock *s = &inv->socks[i];
-		int seen = 0;
+		char rel[32];
+		int seen = nr && refs[nr - 1].inum == s->netns; /* records come grouped */
 
 		for (size_t j = 0; j < nr && !seen; j++)
 			seen = refs[j].inum == s->netns;
 		if (seen)
 			continue;
-		snprintf(refs[nr].path, sizeof(refs[nr].path), "/proc/%u/ns/net", s->tgid);
+		snprintf(rel, sizeof(rel), "%u/ns/net", s->tgid);
+		procfs_path(refs[nr].path, sizeof(refs[nr].path), rel);
 		if (netns_inum_of(refs[nr].path) == s->netns) {
 			refs[nr].inum = s->netns;
 			nr++;
@@ -143,7 +146,7 @@ int collector_run(struct collector *c, struct inventory *inv)
 		return -ENOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	inv->taken_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-	snprintf(refs[0].path, sizeof(refs[0].path), "/proc/self/ns/net");
+	procfs_path(refs[0].path, sizeof(refs[0].path), "self/ns/net");
 	refs[0].inum = netns_inum_of(refs[0].path);
 	err = read_iter(c->files, inv);
 	if (!err) {

@@ -55,10 +55,12 @@ size_t netns_add_named(struct netns_ref *refs, size_t nr, size_t max)
 
 int netns_enter(const char *path)
 {
+	char home[64];
 	int fd, err = 0;
 
 	if (home_fd < 0) {
-		home_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		procfs_path(home, sizeof(home), "thread-self/ns/net");
+		home_fd = open(home, O_RDONLY | O_CLOEXEC);
 		if (home_fd < 0)
 			return -errno;
 	}

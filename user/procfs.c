@@ -15,6 +15,11 @@ void procfs_set_root(const char *root)
 	proc_root = root;
 }
 
+int procfs_path(char *buf, size_t len, const char *relpath)
+{
+	return snprintf(buf, len, "%s/%s", proc_root, relpath) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
 FILE *procfs_fopen(const char *relpath)
 {
 	char path[PATH_MAX];

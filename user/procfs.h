@@ -10,6 +10,10 @@
 /* Use @root instead of /proc (tests point it at tests/fixtures/proc). */
 void procfs_set_root(const char *root);
 
+/* @root/@relpath into @buf (for paths handed to open() or setns()).
+ * Returns 0 or -ENAMETOOLONG. */
+int procfs_path(char *buf, size_t len, const char *relpath);
+
 /* fopen() of @root/@relpath for reading, e.g. "self/mountinfo"; NULL with errno set. */
 FILE *procfs_fopen(const char *relpath);
 

@@ -217,6 +217,17 @@ static size_t collect_slots(const struct top_input *in, struct group_slot *slots
 	return n;
 }
 
+/* Sockets with no cgroup (id 0): TIME_WAIT and orphans whose closer was not
+ * seen. The resolver would call them a deleted cgroup. */
+static const struct group_label *label_of(const struct labels *l, const struct group_key *k)
+{
+	static const struct group_label no_cgroup = {
+		.place = {.path = "(no cgroup: TIME_WAIT, orphans)", .hierarchy = "unknown"},
+	};
+
+	return k->cgroup_id || k->cgroup1_id ? labels_find(l, k) : &no_cgroup;
+}
+
 static int collect_groups(const struct top_input *in, struct rows *r)
 {
 	struct group_slot *slots = calloc(in->history->nr + 1, sizeof(*slots));
@@ -231,7 +242,7 @@ static int collect_groups(const struct top_input *in, struct rows *r)
 		if (i && !cmp_key(&slots[i].key, &slots[i - 1].key))
 			continue;
 		g->key = slots[i].key;
-		g->label = labels_find(in->labels, &g->key);
+		g->label = label_of(in->labels, &g->key);
 		if (slots[i].e)
 			g->stats = stats_of(in->history, slots[i].e);
 		r->group_synthetic[r->nr_groups++] = !slots[i].e;

@@ -27,6 +27,16 @@ static inline long long now_ns(void)
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
+/* CPU time this thread used, user and system: unlike the monotonic clock it
+ * does not count time other load on the machine took from us. */
+static inline long long cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
 /* Wall clock in seconds, for lining our records up with the audit log's. */
 static inline double wall_s(void)
 {

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// A paced leaker for the `portwarden run` tests: it takes local ports and keeps them until it is
+// stopped, and reports at once (before any SIGKILL can eat it) what it suffered on the way.
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * Lines on stdout, each written whole with one write(2) (processes sharing
+ * the file append, none is lost to a SIGKILL):
+ *
+ *	start pid=P mode=M                      a leaker (each child, with --children)
+ *	parent pid=P children=N                 the parent of --children, which takes no port
+ *	quarantined pid=P ports=N errno=EPERM   first socket() refused (the daemon's quarantine)
+ *	failed pid=P ports=N errno=NAME         first failed port allocation (EADDRNOTAVAIL, ...)
+ *	sigterm pid=P ignored                   each SIGTERM, with --ignore-term
+ *	done pid=P ports=N                      --count reached; the ports are held
+ *
+ * N is the number of ports taken so far.
+ */
+
+struct opts {
+	const char *mode;  /* tcp, udp, bind0 */
+	const char *addr;  /* --addr, IPv4 literal */
+	long port;	   /* --port: destination of tcp and udp */
+	long rate;	   /* --rate: port allocations per second */
+	long count;	   /* --count: stop taking ports after N (0: no limit) */
+	long children;	   /* --children: fork N leakers, wait for them */
+	const char *comm;  /* --comm */
+	bool ignore_term;  /* --ignore-term */
+	bool stop_on_fail; /* --stop-on-fail: after the first failure, only hold */
+};
+
+struct leak {
+	struct sockaddr_in dst, any;
+	long ports;
+	bool quarantined, failed;
+};
+
+static const struct opts *o;
+static char term_line[64];
+
+static void die(const char *what)
+{
+	fprintf(stderr, "guardleak: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage(FILE *f, int status)
+{
+	fprintf(f,
+		"usage: guardleak tcp|udp|bind0 [--addr IP] [--port N] [--rate N] [--count N]\n"
+		"                 [--children N] [--comm NAME] [--ignore-term] [--stop-on-fail]\n"
+		"tcp: connect() to ADDR:PORT; udp: sendto() ADDR:PORT from a new socket;\n"
+		"bind0: bind() ADDR:0. Each socket is kept. --rate N per second (default 20),\n"
+		"until killed or --count ports. --children N forks N such leakers and waits.\n"
+		"Lines on stdout: start, quarantined, failed, sigterm, done (see the source).\n");
+	exit(status);
+}
+
+static long parse_long(const char *s, long min, long max, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "guardleak: bad %s: '%s'\n", what, s);
+		usage(stderr, 2);
+	}
+	return v;
+}
+
+/* One line, one write: never interleaved with another process's line. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0 && write(STDOUT_FILENO, buf, (size_t)n) != n)
+		exit(1);
+}
+
+static void on_term(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	if (write(STDOUT_FILENO, term_line, strlen(term_line)) < 0)
+		saved = errno;
+	errno = saved;
+}
+
+/* Per process: --ignore-term reports each SIGTERM and carries on. */
+static void setup_process(void)
+{
+	struct sigaction sa = {.sa_handler = on_term, .sa_flags = SA_RESTART};
+
+	snprintf(term_line, sizeof(term_line), "sigterm pid=%d ignored\n", getpid());
+	if (o->ignore_term && sigaction(SIGTERM, &sa, NULL))
+		die("sigaction");
+}
+
+/* The port-taking call of the mode, on a fresh socket: 0 or an errno. */
+static int take_port(struct leak *l, int fd)
+{
+	const struct sockaddr *dst = (const struct sockaddr *)&l->dst;
+	int rc;
+
+	if (!strcmp(o->mode, "tcp"))
+		rc = connect(fd, dst, sizeof(l->dst));
+	else if (!strcmp(o->mode, "udp"))
+		rc = sendto(fd, "x", 1, 0, dst, sizeof(l->dst)) < 0 ? -1 : 0;
+	else
+		rc = bind(fd, (const struct sockaddr *)&l->any, sizeof(l->any));
+	return rc ? errno : 0;
+}
+
+/* One try: a socket that got a port is kept open, on purpose. */
+static void try_once(struct leak *l)
+{
+	int type = strcmp(o->mode, "udp") ? SOCK_STREAM : SOCK_DGRAM;
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0) {
+		if (errno != EPERM)
+			die("socket"); /* out of descriptors is not what is tested */
+		if (!l->quarantined)
+			say("quarantined pid=%d ports=%ld errno=EPERM\n", getpid(), l->ports);
+		l->quarantined = true;
+		return;
+	}
+	err = take_port(l, fd);
+	if (!err) {
+		l->ports++;
+		return;
+	}
+	close(fd);
+	if (!l->failed)
+		say("failed pid=%d ports=%ld errno=%s\n", getpid(), l->ports, strerrorname_np(err));
+	l->failed = true;
+}
+
+#define NSEC_PER_SEC 1000000000LL
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void sleep_until(long long t_ns)
+{
+	struct timespec ts = {.tv_sec = t_ns / NSEC_PER_SEC, .tv_nsec = t_ns % NSEC_PER_SEC};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* Takes ports at --rate until --count (or the first failure with
+ * --stop-on-fail), then holds them until killed. */
+static void leak(void)
+{
+	struct leak l = {0};
+	long long start = now_ns();
+
+	l.dst.sin_family = AF_INET;
+	l.dst.sin_port = htons((uint16_t)o->port);
+	if (inet_pton(AF_INET, o->addr, &l.dst.sin_addr) != 1) {
+		fprintf(stderr, "guardleak: bad --addr: '%s'\n", o->addr);
+		exit(2);
+	}
+	l.any = l.dst;
+	l.any.sin_port = 0;
+	setup_process();
+	say("start pid=%d mode=%s\n", getpid(), o->mode);
+	for (long i = 0; (!o->count || l.ports < o->count) && !(o->stop_on_fail && l.failed); i++) {
+		sleep_until(start + i * NSEC_PER_SEC / o->rate);
+		try_once(&l);
+	}
+	if (!l.failed || !o->stop_on_fail)
+		say("done pid=%d ports=%ld\n", getpid(), l.ports);
+	for (;;)
+		pause();
+}
+
+/* --children: the leak is spread over processes of one cgroup. */
+static int fork_children(void)
+{
+	for (long i = 0; i < o->children; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			leak();
+	}
+	setup_process();
+	say("parent pid=%d children=%ld\n", getpid(), o->children);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	return 0;
+}
+
+/* Thousands of sockets: the soft limit (often 1024) would end the test first. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			fprintf(stderr, "guardleak: setrlimit: %s\n", strerror(errno));
+	}
+}
+
+static void parse_args(int argc, char **argv, struct opts *out)
+{
+	static const struct option longopts[] = {{"addr", required_argument, NULL, 'a'},
+						 {"port", required_argument, NULL, 'p'},
+						 {"rate", required_argument, NULL, 'r'},
+						 {"count", required_argument, NULL, 'c'},
+						 {"children", required_argument, NULL, 'C'},
+						 {"comm", required_argument, NULL, 'n'},
+						 {"ignore-term", no_argument, NULL, 'T'},
+						 {"stop-on-fail", no_argument, NULL, 'S'},
+						 {"help", no_argument, NULL, 'h'},
+						 {}};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			out->addr = optarg;
+			break;
+		case 'p':
+			out->port = parse_long(optarg, 1, 65535, "--port");
+			break;
+		case 'r':
+			out->rate = parse_long(optarg, 1, 100000, "--rate");
+			break;
+		case 'c':
+			out->count = parse_long(optarg, 0, LONG_MAX, "--count");
+			break;
+		case 'C':
+			out->children = parse_long(optarg, 0, 64, "--children");
+			break;
+		case 'n':
+			out->comm = optarg;
+			break;
+		case 'T':
+			out->ignore_term = true;
+			break;
+		case 'S':
+			out->stop_on_fail = true;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		default:
+			usage(stderr, 2);
+		}
+	}
+	if (optind != argc - 1)
+		usage(stderr, 2);
+	out->mode = argv[optind];
+	if (strcmp(out->mode, "tcp") && strcmp(out->mode, "udp") && strcmp(out->mode, "bind0")) {
+		fprintf(stderr, "guardleak: bad MODE: '%s'\n", out->mode);
+		usage(stderr, 2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct opts opts = {.addr = "127.0.0.1", .port = 5001, .rate = 20};
+
+	parse_args(argc, argv, &opts);
+	o = &opts;
+	/* Before any socket or child exists, so that every one carries the name. */
+	if (opts.comm && prctl(PR_SET_NAME, opts.comm))
+		die("prctl PR_SET_NAME");
+	raise_nofile();
+	if (opts.children)
+		return fork_children();
+	leak();
+	return 0;
+}
