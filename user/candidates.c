@@ -8,6 +8,8 @@
 #include "candidates.h"
 #include "procfs.h"
 
+#define URGENT_HORIZON_S 60.0
+
 bool class_actionable(enum leak_class c)
 {
 	return c == LEAK_GROWTH || c == LEAK_BIND_BEFORE_CONNECT || c == LEAK_UDP ||
@@ -21,7 +23,7 @@ uint32_t entity_ports_held(const struct history *h, const struct entity *e)
 	if (!e->nr)
 		return 0;
 	s = &e->ring[(e->head + h->ring_cap - 1) % h->ring_cap];
-	return s->held.total - s->held.n[PS_TIME_WAIT];
+	return s->held.total - s->held.n[PS_TIME_WAIT] - s->held.passive;
 }
 
 /* Sockets @tgid holds in @s, TIME_WAIT excluded; UINT32_MAX if absent. */
@@ -29,7 +31,8 @@ static uint32_t snapshot_ports_held(const struct snapshot *s, uint32_t tgid)
 {
 	for (size_t i = 0; i < s->nr_processes; i++)
 		if (s->processes[i].tgid == tgid)
-			return s->processes[i].held.total - s->processes[i].held.n[PS_TIME_WAIT];
+			return s->processes[i].held.total - s->processes[i].held.n[PS_TIME_WAIT] -
+			       s->processes[i].held.passive;
 	return UINT32_MAX;
 }
 
@@ -66,6 +69,27 @@ static uint32_t leaking_in(const struct history *h, const struct group_key *g)
 	return n;
 }
 
+static double seconds_left(const struct snap_pool *p, double growth_per_s)
+{
+	if (!p || growth_per_s <= 0)
+		return INFINITY;
+	return (p->capacity > p->used ? p->capacity - p->used : 0) / growth_per_s;
+}
+
+/* A fast leak (classify_urgent) counts only when it would exhaust its pool
+ * within a minute: then waiting for the normal window costs the pool. */
+static void heed_urgent(const struct entity *e, const struct snap_pool *p, struct candidate *c)
+{
+	double left = seconds_left(p, e->urgent.growth_per_s);
+
+	if (class_actionable(c->class) || !class_actionable(e->urgent.class) ||
+	    left > URGENT_HORIZON_S)
+		return;
+	c->class = e->urgent.class;
+	c->growth_per_s = e->urgent.growth_per_s;
+	c->pool_seconds_left = left;
+}
+
 int candidate_build(const struct monitor *m, const struct entity *e, struct cgroup_resolver *r,
 		    struct candidate *c, const struct snap_pool **pool)
 {
@@ -92,10 +116,8 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 	c->leaking_in_cgroup = leaking_in(&m->history, &e->key.group);
 	p = worst_pool(&m->snap, &e->key.group);
 	c->pool_fill = p ? snap_pool_fill(p) : 0;
-	c->pool_seconds_left = INFINITY;
-	if (p && c->growth_per_s > 0)
-		c->pool_seconds_left = (p->capacity > p->used ? p->capacity - p->used : 0) /
-				       c->growth_per_s;
+	c->pool_seconds_left = seconds_left(p, c->growth_per_s);
+	heed_urgent(e, p, c);
 	*pool = p;
 	return 0;
 }

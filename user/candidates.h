@@ -21,7 +21,7 @@ bool class_actionable(enum leak_class c);
 int candidate_build(const struct monitor *m, const struct entity *e, struct cgroup_resolver *r,
 		    struct candidate *c, const struct snap_pool **pool);
 
-/* Sockets held by @e at its latest sample, TIME_WAIT excluded. */
+/* Ports @e took at its latest sample: TIME_WAIT and passive sockets excluded. */
 uint32_t entity_ports_held(const struct history *h, const struct entity *e);
 
 #endif /* PW_CANDIDATES_H */

@@ -231,6 +231,12 @@ void cgroup_resolver_place(struct cgroup_resolver *r, uint64_t cgroup_id, uint64
 	const char *path;
 
 	out->hierarchy = "v2";
+	if (cgroup_id == 0) {
+		/* TIME_WAIT and orphans nobody was seen closing have no cgroup left */
+		snprintf(out->path, sizeof(out->path), "(no owner)");
+		out->hierarchy = "unknown";
+		return;
+	}
 	if (cgroup_id != CGROUP_ROOT_ID || !r->mounts.v1_memory[0]) {
 		path = cached_path(r, 0, cgroup_id);
 		if (path)

@@ -7,7 +7,9 @@
 /*
  * How a window is judged
  *
- * "Held" below is held.total minus held.n[PS_TIME_WAIT]: TIME_WAIT sockets
+ * "Held" below is held.total minus held.n[PS_TIME_WAIT] and held.passive
+ * (a server's accepted connections, on its listener's port: no ephemeral
+ * port taken, so no port leak however many pile up). TIME_WAIT sockets
  * are what a process leaves behind when it closes, i.e. churn, not ports it
  * keeps. The window is the samples with t_ms >= t_last - window_ms. It is
  * judged for trends (leak or churn) only when the entity's history reaches
@@ -108,6 +110,30 @@ const struct classify_params classify_defaults = {
 	.clears_to_leave = 30,
 };
 
+/*
+ * Urgent: a leak that eats a pool in seconds (1000 ports/s exhausts the
+ * default 28232-port range in 28 s) cannot wait 44 s. Only steep growth
+ * counts (>= 100 ports/s and >= 300 ports over a 4 s window, i.e. 5 samples
+ * at 1 s); the spread rule still rejects a one-sample jump, and 3 breaching
+ * windows in a row are needed, so a burst shorter than ~4 s stays out. It
+ * is named ~6 s after it starts: at 1000 ports/s, ~6000 ports (21% of the
+ * default range). What it risks: a pool warming up at >= 100 connections/s
+ * for more than ~4 s looks the same; the daemon therefore heeds it only
+ * when that growth would exhaust the pool within a minute, and its first
+ * step is a quarantine, not a signal.
+ */
+const struct classify_params classify_urgent = {
+	.window_ms = 4000,
+	.min_growth_per_s = 100.0,
+	.min_growth_ports = 300,
+	.min_monotonic = 0.75,
+	.max_release_ratio = 0.25,
+	.churn_opens_per_s = 1e12, /* urgent is about leaks only */
+	.close_wait_min = 32,
+	.breaches_to_enter = 3,
+	.clears_to_leave = 5,
+};
+
 static const char *const class_names[] = {
 	[LEAK_NONE] = "none",
 	[LEAK_GROWTH] = "leak",
@@ -172,11 +198,13 @@ struct trend {
 	int64_t late;	  /* rise over the second half */
 };
 
+/* Ports the entity took: neither TIME_WAIT (churn) nor a server's accepted
+ * connections (they share the listener's port and take no ephemeral one). */
 static uint32_t held_ports(const struct sample *s)
 {
-	uint32_t tw = s->held.n[PS_TIME_WAIT];
+	uint32_t other = s->held.n[PS_TIME_WAIT] + s->held.passive;
 
-	return s->held.total > tw ? s->held.total - tw : 0;
+	return s->held.total > other ? s->held.total - other : 0;
 }
 
 static double metric_value(const struct sample *s, int metric)

@@ -58,6 +58,11 @@ struct classify_params {
 /* Defaults tuned for 1 s samples: see classify.c for the reasoning. */
 extern const struct classify_params classify_defaults;
 
+/* Fast leaks only (>= 100 ports/s over a few seconds): named within ~6 s,
+ * at the price of calling a few seconds' steep warm-up a leak. The daemon
+ * heeds it only when the pool would run out within a minute. */
+extern const struct classify_params classify_urgent;
+
 struct verdict {
 	enum leak_class class;    /* the class in force (after hysteresis) */
 	enum leak_class breaching; /* what the latest window shows on its own */

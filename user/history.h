@@ -26,6 +26,7 @@ struct entity {
 	struct sample *ring; /* the last ring_cap samples */
 	size_t head, nr;
 	struct verdict verdict;
+	struct verdict urgent;  /* the same series under classify_urgent: fast leaks */
 	enum leak_class worst;  /* the first non-NONE class it entered, kept for reports */
 	uint32_t peak_held;     /* sockets, TIME_WAIT included */
 	uint64_t last_seen_ms;

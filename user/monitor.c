@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "log.h"
 #include "monitor.h"
+#include "procfs.h"
 
 #define MAX_ENTITIES 65536
 
@@ -122,6 +123,22 @@ static void count_listeners_in_range(const struct snapshot *snap, const struct i
 	}
 }
 
+/* A process known only from its failures holds no socket: take its name
+ * from its failure events, or from /proc while it lives. */
+static void name_victim(const struct monitor *m, uint32_t tgid, char comm[PW_SOCK_COMM_LEN])
+{
+	struct proc_stat st;
+
+	for (size_t i = m->nr_recent; i-- > 0;) {
+		if (m->recent[i].tgid == tgid && (m->recent[i].flags & PW_EVF_OWNER_KNOWN)) {
+			memcpy(comm, m->recent[i].comm, PW_SOCK_COMM_LEN);
+			return;
+		}
+	}
+	if (!procfs_pid_stat((pid_t)tgid, &st))
+		memcpy(comm, st.comm, PW_SOCK_COMM_LEN);
+}
+
 static void observe(struct monitor *m, const struct entity_key *k, const char *comm,
 		    const struct state_counts *held, uint32_t listeners)
 {
@@ -136,6 +153,8 @@ static void observe(struct monitor *m, const struct entity_key *k, const char *c
 		buf_s.held = *held;
 	if (comm)
 		memcpy(e->comm, comm, sizeof(e->comm));
+	else if (k->kind == ENTITY_PROCESS && !e->comm[0])
+		name_victim(m, k->tgid, e->comm);
 	sum_activity(&m->activity, k, &buf_s);
 	history_push(&m->history, e, &buf_s);
 	buf = malloc(m->history.ring_cap * sizeof(*buf));
@@ -143,6 +162,7 @@ static void observe(struct monitor *m, const struct entity_key *k, const char *c
 		return;
 	series = history_series(&m->history, e, buf);
 	classify(&series, &m->cfg.params, &e->verdict, &e->verdict);
+	classify(&series, &classify_urgent, &e->urgent, &e->urgent);
 	if (e->worst == LEAK_NONE)
 		e->worst = e->verdict.class;
 	free(buf);

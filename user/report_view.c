@@ -146,7 +146,8 @@ static void json_states(FILE *out, const struct state_counts *c)
 	fputs("\"states\":{", out);
 	for (int i = 0; i < PS_COUNT; i++)
 		fprintf(out, "%s\"%s\":%u", i ? "," : "", port_state_name(i), c->n[i]);
-	fprintf(out, "},\"bind_before_connect\":%u", c->bind_before_connect);
+	fprintf(out, "},\"bind_before_connect\":%u,\"passive\":%u", c->bind_before_connect,
+		c->passive);
 }
 
 static void json_rates(FILE *out, const struct verdict *v)

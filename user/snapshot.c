@@ -255,8 +255,11 @@ static int mark_bind_before_connect(struct snapshot *snap)
 	for (size_t i = 0; i < snap->nr_sockets && err >= 0; i++) {
 		struct snap_socket *s = &snap->sockets[i];
 
-		s->bind_before_connect =
-			connected_on_bound_port(s) && !keyset_has(&listening, port_key(&s->sock));
+		bool on_listener = s->sock.protocol == IPPROTO_TCP && s->state != PS_LISTEN &&
+				   keyset_has(&listening, port_key(&s->sock));
+
+		s->bind_before_connect = connected_on_bound_port(s) && !on_listener;
+		s->passive = on_listener && s->state != PS_TIME_WAIT;
 	}
 	keyset_free(&listening);
 	return err < 0 ? err : 0;
@@ -430,6 +433,8 @@ static void count_socket(struct state_counts *c, const struct snap_socket *s)
 	c->total++;
 	if (s->bind_before_connect)
 		c->bind_before_connect++;
+	if (s->passive)
+		c->passive++;
 }
 
 /* Every socket once in its group and the total, and once per process charged with it. */

@@ -55,12 +55,16 @@ struct snap_socket {
 	uint32_t first_holder;  /* index into snapshot.processes, or UINT32_MAX (TIME_WAIT, orphans) */
 	bool bind_bucket;       /* its port was taken by bind()/listen() (PW_SOCKF_BIND_BUCKET) */
 	bool bind_before_connect; /* connected (SYN_SENT, ESTABLISHED, CLOSE_WAIT) on a bind-taken port */
+	bool passive;             /* a server's side: on its listener's port (see state_counts) */
 };
 
 struct state_counts {
 	uint32_t n[PS_COUNT];
 	uint32_t total;
 	uint32_t bind_before_connect;
+	/* not TIME_WAIT, on a port a socket listens on in the same netns: a
+	 * server's accepted connections, which take no ephemeral port */
+	uint32_t passive;
 };
 
 /* A process holding sockets (or, for TIME_WAIT and orphans, the process that

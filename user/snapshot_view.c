@@ -116,8 +116,8 @@ void snapshot_view_text(FILE *out, const struct snapshot *s, const struct labels
 
 static void json_counts(FILE *out, const struct state_counts *c)
 {
-	fprintf(out, "\"sockets\":%u,\"bind_before_connect\":%u,\"states\":{", c->total,
-		c->bind_before_connect);
+	fprintf(out, "\"sockets\":%u,\"bind_before_connect\":%u,\"passive\":%u,\"states\":{",
+		c->total, c->bind_before_connect, c->passive);
 	for (int i = 0; i < PS_COUNT; i++)
 		fprintf(out, "%s\"%s\":%u", i ? "," : "", port_state_name(i), c->n[i]);
 	fputc('}', out);

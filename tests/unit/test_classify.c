@@ -779,9 +779,50 @@ UNIT_TEST(test_names_and_advice)
 	ASSERT_TRUE(leak_class_advice((enum leak_class) - 1) != NULL);
 }
 
+/* Urgent shapes: a fast leak from t = 10, a single jump, a 3 s burst. */
+static void fast_leak(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = 100 + (t >= 10 ? 1000 * (t - 10) : 0) + noise(t, 2);
+}
+
+static void big_jump(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = t < 10 ? 100 : 5100;
+}
+
+static void short_burst(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = 100 + (t >= 10 ? 300 * (t < 13 ? t - 10 : 3) : 0);
+}
+
+/* classify_urgent names a 1000 ports/s leak within 7 samples of its start
+ * (under a quarter of the default range), and never a jump or a 3 s burst. */
+UNIT_TEST(test_urgent_fast_leaks_only)
+{
+	long first;
+
+	build(40, fast_leak);
+	run(40, &classify_urgent);
+	first = first_class(40, LEAK_GROWTH);
+	ASSERT_TRUE(first >= 10 && first <= 17);
+	build(40, big_jump);
+	run(40, &classify_urgent);
+	ASSERT_EQ_INT(first_class(40, LEAK_GROWTH), -1);
+	build(40, short_burst);
+	run(40, &classify_urgent);
+	ASSERT_EQ_INT(first_class(40, LEAK_GROWTH), -1);
+	build(120, steady_pool);
+	run(120, &classify_urgent);
+	ASSERT_EQ_INT(first_class(120, LEAK_GROWTH), -1);
+	build(120, churn);
+	run(120, &classify_urgent);
+	ASSERT_EQ_INT(first_class(120, LEAK_GROWTH), -1);
+}
+
 int main(void)
 {
 	RUN(test_shapes);
+	RUN(test_urgent_fast_leaks_only);
 	RUN(test_linear_leak_enters_after_breaches_to_enter);
 	RUN(test_ramps);
 	RUN(test_each_criterion_decides);

@@ -1,0 +1,324 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
+# Checks `portwarden top` (README: options, keys, columns, batch mode, exit status)
+# while three workloads hold ports, each in its own child cgroup and netns:
+#   topleak  connections to its own listener, 20 a second, never closed
+#   small    5 connections, held
+#   esc      3 connections, held, by a process named ESC [31m red
+#  - without --batch and without a terminal it exits 2 and points at --batch;
+#    bad -d and -n values exit 2;
+#  - --batch -n 2 -d 1 prints two frames, each with its header line, the
+#    leaker's cgroup and process, the escaped name and no raw ESC byte;
+#  - on a terminal (tmux, TERM=xterm-256color, 200x50): the screen uses the
+#    alternate screen; sorted by ports the leaker's cgroup is the first row;
+#    the sort keys change the order; the filter keeps only matching rows and
+#    Esc clears it; Enter shows a cgroup's processes; the ESC name shows as
+#    \x1b and no raw ESC reaches the pane; the leaker is classed leak; q and
+#    SIGTERM exit 0, leave the alternate screen and give the prompt back.
+set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+pw_require_root
+pw_require_cmd ip tmux timeout
+pw_require_cgroup2
+pw_require_file "$PW_PORTWARDEN" portwarden
+pw_require_bpf
+pw_require_file "$PW_PORTLEAK" portleak
+
+HOLD=300
+ESC_COMM=$'\e[31mred'
+ESC_SHOWN='\x1b[31mred'
+PROMPT='pw-top-prompt$ '
+SOCKET=portwarden-test-$$
+PANE=$PW_TMP/pane
+
+BASE=$(pw_cgroup_base)
+REL_BASE=$(pw_cgroup_relpath "$BASE")
+
+# report NAME PROBLEMS: one PASS or FAIL line; problems are newline-separated.
+report() {
+	if [ -z "$2" ]; then
+		pw_pass "$1"
+	else
+		pw_fail "$1" "$(echo "$2" | head -n 5 | paste -sd ';' | sed 's/;/; /g')"
+	fi
+}
+
+# ---- workloads ------------------------------------------------------------------
+
+# start NAME ARGS...: portleak ARGS in child cgroup NAME and its own netns,
+# holding its sockets for HOLD seconds. Files: $PW_TMP/NAME.{json,err}.
+start() {
+	local name=$1
+	shift
+	pw_run_in -o "$PW_TMP/$name.json" -e "$PW_TMP/$name.err" "$(pw_make_cgroup "$name")" \
+		"$(pw_make_netns)" "$PW_PORTLEAK" "$@" --hold "$HOLD" >/dev/null
+}
+
+start_workloads() {
+	start topleak tcp-connect --listen --rate 20 --duration "$HOLD" --comm pl-topleak
+	start small tcp-connect --listen --count 5 --comm pl-small
+	start esc tcp-connect --listen --count 3 --comm "$ESC_COMM"
+	# small and esc print their line once connected, then hold
+	if ! pw_wait_for_file_line "$PW_TMP/small.json" '^{' 30 ||
+		! pw_wait_for_file_line "$PW_TMP/esc.json" '^{' 30; then
+		pw_fail top/setup "workloads did not start: $(cat "$PW_TMP"/*.err | head -c 300)"
+		exit 1
+	fi
+}
+
+# ---- without a screen -----------------------------------------------------------
+
+# expect_usage NAME PATTERN ARGS...: `top ARGS` with stdin and stdout not
+# terminals exits 2, prints nothing on stdout and PATTERN on stderr.
+expect_usage() {
+	local name=$1 pattern=$2 rc=0 problems=''
+	shift 2
+	timeout -k 2 20 "$PW_PORTWARDEN" top "$@" </dev/null >"$PW_TMP/$name.out" \
+		2>"$PW_TMP/$name.err" || rc=$?
+	[ "$rc" -eq 2 ] || problems="exit status $rc, want 2"
+	grep -Eq -e "$pattern" "$PW_TMP/$name.err" ||
+		problems="$problems${problems:+$'\n'}no /$pattern/ on stderr: $(head -c 200 "$PW_TMP/$name.err")"
+	[ ! -s "$PW_TMP/$name.out" ] ||
+		problems="$problems${problems:+$'\n'}stdout: $(head -c 100 "$PW_TMP/$name.out")"
+	report "top/$name" "$problems"
+}
+
+check_usage() {
+	expect_usage no-terminal '--batch'
+	expect_usage delay-zero 'delay.*0' --batch -d 0
+	expect_usage delay-too-long 'delay.*61' --batch -d 61
+	expect_usage frames-zero 'frames.*0' --batch -n 0
+}
+
+# batch_problems FILE: two frames, each with its header line, the leaker's
+# cgroup and process rows; the ESC name escaped; no raw ESC byte.
+batch_problems() {
+	local file=$1 headers esc
+	headers=$(grep -Ec '^portwarden top - [0-9]{2}:[0-9]{2}:[0-9]{2} up ' "$file" || true)
+	[ "$headers" -eq 2 ] || echo "$headers header lines, want 2"
+	awk -v cg="$REL_BASE/topleak" '
+		/^portwarden top - / { frame++ }
+		substr($0, length($0) - length(cg) + 1) == cg { group[frame] = 1 }
+		$NF == "pl-topleak" { proc[frame] = 1 }
+		END {
+			for (f = 1; f <= 2; f++) {
+				if (!group[f]) print "frame " f ": no row for cgroup " cg
+				if (!proc[f]) print "frame " f ": no row for process pl-topleak"
+			}
+		}' "$file"
+	grep -qF -e "$ESC_SHOWN" "$file" || echo "no escaped name $ESC_SHOWN"
+	esc=$(tr -dc '\033' <"$file" | wc -c)
+	[ "$esc" -eq 0 ] || echo "$esc raw ESC bytes"
+}
+
+check_batch() {
+	local out=$PW_TMP/batch.out rc=0
+	timeout -k 2 60 "$PW_PORTWARDEN" top --batch -n 2 -d 1 </dev/null >"$out" \
+		2>"$PW_TMP/batch.err" || rc=$?
+	pw_check top/batch-exit "exit status $rc: $(tail -c 300 "$PW_TMP/batch.err")" [ "$rc" -eq 0 ]
+	report top/batch-frames "$(batch_problems "$out")"
+}
+
+# ---- on a terminal --------------------------------------------------------------
+
+tm() {
+	tmux -L "$SOCKET" -f /dev/null "$@"
+}
+
+# A shell in a private tmux server, 200x50; top runs in it as a user would.
+start_terminal() {
+	pw_on_exit "tmux -L '$SOCKET' kill-server 2>/dev/null"
+	env PS1="$PROMPT" tmux -L "$SOCKET" -f /dev/null new-session -d -s top -x 200 -y 50 \
+		bash --norc --noprofile -i
+}
+
+# run_top: start top in the shell, its pid in $PW_TMP/top.pid; then the exit
+# status is printed as "top-exit=N" before the prompt comes back.
+run_top() {
+	rm -f "$PW_TMP/top.pid"
+	tm send-keys -t top -l "bash -c 'echo \$\$ >$PW_TMP/top.pid; exec env TERM=xterm-256color $PW_PORTWARDEN top -d 1'; echo top-exit=\$?"
+	tm send-keys -t top Enter
+}
+
+keys() {
+	tm send-keys -t top "$@"
+	sleep 0.4
+}
+
+# type_filter TEXT: replace the filter with TEXT (Esc clears, / starts typing).
+type_filter() {
+	keys Escape
+	keys /
+	tm send-keys -t top -l "$1"
+	keys Enter
+}
+
+# wait_pane SECONDS CMD...: capture the pane into $PANE until CMD succeeds.
+wait_pane() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while :; do
+		tm capture-pane -p -t top >"$PANE" 2>/dev/null || true
+		"$@" && return 0
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.3
+	done
+}
+
+title_has() {
+	head -n 1 "$PANE" | grep -qF -e "$1"
+}
+
+# The table's rows: after the column header, without the status line at the bottom.
+rows() {
+	sed '$d' "$PANE" | awk 'seen && NF { print } /^ +PID +PORTS +ESTAB/ { seen = 1 }'
+}
+
+# The cgroups of the rows, by their last path component, top to bottom ("topleak small esc").
+row_cgroups() {
+	rows | awk -v base="$REL_BASE/" 'index($NF, base) == 1 { print substr($NF, length(base) + 1) }' |
+		paste -sd ' '
+}
+
+order_is() {
+	[ "$(row_cgroups)" = "$1" ]
+}
+
+alternate_screen() {
+	tm display-message -p -t top '#{alternate_on}'
+}
+
+pane_has() {
+	grep -qF -e "$1" "$PANE"
+}
+
+check_screen_starts() {
+	if ! wait_pane 30 title_has 'portwarden top - '; then
+		pw_fail top/screen "no title line within 30 s: $(grep -v '^$' "$PANE" | tail -n 3)"
+		return 1
+	fi
+	pw_check top/alternate-screen "alternate_on is $(alternate_screen)" [ "$(alternate_screen)" = 1 ]
+	wait_pane 20 pane_has "$REL_BASE/topleak" || true
+	report top/leaker-shown "$(pane_has "$REL_BASE/topleak" || echo "no row for $REL_BASE/topleak")"
+}
+
+check_sort() {
+	type_filter "$REL_BASE/"
+	wait_pane 20 order_is "topleak small esc" || true
+	report top/sort-ports "$(order_is "topleak small esc" ||
+		echo "rows by ports: '$(row_cgroups)', want 'topleak small esc'")"
+	keys N
+	wait_pane 5 order_is "esc small topleak" || true
+	report top/sort-name-key "$(title_has 'sort NAME' || echo "title: $(head -n 1 "$PANE")"
+		order_is "esc small topleak" || echo "rows by name: '$(row_cgroups)'")"
+	keys '>'
+	wait_pane 5 title_has 'sort PID' || true
+	report top/sort-next-key "$(title_has 'sort PID' || echo "after '>': $(head -n 1 "$PANE")")"
+	keys P
+	wait_pane 5 order_is "topleak small esc" || true
+	report top/sort-ports-key "$(order_is "topleak small esc" || echo "rows: '$(row_cgroups)'")"
+}
+
+check_filter() {
+	type_filter small
+	wait_pane 5 order_is small || true
+	report top/filter "$(order_is small || echo "rows: '$(row_cgroups)', want 'small'"
+		[ "$(rows | wc -l)" -eq 1 ] || echo "$(rows | wc -l) rows, want 1"
+		title_has 'filter "small"' || echo "title: $(head -n 1 "$PANE")")"
+	keys Escape
+	wait_pane 5 pane_has "$REL_BASE/topleak" || true
+	report top/filter-cleared "$(pane_has "$REL_BASE/topleak" || echo "no leaker row after Esc"
+		title_has 'filter' && echo "title: $(head -n 1 "$PANE")")"
+}
+
+# expand_only NAME: filter on cgroup NAME, then Enter on its (only) row.
+expand_only() {
+	type_filter "$REL_BASE/$1"
+	keys Enter
+}
+
+second_row_is() {
+	[ "$(rows | sed -n 2p | awk '{ print $NF }')" = "$1" ]
+}
+
+check_expand() {
+	expand_only topleak
+	wait_pane 5 second_row_is pl-topleak || true
+	report top/expand "$(second_row_is pl-topleak || echo "rows: $(rows | paste -sd '|')"
+		rows | head -n 1 | grep -q '^-' || echo "cgroup row not marked expanded: $(rows | head -n 1)")"
+}
+
+check_escape() {
+	local raw
+	expand_only esc
+	wait_pane 5 pane_has "$ESC_SHOWN" || true
+	# -e keeps colours as escape sequences: a raw ESC [31m from the name
+	# would have turned "red" red
+	raw=$(tm capture-pane -p -e -t top | grep -c $'\e\\[31mred' || true)
+	report top/escaped-name "$(pane_has "$ESC_SHOWN" || echo "no '$ESC_SHOWN' row: $(rows | paste -sd '|')"
+		[ "$raw" -eq 0 ] || echo "the name reached the pane raw ($raw lines)")"
+}
+
+leaker_classed() {
+	rows | awk -v cg="$REL_BASE/topleak" '$NF == cg && /^.\* / && / leak / { found = 1 } END { exit !found }'
+}
+
+check_class() {
+	type_filter "$REL_BASE/"
+	# classify.c: a 30 s window, then 15 breaching samples
+	wait_pane 90 leaker_classed || true
+	report top/leaker-class "$(leaker_classed || echo "leaker row: $(rows | grep -F "$REL_BASE/topleak")")"
+}
+
+# check_exit NAME: top printed top-exit=0, the prompt is back, the alternate screen left.
+check_exit() {
+	local problems
+	wait_pane 10 pane_has top-exit= || true
+	problems=$(
+		pane_has top-exit=0 || echo "no top-exit=0: $(grep top-exit "$PANE" || grep -v '^$' "$PANE" | tail -n 2)"
+		[ "$(grep -v '^$' "$PANE" | tail -n 1)" = "${PROMPT% }" ] ||
+			[ "$(grep -v '^$' "$PANE" | tail -n 1)" = "$PROMPT" ] ||
+			echo "last line: '$(grep -v '^$' "$PANE" | tail -n 1)', want the prompt"
+		[ "$(alternate_screen)" = 0 ] || echo "still on the alternate screen"
+	)
+	report "top/$1" "$problems"
+}
+
+check_quit() {
+	keys q
+	check_exit quit
+}
+
+check_sigterm() {
+	local pid
+	tm send-keys -t top -l clear
+	tm send-keys -t top Enter
+	run_top
+	if ! wait_pane 30 title_has 'portwarden top - ' || [ ! -s "$PW_TMP/top.pid" ]; then
+		pw_fail top/sigterm "the second top did not start"
+		return
+	fi
+	pid=$(cat "$PW_TMP/top.pid")
+	pw_track_pid "$pid"
+	kill -s TERM "$pid"
+	check_exit sigterm
+}
+
+start_workloads
+check_usage
+check_batch
+start_terminal
+run_top
+if check_screen_starts; then
+	check_sort
+	check_filter
+	check_expand
+	check_escape
+	check_class
+	check_quit
+	check_sigterm
+fi
+pw_done
