@@ -69,7 +69,7 @@ all: $(APP)
 
 help:
 	@echo 'make            build ./portwarden'
-	@echo 'make run        install missing packages, build, start portwarden trace'
+	@echo 'make run        install missing packages, build, start portwarden top (trace without a terminal)'
 	@echo 'make test       install missing packages, build, run every test tier'
 	@echo 'make check      unit tier only (no root)'
 	@echo 'make test-root  root tier only (real BPF, netns, cgroups)'
@@ -81,9 +81,10 @@ help:
 deps:
 	$(Q)scripts/install-deps.sh
 
+# The live view needs a terminal for its keys and screen; else the event stream.
 run: deps
 	$(Q)$(MAKE) all
-	./$(APP) trace
+	if [ -t 0 ] && [ -t 1 ]; then ./$(APP) top; else ./$(APP) trace; fi
 
 test: deps
 	$(Q)$(MAKE) all unit-bins workload-bins

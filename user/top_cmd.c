@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/param.h>
 #include <time.h>
 #include <unistd.h>
 #include "actuator.h"
@@ -21,11 +22,11 @@
 #include "top_text.h"
 #include "tui.h"
 
-#define MAX_EXPANDED    256
-#define MAX_ACTED       256
-#define BATCH_POOLS     5
-#define KEY_WAIT_MAX_MS 200         /* how late a signal may be noticed while keys are awaited */
-#define HELD_LOG_MAX    (64 * 1024) /* the tail of the messages held while the screen was up */
+#define MAX_EXPANDED	256
+#define MAX_ACTED	256
+#define BATCH_POOLS	5
+#define KEY_WAIT_MAX_MS 200	    /* how late a signal may be noticed while keys are awaited */
+#define HELD_LOG_MAX	(64 * 1024) /* the tail of the messages held while the screen was up */
 
 static volatile sig_atomic_t exiting;
 
@@ -39,20 +40,20 @@ struct top {
 	const struct env *env;
 	struct monitor m;
 	struct cgroup_resolver *resolver;
-	struct labels labels;             /* the history's cgroups, resolved at each sample */
+	struct labels labels; /* the history's cgroups, resolved at each sample */
 	time_t sampled_at;
-	struct top_counters before, now;  /* at the previous and the latest sample */
+	struct top_counters before, now; /* at the previous and the latest sample */
 	struct top_query query;
 	struct group_key expanded[MAX_EXPANDED];
 	struct top_acted acted[MAX_ACTED];
 	size_t nr_acted;
 	uint32_t actions;
-	struct top_model model;           /* the frame on screen */
+	struct top_model model; /* the frame on screen */
 	struct tui *tui;
-	struct target target;             /* bound by k or K until confirmed or cancelled */
+	struct target target; /* bound by k or K until confirmed or cancelled */
 	struct top_acted target_row;
 	bool target_bound;
-	int saved_stderr, held_log;       /* while the screen is up, messages wait here */
+	int saved_stderr, held_log; /* while the screen is up, messages wait here */
 };
 
 /* ---- sampling and frames ----------------------------------------------------------------- */
@@ -62,7 +63,7 @@ static int cmp_key(const void *pa, const void *pb)
 	const struct group_key *a = pa, *b = pb;
 
 	return (a->cgroup_id > b->cgroup_id) - (a->cgroup_id < b->cgroup_id)
-		?: (a->cgroup1_id > b->cgroup1_id) - (a->cgroup1_id < b->cgroup1_id);
+		       ?: (a->cgroup1_id > b->cgroup1_id) - (a->cgroup1_id < b->cgroup1_id);
 }
 
 /* Resolve the history's cgroups to paths and containers now, so the model
@@ -300,6 +301,13 @@ static int redraw(struct top *t)
 	return err;
 }
 
+static int sample_and_draw(struct top *t)
+{
+	int err = sample(t);
+
+	return err ? err : redraw(t);
+}
+
 /* Until q, a signal or --frames: sample and draw each delay, keys in between.
  * Returns 0 or -errno. */
 static int screen_loop(struct top *t)
@@ -314,21 +322,21 @@ static int screen_loop(struct top *t)
 		if (now >= next) {
 			if (t->env->frames && frames++ == t->env->frames)
 				break;
-			err = sample(t);
-			if (err || (err = redraw(t)))
+			err = sample_and_draw(t);
+			if (err)
 				return err;
 			next = next + delay > now ? next + delay : now + delay;
 			continue;
 		}
-		key = tui_next_key(t->tui, (int)(next - now < KEY_WAIT_MAX_MS ? next - now
-									: KEY_WAIT_MAX_MS));
+		key = tui_next_key(t->tui, (int)MIN(next - now, KEY_WAIT_MAX_MS));
 		if (key == TUI_NO_KEY)
 			continue;
 		cmd = tui_handle_key(t->tui, key);
 		if (cmd.kind == TUI_CMD_QUIT)
 			break;
 		apply(t, &cmd);
-		if ((err = redraw(t)))
+		err = redraw(t);
+		if (err)
 			return err;
 	}
 	return 0;
@@ -390,8 +398,7 @@ static int run_screen(struct top *t)
 
 	t->tui = tui_init(colour_wanted());
 	if (!t->tui) {
-		pr_warn("failed to drive the terminal (TERM=%s): use --batch for plain-text frames\n",
-			term ? term : "");
+		pr_warn("failed to drive the terminal (TERM=%s): use --batch\n", term ? term : "");
 		return EXIT_USAGE;
 	}
 	hold_messages(t);

@@ -11,10 +11,12 @@
 #include "top_model.h"
 
 static const char *const column_names[TOP_COL_NR] = {
-	[TOP_COL_PID] = "PID",	     [TOP_COL_PORTS] = "PORTS",	      [TOP_COL_ESTABLISHED] = "ESTAB",
-	[TOP_COL_TIME_WAIT] = "TWAIT", [TOP_COL_CLOSE_WAIT] = "CWAIT", [TOP_COL_UDP] = "UDP",
-	[TOP_COL_OTHER] = "OTHER",   [TOP_COL_GROWTH] = "GROW/s",    [TOP_COL_FAILURES] = "FAILS",
-	[TOP_COL_CLASS] = "CLASS",   [TOP_COL_NAME] = "NAME",
+	[TOP_COL_PID] = "PID",		 [TOP_COL_PORTS] = "PORTS",
+	[TOP_COL_ESTABLISHED] = "ESTAB", [TOP_COL_TIME_WAIT] = "TWAIT",
+	[TOP_COL_CLOSE_WAIT] = "CWAIT",	 [TOP_COL_UDP] = "UDP",
+	[TOP_COL_OTHER] = "OTHER",	 [TOP_COL_GROWTH] = "GROW/s",
+	[TOP_COL_FAILURES] = "FAILS",	 [TOP_COL_CLASS] = "CLASS",
+	[TOP_COL_NAME] = "NAME",
 };
 
 static const char *const errno_names[TOP_ERRNO_NR] = {
@@ -156,8 +158,8 @@ static void add_ports(const struct state_counts *c, struct top_stats *st)
 	st->time_wait += c->n[PS_TIME_WAIT];
 	st->close_wait += c->n[PS_CLOSE_WAIT];
 	st->udp += c->n[PS_UDP];
-	st->other += c->n[PS_LISTEN] + c->n[PS_SYN_SENT] + c->n[PS_FIN_WAIT] +
-		     c->n[PS_LAST_ACK] + c->n[PS_BOUND];
+	st->other += c->n[PS_LISTEN] + c->n[PS_SYN_SENT] + c->n[PS_FIN_WAIT] + c->n[PS_LAST_ACK] +
+		     c->n[PS_BOUND];
 }
 
 static struct top_stats stats_of(const struct history *h, const struct entity *e)
@@ -288,8 +290,8 @@ static void attach_processes(struct rows *r)
 {
 	for (size_t i = 0; i < r->nr_procs; i++) {
 		struct top_process *p = &r->procs[i];
-		struct top_group *g = bsearch(&r->proc_keys[i], r->groups, r->nr_groups,
-					      sizeof(*g), cmp_group_key);
+		struct top_group *g = bsearch(&r->proc_keys[i], r->groups, r->nr_groups, sizeof(*g),
+					      cmp_group_key);
 
 		p->group = (size_t)(g - r->groups); /* every process key made a group */
 		g->nr_processes++;
@@ -367,8 +369,8 @@ static int filter_rows(const struct rows *r, const char *filter, struct shown *s
 	for (size_t i = 0; i < r->nr_procs; i++) {
 		const struct top_process *p = &r->procs[i];
 
-		s->proc[i] = s->group_itself[p->group] ||
-			     text_matches(p->comm, sizeof(p->comm), filter);
+		s->proc[i] =
+			s->group_itself[p->group] || text_matches(p->comm, sizeof(p->comm), filter);
 		s->group[p->group] |= s->proc[i];
 	}
 	return 0;

@@ -19,22 +19,22 @@
 #include "labels.h"
 #include "snapshot.h"
 
-#define TOP_FILTER_LEN 64
+#define TOP_FILTER_LEN	   64
 #define TOP_POOL_WHERE_LEN 112
 
 /* Table columns, left to right; each can be the sort key. */
 enum top_column {
 	TOP_COL_PID = 0,     /* processes: pid; cgroups sort by cgroup id (creation order) */
-	TOP_COL_PORTS,       /* sockets holding a local port, every state */
+	TOP_COL_PORTS,	     /* sockets holding a local port, every state */
 	TOP_COL_ESTABLISHED, /* ESTABLISHED and SYN-RECV */
 	TOP_COL_TIME_WAIT,
 	TOP_COL_CLOSE_WAIT,
 	TOP_COL_UDP,
-	TOP_COL_OTHER,       /* LISTEN, SYN-SENT, FIN-WAIT, LAST-ACK, bound */
-	TOP_COL_GROWTH,      /* held ports per second over the classifier's window */
-	TOP_COL_FAILURES,    /* failed port allocations suffered since top started */
-	TOP_COL_CLASS,       /* leak class; suspects first */
-	TOP_COL_NAME,        /* comm, or cgroup path */
+	TOP_COL_OTHER,	  /* LISTEN, SYN-SENT, FIN-WAIT, LAST-ACK, bound */
+	TOP_COL_GROWTH,	  /* held ports per second over the classifier's window */
+	TOP_COL_FAILURES, /* failed port allocations suffered since top started */
+	TOP_COL_CLASS,	  /* leak class; suspects first */
+	TOP_COL_NAME,	  /* comm, or cgroup path */
 	TOP_COL_NR,
 };
 
@@ -48,9 +48,9 @@ const char *top_errno_name(enum top_errno e); /* "EADDRNOTAVAIL", ... */
 /* What the user asked to see. Owned by the command, changed by keys. */
 struct top_query {
 	enum top_column sort;
-	bool reverse;                /* against the column's natural order */
-	bool flat;                   /* processes only, not under their cgroup */
-	bool expand_all;             /* every cgroup shows its processes (batch frames) */
+	bool reverse;		     /* against the column's natural order */
+	bool flat;		     /* processes only, not under their cgroup */
+	bool expand_all;	     /* every cgroup shows its processes (batch frames) */
 	char filter[TOP_FILTER_LEN]; /* case-insensitive substring of the shown names; "" all */
 	const struct group_key *expanded; /* cgroups showing their processes */
 	size_t nr_expanded;
@@ -58,8 +58,8 @@ struct top_query {
 
 /* Cumulative counters, read at each step: rates are differences of two. */
 struct top_counters {
-	uint64_t t_ms;                     /* when, on the monitor's clock */
-	uint64_t events;                   /* opens, closes and failures the hooks counted */
+	uint64_t t_ms;	 /* when, on the monitor's clock */
+	uint64_t events; /* opens, closes and failures the hooks counted */
 	uint64_t failures[TOP_ERRNO_NR];
 };
 
@@ -77,13 +77,13 @@ struct top_acted {
 struct top_input {
 	const struct history *history;
 	const struct snapshot *snap;
-	const struct labels *labels;      /* every group key of @history resolved */
-	uint64_t sample_ms;               /* t_ms of the latest samples: older entities left */
-	struct top_counters now, before;  /* before.t_ms >= now.t_ms: no rates yet */
+	const struct labels *labels;	 /* every group key of @history resolved */
+	uint64_t sample_ms;		 /* t_ms of the latest samples: older entities left */
+	struct top_counters now, before; /* before.t_ms >= now.t_ms: no rates yet */
 	time_t wall_time;
 	uint64_t lost_events;
-	const char *hooks;                /* the tracer's mode: "fexit", "state", "syscall" */
-	uint32_t actions;                 /* signals sent from the screen */
+	const char *hooks; /* the tracer's mode: "fexit", "state", "syscall" */
+	uint32_t actions;  /* signals sent from the screen */
 	const struct top_acted *acted;
 	size_t nr_acted;
 };
@@ -111,15 +111,15 @@ struct top_group {
 	struct group_key key;
 	const struct group_label *label; /* raw path and container: escape before showing */
 	struct top_stats stats;
-	uint32_t nr_processes;   /* all of them, before the filter */
-	bool expanded;           /* its processes are among the lines */
-	size_t first, nr;        /* its shown processes in model.processes (tree view) */
+	uint32_t nr_processes; /* all of them, before the filter */
+	bool expanded;	       /* its processes are among the lines */
+	size_t first, nr;      /* its shown processes in model.processes (tree view) */
 };
 
 struct top_process {
 	uint32_t tgid;
 	char comm[PW_SOCK_COMM_LEN]; /* raw: escape before showing */
-	size_t group;                /* index into model.groups */
+	size_t group;		     /* index into model.groups */
 	struct top_stats stats;
 };
 
@@ -136,7 +136,7 @@ struct top_model {
 	/* header */
 	time_t wall_time;
 	uint64_t uptime_ms;
-	const char *mode;  /* "dry run": top acts only when the user kills */
+	const char *mode; /* "dry run": top acts only when the user kills */
 	const char *hooks;
 	struct top_pool *pools; /* fullest first */
 	size_t nr_pools;
@@ -146,11 +146,11 @@ struct top_model {
 	uint64_t lost_events;
 	uint32_t actions;
 	/* table */
-	struct top_group *groups;       /* shown cgroups, sorted */
+	struct top_group *groups;	/* shown cgroups, sorted */
 	size_t nr_groups, total_groups; /* shown, and before the filter */
-	struct top_process *processes;  /* shown processes: by cgroup (tree) or sorted (flat) */
+	struct top_process *processes;	/* shown: by cgroup (tree view), or sorted (flat) */
 	size_t nr_processes, total_processes;
-	struct top_line *lines;         /* what the table shows, top to bottom */
+	struct top_line *lines; /* what the table shows, top to bottom */
 	size_t nr_lines;
 };
 

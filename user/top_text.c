@@ -3,18 +3,22 @@
 // Format the top frame's header lines and table rows as escaped plain text.
 #include <stdarg.h>
 #include <string.h>
+#include <sys/param.h>
 #include "top_text.h"
 
-/* Right-aligned numbers, then the class and the name, left-aligned. */
-static const int column_width[TOP_COL_NR] = {
-	[TOP_COL_PID] = 7,	   [TOP_COL_PORTS] = 5,	   [TOP_COL_ESTABLISHED] = 5,
+/* Right-aligned numbers; CLASS and NAME, left-aligned, are as wide as the layout says. */
+static const int number_width[TOP_COL_NR] = {
+	[TOP_COL_PID] = 7,	 [TOP_COL_PORTS] = 5,	   [TOP_COL_ESTABLISHED] = 5,
 	[TOP_COL_TIME_WAIT] = 5, [TOP_COL_CLOSE_WAIT] = 5, [TOP_COL_UDP] = 5,
-	[TOP_COL_OTHER] = 5,	   [TOP_COL_GROWTH] = 6,   [TOP_COL_FAILURES] = 5,
-	[TOP_COL_CLASS] = 19,	   [TOP_COL_NAME] = 0,
+	[TOP_COL_OTHER] = 5,	 [TOP_COL_GROWTH] = 6,	   [TOP_COL_FAILURES] = 5,
 };
 
 /* The expander ('+' collapsed, '-' expanded) and the mark ('!' acted upon, '*' suspect). */
 #define MARKS_WIDTH 2
+/* A name is never cut shorter than this, even if the screen is. */
+#define MIN_NAME_WIDTH 12
+/* The flat view's comm, padded, before the cgroup. */
+#define FLAT_COMM_WIDTH 16
 
 /* Appending to a fixed buffer: output is cut at its end, never overflows. */
 struct text {
@@ -43,13 +47,61 @@ static struct text text_on(char *buf, size_t len)
 	return (struct text){buf, len, 0};
 }
 
-struct top_span top_text_column_span(enum top_column c)
+static int column_width(enum top_column c, const struct top_layout *lo)
+{
+	if (c == TOP_COL_CLASS)
+		return lo->class_width;
+	if (c == TOP_COL_NAME)
+		return lo->name_width;
+	return number_width[c];
+}
+
+struct top_span top_text_column_span(enum top_column c, const struct top_layout *lo)
 {
 	int start = MARKS_WIDTH;
 
 	for (int i = 0; i < (int)c && i < TOP_COL_NR; i++)
-		start += 1 + column_width[i];
-	return (struct top_span){start + 1, column_width[c]};
+		start += 1 + column_width(i, lo);
+	return (struct top_span){start + 1, column_width(c, lo)};
+}
+
+static const char *class_cell(enum leak_class c)
+{
+	return c == LEAK_NONE ? "-" : leak_class_name(c);
+}
+
+/* CLASS as wide as the frame needs, NAME what the screen has left: on an
+ * 80-column terminal, names still show. */
+struct top_layout top_text_layout(const struct top_model *m, int screen_width)
+{
+	struct top_layout lo = {.class_width = (int)strlen(top_column_name(TOP_COL_CLASS))};
+	int room;
+
+	for (size_t i = 0; i < m->nr_lines; i++) {
+		int w = (int)strlen(class_cell(top_line_stats(m, &m->lines[i])->class));
+
+		if (w > lo.class_width)
+			lo.class_width = w;
+	}
+	if (screen_width > 0) {
+		room = screen_width - top_text_column_span(TOP_COL_NAME, &lo).start;
+		lo.name_width = room > MIN_NAME_WIDTH ? room : MIN_NAME_WIDTH;
+	}
+	return lo;
+}
+
+/* @name, cut to @width from the left when longer: the end of a cgroup path
+ * names its service or container. @width <= 0: whole. */
+static void add_fitted(struct text *t, const char *name, int width)
+{
+	size_t len = strlen(name);
+
+	if (width <= 0 || len <= (size_t)width)
+		text_add(t, "%s", name);
+	else if (width <= 3)
+		text_add(t, "%s", name + len - (size_t)width);
+	else
+		text_add(t, "...%s", name + len - (size_t)(width - 3));
 }
 
 /* ---- header ------------------------------------------------------------------------------ */
@@ -116,20 +168,21 @@ void top_text_failures(char *buf, size_t len, const struct top_model *m)
 void top_text_state(char *buf, size_t len, const struct top_model *m)
 {
 	snprintf(buf, len, "portwarden: %.1f events/s, %llu lost events, mode %s, hooks %s, %u %s",
-		 m->events_per_s, (unsigned long long)m->lost_events, m->mode, m->hooks,
-		 m->actions, m->actions == 1 ? "action" : "actions");
+		 m->events_per_s, (unsigned long long)m->lost_events, m->mode, m->hooks, m->actions,
+		 m->actions == 1 ? "action" : "actions");
 }
 
 /* ---- table ------------------------------------------------------------------------------- */
 
-void top_text_columns(char *buf, size_t len)
+void top_text_columns(char *buf, size_t len, const struct top_layout *lo)
 {
 	struct text t = text_on(buf, len);
 
 	text_add(&t, "%*s", MARKS_WIDTH, "");
-	for (int c = 0; c < TOP_COL_NR; c++)
-		text_add(&t, c >= TOP_COL_CLASS ? " %-*s" : " %*s", column_width[c],
+	for (int c = 0; c < TOP_COL_NAME; c++)
+		text_add(&t, c == TOP_COL_CLASS ? " %-*s" : " %*s", column_width(c, lo),
 			 top_column_name(c));
+	text_add(&t, " %s", top_column_name(TOP_COL_NAME));
 }
 
 /* Counts in 5 columns: 99999, then thousands and millions. */
@@ -161,31 +214,34 @@ static void stat_cells(char cell[TOP_COL_NR][32], const struct top_stats *s)
 	count_cell(cell[TOP_COL_OTHER], 32, s->other);
 	growth_cell(cell[TOP_COL_GROWTH], 32, s->growth_per_s);
 	count_cell(cell[TOP_COL_FAILURES], 32, s->failures);
-	snprintf(cell[TOP_COL_CLASS], 32, "%s", s->class == LEAK_NONE ? "-" : leak_class_name(s->class));
+	snprintf(cell[TOP_COL_CLASS], 32, "%s", class_cell(s->class));
 }
 
 /* The cgroup's path, and its container, pod or unit when the path names one. */
-static void group_name(struct text *t, const struct top_group *g)
+static void group_name(struct text *t, const struct top_group *g, int width)
 {
-	char path[ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)];
+	char path[ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)], name[sizeof(path) + 128];
 	char id[ESCAPE_TERMINAL_BUF_SIZE(CONTAINER_UNIT_MAX + 1)];
 	const struct container_id *c = &g->label->container;
+	struct text n = text_on(name, sizeof(name));
 
 	escape_terminal(path, sizeof(path), g->label->place.path, SIZE_MAX);
-	text_add(t, "%s", path);
+	text_add(&n, "%s", path);
 	if (c->runtime != CONTAINER_NONE) {
 		/* 12 characters of an id, as docker ps shows it */
 		escape_terminal(id, sizeof(id), c->id[0] ? c->id : c->unit,
 				c->id[0] ? 12 : sizeof(c->unit));
-		text_add(t, " [%s %s]", container_runtime_name(c->runtime), id);
+		text_add(&n, " [%s %s]", container_runtime_name(c->runtime), id);
 	} else if (c->pod_uid[0]) {
 		escape_terminal(id, sizeof(id), c->pod_uid, sizeof(c->pod_uid));
-		text_add(t, " [pod %s]", id);
+		text_add(&n, " [pod %s]", id);
 	}
+	add_fitted(t, name, width);
 }
 
 /* Tree view: the comm, indented under its cgroup; flat view: comm and cgroup. */
-static void process_name(struct text *t, const struct top_model *m, const struct top_process *p)
+static void process_name(struct text *t, const struct top_model *m, const struct top_process *p,
+			 int width)
 {
 	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_SOCK_COMM_LEN)];
 
@@ -194,11 +250,13 @@ static void process_name(struct text *t, const struct top_model *m, const struct
 		text_add(t, "  %s", comm);
 		return;
 	}
-	text_add(t, "%-16s ", comm);
-	group_name(t, &m->groups[p->group]);
+	text_add(t, "%-*s ", FLAT_COMM_WIDTH, comm);
+	group_name(t, &m->groups[p->group],
+		   width > 0 ? MAX(width - FLAT_COMM_WIDTH - 1, MIN_NAME_WIDTH) : 0);
 }
 
-void top_text_line(char *buf, size_t len, const struct top_model *m, const struct top_line *l)
+void top_text_line(char *buf, size_t len, const struct top_model *m, const struct top_line *l,
+		   const struct top_layout *lo)
 {
 	const struct top_stats *s = top_line_stats(m, l);
 	struct text t = text_on(buf, len);
@@ -214,12 +272,12 @@ void top_text_line(char *buf, size_t len, const struct top_model *m, const struc
 	}
 	text_add(&t, "%c%c", expander, s->acted ? '!' : s->suspect ? '*' : ' ');
 	for (int c = 0; c < TOP_COL_NAME; c++)
-		text_add(&t, c == TOP_COL_CLASS ? " %-*s" : " %*s", column_width[c], cell[c]);
+		text_add(&t, c == TOP_COL_CLASS ? " %-*s" : " %*s", column_width(c, lo), cell[c]);
 	text_add(&t, " ");
 	if (l->kind == TOP_LINE_GROUP)
-		group_name(&t, &m->groups[l->index]);
+		group_name(&t, &m->groups[l->index], lo->name_width);
 	else
-		process_name(&t, m, &m->processes[l->index]);
+		process_name(&t, m, &m->processes[l->index], lo->name_width);
 }
 
 /* ---- batch frames ------------------------------------------------------------------------ */
@@ -250,14 +308,15 @@ static void frame_header(FILE *out, const struct top_model *m, size_t max_pools,
 
 void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools)
 {
+	struct top_layout lo = top_text_layout(m, 0);
 	char line[TOP_TEXT_LINE_MAX];
 
 	frame_header(out, m, max_pools, line);
 	fputc('\n', out);
-	top_text_columns(line, sizeof(line));
+	top_text_columns(line, sizeof(line), &lo);
 	put_line(out, line);
 	for (size_t i = 0; i < m->nr_lines; i++) {
-		top_text_line(line, sizeof(line), m, &m->lines[i]);
+		top_text_line(line, sizeof(line), m, &m->lines[i], &lo);
 		put_line(out, line);
 	}
 	fputc('\n', out);

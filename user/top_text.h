@@ -21,12 +21,21 @@
 #define TOP_TEXT_BAR_START 13
 #define TOP_TEXT_BAR_WIDTH 20
 
+/* How wide the variable columns are in one frame. */
+struct top_layout {
+	int class_width; /* the longest class name shown, at least the header's */
+	int name_width;	 /* longer names keep their end, "..." before it; 0: no limit */
+};
+
+/* The layout of @m for a screen @screen_width wide (0: no limit, as in batch). */
+struct top_layout top_text_layout(const struct top_model *m, int screen_width);
+
 /* Where a column sits in the table's lines (NAME: width 0, to the end). */
 struct top_span {
 	int start, width;
 };
 
-struct top_span top_text_column_span(enum top_column c);
+struct top_span top_text_column_span(enum top_column c, const struct top_layout *lo);
 
 /* "portwarden top - HH:MM:SS up ..., N cgroups, N processes, sort ..." */
 void top_text_title(char *buf, size_t len, const struct top_model *m);
@@ -37,9 +46,10 @@ void top_text_failures(char *buf, size_t len, const struct top_model *m);
 /* portwarden's own state: events per second, lost events, mode, actions. */
 void top_text_state(char *buf, size_t len, const struct top_model *m);
 /* The table's column header. */
-void top_text_columns(char *buf, size_t len);
+void top_text_columns(char *buf, size_t len, const struct top_layout *lo);
 /* One table line. */
-void top_text_line(char *buf, size_t len, const struct top_model *m, const struct top_line *l);
+void top_text_line(char *buf, size_t len, const struct top_model *m, const struct top_line *l,
+		   const struct top_layout *lo);
 
 /* A whole frame, like `top -b`: header (at most @max_pools pools), table,
  * then an empty line. */

@@ -42,7 +42,7 @@ struct tui {
 	const struct top_model *model; /* drawn last: keys act on it */
 	struct line_id selected;
 	size_t cursor, scroll;
-	int table_rows;              /* at the last draw: a page */
+	int table_rows;		     /* at the last draw: a page */
 	char filter[TOP_FILTER_LEN]; /* being typed */
 	char status[256];
 	char prompt[512]; /* the kill confirmation */
@@ -239,10 +239,18 @@ static void paint(const struct tui *t, int y, int x, int n, attr_t attr, short p
 	mvchgat(y, x, n, attr, t->colour ? pair : 0, NULL);
 }
 
+/* Green, yellow from 70 %, red from 90 %: where exhaustion gets near. */
+static short fill_pair(double fill)
+{
+	if (fill >= 0.9)
+		return PAIR_FILL_HIGH;
+	return fill >= 0.7 ? PAIR_FILL_MID : PAIR_FILL_LOW;
+}
+
 static void paint_bar(const struct tui *t, int y, const struct top_pool *p, const char *line)
 {
 	int cells = 0;
-	short pair = p->fill >= 0.9 ? PAIR_FILL_HIGH : p->fill >= 0.7 ? PAIR_FILL_MID : PAIR_FILL_LOW;
+	short pair = fill_pair(p->fill);
 
 	while (cells < TOP_TEXT_BAR_WIDTH && line[TOP_TEXT_BAR_START + cells] == '#')
 		cells++;
@@ -309,17 +317,18 @@ static void style_row(const struct tui *t, int y, const struct top_stats *s, boo
 		paint(t, y, 0, -1, attr, pair);
 }
 
-static void draw_column_header(const struct tui *t, const struct top_model *m, int y)
+static void draw_column_header(const struct tui *t, const struct top_model *m,
+			       const struct top_layout *lo, int y)
 {
 	char line[TOP_TEXT_LINE_MAX];
-	struct top_span sorted = top_text_column_span(m->query.sort);
+	struct top_span sorted = top_text_column_span(m->query.sort, lo);
 
-	top_text_columns(line, sizeof(line));
+	top_text_columns(line, sizeof(line), lo);
 	put_line(y, line);
 	paint(t, y, 0, -1, A_REVERSE, 0);
 	/* the sort column stands out of the bar: coloured, or plain bold */
-	paint(t, y, sorted.start, sorted.width ? sorted.width : -1,
-	      t->colour ? A_NORMAL : A_BOLD, PAIR_SORTED);
+	paint(t, y, sorted.start, sorted.width ? sorted.width : -1, t->colour ? A_NORMAL : A_BOLD,
+	      PAIR_SORTED);
 }
 
 /* Scroll so that the cursor is on screen, and the screen full when it can be. */
@@ -336,9 +345,10 @@ static void scroll_to_cursor(struct tui *t, size_t rows, size_t lines)
 static void draw_table(struct tui *t, const struct top_model *m, int y)
 {
 	char line[TOP_TEXT_LINE_MAX];
+	struct top_layout lo = top_text_layout(m, COLS);
 	int rows = LINES - y - 2; /* the column header above, the status line below */
 
-	draw_column_header(t, m, y++);
+	draw_column_header(t, m, &lo, y++);
 	if (rows < 1)
 		return;
 	t->table_rows = rows;
@@ -347,7 +357,7 @@ static void draw_table(struct tui *t, const struct top_model *m, int y)
 		put_line(y, m->query.filter[0] ? "  nothing matches the filter"
 					       : "  no process holds a local port");
 	for (size_t i = t->scroll; i < m->nr_lines && (int)(i - t->scroll) < rows; i++, y++) {
-		top_text_line(line, sizeof(line), m, &m->lines[i]);
+		top_text_line(line, sizeof(line), m, &m->lines[i], &lo);
 		put_line(y, line);
 		style_row(t, y, top_line_stats(m, &m->lines[i]), i == t->cursor);
 	}
@@ -361,7 +371,8 @@ static void draw_status(const struct tui *t)
 
 	if (t->mode == MODE_FILTER) {
 		escape_terminal(typed, sizeof(typed), t->filter, sizeof(t->filter));
-		snprintf(line, sizeof(line), "filter: %s_   (Enter keeps it, Esc clears it)", typed);
+		snprintf(line, sizeof(line), "filter: %s_   (Enter keeps it, Esc clears it)",
+			 typed);
 		put_line(y, line);
 	} else if (t->mode == MODE_CONFIRM) {
 		put_line(y, t->prompt);
@@ -429,8 +440,8 @@ static const struct {
 	int key;
 	enum top_column column;
 } sort_letters[] = {
-	{'P', TOP_COL_PORTS},	 {'G', TOP_COL_GROWTH}, {'F', TOP_COL_FAILURES},
-	{'C', TOP_COL_CLASS},	 {'N', TOP_COL_NAME},
+	{'P', TOP_COL_PORTS}, {'G', TOP_COL_GROWTH}, {'F', TOP_COL_FAILURES},
+	{'C', TOP_COL_CLASS}, {'N', TOP_COL_NAME},
 };
 
 /* Column keys: a new column starts in its natural order, 'r' flips it. */

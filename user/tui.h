@@ -16,15 +16,15 @@
 #define TUI_NO_KEY (-1)
 
 enum tui_command_kind {
-	TUI_CMD_NONE = 0,    /* nothing for the caller: a move, help, a resize, no key */
+	TUI_CMD_NONE = 0, /* nothing for the caller: a move, help, a resize, no key */
 	TUI_CMD_QUIT,
-	TUI_CMD_SORT,        /* by .column, .reverse */
-	TUI_CMD_FILTER,      /* .filter is the new text ("" clears it) */
-	TUI_CMD_FLAT,        /* toggle the flat per-process view */
-	TUI_CMD_EXPAND,      /* show the processes of cgroup .group */
+	TUI_CMD_SORT,	     /* by .column, .reverse */
+	TUI_CMD_FILTER,	     /* .filter is the new text ("" clears it) */
+	TUI_CMD_FLAT,	     /* toggle the flat per-process view */
+	TUI_CMD_EXPAND,	     /* show the processes of cgroup .group */
 	TUI_CMD_COLLAPSE,    /* hide them */
 	TUI_CMD_KILL_ASK,    /* .tgid of .group, .signal: bind it, then tui_confirm_kill() */
-	TUI_CMD_KILL,        /* confirmed: send .signal to the bound process */
+	TUI_CMD_KILL,	     /* confirmed: send .signal to the bound process */
 	TUI_CMD_KILL_CANCEL, /* not confirmed: let it go */
 };
 

@@ -84,19 +84,30 @@ static inline struct sockaddr_in loopback(int port)
 	return a;
 }
 
-/* Raise the descriptor limit to @n (root may go past the hard limit, up to
- * fs.nr_open); exit when that is impossible, since the run would be wrong. */
-static inline void want_nofile(const char *prog, rlim_t n)
+/*
+ * Raise the descriptor limit toward @n and return what it is now. Going past
+ * the hard limit needs CAP_SYS_RESOURCE (and fs.nr_open >= @n); without it
+ * the soft limit goes up to the hard one and the caller decides whether
+ * that is enough.
+ */
+static inline rlim_t want_nofile(rlim_t n)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= n)
-		return;
-	rl.rlim_cur = n;
-	if (rl.rlim_max < n)
-		rl.rlim_max = n;
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		die(prog, "setrlimit RLIMIT_NOFILE (raise fs.nr_open?)");
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	if (rl.rlim_cur >= n)
+		return rl.rlim_cur;
+	if (rl.rlim_max < n) {
+		struct rlimit more = {.rlim_cur = n, .rlim_max = n};
+
+		if (!setrlimit(RLIMIT_NOFILE, &more))
+			return n;
+	}
+	rl.rlim_cur = rl.rlim_max < n ? rl.rlim_max : n;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	return rl.rlim_cur;
 }
 
 #endif /* PW_BENCH_H */

@@ -99,7 +99,11 @@ static void child(const struct opts *o, long i, long n, int ready)
 	struct sockaddr_in dst = loopback((int)(o->port_base + i));
 	int lfd;
 
-	want_nofile(PROG, (rlim_t)(2 * n + 64));
+	if (want_nofile((rlim_t)(2 * n + 64)) < (rlim_t)(2 * n + 64)) {
+		fprintf(stderr, "%s: RLIMIT_NOFILE too low for %ld sockets: use more --groups\n",
+			PROG, 2 * n);
+		_exit(1);
+	}
 	join_cgroup(o->cgroup_base, i);
 	lfd = listen_on((int)(o->port_base + i));
 	for (long k = 0; k < n; k++) {

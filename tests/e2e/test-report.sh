@@ -22,9 +22,11 @@
 #
 # The duration follows classify.c's defaults with 1 s samples: a class needs
 # a judged window (30 s of history) and then 15 breaching windows in a row,
-# so a leak running from the start is named at t = 44 s; 60 s leaves 16 s.
-# Rates keep every pool far from exhaustion within that time, except the
-# exhausted one (4/s for 200 ports: 50 s).
+# so a leak running from the start is named at t = 44 s; 75 s leaves 31 s,
+# room for samples that stretch when the host is busy (three reports run at
+# once). Rates keep every pool far from exhaustion within that time, except
+# the exhausted one (3/s for 200 ports: 67 s, growing past t = 44 s with a
+# margin, and leaving the victim 8 s of failures before the end).
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -36,7 +38,7 @@ pw_require_file "$PW_PORTWARDEN" portwarden
 pw_require_bpf
 pw_require_file "$PW_PORTLEAK" portleak
 
-DURATION=${PW_REPORT_DURATION:-60}
+DURATION=${PW_REPORT_DURATION:-75}
 # How long the workloads keep going: past the report's end in any case.
 RUN=$((DURATION + 120))
 EXHAUST_LOW=41000
@@ -115,7 +117,7 @@ start_clients() {
 	# in the middle of the first judged window.
 	start pool "$(pw_make_netns)" tcp-connect --listen --accept --count 500 --delay 15
 	EXHAUST_NS=$(pw_make_netns "$EXHAUST_LOW" "$EXHAUST_HIGH")
-	start exhaust "$EXHAUST_NS" tcp-connect --listen --rate 4 \
+	start exhaust "$EXHAUST_NS" tcp-connect --listen --rate 3 \
 		--count $((EXHAUST_HIGH - EXHAUST_LOW + 1))
 }
 

@@ -11,11 +11,11 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define NOW  20000 /* t_ms of the latest step */
-#define CG_A 100   /* /system.slice/web.service: nginx (4242) and a helper (4243) */
-#define CG_B 200   /* /docker/<id>: a leaker (5000) */
-#define CG_C 300   /* /user.slice: an ssh client (6000) */
-#define CG_D 400   /* known only through its process (7000): no cgroup entity */
+#define NOW	  20000 /* t_ms of the latest step */
+#define CG_A	  100	/* /system.slice/web.service: nginx (4242) and a helper (4243) */
+#define CG_B	  200	/* /docker/<id>: a leaker (5000) */
+#define CG_C	  300	/* /user.slice: an ssh client (6000) */
+#define CG_D	  400	/* known only through its process (7000): no cgroup entity */
 #define DOCKER_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 struct ports {
@@ -566,6 +566,7 @@ UNIT_TEST(text_escapes_untrusted_names)
 	struct group_key expanded[] = {{CG_C, 0}};
 	struct top_input in;
 	struct top_query q = by(TOP_COL_PORTS);
+	struct top_layout lo;
 	char line[TOP_TEXT_LINE_MAX];
 
 	setup();
@@ -576,10 +577,11 @@ UNIT_TEST(text_escapes_untrusted_names)
 	q.nr_expanded = 1;
 	ASSERT_EQ_INT(build(&in, &q), 0);
 	ASSERT_EQ_STR(line_order(), "B A C 6000 8000 D");
-	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[3 + 1]);
+	lo = top_text_layout(&fx.m, 0);
+	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[4], &lo);
 	ASSERT_TRUE(strstr(line, "  \\x1b[31mred") != NULL);
 	ASSERT_TRUE(!has_byte(line, '\x1b'));
-	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[2]);
+	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[2], &lo);
 	ASSERT_TRUE(strstr(line, "/\\x07ser.slice") != NULL);
 	ASSERT_TRUE(!has_byte(line, '\a'));
 	ASSERT_EQ_INT(line[0], '-'); /* expanded */
@@ -590,20 +592,23 @@ UNIT_TEST(text_rows_and_header)
 	struct top_input in;
 	struct top_query q = by(TOP_COL_PORTS);
 	char line[TOP_TEXT_LINE_MAX];
-	struct top_span span = top_text_column_span(TOP_COL_PORTS);
+	struct top_layout lo;
+	struct top_span span;
 
 	setup();
 	in = input();
 	snprintf(q.filter, sizeof(q.filter), "docker");
 	ASSERT_EQ_INT(build(&in, &q), 0);
-	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[0]);
+	lo = top_text_layout(&fx.m, 0);
+	span = top_text_column_span(TOP_COL_PORTS, &lo);
+	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[0], &lo);
 	/* "+*" collapsed suspect, pid "-", 90 ports, class, path and container */
 	ASSERT_TRUE(!strncmp(line, "+*", 2));
 	ASSERT_TRUE(!strncmp(line + span.start, "   90", 5));
 	ASSERT_TRUE(strstr(line, " +12.5 ") != NULL);
 	ASSERT_TRUE(strstr(line, " leak ") != NULL);
 	ASSERT_TRUE(strstr(line, "/docker/" DOCKER_ID " [docker 0123456789ab]") != NULL);
-	top_text_columns(line, sizeof(line));
+	top_text_columns(line, sizeof(line), &lo);
 	ASSERT_TRUE(!strncmp(line + span.start, "PORTS", 5));
 	top_text_title(line, sizeof(line), &fx.m);
 	ASSERT_TRUE(!strncmp(line, "portwarden top - ", 17));
@@ -613,10 +618,58 @@ UNIT_TEST(text_rows_and_header)
 	ASSERT_TRUE(strstr(line, "mode dry run, hooks fexit, 0 actions") != NULL);
 }
 
+/* CLASS as wide as the longest class shown; names cut from the left to the screen. */
+UNIT_TEST(text_layout_fits_the_screen)
+{
+	struct top_input in;
+	struct top_query q = by(TOP_COL_PORTS);
+	struct top_layout lo;
+	struct top_span name;
+	char line[TOP_TEXT_LINE_MAX];
+	struct entity *e;
+
+	setup();
+	ASSERT_EQ_INT(build_by(TOP_COL_PORTS), 0);
+	lo = top_text_layout(&fx.m, 0);
+	ASSERT_EQ_INT(lo.class_width, 5); /* "CLASS"; "leak" is shorter */
+	ASSERT_EQ_INT(lo.name_width, 0);
+	e = process(4244, CG_A, "worker", (struct ports){.udp = 50});
+	e->verdict.class = LEAK_BIND_BEFORE_CONNECT;
+	in = input();
+	q.expand_all = true;
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	lo = top_text_layout(&fx.m, 80);
+	ASSERT_EQ_INT(lo.class_width, 19);
+	lo = top_text_layout(&fx.m, 0);
+	top_text_columns(line, sizeof(line), &lo);
+	name = top_text_column_span(TOP_COL_NAME, &lo);
+	ASSERT_TRUE(!strncmp(line + name.start, "NAME", 4));
+	/* 20 columns left for names: B's is cut, its end kept */
+	lo = top_text_layout(&fx.m, name.start + 20);
+	ASSERT_EQ_INT(lo.name_width, 20);
+	ASSERT_EQ_INT(fx.m.lines[0].kind, TOP_LINE_GROUP);
+	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[0], &lo);
+	ASSERT_EQ_STR(line + name.start, "...ker 0123456789ab]");
+	ASSERT_EQ_INT((int)strlen(line), name.start + 20);
+}
+
+UNIT_TEST(sockets_without_cgroup_are_named)
+{
+	setup();
+	group(0, (struct ports){.time_wait = 700});
+	ASSERT_EQ_INT(build_by(TOP_COL_PORTS), 0);
+	ASSERT_EQ_INT(fx.m.groups[0].key.cgroup_id, 0);
+	ASSERT_EQ_STR(fx.m.groups[0].label->place.path, "(no cgroup: TIME_WAIT, orphans)");
+}
+
 UNIT_TEST(text_pool_bar)
 {
-	struct top_pool p = {.kind = POOL_TCP_CONNECT, .netns = 7, .used = 5, .capacity = 10,
-			     .capacity_known = true, .fill = 0.5};
+	struct top_pool p = {.kind = POOL_TCP_CONNECT,
+			     .netns = 7,
+			     .used = 5,
+			     .capacity = 10,
+			     .capacity_known = true,
+			     .fill = 0.5};
 	char line[TOP_TEXT_LINE_MAX];
 
 	snprintf(p.where, sizeof(p.where), "127.0.0.1 -> 10.0.0.9:5001");
@@ -647,6 +700,8 @@ int main(void)
 	RUN(same_input_same_frame);
 	RUN(text_escapes_untrusted_names);
 	RUN(text_rows_and_header);
+	RUN(text_layout_fits_the_screen);
+	RUN(sockets_without_cgroup_are_named);
 	RUN(text_pool_bar);
 	teardown();
 	return UNIT_MAIN_END();
