@@ -59,6 +59,7 @@ struct daemon {
 	struct enforcer ef;
 	struct breaker_state breakers;
 	struct cgroup_target scope; /* --cgroup, resolved; path "" when absent */
+	uint64_t lost_reported;     /* lost events already warned about */
 	struct tracked tracked[MAX_TRACKED];
 };
 
@@ -342,6 +343,18 @@ static void report_results(struct daemon *d)
 	}
 }
 
+/* Nothing is dropped silently: failure events the ring could not hold are
+ * reported (decisions use the in-kernel counters, which lose nothing). */
+static void warn_lost(struct daemon *d)
+{
+	uint64_t lost = tracer_lost_events(&d->m.tracer);
+
+	if (lost > d->lost_reported)
+		pr_warn("lost %llu failure events (ring buffer full), %llu in total\n",
+			(unsigned long long)(lost - d->lost_reported), (unsigned long long)lost);
+	d->lost_reported = lost;
+}
+
 static void step(struct daemon *d)
 {
 	int err = monitor_step(&d->m);
@@ -358,6 +371,7 @@ static void step(struct daemon *d)
 			judge(d, e);
 	}
 	report_results(d);
+	warn_lost(d);
 }
 
 static int reload_config(struct daemon *d)

@@ -117,6 +117,7 @@ static int render(struct monitor *m, const struct env *env)
 	r.duration_ms = monotonic_ms() - m->start_ms;
 	r.interval_ms = env->interval_s * 1000ull;
 	r.steps = m->steps;
+	r.lost_events = tracer_lost_events(&m->tracer);
 	if (build_labels(&r, &l)) {
 		report_free(&r);
 		return EXIT_RUNTIME;

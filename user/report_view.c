@@ -107,6 +107,9 @@ void report_view_text(FILE *out, const struct report *r, const struct labels *l)
 	fprintf(out, "portwarden leak report: %.0f s observed, %llu samples every %llu ms\n",
 		r->duration_ms / 1000.0, (unsigned long long)r->steps,
 		(unsigned long long)r->interval_ms);
+	if (r->lost_events)
+		fprintf(out, "(%llu failure events were lost: the ring buffer was full; counts are exact)\n",
+			(unsigned long long)r->lost_events);
 	fprintf(out, "\nCONTAINERS (%zu, suspects first)\n", r->nr_containers);
 	for (size_t i = 0; i < r->nr_containers; i++)
 		text_container(out, r, l, &r->containers[i]);
@@ -229,8 +232,9 @@ void report_view_json(FILE *out, const struct report *r, const struct labels *l)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &t);
 	fprintf(out, "{\"version\":%d,\"type\":\"report\",\"time\":\"%s\",\"duration_s\":%.3f,",
 		REPORT_JSON_VERSION, ts, r->duration_ms / 1000.0);
-	fprintf(out, "\"interval_ms\":%llu,\"samples\":%llu,\n\"containers\":[",
-		(unsigned long long)r->interval_ms, (unsigned long long)r->steps);
+	fprintf(out, "\"interval_ms\":%llu,\"samples\":%llu,\"lost_events\":%llu,\n\"containers\":[",
+		(unsigned long long)r->interval_ms, (unsigned long long)r->steps,
+		(unsigned long long)r->lost_events);
 	for (size_t i = 0; i < r->nr_containers; i++) {
 		fputs(i ? ",\n" : "\n", out);
 		json_container(out, r, l, &r->containers[i]);
