@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // Audit log records: JSON lines to a file, readable lines to stderr.
-#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include "audit.h"
 #include "escape.h"
 #include "log.h"
+#include "view_json.h"
 
 int audit_open(struct audit *a, const char *path)
 {
@@ -43,30 +42,12 @@ static void json_str(FILE *out, const char *key, const char *val)
 		fputs("null", out);
 }
 
-static void json_pool(FILE *out, const struct snap_pool *p)
-{
-	char ip[INET6_ADDRSTRLEN];
-	int af = p->family == AF_INET6 ? AF_INET6 : AF_INET;
-
-	fprintf(out, ",\"pool\":{\"kind\":\"%s\",\"netns\":%u", pool_kind_name(p->kind), p->netns);
-	if (p->kind == POOL_TCP_CONNECT) {
-		inet_ntop(af, p->laddr, ip, sizeof(ip));
-		fprintf(out, ",\"local\":\"%s\"", ip);
-		inet_ntop(af, p->raddr, ip, sizeof(ip));
-		fprintf(out, ",\"remote\":\"%s\",\"remote_port\":%u", ip, p->rport);
-	}
-	fprintf(out, ",\"used\":%u,\"capacity\":%u,\"fill\":%.4f}", p->used, p->capacity,
-		snap_pool_fill(p));
-}
-
 static void json_states(FILE *out, const struct state_counts *c)
 {
 	if (!c)
 		return;
-	fputs(",\"states\":{", out);
-	for (int i = 0; i < PS_COUNT; i++)
-		fprintf(out, "%s\"%s\":%u", i ? "," : "", port_state_name(i), c->n[i]);
-	fputc('}', out);
+	fputc(',', out);
+	view_json_states(out, c);
 }
 
 void audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
@@ -85,10 +66,13 @@ void audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 		fprintf(out, ",\"ports_held\":%d", r->ports_held);
 	else
 		fputs(",\"ports_held\":null", out);
-	if (r->pool)
-		json_pool(out, r->pool);
-	else
+	if (r->pool) {
+		fputs(",\"pool\":", out);
+		view_json_pool_open(out, r->pool);
+		fputc('}', out);
+	} else {
 		fputs(",\"pool\":null", out);
+	}
 	json_str(out, "reason", r->reason);
 	json_str(out, "detail", r->detail);
 	json_str(out, "scope", r->scope);

@@ -7,14 +7,10 @@
 #include <time.h>
 #include "escape.h"
 #include "report_view.h"
+#include "view_json.h"
 
 #define PATH_ESC_LEN ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)
 
-static void format_ip(uint16_t family, const uint8_t *addr, char *buf, size_t len)
-{
-	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
 
 static bool pool_held_by(const struct snap_pool *p, const struct group_key *k)
 {
@@ -30,8 +26,8 @@ static void text_pool(FILE *out, const struct snap_pool *p)
 
 	fprintf(out, "    %s", pool_kind_name(p->kind));
 	if (p->kind == POOL_TCP_CONNECT) {
-		format_ip(p->family, p->laddr, l, sizeof(l));
-		format_ip(p->family, p->raddr, r, sizeof(r));
+		view_format_ip(p->family, p->laddr, l, sizeof(l));
+		view_format_ip(p->family, p->raddr, r, sizeof(r));
 		fprintf(out, " %s -> %s:%u", l, r, p->rport);
 	}
 	if (p->capacity_known)
@@ -128,29 +124,9 @@ static void json_group(FILE *out, const struct labels *l, const struct group_key
 {
 	const struct group_label *g = labels_find(l, k);
 
-	fputs("\"cgroup\":", out);
-	json_write_string(out, g->place.path, SIZE_MAX);
-	fprintf(out, ",\"cgroup_hierarchy\":\"%s\",\"container\":", g->place.hierarchy);
-	if (g->container.runtime == CONTAINER_NONE && !g->container.pod_uid[0]) {
-		fputs("null", out);
-		return;
-	}
-	fprintf(out, "{\"runtime\":\"%s\",\"id\":", container_runtime_name(g->container.runtime));
-	json_write_string(out, g->container.id, sizeof(g->container.id));
-	fputs(",\"pod_uid\":", out);
-	json_write_string(out, g->container.pod_uid, sizeof(g->container.pod_uid));
-	fputs(",\"unit\":", out);
-	json_write_string(out, g->container.unit, sizeof(g->container.unit));
-	fputc('}', out);
-}
-
-static void json_states(FILE *out, const struct state_counts *c)
-{
-	fputs("\"states\":{", out);
-	for (int i = 0; i < PS_COUNT; i++)
-		fprintf(out, "%s\"%s\":%u", i ? "," : "", port_state_name(i), c->n[i]);
-	fprintf(out, "},\"bind_before_connect\":%u,\"passive\":%u", c->bind_before_connect,
-		c->passive);
+	view_json_cgroup(out, g);
+	fputc(',', out);
+	view_json_container(out, &g->container);
 }
 
 static void json_rates(FILE *out, const struct verdict *v)
@@ -174,24 +150,6 @@ static void json_process(FILE *out, const struct labels *l, const struct report_
 	fputc('}', out);
 }
 
-static void json_pool(FILE *out, const struct snap_pool *p)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	fprintf(out, "{\"kind\":\"%s\",\"netns\":%u", pool_kind_name(p->kind), p->netns);
-	if (p->kind == POOL_TCP_CONNECT) {
-		format_ip(p->family, p->laddr, ip, sizeof(ip));
-		fprintf(out, ",\"local\":\"%s\"", ip);
-		format_ip(p->family, p->raddr, ip, sizeof(ip));
-		fprintf(out, ",\"remote\":\"%s\",\"remote_port\":%u", ip, p->rport);
-	}
-	fprintf(out, ",\"used\":%u", p->used);
-	if (p->capacity_known)
-		fprintf(out, ",\"capacity\":%u,\"fill\":%.4f}", p->capacity, snap_pool_fill(p));
-	else
-		fputs(",\"capacity\":null,\"fill\":null}", out);
-}
-
 static void json_container(FILE *out, const struct report *r, const struct labels *l,
 			   const struct report_container *c)
 {
@@ -204,7 +162,7 @@ static void json_container(FILE *out, const struct report *r, const struct label
 		json_write_string(out, leak_class_advice(c->class), SIZE_MAX);
 	fprintf(out, ",\"sockets_now\":%u,\"sockets_peak\":%u,\"failures\":%llu,",
 		c->held_now.total, c->held_peak, (unsigned long long)c->failures);
-	json_states(out, &c->held_now);
+	view_json_states(out, &c->held_now);
 	fputc(',', out);
 	json_rates(out, &c->verdict);
 	fputs(",\"suspects\":[", out);
@@ -217,7 +175,8 @@ static void json_container(FILE *out, const struct report *r, const struct label
 		if (!pool_held_by(&r->last->pools[i], &c->key))
 			continue;
 		fputs(n++ ? "," : "", out);
-		json_pool(out, &r->last->pools[i]);
+		view_json_pool_open(out, &r->last->pools[i]);
+		fputc('}', out);
 	}
 	fputs("]}", out);
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "escape.h"
 #include "snapshot_view.h"
+#include "view_json.h"
 
 #define PATH_ESC_LEN ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)
 
@@ -15,11 +16,6 @@ static const char *const short_state[PS_COUNT] = {
 	[PS_LAST_ACK] = "LASTACK",   [PS_BOUND] = "BOUND",	[PS_UDP] = "UDP",
 };
 
-static void format_ip(uint16_t family, const uint8_t *addr, char *buf, size_t len)
-{
-	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
 
 static size_t rows(size_t n, size_t limit)
 {
@@ -34,8 +30,8 @@ static void text_pool(FILE *out, const struct snapshot *s, const struct labels *
 
 	(void)s;
 	if (p->kind == POOL_TCP_CONNECT) {
-		format_ip(p->family, p->laddr, local, sizeof(local));
-		format_ip(p->family, p->raddr, ip, sizeof(ip));
+		view_format_ip(p->family, p->laddr, local, sizeof(local));
+		view_format_ip(p->family, p->raddr, ip, sizeof(ip));
 		snprintf(remote, sizeof(remote), p->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
 			 p->rport);
 	}
@@ -114,41 +110,14 @@ void snapshot_view_text(FILE *out, const struct snapshot *s, const struct labels
 		fprintf(out, "\n(first %zu rows of each table; --limit 0 shows all)\n", limit);
 }
 
-static void json_counts(FILE *out, const struct state_counts *c)
-{
-	fprintf(out, "\"sockets\":%u,\"bind_before_connect\":%u,\"passive\":%u,\"states\":{",
-		c->total, c->bind_before_connect, c->passive);
-	for (int i = 0; i < PS_COUNT; i++)
-		fprintf(out, "%s\"%s\":%u", i ? "," : "", port_state_name(i), c->n[i]);
-	fputc('}', out);
-}
-
 static void json_group_ref(FILE *out, const struct labels *l, const struct group_key *k)
 {
-	const struct group_label *g = labels_find(l, k);
-
-	fputs("\"cgroup\":", out);
-	json_write_string(out, g->place.path, SIZE_MAX);
-	fprintf(out, ",\"cgroup_hierarchy\":\"%s\"", g->place.hierarchy);
+	view_json_cgroup(out, labels_find(l, k));
 }
 
 static void json_pool(FILE *out, const struct labels *l, const struct snap_pool *p)
 {
-	char ip[INET6_ADDRSTRLEN];
-
-	fprintf(out, "{\"kind\":\"%s\",\"netns\":%u", pool_kind_name(p->kind), p->netns);
-	if (p->kind == POOL_TCP_CONNECT) {
-		format_ip(p->family, p->laddr, ip, sizeof(ip));
-		fprintf(out, ",\"family\":\"%s\",\"local\":\"%s\"",
-			p->family == AF_INET6 ? "ipv6" : "ipv4", ip);
-		format_ip(p->family, p->raddr, ip, sizeof(ip));
-		fprintf(out, ",\"remote\":\"%s\",\"remote_port\":%u", ip, p->rport);
-	}
-	fprintf(out, ",\"used\":%u", p->used);
-	if (p->capacity_known)
-		fprintf(out, ",\"capacity\":%u,\"fill\":%.4f", p->capacity, snap_pool_fill(p));
-	else
-		fputs(",\"capacity\":null,\"fill\":null", out);
+	view_json_pool_open(out, p);
 	fputs(",\"top\":[", out);
 	for (uint32_t i = 0; i < p->nr_top; i++) {
 		fputs(i ? ",{" : "{", out);
@@ -164,26 +133,13 @@ static void json_pool(FILE *out, const struct labels *l, const struct snap_pool 
 
 static void json_group(FILE *out, const struct labels *l, const struct snap_group *g)
 {
-	const struct group_label *lab = labels_find(l, &g->key);
-
 	fputc('{', out);
 	json_group_ref(out, l, &g->key);
-	fprintf(out, ",\"cgroup_id\":%llu,\"cgroup1_id\":%llu,\"container\":",
+	fprintf(out, ",\"cgroup_id\":%llu,\"cgroup1_id\":%llu,",
 		(unsigned long long)g->key.cgroup_id, (unsigned long long)g->key.cgroup1_id);
-	if (lab->container.runtime == CONTAINER_NONE && !lab->container.pod_uid[0]) {
-		fputs("null", out);
-	} else {
-		fprintf(out, "{\"runtime\":\"%s\",\"id\":",
-			container_runtime_name(lab->container.runtime));
-		json_write_string(out, lab->container.id, sizeof(lab->container.id));
-		fputs(",\"pod_uid\":", out);
-		json_write_string(out, lab->container.pod_uid, sizeof(lab->container.pod_uid));
-		fputs(",\"unit\":", out);
-		json_write_string(out, lab->container.unit, sizeof(lab->container.unit));
-		fputc('}', out);
-	}
+	view_json_container(out, &labels_find(l, &g->key)->container);
 	fprintf(out, ",\"processes\":%u,", g->nr_processes);
-	json_counts(out, &g->held);
+	view_json_counts(out, &g->held);
 	fputc('}', out);
 }
 
@@ -194,7 +150,7 @@ static void json_process(FILE *out, const struct labels *l, const struct snap_pr
 	fputc(',', out);
 	json_group_ref(out, l, &p->group);
 	fputc(',', out);
-	json_counts(out, &p->held);
+	view_json_counts(out, &p->held);
 	fputc('}', out);
 }
 
@@ -208,7 +164,7 @@ void snapshot_view_json(FILE *out, const struct snapshot *s, const struct labels
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &t);
 	fprintf(out, "{\"version\":%d,\"type\":\"snapshot\",\"time\":\"%s\",\"total\":{",
 		SNAPSHOT_JSON_VERSION, ts);
-	json_counts(out, &s->total);
+	view_json_counts(out, &s->total);
 	fputs("},\n\"pools\":[", out);
 	for (size_t i = 0; i < s->nr_pools; i++) {
 		fputs(i ? ",\n" : "\n", out);
