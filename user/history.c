@@ -41,6 +41,13 @@ void history_free(struct history *h)
 	memset(h, 0, sizeof(*h));
 }
 
+struct entity *history_find(struct history *h, const struct entity_key *key)
+{
+	uint32_t *slot = idmap_slot(&h->index, hash_key(key), key_eq, h, key);
+
+	return *slot ? &h->items[*slot - 1] : NULL;
+}
+
 struct entity *history_get(struct history *h, const struct entity_key *key)
 {
 	uint32_t *slot = idmap_slot(&h->index, hash_key(key), key_eq, h, key);

@@ -44,6 +44,9 @@ struct history {
 int history_init(struct history *h, size_t ring_cap, size_t max_entities);
 void history_free(struct history *h);
 
+/* The entity for @key, or NULL when there is none. */
+struct entity *history_find(struct history *h, const struct entity_key *key);
+
 /* The entity for @key, created if new; NULL when full or out of memory. */
 struct entity *history_get(struct history *h, const struct entity_key *key);
 void history_push(struct history *h, struct entity *e, const struct sample *s);

@@ -170,20 +170,42 @@ static void observe(struct monitor *m, const struct entity_key *k, const char *c
 
 /* Victims: entities that suffer failures but hold nothing show up only in
  * the activity counters; give them samples too. */
+/* Have @k's counters moved since its last sample (or, for an entity not yet
+ * seen, does it suffer failures at all)? */
+static bool activity_moved(struct monitor *m, const struct entity_key *k)
+{
+	struct entity *e = history_find(&m->history, k);
+	struct sample now = {0};
+	const struct sample *last;
+
+	sum_activity(&m->activity, k, &now);
+	if (!e || !e->nr)
+		return now.failures > 0;
+	last = &e->ring[(e->head + m->history.ring_cap - 1) % m->history.ring_cap];
+	return now.failures != last->failures || now.opens != last->opens ||
+	       now.closes != last->closes;
+}
+
+/* Victims: entities that suffer failures but hold nothing show up only in
+ * the activity counters; they get samples while their counters move, and
+ * expire like any other entity once they stop (the counters outlive them). */
 static void observe_activity_only(struct monitor *m)
 {
+	uint64_t now = m->now_ms - m->start_ms;
+
 	for (size_t i = 0; i < m->activity.nr; i++) {
 		const struct pw_activity_key *a = &m->activity.items[i].key;
-		struct entity_key g = {.kind = ENTITY_GROUP,
-				       .group = {a->cgroup_id, a->cgroup1_id}};
-		struct entity_key p = {.kind = ENTITY_PROCESS, .tgid = a->tgid, .group = g.group};
-		struct entity *e = history_get(&m->history, &g);
+		struct entity_key keys[2] = {
+			{.kind = ENTITY_GROUP, .group = {a->cgroup_id, a->cgroup1_id}},
+			{.kind = ENTITY_PROCESS, .tgid = a->tgid, .group = {a->cgroup_id, a->cgroup1_id}},
+		};
 
-		if (e && e->last_seen_ms != m->now_ms - m->start_ms)
-			observe(m, &g, NULL, NULL, 0);
-		e = a->tgid ? history_get(&m->history, &p) : NULL;
-		if (e && e->last_seen_ms != m->now_ms - m->start_ms)
-			observe(m, &p, NULL, NULL, 0);
+		for (int k = 0; k < (a->tgid ? 2 : 1); k++) {
+			struct entity *e = history_find(&m->history, &keys[k]);
+
+			if ((!e || e->last_seen_ms != now) && activity_moved(m, &keys[k]))
+				observe(m, &keys[k], NULL, NULL, 0);
+		}
 	}
 }
 
