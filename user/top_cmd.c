@@ -40,7 +40,8 @@ struct top {
 	const struct env *env;
 	struct monitor m;
 	struct cgroup_resolver *resolver;
-	struct labels labels; /* the history's cgroups, resolved at each sample */
+	struct labels labels; /* the history's cgroups, resolved at each sample: the model
+			       * points into them, so each sample is followed by a rebuild */
 	time_t sampled_at;
 	struct top_counters before, now; /* at the previous and the latest sample */
 	struct top_query query;
@@ -58,14 +59,6 @@ struct top {
 
 /* ---- sampling and frames ----------------------------------------------------------------- */
 
-static int cmp_key(const void *pa, const void *pb)
-{
-	const struct group_key *a = pa, *b = pb;
-
-	return (a->cgroup_id > b->cgroup_id) - (a->cgroup_id < b->cgroup_id)
-		       ?: (a->cgroup1_id > b->cgroup1_id) - (a->cgroup1_id < b->cgroup1_id);
-}
-
 /* Resolve the history's cgroups to paths and containers now, so the model
  * and views do no I/O. Keys are sorted first: labels keep one per cgroup. */
 static int resolve_labels(struct top *t)
@@ -79,9 +72,9 @@ static int resolve_labels(struct top *t)
 		return -ENOMEM;
 	for (size_t i = 0; i < h->nr; i++)
 		keys[i] = h->items[i].key.group;
-	qsort(keys, h->nr, sizeof(*keys), cmp_key);
+	qsort(keys, h->nr, sizeof(*keys), top_key_cmp);
 	for (size_t i = 0; i < h->nr; i++)
-		if (!n || cmp_key(&keys[n - 1], &keys[i]))
+		if (!n || top_key_cmp(&keys[n - 1], &keys[i]))
 			keys[n++] = keys[i];
 	labels_free(&t->labels);
 	err = labels_build_keys(&t->labels, keys, n, t->resolver);
@@ -169,7 +162,7 @@ static void set_expanded(struct top *t, const struct group_key *k, bool on)
 {
 	size_t i = 0;
 
-	while (i < t->query.nr_expanded && cmp_key(&t->expanded[i], k))
+	while (i < t->query.nr_expanded && top_key_cmp(&t->expanded[i], k))
 		i++;
 	if (i < t->query.nr_expanded && !on) {
 		t->expanded[i] = t->expanded[--t->query.nr_expanded];
@@ -185,7 +178,7 @@ static const struct top_process *find_row(const struct top_model *m, const struc
 	for (size_t i = 0; i < m->nr_processes; i++) {
 		const struct top_process *p = &m->processes[i];
 
-		if (p->tgid == row->tgid && !cmp_key(&m->groups[p->group].key, &row->group))
+		if (p->tgid == row->tgid && !top_key_cmp(&m->groups[p->group].key, &row->group))
 			return p;
 	}
 	return NULL;
@@ -222,16 +215,11 @@ static void ask_kill(struct top *t, const struct tui_command *cmd)
 	prompt = (struct tui_kill_prompt){
 		.pid = cmd->tgid,
 		.comm = t->target.comm,
-		.cgroup = t->target.cgroup,
+		.cgroup = t->model.groups[p->group].label->place.path, /* as the table shows it */
 		.class_name = leak_class_name(p->stats.class),
 		.signal = cmd->signal,
 	};
 	tui_confirm_kill(t->tui, &prompt);
-}
-
-static const char *signal_name(int sig)
-{
-	return sig == SIGKILL ? "SIGKILL" : "SIGTERM";
 }
 
 /* Confirmed: the actuator checks the identity again, then signals through the pidfd. */
@@ -250,10 +238,10 @@ static void kill_target(struct top *t, int sig)
 		t->actions++;
 		if (t->nr_acted < MAX_ACTED)
 			t->acted[t->nr_acted++] = t->target_row;
-		tui_status(t->tui, "%s sent to pid %u", signal_name(sig), t->target.pid);
+		tui_status(t->tui, "SIG%s sent to pid %u", sigabbrev_np(sig), t->target.pid);
 		/* kept, and printed when the terminal is back, as a record */
 		escape_terminal(comm, sizeof(comm), t->target.comm, sizeof(t->target.comm));
-		pr_info("top: %s sent to pid %u (%s)\n", signal_name(sig), t->target.pid, comm);
+		pr_info("top: SIG%s sent to pid %u (%s)\n", sigabbrev_np(sig), t->target.pid, comm);
 	}
 	release_target(t);
 }

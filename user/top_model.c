@@ -64,6 +64,11 @@ static int cmp_key(const struct group_key *a, const struct group_key *b)
 	return cmp3(a->cgroup_id, b->cgroup_id) ?: cmp3(a->cgroup1_id, b->cgroup1_id);
 }
 
+int top_key_cmp(const void *a, const void *b)
+{
+	return cmp_key(a, b);
+}
+
 /* ---- header ------------------------------------------------------------------------------ */
 
 /* Per second between two readings of a cumulative counter; 0 when it went back. */
@@ -142,13 +147,21 @@ struct rows {
 
 static const struct sample *latest(const struct history *h, const struct entity *e)
 {
-	return &e->ring[(e->head + h->ring_cap - 1) % h->ring_cap];
+	size_t last = (e->head + h->ring_cap - 1) % h->ring_cap;
+
+	return &e->ring[last];
 }
 
-/* Entities not sampled at the latest step have left (exited processes). */
-static bool fresh(const struct top_input *in, const struct entity *e)
+/*
+ * Entities worth a row: sampled at the latest step (the others left), and
+ * holding a port or failing to get one now. The monitor keeps sampling a
+ * process that exited through its activity counters: this hides it.
+ */
+static bool worth_a_row(const struct top_input *in, const struct entity *e)
 {
-	return e->nr && e->last_seen_ms >= in->sample_ms;
+	if (!e->nr || e->last_seen_ms < in->sample_ms)
+		return false;
+	return latest(in->history, e)->held.total || e->verdict.failures_per_s > 0;
 }
 
 static void add_ports(const struct state_counts *c, struct top_stats *st)
@@ -210,7 +223,7 @@ static size_t collect_slots(const struct top_input *in, struct group_slot *slots
 	for (size_t i = 0; i < h->nr; i++) {
 		const struct entity *e = &h->items[i];
 
-		if (!fresh(in, e))
+		if (!worth_a_row(in, e))
 			continue;
 		slots[n].key = e->key.group;
 		slots[n++].e = e->key.kind == ENTITY_GROUP ? e : NULL;
@@ -269,7 +282,7 @@ static void collect_processes(const struct top_input *in, struct rows *r)
 		const struct entity *e = &h->items[i];
 		struct top_process *p = &r->procs[r->nr_procs];
 
-		if (e->key.kind != ENTITY_PROCESS || !fresh(in, e))
+		if (e->key.kind != ENTITY_PROCESS || !worth_a_row(in, e))
 			continue;
 		p->tgid = e->key.tgid;
 		memcpy(p->comm, e->comm, sizeof(p->comm));

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The portwarden authors */
 /*
- * The `top` screen's model: an immutable frame built from the monitor's
- * history, latest snapshot and counters, filtered and sorted as the user
- * asked, and laid out as the lines to show. Pure: no I/O, no clock, no
- * terminal, so the screen, the batch output and the unit tests see the same.
+ * The `top` model: an immutable frame built purely (no I/O, clock or
+ * terminal) from the monitor's history, snapshot and counters, filtered,
+ * sorted and laid out as asked, so that the screen, batch frames and unit
+ * tests all see the same.
  */
 #ifndef PW_TOP_MODEL_H
 #define PW_TOP_MODEL_H
@@ -153,6 +153,9 @@ struct top_model {
 	struct top_line *lines; /* what the table shows, top to bottom */
 	size_t nr_lines;
 };
+
+/* Three-way comparison of two struct group_key (qsort-compatible). */
+int top_key_cmp(const void *a, const void *b);
 
 /* Build @m from @in as @q asks. Returns 0 or -ENOMEM (@m is then empty). */
 int top_model_build(const struct top_input *in, const struct top_query *q, struct top_model *m);

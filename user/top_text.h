@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The portwarden authors */
 /*
- * The top frame as plain text: each header line and table row formatted
- * once, for the screen (which adds colour) and for batch frames. Every
- * untrusted name is escaped here, so no byte a process chose is printed raw.
+ * The top frame as plain text, each line formatted once for the screen
+ * (which adds colour) and for batch frames, with every untrusted name
+ * escaped here so that no byte a process chose is printed raw.
  */
 #ifndef PW_TOP_TEXT_H
 #define PW_TOP_TEXT_H

@@ -150,20 +150,15 @@ void tui_status(struct tui *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *signal_name(int sig)
-{
-	return sig == SIGKILL ? "SIGKILL" : sig == SIGTERM ? "SIGTERM" : "a signal";
-}
-
 void tui_confirm_kill(struct tui *t, const struct tui_kill_prompt *p)
 {
-	char comm[ESCAPE_TERMINAL_BUF_SIZE(16)], cgroup[256];
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_SOCK_COMM_LEN)], cgroup[256];
 
-	escape_terminal(comm, sizeof(comm), p->comm, 16);
+	escape_terminal(comm, sizeof(comm), p->comm, PW_SOCK_COMM_LEN);
 	escape_terminal(cgroup, sizeof(cgroup), p->cgroup, SIZE_MAX);
 	snprintf(t->prompt, sizeof(t->prompt),
-		 "%s pid %u %s in %s (class %s)? y: yes, K: SIGKILL, any other key: no",
-		 signal_name(p->signal), p->pid, comm, cgroup, p->class_name);
+		 "SIG%s pid %u %s in %s (class %s)? y: yes, K: SIGKILL, any other key: no",
+		 sigabbrev_np(p->signal), p->pid, comm, cgroup, p->class_name);
 	t->prompt_signal = p->signal;
 	t->mode = MODE_CONFIRM;
 }

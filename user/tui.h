@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The portwarden authors */
 /*
- * The top screen: draws a top_model with ncurses and turns keys into
- * commands for the caller. It owns only what is on the screen (selection,
- * scrolling, the line being typed, prompts); data and actions are the
- * caller's. The only file that includes curses.h.
+ * The top screen, the only user of curses.h: it draws a top_model and turns
+ * keys into commands, owning only what is on screen (selection, scrolling,
+ * the text being typed, prompts) while data and actions stay the caller's.
  */
 #ifndef PW_TUI_H
 #define PW_TUI_H

@@ -407,6 +407,24 @@ UNIT_TEST(entities_gone_from_the_latest_step_are_hidden)
 	ASSERT_EQ_INT(find_group(CG_A)->nr_processes, 2);
 }
 
+/* Rows are for what holds ports or fails to get one now: the monitor keeps
+ * sampling exited processes through their counters. */
+UNIT_TEST(idle_entities_are_hidden)
+{
+	struct entity *e;
+
+	setup();
+	e = process(9100, CG_A, "exited", (struct ports){0});
+	e->ring[(e->head + fx.h.ring_cap - 1) % fx.h.ring_cap].failures = 5; /* long ago */
+	e = process(9101, CG_A, "victim", (struct ports){0});
+	e->verdict.failures_per_s = 2;
+	ASSERT_EQ_INT(build_by(TOP_COL_PORTS), 0);
+	ASSERT_TRUE(find_process(9100) == NULL);
+	ASSERT_TRUE(find_process(9101) != NULL);
+	ASSERT_EQ_INT(find_group(CG_A)->nr_processes, 3);
+	ASSERT_EQ_INT(fx.m.total_processes, 6);
+}
+
 UNIT_TEST(cgroup_known_only_through_processes)
 {
 	const struct top_group *d;
@@ -691,6 +709,7 @@ int main(void)
 	RUN(filter_on_comm_cgroup_and_container);
 	RUN(filter_matches_the_escaped_name);
 	RUN(entities_gone_from_the_latest_step_are_hidden);
+	RUN(idle_entities_are_hidden);
 	RUN(cgroup_known_only_through_processes);
 	RUN(suspect_and_acted_marks);
 	RUN(suspect_process_marks_its_cgroup);
