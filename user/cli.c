@@ -75,16 +75,20 @@ static const char trace_doc[] =
 	"  portwarden trace --cgroup /sys/fs/cgroup/system.slice/nginx.service\n"
 	"  portwarden trace --pid 4242\n";
 
+/* Every command has these; common_parse_opt() handles them. */
+#define COMMON_OPTIONS                                                                     \
+	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},                    \
+	{"help", 'h', NULL, 0, "Show this help", -1},                                       \
+	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},                    \
+	{"version", 'V', NULL, 0, "Show the version", -1}
+
 static const struct argp_option trace_options[] = {
 	{"json", OPT_JSON, NULL, 0, "One JSON object per line", 0},
 	{"failed", OPT_FAILED, NULL, 0, "Only failed port allocations (exhaustion)", 0},
 	{"pid", 'p', "PID", 0, "Only this process (tgid)", 0},
 	{"cgroup", 'c', "PATH", 0, "Only sockets of this cgroup2 directory and below", 0},
 	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (see below)", 0},
-	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
-	{"help", 'h', NULL, 0, "Show this help", -1},
-	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
-	{"version", 'V', NULL, 0, "Show the version", -1},
+	COMMON_OPTIONS,
 	{},
 };
 
@@ -240,10 +244,7 @@ static const char snapshot_doc[] =
 static const struct argp_option snapshot_options[] = {
 	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
 	{"limit", OPT_LIMIT, "N", 0, "Rows per table in text output (default 20, 0: all)", 0},
-	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
-	{"help", 'h', NULL, 0, "Show this help", -1},
-	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
-	{"version", 'V', NULL, 0, "Show the version", -1},
+	COMMON_OPTIONS,
 	{},
 };
 
@@ -292,10 +293,7 @@ static const struct argp_option report_options[] = {
 	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
 	{"output", OPT_OUTPUT, "FILE", 0, "Write the report to FILE (replaced atomically)", 0},
 	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
-	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
-	{"help", 'h', NULL, 0, "Show this help", -1},
-	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
-	{"version", 'V', NULL, 0, "Show the version", -1},
+	COMMON_OPTIONS,
 	{},
 };
 
@@ -364,10 +362,7 @@ static const struct argp_option run_options[] = {
 	{"log", OPT_LOG, "FILE", 0, "Audit log: one JSON object per decision, appended", 0},
 	{"cgroup", 'c', "PATH", 0, "Judge only processes in this cgroup2 path and below", 0},
 	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
-	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
-	{"help", 'h', NULL, 0, "Show this help", -1},
-	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
-	{"version", 'V', NULL, 0, "Show the version", -1},
+	COMMON_OPTIONS,
 	{},
 };
 
@@ -429,10 +424,7 @@ static const struct argp_option top_options[] = {
 	{"batch", 'b', NULL, 0, "Plain-text frames on stdout instead of the screen", 0},
 	{"frames", 'n', "N", 0, "Stop after N frames (default: 1 with --batch, else never)", 0},
 	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
-	{"verbose", 'v', NULL, 0, "Debug output, libbpf's included", 0},
-	{"help", 'h', NULL, 0, "Show this help", -1},
-	{"usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1},
-	{"version", 'V', NULL, 0, "Show the version", -1},
+	COMMON_OPTIONS,
 	{},
 };
 
