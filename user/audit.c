@@ -87,14 +87,18 @@ void audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 static void text_line(const struct audit_record *r)
 {
 	char comm[ESCAPE_TERMINAL_BUF_SIZE(16)] = "-", cgroup[ESCAPE_TERMINAL_BUF_SIZE(256)] = "-";
+	char who[600] = "";
 
 	if (r->comm)
 		escape_terminal(comm, sizeof(comm), r->comm, 16);
 	if (r->cgroup)
 		escape_terminal(cgroup, sizeof(cgroup), r->cgroup, 256);
-	pr_warn("%s%s%s pid %u %s in %s: %s%s%s\n", r->event, r->action ? " " : "",
-		r->action ? r->action : "", r->pid, comm, cgroup, r->reason ? r->reason : "",
-		r->detail ? ": " : "", r->detail ? r->detail : "");
+	if (r->pid)
+		snprintf(who, sizeof(who), " pid %u %s in %s", r->pid, comm, cgroup);
+	else if (r->cgroup)
+		snprintf(who, sizeof(who), " cgroup %s", cgroup);
+	pr_warn("%s%s%s%s: %s%s%s\n", r->event, r->action ? " " : "", r->action ? r->action : "",
+		who, r->reason ? r->reason : "", r->detail ? ": " : "", r->detail ? r->detail : "");
 }
 
 void audit_write(struct audit *a, const struct audit_record *r)

@@ -258,3 +258,20 @@ void cgroup_resolver_place(struct cgroup_resolver *r, uint64_t cgroup_id, uint64
 	out->hierarchy = "v2";
 	snprintf(out->path, sizeof(out->path), "/");
 }
+
+int cgroup_populated(const char *mount, const char *rel)
+{
+	char path[2 * PATH_MAX], line[64];
+	int populated = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s/cgroup.events", mount, rel);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "populated ", 10))
+			populated = line[10] == '1';
+	fclose(f);
+	return populated;
+}

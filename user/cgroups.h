@@ -56,4 +56,8 @@ void cgroup_resolver_free(struct cgroup_resolver *r);
 void cgroup_resolver_place(struct cgroup_resolver *r, uint64_t cgroup_id, uint64_t cgroup1_id,
 			   pid_t tgid, struct cgroup_place *out);
 
+/* Does cgroup2 cgroup @rel ("/a/b") under @mount still hold processes
+ * ("populated" in cgroup.events)? 1, 0, or -errno. */
+int cgroup_populated(const char *mount, const char *rel);
+
 #endif /* PW_CGROUPS_H */

@@ -270,15 +270,6 @@ static const struct entity *entity_of(const struct daemon *d, const struct track
 	return NULL;
 }
 
-/* Processes of cgroup @cgroup_id in the latest snapshot. */
-static uint32_t processes_left(const struct daemon *d, uint64_t cgroup_id)
-{
-	uint32_t n = 0;
-
-	for (size_t i = 0; i < d->m.snap.nr_processes; i++)
-		n += d->m.snap.processes[i].group.cgroup_id == cgroup_id;
-	return n;
-}
 
 static bool same_pool(const struct snap_pool *a, const struct snap_pool *b)
 {
@@ -312,7 +303,9 @@ static void report_result(struct daemon *d, struct tracked *t)
 	struct candidate c;
 
 	if (!t->tgid) {
-		r.exited = processes_left(d, t->start_time) == 0;
+		/* cgroup.events, not the snapshot: a dead closer's TIME_WAIT
+		 * sockets keep its entry there for up to a minute */
+		r.exited = cgroup_populated(d->mounts.v2, t->cgroup) == 0;
 		r.ports_held = -1;
 	} else if (e && !candidate_build(&d->m, e, d->resolver, &c, &pool) &&
 		   c.start_time == t->start_time) {
@@ -321,8 +314,10 @@ static void report_result(struct daemon *d, struct tracked *t)
 	}
 	r.pool = pool_now(d, t);
 	r.scope = t->tgid ? "process" : "cgroup";
+	/* its sockets close with it; ports in TIME_WAIT or FIN_WAIT drain
+	 * within about a minute: the pool's fill says how far they got */
 	if (t->tgid)
-		r.reason = r.exited ? "exited: its ports are released" : "still running";
+		r.reason = r.exited ? "exited" : "still running";
 	else
 		r.reason = r.exited ? "the cgroup's processes are gone" : "processes remain";
 	audit_write(&d->audit, &r);

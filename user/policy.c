@@ -512,7 +512,10 @@ struct decision policy_decide(const struct candidate *c, const struct target_his
 	else if (c->ports_held < p->min_ports) /* c: too small to be what exhausts a pool */
 		say(&d, ACTION_NONE, "below min_ports", "%u ports held < min_ports %u",
 		    c->ports_held, p->min_ports);
-	else if (!under_pressure(c, p)) /* d: a leak with room left: tell, do not touch */
+	/* d: a leak with room left: tell, do not touch. Pressure gates the start
+	 * of a ladder only: a quarantine stops the growth and with it the
+	 * forecast, which must not stall the escalation it justified. */
+	else if (new_target(th) && !under_pressure(c, p))
 		say_pressure(&d, ACTION_ALERT, "suspect, no pressure yet", c, p);
 	else if (!p->enforce) /* e: the cgroup opted out */
 		say_pressure(&d, ACTION_ALERT, "enforcement off for this cgroup", c, p);

@@ -123,7 +123,8 @@ uint64_t policy_workload(const struct candidate *c);
 /*
  * Decide the next step for @c. Ladder: nothing until the class is a leak
  * class (never churn or a listener) and a pool it holds is past the fill
- * threshold or forecast to run out within the horizon; then ALERT, or with
+ * threshold or forecast to run out within the horizon (to start a ladder;
+ * an ongoing one escalates while the class holds); then ALERT, or with
  * enforcement QUARANTINE (if configured) -> TERM after quarantine_s -> KILL
  * after grace_s. Protected targets and tripped breakers get ALERT with the
  * reason. RELEASE when a quarantined suspect no longer leaks.

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Copyright (c) 2026 The portwarden authors
 # Checks `portwarden run`, the guarding daemon, end to end. Two daemons run
-# side by side, each judging only its own child of the test's cgroup
+# one after the other, each judging only its own child of the test's cgroup
 # (--cgroup), over workloads each in its own child cgroup and netns:
 #
 #  enforce (--enforce): a TCP leaker that ignores SIGTERM, a UDP leaker, a
@@ -15,11 +15,14 @@
 #    (and gets a UDP or bind(0) port). In the same run a steady pool of 500
 #    connections, a TIME_WAIT churner (80 connections/s, below capacity) and a
 #    leaker named sshd are never acted on, and the sshd one is logged as
-#    protected. Both their pools are past the fill threshold.
-#  dry run: the same leakers plus one that exhausts a netns of 1000 ports: no
-#    quarantine, no signal, each of the four leakers is logged would_kill and
-#    still holds its sockets at the end; a victim connecting in the exhausted
-#    netns fails with EADDRNOTAVAIL, is never acted on, and the log goes on.
+#    protected; the steady pool (25%) and the sshd one are past the fill
+#    threshold.
+#  dry run: the same leakers: no quarantine, no signal, each is logged
+#    would_kill and still holds its sockets at the end. Meanwhile a leaker
+#    took all 1000 ports of another netns in a second, long before any leak
+#    can be named, and a victim connecting there fails with EADDRNOTAVAIL
+#    each time for 30 s: it is never acted on, and the would_kill records
+#    come while that netns is exhausted.
 #  config: SIGHUP with a bad file logs FILE:LINE: reason and keeps the old
 #    configuration, with a good one logs "reloaded"; a bad file at start, and
 #    an unwritable --log, exit 2.
@@ -49,8 +52,9 @@ HIGH=41999         # 2000 ports
 EXHAUST_HIGH=40999 # 1000 ports, taken in a second
 CHURN_HIGH=49999   # 10000 ports: 80/s leave ~4800 in TIME_WAIT
 RATE=20
-# From the workloads' start: the enforced leakers must be gone and the dry
-# run's cases seen by then (unstopped, a leaker exhausts its pool at ~100 s).
+# From the start of a phase's workloads: the enforced leakers must be gone, or
+# the dry run's cases seen, by then (unstopped, a leaker exhausts its pool at
+# ~100 s).
 LIMIT=100
 
 BASE=$(pw_cgroup_base)
@@ -80,7 +84,6 @@ pid_of() {
 
 # procs KEY: "PID START" of the workload, or of its parent and children.
 procs() {
-	local pid
 	if [ -e "$PW_TMP/$1.children" ]; then
 		cat "$PW_TMP/$1.children"
 	else
@@ -164,10 +167,11 @@ start_fork() {
 
 setup_netns() {
 	local key n
-	for key in tcp udp bind0 fork sshd; do
+	for key in tcp udp bind0 fork; do
 		make_ns "$key" enforce "$LOW" "$HIGH" server
 		make_ns "d$key" dry "$LOW" "$HIGH" server
 	done
+	make_ns sshd enforce "$LOW" "$HIGH" server
 	make_ns steady enforce "$LOW" "$HIGH"
 	make_ns churn enforce "$LOW" "$CHURN_HIGH"
 	make_ns exhaust dry "$LOW" "$EXHAUST_HIGH" server
@@ -185,9 +189,9 @@ setup_netns() {
 	done
 }
 
-start_workloads() {
+start_enforced() {
 	START_S=$(date +%s.%N)
-	# enforced: each must be stopped
+	# each must be stopped
 	start tcp enforce "$GUARDLEAK" tcp --rate "$RATE" --ignore-term
 	start udp enforce "$GUARDLEAK" udp --rate "$RATE"
 	start bind0 enforce "$GUARDLEAK" bind0 --rate "$RATE"
@@ -199,8 +203,12 @@ start_workloads() {
 		--hold 3600 --comm pl-steady
 	start churn enforce "$PW_PORTLEAK" tcp-churn --listen --rate 80 --duration 3600 \
 		--comm pl-churn
-	# dry run: capped below exhaustion, but the exhauster, which takes its
-	# 1000 ports at once, long before a leak can be named
+}
+
+# Capped below exhaustion, but the exhauster, which takes its 1000 ports at
+# once, long before a leak can be named.
+start_dry() {
+	START_S=$(date +%s.%N)
 	start dtcp dry "$GUARDLEAK" tcp --rate "$RATE" --count 1500
 	start dudp dry "$GUARDLEAK" udp --rate "$RATE" --count 1500
 	start dbind0 dry "$GUARDLEAK" bind0 --rate "$RATE" --count 1500
@@ -211,10 +219,10 @@ start_workloads() {
 # The victim connects where the exhauster took every port: each try fails,
 # for as long as the dry run judges the other leakers.
 maybe_start_victim() {
-	[ ! -e "$PW_TMP/victim.pid" ] || return 0
+	[ -e "$PW_TMP/exhaust.pid" ] && [ ! -e "$PW_TMP/victim.pid" ] || return 0
 	grep -q '^failed ' "$PW_TMP/exhaust.out" 2>/dev/null || return 0
 	now_iso >"$PW_TMP/exhausted-at"
-	start victim dry "$PW_PORTLEAK" tcp-churn --port "$PORT" --rate 5 --duration 40 --comm pl-victim
+	start victim dry "$PW_PORTLEAK" tcp-churn --port "$PORT" --rate 5 --duration 30 --comm pl-victim
 	echo "# exhaust netns full $(elapsed) s in; victim pid $(pid_of victim)"
 }
 
@@ -319,18 +327,26 @@ check_bad_log() {
 # results KEY: the result records about KEY: one of its leaking pids, or
 # its cgroup (a cgroup-scope result has no pid).
 results() {
-	jq -c -s --argjson pids "[$(leaking_pids "$1" | paste -sd,)]" --arg cg "$REL/enforce/$1" '
-		.[] | select(.event == "result")
-		| select((.pid as $p | $pids | index($p)) or (.scope == "cgroup" and .cgroup == $cg))' \
+	about "$1" | jq -c 'select(.event == "result")'
+}
+
+# about KEY: the enforcing daemon's records about KEY's leaking pids or cgroup.
+about() {
+	jq -c --argjson pids "[$(leaking_pids "$1" | paste -sd,)]" --arg cg "$REL/enforce/$1" '
+		select((.pid as $p | $pids | index($p)) or (.scope == "cgroup" and .cgroup == $cg))' \
 		"$ELOG" 2>/dev/null
 }
 
-had_result() { # KEY
-	[ -n "$(results "$1")" ]
+# settled KEY: a result logged for each of its signals.
+# shellcheck disable=SC2317 # called through watch
+settled() {
+	about "$1" | jq -e -s '([.[] | select(.event == "action" and (.action == "term" or .action == "kill"))] | length) as $n
+		| $n > 0 and ([.[] | select(.event == "result")] | length) >= $n' >/dev/null 2>&1
 }
 
 # would_kill_seen KEY: a would_kill for each of its leaking pids, or one for
 # the whole cgroup.
+# shellcheck disable=SC2317 # called through watch
 would_kill_seen() {
 	[ -z "$(dry_missing "$1")" ]
 }
@@ -342,13 +358,15 @@ dry_missing() { # KEY: its leaking pids that no would_kill covers
 		"$DLOG" 2>/dev/null || echo "(unreadable $DLOG)"
 }
 
+# shellcheck disable=SC2317 # called through watch
 enforce_done() {
 	local key
 	for key in tcp udp bind0 fork; do
-		! any_alive "$key" && had_result "$key" || return 1
+		! any_alive "$key" && settled "$key" || return 1
 	done
 }
 
+# shellcheck disable=SC2317 # called through watch
 dry_done() {
 	local key
 	for key in dtcp dudp dbind0 dfork; do
@@ -357,15 +375,17 @@ dry_done() {
 	[ -e "$PW_TMP/victim.pid" ] && grep -q '^{' "$PW_TMP/victim.out" 2>/dev/null
 }
 
+# watch CONDITION WHAT: until CONDITION holds, or for LIMIT seconds since the
+# phase began.
 watch() {
 	while [ "$(elapsed)" -lt "$LIMIT" ]; do
 		maybe_start_victim
-		if enforce_done && dry_done; then
+		if "$1"; then
 			break
 		fi
 		sleep 0.5
 	done
-	echo "# waited $(elapsed) s for the daemons"
+	echo "# waited $(elapsed) s for the $2"
 }
 
 # ---- assertions: enforce ---------------------------------------------------------
@@ -576,34 +596,49 @@ check_reload_good() {
 
 # ---- the test ---------------------------------------------------------------------
 
+# Without --enforce, the dry daemon would make a slower host slower still:
+# the phases run one after the other.
+enforce_phase() {
+	local key
+	start_daemon enforce --enforce
+	EPID=$DAEMON
+	wait_started enforce
+	start_enforced
+	watch enforce_done "enforcing daemon"
+	timeline "$ELOG"
+	check_after tcp
+	check_after udp udp-sendto
+	check_after bind0 bind0
+	check_after fork
+	echo "# churn: $(time_wait churn) sockets in TIME_WAIT in its netns of 10000 ports"
+	for key in steady churn sshd; do
+		check_never "$key"
+	done
+	stop_daemon "$EPID" enforce
+	for key in steady churn sshd; do
+		pw_stop "$(pid_of "$key")"
+	done
+}
+
+dry_phase() {
+	start_daemon dry
+	DPID=$DAEMON
+	wait_started dry
+	reload_bad
+	start_dry
+	watch dry_done "dry run"
+	reload_good
+	stop_daemon "$DPID" dry
+	timeline "$DLOG"
+}
+
 check_bad_start
 check_bad_log
 pw_make_cgroup enforce >/dev/null
 pw_make_cgroup dry >/dev/null
 setup_netns
-start_daemon enforce --enforce
-EPID=$DAEMON
-start_daemon dry
-DPID=$DAEMON
-wait_started enforce
-wait_started dry
-reload_bad
-start_workloads
-echo "# workloads started"
-watch
-timeline "$ELOG"
-check_after tcp
-check_after udp udp-sendto
-check_after bind0 bind0
-check_after fork
-echo "# churn: $(time_wait churn) sockets in TIME_WAIT in its netns of 10000 ports"
-for key in steady churn sshd; do
-	check_never "$key"
-done
-stop_daemon "$EPID" enforce
-reload_good
-stop_daemon "$DPID" dry
-timeline "$DLOG"
+enforce_phase
+dry_phase
 for key in tcp udp bind0; do
 	check_enforced "$key"
 done

@@ -819,8 +819,33 @@ UNIT_TEST(test_record)
 	ASSERT_EQ_INT(w.bs.nr, 3);
 }
 
+/* Pressure starts a ladder; once it started, the quarantine that stopped
+ * the growth (and with it the forecast) must not stall it. */
+UNIT_TEST(test_ongoing_ladder_needs_no_pressure)
+{
+	struct candidate c = suspect(100, "/app.slice/a.service");
+	struct target_history fresh = {0};
+	struct target_history th = {.last = ACTION_QUARANTINE, .last_ms = T0,
+				    .quarantined_ms = T0};
+	struct decision d;
+	struct world w;
+
+	world_init(&w);
+	c.pool_fill = 0.30;			/* below the threshold */
+	c.pool_seconds_left = 1e9;		/* no forecast: it stopped growing */
+	d = decide(&w, &c, &fresh, T0);
+	ASSERT_EQ_STR(action_name(d.action), action_name(ACTION_ALERT));
+	d = decide(&w, &c, &th, T0 + 11 * SEC);
+	ASSERT_EQ_STR(action_name(d.action), action_name(ACTION_TERM));
+	th.last = ACTION_TERM;
+	th.term_ms = T0 + 11 * SEC;
+	d = decide(&w, &c, &th, T0 + 22 * SEC);
+	ASSERT_EQ_STR(action_name(d.action), action_name(ACTION_KILL));
+}
+
 int main(void)
 {
+	RUN(test_ongoing_ladder_needs_no_pressure);
 	RUN(test_names);
 	RUN(test_default_protections);
 	RUN(test_classes);
