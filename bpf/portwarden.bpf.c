@@ -248,7 +248,9 @@ static __always_inline void connect_started(const struct sock *sk)
 	struct owner o;
 
 	current_owner(&o);
-	bpf_map_update_elem(&connect_owners, &key, &o, BPF_ANY);
+	/* only successes need the owner later: --failed (and the daemon) skip the map */
+	if (!targ_failed_only)
+		bpf_map_update_elem(&connect_owners, &key, &o, BPF_ANY);
 	count(sk, o.tgid, o.cgroup1_id, PW_CNT_OPENS);
 }
 
@@ -262,7 +264,7 @@ static __always_inline void connect_finished(const struct sock *sk, __u64 cookie
 {
 	__u64 key = (__u64)sk;
 	struct outcome oc = {.op = PW_OP_CONNECT, .source = PW_SRC_STATE};
-	struct owner *o = bpf_map_lookup_elem(&connect_owners, &key);
+	struct owner *o = targ_failed_only ? NULL : bpf_map_lookup_elem(&connect_owners, &key);
 	struct owner cur;
 
 	oc.sport = local_port(sk);
@@ -280,7 +282,8 @@ static __always_inline void connect_finished(const struct sock *sk, __u64 cookie
 			emit(sk, cookie, o, &oc);
 		count(sk, o ? o->tgid : 0, o ? o->cgroup1_id : 0, PW_CNT_CLOSES);
 	}
-	bpf_map_delete_elem(&connect_owners, &key);
+	if (o)
+		bpf_map_delete_elem(&connect_owners, &key);
 }
 
 /* CLOSE->LISTEN and LISTEN->CLOSE run in the listen()ing task. listen() on an
@@ -321,7 +324,8 @@ static __always_inline bool connect_allocated(const struct sock *sk)
 /* close() or shutdown() of a connected socket, in the closing task: remember
  * who closed it, for the TIME_WAIT or orphan it leaves behind. The cookie was
  * generated before tcp_time_wait(), so the TIME_WAIT socket inherits it. */
-static __always_inline void closed_by_current(const struct sock *sk, __u64 cookie)
+static __always_inline void closed_by_current(const struct sock *sk, __u64 cookie,
+					      bool active)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct cgroup *cg = sock_cgroup(sk);
@@ -334,36 +338,55 @@ static __always_inline void closed_by_current(const struct sock *sk, __u64 cooki
 	c.tgid = bpf_get_current_pid_tgid() >> 32;
 	if (connect_allocated(sk))
 		count(sk, c.tgid, c.cgroup1_id, PW_CNT_CLOSES);
-	if (!cookie)
+	/* only an active close leaves a TIME_WAIT socket to attribute */
+	if (!active || !cookie)
 		return;
 	bpf_get_current_comm(c.comm, sizeof(c.comm));
 	bpf_map_update_elem(&closers, &cookie, &c, BPF_ANY);
 }
 
-static __always_inline void handle_state(const struct sock *sk, __u64 cookie, int oldstate,
-					 int newstate)
+/* The transitions any hook acts on; every other one returns at once, before
+ * touching the socket: this tracepoint fires ~10 times per connection. */
+static __always_inline bool transition_wanted(int oldstate, int newstate)
 {
+	return oldstate == TCP_SYN_SENT || newstate == TCP_FIN_WAIT1 ||
+	       newstate == TCP_LAST_ACK ||
+	       (oldstate == TCP_CLOSE && (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN)) ||
+	       (oldstate == TCP_LISTEN && newstate == TCP_CLOSE);
+}
+
+/* @btf is a constant at each call site: the classic tracepoint has no BTF
+ * socket pointer, and clang drops the cookie helper from its copy. */
+static __always_inline __u64 sock_cookie(const struct sock *sk, const bool btf)
+{
+	return btf ? bpf_get_socket_cookie((void *)sk) : 0;
+}
+
+static __always_inline void handle_state(const struct sock *sk, int oldstate, int newstate,
+					 const bool btf)
+{
+	if (!transition_wanted(oldstate, newstate))
+		return;
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return; /* MPTCP and SCTP fire this tracepoint too */
 
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
 		connect_started(sk);
 	else if (oldstate == TCP_SYN_SENT)
-		connect_finished(sk, cookie, newstate);
-	else if ((oldstate == TCP_CLOSE && newstate == TCP_LISTEN) ||
-		 (oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
-		listen_changed(sk, cookie, newstate);
-	else if (newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK)
-		closed_by_current(sk, cookie);
+		connect_finished(sk, sock_cookie(sk, btf), newstate);
+	else if (oldstate == TCP_CLOSE || oldstate == TCP_LISTEN)
+		listen_changed(sk, sock_cookie(sk, btf), newstate);
+	else
+		/* generating the cookie before tcp_time_wait() makes the kernel
+		 * copy it into the TIME_WAIT socket (inet_twsk_alloc) */
+		closed_by_current(sk, sock_cookie(sk, btf), newstate == TCP_FIN_WAIT1);
 }
 
 /* TP_PROTO(const struct sock *sk, const int oldstate, const int newstate) */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
-	/* Generating the cookie here, early, is also what makes the kernel copy
-	 * it into the TIME_WAIT socket later (inet_twsk_alloc). */
-	handle_state(sk, bpf_get_socket_cookie((void *)sk), oldstate, newstate);
+	handle_state(sk, oldstate, newstate, true);
 	return 0;
 }
 
@@ -371,7 +394,7 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 SEC("tracepoint/sock/inet_sock_set_state")
 int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	handle_state((const struct sock *)ctx->skaddr, 0, ctx->oldstate, ctx->newstate);
+	handle_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, false);
 	return 0;
 }
 

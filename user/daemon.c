@@ -361,8 +361,11 @@ static void step(struct daemon *d)
 	for (size_t i = 0; i < d->m.history.nr; i++) {
 		const struct entity *e = &d->m.history.items[i];
 
+		/* the urgent verdict too: a fast leak is named long before the
+		 * normal window would see it */
 		if (e->key.kind == ENTITY_PROCESS && e->key.tgid &&
-		    (e->verdict.class != LEAK_NONE || e->worst != LEAK_NONE))
+		    (e->verdict.class != LEAK_NONE || e->worst != LEAK_NONE ||
+		     e->urgent.class != LEAK_NONE))
 			judge(d, e);
 	}
 	report_results(d);
