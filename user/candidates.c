@@ -82,10 +82,14 @@ static void heed_urgent(const struct entity *e, const struct snap_pool *p, struc
 {
 	double left = seconds_left(p, e->urgent.growth_per_s);
 
-	if (class_actionable(c->class) || !class_actionable(e->urgent.class) ||
-	    left > URGENT_HORIZON_S)
+	enum leak_class urgent = class_actionable(e->urgent.class) ? e->urgent.class
+								     : e->urgent_latched;
+
+	if (class_actionable(c->class) || !class_actionable(urgent))
 		return;
-	c->class = e->urgent.class;
+	if (class_actionable(e->urgent.class) && left > URGENT_HORIZON_S)
+		return; /* growing, but with a minute or more of room left */
+	c->class = urgent;
 	c->growth_per_s = e->urgent.growth_per_s;
 	c->pool_seconds_left = left;
 }
@@ -120,4 +124,17 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 	heed_urgent(e, p, c);
 	*pool = p;
 	return 0;
+}
+
+void urgent_latch_update(const struct history *h, struct entity *e)
+{
+	uint32_t held = entity_ports_held(h, e);
+
+	if (class_actionable(e->urgent.class)) {
+		if (!e->urgent_latched)
+			e->urgent_held = held;
+		e->urgent_latched = e->urgent.class;
+	} else if (e->urgent_latched && held < e->urgent_held / 2) {
+		e->urgent_latched = LEAK_NONE;
+	}
 }

@@ -21,6 +21,13 @@ bool class_actionable(enum leak_class c);
 int candidate_build(const struct monitor *m, const struct entity *e, struct cgroup_resolver *r,
 		    struct candidate *c, const struct snap_pool **pool);
 
+/*
+ * Latch a fast leak's class on @e: a quarantine stops the growth, and with
+ * it the urgent verdict, but a leaker still holding what it took is still
+ * the leaker. The latch drops once it has released half of those ports.
+ */
+void urgent_latch_update(const struct history *h, struct entity *e);
+
 /* Ports @e took at its latest sample: TIME_WAIT and passive sockets excluded. */
 uint32_t entity_ports_held(const struct history *h, const struct entity *e);
 

@@ -113,17 +113,18 @@ const struct classify_params classify_defaults = {
 /*
  * Urgent: a leak that eats a pool in seconds (1000 ports/s exhausts the
  * default 28232-port range in 28 s) cannot wait 44 s. Only steep growth
- * counts (>= 100 ports/s and >= 300 ports over a 4 s window, i.e. 5 samples
- * at 1 s); the spread rule still rejects a one-sample jump, and 3 breaching
- * windows in a row are needed, so a burst shorter than ~4 s stays out. It
- * is named ~6 s after it starts: at 1000 ports/s, ~6000 ports (21% of the
- * default range). What it risks: a pool warming up at >= 100 connections/s
+ * counts (>= 100 ports/s and >= 300 ports over a 6 s window, 7 samples at
+ * 1 s, and still the 4 a window needs when a host busy with tens of
+ * thousands of sockets stretches the steps); the spread rule still rejects
+ * a one-sample jump, and 3 breaching windows in a row are needed, so a burst
+ * shorter than ~6 s stays out. It is named ~8 s after it starts: at 1000
+ * ports/s, ~8000 ports (28% of the default range). What it risks: a pool warming up at >= 100 connections/s
  * for more than ~4 s looks the same; the daemon therefore heeds it only
  * when that growth would exhaust the pool within a minute, and its first
  * step is a quarantine, not a signal.
  */
 const struct classify_params classify_urgent = {
-	.window_ms = 4000,
+	.window_ms = 6000, /* >= 4 samples even when a busy host stretches 1 s steps */
 	.min_growth_per_s = 100.0,
 	.min_growth_ports = 300,
 	.min_monotonic = 0.75,

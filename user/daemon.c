@@ -365,7 +365,7 @@ static void step(struct daemon *d)
 		 * normal window would see it */
 		if (e->key.kind == ENTITY_PROCESS && e->key.tgid &&
 		    (e->verdict.class != LEAK_NONE || e->worst != LEAK_NONE ||
-		     e->urgent.class != LEAK_NONE))
+		     e->urgent.class != LEAK_NONE || e->urgent_latched != LEAK_NONE))
 			judge(d, e);
 	}
 	report_results(d);

@@ -27,6 +27,8 @@ struct entity {
 	size_t head, nr;
 	struct verdict verdict;
 	struct verdict urgent;  /* the same series under classify_urgent: fast leaks */
+	enum leak_class urgent_latched; /* the fast-leak class, kept while it holds its ports */
+	uint32_t urgent_held;   /* ports it held when that class was first named */
 	enum leak_class worst;  /* the first non-NONE class it entered, kept for reports */
 	uint32_t peak_held;     /* sockets, TIME_WAIT included */
 	uint64_t last_seen_ms;

@@ -8,6 +8,7 @@
 #include "cgroups.h"
 #include "cli.h"
 #include "log.h"
+#include "candidates.h"
 #include "monitor.h"
 #include "procfs.h"
 
@@ -163,6 +164,7 @@ static void observe(struct monitor *m, const struct entity_key *k, const char *c
 	series = history_series(&m->history, e, buf);
 	classify(&series, &m->cfg.params, &e->verdict, &e->verdict);
 	classify(&series, &classify_urgent, &e->urgent, &e->urgent);
+	urgent_latch_update(&m->history, e);
 	if (e->worst == LEAK_NONE)
 		e->worst = e->verdict.class;
 	free(buf);
