@@ -76,22 +76,26 @@ static double seconds_left(const struct snap_pool *p, double growth_per_s)
 	return (p->capacity > p->used ? p->capacity - p->used : 0) / growth_per_s;
 }
 
-/* A fast leak (classify_urgent) counts only when it would exhaust its pool
- * within a minute: then waiting for the normal window costs the pool. */
+/* A fast leak (classify_urgent) is named only when it would exhaust its
+ * pool within a minute: then waiting for the normal window costs the pool.
+ * Once named it stays latched (urgent_latch_update), whatever the forecast:
+ * the quarantine that stops its growth also empties the forecast. */
 static void heed_urgent(const struct entity *e, const struct snap_pool *p, struct candidate *c)
 {
 	double left = seconds_left(p, e->urgent.growth_per_s);
 
-	enum leak_class urgent = class_actionable(e->urgent.class) ? e->urgent.class
-								     : e->urgent_latched;
-
-	if (class_actionable(c->class) || !class_actionable(urgent))
+	if (class_actionable(c->class))
 		return;
-	if (class_actionable(e->urgent.class) && left > URGENT_HORIZON_S)
-		return; /* growing, but with a minute or more of room left */
-	c->class = urgent;
+	if (class_actionable(e->urgent_latched)) {
+		c->class = e->urgent_latched;
+		return;
+	}
+	if (!class_actionable(e->urgent.class) || left > URGENT_HORIZON_S)
+		return;
+	c->class = e->urgent.class;
 	c->growth_per_s = e->urgent.growth_per_s;
 	c->pool_seconds_left = left;
+	c->urgent_named = true;
 }
 
 int candidate_build(const struct monitor *m, const struct entity *e, struct cgroup_resolver *r,
@@ -128,13 +132,14 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 
 void urgent_latch_update(const struct history *h, struct entity *e)
 {
-	uint32_t held = entity_ports_held(h, e);
+	if (e->urgent_latched && entity_ports_held(h, e) < e->urgent_held / 2)
+		e->urgent_latched = LEAK_NONE; /* it gave back what it took */
+}
 
-	if (class_actionable(e->urgent.class)) {
-		if (!e->urgent_latched)
-			e->urgent_held = held;
-		e->urgent_latched = e->urgent.class;
-	} else if (e->urgent_latched && held < e->urgent_held / 2) {
-		e->urgent_latched = LEAK_NONE;
+void urgent_latch(struct entity *e, const struct candidate *c)
+{
+	if (c->urgent_named && !e->urgent_latched) {
+		e->urgent_latched = c->class;
+		e->urgent_held = c->ports_held;
 	}
 }

@@ -22,10 +22,12 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 		    struct candidate *c, const struct snap_pool **pool);
 
 /*
- * Latch a fast leak's class on @e: a quarantine stops the growth, and with
- * it the urgent verdict, but a leaker still holding what it took is still
- * the leaker. The latch drops once it has released half of those ports.
+ * A fast leak's class, once the daemon heeded it (candidate.urgent_named),
+ * is latched on @e: a quarantine stops the growth, and with it the urgent
+ * verdict, but a leaker still holding what it took is still the leaker.
+ * urgent_latch_update() drops the latch once it released half of those ports.
  */
+void urgent_latch(struct entity *e, const struct candidate *c);
 void urgent_latch_update(const struct history *h, struct entity *e);
 
 /* Ports @e took at its latest sample: TIME_WAIT and passive sockets excluded. */

@@ -225,7 +225,7 @@ static bool in_scope(const struct daemon *d, const struct candidate *c)
 	       (n == 1 || c->cgroup[n] == '/' || c->cgroup[n] == '\0');
 }
 
-static void judge(struct daemon *d, const struct entity *e)
+static void judge(struct daemon *d, struct entity *e)
 {
 	struct candidate c;
 	const struct snap_pool *pool = NULL;
@@ -235,6 +235,7 @@ static void judge(struct daemon *d, const struct entity *e)
 
 	if (candidate_build(&d->m, e, d->resolver, &c, &pool) || !in_scope(d, &c))
 		return;
+	urgent_latch(e, &c);
 	t = track(d, &c);
 	if (!t)
 		return;
@@ -359,7 +360,7 @@ static void step(struct daemon *d)
 		return;
 	}
 	for (size_t i = 0; i < d->m.history.nr; i++) {
-		const struct entity *e = &d->m.history.items[i];
+		struct entity *e = &d->m.history.items[i];
 
 		/* the urgent verdict too: a fast leak is named long before the
 		 * normal window would see it */

@@ -81,6 +81,7 @@ struct candidate {
 	double pool_fill;             /* the fullest pool it holds ports in, 0..1 */
 	double pool_seconds_left;     /* forecast to exhaustion of that pool; INFINITY if none */
 	uint32_t leaking_in_cgroup;   /* suspects (leak classes) among its cgroup's processes */
+	bool urgent_named;            /* the class comes from the fast-leak verdict, just now */
 };
 
 /* What the daemon did to one target so far (one per process it acted on). */
