@@ -36,6 +36,8 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(sort $(wildcard tests/workloads/*.c))
 WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/tests/workloads/%,$(WORKLOAD_SRCS))
+BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/tests/bench/%,$(BENCH_SRCS))
 
 # Kernel headers clang -target bpf would otherwise miss (asm/types.h etc.).
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -73,6 +75,7 @@ help:
 	@echo 'make test       install missing packages, build, run every test tier'
 	@echo 'make check      unit tier only (no root)'
 	@echo 'make test-root  root tier only (real BPF, netns, cgroups)'
+	@echo 'make bench      benchmarks, ~15 min, root; BENCH="churn syscall capacity detection scale"'
 	@echo 'make install    install to $$(DESTDIR)$$(bindir)'
 	@echo 'make vmlinux    regenerate vmlinux/$$(ARCH)/vmlinux.h from VMLINUX_BTF'
 	@echo 'make clean      remove $(OUTPUT) and ./portwarden'
@@ -95,6 +98,15 @@ check: unit-bins
 
 test-root: all workload-bins
 	$(Q)scripts/run-tests.sh root
+
+# Benchmarks (BENCHMARKS.md): never part of `make test`; BENCH picks some.
+bench: deps
+	$(Q)$(MAKE) all bench-bins
+	$(Q)scripts/install-bench-deps.sh
+	$(Q)tests/bench/run.sh $(BENCH)
+
+.PHONY: bench-bins
+bench-bins: $(BENCH_BINS)
 
 .PHONY: unit-bins workload-bins
 unit-bins: $(UNIT_BINS)
@@ -151,6 +163,13 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(OUTPUT)/libportwarden
 $(OUTPUT)/tests/workloads/%: tests/workloads/%.c | $(OUTPUT)/tests/workloads $(OUTPUT)/deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/workload-$*.d $< -o $@
+
+$(OUTPUT)/tests/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/tests/bench/%: tests/bench/%.c | $(OUTPUT)/tests/bench $(OUTPUT)/deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/bench-$*.d $< -o $@
 
 install: $(APP)
 	install -d $(DESTDIR)$(bindir)

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include "bench.h"
 
-#define PROG "churn"
+#define PROG	    "churn"
 #define CLOCK_EVERY 64 /* operations between clock reads */
 
 struct opts {

@@ -83,8 +83,10 @@ static void exhaust(const struct sockaddr_in *dst)
 		die(PROG, "holding connect");
 	if (connect(probe, (const struct sockaddr *)dst, sizeof(*dst)) == 0 ||
 	    errno != EADDRNOTAVAIL) {
-		fprintf(stderr, "%s: the second connect() did not fail with EADDRNOTAVAIL: "
-				"set ip_local_port_range to one port in this netns\n", PROG);
+		fprintf(stderr,
+			"%s: the second connect() did not fail with EADDRNOTAVAIL: "
+			"set ip_local_port_range to one port in this netns\n",
+			PROG);
 		exit(1);
 	}
 	close(probe);

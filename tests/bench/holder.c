@@ -57,7 +57,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		else if (c == 'c')
 			o->cgroup_base = optarg;
 		else if (c == 'p')
-			o->port_base = parse_num(PROG, "--port-base", optarg, 1, 65535 - MAX_GROUPS);
+			o->port_base =
+				parse_num(PROG, "--port-base", optarg, 1, 65535 - MAX_GROUPS);
 		else
 			exit(2);
 	}

@@ -14,9 +14,11 @@
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
 
+# shellcheck disable=SC2034 # PB_BIN and PB_SUMMARY are read by run.sh
 PB_BIN=$PW_OUTPUT/tests/bench
 PB_OUT=${BENCH_OUT:-$PW_OUTPUT/bench/$(date -u +%Y%m%dT%H%M%SZ)}
 PB_RAW=$PB_OUT/raw.tsv
+# shellcheck disable=SC2034
 PB_SUMMARY=$PB_OUT/summary.md
 PB_CLK_TCK=$(getconf CLK_TCK)
 
@@ -32,6 +34,12 @@ pb_median() {
 # pb_minmax: "min..max" of the numbers on stdin.
 pb_minmax() {
 	sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s..%s\n", lo, hi }'
+}
+
+# pb_minmax_pct: the range of the ratios on stdin, as signed percentages.
+pb_minmax_pct() {
+	sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 }
+		END { printf "%+.1f%%..%+.1f%%\n", (lo - 1) * 100, (hi - 1) * 100 }'
 }
 
 # pb_kv LINE KEY: the value of KEY=VALUE in LINE.
@@ -52,6 +60,41 @@ pb_values() {
 	local line
 	awk -F'\t' -v b="$1" -v k="$2" '$3 == b && $4 == k { print $5 }' "$PB_RAW" |
 		while read -r line; do pb_kv "$line" "$3"; done
+}
+
+# pb_contaminated BENCH: "N of M runs" of BENCH taken while other processes
+# had syscall tracepoints attached (every syscall slower for everyone).
+pb_contaminated() {
+	awk -F'\t' -v b="$1" '$3 == b { m++; if ($5 ~ /syscall=[1-9]/) n++ }
+		END { printf "%d of %d runs\n", n, m }' "$PB_RAW"
+}
+
+# pb_load BENCH: "min..max" of the 1-minute load average over BENCH's runs.
+pb_load() {
+	awk -F'\t' -v b="$1" '$3 == b { print $2 }' "$PB_RAW" | pb_minmax
+}
+
+# pb_clean BENCH KEY...: 0 when no run KEY of BENCH saw BPF programs of other
+# processes (neither on the TCP state hook nor on syscalls).
+pb_clean() {
+	local b=$1 k
+	shift
+	for k; do
+		awk -F'\t' -v b="$b" -v k="$k" '$3 == b && $4 == k' "$PB_RAW" | grep -q 'state=0 syscall=0' ||
+			return 1
+	done
+}
+
+# pb_trace_share PERF_DATA: the share (0..1) of the samples whose call chain
+# runs a BPF program or a tracepoint's slow path: tp_btf/raw tracepoints
+# (bpf_trace_run*), cgroup hooks, classic and syscall tracepoints, and the
+# slow syscall entry/exit they force.
+pb_trace_share() {
+	perf script -i "$1" -F ip,sym 2>/dev/null | awk '
+		/^[ \t]*$/ { if (insample) { n++; hit += found } insample = 0; found = 0; next }
+		{ insample = 1 }
+		/bpf_trace_run|__cgroup_bpf_run_filter|trace_call_bpf|perf_syscall_(enter|exit)|syscall_trace_enter|syscall_exit_work|bpf_prog_/ { found = 1 }
+		END { if (insample) { n++; hit += found } if (n) printf "%.4f samples=%d\n", hit / n, n }'
 }
 
 # pb_say TEXT: progress on stderr (stdout is the summary).
@@ -144,6 +187,7 @@ pb_tool_available() {
 # net.* sysctls set inside it; echo its name.
 pb_netns() {
 	local ns kv
+	# shellcheck disable=SC2119 # no port range: the default one
 	ns=$(pw_make_netns) || return 1
 	for kv; do
 		nsenter --net="/run/netns/$ns" sysctl -q -w "$kv" >/dev/null || return 1
@@ -151,22 +195,26 @@ pb_netns() {
 	echo "$ns"
 }
 
-# pb_in CGROUP NETNS CMD...: CMD in cgroup dir CGROUP ("" keeps ours) and
-# netns NETNS, in the foreground; its stdout is ours.
+# pb_in CGROUP NETNS CMD...: exec CMD in cgroup dir CGROUP ("" keeps ours)
+# and netns NETNS. It execs (so does nsenter, for a network namespace), so
+# call it in a subshell: line=$(pb_in ...), or through pb_bg; CMD keeps the
+# subshell's pid.
 pb_in() {
 	# shellcheck disable=SC2016 # $1, $2 and $@ belong to the inner sh
-	sh -c 'cg=$1 ns=$2; shift 2
+	exec sh -c 'cg=$1 ns=$2; shift 2
 		if [ -n "$cg" ]; then echo $$ >"$cg/cgroup.procs" || exit 125; fi
 		exec nsenter --net="/run/netns/$ns" "$@"' pb_in "$@"
 }
 
 # pb_bg OUT CGROUP NETNS CMD...: the same in the background, stdout to OUT,
-# tracked for cleanup; sets PW_PID.
+# stderr to OUT.err, tracked for cleanup; sets PW_PID to CMD's pid.
 pb_bg() {
 	local out=$1
 	shift
-	pb_in "$@" </dev/null >"$out" 2>"$out.err" &
-	PW_PID=$!
+	# started from a subshell, so that this shell prints no job status when
+	# it is killed; pw_stop then waits on /proc instead of wait(1)
+	PW_PID=$( (pb_in "$@" </dev/null >"$out" 2>"$out.err" &
+		echo $!))
 	pw_track_pid "$PW_PID"
 }
 

@@ -1,0 +1,647 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
+# The benchmarks of issue 6 (`make bench`): churn overhead next to the peers,
+# the tax on unrelated syscalls, event capacity, detection speed, and scale.
+#
+# usage: tests/bench/run.sh [churn] [syscall] [capacity] [detection] [scale]
+#   (no argument: all five, about 15 minutes)
+#
+# Environment:
+#   BENCH_QUICK=1   short runs to check the harness (numbers meaningless)
+#   BENCH_ROUNDS=N  rounds of the interleaved comparisons (default 5)
+#   BENCH_OUT=DIR   where raw.tsv and summary.md go
+#                   (default $OUTPUT/bench/<UTC time>)
+#   PORTWARDEN=BIN  the binary to measure (default ./portwarden; it is copied
+#                   first, so a rebuild during the run does not change it)
+#
+# Root only. Traffic stays on loopback in network namespaces made here;
+# every process, cgroup and netns made here is removed on exit. Each figure
+# is a median over rounds; a comparison is taken within one round, baseline
+# and measured runs interleaved (B T1 B T2 ... B), each measured run against
+# the mean of the baselines on either side of it. The load average and the
+# BPF programs other processes had attached are recorded with every figure:
+# syscall tracepoints attached by anyone slow every syscall on the host.
+set -eu
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+QUICK=${BENCH_QUICK:-}
+ROUNDS=${BENCH_ROUNDS:-5}
+[ -z "$QUICK" ] || ROUNDS=${BENCH_ROUNDS:-2}
+
+# ---- 1. churn overhead ---------------------------------------------------------
+
+CHURN_SECS=3
+CHURN_TOOLS="pw-auto pw-syscall tcpstates tcplife bpftrace"
+
+churn_once() { # NETNS: one run; prints the churn line
+	pb_in "" "$1" "$PB_BIN/churn" --duration "$CHURN_SECS"
+}
+
+# One round: B T1 B T2 ... B; records every run.
+churn_round() {
+	local ns=$1 round=$2 tool line foreign
+	line=$(churn_once "$ns")
+	pb_record churn "base.$round.0" "$line $(pb_foreign_bpf)"
+	local i=0
+	for tool in $CHURN_TOOLS; do
+		i=$((i + 1))
+		pb_tool_available "$tool" || continue
+		foreign=$(pb_foreign_bpf)
+		if pb_tool_start "$tool"; then
+			line=$(churn_once "$ns")
+			pb_tool_stop
+			pb_record churn "$tool.$round" "$line $foreign"
+		fi
+		line=$(churn_once "$ns")
+		pb_record churn "base.$round.$i" "$line $(pb_foreign_bpf)"
+	done
+}
+
+# churn_ratio TOOL FIELD ROUND: TOOL's FIELD over the mean of its two baselines.
+churn_ratio() {
+	local tool=$1 field=$2 r=$3 i=0 t before after
+	for t in $CHURN_TOOLS; do
+		i=$((i + 1))
+		[ "$t" = "$tool" ] && break
+	done
+	before=$(pb_values churn "base.$r.$((i - 1))" "$field")
+	after=$(pb_values churn "base.$r.$i" "$field")
+	t=$(pb_values churn "$tool.$r" "$field")
+	[ -n "$t" ] && [ -n "$before" ] && [ -n "$after" ] || return 0
+	awk -v t="$t" -v b="$before" -v a="$after" 'BEGIN { printf "%.4f\n", 2 * t / (b + a) }'
+}
+
+churn_summary() {
+	local tool r ops ratio cpu cratio
+	echo "### 1. Churn overhead"
+	echo
+	echo "| tool | ops/s (median) | ops/s ratio to baseline (median) | change (range) | overhead | CPU ns/op ratio (median) |"
+	echo "|---|---|---|---|---|---|"
+	ops=$(for r in $(seq "$ROUNDS"); do pb_values churn "base.$r.0" ops_per_s; done | pb_median)
+	cpu=$(for r in $(seq "$ROUNDS"); do pb_values churn "base.$r.0" cpu_ns_per_op; done | pb_median)
+	echo "| nothing attached | $ops | 1 | - | 0 | 1 (${cpu} ns/op) |"
+	for tool in $CHURN_TOOLS; do
+		ops=$(for r in $(seq "$ROUNDS"); do pb_values churn "$tool.$r" ops_per_s; done | pb_median)
+		[ "$ops" != nan ] || continue
+		ratio=$(for r in $(seq "$ROUNDS"); do churn_ratio "$tool" ops_per_s "$r"; done)
+		cratio=$(for r in $(seq "$ROUNDS"); do churn_ratio "$tool" cpu_ns_per_op "$r"; done | pb_median)
+		printf '| %s | %s | %s | %s | %s | %s |\n' "$tool" "$ops" "$(pb_median <<<"$ratio")" \
+			"$(pb_minmax_pct <<<"$ratio")" \
+			"$(awk -v r="$(pb_median <<<"$ratio")" 'BEGIN { printf "%.1f%%", (1 - r) * 100 }')" \
+			"$cratio"
+	done
+	echo
+	echo "Load average (1 min) during the runs: $(pb_load churn);" \
+		"other processes' syscall tracepoints attached in $(pb_contaminated churn)."
+	echo
+	churn_clean_summary
+	# shellcheck disable=SC2086 # a list of words
+	profile_summary churn $CHURN_TOOLS
+}
+
+# The same medians over the rounds where no run of the pair (the tool's and
+# its two baselines) saw other processes' BPF programs attached.
+churn_clean_summary() {
+	local tool r i t ratios cratios n
+	echo "Rounds without other processes' BPF programs (tool run and both baselines):"
+	echo
+	echo "| tool | clean rounds | ops/s ratio (median) | CPU ns/op ratio (median) |"
+	echo "|---|---|---|---|"
+	for tool in $CHURN_TOOLS; do
+		i=0
+		for t in $CHURN_TOOLS; do
+			i=$((i + 1))
+			[ "$t" = "$tool" ] && break
+		done
+		ratios='' cratios='' n=0
+		for r in $(seq "$ROUNDS"); do
+			pb_clean churn "$tool.$r" "base.$r.$((i - 1))" "base.$r.$i" || continue
+			n=$((n + 1))
+			ratios="$ratios $(churn_ratio "$tool" ops_per_s "$r")"
+			cratios="$cratios $(churn_ratio "$tool" cpu_ns_per_op "$r")"
+		done
+		[ "$n" -gt 0 ] || { echo "| $tool | 0 | - | - |"; continue; }
+		printf '| %s | %s | %s | %s |\n' "$tool" "$n" \
+			"$(tr ' ' '\n' <<<"$ratios" | grep . | pb_median)" \
+			"$(tr ' ' '\n' <<<"$cratios" | grep . | pb_median)"
+	done
+	echo
+}
+
+# profile_run BENCH TOOL CMD...: one run of CMD under perf with TOOL attached
+# (TOOL "base": nothing of ours); records the share of CMD's CPU samples spent
+# in BPF programs and tracepoint paths: the in-context cost, which other load
+# on the machine does not distort the way it distorts rates.
+profile_run() {
+	local bench=$1 tool=$2 data=$PW_TMP/perf-$1-$2.data foreign line
+	shift 2
+	foreign=$(pb_foreign_bpf)
+	if [ "$tool" != base ]; then
+		pb_tool_start "$tool" || return 0
+	fi
+	line=$(perf record -q -e cpu-clock -g -o "$data" -- "$@" 2>/dev/null) || line=
+	[ "$tool" = base ] || pb_tool_stop
+	[ -n "$line" ] || { pb_say "perf record failed: no profile"; return 0; }
+	pb_record "$bench" "profile.$tool" "share=$(pb_trace_share "$data") $line $foreign"
+	rm -f "$data"
+}
+
+# profile_summary BENCH TOOL...: the profiled runs as a table.
+profile_summary() {
+	local bench=$1 tool line
+	shift
+	[ -n "$(pb_values "$bench" profile.base share)" ] || return 0
+	echo "Profiled runs (perf record -e cpu-clock -g on the workload): share of its CPU"
+	echo "samples in BPF programs and tracepoint paths (bpf_trace_run*, cgroup BPF hooks,"
+	echo "trace_call_bpf, perf_syscall_*, the syscall slow path):"
+	echo
+	echo "| tool | share of the workload's CPU | other processes' BPF at that time |"
+	echo "|---|---|---|"
+	for tool in base "$@"; do
+		line=$(awk -F'\t' -v b="$bench" -v k="profile.$tool" '$3 == b && $4 == k { print $5 }' "$PB_RAW")
+		[ -n "$line" ] || continue
+		printf '| %s | %s%% | state hook %s, syscall %s |\n' \
+			"$([ "$tool" = base ] && echo "nothing of ours" || echo "$tool")" \
+			"$(awk -v s="$(pb_kv "$line" share)" 'BEGIN { printf "%.1f", 100 * s }')" \
+			"$(pb_kv "$line" state)" "$(pb_kv "$line" syscall)"
+	done
+	echo
+}
+
+bench_churn() {
+	local ns r tool
+	pb_say "churn: $ROUNDS rounds of $CHURN_SECS s runs, then one profiled run each"
+	ns=$(pb_netns net.ipv4.tcp_max_tw_buckets=0)
+	for r in $(seq "$ROUNDS"); do
+		churn_round "$ns" "$r"
+	done
+	if command -v perf >/dev/null 2>&1; then
+		for tool in base $CHURN_TOOLS; do
+			pb_tool_available "$tool" || continue
+			profile_run churn "$tool" nsenter --net="/run/netns/$ns" \
+				"$PB_BIN/churn" --duration "$CHURN_SECS"
+		done
+	fi
+	churn_summary >>"$PB_SUMMARY"
+}
+
+# ---- 2. tax on unrelated syscalls ---------------------------------------------
+
+SYS_SECS=1
+SYS_TOOLS="pw-auto pw-syscall"
+SYS_ROUNDS=$((2 * ROUNDS)) # short runs, many pairs: getppid's cost drifts by several %
+
+sys_round() {
+	local round=$1 tool line foreign i=0
+	line=$("$PB_BIN/sysloop" --duration "$SYS_SECS")
+	pb_record syscall "base.$round.0" "$line $(pb_foreign_bpf)"
+	for tool in $SYS_TOOLS; do
+		i=$((i + 1))
+		foreign=$(pb_foreign_bpf)
+		if pb_tool_start "$tool"; then
+			line=$("$PB_BIN/sysloop" --duration "$SYS_SECS")
+			pb_tool_stop
+			pb_record syscall "$tool.$round" "$line $foreign"
+		fi
+		line=$("$PB_BIN/sysloop" --duration "$SYS_SECS")
+		pb_record syscall "base.$round.$i" "$line $(pb_foreign_bpf)"
+	done
+}
+
+# sys_delta TOOL FIELD ROUND: "ratio delta_ns" against the mean of its baselines.
+sys_delta() {
+	local tool=$1 field=$2 r=$3 i=0 t before after
+	for t in $SYS_TOOLS; do
+		i=$((i + 1))
+		[ "$t" = "$tool" ] && break
+	done
+	before=$(pb_values syscall "base.$r.$((i - 1))" "$field")
+	after=$(pb_values syscall "base.$r.$i" "$field")
+	t=$(pb_values syscall "$tool.$r" "$field")
+	[ -n "$t" ] && [ -n "$before" ] && [ -n "$after" ] || return 0
+	awk -v t="$t" -v b="$before" -v a="$after" \
+		'BEGIN { m = (b + a) / 2; printf "%.4f %.1f\n", t / m, t - m }'
+}
+
+# pct: a ratio on stdin as a signed percentage.
+pct() {
+	awk '{ printf "%+.1f%%\n", ($1 - 1) * 100 }'
+}
+
+sys_summary() {
+	local tool r base d field clock
+	echo "### 2. Tax on unrelated syscalls (getppid)"
+	echo
+	echo "| tool | clock | ns/call (median) | tax (median, range) | added ns/call (median) |"
+	echo "|---|---|---|---|---|"
+	for field in cpu_ns_per_call ns_per_call; do
+		clock=cpu
+		[ "$field" = cpu_ns_per_call ] || clock=wall
+		base=$(for r in $(seq "$SYS_ROUNDS"); do pb_values syscall "base.$r.0" "$field"; done | pb_median)
+		echo "| nothing attached | $clock | $base | 0 | 0 |"
+		for tool in $SYS_TOOLS; do
+			d=$(for r in $(seq "$SYS_ROUNDS"); do sys_delta "$tool" "$field" "$r"; done)
+			[ -n "$d" ] || continue
+			printf '| %s | %s | %s | %s (%s) | %s |\n' "$tool" "$clock" \
+				"$(for r in $(seq "$SYS_ROUNDS"); do pb_values syscall "$tool.$r" "$field"; done | pb_median)" \
+				"$(cut -d' ' -f1 <<<"$d" | pb_median | pct)" \
+				"$(cut -d' ' -f1 <<<"$d" | pb_minmax_pct)" \
+				"$(cut -d' ' -f2 <<<"$d" | pb_median)"
+		done
+	done
+	echo
+	echo "(clock cpu: the loop's own CPU time; wall: elapsed time.)" \
+		"Load average (1 min) during the runs: $(pb_load syscall);" \
+		"other processes' syscall tracepoints attached in $(pb_contaminated syscall)."
+	echo
+	# shellcheck disable=SC2086 # a list of words
+	profile_summary syscall $SYS_TOOLS
+}
+
+bench_syscall() {
+	local r tool
+	pb_say "syscall: $SYS_ROUNDS rounds of $SYS_SECS s runs, then one profiled run each"
+	for r in $(seq "$SYS_ROUNDS"); do
+		sys_round "$r"
+	done
+	if command -v perf >/dev/null 2>&1; then
+		for tool in base $SYS_TOOLS; do
+			profile_run syscall "$tool" "$PB_BIN/sysloop" --duration 2
+		done
+	fi
+	sys_summary >>"$PB_SUMMARY"
+}
+
+# ---- 3. event capacity ------------------------------------------------------------
+
+CAP_SECS=4
+CAP_RATES="100000 200000 300000 400000 0" # events/s; 0: as fast as 2 workers go
+CAP_REPS=2
+
+# One step: trace --json --failed (only our cgroup) to /dev/null while
+# failstorm runs at RATE; records sent, received and lost.
+cap_step() {
+	local ns=$1 cg=$2 rate=$3 rep=$4 err=$PW_TMP/cap-trace.err line events lost pid
+	pw_run_in -e "$err" "" "" "$PB_PW" trace --json --failed --cgroup "$cg" >/dev/null
+	pid=$PW_PID
+	PB_MINE="${PB_MINE:-} $pid"
+	pw_wait_for_file_line "$err" Tracing 60 || { pb_say "trace did not start"; return 1; }
+	line=$(pb_in "$cg" "$ns" "$PB_BIN/failstorm" --workers 2 --rate "$rate" --duration "$CAP_SECS")
+	sleep 1 # let it drain what is left
+	pw_stop "$pid" INT 20
+	events=$(sed -n 's/.*: \([0-9]*\) events, \([0-9]*\) lost.*/\1/p' "$err")
+	lost=$(sed -n 's/.*: \([0-9]*\) events, \([0-9]*\) lost.*/\2/p' "$err")
+	pb_record capacity "rate.$rate" "$line events=${events:-nan} lost=${lost:-nan} rep=$rep"
+}
+
+cap_summary() {
+	local rate sent got lost zero reps
+	echo "### 3. Event capacity (trace --json --failed > /dev/null)"
+	echo
+	echo "| offered | achieved events/s (median) | received (median) | lost (median) | lost share | runs with 0 lost |"
+	echo "|---|---|---|---|---|---|"
+	for rate in $CAP_RATES; do
+		sent=$(pb_values capacity "rate.$rate" failures | pb_median)
+		got=$(pb_values capacity "rate.$rate" events | pb_median)
+		lost=$(pb_values capacity "rate.$rate" lost | pb_median)
+		zero=$(pb_values capacity "rate.$rate" lost | grep -c '^0$' || true)
+		reps=$(pb_values capacity "rate.$rate" lost | wc -l)
+		printf '| %s | %s | %s | %s | %s | %s/%s |\n' \
+			"$([ "$rate" = 0 ] && echo "unpaced" || echo "$rate/s")" \
+			"$(pb_values capacity "rate.$rate" rate | pb_median)" "$got" "$lost" \
+			"$(awk -v l="$lost" -v s="$sent" 'BEGIN { if (s > 0) printf "%.2f%%", 100 * l / s }')" \
+			"$zero" "$reps"
+	done
+	echo
+	echo "Load average (1 min) during the runs: $(pb_load capacity)."
+	echo
+}
+
+bench_capacity() {
+	local ns cg rate rep
+	[ -z "$QUICK" ] || { CAP_REPS=1; CAP_SECS=2; }
+	pb_say "capacity: rates $CAP_RATES, $CAP_REPS x $CAP_SECS s each"
+	ns=$(pb_netns "net.ipv4.ip_local_port_range=40000 40000")
+	cg=$(pw_make_cgroup capacity)
+	for rep in $(seq "$CAP_REPS"); do
+		for rate in $CAP_RATES; do
+			cap_step "$ns" "$cg" "$rate" "$rep"
+		done
+	done
+	cap_summary >>"$PB_SUMMARY"
+}
+
+# ---- 4. detection -------------------------------------------------------------------
+
+DET_RUN=0
+
+# det_ts FILTER: seconds (epoch, with fraction) of the first audit record
+# matching the jq FILTER, or nothing.
+det_ts() {
+	jq -r "select($1) | .ts" "$DET_LOG" 2>/dev/null | head -n 1 |
+		sed 's/^\(.*\)T\(.*\)Z$/\1 \2 UTC/' | { read -r d t z && date -d "$d $t $z" +%s.%N; } || true
+}
+
+# det_fill FILTER: pool.fill of the first matching record.
+det_fill() {
+	jq -r "select($1) | .pool.fill // empty" "$DET_LOG" 2>/dev/null | head -n 1
+}
+
+det_since() { # T0 T: seconds from T0 to T, or "-"
+	[ -n "$2" ] || { echo -; return; }
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", b - a }'
+}
+
+# Runs in flight, by run number: what det_finish needs.
+declare -A DET_NS DET_SINK DET_PW DET_LEAKER DET_T0 DET_STOP DET_CONF DET_RATE
+
+# det_start CONFIG RATE DEADLINE: one leaker at RATE ports/s, in its own
+# netns and cgroup, against its own `portwarden run --enforce --cgroup
+# <leaker's cgroup>` with CONFIG ("default" or a file); it ends when the
+# leaker is killed or DEADLINE seconds after the leaker's first connect.
+det_start() {
+	local conf=$1 rate=$2 deadline=$3 ns base out n
+	local -a args
+	DET_RUN=$((DET_RUN + 1))
+	n=$DET_RUN
+	out=$PB_OUT/leaker-$n.out
+	ns=$(pb_netns)
+	base=$(pw_make_cgroup "det$n")
+	pw_make_cgroup "det$n/leak" >/dev/null
+	pw_make_cgroup "det$n/sink" >/dev/null
+	pb_bg "$PW_TMP/sink.$n" "$base/sink" "$ns" "$PB_BIN/leaker" sink --port 5000 --procs 2
+	DET_SINK[$n]=$PW_PID
+	pw_wait_for_file_line "$PW_TMP/sink.$n" listening 10
+	args=(run --enforce --cgroup "$(pw_cgroup_relpath "$base/leak")" --log "$PB_OUT/detection-$n.jsonl")
+	[ "$conf" = default ] || args+=(--config "$conf")
+	pw_run_in -e "$PW_TMP/det.$n.err" "" "" "$PB_PW" "${args[@]}" >/dev/null
+	DET_PW[$n]=$PW_PID
+	pw_wait_for_file_line "$PW_TMP/det.$n.err" 'portwarden: start' 60
+	pb_bg "$out" "$base/leak" "$ns" "$PB_BIN/leaker" leak --port 5000 --rate "$rate"
+	DET_LEAKER[$n]=$PW_PID
+	pw_wait_for_file_line "$out" start= 10
+	DET_T0[$n]=$(sed -n 's/.*start=\([0-9.]*\).*/\1/p' "$out")
+	DET_STOP[$n]=$(($(date +%s) + deadline))
+	DET_NS[$n]=$ns
+	DET_CONF[$n]=$conf
+	DET_RATE[$n]=$rate
+}
+
+# det_wait: until every run in flight has its leaker killed or its deadline.
+det_wait() {
+	local n busy=1
+	while [ "$busy" = 1 ]; do
+		busy=0
+		for n in "${!DET_LEAKER[@]}"; do
+			if [ "$(date +%s)" -lt "${DET_STOP[$n]}" ] && pw_pid_alive "${DET_LEAKER[$n]}"; then
+				busy=1
+			fi
+		done
+		[ "$busy" = 0 ] || sleep 0.5
+	done
+	sleep 1 # the result records
+	for n in "${!DET_LEAKER[@]}"; do
+		det_finish "$n"
+	done
+}
+
+det_finish() {
+	local n=$1
+	pw_stop "${DET_PW[$n]}" TERM 10
+	pw_stop "${DET_LEAKER[$n]}" KILL 5
+	pw_stop "${DET_SINK[$n]}" TERM 5
+	det_record "$n"
+	ip netns del "${DET_NS[$n]}" 2>/dev/null || true
+	unset "DET_LEAKER[$n]"
+}
+
+# det_record RUN: seconds from the leaker's first connect to the first
+# suspect record, the first quarantine and the first SIGTERM/SIGKILL action
+# against it, and the pool's fill in those action records.
+det_record() {
+	local n=$1 pid=${DET_LEAKER[$1]} t0=${DET_T0[$1]} held act q t
+	DET_LOG=$PB_OUT/detection-$n.jsonl
+	act=".pid == $pid and .event == \"action\""
+	q="$act and .action == \"quarantine\""
+	t="$act and (.action == \"term\" or .action == \"kill\")"
+	held=$(grep '^t=' "$PB_OUT/leaker-$n.out" | tail -n 1 | sed -n 's/.*held=\([0-9]*\).*/\1/p')
+	pb_record detection "${DET_CONF[$n]##*/}.${DET_RATE[$n]}" \
+		"suspect_s=$(det_since "$t0" "$(det_ts ".pid == $pid and .event == \"suspect\"")")" \
+		"quarantine_s=$(det_since "$t0" "$(det_ts "$q")") quarantine_fill=$(det_fill "$q")" \
+		"kill_s=$(det_since "$t0" "$(det_ts "$t")") kill_fill=$(det_fill "$t")" \
+		"leaker_held_at_end=${held:-?} run=$n"
+}
+
+det_configs() {
+	# fast: 100 ms samples and a 2 s window (15 breaching samples in a row
+	# still name a leak: about 3.5 s); SIGTERM at once, no quarantine first.
+	# A 1 s window is allowed too, but a step (a full snapshot) then has to
+	# stay under 250 ms for the window to hold the 4 samples it is judged on,
+	# which a few 10k sockets already break.
+	printf '[daemon]\ninterval = 100ms\nwindow = 2s\n[policy]\nquarantine = no\ngrace = 1s\n' \
+		>"$PW_TMP/fast.conf"
+	# fast-quarantine: the same with the default ladder (quarantine first).
+	printf '[daemon]\ninterval = 100ms\nwindow = 2s\n[policy]\nquarantine_time = 1s\ngrace = 1s\n' \
+		>"$PW_TMP/fast-quarantine.conf"
+}
+
+det_summary() {
+	local key f
+	echo "### 4. Detection (pool: 28232 ports; the leaker holds every port it gets)"
+	echo
+	echo "| config | leak rate | to suspect (s) | to quarantine (s) | fill at quarantine | to SIGTERM/SIGKILL (s) | fill at kill | leaker held at end |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for key in default.100 default.1000 default.5000 fast.conf.100 fast.conf.1000 fast.conf.5000 \
+		fast-quarantine.conf.1000; do
+		[ -n "$(pb_values detection "$key" run)" ] || continue
+		printf '| %s | %s/s |' "${key%.*}" "${key##*.}"
+		for f in suspect_s quarantine_s quarantine_fill kill_s kill_fill leaker_held_at_end; do
+			printf ' %s |' "$(pb_values detection "$key" "$f" | paste -sd/ | sed 's/^$/-/')"
+		done
+		echo
+	done
+	echo
+	echo "(- : never within the run; several values: one per run.)" \
+		"Load average (1 min) during the runs: $(pb_load detection)."
+	echo
+}
+
+bench_detection() {
+	local long=200 short=60 fast=20
+	[ -z "$QUICK" ] || { long=30; short=20; fast=10; }
+	pb_say "detection: default and fast configs at 100, 1000, 5000 ports/s"
+	det_configs
+	# The 100/s runs wait on the pressure gate (about 160 s either way): run
+	# the two side by side, each with its own daemon, netns and cgroup.
+	det_start default 100 "$long"
+	det_start "$PW_TMP/fast.conf" 100 "$long"
+	det_wait
+	det_start default 1000 "$short"
+	det_start default 5000 "$short"
+	det_wait
+	det_start "$PW_TMP/fast.conf" 1000 "$fast"
+	det_wait
+	det_start "$PW_TMP/fast.conf" 5000 "$fast"
+	det_wait
+	det_start "$PW_TMP/fast-quarantine.conf" 1000 "$fast"
+	det_wait
+	det_summary >>"$PB_SUMMARY"
+}
+
+# ---- 5. scale --------------------------------------------------------------------
+
+SCALE_REPS=5
+
+# scale_time CMD...: seconds CMD takes (output discarded).
+scale_time() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1 || return 1
+	t1=$(date +%s%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
+}
+
+ss_in() { # NETNS ARGS...
+	nsenter --net="/run/netns/$1" ss "${@:2}"
+}
+
+# scale_compare NETNS SOCKETS: snapshot against ss, interleaved, medians.
+scale_compare() {
+	local ns=$1 n=$2 rep reps=$SCALE_REPS
+	[ "$n" -lt 100000 ] || reps=3 # ss -tanp takes seconds there
+	for rep in $(seq "$reps"); do
+		pb_record scale "snapshot.$n" "seconds=$(scale_time "$PB_PW" snapshot --json)"
+		pb_record scale "ss-tanp.$n" "seconds=$(scale_time ss_in "$ns" -tanp)"
+		pb_record scale "ss-tan.$n" "seconds=$(scale_time ss_in "$ns" -tan)"
+	done
+	pb_record scale "count.$n" "ss_lines=$(ss_in "$ns" -tan | wc -l)" \
+		"snapshot_sockets=$("$PB_PW" snapshot --json | jq '[.cgroups[] | select(.cgroup | test("/det|/scale")) | .sockets] | add')"
+}
+
+# scale_daemon NAME SECONDS [ARGS...]: `portwarden run` (dry run) for
+# SECONDS; its CPU and peak RSS.
+scale_daemon() {
+	local pid cpu name=$1 secs=$2
+	shift 2
+	pw_run_in -e "$PW_TMP/daemon-$name.err" "" "" "$PB_PW" run --log "$PW_TMP/daemon-$name.jsonl" \
+		"$@" >/dev/null
+	pid=$PW_PID
+	pw_wait_for_file_line "$PW_TMP/daemon-$name.err" 'portwarden: start' 60
+	cpu=$(pb_proc_cpu "$pid")
+	sleep "$secs"
+	pb_record scale "daemon.$name" \
+		"cpu_s=$(awk -v a="$cpu" -v b="$(pb_proc_cpu "$pid")" 'BEGIN { printf "%.2f", b - a }')" \
+		"seconds=$secs hwm_kib=$(pb_proc_kib "$pid" VmHWM) rss_kib=$(pb_proc_kib "$pid" VmRSS)" \
+		"start_cpu_s=$cpu"
+	pw_stop "$pid" TERM 10
+}
+
+# scale_hold CONNS: the holder with CONNS connections over 100 cgroups, in a
+# fresh netns (SCALE_NS), so nothing else is in its tables; sets SCALE_PID.
+scale_hold() {
+	local cg
+	SCALE_NS=$(pb_netns)
+	cg=$(pw_make_cgroup "scale$1")
+	pb_bg "$PW_TMP/holder.$1" "$cg" "$SCALE_NS" "$PB_BIN/holder" --conns "$1" --groups 100 \
+		--cgroup-base "$cg"
+	SCALE_PID=$PW_PID
+	pw_wait_for_file_line "$PW_TMP/holder.$1" ready 300
+}
+
+scale_summary() {
+	local n what
+	echo "### 5. Scale (sockets held across 100 cgroups)"
+	echo
+	echo "| sockets | portwarden snapshot --json (s) | ss -tanp (s) | ss -tan (s) | ss -tanp / snapshot |"
+	echo "|---|---|---|---|---|"
+	for n in 10000 100000; do
+		local a b c
+		a=$(pb_values scale "snapshot.$n" seconds | pb_median)
+		b=$(pb_values scale "ss-tanp.$n" seconds | pb_median)
+		c=$(pb_values scale "ss-tan.$n" seconds | pb_median)
+		[ "$a" != nan ] || continue
+		printf '| %s | %s | %s | %s | %s |\n' "$n" "$a" "$b" "$c" \
+			"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1fx", b / a }')"
+	done
+	echo
+	for n in 10000 100000; do
+		[ -z "$(pb_values scale "count.$n" ss_lines)" ] ||
+			echo "Same answer, $n: ss -tan lists $(($(pb_values scale "count.$n" ss_lines) - 1)) sockets;" \
+				"snapshot counts $(pb_values scale "count.$n" snapshot_sockets) in the holder's cgroups."
+	done
+	echo
+	echo "| portwarden run (dry run) | seconds | CPU seconds | CPU share | VmHWM (MiB) | VmRSS at end (MiB) |"
+	echo "|---|---|---|---|---|---|"
+	for what in idle fast-idle 100000; do
+		local cpu secs hwm rss
+		cpu=$(pb_values scale "daemon.$what" cpu_s)
+		secs=$(pb_values scale "daemon.$what" seconds)
+		hwm=$(pb_values scale "daemon.$what" hwm_kib)
+		rss=$(pb_values scale "daemon.$what" rss_kib)
+		[ -n "$cpu" ] || continue
+		printf '| %s | %s | %s | %s | %s | %s |\n' \
+			"$(case $what in idle) echo idle ;; fast-idle) echo "idle, fast detection config" ;;
+				*) echo "$what sockets" ;; esac)" \
+			"$secs" "$cpu" "$(awk -v c="$cpu" -v s="$secs" 'BEGIN { printf "%.1f%%", 100 * c / s }')" \
+			"$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')" \
+			"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
+	done
+	echo
+	echo "Load average (1 min) during the runs: $(pb_load scale)."
+	echo
+}
+
+bench_scale() {
+	local secs=60 n
+	[ -z "$QUICK" ] || secs=10
+	pb_say "scale: 10k and 100k sockets; the daemon idle and loaded for $secs s"
+	scale_daemon idle "$secs"
+	det_configs # the fast detection config: what sampling 10 times a second costs
+	scale_daemon fast-idle $((secs / 3)) --config "$PW_TMP/fast.conf"
+	for n in 5000 50000; do # connections: both ends are held, so 2n sockets
+		scale_hold "$n"
+		scale_compare "$SCALE_NS" $((2 * n))
+		[ "$n" -lt 50000 ] || scale_daemon 100000 "$secs"
+		pw_stop "$SCALE_PID" TERM 30
+		ip netns del "$SCALE_NS"
+	done
+	scale_summary >>"$PB_SUMMARY"
+}
+
+# ---- main -------------------------------------------------------------------------
+
+main() {
+	local b benches=${*:-churn syscall capacity detection scale}
+	pw_require_root
+	pw_require_bpf
+	pw_require_cgroup2
+	pw_require_cmd ip jq bpftool nsenter ss
+	for b in churn sysloop failstorm leaker holder; do
+		pw_require_file "$PB_BIN/$b" "$b"
+	done
+	mkdir -p "$PB_OUT"
+	PB_PW=$PW_TMP/portwarden
+	cp "$PW_PORTWARDEN" "$PB_PW"
+	{
+		echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo
+		echo "$(pb_machine) at the start; $(pb_foreign_bpf | sed 's/state=/BPF programs of other processes: state hook /; s/ syscall=/, syscall tracepoints /');"
+		echo "portwarden $("$PB_PW" --version 2>/dev/null | head -n 1); rounds $ROUNDS${QUICK:+ (BENCH_QUICK: not for the record)}"
+		echo
+	} >"$PB_SUMMARY"
+	for b in $benches; do
+		case $b in
+		churn | syscall | capacity | detection | scale) "bench_$b" ;;
+		*) echo "unknown benchmark '$b'" >&2; exit 2 ;;
+		esac
+		pb_say "$b done; $(pb_machine)"
+	done
+	echo "At the end: $(pb_machine)" >>"$PB_SUMMARY"
+	cat "$PB_SUMMARY"
+	echo "raw figures: $PB_RAW" >&2
+}
+
+main "$@"
