@@ -1,7 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
 # Install the Debian packages portwarden needs to build and test, if any are missing.
 # Idempotent and quick when everything is present: it asks dpkg first and runs
 # apt-get only for what is missing.
+# usage: install-deps.sh [PACKAGE...]   (PACKAGEs replace the default list)
 set -eu
 
 # build: compiler, BPF toolchain, libraries; test: iproute2 (ip netns), jq (JSON
@@ -9,6 +12,7 @@ set -eu
 # and busybox-static (test-kernels.sh boots other kernels with a busybox initramfs).
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static"
+[ $# -eq 0 ] || packages="$*"
 
 missing=""
 for p in $packages; do
@@ -20,11 +24,11 @@ done
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps.sh: missing packages:$missing; run as root to install them" >&2
+	echo "$(basename "$0"): missing packages:$missing; run as root to install them" >&2
 	exit 1
 fi
 
-echo "install-deps.sh: installing$missing"
+echo "$(basename "$0"): installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086 # word splitting of the package list is intended
