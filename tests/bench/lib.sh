@@ -115,6 +115,15 @@ pb_foreign_bpf() {
 		END { printf "state=%d syscall=%d\n", st, sc }'
 }
 
+# pb_newest_source: the most recently changed source file and when: which
+# code the measured binary should contain.
+pb_newest_source() {
+	find "$PW_ROOT/user" "$PW_ROOT/bpf" -name '*.[ch]' -printf '%T@ %p\n' | sort -n | tail -n 1 |
+		while read -r t f; do
+			echo "${f#"$PW_ROOT"/} $(date -u -d "@${t%.*}" '+%H:%M:%S UTC')"
+		done
+}
+
 # pb_machine: kernel, CPUs, load average: the context of every figure.
 pb_machine() {
 	echo "kernel $(uname -r), $(nproc) vCPU, load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -629,7 +629,10 @@ main() {
 		echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo
 		echo "$(pb_machine) at the start; $(pb_foreign_bpf | sed 's/state=/BPF programs of other processes: state hook /; s/ syscall=/, syscall tracepoints /');"
-		echo "portwarden $("$PB_PW" --version 2>/dev/null | head -n 1); rounds $ROUNDS${QUICK:+ (BENCH_QUICK: not for the record)}"
+		echo "portwarden $("$PB_PW" --version 2>/dev/null | head -n 1), binary $PW_PORTWARDEN built" \
+			"$(date -u -r "$PW_PORTWARDEN" '+%Y-%m-%d %H:%M:%S UTC'), sha256 $(sha256sum "$PB_PW" | cut -c1-16);" \
+			"newest source then: $(pb_newest_source);"
+		echo "rounds $ROUNDS${QUICK:+ (BENCH_QUICK: not for the record)}"
 		echo
 	} >"$PB_SUMMARY"
 	for b in $benches; do
