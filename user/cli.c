@@ -170,6 +170,12 @@ static error_t common_parse_opt(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		ps->printed_info = true;
 		break;
+	case OPT_MODE: /* only commands that declare --mode get here with it */
+		if (parse_mode(arg, &ps->env->mode))
+			return bad_input(state,
+					 "invalid --mode '%s': expected auto, state, fexit or syscall",
+					 arg);
+		break;
 	case OPT_USAGE: /* argp's error hint points here */
 		argp_state_help(state, stdout, ARGP_HELP_USAGE);
 		ps->printed_info = true;
@@ -207,11 +213,6 @@ static error_t trace_parse_opt(int key, char *arg, struct argp_state *state)
 			return bad_input(state, "invalid --cgroup '%s': expected a cgroup2 path",
 					 arg);
 		env->cgroup_path = arg;
-		break;
-	case OPT_MODE:
-		if (parse_mode(arg, &env->mode))
-			return bad_input(
-				state, "invalid --mode '%s': expected auto, state, fexit or syscall", arg);
 		break;
 	default:
 		return common_parse_opt(key, arg, state);
@@ -319,11 +320,6 @@ static error_t report_parse_opt(int key, char *arg, struct argp_state *state)
 			return bad_input(state, "invalid --output '%s': expected a file", arg);
 		env->output = arg;
 		return 0;
-	case OPT_MODE:
-		if (parse_mode(arg, &env->mode))
-			return bad_input(
-				state, "invalid --mode '%s': expected auto, state, fexit or syscall", arg);
-		return 0;
 	default:
 		return common_parse_opt(key, arg, state);
 	}
@@ -386,12 +382,6 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 					 key == OPT_CONFIG ? "config" : "log");
 		*(key == OPT_CONFIG ? &env->config_path : &env->log_path) = arg;
 		return 0;
-	case OPT_MODE:
-		if (parse_mode(arg, &env->mode))
-			return bad_input(state,
-					 "invalid --mode '%s': expected auto, state, fexit or syscall",
-					 arg);
-		return 0;
 	default:
 		return common_parse_opt(key, arg, state);
 	}
@@ -443,12 +433,6 @@ static error_t top_parse_opt(int key, char *arg, struct argp_state *state)
 	case 'n':
 		if (cli_parse_u32(arg, 1, 1000000, &env->frames))
 			return bad_input(state, "invalid --frames '%s': expected 1 to 1000000", arg);
-		return 0;
-	case OPT_MODE:
-		if (parse_mode(arg, &env->mode))
-			return bad_input(state,
-					 "invalid --mode '%s': expected auto, state, fexit or syscall",
-					 arg);
 		return 0;
 	default:
 		return common_parse_opt(key, arg, state);
