@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The portwarden authors */
 /*
- * Who owns a socket: the task's v1 cgroup and the map of who closed a TCP
+ * Who owns a socket: the task's v1 cgroup and the table of who closed a TCP
  * socket. BPF-only; shared by portwarden.bpf.c (writes closers) and
  * sockets.bpf.c (reads them), whose loaders share the map's fd.
  */
@@ -12,29 +12,116 @@
 #include <bpf/bpf_helpers.h>
 #include "sockets.h"
 
+/* Keeps the compiler from moving memory accesses across it. */
+#define compiler_barrier() asm volatile("" ::: "memory")
+
+/* One slot of the closers table; @cookie says whose record it holds. */
+struct closer_slot {
+	__u64 cookie; /* 0 while the slot is being written */
+	struct pw_closer closer;
+};
+
+/*
+ * Who closed a TCP socket, for the TIME_WAIT socket it leaves: a table indexed
+ * by the low bits of the socket cookie. Writing an array slot takes no lock,
+ * where an LRU hash insert took two IRQ-disabling locks on every close (half
+ * of the state hook's cost in the churn benchmark, BENCHMARKS.md). The kernel
+ * hands cookies out in increasing order, and we ask for one at close, so a
+ * slot is reused by a socket closed about PW_CLOSERS_MAX closes later: the
+ * oldest record goes first, as in an LRU. A reader finding another cookie in
+ * the slot knows no owner. userspace may shrink the table to one slot (no
+ * event path running): every lookup then misses.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PW_CLOSERS_MAX);
-	__type(key, __u64); /* socket cookie */
-	__type(value, struct pw_closer);
+	__type(key, __u32);
+	__type(value, struct closer_slot);
 } closers SEC(".maps");
 
-/* The v1 memory cgroup of @task: on hybrid hosts processes often sit in the
- * cgroup2 root, and their container shows only in v1. 0 when unknown. */
-static __always_inline __u64 task_cgroup1_id(struct task_struct *task)
+static __always_inline struct closer_slot *closer_slot_of(__u64 cookie)
 {
-	struct cgroup_subsys_state *css = NULL;
-	struct css_set *cset;
+	__u32 index = cookie & (PW_CLOSERS_MAX - 1);
+
+	return bpf_map_lookup_elem(&closers, &index);
+}
+
+/* Record @c for @cookie. Two closes on other CPUs may race for one slot
+ * (cookies PW_CLOSERS_MAX apart at the same moment); the cookie is cleared
+ * first and set last, so a reader sees a whole record or none. */
+static __always_inline void closer_record(__u64 cookie, const struct pw_closer *c)
+{
+	struct closer_slot *slot = closer_slot_of(cookie);
+
+	if (!slot)
+		return;
+	*(volatile __u64 *)&slot->cookie = 0;
+	compiler_barrier();
+	__builtin_memcpy(&slot->closer, c, sizeof(*c));
+	compiler_barrier();
+	*(volatile __u64 *)&slot->cookie = cookie;
+}
+
+/* Copy the record of @cookie into @out; false when the slot holds another
+ * socket's record or was rewritten while we copied. */
+static __always_inline bool closer_lookup(__u64 cookie, struct pw_closer *out)
+{
+	struct closer_slot *slot = closer_slot_of(cookie);
+
+	if (!slot || *(volatile __u64 *)&slot->cookie != cookie)
+		return false;
+	__builtin_memcpy(out, &slot->closer, sizeof(*out));
+	compiler_barrier();
+	return *(volatile __u64 *)&slot->cookie == cookie;
+}
+
+/* The memory controller's index in css_set->subsys[]; -1 if there is none. */
+static __always_inline int memory_cgroup_index(void)
+{
 	int memory_id;
 
 	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-		return 0;
+		return -1;
 	memory_id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-	if (memory_id < 0 || memory_id >= 16)
+	return memory_id >= 0 && memory_id < 16 ? memory_id : -1;
+}
+
+/* The v1 memory cgroup id of @task, 0 when unknown; probe reads, so any
+ * program type may call it. On hybrid hosts processes often sit in the
+ * cgroup2 root, and their container shows only in v1. */
+static __always_inline __u64 task_cgroup1_id(struct task_struct *task)
+{
+	struct cgroup_subsys_state *css = NULL;
+	int memory_id = memory_cgroup_index();
+	struct css_set *cset;
+
+	if (memory_id < 0)
 		return 0;
 	cset = BPF_CORE_READ(task, cgroups);
 	bpf_core_read(&css, sizeof(css), &cset->subsys[memory_id]);
 	return css ? BPF_CORE_READ(css, cgroup, kn, id) : 0;
+}
+
+/*
+ * The v1 memory cgroup of the current task. With @btf (tracing programs) it
+ * follows the task's BTF pointer with direct loads, a few instructions where
+ * each probe read is a helper call; kernels before 5.11 lack the helper.
+ * @btf is a constant at each call site.
+ */
+static __always_inline __u64 current_cgroup1_id(const bool btf)
+{
+	struct cgroup_subsys_state *css;
+	struct task_struct *task;
+	int memory_id;
+
+	if (!btf || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return task_cgroup1_id((struct task_struct *)bpf_get_current_task());
+	memory_id = memory_cgroup_index();
+	if (memory_id < 0)
+		return 0;
+	task = bpf_get_current_task_btf();
+	css = task->cgroups->subsys[memory_id];
+	return css ? css->cgroup->kn->id : 0;
 }
 
 #endif /* OWNER_BPF_H */

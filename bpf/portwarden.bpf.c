@@ -100,17 +100,83 @@ static __always_inline void count_key(const struct pw_activity_key *key, int cou
 		__sync_fetch_and_add(&a->n[counter], 1);
 }
 
-/* Count for the socket's cgroup; @tgid and @cgroup1_id are 0 outside
- * process context. */
-static __always_inline void count(const struct sock *sk, __u32 tgid, __u64 cgroup1_id,
-				  int counter)
+/*
+ * Socket reads on the hot path. In the tp_btf program @tp is the socket as a
+ * BTF pointer (bpf_skc_to_tcp_sock()), whose fields load directly, a few
+ * instructions each, where BPF_CORE_READ makes a bpf_probe_read_kernel() call
+ * per field (2.2% of the churn loop's CPU, BENCHMARKS.md). Other programs pass
+ * NULL, a constant that compiles the direct loads away.
+ */
+static __always_inline __u64 sk_cgroup_id(const struct sock *sk, const struct tcp_sock *tp)
 {
-	struct cgroup *cg = sock_cgroup(sk);
-	struct pw_activity_key key = { .tgid = tgid };
+	struct cgroup *cg;
 
-	key.cgroup_id = cg ? BPF_CORE_READ(cg, kn, id) : 1;
+	if (tp && bpf_core_field_exists(sk->sk_cgrp_data.cgroup)) {
+		cg = tp->inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup;
+		return cg ? cg->kn->id : 1;
+	}
+	cg = sock_cgroup(sk);
+	return cg ? BPF_CORE_READ(cg, kn, id) : 1;
+}
+
+/* Count for the socket's cgroup; @tgid and @cgroup1_id are 0 outside
+ * process context, @tp as for sk_cgroup_id(). */
+static __always_inline void count(const struct sock *sk, const struct tcp_sock *tp, __u32 tgid,
+				  __u64 cgroup1_id, int counter)
+{
+	struct pw_activity_key key = {.tgid = tgid};
+
+	if (!targ_accounting)
+		return;
+	key.cgroup_id = sk_cgroup_id(sk, tp);
 	key.cgroup1_id = key.cgroup_id == 1 ? cgroup1_id : 0;
 	count_key(&key, counter);
+}
+
+/* Count for the socket's cgroup and the current process, whose v1 cgroup is
+ * looked up only when the socket sits in the cgroup2 root. */
+static __always_inline void count_current(const struct sock *sk, const struct tcp_sock *tp,
+					  const bool btf, int counter)
+{
+	struct pw_activity_key key = {};
+
+	if (!targ_accounting)
+		return;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.cgroup_id = sk_cgroup_id(sk, tp);
+	key.cgroup1_id = key.cgroup_id == 1 ? current_cgroup1_id(btf) : 0;
+	count_key(&key, counter);
+}
+
+/* The local port in host order. Read inet_sport, not skc_num: at X->CLOSE
+ * inet_put_port() has already zeroed skc_num. */
+static __always_inline __u16 local_port(const struct sock *sk, const struct tcp_sock *tp)
+{
+	if (tp)
+		return bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	return bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+}
+
+/* Did connect() allocate this socket's port? __inet_hash_connect() creates
+ * its bind buckets with fastreuse -1; bind() and accepted sockets use others.
+ * Only valid before X->CLOSE, which drops the bucket. */
+static __always_inline bool connect_allocated(const struct sock *sk, const struct tcp_sock *tp)
+{
+	struct inet_bind_bucket *tb;
+
+	if (tp) {
+		tb = tp->inet_conn.icsk_bind_hash;
+		return tb && tb->fastreuse < 0;
+	}
+	tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
+	return tb && BPF_CORE_READ(tb, fastreuse) < 0;
+}
+
+/* @btf is a constant at each call site: the classic tracepoint and syscall
+ * programs have no BTF socket pointer, and clang drops the helper there. */
+static __always_inline __u64 sock_cookie(const struct sock *sk, const bool btf)
+{
+	return btf ? bpf_get_socket_cookie((void *)sk) : 0;
 }
 
 static __always_inline int failure_counter(int err)
@@ -133,13 +199,14 @@ struct outcome {
 	__u8 flags;
 };
 
-static __always_inline void current_owner(struct owner *o)
+/* The current task; @btf: the program may follow BTF task pointers. */
+static __always_inline void current_owner(struct owner *o, const bool btf)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	o->tgid = pid_tgid >> 32;
 	o->pid = (__u32)pid_tgid;
-	o->cgroup1_id = task_cgroup1_id((struct task_struct *)bpf_get_current_task());
+	o->cgroup1_id = current_cgroup1_id(btf);
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 
@@ -194,8 +261,9 @@ static __always_inline void apply_uaddr(struct pw_event *e, const struct sockadd
 }
 
 /* Filter, then reserve and fill one event: the filter runs first so that
- * unwanted events cost no ring-buffer space. */
-static __always_inline void emit(const struct sock *sk, __u64 cookie, const struct owner *o,
+ * unwanted events cost no ring-buffer space and no cookie. @btf: @sk is a
+ * BTF pointer, which the cookie helper needs. */
+static __always_inline void emit(const struct sock *sk, const bool btf, const struct owner *o,
 				 const struct outcome *oc)
 {
 	struct cgroup *cg = sock_cgroup(sk);
@@ -210,7 +278,7 @@ static __always_inline void emit(const struct sock *sk, __u64 cookie, const stru
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
-	e->cookie = cookie;
+	e->cookie = sock_cookie(sk, btf);
 	e->cgroup_id = cg ? BPF_CORE_READ(cg, kn, id) : 1;
 	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -234,24 +302,19 @@ static __always_inline void emit(const struct sock *sk, __u64 cookie, const stru
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* The local port in host order. Read inet_sport, not skc_num: at X->CLOSE
- * inet_put_port() has already zeroed skc_num. */
-static __always_inline __u16 local_port(const struct sock *sk)
-{
-	return bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-}
-
 /* CLOSE->SYN_SENT runs in the connecting task: remember it for the outcome. */
-static __always_inline void connect_started(const struct sock *sk)
+static __always_inline void connect_started(const struct sock *sk, const struct tcp_sock *tp,
+					    const bool btf)
 {
 	__u64 key = (__u64)sk;
 	struct owner o;
 
-	current_owner(&o);
 	/* only successes need the owner later: --failed (and the daemon) skip the map */
-	if (!targ_failed_only)
+	if (!targ_failed_only) {
+		current_owner(&o, btf);
 		bpf_map_update_elem(&connect_owners, &key, &o, BPF_ANY);
-	count(sk, o.tgid, o.cgroup1_id, PW_CNT_OPENS);
+	}
+	count_current(sk, tp, btf, PW_CNT_OPENS);
 }
 
 /*
@@ -260,27 +323,28 @@ static __always_inline void connect_started(const struct sock *sk)
  * the connection was refused or timed out later (sk_err says which); a
  * connect aborted by close() has no error and no outcome to report.
  */
-static __always_inline void connect_finished(const struct sock *sk, __u64 cookie, int newstate)
+static __always_inline void connect_finished(const struct sock *sk, const struct tcp_sock *tp,
+					     const bool btf, int newstate)
 {
 	__u64 key = (__u64)sk;
 	struct outcome oc = {.op = PW_OP_CONNECT, .source = PW_SRC_STATE};
 	struct owner *o = targ_failed_only ? NULL : bpf_map_lookup_elem(&connect_owners, &key);
 	struct owner cur;
 
-	oc.sport = local_port(sk);
+	oc.sport = local_port(sk, tp);
 	if (newstate == TCP_ESTABLISHED) {
-		emit(sk, cookie, o, &oc);
+		emit(sk, btf, o, &oc);
 	} else if (oc.sport == 0) {
-		current_owner(&cur);
+		current_owner(&cur, btf);
 		oc.err = EADDRNOTAVAIL;
 		oc.flags = PW_EVF_ALLOC_FAILED;
-		emit(sk, cookie, &cur, &oc);
-		count(sk, cur.tgid, cur.cgroup1_id, PW_CNT_FAIL_EADDRNOTAVAIL);
+		emit(sk, btf, &cur, &oc);
+		count(sk, tp, cur.tgid, cur.cgroup1_id, PW_CNT_FAIL_EADDRNOTAVAIL);
 	} else {
 		oc.err = BPF_CORE_READ(sk, sk_err);
 		if (oc.err)
-			emit(sk, cookie, o, &oc);
-		count(sk, o ? o->tgid : 0, o ? o->cgroup1_id : 0, PW_CNT_CLOSES);
+			emit(sk, btf, o, &oc);
+		count(sk, tp, o ? o->tgid : 0, o ? o->cgroup1_id : 0, PW_CNT_CLOSES);
 	}
 	if (o)
 		bpf_map_delete_elem(&connect_owners, &key);
@@ -290,12 +354,13 @@ static __always_inline void connect_finished(const struct sock *sk, __u64 cookie
  * unbound socket enters LISTEN before get_port() picks a port, so a failed
  * autobind shows as LISTEN->CLOSE with no port (EADDRINUSE). A successful
  * autobind shows only in syscall mode (listen exit). */
-static __always_inline void listen_changed(const struct sock *sk, __u64 cookie, int newstate)
+static __always_inline void listen_changed(const struct sock *sk, const struct tcp_sock *tp,
+					   const bool btf, int newstate)
 {
 	struct outcome oc = {.op = PW_OP_LISTEN, .source = PW_SRC_STATE};
 	struct owner cur;
 
-	oc.sport = local_port(sk);
+	oc.sport = local_port(sk, tp);
 	if (newstate == TCP_LISTEN && oc.sport == 0)
 		return;
 	if (newstate == TCP_CLOSE) {
@@ -304,82 +369,77 @@ static __always_inline void listen_changed(const struct sock *sk, __u64 cookie, 
 		oc.err = EADDRINUSE;
 		oc.flags = PW_EVF_ALLOC_FAILED;
 	}
-	current_owner(&cur);
-	emit(sk, cookie, &cur, &oc);
+	current_owner(&cur, btf);
+	emit(sk, btf, &cur, &oc);
 	if (oc.err)
-		count(sk, cur.tgid, cur.cgroup1_id, PW_CNT_FAIL_EADDRINUSE);
+		count(sk, tp, cur.tgid, cur.cgroup1_id, PW_CNT_FAIL_EADDRINUSE);
 }
 
-/* Did connect() allocate this socket's port? __inet_hash_connect() creates
- * its bind buckets with fastreuse -1; bind() and accepted sockets use others.
- * Only valid before X->CLOSE, which drops the bucket. */
-static __always_inline bool connect_allocated(const struct sock *sk)
+/* close() or shutdown() of a connected socket, in the closing task: count
+ * the port's release and, for an active close, remember who closed it, for
+ * the TIME_WAIT or orphan it leaves behind. */
+static __always_inline void closed_by_current(const struct sock *sk, const struct tcp_sock *tp,
+					      const bool btf, bool active)
 {
-	struct inet_bind_bucket *tb =
-		BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
-
-	return tb && BPF_CORE_READ(tb, fastreuse) < 0;
-}
-
-/* close() or shutdown() of a connected socket, in the closing task: remember
- * who closed it, for the TIME_WAIT or orphan it leaves behind. The cookie was
- * generated before tcp_time_wait(), so the TIME_WAIT socket inherits it. */
-static __always_inline void closed_by_current(const struct sock *sk, __u64 cookie,
-					      bool active)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct cgroup *cg = sock_cgroup(sk);
+	bool releases_port = connect_allocated(sk, tp);
 	struct pw_closer c = {};
+	__u64 cookie;
 
 	if (!targ_accounting)
 		return;
-	c.cgroup_id = cg ? BPF_CORE_READ(cg, kn, id) : 1;
-	c.cgroup1_id = task_cgroup1_id(task);
-	c.tgid = bpf_get_current_pid_tgid() >> 32;
-	if (connect_allocated(sk))
-		count(sk, c.tgid, c.cgroup1_id, PW_CNT_CLOSES);
-	/* only an active close leaves a TIME_WAIT socket to attribute */
-	if (!active || !cookie)
+	if (releases_port)
+		count_current(sk, tp, btf, PW_CNT_CLOSES);
+	/* Only an active close leaves a TIME_WAIT socket to attribute.
+	 * Generating the cookie before tcp_time_wait() makes the kernel copy
+	 * it into the TIME_WAIT socket (inet_twsk_alloc). */
+	cookie = active ? sock_cookie(sk, btf) : 0;
+	if (!cookie)
 		return;
+	c.tgid = bpf_get_current_pid_tgid() >> 32;
+	c.cgroup_id = sk_cgroup_id(sk, tp);
+	c.cgroup1_id = c.cgroup_id == 1 ? current_cgroup1_id(btf) : 0;
 	bpf_get_current_comm(c.comm, sizeof(c.comm));
-	bpf_map_update_elem(&closers, &cookie, &c, BPF_ANY);
+	closer_record(cookie, &c);
 }
 
 /* The transitions any hook acts on; every other one returns at once, before
  * touching the socket: this tracepoint fires ~10 times per connection. */
 static __always_inline bool transition_wanted(int oldstate, int newstate)
 {
-	return oldstate == TCP_SYN_SENT || newstate == TCP_FIN_WAIT1 ||
-	       newstate == TCP_LAST_ACK ||
+	/* a connect that succeeded is reported only when successes are */
+	if (oldstate == TCP_SYN_SENT && newstate == TCP_ESTABLISHED)
+		return !targ_failed_only;
+	return oldstate == TCP_SYN_SENT || newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK ||
 	       (oldstate == TCP_CLOSE && (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN)) ||
 	       (oldstate == TCP_LISTEN && newstate == TCP_CLOSE);
 }
 
-/* @btf is a constant at each call site: the classic tracepoint has no BTF
- * socket pointer, and clang drops the cookie helper from its copy. */
-static __always_inline __u64 sock_cookie(const struct sock *sk, const bool btf)
-{
-	return btf ? bpf_get_socket_cookie((void *)sk) : 0;
-}
-
+/* @btf: @sk is a BTF pointer (tp_btf), else a raw address (classic
+ * tracepoint); a constant at both call sites. */
 static __always_inline void handle_state(const struct sock *sk, int oldstate, int newstate,
 					 const bool btf)
 {
+	const struct tcp_sock *tp = NULL;
+
 	if (!transition_wanted(oldstate, newstate))
 		return;
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return; /* MPTCP and SCTP fire this tracepoint too */
+	/* MPTCP and SCTP fire this tracepoint too */
+	if (btf) {
+		tp = bpf_skc_to_tcp_sock((void *)sk); /* NULL unless a TCP socket */
+		if (!tp)
+			return;
+	} else if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP) {
+		return;
+	}
 
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
-		connect_started(sk);
+		connect_started(sk, tp, btf);
 	else if (oldstate == TCP_SYN_SENT)
-		connect_finished(sk, sock_cookie(sk, btf), newstate);
+		connect_finished(sk, tp, btf, newstate);
 	else if (oldstate == TCP_CLOSE || oldstate == TCP_LISTEN)
-		listen_changed(sk, sock_cookie(sk, btf), newstate);
+		listen_changed(sk, tp, btf, newstate);
 	else
-		/* generating the cookie before tcp_time_wait() makes the kernel
-		 * copy it into the TIME_WAIT socket (inet_twsk_alloc) */
-		closed_by_current(sk, sock_cookie(sk, btf), newstate == TCP_FIN_WAIT1);
+		closed_by_current(sk, tp, btf, newstate == TCP_FIN_WAIT1);
 }
 
 /* TP_PROTO(const struct sock *sk, const int oldstate, const int newstate) */
@@ -410,7 +470,7 @@ static __always_inline int bind_succeeded(struct bpf_sock *ctx, const int family
 		return 1;
 	if (targ_failed_only)
 		return 1;
-	current_owner(&o);
+	current_owner(&o, false);
 	if (targ_tgid && o.tgid != targ_tgid)
 		return 1; /* the cgroup filter is the attach point */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -565,7 +625,7 @@ static __always_inline void call_finished(long ret)
 {
 	__u64 key = bpf_get_current_pid_tgid();
 	struct pending_call *call = bpf_map_lookup_elem(&pending_calls, &key);
-	struct outcome oc = { .source = PW_SRC_SYSCALL };
+	struct outcome oc = {.source = PW_SRC_SYSCALL};
 	const struct sock *sk;
 	struct owner cur;
 
@@ -573,16 +633,16 @@ static __always_inline void call_finished(long ret)
 		return;
 	sk = (const struct sock *)call->sk;
 	oc.op = call->op;
-	oc.sport = local_port(sk);
+	oc.sport = local_port(sk, NULL);
 	oc.uaddr = &call->uaddr;
 	if (call_outcome(call, sk, ret, &oc)) {
-		current_owner(&cur);
-		emit(sk, 0, &cur, &oc);
+		current_owner(&cur, false);
+		emit(sk, false, &cur, &oc);
 		/* explicit-port conflicts are not allocation failures */
 		if (!oc.err)
-			count(sk, cur.tgid, cur.cgroup1_id, PW_CNT_OPENS);
+			count(sk, NULL, cur.tgid, cur.cgroup1_id, PW_CNT_OPENS);
 		else if (oc.flags & PW_EVF_ALLOC_FAILED)
-			count(sk, cur.tgid, cur.cgroup1_id, failure_counter(oc.err));
+			count(sk, NULL, cur.tgid, cur.cgroup1_id, failure_counter(oc.err));
 	}
 	bpf_map_delete_elem(&pending_calls, &key);
 }
@@ -745,12 +805,12 @@ static __always_inline void allocator_outcome(const struct sock *sk, struct outc
 {
 	struct owner cur;
 
-	current_owner(&cur);
-	emit(sk, bpf_get_socket_cookie((void *)sk), &cur, oc);
+	current_owner(&cur, true);
+	emit(sk, true, &cur, oc);
 	if (!oc->err)
-		count(sk, cur.tgid, cur.cgroup1_id, PW_CNT_OPENS);
+		count(sk, NULL, cur.tgid, cur.cgroup1_id, PW_CNT_OPENS);
 	else
-		count(sk, cur.tgid, cur.cgroup1_id, failure_counter(oc->err));
+		count(sk, NULL, cur.tgid, cur.cgroup1_id, failure_counter(oc->err));
 }
 
 /* TCP bind(0) and listen() autobind. An explicit port's conflict is not
@@ -758,7 +818,7 @@ static __always_inline void allocator_outcome(const struct sock *sk, struct outc
 SEC("fexit/inet_csk_get_port")
 int BPF_PROG(tcp_get_port_exit, struct sock *sk, unsigned short snum, int ret)
 {
-	struct outcome oc = { .source = PW_SRC_FEXIT };
+	struct outcome oc = {.source = PW_SRC_FEXIT};
 	bool listening = BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN;
 
 	if (snum != 0 || (listening && ret) || (!listening && !ret))
@@ -779,7 +839,7 @@ SEC("fexit/udp_lib_get_port")
 int BPF_PROG(udp_get_port_exit, struct sock *sk, unsigned short snum, unsigned int hash2_nulladdr,
 	     int ret)
 {
-	struct outcome oc = { .source = PW_SRC_FEXIT };
+	struct outcome oc = {.source = PW_SRC_FEXIT};
 	bool binding_now = in_bind(sk);
 
 	if (snum != 0 || (binding_now && !ret))
