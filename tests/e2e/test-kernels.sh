@@ -18,14 +18,29 @@
 #   kernels/K/state-all/tcp-ok       without --failed: 3 successful connects
 #   kernels/K/state-all/bind-ok      2 successful binds, when the kernel took
 #                                    the cgroup bind hooks (else SKIP)
-# and prints, as comments, the loader's -v verdict per run and whether an
+#   kernels/K/accounting/report      `portwarden report --json` (the accounting
+#                                    programs: counters, closers table, socket
+#                                    iterators) exited 0 with a JSON report
+#                                    naming the holder (20 connections held, 3
+#                                    failed tries) as a victim, with its comm,
+#                                    cgroup, failures and sockets, and its cgroup
+#                                    as a container with >= 20 ESTAB
+#   kernels/K/accounting/snapshot    `portwarden snapshot --json` exited 0 and
+#                                    lists the holder with its comm, cgroup and
+#                                    20 ESTAB, and its full 20-port pool
+#   kernels/K/accounting/time-wait   the report charges the churner's 10
+#                                    TIME_WAIT sockets to the churner's cgroup
+#                                    (who closed them: the closers table), and
+#                                    the snapshot counts them in their pool
+# and prints, as comments, the loader's -v verdict per run (for report and
+# snapshot, the verifier's verdict on any program it refused) and whether an
 # fexit program loads there (and on this host).
 #
 # Kernels come from Debian's archive into a cache (tests/vm/fetch-kernels.sh);
 # a kernel that cannot be fetched is skipped. Guests run in parallel.
 # Environment: PW_VM_KERNELS="6.1 6.12" (labels to run; "none" skips the test),
 # PW_VM_TIMEOUT (seconds per guest; default 90 under TCG, 60 with KVM; a
-# guest takes 10 to 15 s under TCG here),
+# guest takes 25 to 30 s under TCG here, up to 47 s on a busy host),
 # PW_VM_JOBS (guests at a time, default 2), PW_VM_CACHE (see fetch-kernels.sh),
 # PW_KEEP=DIR keeps the guests' logs.
 set -eu
@@ -303,9 +318,143 @@ check_kernel() {
 			pw_skip "kernels/$label/state-all/bind-ok" "this kernel refused the cgroup bind hooks"
 		fi
 	fi
+	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" accounting/snapshot)" ]; then
+		check_accounting "$label"
+	fi
 	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" fexit)" ]; then
 		fexit_line "$label" "$(sec "$label" fexit)"
 	fi
+}
+
+# acct_log LABEL WHAT: as comments, what `portwarden WHAT -v` (report or
+# snapshot) said about loading: the loader's verdict, refusals, and the
+# verdict of every program the verifier refused.
+acct_log() {
+	local label=$1 what=$2 err
+	err=$(sec "$label" "accounting/$what.err")
+	if [ "$what" = report ]; then
+		echo "# $label: accounting: report: $(grep -h -m1 '^portwarden: loaded:' "$err" 2>/dev/null || echo 'no loader verdict')"
+	fi
+	grep -h 'refused\|load attempt\|^portwarden: failed' "$err" 2>/dev/null | sed "s/^/# $label: accounting: $what: /" || true
+	verifier_verdicts "$err" | sed "s/^/# $label: accounting: $what: verifier: /"
+}
+
+# acct_dump LABEL WHAT: the filtered -v log on stderr, after a failed check.
+acct_dump() {
+	{
+		echo "---- kernels/$1/accounting: portwarden $2 -v (filtered) ----"
+		cat "$(sec "$1" "accounting/$2.err")" 2>/dev/null
+	} >&2
+}
+
+# acct_ran LABEL WHAT: why `portwarden WHAT` gave no usable JSON ("" if it did).
+acct_ran() {
+	local label=$1 what=$2 status started json why
+	status=$(sed -n 's/^status //p' "$(sec "$label" "accounting/$what")" 2>/dev/null) || true
+	json=$(sec "$label" "accounting/$what.json")
+	why=$(grep -h -m1 'load failed\|failed to\|^portwarden: \(error\|fail\)' "$(sec "$label" "accounting/$what.err")" 2>/dev/null) || true
+	if [ "$what" = report ] && ! grep -qx 'started yes' "$(sec "$label" accounting/report)" 2>/dev/null; then
+		started=" (no 'Watching' line)"
+	fi
+	if [ "${status:-}" != 0 ]; then
+		echo "exit status ${status:-?}${started:-}: ${why:-no output} (the log is on stderr)"
+	elif ! jq -e --arg t "$what" '.version == 1 and .type == $t' "$json" >/dev/null 2>&1; then
+		echo "no $what JSON document: $(head -c 200 "$json" 2>/dev/null)"
+	fi
+}
+
+# check_accounting LABEL: `portwarden report` and `snapshot` loaded the
+# accounting programs and saw the guest's holder (20 connections held, 3
+# failed tries; see tests/vm/guest-init.sh) and the churner's TIME_WAIT sockets.
+check_accounting() {
+	local label=$1 holder churn netns problems why tw_report tw_snapshot
+	holder=$(sec "$label" accounting/holder.json)
+	churn=$(sec "$label" accounting/churn.json)
+	netns=$(sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' "$(sec "$label" accounting/holder.netns)" 2>/dev/null) || true
+	acct_log "$label" report
+	acct_log "$label" snapshot
+	if [ ! -s "$holder" ]; then
+		why="the holder wrote nothing: $(head -c 200 "$(sec "$label" accounting/holder.err)" 2>/dev/null)"
+		why="$why $(head -c 200 "$(sec "$label" accounting/workloads.err)" 2>/dev/null)"
+	elif ! jq -e '.ok > 0 and .failed > 0' "$holder" >/dev/null 2>&1; then
+		why="the holder did not hold and fail: $(head -c 200 "$holder")"
+	fi
+
+	# A process shows in a report only as a suspect or a victim: the holder
+	# is a victim (its failed tries), and its cgroup a container.
+	problems=$(acct_ran "$label" report)
+	if [ -z "$problems" ] && [ -n "${why:-}" ]; then
+		problems=$why
+	elif [ -z "$problems" ]; then
+		problems=$(jq -r --slurpfile h "$holder" --arg cg /pw-acct/holder '
+			def want($k; $v): if .[$k] != $v then "\($k) is \(.[$k] | tojson), want \($v | tojson)" else empty end;
+			$h[0] as $h
+			| [.victims[] | select(.pid == $h.pid)] as $v
+			| [.containers[] | select(.cgroup == $cg)] as $c
+			| if ($v | length) != 1 then
+				"the holder (pid \($h.pid)) is not a victim; victims: \([.victims[] | "\(.pid) \(.comm)"] | join(", ") | if . == "" then "none" else . end)"
+			  else $v[0] | ("victim pid \($h.pid): " + (want("comm"; $h.comm), want("cgroup"; $cg), want("failures"; $h.failed),
+				(if .sockets_now < $h.ok then "sockets_now is \(.sockets_now), want >= \($h.ok)" else empty end)))
+			  end,
+			  if ($c | length) != 1 then "no container \($cg); containers: \([.containers[].cgroup] | join(", "))"
+			  else $c[0] | ("container \($cg): " + (
+				(if .states.ESTAB < $h.ok then "ESTAB is \(.states.ESTAB), want >= \($h.ok)" else empty end),
+				want("failures"; $h.failed)))
+			  end' "$(sec "$label" accounting/report.json)" 2>&1) || problems="jq failed on accounting/report.json: $problems"
+	fi
+	report "kernels/$label/accounting/report" "$problems"
+	[ -z "$problems" ] || acct_dump "$label" report
+
+	problems=$(acct_ran "$label" snapshot)
+	if [ -z "$problems" ] && [ -n "${why:-}" ]; then
+		problems=$why
+	elif [ -z "$problems" ]; then
+		problems=$(jq -r --slurpfile h "$holder" --arg cg /pw-acct/holder --argjson netns "${netns:-0}" '
+			def want($k; $v): if .[$k] != $v then "\($k) is \(.[$k] | tojson), want \($v | tojson)" else empty end;
+			$h[0] as $h
+			| [.processes[] | select(.pid == $h.pid)] as $p
+			| [.pools[] | select(.kind == "tcp-connect" and .netns == $netns and .remote_port == 5001)] as $pool
+			| if ($p | length) != 1 then
+				"the holder (pid \($h.pid)) is not among the processes: \([.processes[] | "\(.pid) \(.comm)"] | join(", "))"
+			  else $p[0] | ("process \($h.pid): " + (want("comm"; $h.comm), want("cgroup"; $cg),
+				(if .states.ESTAB != $h.ok then "ESTAB is \(.states.ESTAB), want \($h.ok)" else empty end),
+				(if .states.LISTEN != 1 then "LISTEN is \(.states.LISTEN), want 1" else empty end)))
+			  end,
+			  if ($pool | length) != 1 then "no tcp-connect pool to 127.0.0.1:5001 in netns \($netns)"
+			  else $pool[0] | ("pool to :5001: " + (want("used"; $h.ok), want("capacity"; 20),
+				(if .top[0].pid != $h.pid then "top holder is \(.top[0] | tojson), want pid \($h.pid)" else empty end)))
+			  end' "$(sec "$label" accounting/snapshot.json)" 2>&1) || problems="jq failed on accounting/snapshot.json: $problems"
+	fi
+	report "kernels/$label/accounting/snapshot" "$problems"
+	[ -z "$problems" ] || acct_dump "$label" snapshot
+
+	# TIME_WAIT sockets have no holder: only a report (run, top), whose state
+	# hook fills the closers table, charges them to who closed them; a
+	# one-shot snapshot counts them in their pool with no owner.
+	if [ -n "$(acct_ran "$label" report)" ] || [ -n "$(acct_ran "$label" snapshot)" ]; then
+		pw_skip "kernels/$label/accounting/time-wait" "no report or snapshot to read (see accounting/report, accounting/snapshot)"
+		return
+	fi
+	if [ ! -s "$churn" ] || ! jq -e '.ok > 0' "$churn" >/dev/null 2>&1; then
+		problems="the churner made no connection: $(cat "$churn" "$(sec "$label" accounting/churn.err)" 2>/dev/null | head -c 200)"
+	else
+		tw_report=$(jq -r --slurpfile ch "$churn" --arg cg /pw-acct/churn '
+			$ch[0] as $ch
+			| [.containers[] | select(.cgroup == $cg)] as $c
+			| if ($c | length) != 1 or $c[0].states["TIME-WAIT"] != $ch.ok then
+				"report: \($c[0].states["TIME-WAIT"] // 0) TIME-WAIT in \($cg), want \($ch.ok) (the churner'"'"'s closes), TIME-WAIT by container: \([.containers[] | select(.states["TIME-WAIT"] > 0) | "\(.cgroup) \(.states["TIME-WAIT"])"] | join(", ") | if . == "" then "none" else . end)"
+			  else empty end' "$(sec "$label" accounting/report.json)" 2>&1) ||
+			tw_report="jq failed on accounting/report.json: $tw_report"
+		tw_snapshot=$(jq -r --slurpfile ch "$churn" --argjson netns "${netns:-0}" '
+			$ch[0] as $ch
+			| [.pools[] | select(.kind == "tcp-connect" and .netns == $netns and .remote_port == 5002)] as $pool
+			| if ($pool | length) != 1 or $pool[0].used != $ch.ok then
+				"snapshot: the pool to :5002 holds \($pool[0].used // 0) ports, want \($ch.ok) in TIME_WAIT"
+			  else empty end' "$(sec "$label" accounting/snapshot.json)" 2>&1) ||
+			tw_snapshot="jq failed on accounting/snapshot.json: $tw_snapshot"
+		problems=$(printf '%s\n' "$tw_report" "$tw_snapshot" | sed '/^$/d')
+	fi
+	report "kernels/$label/accounting/time-wait" "$problems"
 }
 
 # check_auto LABEL: where the kernel allows fexit, --mode auto must choose it

@@ -4,8 +4,10 @@
 # Copyright (c) 2026 The portwarden authors
 # /init of the test guest (busybox sh, PID 1, no disk, no modules): mounts what
 # portwarden needs, runs `portwarden trace --json --failed --cgroup` in each mode
-# while portleak exhausts 10-port ranges in child cgroups, probes fexit, writes
-# the results to the second serial port (/dev/ttyS1) and powers off.
+# while portleak exhausts 10-port ranges in child cgroups, then `portwarden
+# report` and `portwarden snapshot` (the accounting programs) while portleak
+# holds connections and leaves TIME_WAIT sockets, probes fexit, writes the
+# results to the second serial port (/dev/ttyS1) and powers off.
 #
 # Results protocol, one section per file, lines between
 #   @@PW-BEGIN NAME        and        @@PW-END NAME
@@ -13,7 +15,13 @@
 # RUN/trace.err (filtered -v log), RUN/tracer (started, status), and per
 # workload RUN/W.json (portleak's line), RUN/W.netns, RUN/W.err. RUNs: state
 # and syscall (--failed in that mode), state-all (state mode without --failed,
-# successes only). The kernel command line may choose them: pw_modes=state,syscall.
+# successes only). The accounting step (RUN accounting) writes
+# accounting/report (started, status), accounting/report.err (filtered -v log),
+# accounting/report.json (--output), accounting/report.out (stdout),
+# accounting/snapshot (status), accounting/snapshot.{err,json}, per workload
+# accounting/W.json and accounting/W.err (W: holder, churn),
+# accounting/holder.netns (both share it) and accounting/workloads.err.
+# The kernel command line may choose them: pw_modes=state,syscall,accounting.
 PATH=/bin
 export PATH
 
@@ -161,6 +169,78 @@ run_mode() {
 	done
 }
 
+# run_accounting: the accounting programs, which report, run, top and
+# snapshot load (portwarden.bpf.c's counters and closers table, sockets.bpf.c's
+# iterators). `portwarden report` starts first, so its hooks see the workloads
+# from their first socket: in one fresh netns narrowed to 20 ports, a holder
+# (cgroup /pw-acct/holder) keeps 20 connections to its own listener and fails 3
+# more times (a report lists processes only as suspects or victims), and a
+# churner (/pw-acct/churn) makes 10 connections and closes its end first, so
+# 10 TIME_WAIT sockets remain for the report to charge to it (tcp_tw_reuse off:
+# no new connection may recycle one). Then one `portwarden snapshot`, and the
+# workloads are stopped.
+run_accounting() {
+	local dir=/tmp/accounting cg=/sys/fs/cgroup/pw-acct report ns pid
+	mkdir -p "$dir" "$cg/holder" "$cg/churn"
+	log "accounting: starting the report"
+	/bin/portwarden report --duration 4 --interval 1 --json --output "$dir/report.json" -v \
+		</dev/null >"$dir/report.out" 2>"$dir/report.err" &
+	report=$!
+	if wait_for_line "$dir/report.err" Watching "$report" 60; then
+		echo "started yes" >"$dir/report"
+	else
+		echo "started no" >"$dir/report"
+	fi
+	# Even without a report: the snapshot needs them too.
+	log "accounting: workloads"
+	# shellcheck disable=SC2016 # $1.. belong to the inner sh
+	unshare -n sh -c '
+		ip link set lo up || exit 125
+		echo "40000 40019" >/proc/sys/net/ipv4/ip_local_port_range || exit 125
+		echo 0 >/proc/sys/net/ipv4/tcp_tw_reuse || exit 125
+		readlink /proc/self/ns/net >"$2/holder.netns"
+		sh -c "echo \$\$ >$1/churn/cgroup.procs && exec /bin/portleak tcp-churn --listen --port 5002 --count 10 --hold 60 --comm pl-churn" \
+			>"$2/churn.json" 2>"$2/churn.err" &
+		echo $! >"$2/churn.pid"
+		sh -c "echo \$\$ >$1/holder/cgroup.procs && exec /bin/portleak tcp-connect --listen --fail-extra 2 --hold 60 --comm pl-acct" \
+			>"$2/holder.json" 2>"$2/holder.err" &
+		echo $! >"$2/holder.pid"
+		wait' sh "$cg" "$dir" </dev/null >"$dir/workloads.err" 2>&1 &
+	ns=$!
+	# Each prints its line once its tries are done, and holds its sockets.
+	wait_for_line "$dir/holder.json" '"pid"' "$ns" 30 || log "accounting: the holder printed nothing"
+	wait_for_line "$dir/churn.json" '"pid"' "$ns" 30 || log "accounting: the churner printed nothing"
+	if kill -0 "$report" 2>/dev/null && ! wait_exit "$report" 30; then
+		echo "status still-running-30s-after-its-duration" >>"$dir/report"
+		kill -KILL "$report"
+	else
+		wait "$report"
+		echo "status $?" >>"$dir/report"
+	fi
+	log "accounting: snapshot"
+	timeout 60 /bin/portwarden snapshot --json -v </dev/null >"$dir/snapshot.json" 2>"$dir/snapshot.err"
+	echo "status $?" >"$dir/snapshot"
+	for pid in "$(cat "$dir/holder.pid" 2>/dev/null)" "$(cat "$dir/churn.pid" 2>/dev/null)"; do
+		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+	done
+	wait_exit "$ns" 10 || kill -KILL "$ns"
+	filter_log "$dir/report.err" >"$dir/report.err.short"
+	filter_log "$dir/snapshot.err" >"$dir/snapshot.err.short"
+	section accounting/report "$dir/report"
+	section accounting/report.err "$dir/report.err.short"
+	section accounting/report.json "$dir/report.json"
+	section accounting/report.out "$dir/report.out"
+	section accounting/snapshot "$dir/snapshot"
+	section accounting/snapshot.err "$dir/snapshot.err.short"
+	section accounting/snapshot.json "$dir/snapshot.json"
+	for w in holder churn; do
+		section "accounting/$w.json" "$dir/$w.json"
+		section "accounting/$w.err" "$dir/$w.err"
+	done
+	section accounting/holder.netns "$dir/holder.netns"
+	section accounting/workloads.err "$dir/workloads.err"
+}
+
 {
 	echo "kernel $(uname -r)"
 	echo "btf $([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
@@ -169,7 +249,7 @@ run_mode() {
 section info /tmp/info
 
 # Each failing workload gets its 10 ports, then fails 1 + 2 times.
-modes=state,syscall,auto,state-all
+modes=state,syscall,auto,state-all,accounting
 # shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
 	case $arg in pw_modes=*) modes=${arg#pw_modes=} ;; esac
@@ -197,6 +277,7 @@ for mode in $(echo "$modes" | tr , ' '); do
 		# Without --failed the loader also tries the cgroup bind hooks.
 		run_mode state-all "--mode state" "tcp-ok:tcp-ok" "bind-ok:bind0 --count 2"
 		;;
+	accounting) run_accounting ;;
 	esac
 done
 
