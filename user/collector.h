@@ -12,7 +12,9 @@ struct bpf_link;
 struct collector {
 	struct sockets_bpf *skel;
 	struct bpf_link *files, *tcp, *udp;
-	uint64_t netns_failed; /* namespaces that could not be walked, last run */
+	uint64_t netns_failed;	 /* namespaces that could not be walked, last run */
+	uint64_t tables_skipped; /* TCP/UDP tables not walked, last run: nothing to add */
+	size_t last_records;	 /* records of the last run and some: the next one's first size */
 };
 
 /* Load the iterators. @closers_fd: the closers map of a running event path

@@ -454,6 +454,7 @@ static int start(struct daemon *d)
 		return status;
 	d->ef.dry_run = !d->env->enforce;
 	d->ef.cgroup2_mount = d->mounts.v2;
+	d->ef.tracer = &d->m.tracer;
 	if (tracer_quarantine_fds(&d->m.tracer, &d->ef.quarantine_cgroups,
 				  &d->ef.quarantine_tgids))
 		d->ef.quarantine_cgroups = d->ef.quarantine_tgids = -1;

@@ -8,6 +8,23 @@
 #include <bpf/bpf.h>
 #include "actuator.h"
 #include "enforce.h"
+#include "loader.h"
+
+static bool map_empty(int fd)
+{
+	char key[8];
+
+	return fd < 0 || bpf_map_get_next_key(fd, NULL, key) != 0;
+}
+
+/* The hook runs on every socket() of the host: attached only while a
+ * quarantine map has an entry. */
+static int quarantine_hook_update(const struct enforcer *ef)
+{
+	bool needed = !map_empty(ef->quarantine_cgroups) || !map_empty(ef->quarantine_tgids);
+
+	return ef->tracer ? tracer_quarantine_arm(ef->tracer, needed) : 0;
+}
 
 static int quarantine_set(const struct enforcer *ef, const struct candidate *c,
 			  const struct group_key *g, bool cgroup_scope, bool on)
@@ -24,15 +41,17 @@ static int quarantine_set(const struct enforcer *ef, const struct candidate *c,
 		return -EPERM; /* the root cgroup holds every process of a hybrid host */
 	if (ef->dry_run)
 		return 0;
-	if (on)
-		return bpf_map_update_elem(fd, key, &one, BPF_ANY) ? -errno : 0;
-	return bpf_map_delete_elem(fd, key) && errno != ENOENT ? -errno : 0;
+	if (on && bpf_map_update_elem(fd, key, &one, BPF_ANY))
+		return -errno;
+	if (!on && bpf_map_delete_elem(fd, key) && errno != ENOENT)
+		return -errno;
+	return quarantine_hook_update(ef);
 }
 
 /* One process, bound to a pidfd and checked against the identity the
  * decision saw (pid reuse and exits in between are refused). */
-static int signal_process(const struct enforcer *ef, const struct candidate *c, int sig,
-			  char *what, size_t len)
+static int signal_process(const struct enforcer *ef, const struct candidate *c, int sig, char *what,
+			  size_t len)
 {
 	struct target t;
 	enum act_refusal r = target_open((pid_t)c->tgid, c->start_time, &t);
@@ -50,8 +69,8 @@ static int signal_process(const struct enforcer *ef, const struct candidate *c, 
 	return 0;
 }
 
-static int signal_cgroup(const struct enforcer *ef, const struct candidate *c, int sig,
-			 char *what, size_t len)
+static int signal_cgroup(const struct enforcer *ef, const struct candidate *c, int sig, char *what,
+			 size_t len)
 {
 	int n = 0, err;
 
@@ -110,4 +129,5 @@ void enforcer_release_all(const struct enforcer *ef)
 {
 	clear_map(ef->quarantine_cgroups);
 	clear_map(ef->quarantine_tgids);
+	quarantine_hook_update(ef);
 }

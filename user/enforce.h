@@ -9,9 +9,12 @@
 #include "policy.h"
 #include "snapshot.h"
 
+struct tracer;
+
 struct enforcer {
-	bool dry_run;            /* no --enforce: check everything, change nothing */
-	int quarantine_cgroups;  /* map fds from the loader; -1 when not loaded */
+	bool dry_run;		/* no --enforce: check everything, change nothing */
+	struct tracer *tracer;	/* attaches the quarantine hook while it has work */
+	int quarantine_cgroups; /* map fds from the loader; -1 when not loaded */
 	int quarantine_tgids;
 	const char *cgroup2_mount;
 };

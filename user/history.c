@@ -18,17 +18,15 @@ static bool key_eq(const void *ctx, uint32_t idx, const void *key)
 	return !memcmp(&h->items[idx].key, key, sizeof(struct entity_key));
 }
 
+#define FIRST_ENTITIES 64
+
+/* Tables grow with the host's cgroups and processes up to the limit: a
+ * table sized for the limit up front cost an idle daemon a megabyte. */
 int history_init(struct history *h, size_t ring_cap, size_t max_entities)
 {
 	memset(h, 0, sizeof(*h));
 	h->ring_cap = ring_cap;
 	h->index_cap = max_entities;
-	h->items = calloc(max_entities, sizeof(*h->items));
-	if (!h->items || idmap_init(&h->index, max_entities)) {
-		history_free(h);
-		return -ENOMEM;
-	}
-	h->cap = max_entities;
 	return 0;
 }
 
@@ -43,19 +41,43 @@ void history_free(struct history *h)
 
 struct entity *history_find(struct history *h, const struct entity_key *key)
 {
-	uint32_t *slot = idmap_slot(&h->index, hash_key(key), key_eq, h, key);
+	uint32_t i = idmap_find(&h->index, hash_key(key), key_eq, h, key);
 
-	return *slot ? &h->items[*slot - 1] : NULL;
+	return i == IDMAP_NONE ? NULL : &h->items[i];
 }
 
+/* Room for one more entity in the array (up to the limit). 0 or -ENOMEM. */
+static int make_room(struct history *h)
+{
+	size_t cap = h->cap ? h->cap * 2 : FIRST_ENTITIES;
+	struct entity *items;
+
+	if (h->nr < h->cap)
+		return 0;
+	if (h->nr >= h->index_cap)
+		return -ENOSPC;
+	if (cap > h->index_cap)
+		cap = h->index_cap;
+	items = reallocarray(h->items, cap, sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	h->items = items;
+	h->cap = cap;
+	return 0;
+}
+
+/* Entities move when the array grows: pointers last until the next call. */
 struct entity *history_get(struct history *h, const struct entity_key *key)
 {
-	uint32_t *slot = idmap_slot(&h->index, hash_key(key), key_eq, h, key);
 	struct entity *e;
+	uint32_t *slot;
 
+	if (idmap_reserve(&h->index, h->nr + 1))
+		return NULL;
+	slot = idmap_slot(&h->index, hash_key(key), key_eq, h, key);
 	if (*slot)
 		return &h->items[*slot - 1];
-	if (h->nr == h->cap)
+	if (make_room(h))
 		return NULL;
 	e = &h->items[h->nr];
 	memset(e, 0, sizeof(*e));
@@ -102,7 +124,7 @@ int history_expire(struct history *h, uint64_t before_ms)
 		return 0;
 	h->nr = out;
 	idmap_free(&h->index);
-	if (idmap_init(&h->index, h->index_cap))
+	if (idmap_init(&h->index, h->nr))
 		return -ENOMEM;
 	for (size_t i = 0; i < h->nr; i++)
 		*idmap_slot(&h->index, hash_key(&h->items[i].key), key_eq, h, &h->items[i].key) =

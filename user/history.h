@@ -15,31 +15,31 @@
 enum entity_kind { ENTITY_GROUP = 1, ENTITY_PROCESS = 2 };
 
 struct entity_key {
-	uint32_t kind; /* enum entity_kind */
-	uint32_t tgid; /* ENTITY_PROCESS */
+	uint32_t kind;		/* enum entity_kind */
+	uint32_t tgid;		/* ENTITY_PROCESS */
 	struct group_key group; /* ENTITY_GROUP; the process's group for ENTITY_PROCESS */
 };
 
 struct entity {
 	struct entity_key key;
 	char comm[PW_SOCK_COMM_LEN]; /* processes */
-	struct sample *ring; /* the last ring_cap samples */
+	struct sample *ring;	     /* the last ring_cap samples */
 	size_t head, nr;
 	struct verdict verdict;
-	struct verdict urgent;  /* the same series under classify_urgent: fast leaks */
+	struct verdict urgent;		/* the same series under classify_urgent: fast leaks */
 	enum leak_class urgent_latched; /* the fast-leak class, kept while it holds its ports */
-	uint32_t urgent_held;   /* ports it held when that class was first named */
-	enum leak_class worst;  /* the first non-NONE class it entered, kept for reports */
-	uint32_t peak_held;     /* sockets, TIME_WAIT included */
+	uint32_t urgent_held;		/* ports it held when that class was first named */
+	enum leak_class worst;		/* the first non-NONE class it entered, kept for reports */
+	uint32_t peak_held;		/* sockets, TIME_WAIT included */
 	uint64_t last_seen_ms;
 };
 
 struct history {
 	struct entity *items;
-	size_t nr, cap;
+	size_t nr, cap; /* cap grows with nr, up to index_cap */
 	size_t ring_cap;
 	struct idmap index;
-	size_t index_cap;
+	size_t index_cap; /* the most entities kept */
 };
 
 /* Keep @ring_cap samples per entity, at most @max_entities entities. */
@@ -49,7 +49,8 @@ void history_free(struct history *h);
 /* The entity for @key, or NULL when there is none. */
 struct entity *history_find(struct history *h, const struct entity_key *key);
 
-/* The entity for @key, created if new; NULL when full or out of memory. */
+/* The entity for @key, created if new; NULL when full or out of memory.
+ * Creating one may move the others: earlier pointers are then stale. */
 struct entity *history_get(struct history *h, const struct entity_key *key);
 void history_push(struct history *h, struct entity *e, const struct sample *s);
 

@@ -2,6 +2,7 @@
 // Copyright (c) 2026 The portwarden authors
 // The socket inventory's growing arrays, and parsers for the netns port sysctls.
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "inventory.h"
@@ -37,12 +38,30 @@ static int grow(void **arr, size_t nr, size_t *cap, size_t first, size_t size)
 	return 0;
 }
 
+int inventory_reserve(struct inventory *inv, size_t more)
+{
+	size_t cap = inv->cap_socks ? inv->cap_socks : FIRST_SOCKS;
+	struct pw_sock *p;
+
+	if (more > SIZE_MAX / 2 - inv->nr_socks)
+		return -ENOMEM;
+	if (inv->nr_socks + more <= inv->cap_socks)
+		return 0;
+	/* doubling keeps filling amortised O(1) */
+	while (cap < inv->nr_socks + more)
+		cap *= 2;
+	p = reallocarray(inv->socks, cap, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	inv->socks = p;
+	inv->cap_socks = cap;
+	return 0;
+}
+
 int inventory_add_sock(struct inventory *inv, const struct pw_sock *s)
 {
-	void *arr = inv->socks;
-	int err = grow(&arr, inv->nr_socks, &inv->cap_socks, FIRST_SOCKS, sizeof(*s));
+	int err = inventory_reserve(inv, 1);
 
-	inv->socks = arr;
 	if (err)
 		return err;
 	inv->socks[inv->nr_socks++] = *s;
@@ -185,4 +204,63 @@ int parse_reserved_ports(const char *text, uint8_t bitmap[PORT_BITMAP_BYTES])
 	/* a half-parsed list would under-count capacity without saying so */
 	memset(bitmap, 0, PORT_BITMAP_BYTES);
 	return -EINVAL;
+}
+
+/* The value after " @field " on a sockstat line: "TCP: inuse 3 orphan 0 tw 7". */
+static int sockstat_field(const char *line, const char *field, uint32_t *out)
+{
+	size_t len = strlen(field);
+	const char *p = line;
+	unsigned int v;
+
+	/* a whole word: "tw" must not match inside another field's name */
+	while ((p = strstr(p, field)) && (p == line || p[-1] != ' ' || p[len] != ' '))
+		p += len;
+	if (!p || sscanf(p + len, " %u", &v) != 1)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "TCP:" and "TCP6:" count in tcp_inuse, "UDP:" and "UDP6:" in udp_inuse. */
+static int parse_sockstat_line(const char *line, struct sockstat *out)
+{
+	uint32_t inuse, tw = 0;
+	int err;
+
+	if (!strncmp(line, "TCP: ", 5) || !strncmp(line, "TCP6: ", 6)) {
+		err = sockstat_field(line, "inuse", &inuse);
+		if (!err && line[3] == ':')
+			err = sockstat_field(line, "tw", &tw);
+		if (err)
+			return err;
+		out->tcp_inuse += inuse;
+		out->tcp_tw += tw;
+	} else if (!strncmp(line, "UDP: ", 5) || !strncmp(line, "UDP6: ", 6)) {
+		err = sockstat_field(line, "inuse", &inuse);
+		if (err)
+			return err;
+		out->udp_inuse += inuse;
+	}
+	return 0;
+}
+
+int parse_sockstat(const char *text, struct sockstat *out)
+{
+	const char *line = text;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		char buf[256];
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (len >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (parse_sockstat_line(buf, out))
+			return -EINVAL;
+		line = end ? end + 1 : NULL;
+	}
+	return 0;
 }

@@ -15,9 +15,9 @@
 /* A network namespace's local port settings (read inside that netns). */
 struct netns_ports {
 	uint32_t inum;
-	bool known;                               /* false: settings could not be read */
-	uint16_t low, high;                       /* net.ipv4.ip_local_port_range, inclusive */
-	uint8_t reserved[PORT_BITMAP_BYTES];      /* net.ipv4.ip_local_reserved_ports */
+	bool known;			     /* false: settings could not be read */
+	uint16_t low, high;		     /* net.ipv4.ip_local_port_range, inclusive */
+	uint8_t reserved[PORT_BITMAP_BYTES]; /* net.ipv4.ip_local_reserved_ports */
 };
 
 struct inventory {
@@ -32,6 +32,13 @@ void inventory_init(struct inventory *inv);
 void inventory_free(struct inventory *inv);
 /* Append a record / a netns; return 0 or -ENOMEM. */
 int inventory_add_sock(struct inventory *inv, const struct pw_sock *s);
+/*
+ * Room for @more records past the last, for a reader to fill in place at
+ * &socks[nr_socks] and then count in nr_socks. Bytes written past
+ * nr_socks (a record not yet whole) are kept when the array moves.
+ * Returns 0 or -ENOMEM.
+ */
+int inventory_reserve(struct inventory *inv, size_t more);
 struct netns_ports *inventory_add_netns(struct inventory *inv, uint32_t inum);
 const struct netns_ports *inventory_find_netns(const struct inventory *inv, uint32_t inum);
 
@@ -39,6 +46,17 @@ static inline bool port_reserved(const struct netns_ports *n, uint16_t port)
 {
 	return n->reserved[port / 8] & (1u << (port % 8));
 }
+
+/* Socket counts of one netns, from /proc/net/sockstat and sockstat6. */
+struct sockstat {
+	uint32_t tcp_inuse; /* hashed TCP sockets, IPv4 and IPv6: listening or connected */
+	uint32_t tcp_tw;    /* TIME_WAIT sockets */
+	uint32_t udp_inuse; /* bound UDP sockets, IPv4 and IPv6 */
+};
+
+/* Add the counts in the text of sockstat or sockstat6 to @out. Returns 0,
+ * or -EINVAL when a TCP or UDP line cannot be read. */
+int parse_sockstat(const char *text, struct sockstat *out);
 
 /* Parse "32768\t60999" / "32768 60999". Returns 0 or -EINVAL. */
 int parse_port_range(const char *text, uint16_t *low, uint16_t *high);

@@ -3,6 +3,7 @@
 // Skeleton lifecycle: choose programs by trying them on this kernel, load, attach.
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -30,6 +31,23 @@ static const struct attempt state_attempts[] = {
 };
 
 #define MAX_ATTEMPTS 8
+
+/*
+ * Ring buffer sizes. `trace` streams every event and needs 8 MiB to lose
+ * none at ~400k events/s (BENCHMARKS.md section 3). The accounting users
+ * (run, report, top) read only failures, as evidence, once per interval:
+ * 256 KiB holds ~2k of them, and lost ones are counted and shown. libbpf
+ * maps the data pages twice and they all become resident, so the size is
+ * most of an idle daemon's RSS.
+ */
+#define RING_BYTES_TRACE      (8U << 20)
+#define RING_BYTES_ACCOUNTING (256U << 10)
+
+/* The events ring for @cfg (a power of two, a multiple of the page size). */
+static uint32_t ring_bytes(const struct tracer_config *cfg)
+{
+	return cfg->accounting && cfg->failed_only ? RING_BYTES_ACCOUNTING : RING_BYTES_TRACE;
+}
 
 /*
  * The configurations @mode may use, best first. fexit needs the cgroup bind
@@ -63,13 +81,15 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 		      const struct attempt *a)
 {
 	struct bpf_program *const syscall[] = {
-		s->progs.sys_enter_bind,    s->progs.sys_enter_listen,	s->progs.sys_enter_connect,
-		s->progs.sys_enter_sendto,  s->progs.sys_enter_sendmsg, s->progs.sys_enter_sendmmsg,
-		s->progs.sys_exit_bind,	    s->progs.sys_exit_listen,	s->progs.sys_exit_connect,
-		s->progs.sys_exit_sendto,   s->progs.sys_exit_sendmsg,	s->progs.sys_exit_sendmmsg,
+		s->progs.sys_enter_bind,   s->progs.sys_enter_listen,  s->progs.sys_enter_connect,
+		s->progs.sys_enter_sendto, s->progs.sys_enter_sendmsg, s->progs.sys_enter_sendmmsg,
+		s->progs.sys_exit_bind,	   s->progs.sys_exit_listen,   s->progs.sys_exit_connect,
+		s->progs.sys_exit_sendto,  s->progs.sys_exit_sendmsg,  s->progs.sys_exit_sendmmsg,
 	};
 	struct bpf_program *const fexit[] = {
-		s->progs.tcp_get_port_exit, s->progs.udp_get_port_exit, s->progs.bind4_mark,
+		s->progs.tcp_get_port_exit,
+		s->progs.udp_get_port_exit,
+		s->progs.bind4_mark,
 		s->progs.bind6_mark,
 	};
 	/* the post_bind hooks only report successes */
@@ -80,6 +100,7 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 	s->rodata->targ_cgroup_level = cfg->cgroup_level;
 	s->rodata->targ_failed_only = cfg->failed_only;
 	s->rodata->targ_accounting = cfg->accounting;
+	bpf_map__set_max_entries(s->maps.events, ring_bytes(cfg));
 	/* LRU hashes preallocate every entry: shrink them when nobody reads them */
 	if (!cfg->accounting) {
 		bpf_map__set_max_entries(s->maps.closers, 1);
@@ -115,8 +136,8 @@ static int attach_all(struct tracer *t, const struct tracer_config *cfg)
 
 	bpf_object__for_each_program(prog, t->skel->obj)
 	{
-		if (!bpf_program__autoload(prog))
-			continue;
+		if (!bpf_program__autoload(prog) || prog == t->skel->progs.quarantine)
+			continue; /* the quarantine hook waits for tracer_quarantine_arm() */
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK ||
 		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
 			link = bpf_program__attach_cgroup(prog, t->cgroup_fd);
@@ -212,7 +233,8 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 		pr_warn("failed to load BPF programs: %s (run with -v for libbpf's log)\n",
 			strerror(-first_err));
 		if (cfg->mode == MODE_FEXIT && first_err == -EPERM)
-			pr_warn("this kernel refuses fexit programs: use --mode state or syscall\n");
+			pr_warn("this kernel refuses fexit programs: use --mode state or "
+				"syscall\n");
 		close(t->cgroup_fd);
 		return first_err;
 	}
@@ -220,14 +242,20 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 		pr_info("fexit refused here: bind(0) and UDP autobind failures are not seen "
 			"(--mode syscall sees them, at a cost on every syscall)\n");
 	if (!t->bind_hooks && !cfg->failed_only)
-		pr_warn("this kernel refused the cgroup bind hooks: successful binds are not shown\n");
+		pr_warn("this kernel refused the cgroup bind hooks: successful binds are not "
+			"shown\n");
 	pr_debug("loaded: state hook %s, bind hooks %s, mode %s\n", t->state_hook,
 		 t->bind_hooks ? "yes" : "no", trace_mode_name(t->mode));
+	/* libbpf parsed the kernel's BTF (~11 MB at its peak) for every load
+	 * attempt and freed it: hand that memory back instead of keeping it */
+	malloc_trim(0);
 	return 0;
 }
 
 void tracer_close(struct tracer *t)
 {
+	if (t->skel)
+		tracer_quarantine_arm(t, false);
 	detach_all(t);
 	portwarden_bpf__destroy(t->skel);
 	t->skel = NULL;
@@ -252,6 +280,28 @@ int tracer_quarantine_fds(const struct tracer *t, int *cgroups_fd, int *tgids_fd
 		return -ENOTSUP;
 	*cgroups_fd = bpf_map__fd(t->skel->maps.quarantined_cgroups);
 	*tgids_fd = bpf_map__fd(t->skel->maps.quarantined_tgids);
+	return 0;
+}
+
+int tracer_quarantine_arm(struct tracer *t, bool on)
+{
+	struct bpf_link *link;
+	int err;
+
+	if (!bpf_program__autoload(t->skel->progs.quarantine))
+		return -ENOTSUP;
+	if (!on) {
+		bpf_link__destroy(t->quarantine_link); /* NULL is fine */
+		t->quarantine_link = NULL;
+		return 0;
+	}
+	if (t->quarantine_link)
+		return 0;
+	link = bpf_program__attach_cgroup(t->skel->progs.quarantine, t->cgroup_fd);
+	err = libbpf_get_error(link);
+	if (err)
+		return err;
+	t->quarantine_link = link;
 	return 0;
 }
 

@@ -19,7 +19,8 @@ struct tracer_config {
 	const char *cgroup_dir; /* where cgroup hooks attach: the filter or the cgroup2 root */
 	bool failed_only;
 	bool accounting; /* count activity and record closers (TIME_WAIT owners) */
-	bool quarantine; /* load the sock_create hook that refuses quarantined sockets */
+	bool quarantine; /* load the sock_create hook that refuses quarantined sockets;
+			  * tracer_quarantine_arm() attaches it */
 };
 
 #define TRACER_MAX_LINKS 32
@@ -29,6 +30,7 @@ struct tracer {
 	struct bpf_link *links[TRACER_MAX_LINKS];
 	int nr_links;
 	int cgroup_fd;
+	struct bpf_link *quarantine_link; /* while armed */
 	enum trace_mode mode;	/* what runs: never MODE_AUTO */
 	const char *state_hook; /* "tp_btf" or "tracepoint" */
 	bool bind_hooks;	/* cgroup post_bind programs run */
@@ -48,6 +50,12 @@ int tracer_closers_fd(const struct tracer *t);
 int tracer_activity_fd(const struct tracer *t);
 /* The quarantine maps (cgroup2 id -> 1, tgid -> 1), or -ENOTSUP when not loaded. */
 int tracer_quarantine_fds(const struct tracer *t, int *cgroups_fd, int *tgids_fd);
+/*
+ * Attach (@on) or detach the quarantine hook. It runs on every socket() of
+ * the host, so it is attached only while something is quarantined. 0 (also
+ * when already in that state) or -errno; -ENOTSUP when not loaded.
+ */
+int tracer_quarantine_arm(struct tracer *t, bool on);
 uint64_t tracer_lost_events(const struct tracer *t);
 
 #endif /* PW_LOADER_H */

@@ -109,3 +109,32 @@ int netns_read_ports(struct netns_ports *out)
 	out->known = !err;
 	return err;
 }
+
+/* Add the counts of one sockstat file; both are a few lines. */
+static int read_sockstat_file(const char *name, struct sockstat *out)
+{
+	FILE *f = procfs_fopen(name);
+	char buf[1024];
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return parse_sockstat(buf, out);
+}
+
+int netns_read_sockstat(struct sockstat *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = read_sockstat_file("thread-self/net/sockstat", out);
+	if (!err) {
+		err = read_sockstat_file("thread-self/net/sockstat6", out);
+		if (err == -ENOENT)
+			err = 0;
+	}
+	return err;
+}

@@ -29,4 +29,8 @@ int netns_leave(void);
  * calling thread is in (network sysctls answer for the reader's netns). */
 int netns_read_ports(struct netns_ports *out);
 
+/* The socket counts of the calling thread's netns (sockstat and sockstat6;
+ * a kernel without IPv6 has no sockstat6). Returns 0 or -errno. */
+int netns_read_sockstat(struct sockstat *out);
+
 #endif /* PW_NETNS_H */

@@ -233,6 +233,84 @@ UNIT_TEST(port_reserved_reads_parsed_bitmap)
 	ASSERT_TRUE(!port_reserved(&n, 8));
 }
 
+/* A reader fills the reserved tail in place; a record cut short by one
+ * read() must survive the array moving before the next read completes it. */
+UNIT_TEST(reserve_keeps_a_partial_record)
+{
+	struct inventory inv;
+	struct pw_sock s;
+	char *tail;
+
+	inventory_init(&inv);
+	memset(&s, 0, sizeof(s));
+	s.cookie = 42;
+	s.sport = 7;
+	ASSERT_EQ_INT(inventory_reserve(&inv, 1), 0);
+	ASSERT_TRUE(inv.cap_socks >= 1);
+	inv.nr_socks = inv.cap_socks - 1; /* pretend the array is nearly full */
+	tail = (char *)&inv.socks[inv.nr_socks];
+	memcpy(tail, &s, 10);
+	ASSERT_EQ_INT(inventory_reserve(&inv, 1000), 0);
+	ASSERT_TRUE(inv.cap_socks >= inv.nr_socks + 1000);
+	tail = (char *)&inv.socks[inv.nr_socks];
+	memcpy(tail + 10, (char *)&s + 10, sizeof(s) - 10);
+	inv.nr_socks++;
+	ASSERT_EQ_INT(inv.socks[inv.nr_socks - 1].cookie, 42);
+	ASSERT_EQ_INT(inv.socks[inv.nr_socks - 1].sport, 7);
+	ASSERT_EQ_INT(inventory_reserve(&inv, SIZE_MAX), -ENOMEM);
+	inventory_free(&inv);
+}
+
+struct sockstat_case {
+	const char *name, *text;
+	int err;
+	uint32_t tcp_inuse, tcp_tw, udp_inuse;
+};
+
+static const struct sockstat_case sockstat_cases[] = {
+	{"v4",
+	 "sockets: used 12\nTCP: inuse 3 orphan 1 tw 7 alloc 9 mem 1\nUDP: inuse 2 mem 0\n"
+	 "UDPLITE: inuse 5\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n",
+	 0, 3, 7, 2},
+	{"v6", "TCP6: inuse 4\nUDP6: inuse 1\nUDPLITE6: inuse 9\nRAW6: inuse 0\n", 0, 4, 0, 1},
+	{"no trailing newline", "TCP: inuse 1 orphan 0 tw 0 alloc 1 mem 0", 0, 1, 0, 0},
+	{"empty", "", 0, 0, 0, 0},
+	{"tw missing", "TCP: inuse 1 orphan 0\n", -EINVAL, 0, 0, 0},
+	{"inuse not a number", "UDP: inuse x\n", -EINVAL, 0, 0, 0},
+	{"field name inside another", "TCP: inuse 1 twx 3 tw 2\n", 0, 1, 2, 0},
+};
+
+UNIT_TEST(sockstat_table)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sockstat_cases); i++) {
+		const struct sockstat_case *c = &sockstat_cases[i];
+		struct sockstat st = {0};
+
+		UNIT_ROW(c->name);
+		ASSERT_EQ_INT(parse_sockstat(c->text, &st), c->err);
+		if (c->err)
+			continue;
+		ASSERT_EQ_INT(st.tcp_inuse, c->tcp_inuse);
+		ASSERT_EQ_INT(st.tcp_tw, c->tcp_tw);
+		ASSERT_EQ_INT(st.udp_inuse, c->udp_inuse);
+	}
+}
+
+/* sockstat and sockstat6 add up into one count per protocol. */
+UNIT_TEST(sockstat_adds_both_files)
+{
+	struct sockstat st = {0};
+
+	ASSERT_EQ_INT(
+		parse_sockstat("TCP: inuse 3 orphan 0 tw 1 alloc 3 mem 0\nUDP: inuse 2 mem 0\n",
+			       &st),
+		0);
+	ASSERT_EQ_INT(parse_sockstat("TCP6: inuse 4\nUDP6: inuse 5\n", &st), 0);
+	ASSERT_EQ_INT(st.tcp_inuse, 7);
+	ASSERT_EQ_INT(st.tcp_tw, 1);
+	ASSERT_EQ_INT(st.udp_inuse, 7);
+}
+
 int main(void)
 {
 	RUN(add_sock_keeps_every_record);
@@ -242,5 +320,8 @@ int main(void)
 	RUN(port_range_table);
 	RUN(reserved_ports_table);
 	RUN(port_reserved_reads_parsed_bitmap);
+	RUN(reserve_keeps_a_partial_record);
+	RUN(sockstat_table);
+	RUN(sockstat_adds_both_files);
 	return UNIT_MAIN_END();
 }
