@@ -3,6 +3,7 @@
 // Build policy candidates: identity, pressure and forecast for one suspect process.
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "candidates.h"
@@ -98,6 +99,58 @@ static void heed_urgent(const struct entity *e, const struct snap_pool *p, struc
 	c->urgent_named = true;
 }
 
+void candidate_heed_surge(struct candidate *c, const struct verdict *v, const struct snap_pool *p)
+{
+	double left = seconds_left(p, v->growth_per_s);
+
+	if (!class_actionable(v->class) || left > URGENT_HORIZON_S)
+		return;
+	/* the snapshots' growth, not the counters': the forecast rests on held ports */
+	if (left < c->pool_seconds_left) {
+		c->growth_per_s = v->growth_per_s;
+		c->pool_seconds_left = left;
+	}
+	if (!class_actionable(c->class)) {
+		c->class = v->class;
+		c->urgent_named = true;
+	}
+}
+
+/* @tgid's held ports in the current snapshot, as a sample taken at its time. */
+static bool snapshot_sample(const struct monitor *m, uint32_t tgid, struct sample *out)
+{
+	for (size_t i = 0; i < m->snap.nr_processes; i++) {
+		if (m->snap.processes[i].tgid != tgid)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->t_ms = m->now_ms - m->start_ms;
+		out->held = m->snap.processes[i].held;
+		return true;
+	}
+	return false;
+}
+
+void candidate_surge(const struct monitor *m, const struct entity *e, uint64_t since_ms,
+		     struct verdict *v)
+{
+	struct sample *buf = malloc((m->history.ring_cap + 1) * sizeof(*buf));
+	struct sample now;
+	struct series s;
+
+	memset(v, 0, sizeof(*v));
+	/* absent from the current snapshot: it holds nothing now, whatever it held */
+	if (!buf || !snapshot_sample(m, e->key.tgid, &now)) {
+		free(buf);
+		return;
+	}
+	s = history_series(&m->history, e, buf);
+	if (!s.nr || now.t_ms > buf[s.nr - 1].t_ms)
+		buf[s.nr++] = now; /* a snapshot taken between steps */
+	classify_surge(&s, since_ms > m->start_ms ? since_ms - m->start_ms : 0, &classify_urgent,
+		       v);
+	free(buf);
+}
+
 int candidate_build(const struct monitor *m, const struct entity *e, struct cgroup_resolver *r,
 		    struct candidate *c, const struct snap_pool **pool)
 {
@@ -112,8 +165,8 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 	c->start_time = st.start_time;
 	memcpy(c->comm, e->comm[0] ? e->comm : st.comm, sizeof(c->comm));
 	procfs_pid_exe((pid_t)c->tgid, c->exe, sizeof(c->exe));
-	cgroup_resolver_place(r, e->key.group.cgroup_id, e->key.group.cgroup1_id,
-			      (pid_t)c->tgid, &place);
+	cgroup_resolver_place(r, e->key.group.cgroup_id, e->key.group.cgroup1_id, (pid_t)c->tgid,
+			      &place);
 	snprintf(c->cgroup, sizeof(c->cgroup), "%s", place.path);
 	c->cgroup_is_v2 = !strcmp(place.hierarchy, "v2");
 	c->class = e->verdict.class;

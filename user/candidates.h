@@ -22,6 +22,25 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 		    struct candidate *c, const struct snap_pool **pool);
 
 /*
+ * The held-ports evidence of a surge that began at @since_ms (monotonic, as
+ * surge.h's times): classify_surge over @e's samples and the current
+ * snapshot (m->snap, when it is newer than the last sample). LEAK_NONE when
+ * the process holds nothing in that snapshot.
+ */
+void candidate_surge(const struct monitor *m, const struct entity *e, uint64_t since_ms,
+		     struct verdict *v);
+
+/*
+ * Heed a surge's verdict (classify_surge over the snapshots since the activity
+ * counters showed it) as the urgent one is heeded: only when that growth
+ * would exhaust @pool within a minute. Sets the class when @c has none (then
+ * urgent_named, so the daemon latches it), and the growth and forecast when
+ * they are more pressing than @c's.
+ */
+void candidate_heed_surge(struct candidate *c, const struct verdict *v,
+			  const struct snap_pool *pool);
+
+/*
  * A fast leak's class, once the daemon heeded it (candidate.urgent_named),
  * is latched on @e: a quarantine stops the growth, and with it the urgent
  * verdict, but a leaker still holding what it took is still the leaker.

@@ -464,6 +464,51 @@ static enum leak_class next_class(enum leak_class current, enum leak_class breac
 	return streak >= at_least_one(p->breaches_to_enter) ? breaching : current;
 }
 
+/*
+ * A surge's evidence (classify_surge): the samples from the last one taken
+ * at or before the surge began, so the rise is measured from where the
+ * process stood. Criteria 1-4 of a window apply; the spread (5) does not:
+ * the counters already showed the growth spread over seconds, and a
+ * surge's few samples have no halves to compare.
+ */
+#define SURGE_MIN_SAMPLES 2
+#define SURGE_MIN_SPAN_MS 500
+
+static struct window surge_window(const struct series *s, uint64_t since_ms)
+{
+	size_t first = s->nr - 1;
+	struct window w;
+
+	while (first > 0 && s->samples[first].t_ms > since_ms)
+		first--;
+	w.s = &s->samples[first];
+	w.n = s->nr - first;
+	w.judged = w.n >= SURGE_MIN_SAMPLES &&
+		   span_ms(w.s[0].t_ms, w.s[w.n - 1].t_ms) >= SURGE_MIN_SPAN_MS;
+	return w;
+}
+
+void classify_surge(const struct series *s, uint64_t since_ms, const struct classify_params *p,
+		    struct verdict *out)
+{
+	struct window w;
+	struct trend t;
+
+	memset(out, 0, sizeof(*out));
+	if (!s || !s->samples || !s->nr || !p)
+		return;
+	w = surge_window(s, since_ms);
+	fill_evidence(&w, out);
+	if (!w.judged)
+		return;
+	t = trend_compute(&w);
+	t.early = t.late = t.rise; /* no spread rule: see above */
+	if (growth_breaches(&t, p))
+		out->breaching = growth_class(&w, p, t.slope);
+	out->class = out->breaching;
+	out->streak = 1;
+}
+
 void classify(const struct series *s, const struct classify_params *p, const struct verdict *prev,
 	      struct verdict *out)
 {

@@ -15,26 +15,27 @@
 
 enum leak_class {
 	LEAK_NONE = 0,
-	LEAK_GROWTH,              /* (a) held ports grow steadily and are not released */
+	LEAK_GROWTH,		  /* (a) held ports grow steadily and are not released */
 	LEAK_BIND_BEFORE_CONNECT, /* (b) the growth is connected sockets on bind()-taken ports */
-	LEAK_UDP,                 /* (c) UDP sockets never closed */
-	LEAK_TIME_WAIT_CHURN,     /* (d) high open/close rate, flat held count: advice, never a kill */
-	LEAK_CLOSE_WAIT,          /* (e) the peer closed, the application never calls close() */
-	LEAK_EPHEMERAL_LISTENER,  /* (f) a listener inside the ephemeral port range */
+	LEAK_UDP,		  /* (c) UDP sockets never closed */
+	LEAK_TIME_WAIT_CHURN, /* (d) high open/close rate, flat held count: advice, never a kill */
+	LEAK_CLOSE_WAIT,      /* (e) the peer closed, the application never calls close() */
+	LEAK_EPHEMERAL_LISTENER, /* (f) a listener inside the ephemeral port range */
 };
 
-const char *leak_class_name(enum leak_class c);   /* "leak", "bind-before-connect", ... */
+const char *leak_class_name(enum leak_class c);	  /* "leak", "bind-before-connect", ... */
 const char *leak_class_advice(enum leak_class c); /* the fix, in words, one sentence */
 
 /* One sample of an entity, taken at @t_ms. Counters are cumulative since
  * portwarden started (they only grow); held counts are the snapshot's. */
 struct sample {
 	uint64_t t_ms;
-	struct state_counts held; /* sockets holding a local port, by state */
+	struct state_counts held;    /* sockets holding a local port, by state */
 	uint32_t listeners_in_range; /* LISTEN sockets whose port is inside the ephemeral range */
-	uint64_t opens;  /* port allocations: connects, binds, autobinds */
-	uint64_t closes; /* sockets that released their port or entered TIME_WAIT */
-	uint64_t failures; /* failed port allocations suffered (EADDRNOTAVAIL, EADDRINUSE, EAGAIN) */
+	uint64_t opens;		     /* port allocations: connects, binds, autobinds */
+	uint64_t closes;	     /* sockets that released their port or entered TIME_WAIT */
+	uint64_t
+		failures; /* failed port allocations suffered (EADDRNOTAVAIL, EADDRINUSE, EAGAIN) */
 };
 
 /* Samples, oldest first, at roughly regular intervals (gaps are allowed). */
@@ -44,10 +45,10 @@ struct series {
 };
 
 struct classify_params {
-	uint32_t window_ms;         /* trends are judged over the last window_ms of samples */
+	uint32_t window_ms;	    /* trends are judged over the last window_ms of samples */
 	double min_growth_per_s;    /* slower held-port growth is no leak (slow leaks: see below) */
 	uint32_t min_growth_ports;  /* ... nor a net rise of fewer ports over the window */
-	double min_monotonic;       /* share of sample steps that must not go down (0..1) */
+	double min_monotonic;	    /* share of sample steps that must not go down (0..1) */
 	double max_release_ratio;   /* a drop of more than this share of the rise: released */
 	double churn_opens_per_s;   /* open rate above which a flat held count is churn */
 	uint32_t close_wait_min;    /* CLOSE_WAIT sockets from which a growing pile counts */
@@ -64,15 +65,15 @@ extern const struct classify_params classify_defaults;
 extern const struct classify_params classify_urgent;
 
 struct verdict {
-	enum leak_class class;    /* the class in force (after hysteresis) */
+	enum leak_class class;	   /* the class in force (after hysteresis) */
 	enum leak_class breaching; /* what the latest window shows on its own */
-	uint32_t streak;          /* consecutive verdicts agreeing with @breaching */
+	uint32_t streak;	   /* consecutive verdicts agreeing with @breaching */
 	/* evidence, from the latest window */
-	double growth_per_s;      /* least-squares slope of held ports (TIME_WAIT excluded) */
+	double growth_per_s; /* least-squares slope of held ports (TIME_WAIT excluded) */
 	double opens_per_s, closes_per_s, failures_per_s;
 	uint32_t held_now, held_peak; /* TIME_WAIT excluded */
 	uint32_t time_wait_now;
-	bool victim;              /* it suffers allocation failures */
+	bool victim; /* it suffers allocation failures */
 };
 
 /*
@@ -82,7 +83,18 @@ struct verdict {
  * windows and left after clears_to_leave clear ones (hysteresis), so one
  * sample never flips it.
  */
-void classify(const struct series *s, const struct classify_params *p,
-	      const struct verdict *prev, struct verdict *out);
+void classify(const struct series *s, const struct classify_params *p, const struct verdict *prev,
+	      struct verdict *out);
+
+/*
+ * A surge (surge.h: the activity counters show a process taking >= 100 ports/s
+ * for seconds) confirmed, or not, by the held ports in the snapshots: judge
+ * @s from its last sample at or before @since_ms (where the surge began) to
+ * its end, with @p's growth criteria (classify_urgent's) but no spread rule
+ * and no hysteresis (the counters' streak was the hysteresis). @out->class is
+ * the leak class, or LEAK_NONE when the held ports do not show the growth.
+ */
+void classify_surge(const struct series *s, uint64_t since_ms, const struct classify_params *p,
+		    struct verdict *out);
 
 #endif /* PW_CLASSIFY_H */

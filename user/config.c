@@ -32,6 +32,8 @@
  *    Either way the daemon's --enforce flag still gates every action.
  *  - window >= 4 x interval is checked once the file is read (either may
  *    come first) and reported at the line of the later of the two.
+ *  - watch = 0 turns the fast-leak trigger off; otherwise it is at least
+ *    WATCH_MIN_MS.
  */
 
 #define CONFIG_LINE_MAX	 1024
@@ -39,7 +41,8 @@
 #define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
 #define MS_PER_S	 1000ull
 #define MS_PER_DAY	 86400000ull
-#define WINDOW_INTERVALS 4 /* a window of fewer samples shows no trend */
+#define WINDOW_INTERVALS 4  /* a window of fewer samples shows no trend */
+#define WATCH_MIN_MS	 50 /* reading the counters more often buys nothing */
 
 enum val_type {
 	V_BOOL,	    /* bool: yes/no, true/false, on/off */
@@ -61,8 +64,10 @@ static const struct key_def daemon_keys[] = {
 	{"interval", V_MS, offsetof(struct daemon_config, interval_ms), 100, 60 * MS_PER_S},
 	{"window", V_MS, offsetof(struct daemon_config, classify.window_ms), MS_PER_S,
 	 600 * MS_PER_S},
+	{"watch", V_MS, offsetof(struct daemon_config, watch_ms), 0, 60 * MS_PER_S},
+	{"surge_time", V_MS, offsetof(struct daemon_config, surge.trip_ms), 500, 60 * MS_PER_S},
 };
-enum { DK_INTERVAL, DK_WINDOW };
+enum { DK_INTERVAL, DK_WINDOW, DK_WATCH };
 
 static const struct key_def policy_keys[] = {
 	{"enforce", V_BOOL, offsetof(struct policy_params, enforce)},
@@ -121,7 +126,9 @@ void config_defaults(struct daemon_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->interval_ms = 1000;
+	c->watch_ms = 200;
 	c->classify = classify_defaults;
+	c->surge = surge_defaults;
 	c->policy = (struct policy_params){
 		.enforce = true, /* per cgroup; the --enforce flag is the global switch */
 		.fill_threshold = 0.8,
@@ -533,6 +540,11 @@ static int finish(struct parser *ps)
 		return fail(ps, "window (%s) must be at least %d x interval (%s)",
 			    fmt_ms(cfg->classify.window_ms, a, sizeof(a)), WINDOW_INTERVALS,
 			    fmt_ms(cfg->interval_ms, b, sizeof(b)));
+	}
+	if (cfg->watch_ms && cfg->watch_ms < WATCH_MIN_MS) {
+		ps->line = ps->daemon_set[DK_WATCH];
+		return fail(ps, "watch: expected 0 (off) or a duration from %dms to 1m, got %s",
+			    WATCH_MIN_MS, fmt_ms(cfg->watch_ms, a, sizeof(a)));
 	}
 	for (size_t i = 0; i < cfg->nr_overrides; i++) {
 		struct policy_params p = cfg->policy;

@@ -8,6 +8,8 @@
  *	[daemon]
  *	interval = 1s            # between samples
  *	window = 30s             # classifier window
+ *	watch = 200ms            # activity counters read between samples; 0: off
+ *	surge_time = 2s          # net opens >= 100/s this long: snapshot and judge now
  *	[policy]
  *	fill_threshold = 80%     # or 0.8
  *	horizon = 120s
@@ -38,16 +40,19 @@
 
 #include <stddef.h>
 #include "policy.h"
+#include "surge.h"
 
 #define CONFIG_OVERRIDES_MAX 32
 
 struct cgroup_override {
-	char pattern[256];           /* fnmatch glob on the cgroup path */
+	char pattern[256];	     /* fnmatch glob on the cgroup path */
 	struct policy_params params; /* the defaults with this section's keys applied */
 };
 
 struct daemon_config {
 	uint32_t interval_ms;
+	uint32_t watch_ms;	   /* between reads of the activity counters; 0: off */
+	struct surge_params surge; /* the fast-leak trigger (trip_ms is surge_time) */
 	struct classify_params classify;
 	struct policy_params policy;
 	struct breaker_params breakers;

@@ -15,8 +15,11 @@
 #include "monitor.h"
 #include "preflight.h"
 #include "procfs.h"
+#include "surge.h"
 
 #define MAX_TRACKED 1024
+/* Out-of-step snapshots for surges: at most one per this many ms. */
+#define SURGE_CHECK_MIN_MS 500
 
 static volatile sig_atomic_t exiting, reload;
 
@@ -39,11 +42,11 @@ struct tracked {
 	struct target_history th;
 	enum action logged_action; /* dedupes suspect lines: log on change only */
 	const char *logged_reason;
-	uint64_t result_due_ms;     /* 0: no result pending */
+	uint64_t result_due_ms; /* 0: no result pending */
 	enum action result_of;
-	struct snap_pool pool;      /* the pool it pressed on when acted on */
+	struct snap_pool pool; /* the pool it pressed on when acted on */
 	bool has_pool;
-	char comm[16];              /* for results after it is gone */
+	char comm[16]; /* for results after it is gone */
 	char cgroup[PATH_MAX];
 	enum leak_class class;
 	bool in_use;
@@ -58,8 +61,11 @@ struct daemon {
 	struct cgroup_resolver *resolver;
 	struct enforcer ef;
 	struct breaker_state breakers;
-	struct cgroup_target scope; /* --cgroup, resolved; path "" when absent */
-	uint64_t lost_reported;     /* lost events already warned about */
+	struct cgroup_target scope;    /* --cgroup, resolved; path "" when absent */
+	uint64_t lost_reported;	       /* lost events already warned about */
+	struct activity_table watched; /* the latest read of the counters between steps */
+	struct surge_table surges;     /* the fast-leak trigger, per process */
+	uint64_t surge_check_ms;       /* the latest out-of-step snapshot for a surge */
 	struct tracked tracked[MAX_TRACKED];
 };
 
@@ -122,14 +128,47 @@ static void log_decision(struct daemon *d, const char *event, const struct candi
 			 const char *action, const char *detail, const struct state_counts *ev)
 {
 	struct audit_record r = {
-		.event = event, .action = action, .pid = c->tgid, .comm = c->comm,
-		.cgroup = c->cgroup, .cls = leak_class_name(c->class),
-		.ports_held = (int32_t)c->ports_held, .pool = pool, .reason = dec->reason,
-		.detail = detail, .scope = scope_name(dec->scope), .dry_run = d->ef.dry_run,
-		.states = ev, .exited = -1,
+		.event = event,
+		.action = action,
+		.pid = c->tgid,
+		.comm = c->comm,
+		.cgroup = c->cgroup,
+		.cls = leak_class_name(c->class),
+		.ports_held = (int32_t)c->ports_held,
+		.pool = pool,
+		.reason = dec->reason,
+		.detail = detail,
+		.scope = scope_name(dec->scope),
+		.dry_run = d->ef.dry_run,
+		.states = ev,
+		.exited = -1,
 	};
 
 	audit_write(&d->audit, &r);
+}
+
+/* The surge in force for @tgid, or NULL. */
+static const struct surge_entry *surging(const struct daemon *d, uint32_t tgid)
+{
+	const struct surge_entry *s = surge_find(&d->surges, tgid);
+
+	return s && s->st.tripped ? s : NULL;
+}
+
+/* candidate_build(), and while the counters show @e surging, the held ports
+ * of the current snapshot judged since the surge began (the evidence). */
+static int build(struct daemon *d, const struct entity *e, struct candidate *c,
+		 const struct snap_pool **pool)
+{
+	const struct surge_entry *s;
+	struct verdict v;
+	int err = candidate_build(&d->m, e, d->resolver, c, pool);
+
+	if (err || !(s = surging(d, e->key.tgid)))
+		return err;
+	candidate_surge(&d->m, e, s->st.surge_ms, &v);
+	candidate_heed_surge(c, &v, *pool);
+	return 0;
 }
 
 /* The condition is checked again on fresh data right before acting: a
@@ -140,7 +179,7 @@ static bool still_holds(struct daemon *d, const struct entity *e, struct candida
 {
 	struct decision again;
 
-	if (monitor_refresh(&d->m) || candidate_build(&d->m, e, d->resolver, c, pool))
+	if (monitor_refresh(&d->m) || build(d, e, c, pool))
 		return false;
 	again = policy_decide(c, th, p, &d->cfg.breakers, &d->breakers, &d->cfg.protect,
 			      d->m.now_ms);
@@ -151,19 +190,30 @@ static bool still_holds(struct daemon *d, const struct entity *e, struct candida
 	return true;
 }
 
+/* The suspect's sockets by state, logged with an action as its evidence:
+ * the re-check's snapshot, else its latest sample. */
+static const struct state_counts *evidence(const struct daemon *d, const struct entity *e)
+{
+	for (size_t i = 0; i < d->m.snap.nr_processes; i++)
+		if (d->m.snap.processes[i].tgid == e->key.tgid)
+			return &d->m.snap.processes[i].held;
+	return &e->ring[(e->head + d->m.history.ring_cap - 1) % d->m.history.ring_cap].held;
+}
+
 static void act(struct daemon *d, const struct entity *e, struct candidate *c,
 		const struct snap_pool *pool, struct tracked *t, struct decision *dec,
 		const struct policy_params *p)
 {
 	char what[256];
 	enum action a = dec->action;
-	const struct state_counts *ev = &e->ring[(e->head + d->m.history.ring_cap - 1) %
-						 d->m.history.ring_cap].held;
+	const struct state_counts *ev;
 
 	if (!still_holds(d, e, c, &pool, p, &t->th, dec)) {
-		log_decision(d, "suspect", c, pool, dec, NULL, "re-check before acting: spared", ev);
+		log_decision(d, "suspect", c, pool, dec, NULL, "re-check before acting: spared",
+			     evidence(d, e));
 		return;
 	}
+	ev = evidence(d, e);
 	if (d->ef.dry_run) {
 		/* A dry run logs the end of the ladder once, after the actuator
 		 * checked the target (identity, guards) without touching it. */
@@ -172,8 +222,7 @@ static void act(struct daemon *d, const struct entity *e, struct candidate *c,
 		dec->action = a = ACTION_KILL;
 	}
 	enforcer_apply(&d->ef, c, &e->key.group, dec, what, sizeof(what));
-	log_decision(d, "action", c, pool, dec, audit_action(dec->action, d->ef.dry_run), what,
-		     ev);
+	log_decision(d, "action", c, pool, dec, audit_action(dec->action, d->ef.dry_run), what, ev);
 	policy_record(&d->breakers, &t->th, c, &d->cfg.breakers, a, d->m.now_ms);
 	if (!d->ef.dry_run && (a == ACTION_TERM || a == ACTION_KILL)) {
 		t->result_due_ms = d->m.now_ms + 2 * d->cfg.interval_ms;
@@ -197,7 +246,8 @@ static struct tracked *cgroup_ladder(struct daemon *d, const struct entity *e,
 
 	if (cgroup_has_protected(d, &e->key.group)) {
 		dec->scope = SCOPE_PROCESS;
-		snprintf(dec->detail + strlen(dec->detail), sizeof(dec->detail) - strlen(dec->detail),
+		snprintf(dec->detail + strlen(dec->detail),
+			 sizeof(dec->detail) - strlen(dec->detail),
 			 "; process scope: a protected process shares the cgroup");
 		return process;
 	}
@@ -211,7 +261,7 @@ static struct tracked *cgroup_ladder(struct daemon *d, const struct entity *e,
 }
 
 /* --cgroup: judge only processes whose cgroup lies in that subtree. */
-static bool in_scope(const struct daemon *d, const struct candidate *c)
+static bool path_in_scope(const struct daemon *d, const char *cgroup, bool is_v2)
 {
 	const char *scope = d->scope.path;
 	size_t n;
@@ -221,8 +271,13 @@ static bool in_scope(const struct daemon *d, const struct candidate *c)
 	n = strlen(scope);
 	while (n > 1 && scope[n - 1] == '/')
 		n--;
-	return c->cgroup_is_v2 && !strncmp(c->cgroup, scope, n) &&
-	       (n == 1 || c->cgroup[n] == '/' || c->cgroup[n] == '\0');
+	return is_v2 && !strncmp(cgroup, scope, n) &&
+	       (n == 1 || cgroup[n] == '/' || cgroup[n] == '\0');
+}
+
+static bool in_scope(const struct daemon *d, const struct candidate *c)
+{
+	return path_in_scope(d, c->cgroup, c->cgroup_is_v2);
 }
 
 static void judge(struct daemon *d, struct entity *e)
@@ -233,7 +288,7 @@ static void judge(struct daemon *d, struct entity *e)
 	struct decision dec;
 	struct tracked *t;
 
-	if (candidate_build(&d->m, e, d->resolver, &c, &pool) || !in_scope(d, &c))
+	if (build(d, e, &c, &pool) || !in_scope(d, &c))
 		return;
 	urgent_latch(e, &c);
 	t = track(d, &c);
@@ -271,7 +326,6 @@ static const struct entity *entity_of(const struct daemon *d, const struct track
 	return NULL;
 }
 
-
 static bool same_pool(const struct snap_pool *a, const struct snap_pool *b)
 {
 	return a->kind == b->kind && a->netns == b->netns && a->rport == b->rport &&
@@ -296,9 +350,15 @@ static const struct snap_pool *pool_now(const struct daemon *d, struct tracked *
 /* After a signal: did it exit, were ports freed, how full is the pool now? */
 static void report_result(struct daemon *d, struct tracked *t)
 {
-	struct audit_record r = {.event = "result", .pid = t->tgid, .ports_held = 0, .exited = 1,
-				 .action = action_name(t->result_of), .dry_run = d->ef.dry_run,
-				 .comm = t->comm, .cgroup = t->cgroup, .cls = leak_class_name(t->class)};
+	struct audit_record r = {.event = "result",
+				 .pid = t->tgid,
+				 .ports_held = 0,
+				 .exited = 1,
+				 .action = action_name(t->result_of),
+				 .dry_run = d->ef.dry_run,
+				 .comm = t->comm,
+				 .cgroup = t->cgroup,
+				 .cls = leak_class_name(t->class)};
 	const struct entity *e = entity_of(d, t);
 	const struct snap_pool *pool;
 	struct candidate c;
@@ -366,11 +426,53 @@ static void step(struct daemon *d)
 		 * normal window would see it */
 		if (e->key.kind == ENTITY_PROCESS && e->key.tgid &&
 		    (e->verdict.class != LEAK_NONE || e->worst != LEAK_NONE ||
-		     e->urgent.class != LEAK_NONE || e->urgent_latched != LEAK_NONE))
+		     e->urgent.class != LEAK_NONE || e->urgent_latched != LEAK_NONE ||
+		     surging(d, e->key.tgid)))
 			judge(d, e);
 	}
 	report_results(d);
 	warn_lost(d);
+}
+
+/* Does a surge that just tripped belong to a process in --cgroup's subtree? */
+static bool fresh_surge_in_scope(struct daemon *d)
+{
+	for (size_t i = 0; i < d->surges.nr; i++) {
+		const struct surge_entry *s = &d->surges.items[i];
+		struct cgroup_place place;
+
+		if (!s->fresh)
+			continue;
+		cgroup_resolver_place(d->resolver, s->cgroup_id, s->cgroup1_id, (pid_t)s->tgid,
+				      &place);
+		if (path_in_scope(d, place.path, !strcmp(place.hierarchy, "v2")))
+			return true;
+	}
+	return false;
+}
+
+/* Between steps: read the counters (cheap at any socket count). A process
+ * that just began to surge is judged at once on a fresh snapshot instead
+ * of at the next step; later steps judge it while the surge lasts. At most
+ * one such snapshot per SURGE_CHECK_MIN_MS, whatever the counters say. */
+static void watch(struct daemon *d)
+{
+	uint64_t now = monotonic_ms();
+
+	if (activity_read(tracer_activity_fd(&d->m.tracer), &d->watched))
+		return;
+	if (surge_table_update(&d->surges, &d->cfg.surge, &d->watched, now) <= 0 ||
+	    now - d->surge_check_ms < SURGE_CHECK_MIN_MS || !fresh_surge_in_scope(d))
+		return;
+	d->surge_check_ms = now;
+	if (monitor_refresh(&d->m))
+		return;
+	for (size_t i = 0; i < d->m.history.nr; i++) {
+		struct entity *e = &d->m.history.items[i];
+
+		if (e->key.kind == ENTITY_PROCESS && e->key.tgid && surging(d, e->key.tgid))
+			judge(d, e);
+	}
 }
 
 static int reload_config(struct daemon *d)
@@ -390,24 +492,37 @@ static int reload_config(struct daemon *d)
 	return 0;
 }
 
+static void sleep_until(uint64_t ms)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+			      .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	while (!exiting && !reload &&
+	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* Steps every interval; between them, the counters every watch_ms. */
 static void loop(struct daemon *d)
 {
-	uint64_t next = monotonic_ms();
-	struct timespec ts;
+	uint64_t next = monotonic_ms(), next_watch = next;
 
 	while (!exiting) {
+		uint64_t now = monotonic_ms();
+
 		if (reload) {
 			reload = 0;
 			reload_config(d);
 			audit_reopen(&d->audit);
 		}
-		step(d);
-		next += d->cfg.interval_ms;
-		ts.tv_sec = (time_t)(next / 1000);
-		ts.tv_nsec = (long)(next % 1000) * 1000000;
-		while (!exiting && !reload &&
-		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-			;
+		if (now >= next) {
+			step(d);
+			next += d->cfg.interval_ms;
+		} else if (d->cfg.watch_ms && now >= next_watch) {
+			watch(d);
+			next_watch = now + d->cfg.watch_ms;
+		}
+		sleep_until(d->cfg.watch_ms && next_watch < next ? next_watch : next);
 	}
 }
 
@@ -429,8 +544,7 @@ static int start(struct daemon *d)
 	int status;
 
 	config_defaults(&d->cfg);
-	if (d->env->config_path &&
-	    config_load(d->env->config_path, &d->cfg, err, sizeof(err))) {
+	if (d->env->config_path && config_load(d->env->config_path, &d->cfg, err, sizeof(err))) {
 		pr_warn("%s\n", err);
 		return EXIT_USAGE;
 	}
@@ -455,18 +569,20 @@ static int start(struct daemon *d)
 	d->ef.dry_run = !d->env->enforce;
 	d->ef.cgroup2_mount = d->mounts.v2;
 	d->ef.tracer = &d->m.tracer;
-	if (tracer_quarantine_fds(&d->m.tracer, &d->ef.quarantine_cgroups,
-				  &d->ef.quarantine_tgids))
+	if (tracer_quarantine_fds(&d->m.tracer, &d->ef.quarantine_cgroups, &d->ef.quarantine_tgids))
 		d->ef.quarantine_cgroups = d->ef.quarantine_tgids = -1;
 	return 0;
 }
 
 static void announce(struct daemon *d, const char *event)
 {
-	struct audit_record r = {.event = event, .ports_held = -1, .exited = -1,
+	struct audit_record r = {.event = event,
+				 .ports_held = -1,
+				 .exited = -1,
 				 .dry_run = d->ef.dry_run,
-				 .reason = d->ef.dry_run ? "dry run: nothing is killed (--enforce acts)"
-							 : "enforcing"};
+				 .reason = d->ef.dry_run
+						   ? "dry run: nothing is killed (--enforce acts)"
+						   : "enforcing"};
 
 	audit_write(&d->audit, &r);
 }
@@ -491,6 +607,8 @@ int daemon_run(const struct env *env)
 		announce(d, "stop");
 	}
 	monitor_close(&d->m);
+	activity_free(&d->watched);
+	surge_table_free(&d->surges);
 	cgroup_resolver_free(d->resolver);
 	audit_close(&d->audit);
 	free(d);

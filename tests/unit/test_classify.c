@@ -819,10 +819,56 @@ UNIT_TEST(test_urgent_fast_leaks_only)
 	ASSERT_EQ_INT(first_class(120, LEAK_GROWTH), -1);
 }
 
+/* classify_surge over samples 0..@last, the surge begun at @since_s. */
+static enum leak_class surge_class(size_t last, unsigned int since_s)
+{
+	struct series s = {.samples = samples, .nr = last + 1};
+	struct verdict v;
+
+	classify_surge(&s, (uint64_t)since_s * 1000, &classify_urgent, &v);
+	return v.class;
+}
+
+static void fast_udp(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = 50;
+	s->held.n[PS_UDP] = t >= 10 ? 1000 * (t - 10) : 0;
+}
+
+static void fast_release(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = t < 13 ? 100 + 1000 * (t - 10) : 100;
+}
+
+/* The held-ports evidence of a surge: a fast rise since the surge began is
+ * a leak (its class from what grows); flat, slow, released or too short a
+ * history is not. The spread rule does not apply: the counters gave it. */
+UNIT_TEST(test_surge_evidence)
+{
+	build(40, fast_leak);
+	ASSERT_EQ_INT(surge_class(12, 10), LEAK_GROWTH); /* 2 s in, 2000 ports */
+	ASSERT_EQ_INT(surge_class(12, 9), LEAK_GROWTH);	 /* from a sample before the surge */
+	ASSERT_EQ_INT(surge_class(10, 10), LEAK_NONE);	 /* one sample: no evidence yet */
+	ASSERT_EQ_INT(surge_class(9, 9), LEAK_NONE);
+	build(40, fast_udp);
+	ASSERT_EQ_INT(surge_class(13, 10), LEAK_UDP);
+	build(40, fast_release);
+	ASSERT_EQ_INT(surge_class(14, 10), LEAK_NONE); /* gave its ports back */
+	build(120, steady_pool);
+	ASSERT_EQ_INT(surge_class(60, 50), LEAK_NONE);
+	build(120, churn);
+	ASSERT_EQ_INT(surge_class(60, 50), LEAK_NONE);
+	build(120, linear_leak);
+	ASSERT_EQ_INT(surge_class(60, 50), LEAK_NONE); /* too slow for a surge */
+	build(40, short_burst);
+	ASSERT_EQ_INT(surge_class(13, 10), LEAK_GROWTH); /* 900 ports in 3 s: the counters decide */
+}
+
 int main(void)
 {
 	RUN(test_shapes);
 	RUN(test_urgent_fast_leaks_only);
+	RUN(test_surge_evidence);
 	RUN(test_linear_leak_enters_after_breaches_to_enter);
 	RUN(test_ramps);
 	RUN(test_each_criterion_decides);

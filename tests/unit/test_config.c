@@ -44,6 +44,8 @@ UNIT_TEST(test_defaults)
 	memset(&cfg, 0xa5, sizeof(cfg)); /* nothing may survive from before */
 	config_defaults(&cfg);
 	ASSERT_EQ_INT(cfg.interval_ms, 1000);
+	ASSERT_EQ_INT(cfg.watch_ms, 200);
+	ASSERT_TRUE(!memcmp(&cfg.surge, &surge_defaults, sizeof(cfg.surge)));
 	ASSERT_TRUE(!memcmp(&cfg.classify, &classify_defaults, sizeof(cfg.classify)));
 	ASSERT_TRUE(cfg.policy.enforce);
 	ASSERT_TRUE(cfg.policy.fill_threshold == 0.8);
@@ -72,6 +74,8 @@ UNIT_TEST(test_defaults)
 static const char every_key_text[] = "[daemon]\n"
 				     "interval = 500ms\n"
 				     "window = 1m\n"
+				     "watch = 100ms\n"
+				     "surge_time = 3s\n"
 				     "[policy]\n"
 				     "enforce = no\n"
 				     "fill_threshold = 90%\n"
@@ -104,6 +108,9 @@ UNIT_TEST(test_every_key)
 	ASSERT_EQ_INT(parse(every_key_text), 0);
 	ASSERT_EQ_INT(cfg.interval_ms, 500);
 	ASSERT_EQ_INT(cfg.classify.window_ms, 60000);
+	ASSERT_EQ_INT(cfg.watch_ms, 100);
+	ASSERT_EQ_INT(cfg.surge.trip_ms, 3000);
+	ASSERT_TRUE(cfg.surge.min_rate == surge_defaults.min_rate);
 	ASSERT_EQ_INT(cfg.classify.breaches_to_enter, classify_defaults.breaches_to_enter);
 	ASSERT_TRUE(!cfg.policy.enforce);
 	ASSERT_TRUE(fabs(cfg.policy.fill_threshold - 0.9) < 1e-12);
@@ -266,6 +273,15 @@ UNIT_TEST(test_interval)
 	}
 }
 
+/* watch = 0 turns the fast-leak trigger off. */
+UNIT_TEST(test_watch_off)
+{
+	ASSERT_EQ_INT(parse("[daemon]\nwatch = 0\n"), 0);
+	ASSERT_EQ_INT(cfg.watch_ms, 0);
+	ASSERT_EQ_INT(parse("[daemon]\nwatch = 50ms\n"), 0);
+	ASSERT_EQ_INT(cfg.watch_ms, 50);
+}
+
 UNIT_TEST(test_booleans)
 {
 	static const struct {
@@ -419,6 +435,11 @@ static const struct {
 	 "window (7s)"},
 	{"window too long", "[daemon]\nwindow = 11m\n", 2,
 	 "window: expected a duration from 1s to 10m"},
+	{"watch too often", "[daemon]\n\nwatch = 10ms\n", 3,
+	 "watch: expected 0 (off) or a duration from 50ms to 1m, got 10ms"},
+	{"watch too rare", "[daemon]\nwatch = 2m\n", 2, "watch: expected a duration from 0s to 1m"},
+	{"surge_time too short", "[daemon]\nsurge_time = 100ms\n", 2,
+	 "surge_time: expected a duration from 500ms to 1m"},
 };
 
 UNIT_TEST(test_errors)
@@ -651,6 +672,7 @@ int main(void)
 	RUN(test_fractions);
 	RUN(test_durations);
 	RUN(test_interval);
+	RUN(test_watch_off);
 	RUN(test_booleans);
 	RUN(test_integers_and_scope);
 	RUN(test_breaker_ranges);
