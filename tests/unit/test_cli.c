@@ -2,36 +2,9 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for command-line parsing: good input fills struct env, bad input exits 2.
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include "cli.h"
+#include "cli_parse.h"
 #include "unit.h"
-
-/* Parse with stdout and stderr silenced: help texts and argp's complaints
- * would otherwise interleave with the PASS/FAIL lines. */
-static int quiet_parse(struct env *env, int argc, char **argv)
-{
-	int devnull = open("/dev/null", O_WRONLY), out = dup(1), err = dup(2), status;
-
-	fflush(stdout);
-	dup2(devnull, 1);
-	dup2(devnull, 2);
-	status = cli_parse(argc, argv, env);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(out, 1);
-	dup2(err, 2);
-	close(devnull);
-	close(out);
-	close(err);
-	return status;
-}
-
-#define PARSE(env, ...)                                                               \
-	({                                                                            \
-		char *argv_[] = {"portwarden", __VA_ARGS__, NULL};                    \
-		quiet_parse(env, (int)(sizeof(argv_) / sizeof(argv_[0])) - 1, argv_); \
-	})
 
 UNIT_TEST(trace_defaults)
 {
