@@ -100,15 +100,18 @@ settled() {
 start_workloads() {
 	NS_A=$(make_netns "$A_LOW" "$A_HIGH" "$A_RESERVED")
 	NS_B=$(make_netns "$B_LOW" "$B_HIGH" "$B_RESERVED")
+	# A listener inside the range takes a port from connect(); one on a
+	# reserved port does not. They listen before anything else in NS_A
+	# takes ports, or an autobind could take 40500 first.
+	start eph "$NS_A" listen --port 40500 --hold 300
+	start rsv "$NS_A" listen --port 40200 --hold 300
+	listening "$NS_A" 40500
+	listening "$NS_A" 40200
 	# The leak that runs before portwarden: 300 connections to its own
 	# listener, both ends held (--accept), at 150 a second.
 	start leaker "$NS_A" tcp-connect --listen --accept --rate 150 --count 300 --hold 300
 	COMM=$HOSTILE start bind0 "$NS_A" bind0 --count 50 --hold 300
 	start bbc "$NS_A" bind0-connect --listen --accept --port 5004 --count 40 --hold 300
-	# A listener inside the range takes a port from connect(); one on a
-	# reserved port does not.
-	start eph "$NS_A" listen --port 40500 --hold 300
-	start rsv "$NS_A" listen --port 40200 --hold 300
 	# Churn, then stop: 300 client ports left in TIME_WAIT by a process that is gone.
 	start churn "$NS_A" tcp-churn --listen --port 5003 --count 300 --hold 0
 	start udp "$NS_B" udp-sendto --port 5005 --count 100 --hold 300
