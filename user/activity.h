@@ -23,6 +23,20 @@ struct activity_table {
 int activity_read(int map_fd, struct activity_table *t);
 void activity_free(struct activity_table *t);
 
+/* Failed allocations by errno: what a victim suffered tells its cause
+ * (EADDRNOTAVAIL: connect found no port; EADDRINUSE: bind(0) or listen()
+ * autobind; EAGAIN: UDP autobind). */
+struct failure_counts {
+	uint64_t eaddrnotavail, eaddrinuse, eagain;
+};
+
+static inline void failure_counts_add(struct failure_counts *f, const struct pw_activity *a)
+{
+	f->eaddrnotavail += a->n[PW_CNT_FAIL_EADDRNOTAVAIL];
+	f->eaddrinuse += a->n[PW_CNT_FAIL_EADDRINUSE];
+	f->eagain += a->n[PW_CNT_FAIL_EAGAIN];
+}
+
 /* Failed allocations of an entry, all errnos together. */
 static inline uint64_t activity_failures(const struct pw_activity *a)
 {

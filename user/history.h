@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "activity.h"
 #include "classify.h"
 #include "idmap.h"
 #include "snapshot.h"
@@ -22,8 +23,9 @@ struct entity_key {
 
 struct entity {
 	struct entity_key key;
-	char comm[PW_SOCK_COMM_LEN]; /* processes */
-	struct sample *ring;	     /* the last ring_cap samples */
+	char comm[PW_SOCK_COMM_LEN];		 /* processes */
+	struct failure_counts failures_by_errno; /* cumulative, as of the last sample */
+	struct sample *ring;			 /* the last ring_cap samples */
 	size_t head, nr;
 	struct verdict verdict;
 	struct verdict urgent;		/* the same series under classify_urgent: fast leaks */

@@ -87,9 +87,10 @@ void monitor_close(struct monitor *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Activity of one entity: the sum over the counter entries that match. */
+/* Activity of one entity: the sum over the counter entries that match;
+ * @by (may be NULL) gets the failures by errno. */
 static void sum_activity(const struct activity_table *t, const struct entity_key *k,
-			 struct sample *s)
+			 struct sample *s, struct failure_counts *by)
 {
 	for (size_t i = 0; i < t->nr; i++) {
 		const struct activity_entry *a = &t->items[i];
@@ -101,6 +102,8 @@ static void sum_activity(const struct activity_table *t, const struct entity_key
 		s->opens += a->val.n[PW_CNT_OPENS];
 		s->closes += a->val.n[PW_CNT_CLOSES];
 		s->failures += activity_failures(&a->val);
+		if (by)
+			failure_counts_add(by, &a->val);
 	}
 }
 
@@ -156,7 +159,8 @@ static void observe(struct monitor *m, const struct entity_key *k, const char *c
 		memcpy(e->comm, comm, sizeof(e->comm));
 	else if (k->kind == ENTITY_PROCESS && !e->comm[0])
 		name_victim(m, k->tgid, e->comm);
-	sum_activity(&m->activity, k, &buf_s);
+	memset(&e->failures_by_errno, 0, sizeof(e->failures_by_errno));
+	sum_activity(&m->activity, k, &buf_s, &e->failures_by_errno);
 	history_push(&m->history, e, &buf_s);
 	buf = malloc(m->history.ring_cap * sizeof(*buf));
 	if (!buf)
@@ -180,7 +184,7 @@ static bool activity_moved(struct monitor *m, const struct entity_key *k)
 	struct sample now = {0};
 	const struct sample *last;
 
-	sum_activity(&m->activity, k, &now);
+	sum_activity(&m->activity, k, &now, NULL);
 	if (!e || !e->nr)
 		return now.failures > 0;
 	last = &e->ring[(e->head + m->history.ring_cap - 1) % m->history.ring_cap];
@@ -199,7 +203,9 @@ static void observe_activity_only(struct monitor *m)
 		const struct pw_activity_key *a = &m->activity.items[i].key;
 		struct entity_key keys[2] = {
 			{.kind = ENTITY_GROUP, .group = {a->cgroup_id, a->cgroup1_id}},
-			{.kind = ENTITY_PROCESS, .tgid = a->tgid, .group = {a->cgroup_id, a->cgroup1_id}},
+			{.kind = ENTITY_PROCESS,
+			 .tgid = a->tgid,
+			 .group = {a->cgroup_id, a->cgroup1_id}},
 		};
 
 		for (int k = 0; k < (a->tgid ? 2 : 1); k++) {

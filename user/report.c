@@ -22,6 +22,7 @@ static struct report_process to_process(const struct history *h, const struct en
 		.held_now = s->held,
 		.held_peak = e->peak_held,
 		.failures = s->failures,
+		.failures_by_errno = e->failures_by_errno,
 	};
 
 	memcpy(p.comm, e->comm, sizeof(p.comm));
@@ -87,6 +88,7 @@ static void collect(const struct history *h, struct report *r)
 		c->held_now = last_sample(h, e)->held;
 		c->held_peak = e->peak_held;
 		c->failures = last_sample(h, e)->failures;
+		c->failures_by_errno = e->failures_by_errno;
 	}
 }
 

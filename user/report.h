@@ -15,11 +15,12 @@ struct report_process {
 	uint32_t tgid;
 	char comm[PW_SOCK_COMM_LEN];
 	struct group_key group;
-	enum leak_class class; /* the first class it entered during the run */
+	enum leak_class class;	/* the first class it entered during the run */
 	struct verdict verdict; /* at the end of the run */
 	struct state_counts held_now;
 	uint32_t held_peak;
 	uint64_t failures; /* failed allocations suffered during the run */
+	struct failure_counts failures_by_errno;
 };
 
 struct report_container {
@@ -29,6 +30,7 @@ struct report_container {
 	struct state_counts held_now;
 	uint32_t held_peak;
 	uint64_t failures;
+	struct failure_counts failures_by_errno;
 	size_t first_suspect, nr_suspects; /* a range of report.suspects */
 };
 

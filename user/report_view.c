@@ -11,7 +11,6 @@
 
 #define PATH_ESC_LEN ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)
 
-
 static bool pool_held_by(const struct snap_pool *p, const struct group_key *k)
 {
 	for (uint32_t i = 0; i < p->nr_top; i++)
@@ -46,14 +45,37 @@ static void text_states(FILE *out, const struct state_counts *c)
 		fprintf(out, " (bind-before-connect %u)", c->bind_before_connect);
 }
 
+/* " (EADDRNOTAVAIL 3, EAGAIN 1)": the errnos that occurred, after a total. */
+static void text_failures_by_errno(FILE *out, const struct failure_counts *f)
+{
+	const char *sep = " (";
+
+	if (f->eaddrnotavail) {
+		fprintf(out, "%sEADDRNOTAVAIL %llu", sep, (unsigned long long)f->eaddrnotavail);
+		sep = ", ";
+	}
+	if (f->eaddrinuse) {
+		fprintf(out, "%sEADDRINUSE %llu", sep, (unsigned long long)f->eaddrinuse);
+		sep = ", ";
+	}
+	if (f->eagain) {
+		fprintf(out, "%sEAGAIN %llu", sep, (unsigned long long)f->eagain);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc(')', out);
+}
+
 static void text_process(FILE *out, const struct report_process *p, bool victim)
 {
 	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_SOCK_COMM_LEN)];
 
 	escape_terminal(comm, sizeof(comm), p->comm, sizeof(p->comm));
 	if (victim) {
-		fprintf(out, "pid %u %s: %llu failures (%.1f/s at the end)", p->tgid, comm,
-			(unsigned long long)p->failures, p->verdict.failures_per_s);
+		fprintf(out, "pid %u %s: %llu failures", p->tgid, comm,
+			(unsigned long long)p->failures);
+		text_failures_by_errno(out, &p->failures_by_errno);
+		fprintf(out, ", %.1f/s at the end", p->verdict.failures_per_s);
 		return;
 	}
 	fprintf(out, "pid %u %s: %s, %+.1f sockets/s, %u sockets (peak %u), %.1f opens/s", p->tgid,
@@ -79,9 +101,11 @@ static void text_container(FILE *out, const struct report *r, const struct label
 	text_states(out, &c->held_now);
 	fprintf(out,
 		"\n  rates: %+.1f sockets/s, %.1f opens/s, %.1f closes/s; failures suffered: "
-		"%llu\n",
+		"%llu",
 		c->verdict.growth_per_s, c->verdict.opens_per_s, c->verdict.closes_per_s,
 		(unsigned long long)c->failures);
+	text_failures_by_errno(out, &c->failures_by_errno);
+	fputc('\n', out);
 	for (size_t i = 0; i < c->nr_suspects; i++) {
 		fputs(i ? "    " : "  suspects:\n    ", out);
 		text_process(out, &r->suspects[c->first_suspect + i], false);
@@ -104,7 +128,9 @@ void report_view_text(FILE *out, const struct report *r, const struct labels *l)
 		r->duration_ms / 1000.0, (unsigned long long)r->steps,
 		(unsigned long long)r->interval_ms);
 	if (r->lost_events)
-		fprintf(out, "(%llu failure events were lost: the ring buffer was full; counts are exact)\n",
+		fprintf(out,
+			"(%llu failure events were lost: the ring buffer was full; counts are "
+			"exact)\n",
 			(unsigned long long)r->lost_events);
 	fprintf(out, "\nCONTAINERS (%zu, suspects first)\n", r->nr_containers);
 	for (size_t i = 0; i < r->nr_containers; i++)
@@ -137,6 +163,15 @@ static void json_rates(FILE *out, const struct verdict *v)
 		v->growth_per_s, v->opens_per_s, v->closes_per_s, v->failures_per_s);
 }
 
+static void json_failures_by_errno(FILE *out, const struct failure_counts *f)
+{
+	fprintf(out,
+		"\"failures_by_errno\":{\"EADDRNOTAVAIL\":%llu,\"EADDRINUSE\":%llu,"
+		"\"EAGAIN\":%llu},",
+		(unsigned long long)f->eaddrnotavail, (unsigned long long)f->eaddrinuse,
+		(unsigned long long)f->eagain);
+}
+
 static void json_process(FILE *out, const struct labels *l, const struct report_process *p)
 {
 	fprintf(out, "{\"pid\":%u,\"comm\":", p->tgid);
@@ -146,6 +181,7 @@ static void json_process(FILE *out, const struct labels *l, const struct report_
 	fprintf(out, ",\"class\":\"%s\",\"sockets_now\":%u,\"sockets_peak\":%u,\"failures\":%llu,",
 		leak_class_name(p->class), p->held_now.total, p->held_peak,
 		(unsigned long long)p->failures);
+	json_failures_by_errno(out, &p->failures_by_errno);
 	json_rates(out, &p->verdict);
 	fputc('}', out);
 }
@@ -162,6 +198,7 @@ static void json_container(FILE *out, const struct report *r, const struct label
 		json_write_string(out, leak_class_advice(c->class), SIZE_MAX);
 	fprintf(out, ",\"sockets_now\":%u,\"sockets_peak\":%u,\"failures\":%llu,",
 		c->held_now.total, c->held_peak, (unsigned long long)c->failures);
+	json_failures_by_errno(out, &c->failures_by_errno);
 	view_json_states(out, &c->held_now);
 	fputc(',', out);
 	json_rates(out, &c->verdict);
@@ -191,7 +228,8 @@ void report_view_json(FILE *out, const struct report *r, const struct labels *l)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &t);
 	fprintf(out, "{\"version\":%d,\"type\":\"report\",\"time\":\"%s\",\"duration_s\":%.3f,",
 		REPORT_JSON_VERSION, ts, r->duration_ms / 1000.0);
-	fprintf(out, "\"interval_ms\":%llu,\"samples\":%llu,\"lost_events\":%llu,\n\"containers\":[",
+	fprintf(out,
+		"\"interval_ms\":%llu,\"samples\":%llu,\"lost_events\":%llu,\n\"containers\":[",
 		(unsigned long long)r->interval_ms, (unsigned long long)r->steps,
 		(unsigned long long)r->lost_events);
 	for (size_t i = 0; i < r->nr_containers; i++) {

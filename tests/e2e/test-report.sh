@@ -241,7 +241,9 @@ check_victim() {
 		| if $v == null then "victim pid \($victim) not in victims[]: \([.victims[] | {pid, comm, cgroup}] | tojson)"
 		  else
 			(if $v.cgroup != $cg then "victim cgroup \($v.cgroup), want \($cg)" else empty end),
-			(if $v.failures < 1 then "victim failures \($v.failures)" else empty end)
+			(if $v.failures < 1 then "victim failures \($v.failures)" else empty end),
+			(if $v.failures_by_errno != {EADDRNOTAVAIL: $v.failures, EADDRINUSE: 0, EAGAIN: 0}
+			 then "victim failures_by_errno \($v.failures_by_errno | tojson), want all \($v.failures) EADDRNOTAVAIL" else empty end)
 		  end,
 		  ($suspects[] | select(.pid == $victim) | "the victim is a suspect (class \(.class))"),
 		  ([.containers[] | select(.cgroup == $lcg) | .suspects[].pid] | if . != [$leaker] then "suspects of the exhausted pool: \(tojson), want [\($leaker)]" else empty end),
