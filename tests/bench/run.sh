@@ -5,7 +5,7 @@
 # the tax on unrelated syscalls, event capacity, detection speed, and scale.
 #
 # usage: tests/bench/run.sh [churn] [syscall] [capacity] [detection] [scale]
-#   (no argument: all five, about 15 minutes)
+#   (no argument: all five, about 20 minutes)
 #
 # Environment:
 #   BENCH_QUICK=1   short runs to check the harness (numbers meaningless)
