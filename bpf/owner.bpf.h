@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The portwarden authors */
 /*
- * Who owns a socket: the task's v1 cgroup and the table of who closed a TCP
- * socket. BPF-only; shared by portwarden.bpf.c (writes closers) and
- * sockets.bpf.c (reads them), whose loaders share the map's fd.
+ * Who owns a socket: its cgroup2 id, the task's v1 cgroup and the table of
+ * who closed a TCP socket. BPF-only; shared by portwarden.bpf.c (writes
+ * closers) and sockets.bpf.c (reads them), whose loaders share the map's fd.
+ *
+ * The *_btf readers take BTF pointers (tracing and iterator programs) and
+ * follow them with direct loads, a few instructions each, where
+ * BPF_CORE_READ makes a bpf_probe_read_kernel() call per field; the others
+ * take raw addresses (classic tracepoints, cgroup programs).
  */
 #ifndef OWNER_BPF_H
 #define OWNER_BPF_H
 
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+#include "core_fixes.bpf.h"
 #include "sockets.h"
 
 /* Keeps the compiler from moving memory accesses across it. */
@@ -75,6 +81,26 @@ static __always_inline bool closer_lookup(__u64 cookie, struct pw_closer *out)
 	return *(volatile __u64 *)&slot->cookie == cookie;
 }
 
+/* The cgroup2 id of the cgroup @sk was created in; 1 for the root. */
+static __always_inline __u64 sock_cgroup_id_raw(const struct sock *sk)
+{
+	struct cgroup *cg = sock_cgroup(sk);
+
+	return cg ? BPF_CORE_READ(cg, kn, id) : 1;
+}
+
+/* The same through a BTF pointer. Since 5.15 (8520e224f547) the cgroup is a
+ * plain pointer; before, sock_cgroup() decodes the old union. */
+static __always_inline __u64 sock_cgroup_id_btf(const struct sock *sk)
+{
+	struct cgroup *cg;
+
+	if (!bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+		return sock_cgroup_id_raw(sk);
+	cg = sk->sk_cgrp_data.cgroup;
+	return cg ? cg->kn->id : 1;
+}
+
 /* The memory controller's index in css_set->subsys[]; -1 if there is none. */
 static __always_inline int memory_cgroup_index(void)
 {
@@ -102,26 +128,26 @@ static __always_inline __u64 task_cgroup1_id(struct task_struct *task)
 	return css ? BPF_CORE_READ(css, cgroup, kn, id) : 0;
 }
 
-/*
- * The v1 memory cgroup of the current task. With @btf (tracing programs) it
- * follows the task's BTF pointer with direct loads, a few instructions where
- * each probe read is a helper call; kernels before 5.11 lack the helper.
- * @btf is a constant at each call site.
- */
-static __always_inline __u64 current_cgroup1_id(const bool btf)
+/* The same through a BTF pointer. */
+static __always_inline __u64 task_cgroup1_id_btf(struct task_struct *task)
 {
+	int memory_id = memory_cgroup_index();
 	struct cgroup_subsys_state *css;
-	struct task_struct *task;
-	int memory_id;
 
-	if (!btf || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
-		return task_cgroup1_id((struct task_struct *)bpf_get_current_task());
-	memory_id = memory_cgroup_index();
 	if (memory_id < 0)
 		return 0;
-	task = bpf_get_current_task_btf();
 	css = task->cgroups->subsys[memory_id];
 	return css ? css->cgroup->kn->id : 0;
+}
+
+/* The v1 memory cgroup of the current task; @btf (a constant at each call
+ * site): the program may take the task's BTF pointer, which kernels before
+ * 5.11 do not hand out. */
+static __always_inline __u64 current_cgroup1_id(const bool btf)
+{
+	if (!btf || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return task_cgroup1_id((struct task_struct *)bpf_get_current_task());
+	return task_cgroup1_id_btf(bpf_get_current_task_btf());
 }
 
 #endif /* OWNER_BPF_H */

@@ -102,21 +102,15 @@ static __always_inline void count_key(const struct pw_activity_key *key, int cou
 
 /*
  * Socket reads on the hot path. In the tp_btf program @tp is the socket as a
- * BTF pointer (bpf_skc_to_tcp_sock()), whose fields load directly, a few
- * instructions each, where BPF_CORE_READ makes a bpf_probe_read_kernel() call
- * per field (2.2% of the churn loop's CPU, BENCHMARKS.md). Other programs pass
- * NULL, a constant that compiles the direct loads away.
+ * tcp_sock BTF pointer (bpf_skc_to_tcp_sock()) and @sk a BTF pointer too:
+ * their fields load directly, where BPF_CORE_READ makes a
+ * bpf_probe_read_kernel() call per field (2.2% of the churn loop's CPU,
+ * BENCHMARKS.md). Other programs pass NULL, a constant that compiles the
+ * direct loads away.
  */
 static __always_inline __u64 sk_cgroup_id(const struct sock *sk, const struct tcp_sock *tp)
 {
-	struct cgroup *cg;
-
-	if (tp && bpf_core_field_exists(sk->sk_cgrp_data.cgroup)) {
-		cg = tp->inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup;
-		return cg ? cg->kn->id : 1;
-	}
-	cg = sock_cgroup(sk);
-	return cg ? BPF_CORE_READ(cg, kn, id) : 1;
+	return tp ? sock_cgroup_id_btf(sk) : sock_cgroup_id_raw(sk);
 }
 
 /* Count for the socket's cgroup; @tgid and @cgroup1_id are 0 outside

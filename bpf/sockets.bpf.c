@@ -46,34 +46,6 @@ static __always_inline void fill_common(struct pw_sock *r, struct sock_common *s
 	}
 }
 
-/* The cgroup2 id of the cgroup @sk was created in; 1 for the root. Since
- * 5.15 (8520e224f547) the cgroup is a plain pointer we can follow; before,
- * core_fixes' sock_cgroup() decodes the old union with probe reads. */
-static __always_inline __u64 sock_cgroup_id(struct sock *sk)
-{
-	struct cgroup *cg;
-
-	if (!bpf_core_field_exists(sk->sk_cgrp_data.cgroup)) {
-		cg = sock_cgroup(sk);
-		return cg ? BPF_CORE_READ(cg, kn, id) : 1;
-	}
-	cg = sk->sk_cgrp_data.cgroup;
-	return cg ? cg->kn->id : 1;
-}
-
-/* The v1 memory cgroup id of @task, 0 when unknown: owner.bpf.h's
- * task_cgroup1_id() with direct loads, @task being a BTF pointer. */
-static __always_inline __u64 task_memcg1_id(struct task_struct *task)
-{
-	int memory_id = memory_cgroup_index();
-	struct cgroup_subsys_state *css;
-
-	if (memory_id < 0)
-		return 0;
-	css = task->cgroups->subsys[memory_id];
-	return css ? css->cgroup->kn->id : 0;
-}
-
 /*
  * Was this TCP socket's port taken by bind() or listen() rather than by
  * connect()? __inet_hash_connect() creates its buckets with fastreuse -1;
@@ -132,8 +104,8 @@ int sock_files(struct bpf_iter__task_file *ctx)
 		if (tp && bind_created(tp))
 			r.flags |= PW_SOCKF_BIND_BUCKET;
 	}
-	r.cgroup_id = sock_cgroup_id(sk);
-	r.cgroup1_id = task_memcg1_id(task);
+	r.cgroup_id = sock_cgroup_id_btf(sk);
+	r.cgroup1_id = task_cgroup1_id_btf(task);
 	r.tgid = task->tgid;
 	r.fd = ctx->fd;
 	__builtin_memcpy(r.comm, task->comm, sizeof(r.comm));
@@ -165,7 +137,7 @@ int tcp_socks(struct bpf_iter__tcp *ctx)
 		tp = bpf_skc_to_tcp_sock(skc);
 		if (!tp)
 			return 0;
-		r.cgroup_id = sock_cgroup_id((struct sock *)tp);
+		r.cgroup_id = sock_cgroup_id_btf((struct sock *)tp);
 		if (bind_created(tp))
 			r.flags |= PW_SOCKF_BIND_BUCKET;
 	}
@@ -187,7 +159,7 @@ int udp_socks(struct bpf_iter__udp *ctx)
 	fill_common(&r, &sk->__sk_common);
 	r.protocol = IPPROTO_UDP;
 	r.source = PW_SOCK_UDP;
-	r.cgroup_id = sock_cgroup_id(sk);
+	r.cgroup_id = sock_cgroup_id_btf(sk);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

@@ -17,24 +17,24 @@ bool class_actionable(enum leak_class c)
 	       c == LEAK_CLOSE_WAIT;
 }
 
+/* Ports held against a pool: TIME_WAIT and a server's accepted sockets
+ * (which share its listener's port) take none of their own. */
+static uint32_t ports_held(const struct state_counts *c)
+{
+	return c->total - c->n[PS_TIME_WAIT] - c->passive;
+}
+
 uint32_t entity_ports_held(const struct history *h, const struct entity *e)
 {
-	const struct sample *s;
-
-	if (!e->nr)
-		return 0;
-	s = &e->ring[(e->head + h->ring_cap - 1) % h->ring_cap];
-	return s->held.total - s->held.n[PS_TIME_WAIT] - s->held.passive;
+	return e->nr ? ports_held(&history_latest(h, e)->held) : 0;
 }
 
 /* Sockets @tgid holds in @s, TIME_WAIT excluded; UINT32_MAX if absent. */
 static uint32_t snapshot_ports_held(const struct snapshot *s, uint32_t tgid)
 {
-	for (size_t i = 0; i < s->nr_processes; i++)
-		if (s->processes[i].tgid == tgid)
-			return s->processes[i].held.total - s->processes[i].held.n[PS_TIME_WAIT] -
-			       s->processes[i].held.passive;
-	return UINT32_MAX;
+	const struct snap_process *p = snapshot_find_process(s, tgid);
+
+	return p ? ports_held(&p->held) : UINT32_MAX;
 }
 
 static bool same_group(const struct group_key *a, const struct group_key *b)
@@ -119,15 +119,14 @@ void candidate_heed_surge(struct candidate *c, const struct verdict *v, const st
 /* @tgid's held ports in the current snapshot, as a sample taken at its time. */
 static bool snapshot_sample(const struct monitor *m, uint32_t tgid, struct sample *out)
 {
-	for (size_t i = 0; i < m->snap.nr_processes; i++) {
-		if (m->snap.processes[i].tgid != tgid)
-			continue;
-		memset(out, 0, sizeof(*out));
-		out->t_ms = m->now_ms - m->start_ms;
-		out->held = m->snap.processes[i].held;
-		return true;
-	}
-	return false;
+	const struct snap_process *p = snapshot_find_process(&m->snap, tgid);
+
+	if (!p)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->t_ms = m->now_ms - m->start_ms;
+	out->held = p->held;
+	return true;
 }
 
 void candidate_surge(const struct monitor *m, const struct entity *e, uint64_t since_ms,

@@ -34,8 +34,7 @@ struct sample {
 	uint32_t listeners_in_range; /* LISTEN sockets whose port is inside the ephemeral range */
 	uint64_t opens;		     /* port allocations: connects, binds, autobinds */
 	uint64_t closes;	     /* sockets that released their port or entered TIME_WAIT */
-	uint64_t
-		failures; /* failed port allocations suffered (EADDRNOTAVAIL, EADDRINUSE, EAGAIN) */
+	uint64_t failures;	     /* failed port allocations suffered, every errno */
 };
 
 /* Samples, oldest first, at roughly regular intervals (gaps are allowed). */

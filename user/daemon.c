@@ -194,10 +194,9 @@ static bool still_holds(struct daemon *d, const struct entity *e, struct candida
  * the re-check's snapshot, else its latest sample. */
 static const struct state_counts *evidence(const struct daemon *d, const struct entity *e)
 {
-	for (size_t i = 0; i < d->m.snap.nr_processes; i++)
-		if (d->m.snap.processes[i].tgid == e->key.tgid)
-			return &d->m.snap.processes[i].held;
-	return &e->ring[(e->head + d->m.history.ring_cap - 1) % d->m.history.ring_cap].held;
+	const struct snap_process *p = snapshot_find_process(&d->m.snap, e->key.tgid);
+
+	return p ? &p->held : &history_latest(&d->m.history, e)->held;
 }
 
 static void act(struct daemon *d, const struct entity *e, struct candidate *c,

@@ -56,6 +56,12 @@ struct entity *history_find(struct history *h, const struct entity_key *key);
 struct entity *history_get(struct history *h, const struct entity_key *key);
 void history_push(struct history *h, struct entity *e, const struct sample *s);
 
+/* @e's newest sample; @e must have one (e->nr > 0). */
+static inline const struct sample *history_latest(const struct history *h, const struct entity *e)
+{
+	return &e->ring[(e->head + h->ring_cap - 1) % h->ring_cap];
+}
+
 /* Copy @e's samples, oldest first, into @buf (room for h->ring_cap). */
 struct series history_series(const struct history *h, const struct entity *e, struct sample *buf);
 

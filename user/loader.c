@@ -101,7 +101,7 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 	s->rodata->targ_failed_only = cfg->failed_only;
 	s->rodata->targ_accounting = cfg->accounting;
 	bpf_map__set_max_entries(s->maps.events, ring_bytes(cfg));
-	/* LRU hashes preallocate every entry: shrink them when nobody reads them */
+	/* these maps preallocate every entry: shrink them when nobody reads them */
 	if (!cfg->accounting) {
 		bpf_map__set_max_entries(s->maps.closers, 1);
 		bpf_map__set_max_entries(s->maps.activity, 1);

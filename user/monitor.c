@@ -187,7 +187,7 @@ static bool activity_moved(struct monitor *m, const struct entity_key *k)
 	sum_activity(&m->activity, k, &now, NULL);
 	if (!e || !e->nr)
 		return now.failures > 0;
-	last = &e->ring[(e->head + m->history.ring_cap - 1) % m->history.ring_cap];
+	last = history_latest(&m->history, e);
 	return now.failures != last->failures || now.opens != last->opens ||
 	       now.closes != last->closes;
 }

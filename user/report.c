@@ -6,14 +6,9 @@
 #include <string.h>
 #include "report.h"
 
-static const struct sample *last_sample(const struct history *h, const struct entity *e)
-{
-	return &e->ring[(e->head + h->ring_cap - 1) % h->ring_cap];
-}
-
 static struct report_process to_process(const struct history *h, const struct entity *e)
 {
-	const struct sample *s = last_sample(h, e);
+	const struct sample *s = history_latest(h, e);
 	struct report_process p = {
 		.tgid = e->key.tgid,
 		.group = e->key.group,
@@ -77,7 +72,7 @@ static void collect(const struct history *h, struct report *r)
 		if (!e->nr)
 			continue;
 		if (e->key.kind == ENTITY_PROCESS) {
-			if (last_sample(h, e)->failures)
+			if (history_latest(h, e)->failures)
 				r->victims[r->nr_victims++] = to_process(h, e);
 			continue;
 		}
@@ -85,9 +80,9 @@ static void collect(const struct history *h, struct report *r)
 		c->key = e->key.group;
 		c->class = e->worst;
 		c->verdict = e->verdict;
-		c->held_now = last_sample(h, e)->held;
+		c->held_now = history_latest(h, e)->held;
 		c->held_peak = e->peak_held;
-		c->failures = last_sample(h, e)->failures;
+		c->failures = history_latest(h, e)->failures;
 		c->failures_by_errno = e->failures_by_errno;
 	}
 }

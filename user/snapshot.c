@@ -573,3 +573,11 @@ void snapshot_free(struct snapshot *snap)
 	free(snap->pools);
 	memset(snap, 0, sizeof(*snap));
 }
+
+const struct snap_process *snapshot_find_process(const struct snapshot *snap, uint32_t tgid)
+{
+	for (size_t i = 0; i < snap->nr_processes; i++)
+		if (snap->processes[i].tgid == tgid)
+			return &snap->processes[i];
+	return NULL;
+}

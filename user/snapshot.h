@@ -16,15 +16,15 @@
 
 /* The states ports are held in, as users read them (ss names in comments). */
 enum port_state {
-	PS_LISTEN = 0,  /* LISTEN */
-	PS_SYN_SENT,    /* SYN-SENT */
+	PS_LISTEN = 0,	/* LISTEN */
+	PS_SYN_SENT,	/* SYN-SENT */
 	PS_ESTABLISHED, /* ESTAB, SYN-RECV */
-	PS_CLOSE_WAIT,  /* CLOSE-WAIT: the peer closed, the application never did */
-	PS_FIN_WAIT,    /* FIN-WAIT-1, FIN-WAIT-2 (full or TIME_WAIT substate), CLOSING */
-	PS_TIME_WAIT,   /* TIME-WAIT */
-	PS_LAST_ACK,    /* LAST-ACK */
-	PS_BOUND,       /* TCP bound by bind() but neither listening nor connected */
-	PS_UDP,         /* any UDP socket with a local port */
+	PS_CLOSE_WAIT,	/* CLOSE-WAIT: the peer closed, the application never did */
+	PS_FIN_WAIT,	/* FIN-WAIT-1, FIN-WAIT-2 (full or TIME_WAIT substate), CLOSING */
+	PS_TIME_WAIT,	/* TIME-WAIT */
+	PS_LAST_ACK,	/* LAST-ACK */
+	PS_BOUND,	/* TCP bound by bind() but neither listening nor connected */
+	PS_UDP,		/* any UDP socket with a local port */
 	PS_COUNT,
 };
 
@@ -33,8 +33,8 @@ const char *port_state_name(enum port_state s); /* "LISTEN", ..., "UDP" */
 /* Where ports are allocated from: exhaustion happens per pool. */
 enum pool_kind {
 	POOL_TCP_CONNECT = 0, /* (netns, local IP, remote IP, remote port): connect() autobind */
-	POOL_TCP_BIND,        /* (netns): bind(port 0) and listen() autobind */
-	POOL_UDP,             /* (netns): UDP autobind and bind(port 0) */
+	POOL_TCP_BIND,	      /* (netns): bind(port 0) and listen() autobind */
+	POOL_UDP,	      /* (netns): UDP autobind and bind(port 0) */
 };
 
 const char *pool_kind_name(enum pool_kind k); /* "tcp-connect", "tcp-bind", "udp" */
@@ -48,14 +48,14 @@ struct group_key {
 
 /* One socket holding a local port, merged from every iterator that saw it. */
 struct snap_socket {
-	struct pw_sock sock;    /* the table iterator's view (state, addrs) when there is one */
+	struct pw_sock sock; /* the table iterator's view (state, addrs) when there is one */
 	enum port_state state;
 	struct group_key group;
-	uint32_t nr_holders;    /* processes holding it through a file descriptor */
-	uint32_t first_holder;  /* index into snapshot.processes, or UINT32_MAX (TIME_WAIT, orphans) */
-	bool bind_bucket;       /* its port was taken by bind()/listen() (PW_SOCKF_BIND_BUCKET) */
+	uint32_t nr_holders;   /* processes holding it through a file descriptor */
+	uint32_t first_holder; /* into snapshot.processes; UINT32_MAX: TIME_WAIT, orphans */
+	bool bind_bucket;      /* its port was taken by bind()/listen() (PW_SOCKF_BIND_BUCKET) */
 	bool bind_before_connect; /* connected (SYN_SENT, ESTABLISHED, CLOSE_WAIT) on a bind-taken port */
-	bool passive;             /* a server's side: on its listener's port (see state_counts) */
+	bool passive;		  /* a server's side: on its listener's port (see state_counts) */
 };
 
 struct state_counts {
@@ -88,11 +88,11 @@ struct snap_pool {
 	uint16_t family;
 	uint8_t laddr[PW_SOCK_ADDR_LEN]; /* POOL_TCP_CONNECT only */
 	uint8_t raddr[PW_SOCK_ADDR_LEN]; /* POOL_TCP_CONNECT only */
-	uint16_t rport;                  /* POOL_TCP_CONNECT only */
-	uint32_t used;                   /* ports of the range taken in this pool */
-	uint32_t capacity;               /* range - reserved (- bind-taken, for tcp-connect) */
-	bool capacity_known;             /* false when the netns settings could not be read */
-	/* the biggest holders, by ports used in this pool */
+	uint16_t rport;			 /* POOL_TCP_CONNECT only */
+	uint32_t used;			 /* ports of the range taken in this pool */
+	uint32_t capacity;		 /* range - reserved (- bind-taken, for tcp-connect) */
+	bool capacity_known;		 /* false when the netns settings could not be read */
+					 /* the biggest holders, by ports used in this pool */
 #define SNAP_POOL_TOP 3
 	struct {
 		struct group_key group;
@@ -108,9 +108,9 @@ struct snapshot {
 	size_t nr_sockets;
 	struct snap_process *processes; /* sorted by held.total, descending, then tgid */
 	size_t nr_processes;
-	struct snap_group *groups;      /* sorted by held.total, descending */
+	struct snap_group *groups; /* sorted by held.total, descending */
 	size_t nr_groups;
-	struct snap_pool *pools;        /* sorted by fill ratio, descending */
+	struct snap_pool *pools; /* sorted by fill ratio, descending */
 	size_t nr_pools;
 	struct state_counts total;
 };
@@ -118,6 +118,9 @@ struct snapshot {
 /* Build @snap from @inv. Returns 0 or -ENOMEM. */
 int snapshot_build(const struct inventory *inv, struct snapshot *snap);
 void snapshot_free(struct snapshot *snap);
+
+/* @tgid's entry in @snap, or NULL when it holds no socket there. */
+const struct snap_process *snapshot_find_process(const struct snapshot *snap, uint32_t tgid);
 
 /* used / capacity in [0, 1+]; 0 when the capacity is unknown or zero. */
 double snap_pool_fill(const struct snap_pool *p);

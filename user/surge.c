@@ -162,7 +162,7 @@ int surge_table_update(struct surge_table *t, const struct surge_params *p,
 	}
 	free(t->items);
 	t->items = now;
-	t->nr = t->cap = nr;
+	t->nr = nr;
 	return trips;
 }
 

@@ -65,7 +65,7 @@ struct surge_entry {
 
 struct surge_table {
 	struct surge_entry *items; /* sorted by tgid */
-	size_t nr, cap;
+	size_t nr;
 };
 
 /* Fold one read of the activity map (@a) into @t at @now_ms: sums each

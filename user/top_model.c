@@ -145,13 +145,6 @@ struct rows {
 	size_t nr_procs;
 };
 
-static const struct sample *latest(const struct history *h, const struct entity *e)
-{
-	size_t last = (e->head + h->ring_cap - 1) % h->ring_cap;
-
-	return &e->ring[last];
-}
-
 /*
  * Entities worth a row: sampled at the latest step (the others left), and
  * holding a port or failing to get one now. The monitor keeps sampling a
@@ -161,7 +154,7 @@ static bool worth_a_row(const struct top_input *in, const struct entity *e)
 {
 	if (!e->nr || e->last_seen_ms < in->sample_ms)
 		return false;
-	return latest(in->history, e)->held.total || e->verdict.failures_per_s > 0;
+	return history_latest(in->history, e)->held.total || e->verdict.failures_per_s > 0;
 }
 
 static void add_ports(const struct state_counts *c, struct top_stats *st)
@@ -177,7 +170,7 @@ static void add_ports(const struct state_counts *c, struct top_stats *st)
 
 static struct top_stats stats_of(const struct history *h, const struct entity *e)
 {
-	const struct sample *s = latest(h, e);
+	const struct sample *s = history_latest(h, e);
 	struct top_stats st = {
 		.growth_per_s = e->verdict.growth_per_s,
 		.failures = s->failures,
