@@ -41,6 +41,16 @@ pw_fail() { # NAME REASON
 	: >"$PW_STATE/failed"
 }
 
+# pw_report NAME PROBLEMS: PASS when PROBLEMS (newline-separated) is empty,
+# else FAIL with its first 8 lines as the reason.
+pw_report() {
+	if [ -z "$2" ]; then
+		pw_pass "$1"
+	else
+		pw_fail "$1" "$(echo "$2" | head -n 8 | paste -sd ';' | sed 's/;/; /g')"
+	fi
+}
+
 pw_skip() { # NAME REASON
 	echo "SKIP: $1: $2"
 }

@@ -166,14 +166,6 @@ sec() { # LABEL NAME: the section's file
 	echo "$PW_TMP/$1/s/${name//\//__}"
 }
 
-report() { # NAME PROBLEMS
-	if [ -z "$2" ]; then
-		pw_pass "$1"
-	else
-		pw_fail "$1" "$(echo "$2" | head -n 5 | paste -sd ';' | sed 's/;/; /g')"
-	fi
-}
-
 # expect_failures LABEL RUN W OP PROTO ERRNO ERRNAME: the tracer saw exactly
 # 3 alloc failures of workload W, each with every attribute right.
 expect_failures() {
@@ -181,28 +173,16 @@ expect_failures() {
 	trace=$(sec "$label" "$run/trace.json")
 	wl=$(sec "$label" "$run/$w.json")
 	if [ ! -s "$wl" ]; then
-		report "kernels/$label/$run/$w" "the workload wrote nothing: $(head -c 200 "$(sec "$label" "$run/$w.err")")"
+		pw_report "kernels/$label/$run/$w" "the workload wrote nothing: $(head -c 200 "$(sec "$label" "$run/$w.err")")"
 		return
 	fi
 	netns=$(sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' "$(sec "$label" "$run/$w.netns")" 2>/dev/null) || true
 	problems=$(jq -rs --slurpfile w "$wl" --argjson n 3 \
 		--arg op "$4" --arg proto "$5" --argjson errno "$6" --arg result "$7" \
-		--arg cgroup "/pw-$run/$w" --argjson netns "${netns:-0}" '
-		def events: .[] | select(.type == null or .type == "event");
-		def want($k; $v): if .[$k] != $v then "\($k) is \(.[$k] | tojson), want \($v | tojson)" else empty end;
-		$w[0] as $w
-		| [events | select(.pid == $w.pid)] as $ev
-		| if $w.failed != $n then "the workload itself failed \($w.failed) times, want \($n)" else empty end,
-		  if ($ev | length) != $n then "\($ev | length) events for pid \($w.pid), want \($n)" else empty end,
-		  ([events | select(.cgroup == $cgroup)] | length | if . != $n then "\(.) events in cgroup \($cgroup), want \($n)" else empty end),
-		  ([$ev[]
-		   | want("alloc_failed"; true), want("op"; $op), want("proto"; $proto),
-		     want("family"; "ipv4"), want("tid"; $w.pid), want("comm"; $w.comm),
-		     want("cgroup"; $cgroup), want("netns"; $netns), want("errno"; $errno),
-		     want("result"; $result), want("sport"; 0),
-		     (if $op == "connect" then want("daddr"; "127.0.0.1"), want("dport"; 5001) else empty end)
-		  ] | unique[])' "$trace" 2>&1) || problems="jq failed on $run/trace.json: $problems"
-	report "kernels/$label/$run/$w" "$problems"
+		--arg cgroup "/pw-$run/$w" --argjson netns "${netns:-0}" \
+		-f "$PW_ROOT/tests/e2e/expect-failures.jq" "$trace" 2>&1) ||
+		problems="jq failed on $run/trace.json: $problems"
+	pw_report "kernels/$label/$run/$w" "$problems"
 }
 
 # expect_ok LABEL RUN W OP N: N successful OP events from workload W.
@@ -210,7 +190,7 @@ expect_ok() {
 	local label=$1 run=$2 w=$3 problems wl
 	wl=$(sec "$label" "$run/$w.json")
 	if [ ! -s "$wl" ]; then
-		report "kernels/$label/$run/$w" "the workload wrote nothing: $(head -c 200 "$(sec "$label" "$run/$w.err")")"
+		pw_report "kernels/$label/$run/$w" "the workload wrote nothing: $(head -c 200 "$(sec "$label" "$run/$w.err")")"
 		return
 	fi
 	problems=$(jq -rs --slurpfile w "$wl" --arg op "$4" --argjson n "$5" --arg cgroup "/pw-$run/$w" '
@@ -220,7 +200,7 @@ expect_ok() {
 		  ([$ev[] | select(.errno != 0 or .result != "ok" or .cgroup != $cgroup or .sport == 0)
 		   | "event \(tojson)"] | first // empty)' "$(sec "$label" "$run/trace.json")" 2>&1) ||
 		problems="jq failed on $run/trace.json: $problems"
-	report "kernels/$label/$run/$w" "$problems"
+	pw_report "kernels/$label/$run/$w" "$problems"
 }
 
 # only_ours LABEL RUN N: the tracer reported N events in all, each from one of
@@ -233,7 +213,7 @@ only_ours() {
 		| if ($ev | length) != $n then "\($ev | length) events, want \($n)" else empty end,
 		  ([$ev[] | select(.pid as $p | $pids | index($p) | not) | "event from pid \(.pid) comm \(.comm) cgroup \(.cgroup)"] | unique[])' \
 		"$(sec "$label" "$run/trace.json")" 2>&1) || problems="jq failed: $problems"
-	report "kernels/$label/$run/only-ours" "$problems"
+	pw_report "kernels/$label/$run/only-ours" "$problems"
 }
 
 # verifier_verdicts LOG: "prog 'NAME': LAST LINE" for every program the
@@ -402,7 +382,7 @@ check_accounting() {
 				want("failures"; $h.failed)))
 			  end' "$(sec "$label" accounting/report.json)" 2>&1) || problems="jq failed on accounting/report.json: $problems"
 	fi
-	report "kernels/$label/accounting/report" "$problems"
+	pw_report "kernels/$label/accounting/report" "$problems"
 	[ -z "$problems" ] || acct_dump "$label" report
 
 	problems=$(acct_ran "$label" snapshot)
@@ -425,7 +405,7 @@ check_accounting() {
 				(if .top[0].pid != $h.pid then "top holder is \(.top[0] | tojson), want pid \($h.pid)" else empty end)))
 			  end' "$(sec "$label" accounting/snapshot.json)" 2>&1) || problems="jq failed on accounting/snapshot.json: $problems"
 	fi
-	report "kernels/$label/accounting/snapshot" "$problems"
+	pw_report "kernels/$label/accounting/snapshot" "$problems"
 	[ -z "$problems" ] || acct_dump "$label" snapshot
 
 	# TIME_WAIT sockets have no holder: only a report (run, top), whose state
@@ -454,7 +434,7 @@ check_accounting() {
 			tw_snapshot="jq failed on accounting/snapshot.json: $tw_snapshot"
 		problems=$(printf '%s\n' "$tw_report" "$tw_snapshot" | sed '/^$/d')
 	fi
-	report "kernels/$label/accounting/time-wait" "$problems"
+	pw_report "kernels/$label/accounting/time-wait" "$problems"
 }
 
 # check_auto LABEL: where the kernel allows fexit, --mode auto must choose it

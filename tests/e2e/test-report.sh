@@ -180,15 +180,6 @@ finish_report() {
 
 # ---- assertions -------------------------------------------------------------------
 
-# report NAME PROBLEMS: one PASS or FAIL line; problems are newline-separated.
-report() {
-	if [ -z "$2" ]; then
-		pw_pass "$1"
-	else
-		pw_fail "$1" "$(echo "$2" | head -n 8 | paste -sd ';' | sed 's/;/; /g')"
-	fi
-}
-
 # container NAME [FILE]: the report's container for cgroup NAME, or null.
 container() {
 	jq -c --arg cg "$REL_BASE/$1" '[.containers[] | select(.cgroup == $cg)][0]' "${2:-$JSON}"
@@ -215,7 +206,7 @@ expect_class() {
 				($c.suspects[] | select(.pid != $pid) | "other suspect pid \(.pid) \(.comm) class \(.class)")
 			 end)
 		end') || problems="jq failed"
-	report "report/class-$name" "$problems"
+	pw_report "report/class-$name" "$problems"
 }
 
 # The churn and the steady pool: never "leak", whatever else they got.
@@ -226,7 +217,7 @@ expect_never_leak() {
 		else ($c | select(.class == "leak") | "cgroup class leak"),
 			($c.suspects[] | select(.class == "leak") | "suspect pid \(.pid) class leak")
 		end') || problems="jq failed"
-	report "report/never-leak-$name" "$problems"
+	pw_report "report/never-leak-$name" "$problems"
 }
 
 # The victim: in victims[] with EADDRNOTAVAIL failures, nowhere a suspect;
@@ -249,12 +240,12 @@ check_victim() {
 		  ([.containers[] | select(.cgroup == $lcg) | .suspects[].pid] | if . != [$leaker] then "suspects of the exhausted pool: \(tojson), want [\($leaker)]" else empty end),
 		  (.victims[] | select(.pid == $leaker) | "the leaker is a victim too (\(.failures) failures)")' "$JSON"
 	) || problems="jq failed"
-	report report/victim "$problems"
+	pw_report report/victim "$problems"
 	# Named like a suspect, though it holds no socket.
 	problems=$(jq -r --argjson victim "$(pid_of victim)" '.victims[] | select(.pid == $victim)
 		| if .comm != "pl-victim" then "victim comm \(.comm | tojson), want \"pl-victim\"" else empty end' \
 		"$JSON") || problems="jq failed"
-	report report/victim-comm "$problems"
+	pw_report report/victim-comm "$problems"
 }
 
 # Our cgroups and their classes and suspects, from FILE.
@@ -279,7 +270,7 @@ check_output() {
 			[ ! -e "$f" ] || echo "left behind: $f"
 		done
 	)
-	report report/output "$problems"
+	pw_report report/output "$problems"
 }
 
 # The text report: per cgroup the class with its advice (taken from the JSON
@@ -302,12 +293,12 @@ check_text() {
 				}' "$TEXT"
 		done
 	)
-	report report/text "$problems"
+	pw_report report/text "$problems"
 	[ -e "$PW_TMP/victim.pid" ] || return 0 # never started: failed already
 	pid=$(pid_of victim)
 	problems=$(grep -q "^  pid $pid pl-victim: [1-9][0-9]* failures .* in $REL_BASE/victim\$" "$TEXT" ||
 		echo "VICTIMS line for pid $pid is \"$(grep "^  pid $pid " "$TEXT" | head -n 1)\", want \"  pid $pid pl-victim: N failures ... in $REL_BASE/victim\"")
-	report report/text-victim "$problems"
+	pw_report report/text-victim "$problems"
 }
 
 # A line per cgroup of ours, for the log: the servers are not asserted.

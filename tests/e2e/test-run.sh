@@ -65,15 +65,6 @@ DCONF=$PW_TMP/dry.conf
 
 # ---- helpers ------------------------------------------------------------------
 
-# report NAME PROBLEMS: one PASS or FAIL line; problems are newline-separated.
-report() {
-	if [ -z "$2" ]; then
-		pw_pass "$1"
-	else
-		pw_fail "$1" "$(echo "$2" | head -n 6 | paste -sd ';' | sed 's/;/; /g')"
-	fi
-}
-
 now_iso() {
 	date -u +%Y-%m-%dT%H:%M:%S.%6NZ
 }
@@ -257,7 +248,7 @@ stop_daemon() {
 	kill -s TERM "$pid"
 	pw_wait_exit "$pid" 15 || true
 	if pw_pid_alive "$pid"; then
-		report "run/stop-$name" "still running 15 s after SIGTERM"
+		pw_report "run/stop-$name" "still running 15 s after SIGTERM"
 		return
 	fi
 	wait "$pid" || rc=$?
@@ -266,7 +257,7 @@ stop_daemon() {
 		tail -n 1 "$PW_TMP/$name.jsonl" | jq -e '.event == "stop"' >/dev/null 2>&1 ||
 			echo "last record is not a stop: $(tail -n 1 "$PW_TMP/$name.jsonl" | head -c 200)"
 	)
-	report "run/stop-$name" "$problems"
+	pw_report "run/stop-$name" "$problems"
 }
 
 # A bad file on SIGHUP: "FILE:LINE: reason" on stderr, the old config kept.
@@ -310,7 +301,7 @@ check_bad_start() {
 		grep -qF "$bad:$line: fill_threshold: " "$PW_TMP/bad-start.err" ||
 			echo "stderr \"$(head -c 200 "$PW_TMP/bad-start.err")\", want \"$bad:$line: fill_threshold: ...\""
 	)
-	report run/bad-config-start "$problems"
+	pw_report run/bad-config-start "$problems"
 }
 
 check_bad_log() {
@@ -319,7 +310,7 @@ check_bad_log() {
 		run_fails log-missing --config "$CONF" --log "$PW_TMP/no/such/dir/log.jsonl"
 		run_fails log-dir --config "$CONF" --log "$PW_TMP"
 	)
-	report run/log-unwritable "$problems"
+	pw_report run/log-unwritable "$problems"
 }
 
 # ---- waiting ------------------------------------------------------------------
@@ -415,7 +406,7 @@ check_enforced() {
 			  ($r[] | select(.event == "action" and .pool != null and .pool.used >= .pool.capacity)
 			   | "\(.action) only when the pool was full (\(.pool.used)/\(.pool.capacity))")' "$ELOG"
 	)
-	report "run/enforce-$key" "$problems"
+	pw_report "run/enforce-$key" "$problems"
 }
 
 # The whole ladder on the leaker that ignores SIGTERM: quarantine, term
@@ -437,7 +428,7 @@ check_ladder() {
 			  (if any($res[]; .action == "term" and .exited == false) then empty else "no result \"still running\" after term" end),
 			  (if any($res[]; .action == "kill" and .exited == true) then empty else "no result with exited true after kill" end)' "$ELOG"
 	)
-	report run/ladder "$problems"
+	pw_report run/ladder "$problems"
 }
 
 # The fork leaker: every child stopped, by its own action or the cgroup's.
@@ -456,7 +447,7 @@ check_fork() {
 		results fork | jq -r -s 'if any(.[]; .exited == true) then empty
 			else "no result with exited true: \(map("\(.action) \(.scope) \(.pid): \(.reason)") | join(", "))" end'
 	)
-	report run/enforce-fork "$problems"
+	pw_report run/enforce-fork "$problems"
 	echo "# fork: $(jq -r -s --arg cg "$REL/enforce/fork" '[.[] | select(.event == "action" and .cgroup == $cg) | "\(.action) pid \(.pid) scope \(.scope)"] | join(", ")' "$ELOG")"
 }
 
@@ -467,7 +458,7 @@ check_after() {
 	problems=$(for mode in tcp-connect "$@"; do
 		fresh_client "$key" "$mode"
 	done)
-	report "run/after-$key" "$problems"
+	pw_report "run/after-$key" "$problems"
 }
 
 # fresh_client KEY MODE: one portleak try of MODE in KEY's netns; PROBLEMS.
@@ -505,7 +496,7 @@ check_never() {
 			;;
 		esac
 	)
-	report "run/never-$key" "$problems"
+	pw_report "run/never-$key" "$problems"
 }
 
 time_wait() { # KEY: TCP sockets in TIME_WAIT in its netns
@@ -518,7 +509,7 @@ check_scope() { # NAME
 	problems=$(jq -r -s --arg base "$REL/$1/" '.[] | select(.cgroup != null)
 		| select(.cgroup | startswith($base) | not) | "record for \(.pid) in \(.cgroup)"' \
 		"$PW_TMP/$1.jsonl" | sort -u)
-	report "run/scope-$1" "$problems"
+	pw_report "run/scope-$1" "$problems"
 }
 
 # One line per action, seconds since the workloads started, for the log.
@@ -544,20 +535,20 @@ check_dry() { # KEY
 					"pid \($pid) holds \($now) sockets, \($judged) when judged" else empty end' "$DLOG"
 		done
 	)
-	report "run/dry-$key" "$problems"
+	pw_report "run/dry-$key" "$problems"
 }
 
 check_dry_acts() {
 	local problems
 	problems=$(jq -r -s '.[] | select((.action != null and .action != "would_kill") or .event == "result" or .dry_run != true)
 		| "\(.event) \(.action) pid \(.pid) dry_run \(.dry_run)"' "$DLOG")
-	report run/dry-nothing-done "$problems"
+	pw_report run/dry-nothing-done "$problems"
 }
 
 check_victim() {
 	local problems
 	if [ ! -e "$PW_TMP/victim.pid" ]; then
-		report run/dry-victim "the exhauster never exhausted its netns: $(cat "$PW_TMP/exhaust.out")"
+		pw_report run/dry-victim "the exhauster never exhausted its netns: $(cat "$PW_TMP/exhaust.out")"
 		return
 	fi
 	problems=$(
@@ -567,7 +558,7 @@ check_victim() {
 		jq -e -s --arg at "$(cat "$PW_TMP/exhausted-at")" 'any(.[]; .ts > $at and .event == "action")' "$DLOG" >/dev/null ||
 			echo "no action record after the exhaustion at $(cat "$PW_TMP/exhausted-at")"
 	)
-	report run/dry-victim "$problems"
+	pw_report run/dry-victim "$problems"
 	echo "# exhauster: $(jq -r -s --argjson pid "$(pid_of exhaust)" '[.[] | select(.pid == $pid) | "\(.event) \(.action // .reason) at \(.ts)"] | join(", ")' "$DLOG")"
 }
 
@@ -583,7 +574,7 @@ check_reload_bad() {
 			| if $s == [] then "no suspect record after the bad reload"
 			  else ($s[] | select(.detail | contains("(threshold 20%)") | not) | "after the bad reload: \(.detail)") end' "$DLOG" | sort -u
 	)
-	report run/reload-bad "$problems"
+	pw_report run/reload-bad "$problems"
 }
 
 check_reload_good() {
@@ -591,7 +582,7 @@ check_reload_good() {
 	problems=$(
 		grep -qF "reloaded $DCONF" "$PW_TMP/dry.stderr" || echo "no \"reloaded $DCONF\" on stderr"
 	)
-	report run/reload-good "$problems"
+	pw_report run/reload-good "$problems"
 }
 
 # ---- the test ---------------------------------------------------------------------

@@ -189,15 +189,6 @@ take() {
 
 # ---- assertions -------------------------------------------------------------------
 
-# report NAME PROBLEMS: one PASS or FAIL line; problems are newline-separated.
-report() {
-	if [ -z "$2" ]; then
-		pw_pass "$1"
-	else
-		pw_fail "$1" "$(echo "$2" | head -n 8 | paste -sd ';' | sed 's/;/; /g')"
-	fi
-}
-
 # workloads_json: {name: {pid, comm, cgroup, ports, netns}} of every workload.
 workloads_json() {
 	local name
@@ -229,7 +220,7 @@ check_processes() {
 			"pid \($pid): " + ([states | keys_unsorted[] | select($got[.] != $want[.])
 				| "\(.) \($got[.]) (ss \($want[.]))"] | join(", "))
 		  else empty end') || problems="jq failed"
-	report snapshot/per-process "$problems"
+	pw_report snapshot/per-process "$problems"
 }
 
 # The pids of the workloads still running.
@@ -257,7 +248,7 @@ check_attribution() {
 				"\($name): cgroup holds \($g.states | with_entries(select(.value > 0)) | tojson) with \($g.processes) processes, its process \($p.states | with_entries(select(.value > 0)) | tojson)"
 			 else empty end)
 		  end') || problems="jq failed"
-	report snapshot/attribution "$problems"
+	pw_report snapshot/attribution "$problems"
 }
 
 # The leak that ran before portwarden: its 300 connections, both ends, on its pid and cgroup.
@@ -270,7 +261,7 @@ check_preexisting() {
 		  elif $p.states.ESTAB != 600 or $p.states.LISTEN != 1 or $p.cgroup != $v.cgroup then
 			"pid \($v.pid): \($p.states | with_entries(select(.value > 0)) | tojson) in \($p.cgroup), want ESTAB 600, LISTEN 1 in \($v.cgroup)"
 		  else empty end') || problems="jq failed"
-	report snapshot/preexisting-leak "$problems"
+	pw_report snapshot/preexisting-leak "$problems"
 }
 
 # What each workload holds by its own account (BBC: bind-before-connect).
@@ -285,7 +276,7 @@ check_known_counts() {
 		   + (if ($p.bind_before_connect // 0) > 0 then {BBC: $p.bind_before_connect} else {} end)) as $got
 		| if $got != $want then "\($name): \($got | tojson), want \($want | tojson)" else empty end'
 	) || problems="jq failed"
-	report snapshot/known-counts "$problems"
+	pw_report snapshot/known-counts "$problems"
 }
 
 # Nobody holds TIME_WAIT sockets and orphans: snapshot counts them without a
@@ -315,7 +306,7 @@ check_unowned() {
 		  if $st == "TIME-WAIT" and $want < 300 then "ss shows \($want) TIME-WAIT sockets, the churn left 300" else empty end,
 		  if $st == "FIN-WAIT" and $want < 60 then "ss shows \($want) FIN-WAIT sockets, the server left 60" else empty end'
 	) || problems="jq failed"
-	report snapshot/unowned "$problems"
+	pw_report snapshot/unowned "$problems"
 }
 
 # ss_json_root: our own netns, for the unowned sockets only: state and
@@ -370,7 +361,7 @@ check_pools() {
 			([$want[] | . as $w | select($got | index([$w]) | not) | "want \($w | tojson)"]
 			 + [$got[] | . as $g | select($want | index([$g]) | not) | "got \($g | tojson)"])[]
 		  else empty end') || problems="jq failed"
-	report "snapshot/pools-$name" "$problems"
+	pw_report "snapshot/pools-$name" "$problems"
 	echo "# pools of netns $name ($inum): $(echo "$want" | jq -c 'map([.kind, .remote_port // "", .used, .capacity] | map(tostring) | join(" "))')"
 }
 
@@ -395,7 +386,7 @@ check_hostile_comm() {
 			echo "raw control or non-ASCII bytes in the text output"
 		fi
 	)
-	report snapshot/hostile-comm "$problems"
+	pw_report snapshot/hostile-comm "$problems"
 }
 
 # ---- the test ---------------------------------------------------------------------

@@ -38,15 +38,6 @@ PANE=$PW_TMP/pane
 BASE=$(pw_cgroup_base)
 REL_BASE=$(pw_cgroup_relpath "$BASE")
 
-# report NAME PROBLEMS: one PASS or FAIL line; problems are newline-separated.
-report() {
-	if [ -z "$2" ]; then
-		pw_pass "$1"
-	else
-		pw_fail "$1" "$(echo "$2" | head -n 5 | paste -sd ';' | sed 's/;/; /g')"
-	fi
-}
-
 # ---- workloads ------------------------------------------------------------------
 
 # start NAME ARGS...: portleak ARGS in child cgroup NAME and its own netns,
@@ -85,7 +76,7 @@ expect_usage() {
 		problems="$problems${problems:+$'\n'}stderr: $(head -c 200 "$PW_TMP/$name.err")"
 	[ ! -s "$PW_TMP/$name.out" ] ||
 		problems="$problems${problems:+$'\n'}stdout: $(head -c 100 "$PW_TMP/$name.out")"
-	report "top/$name" "$problems"
+	pw_report "top/$name" "$problems"
 }
 
 check_usage() {
@@ -122,7 +113,7 @@ check_batch() {
 		2>"$PW_TMP/batch.err" || rc=$?
 	pw_check top/batch-exit "exit status $rc: $(tail -c 300 "$PW_TMP/batch.err")" \
 		[ "$rc" -eq 0 ]
-	report top/batch-frames "$(batch_problems "$out")"
+	pw_report top/batch-frames "$(batch_problems "$out")"
 }
 
 # ---- on a terminal --------------------------------------------------------------
@@ -226,14 +217,14 @@ sort_problems() {
 check_sort() {
 	type_filter "$REL_BASE/" # this test's cgroups only: other load cannot interfere
 	wait_pane 20 order_is "topleak small esc" || true
-	report top/sort-ports "$(sort_problems PORTS "topleak small esc")"
+	pw_report top/sort-ports "$(sort_problems PORTS "topleak small esc")"
 	keys N
-	report top/sort-name-key "$(sort_problems NAME "esc small topleak")"
+	pw_report top/sort-name-key "$(sort_problems NAME "esc small topleak")"
 	keys '>' # NAME is the last column: the next is the first
 	wait_pane 5 title_has 'sort PID' || true
-	report top/sort-next-key "$(title_has 'sort PID' || echo "after '>': $(title)")"
+	pw_report top/sort-next-key "$(title_has 'sort PID' || echo "after '>': $(title)")"
 	keys P
-	report top/sort-ports-key "$(sort_problems PORTS "topleak small esc")"
+	pw_report top/sort-ports-key "$(sort_problems PORTS "topleak small esc")"
 }
 
 filter_problems() {
@@ -256,9 +247,9 @@ filter_cleared_problems() {
 
 check_filter() {
 	type_filter small
-	report top/filter "$(filter_problems)"
+	pw_report top/filter "$(filter_problems)"
 	keys Escape
-	report top/filter-cleared "$(filter_cleared_problems)"
+	pw_report top/filter-cleared "$(filter_cleared_problems)"
 }
 
 # expand_only NAME: filter on cgroup NAME, then Enter on its row, the only one.
@@ -289,9 +280,9 @@ escape_problems() {
 
 check_rows() {
 	expand_only topleak
-	report top/expand "$(expand_problems)"
+	pw_report top/expand "$(expand_problems)"
 	expand_only esc
-	report top/escaped-name "$(escape_problems)"
+	pw_report top/escaped-name "$(escape_problems)"
 }
 
 # The leaker's row is marked suspect (*) and classed leak.
@@ -305,7 +296,7 @@ check_class() {
 	type_filter "$REL_BASE/"
 	# classify.c: a 30 s window, then 15 breaching samples; top started ~30 s ago
 	wait_pane 90 leaker_classed || true
-	report top/leaker-class "$(leaker_classed ||
+	pw_report top/leaker-class "$(leaker_classed ||
 		echo "leaker row: $(rows | grep -F "$REL_BASE/topleak")")"
 }
 
@@ -322,7 +313,7 @@ exit_problems() {
 
 check_quit() {
 	keys q
-	report top/quit "$(exit_problems)"
+	pw_report top/quit "$(exit_problems)"
 }
 
 check_sigterm() {
@@ -337,7 +328,7 @@ check_sigterm() {
 	pid=$(cat "$PW_TMP/top.pid")
 	pw_track_pid "$pid"
 	kill -s TERM "$pid"
-	report top/sigterm "$(exit_problems)"
+	pw_report top/sigterm "$(exit_problems)"
 }
 
 start_workloads

@@ -28,15 +28,6 @@ FAIL_EXTRA=2
 BASE=$(pw_cgroup_base)
 REL_BASE=$(pw_cgroup_relpath "$BASE")
 
-# report NAME PROBLEMS: one PASS or FAIL line; problems are newline-separated.
-report() {
-	if [ -z "$2" ]; then
-		pw_pass "$1"
-	else
-		pw_fail "$1" "$(echo "$2" | head -n 5 | paste -sd ';' | sed 's/;/; /g')"
-	fi
-}
-
 # ---- exit status and messages ---------------------------------------------------
 
 # run_cli NAME CMD...: CMD with a time limit (a regression that starts tracing
@@ -60,7 +51,7 @@ expect_usage_error() {
 		problems="$problems${problems:+$'\n'}first stderr line '$first' does not match /$pattern/"
 	[ ! -s "$PW_TMP/$name.out" ] ||
 		problems="$problems${problems:+$'\n'}stdout: $(head -c 100 "$PW_TMP/$name.out")"
-	report "cli/$name" "$problems"
+	pw_report "cli/$name" "$problems"
 }
 
 # expect_info NAME LINES PATTERN CMD...: CMD exits 0 and its stdout matches
@@ -75,7 +66,7 @@ expect_info() {
 	n=$(wc -l <"$PW_TMP/$name.out")
 	[ "$lines" -eq 0 ] || [ "$n" -eq "$lines" ] ||
 		problems="$problems${problems:+$'\n'}$n lines on stdout, want $lines"
-	report "cli/$name" "$problems"
+	pw_report "cli/$name" "$problems"
 }
 
 check_not_root() {
@@ -214,7 +205,7 @@ check_sigterm() {
 	start_tracer sigterm --mode syscall --cgroup "$BASE" || return 0
 	tracer_bpf_ids >"$s.mine"
 	bpf_state "$s.during"
-	report cli/sigterm-loaded "$(loaded_problems "$s.during" "$s.mine")"
+	pw_report cli/sigterm-loaded "$(loaded_problems "$s.during" "$s.mine")"
 	kill -s TERM "$TRACER"
 	if ! pw_wait_exit "$TRACER" 5; then
 		pw_stop "$TRACER" KILL 1
@@ -230,7 +221,7 @@ check_sigterm() {
 		[ -n "$problems" ] || break
 		sleep 0.1
 	done
-	report cli/sigterm-detached "$problems"
+	pw_report cli/sigterm-detached "$problems"
 	echo "# programs named as portwarden's: $(count_named "$s.before") before," \
 		"$(count_named "$s.during") while tracing, $(count_named "$s.after") after"
 }
@@ -290,7 +281,7 @@ check_pid() {
 		   | if . != $n then "\(.) EADDRNOTAVAIL events from the chosen pid \($c[0].pid), want \($n)" else empty end),
 		  ([$ev[] | select(.pid != $c[0].pid) | .pid] | unique[] | "events from pid \(.) (the other workload: \($o[0].pid))")
 		' "$TRACE") || problems="jq failed on $TRACE"
-	report cli/pid-filter "$problems"
+	pw_report cli/pid-filter "$problems"
 }
 
 # ---- text output ------------------------------------------------------------------
@@ -334,13 +325,13 @@ check_text() {
 	else
 		pw_fail cli/text-header "first line is '$header'"
 	fi
-	report cli/text-line "$(text_problems plain pl-text)"
+	pw_report cli/text-line "$(text_problems plain pl-text)"
 	esc=$(tr -dc '\033' <"$TRACE" | wc -c)
 	problems=$(
 		text_problems esc '\x1b[31mred'
 		[ "$esc" -eq 0 ] || echo "$esc raw ESC bytes on stdout"
 	)
-	report cli/text-escape "$problems"
+	pw_report cli/text-escape "$problems"
 }
 
 check_usage

@@ -137,15 +137,6 @@ finish() {
 
 # ---- assertions -------------------------------------------------------------------
 
-# report NAME PROBLEMS: one PASS or FAIL line; problems are newline-separated.
-report() {
-	if [ -z "$2" ]; then
-		pw_pass "$1"
-	else
-		pw_fail "$1" "$(echo "$2" | head -n 5 | paste -sd ';' | sed 's/;/; /g')"
-	fi
-}
-
 # jq_workload NAME PROGRAM [JQ_ARGS...]: run PROGRAM over the slurped $TRACE,
 # with $w (the workload's JSON line), $cgroup, $netns, $n (1 + FAIL_EXTRA) and
 # the functions events and want.
@@ -182,7 +173,7 @@ expect_failures() {
 		  ] | unique[])' \
 		--arg op "$3" --argjson errno "$4" --arg result "$5" --arg source "$6" \
 		--argjson sport "$7" --arg saddr "${8:-}")
-	report "modes/$1/$2" "$problems"
+	pw_report "modes/$1/$2" "$problems"
 }
 
 # expect_none PART NAME: the workload failed as usual, yet no event names its
@@ -194,7 +185,7 @@ expect_none() {
 		if $w.failed != $n then "the workload itself failed \($w.failed) times, want \($n)" else empty end,
 		([events | select(.pid == $w.pid or .cgroup == $cgroup)] | length
 		 | if . != 0 then "\(.) events from pid \($w.pid) or cgroup \($cgroup), want none" else empty end)')
-	report "modes/$1/$2" "$problems"
+	pw_report "modes/$1/$2" "$problems"
 }
 
 # The three connects of tcp-ok: ok, from the workload, from the ports it got.
@@ -213,7 +204,7 @@ expect_ok_connects() {
 		     want("daddr"; "127.0.0.1"), want("dport"; 5001)
 		  ] | unique[]),
 		  if ([$c[].sport] | sort) != ($w.ports | sort) then "connect sports \([$c[].sport] | sort), want the workload ports \($w.ports | sort)" else empty end')
-	report modes/state-ok/connect "$problems"
+	pw_report modes/state-ok/connect "$problems"
 }
 
 # The listener of tcp-ok: one bind (cgroup hook) and one listen (state), both
@@ -237,7 +228,7 @@ expect_ok_listener() {
 		  ] | unique[]),
 		  ([$ev[] | select(.op != "bind" and .op != "listen" and .op != "connect") | .op]
 		   | if length > 0 then "unexpected events: \(.)" else empty end)')
-	report modes/state-ok/listener "$problems"
+	pw_report modes/state-ok/listener "$problems"
 }
 
 # ---- the test ---------------------------------------------------------------------

@@ -87,15 +87,6 @@ stop_tracer() {
 
 # ---- assertions -------------------------------------------------------------------
 
-# report NAME PROBLEMS: one PASS or FAIL line; problems are newline-separated.
-report() {
-	if [ -z "$2" ]; then
-		pw_pass "$1"
-	else
-		pw_fail "$1" "$(echo "$2" | head -n 5 | paste -sd ';' | sed 's/;/; /g')"
-	fi
-}
-
 # expect_failures NAME OP PROTO ERRNO ERRNAME: the workload's events are
 # exactly 1 + FAIL_EXTRA alloc failures with every attribute right.
 expect_failures() {
@@ -105,22 +96,9 @@ expect_failures() {
 		--argjson n $((1 + FAIL_EXTRA)) \
 		--arg op "$2" --arg proto "$3" --argjson errno "$4" --arg result "$5" \
 		--arg cgroup "$REL_BASE/$name" \
-		--argjson netns "$(cat "$PW_TMP/$name.netns")" '
-		def events: .[] | select(.type == null or .type == "event");
-		def want($k; $v): if .[$k] != $v then "\($k) is \(.[$k] | tojson), want \($v | tojson)" else empty end;
-		$w[0] as $w
-		| [events | select(.pid == $w.pid)] as $ev
-		| if $w.failed != $n then "the workload itself failed \($w.failed) times, want \($n)" else empty end,
-		  if ($ev | length) != $n then "\($ev | length) events for pid \($w.pid), want \($n)" else empty end,
-		  ([events | select(.cgroup == $cgroup)] | length | if . != $n then "\(.) events in cgroup \($cgroup), want \($n)" else empty end),
-		  ([$ev[]
-		   | want("alloc_failed"; true), want("op"; $op), want("proto"; $proto),
-		     want("family"; "ipv4"), want("tid"; $w.pid), want("comm"; $w.comm),
-		     want("cgroup"; $cgroup), want("netns"; $netns), want("errno"; $errno),
-		     want("result"; $result), want("sport"; 0),
-		     (if $op == "connect" then want("daddr"; "127.0.0.1"), want("dport"; 5001) else empty end)
-		  ] | unique[])' "$TRACE") || problems="jq failed on $TRACE"
-	report "trace/$name" "$problems"
+		--argjson netns "$(cat "$PW_TMP/$name.netns")" \
+		-f "$PW_ROOT/tests/e2e/expect-failures.jq" "$TRACE") || problems="jq failed on $TRACE"
+	pw_report "trace/$name" "$problems"
 }
 
 # expect_none NAME WHY: no event may come from this workload's pid.
@@ -130,7 +108,7 @@ expect_none() {
 		[.[] | select(.type == null or .type == "event") | select(.pid == $w[0].pid)] | length
 		| if . != 0 then "\(.) events from pid \($w[0].pid)" else empty end' "$TRACE") ||
 		problems="jq failed on $TRACE"
-	report "trace/$name" "$problems"
+	pw_report "trace/$name" "$problems"
 }
 
 expect_only_our_cgroups() {
@@ -139,7 +117,7 @@ expect_only_our_cgroups() {
 		[.[] | select(.type == null or .type == "event")
 		 | select((.cgroup | tostring | startswith($base)) | not) | .cgroup] | unique[]
 		| "event from cgroup \(tojson)"' "$TRACE") || problems="jq failed on $TRACE"
-	report trace/cgroup-filter "$problems"
+	pw_report trace/cgroup-filter "$problems"
 }
 
 # ---- the test ---------------------------------------------------------------------

@@ -50,15 +50,6 @@ start_workload() {
 	pw_wait_for_file_line "$OUT" '^{' 30
 }
 
-# report NAME PROBLEMS: one PASS or FAIL line; problems are newline-separated.
-report() {
-	if [ -z "$2" ]; then
-		pw_pass "$1"
-	else
-		pw_fail "$1" "$(echo "$2" | paste -sd ';' | sed 's/;/; /g')"
-	fi
-}
-
 # check_exhaust NAME EXPECT_ERRNO EXPECT_ERRNAME MODE ARGS...
 check_exhaust() {
 	local name=workloads/$1 errno=$2 errname=$3 cg ns problems
@@ -82,7 +73,7 @@ check_exhaust() {
 	# Which ports, in which order: shows the kernel's search pattern in the log.
 	echo "# $1: ports in order $(jq -c .ports "$OUT")"
 	pw_stop "$PID"
-	report "$name" "$problems"
+	pw_report "$name" "$problems"
 }
 
 # A clean workload: three complete connections, no failure at all.
@@ -96,7 +87,7 @@ check_tcp_ok() {
 	fi
 	problems=$(json_mismatches "$OUT" pid="$PID" ok=3 failed=0 errno=0 errname=null)
 	pw_stop "$PID"
-	report "$name" "$problems"
+	pw_report "$name" "$problems"
 }
 
 # Bind-before-connect: every socket binds the same local port (45000 by
@@ -114,7 +105,7 @@ check_bound_connect() {
 	problems=$(json_mismatches "$OUT" pid="$PID" mode='"tcp-bound-connect"' ok=1 \
 		failed=$((1 + FAIL_EXTRA)) errno=99 errname='"EADDRNOTAVAIL"' ports='[45000]')
 	pw_stop "$PID"
-	report "$name" "$problems"
+	pw_report "$name" "$problems"
 }
 
 # --comm must rename the process, escape bytes JSON forbids, and truncate to 15.
@@ -135,7 +126,7 @@ check_comm() {
 		[ "$got" = "$want" ] || echo "/proc comm is '$got'"
 	)
 	pw_stop "$PID"
-	report "$name" "$problems"
+	pw_report "$name" "$problems"
 }
 
 check_bad_args() {
@@ -146,7 +137,7 @@ check_bad_args() {
 		"$PW_PORTLEAK" $args >/dev/null 2>&1 || rc=$?
 		[ "$rc" -eq 2 ] || problems="$problems${problems:+; }'$args' exited $rc"
 	done
-	report workloads/bad-args "$problems"
+	pw_report workloads/bad-args "$problems"
 }
 
 check_exhaust tcp-connect 99 EADDRNOTAVAIL tcp-connect --listen
