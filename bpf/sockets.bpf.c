@@ -6,7 +6,7 @@
 // included (they sit only in the bind hash, which no table walk shows).
 // iter/tcp sees the listening and established hashes of one netns, TIME_WAIT
 // and orphans included; iter/udp the UDP table of one netns. Userspace joins
-// the three by socket cookie.
+// the three by key: the socket's inode number, or its cookie (sockets.h).
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -21,17 +21,50 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /*
- * Iterator context pointers, and what we reach from them, are BTF pointers:
- * the verifier lets us load their fields directly (vmlinux.h marks every
+ * Each iterator comes in two forms, chosen at load by trying (user/calibrate.c).
+ *
+ * Fast: context pointers, and what we reach from them, are BTF pointers, and
+ * most verifiers let us load their fields directly (vmlinux.h marks every
  * struct preserve_access_index, so the offsets stay CO-RE relocated). A
  * direct load is one instruction where BPF_CORE_READ is a helper call; at
  * 100k sockets the probe reads were 11% of a snapshot (BENCHMARKS.md).
+ *
+ * Safe: every pointer we walk is followed by a probe read, and helpers get
+ * only the context's own pointers. Verifiers differ on walked pointers: some
+ * builds mark them untrusted (sock->sk after bpf_sock_from_file(), skc_net),
+ * and helpers that take sockets refuse those. Only loading tells which.
  */
+const volatile bool safe_files = false;
+const volatile bool safe_tcp = false;
+const volatile bool safe_udp = false;
+
+/* The inode number of @sock's file as a key (sockets.h), 0 if it has none. */
+static __always_inline __u64 file_key(struct file *file, bool safe)
+{
+	__u64 ino;
+
+	if (!file)
+		return 0;
+	ino = safe ? BPF_CORE_READ(file, f_inode, i_ino) : file->f_inode->i_ino;
+	return ino ? PW_KEY_INODE | ino : 0;
+}
+
+/* The key of a socket found in a table: its file's, else its cookie. */
+static __always_inline __u64 table_key(struct sock_common *skc, struct sock *sk, bool safe)
+{
+	struct socket *sock = NULL;
+	__u64 key = 0;
+
+	if (sk)
+		sock = safe ? BPF_CORE_READ(sk, sk_socket) : sk->sk_socket;
+	if (sock)
+		key = file_key(safe ? BPF_CORE_READ(sock, file) : sock->file, safe);
+	return key ? key : bpf_get_socket_cookie((void *)skc);
+}
 
 /* Addresses, ports, family and netns from the part every socket kind shares. */
 static __always_inline void fill_common(struct pw_sock *r, struct sock_common *skc)
 {
-	r->cookie = bpf_get_socket_cookie((void *)skc);
 	r->family = skc->skc_family;
 	r->netns = skc->skc_net.net->ns.inum;
 	r->sport = skc->skc_num;
@@ -43,6 +76,23 @@ static __always_inline void fill_common(struct pw_sock *r, struct sock_common *s
 	} else {
 		__builtin_memcpy(r->saddr, &skc->skc_v6_rcv_saddr, 16);
 		__builtin_memcpy(r->daddr, &skc->skc_v6_daddr, 16);
+	}
+}
+
+/* The same by probe reads. */
+static __always_inline void fill_common_safe(struct pw_sock *r, struct sock_common *skc)
+{
+	r->family = BPF_CORE_READ(skc, skc_family);
+	r->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	r->sport = BPF_CORE_READ(skc, skc_num);
+	r->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	r->state = BPF_CORE_READ(skc, skc_state);
+	if (r->family == AF_INET) {
+		bpf_core_read(r->saddr, 4, &skc->skc_rcv_saddr);
+		bpf_core_read(r->daddr, 4, &skc->skc_daddr);
+	} else {
+		bpf_core_read(r->saddr, 16, &skc->skc_v6_rcv_saddr);
+		bpf_core_read(r->daddr, 16, &skc->skc_v6_daddr);
 	}
 }
 
@@ -58,11 +108,19 @@ static __always_inline bool bind_created(struct tcp_sock *tp)
 	return tb && tb->fastreuse >= 0;
 }
 
+/* The same by probe reads, from any TCP socket pointer. */
+static __always_inline bool bind_created_safe(struct sock *sk)
+{
+	struct inet_bind_bucket *tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
+
+	return tb && BPF_CORE_READ(tb, fastreuse) >= 0;
+}
+
 static __always_inline void fill_closer(struct pw_sock *r)
 {
 	struct pw_closer c;
 
-	if (!closer_lookup(r->cookie, &c))
+	if ((r->key & PW_KEY_INODE) || !closer_lookup(r->key, &c))
 		return;
 	r->flags |= PW_SOCKF_OWNER_KNOWN;
 	r->tgid = c.tgid;
@@ -72,40 +130,57 @@ static __always_inline void fill_closer(struct pw_sock *r)
 	__builtin_memcpy(r->comm, c.comm, sizeof(r->comm));
 }
 
+/* The socket behind a file, TCP or UDP; NULL for any other file. */
+static __always_inline struct sock *inet_sock_of(struct file *file, __u8 *protocol)
+{
+	struct socket *sock = bpf_sock_from_file(file);
+	struct sock *sk;
+
+	if (!sock)
+		return NULL;
+	sk = safe_files ? BPF_CORE_READ(sock, sk) : sock->sk;
+	if (!sk)
+		return NULL;
+	*protocol = safe_files ? BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) : sk->sk_protocol;
+	return *protocol == IPPROTO_TCP || *protocol == IPPROTO_UDP ? sk : NULL;
+}
+
 SEC("iter/task_file")
 int sock_files(struct bpf_iter__task_file *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
 	struct pw_sock r = {};
-	struct socket *sock;
 	struct tcp_sock *tp;
 	struct sock *sk;
 
 	if (!task || !file)
 		return 0;
-	sock = bpf_sock_from_file(file);
-	if (!sock)
-		return 0;
-	sk = sock->sk;
+	sk = inet_sock_of(file, &r.protocol);
 	if (!sk)
 		return 0;
-	r.protocol = sk->sk_protocol;
-	if (r.protocol != IPPROTO_TCP && r.protocol != IPPROTO_UDP)
-		return 0;
-	fill_common(&r, &sk->__sk_common);
+	if (safe_files)
+		fill_common_safe(&r, &sk->__sk_common);
+	else
+		fill_common(&r, &sk->__sk_common);
 	if (r.family != AF_INET && r.family != AF_INET6)
 		return 0;
+	r.key = file_key(file, safe_files);
 	r.source = PW_SOCK_FILE;
 	r.flags = PW_SOCKF_OWNER_KNOWN;
 	if (r.protocol == IPPROTO_TCP) {
-		/* a struct sock pointer may not be read past its end: ask for the tcp_sock */
-		tp = bpf_skc_to_tcp_sock(sk);
-		if (tp && bind_created(tp))
-			r.flags |= PW_SOCKF_BIND_BUCKET;
+		if (safe_files) {
+			if (bind_created_safe(sk))
+				r.flags |= PW_SOCKF_BIND_BUCKET;
+		} else {
+			/* a struct sock pointer may not be read past its end: ask for the tcp_sock */
+			tp = bpf_skc_to_tcp_sock(sk);
+			if (tp && bind_created(tp))
+				r.flags |= PW_SOCKF_BIND_BUCKET;
+		}
 	}
-	r.cgroup_id = sock_cgroup_id_btf(sk);
-	r.cgroup1_id = task_cgroup1_id_btf(task);
+	r.cgroup_id = safe_files ? sock_cgroup_id_raw(sk) : sock_cgroup_id_btf(sk);
+	r.cgroup1_id = safe_files ? task_cgroup1_id(task) : task_cgroup1_id_btf(task);
 	r.tgid = task->tgid;
 	r.fd = ctx->fd;
 	__builtin_memcpy(r.comm, task->comm, sizeof(r.comm));
@@ -119,28 +194,38 @@ int tcp_socks(struct bpf_iter__tcp *ctx)
 	struct sock_common *skc = ctx->sk_common;
 	struct tcp_timewait_sock *tw;
 	struct pw_sock r = {};
-	struct tcp_sock *tp;
+	struct tcp_sock *tp = NULL;
 
 	if (!skc)
 		return 0;
 	/* request sockets hold their listener's port, already counted */
 	if (skc->skc_state == TCP_NEW_SYN_RECV)
 		return 0;
-	fill_common(&r, skc);
+	if (safe_tcp)
+		fill_common_safe(&r, skc);
+	else
+		fill_common(&r, skc);
 	r.protocol = IPPROTO_TCP;
 	r.source = PW_SOCK_TCP;
 	if (r.state == TCP_TIME_WAIT) {
 		tw = bpf_skc_to_tcp_timewait_sock(skc);
 		if (tw)
-			r.substate = tw->tw_sk.tw_substate;
+			r.substate = safe_tcp ? BPF_CORE_READ(tw, tw_sk.tw_substate) : tw->tw_sk.tw_substate;
 	} else {
 		tp = bpf_skc_to_tcp_sock(skc);
 		if (!tp)
 			return 0;
-		r.cgroup_id = sock_cgroup_id_btf((struct sock *)tp);
-		if (bind_created(tp))
-			r.flags |= PW_SOCKF_BIND_BUCKET;
+		if (safe_tcp) {
+			r.cgroup_id = sock_cgroup_id_raw((struct sock *)tp);
+			if (bind_created_safe((struct sock *)tp))
+				r.flags |= PW_SOCKF_BIND_BUCKET;
+		} else {
+			r.cgroup_id = sock_cgroup_id_btf((struct sock *)tp);
+			if (bind_created(tp))
+				r.flags |= PW_SOCKF_BIND_BUCKET;
+		}
 	}
+	r.key = table_key(skc, (struct sock *)tp, safe_tcp);
 	fill_closer(&r);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
@@ -156,10 +241,16 @@ int udp_socks(struct bpf_iter__udp *ctx)
 	if (!udp)
 		return 0;
 	sk = (struct sock *)udp;
-	fill_common(&r, &sk->__sk_common);
+	if (safe_udp) {
+		fill_common_safe(&r, &sk->__sk_common);
+		r.cgroup_id = sock_cgroup_id_raw(sk);
+	} else {
+		fill_common(&r, &sk->__sk_common);
+		r.cgroup_id = sock_cgroup_id_btf(sk);
+	}
+	r.key = table_key(&sk->__sk_common, sk, safe_udp);
 	r.protocol = IPPROTO_UDP;
 	r.source = PW_SOCK_UDP;
-	r.cgroup_id = sock_cgroup_id_btf(sk);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

@@ -28,9 +28,23 @@ enum pw_sock_source {
 #define PW_SOCKF_BIND_BUCKET (1U << 0) /* its port was taken by bind()/listen(), not connect() */
 #define PW_SOCKF_OWNER_KNOWN (1U << 1) /* tgid/comm: the holder (file) or the closer (tcp) */
 
+/*
+ * pw_sock.key: what the records of one socket from different sources share.
+ * A socket that has a file (a sockfs inode: every socket a process made) is
+ * keyed by that inode number with PW_KEY_INODE set; one without (TIME_WAIT,
+ * orphans, kernel sockets) by its cookie. Cookies are made lazily, by the
+ * first reader that asks (bpf_get_socket_cookie, SO_COOKIE, an `ss` dump):
+ * a walk that read the cookie field saw 0 for a socket nobody had asked
+ * about, and one that asked made a new one, so the two walks' records of one
+ * socket did not meet. Inode numbers exist from socket() on, and the
+ * kernel's socket diagnostics report them too (idiag_inode). Cookies count
+ * up from 1 and never reach bit 63.
+ */
+#define PW_KEY_INODE (1ULL << 63)
+
 /* One socket as an iterator saw it. Keep in sync with user/inventory.c. */
 struct pw_sock {
-	__u64 cookie;
+	__u64 key; /* PW_KEY_INODE | inode, or the socket cookie (see above) */
 	__u64 cgroup_id;  /* cgroup2 id of the socket; for TIME_WAIT, recorded at close */
 	__u64 cgroup1_id; /* v1 memory cgroup of the holder or closer, 0 if unknown */
 	__u32 tgid;       /* holder (PW_SOCK_FILE) or closer (PW_SOCK_TCP), 0 if unknown */

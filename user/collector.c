@@ -143,7 +143,7 @@ static size_t ref_of(const struct netns_ref *refs, size_t nr, uint32_t inum, siz
 static int count_held(const struct inventory *inv, const struct netns_ref *refs, size_t nr,
 		      struct held_counts *held)
 {
-	struct keyset cookies = {0};
+	struct keyset keys = {0};
 	size_t r = 0;
 	int added = 0;
 
@@ -157,13 +157,13 @@ static int count_held(const struct inventory *inv, const struct netns_ref *refs,
 		if (r == nr)
 			continue;
 		/* a socket shared by several fds or processes is one table entry */
-		added = keyset_add(&cookies, s->cookie);
+		added = keyset_add(&keys, s->key);
 		if (added > 0 && tcp)
 			held[r].tcp++;
 		else if (added > 0)
 			held[r].udp++;
 	}
-	keyset_free(&cookies);
+	keyset_free(&keys);
 	return added < 0 ? added : 0;
 }
 

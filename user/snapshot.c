@@ -64,23 +64,23 @@ static const struct pw_sock *view(const struct snap_build *b, const struct sock_
 	return record(b, sb->table != SNAP_NONE ? sb->table : sb->file);
 }
 
-static bool cookie_eq(const void *ctx, uint32_t idx, const void *key)
+static bool key_eq(const void *ctx, uint32_t idx, const void *key)
 {
 	const struct snap_build *b = ctx;
 
-	return view(b, &b->per_sock[idx])->cookie == *(const uint64_t *)key;
+	return view(b, &b->per_sock[idx])->key == *(const uint64_t *)key;
 }
 
-/* The socket @r is a view of: one per nonzero cookie, one per record without one. */
-static int merged_for(struct snap_build *b, struct idmap *by_cookie, const struct pw_sock *r,
+/* The socket @r is a view of: one per nonzero key (sockets.h), one per record without one. */
+static int merged_for(struct snap_build *b, struct idmap *by_key, const struct pw_sock *r,
 		      uint32_t *sock)
 {
 	uint32_t *slot = NULL;
 
-	if (r->cookie) {
-		if (idmap_reserve(by_cookie, b->nr_merged + 1))
+	if (r->key) {
+		if (idmap_reserve(by_key, b->nr_merged + 1))
 			return -ENOMEM;
-		slot = idmap_slot(by_cookie, hash_u64(r->cookie), cookie_eq, b, &r->cookie);
+		slot = idmap_slot(by_key, hash_u64(r->key), key_eq, b, &r->key);
 		if (*slot) {
 			*sock = *slot - 1;
 			return 0;
@@ -113,25 +113,25 @@ static bool known_source(uint8_t source)
 static int merge_records(struct snap_build *b)
 {
 	size_t nr = b->inv->nr_socks;
-	struct idmap by_cookie = {0};
+	struct idmap by_key = {0};
 	int err = 0;
 
 	b->per_sock = alloc_array(nr, sizeof(*b->per_sock));
 	b->rec_sock = alloc_array(nr, sizeof(*b->rec_sock));
 	/* most sockets are seen twice, by their table's iterator and a holder's fd */
-	if (!b->per_sock || !b->rec_sock || idmap_reserve(&by_cookie, nr / 2))
+	if (!b->per_sock || !b->rec_sock || idmap_reserve(&by_key, nr / 2))
 		return -ENOMEM;
 	for (size_t i = 0; i < nr && !err; i++) {
 		const struct pw_sock *r = &b->inv->socks[i];
 		uint32_t m = SNAP_NONE;
 
 		if (known_source(r->source))
-			err = merged_for(b, &by_cookie, r, &m);
+			err = merged_for(b, &by_key, r, &m);
 		if (m != SNAP_NONE)
 			note_record(&b->per_sock[m], r, (uint32_t)i);
 		b->rec_sock[i] = m;
 	}
-	idmap_free(&by_cookie);
+	idmap_free(&by_key);
 	return err;
 }
 

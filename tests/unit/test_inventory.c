@@ -19,14 +19,14 @@ UNIT_TEST(add_sock_keeps_every_record)
 	memset(&s, 0, sizeof(s));
 	/* past several doublings, so records are copied across reallocations */
 	for (i = 0; i < 5000; i++) {
-		s.cookie = i + 1;
+		s.key = i + 1;
 		s.sport = (uint16_t)i;
 		ASSERT_EQ_INT(inventory_add_sock(&inv, &s), 0);
 	}
 	ASSERT_EQ_INT(inv.nr_socks, 5000);
 	ASSERT_TRUE(inv.cap_socks >= inv.nr_socks);
 	for (i = 0; i < 5000; i++) {
-		ASSERT_EQ_INT(inv.socks[i].cookie, i + 1);
+		ASSERT_EQ_INT(inv.socks[i].key, i + 1);
 		ASSERT_EQ_INT(inv.socks[i].sport, i);
 	}
 	inventory_free(&inv);
@@ -243,7 +243,7 @@ UNIT_TEST(reserve_keeps_a_partial_record)
 
 	inventory_init(&inv);
 	memset(&s, 0, sizeof(s));
-	s.cookie = 42;
+	s.key = 42;
 	s.sport = 7;
 	ASSERT_EQ_INT(inventory_reserve(&inv, 1), 0);
 	ASSERT_TRUE(inv.cap_socks >= 1);
@@ -255,7 +255,7 @@ UNIT_TEST(reserve_keeps_a_partial_record)
 	tail = (char *)&inv.socks[inv.nr_socks];
 	memcpy(tail + 10, (char *)&s + 10, sizeof(s) - 10);
 	inv.nr_socks++;
-	ASSERT_EQ_INT(inv.socks[inv.nr_socks - 1].cookie, 42);
+	ASSERT_EQ_INT(inv.socks[inv.nr_socks - 1].key, 42);
 	ASSERT_EQ_INT(inv.socks[inv.nr_socks - 1].sport, 7);
 	ASSERT_EQ_INT(inventory_reserve(&inv, SIZE_MAX), -ENOMEM);
 	inventory_free(&inv);

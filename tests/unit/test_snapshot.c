@@ -66,7 +66,7 @@ static struct pw_sock tcp(uint64_t cookie, uint8_t state, uint16_t sport)
 	struct pw_sock r;
 
 	memset(&r, 0, sizeof(r));
-	r.cookie = cookie;
+	r.key = cookie;
 	r.cgroup_id = CG_A;
 	r.netns = NS1;
 	ip4(r.saddr, 9);
@@ -262,7 +262,7 @@ UNIT_TEST(empty_inventory)
 }
 
 /* The table iterator's view wins for state and addresses; the file record adds the holder. */
-UNIT_TEST(merges_file_and_tcp_by_cookie)
+UNIT_TEST(merges_file_and_tcp_by_key)
 {
 	struct pw_sock table = to(tcp(7, TCP_ESTABLISHED, 40001), 2, 443);
 	struct pw_sock file = held_by(tcp(7, TCP_SYN_SENT, 40001), 100);
@@ -310,7 +310,7 @@ UNIT_TEST(holders_across_fork)
 }
 
 /* Without a cookie records cannot be matched: each is a socket of its own. */
-UNIT_TEST(cookie_zero_never_merges)
+UNIT_TEST(key_zero_never_merges)
 {
 	struct pw_sock t = tcp(0, TCP_ESTABLISHED, 40001);
 
@@ -889,9 +889,9 @@ UNIT_TEST(builds_100k_sockets)
 int main(void)
 {
 	RUN(empty_inventory);
-	RUN(merges_file_and_tcp_by_cookie);
+	RUN(merges_file_and_tcp_by_key);
 	RUN(holders_across_fork);
-	RUN(cookie_zero_never_merges);
+	RUN(key_zero_never_merges);
 	RUN(sockets_without_port_are_dropped);
 	RUN(state_table);
 	RUN(time_wait_with_closer);
