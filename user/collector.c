@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "calibrate.h"
 #include "collector.h"
 #include "idmap.h"
 #include "log.h"
@@ -23,37 +24,93 @@
 /* records of room asked for before each read(); the kernel hands out 32 KiB at most */
 #define READ_RECORDS 1024
 
+/* The iterators' parts, in the order of struct collector's links. */
+enum { PART_FILES, PART_TCP, PART_UDP, NR_PARTS };
+
+struct load_ctx {
+	struct collector *c;
+	int closers_fd;
+};
+
+static void unload(void *arg)
+{
+	struct collector *c = ((struct load_ctx *)arg)->c;
+
+	sockets_bpf__destroy(c->skel);
+	c->skel = NULL;
+}
+
+/* calib_load_fn: the iterators in the forms @parts gives. */
+static int load(void *arg, const struct calib_part *parts, size_t nr)
+{
+	struct load_ctx *lc = arg;
+	struct sockets_bpf *s = sockets_bpf__open();
+	struct bpf_program *progs[NR_PARTS];
+	int err;
+
+	if (!s)
+		return -errno;
+	progs[PART_FILES] = s->progs.sock_files;
+	progs[PART_TCP] = s->progs.tcp_socks;
+	progs[PART_UDP] = s->progs.udp_socks;
+	for (size_t i = 0; i < nr; i++)
+		bpf_program__set_autoload(progs[i], parts[i].form <= FORM_SAFE);
+	s->rodata->safe_files = parts[PART_FILES].form == FORM_SAFE;
+	s->rodata->safe_tcp = parts[PART_TCP].form == FORM_SAFE;
+	s->rodata->safe_udp = parts[PART_UDP].form == FORM_SAFE;
+	if (lc->closers_fd >= 0)
+		err = bpf_map__reuse_fd(s->maps.closers, lc->closers_fd);
+	else /* private and empty: keep it from preallocating */
+		err = bpf_map__set_max_entries(s->maps.closers, 1);
+	if (!err)
+		err = sockets_bpf__load(s);
+	if (err) {
+		sockets_bpf__destroy(s);
+		return err;
+	}
+	lc->c->skel = s;
+	return 0;
+}
+
+static struct bpf_link *attach(struct bpf_program *prog, const struct calib_part *part)
+{
+	struct bpf_link *link;
+
+	if (part->form > FORM_SAFE)
+		return NULL;
+	link = bpf_program__attach_iter(prog, NULL);
+	if (!link)
+		pr_warn("cannot attach %s: %s\n", part->name, strerror(errno));
+	return link;
+}
+
 int collector_open(struct collector *c, int closers_fd)
 {
+	struct calib_part parts[NR_PARTS] = {
+		[PART_FILES] = {.name = "iter/task_file", .has_safe = true},
+		[PART_TCP] = {.name = "iter/tcp", .has_safe = true},
+		[PART_UDP] = {.name = "iter/udp", .has_safe = true},
+	};
+	struct load_ctx lc = {.c = c, .closers_fd = closers_fd};
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	c->skel = sockets_bpf__open();
-	if (!c->skel)
-		return -errno;
-	if (closers_fd >= 0)
-		err = bpf_map__reuse_fd(c->skel->maps.closers, closers_fd);
-	else /* private and empty: keep it from preallocating */
-		err = bpf_map__set_max_entries(c->skel->maps.closers, 1);
-	if (err)
-		goto fail;
-	err = sockets_bpf__load(c->skel);
-	if (err)
-		goto fail;
+	err = calibrate(parts, NR_PARTS, load, unload, &lc);
+	if (err) {
+		pr_warn("failed to load the socket iterators: %s\n", strerror(-err));
+		return err;
+	}
 	/* libbpf freed the kernel BTF it parsed to load (~11 MB at its peak) */
 	malloc_trim(0);
-	c->files = bpf_program__attach_iter(c->skel->progs.sock_files, NULL);
-	c->tcp = bpf_program__attach_iter(c->skel->progs.tcp_socks, NULL);
-	c->udp = bpf_program__attach_iter(c->skel->progs.udp_socks, NULL);
+	c->files = attach(c->skel->progs.sock_files, &parts[PART_FILES]);
+	c->tcp = attach(c->skel->progs.tcp_socks, &parts[PART_TCP]);
+	c->udp = attach(c->skel->progs.udp_socks, &parts[PART_UDP]);
 	if (!c->files || !c->tcp || !c->udp) {
-		err = -errno;
-		goto fail;
+		/* TODO fallback */
+		collector_close(c);
+		return -ENOTSUP;
 	}
 	return 0;
-fail:
-	pr_warn("failed to load the socket iterators: %s\n", strerror(-err));
-	collector_close(c);
-	return err;
 }
 
 void collector_close(struct collector *c)
