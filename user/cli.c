@@ -41,6 +41,7 @@ static const char top_usage[] =
 	"  report    watch for a while, then write a per-container leak report\n"
 	"  run       the daemon: find runaway leakers and stop them (dry run by default)\n"
 	"  top       live view of who holds local ports, per cgroup and process\n"
+	"  probe     what this kernel lets portwarden load, part by part\n"
 	"\n"
 	"Run 'portwarden COMMAND --help' for a command's options.\n";
 
@@ -446,6 +447,41 @@ static const struct argp top_argp = {
 	.doc = top_doc,
 };
 
+static const char probe_doc[] =
+	"Load every BPF part portwarden uses, as `run` would, and say what this\n"
+	"kernel allowed: each part's form (fast, or safe where the kernel refuses\n"
+	"the fast one), or refused and what is lost then. Loads, attaches nothing\n"
+	"for long, and exits.\n"
+	"\v"
+	"Environment: PORTWARDEN_BPF=safe loads only the safe forms (probe reads).\n"
+	"\n"
+	"Exit status: 0 when the guard can run here (even with parts refused), 1\n"
+	"when nothing meaningful loads.\n";
+
+static const struct argp_option probe_options[] = {
+	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
+	COMMON_OPTIONS,
+	{},
+};
+
+static error_t probe_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+
+	if (key == OPT_JSON) {
+		ps->env->json = true;
+		return 0;
+	}
+	return common_parse_opt(key, arg, state);
+}
+
+static const struct argp probe_argp = {
+	.options = probe_options,
+	.parser = probe_parse_opt,
+	.args_doc = "",
+	.doc = probe_doc,
+};
+
 struct command {
 	const char *name;
 	enum pw_command id;
@@ -458,6 +494,7 @@ static const struct command commands[] = {
 	{"report", CMD_REPORT, &report_argp},
 	{"run", CMD_RUN, &run_argp},
 	{"top", CMD_TOP, &top_argp},
+	{"probe", CMD_PROBE, &probe_argp},
 };
 
 static int parse_command(const struct command *cmd, int argc, char **argv, struct env *env)

@@ -18,6 +18,7 @@ enum pw_command {
 	CMD_REPORT,
 	CMD_RUN,
 	CMD_TOP,
+	CMD_PROBE,
 };
 
 /* Which hooks catch port allocation failures; see --help for the costs. */

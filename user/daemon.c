@@ -63,6 +63,7 @@ struct daemon {
 	struct breaker_state breakers;
 	struct cgroup_target scope;    /* --cgroup, resolved; path "" when absent */
 	uint64_t lost_reported;	       /* lost events already warned about */
+	uint64_t missed_reported;      /* missed program runs already warned about */
 	struct activity_table watched; /* the latest read of the counters between steps */
 	struct surge_table surges;     /* the fast-leak trigger, per process */
 	uint64_t surge_check_ms;       /* the latest out-of-step snapshot for a surge */
@@ -404,10 +405,18 @@ static void warn_lost(struct daemon *d)
 {
 	uint64_t lost = tracer_lost_events(&d->m.tracer);
 
+	uint64_t missed = tracer_missed_runs(&d->m.tracer);
+
 	if (lost > d->lost_reported)
 		pr_warn("lost %llu failure events (ring buffer full), %llu in total\n",
 			(unsigned long long)(lost - d->lost_reported), (unsigned long long)lost);
 	d->lost_reported = lost;
+	/* a skipped state hook run may be a close whose TIME_WAIT then has no owner */
+	if (missed > d->missed_reported)
+		pr_warn("the kernel skipped %llu runs of our programs (one was already running on "
+			"that CPU), %llu in total\n",
+			(unsigned long long)(missed - d->missed_reported), (unsigned long long)missed);
+	d->missed_reported = missed;
 }
 
 static void step(struct daemon *d)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "calibrate.h"
 #include "log.h"
 #include "loader.h"
 #include "portwarden.skel.h"
@@ -19,6 +20,7 @@ struct attempt {
 	bool state_btf;	 /* tp_btf/inet_sock_set_state (5.5+), else the classic tracepoint */
 	bool bind_hooks; /* cgroup/post_bind4/6 (they load on 6.1 and 6.12 too: tests/vm) */
 	bool fexit;	 /* fexit on the port allocators, with cgroup/bind4/6 markers */
+	bool quarantine; /* the cgroup/sock_create hook that refuses quarantined sockets */
 };
 
 /* Best first. tp_btf reads the socket directly and generates its cookie;
@@ -49,25 +51,44 @@ static uint32_t ring_bytes(const struct tracer_config *cfg)
 	return cfg->accounting && cfg->failed_only ? RING_BYTES_ACCOUNTING : RING_BYTES_TRACE;
 }
 
+/* May this run use @a? The tp_btf state hook is the fast form (direct loads
+ * through BTF pointers), the classic tracepoint the safe one (probe reads):
+ * PORTWARDEN_BPF=safe keeps to it. PORTWARDEN_TEST_REFUSE plays a kernel
+ * that refuses "tp_btf", "tracepoint", "fexit" or "bind-hooks". */
+static bool allowed(const struct attempt *a)
+{
+	if (a->state_btf && (calib_safe_only() || calib_test_refused("tp_btf")))
+		return false;
+	if (!a->state_btf && calib_test_refused("tracepoint"))
+		return false;
+	if (a->fexit && calib_test_refused("fexit"))
+		return false;
+	return !(a->bind_hooks && calib_test_refused("bind-hooks"));
+}
+
 /*
  * The configurations @mode may use, best first. fexit needs the cgroup bind
  * markers, so its attempts keep them. auto tries fexit once and then falls
  * back to state: many kernels (lockdown setups, some hosts) refuse fexit
  * loads with EPERM, which only trying reveals.
  */
-static size_t plan_attempts(enum trace_mode mode, struct attempt *out)
+static size_t plan_attempts(enum trace_mode mode, bool quarantine, struct attempt *out)
 {
-	size_t n = 0;
+	struct attempt all[MAX_ATTEMPTS];
+	size_t n = 0, nr_all = 0;
 
 	if (mode == MODE_AUTO || mode == MODE_FEXIT) {
-		out[n++] = (struct attempt){.state_btf = true, .bind_hooks = true, .fexit = true};
+		all[nr_all++] = (struct attempt){.state_btf = true, .bind_hooks = true, .fexit = true};
 		if (mode == MODE_FEXIT)
-			out[n++] = (struct attempt){.bind_hooks = true, .fexit = true};
+			all[nr_all++] = (struct attempt){.bind_hooks = true, .fexit = true};
 	}
-	if (mode == MODE_FEXIT)
-		return n;
-	for (size_t i = 0; i < sizeof(state_attempts) / sizeof(state_attempts[0]); i++)
-		out[n++] = state_attempts[i];
+	for (size_t i = 0; mode != MODE_FEXIT && i < sizeof(state_attempts) / sizeof(state_attempts[0]); i++)
+		all[nr_all++] = state_attempts[i];
+	for (size_t i = 0; i < nr_all; i++) {
+		all[i].quarantine = quarantine;
+		if (allowed(&all[i]))
+			out[n++] = all[i];
+	}
 	return n;
 }
 
@@ -111,7 +132,7 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 	set_autoload(post_bind, 2, a->bind_hooks && !cfg->failed_only);
 	set_autoload(fexit, sizeof(fexit) / sizeof(fexit[0]), a->fexit);
 	set_autoload(syscall, sizeof(syscall) / sizeof(syscall[0]), cfg->mode == MODE_SYSCALL);
-	bpf_program__set_autoload(s->progs.quarantine, cfg->quarantine);
+	bpf_program__set_autoload(s->progs.quarantine, a->quarantine);
 }
 
 static int add_link(struct tracer *t, struct bpf_link *link)
@@ -200,16 +221,57 @@ static int try_attempt(struct tracer *t, const struct tracer_config *cfg, const 
 		return err;
 	}
 	t->state_hook = a->state_btf ? "tp_btf" : "tracepoint";
+	t->state_btf = a->state_btf;
+	t->quarantine = a->quarantine;
 	t->bind_hooks = a->bind_hooks && !cfg->failed_only;
 	t->mode = a->fexit ? MODE_FEXIT : cfg->mode == MODE_SYSCALL ? MODE_SYSCALL : MODE_STATE;
 	return 0;
 }
 
-int tracer_open(struct tracer *t, const struct tracer_config *cfg)
+/* Each attempt of the plan in turn until one loads; its error or the first's. */
+static int try_plan(struct tracer *t, const struct tracer_config *cfg, bool quarantine)
 {
 	struct attempt plan[MAX_ATTEMPTS];
-	size_t nr = plan_attempts(cfg->mode, plan);
+	size_t nr = plan_attempts(cfg->mode, quarantine, plan);
+	int err = -EPERM, first_err = 0;
+
+	for (size_t i = 0; i < nr; i++) {
+		err = try_attempt(t, cfg, &plan[i]);
+		if (!err)
+			return 0;
+		if (!first_err)
+			first_err = err;
+		pr_debug("load attempt %zu (%s%s%s%s) failed: %s\n", i,
+			 plan[i].state_btf ? "tp_btf" : "tracepoint",
+			 plan[i].bind_hooks ? ", bind hooks" : "", plan[i].fexit ? ", fexit" : "",
+			 plan[i].quarantine ? ", quarantine" : "", strerror(-err));
+	}
+	return first_err ? first_err : err;
+}
+
+/* The verdicts for -v and `portwarden probe`. */
+static void note_verdicts(const struct tracer *t, const struct tracer_config *cfg)
+{
+	calib_note("state hook", t->state_btf ? "fast" : "safe",
+		   t->state_btf ? "tp_btf/inet_sock_set_state"
+				: "tracepoint/sock/inet_sock_set_state (probe reads)");
+	if (cfg->mode == MODE_AUTO || cfg->mode == MODE_FEXIT)
+		calib_note("fexit", t->mode == MODE_FEXIT ? "yes" : "refused",
+			   t->mode == MODE_FEXIT ? "fexit/inet_csk_get_port, fexit/udp_lib_get_port"
+						 : "bind(0) and UDP autobind failures are not seen");
+	if (!cfg->failed_only)
+		calib_note("bind hooks", t->bind_hooks ? "yes" : "refused",
+			   t->bind_hooks ? "cgroup/post_bind4/6" : "successful binds are not shown");
+	if (cfg->quarantine)
+		calib_note("quarantine", t->quarantine ? "yes" : "refused",
+			   t->quarantine ? "cgroup/sock_create"
+					 : "no quarantine: actions go straight to signals");
+}
+
+int tracer_open(struct tracer *t, const struct tracer_config *cfg)
+{
 	int err = 0, first_err = 0;
+	bool quarantine = cfg->quarantine && !calib_test_refused("quarantine");
 
 	memset(t, 0, sizeof(*t));
 	t->cgroup_fd = open(cfg->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -218,16 +280,11 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 		pr_warn("failed to open cgroup %s: %s\n", cfg->cgroup_dir, strerror(-err));
 		return err;
 	}
-	for (size_t i = 0; i < nr; i++) {
-		err = try_attempt(t, cfg, &plan[i]);
-		if (!err)
-			break;
-		if (!first_err)
-			first_err = err;
-		pr_debug("load attempt %zu (%s%s%s) failed: %s\n", i,
-			 plan[i].state_btf ? "tp_btf" : "tracepoint",
-			 plan[i].bind_hooks ? ", bind hooks" : "", plan[i].fexit ? ", fexit" : "",
-			 strerror(-err));
+	err = first_err = try_plan(t, cfg, quarantine);
+	/* the quarantine hook is one rung of the ladder: guard without it */
+	if (err && quarantine) {
+		quarantine = false;
+		err = try_plan(t, cfg, false);
 	}
 	if (err) {
 		pr_warn("failed to load BPF programs: %s (run with -v for libbpf's log)\n",
@@ -238,6 +295,10 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 		close(t->cgroup_fd);
 		return first_err;
 	}
+	note_verdicts(t, cfg);
+	if (cfg->quarantine && !t->quarantine)
+		pr_warn("this kernel refused the quarantine hook (cgroup/sock_create): the guard "
+			"goes straight to signals\n");
 	if (cfg->mode == MODE_AUTO && t->mode != MODE_FEXIT)
 		pr_info("fexit refused here: bind(0) and UDP autobind failures are not seen "
 			"(--mode syscall sees them, at a cost on every syscall)\n");
@@ -276,7 +337,7 @@ int tracer_closers_fd(const struct tracer *t)
 
 int tracer_quarantine_fds(const struct tracer *t, int *cgroups_fd, int *tgids_fd)
 {
-	if (!bpf_program__autoload(t->skel->progs.quarantine))
+	if (!t->quarantine)
 		return -ENOTSUP;
 	*cgroups_fd = bpf_map__fd(t->skel->maps.quarantined_cgroups);
 	*tgids_fd = bpf_map__fd(t->skel->maps.quarantined_tgids);
@@ -288,7 +349,7 @@ int tracer_quarantine_arm(struct tracer *t, bool on)
 	struct bpf_link *link;
 	int err;
 
-	if (!bpf_program__autoload(t->skel->progs.quarantine))
+	if (!t->quarantine)
 		return -ENOTSUP;
 	if (!on) {
 		bpf_link__destroy(t->quarantine_link); /* NULL is fine */
@@ -313,4 +374,22 @@ int tracer_activity_fd(const struct tracer *t)
 uint64_t tracer_lost_events(const struct tracer *t)
 {
 	return __atomic_load_n(&t->skel->bss->lost_events, __ATOMIC_RELAXED);
+}
+
+uint64_t tracer_missed_runs(const struct tracer *t)
+{
+	struct bpf_program *prog;
+	uint64_t missed = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		/* kernels before 5.12 have no such field: it stays 0 */
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			missed += info.recursion_misses;
+	}
+	return missed;
 }

@@ -34,6 +34,8 @@ struct tracer {
 	enum trace_mode mode;	/* what runs: never MODE_AUTO */
 	const char *state_hook; /* "tp_btf" or "tracepoint" */
 	bool bind_hooks;	/* cgroup post_bind programs run */
+	bool state_btf;		/* the state hook is tp_btf (fast), not the tracepoint (safe) */
+	bool quarantine;	/* the quarantine hook loaded (this kernel allowed it) */
 };
 
 /*
@@ -57,5 +59,11 @@ int tracer_quarantine_fds(const struct tracer *t, int *cgroups_fd, int *tgids_fd
  */
 int tracer_quarantine_arm(struct tracer *t, bool on);
 uint64_t tracer_lost_events(const struct tracer *t);
+/*
+ * Runs of our programs the kernel skipped because one was already running on
+ * that CPU (recursion_misses in each program's info, 5.12+): lost data just
+ * like lost events, and shown with them.
+ */
+uint64_t tracer_missed_runs(const struct tracer *t);
 
 #endif /* PW_LOADER_H */

@@ -2,8 +2,10 @@
 // Copyright (c) 2026 The portwarden authors
 // Entry point: parse the command line and hand over to the chosen command.
 #include <stdlib.h>
+#include "calibrate.h"
 #include "cli.h"
 #include "daemon.h"
+#include "probe_cmd.h"
 #include "report_cmd.h"
 #include "snapshot_cmd.h"
 #include "top_cmd.h"
@@ -16,6 +18,8 @@ int main(int argc, char **argv)
 
 	if (status)
 		return status < 0 ? EXIT_SUCCESS : status;
+	if (!calib_env_valid())
+		return EXIT_USAGE;
 	switch (env.command) {
 	case CMD_TRACE:
 		return trace_run(&env);
@@ -27,6 +31,8 @@ int main(int argc, char **argv)
 		return daemon_run(&env);
 	case CMD_TOP:
 		return top_run(&env);
+	case CMD_PROBE:
+		return probe_run(&env);
 	default:
 		return EXIT_USAGE;
 	}

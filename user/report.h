@@ -37,6 +37,7 @@ struct report_container {
 struct report {
 	uint64_t duration_ms, interval_ms, steps;
 	uint64_t lost_events; /* failure events the ring buffer dropped (counters are exact) */
+	uint64_t missed_runs; /* runs of our programs the kernel skipped (recursion) */
 	struct report_container *containers; /* suspects first, then by sockets held */
 	size_t nr_containers;
 	struct report_process *suspects; /* grouped by container, in container order */

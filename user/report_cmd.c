@@ -118,6 +118,7 @@ static int render(struct monitor *m, const struct env *env)
 	r.interval_ms = env->interval_s * 1000ull;
 	r.steps = m->steps;
 	r.lost_events = tracer_lost_events(&m->tracer);
+	r.missed_runs = tracer_missed_runs(&m->tracer);
 	if (build_labels(&r, &l)) {
 		report_free(&r);
 		return EXIT_RUNTIME;

@@ -132,6 +132,11 @@ void report_view_text(FILE *out, const struct report *r, const struct labels *l)
 			"(%llu failure events were lost: the ring buffer was full; counts are "
 			"exact)\n",
 			(unsigned long long)r->lost_events);
+	if (r->missed_runs)
+		fprintf(out,
+			"(the kernel skipped %llu runs of our programs: one was already running on "
+			"that CPU; counts and owners may miss what those runs saw)\n",
+			(unsigned long long)r->missed_runs);
 	fprintf(out, "\nCONTAINERS (%zu, suspects first)\n", r->nr_containers);
 	for (size_t i = 0; i < r->nr_containers; i++)
 		text_container(out, r, l, &r->containers[i]);
@@ -229,9 +234,10 @@ void report_view_json(FILE *out, const struct report *r, const struct labels *l)
 	fprintf(out, "{\"version\":%d,\"type\":\"report\",\"time\":\"%s\",\"duration_s\":%.3f,",
 		REPORT_JSON_VERSION, ts, r->duration_ms / 1000.0);
 	fprintf(out,
-		"\"interval_ms\":%llu,\"samples\":%llu,\"lost_events\":%llu,\n\"containers\":[",
+		"\"interval_ms\":%llu,\"samples\":%llu,\"lost_events\":%llu,\"missed_runs\":%llu,"
+		"\n\"containers\":[",
 		(unsigned long long)r->interval_ms, (unsigned long long)r->steps,
-		(unsigned long long)r->lost_events);
+		(unsigned long long)r->lost_events, (unsigned long long)r->missed_runs);
 	for (size_t i = 0; i < r->nr_containers; i++) {
 		fputs(i ? ",\n" : "\n", out);
 		json_container(out, r, l, &r->containers[i]);

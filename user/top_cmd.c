@@ -108,6 +108,7 @@ static int rebuild(struct top *t)
 		.before = t->before,
 		.wall_time = t->sampled_at,
 		.lost_events = tracer_lost_events(&t->m.tracer),
+		.missed_runs = tracer_missed_runs(&t->m.tracer),
 		.hooks = trace_mode_name(t->m.tracer.mode),
 		.actions = t->actions,
 		.acted = t->acted,

@@ -597,6 +597,7 @@ int top_model_build(const struct top_input *in, const struct top_query *q, struc
 	m->mode = "dry run";
 	m->hooks = in->hooks ? in->hooks : "?";
 	m->lost_events = in->lost_events;
+	m->missed_runs = in->missed_runs;
 	m->actions = in->actions;
 	header_rates(in, m);
 	err = copy_pools(in->snap, m);

@@ -82,6 +82,7 @@ struct top_input {
 	struct top_counters now, before; /* before.t_ms >= now.t_ms: no rates yet */
 	time_t wall_time;
 	uint64_t lost_events;
+	uint64_t missed_runs;
 	const char *hooks; /* the tracer's mode: "fexit", "state", "syscall" */
 	uint32_t actions;  /* signals sent from the screen */
 	const struct top_acted *acted;
@@ -144,6 +145,7 @@ struct top_model {
 	double failures_per_s[TOP_ERRNO_NR];
 	double events_per_s;
 	uint64_t lost_events;
+	uint64_t missed_runs;
 	uint32_t actions;
 	/* table */
 	struct top_group *groups;	/* shown cgroups, sorted */

@@ -167,8 +167,11 @@ void top_text_failures(char *buf, size_t len, const struct top_model *m)
 
 void top_text_state(char *buf, size_t len, const struct top_model *m)
 {
-	snprintf(buf, len, "portwarden: %.1f events/s, %llu lost events, mode %s, hooks %s, %u %s",
-		 m->events_per_s, (unsigned long long)m->lost_events, m->mode, m->hooks, m->actions,
+	snprintf(buf, len,
+		 "portwarden: %.1f events/s, %llu lost events, %llu missed runs, mode %s, hooks %s, "
+		 "%u %s",
+		 m->events_per_s, (unsigned long long)m->lost_events,
+		 (unsigned long long)m->missed_runs, m->mode, m->hooks, m->actions,
 		 m->actions == 1 ? "action" : "actions");
 }
 

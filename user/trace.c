@@ -35,6 +35,7 @@ struct trace_session {
 	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t events;
 	uint64_t lost_reported;
+	uint64_t missed_reported;
 };
 
 static int64_t clock_ns(clockid_t clock)
@@ -71,11 +72,28 @@ static int on_event(void *ctx, const struct pw_event *e)
 	return 0;
 }
 
+/* Runs of our programs the kernel skipped: their events never existed. */
+static void report_missed(struct trace_session *s)
+{
+	uint64_t missed = tracer_missed_runs(&s->tracer);
+
+	if (missed == s->missed_reported)
+		return;
+	pr_warn("the kernel skipped %llu runs of our programs (one was already running on that "
+		"CPU), %llu in total: their events are missing\n",
+		(unsigned long long)(missed - s->missed_reported), (unsigned long long)missed);
+	if (s->env->json)
+		printf("{\"type\":\"missed\",\"count\":%llu,\"total\":%llu}\n",
+		       (unsigned long long)(missed - s->missed_reported), (unsigned long long)missed);
+	s->missed_reported = missed;
+}
+
 /* Nothing is dropped silently: every loss the kernel counted is shown. */
 static void report_lost(struct trace_session *s)
 {
 	uint64_t lost = tracer_lost_events(&s->tracer);
 
+	report_missed(s);
 	if (lost == s->lost_reported)
 		return;
 	pr_warn("lost %llu events (ring buffer full), %llu in total\n",
@@ -176,8 +194,10 @@ int trace_run(const struct env *env)
 		if (!env->json)
 			event_format_text_header(stdout);
 		status = run_loop(&s);
-		pr_info("%llu events, %llu lost\n", (unsigned long long)s.events,
-			(unsigned long long)tracer_lost_events(&s.tracer));
+		report_lost(&s);
+		pr_info("%llu events, %llu lost, %llu missed runs\n", (unsigned long long)s.events,
+			(unsigned long long)tracer_lost_events(&s.tracer),
+			(unsigned long long)tracer_missed_runs(&s.tracer));
 	}
 	stop(&s);
 	return status;
