@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
+# Each part the kernel may refuse, refused on purpose (PORTWARDEN_TEST_REFUSE
+# plays that kernel), ends in a command that works, honestly degraded:
+#   degrade/probe                 `probe --json` names every part with a verdict
+#   degrade/probe-refused         ... and says "refused" for the parts refused
+#   degrade/trace-tracepoint      no tp_btf: trace falls back to the classic
+#                                 tracepoint (safe form) and still sees every
+#                                 connect() EADDRNOTAVAIL, with pid and cgroup
+#   degrade/trace-nothing         no state hook at all: trace exits 1 and says why
+#   degrade/run-no-quarantine     no quarantine hook: run starts, says the guard
+#                                 goes straight to signals, and stops cleanly
+#   degrade/bad-env               PORTWARDEN_BPF=bogus is bad input: exit 2
+# The snapshot's fallback when the iterators are refused is checked by
+# test-snapshot-keys (counts exact with every form).
+set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+pw_require_root
+pw_require_cmd ip jq
+pw_require_cgroup2
+pw_require_file "$PW_PORTWARDEN" portwarden
+pw_require_bpf
+pw_require_file "$PW_PORTLEAK" portleak
+
+BASE=$(pw_cgroup_base)
+REL_BASE=$(pw_cgroup_relpath "$BASE")
+
+check_probe() {
+	local problems
+	if ! "$PW_PORTWARDEN" probe --json >"$PW_TMP/probe.json" 2>"$PW_TMP/probe.err"; then
+		pw_fail degrade/probe "exit status $?: $(tail -c 300 "$PW_TMP/probe.err")"
+		return
+	fi
+	problems=$(jq -r '
+		([.parts[].part] | sort) as $got
+		| (["fexit", "iter/task_file", "iter/tcp", "iter/udp", "quarantine", "state hook"] - $got)[]
+		  | "no verdict for \(.)",
+		  (.parts[] | select(.verdict | IN("fast", "safe", "yes", "refused") | not)
+		  | "\(.part): verdict \(.verdict)"),
+		  (if .usable != true then "usable is \(.usable)" else empty end)' \
+		"$PW_TMP/probe.json" 2>&1) || problems="jq failed: $problems"
+	pw_report degrade/probe "$problems"
+
+	problems=$(PORTWARDEN_TEST_REFUSE=iter/tcp,quarantine "$PW_PORTWARDEN" probe --json 2>/dev/null |
+		jq -r '.parts[] | select(.part == "iter/tcp" or .part == "quarantine")
+			| select(.verdict != "refused") | "\(.part): \(.verdict), want refused"' 2>&1) ||
+		problems="probe failed or jq failed: $problems"
+	pw_report degrade/probe-refused "$problems"
+}
+
+# trace_fallback: no tp_btf; the tracepoint catches a workload's 3 failures.
+trace_fallback() {
+	local tracer ns cg pid problems
+	PORTWARDEN_TEST_REFUSE=tp_btf env --default-signal=INT,TERM "$PW_PORTWARDEN" trace --json \
+		--failed --mode state --cgroup "$BASE" -v </dev/null >"$PW_TMP/trace.json" 2>"$PW_TMP/trace.err" &
+	tracer=$!
+	pw_track_pid "$tracer"
+	if ! pw_wait_for_file_line "$PW_TMP/trace.err" Tracing 30; then
+		pw_fail degrade/trace-tracepoint "no 'Tracing' within 30 s: $(grep -v '^libbpf' "$PW_TMP/trace.err" | tail -c 300)"
+		return
+	fi
+	ns=$(pw_make_netns 40000 40009)
+	cg=$(pw_make_cgroup connect)
+	pw_run_in -o "$PW_TMP/connect.json" -e "$PW_TMP/connect.err" "$cg" "$ns" \
+		"$PW_PORTLEAK" tcp-connect --listen --fail-extra 2 >"$PW_TMP/connect.pid"
+	pid=$(cat "$PW_TMP/connect.pid")
+	pw_wait_for_file_line "$PW_TMP/connect.json" '^{' 30 || true
+	sleep 1
+	kill -s INT "$tracer"
+	pw_wait_exit "$tracer" 10 || true
+	problems=$(
+		grep -q 'calibration: state hook: safe' "$PW_TMP/trace.err" ||
+			echo "no 'state hook: safe' verdict: $(grep 'calibration' "$PW_TMP/trace.err" | head -c 200)"
+		jq -rs --argjson pid "$pid" --arg cg "$REL_BASE/connect" '
+			[.[] | select(.type == null or .type == "event") | select(.pid == $pid)] as $ev
+			| if ($ev | length) != 3 then "\($ev | length) events from the workload, want 3" else empty end,
+			  ([$ev[] | select(.errno != 99 or .op != "connect" or .cgroup != $cg)
+			   | "event \(tojson)"] | first // empty)' "$PW_TMP/trace.json" 2>&1
+	)
+	pw_report degrade/trace-tracepoint "$problems"
+}
+
+trace_nothing() {
+	local rc=0
+	PORTWARDEN_TEST_REFUSE=tp_btf,tracepoint timeout 30 "$PW_PORTWARDEN" trace --mode state \
+		</dev/null >/dev/null 2>"$PW_TMP/nothing.err" || rc=$?
+	if [ "$rc" -eq 1 ] && grep -q 'failed to load BPF programs' "$PW_TMP/nothing.err"; then
+		pw_pass degrade/trace-nothing
+	else
+		pw_fail degrade/trace-nothing "exit status $rc, want 1 and why; stderr: $(tail -c 200 "$PW_TMP/nothing.err")"
+	fi
+}
+
+run_no_quarantine() {
+	local daemon rc=0 problems
+	PORTWARDEN_TEST_REFUSE=quarantine "$PW_PORTWARDEN" run --cgroup "$BASE" \
+		--log "$PW_TMP/run.jsonl" </dev/null >/dev/null 2>"$PW_TMP/run.err" &
+	daemon=$!
+	pw_track_pid "$daemon"
+	if ! pw_wait_for_file_line "$PW_TMP/run.jsonl" '"event":"start"' 30; then
+		pw_fail degrade/run-no-quarantine "no start record within 30 s: $(tail -c 300 "$PW_TMP/run.err")"
+		return
+	fi
+	kill -s TERM "$daemon"
+	pw_wait_exit "$daemon" 15 || true
+	wait "$daemon" || rc=$?
+	problems=$(
+		[ "$rc" -eq 0 ] || echo "exit status $rc after SIGTERM"
+		grep -q 'refused the quarantine hook' "$PW_TMP/run.err" ||
+			echo "no word of the refused quarantine hook: $(tail -c 200 "$PW_TMP/run.err")"
+	)
+	pw_report degrade/run-no-quarantine "$problems"
+}
+
+bad_env() {
+	local rc=0
+	PORTWARDEN_BPF=bogus "$PW_PORTWARDEN" snapshot >/dev/null 2>"$PW_TMP/env.err" || rc=$?
+	pw_check degrade/bad-env "exit status $rc, want 2: $(head -c 200 "$PW_TMP/env.err")" [ "$rc" -eq 2 ]
+}
+
+check_probe
+trace_fallback
+trace_nothing
+run_no_quarantine
+bad_env
+pw_done
