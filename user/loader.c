@@ -128,6 +128,7 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 		bpf_map__set_max_entries(s->maps.activity, 1);
 	}
 	bpf_program__set_autoload(s->progs.state_btf, a->state_btf);
+	bpf_program__set_autoload(s->progs.state_rescue, a->state_btf);
 	bpf_program__set_autoload(s->progs.state_tp, !a->state_btf);
 	set_autoload(post_bind, 2, a->bind_hooks && !cfg->failed_only);
 	set_autoload(fexit, sizeof(fexit) / sizeof(fexit[0]), a->fexit);
@@ -376,20 +377,34 @@ uint64_t tracer_lost_events(const struct tracer *t)
 	return __atomic_load_n(&t->skel->bss->lost_events, __ATOMIC_RELAXED);
 }
 
+/* A program's recursion_misses (kernels before 5.12 have none: 0). */
+static uint64_t recursion_misses(const struct bpf_program *prog)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(prog);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
 uint64_t tracer_missed_runs(const struct tracer *t)
 {
+	const struct portwarden_bpf *s = t->skel;
 	struct bpf_program *prog;
-	uint64_t missed = 0;
+	uint64_t missed = 0, rescued, state_misses;
 
-	bpf_object__for_each_program(prog, t->skel->obj)
+	bpf_object__for_each_program(prog, s->obj)
 	{
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		/* kernels before 5.12 have no such field: it stays 0 */
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			missed += info.recursion_misses;
+		/* state_rescue's own misses came while state_btf was free to run */
+		if (prog != s->progs.state_btf && prog != s->progs.state_rescue)
+			missed += recursion_misses(prog);
 	}
-	return missed;
+	if (!t->state_btf)
+		return missed;
+	/* read apart, the two may disagree for a moment: never below zero */
+	rescued = __atomic_load_n(&s->bss->rescued_runs, __ATOMIC_RELAXED);
+	state_misses = recursion_misses(s->progs.state_btf);
+	return missed + (state_misses > rescued ? state_misses - rescued : 0);
 }
