@@ -11,9 +11,10 @@
  *    (their port can only come from bind()) and clear on every other
  *    record, so a connected socket that bound its port first reads as an
  *    ephemeral one.
- *  - cgroup_id of TIME_WAIT sockets and request sockets: the kernel sends no
- *    attributes for them. With the closers map (closers_fd >= 0) a
- *    TIME_WAIT socket gets its closer's, as from the iterator; else 0.
+ *  - Nothing, for TIME_WAIT sockets, as long as the caller passes the
+ *    closers map: the kernel sends no attributes for them (no cgroup_id),
+ *    and iter/tcp has only the closer's cgroup too. Without the map their
+ *    cgroup_id and closer stay 0.
  *  - cgroup_id on kernels before 5.8, which lack INET_DIAG_CGROUP_ID: 0.
  *  - Bound-but-inactive TCP sockets (bound, neither listening nor
  *    connecting: only the bind hash holds them) before Linux 6.8, which
