@@ -13,11 +13,14 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "calibrate.h"
+#include "cgroups.h"
 #include "collector.h"
 #include "idmap.h"
 #include "log.h"
 #include "netns.h"
+#include "procfd.h"
 #include "procfs.h"
+#include "sockdiag.h"
 #include "sockets.skel.h"
 
 #define MAX_NETNS 4096
@@ -72,6 +75,29 @@ static int load(void *arg, const struct calib_part *parts, size_t nr)
 	return 0;
 }
 
+/*
+ * The tables come from sock_diag when an iterator for them is refused, and
+ * also when the files come from /proc: a bound, idle socket is in no table
+ * an iterator walks, and the file iterator gave its port itself; /proc
+ * gives only the inode, and sock_diag can dump such sockets (6.8+).
+ */
+static bool use_sockdiag(const struct collector *c)
+{
+	return !c->files || !c->tcp || !c->udp;
+}
+
+/* Say what stands in for the parts the kernel refused, and what that loses. */
+static void warn_fallbacks(const struct collector *c)
+{
+	if (!c->files)
+		pr_warn("socket iterators: no iter/task_file here: process sockets are read from "
+			"/proc/PID/fd (slower; a bound socket the kernel cannot dump is missed)\n");
+	if (use_sockdiag(c))
+		pr_warn("socket iterators: %s: socket tables come from sock_diag (slower; "
+			"bind-before-connect is not seen)\n",
+			!c->tcp ? "no iter/tcp here" : !c->udp ? "no iter/udp here" : "with /proc");
+}
+
 static struct bpf_link *attach(struct bpf_program *prog, const struct calib_part *part)
 {
 	struct bpf_link *link;
@@ -94,7 +120,12 @@ int collector_open(struct collector *c, int closers_fd)
 	struct load_ctx lc = {.c = c, .closers_fd = closers_fd};
 	int err;
 
+	struct cgroup_mounts mounts;
+
 	memset(c, 0, sizeof(*c));
+	c->closers_fd = closers_fd;
+	if (!cgroup_find_mounts(&mounts))
+		snprintf(c->memory_mount, sizeof(c->memory_mount), "%s", mounts.v1_memory);
 	err = calibrate(parts, NR_PARTS, load, unload, &lc);
 	if (err) {
 		pr_warn("failed to load the socket iterators: %s\n", strerror(-err));
@@ -105,11 +136,7 @@ int collector_open(struct collector *c, int closers_fd)
 	c->files = attach(c->skel->progs.sock_files, &parts[PART_FILES]);
 	c->tcp = attach(c->skel->progs.tcp_socks, &parts[PART_TCP]);
 	c->udp = attach(c->skel->progs.udp_socks, &parts[PART_UDP]);
-	if (!c->files || !c->tcp || !c->udp) {
-		/* TODO fallback */
-		collector_close(c);
-		return -ENOTSUP;
-	}
+	warn_fallbacks(c);
 	return 0;
 }
 
@@ -232,15 +259,29 @@ static int count_held(const struct inventory *inv, const struct netns_ref *refs,
  * nothing: no TIME_WAIT, no orphan, no connection waiting in an accept
  * queue. Counts that differ, or cannot be read, mean a walk.
  */
-static void tables_to_walk(const struct held_counts *held, bool *tcp, bool *udp)
+static void tables_to_walk(const struct collector *c, const struct held_counts *held, bool *tcp,
+			   bool *udp)
 {
 	struct sockstat st;
 
 	*tcp = *udp = true;
-	if (netns_read_sockstat(&st))
+	/* file records from /proc know no state or port to compare with */
+	if (!c->files || netns_read_sockstat(&st))
 		return;
 	*tcp = st.tcp_tw || st.tcp_inuse != held->tcp;
 	*udp = st.udp_inuse != held->udp;
+}
+
+/* Both tables of the netns we are in, from sock_diag: the fallback. */
+static int dump_tables(struct collector *c, uint32_t netns, struct inventory *inv)
+{
+	struct sockdiag_stats st = {0};
+	int err = sockdiag_dump(inv, netns, c->closers_fd, &st);
+
+	if (!err && st.unsupported)
+		pr_debug("sock_diag refused some dumps in netns %u (mask %#x)\n", netns,
+			 st.unsupported);
+	return err;
 }
 
 /* Walk one netns's tables and read its port settings from inside it. */
@@ -258,12 +299,16 @@ static int walk_netns(struct collector *c, const struct netns_ref *ref, bool hom
 		err = -ENOMEM;
 	else if (netns_read_ports(ports))
 		pr_debug("cannot read port settings of netns %u\n", ref->inum);
-	tables_to_walk(held, &tcp, &udp);
-	if (!err && tcp)
-		err = read_iter(c->tcp, inv);
-	if (!err && udp)
-		err = read_iter(c->udp, inv);
-	c->tables_skipped += !tcp + !udp;
+	if (!err && use_sockdiag(c)) {
+		err = dump_tables(c, ref->inum, inv);
+	} else if (!err) {
+		tables_to_walk(c, held, &tcp, &udp);
+		if (tcp)
+			err = read_iter(c->tcp, inv);
+		if (!err && udp)
+			err = read_iter(c->udp, inv);
+		c->tables_skipped += !tcp + !udp;
+	}
 	if (!home && netns_leave()) {
 		pr_warn("failed to return to our network namespace: %s\n", strerror(errno));
 		return -EIO; /* everything after this would look at the wrong netns */
@@ -307,11 +352,17 @@ int collector_run(struct collector *c, struct inventory *inv)
 	/* a daemon's samples are about the size of the last one: one allocation,
 	 * not a doubling series of copies (an error surfaces on the first read) */
 	(void)inventory_reserve(inv, c->last_records);
-	err = read_iter(c->files, inv);
+	err = c->files ? read_iter(c->files, inv) : procfd_scan(inv, c->memory_mount);
 	if (!err) {
 		nr = netns_from_holders(inv, refs, nr);
 		nr = netns_add_named(refs, nr, MAX_NETNS);
 		err = walk_all(c, refs, nr, inv);
+	}
+	/* /proc gave each file's socket only a key: take the rest from its table record */
+	if (!err && !c->files) {
+		int dropped = procfd_complete(inv);
+
+		err = dropped < 0 ? dropped : 0;
 	}
 	pr_debug("collected %zu records from %zu netns, %llu table walks skipped\n", inv->nr_socks,
 		 nr, (unsigned long long)c->tables_skipped);

@@ -11,6 +11,9 @@
 #   degrade/trace-nothing         no state hook at all: trace exits 1 and says why
 #   degrade/run-no-quarantine     no quarantine hook: run starts, says the guard
 #                                 goes straight to signals, and stops cleanly
+#   degrade/report-no-iterators   no socket iterator: report (the accounting path
+#                                 of run and top) still counts a container's 40
+#                                 connections, from /proc and sock_diag
 #   degrade/bad-env               PORTWARDEN_BPF=bogus is bad input: exit 2
 # The snapshot's fallback when the iterators are refused is checked by
 # test-snapshot-keys (counts exact with every form).
@@ -115,6 +118,26 @@ run_no_quarantine() {
 	pw_report degrade/run-no-quarantine "$problems"
 }
 
+report_no_iterators() {
+	local ns cg problems rc=0
+	ns=$(pw_make_netns 42000 42999)
+	cg=$(pw_make_cgroup held)
+	pw_run_in -o "$PW_TMP/held.json" -e "$PW_TMP/held.err" "$cg" "$ns" \
+		"$PW_PORTLEAK" tcp-connect --listen --accept --port 5020 --count 20 --hold 60 >/dev/null
+	pw_wait_for_file_line "$PW_TMP/held.json" '^{' 30 || true
+	PORTWARDEN_TEST_REFUSE=iter/task_file,iter/tcp,iter/udp "$PW_PORTWARDEN" report --duration 3 \
+		--json --output "$PW_TMP/report.json" </dev/null >/dev/null 2>"$PW_TMP/report.err" || rc=$?
+	problems=$(
+		[ "$rc" -eq 0 ] || echo "exit status $rc: $(tail -c 200 "$PW_TMP/report.err")"
+		grep -q 'sock_diag' "$PW_TMP/report.err" || echo "no word of the fallback on stderr"
+		jq -r --arg cg "$REL_BASE/held" '[.containers[] | select(.cgroup == $cg)]
+			| if length != 1 then "no container \($cg)"
+			  elif .[0].states.ESTAB != 40 then "container \($cg): \(.[0].states.ESTAB) ESTAB, want 40"
+			  else empty end' "$PW_TMP/report.json" 2>&1
+	)
+	pw_report degrade/report-no-iterators "$problems"
+}
+
 bad_env() {
 	local rc=0
 	PORTWARDEN_BPF=bogus "$PW_PORTWARDEN" snapshot >/dev/null 2>"$PW_TMP/env.err" || rc=$?
@@ -125,5 +148,6 @@ check_probe
 trace_fallback
 trace_nothing
 run_no_quarantine
+report_no_iterators
 bad_env
 pw_done

@@ -9,12 +9,15 @@
 # its cookie first, so nothing here runs ss (or anything else that dumps
 # sockets) before the snapshot. A process holds 20 connections to its own
 # listener, both ends (40 ESTAB, all its own), and 5 bound-but-idle sockets;
-# the snapshot must show exactly that, with the iterators in their fast form
-# and in their safe form (PORTWARDEN_BPF=safe), each in a fresh netns. A
+# the snapshot must show exactly that, with the iterators in their fast form,
+# in their safe form (PORTWARDEN_BPF=safe), and with the iterators refused
+# (PORTWARDEN_TEST_REFUSE): /proc/PID/fd for files, sock_diag for the tables,
+# or both. Each in a fresh netns. A
 # churner leaves TIME_WAIT sockets there, so that the snapshot walks the TCP
 # table (it skips a table whose sockets the processes' files already showed)
 # and every held socket is seen twice, by file and by table.
-#   snapshot-keys/FORM        the process's counts are exact
+#   snapshot-keys/FORM        the process's and its cgroup's counts are exact
+#                             (FORM: fast, safe, no-files, no-tables, no-iterators)
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -43,9 +46,10 @@ ready() {
 	pw_done
 }
 
-# check FORM: a fresh netns, the workloads, one snapshot, the counts.
+# check FORM ENV...: a fresh netns, the workloads, one snapshot with ENV, the counts.
 check() {
 	local form=$1 ns held bound problems
+	shift
 	ns=$(pw_make_netns 41000 41999)
 	start "held-$form" "$ns" tcp-connect --listen --accept --port 5010 --count 20 --hold 120
 	start "bound-$form" "$ns" bind0 --count 5 --hold 120
@@ -55,12 +59,12 @@ check() {
 	ready "churn-$form"
 	held=$(cat "$PW_TMP/held-$form.pid")
 	bound=$(cat "$PW_TMP/bound-$form.pid")
-	if ! PORTWARDEN_BPF=$form "$PW_PORTWARDEN" snapshot --json -v >"$PW_TMP/$form.json" \
+	if ! env "$@" "$PW_PORTWARDEN" snapshot --json -v >"$PW_TMP/$form.json" \
 		2>"$PW_TMP/$form.err"; then
 		pw_fail "snapshot-keys/$form" "snapshot failed: $(tail -c 300 "$PW_TMP/$form.err")"
 		return
 	fi
-	grep -h 'calibration: iter' "$PW_TMP/$form.err" | sed "s/^/# $form: /" || true
+	grep -h 'calibration: iter\|socket iterators:' "$PW_TMP/$form.err" | sed "s/^/# $form: /" || true
 	problems=$(jq -r --argjson held "$held" --argjson bound "$bound" --arg cg "$REL_BASE/held-$form" '
 		def counts($pid): [.processes[] | select(.pid == $pid)]
 			| if length != 1 then "pid \($pid) is listed \(length) times" else .[0] end;
@@ -82,6 +86,9 @@ check() {
 	pw_stop "$bound"
 }
 
-check fast
-check safe
+check fast PORTWARDEN_BPF=fast
+check safe PORTWARDEN_BPF=safe
+check no-files PORTWARDEN_TEST_REFUSE=iter/task_file
+check no-tables PORTWARDEN_TEST_REFUSE=iter/tcp
+check no-iterators PORTWARDEN_TEST_REFUSE=iter/task_file,iter/tcp,iter/udp
 pw_done
