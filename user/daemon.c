@@ -285,6 +285,7 @@ static void judge(struct daemon *d, struct entity *e)
 	struct candidate c;
 	const struct snap_pool *pool = NULL;
 	const struct policy_params *p;
+	struct policy_params no_quarantine;
 	struct decision dec;
 	struct tracked *t;
 
@@ -295,6 +296,12 @@ static void judge(struct daemon *d, struct entity *e)
 	if (!t)
 		return;
 	p = config_policy_for(&d->cfg, c.cgroup);
+	/* a kernel that refused the quarantine hook: the ladder starts at SIGTERM */
+	if (p->quarantine && d->ef.quarantine_tgids < 0) {
+		no_quarantine = *p;
+		no_quarantine.quarantine = false;
+		p = &no_quarantine;
+	}
 	dec = policy_decide(&c, &t->th, p, &d->cfg.breakers, &d->breakers, &d->cfg.protect,
 			    d->m.now_ms);
 	if (dec.scope == SCOPE_CGROUP)
