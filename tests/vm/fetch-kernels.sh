@@ -73,7 +73,7 @@ resolve() {
 # metapackages and versioned packages of every layout so far); not followed:
 # modules, headers, -dbg and the like, which are large and hold no kernel.
 kernel_deps() {
-	dpkg-deb -f "$1" Depends 2>/dev/null | tr ',|' '\n\n' | sed -E 's/^ +//; s/:any//' |
+	dpkg-deb -f "$1" Depends 2>/dev/null | tr ',|' '\n' | sed -E 's/^ +//; s/:any//' |
 		sed -nE '/-dbg( |$)/d
 			s/^(linux-(image|binary|base)-[^ ]+) \(= ([^)]+)\).*/\1=\3/p
 			t
@@ -87,7 +87,7 @@ kernel_deps() {
 fetch_one() {
 	local label=$1 suites=$2 spec=$3 dest=$CACHE/kernels/$1 apt=$CACHE/apt/$1
 	local work suite start dep pkg ver deb files kfile='' cfile='' kpkg='' tried='' missing=''
-	local -a queue
+	local -a queue debs
 
 	if [ -z "${PW_VM_REFRESH:-}" ] && [ -s "$dest/vmlinuz" ] && [ -s "$dest/version" ] &&
 		[ "$(cat "$dest/source" 2>/dev/null)" = "$suites $spec" ]; then
@@ -153,7 +153,8 @@ fetch_one() {
 			echo "$label fail apt-get download $dep: $(tail -n1 "$apt/download.log")"
 			return 1
 		fi
-		deb=$(ls "$work"/*.deb 2>/dev/null | head -n 1)
+		debs=("$work"/*.deb)
+		deb=${debs[0]}
 		[ -f "$deb" ] || { missing="$missing $dep"; continue; }
 		# What the package holds, without unpacking modules and all.
 		files=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -v '^\./usr/share/') || true
