@@ -39,6 +39,8 @@
 # Kernels come from Debian's archive into a cache (tests/vm/fetch-kernels.sh);
 # a kernel that cannot be fetched is skipped. Guests run in parallel.
 # Environment: PW_VM_KERNELS="6.1 6.12" (labels to run; "none" skips the test),
+# PW_VM_ACCEL (kvm or tcg; default: kvm where a probe boot shows that KVM
+# works, see tests/vm/run-guest.sh --accel),
 # PW_VM_TIMEOUT (seconds per guest; default 90 under TCG, 60 with KVM; a
 # guest takes 25 to 30 s under TCG here, up to 47 s on a busy host),
 # PW_VM_JOBS (guests at a time, default 2), PW_VM_CACHE (see fetch-kernels.sh),
@@ -69,13 +71,6 @@ if ! ls "$PW_OUTPUT"/user/*.o >/dev/null 2>&1 || [ ! -x "$PW_PORTWARDEN" ]; then
 	exit 0
 fi
 
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	accel=kvm
-	timeout_s=${PW_VM_TIMEOUT:-60}
-else
-	accel=tcg
-	timeout_s=${PW_VM_TIMEOUT:-90}
-fi
 jobs=${PW_VM_JOBS:-2}
 
 # ---- kernels and initramfs ----------------------------------------------------
@@ -105,6 +100,22 @@ for label in $wanted; do
 done
 [ ${#labels[@]} -gt 0 ] || exit 0
 echo "# kernels ready in $((SECONDS - t0)) s: ${labels[*]} (cache ${PW_VM_CACHE:-/var/cache/portwarden-vm})"
+
+# KVM or TCG, once for every guest: a /dev/kvm that opens may still not run
+# guests (nested virtualization); run-guest.sh --accel boots a kernel to see.
+if [ -n "${PW_VM_ACCEL:-}" ]; then
+	accel=$PW_VM_ACCEL
+	echo "# accel: $accel (PW_VM_ACCEL)"
+else
+	read -r accel why < <("$VM/run-guest.sh" --accel "$(awk '{ print $NF }' "$PW_TMP/${labels[0]}.kernel")/vmlinuz")
+	echo "# accel: ${accel:=tcg}${why:+ ($why)}"
+fi
+export PW_VM_ACCEL=$accel
+if [ "$accel" = kvm ]; then
+	timeout_s=${PW_VM_TIMEOUT:-60}
+else
+	timeout_s=${PW_VM_TIMEOUT:-90}
+fi
 
 t0=$SECONDS
 INITRD=$PW_TMP/initramfs.cpio
