@@ -339,6 +339,14 @@ acct_log() {
 		echo "# $label: $run: report: $(grep -h -m1 '^portwarden: loaded:' "$err" 2>/dev/null || echo 'no loader verdict')"
 	fi
 	grep -h '^portwarden: calibration:' "$err" 2>/dev/null | sed "s/^portwarden: /# $label: $run: $what: /" || true
+	# Runs the kernel skipped because the program was already running on
+	# that CPU (recursion_misses; see guest-init.sh's bpf_fds).
+	if [ "$what" = report ]; then
+		awk -v p="# $label: $run: report: " '
+		/ tp_name / { print p "tp_btf/" $NF ": " $4 " runs, " $6 " skipped (recursion_misses)"; next }
+		$6 > 0 { print p "prog_id " $2 ": " $4 " runs, " $6 " skipped (recursion_misses)" }' \
+			"$(sec "$label" "$run/progs")" 2>/dev/null || true
+	fi
 	grep -h 'refused\|load attempt\|^portwarden: failed' "$err" 2>/dev/null | grep -v '^portwarden: calibration:' |
 		sed "s/^/# $label: $run: $what: /" || true
 	verifier_verdicts "$err" | sed "s/^/# $label: $run: $what: verifier: /"

@@ -20,7 +20,8 @@
 # writes RUN/report (started, status), RUN/report.err (filtered -v log),
 # RUN/report.json (--output), RUN/report.out (stdout), RUN/snapshot (status),
 # RUN/snapshot.{err,json}, per workload RUN/W.json and RUN/W.err (W: holder,
-# churn), RUN/holder.netns (both share it) and RUN/workloads.err.
+# churn), RUN/holder.netns (both share it), RUN/workloads.err and RUN/progs
+# (the report's programs: runs and runs skipped, see bpf_fds).
 # The kernel command line may choose the runs:
 # pw_modes=state,syscall,auto,state-all,accounting,accounting-safe.
 PATH=/bin
@@ -36,6 +37,8 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing
 ip link set lo up
+# Run counts and run times of BPF programs in their fdinfo (see bpf_fds).
+echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
 
 # Results go to ttyS1; ttyS0 is the kernel's console (and our progress log).
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
@@ -170,6 +173,29 @@ run_mode() {
 	done
 }
 
+# bpf_fds PID: one line per BPF program PID holds: "prog_id N run_cnt N
+# recursion_misses N" and, for a program attached by a raw tracepoint link
+# (tp_btf), "tp_name NAME"; from /proc/PID/fdinfo (run_cnt needs
+# kernel.bpf_stats_enabled; recursion_misses is always counted).
+bpf_fds() {
+	awk '
+	FNR == 1 { if (f) flush(); f = 1; id = ""; tp = ""; miss = ""; cnt = ""; link = 0 }
+	/^link_type:/ { link = 1 }
+	/^prog_id:/ { id = $2 }
+	/^tp_name:/ { tp = $2 }
+	/^run_cnt:/ { cnt = $2 }
+	/^recursion_misses:/ { miss = $2 }
+	function flush() {
+		if (id == "") return
+		if (link && tp != "") tps[id] = tp
+		else if (!link && miss != "") line[id] = "prog_id " id " run_cnt " (cnt == "" ? "?" : cnt) " recursion_misses " miss
+	}
+	END {
+		if (f) flush()
+		for (i in line) print line[i] (i in tps ? " tp_name " tps[i] : "")
+	}' /proc/"$1"/fdinfo/* 2>/dev/null
+}
+
 # run_accounting RUN: the accounting programs, which report, run, top and
 # snapshot load (portwarden.bpf.c's counters and closers table, sockets.bpf.c's
 # iterators). `portwarden report` starts first, so its hooks see the workloads
@@ -192,6 +218,16 @@ run_accounting() {
 	else
 		echo "started no" >"$dir/report"
 	fi
+	# While the report runs: the run counts of its programs (a run skipped
+	# because the program was already running on that CPU counts in
+	# recursion_misses), taken from its fds every 0.3 s; the last sample stays.
+	(
+		while kill -0 "$report" 2>/dev/null; do
+			bpf_fds "$report" >"$dir/progs.new" 2>/dev/null && [ -s "$dir/progs.new" ] &&
+				mv "$dir/progs.new" "$dir/progs"
+			sleep 0.3
+		done
+	) &
 	# Even without a report: the snapshot needs them too.
 	log "$run: workloads"
 	# shellcheck disable=SC2016 # $1.. belong to the inner sh
@@ -238,6 +274,7 @@ run_accounting() {
 		section "$run/$w.json" "$dir/$w.json"
 		section "$run/$w.err" "$dir/$w.err"
 	done
+	section "$run/progs" "$dir/progs"
 	section "$run/holder.netns" "$dir/holder.netns"
 	section "$run/workloads.err" "$dir/workloads.err"
 }

@@ -16,7 +16,8 @@
 #
 # Environment: QEMU (default qemu-system-x86_64), PW_VM_MEM (MiB, default 512),
 # PW_VM_ACCEL (kvm or tcg; default: kvm if /dev/kvm works, see choose_accel), PW_VM_CPU
-# (qemu -cpu model), PW_VM_APPEND (more kernel parameters, e.g. pw_modes=state).
+# (qemu -cpu model), PW_VM_SMP (guest CPUs, default 1; under TCG each is a host
+# thread), PW_VM_APPEND (more kernel parameters, e.g. pw_modes=state).
 set -u
 
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -89,7 +90,7 @@ echo "$accel" >"$out/accel"
 append="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 mitigations=off $extra"
 start=$SECONDS
 timeout -k 5 "$limit" "$QEMU" \
-	-accel "$accel" -cpu "$cpu" -m "${PW_VM_MEM:-512}" -smp 1 \
+	-accel "$accel" -cpu "$cpu" -m "${PW_VM_MEM:-512}" -smp "${PW_VM_SMP:-1}" \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-serial "file:$out/console.log" -serial "file:$out/results.log" \
