@@ -32,13 +32,24 @@
 #                                    TIME_WAIT sockets to the churner's cgroup
 #                                    (who closed them: the closers table), and
 #                                    the snapshot counts them in their pool
+#   kernels/K/accounting-safe/{report,snapshot,time-wait}
+#                                    the same with PORTWARDEN_BPF=safe exported
+#                                    (every program with a safe, probe-read
+#                                    form loads that form); where the state
+#                                    hook is then the classic tracepoint (no
+#                                    socket cookies, so no closers), the 10
+#                                    TIME_WAIT sockets must show with no owner
+#   kernels/K/accounting-safe/forms  ... and the -v calibration lines of both
+#                                    show safe forms (SKIP: none printed)
 # and prints, as comments, the loader's -v verdict per run (for report and
-# snapshot, the verifier's verdict on any program it refused) and whether an
-# fexit program loads there (and on this host).
+# snapshot, the calibration lines and the verifier's verdict on any program it
+# refused) and whether an fexit program loads there (and on this host).
 #
 # Kernels come from Debian's archive into a cache (tests/vm/fetch-kernels.sh);
 # a kernel that cannot be fetched is skipped. Guests run in parallel.
-# Environment: PW_VM_KERNELS="6.1 6.12" (labels to run; "none" skips the test),
+# Environment: PW_VM_KERNELS="6.1 7.3" (labels to run; "none" skips the test),
+# PW_VM_ACCEL (kvm or tcg; default: kvm where a probe boot shows that KVM
+# works, see tests/vm/run-guest.sh --accel),
 # PW_VM_TIMEOUT (seconds per guest; default 90 under TCG, 60 with KVM; a
 # guest takes 25 to 30 s under TCG here, up to 47 s on a busy host),
 # PW_VM_JOBS (guests at a time, default 2), PW_VM_CACHE (see fetch-kernels.sh),
@@ -69,13 +80,6 @@ if ! ls "$PW_OUTPUT"/user/*.o >/dev/null 2>&1 || [ ! -x "$PW_PORTWARDEN" ]; then
 	exit 0
 fi
 
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	accel=kvm
-	timeout_s=${PW_VM_TIMEOUT:-60}
-else
-	accel=tcg
-	timeout_s=${PW_VM_TIMEOUT:-90}
-fi
 jobs=${PW_VM_JOBS:-2}
 
 # ---- kernels and initramfs ----------------------------------------------------
@@ -105,6 +109,22 @@ for label in $wanted; do
 done
 [ ${#labels[@]} -gt 0 ] || exit 0
 echo "# kernels ready in $((SECONDS - t0)) s: ${labels[*]} (cache ${PW_VM_CACHE:-/var/cache/portwarden-vm})"
+
+# KVM or TCG, once for every guest: a /dev/kvm that opens may still not run
+# guests (nested virtualization); run-guest.sh --accel boots a kernel to see.
+if [ -n "${PW_VM_ACCEL:-}" ]; then
+	accel=$PW_VM_ACCEL
+	echo "# accel: $accel (PW_VM_ACCEL)"
+else
+	read -r accel why < <("$VM/run-guest.sh" --accel "$(awk '{ print $NF }' "$PW_TMP/${labels[0]}.kernel")/vmlinuz")
+	echo "# accel: ${accel:=tcg}${why:+ ($why)}"
+fi
+export PW_VM_ACCEL=$accel
+if [ "$accel" = kvm ]; then
+	timeout_s=${PW_VM_TIMEOUT:-60}
+else
+	timeout_s=${PW_VM_TIMEOUT:-90}
+fi
 
 t0=$SECONDS
 INITRD=$PW_TMP/initramfs.cpio
@@ -249,7 +269,7 @@ loaded() {
 }
 
 check_kernel() {
-	local label=$1 dir=$PW_TMP/$1 rc secs kernel why
+	local label=$1 dir=$PW_TMP/$1 rc secs kernel why run
 	read -r rc secs <"$dir/run" 2>/dev/null || { rc=1; secs="?"; }
 	split_sections "$label"
 	kernel=$(sed -n 's/^kernel //p' "$(sec "$label" info)" 2>/dev/null) || true
@@ -298,42 +318,55 @@ check_kernel() {
 			pw_skip "kernels/$label/state-all/bind-ok" "this kernel refused the cgroup bind hooks"
 		fi
 	fi
-	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" accounting/snapshot)" ]; then
-		check_accounting "$label"
-	fi
+	for run in accounting accounting-safe; do
+		if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" "$run/snapshot")" ]; then
+			check_accounting "$label" "$run"
+		fi
+	done
 	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" fexit)" ]; then
 		fexit_line "$label" "$(sec "$label" fexit)"
 	fi
 }
 
-# acct_log LABEL WHAT: as comments, what `portwarden WHAT -v` (report or
-# snapshot) said about loading: the loader's verdict, refusals, and the
+# acct_log LABEL RUN WHAT: as comments, what `portwarden WHAT -v` (report or
+# snapshot) said about loading in RUN (accounting, accounting-safe): the
+# loader's verdict, the calibration's form per program, refusals, and the
 # verdict of every program the verifier refused.
 acct_log() {
-	local label=$1 what=$2 err
-	err=$(sec "$label" "accounting/$what.err")
+	local label=$1 run=$2 what=$3 err
+	err=$(sec "$label" "$run/$what.err")
 	if [ "$what" = report ]; then
-		echo "# $label: accounting: report: $(grep -h -m1 '^portwarden: loaded:' "$err" 2>/dev/null || echo 'no loader verdict')"
+		echo "# $label: $run: report: $(grep -h -m1 '^portwarden: loaded:' "$err" 2>/dev/null || echo 'no loader verdict')"
 	fi
-	grep -h 'refused\|load attempt\|^portwarden: failed' "$err" 2>/dev/null | sed "s/^/# $label: accounting: $what: /" || true
-	verifier_verdicts "$err" | sed "s/^/# $label: accounting: $what: verifier: /"
+	grep -h '^portwarden: calibration:' "$err" 2>/dev/null | sed "s/^portwarden: /# $label: $run: $what: /" || true
+	# Runs the kernel skipped because the program was already running on
+	# that CPU (recursion_misses; see guest-init.sh's bpf_fds).
+	if [ "$what" = report ]; then
+		awk -v p="# $label: $run: report: " '
+		/ tp_name / { print p "tp_btf/" $NF ": " $4 " runs, " $6 " skipped (recursion_misses)"; next }
+		$6 > 0 { print p "prog_id " $2 ": " $4 " runs, " $6 " skipped (recursion_misses)" }' \
+			"$(sec "$label" "$run/progs")" 2>/dev/null || true
+	fi
+	grep -h 'refused\|load attempt\|^portwarden: failed' "$err" 2>/dev/null | grep -v '^portwarden: calibration:' |
+		sed "s/^/# $label: $run: $what: /" || true
+	verifier_verdicts "$err" | sed "s/^/# $label: $run: $what: verifier: /"
 }
 
-# acct_dump LABEL WHAT: the filtered -v log on stderr, after a failed check.
+# acct_dump LABEL RUN WHAT: the filtered -v log on stderr, after a failed check.
 acct_dump() {
 	{
-		echo "---- kernels/$1/accounting: portwarden $2 -v (filtered) ----"
-		cat "$(sec "$1" "accounting/$2.err")" 2>/dev/null
+		echo "---- kernels/$1/$2: portwarden $3 -v (filtered) ----"
+		cat "$(sec "$1" "$2/$3.err")" 2>/dev/null
 	} >&2
 }
 
-# acct_ran LABEL WHAT: why `portwarden WHAT` gave no usable JSON ("" if it did).
+# acct_ran LABEL RUN WHAT: why `portwarden WHAT` gave no usable JSON ("" if it did).
 acct_ran() {
-	local label=$1 what=$2 status started json why
-	status=$(sed -n 's/^status //p' "$(sec "$label" "accounting/$what")" 2>/dev/null) || true
-	json=$(sec "$label" "accounting/$what.json")
-	why=$(grep -h -m1 'load failed\|failed to\|^portwarden: \(error\|fail\)' "$(sec "$label" "accounting/$what.err")" 2>/dev/null) || true
-	if [ "$what" = report ] && ! grep -qx 'started yes' "$(sec "$label" accounting/report)" 2>/dev/null; then
+	local label=$1 run=$2 what=$3 status started json why
+	status=$(sed -n 's/^status //p' "$(sec "$label" "$run/$what")" 2>/dev/null) || true
+	json=$(sec "$label" "$run/$what.json")
+	why=$(grep -h -m1 'load failed\|failed to\|^portwarden: \(error\|fail\)' "$(sec "$label" "$run/$what.err")" 2>/dev/null) || true
+	if [ "$what" = report ] && ! grep -qx 'started yes' "$(sec "$label" "$run/report")" 2>/dev/null; then
 		started=" (no 'Watching' line)"
 	fi
 	if [ "${status:-}" != 0 ]; then
@@ -343,30 +376,32 @@ acct_ran() {
 	fi
 }
 
-# check_accounting LABEL: `portwarden report` and `snapshot` loaded the
+# check_accounting LABEL RUN: `portwarden report` and `snapshot` loaded the
 # accounting programs and saw the guest's holder (20 connections held, 3
-# failed tries; see tests/vm/guest-init.sh) and the churner's TIME_WAIT sockets.
+# failed tries; see tests/vm/guest-init.sh) and the churner's TIME_WAIT
+# sockets. RUN accounting-safe did the same with PORTWARDEN_BPF=safe (its
+# workloads in /pw-acct-safe): every part with a safe form must load it.
 check_accounting() {
-	local label=$1 holder churn netns problems why tw_report tw_snapshot
-	holder=$(sec "$label" accounting/holder.json)
-	churn=$(sec "$label" accounting/churn.json)
-	netns=$(sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' "$(sec "$label" accounting/holder.netns)" 2>/dev/null) || true
-	acct_log "$label" report
-	acct_log "$label" snapshot
+	local label=$1 run=$2 cgp=/pw-acct${2#accounting} holder churn netns problems why tw_report tw_snapshot unowned
+	holder=$(sec "$label" "$run/holder.json")
+	churn=$(sec "$label" "$run/churn.json")
+	netns=$(sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' "$(sec "$label" "$run/holder.netns")" 2>/dev/null) || true
+	acct_log "$label" "$run" report
+	acct_log "$label" "$run" snapshot
 	if [ ! -s "$holder" ]; then
-		why="the holder wrote nothing: $(head -c 200 "$(sec "$label" accounting/holder.err)" 2>/dev/null)"
-		why="$why $(head -c 200 "$(sec "$label" accounting/workloads.err)" 2>/dev/null)"
+		why="the holder wrote nothing: $(head -c 200 "$(sec "$label" "$run/holder.err")" 2>/dev/null)"
+		why="$why $(head -c 200 "$(sec "$label" "$run/workloads.err")" 2>/dev/null)"
 	elif ! jq -e '.ok > 0 and .failed > 0' "$holder" >/dev/null 2>&1; then
 		why="the holder did not hold and fail: $(head -c 200 "$holder")"
 	fi
 
 	# A process shows in a report only as a suspect or a victim: the holder
 	# is a victim (its failed tries), and its cgroup a container.
-	problems=$(acct_ran "$label" report)
+	problems=$(acct_ran "$label" "$run" report)
 	if [ -z "$problems" ] && [ -n "${why:-}" ]; then
 		problems=$why
 	elif [ -z "$problems" ]; then
-		problems=$(jq -r --slurpfile h "$holder" --arg cg /pw-acct/holder '
+		problems=$(jq -r --slurpfile h "$holder" --arg cg "$cgp/holder" '
 			def want($k; $v): if .[$k] != $v then "\($k) is \(.[$k] | tojson), want \($v | tojson)" else empty end;
 			$h[0] as $h
 			| [.victims[] | select(.pid == $h.pid)] as $v
@@ -380,16 +415,16 @@ check_accounting() {
 			  else $c[0] | ("container \($cg): " + (
 				(if .states.ESTAB < $h.ok then "ESTAB is \(.states.ESTAB), want >= \($h.ok)" else empty end),
 				want("failures"; $h.failed)))
-			  end' "$(sec "$label" accounting/report.json)" 2>&1) || problems="jq failed on accounting/report.json: $problems"
+			  end' "$(sec "$label" "$run/report.json")" 2>&1) || problems="jq failed on $run/report.json: $problems"
 	fi
-	pw_report "kernels/$label/accounting/report" "$problems"
-	[ -z "$problems" ] || acct_dump "$label" report
+	pw_report "kernels/$label/$run/report" "$problems"
+	[ -z "$problems" ] || acct_dump "$label" "$run" report
 
-	problems=$(acct_ran "$label" snapshot)
+	problems=$(acct_ran "$label" "$run" snapshot)
 	if [ -z "$problems" ] && [ -n "${why:-}" ]; then
 		problems=$why
 	elif [ -z "$problems" ]; then
-		problems=$(jq -r --slurpfile h "$holder" --arg cg /pw-acct/holder --argjson netns "${netns:-0}" '
+		problems=$(jq -r --slurpfile h "$holder" --arg cg "$cgp/holder" --argjson netns "${netns:-0}" '
 			def want($k; $v): if .[$k] != $v then "\($k) is \(.[$k] | tojson), want \($v | tojson)" else empty end;
 			$h[0] as $h
 			| [.processes[] | select(.pid == $h.pid)] as $p
@@ -403,38 +438,68 @@ check_accounting() {
 			  if ($pool | length) != 1 then "no tcp-connect pool to 127.0.0.1:5001 in netns \($netns)"
 			  else $pool[0] | ("pool to :5001: " + (want("used"; $h.ok), want("capacity"; 20),
 				(if .top[0].pid != $h.pid then "top holder is \(.top[0] | tojson), want pid \($h.pid)" else empty end)))
-			  end' "$(sec "$label" accounting/snapshot.json)" 2>&1) || problems="jq failed on accounting/snapshot.json: $problems"
+			  end' "$(sec "$label" "$run/snapshot.json")" 2>&1) || problems="jq failed on $run/snapshot.json: $problems"
 	fi
-	pw_report "kernels/$label/accounting/snapshot" "$problems"
-	[ -z "$problems" ] || acct_dump "$label" snapshot
+	pw_report "kernels/$label/$run/snapshot" "$problems"
+	[ -z "$problems" ] || acct_dump "$label" "$run" snapshot
 
 	# TIME_WAIT sockets have no holder: only a report (run, top), whose state
 	# hook fills the closers table, charges them to who closed them; a
 	# one-shot snapshot counts them in their pool with no owner.
-	if [ -n "$(acct_ran "$label" report)" ] || [ -n "$(acct_ran "$label" snapshot)" ]; then
-		pw_skip "kernels/$label/accounting/time-wait" "no report or snapshot to read (see accounting/report, accounting/snapshot)"
+	if [ -n "$(acct_ran "$label" "$run" report)" ] || [ -n "$(acct_ran "$label" "$run" snapshot)" ]; then
+		pw_skip "kernels/$label/$run/time-wait" "no report or snapshot to read (see $run/report, $run/snapshot)"
 		return
 	fi
 	if [ ! -s "$churn" ] || ! jq -e '.ok > 0' "$churn" >/dev/null 2>&1; then
-		problems="the churner made no connection: $(cat "$churn" "$(sec "$label" accounting/churn.err)" 2>/dev/null | head -c 200)"
+		problems="the churner made no connection: $(cat "$churn" "$(sec "$label" "$run/churn.err")" 2>/dev/null | head -c 200)"
 	else
-		tw_report=$(jq -r --slurpfile ch "$churn" --arg cg /pw-acct/churn '
+		# The classic tracepoint (the state hook's safe form) has no socket
+		# cookie, so no closer is recorded: its TIME_WAIT sockets are counted
+		# with no owner, and that is all that can be checked then.
+		unowned=false
+		if grep -q '^portwarden: loaded: state hook tracepoint' "$(sec "$label" "$run/report.err")" 2>/dev/null; then
+			unowned=true
+			echo "# $label: $run: the state hook is the classic tracepoint (no socket cookies): TIME_WAIT sockets are checked unowned"
+		fi
+		tw_report=$(jq -r --slurpfile ch "$churn" --arg cg "$cgp/churn" --argjson unowned "$unowned" '
 			$ch[0] as $ch
-			| [.containers[] | select(.cgroup == $cg)] as $c
+			| (if $unowned then "(no owner)" else $cg end) as $want
+			| [.containers[] | select(.cgroup == $want)] as $c
 			| if ($c | length) != 1 or $c[0].states["TIME-WAIT"] != $ch.ok then
-				"report: \($c[0].states["TIME-WAIT"] // 0) TIME-WAIT in \($cg), want \($ch.ok) (the churner'"'"'s closes), TIME-WAIT by container: \([.containers[] | select(.states["TIME-WAIT"] > 0) | "\(.cgroup) \(.states["TIME-WAIT"])"] | join(", ") | if . == "" then "none" else . end)"
-			  else empty end' "$(sec "$label" accounting/report.json)" 2>&1) ||
-			tw_report="jq failed on accounting/report.json: $tw_report"
+				"report: \($c[0].states["TIME-WAIT"] // 0) TIME-WAIT in \($want), want \($ch.ok) (the churner'"'"'s closes), TIME-WAIT by container: \([.containers[] | select(.states["TIME-WAIT"] > 0) | "\(.cgroup) \(.states["TIME-WAIT"])"] | join(", ") | if . == "" then "none" else . end)"
+			  else empty end' "$(sec "$label" "$run/report.json")" 2>&1) ||
+			tw_report="jq failed on $run/report.json: $tw_report"
 		tw_snapshot=$(jq -r --slurpfile ch "$churn" --argjson netns "${netns:-0}" '
 			$ch[0] as $ch
 			| [.pools[] | select(.kind == "tcp-connect" and .netns == $netns and .remote_port == 5002)] as $pool
 			| if ($pool | length) != 1 or $pool[0].used != $ch.ok then
 				"snapshot: the pool to :5002 holds \($pool[0].used // 0) ports, want \($ch.ok) in TIME_WAIT"
-			  else empty end' "$(sec "$label" accounting/snapshot.json)" 2>&1) ||
-			tw_snapshot="jq failed on accounting/snapshot.json: $tw_snapshot"
+			  else empty end' "$(sec "$label" "$run/snapshot.json")" 2>&1) ||
+			tw_snapshot="jq failed on $run/snapshot.json: $tw_snapshot"
 		problems=$(printf '%s\n' "$tw_report" "$tw_snapshot" | sed '/^$/d')
 	fi
-	pw_report "kernels/$label/accounting/time-wait" "$problems"
+	pw_report "kernels/$label/$run/time-wait" "$problems"
+	[ "$run" = accounting-safe ] && check_safe_forms "$label" "$run"
+	return 0
+}
+
+# check_safe_forms LABEL RUN: with PORTWARDEN_BPF=safe, report and snapshot
+# each loaded at least one program in its safe form (each has parts with one:
+# the socket iterators, and the state hook in report), as their -v
+# calibration lines say. A portwarden without calibration prints none: SKIP.
+check_safe_forms() {
+	local label=$1 run=$2 what err lines problems=''
+	for what in report snapshot; do
+		err=$(sec "$label" "$run/$what.err")
+		lines=$(grep -h '^portwarden: calibration: [^:]*: [a-z]*' "$err" 2>/dev/null | grep -v 'trying each') || true
+		if [ -z "$lines" ]; then
+			pw_skip "kernels/$label/$run/forms" "$what -v printed no calibration lines (a portwarden without PORTWARDEN_BPF)"
+			return
+		fi
+		grep -q '^portwarden: calibration: [^:]*: safe' <<<"$lines" ||
+			problems="$problems${problems:+; }$what loaded no safe form: ${lines//portwarden: calibration: /}"
+	done
+	pw_report "kernels/$label/$run/forms" "$problems"
 }
 
 # check_auto LABEL: where the kernel allows fexit, --mode auto must choose it

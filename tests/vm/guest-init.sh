@@ -15,13 +15,15 @@
 # RUN/trace.err (filtered -v log), RUN/tracer (started, status), and per
 # workload RUN/W.json (portleak's line), RUN/W.netns, RUN/W.err. RUNs: state
 # and syscall (--failed in that mode), state-all (state mode without --failed,
-# successes only). The accounting step (RUN accounting) writes
-# accounting/report (started, status), accounting/report.err (filtered -v log),
-# accounting/report.json (--output), accounting/report.out (stdout),
-# accounting/snapshot (status), accounting/snapshot.{err,json}, per workload
-# accounting/W.json and accounting/W.err (W: holder, churn),
-# accounting/holder.netns (both share it) and accounting/workloads.err.
-# The kernel command line may choose them: pw_modes=state,syscall,accounting.
+# successes only). The accounting step (RUN accounting, and again as RUN
+# accounting-safe with PORTWARDEN_BPF=safe: every program in its safe form)
+# writes RUN/report (started, status), RUN/report.err (filtered -v log),
+# RUN/report.json (--output), RUN/report.out (stdout), RUN/snapshot (status),
+# RUN/snapshot.{err,json}, per workload RUN/W.json and RUN/W.err (W: holder,
+# churn), RUN/holder.netns (both share it), RUN/workloads.err and RUN/progs
+# (the report's programs: runs and runs skipped, see bpf_fds).
+# The kernel command line may choose the runs:
+# pw_modes=state,syscall,auto,state-all,accounting,accounting-safe.
 PATH=/bin
 export PATH
 
@@ -35,6 +37,8 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing
 ip link set lo up
+# Run counts and run times of BPF programs in their fdinfo (see bpf_fds).
+echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
 
 # Results go to ttyS1; ttyS0 is the kernel's console (and our progress log).
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
@@ -169,20 +173,43 @@ run_mode() {
 	done
 }
 
-# run_accounting: the accounting programs, which report, run, top and
+# bpf_fds PID: one line per BPF program PID holds: "prog_id N run_cnt N
+# recursion_misses N" and, for a program attached by a raw tracepoint link
+# (tp_btf), "tp_name NAME"; from /proc/PID/fdinfo (run_cnt needs
+# kernel.bpf_stats_enabled; recursion_misses is always counted).
+bpf_fds() {
+	awk '
+	FNR == 1 { if (f) flush(); f = 1; id = ""; tp = ""; miss = ""; cnt = ""; link = 0 }
+	/^link_type:/ { link = 1 }
+	/^prog_id:/ { id = $2 }
+	/^tp_name:/ { tp = $2 }
+	/^run_cnt:/ { cnt = $2 }
+	/^recursion_misses:/ { miss = $2 }
+	function flush() {
+		if (id == "") return
+		if (link && tp != "") tps[id] = tp
+		else if (!link && miss != "") line[id] = "prog_id " id " run_cnt " (cnt == "" ? "?" : cnt) " recursion_misses " miss
+	}
+	END {
+		if (f) flush()
+		for (i in line) print line[i] (i in tps ? " tp_name " tps[i] : "")
+	}' /proc/"$1"/fdinfo/* 2>/dev/null
+}
+
+# run_accounting RUN: the accounting programs, which report, run, top and
 # snapshot load (portwarden.bpf.c's counters and closers table, sockets.bpf.c's
 # iterators). `portwarden report` starts first, so its hooks see the workloads
 # from their first socket: in one fresh netns narrowed to 20 ports, a holder
-# (cgroup /pw-acct/holder) keeps 20 connections to its own listener and fails 3
-# more times (a report lists processes only as suspects or victims), and a
-# churner (/pw-acct/churn) makes 10 connections and closes its end first, so
-# 10 TIME_WAIT sockets remain for the report to charge to it (tcp_tw_reuse off:
-# no new connection may recycle one). Then one `portwarden snapshot`, and the
-# workloads are stopped.
+# (cgroup /pw-acct/holder; /pw-acct-safe/holder in RUN accounting-safe) keeps
+# 20 connections to its own listener and fails 3 more times (a report lists
+# processes only as suspects or victims), and a churner (/pw-acct/churn) makes
+# 10 connections and closes its end first, so 10 TIME_WAIT sockets remain for
+# the report to charge to it (tcp_tw_reuse off: no new connection may recycle
+# one). Then one `portwarden snapshot`, and the workloads are stopped.
 run_accounting() {
-	local dir=/tmp/accounting cg=/sys/fs/cgroup/pw-acct report ns pid
+	local run=$1 dir=/tmp/$1 cg=/sys/fs/cgroup/pw-acct${1#accounting} report ns pid
 	mkdir -p "$dir" "$cg/holder" "$cg/churn"
-	log "accounting: starting the report"
+	log "$run: starting the report${PORTWARDEN_BPF:+ (PORTWARDEN_BPF=$PORTWARDEN_BPF)}"
 	/bin/portwarden report --duration 4 --interval 1 --json --output "$dir/report.json" -v \
 		</dev/null >"$dir/report.out" 2>"$dir/report.err" &
 	report=$!
@@ -191,8 +218,18 @@ run_accounting() {
 	else
 		echo "started no" >"$dir/report"
 	fi
+	# While the report runs: the run counts of its programs (a run skipped
+	# because the program was already running on that CPU counts in
+	# recursion_misses), taken from its fds every 0.3 s; the last sample stays.
+	(
+		while kill -0 "$report" 2>/dev/null; do
+			bpf_fds "$report" >"$dir/progs.new" 2>/dev/null && [ -s "$dir/progs.new" ] &&
+				mv "$dir/progs.new" "$dir/progs"
+			sleep 0.3
+		done
+	) &
 	# Even without a report: the snapshot needs them too.
-	log "accounting: workloads"
+	log "$run: workloads"
 	# shellcheck disable=SC2016 # $1.. belong to the inner sh
 	unshare -n sh -c '
 		ip link set lo up || exit 125
@@ -208,8 +245,8 @@ run_accounting() {
 		wait' sh "$cg" "$dir" </dev/null >"$dir/workloads.err" 2>&1 &
 	ns=$!
 	# Each prints its line once its tries are done, and holds its sockets.
-	wait_for_line "$dir/holder.json" '"pid"' "$ns" 30 || log "accounting: the holder printed nothing"
-	wait_for_line "$dir/churn.json" '"pid"' "$ns" 30 || log "accounting: the churner printed nothing"
+	wait_for_line "$dir/holder.json" '"pid"' "$ns" 30 || log "$run: the holder printed nothing"
+	wait_for_line "$dir/churn.json" '"pid"' "$ns" 30 || log "$run: the churner printed nothing"
 	if kill -0 "$report" 2>/dev/null && ! wait_exit "$report" 30; then
 		echo "status still-running-30s-after-its-duration" >>"$dir/report"
 		kill -KILL "$report"
@@ -217,7 +254,7 @@ run_accounting() {
 		wait "$report"
 		echo "status $?" >>"$dir/report"
 	fi
-	log "accounting: snapshot"
+	log "$run: snapshot"
 	timeout 60 /bin/portwarden snapshot --json -v </dev/null >"$dir/snapshot.json" 2>"$dir/snapshot.err"
 	echo "status $?" >"$dir/snapshot"
 	for pid in "$(cat "$dir/holder.pid" 2>/dev/null)" "$(cat "$dir/churn.pid" 2>/dev/null)"; do
@@ -226,19 +263,20 @@ run_accounting() {
 	wait_exit "$ns" 10 || kill -KILL "$ns"
 	filter_log "$dir/report.err" >"$dir/report.err.short"
 	filter_log "$dir/snapshot.err" >"$dir/snapshot.err.short"
-	section accounting/report "$dir/report"
-	section accounting/report.err "$dir/report.err.short"
-	section accounting/report.json "$dir/report.json"
-	section accounting/report.out "$dir/report.out"
-	section accounting/snapshot "$dir/snapshot"
-	section accounting/snapshot.err "$dir/snapshot.err.short"
-	section accounting/snapshot.json "$dir/snapshot.json"
+	section "$run/report" "$dir/report"
+	section "$run/report.err" "$dir/report.err.short"
+	section "$run/report.json" "$dir/report.json"
+	section "$run/report.out" "$dir/report.out"
+	section "$run/snapshot" "$dir/snapshot"
+	section "$run/snapshot.err" "$dir/snapshot.err.short"
+	section "$run/snapshot.json" "$dir/snapshot.json"
 	for w in holder churn; do
-		section "accounting/$w.json" "$dir/$w.json"
-		section "accounting/$w.err" "$dir/$w.err"
+		section "$run/$w.json" "$dir/$w.json"
+		section "$run/$w.err" "$dir/$w.err"
 	done
-	section accounting/holder.netns "$dir/holder.netns"
-	section accounting/workloads.err "$dir/workloads.err"
+	section "$run/progs" "$dir/progs"
+	section "$run/holder.netns" "$dir/holder.netns"
+	section "$run/workloads.err" "$dir/workloads.err"
 }
 
 {
@@ -249,7 +287,7 @@ run_accounting() {
 section info /tmp/info
 
 # Each failing workload gets its 10 ports, then fails 1 + 2 times.
-modes=state,syscall,auto,state-all,accounting
+modes=state,syscall,auto,state-all,accounting,accounting-safe
 # shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
 	case $arg in pw_modes=*) modes=${arg#pw_modes=} ;; esac
@@ -277,7 +315,16 @@ for mode in $(echo "$modes" | tr , ' '); do
 		# Without --failed the loader also tries the cgroup bind hooks.
 		run_mode state-all "--mode state" "tcp-ok:tcp-ok" "bind-ok:bind0 --count 2"
 		;;
-	accounting) run_accounting ;;
+	accounting) run_accounting accounting ;;
+	accounting-safe)
+		# The same with every program that has a safe (probe-read) form
+		# in it; a subshell keeps the variable to this run.
+		(
+			PORTWARDEN_BPF=safe
+			export PORTWARDEN_BPF
+			run_accounting accounting-safe
+		)
+		;;
 	esac
 done
 
