@@ -79,7 +79,9 @@ static size_t plan_attempts(enum trace_mode mode, bool quarantine, struct attemp
 
 	if (mode == MODE_AUTO || mode == MODE_FEXIT) {
 		all[nr_all++] = (struct attempt){.state_btf = true, .bind_hooks = true, .fexit = true};
-		if (mode == MODE_FEXIT)
+		/* with the classic tracepoint: fexit mode needs fexit, and safe
+		 * forms (PORTWARDEN_BPF=safe) should not cost auto its fexit */
+		if (mode == MODE_FEXIT || calib_safe_only())
 			all[nr_all++] = (struct attempt){.bind_hooks = true, .fexit = true};
 	}
 	for (size_t i = 0; mode != MODE_FEXIT && i < sizeof(state_attempts) / sizeof(state_attempts[0]); i++)
