@@ -16,8 +16,9 @@
  * (head - nr) mod BREAKER_RING; head is the next slot written. Every
  * breaker is a count over the entries younger than its window:
  *
- *  - rate limit: all entries of the last 60 s, escalations included (the
- *    header calls it "signals and quarantines, all targets together");
+ *  - cooldown and rate limit: the entries of one workload (the last one,
+ *    and those of the last 60 s, escalations included), for a new ladder
+ *    that starts with a signal;
  *  - disarm: distinct workloads within disarm_window_s;
  *  - crash loop: ladders (one per target) of one workload within
  *    crashloop_window_s. The ring has no target identity, so ladders are
@@ -293,15 +294,6 @@ static bool in_window(const struct breaker_state *bs, size_t idx, uint64_t now_m
 	return elapsed_ms(now_ms, bs->recent[idx].t_ms) < window_ms;
 }
 
-static size_t count_recent(const struct breaker_state *bs, uint64_t now_ms, uint64_t window_ms)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < ring_len(bs); i++)
-		n += in_window(bs, ring_index(bs, i), now_ms, window_ms);
-	return n;
-}
-
 /* Distinct workloads within the window, counting @extra as one more hit. */
 static size_t distinct_workloads(const struct breaker_state *bs, uint64_t now_ms,
 				 uint64_t window_ms, uint64_t extra)
@@ -367,16 +359,73 @@ static bool history_lost(const struct breaker_state *bs, const struct breaker_pa
 	return bs->nr >= BREAKER_RING && in_window(bs, ring_index(bs, 0), now_ms, window_ms);
 }
 
-/*
- * Breakers for a target whose ladder has not started. Cooldown and rate
- * limit spread actions out so one bad signal cannot cascade over the host;
- * the crash loop stops the pointless kill/restart cycle of a workload a
- * supervisor (systemd, kubelet) keeps restarting.
- */
-static bool new_target_breakers(const struct candidate *c, const struct breaker_params *bp,
-				const struct breaker_state *bs, uint64_t now_ms, struct decision *d)
+/* The newest action on @workload within the window, 0 if none. */
+static uint64_t last_action_on(const struct breaker_state *bs, uint64_t workload)
 {
-	uint64_t since = elapsed_ms(now_ms, bs->last_action_ms);
+	uint64_t last = 0;
+
+	for (size_t i = 0; i < ring_len(bs); i++) {
+		size_t idx = ring_index(bs, i);
+
+		if (bs->recent[idx].workload == workload && bs->recent[idx].t_ms > last)
+			last = bs->recent[idx].t_ms;
+	}
+	return last;
+}
+
+/* Actions on @workload within the window. */
+static size_t count_recent_on(const struct breaker_state *bs, uint64_t workload, uint64_t now_ms,
+			      uint64_t window_ms)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ring_len(bs); i++) {
+		size_t idx = ring_index(bs, i);
+
+		n += bs->recent[idx].workload == workload && in_window(bs, idx, now_ms, window_ms);
+	}
+	return n;
+}
+
+/*
+ * Cooldown and rate limit, for a new ladder that starts with a signal. They
+ * count per workload: they keep one wrong rule from signalling a workload's
+ * processes one after another faster than the effect of the first can be
+ * seen, and must not make a second, real leaker wait behind the first (four
+ * leakers started together drained a pool while they waited their turn).
+ * A rule wrong for many workloads at once is what disarm stops.
+ */
+static bool signal_breakers(const struct candidate *c, const struct breaker_params *bp,
+			    const struct breaker_state *bs, uint64_t now_ms, struct decision *d)
+{
+	uint64_t workload = policy_workload(c), last = last_action_on(bs, workload);
+	uint64_t since = elapsed_ms(now_ms, last);
+	size_t n;
+
+	/* last == 0: never acted (a monotonic clock can be near 0 at boot) */
+	if (last && since < (uint64_t)bp->cooldown_s * 1000)
+		return refuse(d, "cooldown", "last action on this workload %llu s ago (cooldown %u s)",
+			      (unsigned long long)(since / 1000), bp->cooldown_s);
+	n = count_recent_on(bs, workload, now_ms, RATE_WINDOW_MS);
+	if (n >= bp->max_actions_per_min)
+		return refuse(d, "rate limit",
+			      "%zu actions on this workload in the last 60 s (max %u)", n,
+			      bp->max_actions_per_min);
+	return false;
+}
+
+/*
+ * Breakers for a target whose ladder has not started. The crash loop stops
+ * the pointless kill/restart cycle of a workload a supervisor (systemd,
+ * kubelet) keeps restarting. A ladder that starts with a quarantine waits
+ * for nothing else: it is reversible (released when the leak stops) and
+ * costs the target nothing but new sockets, and every minute it waits the
+ * pool drains.
+ */
+static bool new_target_breakers(const struct candidate *c, const struct policy_params *p,
+				const struct breaker_params *bp, const struct breaker_state *bs,
+				uint64_t now_ms, struct decision *d)
+{
 	size_t n;
 
 	if (history_lost(bs, bp, now_ms))
@@ -388,15 +437,7 @@ static bool new_target_breakers(const struct candidate *c, const struct breaker_
 		return refuse(d, "crash loop: it keeps coming back",
 			      "workload acted on %zu times in %u s (max %u)", n,
 			      bp->crashloop_window_s, bp->crashloop_max);
-	/* last_action_ms == 0: never acted (a monotonic clock can be near 0 at boot) */
-	if (bs->last_action_ms && since < (uint64_t)bp->cooldown_s * 1000)
-		return refuse(d, "cooldown", "last action %llu s ago (cooldown %u s)",
-			      (unsigned long long)(since / 1000), bp->cooldown_s);
-	n = count_recent(bs, now_ms, RATE_WINDOW_MS);
-	if (n >= bp->max_actions_per_min)
-		return refuse(d, "rate limit", "%zu actions in the last 60 s (max %u)", n,
-			      bp->max_actions_per_min);
-	return false;
+	return !p->quarantine && signal_breakers(c, bp, bs, now_ms, d);
 }
 
 /*
@@ -406,8 +447,8 @@ static bool new_target_breakers(const struct candidate *c, const struct breaker_
  * because a quarantined or SIGTERMed process left half-way is worse.
  */
 static bool breakers_refuse(const struct candidate *c, const struct target_history *th,
-			    const struct breaker_params *bp, const struct breaker_state *bs,
-			    uint64_t now_ms, struct decision *d)
+			    const struct policy_params *p, const struct breaker_params *bp,
+			    const struct breaker_state *bs, uint64_t now_ms, struct decision *d)
 {
 	uint64_t window_ms = (uint64_t)bp->disarm_window_s * 1000;
 	size_t n;
@@ -415,7 +456,7 @@ static bool breakers_refuse(const struct candidate *c, const struct target_histo
 	if (now_ms < bs->disarmed_until_ms)
 		return refuse(d, "disarmed", "disarmed for %llu s more",
 			      (unsigned long long)((bs->disarmed_until_ms - now_ms + 999) / 1000));
-	if (new_target(th) && new_target_breakers(c, bp, bs, now_ms, d))
+	if (new_target(th) && new_target_breakers(c, p, bp, bs, now_ms, d))
 		return true;
 	/* policy_record disarms once the limit is exceeded; refuse to be the one who does */
 	n = distinct_workloads(bs, now_ms, window_ms, policy_workload(c));
@@ -519,7 +560,7 @@ struct decision policy_decide(const struct candidate *c, const struct target_his
 		say_pressure(&d, ACTION_ALERT, "suspect, no pressure yet", c, p);
 	else if (!p->enforce) /* e: the cgroup opted out */
 		say_pressure(&d, ACTION_ALERT, "enforcement off for this cgroup", c, p);
-	else if (!breakers_refuse(c, th, bp, bs, now_ms, &d)) /* f */
+	else if (!breakers_refuse(c, th, p, bp, bs, now_ms, &d)) /* f */
 		ladder_step(c, th, p, now_ms, &d);	      /* g */
 	return d;
 }

@@ -44,10 +44,12 @@ struct policy_params {
 	enum scope scope;
 };
 
-/* Circuit breakers: host-wide limits on how much the daemon may do. */
+/* Circuit breakers: limits on how much the daemon may do. Cooldown and rate
+ * limit are per workload and bind ladders that start with a signal; a
+ * quarantine (reversible) waits for neither. Disarm is host-wide. */
 struct breaker_params {
-	uint32_t cooldown_s;           /* no new target for this long after an action */
-	uint32_t max_actions_per_min;  /* signals and quarantines, all targets together */
+	uint32_t cooldown_s;           /* no new target in a workload for this long after an action on it */
+	uint32_t max_actions_per_min;  /* actions on one workload, escalations included */
 	uint32_t disarm_workloads;     /* more distinct workloads hit within disarm_window_s: disarm */
 	uint32_t disarm_window_s;      /* ... and stay disarmed this long */
 	uint32_t crashloop_max;        /* the same workload hit this often within the window: */
@@ -102,7 +104,7 @@ struct breaker_state {
 		enum action action;
 	} recent[BREAKER_RING];
 	size_t nr, head;
-	uint64_t last_action_ms;
+	uint64_t last_action_ms;    /* the newest action on any workload */
 	uint64_t disarmed_until_ms; /* 0: armed */
 };
 
