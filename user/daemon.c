@@ -501,9 +501,15 @@ static int reload_config(struct daemon *d)
 		pr_warn("%s; keeping the previous configuration\n", err);
 		return -EINVAL;
 	}
+	/* a longer window or a shorter interval needs more samples per entity */
+	if (monitor_reconfigure(&d->m, fresh.interval_ms, &fresh.classify)) {
+		pr_warn("no memory for the new window; keeping the previous configuration\n");
+		return -ENOMEM;
+	}
 	d->cfg = fresh;
-	d->m.cfg.params = fresh.classify;
-	pr_info("reloaded %s\n", d->env->config_path);
+	pr_info("reloaded %s (interval %u ms, window %u ms, %zu samples kept)\n",
+		d->env->config_path, fresh.interval_ms, (unsigned)fresh.classify.window_ms,
+		d->m.history.ring_cap);
 	return 0;
 }
 

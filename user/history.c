@@ -100,6 +100,50 @@ void history_push(struct history *h, struct entity *e, const struct sample *s)
 		e->peak_held = s->held.total;
 }
 
+/* @e's newest @n samples, oldest first, into @ring (index 0 on). */
+static void copy_newest(const struct history *h, const struct entity *e, struct sample *ring,
+			size_t n)
+{
+	size_t first = (e->head + h->ring_cap - n) % h->ring_cap;
+
+	for (size_t i = 0; i < n; i++)
+		ring[i] = e->ring[(first + i) % h->ring_cap];
+}
+
+int history_resize(struct history *h, size_t ring_cap)
+{
+	struct sample **rings;
+
+	if (ring_cap == h->ring_cap)
+		return 0;
+	/* every new ring first: a failure half-way must leave the old ones whole */
+	rings = calloc(h->nr ? h->nr : 1, sizeof(*rings));
+	for (size_t i = 0; rings && i < h->nr; i++) {
+		rings[i] = calloc(ring_cap, sizeof(**rings));
+		if (!rings[i]) {
+			while (i--)
+				free(rings[i]);
+			free(rings);
+			rings = NULL;
+		}
+	}
+	if (!rings)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->nr; i++) {
+		struct entity *e = &h->items[i];
+		size_t n = e->nr < ring_cap ? e->nr : ring_cap;
+
+		copy_newest(h, e, rings[i], n);
+		free(e->ring);
+		e->ring = rings[i];
+		e->nr = n;
+		e->head = n % ring_cap;
+	}
+	free(rings);
+	h->ring_cap = ring_cap;
+	return 0;
+}
+
 struct series history_series(const struct history *h, const struct entity *e, struct sample *buf)
 {
 	size_t first = (e->head + h->ring_cap - e->nr) % h->ring_cap;

@@ -55,6 +55,9 @@ struct entity *history_find(struct history *h, const struct entity_key *key);
  * Creating one may move the others: earlier pointers are then stale. */
 struct entity *history_get(struct history *h, const struct entity_key *key);
 void history_push(struct history *h, struct entity *e, const struct sample *s);
+/* Give every entity a ring of @ring_cap samples, keeping the newest ones.
+ * 0, or -ENOMEM with nothing changed. */
+int history_resize(struct history *h, size_t ring_cap);
 
 /* @e's newest sample; @e must have one (e->nr > 0). */
 static inline const struct sample *history_latest(const struct history *h, const struct entity *e)

@@ -74,6 +74,20 @@ int monitor_open(struct monitor *m, const struct monitor_config *cfg)
 	return 0;
 }
 
+int monitor_reconfigure(struct monitor *m, uint32_t interval_ms,
+			const struct classify_params *params)
+{
+	struct monitor_config cfg = m->cfg;
+	int err;
+
+	cfg.interval_ms = interval_ms;
+	cfg.params = *params;
+	err = history_resize(&m->history, ring_samples(&cfg));
+	if (!err)
+		m->cfg = cfg;
+	return err;
+}
+
 void monitor_close(struct monitor *m)
 {
 	event_reader_free(m->reader);

@@ -48,6 +48,11 @@ void monitor_close(struct monitor *m);
 /* One step: collect, aggregate, classify. Returns 0 or -errno. */
 int monitor_step(struct monitor *m);
 
+/* A new interval or classification (a reloaded configuration): the history
+ * is resized to hold the new window. 0, or -ENOMEM with nothing changed. */
+int monitor_reconfigure(struct monitor *m, uint32_t interval_ms,
+			const struct classify_params *params);
+
 /* A fresh snapshot only (m->snap), without a history sample: the re-check
  * right before an action. Entity pointers stay valid. Returns 0 or -errno. */
 int monitor_refresh(struct monitor *m);

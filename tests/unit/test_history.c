@@ -46,6 +46,45 @@ UNIT_TEST(grows_and_finds_every_entity)
 	history_free(&h);
 }
 
+/* A reload with a longer window grows every ring, a shorter one shrinks it;
+ * the newest samples stay, oldest first, and pushing goes on from there. */
+UNIT_TEST(resize_keeps_newest_samples)
+{
+	struct sample buf[16];
+	struct history h;
+	struct entity_key k = process_key(7);
+	struct entity *e;
+	struct series s;
+
+	ASSERT_EQ_INT(history_init(&h, 4, 10), 0);
+	e = history_get(&h, &k);
+	ASSERT_TRUE(e != NULL);
+	for (uint64_t t = 1; t <= 10; t++)
+		history_push(&h, e, &(struct sample){.t_ms = t});
+	ASSERT_EQ_INT(history_resize(&h, 8), 0);
+	e = history_find(&h, &k);
+	s = history_series(&h, e, buf);
+	ASSERT_EQ_INT(s.nr, 4);
+	for (size_t i = 0; i < 4; i++)
+		ASSERT_EQ_INT(s.samples[i].t_ms, 7 + i);
+	for (uint64_t t = 11; t <= 16; t++)
+		history_push(&h, e, &(struct sample){.t_ms = t});
+	s = history_series(&h, e, buf);
+	ASSERT_EQ_INT(s.nr, 8);
+	for (size_t i = 0; i < 8; i++)
+		ASSERT_EQ_INT(s.samples[i].t_ms, 9 + i);
+	ASSERT_EQ_INT(history_resize(&h, 3), 0);
+	s = history_series(&h, e, buf);
+	ASSERT_EQ_INT(s.nr, 3);
+	for (size_t i = 0; i < 3; i++)
+		ASSERT_EQ_INT(s.samples[i].t_ms, 14 + i);
+	history_push(&h, e, &(struct sample){.t_ms = 17});
+	s = history_series(&h, e, buf);
+	ASSERT_EQ_INT(s.samples[0].t_ms, 15);
+	ASSERT_EQ_INT(s.samples[2].t_ms, 17);
+	history_free(&h);
+}
+
 UNIT_TEST(refuses_past_the_limit)
 {
 	struct history h;
@@ -93,6 +132,7 @@ UNIT_TEST(expire_keeps_recent_entities_findable)
 int main(void)
 {
 	RUN(grows_and_finds_every_entity);
+	RUN(resize_keeps_newest_samples);
 	RUN(refuses_past_the_limit);
 	RUN(expire_keeps_recent_entities_findable);
 	return UNIT_MAIN_END();
