@@ -384,6 +384,10 @@ static int add_protection(struct parser *ps, const char *key, const char *val)
 		return fail(ps, "%s: expected a glob, got nothing", key);
 	if (strlen(val) >= size)
 		return fail(ps, "%s: glob longer than %zu characters", key, size - 1);
+	/* the kernel keeps 15 bytes of a name: a longer pattern matches nothing */
+	if (!strcmp(key, "comm") && strlen(val) > PROTECT_COMM_MAX)
+		return fail(ps, "comm: '%s' is longer than %d bytes, the most a process name holds",
+			    val, PROTECT_COMM_MAX);
 	if (*nr >= PROTECT_MAX)
 		return fail(ps, "%s: too many protections (max %d, built-ins included)", key,
 			    PROTECT_MAX);

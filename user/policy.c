@@ -71,18 +71,35 @@ const char *scope_name(enum scope s)
 	return scope_names[s];
 }
 
-/* Init systems and remote access (losing them loses the host), container
- * runtimes (killing one orphans or kills every container) and ourselves. */
-static const char *const default_comms[] = {
-	"sshd",	      "sshd-session", "systemd",	  "init",	 "systemd-*",
-	"portwarden", "containerd",   "containerd-shim*", "dockerd",	 "kubelet",
-	"crio",	      "conmon",	      "dbus-daemon",	  "dbus-broker",
-};
+/*
+ * Init systems and remote access (losing them loses the host), container
+ * runtimes (killing one orphans or kills every container) and ourselves, by
+ * executable: /proc/PID/exe is the kernel's word, where any process may call
+ * itself "sshd" (prctl(PR_SET_NAME)). No comm is protected by default.
+ */
 static const char *const default_exes[] = {
 	"/sbin/init",
 	"/lib/systemd/systemd",
 	"/usr/lib/systemd/systemd",
+	"/lib/systemd/systemd-*",
+	"/usr/lib/systemd/systemd-*",
 	"/usr/sbin/sshd",
+	"/usr/lib/openssh/sshd-*",
+	"/usr/bin/containerd",
+	"/usr/bin/containerd-shim*",
+	"/usr/bin/dockerd",
+	"/usr/bin/kubelet",
+	"/usr/local/bin/kubelet",
+	"/usr/bin/crio",
+	"/usr/bin/conmon",
+	"/usr/libexec/podman/conmon",
+	"/usr/bin/dbus-daemon",
+	"/usr/bin/dbus-broker*",
+	/* root-owned places only: a glob like "*\/portwarden" would protect any
+	 * binary a user names so (the actuator refuses our own pid anyway) */
+	"/usr/sbin/portwarden",
+	"/usr/local/sbin/portwarden",
+	"/usr/local/bin/portwarden",
 };
 static const char *const default_cgroups[] = {
 	"/init.scope",
@@ -97,8 +114,6 @@ void protections_defaults(struct protections *p)
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
-	for (i = 0; i < ARRAY_SIZE(default_comms); i++)
-		snprintf(p->comm[p->nr_comm++], sizeof(p->comm[0]), "%s", default_comms[i]);
 	for (i = 0; i < ARRAY_SIZE(default_exes); i++)
 		snprintf(p->exe[p->nr_exe++], sizeof(p->exe[0]), "%s", default_exes[i]);
 	for (i = 0; i < ARRAY_SIZE(default_cgroups); i++)

@@ -57,6 +57,7 @@ struct breaker_params {
 };
 
 #define PROTECT_MAX 64
+#define PROTECT_COMM_MAX 15 /* TASK_COMM_LEN - 1: the longest comm there is */
 
 /* Never act on these: globs (fnmatch) on comm, exe and cgroup path. */
 struct protections {

@@ -14,9 +14,11 @@
 #    result with exited true; and then a fresh client in its netns connects
 #    (and gets a UDP or bind(0) port). In the same run a steady pool of 500
 #    connections, a TIME_WAIT churner (80 connections/s, below capacity) and a
-#    leaker named sshd are never acted on, and the sshd one is logged as
-#    protected; the steady pool (25%) and the sshd one are past the fill
-#    threshold.
+#    leaker protected by its executable (a copy of guardleak named in the
+#    config's [protect] exe, also calling itself sshd) are never acted on, and
+#    the protected one is logged as protected; the steady pool (25%) and the
+#    protected one are past the fill threshold. A leaker that only calls
+#    itself sshd (comm) is not protected: it is stopped like the others.
 #  dry run: the same leakers: no quarantine, no signal, each is logged
 #    would_kill and still holds its sockets at the end. Meanwhile a leaker
 #    took all 1000 ports of another netns in a second, long before any leak
@@ -44,6 +46,9 @@ pw_require_bpf
 pw_require_file "$PW_PORTLEAK" portleak
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 pw_require_file "$GUARDLEAK" guardleak
+# Protected by executable: the fixture's [protect] exe = */pw-protected-*
+PROTECTED=$PW_TMP/pw-protected-guardleak
+cp "$GUARDLEAK" "$PROTECTED"
 
 CONF=$PW_ROOT/tests/fixtures/run.conf
 PORT=5001
@@ -163,11 +168,12 @@ setup_netns() {
 		make_ns "d$key" dry "$LOW" "$HIGH" server
 	done
 	make_ns sshd enforce "$LOW" "$HIGH" server
+	make_ns fakesshd enforce "$LOW" "$HIGH" server
 	make_ns steady enforce "$LOW" "$HIGH"
 	make_ns churn enforce "$LOW" "$CHURN_HIGH"
 	make_ns exhaust dry "$LOW" "$EXHAUST_HIGH" server
 	cp "$PW_TMP/exhaust.ns" "$PW_TMP/victim.ns"
-	for key in tcp udp bind0 fork sshd dtcp dudp dbind0 dfork exhaust; do
+	for key in tcp udp bind0 fork sshd fakesshd dtcp dudp dbind0 dfork exhaust; do
 		n=0
 		until listening "$key"; do
 			[ "$n" -lt 100 ] || {
@@ -187,9 +193,11 @@ start_enforced() {
 	start udp enforce "$GUARDLEAK" udp --rate "$RATE"
 	start bind0 enforce "$GUARDLEAK" bind0 --rate "$RATE"
 	start_fork fork enforce "$GUARDLEAK" tcp --rate 7 --ignore-term
+	# a name proves nothing: any process may call itself sshd
+	start fakesshd enforce "$GUARDLEAK" tcp --rate "$RATE" --comm sshd
 	# in the same run, never acted on; the steady pool opens its 500 at once,
 	# 8 s in: a step inside the first judged window
-	start sshd enforce "$GUARDLEAK" tcp --rate "$RATE" --comm sshd --count 1500
+	start sshd enforce "$PROTECTED" tcp --rate "$RATE" --comm sshd --count 1500
 	start steady enforce "$PW_PORTLEAK" tcp-connect --listen --count 500 --delay 8 \
 		--hold 3600 --comm pl-steady
 	start churn enforce "$PW_PORTLEAK" tcp-churn --listen --rate 80 --duration 3600 \
@@ -352,7 +360,7 @@ dry_missing() { # KEY: its leaking pids that no would_kill covers
 # shellcheck disable=SC2317 # called through watch
 enforce_done() {
 	local key
-	for key in tcp udp bind0 fork; do
+	for key in tcp udp bind0 fork fakesshd; do
 		! any_alive "$key" && settled "$key" || return 1
 	done
 }
@@ -601,6 +609,7 @@ enforce_phase() {
 	check_after udp udp-sendto
 	check_after bind0 bind0
 	check_after fork
+	check_after fakesshd
 	echo "# churn: $(time_wait churn) sockets in TIME_WAIT in its netns of 10000 ports"
 	for key in steady churn sshd; do
 		check_never "$key"
@@ -630,7 +639,7 @@ pw_make_cgroup dry >/dev/null
 setup_netns
 enforce_phase
 dry_phase
-for key in tcp udp bind0; do
+for key in tcp udp bind0 fakesshd; do
 	check_enforced "$key"
 done
 check_ladder

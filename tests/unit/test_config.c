@@ -129,7 +129,7 @@ UNIT_TEST(test_every_key)
 	/* protections are added to the built-in ones */
 	ASSERT_EQ_INT(cfg.protect.nr_comm, builtin.nr_comm + 1);
 	ASSERT_EQ_STR(cfg.protect.comm[builtin.nr_comm], "mydb*");
-	ASSERT_EQ_STR(cfg.protect.comm[0], builtin.comm[0]);
+	ASSERT_EQ_STR(cfg.protect.exe[0], builtin.exe[0]);
 	ASSERT_EQ_INT(cfg.protect.nr_exe, builtin.nr_exe + 1);
 	ASSERT_TRUE(has(cfg.protect.exe, cfg.protect.nr_exe, "/opt/db/bin/*"));
 	ASSERT_TRUE(has(cfg.protect.exe, cfg.protect.nr_exe, "/usr/sbin/sshd"));
@@ -462,8 +462,11 @@ UNIT_TEST(test_long_globs)
 		const char *before, *after, *reason;
 		size_t len;
 	} rows[] = {
-		{"[protect]\ncomm = ", "\n", "test.conf:2: comm: glob longer than 63 characters",
-		 64},
+		/* comm's limit is the kernel's: 15 bytes */
+		{"[protect]\ncomm = ", "\n",
+		 "test.conf:2: comm: 'gggggggggggggggg' is longer than 15 bytes, the most a process "
+		 "name holds",
+		 16},
 		{"[protect]\nexe = /", "\n", "test.conf:2: exe: glob longer than 255 characters",
 		 255},
 		{"[protect]\ncgroup = /", "\n",

@@ -127,14 +127,6 @@ UNIT_TEST(test_names)
 	ASSERT_EQ_STR(scope_name((enum scope)7), "unknown");
 }
 
-static bool has_pattern(const char (*list)[64], size_t nr, const char *pat)
-{
-	for (size_t i = 0; i < nr; i++)
-		if (!strcmp(list[i], pat))
-			return true;
-	return false;
-}
-
 static bool has_path(const char (*list)[256], size_t nr, const char *pat)
 {
 	for (size_t i = 0; i < nr; i++)
@@ -145,21 +137,24 @@ static bool has_path(const char (*list)[256], size_t nr, const char *pat)
 
 UNIT_TEST(test_default_protections)
 {
-	static const char *const comms[] = {"sshd",	 "sshd-session", "systemd",    "init",
-					    "systemd-*", "portwarden",	 "containerd", "dockerd",
-					    "kubelet",	 "crio"};
-	static const char *const exes[] = {"/sbin/init", "/lib/systemd/systemd",
-					   "/usr/lib/systemd/systemd", "/usr/sbin/sshd"};
+	static const char *const exes[] = {"/sbin/init",
+					   "/lib/systemd/systemd",
+					   "/usr/lib/systemd/systemd",
+					   "/usr/sbin/sshd",
+					   "/usr/lib/openssh/sshd-*",
+					   "/usr/bin/containerd",
+					   "/usr/bin/dockerd",
+					   "/usr/bin/kubelet",
+					   "/usr/bin/crio",
+					   "/usr/sbin/portwarden"};
 	static const char *const cgroups[] = {"/init.scope", "/system.slice/ssh.service",
 					      "/system.slice/sshd.service"};
 	struct protections p;
 
 	memset(&p, 0xff, sizeof(p)); /* protections_defaults must not keep anything */
 	protections_defaults(&p);
-	for (size_t i = 0; i < sizeof(comms) / sizeof(comms[0]); i++) {
-		UNIT_ROW(comms[i]);
-		ASSERT_TRUE(has_pattern((const char(*)[64])p.comm, p.nr_comm, comms[i]));
-	}
+	/* a comm proves nothing: none is protected by default */
+	ASSERT_EQ_INT(p.nr_comm, 0);
 	for (size_t i = 0; i < sizeof(exes) / sizeof(exes[0]); i++) {
 		UNIT_ROW(exes[i]);
 		ASSERT_TRUE(has_path((const char(*)[256])p.exe, p.nr_exe, exes[i]));
@@ -285,9 +280,16 @@ UNIT_TEST(test_protected)
 		const char *name, *comm, *exe, *cgroup;
 		bool protected_target;
 	} rows[] = {
-		{"comm sshd", "sshd", "/opt/x", "/app.slice/a", true},
-		{"comm glob systemd-*", "systemd-resolve", "/opt/x", "/app.slice/a", true},
-		{"comm near miss", "sshdx", "/opt/x", "/app.slice/a", false},
+		/* any process may call itself sshd: by default only the exe protects */
+		{"comm sshd, another exe", "sshd", "/opt/x", "/app.slice/a", false},
+		{"comm systemd-resolve, another exe", "systemd-resolve", "/opt/x", "/app.slice/a",
+		 false},
+		{"exe systemd-resolved", "leaker", "/usr/lib/systemd/systemd-resolved",
+		 "/app.slice/a", true},
+		{"exe sshd-session", "sshd-session", "/usr/lib/openssh/sshd-session",
+		 "/app.slice/a", true},
+		{"exe named portwarden elsewhere", "portwarden", "/tmp/x/portwarden", "/app.slice/a",
+		 false},
 		{"comm custom glob", "myapp-worker", "/opt/x", "/app.slice/a", true},
 		{"exe sshd", "leaker", "/usr/sbin/sshd", "/app.slice/a", true},
 		{"exe sshd replaced on disk", "leaker", "/usr/sbin/sshd (deleted)", "/app.slice/a",
@@ -333,13 +335,13 @@ UNIT_TEST(test_protected_details)
 	struct decision d;
 
 	world_init(&w);
-	snprintf(c.comm, sizeof(c.comm), "sshd");
+	snprintf(c.exe, sizeof(c.exe), "/usr/sbin/sshd");
 	c.ports_held = 1; /* protection is reported before min_ports and pressure */
 	c.pool_fill = 0;
 	c.pool_seconds_left = INFINITY;
 	d = decide(&w, &c, NULL, T0);
 	ASSERT_EQ_STR(d.reason, "protected");
-	ASSERT_TRUE(strstr(d.detail, "'sshd'") != NULL);
+	ASSERT_TRUE(strstr(d.detail, "'/usr/sbin/sshd'") != NULL);
 	/* without a protection list nothing is protected here (the actuator guards) */
 	c = suspect(100, "/app.slice/a");
 	snprintf(c.comm, sizeof(c.comm), "sshd");
