@@ -106,11 +106,16 @@ void target_close(struct target *t)
 	t->pidfd = -1;
 }
 
-bool target_exited(const struct target *t)
+bool pidfd_exited(int pidfd)
 {
-	struct pollfd p = {.fd = t->pidfd, .events = POLLIN};
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP));
+}
+
+bool target_exited(const struct target *t)
+{
+	return pidfd_exited(t->pidfd);
 }
 
 enum act_refusal target_verify(const struct target *t)

@@ -54,6 +54,7 @@ enum act_refusal target_signal(const struct target *t, int sig, bool dry_run);
 
 /* Has the target exited? (The pidfd polls readable when it has.) */
 bool target_exited(const struct target *t);
+bool pidfd_exited(int pidfd);
 
 /* Kill every process of cgroup2 cgroup @rel ("/a/b") under @mount, with
  * cgroup.kill (5.14+). Refuses the root and any cgroup holding portwarden

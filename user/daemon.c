@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include "actuator.h"
 #include "audit.h"
 #include "candidates.h"
 #include "config.h"
@@ -47,6 +49,7 @@ struct tracked {
 	struct snap_pool pool; /* the pool it pressed on when acted on */
 	bool has_pool;
 	char comm[16]; /* for results after it is gone */
+	int pidfd;     /* after a signal to a process: tells its exit for sure; -1: none */
 	char cgroup[PATH_MAX];
 	enum leak_class class;
 	bool in_use;
@@ -87,11 +90,33 @@ static struct tracked *track_key(struct daemon *d, uint32_t tgid, uint64_t start
 	}
 	if (free_slot) {
 		memset(free_slot, 0, sizeof(*free_slot));
+		free_slot->pidfd = -1;
 		free_slot->in_use = true;
 		free_slot->tgid = tgid;
 		free_slot->start_time = start;
 	}
 	return free_slot;
+}
+
+static void untrack(struct tracked *t)
+{
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	t->pidfd = -1;
+	t->in_use = false;
+}
+
+/* A pidfd on the process just signalled, to read its fate from later: the
+ * history only says it stopped holding sockets, which an exit, a close of
+ * everything, or a missed sample would all look like. */
+static void watch_exit(struct tracked *t, const struct candidate *c)
+{
+	struct target tg;
+
+	if (t->pidfd >= 0 || !c->tgid)
+		return;
+	if (target_open((pid_t)c->tgid, c->start_time, &tg) == ACT_OK)
+		t->pidfd = tg.pidfd; /* ours now: tg goes out of scope unclosed */
 }
 
 static struct tracked *track(struct daemon *d, const struct candidate *c)
@@ -225,6 +250,8 @@ static void act(struct daemon *d, const struct entity *e, struct candidate *c,
 	log_decision(d, "action", c, pool, dec, audit_action(dec->action, d->ef.dry_run), what, ev);
 	policy_record(&d->breakers, &t->th, c, &d->cfg.breakers, a, d->m.now_ms);
 	if (!d->ef.dry_run && (a == ACTION_TERM || a == ACTION_KILL)) {
+		if (dec->scope == SCOPE_PROCESS)
+			watch_exit(t, c);
 		t->result_due_ms = d->m.now_ms + 2 * d->cfg.interval_ms;
 		t->result_of = a;
 		t->has_pool = pool != NULL;
@@ -354,31 +381,45 @@ static const struct snap_pool *pool_now(const struct daemon *d, struct tracked *
 	return &t->pool;
 }
 
+/* A process target's fate: exited (its pidfd says so; a process that was
+ * gone before we could watch it counts as exited) or alive, with the
+ * sockets it still holds (-1: unknown). */
+static void process_fate(struct daemon *d, const struct tracked *t, struct audit_record *r)
+{
+	const struct entity *e = entity_of(d, t);
+	const struct snap_pool *pool;
+	struct candidate c;
+
+	r->exited = t->pidfd < 0 || pidfd_exited(t->pidfd);
+	r->ports_held = 0; /* an exited process's sockets closed with it */
+	if (r->exited)
+		return;
+	r->ports_held = -1;
+	if (e && !candidate_build(&d->m, e, d->resolver, &c, &pool) &&
+	    c.start_time == t->start_time)
+		r->ports_held = (int32_t)c.ports_held;
+}
+
 /* After a signal: did it exit, were ports freed, how full is the pool now? */
 static void report_result(struct daemon *d, struct tracked *t)
 {
 	struct audit_record r = {.event = "result",
 				 .pid = t->tgid,
-				 .ports_held = 0,
-				 .exited = 1,
 				 .action = action_name(t->result_of),
 				 .dry_run = d->ef.dry_run,
 				 .comm = t->comm,
 				 .cgroup = t->cgroup,
 				 .cls = leak_class_name(t->class)};
-	const struct entity *e = entity_of(d, t);
-	const struct snap_pool *pool;
-	struct candidate c;
+	const char *sig = t->result_of == ACTION_KILL ? "SIGKILL" : "SIGTERM";
+	char detail[64];
 
-	if (!t->tgid) {
+	if (t->tgid) {
+		process_fate(d, t, &r);
+	} else {
 		/* cgroup.events, not the snapshot: a dead closer's TIME_WAIT
 		 * sockets keep its entry there for up to a minute */
 		r.exited = cgroup_populated(d->mounts.v2, t->cgroup) == 0;
 		r.ports_held = -1;
-	} else if (e && !candidate_build(&d->m, e, d->resolver, &c, &pool) &&
-		   c.start_time == t->start_time) {
-		r.exited = 0;
-		r.ports_held = (int32_t)c.ports_held;
 	}
 	r.pool = pool_now(d, t);
 	r.scope = t->tgid ? "process" : "cgroup";
@@ -388,6 +429,10 @@ static void report_result(struct daemon *d, struct tracked *t)
 		r.reason = r.exited ? "exited" : "still running";
 	else
 		r.reason = r.exited ? "the cgroup's processes are gone" : "processes remain";
+	/* the exit status of a process that is not our child cannot be read:
+	 * name the last signal we sent, which is what it met */
+	snprintf(detail, sizeof(detail), "%s %s", r.exited ? "after" : "despite", sig);
+	r.detail = detail;
 	audit_write(&d->audit, &r);
 	t->result_due_ms = 0;
 }
@@ -402,7 +447,7 @@ static void report_results(struct daemon *d)
 		if (t->in_use && t->result_due_ms && d->m.now_ms >= t->result_due_ms)
 			report_result(d, t);
 		if (t->in_use && !t->result_due_ms && !entity_of(d, t))
-			t->in_use = false;
+			untrack(t);
 	}
 }
 
