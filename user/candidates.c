@@ -58,6 +58,20 @@ static const struct snap_pool *worst_pool(const struct snapshot *s, const struct
 	return worst;
 }
 
+/* The share of @p's used ports that group @g holds, capped at @own (what
+ * the process itself holds): a process's own part, as far as we can tell. */
+static double pool_share(const struct snap_pool *p, const struct group_key *g, uint32_t own)
+{
+	uint32_t used = 0;
+
+	if (!p || !p->used)
+		return 0;
+	for (uint32_t t = 0; t < p->nr_top; t++)
+		if (same_group(&p->top[t].group, g))
+			used = p->top[t].used;
+	return (double)(used < own ? used : own) / p->used;
+}
+
 static uint32_t leaking_in(const struct history *h, const struct group_key *g)
 {
 	uint32_t n = 0;
@@ -176,6 +190,7 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 	c->leaking_in_cgroup = leaking_in(&m->history, &e->key.group);
 	p = worst_pool(&m->snap, &e->key.group);
 	c->pool_fill = p ? snap_pool_fill(p) : 0;
+	c->pool_share = pool_share(p, &e->key.group, c->ports_held);
 	c->pool_seconds_left = seconds_left(p, c->growth_per_s);
 	heed_urgent(e, p, c);
 	*pool = p;

@@ -269,8 +269,9 @@ static void say_pressure(struct decision *d, enum action a, const char *reason,
 	else
 		snprintf(left, sizeof(left), "out in %.0f s (horizon %u s)", c->pool_seconds_left,
 			 p->horizon_s);
-	say(d, a, reason, "pool %.0f%% full (threshold %.0f%%), %u ports, %+.1f/s, %s",
-	    c->pool_fill * 100, p->fill_threshold * 100, c->ports_held, c->growth_per_s, left);
+	say(d, a, reason, "pool %.0f%% full (threshold %.0f%%), %u ports (%.0f%% of it), %+.1f/s, %s",
+	    c->pool_fill * 100, p->fill_threshold * 100, c->ports_held, c->pool_share * 100,
+	    c->growth_per_s, left);
 }
 
 static bool under_pressure(const struct candidate *c, const struct policy_params *p)
@@ -482,8 +483,24 @@ static bool breakers_refuse(const struct candidate *c, const struct target_histo
 	return false;
 }
 
+/*
+ * Does the target itself still press on its pool, after quarantine_s? Its
+ * own growth (a quarantine refuses new sockets, so growth means it did not
+ * help), or a share of a pool under pressure big enough to be what keeps it
+ * there. The pool's fill alone is not its evidence: with several leakers in
+ * one pool, the fill rises from the others' growth while this one sits
+ * quarantined and flat.
+ */
+#define OWN_SHARE_MIN 0.2
+
+static bool presses_itself(const struct candidate *c, const struct policy_params *p)
+{
+	return c->growth_per_s > 0 || (under_pressure(c, p) && c->pool_share >= OWN_SHARE_MIN);
+}
+
 /* The next rung: quarantine (or TERM) first, TERM when the quarantine has
- * not helped in quarantine_s, KILL when SIGTERM has not in grace_s. */
+ * not helped in quarantine_s (on the target's own evidence), KILL when
+ * SIGTERM has not in grace_s. */
 static void ladder_step(const struct candidate *c, const struct target_history *th,
 			const struct policy_params *p, uint64_t now_ms, struct decision *d)
 {
@@ -492,11 +509,15 @@ static void ladder_step(const struct candidate *c, const struct target_history *
 
 	switch (th->last) {
 	case ACTION_QUARANTINE:
-		if (elapsed_ms(now_ms, q_ms) >= (uint64_t)p->quarantine_s * 1000)
-			say_pressure(d, ACTION_TERM, "quarantine did not help", c, p);
-		else
+		if (elapsed_ms(now_ms, q_ms) < (uint64_t)p->quarantine_s * 1000)
 			say(d, ACTION_NONE, "quarantined, waiting", "quarantined %llu s of %u s",
 			    (unsigned long long)(elapsed_ms(now_ms, q_ms) / 1000), p->quarantine_s);
+		else if (presses_itself(c, p))
+			say_pressure(d, ACTION_TERM, "quarantine did not help", c, p);
+		else
+			say(d, ACTION_NONE, "quarantine holds",
+			    "flat (%+.1f/s), %.0f%% of a pool %.0f%% full: no cause of its own to go on",
+			    c->growth_per_s, c->pool_share * 100, c->pool_fill * 100);
 		return;
 	case ACTION_TERM:
 		if (elapsed_ms(now_ms, t_ms) >= (uint64_t)p->grace_s * 1000)

@@ -83,6 +83,8 @@ struct candidate {
 	double growth_per_s;
 	double pool_fill;             /* the fullest pool it holds ports in, 0..1 */
 	double pool_seconds_left;     /* forecast to exhaustion of that pool; INFINITY if none */
+	double pool_share;            /* its share of that pool's used ports, 0..1 (its
+				       * cgroup's, capped at what it holds itself) */
 	uint32_t leaking_in_cgroup;   /* suspects (leak classes) among its cgroup's processes */
 	bool urgent_named;            /* the class comes from the fast-leak verdict, just now */
 };

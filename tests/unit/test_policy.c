@@ -582,6 +582,45 @@ UNIT_TEST(test_rate_limit)
 	ASSERT_EQ_STR(action_name(decide(&w, &c[3], &th[3], T0 + 62 * SEC).action), "term");
 }
 
+/* Quarantine -> SIGTERM on the target's own evidence only: its growth, or a
+ * big enough share of a pool still under pressure; a pool others fill is not. */
+UNIT_TEST(test_escalation_needs_own_evidence)
+{
+	static const struct {
+		const char *name;
+		double growth, share, fill;
+		const char *expect, *reason;
+	} rows[] = {
+		{"still growing", 3, 0.05, 0.5, "term", "quarantine did not help"},
+		{"flat, big share of a full pool", 0, 0.5, 0.9, "term", "quarantine did not help"},
+		{"flat, small share of a pool others fill", 0, 0.1, 0.95, "none",
+		 "quarantine holds"},
+		{"flat, big share, no pressure left", 0, 0.6, 0.3, "none", "quarantine holds"},
+	};
+	struct world w;
+
+	world_init(&w);
+	relax_breakers(&w);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct candidate c = suspect(100, "/a");
+		struct target_history th;
+		struct decision d;
+
+		UNIT_ROW(rows[i].name);
+		memset(&th, 0, sizeof(th));
+		ASSERT_EQ_INT(step(&w, &c, &th, T0).action, ACTION_QUARANTINE);
+		c.growth_per_s = rows[i].growth;
+		c.pool_share = rows[i].share;
+		c.pool_fill = rows[i].fill;
+		c.pool_seconds_left = INFINITY; /* flat: no forecast of its own */
+		if (rows[i].growth > 0)
+			c.pool_seconds_left = 60;
+		d = decide(&w, &c, &th, T0 + 10 * SEC);
+		ASSERT_EQ_STR(action_name(d.action), rows[i].expect);
+		ASSERT_EQ_STR(d.reason, rows[i].reason);
+	}
+}
+
 /* Four real leakers at once, default breakers: every one is quarantined at
  * once, and each ladder goes on at its own pace (issue: the guard stopped
  * one of four leakers started together). */
@@ -910,6 +949,7 @@ int main(void)
 	RUN(test_cooldown);
 	RUN(test_rate_limit);
 	RUN(test_several_leakers_at_once);
+	RUN(test_escalation_needs_own_evidence);
 	RUN(test_disarm);
 	RUN(test_disarm_counts_workloads_not_actions);
 	RUN(test_crashloop);
