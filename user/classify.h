@@ -76,6 +76,17 @@ struct verdict {
 };
 
 /*
+ * @base fitted into @span_ms of watching at one sample every @interval_ms:
+ * when the window and its hysteresis (window + breaches_to_enter samples)
+ * take longer than the span, a shorter window (at least 4 samples, 2/5 of
+ * the span) and fewer breaches (at least 2), so that a leak steady over the
+ * span is named within it. The growth, monotony and release criteria stay.
+ * Returns @base unchanged when it fits.
+ */
+struct classify_params classify_fit(const struct classify_params *base, uint64_t span_ms,
+				    uint64_t interval_ms);
+
+/*
  * Judge @s over the last params->window_ms. @prev is the previous verdict of
  * the same entity (zeroed for the first), @out the new one (may alias @prev).
  * A class is entered only after breaches_to_enter consecutive breaching

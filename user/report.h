@@ -36,6 +36,9 @@ struct report_container {
 
 struct report {
 	uint64_t duration_ms, interval_ms, steps;
+	/* what a leak was judged on: shorter than the defaults when the report
+	 * watched less than they need (classify_fit): less sure */
+	uint64_t window_ms, breaches_to_enter;
 	uint64_t lost_events; /* failure events the ring buffer dropped (counters are exact) */
 	uint64_t missed_runs; /* runs of our programs the kernel skipped (recursion) */
 	struct report_container *containers; /* suspects first, then by sockets held */

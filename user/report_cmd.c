@@ -116,6 +116,8 @@ static int render(struct monitor *m, const struct env *env)
 		return EXIT_RUNTIME;
 	r.duration_ms = monotonic_ms() - m->start_ms;
 	r.interval_ms = env->interval_s * 1000ull;
+	r.window_ms = m->cfg.params.window_ms;
+	r.breaches_to_enter = m->cfg.params.breaches_to_enter;
 	r.steps = m->steps;
 	r.lost_events = tracer_lost_events(&m->tracer);
 	r.missed_runs = tracer_missed_runs(&m->tracer);
@@ -131,10 +133,13 @@ static int render(struct monitor *m, const struct env *env)
 
 int report_run(const struct env *env)
 {
+	/* a report judges on the time it watches: a 15 s report during an
+	 * incident must be able to name a leak the 30 s window would not */
 	struct monitor_config cfg = {
 		.mode = env->mode,
 		.interval_ms = env->interval_s * 1000,
-		.params = classify_defaults,
+		.params = classify_fit(&classify_defaults, env->duration_s * 1000ull,
+				       env->interval_s * 1000ull),
 	};
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct monitor m;

@@ -127,6 +127,12 @@ void report_view_text(FILE *out, const struct report *r, const struct labels *l)
 	fprintf(out, "portwarden leak report: %.0f s observed, %llu samples every %llu ms\n",
 		r->duration_ms / 1000.0, (unsigned long long)r->steps,
 		(unsigned long long)r->interval_ms);
+	if (r->window_ms < classify_defaults.window_ms)
+		fprintf(out,
+			"(a short watch: leaks judged on a %.0f s window and %llu agreeing samples, "
+			"where the defaults take %.0f s and %u; run longer to be surer)\n",
+			r->window_ms / 1000.0, (unsigned long long)r->breaches_to_enter,
+			classify_defaults.window_ms / 1000.0, classify_defaults.breaches_to_enter);
 	if (r->lost_events)
 		fprintf(out,
 			"(%llu failure events were lost: the ring buffer was full; counts are "
@@ -234,9 +240,10 @@ void report_view_json(FILE *out, const struct report *r, const struct labels *l)
 	fprintf(out, "{\"version\":%d,\"type\":\"report\",\"time\":\"%s\",\"duration_s\":%.3f,",
 		REPORT_JSON_VERSION, ts, r->duration_ms / 1000.0);
 	fprintf(out,
-		"\"interval_ms\":%llu,\"samples\":%llu,\"lost_events\":%llu,\"missed_runs\":%llu,"
-		"\n\"containers\":[",
+		"\"interval_ms\":%llu,\"samples\":%llu,\"window_ms\":%llu,\"breaches_to_enter\":%llu,"
+		"\"lost_events\":%llu,\"missed_runs\":%llu,\n\"containers\":[",
 		(unsigned long long)r->interval_ms, (unsigned long long)r->steps,
+		(unsigned long long)r->window_ms, (unsigned long long)r->breaches_to_enter,
 		(unsigned long long)r->lost_events, (unsigned long long)r->missed_runs);
 	for (size_t i = 0; i < r->nr_containers; i++) {
 		fputs(i ? ",\n" : "\n", out);

@@ -864,8 +864,47 @@ UNIT_TEST(test_surge_evidence)
 	ASSERT_EQ_INT(surge_class(13, 10), LEAK_GROWTH); /* 900 ports in 3 s: the counters decide */
 }
 
+static void leak_40_per_s(unsigned int t, struct sample *s)
+{
+	s->held.n[PS_ESTABLISHED] = 20 + 40 * t + noise(t, 2);
+	s->opens = 40ull * t;
+}
+
+/* A 15 s report: the defaults (30 s window, 15 agreeing samples) cannot name
+ * anything in it; fitted, a steady 40 ports/s leak is named within the 15 s,
+ * while a steady pool and a step still are not. */
+UNIT_TEST(test_fit_short_watch)
+{
+	struct classify_params fit = classify_fit(&classify_defaults, 15000, 1000);
+	struct classify_params same = classify_fit(&classify_defaults, 60000, 1000);
+
+	ASSERT_EQ_INT(same.window_ms, classify_defaults.window_ms);
+	ASSERT_EQ_INT(same.breaches_to_enter, classify_defaults.breaches_to_enter);
+	ASSERT_EQ_INT(fit.window_ms, 6000);
+	ASSERT_EQ_INT(fit.breaches_to_enter, 8);
+	ASSERT_TRUE(fit.window_ms + fit.breaches_to_enter * 1000 <= 15000);
+	/* the growth criteria stay */
+	ASSERT_TRUE(fit.min_growth_per_s == classify_defaults.min_growth_per_s);
+	ASSERT_TRUE(fit.max_release_ratio == classify_defaults.max_release_ratio);
+
+	build(16, leak_40_per_s);
+	run(16, &classify_defaults);
+	ASSERT_EQ_INT(first_class(16, LEAK_GROWTH), -1);
+	run(16, &fit);
+	ASSERT_TRUE(first_class(16, LEAK_GROWTH) >= 0 && first_class(16, LEAK_GROWTH) <= 15);
+	ASSERT_TRUE(near(verdicts[15].growth_per_s, 40, 2));
+	build(16, steady_pool);
+	run(16, &fit);
+	ASSERT_EQ_INT(first_breach(16, LEAK_GROWTH), -1);
+	/* a tiny span still gets at least 4 samples and 2 agreeing verdicts */
+	fit = classify_fit(&classify_defaults, 3000, 1000);
+	ASSERT_EQ_INT(fit.window_ms, 4000);
+	ASSERT_EQ_INT(fit.breaches_to_enter, 2);
+}
+
 int main(void)
 {
+	RUN(test_fit_short_watch);
 	RUN(test_shapes);
 	RUN(test_urgent_fast_leaks_only);
 	RUN(test_surge_evidence);
