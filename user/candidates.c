@@ -84,8 +84,12 @@ static uint32_t leaking_in(const struct history *h, const struct group_key *g)
 	return n;
 }
 
+/* When @p runs out: at @growth_per_s (a holder's own), or at the pool's own
+ * growth when that is faster (others fill it too). */
 static double seconds_left(const struct snap_pool *p, double growth_per_s)
 {
+	if (p && p->growth_per_s > growth_per_s)
+		growth_per_s = p->growth_per_s;
 	if (!p || growth_per_s <= 0)
 		return INFINITY;
 	return (p->capacity > p->used ? p->capacity - p->used : 0) / growth_per_s;
@@ -128,6 +132,88 @@ void candidate_heed_surge(struct candidate *c, const struct verdict *v, const st
 		c->class = v->class;
 		c->urgent_named = true;
 	}
+}
+
+/* @e judged over a window fitted to @left_s seconds, no hysteresis. */
+static void judge_fitted(const struct monitor *m, const struct entity *e, double left_s,
+			 struct verdict *v)
+{
+	struct classify_params fit =
+		classify_fit(&m->cfg.params, (uint64_t)(left_s * 1000), m->cfg.interval_ms);
+	struct sample *buf = malloc(m->history.ring_cap * sizeof(*buf));
+	struct series s;
+
+	memset(v, 0, sizeof(*v));
+	if (!buf)
+		return;
+	fit.breaches_to_enter = 1;
+	s = history_series(&m->history, e, buf);
+	classify(&s, &fit, NULL, v);
+	free(buf);
+}
+
+/* Seconds @pool has left at @growth_per_s, when that is shorter than the
+ * normal judgement (window and hysteresis) takes; else INFINITY. */
+static double pressing_seconds(const struct monitor *m, const struct snap_pool *pool,
+			       double growth_per_s)
+{
+	double left = seconds_left(pool, growth_per_s);
+	double judgement_s = (m->cfg.params.window_ms +
+			      (double)m->cfg.params.breaches_to_enter * m->cfg.interval_ms) /
+			     1000.0;
+
+	return pool && pool->capacity_known && left < judgement_s ? left : INFINITY;
+}
+
+void candidate_heed_pressure(const struct monitor *m, const struct entity *e,
+			     const struct snap_pool *pool, struct candidate *c)
+{
+	double left = pressing_seconds(m, pool, c->growth_per_s);
+	struct verdict v;
+
+	if (class_actionable(c->class) || !isfinite(left))
+		return;
+	judge_fitted(m, e, left, &v);
+	if (!class_actionable(v.class))
+		return;
+	c->class = v.class;
+	c->growth_per_s = v.growth_per_s;
+	c->pool_seconds_left = seconds_left(pool, v.growth_per_s);
+	c->pressure_named = true;
+}
+
+/* The entity of @g as a whole, NULL for the root (it is the whole host). */
+static const struct entity *group_entity(const struct monitor *m, const struct group_key *g)
+{
+	struct entity_key k = {.kind = ENTITY_GROUP, .group = *g};
+
+	if (g->cgroup_id <= 1 && g->cgroup1_id == 0)
+		return NULL;
+	/* history_find only reads */
+	return history_find((struct history *)&m->history, &k);
+}
+
+void candidate_heed_group(const struct monitor *m, const struct entity *e,
+			  const struct snap_pool *pool, struct candidate *c)
+{
+	const struct entity *g = group_entity(m, &e->key.group);
+	struct verdict v;
+	double left;
+
+	if (class_actionable(c->class) || c->growth_per_s <= 0 || !g)
+		return;
+	v = g->verdict;
+	left = pressing_seconds(m, pool, v.growth_per_s);
+	if (!class_actionable(v.class) && isfinite(left))
+		judge_fitted(m, g, left, &v);
+	if (!class_actionable(v.class))
+		return;
+	c->class = v.class;
+	c->growth_per_s = v.growth_per_s; /* the pool drains at the group's pace */
+	c->pool_seconds_left = seconds_left(pool, v.growth_per_s);
+	c->group_named = true;
+	if (c->leaking_in_cgroup < 2)
+		c->leaking_in_cgroup = 2; /* spread over its processes: scope auto takes the cgroup */
 }
 
 /* @tgid's held ports in the current snapshot, as a sample taken at its time. */
@@ -205,7 +291,9 @@ void urgent_latch_update(const struct history *h, struct entity *e)
 
 void urgent_latch(struct entity *e, const struct candidate *c)
 {
-	if (c->urgent_named && !e->urgent_latched) {
+	bool named_early = c->urgent_named || c->pressure_named || c->group_named;
+
+	if (named_early && !e->urgent_latched) {
 		e->urgent_latched = c->class;
 		e->urgent_held = c->ports_held;
 	}

@@ -41,8 +41,29 @@ void candidate_heed_surge(struct candidate *c, const struct verdict *v,
 			  const struct snap_pool *pool);
 
 /*
- * A fast leak's class, once the daemon heeded it (candidate.urgent_named),
- * is latched on @e: a quarantine stops the growth, and with it the urgent
+ * Pressure shortens the judgement. When @c has no class yet but grows, and
+ * @pool would run out at that growth before the window (and its hysteresis)
+ * could name it, judge @e again over a window fitted to the time left
+ * (classify_fit: 2/5 of it, 4 samples at least), with the same criteria (no
+ * release, monotonic, spread) and no hysteresis: the forecast is the
+ * urgency. Sets the class (pressure_named) when that window shows a leak.
+ */
+void candidate_heed_pressure(const struct monitor *m, const struct entity *e,
+			     const struct snap_pool *pool, struct candidate *c);
+
+/*
+ * The processes of one cgroup judged together: forked children that each
+ * leak too slowly to be named alone drain their pool together. When @c has
+ * no class, grows itself, and its cgroup's entity (not the root's) is in a
+ * leak class, or would be on a window fitted to its pool's time left, @c
+ * takes that class (group_named) and its cgroup's growth for the forecast.
+ */
+void candidate_heed_group(const struct monitor *m, const struct entity *e,
+			  const struct snap_pool *pool, struct candidate *c);
+
+/*
+ * A class named early (a fast leak the daemon heeded, candidate.urgent_named,
+ * or one named under pressure or with its cgroup) is latched on @e: a quarantine stops the growth, and with it the urgent
  * verdict, but a leaker still holding what it took is still the leaker.
  * urgent_latch_update() drops the latch once it released half of those ports.
  */

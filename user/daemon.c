@@ -190,8 +190,12 @@ static int build(struct daemon *d, const struct entity *e, struct candidate *c,
 	struct verdict v;
 	int err = candidate_build(&d->m, e, d->resolver, c, pool);
 
-	if (err || !(s = surging(d, e->key.tgid)))
+	if (err)
 		return err;
+	candidate_heed_pressure(&d->m, e, *pool, c);
+	candidate_heed_group(&d->m, e, *pool, c);
+	if (!(s = surging(d, e->key.tgid)))
+		return 0;
 	candidate_surge(&d->m, e, s->st.surge_ms, &v);
 	candidate_heed_surge(c, &v, *pool);
 	return 0;
@@ -360,13 +364,6 @@ static const struct entity *entity_of(const struct daemon *d, const struct track
 	return NULL;
 }
 
-static bool same_pool(const struct snap_pool *a, const struct snap_pool *b)
-{
-	return a->kind == b->kind && a->netns == b->netns && a->rport == b->rport &&
-	       !memcmp(a->laddr, b->laddr, sizeof(a->laddr)) &&
-	       !memcmp(a->raddr, b->raddr, sizeof(a->raddr));
-}
-
 /* The pool @t pressed on, as it is now; a pool nobody holds ports in any
  * more is absent from the snapshot: it is empty. */
 static const struct snap_pool *pool_now(const struct daemon *d, struct tracked *t)
@@ -374,7 +371,7 @@ static const struct snap_pool *pool_now(const struct daemon *d, struct tracked *
 	if (!t->has_pool)
 		return NULL;
 	for (size_t i = 0; i < d->m.snap.nr_pools; i++)
-		if (same_pool(&d->m.snap.pools[i], &t->pool))
+		if (pool_same(&d->m.snap.pools[i], &t->pool))
 			return &d->m.snap.pools[i];
 	t->pool.used = 0;
 	t->pool.nr_top = 0;

@@ -98,6 +98,7 @@ void monitor_close(struct monitor *m)
 	activity_free(&m->activity);
 	history_free(&m->history);
 	snapshot_free(&m->snap);
+	pool_trends_free(&m->pool_trends);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -275,6 +276,8 @@ int monitor_step(struct monitor *m)
 	if (!err)
 		err = snapshot_build(&inv, &m->snap);
 	if (!err)
+		err = pool_trends_update(&m->pool_trends, &m->snap, m->now_ms);
+	if (!err)
 		err = activity_read(tracer_activity_fd(&m->tracer), &m->activity);
 	if (!err)
 		err = observe_all(m, &inv);
@@ -299,6 +302,8 @@ int monitor_refresh(struct monitor *m)
 	err = collector_run(&m->collector, &inv);
 	if (!err)
 		err = snapshot_build(&inv, &m->snap);
+	if (!err)
+		pool_trends_apply(&m->pool_trends, &m->snap);
 	inventory_free(&inv);
 	m->now_ms = monotonic_ms();
 	return err;

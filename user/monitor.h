@@ -14,6 +14,7 @@
 #include "events.h"
 #include "history.h"
 #include "loader.h"
+#include "pool_trend.h"
 #include "snapshot.h"
 
 #define MONITOR_RECENT_FAILURES 32
@@ -33,6 +34,7 @@ struct monitor {
 	struct activity_table activity;
 	struct history history;
 	struct snapshot snap; /* the latest step's */
+	struct pool_trends pool_trends; /* how fast each pool fills */
 	uint64_t start_ms, now_ms;
 	uint64_t steps;
 	uint64_t failure_events; /* failed allocations seen on the event path */

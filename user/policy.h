@@ -87,6 +87,8 @@ struct candidate {
 				       * cgroup's, capped at what it holds itself) */
 	uint32_t leaking_in_cgroup;   /* suspects (leak classes) among its cgroup's processes */
 	bool urgent_named;            /* the class comes from the fast-leak verdict, just now */
+	bool pressure_named;          /* ... from a window fitted to the time its pool has left */
+	bool group_named;             /* ... from its cgroup's processes judged together */
 };
 
 /* What the daemon did to one target so far (one per process it acted on). */

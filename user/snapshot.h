@@ -92,6 +92,8 @@ struct snap_pool {
 	uint32_t used;			 /* ports of the range taken in this pool */
 	uint32_t capacity;		 /* range - reserved (- bind-taken, for tcp-connect) */
 	bool capacity_known;		 /* false when the netns settings could not be read */
+	double growth_per_s;		 /* ports/s since the last snapshot, smoothed
+					  * (pool_trend.h); 0 from snapshot_build */
 					 /* the biggest holders, by ports used in this pool */
 #define SNAP_POOL_TOP 3
 	struct {

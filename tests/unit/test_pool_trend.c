@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Unit tests for pool trends: how fast each pool fills, whoever fills it.
+#include <string.h>
+#include "pool_trend.h"
+#include "unit.h"
+
+static struct snap_pool pool(uint32_t netns, uint16_t rport, uint32_t used)
+{
+	struct snap_pool p;
+
+	memset(&p, 0, sizeof(p));
+	p.kind = POOL_TCP_CONNECT;
+	p.netns = netns;
+	p.rport = rport;
+	p.used = used;
+	p.capacity = 3000;
+	p.capacity_known = true;
+	return p;
+}
+
+static void update(struct pool_trends *tr, struct snap_pool *pools, size_t nr, uint64_t t_ms)
+{
+	struct snapshot s;
+
+	memset(&s, 0, sizeof(s));
+	s.pools = pools;
+	s.nr_pools = nr;
+	ASSERT_EQ_INT(pool_trends_update(tr, &s, t_ms), 0);
+}
+
+UNIT_TEST(growth_smoothed_per_pool)
+{
+	struct pool_trends tr = {0};
+	struct snap_pool p[2] = {pool(1, 80, 100), pool(2, 80, 500)};
+
+	update(&tr, p, 2, 1000);
+	ASSERT_TRUE(p[0].growth_per_s == 0 && p[1].growth_per_s == 0); /* seen once */
+	p[0] = pool(1, 80, 200); /* +100 in 1 s */
+	p[1] = pool(2, 80, 500); /* flat */
+	update(&tr, p, 2, 2000);
+	ASSERT_TRUE(p[0].growth_per_s == 100);
+	ASSERT_TRUE(p[1].growth_per_s == 0);
+	p[0] = pool(1, 80, 250); /* +50 in 1 s: halfway between */
+	update(&tr, p, 1, 3000);
+	ASSERT_TRUE(p[0].growth_per_s == 75);
+	ASSERT_EQ_INT(tr.nr, 1); /* pool 2 left the snapshot: forgotten */
+	/* a re-check's snapshot gets the growths without a new step */
+	p[0] = pool(1, 80, 260);
+	p[1] = pool(3, 80, 10);
+	{
+		struct snapshot s = {.pools = p, .nr_pools = 2};
+
+		pool_trends_apply(&tr, &s);
+	}
+	ASSERT_TRUE(p[0].growth_per_s == 75);
+	ASSERT_TRUE(p[1].growth_per_s == 0);
+	pool_trends_free(&tr);
+}
+
+UNIT_TEST(identity)
+{
+	struct snap_pool a = pool(1, 80, 1), b = pool(1, 80, 2), c = pool(1, 81, 1);
+
+	ASSERT_TRUE(pool_same(&a, &b));
+	ASSERT_TRUE(!pool_same(&a, &c));
+	b.raddr[3] = 1;
+	ASSERT_TRUE(!pool_same(&a, &b));
+}
+
+int main(void)
+{
+	RUN(growth_smoothed_per_pool);
+	RUN(identity);
+	return UNIT_MAIN_END();
+}
