@@ -468,6 +468,25 @@ static void warn_lost(struct daemon *d)
 	d->missed_reported = missed;
 }
 
+/*
+ * Is @e worth a judgement this step? Anything with a class (now, ever, fast
+ * or latched) or a surge; and a process growing past the classifier's floor
+ * with the ports to matter: under pressure it may be named on a shorter
+ * window, or with its cgroup (candidate_heed_pressure, _heed_group), which
+ * only a judgement can find out. Others cost no /proc reads.
+ */
+static bool worth_judging(struct daemon *d, const struct entity *e)
+{
+	if (e->key.kind != ENTITY_PROCESS || !e->key.tgid)
+		return false;
+	if (e->verdict.class != LEAK_NONE || e->worst != LEAK_NONE ||
+	    e->urgent.class != LEAK_NONE || e->urgent_latched != LEAK_NONE ||
+	    surging(d, e->key.tgid))
+		return true;
+	return e->verdict.growth_per_s >= d->m.cfg.params.min_growth_per_s &&
+	       entity_ports_held(&d->m.history, e) >= d->m.cfg.params.min_growth_ports;
+}
+
 static void step(struct daemon *d)
 {
 	int err = monitor_step(&d->m);
@@ -479,12 +498,7 @@ static void step(struct daemon *d)
 	for (size_t i = 0; i < d->m.history.nr; i++) {
 		struct entity *e = &d->m.history.items[i];
 
-		/* the urgent verdict too: a fast leak is named long before the
-		 * normal window would see it */
-		if (e->key.kind == ENTITY_PROCESS && e->key.tgid &&
-		    (e->verdict.class != LEAK_NONE || e->worst != LEAK_NONE ||
-		     e->urgent.class != LEAK_NONE || e->urgent_latched != LEAK_NONE ||
-		     surging(d, e->key.tgid)))
+		if (worth_judging(d, e))
 			judge(d, e);
 	}
 	report_results(d);
