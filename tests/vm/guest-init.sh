@@ -21,7 +21,8 @@
 # RUN/report.json (--output), RUN/report.out (stdout), RUN/snapshot (status),
 # RUN/snapshot.{err,json}, per workload RUN/W.json and RUN/W.err (W: holder,
 # churn), RUN/holder.netns (both share it), RUN/workloads.err and RUN/progs
-# (the report's programs: runs and runs skipped, see bpf_fds).
+# (the report's programs: runs and runs skipped, see bpf_fds, and their names,
+# see prog_names).
 # The kernel command line may choose the runs:
 # pw_modes=state,syscall,auto,state-all,accounting,accounting-safe.
 PATH=/bin
@@ -37,8 +38,10 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing
 ip link set lo up
-# Run counts and run times of BPF programs in their fdinfo (see bpf_fds).
+# Run counts and run times of BPF programs in their fdinfo (see bpf_fds), and
+# their names in /proc/kallsyms (bpf_prog_TAG_NAME; see prog_names).
 echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+echo 1 >/proc/sys/net/core/bpf_jit_kallsyms 2>/dev/null
 
 # Results go to ttyS1; ttyS0 is the kernel's console (and our progress log).
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
@@ -174,26 +177,52 @@ run_mode() {
 }
 
 # bpf_fds PID: one line per BPF program PID holds: "prog_id N run_cnt N
-# recursion_misses N" and, for a program attached by a raw tracepoint link
-# (tp_btf), "tp_name NAME"; from /proc/PID/fdinfo (run_cnt needs
-# kernel.bpf_stats_enabled; recursion_misses is always counted).
+# recursion_misses N prog_tag TAG" and, for a program attached by a link with
+# a tracepoint, "tp_name NAME link_type TYPE" (raw_tracepoint: tp_btf; newer
+# kernels show a classic tracepoint's too, as perf); from /proc/PID/fdinfo (run_cnt
+# needs kernel.bpf_stats_enabled; recursion_misses is always counted).
 bpf_fds() {
 	awk '
-	FNR == 1 { if (f) flush(); f = 1; id = ""; tp = ""; miss = ""; cnt = ""; link = 0 }
-	/^link_type:/ { link = 1 }
+	FNR == 1 { if (f) flush(); f = 1; id = ""; tp = ""; miss = ""; cnt = ""; tag = ""; link = "" }
+	/^link_type:/ { link = $2 }
 	/^prog_id:/ { id = $2 }
+	/^prog_tag:/ { tag = $2 }
 	/^tp_name:/ { tp = $2 }
 	/^run_cnt:/ { cnt = $2 }
 	/^recursion_misses:/ { miss = $2 }
 	function flush() {
 		if (id == "") return
-		if (link && tp != "") tps[id] = tp
-		else if (!link && miss != "") line[id] = "prog_id " id " run_cnt " (cnt == "" ? "?" : cnt) " recursion_misses " miss
+		if (link != "" && tp != "") tps[id] = tp " link_type " link
+		else if (link == "" && miss != "") line[id] = "prog_id " id " run_cnt " (cnt == "" ? "?" : cnt) " recursion_misses " miss " prog_tag " tag
 	}
 	END {
 		if (f) flush()
 		for (i in line) print line[i] (i in tps ? " tp_name " tps[i] : "")
 	}' /proc/"$1"/fdinfo/* 2>/dev/null
+}
+
+# prog_names PROGS SYMS: PROGS (bpf_fds lines) with " name NAME" added where
+# SYMS (the bpf_prog_TAG_NAME lines of /proc/kallsyms, bpf_jit_kallsyms on)
+# has the program's tag. Two programs with the same tag (the same code) get
+# no name.
+prog_names() {
+	awk -v syms="$2" '
+	BEGIN {
+		while ((getline l < syms) > 0) {
+			n = split(l, w, " ")
+			if (n < 3 || substr(w[3], 1, 9) != "bpf_prog_") continue
+			t = substr(w[3], 10, 16)
+			nm = substr(w[3], 27)
+			if (nm == "") continue
+			if ((t in names) && names[t] != nm) names[t] = ""
+			else names[t] = nm
+		}
+	}
+	{
+		name = ""
+		for (i = 1; i < NF; i += 2) if ($i == "prog_tag" && ($(i + 1) in names)) name = names[$(i + 1)]
+		print $0 (name != "" ? " name " name : "")
+	}' "$1"
 }
 
 # run_accounting RUN: the accounting programs, which report, run, top and
@@ -247,6 +276,9 @@ run_accounting() {
 	# Each prints its line once its tries are done, and holds its sockets.
 	wait_for_line "$dir/holder.json" '"pid"' "$ns" 30 || log "$run: the holder printed nothing"
 	wait_for_line "$dir/churn.json" '"pid"' "$ns" 30 || log "$run: the churner printed nothing"
+	# The programs' names while they are loaded; read now, once the
+	# workloads' state changes are done, so as not to disturb them.
+	grep ' bpf_prog_' /proc/kallsyms >"$dir/bpfsyms" 2>/dev/null
 	if kill -0 "$report" 2>/dev/null && ! wait_exit "$report" 30; then
 		echo "status still-running-30s-after-its-duration" >>"$dir/report"
 		kill -KILL "$report"
@@ -274,7 +306,9 @@ run_accounting() {
 		section "$run/$w.json" "$dir/$w.json"
 		section "$run/$w.err" "$dir/$w.err"
 	done
-	section "$run/progs" "$dir/progs"
+	prog_names "$dir/progs" "$dir/bpfsyms" >"$dir/progs.named" 2>/dev/null
+	section "$run/progs" "$dir/progs.named"
+	section "$run/bpfsyms" "$dir/bpfsyms"
 	section "$run/holder.netns" "$dir/holder.netns"
 	section "$run/workloads.err" "$dir/workloads.err"
 }
@@ -283,6 +317,7 @@ run_accounting() {
 	echo "kernel $(uname -r)"
 	echo "btf $([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
 	echo "cmdline $(cat /proc/cmdline)"
+	echo "bpf_jit enable $(cat /proc/sys/net/core/bpf_jit_enable 2>/dev/null) harden $(cat /proc/sys/net/core/bpf_jit_harden 2>/dev/null) kallsyms $(cat /proc/sys/net/core/bpf_jit_kallsyms 2>/dev/null)"
 } >/tmp/info
 section info /tmp/info
 
