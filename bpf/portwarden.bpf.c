@@ -455,7 +455,7 @@ struct {
 	__type(value, __u32);
 } state_busy SEC(".maps");
 
-/* State changes state_rescue handled for state_btf. */
+/* Runs of state_btf that state_rescue stood in for (handled, or not wanted). */
 __u64 rescued_runs = 0;
 
 static __always_inline __u32 *busy_flag(void)
@@ -469,14 +469,14 @@ static __always_inline __u32 *busy_flag(void)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 *busy;
+	__u32 *busy = busy_flag();
 
-	if (!transition_wanted(oldstate, newstate))
-		return 0;
-	busy = busy_flag();
+	/* the kernel's guard covers the whole run, the early return included:
+	 * so does the flag, or a hit then would be missed and not rescued */
 	if (busy)
 		*busy = 1;
-	handle_state(sk, oldstate, newstate, true);
+	if (transition_wanted(oldstate, newstate))
+		handle_state(sk, oldstate, newstate, true);
 	if (busy)
 		*busy = 0;
 	return 0;
@@ -486,15 +486,15 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_rescue, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 *busy;
+	__u32 *busy = busy_flag();
 
-	if (!transition_wanted(oldstate, newstate))
-		return 0;
-	busy = busy_flag();
 	if (!busy || !*busy)
 		return 0;
+	/* every run state_btf missed, wanted or not: its recursion_misses
+	 * count them all, and what is left after this is what was lost */
 	__sync_fetch_and_add(&rescued_runs, 1);
-	handle_state(sk, oldstate, newstate, true);
+	if (transition_wanted(oldstate, newstate))
+		handle_state(sk, oldstate, newstate, true);
 	return 0;
 }
 
