@@ -14,7 +14,7 @@
 bool class_actionable(enum leak_class c)
 {
 	return c == LEAK_GROWTH || c == LEAK_BIND_BEFORE_CONNECT || c == LEAK_UDP ||
-	       c == LEAK_CLOSE_WAIT;
+	       c == LEAK_CLOSE_WAIT || c == LEAK_HOG;
 }
 
 /* Ports held against a pool: TIME_WAIT and a server's accepted sockets
@@ -291,7 +291,7 @@ void urgent_latch_update(const struct history *h, struct entity *e)
 
 void urgent_latch(struct entity *e, const struct candidate *c)
 {
-	bool named_early = c->urgent_named || c->pressure_named || c->group_named;
+	bool named_early = c->urgent_named || c->pressure_named || c->group_named || c->hog_named;
 
 	if (named_early && !e->urgent_latched) {
 		e->urgent_latched = c->class;

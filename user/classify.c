@@ -143,6 +143,7 @@ static const char *const class_names[] = {
 	[LEAK_TIME_WAIT_CHURN] = "time-wait-churn",
 	[LEAK_CLOSE_WAIT] = "close-wait",
 	[LEAK_EPHEMERAL_LISTENER] = "ephemeral-listener",
+	[LEAK_HOG] = "hog",
 };
 
 static const char *const class_advice[] = {
@@ -162,6 +163,8 @@ static const char *const class_advice[] = {
 	[LEAK_EPHEMERAL_LISTENER] = "a listener sits inside the ephemeral port range: add its port "
 				    "to net.ipv4.ip_local_reserved_ports or move it out of "
 				    "net.ipv4.ip_local_port_range",
+	[LEAK_HOG] = "it took most of a pool at once and holds it while others fail: cap its "
+		     "connections, or give it its own range (IP_LOCAL_PORT_RANGE) or netns",
 };
 
 #define NR_CLASSES (sizeof(class_names) / sizeof(class_names[0]))

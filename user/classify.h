@@ -21,6 +21,8 @@ enum leak_class {
 	LEAK_TIME_WAIT_CHURN, /* (d) high open/close rate, flat held count: advice, never a kill */
 	LEAK_CLOSE_WAIT,      /* (e) the peer closed, the application never calls close() */
 	LEAK_EPHEMERAL_LISTENER, /* (f) a listener inside the ephemeral port range */
+	LEAK_HOG, /* (g) holds most of a full pool, flat, while others fail there
+		   * (hog.h; never from the series: the daemon names it) */
 };
 
 const char *leak_class_name(enum leak_class c);	  /* "leak", "bind-before-connect", ... */

@@ -78,6 +78,7 @@ static const struct key_def policy_keys[] = {
 	{"quarantine_time", V_SECONDS, offsetof(struct policy_params, quarantine_s), MS_PER_S,
 	 3600 * MS_PER_S},
 	{"grace", V_SECONDS, offsetof(struct policy_params, grace_s), MS_PER_S, 3600 * MS_PER_S},
+	{"hog_time", V_SECONDS, offsetof(struct policy_params, hog_s), 0, 3600 * MS_PER_S},
 	{"scope", V_SCOPE, offsetof(struct policy_params, scope)},
 };
 #define NR_POLICY_KEYS ARRAY_SIZE(policy_keys)
@@ -137,6 +138,7 @@ void config_defaults(struct daemon_config *c)
 		.quarantine = true,
 		.quarantine_s = 10,
 		.grace_s = 10,
+		.hog_s = 30,
 		.scope = SCOPE_AUTO,
 	};
 	c->breakers = (struct breaker_params){

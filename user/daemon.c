@@ -13,6 +13,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "enforce.h"
+#include "hog.h"
 #include "log.h"
 #include "monitor.h"
 #include "preflight.h"
@@ -59,6 +60,8 @@ struct daemon {
 	const struct env *env;
 	struct daemon_config cfg;
 	struct monitor m;
+	struct hog_watch hogs;	/* full pools failing for others */
+	uint32_t naming_hog;	/* the tgid judge() names a hog, while it does */
 	struct audit audit;
 	struct cgroup_mounts mounts;
 	struct cgroup_resolver *resolver;
@@ -192,6 +195,10 @@ static int build(struct daemon *d, const struct entity *e, struct candidate *c,
 
 	if (err)
 		return err;
+	if (d->naming_hog && d->naming_hog == c->tgid && !class_actionable(c->class)) {
+		c->class = LEAK_HOG;
+		c->hog_named = true;
+	}
 	candidate_heed_pressure(&d->m, e, *pool, c);
 	candidate_heed_group(&d->m, e, *pool, c);
 	if (!(s = surging(d, e->key.tgid)))
@@ -487,6 +494,38 @@ static bool worth_judging(struct daemon *d, const struct entity *e)
 	       entity_ports_held(&d->m.history, e) >= d->m.cfg.params.min_growth_ports;
 }
 
+static const struct entity *process_entity(const struct daemon *d, uint32_t tgid)
+{
+	for (size_t i = 0; i < d->m.history.nr; i++) {
+		const struct entity *e = &d->m.history.items[i];
+
+		if (e->key.kind == ENTITY_PROCESS && e->key.tgid == tgid)
+			return e;
+	}
+	return NULL;
+}
+
+/* Full pools that failed for others for hog_time: judge their dominant
+ * holder as a hog, unless it is giving its ports back. */
+static void judge_hogs(struct daemon *d)
+{
+	if (hog_watch_update(&d->hogs, &d->m.snap, d->m.recent, d->m.nr_recent, d->m.now_ms,
+			     d->cfg.policy.fill_threshold))
+		return;
+	for (size_t i = 0; i < d->hogs.nr; i++) {
+		const struct hog_pool *hp = &d->hogs.items[i];
+		uint32_t holder = hog_holder(&hp->pool);
+		const struct entity *e = holder ? process_entity(d, holder) : NULL;
+
+		if (!e || !hog_spell_long(hp, d->m.now_ms, d->cfg.policy.hog_s * 1000ull) ||
+		    e->verdict.growth_per_s <= -d->m.cfg.params.min_growth_per_s)
+			continue;
+		d->naming_hog = holder;
+		judge(d, (struct entity *)e);
+		d->naming_hog = 0;
+	}
+}
+
 static void step(struct daemon *d)
 {
 	int err = monitor_step(&d->m);
@@ -501,6 +540,7 @@ static void step(struct daemon *d)
 		if (worth_judging(d, e))
 			judge(d, e);
 	}
+	judge_hogs(d);
 	report_results(d);
 	warn_lost(d);
 }
@@ -684,6 +724,7 @@ int daemon_run(const struct env *env)
 		announce(d, "stop");
 	}
 	monitor_close(&d->m);
+	hog_watch_free(&d->hogs);
 	activity_free(&d->watched);
 	surge_table_free(&d->surges);
 	cgroup_resolver_free(d->resolver);

@@ -282,7 +282,7 @@ static bool under_pressure(const struct candidate *c, const struct policy_params
 static bool is_leak_class(enum leak_class class)
 {
 	return class == LEAK_GROWTH || class == LEAK_BIND_BEFORE_CONNECT || class == LEAK_UDP ||
-	       class == LEAK_CLOSE_WAIT;
+	       class == LEAK_CLOSE_WAIT || class == LEAK_HOG;
 }
 
 /* A target whose ladder has not started, or was ended by a release. */

@@ -41,6 +41,8 @@ struct policy_params {
 	bool quarantine;               /* quarantine before signalling */
 	uint32_t quarantine_s;         /* how long a quarantine may hold before SIGTERM */
 	uint32_t grace_s;              /* SIGTERM -> SIGKILL */
+	uint32_t hog_s;                /* a full pool failing for others this long: its
+				        * dominant, flat holder is a hog (0: never) */
 	enum scope scope;
 };
 
@@ -89,6 +91,7 @@ struct candidate {
 	bool urgent_named;            /* the class comes from the fast-leak verdict, just now */
 	bool pressure_named;          /* ... from a window fitted to the time its pool has left */
 	bool group_named;             /* ... from its cgroup's processes judged together */
+	bool hog_named;               /* ... a flat hog of a pool failing for others (hog.h) */
 };
 
 /* What the daemon did to one target so far (one per process it acted on). */

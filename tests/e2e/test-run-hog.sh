@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
+# The flat hog: a process takes a whole pool in one burst and holds it flat.
+# No trend rule sees it; victims fail for as long as it lives. In netns A a
+# hog takes every port of 1000 and a victim keeps trying to connect; in
+# netns B a holder takes every port too, but nobody else tries there. With
+# hog_time = 10s (quarantine 3 s, grace 3 s), `run --enforce`:
+#   run-hog/stopped     the hog is named a hog, quarantined and stopped
+#                       within 45 s of the victim's first failure
+#   run-hog/probe       afterwards a fresh client connects in netns A
+#   run-hog/no-victim   the full pool nobody else needs: its holder is
+#                       alive and never acted on
+set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+pw_require_root
+pw_require_cmd ip jq
+pw_require_cgroup2
+pw_require_file "$PW_PORTWARDEN" portwarden
+pw_require_bpf
+pw_require_file "$PW_PORTLEAK" portleak
+GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
+pw_require_file "$GUARDLEAK" guardleak
+
+BASE=$(pw_cgroup_base)
+PORT=5001
+NS_A=$(pw_make_netns 40000 40999)
+NS_B=$(pw_make_netns 40000 40999)
+
+# start KEY NETNS CMD...: CMD in cgroup KEY, stdout to KEY.out.
+start() {
+	local key=$1 ns=$2 pid
+	shift 2
+	pid=$(pw_run_in -o "$PW_TMP/$key.out" -e "$PW_TMP/$key.err" "$(pw_make_cgroup "$key")" "$ns" "$@")
+	echo "$pid" >"$PW_TMP/$key.pid"
+	pw_pid_start "$pid" >"$PW_TMP/$key.start"
+}
+
+cat >"$PW_TMP/run.conf" <<CONF
+[policy]
+hog_time = 10s
+quarantine_time = 3s
+grace = 3s
+CONF
+# A's server closes what it accepts: when the hog dies, its sockets (then in
+# CLOSE_WAIT) close without a TIME_WAIT on its side, and the ports come back
+# at once, as they would from a server that does not keep dead connections
+start srv-a "$NS_A" "$PW_PORTLEAK" accept-close --port "$PORT" --hold 3600 --comm pl-srv
+start srv-b "$NS_B" "$PW_PORTLEAK" listen --port "$PORT" --hold 3600 --comm pl-srv
+pw_wait_for_file_line "$PW_TMP/srv-a.out" '^{' 10 || true
+pw_wait_for_file_line "$PW_TMP/srv-b.out" '^{' 10 || true
+"$PW_PORTWARDEN" run --enforce --cgroup "$BASE" --config "$PW_TMP/run.conf" \
+	--log "$PW_TMP/run.jsonl" </dev/null >/dev/null 2>"$PW_TMP/run.err" &
+DAEMON=$!
+pw_track_pid "$DAEMON"
+if ! pw_wait_for_file_line "$PW_TMP/run.jsonl" '"event":"start"' 30; then
+	pw_fail run-hog/start "no start record: $(tail -c 300 "$PW_TMP/run.err")"
+	pw_done
+fi
+start hog "$NS_A" "$GUARDLEAK" tcp --port "$PORT" --rate 2000 --stop-on-fail --comm hog
+start holder "$NS_B" "$GUARDLEAK" tcp --port "$PORT" --rate 2000 --stop-on-fail --comm holder
+pw_wait_for_file_line "$PW_TMP/hog.out" '^failed ' 20 || true
+pw_wait_for_file_line "$PW_TMP/holder.out" '^failed ' 20 || true
+start victim "$NS_A" "$PW_PORTLEAK" tcp-churn --port "$PORT" --rate 5 --duration 60 --comm pl-victim
+t0=$SECONDS
+hog=$(cat "$PW_TMP/hog.pid")
+while [ $((SECONDS - t0)) -lt 45 ] && pw_pid_alive "$hog" "$(cat "$PW_TMP/hog.start")"; do
+	sleep 0.5
+done
+echo "# hog gone after $((SECONDS - t0)) s of victim failures"
+jq -r 'select(.event == "action" or .event == "result")
+	| "# \(.ts[11:19]) \(.event) \(.action) pid \(.pid) \(.comm) \(.class) \(.ports_held) ports: \(.reason)"' \
+	"$PW_TMP/run.jsonl" 2>/dev/null || true
+
+problems=$(
+	! pw_pid_alive "$hog" "$(cat "$PW_TMP/hog.start")" || echo "the hog still runs after 45 s of victim failures"
+	jq -e -s --argjson pid "$hog" 'any(.[]; .event == "action" and .pid == $pid and .class == "hog")' \
+		"$PW_TMP/run.jsonl" >/dev/null || echo "no action on it as a hog"
+)
+pw_report run-hog/stopped "$problems"
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	rc=0
+	ip netns exec "$NS_A" "$PW_PORTLEAK" tcp-connect --port "$PORT" --count 1 --fail-extra 0 \
+		--comm pl-probe >"$PW_TMP/probe.json" 2>&1 || rc=$?
+	! jq -e '.ok == 1' "$PW_TMP/probe.json" >/dev/null 2>&1 || break
+	sleep 1
+done
+problems=$(jq -r --argjson rc "$rc" 'if .ok != 1 or $rc != 0 then "probe: ok \(.ok), \(.errname), exit \($rc)" else empty end' \
+	"$PW_TMP/probe.json" 2>&1)
+pw_report run-hog/probe "$problems"
+holder=$(cat "$PW_TMP/holder.pid")
+problems=$(
+	pw_pid_alive "$holder" "$(cat "$PW_TMP/holder.start")" || echo "the holder is gone"
+	jq -r -s --argjson pid "$holder" '.[] | select(.event == "action" and .pid == $pid) | "\(.action) on it: \(.reason)"' \
+		"$PW_TMP/run.jsonl"
+)
+pw_report run-hog/no-victim "$problems"
+kill -s TERM "$DAEMON"
+pw_wait_exit "$DAEMON" 15 || true
+pw_done
