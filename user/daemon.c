@@ -128,21 +128,22 @@ static struct tracked *track(struct daemon *d, const struct candidate *c)
 }
 
 /* Would a cgroup-wide action hit a protected process sharing the cgroup?
- * Protections are checked per process; cgroup.kill would not ask. */
-static bool cgroup_has_protected(const struct daemon *d, const struct group_key *g)
+ * Protections are checked per process; cgroup.kill would not ask. The pid
+ * of one such process, or 0. */
+static uint32_t cgroup_has_protected(const struct daemon *d, const struct group_key *g)
 {
 	for (size_t i = 0; i < d->m.snap.nr_processes; i++) {
 		const struct snap_process *p = &d->m.snap.processes[i];
-		char exe[PATH_MAX], cgroup[PATH_MAX] = "";
+		char exe[PATH_MAX] = "", cgroup[PATH_MAX] = "";
 
 		if (p->group.cgroup_id != g->cgroup_id || p->group.cgroup1_id != g->cgroup1_id)
 			continue;
 		procfs_pid_exe((pid_t)p->tgid, exe, sizeof(exe));
 		procfs_pid_cgroup((pid_t)p->tgid, "", cgroup, sizeof(cgroup));
 		if (policy_protected(&d->cfg.protect, p->comm, exe, cgroup))
-			return true;
+			return p->tgid;
 	}
-	return false;
+	return 0;
 }
 
 static const char *audit_action(enum action a, bool dry_run)
@@ -281,12 +282,13 @@ static struct tracked *cgroup_ladder(struct daemon *d, const struct entity *e,
 				     struct decision *dec, struct tracked *process)
 {
 	struct tracked *tc;
+	uint32_t protected_pid = cgroup_has_protected(d, &e->key.group);
 
-	if (cgroup_has_protected(d, &e->key.group)) {
+	if (protected_pid) {
 		dec->scope = SCOPE_PROCESS;
 		snprintf(dec->detail + strlen(dec->detail),
 			 sizeof(dec->detail) - strlen(dec->detail),
-			 "; process scope: a protected process shares the cgroup");
+			 "; process scope: protected pid %u shares the cgroup", protected_pid);
 		return process;
 	}
 	tc = track_key(d, 0, e->key.group.cgroup_id);
