@@ -255,6 +255,11 @@ static int try_plan(struct tracer *t, const struct tracer_config *cfg, bool quar
 /* The verdicts for -v and `portwarden probe`. */
 static void note_verdicts(const struct tracer *t, const struct tracer_config *cfg)
 {
+	char ring[48];
+
+	/* no ring buffer, no program loads: the event path needs one (5.8+) */
+	snprintf(ring, sizeof(ring), "BPF_MAP_TYPE_RINGBUF, %u KiB", ring_bytes(cfg) >> 10);
+	calib_note("ring buffer", "yes", ring);
 	calib_note("state hook", t->state_btf ? "fast" : "safe",
 		   t->state_btf ? "tp_btf/inet_sock_set_state"
 				: "tracepoint/sock/inet_sock_set_state (probe reads)");
