@@ -217,6 +217,40 @@ pw_run_in() {
 	echo "$pid"
 }
 
+# ---- portwarden run ----------------------------------------------------------
+
+# pw_start_guard NAME ARGS...: `portwarden run --enforce ARGS --log
+# $PW_TMP/run.jsonl` (stderr in run.err) in the background; PW_GUARD is its
+# pid. Once its start record is logged returns 0; else a FAIL line NAME/start
+# and 1.
+pw_start_guard() {
+	local name=$1
+	shift
+	"$PW_PORTWARDEN" run --enforce "$@" --log "$PW_TMP/run.jsonl" </dev/null >/dev/null \
+		2>"$PW_TMP/run.err" &
+	PW_GUARD=$!
+	pw_track_pid "$PW_GUARD"
+	pw_wait_for_file_line "$PW_TMP/run.jsonl" '"event":"start"' 30 && return 0
+	pw_fail "$name/start" "no start record: $(tail -c 300 "$PW_TMP/run.err")"
+	return 1
+}
+
+# pw_probe_connect NETNS PORT: PROBLEMS unless a fresh client connects to
+# 127.0.0.1:PORT in NETNS within 10 tries a second apart (ports a stopped
+# process held may take a moment to come back).
+pw_probe_connect() {
+	local ns=$1 port=$2 out=$PW_TMP/probe.json rc
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		rc=0
+		ip netns exec "$ns" "$PW_PORTLEAK" tcp-connect --port "$port" --count 1 --fail-extra 0 \
+			--comm pl-probe >"$out" 2>&1 || rc=$?
+		! jq -e '.ok == 1' "$out" >/dev/null 2>&1 || return 0
+		sleep 1
+	done
+	jq -r --argjson rc "$rc" '"probe: ok \(.ok), \(.errname), exit \($rc)"' "$out" 2>/dev/null ||
+		echo "probe: no result (exit $rc): $(head -c 200 "$out")"
+}
+
 # ---- cgroups ----------------------------------------------------------------
 
 # pw_cgroup2_mount: echo where cgroup2 is mounted (first cgroup2 in mountinfo).

@@ -51,14 +51,7 @@ start srv-a "$NS_A" "$PW_PORTLEAK" accept-close --port "$PORT" --hold 3600 --com
 start srv-b "$NS_B" "$PW_PORTLEAK" listen --port "$PORT" --hold 3600 --comm pl-srv
 pw_wait_for_file_line "$PW_TMP/srv-a.out" '^{' 10 || true
 pw_wait_for_file_line "$PW_TMP/srv-b.out" '^{' 10 || true
-"$PW_PORTWARDEN" run --enforce --cgroup "$BASE" --config "$PW_TMP/run.conf" \
-	--log "$PW_TMP/run.jsonl" </dev/null >/dev/null 2>"$PW_TMP/run.err" &
-DAEMON=$!
-pw_track_pid "$DAEMON"
-if ! pw_wait_for_file_line "$PW_TMP/run.jsonl" '"event":"start"' 30; then
-	pw_fail run-hog/start "no start record: $(tail -c 300 "$PW_TMP/run.err")"
-	pw_done
-fi
+pw_start_guard run-hog --cgroup "$BASE" --config "$PW_TMP/run.conf" || pw_done
 start hog "$NS_A" "$GUARDLEAK" tcp --port "$PORT" --rate 2000 --stop-on-fail --comm hog
 start holder "$NS_B" "$GUARDLEAK" tcp --port "$PORT" --rate 2000 --stop-on-fail --comm holder
 pw_wait_for_file_line "$PW_TMP/hog.out" '^failed ' 20 || true
@@ -80,15 +73,7 @@ problems=$(
 		"$PW_TMP/run.jsonl" >/dev/null || echo "no action on it as a hog"
 )
 pw_report run-hog/stopped "$problems"
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	rc=0
-	ip netns exec "$NS_A" "$PW_PORTLEAK" tcp-connect --port "$PORT" --count 1 --fail-extra 0 \
-		--comm pl-probe >"$PW_TMP/probe.json" 2>&1 || rc=$?
-	! jq -e '.ok == 1' "$PW_TMP/probe.json" >/dev/null 2>&1 || break
-	sleep 1
-done
-problems=$(jq -r --argjson rc "$rc" 'if .ok != 1 or $rc != 0 then "probe: ok \(.ok), \(.errname), exit \($rc)" else empty end' \
-	"$PW_TMP/probe.json" 2>&1)
+problems=$(pw_probe_connect "$NS_A" "$PORT")
 pw_report run-hog/probe "$problems"
 holder=$(cat "$PW_TMP/holder.pid")
 problems=$(
@@ -97,6 +82,6 @@ problems=$(
 		"$PW_TMP/run.jsonl"
 )
 pw_report run-hog/no-victim "$problems"
-kill -s TERM "$DAEMON"
-pw_wait_exit "$DAEMON" 15 || true
+kill -s TERM "$PW_GUARD"
+pw_wait_exit "$PW_GUARD" 15 || true
 pw_done

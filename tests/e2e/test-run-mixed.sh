@@ -66,14 +66,7 @@ sleep 0.5
 start steady "$PW_PORTLEAK" tcp-connect --port "$PORT" --count 200 --hold 3600 --comm pl-steady
 start churn "$PW_PORTLEAK" tcp-churn --listen --port 5003 --rate 10 --duration 3600 --comm pl-churn
 start protected "$PROTECTED" tcp --port "$PORT" --rate 10 --count 150 --comm sshd
-"$PW_PORTWARDEN" run --enforce --cgroup "$BASE" --config "$PW_TMP/run.conf" \
-	--log "$PW_TMP/run.jsonl" </dev/null >/dev/null 2>"$PW_TMP/run.err" &
-DAEMON=$!
-pw_track_pid "$DAEMON"
-if ! pw_wait_for_file_line "$PW_TMP/run.jsonl" '"event":"start"' 30; then
-	pw_fail run-mixed/start "no start record: $(tail -c 300 "$PW_TMP/run.err")"
-	pw_done
-fi
+pw_start_guard run-mixed --cgroup "$BASE" --config "$PW_TMP/run.conf" || pw_done
 sleep 3 # the benign ones settle
 
 between 30 50
@@ -130,12 +123,8 @@ for key in steady churn protected; do
 	)
 	pw_report "run-mixed/benign-$key" "$problems"
 done
-rc=0
-ip netns exec "$NS" "$PW_PORTLEAK" tcp-connect --port "$PORT" --count 1 --fail-extra 0 \
-	--comm pl-probe >"$PW_TMP/probe.json" 2>&1 || rc=$?
-problems=$(jq -r --argjson rc "$rc" 'if .ok != 1 or $rc != 0 then "probe: ok \(.ok), \(.errname), exit \($rc)" else empty end' \
-	"$PW_TMP/probe.json" 2>&1)
+problems=$(pw_probe_connect "$NS" "$PORT")
 pw_report run-mixed/probe "$problems"
-kill -s TERM "$DAEMON"
-pw_wait_exit "$DAEMON" 15 || true
+kill -s TERM "$PW_GUARD"
+pw_wait_exit "$PW_GUARD" 15 || true
 pw_done
