@@ -86,6 +86,21 @@ static bool use_sockdiag(const struct collector *c)
 	return !c->files || !c->tcp || !c->udp;
 }
 
+/* Can the fallback see anything? One dump of our own netns tells:
+ * -EOPNOTSUPP when the kernel answers no dump at all (inet_diag is a module
+ * that is not loaded, or not built). */
+static int sockdiag_usable(void)
+{
+	struct inventory probe;
+	struct sockdiag_stats st = {0};
+	int err;
+
+	inventory_init(&probe);
+	err = sockdiag_dump(&probe, 0, -1, &st);
+	inventory_free(&probe);
+	return err == -EOPNOTSUPP ? err : 0;
+}
+
 /* Say what stands in for the parts the kernel refused, and what that loses. */
 static void warn_fallbacks(const struct collector *c)
 {
@@ -137,7 +152,14 @@ int collector_open(struct collector *c, int closers_fd)
 	c->tcp = attach(c->skel->progs.tcp_socks, &parts[PART_TCP]);
 	c->udp = attach(c->skel->progs.udp_socks, &parts[PART_UDP]);
 	warn_fallbacks(c);
-	return 0;
+	err = use_sockdiag(c) ? sockdiag_usable() : 0;
+	if (err) {
+		pr_warn("this kernel refused the socket iterators and has no socket diagnostics "
+			"(CONFIG_INET_DIAG and its tcp_diag/udp_diag modules): no socket can be "
+			"listed\n");
+		collector_close(c);
+	}
+	return err;
 }
 
 void collector_close(struct collector *c)

@@ -492,9 +492,54 @@ acct_ran() {
 	fi
 	if [ "${status:-}" != 0 ]; then
 		echo "exit status ${status:-?}${started:-}: ${why:-no output} (the log is on stderr)"
-	elif ! jq -e --arg t "$what" '.version == 1 and .type == $t' "$json" >/dev/null 2>&1; then
+	elif ! jq -e --arg t "${what%-fallback}" '.version == 1 and .type == $t' "$json" >/dev/null 2>&1; then
 		echo "no $what JSON document: $(head -c 200 "$json" 2>/dev/null)"
 	fi
+}
+
+# check_snapshot LABEL RUN WHAT: `portwarden WHAT` (snapshot, or
+# snapshot-fallback: the same with every socket iterator refused, /proc and
+# sock_diag standing in) lists the holder with its comm, cgroup and 20 ESTAB,
+# and its full 20-port pool. Uses check_accounting's holder, cgp, netns, why.
+check_snapshot() {
+	local label=$1 run=$2 what=$3 problems config
+	# With every iterator refused only sock_diag is left, and a guest loads no
+	# modules: where inet_diag is a module the snapshot must refuse, exit 1,
+	# and say why, rather than show an empty host.
+	config=$(awk '{ print $NF }' "$PW_TMP/$label.kernel")/config
+	if [ "$what" = snapshot-fallback ] && grep -qx 'CONFIG_INET_DIAG=m' "$config" 2>/dev/null; then
+		problems=$(
+			grep -qx 'status 1' "$(sec "$label" "$run/$what")" ||
+				echo "$(cat "$(sec "$label" "$run/$what")"), want status 1: no iterator and no sock_diag"
+			grep -q 'no socket diagnostics' "$(sec "$label" "$run/$what.err")" ||
+				echo "it did not say why"
+		)
+		echo "# $label: $run: no inet_diag in the guest (a module): the fallback snapshot must refuse"
+		pw_report "kernels/$label/$run/$what" "$problems"
+		return
+	fi
+	problems=$(acct_ran "$label" "$run" "$what")
+	if [ -z "$problems" ] && [ -n "${why:-}" ]; then
+		problems=$why
+	elif [ -z "$problems" ]; then
+		problems=$(jq -r --slurpfile h "$holder" --arg cg "$cgp/holder" --argjson netns "${netns:-0}" '
+			def want($k; $v): if .[$k] != $v then "\($k) is \(.[$k] | tojson), want \($v | tojson)" else empty end;
+			$h[0] as $h
+			| [.processes[] | select(.pid == $h.pid)] as $p
+			| [.pools[] | select(.kind == "tcp-connect" and .netns == $netns and .remote_port == 5001)] as $pool
+			| if ($p | length) != 1 then
+				"the holder (pid \($h.pid)) is not among the processes: \([.processes[] | "\(.pid) \(.comm)"] | join(", "))"
+			  else $p[0] | ("process \($h.pid): " + (want("comm"; $h.comm), want("cgroup"; $cg),
+				(if .states.ESTAB != $h.ok then "ESTAB is \(.states.ESTAB), want \($h.ok)" else empty end),
+				(if .states.LISTEN != 1 then "LISTEN is \(.states.LISTEN), want 1" else empty end)))
+			  end,
+			  if ($pool | length) != 1 then "no tcp-connect pool to 127.0.0.1:5001 in netns \($netns)"
+			  else $pool[0] | ("pool to :5001: " + (want("used"; $h.ok), want("capacity"; 20),
+				(if .top[0].pid != $h.pid then "top holder is \(.top[0] | tojson), want pid \($h.pid)" else empty end)))
+			  end' "$(sec "$label" "$run/$what.json")" 2>&1) || problems="jq failed on $run/$what.json: $problems"
+	fi
+	pw_report "kernels/$label/$run/$what" "$problems"
+	[ -z "$problems" ] || acct_dump "$label" "$run" "$what"
 }
 
 # check_accounting LABEL RUN: `portwarden report` and `snapshot` loaded the
@@ -543,28 +588,8 @@ check_accounting() {
 	pw_report "kernels/$label/$run/report" "$problems"
 	[ -z "$problems" ] || acct_dump "$label" "$run" report
 
-	problems=$(acct_ran "$label" "$run" snapshot)
-	if [ -z "$problems" ] && [ -n "${why:-}" ]; then
-		problems=$why
-	elif [ -z "$problems" ]; then
-		problems=$(jq -r --slurpfile h "$holder" --arg cg "$cgp/holder" --argjson netns "${netns:-0}" '
-			def want($k; $v): if .[$k] != $v then "\($k) is \(.[$k] | tojson), want \($v | tojson)" else empty end;
-			$h[0] as $h
-			| [.processes[] | select(.pid == $h.pid)] as $p
-			| [.pools[] | select(.kind == "tcp-connect" and .netns == $netns and .remote_port == 5001)] as $pool
-			| if ($p | length) != 1 then
-				"the holder (pid \($h.pid)) is not among the processes: \([.processes[] | "\(.pid) \(.comm)"] | join(", "))"
-			  else $p[0] | ("process \($h.pid): " + (want("comm"; $h.comm), want("cgroup"; $cg),
-				(if .states.ESTAB != $h.ok then "ESTAB is \(.states.ESTAB), want \($h.ok)" else empty end),
-				(if .states.LISTEN != 1 then "LISTEN is \(.states.LISTEN), want 1" else empty end)))
-			  end,
-			  if ($pool | length) != 1 then "no tcp-connect pool to 127.0.0.1:5001 in netns \($netns)"
-			  else $pool[0] | ("pool to :5001: " + (want("used"; $h.ok), want("capacity"; 20),
-				(if .top[0].pid != $h.pid then "top holder is \(.top[0] | tojson), want pid \($h.pid)" else empty end)))
-			  end' "$(sec "$label" "$run/snapshot.json")" 2>&1) || problems="jq failed on $run/snapshot.json: $problems"
-	fi
-	pw_report "kernels/$label/$run/snapshot" "$problems"
-	[ -z "$problems" ] || acct_dump "$label" "$run" snapshot
+	check_snapshot "$label" "$run" snapshot
+	check_snapshot "$label" "$run" snapshot-fallback
 
 	# TIME_WAIT sockets have no holder: only a report (run, top), whose state
 	# hook fills the closers table, charges them to who closed them; a
