@@ -4,8 +4,9 @@
 # The benchmarks of issue 6 (`make bench`): churn overhead next to the peers,
 # the tax on unrelated syscalls, event capacity, detection speed, and scale.
 #
-# usage: tests/bench/run.sh [churn] [syscall] [capacity] [detection] [scale]
-#   (no argument: all five, about 20 minutes)
+# usage: tests/bench/run.sh [churn] [syscall] [capacity] [detection] [scale] [mixed]
+#   (no argument: the first five, about 20 minutes; mixed, several leakers
+#   in one pool, about 5 minutes, runs when named)
 #
 # Environment:
 #   BENCH_QUICK=1   short runs to check the harness (numbers meaningless)
@@ -611,6 +612,107 @@ bench_scale() {
 	scale_summary >>"$PB_SUMMARY"
 }
 
+# ---- 6. several leakers in one pool --------------------------------------------------
+
+# N leakers of mixed kinds (tcp, udp, bind0, a parent of 3 children) and
+# random rates start together in one netns of 4000 ports beside a steady pool
+# and a churner, under `portwarden run --enforce` with the default config.
+# Per leaker: the fill of its pool when it was quarantined and when it was
+# signalled, whether it ever saw an allocation failure; per run, whether a
+# benign process was acted on. The seed of each run is recorded.
+
+MIXED_KINDS=(tcp udp bind0 fork)
+
+mixed_leaker() { # NS I KIND: start leaker I; its rate in MIXED_RATE[I]
+	local ns=$1 i=$2 kind=$3 rate cg
+	cg=$(pw_make_cgroup "mixed-$i")
+	case $kind in
+	fork) rate=$((6 + RANDOM % 7)) ;;
+	*) rate=$((20 + RANDOM % 31)) ;;
+	esac
+	MIXED_RATE[i]=$rate
+	case $kind in
+	tcp) set -- tcp --port 5001 --rate "$rate" ;;
+	udp) set -- udp --port 5005 --rate "$rate" ;;
+	bind0) set -- bind0 --rate "$rate" ;;
+	fork) set -- tcp --port 5001 --rate "$rate" --children 3 ;;
+	esac
+	pw_run_in -o "$PW_TMP/mixed-$i.out" -e /dev/null "$cg" "$ns" \
+		"$PW_OUTPUT/tests/workloads/guardleak" "$@" --comm "mix-$i" >/dev/null
+	MIXED_PIDS+=("$PW_PID")
+}
+
+mixed_run() { # N SEED: one run; records a line per leaker
+	local n=$1 seed=$2 ns base log i kind t0 alive q t f benign daemon pid
+	RANDOM=$seed
+	MIXED_PIDS=()
+	ns=$(pw_make_netns 40000 43999)
+	base=$(pw_cgroup_base)
+	log=$PB_OUT/mixed-$n.jsonl
+	pw_run_in -e /dev/null "$(pw_make_cgroup "mixed-srv-$n")" "$ns" "$PW_PORTLEAK" listen --port 5001 \
+		--hold 3600 >/dev/null
+	MIXED_PIDS+=("$PW_PID")
+	sleep 0.5
+	pw_run_in -e /dev/null "$(pw_make_cgroup "mixed-benign-$n")" "$ns" "$PW_PORTLEAK" tcp-connect \
+		--port 5001 --count 200 --hold 3600 >/dev/null
+	MIXED_PIDS+=("$PW_PID")
+	pw_run_in -e /dev/null "$(pw_make_cgroup "mixed-benign-$n/churn")" "$ns" "$PW_PORTLEAK" tcp-churn \
+		--listen --port 5003 --rate 10 --duration 3600 >/dev/null
+	MIXED_PIDS+=("$PW_PID")
+	"$PB_PW" run --enforce --cgroup "$base" --log "$log" </dev/null >/dev/null 2>&1 &
+	daemon=$!
+	pw_track_pid "$daemon"
+	pw_wait_for_file_line "$log" '"event":"start"' 30 || return 1
+	sleep 3
+	MIXED_RATE=()
+	for ((i = 0; i < n; i++)); do
+		mixed_leaker "$ns" "$i" "${MIXED_KINDS[i % 4]}"
+	done
+	t0=$SECONDS
+	while [ $((SECONDS - t0)) -lt 150 ]; do
+		alive=0
+		for ((i = 0; i < n; i++)); do
+			[ -z "$(cat "$base/mixed-$i/cgroup.procs" 2>/dev/null)" ] || alive=1
+		done
+		[ "$alive" = 1 ] || break
+		sleep 0.5
+	done
+	benign=$(jq -s '[.[] | select(.event == "action" and (.cgroup | test("mixed-benign")))] | length' "$log")
+	for ((i = 0; i < n; i++)); do
+		kind=${MIXED_KINDS[i % 4]}
+		q=$(jq -rs --arg c "mix-$i" 'first(.[] | select(.event == "action" and .comm == $c and .action == "quarantine")
+			| (.pool.used * 100 / .pool.capacity | floor | tostring) + "%") // "-"' "$log")
+		t=$(jq -rs --arg c "mix-$i" 'first(.[] | select(.event == "action" and .comm == $c and (.action == "term" or .action == "kill"))
+			| (.pool.used * 100 / .pool.capacity | floor | tostring) + "%") // "-"' "$log")
+		f=$(grep -c '^failed ' "$PW_TMP/mixed-$i.out" 2>/dev/null || true)
+		alive=$([ -z "$(cat "$base/mixed-$i/cgroup.procs" 2>/dev/null)" ] && echo no || echo yes)
+		pb_record mixed "$n.$i" "seed=$seed kind=$kind rate=${MIXED_RATE[i]} quarantine=$q signal=$t failures=${f:-0} alive=$alive benign_actions=$benign"
+	done
+	pw_stop "$daemon" TERM 15
+	for pid in "${MIXED_PIDS[@]}"; do
+		pw_stop "$pid"
+	done
+}
+
+bench_mixed() {
+	local n seed
+	pb_say "mixed: 2, 4 and 8 leakers of mixed kinds in one 4000-port pool, default config"
+	for n in 2 4 8; do
+		seed=$((RANDOM * 32768 + RANDOM))
+		mixed_run "$n" "$seed" || pb_say "mixed: run with $n leakers did not start"
+	done
+	{
+		echo "### 6. Several leakers in one pool"
+		echo
+		echo "| leakers | seed | leaker | kind | rate (ports/s) | pool fill at quarantine | at SIGTERM/SIGKILL | allocation failures it saw | alive at the end | actions on benign ones |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
+		awk -F'\t' '$3 == "mixed" { split($4, k, "."); line = "| " k[1] " |"
+			n = split($5, kv, " "); for (j = 1; j <= n; j++) { split(kv[j], p, "="); v[p[1]] = p[2] }
+			print line " " v["seed"] " | " k[2] " | " v["kind"] " | " v["rate"] (v["kind"] == "fork" ? " x 3" : "") " | " v["quarantine"] " | " v["signal"] " | " v["failures"] " | " v["alive"] " | " v["benign_actions"] " |" }' "$PB_RAW"
+		echo
+	} >>"$PB_SUMMARY"
+}
+
 # ---- main -------------------------------------------------------------------------
 
 main() {
@@ -637,7 +739,7 @@ main() {
 	} >"$PB_SUMMARY"
 	for b in $benches; do
 		case $b in
-		churn | syscall | capacity | detection | scale) "bench_$b" ;;
+		churn | syscall | capacity | detection | scale | mixed) "bench_$b" ;;
 		*) echo "unknown benchmark '$b'" >&2; exit 2 ;;
 		esac
 		pb_say "$b done; $(pb_machine)"

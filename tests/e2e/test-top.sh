@@ -302,7 +302,9 @@ check_class() {
 
 # exit_problems: top printed top-exit=0, the prompt is back, the alternate screen left.
 exit_problems() {
-	wait_pane 10 pane_has top-exit= || true
+	# 30 s: detaching the BPF programs waits for RCU grace periods, which a
+	# busy host stretches (a CI run once took over 10 s)
+	wait_pane 30 pane_has top-exit= || true
 	pane_has top-exit=0 || echo "no top-exit=0: $(grep top-exit "$PANE" || last_line)"
 	case $(last_line) in
 	"${PROMPT% }" | "$PROMPT") ;;
