@@ -310,7 +310,9 @@ static bool in_window(const struct breaker_state *bs, size_t idx, uint64_t now_m
 	return elapsed_ms(now_ms, bs->recent[idx].t_ms) < window_ms;
 }
 
-/* Distinct workloads within the window, counting @extra as one more hit. */
+/* Distinct workloads signalled within the window, counting @extra as one
+ * more. Quarantines do not count: reversible, they are no sign of a rule
+ * gone wrong, and eight real leakers must all be quarantined at once. */
 static size_t distinct_workloads(const struct breaker_state *bs, uint64_t now_ms,
 				 uint64_t window_ms, uint64_t extra)
 {
@@ -321,7 +323,8 @@ static size_t distinct_workloads(const struct breaker_state *bs, uint64_t now_ms
 	for (i = 0; i < ring_len(bs); i++) {
 		size_t idx = ring_index(bs, i);
 
-		if (!in_window(bs, idx, now_ms, window_ms))
+		if (!in_window(bs, idx, now_ms, window_ms) ||
+		    bs->recent[idx].action == ACTION_QUARANTINE)
 			continue;
 		for (j = 0; j < nr && seen[j] != bs->recent[idx].workload; j++)
 			;
@@ -474,6 +477,8 @@ static bool breakers_refuse(const struct candidate *c, const struct target_histo
 			      (unsigned long long)((bs->disarmed_until_ms - now_ms + 999) / 1000));
 	if (new_target(th) && new_target_breakers(c, p, bp, bs, now_ms, d))
 		return true;
+	if (new_target(th) && p->quarantine)
+		return false; /* a quarantine never counts toward a disarm */
 	/* policy_record disarms once the limit is exceeded; refuse to be the one who does */
 	n = distinct_workloads(bs, now_ms, window_ms, policy_workload(c));
 	if (n > bp->disarm_workloads)
@@ -635,7 +640,8 @@ void policy_record(struct breaker_state *bs, struct target_history *th, const st
 		if (a == ACTION_TERM)
 			th->term_ms = now_ms;
 	}
-	if (bp && distinct_workloads(bs, now_ms, (uint64_t)bp->disarm_window_s * 1000,
-				     policy_workload(c)) > bp->disarm_workloads)
+	if (bp && a != ACTION_QUARANTINE &&
+	    distinct_workloads(bs, now_ms, (uint64_t)bp->disarm_window_s * 1000,
+			       policy_workload(c)) > bp->disarm_workloads)
 		bs->disarmed_until_ms = now_ms + (uint64_t)bp->disarm_window_s * 1000;
 }

@@ -642,6 +642,14 @@ mixed_leaker() { # NS I KIND: start leaker I; its rate in MIXED_RATE[I]
 	MIXED_PIDS+=("$PW_PID")
 }
 
+# mixed_fill LOG COMM SELECT: the pool fill of COMM's first action matching
+# SELECT ("-": none; "?": logged without its pool)
+mixed_fill() {
+	jq -rs --arg c "$2" "[.[] | select(.event == \"action\" and .comm == \$c and $3)][0]
+		| if . == null then \"-\" elif (.pool.capacity // 0) == 0 then \"?\"
+		  else (.pool.used * 100 / .pool.capacity | floor | tostring) + \"%\" end" "$1"
+}
+
 mixed_run() { # N SEED: one run; records a line per leaker
 	local n=$1 seed=$2 ns base log i kind t0 alive q t f benign daemon pid
 	RANDOM=$seed
@@ -680,10 +688,8 @@ mixed_run() { # N SEED: one run; records a line per leaker
 	benign=$(jq -s '[.[] | select(.event == "action" and (.cgroup | test("mixed-benign")))] | length' "$log")
 	for ((i = 0; i < n; i++)); do
 		kind=${MIXED_KINDS[i % 4]}
-		q=$(jq -rs --arg c "mix-$i" 'first(.[] | select(.event == "action" and .comm == $c and .action == "quarantine")
-			| (.pool.used * 100 / .pool.capacity | floor | tostring) + "%") // "-"' "$log")
-		t=$(jq -rs --arg c "mix-$i" 'first(.[] | select(.event == "action" and .comm == $c and (.action == "term" or .action == "kill"))
-			| (.pool.used * 100 / .pool.capacity | floor | tostring) + "%") // "-"' "$log")
+		q=$(mixed_fill "$log" "mix-$i" '.action == "quarantine"')
+		t=$(mixed_fill "$log" "mix-$i" '(.action == "term" or .action == "kill")')
 		f=$(grep -c '^failed ' "$PW_TMP/mixed-$i.out" 2>/dev/null || true)
 		alive=$([ -z "$(cat "$base/mixed-$i/cgroup.procs" 2>/dev/null)" ] && echo no || echo yes)
 		pb_record mixed "$n.$i" "seed=$seed kind=$kind rate=${MIXED_RATE[i]} quarantine=$q signal=$t failures=${f:-0} alive=$alive benign_actions=$benign"

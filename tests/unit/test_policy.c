@@ -649,8 +649,9 @@ UNIT_TEST(test_several_leakers_at_once)
 	ASSERT_EQ_INT(w.bs.disarmed_until_ms, 0);
 }
 
-/* Disarm: the N+1th distinct workload is refused; if it is recorded anyway
- * the daemon disarms for the window, escalations included, then re-arms. */
+/* Disarm: the N+1th distinct workload signalled is refused; if it is
+ * recorded anyway the daemon disarms for the window, escalations included,
+ * then re-arms. Quarantines neither count nor are refused by it. */
 UNIT_TEST(test_disarm)
 {
 	struct candidate a = suspect(100, "/a"), b = suspect(200, "/b"), c = suspect(300, "/c");
@@ -661,22 +662,22 @@ UNIT_TEST(test_disarm)
 
 	world_init(&w);
 	relax_breakers(&w);
+	w.p.quarantine = false;
 	w.bp.disarm_workloads = 2;
 	memset(&tha, 0, sizeof(tha));
 	memset(&thb, 0, sizeof(thb));
 	memset(&thc, 0, sizeof(thc));
 	memset(&the, 0, sizeof(the));
-	ASSERT_EQ_INT(step(&w, &a, &tha, T0).action, ACTION_QUARANTINE);
-	ASSERT_EQ_INT(step(&w, &b, &thb, T0 + SEC).action, ACTION_QUARANTINE);
+	ASSERT_EQ_INT(step(&w, &a, &tha, T0).action, ACTION_TERM);
+	ASSERT_EQ_INT(step(&w, &b, &thb, T0 + SEC).action, ACTION_TERM);
 	ASSERT_EQ_INT(w.bs.disarmed_until_ms, 0);
 	d = decide(&w, &c, &thc, T0 + 2 * SEC);
 	ASSERT_EQ_STR(action_name(d.action), "alert");
 	ASSERT_EQ_STR(d.reason, "would disarm: too many workloads");
 	/* a second process of a workload already hit is no new workload */
 	a2 = suspect(101, "/a");
-	ASSERT_EQ_STR(action_name(decide(&w, &a2, NULL, T0 + 2 * SEC).action), "quarantine");
-	ASSERT_EQ_STR(action_name(step(&w, &a, &tha, T0 + 10 * SEC).action), "term");
-	policy_record(&w.bs, &thc, &c, &w.bp, ACTION_QUARANTINE, T0 + 11 * SEC);
+	ASSERT_EQ_STR(action_name(decide(&w, &a2, NULL, T0 + 2 * SEC).action), "term");
+	policy_record(&w.bs, &thc, &c, &w.bp, ACTION_TERM, T0 + 11 * SEC);
 	ASSERT_EQ_INT(w.bs.disarmed_until_ms, T0 + 71 * SEC);
 	ASSERT_EQ_STR(decide(&w, &e, &the, T0 + 12 * SEC).reason, "disarmed");
 	d = decide(&w, &a, &tha, T0 + 30 * SEC); /* KILL is due, but disarmed */
@@ -684,7 +685,33 @@ UNIT_TEST(test_disarm)
 	ASSERT_EQ_STR(d.reason, "disarmed");
 	ASSERT_EQ_STR(decide(&w, &e, &the, T0 + 70 * SEC).reason, "disarmed");
 	ASSERT_EQ_STR(action_name(decide(&w, &a, &tha, T0 + 71 * SEC).action), "kill");
-	ASSERT_EQ_STR(action_name(decide(&w, &e, &the, T0 + 71 * SEC).action), "quarantine");
+	ASSERT_EQ_STR(action_name(decide(&w, &e, &the, T0 + 71 * SEC).action), "term");
+}
+
+/* Eight real leakers at once: every one is quarantined (no disarm: the
+ * quarantine is reversible); their SIGTERMs then count, and the sixth
+ * workload's waits, quarantined, until the window moves on. */
+UNIT_TEST(test_quarantines_never_disarm)
+{
+	struct candidate c[8];
+	struct target_history th[8];
+	struct world w;
+	int terms = 0;
+
+	world_init(&w);
+	memset(th, 0, sizeof(th));
+	for (int i = 0; i < 8; i++) {
+		char cg[16];
+
+		snprintf(cg, sizeof(cg), "/w%d", i);
+		c[i] = suspect(100 + i, cg);
+		ASSERT_EQ_STR(action_name(step(&w, &c[i], &th[i], T0 + i * 100).action), "quarantine");
+	}
+	ASSERT_EQ_INT(w.bs.disarmed_until_ms, 0);
+	for (int i = 0; i < 8; i++)
+		terms += step(&w, &c[i], &th[i], T0 + 10 * SEC + i * 100).action == ACTION_TERM;
+	ASSERT_EQ_INT(terms, 5); /* disarm_workloads */
+	ASSERT_EQ_INT(w.bs.disarmed_until_ms, 0);
 }
 
 /* One workload acting alone, however many actions, never disarms. */
@@ -949,6 +976,7 @@ int main(void)
 	RUN(test_cooldown);
 	RUN(test_rate_limit);
 	RUN(test_several_leakers_at_once);
+	RUN(test_quarantines_never_disarm);
 	RUN(test_escalation_needs_own_evidence);
 	RUN(test_disarm);
 	RUN(test_disarm_counts_workloads_not_actions);
