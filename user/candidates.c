@@ -189,8 +189,7 @@ static const struct entity *group_entity(const struct monitor *m, const struct g
 
 	if (g->cgroup_id <= 1 && g->cgroup1_id == 0)
 		return NULL;
-	/* history_find only reads */
-	return history_find((struct history *)&m->history, &k);
+	return history_find(&m->history, &k);
 }
 
 void candidate_heed_group(const struct monitor *m, const struct entity *e,
@@ -291,7 +290,7 @@ void urgent_latch_update(const struct history *h, struct entity *e)
 
 void urgent_latch(struct entity *e, const struct candidate *c)
 {
-	bool named_early = c->urgent_named || c->pressure_named || c->group_named || c->hog_named;
+	bool named_early = c->urgent_named || c->pressure_named || c->group_named;
 
 	if (named_early && !e->urgent_latched) {
 		e->urgent_latched = c->class;

@@ -455,8 +455,8 @@ static const char probe_doc[] =
 	"\v"
 	"Environment: PORTWARDEN_BPF=safe loads only the safe forms (probe reads).\n"
 	"\n"
-	"Exit status: 0 when the guard can run here (even with parts refused), 1\n"
-	"when nothing meaningful loads.\n";
+	"Exit status: 0 when the guard (`run`) can run here, even with parts\n"
+	"refused; 1 when it cannot: no state hook, or no way to list sockets.\n";
 
 static const struct argp_option probe_options[] = {
 	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},

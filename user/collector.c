@@ -133,9 +133,8 @@ int collector_open(struct collector *c, int closers_fd)
 		[PART_UDP] = {.name = "iter/udp", .has_safe = true},
 	};
 	struct load_ctx lc = {.c = c, .closers_fd = closers_fd};
-	int err;
-
 	struct cgroup_mounts mounts;
+	int err;
 
 	memset(c, 0, sizeof(*c));
 	c->closers_fd = closers_fd;

@@ -61,7 +61,6 @@ struct daemon {
 	struct daemon_config cfg;
 	struct monitor m;
 	struct hog_watch hogs;	/* full pools failing for others */
-	uint32_t naming_hog;	/* the tgid judge() names a hog, while it does */
 	struct audit audit;
 	struct cgroup_mounts mounts;
 	struct cgroup_resolver *resolver;
@@ -196,10 +195,6 @@ static int build(struct daemon *d, const struct entity *e, struct candidate *c,
 
 	if (err)
 		return err;
-	if (d->naming_hog && d->naming_hog == c->tgid && !class_actionable(c->class)) {
-		c->class = LEAK_HOG;
-		c->hog_named = true;
-	}
 	candidate_heed_pressure(&d->m, e, *pool, c);
 	candidate_heed_group(&d->m, e, *pool, c);
 	if (!(s = surging(d, e->key.tgid)))
@@ -360,14 +355,27 @@ static void judge(struct daemon *d, struct entity *e)
 
 /* The history entity of @t (a process, or for a cgroup entry one of its
  * processes), or NULL when none is left. */
+static struct entity *process_entity(const struct daemon *d, uint32_t tgid)
+{
+	for (size_t i = 0; i < d->m.history.nr; i++) {
+		struct entity *e = &d->m.history.items[i];
+
+		if (e->key.kind == ENTITY_PROCESS && e->key.tgid == tgid)
+			return e;
+	}
+	return NULL;
+}
+
+/* A tracked process's entity, or for a cgroup target (tgid 0, the cgroup id
+ * in start_time) one of its processes'. */
 static const struct entity *entity_of(const struct daemon *d, const struct tracked *t)
 {
+	if (t->tgid)
+		return process_entity(d, t->tgid);
 	for (size_t i = 0; i < d->m.history.nr; i++) {
 		const struct entity *e = &d->m.history.items[i];
 
-		if (e->key.kind != ENTITY_PROCESS)
-			continue;
-		if (t->tgid ? e->key.tgid == t->tgid : e->key.group.cgroup_id == t->start_time)
+		if (e->key.kind == ENTITY_PROCESS && e->key.group.cgroup_id == t->start_time)
 			return e;
 	}
 	return NULL;
@@ -462,7 +470,6 @@ static void report_results(struct daemon *d)
 static void warn_lost(struct daemon *d)
 {
 	uint64_t lost = tracer_lost_events(&d->m.tracer);
-
 	uint64_t missed = tracer_missed_runs(&d->m.tracer);
 
 	if (lost > d->lost_reported)
@@ -496,19 +503,10 @@ static bool worth_judging(struct daemon *d, const struct entity *e)
 	       entity_ports_held(&d->m.history, e) >= d->m.cfg.params.min_growth_ports;
 }
 
-static const struct entity *process_entity(const struct daemon *d, uint32_t tgid)
-{
-	for (size_t i = 0; i < d->m.history.nr; i++) {
-		const struct entity *e = &d->m.history.items[i];
-
-		if (e->key.kind == ENTITY_PROCESS && e->key.tgid == tgid)
-			return e;
-	}
-	return NULL;
-}
-
-/* Full pools that failed for others for hog_time: judge their dominant
- * holder as a hog, unless it is giving its ports back. */
+/* Full pools that failed for others for hog_time: their dominant holder,
+ * unless it is giving its ports back, is named a hog and judged. The name is
+ * latched like any class named early (candidates.h): a quarantine does not
+ * end the spell, and it holds until the hog gives back half its ports. */
 static void judge_hogs(struct daemon *d)
 {
 	if (hog_watch_update(&d->hogs, &d->m.snap, d->m.recent, d->m.nr_recent, d->m.now_ms,
@@ -517,14 +515,16 @@ static void judge_hogs(struct daemon *d)
 	for (size_t i = 0; i < d->hogs.nr; i++) {
 		const struct hog_pool *hp = &d->hogs.items[i];
 		uint32_t holder = hog_holder(&hp->pool);
-		const struct entity *e = holder ? process_entity(d, holder) : NULL;
+		struct entity *e = holder ? process_entity(d, holder) : NULL;
 
 		if (!e || !hog_spell_long(hp, d->m.now_ms, d->cfg.policy.hog_s * 1000ull) ||
 		    e->verdict.growth_per_s <= -d->m.cfg.params.min_growth_per_s)
 			continue;
-		d->naming_hog = holder;
-		judge(d, (struct entity *)e);
-		d->naming_hog = 0;
+		if (!class_actionable(e->urgent_latched)) {
+			e->urgent_latched = LEAK_HOG;
+			e->urgent_held = entity_ports_held(&d->m.history, e);
+		}
+		judge(d, e);
 	}
 }
 

@@ -39,7 +39,7 @@ void history_free(struct history *h)
 	memset(h, 0, sizeof(*h));
 }
 
-struct entity *history_find(struct history *h, const struct entity_key *key)
+struct entity *history_find(const struct history *h, const struct entity_key *key)
 {
 	uint32_t i = idmap_find(&h->index, hash_key(key), key_eq, h, key);
 

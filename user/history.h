@@ -29,7 +29,8 @@ struct entity {
 	size_t head, nr;
 	struct verdict verdict;
 	struct verdict urgent;		/* the same series under classify_urgent: fast leaks */
-	enum leak_class urgent_latched; /* the fast-leak class, kept while it holds its ports */
+	enum leak_class urgent_latched; /* a class named early (fast, under pressure, with its
+					 * cgroup, a hog), kept while it holds its ports */
 	uint32_t urgent_held;		/* ports it held when that class was first named */
 	enum leak_class worst;		/* the first non-NONE class it entered, kept for reports */
 	uint32_t peak_held;		/* sockets, TIME_WAIT included */
@@ -49,7 +50,7 @@ int history_init(struct history *h, size_t ring_cap, size_t max_entities);
 void history_free(struct history *h);
 
 /* The entity for @key, or NULL when there is none. */
-struct entity *history_find(struct history *h, const struct entity_key *key);
+struct entity *history_find(const struct history *h, const struct entity_key *key);
 
 /* The entity for @key, created if new; NULL when full or out of memory.
  * Creating one may move the others: earlier pointers are then stale. */

@@ -223,7 +223,6 @@ static int try_attempt(struct tracer *t, const struct tracer_config *cfg, const 
 		t->skel = NULL;
 		return err;
 	}
-	t->state_hook = a->state_btf ? "tp_btf" : "tracepoint";
 	t->state_btf = a->state_btf;
 	t->quarantine = a->quarantine;
 	t->bind_hooks = a->bind_hooks && !cfg->failed_only;
@@ -313,7 +312,7 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 	if (!t->bind_hooks && !cfg->failed_only)
 		pr_warn("this kernel refused the cgroup bind hooks: successful binds are not "
 			"shown\n");
-	pr_debug("loaded: state hook %s, bind hooks %s, mode %s\n", t->state_hook,
+	pr_debug("loaded: state hook %s, bind hooks %s, mode %s\n", t->state_btf ? "tp_btf" : "tracepoint",
 		 t->bind_hooks ? "yes" : "no", trace_mode_name(t->mode));
 	/* libbpf parsed the kernel's BTF (~11 MB at its peak) for every load
 	 * attempt and freed it: hand that memory back instead of keeping it */

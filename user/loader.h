@@ -32,7 +32,6 @@ struct tracer {
 	int cgroup_fd;
 	struct bpf_link *quarantine_link; /* while armed */
 	enum trace_mode mode;	/* what runs: never MODE_AUTO */
-	const char *state_hook; /* "tp_btf" or "tracepoint" */
 	bool bind_hooks;	/* cgroup post_bind programs run */
 	bool state_btf;		/* the state hook is tp_btf (fast), not the tracepoint (safe) */
 	bool quarantine;	/* the quarantine hook loaded (this kernel allowed it) */

@@ -91,7 +91,6 @@ struct candidate {
 	bool urgent_named;            /* the class comes from the fast-leak verdict, just now */
 	bool pressure_named;          /* ... from a window fitted to the time its pool has left */
 	bool group_named;             /* ... from its cgroup's processes judged together */
-	bool hog_named;               /* ... a flat hog of a pool failing for others (hog.h) */
 };
 
 /* What the daemon did to one target so far (one per process it acted on). */

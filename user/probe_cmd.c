@@ -83,7 +83,7 @@ static void print_json(const char *release, bool usable)
 int probe_run(const struct env *env)
 {
 	struct utsname u;
-	bool tracer, collector;
+	bool usable;
 	int status;
 
 	log_init(env->verbose ? LOG_DEBUG : LOG_WARN);
@@ -92,15 +92,16 @@ int probe_run(const struct env *env)
 		return status;
 	if (uname(&u))
 		strcpy(u.release, "?");
-	tracer = probe_tracer();
-	collector = probe_collector();
+	/* the guard needs both: events and counters, and the socket inventory */
+	usable = probe_tracer();
+	usable = probe_collector() && usable;
 	if (env->json)
-		print_json(u.release, tracer || collector);
+		print_json(u.release, usable);
 	else
 		print_text(u.release);
 	if (fflush(stdout) || ferror(stdout)) {
 		pr_warn("cannot write the probe's output\n");
 		return EXIT_RUNTIME;
 	}
-	return tracer || collector ? 0 : EXIT_RUNTIME;
+	return usable ? 0 : EXIT_RUNTIME;
 }

@@ -190,7 +190,7 @@ int trace_run(const struct env *env)
 	if (!status) {
 		setup_signals();
 		pr_info("Tracing port allocations (mode %s, state hook %s). Ctrl-C to stop.\n",
-			trace_mode_name(s.tracer.mode), s.tracer.state_hook);
+			trace_mode_name(s.tracer.mode), s.tracer.state_btf ? "tp_btf" : "tracepoint");
 		if (!env->json)
 			event_format_text_header(stdout);
 		status = run_loop(&s);

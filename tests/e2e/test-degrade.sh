@@ -5,6 +5,7 @@
 # plays that kernel), ends in a command that works, honestly degraded:
 #   degrade/probe                 `probe --json` names every part with a verdict
 #   degrade/probe-refused         ... and says "refused" for the parts refused
+#   degrade/probe-unusable        with no state hook: usable false, exit 1
 #   degrade/trace-tracepoint      no tp_btf: trace falls back to the classic
 #                                 tracepoint (safe form) and still sees every
 #                                 connect() EADDRNOTAVAIL, with pid and cgroup
@@ -32,7 +33,7 @@ BASE=$(pw_cgroup_base)
 REL_BASE=$(pw_cgroup_relpath "$BASE")
 
 check_probe() {
-	local problems
+	local problems rc
 	if ! "$PW_PORTWARDEN" probe --json >"$PW_TMP/probe.json" 2>"$PW_TMP/probe.err"; then
 		pw_fail degrade/probe "exit status $?: $(tail -c 300 "$PW_TMP/probe.err")"
 		return
@@ -52,6 +53,17 @@ check_probe() {
 			| select(.verdict != "refused") | "\(.part): \(.verdict), want refused"' 2>&1) ||
 		problems="probe failed or jq failed: $problems"
 	pw_report degrade/probe-refused "$problems"
+
+	# no state hook: the guard cannot run, and probe says so in its status too
+	rc=0
+	PORTWARDEN_TEST_REFUSE=tp_btf,tracepoint "$PW_PORTWARDEN" probe --json >"$PW_TMP/probe-none.json" \
+		2>/dev/null || rc=$?
+	problems=$(
+		[ "$rc" -eq 1 ] || echo "exit status $rc, want 1"
+		jq -e '.usable == false' "$PW_TMP/probe-none.json" >/dev/null 2>&1 ||
+			echo "usable is not false: $(head -c 200 "$PW_TMP/probe-none.json")"
+	)
+	pw_report degrade/probe-unusable "$problems"
 }
 
 # trace_fallback: no tp_btf; the tracepoint catches a workload's 3 failures.
