@@ -127,6 +127,15 @@ static __always_inline void count(const struct sock *sk, const struct tcp_sock *
 	count_key(&key, counter);
 }
 
+/* Count for @o in cgroup @cgroup_id, from a hook that knows them. */
+static __always_inline void count_as(__u64 cgroup_id, const struct owner *o, int counter)
+{
+	struct pw_activity_key key = {.cgroup_id = cgroup_id, .tgid = o->tgid};
+
+	key.cgroup1_id = cgroup_id == 1 ? o->cgroup1_id : 0;
+	count_key(&key, counter);
+}
+
 /* Count for the socket's cgroup and the current process, whose v1 cgroup is
  * looked up only when the socket sits in the cgroup2 root. */
 static __always_inline void count_current(const struct sock *sk, const struct tcp_sock *tp,
@@ -308,7 +317,9 @@ static __always_inline void connect_started(const struct sock *sk, const struct 
 		current_owner(&o, btf);
 		bpf_map_update_elem(&connect_owners, &key, &o, BPF_ANY);
 	}
-	count_current(sk, tp, btf, PW_CNT_OPENS);
+	/* a bound socket's port was counted when bind() took it */
+	if (local_port(sk, tp) == 0)
+		count_current(sk, tp, btf, PW_CNT_OPENS);
 }
 
 /*
@@ -506,34 +517,51 @@ int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	return 0;
 }
 
+/* An event from a cgroup hook, which cannot reach struct sock: filled from
+ * the hook's context and @o. NULL when the ring is full (counted). */
+static __always_inline struct pw_event *hook_event(const struct owner *o, int family,
+						   int protocol)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct pw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	e->family = family;
+	e->protocol = protocol;
+	e->flags = PW_EVF_OWNER_KNOWN;
+	e->tgid = o->tgid;
+	e->pid = o->pid;
+	e->cgroup1_id = o->cgroup1_id;
+	__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
+	return e;
+}
+
 /* bind() succeeded with a port: the cgroup hook runs in the binding task after
- * get_port(). It cannot reach struct sock, so it fills the event itself. */
+ * get_port(). The port is taken: counted as an open. */
 static __always_inline int bind_succeeded(struct bpf_sock *ctx, const int family)
 {
 	struct owner o;
 	struct pw_event *e;
-	struct task_struct *task;
 
 	if (ctx->protocol != IPPROTO_TCP && ctx->protocol != IPPROTO_UDP)
-		return 1;
-	if (targ_failed_only)
 		return 1;
 	current_owner(&o, false);
 	if (targ_tgid && o.tgid != targ_tgid)
 		return 1; /* the cgroup filter is the attach point */
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&lost_events, 1);
+	count_as(bpf_get_current_cgroup_id(), &o, PW_CNT_OPENS);
+	if (targ_failed_only)
 		return 1;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
+	e = hook_event(&o, family, ctx->protocol);
+	if (!e)
+		return 1;
 	e->cookie = bpf_get_socket_cookie(ctx);
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	task = (struct task_struct *)bpf_get_current_task();
-	e->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-	e->family = family;
-	e->protocol = ctx->protocol;
 	e->sport = ctx->src_port;
 	/* Context fields load one by one at constant offsets, and post_bind4
 	 * may not touch src_ip6: @family is a constant that prunes the other. */
@@ -547,11 +575,6 @@ static __always_inline int bind_succeeded(struct bpf_sock *ctx, const int family
 	}
 	e->op = PW_OP_BIND;
 	e->source = PW_SRC_CGROUP;
-	e->flags = PW_EVF_OWNER_KNOWN;
-	e->tgid = o.tgid;
-	e->pid = o.pid;
-	e->cgroup1_id = o.cgroup1_id;
-	__builtin_memcpy(e->comm, o.comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 	return 1;
 }
@@ -566,6 +589,224 @@ SEC("cgroup/post_bind6")
 int post_bind6(struct bpf_sock *ctx)
 {
 	return bind_succeeded(ctx, AF_INET6);
+}
+
+/* ---- port requests: bind(0) and UDP autobind without fexit ----------- */
+/*
+ * Where fexit is refused, nothing returns the allocators' verdict without a
+ * syscall tracepoint, whose tax every syscall on the host pays. The cgroup
+ * hooks see the request instead: bind4/6 the port asked for, connect4/6 an
+ * unbound UDP socket about to autobind; post_bind sees a bind's success.
+ * A socket released still without a port after asking for one got none: the
+ * failure, inferred at close (source "release"; the errno is the one the
+ * allocator gives, since the hooks cannot see the return value). UDP sends
+ * autobind before any cgroup hook runs; the sock_send_length tracepoint
+ * (6.4+) returns their verdict exactly (source "send"). Loaded only where
+ * neither fexit nor syscall mode sees these outcomes.
+ */
+struct port_request {
+	struct owner owner;	/* who asked */
+	__u64 cgroup_id;	/* ... and in which cgroup2 */
+	__u8 addr[PW_ADDR_LEN]; /* bind: the local address; connect: the remote one */
+	__u16 port;		/* the port asked for (bind) or connected to, host order */
+	__u8 op;		/* enum pw_op; 0: none, the socket was only seen sending */
+	__u8 has_port;		/* bind() or a send got it a port (counted as an open) */
+	__u8 pad[4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct port_request);
+} port_requests SEC(".maps");
+
+#define IP_BIND_ADDRESS_NO_PORT 24
+#define SOL_IP			0
+
+/* Note what @ctx asks for in the socket's storage. */
+static __always_inline void request_port(struct bpf_sock_addr *ctx, __u8 op, bool v4)
+{
+	struct port_request *r = bpf_sk_storage_get(&port_requests, ctx->sk, 0,
+						     BPF_SK_STORAGE_GET_F_CREATE);
+
+	if (!r)
+		return;
+	current_owner(&r->owner, false);
+	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->op = op;
+	r->port = bpf_ntohs(ctx->user_port);
+	/* context fields load one by one at constant offsets, and the v4
+	 * hooks may not touch user_ip6: @v4 is a constant at each caller */
+	if (v4) {
+		((__u32 *)r->addr)[0] = ctx->user_ip4;
+	} else {
+		((__u32 *)r->addr)[0] = ctx->user_ip6[0];
+		((__u32 *)r->addr)[1] = ctx->user_ip6[1];
+		((__u32 *)r->addr)[2] = ctx->user_ip6[2];
+		((__u32 *)r->addr)[3] = ctx->user_ip6[3];
+	}
+	if (op == PW_OP_CONNECT)
+		count_as(r->cgroup_id, &r->owner, PW_CNT_OPENS);
+}
+
+/* bind(): any port; the release hook tells a bind(0) that got none. With
+ * IP_BIND_ADDRESS_NO_PORT, bind(ip, 0) takes no port (connect() will). */
+static __always_inline int bind_requested(struct bpf_sock_addr *ctx, bool v4)
+{
+	int no_port = 0;
+
+	if (ctx->protocol != IPPROTO_TCP && ctx->protocol != IPPROTO_UDP)
+		return 1;
+	if (ctx->user_port == 0 && ctx->protocol == IPPROTO_TCP &&
+	    bpf_getsockopt(ctx, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &no_port, sizeof(no_port)) == 0 &&
+	    no_port)
+		return 1;
+	request_port(ctx, PW_OP_BIND, v4);
+	return 1;
+}
+
+/* connect() on an unbound UDP socket: inet_dgram_connect() autobinds next. */
+static __always_inline int connect_requested(struct bpf_sock_addr *ctx, bool v4)
+{
+	struct bpf_sock *sk = ctx->sk;
+
+	if (ctx->protocol == IPPROTO_UDP && sk && sk->src_port == 0)
+		request_port(ctx, PW_OP_CONNECT, v4);
+	return 1;
+}
+
+SEC("cgroup/bind4")
+int bind4_request(struct bpf_sock_addr *ctx)
+{
+	return bind_requested(ctx, true);
+}
+
+SEC("cgroup/bind6")
+int bind6_request(struct bpf_sock_addr *ctx)
+{
+	return bind_requested(ctx, false);
+}
+
+SEC("cgroup/connect4")
+int connect4_request(struct bpf_sock_addr *ctx)
+{
+	return connect_requested(ctx, true);
+}
+
+SEC("cgroup/connect6")
+int connect6_request(struct bpf_sock_addr *ctx)
+{
+	return connect_requested(ctx, false);
+}
+
+/* bind() got its port: the post_bind hook runs only on success. */
+static __always_inline int bind_got_port(struct bpf_sock *ctx)
+{
+	struct port_request *r = bpf_sk_storage_get(&port_requests, ctx, 0, 0);
+
+	if (r)
+		r->has_port = 1;
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int post_bind4_note(struct bpf_sock *ctx)
+{
+	return bind_got_port(ctx);
+}
+
+SEC("cgroup/post_bind6")
+int post_bind6_note(struct bpf_sock *ctx)
+{
+	return bind_got_port(ctx);
+}
+
+/* A request that ended without a port: the failure the caller got. */
+static __always_inline void request_failed(struct bpf_sock *ctx, const struct port_request *r)
+{
+	struct pw_event *e;
+	__u8 op = r->op;
+
+	count_as(r->cgroup_id, &r->owner, op == PW_OP_BIND ? PW_CNT_FAIL_EADDRINUSE
+							    : PW_CNT_FAIL_EAGAIN);
+	if (targ_tgid && r->owner.tgid != targ_tgid)
+		return;
+	e = hook_event(&r->owner, ctx->family, ctx->protocol);
+	if (!e)
+		return;
+	e->cookie = bpf_get_socket_cookie(ctx);
+	e->cgroup_id = r->cgroup_id;
+	__builtin_memcpy(op == PW_OP_BIND ? e->saddr : e->daddr, r->addr, PW_ADDR_LEN);
+	if (op == PW_OP_CONNECT)
+		e->dport = r->port;
+	e->op = op;
+	e->source = PW_SRC_RELEASE;
+	e->err = op == PW_OP_BIND ? EADDRINUSE : EAGAIN;
+	e->flags |= PW_EVF_ALLOC_FAILED;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * close() of a user socket (inet_release(), before the protocol lets go of
+ * the port). This hook may not read the local port, so the socket's storage
+ * says whether it got one: from bind() (post_bind), a UDP send, or a UDP
+ * connect (connected, the state is ESTABLISHED; a failed autobind leaves it
+ * CLOSE). Counts the release of the ports bind() took and of UDP ports (the
+ * state hook counts connect()'s TCP ports); reports a request that got none.
+ */
+SEC("cgroup/sock_release")
+int sock_released(struct bpf_sock *ctx)
+{
+	struct port_request *r;
+	struct owner cur;
+	bool udp = ctx->protocol == IPPROTO_UDP;
+
+	if (!udp && ctx->protocol != IPPROTO_TCP)
+		return 1;
+	r = bpf_sk_storage_get(&port_requests, ctx, 0, 0);
+	if (!r && !udp)
+		return 1;
+	if ((r && r->has_port) || (udp && ctx->state == TCP_ESTABLISHED)) {
+		current_owner(&cur, false);
+		count_as(bpf_get_current_cgroup_id(), &cur, PW_CNT_CLOSES);
+	} else if (r && (r->op == PW_OP_CONNECT || (r->op == PW_OP_BIND && !r->port))) {
+		/* an explicit port's conflict is not exhaustion */
+		request_failed(ctx, r);
+	}
+	return 1;
+}
+
+/* TP_PROTO(struct sock *sk, int ret, int flags): every sendmsg's result.
+ * UDP only: an unbound socket's EAGAIN is inet_autobind() finding no port,
+ * and its first successful send took one (or found it taken). */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(udp_sent, struct sock *sk, int ret, int flags)
+{
+	struct outcome oc = {.op = PW_OP_AUTOBIND, .source = PW_SRC_SEND};
+	struct port_request *r;
+	struct owner cur;
+
+	if (sk->sk_protocol != IPPROTO_UDP)
+		return 0;
+	if (ret == -EAGAIN && sk->__sk_common.skc_num == 0) {
+		current_owner(&cur, true);
+		oc.err = EAGAIN;
+		oc.flags = PW_EVF_ALLOC_FAILED;
+		emit(sk, true, &cur, &oc);
+		count_current(sk, NULL, true, PW_CNT_FAIL_EAGAIN);
+		return 0;
+	}
+	if (ret < 0 || !targ_accounting)
+		return 0;
+	r = bpf_sk_storage_get(&port_requests, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!r || r->has_port)
+		return 0;
+	r->has_port = 1;
+	/* a connect()'s port was counted then, as TCP's are */
+	if (r->op != PW_OP_CONNECT)
+		count_current(sk, NULL, true, PW_CNT_OPENS);
+	return 0;
 }
 
 /* ---- syscall mode ---------------------------------------------------- */

@@ -32,6 +32,8 @@ enum pw_source {
 	PW_SRC_CGROUP = 2,  /* cgroup socket hook */
 	PW_SRC_SYSCALL = 3, /* syscall exit tracepoint (errno as returned) */
 	PW_SRC_FEXIT = 4,   /* fexit on the kernel's port allocator */
+	PW_SRC_RELEASE = 5, /* a port asked for and never got, seen at close (errno inferred) */
+	PW_SRC_SEND = 6,    /* sock_send_length tracepoint (errno as returned) */
 };
 
 /* pw_event.flags */

@@ -37,6 +37,10 @@ const char *event_source_name(unsigned int source)
 		return "syscall";
 	case PW_SRC_FEXIT:
 		return "fexit";
+	case PW_SRC_RELEASE:
+		return "release";
+	case PW_SRC_SEND:
+		return "send";
 	default:
 		return "unknown";
 	}

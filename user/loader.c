@@ -20,19 +20,27 @@ struct attempt {
 	bool state_btf;	 /* tp_btf/inet_sock_set_state (5.5+), else the classic tracepoint */
 	bool bind_hooks; /* cgroup/post_bind4/6 (they load on 6.1 and 6.12 too: tests/vm) */
 	bool fexit;	 /* fexit on the port allocators, with cgroup/bind4/6 markers */
+	bool port_hooks; /* without fexit: cgroup/bind4/6, connect4/6 and sock_release */
+	bool send_hook;	 /* without fexit: tp_btf/sock_send_length (6.4+) */
 	bool quarantine; /* the cgroup/sock_create hook that refuses quarantined sockets */
 };
 
 /* Best first. tp_btf reads the socket directly and generates its cookie;
- * the classic tracepoint works on older or stricter kernels. */
+ * the classic tracepoint works on older or stricter kernels. The port and
+ * send hooks need socket storage in cgroup programs, and a tracepoint that
+ * came in 6.4: each is dropped in turn where the kernel refuses it. */
 static const struct attempt state_attempts[] = {
+	{.state_btf = true, .bind_hooks = true, .port_hooks = true, .send_hook = true},
+	{.state_btf = true, .bind_hooks = true, .port_hooks = true},
 	{.state_btf = true, .bind_hooks = true},
+	{.state_btf = false, .bind_hooks = true, .port_hooks = true, .send_hook = true},
+	{.state_btf = false, .bind_hooks = true, .port_hooks = true},
 	{.state_btf = false, .bind_hooks = true},
-	{.state_btf = true, .bind_hooks = false},
-	{.state_btf = false, .bind_hooks = false},
+	{.state_btf = true},
+	{.state_btf = false},
 };
 
-#define MAX_ATTEMPTS 8
+#define MAX_ATTEMPTS 16
 
 /*
  * Ring buffer sizes. `trace` streams every event and needs 8 MiB to lose
@@ -51,19 +59,32 @@ static uint32_t ring_bytes(const struct tracer_config *cfg)
 	return cfg->accounting && cfg->failed_only ? RING_BYTES_ACCOUNTING : RING_BYTES_TRACE;
 }
 
-/* May this run use @a? The tp_btf state hook is the fast form (direct loads
+/* May this run use @a? The tp_btf hooks are the fast forms (direct loads
  * through BTF pointers), the classic tracepoint the safe one (probe reads):
  * PORTWARDEN_BPF=safe keeps to it. PORTWARDEN_TEST_REFUSE plays a kernel
- * that refuses "tp_btf", "tracepoint", "fexit" or "bind-hooks". */
+ * that refuses "tp_btf", "tracepoint", "fexit", "bind-hooks", "port-hooks"
+ * or "send-hook". */
 static bool allowed(const struct attempt *a)
 {
-	if (a->state_btf && (calib_safe_only() || calib_test_refused("tp_btf")))
+	if ((a->state_btf || a->send_hook) && (calib_safe_only() || calib_test_refused("tp_btf")))
+		return false;
+	if (a->port_hooks && calib_test_refused("port-hooks"))
+		return false;
+	if (a->send_hook && calib_test_refused("send-hook"))
 		return false;
 	if (!a->state_btf && calib_test_refused("tracepoint"))
 		return false;
 	if (a->fexit && calib_test_refused("fexit"))
 		return false;
 	return !(a->bind_hooks && calib_test_refused("bind-hooks"));
+}
+
+static bool planned(const struct attempt *plan, size_t n, const struct attempt *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(&plan[i], a, sizeof(*a)))
+			return true;
+	return false;
 }
 
 /*
@@ -88,7 +109,10 @@ static size_t plan_attempts(enum trace_mode mode, bool quarantine, struct attemp
 		all[nr_all++] = state_attempts[i];
 	for (size_t i = 0; i < nr_all; i++) {
 		all[i].quarantine = quarantine;
-		if (allowed(&all[i]))
+		/* syscall mode sees these outcomes at the syscalls' return */
+		if (mode == MODE_SYSCALL)
+			all[i].port_hooks = all[i].send_hook = false;
+		if (allowed(&all[i]) && !planned(out, n, &all[i]))
 			out[n++] = all[i];
 	}
 	return n;
@@ -115,8 +139,13 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 		s->progs.bind4_mark,
 		s->progs.bind6_mark,
 	};
-	/* the post_bind hooks only report successes */
+	/* the post_bind hooks report successes and count the ports taken */
 	struct bpf_program *const post_bind[] = {s->progs.post_bind4, s->progs.post_bind6};
+	struct bpf_program *const port_hooks[] = {
+		s->progs.bind4_request,	   s->progs.bind6_request, s->progs.connect4_request,
+		s->progs.connect6_request, s->progs.post_bind4_note, s->progs.post_bind6_note,
+		s->progs.sock_released,
+	};
 
 	s->rodata->targ_tgid = cfg->tgid;
 	s->rodata->targ_cgroup_id = cfg->cgroup_id;
@@ -132,8 +161,10 @@ static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
 	bpf_program__set_autoload(s->progs.state_btf, a->state_btf);
 	bpf_program__set_autoload(s->progs.state_rescue, a->state_btf);
 	bpf_program__set_autoload(s->progs.state_tp, !a->state_btf);
-	set_autoload(post_bind, 2, a->bind_hooks && !cfg->failed_only);
+	set_autoload(post_bind, 2, a->bind_hooks && (!cfg->failed_only || cfg->accounting));
 	set_autoload(fexit, sizeof(fexit) / sizeof(fexit[0]), a->fexit);
+	set_autoload(port_hooks, sizeof(port_hooks) / sizeof(port_hooks[0]), a->port_hooks);
+	bpf_program__set_autoload(s->progs.udp_sent, a->send_hook);
 	set_autoload(syscall, sizeof(syscall) / sizeof(syscall[0]), cfg->mode == MODE_SYSCALL);
 	bpf_program__set_autoload(s->progs.quarantine, a->quarantine);
 }
@@ -226,6 +257,8 @@ static int try_attempt(struct tracer *t, const struct tracer_config *cfg, const 
 	t->state_btf = a->state_btf;
 	t->quarantine = a->quarantine;
 	t->bind_hooks = a->bind_hooks && !cfg->failed_only;
+	t->port_hooks = a->port_hooks;
+	t->send_hook = a->send_hook;
 	t->mode = a->fexit ? MODE_FEXIT : cfg->mode == MODE_SYSCALL ? MODE_SYSCALL : MODE_STATE;
 	return 0;
 }
@@ -243,9 +276,11 @@ static int try_plan(struct tracer *t, const struct tracer_config *cfg, bool quar
 			return 0;
 		if (!first_err)
 			first_err = err;
-		pr_debug("load attempt %zu (%s%s%s%s) failed: %s\n", i,
+		pr_debug("load attempt %zu (%s%s%s%s%s%s) failed: %s\n", i,
 			 plan[i].state_btf ? "tp_btf" : "tracepoint",
 			 plan[i].bind_hooks ? ", bind hooks" : "", plan[i].fexit ? ", fexit" : "",
+			 plan[i].port_hooks ? ", port hooks" : "",
+			 plan[i].send_hook ? ", send hook" : "",
 			 plan[i].quarantine ? ", quarantine" : "", strerror(-err));
 	}
 	return first_err ? first_err : err;
@@ -265,7 +300,18 @@ static void note_verdicts(const struct tracer *t, const struct tracer_config *cf
 	if (cfg->mode == MODE_AUTO || cfg->mode == MODE_FEXIT)
 		calib_note("fexit", t->mode == MODE_FEXIT ? "yes" : "refused",
 			   t->mode == MODE_FEXIT ? "fexit/inet_csk_get_port, fexit/udp_lib_get_port"
-						 : "bind(0) and UDP autobind failures are not seen");
+			   : t->port_hooks || t->send_hook
+				   ? "the port and send hooks stand in for it"
+				   : "bind(0) and UDP autobind failures are not seen");
+	if (t->mode == MODE_STATE) {
+		calib_note("port hooks", t->port_hooks ? "yes" : "refused",
+			   t->port_hooks ? "cgroup/bind4/6, connect4/6, sock_release: bind(0) and UDP "
+					   "connect failures, inferred at close"
+					 : "bind(0) and UDP connect failures are not seen");
+		calib_note("send hook", t->send_hook ? "yes" : "refused",
+			   t->send_hook ? "tp_btf/sock_send_length: UDP send autobind failures"
+					: "UDP send autobind failures are not seen");
+	}
 	if (!cfg->failed_only)
 		calib_note("bind hooks", t->bind_hooks ? "yes" : "refused",
 			   t->bind_hooks ? "cgroup/post_bind4/6" : "successful binds are not shown");
@@ -306,9 +352,15 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 	if (cfg->quarantine && !t->quarantine)
 		pr_warn("this kernel refused the quarantine hook (cgroup/sock_create): the guard "
 			"goes straight to signals\n");
-	if (cfg->mode == MODE_AUTO && t->mode != MODE_FEXIT)
-		pr_info("fexit refused here: bind(0) and UDP autobind failures are not seen "
-			"(--mode syscall sees them, at a cost on every syscall)\n");
+	if (t->mode == MODE_STATE && (!t->port_hooks || !t->send_hook))
+		pr_info("this kernel refused the %s: %s are not seen (--mode syscall sees them, "
+			"at a cost on every syscall)\n",
+			!t->port_hooks && !t->send_hook ? "port and send hooks"
+			: !t->port_hooks		 ? "port hooks"
+							 : "send hook (sock_send_length, 6.4+)",
+			!t->port_hooks && !t->send_hook ? "bind(0) and UDP autobind failures"
+			: !t->port_hooks		 ? "bind(0) and UDP connect failures"
+							 : "UDP send autobind failures");
 	if (!t->bind_hooks && !cfg->failed_only)
 		pr_warn("this kernel refused the cgroup bind hooks: successful binds are not "
 			"shown\n");

@@ -33,6 +33,8 @@ struct tracer {
 	struct bpf_link *quarantine_link; /* while armed */
 	enum trace_mode mode;	/* what runs: never MODE_AUTO */
 	bool bind_hooks;	/* cgroup post_bind programs run */
+	bool port_hooks;	/* bind(0) and UDP connect requests watched (state mode) */
+	bool send_hook;		/* UDP send outcomes watched (state mode) */
 	bool state_btf;		/* the state hook is tp_btf (fast), not the tracepoint (safe) */
 	bool quarantine;	/* the quarantine hook loaded (this kernel allowed it) */
 };

@@ -3,9 +3,10 @@
 # Copyright (c) 2026 The portwarden authors
 # Checks what `portwarden trace --json` promises per mode, beyond test-trace.sh:
 #  - state: --failed reports TCP connect and listen() exhaustion with the same
-#    attributes as syscall mode (source "state"), and nothing for bind(0), UDP
-#    autobind or bind-before-connect failures, as README's mode table and
-#    Limits say;
+#    attributes as syscall mode (source "state"), bind(0) and UDP connect
+#    failures inferred at close (source "release"), UDP send autobind failures
+#    (source "send"), and nothing for bind-before-connect failures, as
+#    README's mode table and Limits say;
 #  - syscall: --failed reports the bind-before-connect EADDRNOTAVAIL, with the
 #    bound local port;
 #  - state without --failed: successful connects carry the connecting process
@@ -154,7 +155,7 @@ jq_workload() {
 
 # expect_failures PART NAME OP ERRNO RESULT SOURCE SPORT [SADDR]: the
 # workload's events are exactly its 1 + FAIL_EXTRA alloc failures, with every
-# attribute right (SADDR: also the local address).
+# attribute right (SADDR: also the local address). PROTO=udp for UDP ones.
 expect_failures() {
 	local problems
 	# shellcheck disable=SC2016 # $names belong to jq
@@ -164,7 +165,7 @@ expect_failures() {
 		  if ($ev | length) != $n then "\($ev | length) events for pid \($w.pid), want \($n)" else empty end,
 		  ([events | select(.cgroup == $cgroup)] | length | if . != $n then "\(.) events in cgroup \($cgroup), want \($n)" else empty end),
 		  ([$ev[]
-		   | want("alloc_failed"; true), want("op"; $op), want("proto"; "tcp"),
+		   | want("alloc_failed"; true), want("op"; $op), want("proto"; $proto),
 		     want("family"; "ipv4"), want("tid"; $w.pid), want("comm"; $w.comm),
 		     want("cgroup"; $cgroup), want("netns"; $netns), want("errno"; $errno),
 		     want("result"; $result), want("source"; $source), want("sport"; $sport),
@@ -172,7 +173,7 @@ expect_failures() {
 		     (if $op == "connect" then want("daddr"; "127.0.0.1"), want("dport"; 5001) else empty end)
 		  ] | unique[])' \
 		--arg op "$3" --argjson errno "$4" --arg result "$5" --arg source "$6" \
-		--argjson sport "$7" --arg saddr "${8:-}")
+		--argjson sport "$7" --arg saddr "${8:-}" --arg proto "${PROTO:-tcp}")
 	pw_report "modes/$1/$2" "$problems"
 }
 
@@ -240,13 +241,15 @@ part_state() {
 	start listen0 narrow listen0
 	start bind0 narrow bind0
 	start udpsend narrow udp-sendto
+	start udpconnect narrow udp-connect
 	start bound-state narrow tcp-bound-connect --listen --bind-port "$BIND_PORT"
-	finish tcp listen0 bind0 udpsend bound-state || true
+	finish tcp listen0 bind0 udpsend udpconnect bound-state || true
 	stop_tracer state || return 0
 	expect_failures state tcp connect 99 EADDRNOTAVAIL state 0
 	expect_failures state listen0 listen 98 EADDRINUSE state 0
-	expect_none state bind0
-	expect_none state udpsend
+	expect_failures state bind0 bind 98 EADDRINUSE release 0
+	PROTO=udp expect_failures state udpsend autobind 11 EAGAIN send 0
+	PROTO=udp expect_failures state udpconnect connect 11 EAGAIN release 0
 	expect_none state bound-state
 }
 
