@@ -134,12 +134,23 @@ void candidate_heed_surge(struct candidate *c, const struct verdict *v, const st
 	}
 }
 
+/*
+ * The share of a pressed pool's time left that its holders are judged on. A
+ * report fits 2/5 of what it watched (classify_fit); the guard takes a fifth:
+ * with several leakers filling one pool, 2/5 named the first at 36-43% fill,
+ * a fifth before 25% (BENCHMARKS.md section 6). A benign pool that warms up
+ * while a pool is pressed may then be quarantined for a while; the
+ * quarantine lifts once its class settles, and signals need its own growth.
+ */
+#define PRESSURE_WINDOW_DIVISOR 5
+
 /* @e judged over a window fitted to @left_s seconds, no hysteresis. */
 static void judge_fitted(const struct monitor *m, const struct entity *e, double left_s,
 			 struct verdict *v)
 {
-	struct classify_params fit =
-		classify_fit(&m->cfg.params, (uint64_t)(left_s * 1000), m->cfg.interval_ms);
+	uint64_t left_ms = (uint64_t)(left_s * 1000);
+	struct classify_params fit = classify_fit_window(
+		&m->cfg.params, left_ms, left_ms / PRESSURE_WINDOW_DIVISOR, m->cfg.interval_ms);
 	struct sample *buf = malloc(m->history.ring_cap * sizeof(*buf));
 	struct series s;
 
