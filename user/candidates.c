@@ -135,22 +135,26 @@ void candidate_heed_surge(struct candidate *c, const struct verdict *v, const st
 }
 
 /*
- * The share of a pressed pool's time left that its holders are judged on. A
- * report fits 2/5 of what it watched (classify_fit); the guard takes a fifth:
- * with several leakers filling one pool, 2/5 named the first at 36-43% fill,
- * a fifth before 25% (BENCHMARKS.md section 6). A benign pool that warms up
- * while a pool is pressed may then be quarantined for a while; the
- * quarantine lifts once its class settles, and signals need its own growth.
+ * A pool is pressed when it would run out within twice the normal judgement
+ * (window and hysteresis, 45 s by default) at its growth: the normal path
+ * would then name a leaker only after half the time left. Its growing
+ * holders are judged as a report of half the time left would be
+ * (classify_fit: a window of 2/5 of that, 4 samples at least), so that the
+ * verdict comes while half the time remains. With several leakers in one
+ * pool, judging on the whole time left (a window of 2/5 of it, pressure from
+ * one judgement) named the first at 36-43% fill (BENCHMARKS.md section 6).
+ * A benign pool that warms up while its pool is pressed may be quarantined
+ * for a while: the quarantine lifts once its class settles, and signals
+ * need its own growth.
  */
-#define PRESSURE_WINDOW_DIVISOR 5
+#define PRESSURE_JUDGEMENTS 2
 
-/* @e judged over a window fitted to @left_s seconds, no hysteresis. */
+/* @e judged over a window fitted to half of @left_s seconds, no hysteresis. */
 static void judge_fitted(const struct monitor *m, const struct entity *e, double left_s,
 			 struct verdict *v)
 {
-	uint64_t left_ms = (uint64_t)(left_s * 1000);
-	struct classify_params fit = classify_fit_window(
-		&m->cfg.params, left_ms, left_ms / PRESSURE_WINDOW_DIVISOR, m->cfg.interval_ms);
+	uint64_t half_left_ms = (uint64_t)(left_s * 1000 / 2);
+	struct classify_params fit = classify_fit(&m->cfg.params, half_left_ms, m->cfg.interval_ms);
 	struct sample *buf = malloc(m->history.ring_cap * sizeof(*buf));
 	struct series s;
 
@@ -163,8 +167,8 @@ static void judge_fitted(const struct monitor *m, const struct entity *e, double
 	free(buf);
 }
 
-/* Seconds @pool has left at @growth_per_s, when that is shorter than the
- * normal judgement (window and hysteresis) takes; else INFINITY. */
+/* Seconds @pool has left at @growth_per_s, when it is pressed (see above);
+ * else INFINITY. */
 static double pressing_seconds(const struct monitor *m, const struct snap_pool *pool,
 			       double growth_per_s)
 {
@@ -173,7 +177,8 @@ static double pressing_seconds(const struct monitor *m, const struct snap_pool *
 			      (double)m->cfg.params.breaches_to_enter * m->cfg.interval_ms) /
 			     1000.0;
 
-	return pool && pool->capacity_known && left < judgement_s ? left : INFINITY;
+	return pool && pool->capacity_known && left < PRESSURE_JUDGEMENTS * judgement_s ? left
+											  : INFINITY;
 }
 
 void candidate_heed_pressure(const struct monitor *m, const struct entity *e,

@@ -42,9 +42,9 @@ void candidate_heed_surge(struct candidate *c, const struct verdict *v,
 
 /*
  * Pressure shortens the judgement. When @c has no class yet but grows, and
- * @pool would run out at that growth before the window (and its hysteresis)
- * could name it, judge @e again over a window fitted to the time left
- * (a fifth of it, 4 samples at least), with the same criteria (no
+ * @pool would run out at that growth within twice what the window (and its
+ * hysteresis) takes to name it, judge @e again over a window fitted to half
+ * the time left (as a report of that span would be), with the same criteria (no
  * release, monotonic, spread) and no hysteresis: the forecast is the
  * urgency. Sets the class (pressure_named) when that window shows a leak.
  */

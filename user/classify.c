@@ -515,32 +515,27 @@ void classify_surge(const struct series *s, uint64_t since_ms, const struct clas
 #define FIT_MIN_SAMPLES 4
 #define FIT_MIN_BREACHES 2
 
-struct classify_params classify_fit_window(const struct classify_params *base, uint64_t span_ms,
-					   uint64_t window_ms, uint64_t interval_ms)
+struct classify_params classify_fit(const struct classify_params *base, uint64_t span_ms,
+				    uint64_t interval_ms)
 {
 	struct classify_params p = *base;
-	uint64_t need, breaches;
+	uint64_t need, window, breaches;
 
 	if (!interval_ms)
 		return p;
 	need = base->window_ms + (uint64_t)base->breaches_to_enter * interval_ms;
 	if (span_ms >= need)
 		return p;
-	if (window_ms < FIT_MIN_SAMPLES * interval_ms)
-		window_ms = FIT_MIN_SAMPLES * interval_ms;
-	breaches = span_ms > window_ms ? (span_ms - window_ms) / interval_ms : 0;
+	window = span_ms * 2 / 5;
+	if (window < FIT_MIN_SAMPLES * interval_ms)
+		window = FIT_MIN_SAMPLES * interval_ms;
+	breaches = span_ms > window ? (span_ms - window) / interval_ms : 0;
 	/* the last sample may come just after the span: leave one to spare */
 	breaches = breaches > FIT_MIN_BREACHES ? breaches - 1 : FIT_MIN_BREACHES;
-	p.window_ms = (uint32_t)(window_ms < base->window_ms ? window_ms : base->window_ms);
+	p.window_ms = (uint32_t)(window < base->window_ms ? window : base->window_ms);
 	p.breaches_to_enter = (uint32_t)(breaches < base->breaches_to_enter ? breaches
 									     : base->breaches_to_enter);
 	return p;
-}
-
-struct classify_params classify_fit(const struct classify_params *base, uint64_t span_ms,
-				    uint64_t interval_ms)
-{
-	return classify_fit_window(base, span_ms, span_ms * 2 / 5, interval_ms);
 }
 
 void classify(const struct series *s, const struct classify_params *p, const struct verdict *prev,

@@ -88,12 +88,6 @@ struct verdict {
 struct classify_params classify_fit(const struct classify_params *base, uint64_t span_ms,
 				    uint64_t interval_ms);
 
-/* The same with the window given (@window_ms, still 4 samples at least):
- * the guard under pressure judges on less of the time left than a report
- * of the same span (candidates.c). */
-struct classify_params classify_fit_window(const struct classify_params *base, uint64_t span_ms,
-					   uint64_t window_ms, uint64_t interval_ms);
-
 /*
  * Judge @s over the last params->window_ms. @prev is the previous verdict of
  * the same entity (zeroed for the first), @out the new one (may alias @prev).

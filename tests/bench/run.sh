@@ -35,7 +35,9 @@ ROUNDS=${BENCH_ROUNDS:-5}
 # ---- 1. churn overhead ---------------------------------------------------------
 
 CHURN_SECS=3
-CHURN_TOOLS="pw-auto pw-syscall tcpstates tcplife bpftrace"
+# pw-noport: pw-auto without the port and send hooks (refused on purpose),
+# so that their share of pw-auto's cost is measured in the same rounds
+CHURN_TOOLS="pw-auto pw-noport pw-syscall tcpstates tcplife bpftrace"
 
 churn_once() { # NETNS: one run; prints the churn line
 	pb_in "" "$1" "$PB_BIN/churn" --duration "$CHURN_SECS"
@@ -189,39 +191,42 @@ bench_churn() {
 	churn_summary >>"$PB_SUMMARY"
 }
 
-# ---- 2. tax on unrelated syscalls ---------------------------------------------
+# ---- 2. tax on unrelated syscalls and on sends ----------------------------------
 
 SYS_SECS=1
-SYS_TOOLS="pw-auto pw-syscall"
+# pw-noport: without the send hook, which runs on every sendmsg (section send)
+SYS_TOOLS="pw-auto pw-noport pw-syscall"
 SYS_ROUNDS=$((2 * ROUNDS)) # short runs, many pairs: getppid's cost drifts by several %
 
+# sys_round BENCH ROUND [SYSLOOP_ARGS...]: B T1 B T2 ... B, every run recorded.
 sys_round() {
-	local round=$1 tool line foreign i=0
-	line=$("$PB_BIN/sysloop" --duration "$SYS_SECS")
-	pb_record syscall "base.$round.0" "$line $(pb_foreign_bpf)"
+	local bench=$1 round=$2 tool line foreign i=0
+	shift 2
+	line=$("$PB_BIN/sysloop" --duration "$SYS_SECS" "$@")
+	pb_record "$bench" "base.$round.0" "$line $(pb_foreign_bpf)"
 	for tool in $SYS_TOOLS; do
 		i=$((i + 1))
 		foreign=$(pb_foreign_bpf)
 		if pb_tool_start "$tool"; then
-			line=$("$PB_BIN/sysloop" --duration "$SYS_SECS")
+			line=$("$PB_BIN/sysloop" --duration "$SYS_SECS" "$@")
 			pb_tool_stop
-			pb_record syscall "$tool.$round" "$line $foreign"
+			pb_record "$bench" "$tool.$round" "$line $foreign"
 		fi
-		line=$("$PB_BIN/sysloop" --duration "$SYS_SECS")
-		pb_record syscall "base.$round.$i" "$line $(pb_foreign_bpf)"
+		line=$("$PB_BIN/sysloop" --duration "$SYS_SECS" "$@")
+		pb_record "$bench" "base.$round.$i" "$line $(pb_foreign_bpf)"
 	done
 }
 
-# sys_delta TOOL FIELD ROUND: "ratio delta_ns" against the mean of its baselines.
+# sys_delta BENCH TOOL FIELD ROUND: "ratio delta_ns" against the mean of its baselines.
 sys_delta() {
-	local tool=$1 field=$2 r=$3 i=0 t before after
+	local bench=$1 tool=$2 field=$3 r=$4 i=0 t before after
 	for t in $SYS_TOOLS; do
 		i=$((i + 1))
 		[ "$t" = "$tool" ] && break
 	done
-	before=$(pb_values syscall "base.$r.$((i - 1))" "$field")
-	after=$(pb_values syscall "base.$r.$i" "$field")
-	t=$(pb_values syscall "$tool.$r" "$field")
+	before=$(pb_values "$bench" "base.$r.$((i - 1))" "$field")
+	after=$(pb_values "$bench" "base.$r.$i" "$field")
+	t=$(pb_values "$bench" "$tool.$r" "$field")
 	[ -n "$t" ] && [ -n "$before" ] && [ -n "$after" ] || return 0
 	awk -v t="$t" -v b="$before" -v a="$after" \
 		'BEGIN { m = (b + a) / 2; printf "%.4f %.1f\n", t / m, t - m }'
@@ -232,22 +237,23 @@ pct() {
 	awk '{ printf "%+.1f%%\n", ($1 - 1) * 100 }'
 }
 
+# sys_summary BENCH TITLE: the table of BENCH's rounds.
 sys_summary() {
-	local tool r base d field clock
-	echo "### 2. Tax on unrelated syscalls (getppid)"
+	local bench=$1 tool r base d field clock
+	echo "### $2"
 	echo
 	echo "| tool | clock | ns/call (median) | tax (median, range) | added ns/call (median) |"
 	echo "|---|---|---|---|---|"
 	for field in cpu_ns_per_call ns_per_call; do
 		clock=cpu
 		[ "$field" = cpu_ns_per_call ] || clock=wall
-		base=$(for r in $(seq "$SYS_ROUNDS"); do pb_values syscall "base.$r.0" "$field"; done | pb_median)
+		base=$(for r in $(seq "$SYS_ROUNDS"); do pb_values "$bench" "base.$r.0" "$field"; done | pb_median)
 		echo "| nothing attached | $clock | $base | 0 | 0 |"
 		for tool in $SYS_TOOLS; do
-			d=$(for r in $(seq "$SYS_ROUNDS"); do sys_delta "$tool" "$field" "$r"; done)
+			d=$(for r in $(seq "$SYS_ROUNDS"); do sys_delta "$bench" "$tool" "$field" "$r"; done)
 			[ -n "$d" ] || continue
 			printf '| %s | %s | %s | %s (%s) | %s |\n' "$tool" "$clock" \
-				"$(for r in $(seq "$SYS_ROUNDS"); do pb_values syscall "$tool.$r" "$field"; done | pb_median)" \
+				"$(for r in $(seq "$SYS_ROUNDS"); do pb_values "$bench" "$tool.$r" "$field"; done | pb_median)" \
 				"$(cut -d' ' -f1 <<<"$d" | pb_median | pct)" \
 				"$(cut -d' ' -f1 <<<"$d" | pb_minmax_pct)" \
 				"$(cut -d' ' -f2 <<<"$d" | pb_median)"
@@ -255,25 +261,31 @@ sys_summary() {
 	done
 	echo
 	echo "(clock cpu: the loop's own CPU time; wall: elapsed time.)" \
-		"Load average (1 min) during the runs: $(pb_load syscall);" \
-		"other processes' syscall tracepoints attached in $(pb_contaminated syscall)."
+		"Load average (1 min) during the runs: $(pb_load "$bench");" \
+		"other processes' syscall tracepoints attached in $(pb_contaminated "$bench")."
 	echo
-	# shellcheck disable=SC2086 # a list of words
-	profile_summary syscall $SYS_TOOLS
 }
 
 bench_syscall() {
 	local r tool
-	pb_say "syscall: $SYS_ROUNDS rounds of $SYS_SECS s runs, then one profiled run each"
+	pb_say "syscall: $SYS_ROUNDS rounds of $SYS_SECS s runs (getppid, then UDP send), then one profiled run each"
 	for r in $(seq "$SYS_ROUNDS"); do
-		sys_round "$r"
+		sys_round syscall "$r"
+	done
+	for r in $(seq "$SYS_ROUNDS"); do
+		sys_round send "$r" --send
 	done
 	if command -v perf >/dev/null 2>&1; then
 		for tool in base $SYS_TOOLS; do
 			profile_run syscall "$tool" "$PB_BIN/sysloop" --duration 2
 		done
 	fi
-	sys_summary >>"$PB_SUMMARY"
+	{
+		sys_summary syscall "2. Tax on unrelated syscalls (getppid)"
+		# shellcheck disable=SC2086 # a list of words
+		profile_summary syscall $SYS_TOOLS
+		sys_summary send "2b. Tax on sends (1-byte UDP send() on loopback)"
+	} >>"$PB_SUMMARY"
 }
 
 # ---- 3. event capacity ------------------------------------------------------------

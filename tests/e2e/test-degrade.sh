@@ -10,6 +10,9 @@
 #                                 tracepoint (safe form) and still sees every
 #                                 connect() EADDRNOTAVAIL, with pid and cgroup
 #   degrade/trace-nothing         no state hook at all: trace exits 1 and says why
+#   degrade/trace-no-port-hooks   no port or send hooks: trace --failed --mode
+#                                 state says what is not seen, still reports
+#                                 TCP connect failures, and none of bind(0)
 #   degrade/run-no-quarantine     no quarantine hook: run starts, says the guard
 #                                 goes straight to signals, and stops cleanly
 #   degrade/report-no-iterators   no socket iterator: report (the accounting path
@@ -109,6 +112,43 @@ trace_nothing() {
 	fi
 }
 
+# trace_no_port_hooks: without the port and send hooks, bind(0) failures
+# are not seen (said at start) and TCP connect failures still are.
+trace_no_port_hooks() {
+	local tracer ns cg problems
+	PORTWARDEN_TEST_REFUSE=port-hooks,send-hook env --default-signal=INT,TERM "$PW_PORTWARDEN" \
+		trace --json --failed --mode state --cgroup "$BASE" </dev/null >"$PW_TMP/noport.json" \
+		2>"$PW_TMP/noport.err" &
+	tracer=$!
+	pw_track_pid "$tracer"
+	if ! pw_wait_for_file_line "$PW_TMP/noport.err" Tracing 30; then
+		pw_fail degrade/trace-no-port-hooks "no 'Tracing' within 30 s: $(tail -c 300 "$PW_TMP/noport.err")"
+		return
+	fi
+	ns=$(pw_make_netns 40010 40019)
+	cg=$(pw_make_cgroup noport)
+	pw_run_in -o "$PW_TMP/noport-tcp.json" -e /dev/null "$cg" "$ns" \
+		"$PW_PORTLEAK" tcp-connect --listen --fail-extra 2 >/dev/null
+	pw_wait_for_file_line "$PW_TMP/noport-tcp.json" '^{' 30 || true
+	pw_run_in -o "$PW_TMP/noport-bind0.json" -e /dev/null "$cg" "$ns" \
+		"$PW_PORTLEAK" bind0 --fail-extra 2 >/dev/null
+	pw_wait_for_file_line "$PW_TMP/noport-bind0.json" '^{' 30 || true
+	sleep 1
+	kill -s INT "$tracer"
+	pw_wait_exit "$tracer" 10 || true
+	problems=$(
+		grep -q 'refused the port and send hooks: bind(0) and UDP autobind failures are not seen' \
+			"$PW_TMP/noport.err" || echo "no word of the refused hooks: $(tail -c 300 "$PW_TMP/noport.err")"
+		jq -rs '[.[] | select(.type == "event")] as $ev
+			| ([$ev[] | select(.op == "connect" and .errno == 99)] | length
+			   | if . != 3 then "\(.) connect failures, want 3" else empty end),
+			  ([$ev[] | select(.op == "bind")] | length
+			   | if . != 0 then "\(.) bind events, want none" else empty end)' \
+			"$PW_TMP/noport.json" 2>&1
+	)
+	pw_report degrade/trace-no-port-hooks "$problems"
+}
+
 run_no_quarantine() {
 	local daemon rc=0 problems
 	PORTWARDEN_TEST_REFUSE=quarantine "$PW_PORTWARDEN" run --cgroup "$BASE" \
@@ -159,6 +199,7 @@ bad_env() {
 check_probe
 trace_fallback
 trace_nothing
+trace_no_port_hooks
 run_no_quarantine
 report_no_iterators
 bad_env

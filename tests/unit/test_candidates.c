@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
-// Unit tests for candidate_heed_surge(): when a surge's verdict names a suspect.
+// Unit tests for candidate_heed_surge() and candidate_heed_pressure(): when
+// a surge's verdict, or a pressed pool, names a suspect early.
 #include <math.h>
 #include <string.h>
 #include "candidates.h"
+#include "monitor.h"
 #include "unit.h"
 
 static struct snap_pool pool(uint32_t used)
@@ -86,10 +88,89 @@ UNIT_TEST(test_named_suspect_keeps_its_class)
 	ASSERT_TRUE(c.pool_seconds_left == 2);
 }
 
+/* A monitor (1 s samples, default judgement: 45 s) whose history holds one
+ * process that grew @rate ports/s, steadily, for @n samples; its entity. */
+static struct entity *grown(struct monitor *m, uint32_t rate, size_t n)
+{
+	struct entity_key k = {.kind = ENTITY_PROCESS, .tgid = 42};
+	struct entity *e;
+
+	memset(m, 0, sizeof(*m));
+	m->cfg.params = classify_defaults;
+	m->cfg.interval_ms = 1000;
+	if (history_init(&m->history, 64, 8))
+		return NULL;
+	e = history_get(&m->history, &k);
+	for (size_t i = 0; e && i < n; i++) {
+		struct sample s = {.t_ms = 1000 * (i + 1)};
+
+		s.held.n[PS_ESTABLISHED] = s.held.total = (uint32_t)(rate * (i + 1));
+		s.opens = s.held.total;
+		history_push(&m->history, e, &s);
+	}
+	return e;
+}
+
+/* Pressed means out within twice the normal judgement (90 s): a steady
+ * 40 ports/s with 80 s left is named on a window fitted to half of that
+ * (16 s; 20 samples cover it), with no hysteresis; with 100 s left, or with
+ * fewer samples than that window, it is left to the normal judgement. */
+UNIT_TEST(test_pressed_pool_names_a_steady_grower)
+{
+	struct monitor m;
+	struct entity *e = grown(&m, 40, 20);
+	struct snap_pool p = pool(0);
+	struct candidate c = none();
+
+	ASSERT_TRUE(e != NULL);
+	c.growth_per_s = 40;
+	p.capacity = 4000;
+	p.used = 4000 - 80 * 40;
+	candidate_heed_pressure(&m, e, &p, &c);
+	ASSERT_EQ_INT(c.class, LEAK_GROWTH);
+	ASSERT_TRUE(c.pressure_named);
+	ASSERT_TRUE(fabs(c.pool_seconds_left - 80) < 1);
+
+	c = none();
+	c.growth_per_s = 40;
+	p.used = 4000 - 100 * 40;
+	candidate_heed_pressure(&m, e, &p, &c);
+	ASSERT_EQ_INT(c.class, LEAK_NONE);
+	history_free(&m.history);
+
+	e = grown(&m, 40, 10);
+	ASSERT_TRUE(e != NULL);
+	c = none();
+	c.growth_per_s = 40;
+	p.used = 4000 - 80 * 40;
+	candidate_heed_pressure(&m, e, &p, &c);
+	ASSERT_EQ_INT(c.class, LEAK_NONE);
+	history_free(&m.history);
+}
+
+/* A holder that does not grow is never named by its pool's pressure. */
+UNIT_TEST(test_pressed_pool_spares_a_flat_holder)
+{
+	struct monitor m;
+	struct entity *e = grown(&m, 0, 20);
+	struct snap_pool p = pool(0);
+	struct candidate c = none();
+
+	ASSERT_TRUE(e != NULL);
+	p.capacity = 4000;
+	p.used = 3000;
+	p.growth_per_s = 50; /* others fill it */
+	candidate_heed_pressure(&m, e, &p, &c);
+	ASSERT_EQ_INT(c.class, LEAK_NONE);
+	history_free(&m.history);
+}
+
 int main(void)
 {
 	RUN(test_fast_surge_is_named);
 	RUN(test_surge_without_pressure_or_evidence_is_ignored);
+	RUN(test_pressed_pool_names_a_steady_grower);
+	RUN(test_pressed_pool_spares_a_flat_holder);
 	RUN(test_named_suspect_keeps_its_class);
 	return UNIT_MAIN_END();
 }
