@@ -41,17 +41,35 @@
 #                                    TIME_WAIT sockets must show with no owner
 #   kernels/K/accounting-safe/forms  ... and the -v calibration lines of both
 #                                    show safe forms (SKIP: none printed)
+#   kernels/K/guard/stopped-KIND     `portwarden run --enforce` (auto: fexit
+#                                    there) against three leakers started
+#                                    together in one netns of 1000 ports: each
+#                                    (KIND tcp, udp, bind0) exited, killed by a
+#                                    signal (status 143 or 137; only the guard
+#                                    signals before the guest's deadline), and
+#                                    never saw a failed allocation
+#   kernels/K/guard/benign           the steady holder (100 connections) and the
+#                                    server are alive at the end, the holder
+#                                    with its connections, and no action
+#                                    record names either
+#   kernels/K/guard/log              the audit log has a start record
+#                                    (enforcing) and a quarantine or signal
+#                                    record for each leaker
 # and prints, as comments, the loader's -v verdict per run (for report and
 # snapshot, the calibration lines and the verifier's verdict on any program it
-# refused) and whether an fexit program loads there (and on this host).
+# refused), for the guard run its plan (pool, rates) and, per leaker, each
+# action's time after the leakers' start with its pool's fill, and the guard
+# step's time in the guest, and whether an fexit program loads there (and on
+# this host).
 #
 # Kernels come from Debian's archive into a cache (tests/vm/fetch-kernels.sh);
 # a kernel that cannot be fetched is skipped. Guests run in parallel.
 # Environment: PW_VM_KERNELS="6.1 7.3" (labels to run; "none" skips the test),
 # PW_VM_ACCEL (kvm or tcg; default: kvm where a probe boot shows that KVM
 # works, see tests/vm/run-guest.sh --accel),
-# PW_VM_TIMEOUT (seconds per guest; default 90 under TCG, 60 with KVM; a
-# guest takes 25 to 30 s under TCG here, up to 47 s on a busy host),
+# PW_VM_TIMEOUT (seconds per guest; default 150 under TCG, 90 with KVM; a
+# guest takes 53 to 61 s under TCG on a quiet host, the guard step 27 to 29 s
+# of it),
 # PW_VM_JOBS (guests at a time, default 2), PW_VM_CACHE (see fetch-kernels.sh),
 # PW_KEEP=DIR keeps the guests' logs, PW_VM_APPEND (more guest kernel
 # parameters; with pw_modes=... the runs the guest skips are SKIPs).

@@ -6,8 +6,11 @@
 # portwarden needs, runs `portwarden trace --json --failed --cgroup` in each mode
 # while portleak exhausts 10-port ranges in child cgroups, then `portwarden
 # report` and `portwarden snapshot` (the accounting programs) while portleak
-# holds connections and leaves TIME_WAIT sockets, probes fexit, writes the
-# results to the second serial port (/dev/ttyS1) and powers off.
+# holds connections and leaves TIME_WAIT sockets, then `portwarden run
+# --enforce` (the guard) while three leakers (TCP connections, a UDP socket
+# per message, bind(0)) start together beside a steady holder in one netns of
+# 1000 ports (see run_guard), probes fexit, writes the results to the second
+# serial port (/dev/ttyS1) and powers off.
 #
 # Results protocol, one section per file, lines between
 #   @@PW-BEGIN NAME        and        @@PW-END NAME
@@ -22,9 +25,14 @@
 # RUN/snapshot.{err,json}, per workload RUN/W.json and RUN/W.err (W: holder,
 # churn), RUN/holder.netns (both share it), RUN/workloads.err and RUN/progs
 # (the report's programs: runs and runs skipped, see bpf_fds, and their names,
-# see prog_names).
+# see prog_names). The guard run (RUN guard) writes guard/run (started,
+# status), guard/run.err (filtered -v log), guard/run.jsonl (the audit log),
+# guard/run.conf, guard/state (plan, leakers' start, pids, when each was gone,
+# whether the holder and server lived; see run_guard), guard/netns, and per
+# workload guard/W.out (guardleak's lines, portleak's JSON line) and
+# guard/W.err (a leaker's exit status); W: srv, steady, tcp, udp, bind0.
 # The kernel command line may choose the runs:
-# pw_modes=state,syscall,auto,state-all,accounting,accounting-safe.
+# pw_modes=state,syscall,auto,state-all,accounting,accounting-safe,guard.
 PATH=/bin
 export PATH
 
@@ -401,15 +409,27 @@ guard_netns() {
 	readlink "/proc/$ns/ns/net" >"$GUARD_DIR/netns"
 }
 
+# guard_next_second: returns right after the wall clock's second changes, so
+# that leak_start (date +%s: busybox has no %N) is the leakers' start to a
+# tenth of a second, as the audit log's times are compared with it.
+guard_next_second() {
+	local s n=30
+	s=$(date +%s)
+	while [ "$(date +%s)" = "$s" ] && [ "$n" -gt 0 ]; do
+		n=$((n - 1))
+		sleep 0.05
+	done
+}
+
 # guard_wait_leakers: until every leaker is gone or GUARD_LIMIT s have passed
-# since their start (GUARD_T0, uptime seconds); writes "KEY gone SECONDS"
-# (since then) or "KEY alive" to state, then each one's exit status to
+# since their start (GUARD_T0, uptime); writes "KEY gone SECONDS" (since
+# then, to a tenth) or "KEY alive" to state, then each one's exit status to
 # KEY.err as "exit N" (143: SIGTERM, 137: SIGKILL; only the guard signals
 # them before this returns).
 guard_wait_leakers() {
-	local t0=$GUARD_T0 now key left gone=' '
+	local now key left gone=' '
 	while :; do
-		now=$(cut -d. -f1 /proc/uptime)
+		now=$(awk -v t0="$GUARD_T0" '{ printf "%.1f", $1 - t0 }' /proc/uptime)
 		left=0
 		for key in tcp udp bind0; do
 			case $gone in *" $key "*) continue ;; esac
@@ -417,10 +437,10 @@ guard_wait_leakers() {
 				left=$((left + 1))
 			else
 				gone="$gone$key "
-				echo "$key gone $((now - t0))" >>"$GUARD_DIR/state"
+				echo "$key gone $now" >>"$GUARD_DIR/state"
 			fi
 		done
-		if [ "$left" -eq 0 ] || [ $((now - t0)) -ge "$GUARD_LIMIT" ]; then
+		if [ "$left" -eq 0 ] || [ "${now%.*}" -ge "$GUARD_LIMIT" ]; then
 			break
 		fi
 		sleep 0.5
@@ -487,10 +507,11 @@ run_guard() {
 	guard=$!
 	if wait_for_line "$GUARD_DIR/run.jsonl" '"event":"start"' "$guard" 60; then
 		echo "started yes" >"$GUARD_DIR/run"
-		sleep 3 # its first samples see the holder flat
-		log "guard: leakers"
+		sleep 2 # its first samples see the holder flat
+		guard_next_second
+		GUARD_T0=$(cut -d' ' -f1 /proc/uptime)
 		echo "leak_start $(date +%s)" >>"$GUARD_DIR/state"
-		GUARD_T0=$(cut -d. -f1 /proc/uptime)
+		log "guard: leakers"
 		guard_start tcp /bin/guardleak tcp --port 5001 --rate "$GUARD_RATE_TCP" --comm leak-tcp
 		guard_start udp /bin/guardleak udp --port 5005 --rate "$GUARD_RATE_UDP" --comm leak-udp
 		guard_start bind0 /bin/guardleak bind0 --rate "$GUARD_RATE_BIND0" --comm leak-bind0
