@@ -4,7 +4,8 @@
 # Builds the test guest's whole userland as one cpio initramfs: static busybox
 # (busybox-static), a static portwarden linked from the objects `make` left in
 # $OUTPUT/user/ (the same code as ./portwarden, only linked statically against
-# libbpf.a, libelf.a and libz.a), a static portleak, the fexit probe and
+# libbpf.a, libelf.a and libz.a), static portleak and guardleak (the paced
+# leakers of the guard run), the fexit probe and
 # tests/vm/guest-init.sh as /init.
 #
 # usage: tests/vm/build-initramfs.sh [OUT]   (default $OUTPUT/vm/initramfs.cpio)
@@ -65,6 +66,8 @@ done
 	die "static link of portwarden failed (needs libbpf-dev, libelf-dev, zlib1g-dev)"
 "$CC" -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -o "$VM/portleak" tests/workloads/portleak.c ||
 	die "static build of portleak failed"
+"$CC" -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -o "$VM/guardleak" tests/workloads/guardleak.c ||
+	die "static build of guardleak failed"
 
 # fexit probe: BPF object and its libbpf loader.
 sys_includes=$("$CLANG" -v -E - </dev/null 2>&1 |
@@ -86,6 +89,7 @@ cp "$BUSYBOX" "$tree/bin/busybox"
 ln -s busybox "$tree/bin/sh"
 strip -o "$tree/bin/portwarden" "$VM/portwarden"
 strip -o "$tree/bin/portleak" "$VM/portleak"
+strip -o "$tree/bin/guardleak" "$VM/guardleak"
 strip -o "$tree/bin/fexit_probe" "$VM/fexit_probe"
 cp "$VM/fexit_probe.bpf.o" "$tree/bin/"
 cp "$here/guest-init.sh" "$tree/init"

@@ -6,8 +6,11 @@
 # portwarden needs, runs `portwarden trace --json --failed --cgroup` in each mode
 # while portleak exhausts 10-port ranges in child cgroups, then `portwarden
 # report` and `portwarden snapshot` (the accounting programs) while portleak
-# holds connections and leaves TIME_WAIT sockets, probes fexit, writes the
-# results to the second serial port (/dev/ttyS1) and powers off.
+# holds connections and leaves TIME_WAIT sockets, then `portwarden run
+# --enforce` (the guard) while three leakers (TCP connections, a UDP socket
+# per message, bind(0)) start together beside a steady holder in one netns of
+# 1000 ports (see run_guard), probes fexit, writes the results to the second
+# serial port (/dev/ttyS1) and powers off.
 #
 # Results protocol, one section per file, lines between
 #   @@PW-BEGIN NAME        and        @@PW-END NAME
@@ -22,9 +25,14 @@
 # RUN/snapshot.{err,json}, per workload RUN/W.json and RUN/W.err (W: holder,
 # churn), RUN/holder.netns (both share it), RUN/workloads.err and RUN/progs
 # (the report's programs: runs and runs skipped, see bpf_fds, and their names,
-# see prog_names).
+# see prog_names). The guard run (RUN guard) writes guard/run (started,
+# status), guard/run.err (filtered -v log), guard/run.jsonl (the audit log),
+# guard/run.conf, guard/state (plan, leakers' start, pids, when each was gone,
+# whether the holder and server lived; see run_guard), guard/netns, and per
+# workload guard/W.out (guardleak's lines, portleak's JSON line) and
+# guard/W.err (a leaker's exit status); W: srv, steady, tcp, udp, bind0.
 # The kernel command line may choose the runs:
-# pw_modes=state,syscall,auto,state-all,accounting,accounting-safe.
+# pw_modes=state,syscall,auto,state-all,accounting,accounting-safe,guard.
 PATH=/bin
 export PATH
 
@@ -323,6 +331,222 @@ run_accounting() {
 	section "$run/workloads.err" "$dir/workloads.err"
 }
 
+# ---- guard: `portwarden run --enforce` against several leakers at once ------
+
+GUARD_DIR=/tmp/guard
+GUARD_CG=/sys/fs/cgroup/pw-guard
+# The pool (ip_local_port_range, TCP and UDP alike), the holder's connections
+# and the leakers' rates (ports/s), low for TCG; see run_guard.
+GUARD_RANGE="40000 40999"
+GUARD_HOLD=100
+GUARD_RATE_TCP=12
+GUARD_RATE_UDP=20
+GUARD_RATE_BIND0=10
+# How long the leakers may run before the guard must have stopped them:
+# unstopped, they would have filled their pools by then.
+GUARD_LIMIT=60
+
+# guard_config: the daemon's configuration for the guard run. The detection
+# settings ([daemon], and the classifier's thresholds) are the defaults; only
+# the ladder is shortened so that a guest run ends in about a minute, as
+# tests/fixtures/run.conf does on the host.
+guard_config() {
+	cat <<'CONF'
+[policy]
+# Passed before a leak is named (at 40-50% of the pool) and still passed
+# after the quarantine, as the quarantined leakers keep their ports: a
+# forecast alone fades once the quarantine stops the growth, and a leaker
+# that no longer presses on its pool is left quarantined, not signalled.
+fill_threshold = 20%
+quarantine_time = 3s
+grace = 3s
+[breakers]
+# The leakers start at once on purpose: the defaults (30 s, 3 a minute)
+# would space their ladders out over minutes.
+cooldown = 0s
+max_actions_per_minute = 30
+CONF
+}
+
+# guard_start KEY PROGRAM ARGS...: PROGRAM in cgroup /pw-guard/KEY and in the
+# guard's netns (that of $GUARD_DIR/ns.pid), in the background; its pid in
+# KEY.pid (nsenter and sh exec it), its output in KEY.out and KEY.err.
+guard_start() {
+	local key=$1
+	shift
+	mkdir -p "$GUARD_CG/$key"
+	# shellcheck disable=SC2016 # $1.. belong to the inner sh
+	nsenter -t "$(cat "$GUARD_DIR/ns.pid")" -n sh -c '
+		echo $$ >"$1/cgroup.procs" || exit 125
+		shift
+		exec "$@"' sh "$GUARD_CG/$key" "$@" </dev/null >"$GUARD_DIR/$key.out" 2>"$GUARD_DIR/$key.err" &
+	echo $! >"$GUARD_DIR/$key.pid"
+}
+
+# guard_alive KEY: a process of cgroup KEY still runs (an exited one, even
+# unreaped, has left cgroup.procs).
+guard_alive() {
+	[ -n "$(cat "$GUARD_CG/$1/cgroup.procs" 2>/dev/null)" ]
+}
+
+# guard_netns: a netns kept by a sleeping process, lo up, its port range
+# narrowed to GUARD_RANGE (for TCP and UDP alike).
+guard_netns() {
+	local ns n=50
+	unshare -n sleep 600 </dev/null >/dev/null 2>&1 &
+	ns=$!
+	echo "$ns" >"$GUARD_DIR/ns.pid"
+	# Until unshare has made it: nsenter would enter init's netns before.
+	while [ "$(readlink "/proc/$ns/ns/net")" = "$(readlink /proc/self/ns/net)" ] && [ "$n" -gt 0 ]; do
+		n=$((n - 1))
+		sleep 0.1
+	done
+	# shellcheck disable=SC2016 # $1 belongs to the inner sh
+	nsenter -t "$ns" -n sh -c '
+		ip link set lo up &&
+		echo "$1" >/proc/sys/net/ipv4/ip_local_port_range' sh "$GUARD_RANGE" ||
+		log "guard: netns setup failed"
+	readlink "/proc/$ns/ns/net" >"$GUARD_DIR/netns"
+}
+
+# guard_next_second: returns right after the wall clock's second changes, so
+# that leak_start (date +%s: busybox has no %N) is the leakers' start to a
+# tenth of a second, as the audit log's times are compared with it.
+guard_next_second() {
+	local s n=30
+	s=$(date +%s)
+	while [ "$(date +%s)" = "$s" ] && [ "$n" -gt 0 ]; do
+		n=$((n - 1))
+		sleep 0.05
+	done
+}
+
+# guard_wait_leakers: until every leaker is gone or GUARD_LIMIT s have passed
+# since their start (GUARD_T0, uptime); writes "KEY gone SECONDS" (since
+# then, to a tenth) or "KEY alive" to state, then each one's exit status to
+# KEY.err as "exit N" (143: SIGTERM, 137: SIGKILL; only the guard signals
+# them before this returns).
+guard_wait_leakers() {
+	local now key left gone=' '
+	while :; do
+		now=$(awk -v t0="$GUARD_T0" '{ printf "%.1f", $1 - t0 }' /proc/uptime)
+		left=0
+		for key in tcp udp bind0; do
+			case $gone in *" $key "*) continue ;; esac
+			if guard_alive "$key"; then
+				left=$((left + 1))
+			else
+				gone="$gone$key "
+				echo "$key gone $now" >>"$GUARD_DIR/state"
+			fi
+		done
+		if [ "$left" -eq 0 ] || [ "${now%.*}" -ge "$GUARD_LIMIT" ]; then
+			break
+		fi
+		sleep 0.5
+	done
+	for key in tcp udp bind0; do
+		case $gone in
+		*" $key "*)
+			wait "$(cat "$GUARD_DIR/$key.pid")"
+			echo "exit $?" >>"$GUARD_DIR/$key.err"
+			;;
+		*) echo "$key alive" >>"$GUARD_DIR/state" ;;
+		esac
+	done
+}
+
+# guard_stop: the guard with SIGTERM (its status to run), then every
+# workload and the netns.
+guard_stop() {
+	local guard=$1
+	kill -TERM "$guard" 2>/dev/null
+	if wait_exit "$guard" 20; then
+		wait "$guard"
+		echo "status $?" >>"$GUARD_DIR/run"
+	else
+		echo "status still-running-20s-after-SIGTERM" >>"$GUARD_DIR/run"
+		kill -KILL "$guard"
+	fi
+	echo 1 >"$GUARD_CG/cgroup.kill"
+	kill -KILL "$(cat "$GUARD_DIR/ns.pid")" 2>/dev/null
+}
+
+# run_guard: `portwarden run --enforce` judging /pw-guard in one netns of 1000
+# ports (GUARD_RANGE), where a server (/pw-guard/srv) and a steady holder of
+# 100 connections to it (/pw-guard/steady, which never grows) run first; once
+# the guard has started and sampled them, three leakers start together, each
+# in its own cgroup: TCP connections to the server (tcp, 12/s), a UDP socket
+# per message (udp, 20/s) and bind(0) (bind0, 10/s). tcp and bind0 share the
+# 900 TCP ports the holder leaves (about 40 s to take them all), udp has the
+# 1000 UDP ports alone (50 s). The guard must stop all three before any sees
+# a failed allocation, and leave the holder and the server alone. Writes
+# guard/state: "plan ...", "leak_start EPOCH", "KEY pid N", "KEY gone
+# SECONDS" or "KEY alive" (SECONDS after the leakers' start), "srv|steady
+# alive|gone" once the leakers are done; guard/run (started, status), the
+# guard's filtered -v log, its audit log and config, the netns, and each
+# workload's output (the leakers' lines, see guardleak.c; their exit status
+# in KEY.err).
+run_guard() {
+	local guard key
+	log "guard: setup"
+	mkdir -p "$GUARD_DIR" "$GUARD_CG"
+	echo "plan range ${GUARD_RANGE% *}-${GUARD_RANGE#* } holder $GUARD_HOLD" \
+		"rate tcp $GUARD_RATE_TCP udp $GUARD_RATE_UDP bind0 $GUARD_RATE_BIND0 limit $GUARD_LIMIT" >"$GUARD_DIR/state"
+	guard_netns
+	guard_start srv /bin/portleak listen --port 5001 --hold 3600 --comm pl-srv
+	wait_for_line "$GUARD_DIR/srv.out" '"pid"' "$(cat "$GUARD_DIR/srv.pid")" 20 ||
+		log "guard: the server printed nothing"
+	guard_start steady /bin/portleak tcp-connect --port 5001 --count "$GUARD_HOLD" --hold 3600 --comm pl-steady
+	wait_for_line "$GUARD_DIR/steady.out" '"pid"' "$(cat "$GUARD_DIR/steady.pid")" 30 ||
+		log "guard: the holder printed nothing"
+	guard_config >"$GUARD_DIR/run.conf"
+	log "guard: starting the guard"
+	/bin/portwarden run --enforce --config "$GUARD_DIR/run.conf" --log "$GUARD_DIR/run.jsonl" \
+		--cgroup /pw-guard -v </dev/null >/dev/null 2>"$GUARD_DIR/run.err" &
+	guard=$!
+	if wait_for_line "$GUARD_DIR/run.jsonl" '"event":"start"' "$guard" 60; then
+		echo "started yes" >"$GUARD_DIR/run"
+		sleep 2 # its first samples see the holder flat
+		guard_next_second
+		GUARD_T0=$(cut -d' ' -f1 /proc/uptime)
+		echo "leak_start $(date +%s)" >>"$GUARD_DIR/state"
+		log "guard: leakers"
+		guard_start tcp /bin/guardleak tcp --port 5001 --rate "$GUARD_RATE_TCP" --comm leak-tcp
+		guard_start udp /bin/guardleak udp --port 5005 --rate "$GUARD_RATE_UDP" --comm leak-udp
+		guard_start bind0 /bin/guardleak bind0 --rate "$GUARD_RATE_BIND0" --comm leak-bind0
+		# Until each is in its cgroup (else it would count as gone).
+		for key in tcp udp bind0; do
+			wait_for_line "$GUARD_DIR/$key.out" '^start ' "$(cat "$GUARD_DIR/$key.pid")" 10 ||
+				log "guard: leaker $key did not start"
+			echo "$key pid $(cat "$GUARD_DIR/$key.pid")" >>"$GUARD_DIR/state"
+		done
+		guard_wait_leakers
+		log "guard: leakers done"
+		# Two samples after a signal, the guard logs what became of the target.
+		sleep 3
+	else
+		echo "started no" >"$GUARD_DIR/run"
+	fi
+	for key in srv steady; do
+		if guard_alive "$key"; then
+			echo "$key alive" >>"$GUARD_DIR/state"
+		else
+			echo "$key gone" >>"$GUARD_DIR/state"
+		fi
+	done
+	guard_stop "$guard"
+	filter_log "$GUARD_DIR/run.err" >"$GUARD_DIR/run.err.short"
+	for key in run run.err.short run.jsonl run.conf state netns; do
+		section "guard/${key%.short}" "$GUARD_DIR/$key"
+	done
+	for key in srv steady tcp udp bind0; do
+		section "guard/$key.out" "$GUARD_DIR/$key.out"
+		section "guard/$key.err" "$GUARD_DIR/$key.err"
+	done
+	log "guard: done"
+}
+
 {
 	echo "kernel $(uname -r)"
 	echo "btf $([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
@@ -332,7 +556,7 @@ run_accounting() {
 section info /tmp/info
 
 # Each failing workload gets its 10 ports, then fails 1 + 2 times.
-modes=state,syscall,auto,state-all,accounting,accounting-safe
+modes=state,syscall,auto,state-all,accounting,accounting-safe,guard
 # shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
 	case $arg in pw_modes=*) modes=${arg#pw_modes=} ;; esac
@@ -370,6 +594,7 @@ for mode in $(echo "$modes" | tr , ' '); do
 			run_accounting accounting-safe
 		)
 		;;
+	guard) run_guard ;;
 	esac
 done
 
