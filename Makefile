@@ -28,9 +28,15 @@ BPF_UNITS := portwarden sockets
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_UNITS))
 SKELETONS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_UNITS))
 
-USER_SRCS := $(sort $(wildcard user/*.c))
+# user/ is layered (README "Layout"); scripts/check-layers.sh keeps includes
+# pointing down. Objects built from a skeleton need clang and bpftool; the rest
+# (everything the unit tier links) builds with plain $(CC).
+LAYERS := core host kernel views watch act guard cmd
+USER_SRCS := $(sort $(wildcard $(patsubst %,user/%/*.c,$(LAYERS))))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+skel_users = $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(shell grep -l '\#include "$(1).skel.h"' $(USER_SRCS)))
+SKEL_OBJS := $(foreach u,$(BPF_UNITS),$(call skel_users,$(u)))
+LIB_OBJS := $(filter-out $(SKEL_OBJS) $(OUTPUT)/user/cmd/main.o,$(USER_OBJS))
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
@@ -65,7 +71,7 @@ endif
 .DELETE_ON_ERROR:
 # keep BPF objects (only skeletons name them); a bare .SECONDARY: would make
 # every object intermediate, and a changed OUTPUT or VMLINUX_BTF rebuild nothing
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(SKELETONS)
 
 all: $(APP)
 
@@ -116,7 +122,7 @@ $(APP): $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $^ $(LDFLAGS_ALL) $(LIBS) -o $@
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/vmlinux $(OUTPUT)/tests/unit $(OUTPUT)/tests/workloads $(OUTPUT)/deps:
+$(OUTPUT) $(OUTPUT)/vmlinux $(OUTPUT)/tests/unit $(OUTPUT)/tests/workloads $(OUTPUT)/deps:
 	$(Q)mkdir -p $@
 
 ifneq ($(VMLINUX_BTF),)
@@ -144,10 +150,13 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-# User objects may include skeletons, so every skeleton comes first.
-$(OUTPUT)/user/%.o: user/%.c $(SKELETONS) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
+# An object waits only for the skeletons it includes.
+$(foreach u,$(BPF_UNITS),$(eval $(call skel_users,$(u)): $(OUTPUT)/$(u).skel.h))
 
 $(OUTPUT)/libportwarden.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -176,10 +185,10 @@ install: $(APP)
 	install -m 0755 $(APP) $(DESTDIR)$(bindir)/$(APP)
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h tests/workloads/*.c
+	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/unit/*.h tests/workloads/*.c
 
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) $(APP)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/deps/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/deps/*.d)

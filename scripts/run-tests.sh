@@ -4,7 +4,7 @@
 # Runs the test tiers and totals their result lines.
 #
 # usage: scripts/run-tests.sh all|unit|root [NAME...]
-#   unit: every $OUTPUT/tests/unit/test_* binary (no root needed)
+#   unit: every $OUTPUT/tests/unit/test_* binary and tests/build/test-*.sh (no root needed)
 #   root: every tests/e2e/test-*.sh (they SKIP themselves when not root)
 #   NAME: only run tests whose file name contains one of these strings
 #
@@ -117,6 +117,15 @@ run_unit() {
 		name=${name%.c}
 		selected "$name" "$@" || continue
 		[ -x "$OUTPUT/tests/unit/$name" ] || fail_whole "$name" "not built ($OUTPUT/tests/unit/$name missing)"
+	done
+	# The build's own checks (layers, plain cc, clang): no root needed.
+	for t in tests/build/test-*.sh; do
+		[ -f "$t" ] || continue
+		found=1
+		name=${t##*/}
+		name=${name%.sh}
+		selected "$name" "$@" || continue
+		run_one "$name" bash "$t"
 	done
 	[ "$found" -eq 1 ] || echo "# unit: no tests"
 }

@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
-#include "cli.h"
+#include "cmd/cli.h"
 
 /* Parse with stdout and stderr silenced: help texts and argp's complaints
  * would otherwise interleave with the PASS/FAIL lines. */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "actuator.h"
-#include "procfs.h"
+#include "act/actuator.h"
+#include "host/procfs.h"
 #include "unit.h"
 
 /* A child that sleeps until killed; its start time through @start. */

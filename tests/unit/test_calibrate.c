@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "calibrate.h"
+#include "kernel/calibrate.h"
 #include "unit.h"
 
 /* A fake kernel: which forms of which parts it accepts, and what it was asked. */

@@ -4,9 +4,9 @@
 // a surge's verdict, or a pressed pool, names a suspect early.
 #include <math.h>
 #include <string.h>
-#include "candidates.h"
-#include "monitor.h"
+#include "guard/candidates.h"
 #include "unit.h"
+#include "watch/monitor.h"
 
 static struct snap_pool pool(uint32_t used)
 {

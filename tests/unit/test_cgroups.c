@@ -2,8 +2,8 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for finding cgroup mounts and reading /proc/PID/cgroup, on fixtures.
 #include <errno.h>
-#include "cgroups.h"
-#include "procfs.h"
+#include "host/cgroups.h"
+#include "host/procfs.h"
 #include "unit.h"
 
 static int parse_text(const char *text, struct cgroup_mounts *m)

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include "classify.h"
+#include "core/classify.h"
 #include "unit.h"
 
 #define MAX_SAMPLES 600

@@ -2,8 +2,8 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for command-line parsing: good input fills struct env, bad input exits 2.
 #include <errno.h>
-#include "cli.h"
 #include "cli_parse.h"
+#include "cmd/cli.h"
 #include "unit.h"
 
 UNIT_TEST(trace_defaults)

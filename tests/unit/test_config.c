@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "config.h"
+#include "core/config.h"
 #include "unit.h"
 
 static struct daemon_config cfg;

@@ -3,7 +3,7 @@
 // Unit tests for container_from_cgroup_path(): every runtime layout, then hostile paths.
 #include <errno.h>
 #include <stdlib.h>
-#include "container.h"
+#include "core/container.h"
 #include "unit.h"
 
 /* Two distinct container ids, to tell an inner container from an outer one. */

@@ -4,7 +4,7 @@
 #include <iconv.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "escape.h"
+#include "core/escape.h"
 #include "unit.h"
 
 #define CANARY	 0x5a

@@ -6,8 +6,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include "event_format.h"
 #include "unit.h"
+#include "views/event_format.h"
 
 static struct pw_event sample_event(void)
 {

@@ -2,7 +2,7 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for the per-entity history: growth up to its limit, lookup, expiry.
 #include <stdint.h>
-#include "history.h"
+#include "core/history.h"
 #include "unit.h"
 
 static struct entity_key process_key(uint32_t tgid)

@@ -3,7 +3,7 @@
 // Unit tests for the flat hog: a full pool failing for others, and its dominant holder.
 #include <netinet/in.h>
 #include <string.h>
-#include "hog.h"
+#include "core/hog.h"
 #include "unit.h"
 
 #define SEC 1000ull

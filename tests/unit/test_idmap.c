@@ -3,7 +3,7 @@
 // Unit tests for the hash indexes: growth, fixed-size use, collisions, keysets and hashing.
 #include <stdint.h>
 #include <stdlib.h>
-#include "idmap.h"
+#include "core/idmap.h"
 #include "unit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

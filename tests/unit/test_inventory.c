@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "inventory.h"
+#include "core/inventory.h"
 #include "unit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "policy.h"
+#include "core/policy.h"
 #include "unit.h"
 
 #define SEC 1000ull

@@ -2,7 +2,7 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for pool trends: how fast each pool fills, whoever fills it.
 #include <string.h>
-#include "pool_trend.h"
+#include "core/pool_trend.h"
 #include "unit.h"
 
 static struct snap_pool pool(uint32_t netns, uint16_t rport, uint32_t used)

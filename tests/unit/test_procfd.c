@@ -8,8 +8,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include "procfd.h"
-#include "procfs.h"
+#include "host/procfd.h"
+#include "host/procfs.h"
 #include "unit.h"
 
 #define FIXTURE	       "tests/fixtures/procfd"

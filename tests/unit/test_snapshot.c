@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
-#include "snapshot.h"
+#include "core/snapshot.h"
 #include "unit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -13,7 +13,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
-#include "sockdiag.h"
+#include "kernel/sockdiag.h"
 #include "unit.h"
 
 #define SEQ   7

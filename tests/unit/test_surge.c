@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "surge.h"
+#include "core/surge.h"
 #include "unit.h"
 
 #define P     (&surge_defaults)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for `portwarden top`'s options: defaults, every option, bad input exits 2.
-#include "cli.h"
 #include "cli_parse.h"
+#include "cmd/cli.h"
 #include "unit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

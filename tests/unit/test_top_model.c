@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "top_model.h"
-#include "top_text.h"
+#include "core/top_model.h"
 #include "unit.h"
+#include "views/top_text.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Executes decisions through the actuator (signals) and the quarantine maps.
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "act/actuator.h"
+#include "act/enforce.h"
+#include "kernel/loader.h"
+
+static bool map_empty(int fd)
+{
+	char key[8];
+
+	return fd < 0 || bpf_map_get_next_key(fd, NULL, key) != 0;
+}
+
+/* The hook runs on every socket() of the host: attached only while a
+ * quarantine map has an entry. */
+static int quarantine_hook_update(const struct enforcer *ef)
+{
+	bool needed = !map_empty(ef->quarantine_cgroups) || !map_empty(ef->quarantine_tgids);
+
+	return ef->tracer ? tracer_quarantine_arm(ef->tracer, needed) : 0;
+}
+
+static int quarantine_set(const struct enforcer *ef, const struct candidate *c,
+			  const struct group_key *g, bool cgroup_scope, bool on)
+{
+	__u64 id = g->cgroup_id;
+	__u32 tgid = c->tgid;
+	__u8 one = 1;
+	int fd = cgroup_scope ? ef->quarantine_cgroups : ef->quarantine_tgids;
+	const void *key = cgroup_scope ? (const void *)&id : (const void *)&tgid;
+
+	if (fd < 0)
+		return -ENOTSUP;
+	if (cgroup_scope && id <= 1)
+		return -EPERM; /* the root cgroup holds every process of a hybrid host */
+	if (ef->dry_run)
+		return 0;
+	if (on && bpf_map_update_elem(fd, key, &one, BPF_ANY))
+		return -errno;
+	if (!on && bpf_map_delete_elem(fd, key) && errno != ENOENT)
+		return -errno;
+	return quarantine_hook_update(ef);
+}
+
+/* One process, bound to a pidfd and checked against the identity the
+ * decision saw (pid reuse and exits in between are refused). */
+static int signal_process(const struct enforcer *ef, const struct candidate *c, int sig, char *what,
+			  size_t len)
+{
+	struct target t;
+	enum act_refusal r = target_open((pid_t)c->tgid, c->start_time, &t);
+
+	if (r == ACT_OK) {
+		r = target_signal(&t, sig, ef->dry_run);
+		target_close(&t);
+	}
+	if (r != ACT_OK) {
+		snprintf(what, len, "refused: %s", act_refusal_name(r));
+		return r == ACT_GONE ? -ESRCH : -EPERM;
+	}
+	snprintf(what, len, "%s %s to pid %u", ef->dry_run ? "would send" : "sent",
+		 sig == SIGKILL ? "SIGKILL" : "SIGTERM", c->tgid);
+	return 0;
+}
+
+static int signal_cgroup(const struct enforcer *ef, const struct candidate *c, int sig, char *what,
+			 size_t len)
+{
+	int n = 0, err;
+
+	if (sig == SIGKILL)
+		err = cgroup_kill_all(ef->cgroup2_mount, c->cgroup, ef->dry_run);
+	else
+		err = cgroup_signal_all(ef->cgroup2_mount, c->cgroup, sig, ef->dry_run, &n);
+	if (err)
+		snprintf(what, len, "refused for cgroup: %s", strerror(-err));
+	else if (sig == SIGKILL)
+		snprintf(what, len, "%s cgroup.kill", ef->dry_run ? "would write" : "wrote");
+	else
+		snprintf(what, len, "%s SIGTERM to %d processes of the cgroup",
+			 ef->dry_run ? "would send" : "sent", n);
+	return err;
+}
+
+int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
+		   const struct group_key *group, const struct decision *d, char *what, size_t len)
+{
+	bool cg = d->scope == SCOPE_CGROUP;
+	int err;
+
+	switch (d->action) {
+	case ACTION_QUARANTINE:
+	case ACTION_RELEASE:
+		err = quarantine_set(ef, c, group, cg, d->action == ACTION_QUARANTINE);
+		snprintf(what, len, "%s%s %s", err ? "failed: " : "",
+			 d->action == ACTION_QUARANTINE ? "new sockets refused for" : "released",
+			 cg ? "the cgroup" : "the process");
+		return err;
+	case ACTION_TERM:
+	case ACTION_KILL:
+		if (cg)
+			return signal_cgroup(ef, c, d->action == ACTION_KILL ? SIGKILL : SIGTERM,
+					     what, len);
+		return signal_process(ef, c, d->action == ACTION_KILL ? SIGKILL : SIGTERM, what,
+				      len);
+	default:
+		snprintf(what, len, "nothing to do");
+		return 0;
+	}
+}
+
+/* Delete every key: always ask for the first one, as the last is gone. */
+static void clear_map(int fd)
+{
+	char key[8];
+
+	while (fd >= 0 && bpf_map_get_next_key(fd, NULL, key) == 0)
+		if (bpf_map_delete_elem(fd, key))
+			break;
+}
+
+void enforcer_release_all(const struct enforcer *ef)
+{
+	clear_map(ef->quarantine_cgroups);
+	clear_map(ef->quarantine_tgids);
+	quarantine_hook_update(ef);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* Carry out one policy decision: quarantine maps, signals, cgroup.kill. */
+#ifndef PW_ENFORCE_H
+#define PW_ENFORCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "core/policy.h"
+#include "core/snapshot.h"
+
+struct tracer;
+
+struct enforcer {
+	bool dry_run;		/* no --enforce: check everything, change nothing */
+	struct tracer *tracer;	/* attaches the quarantine hook while it has work */
+	int quarantine_cgroups; /* map fds from the loader; -1 when not loaded */
+	int quarantine_tgids;
+	const char *cgroup2_mount;
+};
+
+/*
+ * Apply @d to @c (whose cgroup2 id is @group->cgroup_id). Returns 0 when the
+ * action was carried out (or, in a dry run, would be), else -errno; @what
+ * gets a sentence for the audit log either way ("SIGTERM sent", "refused:
+ * identity changed", ...).
+ */
+int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
+		   const struct group_key *group, const struct decision *d, char *what, size_t len);
+
+/* Lift every quarantine this process placed (maps die with it anyway). */
+void enforcer_release_all(const struct enforcer *ef);
+
+#endif /* PW_ENFORCE_H */

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// The probe command: load every part as `run` would, print the verdicts.
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include "cmd/preflight.h"
+#include "cmd/probe.h"
+#include "core/escape.h"
+#include "core/log.h"
+#include "host/cgroups.h"
+#include "kernel/calibrate.h"
+#include "kernel/collector.h"
+#include "kernel/loader.h"
+
+/* The tracer of `run` (accounting, quarantine, mode auto); true if it loaded. */
+static bool probe_tracer(void)
+{
+	struct tracer_config tc = {
+		.mode = MODE_AUTO,
+		.failed_only = true,
+		.accounting = true,
+		.quarantine = true,
+	};
+	struct cgroup_mounts mounts;
+	struct tracer t;
+
+	if (cgroup_find_mounts(&mounts)) {
+		calib_note("cgroup2", "missing", "no cgroup2 mount in /proc/self/mountinfo");
+		return false;
+	}
+	tc.cgroup_dir = mounts.v2;
+	if (tracer_open(&t, &tc)) {
+		calib_note("event path", "refused", "no state hook loads: no events, no counters");
+		return false;
+	}
+	tracer_close(&t);
+	return true;
+}
+
+/* The socket iterators (or what stands in for them); true if they loaded. */
+static bool probe_collector(void)
+{
+	struct collector c;
+
+	if (collector_open(&c, -1))
+		return false;
+	collector_close(&c);
+	return true;
+}
+
+static void print_text(const char *release)
+{
+	const struct calib_verdict *v;
+	char what[ESCAPE_TERMINAL_BUF_SIZE(sizeof(v->what))];
+
+	printf("kernel %s\n%-16s %-8s %s\n", release, "PART", "VERDICT", "WHAT IT MEANS");
+	for (size_t i = 0; (v = calib_verdict_at(i)); i++) {
+		escape_terminal(what, sizeof(what), v->what, sizeof(v->what));
+		printf("%-16s %-8s %s\n", what, v->verdict, v->detail);
+	}
+}
+
+static void print_json(const char *release, bool usable)
+{
+	const struct calib_verdict *v;
+
+	printf("{\"version\":1,\"type\":\"probe\",\"kernel\":");
+	json_write_string(stdout, release, SIZE_MAX);
+	printf(",\"usable\":%s,\"parts\":[", usable ? "true" : "false");
+	for (size_t i = 0; (v = calib_verdict_at(i)); i++) {
+		printf("%s{\"part\":", i ? "," : "");
+		json_write_string(stdout, v->what, sizeof(v->what));
+		printf(",\"verdict\":");
+		json_write_string(stdout, v->verdict, sizeof(v->verdict));
+		printf(",\"detail\":");
+		json_write_string(stdout, v->detail, sizeof(v->detail));
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+int probe_run(const struct env *env)
+{
+	struct utsname u;
+	bool usable;
+	int status;
+
+	log_init(env->verbose ? LOG_DEBUG : LOG_WARN);
+	status = preflight_check();
+	if (status)
+		return status;
+	if (uname(&u))
+		strcpy(u.release, "?");
+	/* the guard needs both: events and counters, and the socket inventory */
+	usable = probe_tracer();
+	usable = probe_collector() && usable;
+	if (env->json)
+		print_json(u.release, usable);
+	else
+		print_text(u.release);
+	if (fflush(stdout) || ferror(stdout)) {
+		pr_warn("cannot write the probe's output\n");
+		return EXIT_RUNTIME;
+	}
+	return usable ? 0 : EXIT_RUNTIME;
+}

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// The top command: each refresh samples (monitor), builds a frame (model), shows it (view).
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/param.h>
+#include <time.h>
+#include <unistd.h>
+#include "act/actuator.h"
+#include "cmd/preflight.h"
+#include "cmd/top.h"
+#include "core/escape.h"
+#include "core/log.h"
+#include "core/top_model.h"
+#include "host/cgroups.h"
+#include "host/labels.h"
+#include "views/top_text.h"
+#include "views/tui.h"
+#include "watch/monitor.h"
+
+#define MAX_EXPANDED	256
+#define MAX_ACTED	256
+#define BATCH_POOLS	5
+#define KEY_WAIT_MAX_MS 200	    /* how late a signal may be noticed while keys are awaited */
+#define HELD_LOG_MAX	(64 * 1024) /* the tail of the messages held while the screen was up */
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+struct top {
+	const struct env *env;
+	struct monitor m;
+	struct cgroup_resolver *resolver;
+	struct labels labels; /* the history's cgroups, resolved at each sample: the model
+			       * points into them, so each sample is followed by a rebuild */
+	time_t sampled_at;
+	struct top_counters before, now; /* at the previous and the latest sample */
+	struct top_query query;
+	struct group_key expanded[MAX_EXPANDED];
+	struct top_acted acted[MAX_ACTED];
+	size_t nr_acted;
+	uint32_t actions;
+	struct top_model model; /* the frame on screen */
+	struct tui *tui;
+	struct target target; /* bound by k or K until confirmed or cancelled */
+	struct top_acted target_row;
+	bool target_bound;
+	int saved_stderr, held_log; /* while the screen is up, messages wait here */
+};
+
+/* ---- sampling and frames ----------------------------------------------------------------- */
+
+/* Resolve the history's cgroups to paths and containers now, so the model
+ * and views do no I/O. Keys are sorted first: labels keep one per cgroup. */
+static int resolve_labels(struct top *t)
+{
+	const struct history *h = &t->m.history;
+	struct group_key *keys = malloc((h->nr + 1) * sizeof(*keys));
+	size_t n = 0;
+	int err;
+
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->nr; i++)
+		keys[i] = h->items[i].key.group;
+	qsort(keys, h->nr, sizeof(*keys), top_key_cmp);
+	for (size_t i = 0; i < h->nr; i++)
+		if (!n || top_key_cmp(&keys[n - 1], &keys[i]))
+			keys[n++] = keys[i];
+	labels_free(&t->labels);
+	err = labels_build_keys(&t->labels, keys, n, t->resolver);
+	free(keys);
+	return err;
+}
+
+static int sample(struct top *t)
+{
+	int err = monitor_step(&t->m);
+
+	if (!err)
+		err = resolve_labels(t);
+	if (err)
+		return err;
+	t->sampled_at = time(NULL);
+	t->before = t->now;
+	top_counters_read(&t->m.activity, t->m.now_ms - t->m.start_ms, &t->now);
+	return 0;
+}
+
+/* A new frame from the latest sample, as the query asks: after a sample or a key. */
+static int rebuild(struct top *t)
+{
+	struct top_input in = {
+		.history = &t->m.history,
+		.snap = &t->m.snap,
+		.labels = &t->labels,
+		.sample_ms = t->m.now_ms - t->m.start_ms,
+		.now = t->now,
+		.before = t->before,
+		.wall_time = t->sampled_at,
+		.lost_events = tracer_lost_events(&t->m.tracer),
+		.missed_runs = tracer_missed_runs(&t->m.tracer),
+		.hooks = trace_mode_name(t->m.tracer.mode),
+		.actions = t->actions,
+		.acted = t->acted,
+		.nr_acted = t->nr_acted,
+	};
+
+	top_model_free(&t->model);
+	return top_model_build(&in, &t->query, &t->model);
+}
+
+/* Like top -b: every cgroup with its processes, one frame per refresh. */
+static int run_batch(struct top *t)
+{
+	uint32_t frames = t->env->frames ? t->env->frames : 1;
+	uint64_t next = monotonic_ms();
+	int err;
+
+	t->query.expand_all = true;
+	for (uint32_t i = 0; i < frames && !exiting; i++) {
+		if (i)
+			while (sleep_until(next) == -EINTR && !exiting)
+				;
+		if (exiting)
+			break;
+		err = sample(t);
+		if (!err)
+			err = rebuild(t);
+		if (err) {
+			pr_warn("failed to sample: %s\n", strerror(-err));
+			return EXIT_RUNTIME;
+		}
+		top_text_frame(stdout, &t->model, BATCH_POOLS);
+		if (fflush(stdout))
+			return EXIT_RUNTIME;
+		next += t->env->delay_s * 1000ull;
+	}
+	return 0;
+}
+
+/* ---- what keys ask for ------------------------------------------------------------------- */
+
+static void set_expanded(struct top *t, const struct group_key *k, bool on)
+{
+	size_t i = 0;
+
+	while (i < t->query.nr_expanded && top_key_cmp(&t->expanded[i], k))
+		i++;
+	if (i < t->query.nr_expanded && !on) {
+		t->expanded[i] = t->expanded[--t->query.nr_expanded];
+	} else if (i == t->query.nr_expanded && on) {
+		if (t->query.nr_expanded == MAX_EXPANDED) /* forget the oldest */
+			memmove(t->expanded, t->expanded + 1, --t->query.nr_expanded * sizeof(*k));
+		t->expanded[t->query.nr_expanded++] = *k;
+	}
+}
+
+static const struct top_process *find_row(const struct top_model *m, const struct top_acted *row)
+{
+	for (size_t i = 0; i < m->nr_processes; i++) {
+		const struct top_process *p = &m->processes[i];
+
+		if (p->tgid == row->tgid && !top_key_cmp(&m->groups[p->group].key, &row->group))
+			return p;
+	}
+	return NULL;
+}
+
+static void release_target(struct top *t)
+{
+	if (t->target_bound)
+		target_close(&t->target);
+	t->target_bound = false;
+}
+
+/* k or K: bind the process to a pidfd now, then ask; the actuator refuses
+ * pid 1, kernel threads, portwarden and its ancestors already here. */
+static void ask_kill(struct top *t, const struct tui_command *cmd)
+{
+	struct top_acted row = {.tgid = cmd->tgid, .group = cmd->group};
+	const struct top_process *p = find_row(&t->model, &row);
+	struct tui_kill_prompt prompt;
+	enum act_refusal r;
+
+	release_target(t);
+	if (!p) {
+		tui_status(t->tui, "pid %u left", cmd->tgid);
+		return;
+	}
+	r = target_open((pid_t)cmd->tgid, 0, &t->target);
+	if (r != ACT_OK) {
+		tui_status(t->tui, "pid %u: refused: %s", cmd->tgid, act_refusal_name(r));
+		return;
+	}
+	t->target_bound = true;
+	t->target_row = row;
+	prompt = (struct tui_kill_prompt){
+		.pid = cmd->tgid,
+		.comm = t->target.comm,
+		.cgroup = t->model.groups[p->group].label->place.path, /* as the table shows it */
+		.class_name = leak_class_name(p->stats.class),
+		.signal = cmd->signal,
+	};
+	tui_confirm_kill(t->tui, &prompt);
+}
+
+/* Confirmed: the actuator checks the identity again, then signals through the pidfd. */
+static void kill_target(struct top *t, int sig)
+{
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(ACT_COMM_LEN)];
+	enum act_refusal r;
+
+	if (!t->target_bound)
+		return;
+	r = target_signal(&t->target, sig, false);
+	if (r != ACT_OK) {
+		tui_status(t->tui, "pid %u not signalled: refused: %s", t->target.pid,
+			   act_refusal_name(r));
+	} else {
+		t->actions++;
+		if (t->nr_acted < MAX_ACTED)
+			t->acted[t->nr_acted++] = t->target_row;
+		tui_status(t->tui, "SIG%s sent to pid %u", sigabbrev_np(sig), t->target.pid);
+		/* kept, and printed when the terminal is back, as a record */
+		escape_terminal(comm, sizeof(comm), t->target.comm, sizeof(t->target.comm));
+		pr_info("top: SIG%s sent to pid %u (%s)\n", sigabbrev_np(sig), t->target.pid, comm);
+	}
+	release_target(t);
+}
+
+static void apply(struct top *t, const struct tui_command *cmd)
+{
+	switch (cmd->kind) {
+	case TUI_CMD_SORT:
+		t->query.sort = cmd->column;
+		t->query.reverse = cmd->reverse;
+		break;
+	case TUI_CMD_FILTER:
+		memcpy(t->query.filter, cmd->filter, sizeof(t->query.filter));
+		break;
+	case TUI_CMD_FLAT:
+		t->query.flat = !t->query.flat;
+		break;
+	case TUI_CMD_EXPAND:
+	case TUI_CMD_COLLAPSE:
+		set_expanded(t, &cmd->group, cmd->kind == TUI_CMD_EXPAND);
+		break;
+	case TUI_CMD_KILL_ASK:
+		ask_kill(t, cmd);
+		break;
+	case TUI_CMD_KILL:
+		kill_target(t, cmd->signal);
+		break;
+	case TUI_CMD_KILL_CANCEL:
+		release_target(t);
+		tui_status(t->tui, "nothing was signalled");
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the screen -------------------------------------------------------------------------- */
+
+static int redraw(struct top *t)
+{
+	int err = rebuild(t);
+
+	if (!err)
+		tui_draw(t->tui, &t->model);
+	return err;
+}
+
+static int sample_and_draw(struct top *t)
+{
+	int err = sample(t);
+
+	return err ? err : redraw(t);
+}
+
+/* Until q, a signal or --frames: sample and draw each delay, keys in between.
+ * Returns 0 or -errno. */
+static int screen_loop(struct top *t)
+{
+	uint64_t delay = t->env->delay_s * 1000ull, next = monotonic_ms(), now;
+	uint32_t frames = 0;
+	struct tui_command cmd;
+	int err, key;
+
+	while (!exiting) {
+		now = monotonic_ms();
+		if (now >= next) {
+			if (t->env->frames && frames++ == t->env->frames)
+				break;
+			err = sample_and_draw(t);
+			if (err)
+				return err;
+			next = next + delay > now ? next + delay : now + delay;
+			continue;
+		}
+		key = tui_next_key(t->tui, (int)MIN(next - now, KEY_WAIT_MAX_MS));
+		if (key == TUI_NO_KEY)
+			continue;
+		cmd = tui_handle_key(t->tui, key);
+		if (cmd.kind == TUI_CMD_QUIT)
+			break;
+		apply(t, &cmd);
+		err = redraw(t);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* While the screen is up, messages (warnings, libbpf's) would scribble over
+ * it: they go to a memory file, printed once the terminal is restored. */
+static void hold_messages(struct top *t)
+{
+	int fd = memfd_create("portwarden-top-messages", MFD_CLOEXEC);
+
+	fflush(stderr);
+	t->saved_stderr = fd >= 0 ? dup(STDERR_FILENO) : -1;
+	if (t->saved_stderr >= 0 && dup2(fd, STDERR_FILENO) >= 0) {
+		t->held_log = fd;
+		return;
+	}
+	if (t->saved_stderr >= 0)
+		close(t->saved_stderr);
+	if (fd >= 0)
+		close(fd);
+	t->saved_stderr = -1; /* then they show on the screen: better than lost */
+}
+
+static void release_messages(struct top *t)
+{
+	char buf[4096];
+	off_t size;
+	ssize_t n;
+
+	if (t->held_log < 0)
+		return;
+	fflush(stderr);
+	dup2(t->saved_stderr, STDERR_FILENO);
+	close(t->saved_stderr);
+	size = lseek(t->held_log, 0, SEEK_END);
+	lseek(t->held_log, size > HELD_LOG_MAX ? size - HELD_LOG_MAX : 0, SEEK_SET);
+	while ((n = read(t->held_log, buf, sizeof(buf))) > 0)
+		if (write(STDERR_FILENO, buf, (size_t)n) != n)
+			break;
+	close(t->held_log);
+	t->held_log = t->saved_stderr = -1;
+}
+
+/* NO_COLOR (no-color.org): present and not empty turns colours off. */
+static bool colour_wanted(void)
+{
+	const char *no_color = getenv("NO_COLOR");
+
+	return !no_color || !*no_color;
+}
+
+/* Every way out (q, signals, --frames, errors) restores the terminal before
+ * anything is printed. */
+static int run_screen(struct top *t)
+{
+	const char *term = getenv("TERM");
+	int err;
+
+	t->tui = tui_init(colour_wanted());
+	if (!t->tui) {
+		pr_warn("failed to drive the terminal (TERM=%s): use --batch\n", term ? term : "");
+		return EXIT_USAGE;
+	}
+	hold_messages(t);
+	err = screen_loop(t);
+	tui_fini(t->tui);
+	t->tui = NULL;
+	release_messages(t);
+	if (err) {
+		pr_warn("failed to sample: %s\n", strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* ---- the command ------------------------------------------------------------------------- */
+
+static int top_open(struct top *t, const struct env *env)
+{
+	struct monitor_config cfg = {
+		.mode = env->mode,
+		.interval_ms = env->delay_s * 1000,
+		.params = classify_defaults,
+		.quarantine = false, /* top never acts on its own */
+	};
+	struct cgroup_mounts mounts;
+
+	t->env = env;
+	t->saved_stderr = t->held_log = -1;
+	t->query.sort = TOP_COL_PORTS;
+	t->query.expanded = t->expanded;
+	if (cgroup_find_mounts(&mounts)) {
+		pr_warn("no cgroup2 mount found in /proc/self/mountinfo\n");
+		return EXIT_USAGE;
+	}
+	t->resolver = cgroup_resolver_new(&mounts);
+	if (!t->resolver)
+		return EXIT_RUNTIME;
+	return monitor_open_status(monitor_open(&t->m, &cfg));
+}
+
+static void top_close(struct top *t)
+{
+	release_target(t);
+	top_model_free(&t->model);
+	labels_free(&t->labels);
+	monitor_close(&t->m);
+	cgroup_resolver_free(t->resolver);
+	free(t);
+}
+
+/* Set before the screen starts, so that ncurses keeps our handlers: they
+ * only set a flag, and the loop restores the terminal. */
+static void catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int top_run(const struct env *env)
+{
+	struct top *t;
+	int status;
+
+	log_init(env->verbose ? LOG_DEBUG : LOG_INFO);
+	if (!env->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		pr_warn("top needs a terminal on stdin and stdout: use --batch for plain-text "
+			"frames\n");
+		return EXIT_USAGE;
+	}
+	status = preflight_check();
+	if (status)
+		return status;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return EXIT_RUNTIME;
+	catch_signals();
+	status = top_open(t, env);
+	if (!status)
+		status = env->batch ? run_batch(t) : run_screen(t);
+	top_close(t);
+	return status;
+}

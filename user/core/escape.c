@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Escaping of untrusted text so nothing a process sets reaches a terminal or JSON raw.
+#include <string.h>
+#include "core/escape.h"
+
+static const char hex_digits[] = "0123456789abcdef";
+
+/* Writes the terminal-safe form of @c into @piece (no NUL) and returns its length. */
+static size_t terminal_escape_byte(char piece[4], unsigned char c)
+{
+	if (c == '\\') {
+		piece[0] = piece[1] = '\\';
+		return 2;
+	}
+	if (c >= 0x20 && c <= 0x7e) {
+		piece[0] = c;
+		return 1;
+	}
+	piece[0] = '\\';
+	piece[1] = 'x';
+	piece[2] = hex_digits[c >> 4];
+	piece[3] = hex_digits[c & 0xf];
+	return 4;
+}
+
+size_t escape_terminal(char *dst, size_t dst_size, const char *src, size_t src_len)
+{
+	size_t len, written = 0, i;
+	char piece[4];
+
+	if (dst_size == 0)
+		return 0;
+	len = src ? strnlen(src, src_len) : 0;
+	for (i = 0; i < len; i++) {
+		size_t n = terminal_escape_byte(piece, src[i]);
+
+		if (n >= dst_size - written)
+			break; /* the piece and the NUL after it must both fit */
+		memcpy(dst + written, piece, n);
+		written += n;
+	}
+	dst[written] = '\0';
+	return written;
+}
+
+/*
+ * Returns the length of the well-formed UTF-8 sequence starting at @s (Unicode Table 3-7)
+ * when it is longer than one byte, else 0: ASCII, a stray continuation byte, an overlong
+ * form, a surrogate, a code point above U+10FFFF, or a sequence cut short by @len.
+ */
+static size_t utf8_multibyte_len(const unsigned char *s, size_t len)
+{
+	unsigned char second_min = 0x80, second_max = 0xbf;
+	size_t n, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+
+	/* The second byte's range is what rules out overlongs, surrogates and > U+10FFFF. */
+	if (s[0] == 0xe0)
+		second_min = 0xa0;
+	else if (s[0] == 0xed)
+		second_max = 0x9f;
+	else if (s[0] == 0xf0)
+		second_min = 0x90;
+	else if (s[0] == 0xf4)
+		second_max = 0x8f;
+
+	if (n > len || s[1] < second_min || s[1] > second_max)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Writes one byte that is ASCII or belongs to no well-formed UTF-8 sequence. */
+static void json_write_byte(FILE *out, unsigned char c)
+{
+	switch (c) {
+	case '"':
+		fputs("\\\"", out);
+		return;
+	case '\\':
+		fputs("\\\\", out);
+		return;
+	case '\b':
+		fputs("\\b", out);
+		return;
+	case '\f':
+		fputs("\\f", out);
+		return;
+	case '\n':
+		fputs("\\n", out);
+		return;
+	case '\r':
+		fputs("\\r", out);
+		return;
+	case '\t':
+		fputs("\\t", out);
+		return;
+	}
+	if (c >= 0x20 && c <= 0x7e)
+		fputc(c, out);
+	else
+		fprintf(out, "\\u00%c%c", hex_digits[c >> 4], hex_digits[c & 0xf]);
+}
+
+void json_write_string(FILE *out, const char *src, size_t src_len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t len = src ? strnlen(src, src_len) : 0;
+	size_t i = 0;
+
+	fputc('"', out);
+	while (i < len) {
+		size_t n = utf8_multibyte_len(s + i, len - i);
+
+		if (n) {
+			fwrite(s + i, 1, n, out);
+			i += n;
+		} else {
+			json_write_byte(out, s[i]);
+			i++;
+		}
+	}
+	fputc('"', out);
+}

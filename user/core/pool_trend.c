@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Pool growth from one snapshot to the next, smoothed.
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/pool_trend.h"
+
+/* Weight of the newest step: one sample's jitter (a connect burst landing
+ * just before or after a snapshot) halves, a steady rate shows in 2-3 steps. */
+#define NEWEST_WEIGHT 0.5
+
+bool pool_same(const struct snap_pool *a, const struct snap_pool *b)
+{
+	return a->kind == b->kind && a->netns == b->netns && a->rport == b->rport &&
+	       !memcmp(a->laddr, b->laddr, sizeof(a->laddr)) &&
+	       !memcmp(a->raddr, b->raddr, sizeof(a->raddr));
+}
+
+static struct pool_trend *find(const struct pool_trends *tr, const struct snap_pool *p)
+{
+	for (size_t i = 0; i < tr->nr; i++)
+		if (pool_same(&tr->items[i].pool, p))
+			return &tr->items[i];
+	return NULL;
+}
+
+static struct pool_trend *add(struct pool_trends *tr, const struct snap_pool *p)
+{
+	if (tr->nr == tr->cap) {
+		size_t cap = tr->cap ? tr->cap * 2 : 16;
+		struct pool_trend *items = reallocarray(tr->items, cap, sizeof(*items));
+
+		if (!items)
+			return NULL;
+		tr->items = items;
+		tr->cap = cap;
+	}
+	memset(&tr->items[tr->nr], 0, sizeof(tr->items[0]));
+	tr->items[tr->nr].pool = *p;
+	return &tr->items[tr->nr++];
+}
+
+/* One pool's new reading. */
+static void fold(struct pool_trend *t, const struct snap_pool *p, uint64_t t_ms, bool fresh)
+{
+	if (!fresh && t_ms > t->t_ms) {
+		double step = ((double)p->used - t->pool.used) * 1000.0 / (double)(t_ms - t->t_ms);
+
+		t->growth_per_s = t->growth_per_s ? NEWEST_WEIGHT * step +
+							    (1 - NEWEST_WEIGHT) * t->growth_per_s
+						  : step;
+	}
+	t->pool = *p;
+	t->t_ms = t_ms;
+	t->seen = true;
+}
+
+/* Drop the trends of pools that were not in the latest snapshot. */
+static void forget_unseen(struct pool_trends *tr)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < tr->nr; i++)
+		if (tr->items[i].seen)
+			tr->items[out++] = tr->items[i];
+	tr->nr = out;
+}
+
+int pool_trends_update(struct pool_trends *tr, struct snapshot *s, uint64_t t_ms)
+{
+	for (size_t i = 0; i < tr->nr; i++)
+		tr->items[i].seen = false;
+	for (size_t i = 0; i < s->nr_pools; i++) {
+		struct snap_pool *p = &s->pools[i];
+		struct pool_trend *t = find(tr, p);
+		bool fresh = !t;
+
+		if (fresh && !(t = add(tr, p)))
+			return -ENOMEM;
+		fold(t, p, t_ms, fresh);
+		p->growth_per_s = t->growth_per_s;
+	}
+	forget_unseen(tr);
+	return 0;
+}
+
+void pool_trends_apply(const struct pool_trends *tr, struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nr_pools; i++) {
+		const struct pool_trend *t = find(tr, &s->pools[i]);
+
+		s->pools[i].growth_per_s = t ? t->growth_per_s : 0;
+	}
+}
+
+void pool_trends_free(struct pool_trends *tr)
+{
+	free(tr->items);
+	memset(tr, 0, sizeof(*tr));
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * How fast each port pool fills, whoever fills it: the pool's used ports
+ * from one snapshot to the next, smoothed. A leaker's own growth says when
+ * it alone would run its pool dry; with several leakers in one pool, the
+ * pool's growth says when it really will.
+ */
+#ifndef PW_POOL_TREND_H
+#define PW_POOL_TREND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/snapshot.h"
+
+struct pool_trend {
+	struct snap_pool pool; /* identity (kind, netns, addresses) and used, at t_ms */
+	uint64_t t_ms;
+	double growth_per_s;   /* smoothed; 0 until a pool was seen twice */
+	bool seen;             /* in the latest update */
+};
+
+struct pool_trends {
+	struct pool_trend *items;
+	size_t nr, cap;
+};
+
+/* Do @a and @b describe the same pool? */
+bool pool_same(const struct snap_pool *a, const struct snap_pool *b);
+
+/*
+ * Fold snapshot @s, taken at @t_ms, into @tr, and write each pool's growth
+ * into s->pools[].growth_per_s. Pools absent from @s are forgotten. Returns
+ * 0 or -ENOMEM (the growths are then 0).
+ */
+int pool_trends_update(struct pool_trends *tr, struct snapshot *s, uint64_t t_ms);
+
+/* Write the known growths into a snapshot taken since (a re-check). */
+void pool_trends_apply(const struct pool_trends *tr, struct snapshot *s);
+
+void pool_trends_free(struct pool_trends *tr);
+
+#endif /* PW_POOL_TREND_H */

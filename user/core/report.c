@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Build the leak report's model from per-entity histories: containers, suspects, victims.
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/report.h"
+
+static struct report_process to_process(const struct history *h, const struct entity *e)
+{
+	const struct sample *s = history_latest(h, e);
+	struct report_process p = {
+		.tgid = e->key.tgid,
+		.group = e->key.group,
+		.class = e->worst,
+		.verdict = e->verdict,
+		.held_now = s->held,
+		.held_peak = e->peak_held,
+		.failures = s->failures,
+		.failures_by_errno = e->failures_by_errno,
+	};
+
+	memcpy(p.comm, e->comm, sizeof(p.comm));
+	return p;
+}
+
+static int cmp_container(const void *pa, const void *pb)
+{
+	const struct report_container *a = pa, *b = pb;
+
+	if ((a->class != LEAK_NONE) != (b->class != LEAK_NONE))
+		return a->class != LEAK_NONE ? -1 : 1;
+	if (a->held_now.total != b->held_now.total)
+		return cmp_u64(b->held_now.total, a->held_now.total);
+	return cmp_u64(a->key.cgroup_id, b->key.cgroup_id)
+		       ?: cmp_u64(a->key.cgroup1_id, b->key.cgroup1_id);
+}
+
+static int cmp_victim(const void *pa, const void *pb)
+{
+	const struct report_process *a = pa, *b = pb;
+
+	return cmp_u64(b->failures, a->failures) ?: cmp_u64(a->tgid, b->tgid);
+}
+
+/* Suspects of container @c: its processes that entered a class. */
+static void collect_suspects(const struct history *h, struct report *r, struct report_container *c)
+{
+	c->first_suspect = r->nr_suspects;
+	for (size_t i = 0; i < h->nr; i++) {
+		const struct entity *e = &h->items[i];
+
+		if (e->key.kind != ENTITY_PROCESS || e->worst == LEAK_NONE || !e->nr ||
+		    memcmp(&e->key.group, &c->key, sizeof(c->key)))
+			continue;
+		r->suspects[r->nr_suspects++] = to_process(h, e);
+	}
+	c->nr_suspects = r->nr_suspects - c->first_suspect;
+}
+
+static void collect(const struct history *h, struct report *r)
+{
+	for (size_t i = 0; i < h->nr; i++) {
+		const struct entity *e = &h->items[i];
+		struct report_container *c;
+
+		if (!e->nr)
+			continue;
+		if (e->key.kind == ENTITY_PROCESS) {
+			if (history_latest(h, e)->failures)
+				r->victims[r->nr_victims++] = to_process(h, e);
+			continue;
+		}
+		c = &r->containers[r->nr_containers++];
+		c->key = e->key.group;
+		c->class = e->worst;
+		c->verdict = e->verdict;
+		c->held_now = history_latest(h, e)->held;
+		c->held_peak = e->peak_held;
+		c->failures = history_latest(h, e)->failures;
+		c->failures_by_errno = e->failures_by_errno;
+	}
+}
+
+int report_build(const struct history *h, const struct snapshot *last, struct report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->last = last;
+	r->containers = calloc(h->nr + 1, sizeof(*r->containers));
+	r->suspects = calloc(h->nr + 1, sizeof(*r->suspects));
+	r->victims = calloc(h->nr + 1, sizeof(*r->victims));
+	if (!r->containers || !r->suspects || !r->victims) {
+		report_free(r);
+		return -ENOMEM;
+	}
+	collect(h, r);
+	qsort(r->containers, r->nr_containers, sizeof(*r->containers), cmp_container);
+	qsort(r->victims, r->nr_victims, sizeof(*r->victims), cmp_victim);
+	for (size_t i = 0; i < r->nr_containers; i++)
+		collect_suspects(h, r, &r->containers[i]);
+	return 0;
+}
+
+void report_free(struct report *r)
+{
+	free(r->containers);
+	free(r->suspects);
+	free(r->victims);
+	memset(r, 0, sizeof(*r));
+}

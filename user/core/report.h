@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* The leak report's model: per container (cgroup) what it holds, its class,
+ * its suspects (hogs) and, apart, the victims that suffer failures. */
+#ifndef PW_REPORT_H
+#define PW_REPORT_H
+
+#include "core/classify.h"
+#include "core/history.h"
+#include "core/snapshot.h"
+
+#define REPORT_JSON_VERSION 1
+
+struct report_process {
+	uint32_t tgid;
+	char comm[PW_SOCK_COMM_LEN];
+	struct group_key group;
+	enum leak_class class;	/* the first class it entered during the run */
+	struct verdict verdict; /* at the end of the run */
+	struct state_counts held_now;
+	uint32_t held_peak;
+	uint64_t failures; /* failed allocations suffered during the run */
+	struct failure_counts failures_by_errno;
+};
+
+struct report_container {
+	struct group_key key;
+	enum leak_class class;
+	struct verdict verdict;
+	struct state_counts held_now;
+	uint32_t held_peak;
+	uint64_t failures;
+	struct failure_counts failures_by_errno;
+	size_t first_suspect, nr_suspects; /* a range of report.suspects */
+};
+
+struct report {
+	uint64_t duration_ms, interval_ms, steps;
+	/* what a leak was judged on: shorter than the defaults when the report
+	 * watched less than they need (classify_fit): less sure */
+	uint64_t window_ms, breaches_to_enter;
+	uint64_t lost_events; /* failure events the ring buffer dropped (counters are exact) */
+	uint64_t missed_runs; /* runs of our programs the kernel skipped (recursion) */
+	struct report_container *containers; /* suspects first, then by sockets held */
+	size_t nr_containers;
+	struct report_process *suspects; /* grouped by container, in container order */
+	size_t nr_suspects;
+	struct report_process *victims; /* processes that suffered failures, most first */
+	size_t nr_victims;
+	const struct snapshot *last; /* pools and holders at the end */
+};
+
+/* Build @r from a history of samples and the last snapshot. Pure.
+ * Returns 0 or -ENOMEM. */
+int report_build(const struct history *h, const struct snapshot *last, struct report *r);
+void report_free(struct report *r);
+
+#endif /* PW_REPORT_H */

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Load-time calibration: each BPF part's form chosen by trying it here.
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "kernel/calibrate.h"
+
+#define MAX_VERDICTS 32
+
+static struct calib_verdict verdicts[MAX_VERDICTS];
+static size_t nr_verdicts;
+
+const char *part_form_name(enum part_form form)
+{
+	switch (form) {
+	case FORM_FAST:
+		return "fast";
+	case FORM_SAFE:
+		return "safe";
+	case FORM_REFUSED:
+		return "refused";
+	default:
+		return "off";
+	}
+}
+
+bool calib_safe_only(void)
+{
+	const char *v = getenv("PORTWARDEN_BPF");
+
+	return v && strcmp(v, "safe") == 0;
+}
+
+bool calib_env_valid(void)
+{
+	const char *v = getenv("PORTWARDEN_BPF");
+
+	if (!v || !*v || strcmp(v, "safe") == 0 || strcmp(v, "fast") == 0)
+		return true;
+	pr_warn("PORTWARDEN_BPF must be \"safe\" or \"fast\", not \"%.40s\"\n", v);
+	return false;
+}
+
+bool calib_test_refused(const char *name)
+{
+	const char *list = getenv("PORTWARDEN_TEST_REFUSE");
+	size_t len = strlen(name);
+
+	for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t n = strcspn(p, ",");
+
+		if ((n == 3 && strncmp(p, "all", 3) == 0) || (n == len && strncmp(p, name, n) == 0))
+			return true;
+	}
+	return false;
+}
+
+void calib_note(const char *what, const char *verdict, const char *detail)
+{
+	/* a daemon reloads nothing, but a command may load twice: keep the latest */
+	size_t i = 0;
+
+	while (i < nr_verdicts && strcmp(verdicts[i].what, what) != 0)
+		i++;
+	if (i == MAX_VERDICTS)
+		return;
+	nr_verdicts += i == nr_verdicts;
+	snprintf(verdicts[i].what, sizeof(verdicts[i].what), "%s", what);
+	snprintf(verdicts[i].verdict, sizeof(verdicts[i].verdict), "%s", verdict);
+	snprintf(verdicts[i].detail, sizeof(verdicts[i].detail), "%s", detail ? detail : "");
+	pr_debug("calibration: %s: %s%s%s\n", what, verdict, detail ? ": " : "", detail ? detail : "");
+}
+
+const struct calib_verdict *calib_verdict_at(size_t i)
+{
+	return i < nr_verdicts ? &verdicts[i] : NULL;
+}
+
+/* The forms to start from: fast, safe when told so, refused when the test
+ * switch says. */
+static void initial_forms(struct calib_part *parts, size_t nr)
+{
+	bool safe_only = calib_safe_only();
+
+	for (size_t i = 0; i < nr; i++) {
+		parts[i].fast_err = 0;
+		if (calib_test_refused(parts[i].name))
+			parts[i].form = FORM_REFUSED;
+		else
+			parts[i].form = safe_only && parts[i].has_safe ? FORM_SAFE : FORM_FAST;
+	}
+}
+
+/* Load part @i alone in its current form. */
+static int load_alone(struct calib_part *parts, size_t nr, size_t i, calib_load_fn load,
+		      void *ctx, calib_unload_fn unload)
+{
+	enum part_form saved[nr];
+	int err;
+
+	for (size_t j = 0; j < nr; j++) {
+		saved[j] = parts[j].form;
+		if (j != i)
+			parts[j].form = FORM_OFF;
+	}
+	err = load(ctx, parts, nr);
+	if (!err)
+		unload(ctx);
+	for (size_t j = 0; j < nr; j++)
+		if (j != i)
+			parts[j].form = saved[j];
+	return err;
+}
+
+/* The best form part @i loads in by itself; FORM_REFUSED when none. */
+static void find_form(struct calib_part *parts, size_t nr, size_t i, calib_load_fn load,
+		      void *ctx, calib_unload_fn unload)
+{
+	struct calib_part *p = &parts[i];
+	int err;
+
+	if (p->form == FORM_REFUSED)
+		return;
+	err = load_alone(parts, nr, i, load, ctx, unload);
+	if (!err)
+		return;
+	if (p->form == FORM_FAST) {
+		p->fast_err = err;
+		if (p->has_safe) {
+			p->form = FORM_SAFE;
+			if (!load_alone(parts, nr, i, load, ctx, unload))
+				return;
+		}
+	}
+	p->form = FORM_REFUSED;
+}
+
+static void note_forms(const struct calib_part *parts, size_t nr)
+{
+	char detail[96];
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct calib_part *p = &parts[i];
+
+		detail[0] = 0;
+		if (p->form == FORM_SAFE && p->fast_err)
+			snprintf(detail, sizeof(detail), "the fast form was refused (%s)",
+				 strerror(-p->fast_err));
+		else if (p->form == FORM_SAFE)
+			snprintf(detail, sizeof(detail), "PORTWARDEN_BPF=safe");
+		else if (p->form == FORM_REFUSED && calib_test_refused(p->name))
+			snprintf(detail, sizeof(detail), "PORTWARDEN_TEST_REFUSE");
+		else if (p->form == FORM_REFUSED && p->fast_err)
+			snprintf(detail, sizeof(detail), "%s", strerror(-p->fast_err));
+		calib_note(p->name, part_form_name(p->form), detail[0] ? detail : NULL);
+	}
+}
+
+int calibrate(struct calib_part *parts, size_t nr, calib_load_fn load, calib_unload_fn unload,
+	      void *ctx)
+{
+	int err;
+
+	initial_forms(parts, nr);
+	err = load(ctx, parts, nr);
+	if (err) {
+		pr_debug("calibration: loading every part at once failed (%s): trying each\n",
+			 strerror(-err));
+		for (size_t i = 0; i < nr; i++)
+			find_form(parts, nr, i, load, ctx, unload);
+		err = load(ctx, parts, nr);
+	}
+	note_forms(parts, nr);
+	return err;
+}

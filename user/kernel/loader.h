@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* The BPF skeleton's life: pick what this kernel allows, load, attach, detach. */
+#ifndef PW_LOADER_H
+#define PW_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "kernel/modes.h"
+
+struct portwarden_bpf;
+struct bpf_link;
+
+struct tracer_config {
+	enum trace_mode mode;
+	uint32_t tgid;	    /* 0: every process */
+	uint64_t cgroup_id; /* 0: every cgroup */
+	int cgroup_level;
+	const char *cgroup_dir; /* where cgroup hooks attach: the filter or the cgroup2 root */
+	bool failed_only;
+	bool accounting; /* count activity and record closers (TIME_WAIT owners) */
+	bool quarantine; /* load the sock_create hook that refuses quarantined sockets;
+			  * tracer_quarantine_arm() attaches it */
+};
+
+#define TRACER_MAX_LINKS 32
+
+struct tracer {
+	struct portwarden_bpf *skel;
+	struct bpf_link *links[TRACER_MAX_LINKS];
+	int nr_links;
+	int cgroup_fd;
+	struct bpf_link *quarantine_link; /* while armed */
+	enum trace_mode mode;	/* what runs: never MODE_AUTO */
+	bool bind_hooks;	/* cgroup post_bind programs run */
+	bool port_hooks;	/* bind(0) and UDP connect requests watched (state mode) */
+	bool send_hook;		/* UDP send outcomes watched (state mode) */
+	bool state_btf;		/* the state hook is tp_btf (fast), not the tracepoint (safe) */
+	bool quarantine;	/* the quarantine hook loaded (this kernel allowed it) */
+};
+
+/*
+ * Load and attach the programs @cfg asks for, probing by trying: the state
+ * hook as tp_btf, else as a classic tracepoint; the cgroup bind hooks where
+ * the kernel accepts them, else without (bind successes then go unseen).
+ * Syscall mode is all or nothing. Returns 0 or -errno, logging why.
+ */
+int tracer_open(struct tracer *t, const struct tracer_config *cfg);
+void tracer_close(struct tracer *t);
+
+int tracer_events_fd(const struct tracer *t);
+int tracer_closers_fd(const struct tracer *t);
+int tracer_activity_fd(const struct tracer *t);
+/* The quarantine maps (cgroup2 id -> 1, tgid -> 1), or -ENOTSUP when not loaded. */
+int tracer_quarantine_fds(const struct tracer *t, int *cgroups_fd, int *tgids_fd);
+/*
+ * Attach (@on) or detach the quarantine hook. It runs on every socket() of
+ * the host, so it is attached only while something is quarantined. 0 (also
+ * when already in that state) or -errno; -ENOTSUP when not loaded.
+ */
+int tracer_quarantine_arm(struct tracer *t, bool on);
+uint64_t tracer_lost_events(const struct tracer *t);
+/*
+ * Runs of our programs the kernel skipped because one was already running on
+ * that CPU (recursion_misses in each program's info, 5.12+): lost data just
+ * like lost events, and shown with them.
+ */
+uint64_t tracer_missed_runs(const struct tracer *t);
+
+#endif /* PW_LOADER_H */

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Render a leak report for people (text) or programs (versioned JSON).
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "core/escape.h"
+#include "views/report_view.h"
+#include "views/view_json.h"
+
+#define PATH_ESC_LEN ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)
+
+static bool pool_held_by(const struct snap_pool *p, const struct group_key *k)
+{
+	for (uint32_t i = 0; i < p->nr_top; i++)
+		if (!memcmp(&p->top[i].group, k, sizeof(*k)))
+			return true;
+	return false;
+}
+
+static void text_pool(FILE *out, const struct snap_pool *p)
+{
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+
+	fprintf(out, "    %s", pool_kind_name(p->kind));
+	if (p->kind == POOL_TCP_CONNECT) {
+		view_format_ip(p->family, p->laddr, l, sizeof(l));
+		view_format_ip(p->family, p->raddr, r, sizeof(r));
+		fprintf(out, " %s -> %s:%u", l, r, p->rport);
+	}
+	if (p->capacity_known)
+		fprintf(out, " in netns %u: %u of %u ports (%.1f%%)\n", p->netns, p->used,
+			p->capacity, 100.0 * snap_pool_fill(p));
+	else
+		fprintf(out, " in netns %u: %u ports (capacity unknown)\n", p->netns, p->used);
+}
+
+static void text_states(FILE *out, const struct state_counts *c)
+{
+	for (int i = 0; i < PS_COUNT; i++)
+		if (c->n[i])
+			fprintf(out, " %s %u", port_state_name(i), c->n[i]);
+	if (c->bind_before_connect)
+		fprintf(out, " (bind-before-connect %u)", c->bind_before_connect);
+}
+
+/* " (EADDRNOTAVAIL 3, EAGAIN 1)": the errnos that occurred, after a total. */
+static void text_failures_by_errno(FILE *out, const struct failure_counts *f)
+{
+	const char *sep = " (";
+
+	if (f->eaddrnotavail) {
+		fprintf(out, "%sEADDRNOTAVAIL %llu", sep, (unsigned long long)f->eaddrnotavail);
+		sep = ", ";
+	}
+	if (f->eaddrinuse) {
+		fprintf(out, "%sEADDRINUSE %llu", sep, (unsigned long long)f->eaddrinuse);
+		sep = ", ";
+	}
+	if (f->eagain) {
+		fprintf(out, "%sEAGAIN %llu", sep, (unsigned long long)f->eagain);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc(')', out);
+}
+
+static void text_process(FILE *out, const struct report_process *p, bool victim)
+{
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_SOCK_COMM_LEN)];
+
+	escape_terminal(comm, sizeof(comm), p->comm, sizeof(p->comm));
+	if (victim) {
+		fprintf(out, "pid %u %s: %llu failures", p->tgid, comm,
+			(unsigned long long)p->failures);
+		text_failures_by_errno(out, &p->failures_by_errno);
+		fprintf(out, ", %.1f/s at the end", p->verdict.failures_per_s);
+		return;
+	}
+	fprintf(out, "pid %u %s: %s, %+.1f sockets/s, %u sockets (peak %u), %.1f opens/s", p->tgid,
+		comm, leak_class_name(p->class), p->verdict.growth_per_s, p->held_now.total,
+		p->held_peak, p->verdict.opens_per_s);
+}
+
+static void text_container(FILE *out, const struct report *r, const struct labels *l,
+			   const struct report_container *c)
+{
+	const struct group_label *g = labels_find(l, &c->key);
+	char path[PATH_ESC_LEN];
+
+	escape_terminal(path, sizeof(path), g->place.path, SIZE_MAX);
+	fprintf(out, "\n%s", path);
+	if (g->container.runtime != CONTAINER_NONE)
+		fprintf(out, "  [%s %.12s]", container_runtime_name(g->container.runtime),
+			g->container.id[0] ? g->container.id : g->container.unit);
+	fprintf(out, "\n  class: %s", leak_class_name(c->class));
+	if (c->class != LEAK_NONE)
+		fprintf(out, ": %s", leak_class_advice(c->class));
+	fprintf(out, "\n  sockets: %u now, %u peak;", c->held_now.total, c->held_peak);
+	text_states(out, &c->held_now);
+	fprintf(out,
+		"\n  rates: %+.1f sockets/s, %.1f opens/s, %.1f closes/s; failures suffered: "
+		"%llu",
+		c->verdict.growth_per_s, c->verdict.opens_per_s, c->verdict.closes_per_s,
+		(unsigned long long)c->failures);
+	text_failures_by_errno(out, &c->failures_by_errno);
+	fputc('\n', out);
+	for (size_t i = 0; i < c->nr_suspects; i++) {
+		fputs(i ? "    " : "  suspects:\n    ", out);
+		text_process(out, &r->suspects[c->first_suspect + i], false);
+		fputc('\n', out);
+	}
+	for (size_t i = 0, n = 0; r->last && i < r->last->nr_pools; i++) {
+		if (!pool_held_by(&r->last->pools[i], &c->key))
+			continue;
+		if (!n++)
+			fputs("  pools it holds ports in:\n", out);
+		text_pool(out, &r->last->pools[i]);
+	}
+}
+
+void report_view_text(FILE *out, const struct report *r, const struct labels *l)
+{
+	char path[PATH_ESC_LEN];
+
+	fprintf(out, "portwarden leak report: %.0f s observed, %llu samples every %llu ms\n",
+		r->duration_ms / 1000.0, (unsigned long long)r->steps,
+		(unsigned long long)r->interval_ms);
+	if (r->window_ms < classify_defaults.window_ms)
+		fprintf(out,
+			"(a short watch: leaks judged on a %.0f s window and %llu agreeing samples, "
+			"where the defaults take %.0f s and %u; run longer to be surer)\n",
+			r->window_ms / 1000.0, (unsigned long long)r->breaches_to_enter,
+			classify_defaults.window_ms / 1000.0, classify_defaults.breaches_to_enter);
+	if (r->lost_events)
+		fprintf(out,
+			"(%llu failure events were lost: the ring buffer was full; counts are "
+			"exact)\n",
+			(unsigned long long)r->lost_events);
+	if (r->missed_runs)
+		fprintf(out,
+			"(the kernel skipped %llu runs of our programs: one was already running on "
+			"that CPU; counts and owners may miss what those runs saw)\n",
+			(unsigned long long)r->missed_runs);
+	fprintf(out, "\nCONTAINERS (%zu, suspects first)\n", r->nr_containers);
+	for (size_t i = 0; i < r->nr_containers; i++)
+		text_container(out, r, l, &r->containers[i]);
+	fprintf(out, "\nVICTIMS: processes that suffered failed port allocations (%zu)\n",
+		r->nr_victims);
+	for (size_t i = 0; i < r->nr_victims; i++) {
+		escape_terminal(path, sizeof(path),
+				labels_find(l, &r->victims[i].group)->place.path, SIZE_MAX);
+		fputs("  ", out);
+		text_process(out, &r->victims[i], true);
+		fprintf(out, "  in %s\n", path);
+	}
+}
+
+static void json_group(FILE *out, const struct labels *l, const struct group_key *k)
+{
+	const struct group_label *g = labels_find(l, k);
+
+	view_json_cgroup(out, g);
+	fputc(',', out);
+	view_json_container(out, &g->container);
+}
+
+static void json_rates(FILE *out, const struct verdict *v)
+{
+	fprintf(out,
+		"\"growth_per_s\":%.3f,\"opens_per_s\":%.3f,\"closes_per_s\":%.3f,"
+		"\"failures_per_s\":%.3f",
+		v->growth_per_s, v->opens_per_s, v->closes_per_s, v->failures_per_s);
+}
+
+static void json_failures_by_errno(FILE *out, const struct failure_counts *f)
+{
+	fprintf(out,
+		"\"failures_by_errno\":{\"EADDRNOTAVAIL\":%llu,\"EADDRINUSE\":%llu,"
+		"\"EAGAIN\":%llu},",
+		(unsigned long long)f->eaddrnotavail, (unsigned long long)f->eaddrinuse,
+		(unsigned long long)f->eagain);
+}
+
+static void json_process(FILE *out, const struct labels *l, const struct report_process *p)
+{
+	fprintf(out, "{\"pid\":%u,\"comm\":", p->tgid);
+	json_write_string(out, p->comm, sizeof(p->comm));
+	fputc(',', out);
+	json_group(out, l, &p->group);
+	fprintf(out, ",\"class\":\"%s\",\"sockets_now\":%u,\"sockets_peak\":%u,\"failures\":%llu,",
+		leak_class_name(p->class), p->held_now.total, p->held_peak,
+		(unsigned long long)p->failures);
+	json_failures_by_errno(out, &p->failures_by_errno);
+	json_rates(out, &p->verdict);
+	fputc('}', out);
+}
+
+static void json_container(FILE *out, const struct report *r, const struct labels *l,
+			   const struct report_container *c)
+{
+	fputc('{', out);
+	json_group(out, l, &c->key);
+	fprintf(out, ",\"class\":\"%s\",\"advice\":", leak_class_name(c->class));
+	if (c->class == LEAK_NONE)
+		fputs("null", out);
+	else
+		json_write_string(out, leak_class_advice(c->class), SIZE_MAX);
+	fprintf(out, ",\"sockets_now\":%u,\"sockets_peak\":%u,\"failures\":%llu,",
+		c->held_now.total, c->held_peak, (unsigned long long)c->failures);
+	json_failures_by_errno(out, &c->failures_by_errno);
+	view_json_states(out, &c->held_now);
+	fputc(',', out);
+	json_rates(out, &c->verdict);
+	fputs(",\"suspects\":[", out);
+	for (size_t i = 0; i < c->nr_suspects; i++) {
+		fputs(i ? "," : "", out);
+		json_process(out, l, &r->suspects[c->first_suspect + i]);
+	}
+	fputs("],\"pools\":[", out);
+	for (size_t i = 0, n = 0; r->last && i < r->last->nr_pools; i++) {
+		if (!pool_held_by(&r->last->pools[i], &c->key))
+			continue;
+		fputs(n++ ? "," : "", out);
+		view_json_pool_open(out, &r->last->pools[i]);
+		fputc('}', out);
+	}
+	fputs("]}", out);
+}
+
+void report_view_json(FILE *out, const struct report *r, const struct labels *l)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm t;
+
+	gmtime_r(&now, &t);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &t);
+	fprintf(out, "{\"version\":%d,\"type\":\"report\",\"time\":\"%s\",\"duration_s\":%.3f,",
+		REPORT_JSON_VERSION, ts, r->duration_ms / 1000.0);
+	fprintf(out,
+		"\"interval_ms\":%llu,\"samples\":%llu,\"window_ms\":%llu,\"breaches_to_enter\":%llu,"
+		"\"lost_events\":%llu,\"missed_runs\":%llu,\n\"containers\":[",
+		(unsigned long long)r->interval_ms, (unsigned long long)r->steps,
+		(unsigned long long)r->window_ms, (unsigned long long)r->breaches_to_enter,
+		(unsigned long long)r->lost_events, (unsigned long long)r->missed_runs);
+	for (size_t i = 0; i < r->nr_containers; i++) {
+		fputs(i ? ",\n" : "\n", out);
+		json_container(out, r, l, &r->containers[i]);
+	}
+	fputs("],\n\"victims\":[", out);
+	for (size_t i = 0; i < r->nr_victims; i++) {
+		fputs(i ? ",\n" : "\n", out);
+		json_process(out, l, &r->victims[i]);
+	}
+	fputs("]}\n", out);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * The top frame as plain text, each line formatted once for the screen
+ * (which adds colour) and for batch frames, with every untrusted name
+ * escaped here so that no byte a process chose is printed raw.
+ */
+#ifndef PW_TOP_TEXT_H
+#define PW_TOP_TEXT_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "core/escape.h"
+#include "core/top_model.h"
+
+/* Room for any formatted line: the columns, an escaped path and a container. */
+#define TOP_TEXT_LINE_MAX (256 + ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX))
+
+/* Where a pool line's fill bar sits, for a view that colours it. */
+#define TOP_TEXT_BAR_START 13
+#define TOP_TEXT_BAR_WIDTH 20
+
+/* How wide the variable columns are in one frame. */
+struct top_layout {
+	int class_width; /* the longest class name shown, at least the header's */
+	int name_width;	 /* longer names keep their end, "..." before it; 0: no limit */
+};
+
+/* The layout of @m for a screen @screen_width wide (0: no limit, as in batch). */
+struct top_layout top_text_layout(const struct top_model *m, int screen_width);
+
+/* Where a column sits in the table's lines (NAME: width 0, to the end). */
+struct top_span {
+	int start, width;
+};
+
+struct top_span top_text_column_span(enum top_column c, const struct top_layout *lo);
+
+/* "portwarden top - HH:MM:SS up ..., N cgroups, N processes, sort ..." */
+void top_text_title(char *buf, size_t len, const struct top_model *m);
+/* One pool: kind, fill bar, percent, used/capacity, netns and addresses. */
+void top_text_pool(char *buf, size_t len, const struct top_pool *p);
+/* Allocation failures per second by errno, with totals. */
+void top_text_failures(char *buf, size_t len, const struct top_model *m);
+/* portwarden's own state: events per second, lost events, mode, actions. */
+void top_text_state(char *buf, size_t len, const struct top_model *m);
+/* The table's column header. */
+void top_text_columns(char *buf, size_t len, const struct top_layout *lo);
+/* One table line. */
+void top_text_line(char *buf, size_t len, const struct top_model *m, const struct top_line *l,
+		   const struct top_layout *lo);
+
+/* A whole frame, like `top -b`: header (at most @max_pools pools), table,
+ * then an empty line. */
+void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools);
+
+#endif /* PW_TOP_TEXT_H */
