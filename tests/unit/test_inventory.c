@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "core/inventory.h"
+#include "host/sysctl.h"
 #include "unit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "core/snapshot.h"
+#include "host/sysctl.h"
 #include "unit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -54,13 +54,4 @@ struct sockstat {
 	uint32_t udp_inuse; /* bound UDP sockets, IPv4 and IPv6 */
 };
 
-/* Add the counts in the text of sockstat or sockstat6 to @out. Returns 0,
- * or -EINVAL when a TCP or UDP line cannot be read. */
-int parse_sockstat(const char *text, struct sockstat *out);
-
-/* Parse "32768\t60999" / "32768 60999". Returns 0 or -EINVAL. */
-int parse_port_range(const char *text, uint16_t *low, uint16_t *high);
-/* Parse "1000,2000-2010" (or "" for none) into @bitmap. Returns 0 or -EINVAL. */
-int parse_reserved_ports(const char *text, uint8_t bitmap[PORT_BITMAP_BYTES]);
-
 #endif /* PW_INVENTORY_H */

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "host/netns.h"
+#include "host/sysctl.h"
 #include "host/procfs.h"
 
 static const char *const named_dirs[] = {"/run/netns", "/var/run/docker/netns"};
