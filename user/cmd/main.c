@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 	case CMD_REPORT:
 		return report_run(&env);
 	case CMD_RUN:
-		return daemon_run(&env);
+		return run_main(&env);
 	case CMD_TOP:
 		return top_run(&env);
 	case CMD_PROBE:

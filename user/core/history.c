@@ -46,6 +46,14 @@ struct entity *history_find(const struct history *h, const struct entity_key *ke
 	return i == IDMAP_NONE ? NULL : &h->items[i];
 }
 
+struct entity *history_find_process(const struct history *h, uint32_t tgid)
+{
+	for (size_t i = 0; i < h->nr; i++)
+		if (h->items[i].key.kind == ENTITY_PROCESS && h->items[i].key.tgid == tgid)
+			return &h->items[i];
+	return NULL;
+}
+
 /* Room for one more entity in the array (up to the limit). 0 or -ENOMEM. */
 static int make_room(struct history *h)
 {

@@ -51,6 +51,8 @@ void history_free(struct history *h);
 
 /* The entity for @key, or NULL when there is none. */
 struct entity *history_find(const struct history *h, const struct entity_key *key);
+/* The process entity of @tgid, or NULL (a scan: for the few judged each step). */
+struct entity *history_find_process(const struct history *h, uint32_t tgid);
 
 /* The entity for @key, created if new; NULL when full or out of memory.
  * Creating one may move the others: earlier pointers are then stale. */

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// The guard's step and its watch between steps.
+#include <string.h>
+#include "core/latch.h"
+#include "core/log.h"
+#include "guard/guard.h"
+#include "guard/judge.h"
+#include "guard/results.h"
+#include "kernel/counters.h"
+
+/* Out-of-step snapshots for surges: at most one per this many ms. */
+#define SURGE_CHECK_MIN_MS 500
+
+/* Nothing is dropped silently: failure events the ring could not hold are
+ * reported (decisions use the in-kernel counters, which lose nothing). */
+static void warn_lost(struct guard *g)
+{
+	uint64_t lost = tracer_lost_events(&g->m.tracer);
+	uint64_t missed = tracer_missed_runs(&g->m.tracer);
+
+	if (lost > g->lost_reported)
+		pr_warn("lost %llu failure events (ring buffer full), %llu in total\n",
+			(unsigned long long)(lost - g->lost_reported), (unsigned long long)lost);
+	g->lost_reported = lost;
+	/* a skipped state hook run may be a close whose TIME_WAIT then has no owner */
+	if (missed > g->missed_reported)
+		pr_warn("the kernel skipped %llu runs of our programs (one was already running on "
+			"that CPU), %llu in total\n",
+			(unsigned long long)(missed - g->missed_reported), (unsigned long long)missed);
+	g->missed_reported = missed;
+}
+
+/*
+ * Is @e worth a judgement this step? Anything with a class (now, ever, fast
+ * or latched) or a surge; and a process growing past the classifier's floor
+ * with the ports to matter: under pressure it may be named on a shorter
+ * window, or with its cgroup (candidate_heed_pressure, _heed_group), which
+ * only a judgement can find out. Others cost no /proc reads.
+ */
+static bool worth_judging(struct guard *g, const struct entity *e)
+{
+	if (e->key.kind != ENTITY_PROCESS || !e->key.tgid)
+		return false;
+	if (e->verdict.class != LEAK_NONE || e->worst != LEAK_NONE ||
+	    e->urgent.class != LEAK_NONE || e->urgent_latched != LEAK_NONE ||
+	    guard_surging(g, e->key.tgid))
+		return true;
+	return e->verdict.growth_per_s >= g->m.cfg.params.min_growth_per_s &&
+	       entity_ports_held(&g->m.history, e) >= g->m.cfg.params.min_growth_ports;
+}
+
+/* Full pools that failed for others for hog_time: their dominant holder,
+ * unless it is giving its ports back, is named a hog and judged. The name is
+ * latched like any class named early (candidates.h): a quarantine does not
+ * end the spell, and it holds until the hog gives back half its ports. */
+static void judge_hogs(struct guard *g)
+{
+	if (hog_watch_update(&g->hogs, &g->m.snap, g->m.recent, g->m.nr_recent, g->m.now_ms,
+			     g->cfg.policy.fill_threshold))
+		return;
+	for (size_t i = 0; i < g->hogs.nr; i++) {
+		const struct hog_pool *hp = &g->hogs.items[i];
+		uint32_t holder = hog_holder(&hp->pool);
+		struct entity *e = holder ? history_find_process(&g->m.history, holder) : NULL;
+
+		if (!e || !hog_spell_long(hp, g->m.now_ms, g->cfg.policy.hog_s * 1000ull) ||
+		    e->verdict.growth_per_s <= -g->m.cfg.params.min_growth_per_s)
+			continue;
+		entity_latch(e, LEAK_HOG, entity_ports_held(&g->m.history, e));
+		guard_judge(g, e);
+	}
+}
+
+void guard_step(struct guard *g)
+{
+	int err = monitor_step(&g->m);
+
+	if (err) {
+		pr_warn("failed to sample: %s\n", strerror(-err));
+		return;
+	}
+	for (size_t i = 0; i < g->m.history.nr; i++) {
+		struct entity *e = &g->m.history.items[i];
+
+		if (worth_judging(g, e))
+			guard_judge(g, e);
+	}
+	judge_hogs(g);
+	guard_report_results(g);
+	warn_lost(g);
+}
+
+/* Does a surge that just tripped belong to a process in --cgroup's subtree? */
+static bool fresh_surge_in_scope(struct guard *g)
+{
+	for (size_t i = 0; i < g->surges.nr; i++) {
+		const struct surge_entry *s = &g->surges.items[i];
+		struct cgroup_place place;
+
+		if (!s->fresh)
+			continue;
+		cgroup_resolver_place(g->resolver, s->cgroup_id, s->cgroup1_id, (pid_t)s->tgid,
+				      &place);
+		if (guard_in_scope(g, place.path, !strcmp(place.hierarchy, "v2")))
+			return true;
+	}
+	return false;
+}
+
+/* Between steps: read the counters (cheap at any socket count). A process
+ * that just began to surge is judged at once on a fresh snapshot instead
+ * of at the next step; later steps judge it while the surge lasts. At most
+ * one such snapshot per SURGE_CHECK_MIN_MS, whatever the counters say. */
+void guard_watch(struct guard *g)
+{
+	uint64_t now = monotonic_ms();
+
+	if (activity_read(tracer_activity_fd(&g->m.tracer), &g->watched))
+		return;
+	if (surge_table_update(&g->surges, &g->cfg.surge, &g->watched, now) <= 0 ||
+	    now - g->surge_check_ms < SURGE_CHECK_MIN_MS || !fresh_surge_in_scope(g))
+		return;
+	g->surge_check_ms = now;
+	if (monitor_refresh(&g->m))
+		return;
+	for (size_t i = 0; i < g->m.history.nr; i++) {
+		struct entity *e = &g->m.history.items[i];
+
+		if (e->key.kind == ENTITY_PROCESS && e->key.tgid && guard_surging(g, e->key.tgid))
+			guard_judge(g, e);
+	}
+}
+
+int guard_reconfigure(struct guard *g, const struct daemon_config *fresh)
+{
+	/* a longer window or a shorter interval needs more samples per entity */
+	int err = monitor_reconfigure(&g->m, fresh->interval_ms, &fresh->classify);
+
+	if (!err)
+		g->cfg = *fresh;
+	return err;
+}
+
+void guard_free(struct guard *g)
+{
+	monitor_close(&g->m);
+	hog_watch_free(&g->hogs);
+	activity_free(&g->watched);
+	surge_table_free(&g->surges);
+	cgroup_resolver_free(g->resolver);
+	audit_close(&g->audit);
+	for (size_t i = 0; i < TARGETS_MAX; i++)
+		if (g->targets.items[i].in_use)
+			targets_drop(&g->targets.items[i]);
+}

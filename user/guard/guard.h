@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * The guard `portwarden run` keeps: each step it judges every suspect the
+ * monitor shows and acts on the policy's decision (guard/judge.c), reports
+ * the results of its signals (guard/results.c), and between steps watches
+ * the counters for surges. The command (cmd/run.c) owns its life: config,
+ * signals, the loop.
+ */
+#ifndef PW_GUARD_H
+#define PW_GUARD_H
+
+#include <stdint.h>
+#include "act/enforce.h"
+#include "core/activity.h"
+#include "core/config.h"
+#include "core/hog.h"
+#include "core/policy.h"
+#include "core/surge.h"
+#include "guard/targets.h"
+#include "host/cgroups.h"
+#include "views/audit.h"
+#include "watch/monitor.h"
+
+struct guard {
+	struct daemon_config cfg;
+	struct monitor m;	/* read here, changed only through monitor_*() */
+	struct hog_watch hogs;	/* full pools failing for others */
+	struct audit audit;
+	struct cgroup_mounts mounts;
+	struct cgroup_resolver *resolver;
+	struct enforcer ef;
+	struct breaker_state breakers;
+	struct cgroup_target scope;    /* --cgroup, resolved; path "" when absent */
+	uint64_t lost_reported;	       /* lost events already warned about */
+	uint64_t missed_reported;      /* missed program runs already warned about */
+	struct activity_table watched; /* the latest read of the counters between steps */
+	struct surge_table surges;     /* the fast-leak trigger, per process */
+	uint64_t surge_check_ms;       /* the latest out-of-step snapshot for a surge */
+	struct targets targets;
+};
+
+/* One step: sample, judge, act, report results, warn of losses. */
+void guard_step(struct guard *g);
+
+/* Between steps: read the counters; a process that just began to surge is
+ * judged at once on a fresh snapshot. */
+void guard_watch(struct guard *g);
+
+/* Take @fresh (a reloaded file). 0, or -ENOMEM with nothing changed. */
+int guard_reconfigure(struct guard *g, const struct daemon_config *fresh);
+
+/* Free what the guard holds (the monitor included). */
+void guard_free(struct guard *g);
+
+#endif /* PW_GUARD_H */

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Judging one suspect: build its case, ask the policy, re-check, act, log.
+#include <stdio.h>
+#include <string.h>
+#include "act/actuator.h"
+#include "core/latch.h"
+#include "guard/judge.h"
+#include "host/procfs.h"
+
+bool guard_in_scope(const struct guard *g, const char *cgroup, bool is_v2)
+{
+	const char *scope = g->scope.path;
+	size_t n;
+
+	if (!scope[0])
+		return true;
+	n = strlen(scope);
+	while (n > 1 && scope[n - 1] == '/')
+		n--;
+	return is_v2 && !strncmp(cgroup, scope, n) &&
+	       (n == 1 || cgroup[n] == '/' || cgroup[n] == '\0');
+}
+
+const struct surge_entry *guard_surging(const struct guard *g, uint32_t tgid)
+{
+	const struct surge_entry *s = surge_find(&g->surges, tgid);
+
+	return s && s->st.tripped ? s : NULL;
+}
+
+/* Would a cgroup-wide action hit a protected process sharing the cgroup?
+ * Protections are checked per process; cgroup.kill would not ask. The pid
+ * of one such process, or 0. */
+static uint32_t cgroup_has_protected(const struct guard *g, const struct group_key *group)
+{
+	for (size_t i = 0; i < g->m.snap.nr_processes; i++) {
+		const struct snap_process *p = &g->m.snap.processes[i];
+		char exe[PATH_MAX] = "", cgroup[PATH_MAX] = "";
+
+		if (!group_key_same(&p->group, group))
+			continue;
+		procfs_pid_exe((pid_t)p->tgid, exe, sizeof(exe));
+		procfs_pid_cgroup((pid_t)p->tgid, "", cgroup, sizeof(cgroup));
+		if (policy_protected(&g->cfg.protect, p->comm, exe, cgroup))
+			return p->tgid;
+	}
+	return 0;
+}
+
+static const char *audit_action(enum action a, bool dry_run)
+{
+	if (dry_run && (a == ACTION_QUARANTINE || a == ACTION_TERM || a == ACTION_KILL))
+		return "would_kill";
+	return action_name(a);
+}
+
+static void log_decision(struct guard *g, const char *event, const struct candidate *c,
+			 const struct snap_pool *pool, const struct decision *dec,
+			 const char *action, const char *detail, const struct state_counts *ev)
+{
+	struct audit_record r = {
+		.event = event,
+		.action = action,
+		.pid = c->tgid,
+		.comm = c->comm,
+		.cgroup = c->cgroup,
+		.cls = leak_class_name(c->class),
+		.ports_held = (int32_t)c->ports_held,
+		.pool = pool,
+		.reason = dec->reason,
+		.detail = detail,
+		.scope = scope_name(dec->scope),
+		.dry_run = g->ef.dry_run,
+		.states = ev,
+		.exited = -1,
+	};
+
+	audit_write(&g->audit, &r);
+}
+
+/* candidate_build(), and while the counters show @e surging, the held ports
+ * of the current snapshot judged since the surge began (the evidence). */
+static int build(struct guard *g, const struct entity *e, struct candidate *c,
+		 const struct snap_pool **pool)
+{
+	const struct surge_entry *s;
+	struct verdict v;
+	int err = candidate_build(&g->m, e, g->resolver, c, pool);
+
+	if (err)
+		return err;
+	candidate_heed_pressure(&g->m, e, *pool, c);
+	candidate_heed_group(&g->m, e, *pool, c);
+	if (!(s = guard_surging(g, e->key.tgid)))
+		return 0;
+	candidate_surge(&g->m, e, s->st.surge_ms, &v);
+	candidate_heed_surge(c, &v, *pool);
+	return 0;
+}
+
+/* The condition is checked again on fresh data right before acting: a
+ * leaker that stopped, or a pool that drained, since the step is spared. */
+static bool still_holds(struct guard *g, const struct entity *e, struct candidate *c,
+			const struct snap_pool **pool, const struct policy_params *p,
+			const struct target_history *th, struct decision *dec)
+{
+	struct decision again;
+
+	if (monitor_refresh(&g->m) || build(g, e, c, pool))
+		return false;
+	again = policy_decide(c, th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
+			      g->m.now_ms);
+	if (again.action != dec->action)
+		return false;
+	again.scope = dec->scope; /* the scope was settled by judge() (protected neighbours) */
+	*dec = again;
+	return true;
+}
+
+/* The suspect's sockets by state, logged with an action as its evidence:
+ * the re-check's snapshot, else its latest sample. */
+static const struct state_counts *evidence(const struct guard *g, const struct entity *e)
+{
+	const struct snap_process *p = snapshot_find_process(&g->m.snap, e->key.tgid);
+
+	return p ? &p->held : &history_latest(&g->m.history, e)->held;
+}
+
+static void act(struct guard *g, const struct entity *e, struct candidate *c,
+		const struct snap_pool *pool, struct tracked *t, struct decision *dec,
+		const struct policy_params *p)
+{
+	char what[256];
+	enum action a = dec->action;
+	const struct state_counts *ev;
+
+	if (!still_holds(g, e, c, &pool, p, &t->th, dec)) {
+		log_decision(g, "suspect", c, pool, dec, NULL, "re-check before acting: spared",
+			     evidence(g, e));
+		return;
+	}
+	ev = evidence(g, e);
+	if (g->ef.dry_run) {
+		/* A dry run logs the end of the ladder once, after the actuator
+		 * checked the target (identity, guards) without touching it. */
+		if (a == ACTION_RELEASE)
+			return;
+		dec->action = a = ACTION_KILL;
+	}
+	enforcer_apply(&g->ef, c, &e->key.group, dec, what, sizeof(what));
+	log_decision(g, "action", c, pool, dec, audit_action(dec->action, g->ef.dry_run), what, ev);
+	policy_record(&g->breakers, &t->th, c, &g->cfg.breakers, a, g->m.now_ms);
+	if (!g->ef.dry_run && (a == ACTION_TERM || a == ACTION_KILL)) {
+		if (dec->scope == SCOPE_PROCESS)
+			tracked_watch_exit(t, c);
+		t->result_due_ms = g->m.now_ms + 2 * g->cfg.interval_ms;
+		t->result_of = a;
+		t->has_pool = pool != NULL;
+		if (pool)
+			t->pool = *pool;
+		memcpy(t->comm, c->comm, sizeof(t->comm));
+		snprintf(t->cgroup, sizeof(t->cgroup), "%s", c->cgroup);
+		t->class = c->class;
+	}
+}
+
+/* A cgroup-scope decision follows the cgroup's own ladder, and falls back
+ * to the process when a protected process shares the cgroup. */
+static struct tracked *cgroup_ladder(struct guard *g, const struct entity *e,
+				     const struct candidate *c, const struct policy_params *p,
+				     struct decision *dec, struct tracked *process)
+{
+	struct tracked *tc;
+	uint32_t protected_pid = cgroup_has_protected(g, &e->key.group);
+
+	if (protected_pid) {
+		dec->scope = SCOPE_PROCESS;
+		snprintf(dec->detail + strlen(dec->detail),
+			 sizeof(dec->detail) - strlen(dec->detail),
+			 "; process scope: protected pid %u shares the cgroup", protected_pid);
+		return process;
+	}
+	tc = targets_get(&g->targets, 0, e->key.group.cgroup_id);
+	if (!tc)
+		return NULL;
+	*dec = policy_decide(c, &tc->th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
+			     g->m.now_ms);
+	dec->scope = SCOPE_CGROUP;
+	return tc;
+}
+
+void guard_judge(struct guard *g, struct entity *e)
+{
+	struct candidate c;
+	const struct snap_pool *pool = NULL;
+	const struct policy_params *p;
+	struct policy_params no_quarantine;
+	struct decision dec;
+	struct tracked *t;
+
+	if (build(g, e, &c, &pool) || !guard_in_scope(g, c.cgroup, c.cgroup_is_v2))
+		return;
+	urgent_latch(e, &c);
+	t = targets_get(&g->targets, c.tgid, c.start_time);
+	if (!t)
+		return;
+	p = config_policy_for(&g->cfg, c.cgroup);
+	/* a kernel that refused the quarantine hook: the ladder starts at SIGTERM */
+	if (p->quarantine && g->ef.quarantine_tgids < 0) {
+		no_quarantine = *p;
+		no_quarantine.quarantine = false;
+		p = &no_quarantine;
+	}
+	dec = policy_decide(&c, &t->th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
+			    g->m.now_ms);
+	if (dec.scope == SCOPE_CGROUP)
+		t = cgroup_ladder(g, e, &c, p, &dec, t);
+	if (!t)
+		return;
+	if (dec.action != ACTION_NONE &&
+	    (dec.action != t->logged_action || dec.reason != t->logged_reason)) {
+		log_decision(g, "suspect", &c, pool, &dec, NULL, dec.detail, NULL);
+		t->logged_action = dec.action;
+		t->logged_reason = dec.reason;
+	}
+	if (dec.action >= ACTION_QUARANTINE)
+		act(g, e, &c, pool, t, &dec, p);
+}

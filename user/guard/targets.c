@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// The processes and cgroups the guard judged: their ladders and pending results.
+#include <string.h>
+#include <unistd.h>
+#include "act/actuator.h"
+#include "guard/targets.h"
+
+struct tracked *targets_get(struct targets *ts, uint32_t tgid, uint64_t start)
+{
+	struct tracked *free_slot = NULL;
+
+	for (size_t i = 0; i < TARGETS_MAX; i++) {
+		struct tracked *t = &ts->items[i];
+
+		if (t->in_use && t->tgid == tgid && t->start_time == start)
+			return t;
+		if (!t->in_use && !free_slot)
+			free_slot = t;
+	}
+	if (free_slot) {
+		memset(free_slot, 0, sizeof(*free_slot));
+		free_slot->pidfd = -1;
+		free_slot->in_use = true;
+		free_slot->tgid = tgid;
+		free_slot->start_time = start;
+	}
+	return free_slot;
+}
+
+void targets_drop(struct tracked *t)
+{
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	t->pidfd = -1;
+	t->in_use = false;
+}
+
+void tracked_watch_exit(struct tracked *t, const struct candidate *c)
+{
+	struct target tg;
+
+	if (t->pidfd >= 0 || !c->tgid)
+		return;
+	if (target_open((pid_t)c->tgid, c->start_time, &tg) == ACT_OK)
+		t->pidfd = tg.pidfd; /* ours now: tg goes out of scope unclosed */
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* The processes and cgroups the guard judged: where each stands on its
+ * ladder, what was logged of it, and the result due after a signal. */
+#ifndef PW_TARGETS_H
+#define PW_TARGETS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/classify.h"
+#include "core/policy.h"
+#include "core/snapshot.h"
+#include "guard/candidates.h"
+
+#define TARGETS_MAX 1024
+
+/* A process (or a cgroup: tgid 0, its cgroup2 id in start_time) the guard judged: its ladder position and what was logged. */
+struct tracked {
+	uint32_t tgid;
+	uint64_t start_time;
+	struct target_history th;
+	enum action logged_action; /* dedupes suspect lines: log on change only */
+	const char *logged_reason;
+	uint64_t result_due_ms; /* 0: no result pending */
+	enum action result_of;
+	struct snap_pool pool; /* the pool it pressed on when acted on */
+	bool has_pool;
+	char comm[16]; /* for results after it is gone */
+	int pidfd;     /* after a signal to a process: tells its exit for sure; -1: none */
+	char cgroup[PATH_MAX];
+	enum leak_class class;
+	bool in_use;
+};
+
+struct targets {
+	struct tracked items[TARGETS_MAX];
+};
+
+/* The tracked entry of a process (@tgid, @start), or of a cgroup (tgid 0,
+ * @start = its cgroup2 id: cgroup-scope ladders are the cgroup's, not each
+ * of its processes'). Created when new; NULL when full. */
+struct tracked *targets_get(struct targets *ts, uint32_t tgid, uint64_t start);
+/* Forget @t, closing its pidfd. */
+void targets_drop(struct tracked *t);
+
+/* A pidfd on the process just signalled, to read its fate from later: the
+ * history only says it stopped holding sockets, which an exit, a close of
+ * everything, or a missed sample would all look like. */
+void tracked_watch_exit(struct tracked *t, const struct candidate *c);
+
+#endif /* PW_TARGETS_H */
