@@ -6,27 +6,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/param.h>
 #include <time.h>
-#include <unistd.h>
-#include "act/actuator.h"
 #include "cmd/preflight.h"
 #include "cmd/top.h"
-#include "core/escape.h"
+#include "cmd/top_kill.h"
 #include "core/log.h"
 #include "core/top_model.h"
 #include "host/cgroups.h"
 #include "host/labels.h"
+#include "views/held_stderr.h"
 #include "views/top_text.h"
 #include "views/tui.h"
 #include "watch/monitor.h"
 
 #define MAX_EXPANDED	256
-#define MAX_ACTED	256
 #define BATCH_POOLS	5
 #define KEY_WAIT_MAX_MS 200	    /* how late a signal may be noticed while keys are awaited */
-#define HELD_LOG_MAX	(64 * 1024) /* the tail of the messages held while the screen was up */
 
 static volatile sig_atomic_t exiting;
 
@@ -46,15 +42,10 @@ struct top {
 	struct top_counters before, now; /* at the previous and the latest sample */
 	struct top_query query;
 	struct group_key expanded[MAX_EXPANDED];
-	struct top_acted acted[MAX_ACTED];
-	size_t nr_acted;
-	uint32_t actions;
 	struct top_model model; /* the frame on screen */
 	struct tui *tui;
-	struct target target; /* bound by k or K until confirmed or cancelled */
-	struct top_acted target_row;
-	bool target_bound;
-	int saved_stderr, held_log; /* while the screen is up, messages wait here */
+	struct top_kill kill;	   /* k and K: the process asked about, and those signalled */
+	struct held_stderr held;   /* while the screen is up, messages wait here */
 };
 
 /* ---- sampling and frames ----------------------------------------------------------------- */
@@ -110,9 +101,9 @@ static int rebuild(struct top *t)
 		.lost_events = tracer_lost_events(&t->m.tracer),
 		.missed_runs = tracer_missed_runs(&t->m.tracer),
 		.hooks = trace_mode_name(t->m.tracer.mode),
-		.actions = t->actions,
-		.acted = t->acted,
-		.nr_acted = t->nr_acted,
+		.actions = t->kill.actions,
+		.acted = t->kill.acted,
+		.nr_acted = t->kill.nr_acted,
 	};
 
 	top_model_free(&t->model);
@@ -165,79 +156,6 @@ static void set_expanded(struct top *t, const struct group_key *k, bool on)
 	}
 }
 
-static const struct top_process *find_row(const struct top_model *m, const struct top_acted *row)
-{
-	for (size_t i = 0; i < m->nr_processes; i++) {
-		const struct top_process *p = &m->processes[i];
-
-		if (p->tgid == row->tgid && !top_key_cmp(&m->groups[p->group].key, &row->group))
-			return p;
-	}
-	return NULL;
-}
-
-static void release_target(struct top *t)
-{
-	if (t->target_bound)
-		target_close(&t->target);
-	t->target_bound = false;
-}
-
-/* k or K: bind the process to a pidfd now, then ask; the actuator refuses
- * pid 1, kernel threads, portwarden and its ancestors already here. */
-static void ask_kill(struct top *t, const struct tui_command *cmd)
-{
-	struct top_acted row = {.tgid = cmd->tgid, .group = cmd->group};
-	const struct top_process *p = find_row(&t->model, &row);
-	struct tui_kill_prompt prompt;
-	enum act_refusal r;
-
-	release_target(t);
-	if (!p) {
-		tui_status(t->tui, "pid %u left", cmd->tgid);
-		return;
-	}
-	r = target_open((pid_t)cmd->tgid, 0, &t->target);
-	if (r != ACT_OK) {
-		tui_status(t->tui, "pid %u: refused: %s", cmd->tgid, act_refusal_name(r));
-		return;
-	}
-	t->target_bound = true;
-	t->target_row = row;
-	prompt = (struct tui_kill_prompt){
-		.pid = cmd->tgid,
-		.comm = t->target.comm,
-		.cgroup = t->model.groups[p->group].label->place.path, /* as the table shows it */
-		.class_name = leak_class_name(p->stats.class),
-		.signal = cmd->signal,
-	};
-	tui_confirm_kill(t->tui, &prompt);
-}
-
-/* Confirmed: the actuator checks the identity again, then signals through the pidfd. */
-static void kill_target(struct top *t, int sig)
-{
-	char comm[ESCAPE_TERMINAL_BUF_SIZE(ACT_COMM_LEN)];
-	enum act_refusal r;
-
-	if (!t->target_bound)
-		return;
-	r = target_signal(&t->target, sig, false);
-	if (r != ACT_OK) {
-		tui_status(t->tui, "pid %u not signalled: refused: %s", t->target.pid,
-			   act_refusal_name(r));
-	} else {
-		t->actions++;
-		if (t->nr_acted < MAX_ACTED)
-			t->acted[t->nr_acted++] = t->target_row;
-		tui_status(t->tui, "SIG%s sent to pid %u", sigabbrev_np(sig), t->target.pid);
-		/* kept, and printed when the terminal is back, as a record */
-		escape_terminal(comm, sizeof(comm), t->target.comm, sizeof(t->target.comm));
-		pr_info("top: SIG%s sent to pid %u (%s)\n", sigabbrev_np(sig), t->target.pid, comm);
-	}
-	release_target(t);
-}
-
 static void apply(struct top *t, const struct tui_command *cmd)
 {
 	switch (cmd->kind) {
@@ -256,13 +174,13 @@ static void apply(struct top *t, const struct tui_command *cmd)
 		set_expanded(t, &cmd->group, cmd->kind == TUI_CMD_EXPAND);
 		break;
 	case TUI_CMD_KILL_ASK:
-		ask_kill(t, cmd);
+		top_kill_ask(&t->kill, t->tui, &t->model, cmd);
 		break;
 	case TUI_CMD_KILL:
-		kill_target(t, cmd->signal);
+		top_kill_confirm(&t->kill, t->tui, cmd->signal);
 		break;
 	case TUI_CMD_KILL_CANCEL:
-		release_target(t);
+		top_kill_cancel(&t->kill);
 		tui_status(t->tui, "nothing was signalled");
 		break;
 	default:
@@ -322,45 +240,6 @@ static int screen_loop(struct top *t)
 	return 0;
 }
 
-/* While the screen is up, messages (warnings, libbpf's) would scribble over
- * it: they go to a memory file, printed once the terminal is restored. */
-static void hold_messages(struct top *t)
-{
-	int fd = memfd_create("portwarden-top-messages", MFD_CLOEXEC);
-
-	fflush(stderr);
-	t->saved_stderr = fd >= 0 ? dup(STDERR_FILENO) : -1;
-	if (t->saved_stderr >= 0 && dup2(fd, STDERR_FILENO) >= 0) {
-		t->held_log = fd;
-		return;
-	}
-	if (t->saved_stderr >= 0)
-		close(t->saved_stderr);
-	if (fd >= 0)
-		close(fd);
-	t->saved_stderr = -1; /* then they show on the screen: better than lost */
-}
-
-static void release_messages(struct top *t)
-{
-	char buf[4096];
-	off_t size;
-	ssize_t n;
-
-	if (t->held_log < 0)
-		return;
-	fflush(stderr);
-	dup2(t->saved_stderr, STDERR_FILENO);
-	close(t->saved_stderr);
-	size = lseek(t->held_log, 0, SEEK_END);
-	lseek(t->held_log, size > HELD_LOG_MAX ? size - HELD_LOG_MAX : 0, SEEK_SET);
-	while ((n = read(t->held_log, buf, sizeof(buf))) > 0)
-		if (write(STDERR_FILENO, buf, (size_t)n) != n)
-			break;
-	close(t->held_log);
-	t->held_log = t->saved_stderr = -1;
-}
-
 /* NO_COLOR (no-color.org): present and not empty turns colours off. */
 static bool colour_wanted(void)
 {
@@ -381,11 +260,11 @@ static int run_screen(struct top *t)
 		pr_warn("failed to drive the terminal (TERM=%s): use --batch\n", term ? term : "");
 		return EXIT_USAGE;
 	}
-	hold_messages(t);
+	held_stderr_start(&t->held);
 	err = screen_loop(t);
 	tui_fini(t->tui);
 	t->tui = NULL;
-	release_messages(t);
+	held_stderr_replay(&t->held);
 	if (err) {
 		pr_warn("failed to sample: %s\n", strerror(-err));
 		return EXIT_RUNTIME;
@@ -406,7 +285,7 @@ static int top_open(struct top *t, const struct env *env)
 	struct cgroup_mounts mounts;
 
 	t->env = env;
-	t->saved_stderr = t->held_log = -1;
+	held_stderr_init(&t->held);
 	t->query.sort = TOP_COL_PORTS;
 	t->query.expanded = t->expanded;
 	if (cgroup_find_mounts(&mounts)) {
@@ -421,7 +300,7 @@ static int top_open(struct top *t, const struct env *env)
 
 static void top_close(struct top *t)
 {
-	release_target(t);
+	top_kill_cancel(&t->kill);
 	top_model_free(&t->model);
 	labels_free(&t->labels);
 	monitor_close(&t->m);
