@@ -5,16 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/activity.h"
+#include "core/array.h"
 
 int activity_grow(struct activity_table *t)
 {
-	size_t cap = t->cap ? t->cap * 2 : 256;
-	struct activity_entry *items = realloc(t->items, cap * sizeof(*items));
+	struct activity_entry *items = array_grow(t->items, &t->cap, t->nr + 1, 256, sizeof(*items));
 
 	if (!items)
 		return -ENOMEM;
 	t->items = items;
-	t->cap = cap;
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/array.h"
 #include "core/inventory.h"
 
 #define FIRST_SOCKS 256
@@ -21,39 +22,16 @@ void inventory_free(struct inventory *inv)
 	inventory_init(inv);
 }
 
-/* Makes room for one more element; doubling keeps appending amortised O(1). */
-static int grow(void **arr, size_t nr, size_t *cap, size_t first, size_t size)
-{
-	size_t new_cap = *cap ? *cap * 2 : first;
-	void *p;
-
-	if (nr < *cap)
-		return 0;
-	p = reallocarray(*arr, new_cap, size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = new_cap;
-	return 0;
-}
-
 int inventory_reserve(struct inventory *inv, size_t more)
 {
-	size_t cap = inv->cap_socks ? inv->cap_socks : FIRST_SOCKS;
 	struct pw_sock *p;
 
 	if (more > SIZE_MAX / 2 - inv->nr_socks)
 		return -ENOMEM;
-	if (inv->nr_socks + more <= inv->cap_socks)
-		return 0;
-	/* doubling keeps filling amortised O(1) */
-	while (cap < inv->nr_socks + more)
-		cap *= 2;
-	p = reallocarray(inv->socks, cap, sizeof(*p));
+	p = array_grow(inv->socks, &inv->cap_socks, inv->nr_socks + more, FIRST_SOCKS, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	inv->socks = p;
-	inv->cap_socks = cap;
 	return 0;
 }
 
@@ -83,16 +61,14 @@ static struct netns_ports *find_netns(const struct inventory *inv, uint32_t inum
  */
 struct netns_ports *inventory_add_netns(struct inventory *inv, uint32_t inum)
 {
-	struct netns_ports *n = find_netns(inv, inum);
-	void *arr = inv->netns;
-	int err;
+	struct netns_ports *n = find_netns(inv, inum), *arr;
 
 	if (n)
 		return n;
-	err = grow(&arr, inv->nr_netns, &inv->cap_netns, FIRST_NETNS, sizeof(*n));
-	inv->netns = arr;
-	if (err)
+	arr = array_grow(inv->netns, &inv->cap_netns, inv->nr_netns + 1, FIRST_NETNS, sizeof(*n));
+	if (!arr)
 		return NULL;
+	inv->netns = arr;
 	n = &inv->netns[inv->nr_netns++];
 	memset(n, 0, sizeof(*n));
 	n->inum = inum;

@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/array.h"
 #include "core/idmap.h"
 #include "core/snapshot.h"
 #include "core/snapshot_build.h"
@@ -26,20 +27,6 @@ const char *port_state_name(enum port_state s)
 	return (unsigned int)s < PS_COUNT ? state_names[s] : "?";
 }
 
-void *snap_grow(void *arr, size_t *cap, size_t need, size_t size)
-{
-	size_t new_cap = *cap ? *cap : 64;
-
-	if (need <= *cap)
-		return arr;
-	while (new_cap < need)
-		new_cap *= 2;
-	arr = reallocarray(arr, new_cap, size);
-	if (arr)
-		*cap = new_cap;
-	return arr;
-}
-
 /* calloc(0) may return NULL, which would read as a failure. */
 static void *alloc_array(size_t n, size_t size)
 {
@@ -49,13 +36,6 @@ static void *alloc_array(size_t n, size_t size)
 static const struct pw_sock *record(const struct snap_build *b, uint32_t i)
 {
 	return i == SNAP_NONE ? NULL : &b->inv->socks[i];
-}
-
-int group_key_cmp(const struct group_key *a, const struct group_key *b)
-{
-	int c = cmp_u64(a->cgroup_id, b->cgroup_id);
-
-	return c ? c : cmp_u64(a->cgroup1_id, b->cgroup1_id);
 }
 
 /* The record a socket is seen through: the table iterator's when there is one. */
@@ -287,7 +267,8 @@ static int process_for(struct snap_build *b, struct idmap *by_tgid, const struct
 		*proc = *slot - 1;
 		return 0;
 	}
-	p = snap_grow(snap->processes, &b->cap_processes, snap->nr_processes + 1, sizeof(*p));
+	p = array_grow(snap->processes, &b->cap_processes, snap->nr_processes + 1, 64,
+		       sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	snap->processes = p;
@@ -416,7 +397,7 @@ static int group_for(struct snap_build *b, struct idmap *by_key, const struct gr
 		*group = *slot - 1;
 		return 0;
 	}
-	g = snap_grow(snap->groups, &b->cap_groups, snap->nr_groups + 1, sizeof(*g));
+	g = array_grow(snap->groups, &b->cap_groups, snap->nr_groups + 1, 64, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
 	snap->groups = g;

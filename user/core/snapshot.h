@@ -53,7 +53,12 @@ static inline int cmp_u64(uint64_t a, uint64_t b)
 }
 
 /* Orders groups by cgroup2 id, then v1 id. */
-int group_key_cmp(const struct group_key *a, const struct group_key *b);
+static inline int group_key_cmp(const struct group_key *a, const struct group_key *b)
+{
+	int c = cmp_u64(a->cgroup_id, b->cgroup_id);
+
+	return c ? c : cmp_u64(a->cgroup1_id, b->cgroup1_id);
+}
 
 static inline bool group_key_same(const struct group_key *a, const struct group_key *b)
 {

@@ -35,9 +35,6 @@ struct snap_build {
 	size_t nr_holdings;
 };
 
-/* Room for @need elements in @arr (capacity *@cap): the new array, or NULL (@arr kept). */
-void *snap_grow(void *arr, size_t *cap, size_t need, size_t size);
-
 /* Builds snap->pools from the charged and grouped sockets, and sorts them. */
 int snapshot_build_pools(struct snap_build *b);
 

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/array.h"
 #include "core/idmap.h"
 #include "core/snapshot.h"
 #include "core/snapshot_build.h"
@@ -115,7 +116,7 @@ static int netns_for(struct pool_build *pb, uint32_t inum, struct pool_netns **o
 		*out = &pb->ns[pb->last_ns];
 		return 0;
 	}
-	ns = snap_grow(pb->ns, &pb->cap_ns, pb->nr_ns + 1, sizeof(*ns));
+	ns = array_grow(pb->ns, &pb->cap_ns, pb->nr_ns + 1, 64, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
 	pb->ns = ns;
@@ -214,7 +215,7 @@ static int pool_for(struct pool_build *pb, const struct snap_pool *key, uint32_t
 		*pool = *slot - 1;
 		return 0;
 	}
-	pools = snap_grow(snap->pools, &pb->b->cap_pools, snap->nr_pools + 1, sizeof(*pools));
+	pools = array_grow(snap->pools, &pb->b->cap_pools, snap->nr_pools + 1, 64, sizeof(*pools));
 	if (!pools)
 		return -ENOMEM;
 	snap->pools = pools;

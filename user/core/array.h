@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/* Growing arrays: every table here is an array that doubles, so appending
+ * stays amortised O(1). */
+#ifndef PW_ARRAY_H
+#define PW_ARRAY_H
+
+#include <stddef.h>
+
+/* Room for @need elements of @size in @arr (capacity *@cap, starting at
+ * @first): the array, moved or not, or NULL with @arr and *@cap kept. */
+void *array_grow(void *arr, size_t *cap, size_t need, size_t first, size_t size);
+
+#endif /* PW_ARRAY_H */
