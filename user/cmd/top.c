@@ -63,9 +63,9 @@ static int resolve_labels(struct top *t)
 		return -ENOMEM;
 	for (size_t i = 0; i < h->nr; i++)
 		keys[i] = h->items[i].key.group;
-	qsort(keys, h->nr, sizeof(*keys), top_key_cmp);
+	qsort(keys, h->nr, sizeof(*keys), group_key_order);
 	for (size_t i = 0; i < h->nr; i++)
-		if (!n || top_key_cmp(&keys[n - 1], &keys[i]))
+		if (!n || group_key_cmp(&keys[n - 1], &keys[i]))
 			keys[n++] = keys[i];
 	labels_free(&t->labels);
 	err = labels_build_keys(&t->labels, keys, n, t->resolver);
@@ -145,7 +145,7 @@ static void set_expanded(struct top *t, const struct group_key *k, bool on)
 {
 	size_t i = 0;
 
-	while (i < t->query.nr_expanded && top_key_cmp(&t->expanded[i], k))
+	while (i < t->query.nr_expanded && group_key_cmp(&t->expanded[i], k))
 		i++;
 	if (i < t->query.nr_expanded && !on) {
 		t->expanded[i] = t->expanded[--t->query.nr_expanded];

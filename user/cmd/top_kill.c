@@ -11,7 +11,7 @@ static const struct top_process *find_row(const struct top_model *m, const struc
 	for (size_t i = 0; i < m->nr_processes; i++) {
 		const struct top_process *p = &m->processes[i];
 
-		if (p->tgid == row->tgid && !top_key_cmp(&m->groups[p->group].key, &row->group))
+		if (p->tgid == row->tgid && group_key_same(&m->groups[p->group].key, &row->group))
 			return p;
 	}
 	return NULL;

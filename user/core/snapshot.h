@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/inventory.h"
+#include "core/order.h"
 
 /* The states ports are held in, as users read them (ss names in comments). */
 enum port_state {
@@ -46,18 +47,18 @@ struct group_key {
 	uint64_t cgroup1_id; /* v1 memory cgroup id when cgroup_id == 1, else 0 */
 };
 
-/* -1, 0 or 1, as qsort() wants. */
-static inline int cmp_u64(uint64_t a, uint64_t b)
-{
-	return (a > b) - (a < b);
-}
-
 /* Orders groups by cgroup2 id, then v1 id. */
 static inline int group_key_cmp(const struct group_key *a, const struct group_key *b)
 {
 	int c = cmp_u64(a->cgroup_id, b->cgroup_id);
 
 	return c ? c : cmp_u64(a->cgroup1_id, b->cgroup1_id);
+}
+
+/* group_key_cmp() for qsort() over an array of struct group_key. */
+static inline int group_key_order(const void *a, const void *b)
+{
+	return group_key_cmp(a, b);
 }
 
 static inline bool group_key_same(const struct group_key *a, const struct group_key *b)

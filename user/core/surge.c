@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/order.h"
 #include "core/surge.h"
 
 /*
@@ -83,11 +84,6 @@ bool surge_update(struct surge_state *s, const struct surge_params *p, uint64_t 
 	s->last_ms = now_ms;
 	s->last_net = net;
 	return trips;
-}
-
-static int cmp_u64(uint64_t x, uint64_t y)
-{
-	return x < y ? -1 : x > y;
 }
 
 static int cmp_tgid(const void *a, const void *b)

@@ -49,26 +49,6 @@ void top_counters_read(const struct activity_table *a, uint64_t t_ms, struct top
 	}
 }
 
-static int cmp3(uint64_t a, uint64_t b)
-{
-	return (a > b) - (a < b);
-}
-
-static int cmp3_double(double a, double b)
-{
-	return (a > b) - (a < b);
-}
-
-static int cmp_key(const struct group_key *a, const struct group_key *b)
-{
-	return cmp3(a->cgroup_id, b->cgroup_id) ?: cmp3(a->cgroup1_id, b->cgroup1_id);
-}
-
-int top_key_cmp(const void *a, const void *b)
-{
-	return cmp_key(a, b);
-}
-
 /* ---- header ------------------------------------------------------------------------------ */
 
 /* Per second between two readings of a cumulative counter; 0 when it went back. */
@@ -106,8 +86,8 @@ static int cmp_pool(const void *pa, const void *pb)
 {
 	const struct top_pool *a = pa, *b = pb;
 
-	return cmp3_double(b->fill, a->fill) ?: cmp3(b->used, a->used)
-		?: cmp3(a->netns, b->netns) ?: cmp3(a->kind, b->kind)
+	return cmp_double(b->fill, a->fill) ?: cmp_u64(b->used, a->used)
+		?: cmp_u64(a->netns, b->netns) ?: cmp_u64(a->kind, b->kind)
 		?: strcmp(a->where, b->where);
 }
 
@@ -205,7 +185,7 @@ static int cmp_slot(const void *pa, const void *pb)
 {
 	const struct group_slot *a = pa, *b = pb;
 
-	return cmp_key(&a->key, &b->key) ?: cmp3(!a->e, !b->e);
+	return group_key_cmp(&a->key, &b->key) ?: cmp_u64(!a->e, !b->e);
 }
 
 static size_t collect_slots(const struct top_input *in, struct group_slot *slots)
@@ -247,7 +227,7 @@ static int collect_groups(const struct top_input *in, struct rows *r)
 	for (size_t i = 0; i < n; i++) {
 		struct top_group *g = &r->groups[r->nr_groups];
 
-		if (i && !cmp_key(&slots[i].key, &slots[i - 1].key))
+		if (i && !group_key_cmp(&slots[i].key, &slots[i - 1].key))
 			continue;
 		g->key = slots[i].key;
 		g->label = label_of(in->labels, &g->key);
@@ -262,7 +242,7 @@ static int collect_groups(const struct top_input *in, struct rows *r)
 static bool was_acted_upon(const struct top_input *in, uint32_t tgid, const struct group_key *k)
 {
 	for (size_t i = 0; i < in->nr_acted; i++)
-		if (in->acted[i].tgid == tgid && !cmp_key(&in->acted[i].group, k))
+		if (in->acted[i].tgid == tgid && !group_key_cmp(&in->acted[i].group, k))
 			return true;
 	return false;
 }
@@ -287,7 +267,7 @@ static void collect_processes(const struct top_input *in, struct rows *r)
 
 static int cmp_group_key(const void *key, const void *group)
 {
-	return cmp_key(key, &((const struct top_group *)group)->key);
+	return group_key_cmp(key, &((const struct top_group *)group)->key);
 }
 
 /* Attach each process to its cgroup: counts, marks, and the sums of cgroups
@@ -404,23 +384,23 @@ static int cmp_stats(const struct top_stats *a, const struct top_stats *b, enum 
 {
 	switch (col) {
 	case TOP_COL_PORTS:
-		return cmp3(b->ports, a->ports);
+		return cmp_u64(b->ports, a->ports);
 	case TOP_COL_ESTABLISHED:
-		return cmp3(b->established, a->established);
+		return cmp_u64(b->established, a->established);
 	case TOP_COL_TIME_WAIT:
-		return cmp3(b->time_wait, a->time_wait);
+		return cmp_u64(b->time_wait, a->time_wait);
 	case TOP_COL_CLOSE_WAIT:
-		return cmp3(b->close_wait, a->close_wait);
+		return cmp_u64(b->close_wait, a->close_wait);
 	case TOP_COL_UDP:
-		return cmp3(b->udp, a->udp);
+		return cmp_u64(b->udp, a->udp);
 	case TOP_COL_OTHER:
-		return cmp3(b->other, a->other);
+		return cmp_u64(b->other, a->other);
 	case TOP_COL_GROWTH:
-		return cmp3_double(b->growth_per_s, a->growth_per_s);
+		return cmp_double(b->growth_per_s, a->growth_per_s);
 	case TOP_COL_FAILURES:
-		return cmp3(b->failures, a->failures);
+		return cmp_u64(b->failures, a->failures);
 	case TOP_COL_CLASS:
-		return cmp3(class_rank(b->class), class_rank(a->class)) ?: cmp3(a->class, b->class);
+		return cmp_u64(class_rank(b->class), class_rank(a->class)) ?: cmp_u64(a->class, b->class);
 	default:
 		return 0;
 	}
@@ -435,7 +415,7 @@ static int cmp_group_column(const struct top_group *a, const struct top_group *b
 			    enum top_column col)
 {
 	if (col == TOP_COL_PID)
-		return cmp_key(&a->key, &b->key);
+		return group_key_cmp(&a->key, &b->key);
 	if (col == TOP_COL_NAME)
 		return strcmp(a->label->place.path, b->label->place.path);
 	return cmp_stats(&a->stats, &b->stats, col);
@@ -449,15 +429,15 @@ static int cmp_group_index(const void *pa, const void *pb, void *ctx)
 	const struct top_group *b = &c->groups[*(const size_t *)pb];
 	int order = cmp_group_column(a, b, c->q->sort);
 
-	return (c->q->reverse ? -order : order) ?: cmp3(b->stats.ports, a->stats.ports)
-		?: cmp_key(&a->key, &b->key);
+	return (c->q->reverse ? -order : order) ?: cmp_u64(b->stats.ports, a->stats.ports)
+		?: group_key_cmp(&a->key, &b->key);
 }
 
 static int cmp_process_column(const struct top_process *a, const struct top_process *b,
 			      enum top_column col)
 {
 	if (col == TOP_COL_PID)
-		return cmp3(a->tgid, b->tgid);
+		return cmp_u64(a->tgid, b->tgid);
 	if (col == TOP_COL_NAME)
 		return strncmp(a->comm, b->comm, sizeof(a->comm));
 	return cmp_stats(&a->stats, &b->stats, col);
@@ -468,13 +448,13 @@ static int cmp_process(const void *pa, const void *pb, void *ctx)
 {
 	const struct top_query *q = ctx;
 	const struct top_process *a = pa, *b = pb;
-	int order = q->flat ? 0 : cmp3(a->group, b->group);
+	int order = q->flat ? 0 : cmp_u64(a->group, b->group);
 
 	if (order)
 		return order;
 	order = cmp_process_column(a, b, q->sort);
-	return (q->reverse ? -order : order) ?: cmp3(b->stats.ports, a->stats.ports)
-		?: cmp3(a->tgid, b->tgid) ?: cmp3(a->group, b->group);
+	return (q->reverse ? -order : order) ?: cmp_u64(b->stats.ports, a->stats.ports)
+		?: cmp_u64(a->tgid, b->tgid) ?: cmp_u64(a->group, b->group);
 }
 
 /* ---- the frame --------------------------------------------------------------------------- */
@@ -482,7 +462,7 @@ static int cmp_process(const void *pa, const void *pb, void *ctx)
 static bool asked_expanded(const struct top_query *q, const struct group_key *k)
 {
 	for (size_t i = 0; i < q->nr_expanded; i++)
-		if (!cmp_key(&q->expanded[i], k))
+		if (!group_key_cmp(&q->expanded[i], k))
 			return true;
 	return false;
 }

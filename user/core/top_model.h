@@ -156,9 +156,6 @@ struct top_model {
 	size_t nr_lines;
 };
 
-/* Three-way comparison of two struct group_key (qsort-compatible). */
-int top_key_cmp(const void *a, const void *b);
-
 /* Build @m from @in as @q asks. Returns 0 or -ENOMEM (@m is then empty). */
 int top_model_build(const struct top_input *in, const struct top_query *q, struct top_model *m);
 void top_model_free(struct top_model *m);
