@@ -107,7 +107,7 @@ if [ ! -x /bin/busybox ] || ldd /bin/busybox 2>/dev/null | grep -q '=>'; then
 	pw_skip kernels "no static /bin/busybox (package busybox-static)"
 	exit 0
 fi
-if ! ls "$PW_OUTPUT"/user/*.o >/dev/null 2>&1 || [ ! -x "$PW_PORTWARDEN" ]; then
+if ! ls "$PW_OUTPUT"/user/*/*.o >/dev/null 2>&1 || [ ! -x "$PW_PORTWARDEN" ]; then
 	pw_skip kernels "portwarden not built"
 	exit 0
 fi

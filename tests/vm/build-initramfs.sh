@@ -3,7 +3,7 @@
 # Copyright (c) 2026 The portwarden authors
 # Builds the test guest's whole userland as one cpio initramfs: static busybox
 # (busybox-static), a static portwarden linked from the objects `make` left in
-# $OUTPUT/user/ (the same code as ./portwarden, only linked statically against
+# $OUTPUT/user/*/ (the same code as ./portwarden, only linked statically against
 # libbpf.a, libelf.a and libz.a), static portleak and guardleak (the paced
 # leakers of the guard run), the fexit probe and
 # tests/vm/guest-init.sh as /init.
@@ -32,15 +32,15 @@ die() {
 	exit 1
 }
 
-# The objects of today's user/*.c, as the Makefile links them (a stale object
-# of a removed source may still lie in $OUTPUT/user/).
+# The objects of today's user/LAYER/*.c, as the Makefile links them (a stale
+# object of a removed source may still lie in $OUTPUT/user/).
 objs=()
-for src in user/*.c; do
-	obj=$OUTPUT/user/$(basename "$src" .c).o
+for src in user/*/*.c; do
+	obj=$OUTPUT/${src%.c}.o
 	[ -f "$obj" ] || die "no $obj: run make first"
 	objs+=("$obj")
 done
-[ ${#objs[@]} -gt 0 ] || die "no user/*.c"
+[ ${#objs[@]} -gt 0 ] || die "no user/*/*.c"
 [ -f "$BUSYBOX" ] || die "no $BUSYBOX (package busybox-static)"
 file_out=$("$BUSYBOX" 2>&1 | head -n 1) || true
 case $file_out in BusyBox*) ;; *) die "$BUSYBOX is not busybox" ;; esac
