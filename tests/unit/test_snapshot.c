@@ -801,16 +801,24 @@ UNIT_TEST(pool_fill_table)
 	}
 }
 
+/* The names README ("States") documents, in enum order: JSON keys and column heads. */
+static const char *const documented_states[] = {
+	"LISTEN", "SYN-SENT", "ESTAB", "CLOSE-WAIT", "FIN-WAIT", "TIME-WAIT", "LAST-ACK", "BOUND", "UDP",
+};
+
 UNIT_TEST(names)
 {
-	ASSERT_EQ_STR(port_state_name(PS_LISTEN), "LISTEN");
-	ASSERT_EQ_STR(port_state_name(PS_ESTABLISHED), "ESTAB");
-	ASSERT_EQ_STR(port_state_name(PS_TIME_WAIT), "TIME-WAIT");
-	ASSERT_EQ_STR(port_state_name(PS_BOUND), "BOUND");
-	ASSERT_EQ_STR(port_state_name(PS_UDP), "UDP");
+	ASSERT_EQ_INT(ARRAY_SIZE(documented_states), PS_COUNT);
+	for (int s = 0; s < PS_COUNT; s++) {
+		UNIT_ROW(documented_states[s]);
+		ASSERT_EQ_STR(port_state_name((enum port_state)s), documented_states[s]);
+		for (int t = 0; t < s; t++)
+			ASSERT_TRUE(strcmp(port_state_name((enum port_state)s),
+					   port_state_name((enum port_state)t)) != 0);
+	}
+	UNIT_ROW("");
 	ASSERT_EQ_STR(port_state_name(PS_COUNT), "?");
-	for (int s = 0; s < PS_COUNT; s++)
-		ASSERT_TRUE(port_state_name((enum port_state)s) != NULL);
+	ASSERT_EQ_STR(port_state_name((enum port_state)-1), "?");
 	ASSERT_EQ_STR(pool_kind_name(POOL_TCP_CONNECT), "tcp-connect");
 	ASSERT_EQ_STR(pool_kind_name(POOL_TCP_BIND), "tcp-bind");
 	ASSERT_EQ_STR(pool_kind_name(POOL_UDP), "udp");
