@@ -44,6 +44,8 @@ WORKLOAD_SRCS := $(sort $(wildcard tests/workloads/*.c))
 WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/tests/workloads/%,$(WORKLOAD_SRCS))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/tests/bench/%,$(BENCH_SRCS))
+# Bench programs that time our own code (not the kernel's) link the unit library.
+BENCH_LIB_BINS := $(OUTPUT)/tests/bench/snapbuild
 
 # Kernel headers clang -target bpf would otherwise miss (asm/types.h etc.).
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -179,6 +181,11 @@ $(OUTPUT)/tests/bench:
 $(OUTPUT)/tests/bench/%: tests/bench/%.c | $(OUTPUT)/tests/bench $(OUTPUT)/deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/bench-$*.d $< -o $@
+
+$(BENCH_LIB_BINS): $(OUTPUT)/tests/bench/%: tests/bench/%.c $(OUTPUT)/libportwarden.a | $(OUTPUT)/tests/bench $(OUTPUT)/deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/bench-$*.d $< \
+		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
 
 install: $(APP)
 	install -d $(DESTDIR)$(bindir)

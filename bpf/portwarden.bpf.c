@@ -2,14 +2,23 @@
 // Copyright (c) 2026 The portwarden authors
 // Kernel side of the event path: port allocation outcomes into a ring buffer.
 //
-// Three groups of programs, chosen by the loader (user/loader.c):
+// Five groups of programs, one section each below; the loader
+// (user/kernel/loader.c) picks which load, by mode and by what the kernel takes:
 //  - state: the TCP state tracepoint, in tp_btf and classic flavours (one is
 //    loaded). It sees TCP connect and listen outcomes, io_uring included, and
-//    costs nothing on unrelated syscalls.
-//  - cgroup hooks: bind() successes with their port.
+//    costs nothing on unrelated syscalls. With it where the kernel allows,
+//    cgroup/post_bind4/6: bind() successes with their port.
+//  - port requests (without fexit, not in syscall mode): cgroup/bind4/6,
+//    connect4/6 and sock_release, and the sock_send_length tracepoint, for
+//    bind(0) and UDP autobind failures, which no state change shows.
 //  - syscall: enter/exit tracepoints for the failures only a syscall's return
 //    shows (bind EADDRINUSE, UDP autobind EAGAIN). Attaching any syscall
 //    tracepoint sends every syscall on the host through the slow path.
+//  - fexit: the port allocators' returns (inet_csk_get_port,
+//    udp_lib_get_port), with cgroup/bind4/6 markers: every outcome, no
+//    syscall cost, where the kernel allows fexit.
+//  - quarantine: cgroup/sock_create refusing new sockets to the cgroups and
+//    processes the daemon quarantined.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>

@@ -40,7 +40,7 @@ enum pw_source {
 #define PW_EVF_ALLOC_FAILED (1U << 0) /* the kernel could not find a free local port */
 #define PW_EVF_OWNER_KNOWN  (1U << 1) /* tgid/pid/comm are the socket owner's, not unknown */
 
-/* One connect/bind/listen/autobind outcome. Keep in sync with user/event_format.c. */
+/* One connect/bind/listen/autobind outcome. Keep in sync with user/views/event_format.c. */
 struct pw_event {
 	__u64 ts_ns;	  /* CLOCK_MONOTONIC, from bpf_ktime_get_ns() */
 	__u64 cookie;	  /* socket cookie, 0 where the hook cannot generate one */

@@ -21,7 +21,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /*
- * Each iterator comes in two forms, chosen at load by trying (user/calibrate.c).
+ * Each iterator comes in two forms, chosen at load by trying (user/kernel/calibrate.c).
  *
  * Fast: context pointers, and what we reach from them, are BTF pointers, and
  * most verifiers let us load their fields directly (vmlinux.h marks every

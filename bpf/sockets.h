@@ -42,7 +42,7 @@ enum pw_sock_source {
  */
 #define PW_KEY_INODE (1ULL << 63)
 
-/* One socket as an iterator saw it. Keep in sync with user/inventory.c. */
+/* One socket as an iterator saw it. Keep in sync with user/core/inventory.c. */
 struct pw_sock {
 	__u64 key; /* PW_KEY_INODE | inode, or the socket cookie (see above) */
 	__u64 cgroup_id;  /* cgroup2 id of the socket; for TIME_WAIT, recorded at close */

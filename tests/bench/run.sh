@@ -4,9 +4,10 @@
 # The benchmarks of issue 6 (`make bench`): churn overhead next to the peers,
 # the tax on unrelated syscalls, event capacity, detection speed, and scale.
 #
-# usage: tests/bench/run.sh [churn] [syscall] [capacity] [detection] [scale] [mixed]
+# usage: tests/bench/run.sh [churn] [syscall] [capacity] [detection] [scale] [mixed] [snapbuild]
 #   (no argument: the first five, about 20 minutes; mixed, several leakers
-#   in one pool, about 5 minutes, runs when named)
+#   in one pool, about 5 minutes, and snapbuild, the snapshot's build time
+#   over 10k and 100k synthetic sockets, seconds, run when named)
 #
 # Environment:
 #   BENCH_QUICK=1   short runs to check the harness (numbers meaningless)
@@ -731,6 +732,42 @@ bench_mixed() {
 	} >>"$PB_SUMMARY"
 }
 
+# ---- 7. snapshot build time --------------------------------------------------------
+
+# snapshot_build() alone, over a synthetic busy host (tests/bench/snapbuild.c):
+# what every snapshot and every daemon sample costs in user space once the
+# iterators have run. No kernel, netns or tool involved; ROUNDS runs a size.
+
+SNAPBUILD_SIZES="10000 100000"
+
+bench_snapbuild() {
+	local n r line
+	pb_say "snapbuild: snapshot_build() over $SNAPBUILD_SIZES synthetic sockets, $ROUNDS runs each"
+	for r in $(seq "$ROUNDS"); do
+		for n in $SNAPBUILD_SIZES; do
+			line=$("$PB_BIN/snapbuild" --sockets "$n") || { pb_say "snapbuild: $n sockets failed"; continue; }
+			pb_record snapbuild "$n.$r" "$line"
+		done
+	done
+	{
+		echo "### 7. Snapshot build time (synthetic sockets, no kernel)"
+		echo
+		echo "| sockets | first build (ms) | warm build (ms) | warm build CPU (ms) |"
+		echo "|---|---|---|---|"
+		for n in $SNAPBUILD_SIZES; do
+			printf '| %s | %s | %s | %s |\n' "$n" \
+				"$(for r in $(seq "$ROUNDS"); do pb_values snapbuild "$n.$r" first_ms; done | pb_median)" \
+				"$(for r in $(seq "$ROUNDS"); do pb_values snapbuild "$n.$r" warm_ms; done | pb_median)" \
+				"$(for r in $(seq "$ROUNDS"); do pb_values snapbuild "$n.$r" warm_cpu_ms; done | pb_median)"
+		done
+		echo
+		echo "Medians over $ROUNDS runs; the first build also faults in fresh memory, the warm one"
+		echo "(the third) reuses what malloc already has, as a daemon rebuilding every interval does."
+		echo "Load average (1 min) during the runs: $(pb_load snapbuild)."
+		echo
+	} >>"$PB_SUMMARY"
+}
+
 # ---- main -------------------------------------------------------------------------
 
 main() {
@@ -739,7 +776,7 @@ main() {
 	pw_require_bpf
 	pw_require_cgroup2
 	pw_require_cmd ip jq bpftool nsenter ss
-	for b in churn sysloop failstorm leaker holder; do
+	for b in churn sysloop failstorm leaker holder snapbuild; do
 		pw_require_file "$PB_BIN/$b" "$b"
 	done
 	mkdir -p "$PB_OUT"
@@ -757,7 +794,7 @@ main() {
 	} >"$PB_SUMMARY"
 	for b in $benches; do
 		case $b in
-		churn | syscall | capacity | detection | scale | mixed) "bench_$b" ;;
+		churn | syscall | capacity | detection | scale | mixed | snapbuild) "bench_$b" ;;
 		*) echo "unknown benchmark '$b'" >&2; exit 2 ;;
 		esac
 		pb_say "$b done; $(pb_machine)"

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Copyright (c) 2026 The portwarden authors
 # Helpers sourced by the root-tier tests: result lines, skips, private cgroups
-# and network namespaces, background processes, and one EXIT trap undoing it all.
+# and network namespaces, background processes, the workloads and portwarden
+# itself started in the background (pw_start_portleak, pw_start_cmd,
+# pw_start_tracer, pw_start_run, pw_start_guard) and waited for, and one EXIT
+# trap undoing it all.
 #
 # Use from a bash test:   . "$(dirname "$0")/lib.sh"
 #
@@ -112,6 +115,19 @@ pw_require_file() { # FILE WHAT: skip unless FILE is executable
 	fi
 }
 
+# pw_require_portwarden [CMD...]: what a test of portwarden on this kernel
+# needs: root, ip, jq and CMD..., a cgroup2 mount, ./portwarden and portleak
+# built, kernel BTF.
+# shellcheck disable=SC2120 # CMD is optional
+pw_require_portwarden() {
+	pw_require_root
+	pw_require_cmd ip jq "$@"
+	pw_require_cgroup2
+	pw_require_file "$PW_PORTWARDEN" portwarden
+	pw_require_bpf
+	pw_require_file "$PW_PORTLEAK" portleak
+}
+
 # ---- waiting ----------------------------------------------------------------
 
 # pw_wait_for_file_line FILE PATTERN TIMEOUT_SEC: poll until grep (basic
@@ -120,6 +136,18 @@ pw_wait_for_file_line() {
 	local file=$1 pattern=$2 deadline=$((SECONDS + $3))
 	while ! grep -q -e "$pattern" "$file" 2>/dev/null; do
 		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# pw_wait_ready PID FILE PATTERN TIMEOUT_SEC: as pw_wait_for_file_line, but
+# also 1 as soon as PID is gone (a process that died will not say it is ready).
+pw_wait_ready() {
+	local pid=$1 file=$2 pattern=$3 deadline=$((SECONDS + $4))
+	until grep -q -e "$pattern" "$file" 2>/dev/null; do
+		if ! pw_pid_alive "$pid" || [ "$SECONDS" -ge "$deadline" ]; then
+			return 1
+		fi
 		sleep 0.1
 	done
 }
@@ -217,22 +245,114 @@ pw_run_in() {
 	echo "$pid"
 }
 
-# ---- portwarden run ----------------------------------------------------------
+# ---- workloads ----------------------------------------------------------------
 
-# pw_start_guard NAME ARGS...: `portwarden run --enforce ARGS --log
-# $PW_TMP/run.jsonl` (stderr in run.err) in the background; PW_GUARD is its
-# pid. Once its start record is logged returns 0; else a FAIL line NAME/start
-# and 1.
-pw_start_guard() {
+# pw_start_portleak NAME CGROUP NETNS ARGS...: portleak ARGS in the background
+# in CGROUP (a directory; "" keeps ours) and NETNS, as pw_run_in; its stdout
+# (the JSON line it writes once its tries are done) in $PW_TMP/NAME.json,
+# stderr in NAME.err, its pid in NAME.pid and PW_PID. It stays our child.
+pw_start_portleak() {
+	local name=$1 cg=$2 ns=$3
+	shift 3
+	pw_run_in -o "$PW_TMP/$name.json" -e "$PW_TMP/$name.err" "$cg" "$ns" \
+		"$PW_PORTLEAK" "$@" >"$PW_TMP/$name.pid"
+}
+
+# pw_wait_portleak NAME FAIL_NAME [exited]: until portleak NAME (started by
+# pw_start_portleak) has written its JSON line and, with "exited", has exited,
+# 30 s each; else a FAIL line FAIL_NAME with the start of its stderr, and 1.
+pw_wait_portleak() {
 	local name=$1
+	if ! pw_wait_for_file_line "$PW_TMP/$name.json" '^{' 30; then
+		pw_fail "$2" "$name wrote no JSON line within 30 s: $(head -c 300 "$PW_TMP/$name.err")"
+		return 1
+	fi
+	if [ "${3:-}" = exited ] && ! pw_wait_exit "$(cat "$PW_TMP/$name.pid")" 30; then
+		pw_fail "$2" "$name still running 30 s after its JSON line: $(head -c 300 "$PW_TMP/$name.err")"
+		return 1
+	fi
+}
+
+# pw_start_cmd KEY CGROUP NETNS CMD...: CMD in the background in CGROUP and
+# NETNS, as pw_run_in but from a subshell, so that init reaps it and the shell
+# reports nothing when it is killed (pw_stop still works); stdout to
+# $PW_TMP/KEY.out, stderr to KEY.err, its pid in KEY.pid, its start time in
+# KEY.start ("-" when it is already gone: see pw_pid_alive).
+pw_start_cmd() {
+	local key=$1 pid
 	shift
-	"$PW_PORTWARDEN" run --enforce "$@" --log "$PW_TMP/run.jsonl" </dev/null >/dev/null \
-		2>"$PW_TMP/run.err" &
-	PW_GUARD=$!
-	pw_track_pid "$PW_GUARD"
-	pw_wait_for_file_line "$PW_TMP/run.jsonl" '"event":"start"' 30 && return 0
-	pw_fail "$name/start" "no start record: $(tail -c 300 "$PW_TMP/run.err")"
+	pid=$(pw_run_in -o "$PW_TMP/$key.out" -e "$PW_TMP/$key.err" "$@")
+	echo "$pid" >"$PW_TMP/$key.pid"
+	pw_pid_start "$pid" >"$PW_TMP/$key.start" || echo - >"$PW_TMP/$key.start"
+}
+
+# ---- portwarden trace and run --------------------------------------------------
+
+# pw_start_tracer NAME OUT ARGS...: `portwarden trace ARGS` in the background
+# with SIGINT and SIGTERM at their defaults (a background job of a
+# non-interactive shell starts with SIGINT ignored); stdout to OUT, stderr to
+# OUT.err; PW_TRACER is its pid, PW_TRACER_OUT is OUT. Once it says "Tracing" on stderr returns 0;
+# if it exits first or takes over 30 s, a FAIL line NAME with its stderr's
+# last lines (libbpf's left out), SIGKILL, and 1.
+pw_start_tracer() {
+	local name=$1 out=$2
+	shift 2
+	env --default-signal=INT,TERM "$PW_PORTWARDEN" trace "$@" </dev/null >"$out" 2>"$out.err" &
+	PW_TRACER=$!
+	PW_TRACER_OUT=$out
+	pw_track_pid "$PW_TRACER"
+	pw_wait_ready "$PW_TRACER" "$out.err" Tracing 30 && return 0
+	pw_fail "$name" "no 'Tracing' on stderr: $(grep -v '^libbpf: ' "$out.err" | tail -c 300)"
+	pw_stop "$PW_TRACER" KILL 1
 	return 1
+}
+
+# pw_stop_tracer NAME: SIGINT to PW_TRACER, which must exit with status 0
+# within 15 s. Returns 0 when it did (no result line: the caller reports);
+# else a FAIL line NAME and 1 when it had to be SIGKILLed, 2 for another
+# exit status.
+pw_stop_tracer() {
+	local rc=0
+	kill -s INT "$PW_TRACER"
+	if ! pw_wait_exit "$PW_TRACER" 15; then
+		pw_stop "$PW_TRACER" KILL 1
+		pw_fail "$1" "still running 15 s after SIGINT"
+		return 1
+	fi
+	wait "$PW_TRACER" || rc=$?
+	[ "$rc" -ne 0 ] || return 0
+	pw_fail "$1" "exit status $rc after SIGINT: $(tail -c 300 "$PW_TRACER_OUT.err")"
+	return 2
+}
+
+# pw_start_run NAME FILES ARGS...: `portwarden run ARGS --log FILES.jsonl` in
+# the background (stderr in FILES.err); PW_DAEMON is its pid. Once its start
+# record is logged returns 0; if it exits first or takes over 30 s, a FAIL
+# line NAME and 1.
+pw_start_run() {
+	local name=$1 files=$2
+	shift 2
+	"$PW_PORTWARDEN" run "$@" --log "$files.jsonl" </dev/null >/dev/null 2>"$files.err" &
+	PW_DAEMON=$!
+	pw_track_pid "$PW_DAEMON"
+	pw_wait_ready "$PW_DAEMON" "$files.jsonl" '"event":"start"' 30 && return 0
+	if pw_pid_alive "$PW_DAEMON"; then
+		pw_fail "$name" "no start record within 30 s: $(tail -c 300 "$files.err")"
+	else
+		pw_fail "$name" "exited without a start record: $(tail -c 300 "$files.err")"
+	fi
+	return 1
+}
+
+# pw_start_guard NAME ARGS...: pw_start_run NAME/start $PW_TMP/run --enforce
+# ARGS (log in $PW_TMP/run.jsonl, stderr in run.err); PW_GUARD is its pid.
+pw_start_guard() {
+	local name=$1 rc=0
+	shift
+	pw_start_run "$name/start" "$PW_TMP/run" --enforce "$@" || rc=$?
+	# shellcheck disable=SC2034 # read by the tests
+	PW_GUARD=$PW_DAEMON
+	return "$rc"
 }
 
 # pw_probe_connect NETNS PORT: PROBLEMS unless a fresh client connects to

@@ -25,12 +25,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden
 
 BASE=$(pw_cgroup_base)
 REL_BASE=$(pw_cgroup_relpath "$BASE")
@@ -71,27 +66,18 @@ check_probe() {
 
 # trace_fallback: no tp_btf; the tracepoint catches a workload's 3 failures.
 trace_fallback() {
-	local tracer ns cg pid problems
-	PORTWARDEN_TEST_REFUSE=tp_btf env --default-signal=INT,TERM "$PW_PORTWARDEN" trace --json \
-		--failed --mode state --cgroup "$BASE" -v </dev/null >"$PW_TMP/trace.json" 2>"$PW_TMP/trace.err" &
-	tracer=$!
-	pw_track_pid "$tracer"
-	if ! pw_wait_for_file_line "$PW_TMP/trace.err" Tracing 30; then
-		pw_fail degrade/trace-tracepoint "no 'Tracing' within 30 s: $(grep -v '^libbpf' "$PW_TMP/trace.err" | tail -c 300)"
-		return
-	fi
-	ns=$(pw_make_netns 40000 40009)
-	cg=$(pw_make_cgroup connect)
-	pw_run_in -o "$PW_TMP/connect.json" -e "$PW_TMP/connect.err" "$cg" "$ns" \
-		"$PW_PORTLEAK" tcp-connect --listen --fail-extra 2 >"$PW_TMP/connect.pid"
-	pid=$(cat "$PW_TMP/connect.pid")
+	local pid problems
+	PORTWARDEN_TEST_REFUSE=tp_btf pw_start_tracer degrade/trace-tracepoint "$PW_TMP/trace.json" \
+		--json --failed --mode state --cgroup "$BASE" -v || return 0
+	pw_start_portleak connect "$(pw_make_cgroup connect)" "$(pw_make_netns 40000 40009)" \
+		tcp-connect --listen --fail-extra 2
+	pid=$PW_PID
 	pw_wait_for_file_line "$PW_TMP/connect.json" '^{' 30 || true
 	sleep 1
-	kill -s INT "$tracer"
-	pw_wait_exit "$tracer" 10 || true
+	pw_stop "$PW_TRACER" INT 10
 	problems=$(
-		grep -q 'calibration: state hook: safe' "$PW_TMP/trace.err" ||
-			echo "no 'state hook: safe' verdict: $(grep 'calibration' "$PW_TMP/trace.err" | head -c 200)"
+		grep -q 'calibration: state hook: safe' "$PW_TMP/trace.json.err" ||
+			echo "no 'state hook: safe' verdict: $(grep 'calibration' "$PW_TMP/trace.json.err" | head -c 200)"
 		jq -rs --argjson pid "$pid" --arg cg "$REL_BASE/connect" '
 			[.[] | select(.type == null or .type == "event") | select(.pid == $pid)] as $ev
 			| if ($ev | length) != 3 then "\($ev | length) events from the workload, want 3" else empty end,
@@ -115,30 +101,20 @@ trace_nothing() {
 # trace_no_port_hooks: without the port and send hooks, bind(0) failures
 # are not seen (said at start) and TCP connect failures still are.
 trace_no_port_hooks() {
-	local tracer ns cg problems
-	PORTWARDEN_TEST_REFUSE=port-hooks,send-hook env --default-signal=INT,TERM "$PW_PORTWARDEN" \
-		trace --json --failed --mode state --cgroup "$BASE" </dev/null >"$PW_TMP/noport.json" \
-		2>"$PW_TMP/noport.err" &
-	tracer=$!
-	pw_track_pid "$tracer"
-	if ! pw_wait_for_file_line "$PW_TMP/noport.err" Tracing 30; then
-		pw_fail degrade/trace-no-port-hooks "no 'Tracing' within 30 s: $(tail -c 300 "$PW_TMP/noport.err")"
-		return
-	fi
+	local ns cg problems
+	PORTWARDEN_TEST_REFUSE=port-hooks,send-hook pw_start_tracer degrade/trace-no-port-hooks \
+		"$PW_TMP/noport.json" --json --failed --mode state --cgroup "$BASE" || return 0
 	ns=$(pw_make_netns 40010 40019)
 	cg=$(pw_make_cgroup noport)
-	pw_run_in -o "$PW_TMP/noport-tcp.json" -e /dev/null "$cg" "$ns" \
-		"$PW_PORTLEAK" tcp-connect --listen --fail-extra 2 >/dev/null
+	pw_start_portleak noport-tcp "$cg" "$ns" tcp-connect --listen --fail-extra 2
 	pw_wait_for_file_line "$PW_TMP/noport-tcp.json" '^{' 30 || true
-	pw_run_in -o "$PW_TMP/noport-bind0.json" -e /dev/null "$cg" "$ns" \
-		"$PW_PORTLEAK" bind0 --fail-extra 2 >/dev/null
+	pw_start_portleak noport-bind0 "$cg" "$ns" bind0 --fail-extra 2
 	pw_wait_for_file_line "$PW_TMP/noport-bind0.json" '^{' 30 || true
 	sleep 1
-	kill -s INT "$tracer"
-	pw_wait_exit "$tracer" 10 || true
+	pw_stop "$PW_TRACER" INT 10
 	problems=$(
 		grep -q 'refused the port and send hooks: bind(0) and UDP autobind failures are not seen' \
-			"$PW_TMP/noport.err" || echo "no word of the refused hooks: $(tail -c 300 "$PW_TMP/noport.err")"
+			"$PW_TMP/noport.json.err" || echo "no word of the refused hooks: $(tail -c 300 "$PW_TMP/noport.json.err")"
 		jq -rs '[.[] | select(.type == "event")] as $ev
 			| ([$ev[] | select(.op == "connect" and .errno == 99)] | length
 			   | if . != 3 then "\(.) connect failures, want 3" else empty end),
@@ -150,18 +126,12 @@ trace_no_port_hooks() {
 }
 
 run_no_quarantine() {
-	local daemon rc=0 problems
-	PORTWARDEN_TEST_REFUSE=quarantine "$PW_PORTWARDEN" run --cgroup "$BASE" \
-		--log "$PW_TMP/run.jsonl" </dev/null >/dev/null 2>"$PW_TMP/run.err" &
-	daemon=$!
-	pw_track_pid "$daemon"
-	if ! pw_wait_for_file_line "$PW_TMP/run.jsonl" '"event":"start"' 30; then
-		pw_fail degrade/run-no-quarantine "no start record within 30 s: $(tail -c 300 "$PW_TMP/run.err")"
-		return
-	fi
-	kill -s TERM "$daemon"
-	pw_wait_exit "$daemon" 15 || true
-	wait "$daemon" || rc=$?
+	local rc=0 problems
+	PORTWARDEN_TEST_REFUSE=quarantine pw_start_run degrade/run-no-quarantine "$PW_TMP/run" \
+		--cgroup "$BASE" || return 0
+	kill -s TERM "$PW_DAEMON"
+	pw_wait_exit "$PW_DAEMON" 15 || true
+	wait "$PW_DAEMON" || rc=$?
 	problems=$(
 		[ "$rc" -eq 0 ] || echo "exit status $rc after SIGTERM"
 		grep -q 'refused the quarantine hook' "$PW_TMP/run.err" ||
@@ -171,11 +141,9 @@ run_no_quarantine() {
 }
 
 report_no_iterators() {
-	local ns cg problems rc=0
-	ns=$(pw_make_netns 42000 42999)
-	cg=$(pw_make_cgroup held)
-	pw_run_in -o "$PW_TMP/held.json" -e "$PW_TMP/held.err" "$cg" "$ns" \
-		"$PW_PORTLEAK" tcp-connect --listen --accept --port 5020 --count 20 --hold 60 >/dev/null
+	local problems rc=0
+	pw_start_portleak held "$(pw_make_cgroup held)" "$(pw_make_netns 42000 42999)" \
+		tcp-connect --listen --accept --port 5020 --count 20 --hold 60
 	pw_wait_for_file_line "$PW_TMP/held.json" '^{' 30 || true
 	PORTWARDEN_TEST_REFUSE=iter/task_file,iter/tcp,iter/udp "$PW_PORTWARDEN" report --duration 3 \
 		--json --output "$PW_TMP/report.json" </dev/null >/dev/null 2>"$PW_TMP/report.err" || rc=$?

@@ -14,21 +14,14 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden
 
 REL_BASE=$(pw_cgroup_relpath "$(pw_cgroup_base)")
 
 # start NAME ARGS...: portleak ARGS in child cgroup NAME and a netns of 2000 ports.
 start() {
-	local name=$1
-	shift
-	pw_run_in -o "$PW_TMP/$name.json" -e "$PW_TMP/$name.err" "$(pw_make_cgroup "$name")" \
-		"$(pw_make_netns 40000 41999)" "$PW_PORTLEAK" "$@" --comm "pl-$name" >"$PW_TMP/$name.pid"
+	pw_start_portleak "$1" "$(pw_make_cgroup "$1")" "$(pw_make_netns 40000 41999)" "${@:2}" \
+		--comm "pl-$1"
 }
 
 start steady tcp-connect --listen --count 300 --hold 120

@@ -31,12 +31,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq ss
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden ss
 
 DURATION=${PW_REPORT_DURATION:-75}
 # How long the workloads keep going: past the report's end in any case.
@@ -56,11 +51,7 @@ TEXT=$PW_TMP/report.txt
 # start NAME NETNS ARGS...: portleak ARGS named pl-NAME in child cgroup NAME
 # and NETNS. Files: $PW_TMP/NAME.{json,err,pid}.
 start() {
-	local name=$1 ns=$2
-	shift 2
-	pw_run_in -o "$PW_TMP/$name.json" -e "$PW_TMP/$name.err" "$(pw_make_cgroup "$name")" "$ns" \
-		"$PW_PORTLEAK" "$@" --comm "pl-$name" --hold "$RUN" >/dev/null
-	echo "$PW_PID" >"$PW_TMP/$name.pid"
+	pw_start_portleak "$1" "$(pw_make_cgroup "$1")" "$2" "${@:3}" --comm "pl-$1" --hold "$RUN"
 }
 
 pid_of() {
@@ -209,11 +200,12 @@ expect_class() {
 	pw_report "report/class-$name" "$problems"
 }
 
-# The churn and the steady pool: never "leak", whatever else they got.
+# The churn and the steady pool: in the report (both hold ports throughout),
+# never "leak", whatever else they got.
 expect_never_leak() {
 	local name=$1 problems
 	problems=$(jq -rn --argjson c "$(container "$name")" '
-		if $c == null then empty
+		if $c == null then "no container for its cgroup in the report"
 		else ($c | select(.class == "leak") | "cgroup class leak"),
 			($c.suspects[] | select(.class == "leak") | "suspect pid \(.pid) class leak")
 		end') || problems="jq failed"

@@ -15,12 +15,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 pw_require_file "$GUARDLEAK" guardleak
 
@@ -29,13 +24,9 @@ PORT=5001
 NS_A=$(pw_make_netns 40000 40999)
 NS_B=$(pw_make_netns 40000 40999)
 
-# start KEY NETNS CMD...: CMD in cgroup KEY, stdout to KEY.out.
+# start KEY NETNS CMD...: CMD in cgroup KEY, stdout to KEY.out (pw_start_cmd).
 start() {
-	local key=$1 ns=$2 pid
-	shift 2
-	pid=$(pw_run_in -o "$PW_TMP/$key.out" -e "$PW_TMP/$key.err" "$(pw_make_cgroup "$key")" "$ns" "$@")
-	echo "$pid" >"$PW_TMP/$key.pid"
-	pw_pid_start "$pid" >"$PW_TMP/$key.start"
+	pw_start_cmd "$1" "$(pw_make_cgroup "$1")" "$2" "${@:3}"
 }
 
 cat >"$PW_TMP/run.conf" <<CONF

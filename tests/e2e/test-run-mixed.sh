@@ -18,12 +18,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq shuf
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden shuf
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 pw_require_file "$GUARDLEAK" guardleak
 
@@ -41,13 +36,9 @@ PROTECTED=$PW_TMP/pw-protected-guardleak
 cp "$GUARDLEAK" "$PROTECTED"
 NS=$(pw_make_netns 40000 42999)
 
-# start KEY CMD...: CMD in cgroup KEY of our netns, stdout to KEY.out.
+# start KEY CMD...: CMD in cgroup KEY of our netns, stdout to KEY.out (pw_start_cmd).
 start() {
-	local key=$1 pid
-	shift
-	pid=$(pw_run_in -o "$PW_TMP/$key.out" -e "$PW_TMP/$key.err" "$(pw_make_cgroup "$key")" "$NS" "$@")
-	echo "$pid" >"$PW_TMP/$key.pid"
-	pw_pid_start "$pid" >"$PW_TMP/$key.start"
+	pw_start_cmd "$1" "$(pw_make_cgroup "$1")" "$NS" "${@:2}"
 }
 
 # alive KEY: its process, or any process of its cgroup, still runs.

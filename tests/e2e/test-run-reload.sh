@@ -13,24 +13,13 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden
 
 BASE=$(pw_cgroup_base)
 CONF=$PW_TMP/run.conf
 printf '[daemon]\ninterval = 1s\nwindow = 8s\n[policy]\nfill_threshold = 20%%\n' >"$CONF"
-"$PW_PORTWARDEN" run --cgroup "$BASE" --config "$CONF" --log "$PW_TMP/run.jsonl" \
-	</dev/null >/dev/null 2>"$PW_TMP/run.err" &
-DAEMON=$!
-pw_track_pid "$DAEMON"
-if ! pw_wait_for_file_line "$PW_TMP/run.jsonl" '"event":"start"' 30; then
-	pw_fail run-reload/start "no start record: $(tail -c 300 "$PW_TMP/run.err")"
-	pw_done
-fi
+pw_start_run run-reload/start "$PW_TMP/run" --cgroup "$BASE" --config "$CONF" || pw_done
+DAEMON=$PW_DAEMON
 printf '[daemon]\ninterval = 500ms\nwindow = 16s\n[policy]\nfill_threshold = 20%%\n' >"$CONF"
 kill -s HUP "$DAEMON"
 pw_wait_for_file_line "$PW_TMP/run.err" 'reloaded' 10 || true
@@ -38,9 +27,8 @@ problems=$(grep -q 'reloaded .*(interval 500 ms, window 16000 ms, 34 samples kep
 	echo "no reload line with the new sizes: $(grep reload "$PW_TMP/run.err" | tail -n 1)")
 pw_report run-reload/resized "$problems"
 
-pw_run_in -o "$PW_TMP/leak.json" -e "$PW_TMP/leak.err" "$(pw_make_cgroup leak)" \
-	"$(pw_make_netns 40000 41999)" "$PW_PORTLEAK" tcp-connect --listen --rate 20 --duration 60 \
-	--hold 60 --comm pl-leak >"$PW_TMP/leak.pid"
+pw_start_portleak leak "$(pw_make_cgroup leak)" "$(pw_make_netns 40000 41999)" \
+	tcp-connect --listen --rate 20 --duration 60 --hold 60 --comm pl-leak
 leak=$(cat "$PW_TMP/leak.pid")
 t0=$SECONDS
 until jq -e -s --argjson pid "$leak" 'any(.[]; .event == "action" and .pid == $pid)' \

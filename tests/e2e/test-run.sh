@@ -38,12 +38,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq ss timeout
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden ss timeout
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 pw_require_file "$GUARDLEAK" guardleak
 # Protected by executable: the fixture's [protect] exe = */pw-protected-*
@@ -137,14 +132,9 @@ listening() { # KEY
 }
 
 # start KEY SIDE CMD...: CMD in cgroup SIDE/KEY and KEY's netns, stdout to
-# KEY.out. In $(...), so that init reaps it, and the shell reports no kill.
+# KEY.out (pw_start_cmd: init reaps it, and the shell reports no kill).
 start() {
-	local key=$1 side=$2 pid
-	shift 2
-	pid=$(pw_run_in -o "$PW_TMP/$key.out" -e "$PW_TMP/$key.err" \
-		"$(pw_make_cgroup "$side/$key")" "$(cat "$PW_TMP/$key.ns")" "$@")
-	echo "$pid" >"$PW_TMP/$key.pid"
-	pw_pid_start "$pid" >"$PW_TMP/$key.start" || echo - >"$PW_TMP/$key.start"
+	pw_start_cmd "$1" "$(pw_make_cgroup "$2/$1")" "$(cat "$PW_TMP/$1.ns")" "${@:3}"
 }
 
 # start_fork KEY SIDE ARGS...: guardleak with 3 children; KEY.children lists
@@ -231,23 +221,16 @@ elapsed() {
 
 # ---- the daemons ------------------------------------------------------------------
 
-# start_daemon NAME ARGS...: portwarden run --cgroup BASE/NAME --log NAME.jsonl
-# --config NAME.conf ARGS; sets DAEMON to its pid.
+# start_daemon NAME ARGS...: portwarden run --cgroup BASE/NAME --config
+# NAME.conf ARGS, log in NAME.jsonl, stderr in NAME.err (pw_start_run); sets
+# DAEMON to its pid once it has started, else exits.
 start_daemon() {
 	local name=$1
 	shift
 	cp "$CONF" "$PW_TMP/$name.conf"
-	"$PW_PORTWARDEN" run --cgroup "$BASE/$name" --log "$PW_TMP/$name.jsonl" \
-		--config "$PW_TMP/$name.conf" "$@" </dev/null >/dev/null 2>"$PW_TMP/$name.stderr" &
-	DAEMON=$!
-	pw_track_pid "$DAEMON"
-}
-
-wait_started() { # NAME
-	if ! pw_wait_for_file_line "$PW_TMP/$1.jsonl" '"event":"start"' 30; then
-		pw_fail "run/start-$1" "no start record within 30 s: $(tail -c 300 "$PW_TMP/$1.stderr")"
-		exit 1
-	fi
+	pw_start_run "run/start-$name" "$PW_TMP/$name" --cgroup "$BASE/$name" \
+		--config "$PW_TMP/$name.conf" "$@" || exit 1
+	DAEMON=$PW_DAEMON
 }
 
 # stop_daemon PID NAME: SIGTERM; exit 0 and a final stop record.
@@ -261,7 +244,7 @@ stop_daemon() {
 	fi
 	wait "$pid" || rc=$?
 	problems=$(
-		[ "$rc" -eq 0 ] || echo "exit status $rc after SIGTERM: $(tail -c 200 "$PW_TMP/$name.stderr")"
+		[ "$rc" -eq 0 ] || echo "exit status $rc after SIGTERM: $(tail -c 200 "$PW_TMP/$name.err")"
 		tail -n 1 "$PW_TMP/$name.jsonl" | jq -e '.event == "stop"' >/dev/null 2>&1 ||
 			echo "last record is not a stop: $(tail -n 1 "$PW_TMP/$name.jsonl" | head -c 200)"
 	)
@@ -276,7 +259,7 @@ reload_bad() {
 		"$CONF" >"$DCONF"
 	grep -n '^grace' "$DCONF" | cut -d: -f1 >"$PW_TMP/bad-line"
 	kill -s HUP "$DPID"
-	pw_wait_for_file_line "$PW_TMP/dry.stderr" 'keeping the previous configuration' 10 || true
+	pw_wait_for_file_line "$PW_TMP/dry.err" 'keeping the previous configuration' 10 || true
 	cp "$CONF" "$DCONF"
 	now_iso >"$PW_TMP/reload-bad-at"
 	sleep 1.5 # a sample or so on the configuration it kept
@@ -286,7 +269,7 @@ reload_bad() {
 reload_good() {
 	now_iso >"$PW_TMP/reload-good-at"
 	kill -s HUP "$DPID"
-	pw_wait_for_file_line "$PW_TMP/dry.stderr" 'reloaded' 10 || true
+	pw_wait_for_file_line "$PW_TMP/dry.err" 'reloaded' 10 || true
 	sleep 1.5 # a sample or so with the log reopened
 }
 
@@ -574,7 +557,7 @@ check_reload_bad() {
 	local line problems
 	line=$(cat "$PW_TMP/bad-line")
 	problems=$(
-		grep -F "$DCONF:$line: grace: " "$PW_TMP/dry.stderr" | grep -q 'keeping the previous configuration' ||
+		grep -F "$DCONF:$line: grace: " "$PW_TMP/dry.err" | grep -q 'keeping the previous configuration' ||
 			echo "no \"$DCONF:$line: grace: ...; keeping the previous configuration\" on stderr"
 		cat "$PW_TMP/reload-bad-died" 2>/dev/null || true
 		jq -r -s --arg at "$(cat "$PW_TMP/reload-bad-at")" '
@@ -588,7 +571,7 @@ check_reload_bad() {
 check_reload_good() {
 	local problems
 	problems=$(
-		grep -qF "reloaded $DCONF" "$PW_TMP/dry.stderr" || echo "no \"reloaded $DCONF\" on stderr"
+		grep -qF "reloaded $DCONF" "$PW_TMP/dry.err" || echo "no \"reloaded $DCONF\" on stderr"
 	)
 	pw_report run/reload-good "$problems"
 }
@@ -601,7 +584,6 @@ enforce_phase() {
 	local key
 	start_daemon enforce --enforce
 	EPID=$DAEMON
-	wait_started enforce
 	start_enforced
 	watch enforce_done "enforcing daemon"
 	timeline "$ELOG"
@@ -623,7 +605,6 @@ enforce_phase() {
 dry_phase() {
 	start_daemon dry
 	DPID=$DAEMON
-	wait_started dry
 	reload_bad
 	start_dry
 	watch dry_done "dry run"
@@ -655,8 +636,8 @@ check_reload_good
 check_scope dry
 if [ -e "$PW_STATE/failed" ]; then
 	echo "enforce daemon stderr:" >&2
-	tail -n 30 "$PW_TMP/enforce.stderr" >&2
+	tail -n 30 "$PW_TMP/enforce.err" >&2
 	echo "dry daemon stderr:" >&2
-	tail -n 30 "$PW_TMP/dry.stderr" >&2
+	tail -n 30 "$PW_TMP/dry.err" >&2
 fi
 pw_done

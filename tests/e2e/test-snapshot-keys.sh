@@ -22,28 +22,18 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden
 
 REL_BASE=$(pw_cgroup_relpath "$(pw_cgroup_base)")
 
 # start NAME NETNS ARGS...: portleak ARGS in child cgroup NAME and NETNS.
 start() {
-	local name=$1 ns=$2
-	shift 2
-	pw_run_in -o "$PW_TMP/$name.json" -e "$PW_TMP/$name.err" "$(pw_make_cgroup "$name")" "$ns" \
-		"$PW_PORTLEAK" "$@" --comm "pl-$name" >"$PW_TMP/$name.pid"
+	pw_start_portleak "$1" "$(pw_make_cgroup "$1")" "$2" "${@:3}" --comm "pl-$1"
 }
 
 # ready NAME: portleak writes its JSON line once its tries are done.
 ready() {
-	pw_wait_for_file_line "$PW_TMP/$1.json" '^{' 30 && return 0
-	pw_fail "snapshot-keys/setup" "$1 wrote no JSON line within 30 s: $(head -c 300 "$PW_TMP/$1.err")"
-	pw_done
+	pw_wait_portleak "$1" snapshot-keys/setup || pw_done
 }
 
 # check FORM ENV...: a fresh netns, the workloads, one snapshot with ENV, the counts.

@@ -23,12 +23,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq ss stat iconv
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden ss stat iconv
 
 # netns A: most workloads; netns B: UDP and the CLOSE_WAIT pair.
 A_LOW=40000
@@ -59,18 +54,13 @@ make_netns() {
 # start NAME NETNS ARGS...: portleak ARGS in child cgroup NAME and NETNS,
 # named pl-NAME (or $COMM). Files: $PW_TMP/NAME.{json,err,pid,ns}.
 start() {
-	local name=$1 ns=$2
-	shift 2
-	echo "$ns" >"$PW_TMP/$name.ns"
-	pw_run_in -o "$PW_TMP/$name.json" -e "$PW_TMP/$name.err" "$(pw_make_cgroup "$name")" "$ns" \
-		"$PW_PORTLEAK" "$@" --comm "${COMM:-pl-$name}" >"$PW_TMP/$name.pid"
+	echo "$2" >"$PW_TMP/$1.ns"
+	pw_start_portleak "$1" "$(pw_make_cgroup "$1")" "$2" "${@:3}" --comm "${COMM:-pl-$1}"
 }
 
 # ready NAME: wait for the workload's JSON line (written once its tries are done).
 ready() {
-	pw_wait_for_file_line "$PW_TMP/$1.json" '^{' 30 && return 0
-	pw_fail "snapshot/setup" "$1 wrote no JSON line within 30 s: $(head -c 300 "$PW_TMP/$1.err")"
-	exit 1
+	pw_wait_portleak "$1" snapshot/setup || exit 1
 }
 
 # listening NETNS PORT: wait until something listens on PORT in NETNS.

@@ -41,13 +41,10 @@ REL_BASE=$(pw_cgroup_relpath "$BASE")
 # ---- workloads ------------------------------------------------------------------
 
 # start NAME ARGS...: portleak ARGS in child cgroup NAME and its own netns,
-# holding its sockets for HOLD seconds. Files: $PW_TMP/NAME.{json,err}.
+# holding its sockets for HOLD seconds. Files: $PW_TMP/NAME.{json,err,pid}.
 start() {
-	local name=$1
-	shift
 	# shellcheck disable=SC2119 # a netns with the default port range
-	pw_run_in -o "$PW_TMP/$name.json" -e "$PW_TMP/$name.err" "$(pw_make_cgroup "$name")" \
-		"$(pw_make_netns)" "$PW_PORTLEAK" "$@" --hold "$HOLD" >/dev/null
+	pw_start_portleak "$1" "$(pw_make_cgroup "$1")" "$(pw_make_netns)" "${@:2}" --hold "$HOLD"
 }
 
 start_workloads() {

@@ -14,12 +14,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq timeout mkfifo
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden timeout mkfifo
 
 LOW=40000
 HIGH=40009
@@ -96,51 +91,18 @@ check_usage() {
 
 # ---- tracer ---------------------------------------------------------------------
 
-# wait_tracing: until the tracer says "Tracing" on stderr; 1 when it exits
-# first or takes over 30 s.
-wait_tracing() {
-	local deadline=$((SECONDS + 30))
-	until grep -q Tracing "$TRACE.err" 2>/dev/null; do
-		if ! pw_pid_alive "$TRACER" || [ "$SECONDS" -ge "$deadline" ]; then
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
-# start_tracer NAME ARGS...: `portwarden trace ARGS` in the background, output
-# in $PW_TMP/NAME.trace; waits for "Tracing" on stderr, sets TRACER.
+# start_tracer NAME ARGS...: pw_start_tracer cli/NAME, output in
+# TRACE=$PW_TMP/NAME.trace.
 start_tracer() {
-	local name=$1
-	shift
-	TRACE=$PW_TMP/$name.trace
-	# A background job of a non-interactive shell starts with SIGINT ignored.
-	env --default-signal=INT,TERM "$PW_PORTWARDEN" trace "$@" \
-		</dev/null >"$TRACE" 2>"$TRACE.err" &
-	TRACER=$!
-	pw_track_pid "$TRACER"
-	if ! wait_tracing; then
-		pw_fail "cli/$name" "no 'Tracing' on stderr: $(tail -c 300 "$TRACE.err")"
-		pw_stop "$TRACER" KILL 1
-		return 1
-	fi
+	TRACE=$PW_TMP/$1.trace
+	pw_start_tracer "cli/$1" "$TRACE" "${@:2}"
 }
 
-# stop_tracer NAME: SIGINT after events had time to cross the ring buffer.
+# stop_tracer NAME: pw_stop_tracer cli/NAME after events had time to cross
+# the ring buffer.
 stop_tracer() {
-	local rc=0
 	sleep 1
-	kill -s INT "$TRACER"
-	if ! pw_wait_exit "$TRACER" 15; then
-		pw_stop "$TRACER" KILL 1
-		pw_fail "cli/$1" "tracer still running 15 s after SIGINT"
-		return 1
-	fi
-	wait "$TRACER" || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		pw_fail "cli/$1" "tracer exit status $rc after SIGINT: $(tail -c 300 "$TRACE.err")"
-		return 1
-	fi
+	pw_stop_tracer "cli/$1"
 }
 
 # ---- SIGTERM ---------------------------------------------------------------------
@@ -149,7 +111,7 @@ stop_tracer() {
 # (programs: prog_id; links: link_id and prog_id), as {"progs": [ids],
 # "links": [ids]}: exact even if another BPF tool runs meanwhile.
 tracer_bpf_ids() {
-	cat "/proc/$TRACER/fdinfo/"* 2>/dev/null | jq -Rs '
+	cat "/proc/$PW_TRACER/fdinfo/"* 2>/dev/null | jq -Rs '
 		[splits("\n") | capture("^(?<k>prog_id|link_id):\\s+(?<v>[0-9]+)$")] as $kv
 		| {progs: [$kv[] | select(.k == "prog_id") | .v | tonumber] | unique,
 		   links: [$kv[] | select(.k == "link_id") | .v | tonumber] | unique}'
@@ -206,12 +168,12 @@ check_sigterm() {
 	tracer_bpf_ids >"$s.mine"
 	bpf_state "$s.during"
 	pw_report cli/sigterm-loaded "$(loaded_problems "$s.during" "$s.mine")"
-	kill -s TERM "$TRACER"
-	if ! pw_wait_exit "$TRACER" 5; then
-		pw_stop "$TRACER" KILL 1
+	kill -s TERM "$PW_TRACER"
+	if ! pw_wait_exit "$PW_TRACER" 5; then
+		pw_stop "$PW_TRACER" KILL 1
 		pw_fail cli/sigterm-exit "still running 5 s after SIGTERM"
 	else
-		wait "$TRACER" || rc=$?
+		wait "$PW_TRACER" || rc=$?
 		pw_check cli/sigterm-exit "exit status $rc after SIGTERM" [ "$rc" -eq 0 ]
 	fi
 	# The kernel frees programs shortly after their last reference goes.
@@ -252,11 +214,7 @@ release() {
 finish() {
 	local name ok=0
 	for name; do
-		if ! pw_wait_for_file_line "$PW_TMP/$name.json" '^{' 30 ||
-			! pw_wait_exit "$(cat "$PW_TMP/$name.pid")" 30; then
-			pw_fail "cli/$name" "workload did not finish: $(head -c 300 "$PW_TMP/$name.err")"
-			ok=1
-		fi
+		pw_wait_portleak "$name" "cli/$name" exited || ok=1
 	done
 	return "$ok"
 }
@@ -309,13 +267,11 @@ text_problems() {
 check_text() {
 	local header esc problems
 	start_tracer text --failed --mode state --cgroup "$BASE" || return 0
-	pw_run_in -o "$PW_TMP/plain.json" -e "$PW_TMP/plain.err" "$(pw_make_cgroup plain)" \
-		"$(pw_make_netns "$LOW" "$HIGH")" "$PW_PORTLEAK" tcp-connect --listen --comm pl-text \
-		--fail-extra "$FAIL_EXTRA" >"$PW_TMP/plain.pid"
+	pw_start_portleak plain "$(pw_make_cgroup plain)" "$(pw_make_netns "$LOW" "$HIGH")" \
+		tcp-connect --listen --comm pl-text --fail-extra "$FAIL_EXTRA"
 	# ESC [ 3 1 m: a terminal would turn the rest red if it got this raw.
-	pw_run_in -o "$PW_TMP/esc.json" -e "$PW_TMP/esc.err" "$(pw_make_cgroup esc)" \
-		"$(pw_make_netns "$LOW" "$HIGH")" "$PW_PORTLEAK" tcp-connect --listen --comm $'\e[31mred' \
-		--fail-extra "$FAIL_EXTRA" >"$PW_TMP/esc.pid"
+	pw_start_portleak esc "$(pw_make_cgroup esc)" "$(pw_make_netns "$LOW" "$HIGH")" \
+		tcp-connect --listen --comm $'\e[31mred' --fail-extra "$FAIL_EXTRA"
 	finish plain esc || true
 	stop_tracer text || return 0
 

@@ -20,12 +20,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq stat
-pw_require_cgroup2
-pw_require_file "$PW_PORTWARDEN" portwarden
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden stat
 
 LOW=40000
 HIGH=40009
@@ -37,49 +32,22 @@ REL_BASE=$(pw_cgroup_relpath "$BASE")
 
 # ---- tracer -------------------------------------------------------------------
 
-# wait_tracing: until the tracer says "Tracing" on stderr; 1 when it exits
-# first or takes over 30 s.
-wait_tracing() {
-	local deadline=$((SECONDS + 30))
-	until grep -q Tracing "$TRACE.err" 2>/dev/null; do
-		if ! pw_pid_alive "$TRACER" || [ "$SECONDS" -ge "$deadline" ]; then
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
-# start_tracer PART ARGS...: `portwarden trace --json --cgroup BASE ARGS` in the
-# background, output in $PW_TMP/PART.trace; waits for "Tracing" on stderr.
+# start_tracer PART ARGS...: pw_start_tracer modes/PART/tracer with
+# --json --cgroup BASE ARGS, output in TRACE=$PW_TMP/PART.trace.
 start_tracer() {
-	local part=$1
-	shift
-	TRACE=$PW_TMP/$part.trace
-	# A background job of a non-interactive shell starts with SIGINT ignored.
-	env --default-signal=INT,TERM "$PW_PORTWARDEN" trace --json --cgroup "$BASE" "$@" \
-		</dev/null >"$TRACE" 2>"$TRACE.err" &
-	TRACER=$!
-	pw_track_pid "$TRACER"
-	if ! wait_tracing; then
-		pw_fail "modes/$part/tracer" "no 'Tracing' on stderr: $(tail -c 300 "$TRACE.err")"
-		pw_stop "$TRACER" KILL 1
-		return 1
-	fi
+	TRACE=$PW_TMP/$1.trace
+	pw_start_tracer "modes/$1/tracer" "$TRACE" --json --cgroup "$BASE" "${@:2}"
 }
 
 # stop_tracer PART: SIGINT; one line for the tracer itself (exit 0, JSON lines).
 # Returns 1 when its output cannot be checked.
 stop_tracer() {
 	local part=$1 rc=0
-	kill -s INT "$TRACER"
-	if ! pw_wait_exit "$TRACER" 15; then
-		pw_stop "$TRACER" KILL 1
-		pw_fail "modes/$part/tracer" "still running 15 s after SIGINT"
+	pw_stop_tracer "modes/$part/tracer" || rc=$?
+	if [ "$rc" -eq 1 ]; then
 		return 1
-	fi
-	wait "$TRACER" || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		pw_fail "modes/$part/tracer" "exit status $rc after SIGINT: $(tail -c 300 "$TRACE.err")"
+	elif [ "$rc" -ne 0 ]; then
+		: # reported; the events it wrote are still checked
 	elif ! jq empty "$TRACE" 2>/dev/null; then
 		pw_fail "modes/$part/tracer" "output is not JSON lines: $(head -c 200 "$TRACE")"
 		return 1
@@ -117,19 +85,14 @@ start() {
 	fi
 	cg=$(pw_make_cgroup "$name")
 	stat -L -c %i "/run/netns/$ns" >"$PW_TMP/$name.netns"
-	pw_run_in -o "$PW_TMP/$name.json" -e "$PW_TMP/$name.err" "$cg" "$ns" \
-		"$PW_PORTLEAK" "$@" --fail-extra "$FAIL_EXTRA" >"$PW_TMP/$name.pid"
+	pw_start_portleak "$name" "$cg" "$ns" "$@" --fail-extra "$FAIL_EXTRA"
 }
 
 # finish NAME...: wait for each workload's JSON line and for it to exit.
 finish() {
 	local name ok=0
 	for name; do
-		if ! pw_wait_for_file_line "$PW_TMP/$name.json" '^{' 30 ||
-			! pw_wait_exit "$(cat "$PW_TMP/$name.pid")" 30; then
-			pw_fail "modes/$name" "workload did not finish: $(head -c 300 "$PW_TMP/$name.err")"
-			ok=1
-		fi
+		pw_wait_portleak "$name" "modes/$name" exited || ok=1
 	done
 	# Let the last events cross the ring buffer before the tracer stops.
 	sleep 1

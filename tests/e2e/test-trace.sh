@@ -13,15 +13,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_root
-pw_require_cmd ip jq stat
-pw_require_cgroup2
-if [ ! -x "$PW_PORTWARDEN" ]; then
-	pw_skip trace "portwarden not built"
-	exit 0
-fi
-pw_require_bpf
-pw_require_file "$PW_PORTLEAK" portleak
+pw_require_portwarden stat
 
 LOW=40000
 HIGH=40009
@@ -35,15 +27,7 @@ REL_BASE=$(pw_cgroup_relpath "$BASE")
 # ---- run ----------------------------------------------------------------------
 
 start_tracer() {
-	# A background job of a non-interactive shell starts with SIGINT ignored.
-	env --default-signal=INT,TERM "$PW_PORTWARDEN" trace --json --failed \
-		--cgroup "$BASE" --mode "$MODE" </dev/null >"$TRACE" 2>"$PW_TMP/trace.err" &
-	TRACER=$!
-	pw_track_pid "$TRACER"
-	if ! pw_wait_for_file_line "$PW_TMP/trace.err" Tracing 30; then
-		pw_fail trace/attach "no 'Tracing' on stderr within 30 s: $(tail -c 300 "$PW_TMP/trace.err")"
-		exit 1
-	fi
+	pw_start_tracer trace/attach "$TRACE" --json --failed --cgroup "$BASE" --mode "$MODE" || exit 1
 	pw_pass trace/attach
 }
 
@@ -60,29 +44,18 @@ start() {
 	esac
 	[ "$where" = outside ] || cg=$(pw_make_cgroup "$name")
 	stat -L -c %i "/run/netns/$ns" >"$PW_TMP/$name.netns"
-	pw_run_in -o "$PW_TMP/$name.json" -e "$PW_TMP/$name.err" "$cg" "$ns" \
-		"$PW_PORTLEAK" "$@" --fail-extra "$FAIL_EXTRA" >"$PW_TMP/$name.pid"
+	pw_start_portleak "$name" "$cg" "$ns" "$@" --fail-extra "$FAIL_EXTRA"
 }
 
 # finish NAME: wait for the workload's JSON line and for it to exit.
 finish() {
-	local name=$1
-	if ! pw_wait_for_file_line "$PW_TMP/$name.json" '^{' 30 ||
-		! pw_wait_exit "$(cat "$PW_TMP/$name.pid")" 30; then
-		pw_fail "trace/$name" "workload did not finish: $(head -c 300 "$PW_TMP/$name.err")"
-		return 1
-	fi
+	pw_wait_portleak "$1" "trace/$1" exited
 }
 
 stop_tracer() {
-	local rc=0
-	kill -s INT "$TRACER"
-	if ! pw_wait_exit "$TRACER" 15; then
-		pw_fail trace/sigint "still running 15 s after SIGINT"
-		return
+	if pw_stop_tracer trace/sigint; then
+		pw_pass trace/sigint
 	fi
-	wait "$TRACER" || rc=$?
-	pw_check trace/sigint "exit status $rc after SIGINT" [ "$rc" -eq 0 ]
 }
 
 # ---- assertions -------------------------------------------------------------------
@@ -161,6 +134,6 @@ expect_none outside
 expect_only_our_cgroups
 if [ -e "$PW_STATE/failed" ]; then
 	echo "tracer stderr:" >&2
-	tail -n 20 "$PW_TMP/trace.err" >&2
+	tail -n 20 "$TRACE.err" >&2
 fi
 pw_done

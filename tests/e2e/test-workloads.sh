@@ -44,8 +44,8 @@ start_workload() {
 	local name=$1 cg=$2 ns=$3
 	shift 3
 	OUT=$PW_TMP/$name.json
-	# Not in $(...): the workload stays our child, so pw_stop reaps it.
-	pw_run_in -o "$OUT" -e "$PW_TMP/$name.err" "$cg" "$ns" "$PW_PORTLEAK" "$@" --hold 60 >/dev/null
+	# the workload stays our child, so pw_stop reaps it
+	pw_start_portleak "$name" "$cg" "$ns" "$@" --hold 60
 	PID=$PW_PID
 	pw_wait_for_file_line "$OUT" '^{' 30
 }

@@ -118,12 +118,39 @@ UNIT_TEST(parse_u32_checks_range_and_syntax)
 	ASSERT_EQ_INT(cli_parse_u32(NULL, 0, 1, &(uint32_t){0}), -EINVAL);
 }
 
+/* Every mode by its README name: the name trace_mode_name() gives is the one
+ * `--mode` takes, and it selects that mode. */
 UNIT_TEST(mode_names_round_trip)
 {
-	ASSERT_EQ_STR(trace_mode_name(MODE_AUTO), "auto");
-	ASSERT_EQ_STR(trace_mode_name(MODE_STATE), "state");
-	ASSERT_EQ_STR(trace_mode_name(MODE_SYSCALL), "syscall");
+	static const struct {
+		enum trace_mode mode;
+		const char *name;
+	} modes[] = {
+		{MODE_AUTO, "auto"},
+		{MODE_STATE, "state"},
+		{MODE_SYSCALL, "syscall"},
+		{MODE_FEXIT, "fexit"},
+	};
+	static const char *const bad[] = {"fast", "Syscall", "", "auto ", "?"};
+	struct env env;
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		UNIT_ROW(modes[i].name);
+		ASSERT_EQ_STR(trace_mode_name(modes[i].mode), modes[i].name);
+		/* after another mode, so that the default cannot pass for "auto" */
+		ASSERT_EQ_INT(PARSE(&env, "trace", "--mode", i ? "auto" : "state", "--mode",
+				    (char *)trace_mode_name(modes[i].mode)),
+			      0);
+		ASSERT_EQ_INT(env.mode, modes[i].mode);
+	}
+	UNIT_ROW("");
+	/* the table above is every mode */
+	ASSERT_EQ_STR(trace_mode_name((enum trace_mode)(MODE_FEXIT + 1)), "?");
 	ASSERT_EQ_STR(trace_mode_name((enum trace_mode)99), "?");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		UNIT_ROW(bad[i]);
+		ASSERT_EQ_INT(PARSE(&env, "trace", "--mode", (char *)bad[i]), EXIT_USAGE);
+	}
 }
 
 int main(void)

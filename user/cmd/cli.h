@@ -54,8 +54,10 @@ struct env {
  * printed (exit 0), or EXIT_USAGE after printing why the input is bad. */
 int cli_parse(int argc, char **argv, struct env *env);
 
-/* Checked number parsing, the only one in the program: the whole string must
- * be a decimal number within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
+/* Checked number parsing for the command line's options (the config file's
+ * numbers, durations and percentages have their own parsers in core/config.c):
+ * the whole string must be a decimal number within [min, max]. Returns 0 or
+ * -EINVAL/-ERANGE. */
 int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 
 

@@ -180,8 +180,6 @@ static void observe(struct monitor *m, const struct entity_key *k, const char *c
 	free(buf);
 }
 
-/* Victims: entities that suffer failures but hold nothing show up only in
- * the activity counters; give them samples too. */
 /* Have @k's counters moved since its last sample (or, for an entity not yet
  * seen, does it suffer failures at all)? */
 static bool activity_moved(struct monitor *m, const struct entity_key *k)
