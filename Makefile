@@ -24,7 +24,7 @@ VMLINUX_H ?= vmlinux/$(ARCH)/vmlinux.h
 endif
 
 APP := portwarden
-BPF_UNITS := portwarden sockets
+BPF_UNITS := trace sockets
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_UNITS))
 SKELETONS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_UNITS))
 
@@ -143,12 +143,14 @@ $(VMLINUX_H):
 	@echo "no vmlinux.h at $@: set VMLINUX_BTF=/sys/kernel/btf/vmlinux or VMLINUX_H=path" >&2; exit 2
 endif
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUTPUT)
+# Static pattern rules: a unit renamed or removed leaves dependency files
+# naming its skeleton, which then matches no rule instead of failing the build.
+$(BPF_OBJS): $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
-$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+$(SKELETONS): $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 

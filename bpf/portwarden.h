@@ -11,12 +11,7 @@
 #ifndef PORTWARDEN_H
 #define PORTWARDEN_H
 
-#ifndef __VMLINUX_H__
-#include <linux/types.h>
-#endif
-
-#define PW_COMM_LEN 16
-#define PW_ADDR_LEN 16 /* room for an IPv6 address; IPv4 uses the first 4 bytes */
+#include "pw_common.h"
 
 /* What the process was doing when the kernel allocated (or failed to allocate) a port. */
 enum pw_op {

@@ -13,10 +13,8 @@
 #include <bpf/bpf_endian.h>
 #include "sockets.h"
 #include "core_fixes.bpf.h"
-#include "owner.bpf.h"
-
-#define AF_INET	 2
-#define AF_INET6 10
+#include "common.bpf.h"
+#include "closers.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -96,24 +94,11 @@ static __always_inline void fill_common_safe(struct pw_sock *r, struct sock_comm
 	}
 }
 
-/*
- * Was this TCP socket's port taken by bind() or listen() rather than by
- * connect()? __inet_hash_connect() creates its buckets with fastreuse -1;
- * bind-created buckets have 0 or 1, and connect() never reuses them.
- */
-static __always_inline bool bind_created(struct tcp_sock *tp)
+/* Was this TCP socket's port taken by bind() or listen() rather than by
+ * connect()? @tp as for port_taker(): NULL reads @sk by probe reads. */
+static __always_inline bool bind_created(struct sock *sk, struct tcp_sock *tp)
 {
-	struct inet_bind_bucket *tb = tp->inet_conn.icsk_bind_hash;
-
-	return tb && tb->fastreuse >= 0;
-}
-
-/* The same by probe reads, from any TCP socket pointer. */
-static __always_inline bool bind_created_safe(struct sock *sk)
-{
-	struct inet_bind_bucket *tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
-
-	return tb && BPF_CORE_READ(tb, fastreuse) >= 0;
+	return port_taker(sk, tp) == PORT_BY_BIND;
 }
 
 static __always_inline void fill_closer(struct pw_sock *r)
@@ -123,11 +108,11 @@ static __always_inline void fill_closer(struct pw_sock *r)
 	if ((r->key & PW_KEY_INODE) || !closer_lookup(r->key, &c))
 		return;
 	r->flags |= PW_SOCKF_OWNER_KNOWN;
-	r->tgid = c.tgid;
-	r->cgroup1_id = c.cgroup1_id;
+	r->tgid = c.owner.tgid;
+	r->cgroup1_id = c.owner.cgroup1_id;
 	if (!r->cgroup_id)
 		r->cgroup_id = c.cgroup_id;
-	__builtin_memcpy(r->comm, c.comm, sizeof(r->comm));
+	__builtin_memcpy(r->comm, c.owner.comm, sizeof(r->comm));
 }
 
 /* The socket behind a file, TCP or UDP; NULL for any other file. */
@@ -170,12 +155,12 @@ int sock_files(struct bpf_iter__task_file *ctx)
 	r.flags = PW_SOCKF_OWNER_KNOWN;
 	if (r.protocol == IPPROTO_TCP) {
 		if (safe_files) {
-			if (bind_created_safe(sk))
+			if (bind_created(sk, NULL))
 				r.flags |= PW_SOCKF_BIND_BUCKET;
 		} else {
 			/* a struct sock pointer may not be read past its end: ask for the tcp_sock */
 			tp = bpf_skc_to_tcp_sock(sk);
-			if (tp && bind_created(tp))
+			if (tp && bind_created((struct sock *)tp, tp))
 				r.flags |= PW_SOCKF_BIND_BUCKET;
 		}
 	}
@@ -217,11 +202,11 @@ int tcp_socks(struct bpf_iter__tcp *ctx)
 			return 0;
 		if (safe_tcp) {
 			r.cgroup_id = sock_cgroup_id_raw((struct sock *)tp);
-			if (bind_created_safe((struct sock *)tp))
+			if (bind_created((struct sock *)tp, NULL))
 				r.flags |= PW_SOCKF_BIND_BUCKET;
 		} else {
 			r.cgroup_id = sock_cgroup_id_btf((struct sock *)tp);
-			if (bind_created(tp))
+			if (bind_created((struct sock *)tp, tp))
 				r.flags |= PW_SOCKF_BIND_BUCKET;
 		}
 	}

@@ -9,12 +9,8 @@
 #ifndef PW_SOCKETS_H
 #define PW_SOCKETS_H
 
-#ifndef __VMLINUX_H__
-#include <linux/types.h>
-#endif
+#include "pw_common.h"
 
-#define PW_SOCK_COMM_LEN 16
-#define PW_SOCK_ADDR_LEN 16
 #define PW_CLOSERS_MAX 262144 /* default tcp_max_tw_buckets is ehash/2; room for orphans too */
 
 /* Which iterator saw the socket. */
@@ -51,8 +47,8 @@ struct pw_sock {
 	__u32 netns;      /* network namespace inode number */
 	__u32 fd;         /* PW_SOCK_FILE: the file descriptor */
 	__u32 pad0;
-	__u8 saddr[PW_SOCK_ADDR_LEN];
-	__u8 daddr[PW_SOCK_ADDR_LEN];
+	__u8 saddr[PW_ADDR_LEN];
+	__u8 daddr[PW_ADDR_LEN];
 	__u16 sport; /* host order; 0: no local port */
 	__u16 dport; /* host order */
 	__u16 family;
@@ -62,7 +58,7 @@ struct pw_sock {
 	__u8 source;   /* enum pw_sock_source */
 	__u8 flags;    /* PW_SOCKF_* */
 	__u8 pad[5];
-	char comm[PW_SOCK_COMM_LEN];
+	char comm[PW_COMM_LEN];
 };
 
 #define PW_SOCK_SIZE 104
@@ -70,11 +66,8 @@ struct pw_sock {
 /* Who closed a TCP socket, keyed by socket cookie: a TIME_WAIT socket has no
  * owner left in the kernel, but it keeps the cookie. */
 struct pw_closer {
-	__u64 cgroup_id;
-	__u64 cgroup1_id;
-	__u32 tgid;
-	__u32 pad;
-	char comm[PW_SOCK_COMM_LEN];
+	__u64 cgroup_id; /* cgroup2 id of the socket */
+	struct pw_owner owner;
 };
 
 #ifndef __VMLINUX_H__

@@ -123,7 +123,7 @@ bpf_state() {
 }
 
 # loaded_problems STATE MINE: while tracing, bpftool must show the tracer's
-# programs, by the names of bpf/portwarden.bpf.c, each attached by one of its
+# programs, by the names of bpf/trace.bpf.c, each attached by one of its
 # links; else the check after exit would prove nothing.
 loaded_problems() {
 	jq -r --slurpfile m "$2" \
@@ -149,7 +149,7 @@ leftover_problems() {
 		   | "link \(.id) (\(.type)) to program \(.prog_id) still there")' "$1"
 }
 
-# The programs named as in bpf/portwarden.bpf.c (the kernel keeps 15
+# The programs named as in bpf/trace.bpf.c (the kernel keeps 15
 # characters of a name, bpftool may show more), for a comment.
 count_named() {
 	jq '[.progs[] | select(.name as $n | ["state_btf", "state_tp", "post_bind4", "post_bind6"] | index($n)

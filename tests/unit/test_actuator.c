@@ -13,7 +13,7 @@
 /* A child that sleeps until killed; its start time through @start. */
 static pid_t spawn_sleeper(uint64_t *start)
 {
-	char comm[ACT_COMM_LEN];
+	char comm[PW_COMM_LEN];
 	bool kthread;
 	pid_t pid = fork(), ppid;
 

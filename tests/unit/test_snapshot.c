@@ -54,9 +54,9 @@ static void setup(void)
 	set_range(NS2, LOW, LOW + 3);
 }
 
-static void ip4(uint8_t addr[PW_SOCK_ADDR_LEN], uint8_t last)
+static void ip4(uint8_t addr[PW_ADDR_LEN], uint8_t last)
 {
-	memset(addr, 0, PW_SOCK_ADDR_LEN);
+	memset(addr, 0, PW_ADDR_LEN);
 	addr[0] = 10;
 	addr[3] = last;
 }
@@ -232,7 +232,7 @@ static const struct snap_pool *pool(enum pool_kind kind, uint32_t netns)
 static const struct snap_pool *connect_pool(uint32_t netns, uint8_t laddr, uint8_t raddr,
 					    uint16_t rport)
 {
-	uint8_t l[PW_SOCK_ADDR_LEN], r[PW_SOCK_ADDR_LEN];
+	uint8_t l[PW_ADDR_LEN], r[PW_ADDR_LEN];
 
 	ip4(l, laddr);
 	ip4(r, raddr);

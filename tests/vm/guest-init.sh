@@ -234,7 +234,7 @@ prog_names() {
 }
 
 # run_accounting RUN: the accounting programs, which report, run, top and
-# snapshot load (portwarden.bpf.c's counters and closers table, sockets.bpf.c's
+# snapshot load (trace.bpf.c's counters and closers table, sockets.bpf.c's
 # iterators). `portwarden report` starts first, so its hooks see the workloads
 # from their first socket: in one fresh netns narrowed to 20 ports, a holder
 # (cgroup /pw-acct/holder; /pw-acct-safe/holder in RUN accounting-safe) keeps

@@ -26,7 +26,7 @@ const char *act_refusal_name(enum act_refusal r)
 									   : "?";
 }
 
-int proc_identity(pid_t pid, uint64_t *start_time, char comm[ACT_COMM_LEN], bool *kthread,
+int proc_identity(pid_t pid, uint64_t *start_time, char comm[PW_COMM_LEN], bool *kthread,
 		  pid_t *ppid)
 {
 	struct proc_stat st;
@@ -35,7 +35,7 @@ int proc_identity(pid_t pid, uint64_t *start_time, char comm[ACT_COMM_LEN], bool
 	if (err)
 		return err;
 	*start_time = st.start_time;
-	memcpy(comm, st.comm, ACT_COMM_LEN);
+	memcpy(comm, st.comm, PW_COMM_LEN);
 	*kthread = st.flags & PF_KTHREAD;
 	*ppid = st.ppid;
 	return 0;
@@ -45,7 +45,7 @@ int proc_identity(pid_t pid, uint64_t *start_time, char comm[ACT_COMM_LEN], bool
 static enum act_refusal self_or_ancestor(pid_t pid)
 {
 	uint64_t start;
-	char comm[ACT_COMM_LEN];
+	char comm[PW_COMM_LEN];
 	bool kthread;
 	pid_t p = getppid(), next;
 
@@ -120,7 +120,7 @@ bool target_exited(const struct target *t)
 
 enum act_refusal target_verify(const struct target *t)
 {
-	char comm[ACT_COMM_LEN], cgroup[sizeof(t->cgroup)];
+	char comm[PW_COMM_LEN], cgroup[sizeof(t->cgroup)];
 	uint64_t start;
 	bool kthread;
 	pid_t ppid;
@@ -162,7 +162,7 @@ bool cgroup_holds_us(const char *rel)
 {
 	size_t n = strlen(rel);
 	uint64_t start;
-	char comm[ACT_COMM_LEN];
+	char comm[PW_COMM_LEN];
 	bool kthread;
 	pid_t p = getpid(), next;
 

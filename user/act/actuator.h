@@ -12,15 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-#define ACT_COMM_LEN 16
+#include "pw_common.h"
 
 /* A process chosen for an action. */
 struct target {
 	pid_t pid;
 	int pidfd;              /* bound at selection: a reused pid cannot be hit */
 	uint64_t start_time;    /* /proc/PID/stat field 22, clock ticks since boot */
-	char comm[ACT_COMM_LEN];
+	char comm[PW_COMM_LEN];
 	char cgroup[4096];      /* the cgroup2 line of /proc/PID/cgroup at selection */
 };
 
@@ -69,7 +68,7 @@ int cgroup_signal_all(const char *mount, const char *rel, int sig, bool dry_run,
 bool cgroup_holds_us(const char *rel);
 
 /* Start time (field 22 of /proc/@pid/stat) and comm, via the procfs module. */
-int proc_identity(pid_t pid, uint64_t *start_time, char comm[ACT_COMM_LEN], bool *kthread,
+int proc_identity(pid_t pid, uint64_t *start_time, char comm[PW_COMM_LEN], bool *kthread,
 		  pid_t *ppid);
 
 #endif /* PW_ACTUATOR_H */

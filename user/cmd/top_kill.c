@@ -56,7 +56,7 @@ void top_kill_ask(struct top_kill *k, struct tui *tui, const struct top_model *m
 
 void top_kill_confirm(struct top_kill *k, struct tui *tui, int sig)
 {
-	char comm[ESCAPE_TERMINAL_BUF_SIZE(ACT_COMM_LEN)];
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)];
 	enum act_refusal r;
 
 	if (!k->bound)

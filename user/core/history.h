@@ -23,7 +23,7 @@ struct entity_key {
 
 struct entity {
 	struct entity_key key;
-	char comm[PW_SOCK_COMM_LEN];		 /* processes */
+	char comm[PW_COMM_LEN];		 /* processes */
 	struct failure_counts failures_by_errno; /* cumulative, as of the last sample */
 	struct sample *ring;			 /* the last ring_cap samples */
 	size_t head, nr;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/classify.h"
+#include "pw_common.h"
 
 /* The action ladder, gentlest first. */
 enum action {
@@ -59,7 +60,7 @@ struct breaker_params {
 };
 
 #define PROTECT_MAX 64
-#define PROTECT_COMM_MAX 15 /* TASK_COMM_LEN - 1: the longest comm there is */
+#define PROTECT_COMM_MAX (PW_COMM_LEN - 1) /* the longest comm there is */
 
 /* Never act on these: globs (fnmatch) on comm, exe and cgroup path. */
 struct protections {
@@ -76,7 +77,7 @@ void protections_defaults(struct protections *p);
 struct candidate {
 	uint32_t tgid;
 	uint64_t start_time;          /* with the tgid, the process's identity */
-	char comm[16];
+	char comm[PW_COMM_LEN];
 	char exe[PATH_MAX];
 	char cgroup[PATH_MAX];        /* cgroup path (v2, or v1 memory on hybrid hosts) */
 	bool cgroup_is_v2;            /* cgroup.kill and cgroup quarantine need a v2 cgroup */

@@ -13,7 +13,7 @@
 
 struct report_process {
 	uint32_t tgid;
-	char comm[PW_SOCK_COMM_LEN];
+	char comm[PW_COMM_LEN];
 	struct group_key group;
 	enum leak_class class;	/* the first class it entered during the run */
 	struct verdict verdict; /* at the end of the run */

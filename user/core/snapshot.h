@@ -98,7 +98,7 @@ static inline uint32_t state_ports_held(const struct state_counts *c)
  * closed them: its tgid may be gone). */
 struct snap_process {
 	uint32_t tgid;
-	char comm[PW_SOCK_COMM_LEN];
+	char comm[PW_COMM_LEN];
 	struct group_key group;
 	struct state_counts held;
 };
@@ -113,8 +113,8 @@ struct snap_pool {
 	enum pool_kind kind;
 	uint32_t netns;
 	uint16_t family;
-	uint8_t laddr[PW_SOCK_ADDR_LEN]; /* POOL_TCP_CONNECT only */
-	uint8_t raddr[PW_SOCK_ADDR_LEN]; /* POOL_TCP_CONNECT only */
+	uint8_t laddr[PW_ADDR_LEN]; /* POOL_TCP_CONNECT only */
+	uint8_t raddr[PW_ADDR_LEN]; /* POOL_TCP_CONNECT only */
 	uint16_t rport;			 /* POOL_TCP_CONNECT only */
 	uint32_t used;			 /* ports of the range taken in this pool */
 	uint32_t capacity;		 /* range - reserved (- bind-taken, for tcp-connect) */

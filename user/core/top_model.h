@@ -119,7 +119,7 @@ struct top_group {
 
 struct top_process {
 	uint32_t tgid;
-	char comm[PW_SOCK_COMM_LEN]; /* raw: escape before showing */
+	char comm[PW_COMM_LEN]; /* raw: escape before showing */
 	size_t group;		     /* index into model.groups */
 	struct top_stats stats;
 };

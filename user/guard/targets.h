@@ -26,7 +26,7 @@ struct tracked {
 	enum action result_of;
 	struct snap_pool pool; /* the pool it pressed on when acted on */
 	bool has_pool;
-	char comm[16]; /* for results after it is gone */
+	char comm[PW_COMM_LEN]; /* for results after it is gone */
 	int pidfd;     /* after a signal to a process: tells its exit for sure; -1: none */
 	char cgroup[PATH_MAX];
 	enum leak_class class;

@@ -20,7 +20,7 @@ struct holder {
 	int known;
 	uint32_t netns;
 	uint64_t cgroup1_id;
-	char comm[PW_SOCK_COMM_LEN];
+	char comm[PW_COMM_LEN];
 };
 
 /* One v1 memory cgroup path and its inode: neighbours in /proc often share one. */

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <sys/types.h>
+#include "pw_common.h"
 
 /* Use @root instead of /proc (tests point it at tests/fixtures/proc). */
 void procfs_set_root(const char *root);
@@ -23,7 +24,7 @@ int procfs_pid_cgroup(pid_t pid, const char *controller, char *buf, size_t len);
 
 /* The fields of /proc/PID/stat that identify a process. */
 struct proc_stat {
-	char comm[16];
+	char comm[PW_COMM_LEN];
 	char state;
 	int ppid;
 	unsigned long flags;     /* PF_* (PF_KTHREAD = 0x00200000) */

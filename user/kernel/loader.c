@@ -13,7 +13,7 @@
 #include "core/log.h"
 #include "kernel/calibrate.h"
 #include "kernel/loader.h"
-#include "portwarden.skel.h"
+#include "trace.skel.h"
 
 /* One configuration to try: which flavour of each optional hook group. */
 struct attempt {
@@ -124,7 +124,7 @@ static void set_autoload(struct bpf_program *const *progs, size_t n, bool on)
 		bpf_program__set_autoload(progs[i], on);
 }
 
-static void configure(struct portwarden_bpf *s, const struct tracer_config *cfg,
+static void configure(struct trace_bpf *s, const struct tracer_config *cfg,
 		      const struct attempt *a)
 {
 	struct bpf_program *const syscall[] = {
@@ -241,16 +241,16 @@ static int try_attempt(struct tracer *t, const struct tracer_config *cfg, const 
 
 	if (needs_tracefs(cfg, a))
 		ensure_tracefs();
-	t->skel = portwarden_bpf__open();
+	t->skel = trace_bpf__open();
 	if (!t->skel)
 		return -errno;
 	configure(t->skel, cfg, a);
-	err = portwarden_bpf__load(t->skel);
+	err = trace_bpf__load(t->skel);
 	if (!err)
 		err = attach_all(t, cfg);
 	if (err) {
 		detach_all(t);
-		portwarden_bpf__destroy(t->skel);
+		trace_bpf__destroy(t->skel);
 		t->skel = NULL;
 		return err;
 	}
@@ -377,7 +377,7 @@ void tracer_close(struct tracer *t)
 	if (t->skel)
 		tracer_quarantine_arm(t, false);
 	detach_all(t);
-	portwarden_bpf__destroy(t->skel);
+	trace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	if (t->cgroup_fd >= 0)
 		close(t->cgroup_fd);
@@ -449,7 +449,7 @@ static uint64_t recursion_misses(const struct bpf_program *prog)
 
 uint64_t tracer_missed_runs(const struct tracer *t)
 {
-	const struct portwarden_bpf *s = t->skel;
+	const struct trace_bpf *s = t->skel;
 	struct bpf_program *prog;
 	uint64_t missed = 0, rescued, state_misses;
 

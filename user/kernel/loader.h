@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "kernel/modes.h"
 
-struct portwarden_bpf;
+struct trace_bpf;
 struct bpf_link;
 
 struct tracer_config {
@@ -26,7 +26,7 @@ struct tracer_config {
 #define TRACER_MAX_LINKS 32
 
 struct tracer {
-	struct portwarden_bpf *skel;
+	struct trace_bpf *skel;
 	struct bpf_link *links[TRACER_MAX_LINKS];
 	int nr_links;
 	int cgroup_fd;

@@ -301,11 +301,11 @@ static int fill_closer(int map_fd, struct pw_sock *s)
 	if (bpf_map_lookup_elem(map_fd, &index, &again) || again.cookie != s->key)
 		return 0;
 	s->flags |= PW_SOCKF_OWNER_KNOWN;
-	s->tgid = slot.closer.tgid;
-	s->cgroup1_id = slot.closer.cgroup1_id;
+	s->tgid = slot.closer.owner.tgid;
+	s->cgroup1_id = slot.closer.owner.cgroup1_id;
 	if (!s->cgroup_id)
 		s->cgroup_id = slot.closer.cgroup_id;
-	memcpy(s->comm, slot.closer.comm, sizeof(s->comm));
+	memcpy(s->comm, slot.closer.owner.comm, sizeof(s->comm));
 	return 1;
 }
 

@@ -68,7 +68,7 @@ static void text_failures_by_errno(FILE *out, const struct failure_counts *f)
 
 static void text_process(FILE *out, const struct report_process *p, bool victim)
 {
-	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_SOCK_COMM_LEN)];
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)];
 
 	escape_terminal(comm, sizeof(comm), p->comm, sizeof(p->comm));
 	if (victim) {

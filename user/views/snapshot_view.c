@@ -79,7 +79,7 @@ static void text_groups(FILE *out, const struct snapshot *s, const struct labels
 static void text_processes(FILE *out, const struct snapshot *s, const struct labels *l,
 			   size_t limit)
 {
-	char path[PATH_ESC_LEN], comm[ESCAPE_TERMINAL_BUF_SIZE(PW_SOCK_COMM_LEN)];
+	char path[PATH_ESC_LEN], comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)];
 
 	fprintf(out, "\nPROCESSES (%zu)\n", s->nr_processes);
 	fprintf(out, "%-8s %-16s ", "PID", "COMM");

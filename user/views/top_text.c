@@ -246,7 +246,7 @@ static void group_name(struct text *t, const struct top_group *g, int width)
 static void process_name(struct text *t, const struct top_model *m, const struct top_process *p,
 			 int width)
 {
-	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_SOCK_COMM_LEN)];
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)];
 
 	escape_terminal(comm, sizeof(comm), p->comm, sizeof(p->comm));
 	if (!m->query.flat) {

@@ -152,9 +152,9 @@ void tui_status(struct tui *t, const char *fmt, ...)
 
 void tui_confirm_kill(struct tui *t, const struct tui_kill_prompt *p)
 {
-	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_SOCK_COMM_LEN)], cgroup[256];
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)], cgroup[256];
 
-	escape_terminal(comm, sizeof(comm), p->comm, PW_SOCK_COMM_LEN);
+	escape_terminal(comm, sizeof(comm), p->comm, PW_COMM_LEN);
 	escape_terminal(cgroup, sizeof(cgroup), p->cgroup, SIZE_MAX);
 	snprintf(t->prompt, sizeof(t->prompt),
 		 "SIG%s pid %u %s in %s (class %s)? y: yes, K: SIGKILL, any other key: no",

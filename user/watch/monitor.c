@@ -135,18 +135,18 @@ static void count_listeners_in_range(const struct snapshot *snap, const struct i
 
 /* A process known only from its failures holds no socket: take its name
  * from its failure events, or from /proc while it lives. */
-static void name_victim(const struct monitor *m, uint32_t tgid, char comm[PW_SOCK_COMM_LEN])
+static void name_victim(const struct monitor *m, uint32_t tgid, char comm[PW_COMM_LEN])
 {
 	struct proc_stat st;
 
 	for (size_t i = m->nr_recent; i-- > 0;) {
 		if (m->recent[i].tgid == tgid && (m->recent[i].flags & PW_EVF_OWNER_KNOWN)) {
-			memcpy(comm, m->recent[i].comm, PW_SOCK_COMM_LEN);
+			memcpy(comm, m->recent[i].comm, PW_COMM_LEN);
 			return;
 		}
 	}
 	if (!procfs_pid_stat((pid_t)tgid, &st))
-		memcpy(comm, st.comm, PW_SOCK_COMM_LEN);
+		memcpy(comm, st.comm, PW_COMM_LEN);
 }
 
 static void observe(struct monitor *m, const struct entity_key *k, const char *comm,

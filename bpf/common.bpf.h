@@ -1,85 +1,29 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The portwarden authors */
 /*
- * Who owns a socket: its cgroup2 id, the task's v1 cgroup and the table of
- * who closed a TCP socket. BPF-only; shared by portwarden.bpf.c (writes
- * closers) and sockets.bpf.c (reads them), whose loaders share the map's fd.
+ * What every BPF object reads the same way: who owns a socket (its cgroup2
+ * id, the task's v1 cgroup, the current task), and who took its port.
+ * BPF-only (include after vmlinux.h); no maps, so an object gets only the
+ * maps it defines or includes itself.
  *
  * The *_btf readers take BTF pointers (tracing and iterator programs) and
  * follow them with direct loads, a few instructions each, where
  * BPF_CORE_READ makes a bpf_probe_read_kernel() call per field; the others
  * take raw addresses (classic tracepoints, cgroup programs).
  */
-#ifndef OWNER_BPF_H
-#define OWNER_BPF_H
+#ifndef COMMON_BPF_H
+#define COMMON_BPF_H
 
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "core_fixes.bpf.h"
-#include "sockets.h"
+#include "pw_common.h"
 
-/* Keeps the compiler from moving memory accesses across it. */
-#define compiler_barrier() asm volatile("" ::: "memory")
-
-/* One slot of the closers table; @cookie says whose record it holds. */
-struct closer_slot {
-	__u64 cookie; /* 0 while the slot is being written */
-	struct pw_closer closer;
-};
-
-/*
- * Who closed a TCP socket, for the TIME_WAIT socket it leaves: a table indexed
- * by the low bits of the socket cookie. Writing an array slot takes no lock,
- * where an LRU hash insert took two IRQ-disabling locks on every close (half
- * of the state hook's cost in the churn benchmark, BENCHMARKS.md). The kernel
- * hands cookies out in increasing order, and we ask for one at close, so a
- * slot is reused by a socket closed about PW_CLOSERS_MAX closes later: the
- * oldest record goes first, as in an LRU. A reader finding another cookie in
- * the slot knows no owner. userspace may shrink the table to one slot (no
- * event path running): every lookup then misses.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PW_CLOSERS_MAX);
-	__type(key, __u32);
-	__type(value, struct closer_slot);
-} closers SEC(".maps");
-
-static __always_inline struct closer_slot *closer_slot_of(__u64 cookie)
-{
-	__u32 index = cookie & (PW_CLOSERS_MAX - 1);
-
-	return bpf_map_lookup_elem(&closers, &index);
-}
-
-/* Record @c for @cookie. Two closes on other CPUs may race for one slot
- * (cookies PW_CLOSERS_MAX apart at the same moment); the cookie is cleared
- * first and set last, so a reader sees a whole record or none. */
-static __always_inline void closer_record(__u64 cookie, const struct pw_closer *c)
-{
-	struct closer_slot *slot = closer_slot_of(cookie);
-
-	if (!slot)
-		return;
-	*(volatile __u64 *)&slot->cookie = 0;
-	compiler_barrier();
-	__builtin_memcpy(&slot->closer, c, sizeof(*c));
-	compiler_barrier();
-	*(volatile __u64 *)&slot->cookie = cookie;
-}
-
-/* Copy the record of @cookie into @out; false when the slot holds another
- * socket's record or was rewritten while we copied. */
-static __always_inline bool closer_lookup(__u64 cookie, struct pw_closer *out)
-{
-	struct closer_slot *slot = closer_slot_of(cookie);
-
-	if (!slot || *(volatile __u64 *)&slot->cookie != cookie)
-		return false;
-	__builtin_memcpy(out, &slot->closer, sizeof(*out));
-	compiler_barrier();
-	return *(volatile __u64 *)&slot->cookie == cookie;
-}
+#define AF_INET	      2
+#define AF_INET6      10
+#define EAGAIN	      11
+#define EADDRINUSE    98
+#define EADDRNOTAVAIL 99
 
 /* The cgroup2 id of the cgroup @sk was created in; 1 for the root. */
 static __always_inline __u64 sock_cgroup_id_raw(const struct sock *sk)
@@ -150,4 +94,47 @@ static __always_inline __u64 current_cgroup1_id(const bool btf)
 	return task_cgroup1_id_btf(bpf_get_current_task_btf());
 }
 
-#endif /* OWNER_BPF_H */
+/* The current task's ids and name; its v1 cgroup is the caller's to fill
+ * (it costs a walk, and is wanted only for sockets in the cgroup2 root). */
+static __always_inline void current_task(struct pw_owner *o)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	o->tgid = pid_tgid >> 32;
+	o->pid = (__u32)pid_tgid;
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+/* The current task with its v1 cgroup; @btf as for current_cgroup1_id(). */
+static __always_inline void current_owner(struct pw_owner *o, const bool btf)
+{
+	current_task(o);
+	o->cgroup1_id = current_cgroup1_id(btf);
+}
+
+/* Who took a TCP socket's local port, told by its bind bucket. */
+enum port_taker {
+	PORT_NO_BUCKET = -1, /* no port, or after X->CLOSE dropped the bucket */
+	PORT_BY_BIND = 0,    /* bind() or listen() (and sockets accepted from them) */
+	PORT_BY_CONNECT = 1, /* connect()'s autobind */
+};
+
+/*
+ * __inet_hash_connect() creates its bind buckets with fastreuse -1, and never
+ * reuses a bucket bind() made (fastreuse 0 or 1, whatever SO_REUSEADDR and
+ * SO_REUSEPORT say). @tp: the socket as a BTF tcp_sock pointer, whose fields
+ * load directly; NULL: @sk is read by probe reads (any program type).
+ */
+static __always_inline enum port_taker port_taker(const struct sock *sk, const struct tcp_sock *tp)
+{
+	struct inet_bind_bucket *tb;
+
+	if (tp) {
+		tb = tp->inet_conn.icsk_bind_hash;
+		return !tb ? PORT_NO_BUCKET : tb->fastreuse < 0 ? PORT_BY_CONNECT : PORT_BY_BIND;
+	}
+	tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
+	return !tb ? PORT_NO_BUCKET : BPF_CORE_READ(tb, fastreuse) < 0 ? PORT_BY_CONNECT : PORT_BY_BIND;
+}
+
+#endif /* COMMON_BPF_H */

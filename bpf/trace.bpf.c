@@ -26,13 +26,9 @@
 #include <bpf/bpf_endian.h>
 #include "portwarden.h"
 #include "core_fixes.bpf.h"
-#include "owner.bpf.h"
+#include "common.bpf.h"
+#include "closers.bpf.h"
 
-#define AF_INET	      2
-#define AF_INET6      10
-#define EAGAIN	      11
-#define EADDRINUSE    98
-#define EADDRNOTAVAIL 99
 #define S_IFMT	      00170000
 #define S_IFSOCK      0140000
 
@@ -57,18 +53,11 @@ struct {
  * because the outcome (SYN_SENT->ESTABLISHED) often runs in softirq, where
  * the current task is unrelated. Keyed by socket address, deleted at the
  * outcome; LRU so sockets we never see finish cannot fill it. */
-struct owner {
-	__u64 cgroup1_id;
-	__u32 tgid;
-	__u32 pid;
-	char comm[PW_COMM_LEN];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, struct owner);
+	__type(value, struct pw_owner);
 } connect_owners SEC(".maps");
 
 /* A socket syscall in flight, from enter to exit, keyed by pid_tgid. */
@@ -137,7 +126,7 @@ static __always_inline void count(const struct sock *sk, const struct tcp_sock *
 }
 
 /* Count for @o in cgroup @cgroup_id, from a hook that knows them. */
-static __always_inline void count_as(__u64 cgroup_id, const struct owner *o, int counter)
+static __always_inline void count_as(__u64 cgroup_id, const struct pw_owner *o, int counter)
 {
 	struct pw_activity_key key = {.cgroup_id = cgroup_id, .tgid = o->tgid};
 
@@ -169,21 +158,6 @@ static __always_inline __u16 local_port(const struct sock *sk, const struct tcp_
 	return bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 }
 
-/* Did connect() allocate this socket's port? __inet_hash_connect() creates
- * its bind buckets with fastreuse -1; bind() and accepted sockets use others.
- * Only valid before X->CLOSE, which drops the bucket. */
-static __always_inline bool connect_allocated(const struct sock *sk, const struct tcp_sock *tp)
-{
-	struct inet_bind_bucket *tb;
-
-	if (tp) {
-		tb = tp->inet_conn.icsk_bind_hash;
-		return tb && tb->fastreuse < 0;
-	}
-	tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
-	return tb && BPF_CORE_READ(tb, fastreuse) < 0;
-}
-
 /* @btf is a constant at each call site: the classic tracepoint and syscall
  * programs have no BTF socket pointer, and clang drops the helper there. */
 static __always_inline __u64 sock_cookie(const struct sock *sk, const bool btf)
@@ -210,17 +184,6 @@ struct outcome {
 	__u8 source;
 	__u8 flags;
 };
-
-/* The current task; @btf: the program may follow BTF task pointers. */
-static __always_inline void current_owner(struct owner *o, const bool btf)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-	o->tgid = pid_tgid >> 32;
-	o->pid = (__u32)pid_tgid;
-	o->cgroup1_id = current_cgroup1_id(btf);
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
-}
 
 /* Does the socket's cgroup lie in the subtree the user asked for? */
 static __always_inline bool cgroup_wanted(struct cgroup *cg)
@@ -272,34 +235,24 @@ static __always_inline void apply_uaddr(struct pw_event *e, const struct sockadd
 		e->dport = port;
 }
 
-/* Filter, then reserve and fill one event: the filter runs first so that
- * unwanted events cost no ring-buffer space and no cookie. @btf: @sk is a
- * BTF pointer, which the cookie helper needs. */
-static __always_inline void emit(const struct sock *sk, const bool btf, const struct owner *o,
-				 const struct outcome *oc)
+/*
+ * Reserve one event and fill what every emitter knows: the time, the
+ * outcome @oc and the owner @o (NULL: unknown). The socket's part is the
+ * caller's. NULL when the ring is full (counted). Every event of this object
+ * starts here.
+ */
+static __always_inline struct pw_event *event_start(const struct pw_owner *o,
+						    const struct outcome *oc)
 {
-	struct cgroup *cg = sock_cgroup(sk);
-	struct pw_event *e;
+	struct pw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
-	if (!wanted(o ? o->tgid : 0, cg, oc->flags))
-		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&lost_events, 1);
-		return;
+		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
-	e->cookie = sock_cookie(sk, btf);
-	e->cgroup_id = cg ? BPF_CORE_READ(cg, kn, id) : 1;
-	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->protocol = BPF_CORE_READ(sk, sk_protocol);
-	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->sport = oc->sport;
-	read_addrs(e, sk);
-	if (oc->uaddr && (oc->flags & PW_EVF_ALLOC_FAILED || oc->err))
-		apply_uaddr(e, oc->uaddr, oc->op == PW_OP_BIND);
 	e->op = oc->op;
 	e->source = oc->source;
 	e->err = oc->err;
@@ -311,6 +264,32 @@ static __always_inline void emit(const struct sock *sk, const bool btf, const st
 		e->cgroup1_id = o->cgroup1_id;
 		__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
 	}
+	return e;
+}
+
+/* Filter, then reserve and fill one event: the filter runs first so that
+ * unwanted events cost no ring-buffer space and no cookie. @btf: @sk is a
+ * BTF pointer, which the cookie helper needs. */
+static __always_inline void emit(const struct sock *sk, const bool btf, const struct pw_owner *o,
+				 const struct outcome *oc)
+{
+	struct cgroup *cg = sock_cgroup(sk);
+	struct pw_event *e;
+
+	if (!wanted(o ? o->tgid : 0, cg, oc->flags))
+		return;
+	e = event_start(o, oc);
+	if (!e)
+		return;
+	e->cookie = sock_cookie(sk, btf);
+	e->cgroup_id = cg ? BPF_CORE_READ(cg, kn, id) : 1;
+	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->protocol = BPF_CORE_READ(sk, sk_protocol);
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	read_addrs(e, sk);
+	if (oc->uaddr && (oc->flags & PW_EVF_ALLOC_FAILED || oc->err))
+		apply_uaddr(e, oc->uaddr, oc->op == PW_OP_BIND);
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -319,7 +298,7 @@ static __always_inline void connect_started(const struct sock *sk, const struct 
 					    const bool btf)
 {
 	__u64 key = (__u64)sk;
-	struct owner o;
+	struct pw_owner o;
 
 	/* only successes need the owner later: --failed (and the daemon) skip the map */
 	if (!targ_failed_only) {
@@ -342,8 +321,8 @@ static __always_inline void connect_finished(const struct sock *sk, const struct
 {
 	__u64 key = (__u64)sk;
 	struct outcome oc = {.op = PW_OP_CONNECT, .source = PW_SRC_STATE};
-	struct owner *o = targ_failed_only ? NULL : bpf_map_lookup_elem(&connect_owners, &key);
-	struct owner cur;
+	struct pw_owner *o = targ_failed_only ? NULL : bpf_map_lookup_elem(&connect_owners, &key);
+	struct pw_owner cur;
 
 	oc.sport = local_port(sk, tp);
 	if (newstate == TCP_ESTABLISHED) {
@@ -372,7 +351,7 @@ static __always_inline void listen_changed(const struct sock *sk, const struct t
 					   const bool btf, int newstate)
 {
 	struct outcome oc = {.op = PW_OP_LISTEN, .source = PW_SRC_STATE};
-	struct owner cur;
+	struct pw_owner cur;
 
 	oc.sport = local_port(sk, tp);
 	if (newstate == TCP_LISTEN && oc.sport == 0)
@@ -395,7 +374,7 @@ static __always_inline void listen_changed(const struct sock *sk, const struct t
 static __always_inline void closed_by_current(const struct sock *sk, const struct tcp_sock *tp,
 					      const bool btf, bool active)
 {
-	bool releases_port = connect_allocated(sk, tp);
+	bool releases_port = port_taker(sk, tp) == PORT_BY_CONNECT;
 	struct pw_closer c = {};
 	__u64 cookie;
 
@@ -409,10 +388,9 @@ static __always_inline void closed_by_current(const struct sock *sk, const struc
 	cookie = active ? sock_cookie(sk, btf) : 0;
 	if (!cookie)
 		return;
-	c.tgid = bpf_get_current_pid_tgid() >> 32;
 	c.cgroup_id = sk_cgroup_id(sk, tp);
-	c.cgroup1_id = c.cgroup_id == 1 ? current_cgroup1_id(btf) : 0;
-	bpf_get_current_comm(c.comm, sizeof(c.comm));
+	current_task(&c.owner);
+	c.owner.cgroup1_id = c.cgroup_id == 1 ? current_cgroup1_id(btf) : 0;
 	closer_record(cookie, &c);
 }
 
@@ -527,27 +505,20 @@ int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 }
 
 /* An event from a cgroup hook, which cannot reach struct sock: filled from
- * the hook's context and @o. NULL when the ring is full (counted). */
-static __always_inline struct pw_event *hook_event(const struct owner *o, int family,
-						   int protocol)
+ * the hook's context, @family, @o and @oc. NULL when the ring is full
+ * (counted). */
+static __always_inline struct pw_event *hook_event(struct bpf_sock *ctx, int family,
+						   const struct pw_owner *o, const struct outcome *oc)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct pw_event *e = event_start(o, oc);
 
-	if (!e) {
-		__sync_fetch_and_add(&lost_events, 1);
+	if (!e)
 		return NULL;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
+	e->cookie = bpf_get_socket_cookie(ctx);
 	e->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 	e->family = family;
-	e->protocol = protocol;
-	e->flags = PW_EVF_OWNER_KNOWN;
-	e->tgid = o->tgid;
-	e->pid = o->pid;
-	e->cgroup1_id = o->cgroup1_id;
-	__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
+	e->protocol = ctx->protocol;
 	return e;
 }
 
@@ -555,7 +526,8 @@ static __always_inline struct pw_event *hook_event(const struct owner *o, int fa
  * get_port(). The port is taken: counted as an open. */
 static __always_inline int bind_succeeded(struct bpf_sock *ctx, const int family)
 {
-	struct owner o;
+	struct outcome oc = {.op = PW_OP_BIND, .source = PW_SRC_CGROUP};
+	struct pw_owner o;
 	struct pw_event *e;
 
 	if (ctx->protocol != IPPROTO_TCP && ctx->protocol != IPPROTO_UDP)
@@ -566,12 +538,11 @@ static __always_inline int bind_succeeded(struct bpf_sock *ctx, const int family
 	count_as(bpf_get_current_cgroup_id(), &o, PW_CNT_OPENS);
 	if (targ_failed_only)
 		return 1;
-	e = hook_event(&o, family, ctx->protocol);
+	oc.sport = ctx->src_port;
+	e = hook_event(ctx, family, &o, &oc);
 	if (!e)
 		return 1;
-	e->cookie = bpf_get_socket_cookie(ctx);
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->sport = ctx->src_port;
 	/* Context fields load one by one at constant offsets, and post_bind4
 	 * may not touch src_ip6: @family is a constant that prunes the other. */
 	if (family == AF_INET) {
@@ -582,8 +553,6 @@ static __always_inline int bind_succeeded(struct bpf_sock *ctx, const int family
 		((__u32 *)e->saddr)[2] = ctx->src_ip6[2];
 		((__u32 *)e->saddr)[3] = ctx->src_ip6[3];
 	}
-	e->op = PW_OP_BIND;
-	e->source = PW_SRC_CGROUP;
 	bpf_ringbuf_submit(e, 0);
 	return 1;
 }
@@ -614,7 +583,7 @@ int post_bind6(struct bpf_sock *ctx)
  * neither fexit nor syscall mode sees these outcomes.
  */
 struct port_request {
-	struct owner owner;	/* who asked */
+	struct pw_owner owner;	/* who asked */
 	__u64 cgroup_id;	/* ... and in which cgroup2 */
 	__u8 addr[PW_ADDR_LEN]; /* bind: the local address; connect: the remote one */
 	__u16 port;		/* the port asked for (bind) or connected to, host order */
@@ -734,6 +703,7 @@ int post_bind6_note(struct bpf_sock *ctx)
 /* A request that ended without a port: the failure the caller got. */
 static __always_inline void request_failed(struct bpf_sock *ctx, const struct port_request *r)
 {
+	struct outcome oc = {.op = r->op, .source = PW_SRC_RELEASE, .flags = PW_EVF_ALLOC_FAILED};
 	struct pw_event *e;
 	__u8 op = r->op;
 
@@ -741,18 +711,14 @@ static __always_inline void request_failed(struct bpf_sock *ctx, const struct po
 							    : PW_CNT_FAIL_EAGAIN);
 	if (targ_tgid && r->owner.tgid != targ_tgid)
 		return;
-	e = hook_event(&r->owner, ctx->family, ctx->protocol);
+	oc.err = op == PW_OP_BIND ? EADDRINUSE : EAGAIN;
+	e = hook_event(ctx, ctx->family, &r->owner, &oc);
 	if (!e)
 		return;
-	e->cookie = bpf_get_socket_cookie(ctx);
 	e->cgroup_id = r->cgroup_id;
 	__builtin_memcpy(op == PW_OP_BIND ? e->saddr : e->daddr, r->addr, PW_ADDR_LEN);
 	if (op == PW_OP_CONNECT)
 		e->dport = r->port;
-	e->op = op;
-	e->source = PW_SRC_RELEASE;
-	e->err = op == PW_OP_BIND ? EADDRINUSE : EAGAIN;
-	e->flags |= PW_EVF_ALLOC_FAILED;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -768,7 +734,7 @@ SEC("cgroup/sock_release")
 int sock_released(struct bpf_sock *ctx)
 {
 	struct port_request *r;
-	struct owner cur;
+	struct pw_owner cur;
 	bool udp = ctx->protocol == IPPROTO_UDP;
 
 	if (!udp && ctx->protocol != IPPROTO_TCP)
@@ -794,7 +760,7 @@ int BPF_PROG(udp_sent, struct sock *sk, int ret, int flags)
 {
 	struct outcome oc = {.op = PW_OP_AUTOBIND, .source = PW_SRC_SEND};
 	struct port_request *r;
-	struct owner cur;
+	struct pw_owner cur;
 
 	if (sk->sk_protocol != IPPROTO_UDP)
 		return 0;
@@ -925,7 +891,7 @@ static __always_inline void call_finished(long ret)
 	struct pending_call *call = bpf_map_lookup_elem(&pending_calls, &key);
 	struct outcome oc = {.source = PW_SRC_SYSCALL};
 	const struct sock *sk;
-	struct owner cur;
+	struct pw_owner cur;
 
 	if (!call)
 		return;
@@ -1101,7 +1067,7 @@ static __always_inline bool in_bind(const struct sock *sk)
 
 static __always_inline void allocator_outcome(const struct sock *sk, struct outcome *oc)
 {
-	struct owner cur;
+	struct pw_owner cur;
 
 	current_owner(&cur, true);
 	emit(sk, true, &cur, oc);
