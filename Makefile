@@ -24,7 +24,7 @@ VMLINUX_H ?= vmlinux/$(ARCH)/vmlinux.h
 endif
 
 APP := portwarden
-BPF_UNITS := trace sockets
+BPF_UNITS := trace sockets quarantine
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_UNITS))
 SKELETONS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_UNITS))
 

@@ -1118,38 +1118,3 @@ int BPF_PROG(udp_get_port_exit, struct sock *sk, unsigned short snum, unsigned i
 	allocator_outcome(sk, &oc);
 	return 0;
 }
-
-/* ---- quarantine (the daemon's gentlest action) ------------------------ */
-/*
- * New TCP/UDP sockets are refused (socket() fails with EPERM) for the
- * cgroups and processes userspace put here: a leaker stays alive but takes
- * no more ports. Process entries cover hybrid hosts, where everything sits in
- * the cgroup2 root. Unix sockets are never refused (logging must go on).
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64); /* cgroup2 id */
-	__type(value, __u8);
-} quarantined_cgroups SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32); /* tgid */
-	__type(value, __u8);
-} quarantined_tgids SEC(".maps");
-
-SEC("cgroup/sock_create")
-int quarantine(struct bpf_sock *ctx)
-{
-	__u64 cgroup_id = bpf_get_current_cgroup_id();
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	if (ctx->family != AF_INET && ctx->family != AF_INET6)
-		return 1;
-	if (bpf_map_lookup_elem(&quarantined_cgroups, &cgroup_id) ||
-	    bpf_map_lookup_elem(&quarantined_tgids, &tgid))
-		return 0; /* EPERM */
-	return 1;
-}

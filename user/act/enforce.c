@@ -8,7 +8,7 @@
 #include <bpf/bpf.h>
 #include "act/actuator.h"
 #include "act/enforce.h"
-#include "kernel/loader.h"
+#include "act/quarantine.h"
 
 static bool map_empty(int fd)
 {
@@ -23,7 +23,7 @@ static int quarantine_hook_update(const struct enforcer *ef)
 {
 	bool needed = !map_empty(ef->quarantine_cgroups) || !map_empty(ef->quarantine_tgids);
 
-	return ef->tracer ? tracer_quarantine_arm(ef->tracer, needed) : 0;
+	return ef->quarantine ? quarantine_arm(ef->quarantine, needed) : 0;
 }
 
 static int quarantine_set(const struct enforcer *ef, const struct candidate *c,

@@ -9,12 +9,12 @@
 #include "core/policy.h"
 #include "core/snapshot.h"
 
-struct tracer;
+struct quarantine;
 
 struct enforcer {
 	bool dry_run;		/* no --enforce: check everything, change nothing */
-	struct tracer *tracer;	/* attaches the quarantine hook while it has work */
-	int quarantine_cgroups; /* map fds from the loader; -1 when not loaded */
+	struct quarantine *quarantine; /* attached while it has work; NULL: not loaded */
+	int quarantine_cgroups; /* its map fds; -1 when not loaded */
 	int quarantine_tgids;
 	const char *cgroup2_mount;
 };

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include "act/quarantine.h"
 #include "cmd/preflight.h"
 #include "cmd/probe.h"
 #include "core/escape.h"
@@ -13,16 +14,17 @@
 #include "kernel/collector.h"
 #include "kernel/loader.h"
 
-/* The tracer of `run` (accounting, quarantine, mode auto); true if it loaded. */
+/* The tracer of `run` (accounting, mode auto), then its quarantine hook;
+ * true if the tracer loaded. */
 static bool probe_tracer(void)
 {
 	struct tracer_config tc = {
 		.mode = MODE_AUTO,
 		.failed_only = true,
 		.accounting = true,
-		.quarantine = true,
 	};
 	struct cgroup_mounts mounts;
+	struct quarantine q;
 	struct tracer t;
 
 	if (cgroup_find_mounts(&mounts)) {
@@ -35,6 +37,8 @@ static bool probe_tracer(void)
 		return false;
 	}
 	tracer_close(&t);
+	if (!quarantine_open(&q, mounts.v2))
+		quarantine_close(&q);
 	return true;
 }
 

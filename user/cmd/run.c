@@ -108,15 +108,16 @@ static int start(struct guard *g, const struct env *env)
 	}
 	mc.interval_ms = g->cfg.interval_ms;
 	mc.params = g->cfg.classify;
-	mc.quarantine = true;
 	status = monitor_open_status(monitor_open(&g->m, &mc));
 	if (status)
 		return status;
 	g->ef.dry_run = !env->enforce;
 	g->ef.cgroup2_mount = g->mounts.v2;
-	g->ef.tracer = &g->m.tracer;
-	if (tracer_quarantine_fds(&g->m.tracer, &g->ef.quarantine_cgroups, &g->ef.quarantine_tgids))
-		g->ef.quarantine_cgroups = g->ef.quarantine_tgids = -1;
+	g->ef.quarantine_cgroups = g->ef.quarantine_tgids = -1;
+	/* a refused hook is one rung of the ladder less: guard without it */
+	if (!quarantine_open(&g->quarantine, g->mounts.v2) &&
+	    !quarantine_fds(&g->quarantine, &g->ef.quarantine_cgroups, &g->ef.quarantine_tgids))
+		g->ef.quarantine = &g->quarantine;
 	return 0;
 }
 

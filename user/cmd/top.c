@@ -280,7 +280,6 @@ static int top_open(struct top *t, const struct env *env)
 		.mode = env->mode,
 		.interval_ms = env->delay_s * 1000,
 		.params = classify_defaults,
-		.quarantine = false, /* top never acts on its own */
 	};
 	struct cgroup_mounts mounts;
 

@@ -144,6 +144,7 @@ int guard_reconfigure(struct guard *g, const struct daemon_config *fresh)
 
 void guard_free(struct guard *g)
 {
+	quarantine_close(&g->quarantine);
 	monitor_close(&g->m);
 	hog_watch_free(&g->hogs);
 	activity_free(&g->watched);

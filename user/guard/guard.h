@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include "act/enforce.h"
+#include "act/quarantine.h"
 #include "core/activity.h"
 #include "core/config.h"
 #include "core/hog.h"
@@ -30,6 +31,7 @@ struct guard {
 	struct cgroup_mounts mounts;
 	struct cgroup_resolver *resolver;
 	struct enforcer ef;
+	struct quarantine quarantine; /* the hook ef arms */
 	struct breaker_state breakers;
 	struct cgroup_target scope;    /* --cgroup, resolved; path "" when absent */
 	uint64_t lost_reported;	       /* lost events already warned about */

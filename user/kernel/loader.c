@@ -22,7 +22,6 @@ struct attempt {
 	bool fexit;	 /* fexit on the port allocators, with cgroup/bind4/6 markers */
 	bool port_hooks; /* without fexit: cgroup/bind4/6, connect4/6 and sock_release */
 	bool send_hook;	 /* without fexit: tp_btf/sock_send_length (6.4+) */
-	bool quarantine; /* the cgroup/sock_create hook that refuses quarantined sockets */
 };
 
 /* Best first. tp_btf reads the socket directly and generates its cookie;
@@ -93,7 +92,7 @@ static bool planned(const struct attempt *plan, size_t n, const struct attempt *
  * back to state: many kernels (lockdown setups, some hosts) refuse fexit
  * loads with EPERM, which only trying reveals.
  */
-static size_t plan_attempts(enum trace_mode mode, bool quarantine, struct attempt *out)
+static size_t plan_attempts(enum trace_mode mode, struct attempt *out)
 {
 	struct attempt all[MAX_ATTEMPTS];
 	size_t n = 0, nr_all = 0;
@@ -108,7 +107,6 @@ static size_t plan_attempts(enum trace_mode mode, bool quarantine, struct attemp
 	for (size_t i = 0; mode != MODE_FEXIT && i < sizeof(state_attempts) / sizeof(state_attempts[0]); i++)
 		all[nr_all++] = state_attempts[i];
 	for (size_t i = 0; i < nr_all; i++) {
-		all[i].quarantine = quarantine;
 		/* syscall mode sees these outcomes at the syscalls' return */
 		if (mode == MODE_SYSCALL)
 			all[i].port_hooks = all[i].send_hook = false;
@@ -166,7 +164,6 @@ static void configure(struct trace_bpf *s, const struct tracer_config *cfg,
 	set_autoload(port_hooks, sizeof(port_hooks) / sizeof(port_hooks[0]), a->port_hooks);
 	bpf_program__set_autoload(s->progs.udp_sent, a->send_hook);
 	set_autoload(syscall, sizeof(syscall) / sizeof(syscall[0]), cfg->mode == MODE_SYSCALL);
-	bpf_program__set_autoload(s->progs.quarantine, a->quarantine);
 }
 
 static int add_link(struct tracer *t, struct bpf_link *link)
@@ -191,8 +188,8 @@ static int attach_all(struct tracer *t, const struct tracer_config *cfg)
 
 	bpf_object__for_each_program(prog, t->skel->obj)
 	{
-		if (!bpf_program__autoload(prog) || prog == t->skel->progs.quarantine)
-			continue; /* the quarantine hook waits for tracer_quarantine_arm() */
+		if (!bpf_program__autoload(prog))
+			continue;
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK ||
 		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
 			link = bpf_program__attach_cgroup(prog, t->cgroup_fd);
@@ -255,7 +252,6 @@ static int try_attempt(struct tracer *t, const struct tracer_config *cfg, const 
 		return err;
 	}
 	t->state_btf = a->state_btf;
-	t->quarantine = a->quarantine;
 	t->bind_hooks = a->bind_hooks && !cfg->failed_only;
 	t->port_hooks = a->port_hooks;
 	t->send_hook = a->send_hook;
@@ -264,10 +260,10 @@ static int try_attempt(struct tracer *t, const struct tracer_config *cfg, const 
 }
 
 /* Each attempt of the plan in turn until one loads; its error or the first's. */
-static int try_plan(struct tracer *t, const struct tracer_config *cfg, bool quarantine)
+static int try_plan(struct tracer *t, const struct tracer_config *cfg)
 {
 	struct attempt plan[MAX_ATTEMPTS];
-	size_t nr = plan_attempts(cfg->mode, quarantine, plan);
+	size_t nr = plan_attempts(cfg->mode, plan);
 	int err = -EPERM, first_err = 0;
 
 	for (size_t i = 0; i < nr; i++) {
@@ -276,12 +272,11 @@ static int try_plan(struct tracer *t, const struct tracer_config *cfg, bool quar
 			return 0;
 		if (!first_err)
 			first_err = err;
-		pr_debug("load attempt %zu (%s%s%s%s%s%s) failed: %s\n", i,
+		pr_debug("load attempt %zu (%s%s%s%s%s) failed: %s\n", i,
 			 plan[i].state_btf ? "tp_btf" : "tracepoint",
 			 plan[i].bind_hooks ? ", bind hooks" : "", plan[i].fexit ? ", fexit" : "",
 			 plan[i].port_hooks ? ", port hooks" : "",
-			 plan[i].send_hook ? ", send hook" : "",
-			 plan[i].quarantine ? ", quarantine" : "", strerror(-err));
+			 plan[i].send_hook ? ", send hook" : "", strerror(-err));
 	}
 	return first_err ? first_err : err;
 }
@@ -315,16 +310,11 @@ static void note_verdicts(const struct tracer *t, const struct tracer_config *cf
 	if (!cfg->failed_only)
 		calib_note("bind hooks", t->bind_hooks ? "yes" : "refused",
 			   t->bind_hooks ? "cgroup/post_bind4/6" : "successful binds are not shown");
-	if (cfg->quarantine)
-		calib_note("quarantine", t->quarantine ? "yes" : "refused",
-			   t->quarantine ? "cgroup/sock_create"
-					 : "no quarantine: actions go straight to signals");
 }
 
 int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 {
-	int err = 0, first_err = 0;
-	bool quarantine = cfg->quarantine && !calib_test_refused("quarantine");
+	int err = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->cgroup_fd = open(cfg->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -333,25 +323,17 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 		pr_warn("failed to open cgroup %s: %s\n", cfg->cgroup_dir, strerror(-err));
 		return err;
 	}
-	err = first_err = try_plan(t, cfg, quarantine);
-	/* the quarantine hook is one rung of the ladder: guard without it */
-	if (err && quarantine) {
-		quarantine = false;
-		err = try_plan(t, cfg, false);
-	}
+	err = try_plan(t, cfg);
 	if (err) {
 		pr_warn("failed to load BPF programs: %s (run with -v for libbpf's log)\n",
-			strerror(-first_err));
-		if (cfg->mode == MODE_FEXIT && first_err == -EPERM)
+			strerror(-err));
+		if (cfg->mode == MODE_FEXIT && err == -EPERM)
 			pr_warn("this kernel refuses fexit programs: use --mode state or "
 				"syscall\n");
 		close(t->cgroup_fd);
-		return first_err;
+		return err;
 	}
 	note_verdicts(t, cfg);
-	if (cfg->quarantine && !t->quarantine)
-		pr_warn("this kernel refused the quarantine hook (cgroup/sock_create): the guard "
-			"goes straight to signals\n");
 	if (t->mode == MODE_STATE && (!t->port_hooks || !t->send_hook))
 		pr_info("this kernel refused the %s: %s are not seen (--mode syscall sees them, "
 			"at a cost on every syscall)\n",
@@ -374,8 +356,6 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg)
 
 void tracer_close(struct tracer *t)
 {
-	if (t->skel)
-		tracer_quarantine_arm(t, false);
 	detach_all(t);
 	trace_bpf__destroy(t->skel);
 	t->skel = NULL;
@@ -392,37 +372,6 @@ int tracer_events_fd(const struct tracer *t)
 int tracer_closers_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.closers);
-}
-
-int tracer_quarantine_fds(const struct tracer *t, int *cgroups_fd, int *tgids_fd)
-{
-	if (!t->quarantine)
-		return -ENOTSUP;
-	*cgroups_fd = bpf_map__fd(t->skel->maps.quarantined_cgroups);
-	*tgids_fd = bpf_map__fd(t->skel->maps.quarantined_tgids);
-	return 0;
-}
-
-int tracer_quarantine_arm(struct tracer *t, bool on)
-{
-	struct bpf_link *link;
-	int err;
-
-	if (!t->quarantine)
-		return -ENOTSUP;
-	if (!on) {
-		bpf_link__destroy(t->quarantine_link); /* NULL is fine */
-		t->quarantine_link = NULL;
-		return 0;
-	}
-	if (t->quarantine_link)
-		return 0;
-	link = bpf_program__attach_cgroup(t->skel->progs.quarantine, t->cgroup_fd);
-	err = libbpf_get_error(link);
-	if (err)
-		return err;
-	t->quarantine_link = link;
-	return 0;
 }
 
 int tracer_activity_fd(const struct tracer *t)

@@ -19,8 +19,6 @@ struct tracer_config {
 	const char *cgroup_dir; /* where cgroup hooks attach: the filter or the cgroup2 root */
 	bool failed_only;
 	bool accounting; /* count activity and record closers (TIME_WAIT owners) */
-	bool quarantine; /* load the sock_create hook that refuses quarantined sockets;
-			  * tracer_quarantine_arm() attaches it */
 };
 
 #define TRACER_MAX_LINKS 32
@@ -30,13 +28,11 @@ struct tracer {
 	struct bpf_link *links[TRACER_MAX_LINKS];
 	int nr_links;
 	int cgroup_fd;
-	struct bpf_link *quarantine_link; /* while armed */
 	enum trace_mode mode;	/* what runs: never MODE_AUTO */
 	bool bind_hooks;	/* cgroup post_bind programs run */
 	bool port_hooks;	/* bind(0) and UDP connect requests watched (state mode) */
 	bool send_hook;		/* UDP send outcomes watched (state mode) */
 	bool state_btf;		/* the state hook is tp_btf (fast), not the tracepoint (safe) */
-	bool quarantine;	/* the quarantine hook loaded (this kernel allowed it) */
 };
 
 /*
@@ -51,14 +47,6 @@ void tracer_close(struct tracer *t);
 int tracer_events_fd(const struct tracer *t);
 int tracer_closers_fd(const struct tracer *t);
 int tracer_activity_fd(const struct tracer *t);
-/* The quarantine maps (cgroup2 id -> 1, tgid -> 1), or -ENOTSUP when not loaded. */
-int tracer_quarantine_fds(const struct tracer *t, int *cgroups_fd, int *tgids_fd);
-/*
- * Attach (@on) or detach the quarantine hook. It runs on every socket() of
- * the host, so it is attached only while something is quarantined. 0 (also
- * when already in that state) or -errno; -ENOTSUP when not loaded.
- */
-int tracer_quarantine_arm(struct tracer *t, bool on);
 uint64_t tracer_lost_events(const struct tracer *t);
 /*
  * Runs of our programs the kernel skipped because one was already running on

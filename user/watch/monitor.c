@@ -42,7 +42,6 @@ int monitor_open(struct monitor *m, const struct monitor_config *cfg)
 		.cgroup_dir = NULL,
 		.failed_only = true,
 		.accounting = true,
-		.quarantine = cfg->quarantine,
 	};
 	struct cgroup_mounts mounts;
 

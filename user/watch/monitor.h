@@ -24,7 +24,6 @@ struct monitor_config {
 	enum trace_mode mode;
 	uint32_t interval_ms; /* between steps */
 	struct classify_params params;
-	bool quarantine;      /* load the quarantine hook (the daemon) */
 };
 
 struct monitor {

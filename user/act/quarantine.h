@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * The quarantine hook (bpf/quarantine.bpf.c): new TCP/UDP sockets refused
+ * for the cgroups and processes in its maps. Its own BPF object, loaded
+ * apart from the event path: the loader knows nothing of it.
+ */
+#ifndef PW_QUARANTINE_H
+#define PW_QUARANTINE_H
+
+#include <stdbool.h>
+
+struct quarantine_bpf;
+struct bpf_link;
+
+struct quarantine {
+	struct quarantine_bpf *skel; /* NULL: not loaded (refused here) */
+	struct bpf_link *link;	     /* while armed */
+	int cgroup_fd;		     /* where it attaches */
+};
+
+/*
+ * Load the hook, not attached, for the cgroup2 directory @cgroup_dir (the
+ * mount's root: every process of the host). Records the verdict (-v,
+ * `portwarden probe`) and says when the kernel refuses it (or
+ * PORTWARDEN_TEST_REFUSE=quarantine plays one that does). 0 or -errno; on
+ * failure @q holds nothing and quarantine_close() is still safe.
+ */
+int quarantine_open(struct quarantine *q, const char *cgroup_dir);
+void quarantine_close(struct quarantine *q);
+
+/* The maps (cgroup2 id -> 1, tgid -> 1), or -ENOTSUP when not loaded. */
+int quarantine_fds(const struct quarantine *q, int *cgroups_fd, int *tgids_fd);
+
+/*
+ * Attach (@on) or detach the hook. It runs on every socket() of the host, so
+ * it is attached only while something is quarantined. 0 (also when already
+ * in that state) or -errno; -ENOTSUP when not loaded.
+ */
+int quarantine_arm(struct quarantine *q, bool on);
+
+#endif /* PW_QUARANTINE_H */
