@@ -24,8 +24,15 @@ VMLINUX_H ?= vmlinux/$(ARCH)/vmlinux.h
 endif
 
 APP := portwarden
+# One BPF object (and skeleton) per job: the event path, the socket
+# iterators, the quarantine hook. A part (BPF_PARTS) defines what several
+# units share, once; <unit>_PARTS links it into a unit (bpftool gen object).
 BPF_UNITS := trace sockets quarantine
-BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_UNITS))
+BPF_PARTS := closers
+trace_PARTS := closers
+sockets_PARTS := closers
+BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_UNITS) $(BPF_PARTS))
+BPF_LINKED := $(patsubst %,$(OUTPUT)/%.linked.o,$(BPF_UNITS))
 SKELETONS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_UNITS))
 
 # user/ is layered (README "Layout"); scripts/check-layers.sh keeps includes
@@ -73,7 +80,7 @@ endif
 .DELETE_ON_ERROR:
 # keep BPF objects (only skeletons name them); a bare .SECONDARY: would make
 # every object intermediate, and a changed OUTPUT or VMLINUX_BTF rebuild nothing
-.SECONDARY: $(BPF_OBJS) $(SKELETONS)
+.SECONDARY: $(BPF_OBJS) $(BPF_LINKED) $(SKELETONS)
 
 all: $(APP)
 
@@ -150,9 +157,19 @@ $(BPF_OBJS): $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUTPUT)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
-$(SKELETONS): $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+# Parts first: bpftool 7.1's linker (libbpf 1.1, Debian 12) gives a map
+# declared extern in an object with other maps, and defined in a later one,
+# a wrong offset ("map relo failed to find map" at skeleton time).
+$(foreach u,$(BPF_UNITS),$(eval $(OUTPUT)/$(u).linked.o: \
+	$(patsubst %,$(OUTPUT)/%.bpf.o,$($(u)_PARTS)) $(OUTPUT)/$(u).bpf.o))
+$(BPF_LINKED): $(OUTPUT)/%.linked.o:
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+# named as before linking: struct <unit>_bpf
+$(SKELETONS): $(OUTPUT)/%.skel.h: $(OUTPUT)/%.linked.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 $(OUTPUT)/user/%.o: user/%.c
 	$(call msg,CC,$@)

@@ -3,6 +3,16 @@
 /*
  * The table of who closed a TCP socket: written by the state hook
  * (trace.bpf.c), read by the TCP iterator (sockets.bpf.c). BPF-only.
+ *
+ * Defined once, in closers.bpf.c; here only declared (extern), as the
+ * kernel's selftests linked_maps1.c/linked_maps2.c do. The Makefile links
+ * closers.bpf.o into each unit that uses it (bpftool gen object, libbpf's
+ * static linker), which checks that every declaration matches the
+ * definition. Each loaded object still has its own instance: userspace makes
+ * the reader's share the writer's (bpf_map__reuse_fd, user/kernel/collector.c).
+ * Pinning was the other way to share it: it needs bpffs, leaves the map
+ * behind after a crash, and two portwardens running at once would share one
+ * table.
  */
 #ifndef CLOSERS_BPF_H
 #define CLOSERS_BPF_H
@@ -30,12 +40,14 @@ struct closer_slot {
  * the slot knows no owner. userspace may shrink the table to one slot (no
  * event path running): every lookup then misses.
  */
-struct {
+typedef struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PW_CLOSERS_MAX);
 	__type(key, __u32);
 	__type(value, struct closer_slot);
-} closers SEC(".maps");
+} closers_map_t;
+
+extern closers_map_t closers SEC(".maps");
 
 static __always_inline struct closer_slot *closer_slot_of(__u64 cookie)
 {

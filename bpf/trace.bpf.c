@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
-// Kernel side of the event path: port allocation outcomes into a ring buffer.
+// Kernel side of the event path: port allocation outcomes into a ring buffer,
+// and the activity counters and closers table the guard reads (see
+// "activity" below for why they are not an object of their own).
 //
-// Five groups of programs, one section each below; the loader
+// Four groups of programs, one section each below; the loader
 // (user/kernel/loader.c) picks which load, by mode and by what the kernel takes:
 //  - state: the TCP state tracepoint, in tp_btf and classic flavours (one is
 //    loaded). It sees TCP connect and listen outcomes, io_uring included, and
@@ -17,8 +19,7 @@
 //  - fexit: the port allocators' returns (inet_csk_get_port,
 //    udp_lib_get_port), with cgroup/bind4/6 markers: every outcome, no
 //    syscall cost, where the kernel allows fexit.
-//  - quarantine: cgroup/sock_create refusing new sockets to the cgroups and
-//    processes the daemon quarantined.
+// The quarantine hook, an actuator, is an object of its own (quarantine.bpf.c).
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -75,6 +76,17 @@ struct {
 	__type(value, struct pending_call);
 } pending_calls SEC(".maps");
 
+/*
+ * The activity counters stay in this object, not one of their own: they are
+ * bumped by the event path's own programs, in the runs that already look at
+ * the socket. A counters object would attach a second program to
+ * inet_sock_set_state (~10 runs per TCP connection), to the cgroup hooks and
+ * to the send tracepoint, paying each run's dispatch and socket reads twice,
+ * and a second program on the state tracepoint is already state_rescue's
+ * job: its recursion guard is what tells missed runs apart. So is the
+ * closers table written here (closed_by_current); its one definition is in
+ * closers.bpf.c, shared with the iterators.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* processes come and go: old keys age out */
 	__uint(max_entries, PW_ACTIVITY_MAX);
