@@ -11,8 +11,9 @@
 #include "kernel/calibrate.h"
 #include "quarantine.skel.h"
 
-/* cgroup/sock_create programs exist since 4.10 (BPF_CGROUP_INET_SOCK_CREATE);
- * whether this host lets one load is found by loading it. */
+/* cgroup/sock_create: 610236587600 ("bpf: Add new cgroup attach type to
+ * enable sock modifications"), v4.10. Whether this host lets one load is
+ * found by loading it. */
 int quarantine_open(struct quarantine *q, const char *cgroup_dir)
 {
 	int err = -EPERM;

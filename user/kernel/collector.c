@@ -27,7 +27,17 @@
 /* records of room asked for before each read(); the kernel hands out 32 KiB at most */
 #define READ_RECORDS 1024
 
-/* The iterators' parts, in the order of struct collector's links. */
+/*
+ * The iterators' parts, in the order of struct collector's links. Each is
+ * found by loading it; where the kernel added what it needs:
+ *  - iter/task_file: eaaacd23910f ("bpf: Add task and task/file iterator
+ *    targets"), v5.8; bpf_sock_from_file(), 4f19cab76136 ("bpf: Add a
+ *    bpf_sock_from_file helper"), v5.11.
+ *  - iter/tcp ("net: bpf: Implement bpf iterator for tcp"), v5.9; iter/udp,
+ *    5788b3a07fc5 ("net: bpf: Implement bpf iterator for udp"), v5.9;
+ *    bpf_skc_to_tcp_sock(), 478cfbdf5f13 ("bpf: Add bpf_skc_to_{tcp,
+ *    tcp_timewait, tcp_request}_sock() helpers"), v5.9.
+ */
 enum { PART_FILES, PART_TCP, PART_UDP, NR_PARTS };
 
 struct load_ctx {

@@ -15,19 +15,40 @@
 #include "kernel/loader.h"
 #include "trace.skel.h"
 
-/* One configuration to try: which flavour of each optional hook group. */
+/*
+ * One configuration to try: which flavour of each optional hook group. Each
+ * is found by loading it, never by version (two builds of one version
+ * differ: README "Kernel support"); where the kernel added what a group
+ * needs, for the reader:
+ *  - tp_btf: 9e15db66136a ("bpf: Implement accurate raw_tp context access
+ *    via BTF"), v5.5; the classic tracepoint program type, v4.7.
+ *  - post_bind4/6: aac3fc320d94 ("bpf: Post-hooks for sys_bind"), v4.17.
+ *  - fexit: fec56f5890d9 ("bpf: Introduce BPF trampoline"), v5.5; refused
+ *    with EPERM by many hardened hosts whatever their version.
+ *  - port hooks: cgroup/bind4/6, 4fbac77d2d09 ("bpf: Hooks for sys_bind"),
+ *    and connect4/6, d74bad4e74ee ("bpf: Hooks for sys_connect"), v4.17;
+ *    their ctx->sk ("bpf: export bpf_sock for BPF_PROG_TYPE_CGROUP_SOCK_ADDR
+ *    prog type"), v5.3; bpf_getsockopt() in the bind hooks, 427167c0b064
+ *    ("bpf: Allow bpf_{s,g}etsockopt from cgroup bind{4,6} hooks"), v5.11;
+ *    cgroup/sock_release, f5836749c9c0 ("bpf: Add
+ *    BPF_CGROUP_INET_SOCK_RELEASE hook"), v5.9.
+ *  - send hook: the sock_send_length tracepoint, 6e6eda44b939 ("sock: add
+ *    tracepoint for send recv length"), in net-next in January 2023; and
+ *    socket storage from tracing programs, 8e4597c627fb ("bpf: Allow using
+ *    bpf_sk_storage in FENTRY/FEXIT/RAW_TP"), v5.11.
+ */
 struct attempt {
-	bool state_btf;	 /* tp_btf/inet_sock_set_state (5.5+), else the classic tracepoint */
+	bool state_btf;	 /* tp_btf/inet_sock_set_state, else the classic tracepoint */
 	bool bind_hooks; /* cgroup/post_bind4/6 (they load on 6.1 and 6.12 too: tests/vm) */
 	bool fexit;	 /* fexit on the port allocators, with cgroup/bind4/6 markers */
 	bool port_hooks; /* without fexit: cgroup/bind4/6, connect4/6 and sock_release */
-	bool send_hook;	 /* without fexit: tp_btf/sock_send_length (6.4+) */
+	bool send_hook;	 /* without fexit: tp_btf/sock_send_length */
 };
 
 /* Best first. tp_btf reads the socket directly and generates its cookie;
  * the classic tracepoint works on older or stricter kernels. The port and
- * send hooks need socket storage in cgroup programs, and a tracepoint that
- * came in 6.4: each is dropped in turn where the kernel refuses it. */
+ * send hooks need socket storage in cgroup programs, and a tracepoint of
+ * 2023 (above): each is dropped in turn where the kernel refuses it. */
 static const struct attempt state_attempts[] = {
 	{.state_btf = true, .bind_hooks = true, .port_hooks = true, .send_hook = true},
 	{.state_btf = true, .bind_hooks = true, .port_hooks = true},
@@ -286,7 +307,8 @@ static void note_verdicts(const struct tracer *t, const struct tracer_config *cf
 {
 	char ring[48];
 
-	/* no ring buffer, no program loads: the event path needs one (5.8+) */
+	/* no ring buffer, no program loads: the event path needs one, 457f44363a88
+	 * ("bpf: Implement BPF ring buffer and verifier support for it"), v5.8 */
 	snprintf(ring, sizeof(ring), "BPF_MAP_TYPE_RINGBUF, %u KiB", ring_bytes(cfg) >> 10);
 	calib_note("ring buffer", "yes", ring);
 	calib_note("state hook", t->state_btf ? "fast" : "safe",
@@ -384,7 +406,8 @@ uint64_t tracer_lost_events(const struct tracer *t)
 	return __atomic_load_n(&t->skel->bss->lost_events, __ATOMIC_RELAXED);
 }
 
-/* A program's recursion_misses (kernels before 5.12 have none: 0). */
+/* A program's recursion_misses, 9ed9e9ba2337 ("bpf: Count the number of
+ * times recursion was prevented"), v5.12; older kernels have none: 0. */
 static uint64_t recursion_misses(const struct bpf_program *prog)
 {
 	struct bpf_prog_info info = {};
