@@ -23,12 +23,6 @@
 /* Keeps the compiler from moving memory accesses across it. */
 #define compiler_barrier() asm volatile("" ::: "memory")
 
-/* One slot of the closers table; @cookie says whose record it holds. */
-struct closer_slot {
-	__u64 cookie; /* 0 while the slot is being written */
-	struct pw_closer closer;
-};
-
 /*
  * Who closed a TCP socket, for the TIME_WAIT socket it leaves: a table indexed
  * by the low bits of the socket cookie. Writing an array slot takes no lock,
@@ -44,12 +38,12 @@ typedef struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PW_CLOSERS_MAX);
 	__type(key, __u32);
-	__type(value, struct closer_slot);
+	__type(value, struct pw_closer_slot);
 } closers_map_t;
 
 extern closers_map_t closers SEC(".maps");
 
-static __always_inline struct closer_slot *closer_slot_of(__u64 cookie)
+static __always_inline struct pw_closer_slot *closer_slot_of(__u64 cookie)
 {
 	__u32 index = cookie & (PW_CLOSERS_MAX - 1);
 
@@ -61,7 +55,7 @@ static __always_inline struct closer_slot *closer_slot_of(__u64 cookie)
  * first and set last, so a reader sees a whole record or none. */
 static __always_inline void closer_record(__u64 cookie, const struct pw_closer *c)
 {
-	struct closer_slot *slot = closer_slot_of(cookie);
+	struct pw_closer_slot *slot = closer_slot_of(cookie);
 
 	if (!slot)
 		return;
@@ -76,7 +70,7 @@ static __always_inline void closer_record(__u64 cookie, const struct pw_closer *
  * socket's record or was rewritten while we copied. */
 static __always_inline bool closer_lookup(__u64 cookie, struct pw_closer *out)
 {
-	struct closer_slot *slot = closer_slot_of(cookie);
+	struct pw_closer_slot *slot = closer_slot_of(cookie);
 
 	if (!slot || *(volatile __u64 *)&slot->cookie != cookie)
 		return false;

@@ -70,9 +70,17 @@ struct pw_closer {
 	struct pw_owner owner;
 };
 
+/* One slot of the closers map (bpf/closers.bpf.h), as userspace reads it
+ * too (sock_diag records keyed by cookie). */
+struct pw_closer_slot {
+	__u64 cookie; /* whose record the slot holds; 0 while it is being written */
+	struct pw_closer closer;
+};
+
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct pw_sock) == PW_SOCK_SIZE, "struct pw_sock layout changed");
 _Static_assert(sizeof(struct pw_closer) == 40, "struct pw_closer layout changed");
+_Static_assert(sizeof(struct pw_closer_slot) == 48, "struct pw_closer_slot layout changed");
 #endif
 
 #endif /* PW_SOCKETS_H */

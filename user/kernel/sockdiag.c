@@ -31,14 +31,6 @@
 #define TW_TIMER 3
 #define RECV_BUF (64 * 1024) /* dump datagrams are at most 32 KiB */
 
-/* One slot of the BPF closers map. Keep in sync with struct closer_slot in bpf/owner.bpf.h. */
-struct closer_slot {
-	__u64 cookie; /* whose record the slot holds; 0 while it is being written */
-	struct pw_closer closer;
-};
-
-_Static_assert(sizeof(struct closer_slot) == 48, "struct closer_slot layout changed");
-
 /* The attributes we read; everything else is only walked over. */
 struct diag_attrs {
 	uint64_t cgroup_id;
@@ -291,7 +283,7 @@ static int dump_one(int fd, struct sockdiag_query *q, uint8_t family, struct inv
 static int fill_closer(int map_fd, struct pw_sock *s)
 {
 	uint32_t index = (uint32_t)(s->key & (PW_CLOSERS_MAX - 1));
-	struct closer_slot slot, again;
+	struct pw_closer_slot slot, again;
 
 	if ((s->key & PW_KEY_INODE) || bpf_map_lookup_elem(map_fd, &index, &slot) ||
 	    slot.cookie != s->key)

@@ -70,7 +70,7 @@ struct sockdiag_stats {
  * Dump the TCP (every state, TIME_WAIT and bound-inactive included) and UDP
  * sockets, IPv4 and IPv6, of the calling thread's network namespace into
  * @inv, stamped with @netns. @closers_fd >= 0: the BPF closers map
- * (bpf/owner.bpf.h), to name who closed each record keyed by cookie.
+ * (bpf/closers.bpf.h), to name who closed each record keyed by cookie.
  * @stats may be NULL. A dump the kernel refuses is skipped and named in
  * @stats. Returns 0, or -errno and @inv as it was: -EOPNOTSUPP when every
  * dump was refused, -ENOMEM, socket errors, -EBADMSG, -EMSGSIZE. O(sockets), one netlink round trip per 32 KiB or so,
