@@ -86,11 +86,11 @@ void audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 /* The readable line: what happened to whom, and why. */
 static void text_line(const struct audit_record *r)
 {
-	char comm[ESCAPE_TERMINAL_BUF_SIZE(16)] = "-", cgroup[ESCAPE_TERMINAL_BUF_SIZE(256)] = "-";
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)] = "-", cgroup[ESCAPE_TERMINAL_BUF_SIZE(256)] = "-";
 	char who[600] = "";
 
 	if (r->comm)
-		escape_terminal(comm, sizeof(comm), r->comm, 16);
+		escape_terminal(comm, sizeof(comm), r->comm, PW_COMM_LEN);
 	if (r->cgroup)
 		escape_terminal(cgroup, sizeof(cgroup), r->cgroup, 256);
 	if (r->pid)
