@@ -162,16 +162,31 @@ static inline void fix_build(struct view_fixture *f)
 				    .last = &f->snap};
 }
 
-/* What @render wrote, as a malloc'ed string (free it). */
-#define FIX_RENDER(call_with_f)                                      \
-	({                                                           \
-		char *fix_buf_ = NULL;                               \
-		size_t fix_len_ = 0;                                 \
-		FILE *f = open_memstream(&fix_buf_, &fix_len_);      \
-		call_with_f;                                         \
-		fclose(f);                                           \
-		fix_buf_;                                            \
-	})
+/* A FILE writing into memory, and then what was written (free it):
+ *	out = fix_text(&o, snapshot_view_json(fix_open(&o), ...));
+ */
+struct fix_out {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static inline FILE *fix_open(struct fix_out *o)
+{
+	o->buf = NULL;
+	o->len = 0;
+	o->f = open_memstream(&o->buf, &o->len);
+	return o->f;
+}
+
+/* @ignored: the render call's result, so that one expression does it all. */
+#define fix_text(o, ignored) ((void)(ignored), fix_close(o))
+
+static inline char *fix_close(struct fix_out *o)
+{
+	fclose(o->f);
+	return o->buf;
+}
 
 /* @s with its "time":"...Z" value replaced by "T", which moves with the clock. */
 static inline char *fix_mask_time(char *s)
