@@ -163,7 +163,8 @@ static inline int jc_container(struct json_check *c, char close)
 			continue;
 		}
 		if (*c->p++ != close)
-			return jc_fail(c, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+			return jc_fail(c, close == '}' ? "expected ',' or '}'"
+						       : "expected ',' or ']'");
 		c->depth--;
 		return 0;
 	}
@@ -242,13 +243,13 @@ static inline const char *json_check_lines(const char *text)
 	return NULL;
 }
 
-#define ASSERT_JSON(text)                                                                  \
-	do {                                                                               \
-		const char *unit_jerr_ = json_check(text);                                 \
-		if (unit_jerr_) {                                                          \
+#define ASSERT_JSON(text)                                                                       \
+	do {                                                                                    \
+		const char *unit_jerr_ = json_check(text);                                      \
+		if (unit_jerr_) {                                                               \
 			unit_fail(__FILE__, __LINE__, "%s is not JSON: %s", #text, unit_jerr_); \
-			return;                                                            \
-		}                                                                          \
+			return;                                                                 \
+		}                                                                               \
 	} while (0)
 
 #endif /* PW_JSON_CHECK_H */

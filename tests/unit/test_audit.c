@@ -57,14 +57,26 @@ UNIT_TEST(records_byte_for_byte)
 	struct view_fixture fx;
 	struct state_counts st = fix_counts(1, 2, 3, 4, 5);
 	struct audit_record start = {.event = "start", .exited = -1};
-	struct audit_record action = {
-		.event = "action", .action = "kill", .pid = 4242, .comm = "ab\"c\\\x01",
-		.cgroup = FIX_HOSTILE_PATH, .cls = "leak", .ports_held = 26000,
-		.pool = &fx.pools[0], .reason = "r", .detail = "d\n", .scope = "process",
-		.dry_run = true, .states = &st, .exited = 1};
+	struct audit_record action = {.event = "action",
+				      .action = "kill",
+				      .pid = 4242,
+				      .comm = "ab\"c\\\x01",
+				      .cgroup = FIX_HOSTILE_PATH,
+				      .cls = "leak",
+				      .ports_held = 26000,
+				      .pool = &fx.pools[0],
+				      .reason = "r",
+				      .detail = "d\n",
+				      .scope = "process",
+				      .dry_run = true,
+				      .states = &st,
+				      .exited = 1};
 	struct audit_record result = {.event = "result", .pool = &fx.pools[2], .exited = 0};
-	struct audit_record suspect = {.event = "suspect", .ports_held = -1,
-				       .pool = &fx.pools[1], .exited = -1, .states = &st};
+	struct audit_record suspect = {.event = "suspect",
+				       .ports_held = -1,
+				       .pool = &fx.pools[1],
+				       .exited = -1,
+				       .states = &st};
 	const struct {
 		const char *name, *want;
 		struct audit_record *r;
@@ -91,9 +103,17 @@ UNIT_TEST(records_byte_for_byte)
 UNIT_TEST(every_string_is_escaped)
 {
 	static const char evil[] = "\"}\n{\"event\":\"forged\x1b\xff";
-	struct audit_record r = {.event = evil, .action = evil, .pid = 1, .comm = evil,
-				 .cgroup = evil, .cls = evil, .ports_held = -1,
-				 .reason = evil, .detail = evil, .scope = evil, .exited = -1};
+	struct audit_record r = {.event = evil,
+				 .action = evil,
+				 .pid = 1,
+				 .comm = evil,
+				 .cgroup = evil,
+				 .cls = evil,
+				 .ports_held = -1,
+				 .reason = evil,
+				 .detail = evil,
+				 .scope = evil,
+				 .exited = -1};
 	char *got = format(&r, evil);
 	const char *nl = strchr(got, '\n');
 
@@ -158,8 +178,13 @@ static char *write_capturing_stderr(struct audit *a, const struct audit_record *
 UNIT_TEST(file_appended_and_reopened)
 {
 	char dir[] = "/tmp/pw-test-audit.XXXXXX", path[64], rotated[80];
-	struct audit_record r = {.event = "action", .action = "term", .pid = 7, .comm = "x",
-				 .cgroup = "/a", .reason = "leak", .exited = -1};
+	struct audit_record r = {.event = "action",
+				 .action = "term",
+				 .pid = 7,
+				 .comm = "x",
+				 .cgroup = "/a",
+				 .reason = "leak",
+				 .exited = -1};
 	static const char head[] = "{\"earlier\":true}\n{\"ts\":\"";
 	struct audit a;
 	char *text, *err;

@@ -156,7 +156,7 @@ UNIT_TEST(top_level_scalars)
 UNIT_TEST(misuse_is_counted)
 {
 	static const char *const cases[] = {
-		"value without key", "key in array", "key at top", "unclosed",
+		"value without key", "key in array",	  "key at top", "unclosed",
 		"wrong end",	     "key without value", "too deep",
 	};
 	struct doc d;
@@ -248,14 +248,20 @@ UNIT_TEST(write_errors_are_counted)
 UNIT_TEST(validator_rejects_broken_json)
 {
 	static const char *const bad[] = {
-		"",	      "{",	       "{\"a\":1,}",	"[1,]",	      "{\"a\" 1}",
-		"{a:1}",      "\"raw\ncontrol\"", "\"bad\xff\"", "\"\\x41\"",   "nan",
-		"[1] [2]",    "01",	       "1.",		"\"\\u12\"",  "{\"a\":1}}",
-		"\"\xc0\xaf\"",
+		"",	     "{",	  "{\"a\":1,}",	      "[1,]",
+		"{\"a\" 1}", "{a:1}",	  "\"raw\ncontrol\"", "\"bad\xff\"",
+		"\"\\x41\"", "nan",	  "[1] [2]",	      "01",
+		"1.",	     "\"\\u12\"", "{\"a\":1}}",	      "\"\xc0\xaf\"",
 	};
 	static const char *const good[] = {
-		"{}", "[]", "0", "-1.5e3", "\"\\u00e9\xc3\xa9\"", "{\"a\":[1,{\"b\":null}]}\n",
-		"true", " [ false , null ] ",
+		"{}",
+		"[]",
+		"0",
+		"-1.5e3",
+		"\"\\u00e9\xc3\xa9\"",
+		"{\"a\":[1,{\"b\":null}]}\n",
+		"true",
+		" [ false , null ] ",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

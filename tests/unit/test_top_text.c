@@ -22,46 +22,79 @@ static struct {
 static void build(bool flat)
 {
 	memset(&fx, 0, sizeof(fx));
-	fx.pools[0] = (struct top_pool){.kind = POOL_TCP_CONNECT, .netns = 4026531840u,
-					.used = 27000, .capacity = 28232,
-					.capacity_known = true, .fill = 27000 / 28232.0};
+	fx.pools[0] = (struct top_pool){.kind = POOL_TCP_CONNECT,
+					.netns = 4026531840u,
+					.used = 27000,
+					.capacity = 28232,
+					.capacity_known = true,
+					.fill = 27000 / 28232.0};
 	snprintf(fx.pools[0].where, sizeof(fx.pools[0].where), "10.0.0.1 -> 10.0.0.2:5001");
 	fx.pools[1] = (struct top_pool){.kind = POOL_TCP_BIND, .netns = 1, .used = 7};
-	fx.pools[2] = (struct top_pool){.kind = POOL_UDP, .netns = 1, .used = 1, .capacity = 3,
-					.capacity_known = true, .fill = 1 / 3.0};
-	fix_label(&fx.labels[0], &fix_docker, "/system.slice/docker-" FIX_DOCKER_ID ".scope",
-		  "v2");
+	fx.pools[2] = (struct top_pool){.kind = POOL_UDP,
+					.netns = 1,
+					.used = 1,
+					.capacity = 3,
+					.capacity_known = true,
+					.fill = 1 / 3.0};
+	fix_label(&fx.labels[0], &fix_docker, "/system.slice/docker-" FIX_DOCKER_ID ".scope", "v2");
 	fix_label(&fx.labels[1], &fix_hostile, FIX_HOSTILE_PATH, "v1:memory");
 	fix_label(&fx.labels[2], &fix_unit,
 		  "/kubepods.slice/kubepods-pod0123abcd_4567_89ef_0123_456789abcdef.slice", "v2");
-	fx.groups[0] = (struct top_group){
-		.key = fix_docker, .label = &fx.labels[0], .nr_processes = 2, .expanded = true,
-		.first = 0, .nr = 2,
-		.stats = {.ports = 12345678, .established = 123456, .time_wait = 99999,
-			  .close_wait = 100000, .udp = 1, .growth_per_s = 999.96, .failures = 3,
-			  .class = LEAK_BIND_BEFORE_CONNECT, .suspect = true, .acted = true}};
-	fx.groups[1] = (struct top_group){
-		.key = fix_hostile, .label = &fx.labels[1], .nr_processes = 0,
-		.stats = {.ports = 5, .other = 5, .growth_per_s = -0.04}};
-	fx.groups[2] = (struct top_group){
-		.key = fix_unit, .label = &fx.labels[2],
-		.stats = {.ports = 2, .udp = 2, .growth_per_s = -1500.4}};
-	fx.processes[0] = (struct top_process){
-		.tgid = 4242, .group = 0,
-		.stats = {.ports = 12345000, .established = 123000, .growth_per_s = 12.25,
-			  .class = LEAK_BIND_BEFORE_CONNECT, .suspect = true, .acted = true}};
+	fx.groups[0] = (struct top_group){.key = fix_docker,
+					  .label = &fx.labels[0],
+					  .nr_processes = 2,
+					  .expanded = true,
+					  .first = 0,
+					  .nr = 2,
+					  .stats = {.ports = 12345678,
+						    .established = 123456,
+						    .time_wait = 99999,
+						    .close_wait = 100000,
+						    .udp = 1,
+						    .growth_per_s = 999.96,
+						    .failures = 3,
+						    .class = LEAK_BIND_BEFORE_CONNECT,
+						    .suspect = true,
+						    .acted = true}};
+	fx.groups[1] = (struct top_group){.key = fix_hostile,
+					  .label = &fx.labels[1],
+					  .nr_processes = 0,
+					  .stats = {.ports = 5, .other = 5, .growth_per_s = -0.04}};
+	fx.groups[2] = (struct top_group){.key = fix_unit,
+					  .label = &fx.labels[2],
+					  .stats = {.ports = 2, .udp = 2, .growth_per_s = -1500.4}};
+	fx.processes[0] = (struct top_process){.tgid = 4242,
+					       .group = 0,
+					       .stats = {.ports = 12345000,
+							 .established = 123000,
+							 .growth_per_s = 12.25,
+							 .class = LEAK_BIND_BEFORE_CONNECT,
+							 .suspect = true,
+							 .acted = true}};
 	memcpy(fx.processes[0].comm, "portleak", 9);
-	fx.processes[1] = (struct top_process){.tgid = 31337, .group = 0,
-					       .stats = {.ports = 678, .other = 678}};
+	fx.processes[1] = (struct top_process){
+		.tgid = 31337, .group = 0, .stats = {.ports = 678, .other = 678}};
 	memcpy(fx.processes[1].comm, "ab\"cd\\ef\tgh\x1b[2J45", PW_SOCK_COMM_LEN);
 	fx.m = (struct top_model){
 		.query = {.sort = TOP_COL_PORTS, .flat = flat, .expand_all = true},
-		.wall_time = 1700000000, .uptime_ms = 3723999, .mode = "dry run",
-		.hooks = "fexit", .pools = fx.pools, .nr_pools = 3,
-		.counters = {.failures = {37, 3, 0}}, .failures_per_s = {12.345, 0.05, 0},
-		.events_per_s = 1234.56, .lost_events = 4, .missed_runs = 1, .actions = 1,
-		.groups = fx.groups, .nr_groups = 3, .total_groups = 3,
-		.processes = fx.processes, .nr_processes = 2, .total_processes = 2,
+		.wall_time = 1700000000,
+		.uptime_ms = 3723999,
+		.mode = "dry run",
+		.hooks = "fexit",
+		.pools = fx.pools,
+		.nr_pools = 3,
+		.counters = {.failures = {37, 3, 0}},
+		.failures_per_s = {12.345, 0.05, 0},
+		.events_per_s = 1234.56,
+		.lost_events = 4,
+		.missed_runs = 1,
+		.actions = 1,
+		.groups = fx.groups,
+		.nr_groups = 3,
+		.total_groups = 3,
+		.processes = fx.processes,
+		.nr_processes = 2,
+		.total_processes = 2,
 		.lines = fx.lines};
 	if (flat) {
 		fx.lines[0] = (struct top_line){TOP_LINE_PROCESS, 0};
@@ -190,8 +223,8 @@ UNIT_TEST(count_and_growth_cells)
 		double growth;
 		const char *ports_cell, *growth_cell;
 	} rows[] = {
-		{99999, 0.049, "99999", "0.0"},	  {100000, -0.049, "100k", "0.0"},
-		{9999999, 0.05, "9999k", "+0.1"}, {10000000, -999.9, "10M", "-999.9"},
+		{99999, 0.049, "99999", "0.0"},		 {100000, -0.049, "100k", "0.0"},
+		{9999999, 0.05, "9999k", "+0.1"},	 {10000000, -999.9, "10M", "-999.9"},
 		{4294967295u, 999.95, "4294M", "+1000"}, {0, -1e9, "0", "-1000000000"},
 	};
 	struct top_layout lo;

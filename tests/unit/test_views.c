@@ -382,13 +382,20 @@ UNIT_TEST(hostile_names_are_escaped)
 	docs[2] = fix_text(&o, snapshot_view_text(fix_open(&o), &fx.snap, &fx.labels, 0));
 	docs[3] = fix_text(&o, report_view_text(fix_open(&o), &fx.report, &fx.labels));
 	for (int i = 0; i < 4; i++) {
-		UNIT_ROW(i == 0 ? "snapshot json" : i == 1 ? "report json" : i == 2 ? "snapshot text" : "report text");
+		UNIT_ROW(i == 0	  ? "snapshot json"
+			 : i == 1 ? "report json"
+			 : i == 2 ? "snapshot text"
+				  : "report text");
 		if (i < 2)
 			ASSERT_JSON(docs[i]);
 		ASSERT_TRUE(!has_raw_control(docs[i]));
-		ASSERT_TRUE(strstr(docs[i], i < 2 ? "\"/evil\\\"q\\\\b\\u001b]0;x\\u0007\\n\\u007f\\u00ff/\xc3\xa9t\xc3\xa9\""
-					  : "/evil\"q\\\\b\\x1b]0;x\\x07\\x0a\\x7f\\xff/\\xc3\\xa9t\\xc3\\xa9"));
-		ASSERT_TRUE(strstr(docs[i], i < 2 ? "\"ab\\\"cd\\\\ef\\tgh12345\"" : "ab\"cd\\\\ef\\x09gh12345"));
+		ASSERT_TRUE(strstr(docs[i],
+				   i < 2 ? "\"/evil\\\"q\\\\b\\u001b]0;x\\u0007\\n\\u007f\\u00ff/"
+					   "\xc3\xa9t\xc3\xa9\""
+					 : "/evil\"q\\\\b\\x1b]0;x\\x07\\x0a\\x7f\\xff/"
+					   "\\xc3\\xa9t\\xc3\\xa9"));
+		ASSERT_TRUE(strstr(docs[i], i < 2 ? "\"ab\\\"cd\\\\ef\\tgh12345\""
+						  : "ab\"cd\\\\ef\\x09gh12345"));
 	}
 	for (int i = 0; i < 4; i++)
 		free(docs[i]);

@@ -69,9 +69,14 @@ static inline void fix_build(struct view_fixture *f)
 
 	memset(f, 0, sizeof(*f));
 	/* a tcp-connect pool, IPv4, nearly full, three holders (one of several pids) */
-	p[0] = (struct snap_pool){.kind = POOL_TCP_CONNECT, .netns = 4026531840u,
-				  .family = AF_INET, .rport = 5001, .used = 27000,
-				  .capacity = 28232, .capacity_known = true, .nr_top = 3};
+	p[0] = (struct snap_pool){.kind = POOL_TCP_CONNECT,
+				  .netns = 4026531840u,
+				  .family = AF_INET,
+				  .rport = 5001,
+				  .used = 27000,
+				  .capacity = 28232,
+				  .capacity_known = true,
+				  .nr_top = 3};
 	inet_pton(AF_INET, "10.0.0.1", p[0].laddr);
 	inet_pton(AF_INET, "10.0.0.2", p[0].raddr);
 	p[0].top[0].group = fix_docker;
@@ -83,9 +88,14 @@ static inline void fix_build(struct view_fixture *f)
 	p[0].top[2].tgid = 17;
 	p[0].top[2].used = 100;
 	/* IPv6 */
-	p[1] = (struct snap_pool){.kind = POOL_TCP_CONNECT, .netns = 4026532000u,
-				  .family = AF_INET6, .rport = 443, .used = 3,
-				  .capacity = 28232, .capacity_known = true, .nr_top = 1};
+	p[1] = (struct snap_pool){.kind = POOL_TCP_CONNECT,
+				  .netns = 4026532000u,
+				  .family = AF_INET6,
+				  .rport = 443,
+				  .used = 3,
+				  .capacity = 28232,
+				  .capacity_known = true,
+				  .nr_top = 1};
 	inet_pton(AF_INET6, "fd00::1", p[1].laddr);
 	inet_pton(AF_INET6, "2001:db8::2", p[1].raddr);
 	p[1].top[0].group = fix_unit;
@@ -93,8 +103,12 @@ static inline void fix_build(struct view_fixture *f)
 	p[1].top[0].used = 3;
 	/* the capacity unknown; no holder */
 	p[2] = (struct snap_pool){.kind = POOL_TCP_BIND, .netns = 4026531840u, .used = 2};
-	p[3] = (struct snap_pool){.kind = POOL_UDP, .netns = 4026531840u, .used = 1,
-				  .capacity = 3, .capacity_known = true, .nr_top = 1};
+	p[3] = (struct snap_pool){.kind = POOL_UDP,
+				  .netns = 4026531840u,
+				  .used = 1,
+				  .capacity = 3,
+				  .capacity_known = true,
+				  .nr_top = 1};
 	p[3].top[0].group = fix_docker;
 	p[3].top[0].used = 1;
 
@@ -102,20 +116,23 @@ static inline void fix_build(struct view_fixture *f)
 	f->groups[1] = (struct snap_group){fix_hostile, fix_counts(0, 900, 0, 0, 0), 1};
 	f->groups[2] = (struct snap_group){fix_unit, fix_counts(0, 3, 0, 0, 0), 0};
 
-	f->processes[0] = (struct snap_process){.tgid = 4242, .group = fix_docker,
-						.held = fix_counts(1, 26000, 0, 0, 25)};
+	f->processes[0] = (struct snap_process){
+		.tgid = 4242, .group = fix_docker, .held = fix_counts(1, 26000, 0, 0, 25)};
 	memcpy(f->processes[0].comm, "portleak", 9);
 	/* a comm with no NUL, a quote, a backslash and a tab */
-	f->processes[1] = (struct snap_process){.tgid = 31337, .group = fix_hostile,
-						.held = fix_counts(0, 900, 0, 0, 0)};
+	f->processes[1] = (struct snap_process){
+		.tgid = 31337, .group = fix_hostile, .held = fix_counts(0, 900, 0, 0, 0)};
 	memcpy(f->processes[1].comm, "ab\"cd\\ef\tgh12345", PW_SOCK_COMM_LEN);
-	f->processes[2] = (struct snap_process){.tgid = 5, .group = fix_unknown,
-						.held = fix_counts(0, 0, 0, 1, 0)};
+	f->processes[2] = (struct snap_process){
+		.tgid = 5, .group = fix_unknown, .held = fix_counts(0, 0, 0, 1, 0)};
 	memcpy(f->processes[2].comm, "udp", 4);
 
-	f->snap = (struct snapshot){.processes = f->processes, .nr_processes = 3,
-				    .groups = f->groups, .nr_groups = 3,
-				    .pools = f->pools, .nr_pools = 4,
+	f->snap = (struct snapshot){.processes = f->processes,
+				    .nr_processes = 3,
+				    .groups = f->groups,
+				    .nr_groups = 3,
+				    .pools = f->pools,
+				    .nr_pools = 4,
 				    .total = fix_counts(1, 26903, 12, 2, 25)};
 
 	fix_label(&f->label_items[0], &fix_docker, "/system.slice/docker-" FIX_DOCKER_ID ".scope",
@@ -127,38 +144,66 @@ static inline void fix_build(struct view_fixture *f)
 
 	/* the report: the docker container leaks (two suspects), the unit is quiet */
 	f->suspects[0] = (struct report_process){
-		.tgid = 4242, .group = fix_docker, .class = LEAK_GROWTH,
+		.tgid = 4242,
+		.group = fix_docker,
+		.class = LEAK_GROWTH,
 		.verdict = {.growth_per_s = 250.5, .opens_per_s = 260.25, .closes_per_s = 9.75},
-		.held_now = fix_counts(1, 26000, 0, 0, 25), .held_peak = 26001};
+		.held_now = fix_counts(1, 26000, 0, 0, 25),
+		.held_peak = 26001};
 	memcpy(f->suspects[0].comm, "portleak", 9);
-	f->suspects[1] = (struct report_process){
-		.tgid = 31337, .group = fix_docker, .class = LEAK_CLOSE_WAIT,
-		.verdict = {.growth_per_s = -0.125, .opens_per_s = 1.0 / 3},
-		.held_now = fix_counts(0, 5, 0, 0, 0), .held_peak = 9, .failures = 2,
-		.failures_by_errno = {.eagain = 2}};
+	f->suspects[1] =
+		(struct report_process){.tgid = 31337,
+					.group = fix_docker,
+					.class = LEAK_CLOSE_WAIT,
+					.verdict = {.growth_per_s = -0.125, .opens_per_s = 1.0 / 3},
+					.held_now = fix_counts(0, 5, 0, 0, 0),
+					.held_peak = 9,
+					.failures = 2,
+					.failures_by_errno = {.eagain = 2}};
 	memcpy(f->suspects[1].comm, "ab\"cd\\ef\tgh12345", PW_SOCK_COMM_LEN);
 	f->victims[0] = (struct report_process){
-		.tgid = 77, .group = fix_unit, .class = LEAK_NONE,
+		.tgid = 77,
+		.group = fix_unit,
+		.class = LEAK_NONE,
 		.verdict = {.failures_per_s = 12.345},
-		.held_now = fix_counts(0, 3, 0, 0, 0), .held_peak = 3, .failures = 40,
+		.held_now = fix_counts(0, 3, 0, 0, 0),
+		.held_peak = 3,
+		.failures = 40,
 		.failures_by_errno = {.eaddrnotavail = 37, .eaddrinuse = 3}};
 	memcpy(f->victims[0].comm, "curl", 5);
-	f->containers[0] = (struct report_container){
-		.key = fix_docker, .class = LEAK_GROWTH,
-		.verdict = {.growth_per_s = 250.5, .opens_per_s = 261, .closes_per_s = 10.5,
-			    .failures_per_s = 0.0005},
-		.held_now = fix_counts(1, 26000, 12, 1, 25), .held_peak = 26100, .failures = 2,
-		.failures_by_errno = {.eagain = 2}, .first_suspect = 0, .nr_suspects = 2};
+	f->containers[0] = (struct report_container){.key = fix_docker,
+						     .class = LEAK_GROWTH,
+						     .verdict = {.growth_per_s = 250.5,
+								 .opens_per_s = 261,
+								 .closes_per_s = 10.5,
+								 .failures_per_s = 0.0005},
+						     .held_now = fix_counts(1, 26000, 12, 1, 25),
+						     .held_peak = 26100,
+						     .failures = 2,
+						     .failures_by_errno = {.eagain = 2},
+						     .first_suspect = 0,
+						     .nr_suspects = 2};
 	f->containers[1] = (struct report_container){
-		.key = fix_unit, .class = LEAK_NONE, .held_now = fix_counts(0, 3, 0, 0, 0),
-		.held_peak = 3, .failures = 40,
+		.key = fix_unit,
+		.class = LEAK_NONE,
+		.held_now = fix_counts(0, 3, 0, 0, 0),
+		.held_peak = 3,
+		.failures = 40,
 		.failures_by_errno = {.eaddrnotavail = 37, .eaddrinuse = 3},
 		.first_suspect = 2};
-	f->report = (struct report){.duration_ms = 61500, .interval_ms = 500, .steps = 123,
-				    .window_ms = 20000, .breaches_to_enter = 2, .lost_events = 4,
-				    .missed_runs = 1, .containers = f->containers,
-				    .nr_containers = 2, .suspects = f->suspects,
-				    .nr_suspects = 2, .victims = f->victims, .nr_victims = 1,
+	f->report = (struct report){.duration_ms = 61500,
+				    .interval_ms = 500,
+				    .steps = 123,
+				    .window_ms = 20000,
+				    .breaches_to_enter = 2,
+				    .lost_events = 4,
+				    .missed_runs = 1,
+				    .containers = f->containers,
+				    .nr_containers = 2,
+				    .suspects = f->suspects,
+				    .nr_suspects = 2,
+				    .victims = f->victims,
+				    .nr_victims = 1,
 				    .last = &f->snap};
 }
 

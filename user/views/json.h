@@ -55,8 +55,8 @@ struct json_writer {
 		char close;   /* '}' or ']' */
 		bool started; /* a member or element was written: the next needs a comma */
 	} level[JSON_MAX_DEPTH];
-	bool after_key;	    /* a key was written: its value comes next */
-	bool break_next;    /* the next member or element starts a new line */
+	bool after_key;		   /* a key was written: its value comes next */
+	bool break_next;	   /* the next member or element starts a new line */
 	unsigned int write_errors; /* writes the FILE refused */
 	unsigned int misuses;	   /* calls out of order */
 };

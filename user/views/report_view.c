@@ -174,8 +174,7 @@ static void json_rates(struct json_writer *w, const struct verdict *v)
 
 /* "sockets_now","sockets_peak","failures","failures_by_errno":{...} */
 static void json_held_and_failures(struct json_writer *w, const struct state_counts *now,
-				   uint32_t peak, uint64_t failures,
-				   const struct failure_counts *f)
+				   uint32_t peak, uint64_t failures, const struct failure_counts *f)
 {
 	json_field_uint(w, "sockets_now", now->total);
 	json_field_uint(w, "sockets_peak", peak);

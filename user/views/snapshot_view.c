@@ -109,8 +109,7 @@ void snapshot_view_text(FILE *out, const struct snapshot *s, const struct labels
 		fprintf(out, "\n(first %zu rows of each table; --limit 0 shows all)\n", limit);
 }
 
-static void json_group_ref(struct json_writer *w, const struct labels *l,
-			   const struct group_key *k)
+static void json_group_ref(struct json_writer *w, const struct labels *l, const struct group_key *k)
 {
 	view_json_cgroup(w, labels_find(l, k));
 }

@@ -41,8 +41,8 @@ void view_json_cgroup(struct json_writer *w, const struct group_label *g)
 	json_field_str(w, "cgroup_hierarchy", g->place.hierarchy);
 }
 
-static void container_id_field(struct json_writer *w, const char *key, const char *id,
-			       size_t len, bool omit_empty)
+static void container_id_field(struct json_writer *w, const char *key, const char *id, size_t len,
+			       bool omit_empty)
 {
 	if (!omit_empty || id[0])
 		json_field_strn(w, key, id, len);
