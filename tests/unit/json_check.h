@@ -7,12 +7,16 @@
  * needs nothing more.
  *
  *	const char *err = json_check(text);	// NULL when valid, else why
+ *
+ * And a FILE that refuses every write, for the writers' error paths.
  */
 #ifndef PW_JSON_CHECK_H
 #define PW_JSON_CHECK_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 struct json_check {
 	const unsigned char *p;
@@ -241,6 +245,26 @@ static inline const char *json_check_lines(const char *text)
 			return err;
 	}
 	return NULL;
+}
+
+static inline ssize_t jc_refuse_write(void *cookie, const char *buf, size_t size)
+{
+	(void)cookie;
+	(void)buf;
+	(void)size;
+	errno = ENOSPC;
+	return -1;
+}
+
+/* A FILE, unbuffered, whose every write fails (ENOSPC). NULL on failure. */
+static inline FILE *json_refusing_file(void)
+{
+	cookie_io_functions_t io = {.write = jc_refuse_write};
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (f)
+		setvbuf(f, NULL, _IONBF, 0);
+	return f;
 }
 
 #define ASSERT_JSON(text)                                                                       \

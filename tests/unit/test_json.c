@@ -34,6 +34,15 @@ static int doc_close(struct doc *d)
 	return err;
 }
 
+/* Ends @d and checks it is valid JSON, exactly @want. */
+static void expect_doc(struct doc *d, const char *want)
+{
+	ASSERT_EQ_INT(doc_close(d), 0);
+	ASSERT_EQ_STR(d->buf, want);
+	ASSERT_JSON(d->buf);
+	free(d->buf);
+}
+
 UNIT_TEST(commas_and_nesting)
 {
 	struct doc d;
@@ -57,14 +66,14 @@ UNIT_TEST(commas_and_nesting)
 	json_field_bool(&d.w, "f", false);
 	json_object_end(&d.w);
 	json_object_end(&d.w);
-	ASSERT_EQ_INT(doc_close(&d), 0);
-	ASSERT_EQ_STR(d.buf, "{\"a\":\"x\",\"list\":[1,{},[],\"y\"],\"o\":{\"n\":null,\"t\":true,"
-			     "\"f\":false}}\n");
-	ASSERT_JSON(d.buf);
-	free(d.buf);
+	expect_doc(&d, "{\"a\":\"x\",\"list\":[1,{},[],\"y\"],\"o\":{\"n\":null,\"t\":true,"
+		       "\"f\":false}}\n");
 }
 
 /* json_break puts the next member or element on a new line, after its comma. */
+/* json_break puts the next member on a new line, after its comma; an array
+ * begun with json_array_begin_lines puts each element on one, but not what
+ * the elements hold; an empty one stays "[]". */
 UNIT_TEST(breaks_start_new_lines)
 {
 	struct doc d;
@@ -74,23 +83,31 @@ UNIT_TEST(breaks_start_new_lines)
 	json_field_uint(&d.w, "v", 1);
 	json_break(&d.w);
 	json_key(&d.w, "rows");
-	json_array_begin(&d.w);
+	json_array_begin_lines(&d.w);
 	for (int i = 0; i < 2; i++) {
-		json_break(&d.w);
 		json_object_begin(&d.w);
 		json_field_int(&d.w, "i", i);
+		json_key(&d.w, "in");
+		json_array_begin(&d.w);
+		json_uint(&d.w, 1);
+		json_uint(&d.w, 2);
+		json_array_end(&d.w);
 		json_object_end(&d.w);
 	}
 	json_array_end(&d.w);
 	json_break(&d.w);
 	json_key(&d.w, "none");
+	json_array_begin_lines(&d.w);
+	json_array_end(&d.w);
+	json_key(&d.w, "flat");
 	json_array_begin(&d.w);
+	json_break(&d.w);
+	json_null(&d.w);
+	json_null(&d.w);
 	json_array_end(&d.w);
 	json_object_end(&d.w);
-	ASSERT_EQ_INT(doc_close(&d), 0);
-	ASSERT_EQ_STR(d.buf, "{\"v\":1,\n\"rows\":[\n{\"i\":0},\n{\"i\":1}],\n\"none\":[]}\n");
-	ASSERT_JSON(d.buf);
-	free(d.buf);
+	expect_doc(&d, "{\"v\":1,\n\"rows\":[\n{\"i\":0,\"in\":[1,2]},\n{\"i\":1,\"in\":[1,2]}],"
+		       "\n\"none\":[],\"flat\":[\nnull,null]}\n");
 }
 
 UNIT_TEST(strings_are_escaped)
@@ -107,12 +124,9 @@ UNIT_TEST(strings_are_escaped)
 	json_field_strn(&d.w, "comm", "0123456789abcdefXYZ", 16);
 	json_field_strn(&d.w, "short", "ab\0cd", 5);
 	json_object_end(&d.w);
-	ASSERT_EQ_INT(doc_close(&d), 0);
-	ASSERT_EQ_STR(d.buf, "{\"q\\\"b\\\\c\\u0001n\\nt\\tdel\\u007f bad\\u00ff ok\xc3\xa9\":"
-			     "\"q\\\"b\\\\c\\u0001n\\nt\\tdel\\u007f bad\\u00ff ok\xc3\xa9\","
-			     "\"null\":null,\"comm\":\"0123456789abcdef\",\"short\":\"ab\"}\n");
-	ASSERT_JSON(d.buf);
-	free(d.buf);
+	expect_doc(&d, "{\"q\\\"b\\\\c\\u0001n\\nt\\tdel\\u007f bad\\u00ff ok\xc3\xa9\":"
+		       "\"q\\\"b\\\\c\\u0001n\\nt\\tdel\\u007f bad\\u00ff ok\xc3\xa9\","
+		       "\"null\":null,\"comm\":\"0123456789abcdef\",\"short\":\"ab\"}\n");
 }
 
 UNIT_TEST(number_formats)
@@ -134,11 +148,8 @@ UNIT_TEST(number_formats)
 	json_double(&d.w, INFINITY, 3);
 	json_double(&d.w, -INFINITY, 3);
 	json_array_end(&d.w);
-	ASSERT_EQ_INT(doc_close(&d), 0);
-	ASSERT_EQ_STR(d.buf, "[18446744073709551615,-9223372036854775808,-1,0.9564,61.500,0.000,"
-			     "-0.1,2,null,null,null]\n");
-	ASSERT_JSON(d.buf);
-	free(d.buf);
+	expect_doc(&d, "[18446744073709551615,-9223372036854775808,-1,0.9564,61.500,0.000,"
+		       "-0.1,2,null,null,null]\n");
 }
 
 UNIT_TEST(top_level_scalars)
@@ -213,24 +224,13 @@ UNIT_TEST(misuse_is_counted)
 	free(d.buf);
 }
 
-static ssize_t refuse_write(void *cookie, const char *buf, size_t size)
-{
-	(void)cookie;
-	(void)buf;
-	(void)size;
-	errno = ENOSPC;
-	return -1;
-}
-
 /* A FILE that refuses every write: each refusal is counted, not ignored. */
 UNIT_TEST(write_errors_are_counted)
 {
-	cookie_io_functions_t io = {.write = refuse_write};
 	struct json_writer w;
-	FILE *f = fopencookie(NULL, "w", io);
+	FILE *f = json_refusing_file();
 
 	ASSERT_TRUE(f != NULL);
-	setvbuf(f, NULL, _IONBF, 0);
 	json_init(&w, f);
 	json_object_begin(&w);
 	json_field_str(&w, "k", "v");

@@ -110,20 +110,22 @@ static void build(bool flat)
 	}
 }
 
+/* The header's last lines and the table's columns: the same in both views. */
+#define FRAME_STATE_AND_COLUMNS                                                                   \
+	"failures/s: EADDRNOTAVAIL 12.3 (total 37), EADDRINUSE 0.1 (total 3), EAGAIN 0.0 (total " \
+	"0)\n"                                                                                    \
+	"portwarden: 1234.6 events/s, 4 lost events, 1 missed runs, mode dry run, hooks fexit, "  \
+	"1 action\n"                                                                              \
+	"\n"                                                                                      \
+	"       PID PORTS ESTAB TWAIT CWAIT   UDP OTHER GROW/s FAILS CLASS               NAME\n"
+
 static const char tree_frame[] =
 	"portwarden top - 22:13:20 up 1:02:03, 3 cgroups, 2 processes, sort PORTS, tree view"
 	"\n"
 	"tcp-connect [###################.]  95.6%  27000/28232  netns 4026531840  10.0.0.1 -"
 	"> 10.0.0.2:5001\n"
 	"tcp-bind    [????????????????????]      ?      7/?      netns 1\n"
-	"... and 1 more pools\n"
-	"failures/s: EADDRNOTAVAIL 12.3 (total 37), EADDRINUSE 0.1 (total 3), EAGAIN 0.0 (tot"
-	"al 0)\n"
-	"portwarden: 1234.6 events/s, 4 lost events, 1 missed runs, mode dry run, hooks fexit"
-	", 1 action\n"
-	"\n"
-	"       PID PORTS ESTAB TWAIT CWAIT   UDP OTHER GROW/s FAILS CLASS               NAME"
-	"\n"
+	"... and 1 more pools\n" FRAME_STATE_AND_COLUMNS
 	"-!       -   12M  123k 99999  100k     1     0  +1000     3 bind-before-connect /sys"
 	"tem.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.sc"
 	"ope [docker 0123456789ab]\n"
@@ -144,14 +146,7 @@ static const char flat_frame[] =
 	"tcp-connect [###################.]  95.6%  27000/28232  netns 4026531840  10.0.0.1 -"
 	"> 10.0.0.2:5001\n"
 	"tcp-bind    [????????????????????]      ?      7/?      netns 1\n"
-	"udp         [#######.............]  33.3%      1/3      netns 1\n"
-	"failures/s: EADDRNOTAVAIL 12.3 (total 37), EADDRINUSE 0.1 (total 3), EAGAIN 0.0 (tot"
-	"al 0)\n"
-	"portwarden: 1234.6 events/s, 4 lost events, 1 missed runs, mode dry run, hooks fexit"
-	", 1 action\n"
-	"\n"
-	"       PID PORTS ESTAB TWAIT CWAIT   UDP OTHER GROW/s FAILS CLASS               NAME"
-	"\n"
+	"udp         [#######.............]  33.3%      1/3      netns 1\n" FRAME_STATE_AND_COLUMNS
 	" !    4242   12M  123k     0     0     0     0  +12.2     0 bind-before-connect port"
 	"leak         /system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef01"
 	"23456789abcdef.scope [docker 0123456789ab]\n"
@@ -167,36 +162,29 @@ static char *frame(size_t max_pools)
 	return fix_text(&o, top_text_frame(fix_open(&o), &fx.m, max_pools));
 }
 
-static int has_raw_control(const char *s)
+/* Tree view (every cgroup expanded, two of three pools) and flat view (each
+ * process with its cgroup and container after its comm): whole frames. */
+UNIT_TEST(whole_frames)
 {
-	for (; *s; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\n') || *s == 0x7f)
-			return 1;
-	return 0;
-}
+	static const struct {
+		const char *name;
+		bool flat;
+		size_t max_pools;
+		const char *want;
+	} rows[] = {{"tree", false, 2, tree_frame}, {"flat", true, 3, flat_frame}};
 
-/* Tree view, every cgroup expanded, two of three pools: the whole frame. */
-UNIT_TEST(tree_frame_whole)
-{
-	char *s;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *s;
+		bool raw;
 
-	build(false);
-	s = frame(2);
-	ASSERT_EQ_STR(s, tree_frame);
-	ASSERT_TRUE(!has_raw_control(s));
-	free(s);
-}
-
-/* Flat view: each process with its cgroup and container after its comm. */
-UNIT_TEST(flat_frame_whole)
-{
-	char *s;
-
-	build(true);
-	s = frame(3);
-	ASSERT_EQ_STR(s, flat_frame);
-	ASSERT_TRUE(!has_raw_control(s));
-	free(s);
+		UNIT_ROW(rows[i].name);
+		build(rows[i].flat);
+		s = frame(rows[i].max_pools);
+		raw = fix_has_raw_control(s);
+		ASSERT_EQ_STR(s, rows[i].want);
+		free(s);
+		ASSERT_TRUE(!raw);
+	}
 }
 
 UNIT_TEST(pool_lines)
@@ -257,8 +245,7 @@ UNIT_TEST(count_and_growth_cells)
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
-	RUN(tree_frame_whole);
-	RUN(flat_frame_whole);
+	RUN(whole_frames);
 	RUN(pool_lines);
 	RUN(count_and_growth_cells);
 	return UNIT_MAIN_END();

@@ -233,6 +233,16 @@ static inline char *fix_close(struct fix_out *o)
 	return o->buf;
 }
 
+/* Whether @s holds a byte below 0x20 other than a newline, or DEL: what
+ * escaping must leave none of. */
+static inline bool fix_has_raw_control(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\n') || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* @s with its "time":"...Z" value replaced by "T", which moves with the clock. */
 static inline char *fix_mask_time(char *s)
 {

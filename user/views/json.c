@@ -45,7 +45,7 @@ static void separate(struct json_writer *w)
 	if (w->level[w->depth - 1].started)
 		put_c(w, ',');
 	w->level[w->depth - 1].started = true;
-	if (w->break_next)
+	if (w->break_next || w->level[w->depth - 1].lines)
 		put_c(w, '\n');
 	w->break_next = false;
 }
@@ -62,7 +62,7 @@ static void before_value(struct json_writer *w)
 	separate(w);
 }
 
-static void begin(struct json_writer *w, char open, char close)
+static void begin(struct json_writer *w, char open, char close, bool lines)
 {
 	before_value(w);
 	put_c(w, open);
@@ -72,6 +72,7 @@ static void begin(struct json_writer *w, char open, char close)
 	}
 	w->level[w->depth].close = close;
 	w->level[w->depth].started = false;
+	w->level[w->depth].lines = lines;
 	w->depth++;
 }
 
@@ -87,7 +88,7 @@ static void end(struct json_writer *w, char close)
 
 void json_object_begin(struct json_writer *w)
 {
-	begin(w, '{', '}');
+	begin(w, '{', '}', false);
 }
 
 void json_object_end(struct json_writer *w)
@@ -97,7 +98,12 @@ void json_object_end(struct json_writer *w)
 
 void json_array_begin(struct json_writer *w)
 {
-	begin(w, '[', ']');
+	begin(w, '[', ']', false);
+}
+
+void json_array_begin_lines(struct json_writer *w)
+{
+	begin(w, '[', ']', true);
 }
 
 void json_array_end(struct json_writer *w)

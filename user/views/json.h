@@ -54,6 +54,7 @@ struct json_writer {
 	struct {
 		char close;   /* '}' or ']' */
 		bool started; /* a member or element was written: the next needs a comma */
+		bool lines;   /* each element starts a new line */
 	} level[JSON_MAX_DEPTH];
 	bool after_key;		   /* a key was written: its value comes next */
 	bool break_next;	   /* the next member or element starts a new line */
@@ -67,9 +68,11 @@ void json_object_begin(struct json_writer *w);
 void json_object_end(struct json_writer *w);
 void json_array_begin(struct json_writer *w);
 void json_array_end(struct json_writer *w);
+/* An array whose every element starts a new line: "[\n{..},\n{..}]". */
+void json_array_begin_lines(struct json_writer *w);
 
-/* The next member or element (or the next key) starts on a new line, after
- * its comma: "[\n{..},\n{..}]", "},\n\"pools\":[". */
+/* The next member or element starts on a new line, after its comma:
+ * "},\n\"pools\":[". */
 void json_break(struct json_writer *w);
 
 /* A member's key; its value is the next value written. */

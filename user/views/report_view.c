@@ -243,19 +243,15 @@ int report_view_json(FILE *out, const struct report *r, const struct labels *l)
 	json_field_uint(&w, "missed_runs", r->missed_runs);
 	json_break(&w);
 	json_key(&w, "containers");
-	json_array_begin(&w);
-	for (size_t i = 0; i < r->nr_containers; i++) {
-		json_break(&w);
+	json_array_begin_lines(&w);
+	for (size_t i = 0; i < r->nr_containers; i++)
 		json_container(&w, r, l, &r->containers[i]);
-	}
 	json_array_end(&w);
 	json_break(&w);
 	json_key(&w, "victims");
-	json_array_begin(&w);
-	for (size_t i = 0; i < r->nr_victims; i++) {
-		json_break(&w);
+	json_array_begin_lines(&w);
+	for (size_t i = 0; i < r->nr_victims; i++)
 		json_process(&w, l, &r->victims[i]);
-	}
 	json_array_end(&w);
 	json_object_end(&w);
 	return json_finish(&w);

@@ -169,27 +169,21 @@ int snapshot_view_json(FILE *out, const struct snapshot *s, const struct labels 
 	json_object_end(&w);
 	json_break(&w);
 	json_key(&w, "pools");
-	json_array_begin(&w);
-	for (size_t i = 0; i < s->nr_pools; i++) {
-		json_break(&w);
+	json_array_begin_lines(&w);
+	for (size_t i = 0; i < s->nr_pools; i++)
 		json_pool(&w, l, &s->pools[i]);
-	}
 	json_array_end(&w);
 	json_break(&w);
 	json_key(&w, "cgroups");
-	json_array_begin(&w);
-	for (size_t i = 0; i < s->nr_groups; i++) {
-		json_break(&w);
+	json_array_begin_lines(&w);
+	for (size_t i = 0; i < s->nr_groups; i++)
 		json_group(&w, l, &s->groups[i]);
-	}
 	json_array_end(&w);
 	json_break(&w);
 	json_key(&w, "processes");
-	json_array_begin(&w);
-	for (size_t i = 0; i < s->nr_processes; i++) {
-		json_break(&w);
+	json_array_begin_lines(&w);
+	for (size_t i = 0; i < s->nr_processes; i++)
 		json_process(&w, l, &s->processes[i]);
-	}
 	json_array_end(&w);
 	json_object_end(&w);
 	return json_finish(&w);
