@@ -168,7 +168,7 @@ UNIT_TEST(misuse_is_counted)
 {
 	static const char *const cases[] = {
 		"value without key", "key in array",	  "key at top", "unclosed",
-		"wrong end",	     "key without value", "too deep",
+		"wrong end",	     "key without value", "too deep",	"two values",
 	};
 	struct doc d;
 
@@ -206,6 +206,11 @@ UNIT_TEST(misuse_is_counted)
 				json_array_begin(&d.w);
 			for (int n = 0; n <= JSON_MAX_DEPTH; n++)
 				json_array_end(&d.w);
+			break;
+		case 7:
+			json_object_begin(&d.w);
+			json_object_end(&d.w);
+			json_null(&d.w);
 			break;
 		}
 		ASSERT_EQ_INT(doc_close(&d), -EINVAL);

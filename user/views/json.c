@@ -2,9 +2,9 @@
 // Copyright (c) 2026 The portwarden authors
 // The JSON writer: a nesting stack, the commas, escaped strings, counted errors.
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include "core/escape.h"
 #include "views/json.h"
 
@@ -36,12 +36,17 @@ static bool in_object(const struct json_writer *w)
 	return w->depth && w->level[w->depth - 1].close == '}';
 }
 
-/* What comes before an element of an array, a key of an object, or a
- * member's value: the comma, and the newline json_break() asked for. */
+/* What comes before an array's element or an object's key: the comma, and
+ * the newline json_break() or the array asked for. At the top, nothing: a
+ * second value there is a misuse. */
 static void separate(struct json_writer *w)
 {
-	if (!w->depth)
+	if (!w->depth) {
+		if (w->top_written)
+			w->misuses++;
+		w->top_written = true;
 		return;
+	}
 	if (w->level[w->depth - 1].started)
 		put_c(w, ',');
 	w->level[w->depth - 1].started = true;

@@ -58,6 +58,7 @@ struct json_writer {
 	} level[JSON_MAX_DEPTH];
 	bool after_key;		   /* a key was written: its value comes next */
 	bool break_next;	   /* the next member or element starts a new line */
+	bool top_written;	   /* the document's value was begun */
 	unsigned int write_errors; /* writes the FILE refused */
 	unsigned int misuses;	   /* calls out of order */
 };
