@@ -13,6 +13,7 @@
 #include "kernel/calibrate.h"
 #include "kernel/collector.h"
 #include "kernel/loader.h"
+#include "views/json.h"
 
 /* The tracer of `run` (accounting, mode auto), then its quarantine hook;
  * true if the tracer loaded. */
@@ -65,23 +66,29 @@ static void print_text(const char *release)
 	}
 }
 
-static void print_json(const char *release, bool usable)
+static int print_json(const char *release, bool usable)
 {
 	const struct calib_verdict *v;
+	struct json_writer w;
 
-	printf("{\"version\":1,\"type\":\"probe\",\"kernel\":");
-	json_write_string(stdout, release, SIZE_MAX);
-	printf(",\"usable\":%s,\"parts\":[", usable ? "true" : "false");
+	json_init(&w, stdout);
+	json_object_begin(&w);
+	json_field_int(&w, "version", 1);
+	json_field_str(&w, "type", "probe");
+	json_field_str(&w, "kernel", release);
+	json_field_bool(&w, "usable", usable);
+	json_key(&w, "parts");
+	json_array_begin(&w);
 	for (size_t i = 0; (v = calib_verdict_at(i)); i++) {
-		printf("%s{\"part\":", i ? "," : "");
-		json_write_string(stdout, v->what, sizeof(v->what));
-		printf(",\"verdict\":");
-		json_write_string(stdout, v->verdict, sizeof(v->verdict));
-		printf(",\"detail\":");
-		json_write_string(stdout, v->detail, sizeof(v->detail));
-		printf("}");
+		json_object_begin(&w);
+		json_field_strn(&w, "part", v->what, sizeof(v->what));
+		json_field_strn(&w, "verdict", v->verdict, sizeof(v->verdict));
+		json_field_strn(&w, "detail", v->detail, sizeof(v->detail));
+		json_object_end(&w);
 	}
-	printf("]}\n");
+	json_array_end(&w);
+	json_object_end(&w);
+	return json_finish(&w);
 }
 
 int probe_run(const struct env *env)
@@ -100,10 +107,10 @@ int probe_run(const struct env *env)
 	usable = probe_tracer();
 	usable = probe_collector() && usable;
 	if (env->json)
-		print_json(u.release, usable);
+		status = print_json(u.release, usable);
 	else
 		print_text(u.release);
-	if (fflush(stdout) || ferror(stdout)) {
+	if (status || fflush(stdout) || ferror(stdout)) {
 		pr_warn("cannot write the probe's output\n");
 		return EXIT_RUNTIME;
 	}

@@ -74,6 +74,7 @@ static int write_report(const struct env *env, const struct report *r, const str
 {
 	char tmp[4096];
 	FILE *out = stdout;
+	int err = 0;
 
 	if (env->output) {
 		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", env->output, (int)getpid());
@@ -84,13 +85,17 @@ static int write_report(const struct env *env, const struct report *r, const str
 		}
 	}
 	if (env->json)
-		report_view_json(out, r, l);
+		err = report_view_json(out, r, l);
 	else
 		report_view_text(out, r, l);
 	if (out == stdout)
-		return fflush(stdout) ? EXIT_RUNTIME : 0;
-	if (fclose(out) || rename(tmp, env->output)) {
-		pr_warn("failed to write %s: %s\n", env->output, strerror(errno));
+		return fflush(stdout) || err ? EXIT_RUNTIME : 0;
+	if (fclose(out) && !err)
+		err = -errno;
+	if (!err && rename(tmp, env->output))
+		err = -errno;
+	if (err) {
+		pr_warn("failed to write %s: %s\n", env->output, strerror(-err));
 		unlink(tmp);
 		return EXIT_RUNTIME;
 	}

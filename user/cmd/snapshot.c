@@ -39,6 +39,7 @@ static int render(const struct env *env, const struct snapshot *snap)
 	struct cgroup_mounts mounts;
 	struct cgroup_resolver *r;
 	struct labels labels;
+	int err = 0;
 
 	if (cgroup_find_mounts(&mounts)) {
 		pr_warn("no cgroup2 mount found in /proc/self/mountinfo\n");
@@ -50,12 +51,12 @@ static int render(const struct env *env, const struct snapshot *snap)
 		return EXIT_RUNTIME;
 	}
 	if (env->json)
-		snapshot_view_json(stdout, snap, &labels);
+		err = snapshot_view_json(stdout, snap, &labels);
 	else
 		snapshot_view_text(stdout, snap, &labels, env->limit);
 	labels_free(&labels);
 	cgroup_resolver_free(r);
-	return fflush(stdout) ? EXIT_RUNTIME : 0;
+	return fflush(stdout) || err ? EXIT_RUNTIME : 0;
 }
 
 int snapshot_run(const struct env *env)

@@ -83,8 +83,7 @@ static void report_missed(struct trace_session *s)
 		"CPU), %llu in total: their events are missing\n",
 		(unsigned long long)(missed - s->missed_reported), (unsigned long long)missed);
 	if (s->env->json)
-		printf("{\"type\":\"missed\",\"count\":%llu,\"total\":%llu}\n",
-		       (unsigned long long)(missed - s->missed_reported), (unsigned long long)missed);
+		event_format_loss_json(stdout, "missed", missed - s->missed_reported, missed);
 	s->missed_reported = missed;
 }
 
@@ -99,8 +98,7 @@ static void report_lost(struct trace_session *s)
 	pr_warn("lost %llu events (ring buffer full), %llu in total\n",
 		(unsigned long long)(lost - s->lost_reported), (unsigned long long)lost);
 	if (s->env->json)
-		printf("{\"type\":\"lost\",\"count\":%llu,\"total\":%llu}\n",
-		       (unsigned long long)(lost - s->lost_reported), (unsigned long long)lost);
+		event_format_loss_json(stdout, "lost", lost - s->lost_reported, lost);
 	s->lost_reported = lost;
 }
 

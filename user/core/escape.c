@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // Escaping of untrusted text so nothing a process sets reaches a terminal or JSON raw.
+#include <stdbool.h>
 #include <string.h>
 #include "core/escape.h"
 
@@ -81,55 +82,49 @@ static size_t utf8_multibyte_len(const unsigned char *s, size_t len)
 	return n;
 }
 
-/* Writes one byte that is ASCII or belongs to no well-formed UTF-8 sequence. */
-static void json_write_byte(FILE *out, unsigned char c)
+/* Writes one byte that is ASCII or belongs to no well-formed UTF-8 sequence.
+ * Returns false when the write failed. */
+static bool json_write_byte(FILE *out, unsigned char c)
 {
 	switch (c) {
 	case '"':
-		fputs("\\\"", out);
-		return;
+		return fputs("\\\"", out) != EOF;
 	case '\\':
-		fputs("\\\\", out);
-		return;
+		return fputs("\\\\", out) != EOF;
 	case '\b':
-		fputs("\\b", out);
-		return;
+		return fputs("\\b", out) != EOF;
 	case '\f':
-		fputs("\\f", out);
-		return;
+		return fputs("\\f", out) != EOF;
 	case '\n':
-		fputs("\\n", out);
-		return;
+		return fputs("\\n", out) != EOF;
 	case '\r':
-		fputs("\\r", out);
-		return;
+		return fputs("\\r", out) != EOF;
 	case '\t':
-		fputs("\\t", out);
-		return;
+		return fputs("\\t", out) != EOF;
 	}
 	if (c >= 0x20 && c <= 0x7e)
-		fputc(c, out);
-	else
-		fprintf(out, "\\u00%c%c", hex_digits[c >> 4], hex_digits[c & 0xf]);
+		return fputc(c, out) != EOF;
+	return fprintf(out, "\\u00%c%c", hex_digits[c >> 4], hex_digits[c & 0xf]) >= 0;
 }
 
-void json_write_string(FILE *out, const char *src, size_t src_len)
+int json_write_string(FILE *out, const char *src, size_t src_len)
 {
 	const unsigned char *s = (const unsigned char *)src;
 	size_t len = src ? strnlen(src, src_len) : 0;
 	size_t i = 0;
+	bool ok = fputc('"', out) != EOF;
 
-	fputc('"', out);
 	while (i < len) {
 		size_t n = utf8_multibyte_len(s + i, len - i);
 
 		if (n) {
-			fwrite(s + i, 1, n, out);
+			ok = fwrite(s + i, 1, n, out) == n && ok;
 			i += n;
 		} else {
-			json_write_byte(out, s[i]);
+			ok = json_write_byte(out, s[i]) && ok;
 			i++;
 		}
 	}
-	fputc('"', out);
+	ok = fputc('"', out) != EOF && ok;
+	return ok ? 0 : EOF;
 }

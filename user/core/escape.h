@@ -29,8 +29,9 @@ size_t escape_terminal(char *dst, size_t dst_size, const char *src, size_t src_l
  * Writes @src to @out as a double-quoted JSON string that is always valid JSON and valid
  * UTF-8: well-formed UTF-8 passes through, '"' and '\' are escaped, control characters
  * and DEL become \b \f \n \r \t or \u00xx, and each byte that is not part of a well-formed
- * UTF-8 sequence becomes \u00xx of its value. Write errors are left in ferror(@out).
+ * UTF-8 sequence becomes \u00xx of its value. Returns 0, or EOF when a write failed
+ * (also left in ferror(@out)).
  */
-void json_write_string(FILE *out, const char *src, size_t src_len);
+int json_write_string(FILE *out, const char *src, size_t src_len);
 
 #endif /* PW_ESCAPE_H */

@@ -13,6 +13,7 @@ int audit_open(struct audit *a, const char *path)
 {
 	a->path = path;
 	a->log = NULL;
+	a->write_errors = 0;
 	if (!path)
 		return 0;
 	a->log = fopen(path, "ae");
@@ -33,54 +34,43 @@ void audit_close(struct audit *a)
 	a->log = NULL;
 }
 
-static void json_str(FILE *out, const char *key, const char *val)
+int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 {
-	fprintf(out, ",\"%s\":", key);
-	if (val)
-		json_write_string(out, val, SIZE_MAX);
-	else
-		fputs("null", out);
-}
+	struct json_writer w;
 
-static void json_states(FILE *out, const struct state_counts *c)
-{
-	if (!c)
-		return;
-	fputc(',', out);
-	view_json_states(out, c);
-}
-
-void audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
-{
-	fprintf(out, "{\"ts\":\"%s\"", ts);
-	json_str(out, "event", r->event);
-	json_str(out, "action", r->action);
+	json_init(&w, out);
+	json_object_begin(&w);
+	json_field_str(&w, "ts", ts);
+	json_field_str(&w, "event", r->event);
+	json_field_str(&w, "action", r->action);
 	if (r->pid)
-		fprintf(out, ",\"pid\":%u", r->pid);
+		json_field_uint(&w, "pid", r->pid);
 	else
-		fputs(",\"pid\":null", out);
-	json_str(out, "comm", r->comm);
-	json_str(out, "cgroup", r->cgroup);
-	json_str(out, "class", r->cls);
+		json_field_null(&w, "pid");
+	json_field_str(&w, "comm", r->comm);
+	json_field_str(&w, "cgroup", r->cgroup);
+	json_field_str(&w, "class", r->cls);
 	if (r->ports_held >= 0)
-		fprintf(out, ",\"ports_held\":%d", r->ports_held);
+		json_field_int(&w, "ports_held", r->ports_held);
 	else
-		fputs(",\"ports_held\":null", out);
+		json_field_null(&w, "ports_held");
+	json_key(&w, "pool");
 	if (r->pool) {
-		fputs(",\"pool\":", out);
-		view_json_pool_open(out, r->pool);
-		fputc('}', out);
+		view_json_pool_begin(&w, r->pool);
+		json_object_end(&w);
 	} else {
-		fputs(",\"pool\":null", out);
+		json_null(&w);
 	}
-	json_str(out, "reason", r->reason);
-	json_str(out, "detail", r->detail);
-	json_str(out, "scope", r->scope);
-	fprintf(out, ",\"dry_run\":%s", r->dry_run ? "true" : "false");
+	json_field_str(&w, "reason", r->reason);
+	json_field_str(&w, "detail", r->detail);
+	json_field_str(&w, "scope", r->scope);
+	json_field_bool(&w, "dry_run", r->dry_run);
 	if (r->exited >= 0)
-		fprintf(out, ",\"exited\":%s", r->exited ? "true" : "false");
-	json_states(out, r->states);
-	fputs("}\n", out);
+		json_field_bool(&w, "exited", r->exited);
+	if (r->states)
+		view_json_states(&w, r->states);
+	json_object_end(&w);
+	return json_finish(&w);
 }
 
 /* The readable line: what happened to whom, and why. */
@@ -104,16 +94,14 @@ static void text_line(const struct audit_record *r)
 void audit_write(struct audit *a, const struct audit_record *r)
 {
 	struct timespec now;
-	struct tm tm;
-	char date[32], ts[48];
+	char ts[VIEW_TIME_US_LEN];
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts, sizeof(ts), "%s.%06dZ", date, (int)(now.tv_nsec / 1000));
+	view_format_time_us(&now, ts, sizeof(ts));
 	text_line(r);
 	if (!a->log)
 		return;
-	audit_format_json(a->log, r, ts);
-	fflush(a->log); /* a crash must not eat the evidence */
+	/* fflush: a crash must not eat the evidence */
+	if ((audit_format_json(a->log, r, ts) | fflush(a->log)) && !a->write_errors++)
+		pr_warn("cannot write the audit log %s; records go to stderr only\n", a->path);
 }

@@ -35,6 +35,7 @@ struct audit_record {
 struct audit {
 	FILE *log;        /* NULL: stderr only */
 	const char *path;
+	unsigned int write_errors; /* records the file refused (warned about once) */
 };
 
 /* Open @path for appending (NULL: no file). Returns 0 or -errno. */
@@ -45,7 +46,8 @@ void audit_close(struct audit *a);
 
 void audit_write(struct audit *a, const struct audit_record *r);
 
-/* Render one record as a JSON line into @out (for tests and the file). */
-void audit_format_json(FILE *out, const struct audit_record *r, const char *ts);
+/* Render one record as a JSON line into @out (for tests and the file).
+ * Returns 0, or -EIO when a write failed (json_finish). */
+int audit_format_json(FILE *out, const struct audit_record *r, const char *ts);
 
 #endif /* PW_AUDIT_H */

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include "core/escape.h"
 #include "views/event_format.h"
+#include "views/view_json.h"
 
 #define ADDR_PORT_LEN (INET6_ADDRSTRLEN + 8)
 
@@ -64,21 +65,13 @@ static const char *proto_name(unsigned int protocol)
 	return protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_UDP ? "udp" : "other";
 }
 
-static void format_addr(const struct pw_event *e, const __u8 *addr, char *buf, size_t len)
-{
-	int af = e->family == AF_INET6 ? AF_INET6 : AF_INET;
-
-	if (!inet_ntop(af, addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
-
 /* "1.2.3.4:80" or "[::1]:80", as ss prints them. */
 static void format_addr_port(const struct pw_event *e, const __u8 *addr, unsigned int port,
 			     char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
 
-	format_addr(e, addr, ip, sizeof(ip));
+	view_format_ip(e->family, addr, ip, sizeof(ip));
 	snprintf(buf, len, e->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
@@ -113,67 +106,69 @@ void event_format_text(FILE *out, const struct event_view *v)
 		local, remote, event_result_name(e->err, errbuf, sizeof(errbuf)), cgroup);
 }
 
-static void json_key_string(FILE *out, const char *key, const char *val, size_t len)
-{
-	fprintf(out, ",\"%s\":", key);
-	json_write_string(out, val, len);
-}
-
-static void json_container(FILE *out, const struct container_id *c)
-{
-	if (c->runtime == CONTAINER_NONE && !c->pod_uid[0]) {
-		fputs(",\"container\":null", out);
-		return;
-	}
-	fprintf(out, ",\"container\":{\"runtime\":\"%s\"", container_runtime_name(c->runtime));
-	if (c->id[0])
-		json_key_string(out, "id", c->id, sizeof(c->id));
-	if (c->pod_uid[0])
-		json_key_string(out, "pod_uid", c->pod_uid, sizeof(c->pod_uid));
-	if (c->unit[0])
-		json_key_string(out, "unit", c->unit, sizeof(c->unit));
-	fputc('}', out);
-}
-
-static void json_owner(FILE *out, const struct pw_event *e)
+static void json_owner(struct json_writer *w, const struct pw_event *e)
 {
 	if (!(e->flags & PW_EVF_OWNER_KNOWN)) {
-		fputs(",\"pid\":null,\"tid\":null,\"comm\":null", out);
+		json_field_null(w, "pid");
+		json_field_null(w, "tid");
+		json_field_null(w, "comm");
 		return;
 	}
-	fprintf(out, ",\"pid\":%u,\"tid\":%u", e->tgid, e->pid);
-	json_key_string(out, "comm", e->comm, sizeof(e->comm));
+	json_field_uint(w, "pid", e->tgid);
+	json_field_uint(w, "tid", e->pid);
+	json_field_strn(w, "comm", e->comm, sizeof(e->comm));
 }
 
-static void json_endpoints(FILE *out, const struct pw_event *e)
+static void json_endpoint(struct json_writer *w, const struct pw_event *e, const char *addr_key,
+			  const __u8 *addr, const char *port_key, unsigned int port)
 {
-	char addr[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 
-	format_addr(e, e->saddr, addr, sizeof(addr));
-	fprintf(out, ",\"saddr\":\"%s\",\"sport\":%u", addr, e->sport);
-	format_addr(e, e->daddr, addr, sizeof(addr));
-	fprintf(out, ",\"daddr\":\"%s\",\"dport\":%u", addr, e->dport);
+	view_format_ip(e->family, addr, ip, sizeof(ip));
+	json_field_str(w, addr_key, ip);
+	json_field_uint(w, port_key, port);
 }
 
-void event_format_json(FILE *out, const struct event_view *v)
+int event_format_json(FILE *out, const struct event_view *v)
 {
 	const struct pw_event *e = v->ev;
-	char ts[32], errbuf[16];
-	struct tm t;
+	char ts[VIEW_TIME_US_LEN], errbuf[16];
+	struct json_writer w;
 
-	gmtime_r(&v->wall.tv_sec, &t);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &t);
-	fprintf(out, "{\"type\":\"event\",\"ts\":\"%s.%06ldZ\",\"op\":\"%s\",\"proto\":\"%s\"", ts,
-		v->wall.tv_nsec / 1000, event_op_name(e->op), proto_name(e->protocol));
-	fprintf(out, ",\"family\":\"%s\"", e->family == AF_INET6 ? "ipv6" : "ipv4");
-	json_owner(out, e);
-	json_key_string(out, "cgroup", v->place->path, sizeof(v->place->path));
-	fprintf(out, ",\"cgroup_hierarchy\":\"%s\",\"cgroup_id\":%llu", v->place->hierarchy,
-		(unsigned long long)e->cgroup_id);
-	json_container(out, v->container);
-	fprintf(out, ",\"netns\":%u,\"cookie\":%llu", e->netns, (unsigned long long)e->cookie);
-	json_endpoints(out, e);
-	fprintf(out, ",\"errno\":%d,\"result\":\"%s\",\"alloc_failed\":%s,\"source\":\"%s\"}\n",
-		e->err, event_result_name(e->err, errbuf, sizeof(errbuf)),
-		(e->flags & PW_EVF_ALLOC_FAILED) ? "true" : "false", event_source_name(e->source));
+	view_format_time_us(&v->wall, ts, sizeof(ts));
+	json_init(&w, out);
+	json_object_begin(&w);
+	json_field_str(&w, "type", "event");
+	json_field_str(&w, "ts", ts);
+	json_field_str(&w, "op", event_op_name(e->op));
+	json_field_str(&w, "proto", proto_name(e->protocol));
+	json_field_str(&w, "family", e->family == AF_INET6 ? "ipv6" : "ipv4");
+	json_owner(&w, e);
+	json_field_strn(&w, "cgroup", v->place->path, sizeof(v->place->path));
+	json_field_str(&w, "cgroup_hierarchy", v->place->hierarchy);
+	json_field_uint(&w, "cgroup_id", e->cgroup_id);
+	view_json_container(&w, v->container, true);
+	json_field_uint(&w, "netns", e->netns);
+	json_field_uint(&w, "cookie", e->cookie);
+	json_endpoint(&w, e, "saddr", e->saddr, "sport", e->sport);
+	json_endpoint(&w, e, "daddr", e->daddr, "dport", e->dport);
+	json_field_int(&w, "errno", e->err);
+	json_field_str(&w, "result", event_result_name(e->err, errbuf, sizeof(errbuf)));
+	json_field_bool(&w, "alloc_failed", e->flags & PW_EVF_ALLOC_FAILED);
+	json_field_str(&w, "source", event_source_name(e->source));
+	json_object_end(&w);
+	return json_finish(&w);
+}
+
+int event_format_loss_json(FILE *out, const char *type, uint64_t count, uint64_t total)
+{
+	struct json_writer w;
+
+	json_init(&w, out);
+	json_object_begin(&w);
+	json_field_str(&w, "type", type);
+	json_field_uint(&w, "count", count);
+	json_field_uint(&w, "total", total);
+	json_object_end(&w);
+	return json_finish(&w);
 }

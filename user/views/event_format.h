@@ -4,6 +4,7 @@
 #ifndef PW_EVENT_FORMAT_H
 #define PW_EVENT_FORMAT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 #include "core/container.h"
@@ -20,7 +21,11 @@ struct event_view {
 
 void event_format_text_header(FILE *out);
 void event_format_text(FILE *out, const struct event_view *v);
-void event_format_json(FILE *out, const struct event_view *v);
+/* One JSON line. Returns 0, or -EIO when a write failed (json_finish). */
+int event_format_json(FILE *out, const struct event_view *v);
+/* {"type":@type,"count":N,"total":N}: events the trace lost ("lost") or
+ * never had ("missed"), one line. Returns as event_format_json. */
+int event_format_loss_json(FILE *out, const char *type, uint64_t count, uint64_t total);
 
 const char *event_op_name(unsigned int op);
 const char *event_source_name(unsigned int source);

@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include "core/escape.h"
 #include "views/report_view.h"
 #include "views/view_json.h"
@@ -157,102 +156,103 @@ void report_view_text(FILE *out, const struct report *r, const struct labels *l)
 	}
 }
 
-static void json_group(FILE *out, const struct labels *l, const struct group_key *k)
+static void json_group(struct json_writer *w, const struct labels *l, const struct group_key *k)
 {
 	const struct group_label *g = labels_find(l, k);
 
-	view_json_cgroup(out, g);
-	fputc(',', out);
-	view_json_container(out, &g->container);
+	view_json_cgroup(w, g);
+	view_json_container(w, &g->container, false);
 }
 
-static void json_rates(FILE *out, const struct verdict *v)
+static void json_rates(struct json_writer *w, const struct verdict *v)
 {
-	fprintf(out,
-		"\"growth_per_s\":%.3f,\"opens_per_s\":%.3f,\"closes_per_s\":%.3f,"
-		"\"failures_per_s\":%.3f",
-		v->growth_per_s, v->opens_per_s, v->closes_per_s, v->failures_per_s);
+	json_field_double(w, "growth_per_s", v->growth_per_s, 3);
+	json_field_double(w, "opens_per_s", v->opens_per_s, 3);
+	json_field_double(w, "closes_per_s", v->closes_per_s, 3);
+	json_field_double(w, "failures_per_s", v->failures_per_s, 3);
 }
 
-static void json_failures_by_errno(FILE *out, const struct failure_counts *f)
+/* "sockets_now","sockets_peak","failures","failures_by_errno":{...} */
+static void json_held_and_failures(struct json_writer *w, const struct state_counts *now,
+				   uint32_t peak, uint64_t failures, const struct failure_counts *f)
 {
-	fprintf(out,
-		"\"failures_by_errno\":{\"EADDRNOTAVAIL\":%llu,\"EADDRINUSE\":%llu,"
-		"\"EAGAIN\":%llu},",
-		(unsigned long long)f->eaddrnotavail, (unsigned long long)f->eaddrinuse,
-		(unsigned long long)f->eagain);
+	json_field_uint(w, "sockets_now", now->total);
+	json_field_uint(w, "sockets_peak", peak);
+	json_field_uint(w, "failures", failures);
+	json_key(w, "failures_by_errno");
+	json_object_begin(w);
+	json_field_uint(w, "EADDRNOTAVAIL", f->eaddrnotavail);
+	json_field_uint(w, "EADDRINUSE", f->eaddrinuse);
+	json_field_uint(w, "EAGAIN", f->eagain);
+	json_object_end(w);
 }
 
-static void json_process(FILE *out, const struct labels *l, const struct report_process *p)
+static void json_process(struct json_writer *w, const struct labels *l,
+			 const struct report_process *p)
 {
-	fprintf(out, "{\"pid\":%u,\"comm\":", p->tgid);
-	json_write_string(out, p->comm, sizeof(p->comm));
-	fputc(',', out);
-	json_group(out, l, &p->group);
-	fprintf(out, ",\"class\":\"%s\",\"sockets_now\":%u,\"sockets_peak\":%u,\"failures\":%llu,",
-		leak_class_name(p->class), p->held_now.total, p->held_peak,
-		(unsigned long long)p->failures);
-	json_failures_by_errno(out, &p->failures_by_errno);
-	json_rates(out, &p->verdict);
-	fputc('}', out);
+	json_object_begin(w);
+	json_field_uint(w, "pid", p->tgid);
+	json_field_strn(w, "comm", p->comm, sizeof(p->comm));
+	json_group(w, l, &p->group);
+	json_field_str(w, "class", leak_class_name(p->class));
+	json_held_and_failures(w, &p->held_now, p->held_peak, p->failures, &p->failures_by_errno);
+	json_rates(w, &p->verdict);
+	json_object_end(w);
 }
 
-static void json_container(FILE *out, const struct report *r, const struct labels *l,
+static void json_container(struct json_writer *w, const struct report *r, const struct labels *l,
 			   const struct report_container *c)
 {
-	fputc('{', out);
-	json_group(out, l, &c->key);
-	fprintf(out, ",\"class\":\"%s\",\"advice\":", leak_class_name(c->class));
-	if (c->class == LEAK_NONE)
-		fputs("null", out);
-	else
-		json_write_string(out, leak_class_advice(c->class), SIZE_MAX);
-	fprintf(out, ",\"sockets_now\":%u,\"sockets_peak\":%u,\"failures\":%llu,",
-		c->held_now.total, c->held_peak, (unsigned long long)c->failures);
-	json_failures_by_errno(out, &c->failures_by_errno);
-	view_json_states(out, &c->held_now);
-	fputc(',', out);
-	json_rates(out, &c->verdict);
-	fputs(",\"suspects\":[", out);
-	for (size_t i = 0; i < c->nr_suspects; i++) {
-		fputs(i ? "," : "", out);
-		json_process(out, l, &r->suspects[c->first_suspect + i]);
-	}
-	fputs("],\"pools\":[", out);
-	for (size_t i = 0, n = 0; r->last && i < r->last->nr_pools; i++) {
+	json_object_begin(w);
+	json_group(w, l, &c->key);
+	json_field_str(w, "class", leak_class_name(c->class));
+	json_field_str(w, "advice", c->class == LEAK_NONE ? NULL : leak_class_advice(c->class));
+	json_held_and_failures(w, &c->held_now, c->held_peak, c->failures, &c->failures_by_errno);
+	view_json_states(w, &c->held_now);
+	json_rates(w, &c->verdict);
+	json_key(w, "suspects");
+	json_array_begin(w);
+	for (size_t i = 0; i < c->nr_suspects; i++)
+		json_process(w, l, &r->suspects[c->first_suspect + i]);
+	json_array_end(w);
+	json_key(w, "pools");
+	json_array_begin(w);
+	for (size_t i = 0; r->last && i < r->last->nr_pools; i++) {
 		if (!pool_held_by(&r->last->pools[i], &c->key))
 			continue;
-		fputs(n++ ? "," : "", out);
-		view_json_pool_open(out, &r->last->pools[i]);
-		fputc('}', out);
+		view_json_pool_begin(w, &r->last->pools[i]);
+		json_object_end(w);
 	}
-	fputs("]}", out);
+	json_array_end(w);
+	json_object_end(w);
 }
 
-void report_view_json(FILE *out, const struct report *r, const struct labels *l)
+int report_view_json(FILE *out, const struct report *r, const struct labels *l)
 {
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm t;
+	struct json_writer w;
 
-	gmtime_r(&now, &t);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &t);
-	fprintf(out, "{\"version\":%d,\"type\":\"report\",\"time\":\"%s\",\"duration_s\":%.3f,",
-		REPORT_JSON_VERSION, ts, r->duration_ms / 1000.0);
-	fprintf(out,
-		"\"interval_ms\":%llu,\"samples\":%llu,\"window_ms\":%llu,\"breaches_to_enter\":%llu,"
-		"\"lost_events\":%llu,\"missed_runs\":%llu,\n\"containers\":[",
-		(unsigned long long)r->interval_ms, (unsigned long long)r->steps,
-		(unsigned long long)r->window_ms, (unsigned long long)r->breaches_to_enter,
-		(unsigned long long)r->lost_events, (unsigned long long)r->missed_runs);
-	for (size_t i = 0; i < r->nr_containers; i++) {
-		fputs(i ? ",\n" : "\n", out);
-		json_container(out, r, l, &r->containers[i]);
-	}
-	fputs("],\n\"victims\":[", out);
-	for (size_t i = 0; i < r->nr_victims; i++) {
-		fputs(i ? ",\n" : "\n", out);
-		json_process(out, l, &r->victims[i]);
-	}
-	fputs("]}\n", out);
+	json_init(&w, out);
+	json_object_begin(&w);
+	view_json_header(&w, REPORT_JSON_VERSION, "report");
+	json_field_double(&w, "duration_s", r->duration_ms / 1000.0, 3);
+	json_field_uint(&w, "interval_ms", r->interval_ms);
+	json_field_uint(&w, "samples", r->steps);
+	json_field_uint(&w, "window_ms", r->window_ms);
+	json_field_uint(&w, "breaches_to_enter", r->breaches_to_enter);
+	json_field_uint(&w, "lost_events", r->lost_events);
+	json_field_uint(&w, "missed_runs", r->missed_runs);
+	json_break(&w);
+	json_key(&w, "containers");
+	json_array_begin_lines(&w);
+	for (size_t i = 0; i < r->nr_containers; i++)
+		json_container(&w, r, l, &r->containers[i]);
+	json_array_end(&w);
+	json_break(&w);
+	json_key(&w, "victims");
+	json_array_begin_lines(&w);
+	for (size_t i = 0; i < r->nr_victims; i++)
+		json_process(&w, l, &r->victims[i]);
+	json_array_end(&w);
+	json_object_end(&w);
+	return json_finish(&w);
 }

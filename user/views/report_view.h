@@ -9,6 +9,7 @@
 #include "host/labels.h"
 
 void report_view_text(FILE *out, const struct report *r, const struct labels *l);
-void report_view_json(FILE *out, const struct report *r, const struct labels *l);
+/* Returns 0, or -EIO when a write failed (json_finish). */
+int report_view_json(FILE *out, const struct report *r, const struct labels *l);
 
 #endif /* PW_REPORT_VIEW_H */

@@ -3,7 +3,6 @@
 // Text tables and JSON for a snapshot: pools, cgroups, processes, by port state.
 #include <arpa/inet.h>
 #include <sys/socket.h>
-#include <time.h>
 #include "core/escape.h"
 #include "views/snapshot_view.h"
 #include "views/view_json.h"
@@ -110,75 +109,82 @@ void snapshot_view_text(FILE *out, const struct snapshot *s, const struct labels
 		fprintf(out, "\n(first %zu rows of each table; --limit 0 shows all)\n", limit);
 }
 
-static void json_group_ref(FILE *out, const struct labels *l, const struct group_key *k)
+static void json_group_ref(struct json_writer *w, const struct labels *l, const struct group_key *k)
 {
-	view_json_cgroup(out, labels_find(l, k));
+	view_json_cgroup(w, labels_find(l, k));
 }
 
-static void json_pool(FILE *out, const struct labels *l, const struct snap_pool *p)
+static void json_pool(struct json_writer *w, const struct labels *l, const struct snap_pool *p)
 {
-	view_json_pool_open(out, p);
-	fputs(",\"top\":[", out);
+	view_json_pool_begin(w, p);
+	json_key(w, "top");
+	json_array_begin(w);
 	for (uint32_t i = 0; i < p->nr_top; i++) {
-		fputs(i ? ",{" : "{", out);
-		json_group_ref(out, l, &p->top[i].group);
+		json_object_begin(w);
+		json_group_ref(w, l, &p->top[i].group);
 		if (p->top[i].tgid)
-			fprintf(out, ",\"pid\":%u", p->top[i].tgid);
+			json_field_uint(w, "pid", p->top[i].tgid);
 		else
-			fputs(",\"pid\":null", out);
-		fprintf(out, ",\"ports\":%u}", p->top[i].used);
+			json_field_null(w, "pid");
+		json_field_uint(w, "ports", p->top[i].used);
+		json_object_end(w);
 	}
-	fputs("]}", out);
+	json_array_end(w);
+	json_object_end(w);
 }
 
-static void json_group(FILE *out, const struct labels *l, const struct snap_group *g)
+static void json_group(struct json_writer *w, const struct labels *l, const struct snap_group *g)
 {
-	fputc('{', out);
-	json_group_ref(out, l, &g->key);
-	fprintf(out, ",\"cgroup_id\":%llu,\"cgroup1_id\":%llu,",
-		(unsigned long long)g->key.cgroup_id, (unsigned long long)g->key.cgroup1_id);
-	view_json_container(out, &labels_find(l, &g->key)->container);
-	fprintf(out, ",\"processes\":%u,", g->nr_processes);
-	view_json_counts(out, &g->held);
-	fputc('}', out);
+	json_object_begin(w);
+	json_group_ref(w, l, &g->key);
+	json_field_uint(w, "cgroup_id", g->key.cgroup_id);
+	json_field_uint(w, "cgroup1_id", g->key.cgroup1_id);
+	view_json_container(w, &labels_find(l, &g->key)->container, false);
+	json_field_uint(w, "processes", g->nr_processes);
+	view_json_counts(w, &g->held);
+	json_object_end(w);
 }
 
-static void json_process(FILE *out, const struct labels *l, const struct snap_process *p)
+static void json_process(struct json_writer *w, const struct labels *l,
+			 const struct snap_process *p)
 {
-	fprintf(out, "{\"pid\":%u,\"comm\":", p->tgid);
-	json_write_string(out, p->comm, sizeof(p->comm));
-	fputc(',', out);
-	json_group_ref(out, l, &p->group);
-	fputc(',', out);
-	view_json_counts(out, &p->held);
-	fputc('}', out);
+	json_object_begin(w);
+	json_field_uint(w, "pid", p->tgid);
+	json_field_strn(w, "comm", p->comm, sizeof(p->comm));
+	json_group_ref(w, l, &p->group);
+	view_json_counts(w, &p->held);
+	json_object_end(w);
 }
 
-void snapshot_view_json(FILE *out, const struct snapshot *s, const struct labels *l)
+int snapshot_view_json(FILE *out, const struct snapshot *s, const struct labels *l)
 {
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm t;
+	struct json_writer w;
 
-	gmtime_r(&now, &t);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &t);
-	fprintf(out, "{\"version\":%d,\"type\":\"snapshot\",\"time\":\"%s\",\"total\":{",
-		SNAPSHOT_JSON_VERSION, ts);
-	view_json_counts(out, &s->total);
-	fputs("},\n\"pools\":[", out);
-	for (size_t i = 0; i < s->nr_pools; i++) {
-		fputs(i ? ",\n" : "\n", out);
-		json_pool(out, l, &s->pools[i]);
-	}
-	fputs("],\n\"cgroups\":[", out);
-	for (size_t i = 0; i < s->nr_groups; i++) {
-		fputs(i ? ",\n" : "\n", out);
-		json_group(out, l, &s->groups[i]);
-	}
-	fputs("],\n\"processes\":[", out);
-	for (size_t i = 0; i < s->nr_processes; i++) {
-		fputs(i ? ",\n" : "\n", out);
-		json_process(out, l, &s->processes[i]);
-	}
-	fputs("]}\n", out);
+	json_init(&w, out);
+	json_object_begin(&w);
+	view_json_header(&w, SNAPSHOT_JSON_VERSION, "snapshot");
+	json_key(&w, "total");
+	json_object_begin(&w);
+	view_json_counts(&w, &s->total);
+	json_object_end(&w);
+	json_break(&w);
+	json_key(&w, "pools");
+	json_array_begin_lines(&w);
+	for (size_t i = 0; i < s->nr_pools; i++)
+		json_pool(&w, l, &s->pools[i]);
+	json_array_end(&w);
+	json_break(&w);
+	json_key(&w, "cgroups");
+	json_array_begin_lines(&w);
+	for (size_t i = 0; i < s->nr_groups; i++)
+		json_group(&w, l, &s->groups[i]);
+	json_array_end(&w);
+	json_break(&w);
+	json_key(&w, "processes");
+	json_array_begin_lines(&w);
+	for (size_t i = 0; i < s->nr_processes; i++)
+		json_process(&w, l, &s->processes[i]);
+	json_array_end(&w);
+	json_object_end(&w);
+	return json_finish(&w);
 }

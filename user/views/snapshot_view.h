@@ -13,6 +13,7 @@
 /* @limit: rows per table at most (0: all). */
 void snapshot_view_text(FILE *out, const struct snapshot *s, const struct labels *l,
 			size_t limit);
-void snapshot_view_json(FILE *out, const struct snapshot *s, const struct labels *l);
+/* Returns 0, or -EIO when a write failed (json_finish). */
+int snapshot_view_json(FILE *out, const struct snapshot *s, const struct labels *l);
 
 #endif /* PW_SNAPSHOT_VIEW_H */

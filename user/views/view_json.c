@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
-// Shared JSON fragments for the snapshot, report and audit documents.
+// Shared JSON fragments for the snapshot, report, event and audit documents.
 #include <arpa/inet.h>
 #include <sys/socket.h>
-#include "core/escape.h"
+#include <time.h>
 #include "views/view_json.h"
 
 void view_format_ip(uint16_t family, const uint8_t *addr, char *buf, size_t len)
@@ -12,58 +12,95 @@ void view_format_ip(uint16_t family, const uint8_t *addr, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-void view_json_cgroup(FILE *out, const struct group_label *g)
+void view_format_time_us(const struct timespec *t, char *buf, size_t len)
 {
-	fputs("\"cgroup\":", out);
-	json_write_string(out, g->place.path, SIZE_MAX);
-	fprintf(out, ",\"cgroup_hierarchy\":\"%s\"", g->place.hierarchy);
+	char date[24];
+	struct tm tm;
+
+	gmtime_r(&t->tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06ldZ", date, t->tv_nsec / 1000);
 }
 
-void view_json_container(FILE *out, const struct container_id *c)
+void view_json_header(struct json_writer *w, int version, const char *type)
 {
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm t;
+
+	gmtime_r(&now, &t);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &t);
+	json_field_int(w, "version", version);
+	json_field_str(w, "type", type);
+	json_field_str(w, "time", ts);
+}
+
+void view_json_cgroup(struct json_writer *w, const struct group_label *g)
+{
+	json_field_str(w, "cgroup", g->place.path);
+	json_field_str(w, "cgroup_hierarchy", g->place.hierarchy);
+}
+
+static void container_id_field(struct json_writer *w, const char *key, const char *id, size_t len,
+			       bool omit_empty)
+{
+	if (!omit_empty || id[0])
+		json_field_strn(w, key, id, len);
+}
+
+void view_json_container(struct json_writer *w, const struct container_id *c, bool omit_empty)
+{
+	json_key(w, "container");
 	if (c->runtime == CONTAINER_NONE && !c->pod_uid[0]) {
-		fputs("\"container\":null", out);
+		json_null(w);
 		return;
 	}
-	fprintf(out, "\"container\":{\"runtime\":\"%s\",\"id\":", container_runtime_name(c->runtime));
-	json_write_string(out, c->id, sizeof(c->id));
-	fputs(",\"pod_uid\":", out);
-	json_write_string(out, c->pod_uid, sizeof(c->pod_uid));
-	fputs(",\"unit\":", out);
-	json_write_string(out, c->unit, sizeof(c->unit));
-	fputc('}', out);
+	json_object_begin(w);
+	json_field_str(w, "runtime", container_runtime_name(c->runtime));
+	container_id_field(w, "id", c->id, sizeof(c->id), omit_empty);
+	container_id_field(w, "pod_uid", c->pod_uid, sizeof(c->pod_uid), omit_empty);
+	container_id_field(w, "unit", c->unit, sizeof(c->unit), omit_empty);
+	json_object_end(w);
 }
 
-void view_json_states(FILE *out, const struct state_counts *c)
+void view_json_states(struct json_writer *w, const struct state_counts *c)
 {
-	fputs("\"states\":{", out);
+	json_key(w, "states");
+	json_object_begin(w);
 	for (int i = 0; i < PS_COUNT; i++)
-		fprintf(out, "%s\"%s\":%u", i ? "," : "", port_state_name(i), c->n[i]);
-	fprintf(out, "},\"bind_before_connect\":%u,\"passive\":%u", c->bind_before_connect,
-		c->passive);
+		json_field_uint(w, port_state_name(i), c->n[i]);
+	json_object_end(w);
+	json_field_uint(w, "bind_before_connect", c->bind_before_connect);
+	json_field_uint(w, "passive", c->passive);
 }
 
-void view_json_counts(FILE *out, const struct state_counts *c)
+void view_json_counts(struct json_writer *w, const struct state_counts *c)
 {
-	fprintf(out, "\"sockets\":%u,", c->total);
-	view_json_states(out, c);
+	json_field_uint(w, "sockets", c->total);
+	view_json_states(w, c);
 }
 
-void view_json_pool_open(FILE *out, const struct snap_pool *p)
+void view_json_pool_begin(struct json_writer *w, const struct snap_pool *p)
 {
 	char ip[INET6_ADDRSTRLEN];
 
-	fprintf(out, "{\"kind\":\"%s\",\"netns\":%u", pool_kind_name(p->kind), p->netns);
+	json_object_begin(w);
+	json_field_str(w, "kind", pool_kind_name(p->kind));
+	json_field_uint(w, "netns", p->netns);
 	if (p->kind == POOL_TCP_CONNECT) {
+		json_field_str(w, "family", p->family == AF_INET6 ? "ipv6" : "ipv4");
 		view_format_ip(p->family, p->laddr, ip, sizeof(ip));
-		fprintf(out, ",\"family\":\"%s\",\"local\":\"%s\"",
-			p->family == AF_INET6 ? "ipv6" : "ipv4", ip);
+		json_field_str(w, "local", ip);
 		view_format_ip(p->family, p->raddr, ip, sizeof(ip));
-		fprintf(out, ",\"remote\":\"%s\",\"remote_port\":%u", ip, p->rport);
+		json_field_str(w, "remote", ip);
+		json_field_uint(w, "remote_port", p->rport);
 	}
-	fprintf(out, ",\"used\":%u", p->used);
-	if (p->capacity_known)
-		fprintf(out, ",\"capacity\":%u,\"fill\":%.4f", p->capacity, snap_pool_fill(p));
-	else
-		fputs(",\"capacity\":null,\"fill\":null", out);
+	json_field_uint(w, "used", p->used);
+	if (p->capacity_known) {
+		json_field_uint(w, "capacity", p->capacity);
+		json_field_double(w, "fill", snap_pool_fill(p), 4);
+	} else {
+		json_field_null(w, "capacity");
+		json_field_null(w, "fill");
+	}
 }

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Unit tests for the audit log: each record's JSON line byte for byte (what
+// it was before the JSON writer), hostile names escaped, the file appended,
+// reopened after rotation, and a file that refuses writes warned about once.
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "json_check.h"
+#include "unit.h"
+#include "view_fixtures.h"
+#include "views/audit.h"
+
+static const char start_line[] =
+	"{\"ts\":\"TS\",\"event\":\"start\",\"action\":null,\"pid\":null,\"comm\":null,\"cgro"
+	"up\":null,\"class\":null,\"ports_held\":0,\"pool\":null,\"reason\":null,\"detail\":n"
+	"ull,\"scope\":null,\"dry_run\":false}\n";
+
+static const char action_line[] =
+	"{\"ts\":\"2026-01-01T00:00:00.000001Z\",\"event\":\"action\",\"action\":\"kill\",\"p"
+	"id\":4242,\"comm\":\"ab\\\"c\\\\\\u0001\",\"cgroup\":\"/evil\\\"q\\\\b\\u001b]0;x\\u"
+	"0007\\n\\u007f\\u00ff/\xc3\xa9t\xc3\xa9\",\"class\":\"leak\",\"ports_held\":26000,\""
+	"pool\":{\"kind\":\"tcp-connect\",\"netns\":4026531840,\"family\":\"ipv4\",\"local\":"
+	"\"10.0.0.1\",\"remote\":\"10.0.0.2\",\"remote_port\":5001,\"used\":27000,\"capacity"
+	"\":28232,\"fill\":0.9564},\"reason\":\"r\",\"detail\":\"d\\n\",\"scope\":\"process\""
+	",\"dry_run\":true,\"exited\":true,\"states\":{\"LISTEN\":1,\"SYN-SENT\":0,\"ESTAB\":"
+	"2,\"CLOSE-WAIT\":0,\"FIN-WAIT\":0,\"TIME-WAIT\":3,\"LAST-ACK\":0,\"BOUND\":0,\"UDP\""
+	":4},\"bind_before_connect\":5,\"passive\":1}\n";
+
+static const char result_line[] =
+	"{\"ts\":\"TS\",\"event\":\"result\",\"action\":null,\"pid\":null,\"comm\":null,\"cgr"
+	"oup\":null,\"class\":null,\"ports_held\":0,\"pool\":{\"kind\":\"tcp-bind\",\"netns\""
+	":4026531840,\"used\":2,\"capacity\":null,\"fill\":null},\"reason\":null,\"detail\":n"
+	"ull,\"scope\":null,\"dry_run\":false,\"exited\":false}\n";
+
+static const char suspect_line[] =
+	"{\"ts\":\"TS\",\"event\":\"suspect\",\"action\":null,\"pid\":null,\"comm\":null,\"cg"
+	"roup\":null,\"class\":null,\"ports_held\":null,\"pool\":{\"kind\":\"tcp-connect\",\""
+	"netns\":4026532000,\"family\":\"ipv6\",\"local\":\"fd00::1\",\"remote\":\"2001:db8::"
+	"2\",\"remote_port\":443,\"used\":3,\"capacity\":28232,\"fill\":0.0001},\"reason\":nu"
+	"ll,\"detail\":null,\"scope\":null,\"dry_run\":false,\"states\":{\"LISTEN\":1,\"SYN-S"
+	"ENT\":0,\"ESTAB\":2,\"CLOSE-WAIT\":0,\"FIN-WAIT\":0,\"TIME-WAIT\":3,\"LAST-ACK\":0,"
+	"\"BOUND\":0,\"UDP\":4},\"bind_before_connect\":5,\"passive\":1}\n";
+
+static char *format(const struct audit_record *r, const char *ts)
+{
+	struct fix_out o;
+
+	return fix_text(&o, audit_format_json(fix_open(&o), r, ts));
+}
+
+UNIT_TEST(records_byte_for_byte)
+{
+	struct view_fixture fx;
+	struct state_counts st = fix_counts(1, 2, 3, 4, 5);
+	struct audit_record start = {.event = "start", .exited = -1};
+	struct audit_record action = {.event = "action",
+				      .action = "kill",
+				      .pid = 4242,
+				      .comm = "ab\"c\\\x01",
+				      .cgroup = FIX_HOSTILE_PATH,
+				      .cls = "leak",
+				      .ports_held = 26000,
+				      .pool = &fx.pools[0],
+				      .reason = "r",
+				      .detail = "d\n",
+				      .scope = "process",
+				      .dry_run = true,
+				      .states = &st,
+				      .exited = 1};
+	struct audit_record result = {.event = "result", .pool = &fx.pools[2], .exited = 0};
+	struct audit_record suspect = {.event = "suspect",
+				       .ports_held = -1,
+				       .pool = &fx.pools[1],
+				       .exited = -1,
+				       .states = &st};
+	const struct {
+		const char *name, *want;
+		struct audit_record *r;
+		const char *ts;
+	} rows[] = {
+		{"start", start_line, &start, "TS"},
+		{"action", action_line, &action, "2026-01-01T00:00:00.000001Z"},
+		{"result", result_line, &result, "TS"},
+		{"suspect", suspect_line, &suspect, "TS"},
+	};
+
+	fix_build(&fx);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *got = format(rows[i].r, rows[i].ts);
+
+		UNIT_ROW(rows[i].name);
+		ASSERT_EQ_STR(got, rows[i].want);
+		ASSERT_TRUE(json_check_lines(got) == NULL);
+		free(got);
+	}
+}
+
+/* Every string field is escaped, the timestamp too: one record, one line. */
+UNIT_TEST(every_string_is_escaped)
+{
+	static const char evil[] = "\"}\n{\"event\":\"forged\x1b\xff";
+	struct audit_record r = {.event = evil,
+				 .action = evil,
+				 .pid = 1,
+				 .comm = evil,
+				 .cgroup = evil,
+				 .cls = evil,
+				 .ports_held = -1,
+				 .reason = evil,
+				 .detail = evil,
+				 .scope = evil,
+				 .exited = -1};
+	char *got = format(&r, evil);
+	const char *nl = strchr(got, '\n');
+
+	ASSERT_TRUE(nl && nl[1] == '\0');
+	ASSERT_TRUE(json_check_lines(got) == NULL);
+	ASSERT_TRUE(strstr(got, "\"event\":\"\\\"}\\n{\\\"event\\\":\\\"forged\\u001b\\u00ff\","));
+	ASSERT_TRUE(!strstr(got, "\"forged\""));
+	free(got);
+}
+
+/* Open descriptors (the count's own included, the same each time). */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static char *slurp(const char *path)
+{
+	struct fix_out o;
+	FILE *in = fopen(path, "re");
+	FILE *out = fix_open(&o);
+	int c;
+
+	if (in) {
+		while ((c = fgetc(in)) != EOF)
+			fputc(c, out);
+		fclose(in);
+	}
+	return fix_close(&o);
+}
+
+/* stderr into a file while @a writes @r, then what it got. */
+static char *write_capturing_stderr(struct audit *a, const struct audit_record *r, int times)
+{
+	char path[] = "/tmp/pw-test-audit-err.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *text;
+
+	fflush(stderr);
+	dup2(fd, 2);
+	for (int i = 0; i < times; i++)
+		audit_write(a, r);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	text = slurp(path);
+	unlink(path);
+	return text;
+}
+
+/* Records are appended, one JSON line each, stamped to the microsecond;
+ * after a rotation (rename, SIGHUP) audit_reopen starts the new file. */
+UNIT_TEST(file_appended_and_reopened)
+{
+	char dir[] = "/tmp/pw-test-audit.XXXXXX", path[64], rotated[80];
+	struct audit_record r = {.event = "action",
+				 .action = "term",
+				 .pid = 7,
+				 .comm = "x",
+				 .cgroup = "/a",
+				 .reason = "leak",
+				 .exited = -1};
+	static const char head[] = "{\"earlier\":true}\n{\"ts\":\"";
+	struct audit a;
+	char *text, *err;
+	const char *ts;
+	int fds;
+	FILE *f;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/audit.log", dir);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	f = fopen(path, "we");
+	ASSERT_TRUE(f != NULL);
+	fputs("{\"earlier\":true}\n", f);
+	fclose(f);
+
+	ASSERT_EQ_INT(audit_open(&a, path), 0);
+	err = write_capturing_stderr(&a, &r, 2);
+	/* the readable line on stderr, each time */
+	ASSERT_TRUE(strstr(err, "action term pid 7 x in /a: leak\n") != NULL);
+	free(err);
+	text = slurp(path);
+	ASSERT_TRUE(json_check_lines(text) == NULL);
+	ASSERT_TRUE(!strncmp(text, head, strlen(head)));
+	/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" */
+	ts = text + strlen(head);
+	ASSERT_EQ_INT(strchr(ts, '"') - ts, 27);
+	ASSERT_TRUE(ts[4] == '-' && ts[10] == 'T' && ts[19] == '.' && ts[26] == 'Z');
+	ASSERT_TRUE(strstr(text, "\"event\":\"action\",\"action\":\"term\",\"pid\":7,"));
+	ASSERT_TRUE(strstr(strstr(text, "\"term\"") + 1, "\"term\"") != NULL); /* twice */
+	free(text);
+
+	ASSERT_EQ_INT(rename(path, rotated), 0);
+	fds = open_fds();
+	ASSERT_EQ_INT(audit_reopen(&a), 0);
+	ASSERT_EQ_INT(audit_reopen(&a), 0);
+	ASSERT_EQ_INT(open_fds(), fds); /* the old file closed */
+	free(write_capturing_stderr(&a, &r, 1));
+	audit_close(&a);
+	text = slurp(path);
+	ASSERT_TRUE(!strncmp(text, "{\"ts\":\"", 7));
+	ASSERT_TRUE(strchr(text, '\n') == text + strlen(text) - 1);
+	free(text);
+	unlink(rotated);
+	unlink(path);
+	rmdir(dir);
+}
+
+UNIT_TEST(no_file_is_stderr_only)
+{
+	struct audit a;
+	struct audit_record r = {.event = "stop", .reason = "signal", .exited = -1};
+	char *err;
+
+	ASSERT_EQ_INT(audit_open(&a, NULL), 0);
+	ASSERT_TRUE(a.log == NULL);
+	err = write_capturing_stderr(&a, &r, 1);
+	ASSERT_TRUE(strstr(err, "stop: signal\n") != NULL);
+	free(err);
+	audit_close(&a);
+	ASSERT_EQ_INT(audit_open(&a, "/nonexistent-dir/audit.log"), -ENOENT);
+}
+
+/* A full disk must not pass unseen, nor flood stderr: warned once per file. */
+UNIT_TEST(refused_writes_warned_once)
+{
+	struct audit a;
+	struct audit_record r = {.event = "action", .action = "kill", .pid = 9, .exited = -1};
+	char *err, *first;
+
+	if (access("/dev/full", W_OK))
+		SKIP_TEST("no /dev/full");
+	ASSERT_EQ_INT(audit_open(&a, "/dev/full"), 0);
+	err = write_capturing_stderr(&a, &r, 3);
+	first = strstr(err, "cannot write the audit log /dev/full");
+	ASSERT_TRUE(first != NULL);
+	ASSERT_TRUE(strstr(first + 1, "cannot write the audit log") == NULL);
+	ASSERT_EQ_INT(a.write_errors, 3);
+	free(err);
+	audit_close(&a);
+}
+
+int main(void)
+{
+	RUN(records_byte_for_byte);
+	RUN(every_string_is_escaped);
+	RUN(file_appended_and_reopened);
+	RUN(no_file_is_stderr_only);
+	RUN(refused_writes_warned_once);
+	return UNIT_MAIN_END();
+}

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Unit tests for the snapshot and report views, text and JSON: whole
+// documents compared byte for byte (the expected text is what the views
+// wrote before the JSON writer replaced their fprintf calls), JSON that
+// parses, hostile names escaped, write errors reported.
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include "json_check.h"
+#include "unit.h"
+#include "view_fixtures.h"
+#include "views/report_view.h"
+#include "views/snapshot_view.h"
+
+static const char snapshot_json[] =
+	"{\"version\":1,\"type\":\"snapshot\",\"time\":\"T\",\"total\":{\"sockets\":26918,\"s"
+	"tates\":{\"LISTEN\":1,\"SYN-SENT\":0,\"ESTAB\":26903,\"CLOSE-WAIT\":0,\"FIN-WAIT\":0"
+	",\"TIME-WAIT\":12,\"LAST-ACK\":0,\"BOUND\":0,\"UDP\":2},\"bind_before_connect\":25,"
+	"\"passive\":1},\n"
+	"\"pools\":[\n"
+	"{\"kind\":\"tcp-connect\",\"netns\":4026531840,\"family\":\"ipv4\",\"local\":\"10.0."
+	"0.1\",\"remote\":\"10.0.0.2\",\"remote_port\":5001,\"used\":27000,\"capacity\":28232"
+	",\"fill\":0.9564,\"top\":[{\"cgroup\":\"/system.slice/docker-0123456789abcdef0123456"
+	"789abcdef0123456789abcdef0123456789abcdef.scope\",\"cgroup_hierarchy\":\"v2\",\"pid"
+	"\":4242,\"ports\":26000},{\"cgroup\":\"/evil\\\"q\\\\b\\u001b]0;x\\u0007\\n\\u007f\\"
+	"u00ff/\xc3\xa9t\xc3\xa9\",\"cgroup_hierarchy\":\"v1:memory\",\"pid\":null,\"ports\":"
+	"900},{\"cgroup\":\"?\",\"cgroup_hierarchy\":\"unknown\",\"pid\":17,\"ports\":100}]},"
+	"\n"
+	"{\"kind\":\"tcp-connect\",\"netns\":4026532000,\"family\":\"ipv6\",\"local\":\"fd00:"
+	":1\",\"remote\":\"2001:db8::2\",\"remote_port\":443,\"used\":3,\"capacity\":28232,\""
+	"fill\":0.0001,\"top\":[{\"cgroup\":\"/system.slice/web.service\",\"cgroup_hierarchy"
+	"\":\"v2\",\"pid\":77,\"ports\":3}]},\n"
+	"{\"kind\":\"tcp-bind\",\"netns\":4026531840,\"used\":2,\"capacity\":null,\"fill\":nu"
+	"ll,\"top\":[]},\n"
+	"{\"kind\":\"udp\",\"netns\":4026531840,\"used\":1,\"capacity\":3,\"fill\":0.3333,\"t"
+	"op\":[{\"cgroup\":\"/system.slice/docker-0123456789abcdef0123456789abcdef0123456789a"
+	"bcdef0123456789abcdef.scope\",\"cgroup_hierarchy\":\"v2\",\"pid\":null,\"ports\":1}]"
+	"}],\n"
+	"\"cgroups\":[\n"
+	"{\"cgroup\":\"/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0"
+	"123456789abcdef.scope\",\"cgroup_hierarchy\":\"v2\",\"cgroup_id\":100,\"cgroup1_id\""
+	":0,\"container\":{\"runtime\":\"docker\",\"id\":\"0123456789abcdef0123456789abcdef01"
+	"23456789abcdef0123456789abcdef\",\"pod_uid\":\"\",\"unit\":\"\"},\"processes\":2,\"s"
+	"ockets\":26014,\"states\":{\"LISTEN\":1,\"SYN-SENT\":0,\"ESTAB\":26000,\"CLOSE-WAIT"
+	"\":0,\"FIN-WAIT\":0,\"TIME-WAIT\":12,\"LAST-ACK\":0,\"BOUND\":0,\"UDP\":1},\"bind_be"
+	"fore_connect\":25,\"passive\":1},\n"
+	"{\"cgroup\":\"/evil\\\"q\\\\b\\u001b]0;x\\u0007\\n\\u007f\\u00ff/\xc3\xa9t\xc3\xa9\""
+	",\"cgroup_hierarchy\":\"v1:memory\",\"cgroup_id\":1,\"cgroup1_id\":7,\"container\":n"
+	"ull,\"processes\":1,\"sockets\":900,\"states\":{\"LISTEN\":0,\"SYN-SENT\":0,\"ESTAB"
+	"\":900,\"CLOSE-WAIT\":0,\"FIN-WAIT\":0,\"TIME-WAIT\":0,\"LAST-ACK\":0,\"BOUND\":0,\""
+	"UDP\":0},\"bind_before_connect\":0,\"passive\":0},\n"
+	"{\"cgroup\":\"/system.slice/web.service\",\"cgroup_hierarchy\":\"v2\",\"cgroup_id\":"
+	"200,\"cgroup1_id\":0,\"container\":{\"runtime\":\"systemd\",\"id\":\"\",\"pod_uid\":"
+	"\"\",\"unit\":\"web.service\"},\"processes\":0,\"sockets\":3,\"states\":{\"LISTEN\":"
+	"0,\"SYN-SENT\":0,\"ESTAB\":3,\"CLOSE-WAIT\":0,\"FIN-WAIT\":0,\"TIME-WAIT\":0,\"LAST-"
+	"ACK\":0,\"BOUND\":0,\"UDP\":0},\"bind_before_connect\":0,\"passive\":0}],\n"
+	"\"processes\":[\n"
+	"{\"pid\":4242,\"comm\":\"portleak\",\"cgroup\":\"/system.slice/docker-0123456789abcd"
+	"ef0123456789abcdef0123456789abcdef0123456789abcdef.scope\",\"cgroup_hierarchy\":\"v2"
+	"\",\"sockets\":26001,\"states\":{\"LISTEN\":1,\"SYN-SENT\":0,\"ESTAB\":26000,\"CLOSE"
+	"-WAIT\":0,\"FIN-WAIT\":0,\"TIME-WAIT\":0,\"LAST-ACK\":0,\"BOUND\":0,\"UDP\":0},\"bin"
+	"d_before_connect\":25,\"passive\":1},\n"
+	"{\"pid\":31337,\"comm\":\"ab\\\"cd\\\\ef\\tgh12345\",\"cgroup\":\"/evil\\\"q\\\\b\\u"
+	"001b]0;x\\u0007\\n\\u007f\\u00ff/\xc3\xa9t\xc3\xa9\",\"cgroup_hierarchy\":\"v1:memor"
+	"y\",\"sockets\":900,\"states\":{\"LISTEN\":0,\"SYN-SENT\":0,\"ESTAB\":900,\"CLOSE-WA"
+	"IT\":0,\"FIN-WAIT\":0,\"TIME-WAIT\":0,\"LAST-ACK\":0,\"BOUND\":0,\"UDP\":0},\"bind_b"
+	"efore_connect\":0,\"passive\":0},\n"
+	"{\"pid\":5,\"comm\":\"udp\",\"cgroup\":\"?\",\"cgroup_hierarchy\":\"unknown\",\"sock"
+	"ets\":1,\"states\":{\"LISTEN\":0,\"SYN-SENT\":0,\"ESTAB\":0,\"CLOSE-WAIT\":0,\"FIN-W"
+	"AIT\":0,\"TIME-WAIT\":0,\"LAST-ACK\":0,\"BOUND\":0,\"UDP\":1},\"bind_before_connect"
+	"\":0,\"passive\":0}]}\n";
+
+static const char snapshot_json_empty[] =
+	"{\"version\":1,\"type\":\"snapshot\",\"time\":\"T\",\"total\":{\"sockets\":0,\"state"
+	"s\":{\"LISTEN\":0,\"SYN-SENT\":0,\"ESTAB\":0,\"CLOSE-WAIT\":0,\"FIN-WAIT\":0,\"TIME-"
+	"WAIT\":0,\"LAST-ACK\":0,\"BOUND\":0,\"UDP\":0},\"bind_before_connect\":0,\"passive\""
+	":0},\n"
+	"\"pools\":[],\n"
+	"\"cgroups\":[],\n"
+	"\"processes\":[]}\n";
+
+static const char snapshot_text[] =
+	"PORT POOLS (4, fullest first)\n"
+	"KIND         NETNS       LOCAL            REMOTE                        USED/CAP    "
+	"FILL  TOP HOLDER\n"
+	"tcp-connect  4026531840  10.0.0.1         10.0.0.2:5001             27000/28232    9"
+	"5.6%  /system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef012345678"
+	"9abcdef.scope\n"
+	"tcp-connect  4026532000  fd00::1          [2001:db8::2]:443             3/28232     "
+	"0.0%  /system.slice/web.service\n"
+	"tcp-bind     4026531840  *                *                             2/?         "
+	"0.0%  -\n"
+	"udp          4026531840  *                *                             1/3        3"
+	"3.3%  /system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef012345678"
+	"9abcdef.scope\n"
+	"\n"
+	"CGROUPS (3)\n"
+	" SOCKS  LISTEN SYNSENT   ESTAB CLOSEWT   FINWT  TIMEWT LASTACK   BOUND     UDP   BBC"
+	" PROCS  CGROUP\n"
+	" 26014       1       0   26000       0       0      12       0       0       1    25"
+	"     2  /system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456"
+	"789abcdef.scope\n"
+	"   900       0       0     900       0       0       0       0       0       0     0"
+	"     1  /evil\"q\\\\b\\x1b]0;x\\x07\\x0a\\x7f\\xff/\\xc3\\xa9t\\xc3\\xa9\n"
+	"     3       0       0       3       0       0       0       0       0       0     0"
+	"     0  /system.slice/web.service\n"
+	"\n"
+	"PROCESSES (3)\n"
+	"PID      COMM              SOCKS  LISTEN SYNSENT   ESTAB CLOSEWT   FINWT  TIMEWT LAS"
+	"TACK   BOUND     UDP   BBC  CGROUP\n"
+	"4242     portleak          26001       1       0   26000       0       0       0    "
+	"   0       0       0    25  /system.slice/docker-0123456789abcdef0123456789abcdef012"
+	"3456789abcdef0123456789abcdef.scope\n"
+	"31337    ab\"cd\\\\ef\\x09gh12345    900       0       0     900       0       0    "
+	"   0       0       0       0     0  /evil\"q\\\\b\\x1b]0;x\\x07\\x0a\\x7f\\xff/\\xc3"
+	"\\xa9t\\xc3\\xa9\n"
+	"5        udp                   1       0       0       0       0       0       0    "
+	"   0       0       1     0  ?\n";
+
+static const char report_json[] =
+	"{\"version\":1,\"type\":\"report\",\"time\":\"T\",\"duration_s\":61.500,\"interval_m"
+	"s\":500,\"samples\":123,\"window_ms\":20000,\"breaches_to_enter\":2,\"lost_events\":"
+	"4,\"missed_runs\":1,\n"
+	"\"containers\":[\n"
+	"{\"cgroup\":\"/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0"
+	"123456789abcdef.scope\",\"cgroup_hierarchy\":\"v2\",\"container\":{\"runtime\":\"doc"
+	"ker\",\"id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\""
+	"pod_uid\":\"\",\"unit\":\"\"},\"class\":\"leak\",\"advice\":\"held ports keep growin"
+	"g and are never released: close connections when done, or fix the pool that loses th"
+	"em\",\"sockets_now\":26014,\"sockets_peak\":26100,\"failures\":2,\"failures_by_errno"
+	"\":{\"EADDRNOTAVAIL\":0,\"EADDRINUSE\":0,\"EAGAIN\":2},\"states\":{\"LISTEN\":1,\"SY"
+	"N-SENT\":0,\"ESTAB\":26000,\"CLOSE-WAIT\":0,\"FIN-WAIT\":0,\"TIME-WAIT\":12,\"LAST-A"
+	"CK\":0,\"BOUND\":0,\"UDP\":1},\"bind_before_connect\":25,\"passive\":1,\"growth_per_"
+	"s\":250.500,\"opens_per_s\":261.000,\"closes_per_s\":10.500,\"failures_per_s\":0.001"
+	",\"suspects\":[{\"pid\":4242,\"comm\":\"portleak\",\"cgroup\":\"/system.slice/docker"
+	"-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\",\"cgroup_h"
+	"ierarchy\":\"v2\",\"container\":{\"runtime\":\"docker\",\"id\":\"0123456789abcdef012"
+	"3456789abcdef0123456789abcdef0123456789abcdef\",\"pod_uid\":\"\",\"unit\":\"\"},\"cl"
+	"ass\":\"leak\",\"sockets_now\":26001,\"sockets_peak\":26001,\"failures\":0,\"failure"
+	"s_by_errno\":{\"EADDRNOTAVAIL\":0,\"EADDRINUSE\":0,\"EAGAIN\":0},\"growth_per_s\":25"
+	"0.500,\"opens_per_s\":260.250,\"closes_per_s\":9.750,\"failures_per_s\":0.000},{\"pi"
+	"d\":31337,\"comm\":\"ab\\\"cd\\\\ef\\tgh12345\",\"cgroup\":\"/system.slice/docker-01"
+	"23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\",\"cgroup_hier"
+	"archy\":\"v2\",\"container\":{\"runtime\":\"docker\",\"id\":\"0123456789abcdef012345"
+	"6789abcdef0123456789abcdef0123456789abcdef\",\"pod_uid\":\"\",\"unit\":\"\"},\"class"
+	"\":\"close-wait\",\"sockets_now\":5,\"sockets_peak\":9,\"failures\":2,\"failures_by_"
+	"errno\":{\"EADDRNOTAVAIL\":0,\"EADDRINUSE\":0,\"EAGAIN\":2},\"growth_per_s\":-0.125,"
+	"\"opens_per_s\":0.333,\"closes_per_s\":0.000,\"failures_per_s\":0.000}],\"pools\":[{"
+	"\"kind\":\"tcp-connect\",\"netns\":4026531840,\"family\":\"ipv4\",\"local\":\"10.0.0"
+	".1\",\"remote\":\"10.0.0.2\",\"remote_port\":5001,\"used\":27000,\"capacity\":28232,"
+	"\"fill\":0.9564},{\"kind\":\"udp\",\"netns\":4026531840,\"used\":1,\"capacity\":3,\""
+	"fill\":0.3333}]},\n"
+	"{\"cgroup\":\"/system.slice/web.service\",\"cgroup_hierarchy\":\"v2\",\"container\":"
+	"{\"runtime\":\"systemd\",\"id\":\"\",\"pod_uid\":\"\",\"unit\":\"web.service\"},\"cl"
+	"ass\":\"none\",\"advice\":null,\"sockets_now\":3,\"sockets_peak\":3,\"failures\":40,"
+	"\"failures_by_errno\":{\"EADDRNOTAVAIL\":37,\"EADDRINUSE\":3,\"EAGAIN\":0},\"states"
+	"\":{\"LISTEN\":0,\"SYN-SENT\":0,\"ESTAB\":3,\"CLOSE-WAIT\":0,\"FIN-WAIT\":0,\"TIME-W"
+	"AIT\":0,\"LAST-ACK\":0,\"BOUND\":0,\"UDP\":0},\"bind_before_connect\":0,\"passive\":"
+	"0,\"growth_per_s\":0.000,\"opens_per_s\":0.000,\"closes_per_s\":0.000,\"failures_per"
+	"_s\":0.000,\"suspects\":[],\"pools\":[{\"kind\":\"tcp-connect\",\"netns\":4026532000"
+	",\"family\":\"ipv6\",\"local\":\"fd00::1\",\"remote\":\"2001:db8::2\",\"remote_port"
+	"\":443,\"used\":3,\"capacity\":28232,\"fill\":0.0001}]}],\n"
+	"\"victims\":[\n"
+	"{\"pid\":77,\"comm\":\"curl\",\"cgroup\":\"/system.slice/web.service\",\"cgroup_hier"
+	"archy\":\"v2\",\"container\":{\"runtime\":\"systemd\",\"id\":\"\",\"pod_uid\":\"\","
+	"\"unit\":\"web.service\"},\"class\":\"none\",\"sockets_now\":3,\"sockets_peak\":3,\""
+	"failures\":40,\"failures_by_errno\":{\"EADDRNOTAVAIL\":37,\"EADDRINUSE\":3,\"EAGAIN"
+	"\":0},\"growth_per_s\":0.000,\"opens_per_s\":0.000,\"closes_per_s\":0.000,\"failures"
+	"_per_s\":12.345}]}\n";
+
+static const char report_json_empty[] =
+	"{\"version\":1,\"type\":\"report\",\"time\":\"T\",\"duration_s\":0.000,\"interval_ms"
+	"\":0,\"samples\":0,\"window_ms\":0,\"breaches_to_enter\":0,\"lost_events\":0,\"misse"
+	"d_runs\":0,\n"
+	"\"containers\":[],\n"
+	"\"victims\":[]}\n";
+
+static const char report_text[] =
+	"portwarden leak report: 62 s observed, 123 samples every 500 ms\n"
+	"(a short watch: leaks judged on a 20 s window and 2 agreeing samples, where the defa"
+	"ults take 30 s and 15; run longer to be surer)\n"
+	"(4 failure events were lost: the ring buffer was full; counts are exact)\n"
+	"(the kernel skipped 1 runs of our programs: one was already running on that CPU; cou"
+	"nts and owners may miss what those runs saw)\n"
+	"\n"
+	"CONTAINERS (2, suspects first)\n"
+	"\n"
+	"/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"
+	"f.scope  [docker 0123456789ab]\n"
+	"  class: leak: held ports keep growing and are never released: close connections whe"
+	"n done, or fix the pool that loses them\n"
+	"  sockets: 26014 now, 26100 peak; LISTEN 1 ESTAB 26000 TIME-WAIT 12 UDP 1 (bind-befo"
+	"re-connect 25)\n"
+	"  rates: +250.5 sockets/s, 261.0 opens/s, 10.5 closes/s; failures suffered: 2 (EAGAI"
+	"N 2)\n"
+	"  suspects:\n"
+	"    pid 4242 portleak: leak, +250.5 sockets/s, 26001 sockets (peak 26001), 260.2 ope"
+	"ns/s\n"
+	"    pid 31337 ab\"cd\\\\ef\\x09gh12345: close-wait, -0.1 sockets/s, 5 sockets (peak "
+	"9), 0.3 opens/s\n"
+	"  pools it holds ports in:\n"
+	"    tcp-connect 10.0.0.1 -> 10.0.0.2:5001 in netns 4026531840: 27000 of 28232 ports "
+	"(95.6%)\n"
+	"    udp in netns 4026531840: 1 of 3 ports (33.3%)\n"
+	"\n"
+	"/system.slice/web.service  [systemd web.service]\n"
+	"  class: none\n"
+	"  sockets: 3 now, 3 peak; ESTAB 3\n"
+	"  rates: +0.0 sockets/s, 0.0 opens/s, 0.0 closes/s; failures suffered: 40 (EADDRNOTA"
+	"VAIL 37, EADDRINUSE 3)\n"
+	"  pools it holds ports in:\n"
+	"    tcp-connect fd00::1 -> 2001:db8::2:443 in netns 4026532000: 3 of 28232 ports (0."
+	"0%)\n"
+	"\n"
+	"VICTIMS: processes that suffered failed port allocations (1)\n"
+	"  pid 77 curl: 40 failures (EADDRNOTAVAIL 37, EADDRINUSE 3), 12.3/s at the end  in /"
+	"system.slice/web.service\n";
+
+/* "time":"YYYY-MM-DDTHH:MM:SSZ", now or a second ago. */
+static void check_time(const char *doc)
+{
+	const char *t = strstr(doc, "\"time\":\"");
+	char want[2][32];
+	time_t now = time(NULL);
+
+	ASSERT_TRUE(t != NULL);
+	t += strlen("\"time\":\"");
+	for (int i = 0; i < 2; i++) {
+		time_t at = now - i;
+		struct tm tm;
+
+		gmtime_r(&at, &tm);
+		strftime(want[i], sizeof(want[i]), "%Y-%m-%dT%H:%M:%SZ\"", &tm);
+	}
+	ASSERT_TRUE(!strncmp(t, want[0], strlen(want[0])) || !strncmp(t, want[1], strlen(want[1])));
+}
+
+/* @out, what a JSON view wrote (returning @err), is valid JSON stamped now,
+ * and otherwise exactly @want. Frees @out. */
+static void expect_json(int err, char *out, const char *want)
+{
+	const char *invalid = json_check(out);
+
+	if (!err && !invalid)
+		check_time(out);
+	if (!err && !invalid)
+		ASSERT_EQ_STR(fix_mask_time(out), want);
+	free(out);
+	ASSERT_EQ_INT(err, 0);
+	ASSERT_TRUE(invalid == NULL);
+}
+
+/* @report's or the snapshot's JSON, of the fixture or of nothing. */
+static int render_json(bool report, bool empty, char **out)
+{
+	struct view_fixture fx;
+	struct snapshot no_snapshot = {0};
+	struct report no_report = {0};
+	struct labels none = {0};
+	const struct labels *l = empty ? &none : &fx.labels;
+	struct fix_out o;
+	FILE *f = fix_open(&o);
+	int err;
+
+	fix_build(&fx);
+	if (report)
+		err = report_view_json(f, empty ? &no_report : &fx.report, l);
+	else
+		err = snapshot_view_json(f, empty ? &no_snapshot : &fx.snap, l);
+	*out = fix_close(&o);
+	return err;
+}
+
+UNIT_TEST(json_documents)
+{
+	static const struct {
+		const char *name;
+		bool report, empty;
+		const char *want;
+	} rows[] = {
+		{"snapshot", false, false, snapshot_json},
+		{"empty snapshot", false, true, snapshot_json_empty},
+		{"report", true, false, report_json},
+		{"empty report", true, true, report_json_empty},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *out;
+		int err;
+
+		UNIT_ROW(rows[i].name);
+		err = render_json(rows[i].report, rows[i].empty, &out);
+		expect_json(err, out, rows[i].want);
+	}
+}
+
+/* @text without its lines numbered in @drop (from 0, ascending), then @tail. */
+static char *without_lines(const char *text, const int *drop, size_t nr_drop, const char *tail)
+{
+	struct fix_out o;
+	FILE *f = fix_open(&o);
+	size_t d = 0;
+
+	for (int n = 0; *text; n++) {
+		size_t len = strcspn(text, "\n") + 1;
+
+		if (d < nr_drop && drop[d] == n)
+			d++;
+		else
+			fwrite(text, 1, len, f);
+		text += len;
+	}
+	fputs(tail, f);
+	return fix_close(&o);
+}
+
+/* All rows, then two of each table: the third and fourth pools, the third
+ * cgroup and the third process go, and a note says so. */
+UNIT_TEST(snapshot_text_tables)
+{
+	static const int beyond_2[] = {4, 5, 11, 17};
+	struct view_fixture fx;
+	struct fix_out o;
+	char *all, *two, *want;
+
+	fix_build(&fx);
+	all = fix_text(&o, snapshot_view_text(fix_open(&o), &fx.snap, &fx.labels, 0));
+	two = fix_text(&o, snapshot_view_text(fix_open(&o), &fx.snap, &fx.labels, 2));
+	want = without_lines(snapshot_text, beyond_2, 4,
+			     "\n(first 2 rows of each table; --limit 0 shows all)\n");
+	ASSERT_EQ_STR(all, snapshot_text);
+	ASSERT_EQ_STR(two, want);
+	free(all);
+	free(two);
+	free(want);
+}
+
+UNIT_TEST(report_text_document)
+{
+	struct view_fixture fx;
+	struct fix_out o;
+	char *out;
+
+	fix_build(&fx);
+	out = fix_text(&o, report_view_text(fix_open(&o), &fx.report, &fx.labels));
+	ASSERT_EQ_STR(out, report_text);
+	free(out);
+}
+
+/* A cgroup path and a comm are any bytes: JSON stays valid (UTF-8 too),
+ * text prints none of them raw. */
+UNIT_TEST(hostile_names_are_escaped)
+{
+	struct view_fixture fx;
+	struct fix_out o;
+	char *docs[4];
+
+	fix_build(&fx);
+	/* the hostile group leaks too, and so does its process */
+	fx.containers[1].key = fix_hostile;
+	fx.containers[1].class = LEAK_UDP;
+	fx.suspects[1].group = fix_hostile;
+	fx.containers[1].first_suspect = 1;
+	fx.containers[1].nr_suspects = 1;
+	fx.containers[0].nr_suspects = 1;
+	docs[0] = fix_text(&o, snapshot_view_json(fix_open(&o), &fx.snap, &fx.labels));
+	docs[1] = fix_text(&o, report_view_json(fix_open(&o), &fx.report, &fx.labels));
+	docs[2] = fix_text(&o, snapshot_view_text(fix_open(&o), &fx.snap, &fx.labels, 0));
+	docs[3] = fix_text(&o, report_view_text(fix_open(&o), &fx.report, &fx.labels));
+	for (int i = 0; i < 4; i++) {
+		UNIT_ROW(i == 0	  ? "snapshot json"
+			 : i == 1 ? "report json"
+			 : i == 2 ? "snapshot text"
+				  : "report text");
+		if (i < 2)
+			ASSERT_JSON(docs[i]);
+		ASSERT_TRUE(!fix_has_raw_control(docs[i]));
+		ASSERT_TRUE(strstr(docs[i],
+				   i < 2 ? "\"/evil\\\"q\\\\b\\u001b]0;x\\u0007\\n\\u007f\\u00ff/"
+					   "\xc3\xa9t\xc3\xa9\""
+					 : "/evil\"q\\\\b\\x1b]0;x\\x07\\x0a\\x7f\\xff/"
+					   "\\xc3\\xa9t\\xc3\\xa9"));
+		ASSERT_TRUE(strstr(docs[i], i < 2 ? "\"ab\\\"cd\\\\ef\\tgh12345\""
+						  : "ab\"cd\\\\ef\\x09gh12345"));
+	}
+	for (int i = 0; i < 4; i++)
+		free(docs[i]);
+}
+
+/* A document the FILE refused is an error for the caller to report. */
+UNIT_TEST(json_write_errors_are_returned)
+{
+	struct view_fixture fx;
+	FILE *f = json_refusing_file();
+
+	ASSERT_TRUE(f != NULL);
+	fix_build(&fx);
+	ASSERT_EQ_INT(snapshot_view_json(f, &fx.snap, &fx.labels), -EIO);
+	ASSERT_EQ_INT(report_view_json(f, &fx.report, &fx.labels), -EIO);
+	fclose(f);
+}
+
+int main(void)
+{
+	setenv("TZ", "UTC", 1);
+	RUN(json_documents);
+	RUN(snapshot_text_tables);
+	RUN(report_text_document);
+	RUN(hostile_names_are_escaped);
+	RUN(json_write_errors_are_returned);
+	return UNIT_MAIN_END();
+}
