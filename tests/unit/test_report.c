@@ -68,7 +68,7 @@ UNIT_TEST(containers_suspects_and_victims)
 	PROCESS(104, 10, LEAK_GROWTH, 0, 0, 0);
 	PROCESS(105, 40, LEAK_GROWTH, 2, 7, 0);
 	e = history_find(&h, &k);
-	memcpy(e->comm, "0123456789abcdef", PW_SOCK_COMM_LEN); /* no NUL */
+	memcpy(e->comm, "0123456789abcdef", PW_COMM_LEN); /* no NUL */
 	e->failures_by_errno.eagain = 3;
 
 	ASSERT_EQ_INT(report_build(&h, &last, &r), 0);
@@ -99,7 +99,7 @@ UNIT_TEST(containers_suspects_and_victims)
 	ASSERT_EQ_INT(r.suspects[2].class, LEAK_CLOSE_WAIT);
 
 	/* a suspect's figures come from its entity and its last sample */
-	ASSERT_TRUE(!memcmp(r.suspects[0].comm, "0123456789abcdef", PW_SOCK_COMM_LEN));
+	ASSERT_TRUE(!memcmp(r.suspects[0].comm, "0123456789abcdef", PW_COMM_LEN));
 	ASSERT_EQ_INT(r.suspects[0].group.cgroup_id, 10);
 	ASSERT_EQ_INT(r.suspects[0].held_now.total, 41);
 	ASSERT_EQ_INT(r.suspects[0].held_peak, 60);

@@ -74,7 +74,7 @@ static void build(bool flat)
 	memcpy(fx.processes[0].comm, "portleak", 9);
 	fx.processes[1] = (struct top_process){
 		.tgid = 31337, .group = 0, .stats = {.ports = 678, .other = 678}};
-	memcpy(fx.processes[1].comm, "ab\"cd\\ef\tgh\x1b[2J45", PW_SOCK_COMM_LEN);
+	memcpy(fx.processes[1].comm, "ab\"cd\\ef\tgh\x1b[2J45", PW_COMM_LEN);
 	fx.m = (struct top_model){
 		.query = {.sort = TOP_COL_PORTS, .flat = flat, .expand_all = true},
 		.wall_time = 1700000000,

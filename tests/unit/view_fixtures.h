@@ -122,7 +122,7 @@ static inline void fix_build(struct view_fixture *f)
 	/* a comm with no NUL, a quote, a backslash and a tab */
 	f->processes[1] = (struct snap_process){
 		.tgid = 31337, .group = fix_hostile, .held = fix_counts(0, 900, 0, 0, 0)};
-	memcpy(f->processes[1].comm, "ab\"cd\\ef\tgh12345", PW_SOCK_COMM_LEN);
+	memcpy(f->processes[1].comm, "ab\"cd\\ef\tgh12345", PW_COMM_LEN);
 	f->processes[2] = (struct snap_process){
 		.tgid = 5, .group = fix_unknown, .held = fix_counts(0, 0, 0, 1, 0)};
 	memcpy(f->processes[2].comm, "udp", 4);
@@ -160,7 +160,7 @@ static inline void fix_build(struct view_fixture *f)
 					.held_peak = 9,
 					.failures = 2,
 					.failures_by_errno = {.eagain = 2}};
-	memcpy(f->suspects[1].comm, "ab\"cd\\ef\tgh12345", PW_SOCK_COMM_LEN);
+	memcpy(f->suspects[1].comm, "ab\"cd\\ef\tgh12345", PW_COMM_LEN);
 	f->victims[0] = (struct report_process){
 		.tgid = 77,
 		.group = fix_unit,
