@@ -1,51 +1,25 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
-// Executes decisions through the actuator (signals) and the quarantine maps.
+// Executes decisions through the actuator (signals) and the quarantine hook.
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include "act/actuator.h"
 #include "act/enforce.h"
 #include "act/quarantine.h"
 
-static bool map_empty(int fd)
+static int quarantine_apply(const struct enforcer *ef, const struct candidate *c,
+			    const struct group_key *g, bool cgroup_scope, bool on)
 {
-	char key[8];
-
-	return fd < 0 || bpf_map_get_next_key(fd, NULL, key) != 0;
-}
-
-/* The hook runs on every socket() of the host: attached only while a
- * quarantine map has an entry. */
-static int quarantine_hook_update(const struct enforcer *ef)
-{
-	bool needed = !map_empty(ef->quarantine_cgroups) || !map_empty(ef->quarantine_tgids);
-
-	return ef->quarantine ? quarantine_arm(ef->quarantine, needed) : 0;
-}
-
-static int quarantine_set(const struct enforcer *ef, const struct candidate *c,
-			  const struct group_key *g, bool cgroup_scope, bool on)
-{
-	__u64 id = g->cgroup_id;
-	__u32 tgid = c->tgid;
-	__u8 one = 1;
-	int fd = cgroup_scope ? ef->quarantine_cgroups : ef->quarantine_tgids;
-	const void *key = cgroup_scope ? (const void *)&id : (const void *)&tgid;
-
-	if (fd < 0)
+	if (!ef->quarantine)
 		return -ENOTSUP;
-	if (cgroup_scope && id <= 1)
+	if (cgroup_scope && g->cgroup_id <= 1)
 		return -EPERM; /* the root cgroup holds every process of a hybrid host */
 	if (ef->dry_run)
 		return 0;
-	if (on && bpf_map_update_elem(fd, key, &one, BPF_ANY))
-		return -errno;
-	if (!on && bpf_map_delete_elem(fd, key) && errno != ENOENT)
-		return -errno;
-	return quarantine_hook_update(ef);
+	return cgroup_scope ? quarantine_cgroup(ef->quarantine, g->cgroup_id, on)
+			    : quarantine_process(ef->quarantine, c->tgid, on);
 }
 
 /* One process, bound to a pidfd and checked against the identity the
@@ -97,7 +71,7 @@ int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
 	switch (d->action) {
 	case ACTION_QUARANTINE:
 	case ACTION_RELEASE:
-		err = quarantine_set(ef, c, group, cg, d->action == ACTION_QUARANTINE);
+		err = quarantine_apply(ef, c, group, cg, d->action == ACTION_QUARANTINE);
 		snprintf(what, len, "%s%s %s", err ? "failed: " : "",
 			 d->action == ACTION_QUARANTINE ? "new sockets refused for" : "released",
 			 cg ? "the cgroup" : "the process");
@@ -115,19 +89,8 @@ int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
 	}
 }
 
-/* Delete every key: always ask for the first one, as the last is gone. */
-static void clear_map(int fd)
-{
-	char key[8];
-
-	while (fd >= 0 && bpf_map_get_next_key(fd, NULL, key) == 0)
-		if (bpf_map_delete_elem(fd, key))
-			break;
-}
-
 void enforcer_release_all(const struct enforcer *ef)
 {
-	clear_map(ef->quarantine_cgroups);
-	clear_map(ef->quarantine_tgids);
-	quarantine_hook_update(ef);
+	if (ef->quarantine)
+		quarantine_lift_all(ef->quarantine);
 }

@@ -13,9 +13,7 @@ struct quarantine;
 
 struct enforcer {
 	bool dry_run;		/* no --enforce: check everything, change nothing */
-	struct quarantine *quarantine; /* attached while it has work; NULL: not loaded */
-	int quarantine_cgroups; /* its map fds; -1 when not loaded */
-	int quarantine_tgids;
+	struct quarantine *quarantine; /* NULL: the kernel refused the hook */
 	const char *cgroup2_mount;
 };
 

@@ -54,22 +54,20 @@ void quarantine_close(struct quarantine *q)
 	q->cgroup_fd = -1;
 }
 
-int quarantine_fds(const struct quarantine *q, int *cgroups_fd, int *tgids_fd)
+static bool map_empty(const struct bpf_map *map)
 {
-	if (!q->skel)
-		return -ENOTSUP;
-	*cgroups_fd = bpf_map__fd(q->skel->maps.quarantined_cgroups);
-	*tgids_fd = bpf_map__fd(q->skel->maps.quarantined_tgids);
-	return 0;
+	char key[8];
+
+	return bpf_map__get_next_key(map, NULL, key, bpf_map__key_size(map)) != 0;
 }
 
-int quarantine_arm(struct quarantine *q, bool on)
+/* The hook runs on every socket() of the host: attached only while a map
+ * has an entry. */
+static int arm(struct quarantine *q, bool on)
 {
 	struct bpf_link *link;
 	int err;
 
-	if (!q->skel)
-		return -ENOTSUP;
 	if (!on) {
 		bpf_link__destroy(q->link);
 		q->link = NULL;
@@ -83,4 +81,47 @@ int quarantine_arm(struct quarantine *q, bool on)
 		return err;
 	q->link = link;
 	return 0;
+}
+
+static int update(struct quarantine *q, const struct bpf_map *map, const void *key, bool on)
+{
+	__u8 one = 1;
+	size_t size = bpf_map__key_size(map);
+
+	if (on && bpf_map__update_elem(map, key, size, &one, sizeof(one), BPF_ANY))
+		return -errno;
+	if (!on && bpf_map__delete_elem(map, key, size, 0) && errno != ENOENT)
+		return -errno;
+	return arm(q, !map_empty(q->skel->maps.quarantined_cgroups) ||
+			      !map_empty(q->skel->maps.quarantined_tgids));
+}
+
+int quarantine_cgroup(struct quarantine *q, uint64_t cgroup_id, bool on)
+{
+	return q->skel ? update(q, q->skel->maps.quarantined_cgroups, &cgroup_id, on) : -ENOTSUP;
+}
+
+int quarantine_process(struct quarantine *q, uint32_t tgid, bool on)
+{
+	return q->skel ? update(q, q->skel->maps.quarantined_tgids, &tgid, on) : -ENOTSUP;
+}
+
+/* Delete every key: always ask for the first one, as the last is gone. */
+static void clear_map(const struct bpf_map *map)
+{
+	char key[8];
+	size_t size = bpf_map__key_size(map);
+
+	while (bpf_map__get_next_key(map, NULL, key, size) == 0)
+		if (bpf_map__delete_elem(map, key, size, 0))
+			break;
+}
+
+void quarantine_lift_all(struct quarantine *q)
+{
+	if (!q->skel)
+		return;
+	clear_map(q->skel->maps.quarantined_cgroups);
+	clear_map(q->skel->maps.quarantined_tgids);
+	arm(q, false);
 }

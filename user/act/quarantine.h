@@ -9,6 +9,7 @@
 #define PW_QUARANTINE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct quarantine_bpf;
 struct bpf_link;
@@ -29,14 +30,14 @@ struct quarantine {
 int quarantine_open(struct quarantine *q, const char *cgroup_dir);
 void quarantine_close(struct quarantine *q);
 
-/* The maps (cgroup2 id -> 1, tgid -> 1), or -ENOTSUP when not loaded. */
-int quarantine_fds(const struct quarantine *q, int *cgroups_fd, int *tgids_fd);
-
 /*
- * Attach (@on) or detach the hook. It runs on every socket() of the host, so
- * it is attached only while something is quarantined. 0 (also when already
- * in that state) or -errno; -ENOTSUP when not loaded.
+ * Refuse (@on) or allow again new sockets of a cgroup2 cgroup or a process.
+ * The hook runs on every socket() of the host, so it is attached only while
+ * something is quarantined. 0 or -errno; -ENOTSUP when not loaded.
  */
-int quarantine_arm(struct quarantine *q, bool on);
+int quarantine_cgroup(struct quarantine *q, uint64_t cgroup_id, bool on);
+int quarantine_process(struct quarantine *q, uint32_t tgid, bool on);
+/* Lift every quarantine this process placed, and detach the hook. */
+void quarantine_lift_all(struct quarantine *q);
 
 #endif /* PW_QUARANTINE_H */

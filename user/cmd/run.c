@@ -113,10 +113,8 @@ static int start(struct guard *g, const struct env *env)
 		return status;
 	g->ef.dry_run = !env->enforce;
 	g->ef.cgroup2_mount = g->mounts.v2;
-	g->ef.quarantine_cgroups = g->ef.quarantine_tgids = -1;
 	/* a refused hook is one rung of the ladder less: guard without it */
-	if (!quarantine_open(&g->quarantine, g->mounts.v2) &&
-	    !quarantine_fds(&g->quarantine, &g->ef.quarantine_cgroups, &g->ef.quarantine_tgids))
+	if (!quarantine_open(&g->quarantine, g->mounts.v2))
 		g->ef.quarantine = &g->quarantine;
 	return 0;
 }

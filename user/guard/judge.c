@@ -207,7 +207,7 @@ void guard_judge(struct guard *g, struct entity *e)
 		return;
 	p = config_policy_for(&g->cfg, c.cgroup);
 	/* a kernel that refused the quarantine hook: the ladder starts at SIGTERM */
-	if (p->quarantine && g->ef.quarantine_tgids < 0) {
+	if (p->quarantine && !g->ef.quarantine) {
 		no_quarantine = *p;
 		no_quarantine.quarantine = false;
 		p = &no_quarantine;
