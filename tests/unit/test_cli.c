@@ -98,7 +98,15 @@ UNIT_TEST(parse_u32_checks_range_and_syntax)
 		{"4294967296", -ERANGE, 0},
 		{"", -EINVAL, 0},
 		{" 1", -EINVAL, 0},
+		/* strtoull skips any leading isspace(), not just ' ' */
+		{"\t1", -EINVAL, 0},
+		{"\n1", -EINVAL, 0},
+		{"\v1", -EINVAL, 0},
+		{"\f1", -EINVAL, 0},
+		{"\r1", -EINVAL, 0},
+		{"\t-1", -EINVAL, 0},
 		{"1 ", -EINVAL, 0},
+		{"1\t", -EINVAL, 0},
 		{"+1", -EINVAL, 0},
 		{"-1", -EINVAL, 0},
 		{"0x10", -EINVAL, 0},
@@ -116,6 +124,31 @@ UNIT_TEST(parse_u32_checks_range_and_syntax)
 	ASSERT_EQ_INT(cli_parse_u32("5", 10, 20, &(uint32_t){0}), -ERANGE);
 	ASSERT_EQ_INT(cli_parse_u32("25", 10, 20, &(uint32_t){0}), -ERANGE);
 	ASSERT_EQ_INT(cli_parse_u32(NULL, 0, 1, &(uint32_t){0}), -EINVAL);
+}
+
+/* Every numeric option refuses what strtoull would quietly skip or negate:
+ * `--pid "<TAB>42"` is bad input, not pid 42. */
+UNIT_TEST(numeric_options_refuse_space_and_sign)
+{
+	static const char *const opts[][2] = {
+		{"trace", "--pid"},	   {"snapshot", "--limit"}, {"report", "--duration"},
+		{"report", "--interval"}, {"top", "--delay"},	    {"top", "--frames"},
+	};
+	static const char *const bad[] = {"\t42", " 42", "\n42", "+42", "-42", "\t+42"};
+	struct env env;
+	char row[64];
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		UNIT_ROW(opts[i][1]);
+		ASSERT_EQ_INT(PARSE(&env, (char *)opts[i][0], (char *)opts[i][1], "42"), 0);
+		for (size_t j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+			snprintf(row, sizeof(row), "%s '%s'", opts[i][1], bad[j]);
+			UNIT_ROW(row);
+			ASSERT_EQ_INT(PARSE(&env, (char *)opts[i][0], (char *)opts[i][1],
+					    (char *)bad[j]),
+				      EXIT_USAGE);
+		}
+	}
 }
 
 /* Every mode by its README name: the name trace_mode_name() gives is the one
@@ -161,6 +194,7 @@ int main(void)
 	RUN(bad_input_exits_2);
 	RUN(no_command_exits_2);
 	RUN(parse_u32_checks_range_and_syntax);
+	RUN(numeric_options_refuse_space_and_sign);
 	RUN(mode_names_round_trip);
 	return UNIT_MAIN_END();
 }

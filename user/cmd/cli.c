@@ -2,6 +2,7 @@
 // Copyright (c) 2026 The portwarden authors
 // Command-line parsing for every subcommand with argp, into struct env.
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -104,7 +105,9 @@ int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* a digit first: strtoull would skip any leading space (a tab, a
+	 * newline...) and take a sign, so that "\t-1" became a huge number */
+	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
