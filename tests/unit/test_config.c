@@ -3,12 +3,15 @@
 // Unit tests for the configuration file parser: every key, every error and its line.
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "core/config.h"
+#include "core/regular_file.h"
 #include "unit.h"
 
 static struct daemon_config cfg;
@@ -692,9 +695,49 @@ UNIT_TEST(test_load)
 	ret = config_load("/nonexistent/portwarden.conf", &cfg, err, sizeof(err));
 	ASSERT_EQ_INT(ret, -ENOENT);
 	ASSERT_TRUE(strstr(err, "/nonexistent/portwarden.conf: cannot open: ") == err);
-	ASSERT_EQ_INT(config_load("/tmp", &cfg, err, sizeof(err)), -EISDIR);
-	ASSERT_TRUE(strstr(err, "/tmp: cannot read: ") == err);
+	ASSERT_EQ_INT(config_load("/tmp", &cfg, err, sizeof(err)), -ENOTREG_FILE);
+	ASSERT_TRUE(strstr(err, "/tmp: cannot open: not a regular file") == err);
 	ASSERT_EQ_INT(config_load("/nonexistent", &cfg, NULL, 0), -ENOENT);
+}
+
+static void hung(int sig)
+{
+	static const char msg[] = "FAIL: test_load_special_files: config_load blocked\n";
+
+	(void)sig;
+	(void)!write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
+/* A FIFO as the config (nobody writing) returns at once, refused; so do a
+ * device and a directory. A symbolic link to a config is followed. */
+UNIT_TEST(test_load_special_files)
+{
+	static const char good[] = "[policy]\nmin_ports = 43\n";
+	char dir[] = "/tmp/pw-test-config.XXXXXX", fifo[64], link[64], path[64];
+	int ret;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	ASSERT_EQ_INT(mkfifo(fifo, 0600), 0);
+	signal(SIGALRM, hung);
+	alarm(10);
+	ret = config_load(fifo, &cfg, err, sizeof(err));
+	alarm(0);
+	unlink(fifo);
+	ASSERT_EQ_INT(ret, -ENOTREG_FILE);
+	ASSERT_TRUE(strstr(err, "cannot open: not a regular file") != NULL);
+	ASSERT_EQ_INT(config_load("/dev/null", &cfg, err, sizeof(err)), -ENOTREG_FILE);
+
+	ASSERT_EQ_INT(write_temp(path, sizeof(path), good, sizeof(good) - 1), 0);
+	ASSERT_EQ_INT(symlink(path, link), 0);
+	ret = config_load(link, &cfg, err, sizeof(err));
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+	ASSERT_EQ_INT(ret, 0);
+	ASSERT_EQ_INT(cfg.policy.min_ports, 43);
 }
 
 int main(void)
@@ -717,5 +760,6 @@ int main(void)
 	RUN(test_overrides);
 	RUN(test_opt_in);
 	RUN(test_load);
+	RUN(test_load_special_files);
 	return UNIT_MAIN_END();
 }

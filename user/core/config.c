@@ -3,13 +3,16 @@
 // The configuration file: a strict line parser from INI-like text to struct daemon_config.
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include "core/config.h"
+#include "core/regular_file.h"
 
 /*
  * The rules, beyond the example in config.h:
@@ -591,16 +594,25 @@ int config_parse(const char *text, const char *name, struct daemon_config *out, 
 	return finish(&ps);
 }
 
-/* The whole file into a NUL-terminated buffer; -errno with the reason in @err. */
+/*
+ * The whole file into a NUL-terminated buffer; -errno with the reason in @err.
+ * Only a regular file is read, and opening never blocks: a FIFO named as the
+ * config would hang the start, or the daemon on its next SIGHUP. A symbolic
+ * link is followed: configs in /etc often are links, and the path is root's
+ * own choice (unlike --log and --output, which may sit in a shared directory).
+ */
 static int read_text(const char *path, char **text, size_t *len, char *err, size_t err_len)
 {
-	FILE *f = fopen(path, "re");
+	int fd = regular_file_open(path, O_RDONLY, 0);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	int ret = 0;
 
 	*text = NULL;
 	if (!f) {
-		ret = -errno;
-		snprintf(err, err_len, "%s: cannot open: %s", path, strerror(-ret));
+		ret = fd < 0 ? fd : -errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, err_len, "%s: cannot open: %s", path, regular_file_strerror(ret));
 		return ret;
 	}
 	*text = malloc(CONFIG_FILE_MAX + 1);
