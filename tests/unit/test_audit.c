@@ -2,16 +2,20 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for the audit log: each record's JSON line byte for byte (what
 // it was before the JSON writer), hostile names escaped, the file appended,
-// reopened after rotation, and a file that refuses writes warned about once.
+// reopened after rotation (or kept when the new one cannot be opened), special
+// files and links refused, and refused writes counted, warned about rarely.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "json_check.h"
 #include "unit.h"
 #include "view_fixtures.h"
+#include "core/regular_file.h"
 #include "views/audit.h"
 
 static const char start_line[] =
@@ -153,6 +157,27 @@ static char *slurp(const char *path)
 	return fix_close(&o);
 }
 
+static struct audit a_full;
+
+/* stderr into a file while @a reopens, then what it got. */
+static char *capture_reopen(struct audit *a)
+{
+	char path[] = "/tmp/pw-test-audit-err.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *text;
+
+	fflush(stderr);
+	dup2(fd, 2);
+	audit_reopen(a);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	text = slurp(path);
+	unlink(path);
+	return text;
+}
+
 /* stderr into a file while @a writes @r, then what it got. */
 static char *write_capturing_stderr(struct audit *a, const struct audit_record *r, int times)
 {
@@ -239,7 +264,7 @@ UNIT_TEST(no_file_is_stderr_only)
 	char *err;
 
 	ASSERT_EQ_INT(audit_open(&a, NULL), 0);
-	ASSERT_TRUE(a.log == NULL);
+	ASSERT_TRUE(a.fd == -1);
 	err = write_capturing_stderr(&a, &r, 1);
 	ASSERT_TRUE(strstr(err, "stop: signal\n") != NULL);
 	free(err);
@@ -247,23 +272,110 @@ UNIT_TEST(no_file_is_stderr_only)
 	ASSERT_EQ_INT(audit_open(&a, "/nonexistent-dir/audit.log"), -ENOENT);
 }
 
-/* A full disk must not pass unseen, nor flood stderr: warned once per file. */
-UNIT_TEST(refused_writes_warned_once)
+/* A full disk must not pass unseen, nor flood stderr: every refused record
+ * is counted, the warning comes once a minute at most. RLIMIT_FSIZE makes a
+ * regular file refuse writes (EFBIG) as a full disk would (ENOSPC). */
+UNIT_TEST(refused_writes_counted_and_warned_rarely)
 {
-	struct audit a;
+	char path[] = "/tmp/pw-test-audit-full.XXXXXX";
 	struct audit_record r = {.event = "action", .action = "kill", .pid = 9, .exited = -1};
+	/* the log already at the limit; stderr's capture well below it */
+	struct rlimit old, tiny = {.rlim_cur = 65536, .rlim_max = RLIM_INFINITY};
 	char *err, *first;
+	int fd = mkstemp(path);
 
-	if (access("/dev/full", W_OK))
-		SKIP_TEST("no /dev/full");
-	ASSERT_EQ_INT(audit_open(&a, "/dev/full"), 0);
-	err = write_capturing_stderr(&a, &r, 3);
-	first = strstr(err, "cannot write the audit log /dev/full");
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ_INT(ftruncate(fd, 65536), 0);
+	close(fd);
+	ASSERT_EQ_INT(getrlimit(RLIMIT_FSIZE, &old), 0);
+	tiny.rlim_max = old.rlim_max;
+	ASSERT_EQ_INT(audit_open(&a_full, path), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	ASSERT_EQ_INT(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+	err = write_capturing_stderr(&a_full, &r, 3);
+	setrlimit(RLIMIT_FSIZE, &old);
+	audit_close(&a_full);
+	unlink(path);
+	first = strstr(err, "cannot write the audit log ");
 	ASSERT_TRUE(first != NULL);
+	ASSERT_TRUE(strstr(first, "File too large; 1 record lost (1 in all)") != NULL);
 	ASSERT_TRUE(strstr(first + 1, "cannot write the audit log") == NULL);
-	ASSERT_EQ_INT(a.write_errors, 3);
+	/* the readable line still goes out, every time */
+	ASSERT_TRUE(strstr(strstr(strstr(err, "action kill pid 9") + 1, "action kill pid 9") + 1,
+			   "action kill pid 9") != NULL);
+	ASSERT_EQ_INT(a_full.write_errors, 3);
+	ASSERT_EQ_INT(a_full.last_error, -EFBIG);
 	free(err);
+}
+
+/* Not a regular file, or a link: refused at once (a FIFO would block the
+ * daemon, /dev/full would swallow every record, a link may be planted). */
+UNIT_TEST(special_files_and_links_refused)
+{
+	char dir[] = "/tmp/pw-test-audit.XXXXXX", fifo[64], link[64], target[64];
+	struct audit a;
+	struct stat st;
+	int reader;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	snprintf(target, sizeof(target), "%s/target", dir);
+	ASSERT_EQ_INT(audit_open(&a, "/dev/full"), -ENOTREG_FILE);
+	ASSERT_EQ_INT(audit_open(&a, dir), -EISDIR);
+	ASSERT_EQ_INT(mkfifo(fifo, 0600), 0);
+	/* no reader: the open does not wait for one */
+	ASSERT_EQ_INT(audit_open(&a, fifo), -ENXIO);
+	reader = open(fifo, O_RDONLY | O_NONBLOCK);
+	ASSERT_TRUE(reader >= 0);
+	ASSERT_EQ_INT(audit_open(&a, fifo), -ENOTREG_FILE);
+	close(reader);
+	ASSERT_EQ_INT(symlink(target, link), 0);
+	ASSERT_EQ_INT(audit_open(&a, link), -ELOOP);
+	ASSERT_TRUE(lstat(target, &st) != 0); /* not created through the link */
+	/* a new log is not world-readable */
+	umask(022);
+	ASSERT_EQ_INT(audit_open(&a, target), 0);
 	audit_close(&a);
+	ASSERT_EQ_INT(stat(target, &st), 0);
+	ASSERT_EQ_INT(st.st_mode & 0777, 0640);
+	unlink(target);
+	unlink(link);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+/* SIGHUP with a FIFO (or nothing openable) where the log was: the old file
+ * is kept, with a warning, and records still reach it. */
+UNIT_TEST(failed_reopen_keeps_the_old_file)
+{
+	char dir[] = "/tmp/pw-test-audit.XXXXXX", path[64], rotated[80];
+	struct audit_record r = {.event = "stop", .reason = "kept", .exited = -1};
+	struct audit a;
+	char *err, *text;
+	int old_fd;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/audit.log", dir);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	ASSERT_EQ_INT(audit_open(&a, path), 0);
+	old_fd = a.fd;
+	ASSERT_EQ_INT(rename(path, rotated), 0);
+	ASSERT_EQ_INT(mkfifo(path, 0600), 0);
+	err = capture_reopen(&a);
+	ASSERT_EQ_INT(a.fd, old_fd);
+	ASSERT_TRUE(strstr(err, "cannot reopen the audit log") != NULL);
+	ASSERT_TRUE(strstr(err, "not a regular file") != NULL);
+	ASSERT_TRUE(strstr(err, "still writing to the file it had open") != NULL);
+	free(err);
+	free(write_capturing_stderr(&a, &r, 1));
+	audit_close(&a);
+	text = slurp(rotated);
+	ASSERT_TRUE(strstr(text, "\"reason\":\"kept\"") != NULL);
+	free(text);
+	unlink(path);
+	unlink(rotated);
+	rmdir(dir);
 }
 
 int main(void)
@@ -272,6 +384,8 @@ int main(void)
 	RUN(every_string_is_escaped);
 	RUN(file_appended_and_reopened);
 	RUN(no_file_is_stderr_only);
-	RUN(refused_writes_warned_once);
+	RUN(refused_writes_counted_and_warned_rarely);
+	RUN(special_files_and_links_refused);
+	RUN(failed_reopen_keeps_the_old_file);
 	return UNIT_MAIN_END();
 }

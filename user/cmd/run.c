@@ -8,6 +8,7 @@
 #include "cmd/preflight.h"
 #include "cmd/run.h"
 #include "core/log.h"
+#include "core/regular_file.h"
 #include "guard/guard.h"
 
 static volatile sig_atomic_t exiting, reload;
@@ -87,15 +88,16 @@ static int start(struct guard *g, const struct env *env)
 {
 	struct monitor_config mc = {.mode = env->mode};
 	char err[512];
-	int status;
+	int status, err_open;
 
 	config_defaults(&g->cfg);
 	if (env->config_path && config_load(env->config_path, &g->cfg, err, sizeof(err))) {
 		pr_warn("%s\n", err);
 		return EXIT_USAGE;
 	}
-	if (audit_open(&g->audit, env->log_path)) {
-		pr_warn("failed to open %s: %s\n", env->log_path, strerror(errno));
+	err_open = audit_open(&g->audit, env->log_path);
+	if (err_open) {
+		pr_warn("invalid --log '%s': %s\n", env->log_path, regular_file_strerror(err_open));
 		return EXIT_USAGE;
 	}
 	if (cgroup_find_mounts(&g->mounts) || !(g->resolver = cgroup_resolver_new(&g->mounts)))
@@ -121,6 +123,7 @@ static int start(struct guard *g, const struct env *env)
 
 static void announce(struct guard *g, const char *event)
 {
+	char detail[160] = "";
 	struct audit_record r = {.event = event,
 				 .ports_held = -1,
 				 .exited = -1,
@@ -129,22 +132,32 @@ static void announce(struct guard *g, const char *event)
 						   ? "dry run: nothing is killed (--enforce acts)"
 						   : "enforcing"};
 
+	/* the exit summary: records the log refused are not lost silently */
+	if (g->audit.write_errors) {
+		snprintf(detail, sizeof(detail), "%llu audit records could not be written to the log (%s)",
+			 g->audit.write_errors, strerror(-g->audit.last_error));
+		r.detail = detail;
+	}
 	audit_write(&g->audit, &r);
 }
 
 int run_main(const struct env *env)
 {
-	struct guard *g = calloc(1, sizeof(*g));
+	struct guard *g;
 	int status;
 
+	/* first: a SIGHUP from logrotate while the BPF programs load (seconds)
+	 * must not kill the daemon; it is a reload once the loop runs */
+	setup_signals();
+	g = calloc(1, sizeof(*g));
 	if (!g)
 		return EXIT_RUNTIME;
+	g->audit.fd = -1; /* no log yet, whatever stops the start */
 	log_init(env->verbose ? LOG_DEBUG : LOG_INFO);
 	status = preflight_check();
 	if (!status)
 		status = start(g, env);
 	if (!status) {
-		setup_signals();
 		announce(g, "start");
 		loop(g, env);
 		enforcer_release_all(&g->ef);

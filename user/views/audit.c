@@ -2,36 +2,62 @@
 // Copyright (c) 2026 The portwarden authors
 // Audit log records: JSON lines to a file, readable lines to stderr.
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include "core/clock.h"
 #include "core/escape.h"
 #include "core/log.h"
+#include "core/regular_file.h"
 #include "views/audit.h"
 #include "views/view_json.h"
 
+/* Warnings about refused records: the first at once, then one a minute
+ * at most, so that a full disk cannot flood stderr (the journal). */
+#define WARN_EVERY_MS 60000
+
+static int open_log(const char *path)
+{
+	return regular_file_open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0640);
+}
+
 int audit_open(struct audit *a, const char *path)
 {
+	memset(a, 0, sizeof(*a));
 	a->path = path;
-	a->log = NULL;
-	a->write_errors = 0;
+	a->fd = -1;
 	if (!path)
 		return 0;
-	a->log = fopen(path, "ae");
-	return a->log ? 0 : -errno;
+	a->fd = open_log(path);
+	return a->fd < 0 ? a->fd : 0;
 }
 
 int audit_reopen(struct audit *a)
 {
-	if (a->log)
-		fclose(a->log);
-	return audit_open(a, a->path);
+	int fd;
+
+	if (!a->path)
+		return 0;
+	fd = open_log(a->path);
+	if (fd < 0) {
+		pr_warn("cannot reopen the audit log %s: %s; %s\n", a->path, regular_file_strerror(fd),
+			a->fd >= 0 ? "still writing to the file it had open"
+				   : "records go to stderr only");
+		return fd;
+	}
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = fd;
+	return 0;
 }
 
 void audit_close(struct audit *a)
 {
-	if (a->log)
-		fclose(a->log);
-	a->log = NULL;
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
 }
 
 int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
@@ -91,17 +117,71 @@ static void text_line(const struct audit_record *r)
 		who, r->reason ? r->reason : "", r->detail ? ": " : "", r->detail ? r->detail : "");
 }
 
+/* The whole record in one write(2): O_APPEND keeps it in one piece next to
+ * other writers, and no stdio buffer keeps a refused record around. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int append_json(struct audit *a, const struct audit_record *r, const char *ts)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	int err;
+
+	if (!mem)
+		return -ENOMEM;
+	err = audit_format_json(mem, r, ts);
+	if (fclose(mem) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = write_all(a->fd, buf, len);
+	free(buf);
+	return err;
+}
+
+static void count_refused(struct audit *a, int err)
+{
+	uint64_t now = monotonic_ms();
+
+	a->write_errors++;
+	a->last_error = err;
+	if (a->errors_warned && now - a->warned_ms < WARN_EVERY_MS)
+		return;
+	pr_warn("cannot write the audit log %s: %s; %llu record%s lost (%llu in all), they "
+		"are on stderr only\n",
+		a->path, strerror(-err), a->write_errors - a->errors_warned,
+		a->write_errors - a->errors_warned == 1 ? "" : "s", a->write_errors);
+	a->errors_warned = a->write_errors;
+	a->warned_ms = now;
+}
+
 void audit_write(struct audit *a, const struct audit_record *r)
 {
 	struct timespec now;
 	char ts[VIEW_TIME_US_LEN];
+	int err;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	view_format_time_us(&now, ts, sizeof(ts));
 	text_line(r);
-	if (!a->log)
+	if (a->fd < 0)
 		return;
-	/* fflush: a crash must not eat the evidence */
-	if ((audit_format_json(a->log, r, ts) | fflush(a->log)) && !a->write_errors++)
-		pr_warn("cannot write the audit log %s; records go to stderr only\n", a->path);
+	err = append_json(a, r, ts);
+	if (err)
+		count_refused(a, err);
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include "core/policy.h"
 #include "core/snapshot.h"
 
@@ -33,17 +34,32 @@ struct audit_record {
 };
 
 struct audit {
-	FILE *log;        /* NULL: stderr only */
+	int fd;           /* -1: stderr only */
 	const char *path;
-	unsigned int write_errors; /* records the file refused (warned about once) */
+	/* records the file refused (disk full, EIO), for the exit summary */
+	unsigned long long write_errors;
+	unsigned long long errors_warned; /* of those, already in a warning */
+	uint64_t warned_ms;               /* when the last warning was */
+	int last_error;                   /* -errno of the last refusal */
 };
 
-/* Open @path for appending (NULL: no file). Returns 0 or -errno. */
+/*
+ * Open @path for appending (NULL: no file). The file must be a regular file
+ * and not a symbolic link (O_NOFOLLOW): a FIFO would block the daemon, a
+ * device (/dev/full) would swallow the records, and a link planted in a
+ * shared directory would make root append to its target. Created 0640 (less
+ * the umask): the records name other users' processes and cgroups, so not
+ * world-readable; group-readable as Debian's logs are (root:adm 0640).
+ * Returns 0 or -errno (regular_file_strerror tells the reason).
+ */
 int audit_open(struct audit *a, const char *path);
-/* Reopen the file (SIGHUP, after log rotation). */
+/* Reopen the file (SIGHUP, after log rotation). When the new file cannot be
+ * opened, the old one is kept and a warning says why; returns that -errno. */
 int audit_reopen(struct audit *a);
 void audit_close(struct audit *a);
 
+/* The stderr line, and the JSON line appended with one write(). A refused
+ * write is counted; a warning says so at once, then at most once a minute. */
 void audit_write(struct audit *a, const struct audit_record *r);
 
 /* Render one record as a JSON line into @out (for tests and the file).
