@@ -11,6 +11,7 @@
 #include "cmd/preflight.h"
 #include "cmd/report.h"
 #include "core/log.h"
+#include "core/replace_file.h"
 #include "core/report.h"
 #include "host/labels.h"
 #include "views/report_view.h"
@@ -68,41 +69,30 @@ static int build_labels(const struct report *r, struct labels *l)
 	return err;
 }
 
-/* Write to @path through a temporary file and rename(), so that readers
- * never see half a report. */
-static int write_report(const struct env *env, const struct report *r, const struct labels *l)
+/* To --output through its temporary file (core/replace_file.h: readers
+ * never see half a report, nobody can redirect it by a link), or stdout
+ * (main checks stdout's errors). */
+static int write_report(const struct env *env, struct replace_file *rf, const struct report *r,
+			const struct labels *l)
 {
-	char tmp[4096];
-	FILE *out = stdout;
+	FILE *out = env->output ? rf->f : stdout;
 	int err = 0;
 
-	if (env->output) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", env->output, (int)getpid());
-		out = fopen(tmp, "we");
-		if (!out) {
-			pr_warn("failed to create %s: %s\n", tmp, strerror(errno));
-			return EXIT_RUNTIME;
-		}
-	}
 	if (env->json)
 		err = report_view_json(out, r, l);
 	else
 		report_view_text(out, r, l);
 	if (out == stdout)
 		return fflush(stdout) || err ? EXIT_RUNTIME : 0;
-	if (fclose(out) && !err)
-		err = -errno;
-	if (!err && rename(tmp, env->output))
-		err = -errno;
+	err = replace_file_commit(rf);
 	if (err) {
 		pr_warn("failed to write %s: %s\n", env->output, strerror(-err));
-		unlink(tmp);
 		return EXIT_RUNTIME;
 	}
 	return 0;
 }
 
-static int render(struct monitor *m, const struct env *env)
+static int render(struct monitor *m, const struct env *env, struct replace_file *rf)
 {
 	struct report r;
 	struct labels l;
@@ -121,10 +111,29 @@ static int render(struct monitor *m, const struct env *env)
 		report_free(&r);
 		return EXIT_RUNTIME;
 	}
-	status = write_report(env, &r, &l);
+	status = write_report(env, rf, &r, &l);
 	labels_free(&l);
 	report_free(&r);
 	return status;
+}
+
+/* --output's file is created now: a directory that is missing, read-only or
+ * not a directory at all is bad input found at once, not after --duration. */
+static int open_output(const struct env *env, struct replace_file *rf)
+{
+	int err;
+
+	if (!env->output)
+		return 0;
+	err = replace_file_begin(rf, env->output);
+	if (!err)
+		return 0;
+	if (err == -EISDIR)
+		pr_warn("invalid --output '%s': it is a directory; name a file\n", env->output);
+	else
+		pr_warn("invalid --output '%s': cannot create a file in its directory: %s\n",
+			env->output, strerror(-err));
+	return EXIT_USAGE;
 }
 
 int report_run(const struct env *env)
@@ -138,13 +147,18 @@ int report_run(const struct env *env)
 				       env->interval_s * 1000ull),
 	};
 	struct sigaction sa = {.sa_handler = on_signal};
+	struct replace_file rf = {0};
 	struct monitor m;
 	int status;
 
 	log_init(env->verbose ? LOG_DEBUG : LOG_INFO);
-	status = preflight_check();
-	if (status)
+	status = open_output(env, &rf);
+	if (!status)
+		status = preflight_check();
+	if (status) {
+		replace_file_abort(&rf);
 		return status;
+	}
 	status = monitor_open_status(monitor_open(&m, &cfg));
 	if (!status) {
 		sigaction(SIGINT, &sa, NULL);
@@ -154,7 +168,8 @@ int report_run(const struct env *env)
 		status = watch(&m, env);
 	}
 	if (!status)
-		status = render(&m, env);
+		status = render(&m, env, &rf);
+	replace_file_abort(&rf); /* nothing left after a commit */
 	monitor_close(&m);
 	return status;
 }
