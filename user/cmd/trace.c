@@ -151,8 +151,15 @@ static int run_loop(struct trace_session *s)
 			return EXIT_RUNTIME;
 		}
 		report_lost(s);
-		if (fflush(stdout) && errno == EPIPE)
-			break; /* the reader went away (e.g. | head): a normal end */
+		errno = 0;
+		if (fflush(stdout) || ferror(stdout)) {
+			if (errno == EPIPE) {
+				clearerr(stdout); /* not an error for main's check */
+				break; /* the reader went away (e.g. | head): a normal end */
+			}
+			/* a full disk or a dead terminal: events would go nowhere */
+			return EXIT_RUNTIME; /* main says why */
+		}
 	}
 	return 0;
 }
