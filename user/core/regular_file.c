@@ -13,8 +13,15 @@ int regular_file_open(const char *path, int flags, mode_t mode)
 	struct stat st;
 	int fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, mode);
 
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		int err = -errno;
+
+		/* a refused link may also say EACCES (O_CREAT in a sticky
+		 * directory): name the reason the caller asked for */
+		if ((flags & O_NOFOLLOW) && !lstat(path, &st) && S_ISLNK(st.st_mode))
+			return -ELOOP;
+		return err;
+	}
 	if (fstat(fd, &st)) {
 		int err = -errno;
 
