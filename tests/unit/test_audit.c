@@ -322,6 +322,7 @@ UNIT_TEST(special_files_and_links_refused)
 	snprintf(link, sizeof(link), "%s/link", dir);
 	snprintf(target, sizeof(target), "%s/target", dir);
 	ASSERT_EQ_INT(audit_open(&a, "/dev/full"), -ENOTREG_FILE);
+	ASSERT_EQ_INT(a.fd, -1); /* stderr only, nothing to close */
 	ASSERT_EQ_INT(audit_open(&a, dir), -EISDIR);
 	ASSERT_EQ_INT(mkfifo(fifo, 0600), 0);
 	/* no reader: the open does not wait for one */

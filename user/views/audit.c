@@ -25,13 +25,18 @@ static int open_log(const char *path)
 
 int audit_open(struct audit *a, const char *path)
 {
+	int fd;
+
 	memset(a, 0, sizeof(*a));
 	a->path = path;
 	a->fd = -1;
 	if (!path)
 		return 0;
-	a->fd = open_log(path);
-	return a->fd < 0 ? a->fd : 0;
+	fd = open_log(path);
+	if (fd < 0)
+		return fd;
+	a->fd = fd;
+	return 0;
 }
 
 int audit_reopen(struct audit *a)
