@@ -281,7 +281,7 @@ UNIT_TEST(refused_writes_counted_and_warned_rarely)
 	struct audit_record r = {.event = "action", .action = "kill", .pid = 9, .exited = -1};
 	/* the log already at the limit; stderr's capture well below it */
 	struct rlimit old, tiny = {.rlim_cur = 65536, .rlim_max = RLIM_INFINITY};
-	char *err, *first;
+	char *err, *later, *first;
 	int fd = mkstemp(path);
 
 	ASSERT_TRUE(fd >= 0);
@@ -293,6 +293,9 @@ UNIT_TEST(refused_writes_counted_and_warned_rarely)
 	signal(SIGXFSZ, SIG_IGN);
 	ASSERT_EQ_INT(setrlimit(RLIMIT_FSIZE, &tiny), 0);
 	err = write_capturing_stderr(&a_full, &r, 3);
+	/* a minute later: one more warning, with what was refused meanwhile */
+	a_full.warned_ms -= 60000;
+	later = write_capturing_stderr(&a_full, &r, 2);
 	setrlimit(RLIMIT_FSIZE, &old);
 	audit_close(&a_full);
 	unlink(path);
@@ -303,8 +306,13 @@ UNIT_TEST(refused_writes_counted_and_warned_rarely)
 	/* the readable line still goes out, every time */
 	ASSERT_TRUE(strstr(strstr(strstr(err, "action kill pid 9") + 1, "action kill pid 9") + 1,
 			   "action kill pid 9") != NULL);
-	ASSERT_EQ_INT(a_full.write_errors, 3);
+	ASSERT_EQ_INT(a_full.write_errors, 5);
 	ASSERT_EQ_INT(a_full.last_error, -EFBIG);
+	first = strstr(later, "cannot write the audit log ");
+	ASSERT_TRUE(first != NULL);
+	ASSERT_TRUE(strstr(first, "File too large; 3 records lost (4 in all)") != NULL);
+	ASSERT_TRUE(strstr(first + 1, "cannot write the audit log") == NULL);
+	free(later);
 	free(err);
 }
 
