@@ -146,35 +146,40 @@ enum act_refusal target_signal(const struct target *t, int sig, bool dry_run)
 	return ACT_OK;
 }
 
-/* Is @pid's cgroup2 path @rel (first @n bytes) or below it? */
-static bool pid_in_cgroup(pid_t pid, const char *rel, size_t n)
-{
-	char path[4096];
-
-	if (procfs_pid_cgroup(pid, "", path, sizeof(path)))
-		return false;
-	return !strncmp(path, rel, n) && (path[n] == '/' || path[n] == '\0');
-}
-
-/* Does cgroup @rel ("/a/b") hold portwarden or one of its ancestors, or is
- * it the root? Killing it would take us (or our supervisor) down. */
-bool cgroup_holds_us(const char *rel)
+bool cgroup_path_covers(const char *rel, const char *path)
 {
 	size_t n = strlen(rel);
-	uint64_t start;
-	char comm[PW_COMM_LEN];
-	bool kthread;
-	pid_t p = getpid(), next;
 
 	while (n > 1 && rel[n - 1] == '/')
 		n--;
 	if (n <= 1)
-		return true;
+		return true; /* the root covers everything */
+	return !strncmp(path, rel, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Does cgroup @rel ("/a/b") hold portwarden or one of its ancestors, or is
+ * it the root? Killing it would take us (or our supervisor) down. Fails
+ * closed: when our own cgroup or an ancestor's cannot be read (EMFILE,
+ * ENOMEM, a path longer than /proc shows), we cannot tell, so it does. */
+bool cgroup_holds_us(const char *rel)
+{
+	char path[4096];
+	uint64_t start;
+	char comm[PW_COMM_LEN];
+	bool kthread;
+	pid_t p = getpid(), next;
+	int err;
+
+	if (cgroup_path_covers(rel, ""))
+		return true; /* the root */
 	for (int depth = 0; p > 1 && depth < 4096; depth++, p = next) {
-		if (pid_in_cgroup(p, rel, n))
+		err = procfs_pid_cgroup(p, "", path, sizeof(path));
+		if (!err)
+			err = proc_identity(p, &start, comm, &kthread, &next);
+		if (err == -ENOENT || err == -ESRCH)
+			break; /* an ancestor that exited: the walk ends, as before */
+		if (err || cgroup_path_covers(rel, path))
 			return true;
-		if (proc_identity(p, &start, comm, &kthread, &next))
-			break;
 	}
 	return false;
 }

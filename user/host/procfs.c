@@ -66,6 +66,7 @@ int procfs_pid_cgroup(pid_t pid, const char *controller, char *buf, size_t len)
 	f = procfs_fopen(rel);
 	if (!f)
 		return -errno;
+	errno = 0;
 	while (fgets(line, sizeof(line), f)) {
 		path = cgroup_line_path(line, controller);
 		if (path) {
@@ -73,6 +74,10 @@ int procfs_pid_cgroup(pid_t pid, const char *controller, char *buf, size_t len)
 			break;
 		}
 	}
+	/* a read error is no absent line: the kernel fails the read with
+	 * ENAMETOOLONG for a cgroup path of PATH_MAX or more */
+	if (err == -ENOENT && ferror(f))
+		err = errno ? -errno : -EIO;
 	fclose(f);
 	return err;
 }
