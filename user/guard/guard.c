@@ -97,12 +97,15 @@ static bool fresh_surge_in_scope(struct guard *g)
 	for (size_t i = 0; i < g->surges.nr; i++) {
 		const struct surge_entry *s = &g->surges.items[i];
 		struct cgroup_place place;
+		bool in;
 
 		if (!s->fresh)
 			continue;
 		cgroup_resolver_place(g->resolver, s->cgroup_id, s->cgroup1_id, (pid_t)s->tgid,
 				      &place);
-		if (guard_in_scope(g, place.path, !strcmp(place.hierarchy, "v2")))
+		in = !place.err && guard_in_scope(g, place.path, !strcmp(place.hierarchy, "v2"));
+		cgroup_place_release(&place);
+		if (in)
 			return true;
 	}
 	return false;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // Judging one suspect: build its case, ask the policy, re-check, act, log.
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "act/actuator.h"
 #include "core/latch.h"
@@ -31,18 +33,21 @@ const struct surge_entry *guard_surging(const struct guard *g, uint32_t tgid)
 
 /* Would a cgroup-wide action hit a protected process sharing the cgroup?
  * Protections are checked per process; cgroup.kill would not ask. The pid
- * of one such process, or 0. */
+ * of one such process, or 0. A process whose cgroup cannot be read (too
+ * long for /proc, EMFILE) counts as protected: it may be. */
 static uint32_t cgroup_has_protected(const struct guard *g, const struct group_key *group)
 {
 	for (size_t i = 0; i < g->m.snap.nr_processes; i++) {
 		const struct snap_process *p = &g->m.snap.processes[i];
 		char exe[PATH_MAX] = "", cgroup[PATH_MAX] = "";
+		int err;
 
 		if (!group_key_same(&p->group, group))
 			continue;
 		procfs_pid_exe((pid_t)p->tgid, exe, sizeof(exe));
-		procfs_pid_cgroup((pid_t)p->tgid, "", cgroup, sizeof(cgroup));
-		if (policy_protected(&g->cfg.protect, p->comm, exe, cgroup))
+		err = procfs_pid_cgroup((pid_t)p->tgid, "", cgroup, sizeof(cgroup));
+		if ((err && err != -ENOENT && err != -ESRCH) ||
+		    policy_protected(&g->cfg.protect, p->comm, exe, cgroup))
 			return p->tgid;
 	}
 	return 0;
@@ -111,6 +116,7 @@ static bool still_holds(struct guard *g, const struct entity *e, struct candidat
 		return false;
 	again = policy_decide(c, th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			      g->m.now_ms);
+	guard_hold_off(c, &again);
 	if (again.action != dec->action)
 		return false;
 	again.scope = dec->scope; /* the scope was settled by judge() (protected neighbours) */
@@ -136,7 +142,8 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 	const struct state_counts *ev;
 
 	if (!still_holds(g, e, c, &pool, p, &t->th, dec)) {
-		log_decision(g, "suspect", c, pool, dec, NULL, "re-check before acting: spared",
+		log_decision(g, "suspect", c, pool, dec, NULL,
+			     guard_hold_off(c, dec) ? dec->detail : "re-check before acting: spared",
 			     evidence(g, e));
 		return;
 	}
@@ -160,7 +167,8 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 		if (pool)
 			t->pool = *pool;
 		memcpy(t->comm, c->comm, sizeof(t->comm));
-		snprintf(t->cgroup, sizeof(t->cgroup), "%s", c->cgroup);
+		free(t->cgroup);
+		t->cgroup = strdup(c->cgroup); /* NULL: the result says "?" */
 		t->class = c->class;
 	}
 }
@@ -218,6 +226,7 @@ void guard_judge(struct guard *g, struct entity *e)
 		t = cgroup_ladder(g, e, &c, p, &dec, t);
 	if (!t)
 		return;
+	guard_hold_off(&c, &dec); /* after every decision: the cgroup ladder's too */
 	if (dec.action != ACTION_NONE &&
 	    (dec.action != t->logged_action || dec.reason != t->logged_reason)) {
 		log_decision(g, "suspect", &c, pool, &dec, NULL, dec.detail, NULL);
