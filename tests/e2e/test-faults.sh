@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
+# Real faults under trace and run: each time portwarden keeps going and says
+# what was lost. The rings and the activity map are shrunk with the test-only
+# PORTWARDEN_TEST_RING_BYTES and PORTWARDEN_TEST_ACTIVITY_MAX (the loader's
+# test_size()), so that real bursts overflow them:
+#   faults/trace-ring    trace --json with a 4 KiB ring, stopped (SIGSTOP)
+#                        through a burst of 1000 connects: it says "lost N
+#                        events" on stderr and in a {"type":"lost"} line,
+#                        and still shows a connect made after it resumed
+#   faults/run-ring      run with a 4 KiB ring, stopped through 600 failed
+#                        connects: it says "lost N failure events", and runs on
+#   faults/activity-full run with an 8-entry activity map while 16 processes
+#                        take ports: it says "activity map full", and runs on
+#   faults/emfile        run's open-files limit lowered to 20 (prlimit, soft
+#                        limit) while it runs: it says "failed to sample: Too
+#                        many open files" once, and when the limit is raised
+#                        again "sampling works again: N samples lost"
+set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+pw_require_portwarden prlimit
+PORT=5001
+BASE=$(pw_cgroup_base)
+NS=$(pw_make_netns 40000 40999)
+SRV=$(pw_make_cgroup srv)
+pw_run_in "$SRV" "$NS" "$PW_PORTLEAK" accept-close --port "$PORT" --hold 3600 --comm pl-srv >/dev/null
+sleep 1
+
+# burst KEY ARGS...: portleak tcp-connect ARGS in cgroup KEY and the netns,
+# until it has written its line (its sockets are then released at exit).
+burst() {
+	local key=$1
+	shift
+	pw_start_portleak "$key" "$(pw_make_cgroup "$key")" "$NS" tcp-connect --port "$PORT" "$@"
+	pw_wait_portleak "$key" "faults/$key" exited || true
+}
+
+# run_start NAME ENV...: run (dry run) over BASE with ENV set; PW_DAEMON.
+run_start() {
+	local name=$1
+	shift
+	env "$@" "$PW_PORTWARDEN" run --cgroup "$BASE" --log "$PW_TMP/$name.jsonl" \
+		</dev/null >/dev/null 2>"$PW_TMP/$name.err" &
+	PW_DAEMON=$!
+	pw_track_pid "$PW_DAEMON"
+	pw_wait_ready "$PW_DAEMON" "$PW_TMP/$name.jsonl" '"event":"start"' 30
+}
+
+run_stop() {
+	kill -s TERM "$PW_DAEMON"
+	pw_wait_exit "$PW_DAEMON" 15 || pw_stop "$PW_DAEMON" KILL 1
+}
+
+# ---- trace: ring overflow ------------------------------------------------------
+OUT=$PW_TMP/trace.json
+if PORTWARDEN_TEST_RING_BYTES=4096 pw_start_tracer faults/trace-ring "$OUT" --json; then
+	kill -s STOP "$PW_TRACER"
+	burst trace-burst --count 1000 --rate 5000 --hold 0
+	kill -s CONT "$PW_TRACER"
+	sleep 2
+	burst trace-after --count 1 --hold 0 --comm pl-after
+	sleep 2
+	problems=$(
+		pw_pid_alive "$PW_TRACER" || echo "trace exited: $(tail -c 200 "$OUT.err")"
+		grep -q 'lost [0-9]* events (ring buffer full)' "$OUT.err" ||
+			echo "no 'lost N events' on stderr: $(grep -v '^libbpf' "$OUT.err" | tail -c 200)"
+		jq -e -s 'any(.[]; .type == "lost" and .count > 0)' "$OUT" >/dev/null ||
+			echo "no {\"type\":\"lost\"} line"
+		jq -e -s 'any(.[]; .comm == "pl-after")' "$OUT" >/dev/null ||
+			echo "no event of the connect made after it resumed"
+	)
+	echo "# $(grep -o 'lost [0-9]* events[^,]*, [0-9]* in total' "$OUT.err" | tail -n 1)"
+	pw_report faults/trace-ring "$problems"
+	pw_stop_tracer faults/trace-ring || true
+fi
+
+# ---- run: ring overflow ----------------------------------------------------------
+# failures only reach run's ring: connects in a netns of 1 port, 600 failing
+# with EADDRNOTAVAIL once the first holds it
+FAILNS=$(pw_make_netns 40000 40000)
+pw_run_in "$SRV" "$FAILNS" "$PW_PORTLEAK" listen --port "$PORT" --hold 3600 --comm pl-srv >/dev/null
+sleep 1
+if run_start run-ring PORTWARDEN_TEST_RING_BYTES=4096; then
+	kill -s STOP "$PW_DAEMON"
+	pw_start_portleak fail "$(pw_make_cgroup fail)" "$FAILNS" tcp-connect --port "$PORT" \
+		--fail-extra 600 --hold 0 --comm pl-fail
+	pw_wait_portleak fail faults/run-ring exited || true
+	kill -s CONT "$PW_DAEMON"
+	sleep 3
+	problems=$(
+		pw_pid_alive "$PW_DAEMON" || echo "run exited: $(tail -c 200 "$PW_TMP/run-ring.err")"
+		grep -q 'lost [0-9]* failure events (ring buffer full)' "$PW_TMP/run-ring.err" ||
+			echo "no 'lost N failure events': $(tail -c 200 "$PW_TMP/run-ring.err")"
+	)
+	echo "# $(grep -o 'lost [0-9]* failure events.*' "$PW_TMP/run-ring.err" | tail -n 1)"
+	echo "# $(jq -r '"portleak: ok \(.ok), failed \(.failed // "?"), \(.errname // "")"' "$PW_TMP/fail.json" 2>/dev/null)"
+	pw_report faults/run-ring "$problems"
+	run_stop
+else
+	pw_fail faults/run-ring "run did not start: $(tail -c 200 "$PW_TMP/run-ring.err")"
+fi
+
+# ---- run: activity map full ------------------------------------------------------
+if run_start activity PORTWARDEN_TEST_ACTIVITY_MAX=8; then
+	for i in $(seq 16); do
+		pw_start_portleak "act$i" "$(pw_make_cgroup act)" "$NS" tcp-connect --port "$PORT" \
+			--count 5 --hold 30 --comm "pl-act$i"
+	done
+	sleep 4
+	problems=$(
+		pw_pid_alive "$PW_DAEMON" || echo "run exited: $(tail -c 200 "$PW_TMP/activity.err")"
+		grep -q 'activity map full (8 processes): [0-9]* evicted' "$PW_TMP/activity.err" ||
+			echo "no 'activity map full': $(tail -c 200 "$PW_TMP/activity.err")"
+	)
+	pw_report faults/activity-full "$problems"
+	run_stop
+	for i in $(seq 16); do pw_stop "$(cat "$PW_TMP/act$i.pid")"; done
+else
+	pw_fail faults/activity-full "run did not start: $(tail -c 200 "$PW_TMP/activity.err")"
+fi
+
+# ---- run: EMFILE -----------------------------------------------------------------
+if run_start emfile; then
+	hard=$(prlimit --pid "$PW_DAEMON" --nofile -o HARD --noheadings | tr -d ' ')
+	soft=$(prlimit --pid "$PW_DAEMON" --nofile -o SOFT --noheadings | tr -d ' ')
+	# the soft limit only: raising a hard one again needs CAP_SYS_RESOURCE
+	prlimit --pid "$PW_DAEMON" --nofile="20:$hard"
+	sleep 4
+	prlimit --pid "$PW_DAEMON" --nofile="$soft:$hard"
+	sleep 3
+	problems=$(
+		pw_pid_alive "$PW_DAEMON" || echo "run exited: $(tail -c 200 "$PW_TMP/emfile.err")"
+		n=$(grep -c 'failed to sample: Too many open files' "$PW_TMP/emfile.err" || true)
+		[ "$n" = 1 ] || echo "'failed to sample: Too many open files' said $n times, want once"
+		grep -q 'sampling works again: [1-9][0-9]* samples lost' "$PW_TMP/emfile.err" ||
+			echo "no 'sampling works again: N samples lost': $(tail -c 200 "$PW_TMP/emfile.err")"
+	)
+	grep -o 'sampling works again:.*' "$PW_TMP/emfile.err" | sed 's/^/# /' || true
+	pw_report faults/emfile "$problems"
+	run_stop
+else
+	pw_fail faults/emfile "run did not start: $(tail -c 200 "$PW_TMP/emfile.err")"
+fi
+pw_done
