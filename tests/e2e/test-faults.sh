@@ -17,6 +17,13 @@
 #                        limit) while it runs: it says "failed to sample: Too
 #                        many open files" once, and when the limit is raised
 #                        again "sampling works again: N samples lost"
+#   faults/exit-before-action
+#                        run --enforce held between decision and action by
+#                        the test-only PORTWARDEN_TEST_ACT_DELAY_MS: the hog
+#                        it chose is SIGKILLed in between and its pid given
+#                        to a new process (ns_last_pid; skipped when the host
+#                        takes it first): the action is refused, and the new
+#                        process is not quarantined (its connect succeeds)
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -56,13 +63,14 @@ run_stop() {
 
 # ---- trace: ring overflow ------------------------------------------------------
 OUT=$PW_TMP/trace.json
-if PORTWARDEN_TEST_RING_BYTES=4096 pw_start_tracer faults/trace-ring "$OUT" --json; then
+# --cgroup: the host's own traffic would fill so small a ring too
+if PORTWARDEN_TEST_RING_BYTES=4096 pw_start_tracer faults/trace-ring "$OUT" --json --cgroup "$BASE"; then
 	kill -s STOP "$PW_TRACER"
 	burst trace-burst --count 1000 --rate 5000 --hold 0
 	kill -s CONT "$PW_TRACER"
 	sleep 2
-	burst trace-after --count 1 --hold 0 --comm pl-after
-	sleep 2
+	burst trace-after --count 5 --rate 5 --hold 0 --comm pl-after
+	sleep 3
 	problems=$(
 		pw_pid_alive "$PW_TRACER" || echo "trace exited: $(tail -c 200 "$OUT.err")"
 		grep -q 'lost [0-9]* events (ring buffer full)' "$OUT.err" ||
@@ -143,5 +151,66 @@ if run_start emfile; then
 	run_stop
 else
 	pw_fail faults/emfile "run did not start: $(tail -c 200 "$PW_TMP/emfile.err")"
+fi
+
+# ---- run: the target exits between decision and action -----------------------------
+cat >"$PW_TMP/hog.conf" <<CONF
+[policy]
+hog_time = 5s
+quarantine_time = 3s
+grace = 3s
+CONF
+HOGNS=$(pw_make_netns 40000 40099)
+pw_run_in "$SRV" "$HOGNS" "$PW_PORTLEAK" accept-close --port "$PORT" --hold 3600 --comm pl-srv >/dev/null
+sleep 1
+PORTWARDEN_TEST_ACT_DELAY_MS=4000 "$PW_PORTWARDEN" run --cgroup "$BASE" --enforce \
+	--config "$PW_TMP/hog.conf" --log "$PW_TMP/exit.jsonl" </dev/null >/dev/null 2>"$PW_TMP/exit.err" &
+PW_DAEMON=$!
+pw_track_pid "$PW_DAEMON"
+if pw_wait_ready "$PW_DAEMON" "$PW_TMP/exit.jsonl" '"event":"start"' 30; then
+	pw_start_portleak hog "$(pw_make_cgroup hog)" "$HOGNS" tcp-connect --port "$PORT" --rate 2000 \
+		--fail-extra 0 --hold 3600 --comm pl-hog
+	pw_wait_portleak hog faults/exit-before-action || true
+	hog=$(cat "$PW_TMP/hog.pid")
+	pw_start_cmd victim "$SRV" "$HOGNS" "$PW_PORTLEAK" tcp-churn --port "$PORT" --rate 5 \
+		--duration 40 --comm pl-victim
+	reused=
+	if pw_wait_for_file_line "$PW_TMP/exit.err" "test hook: acting on pid $hog " 40; then
+		kill -s KILL "$hog"
+		wait "$hog" 2>/dev/null || true # reaped: its pid is free
+		pw_stop "$(cat "$PW_TMP/victim.pid")"
+		newcg=$(pw_make_cgroup new)
+		# the next pid the host hands out is the hog's (unless another fork
+		# comes first): no fork of ours until pw_run_in's own
+		echo $((hog - 1)) >/proc/sys/kernel/ns_last_pid
+		# shellcheck disable=SC2016 # $0 and $1 belong to the inner sh
+		pw_run_in -o "$PW_TMP/new.json" "$newcg" "$HOGNS" sh -c \
+			'sleep 6; exec "$0" tcp-connect --port "$1" --count 1 --hold 0 --comm pl-new' \
+			"$PW_PORTLEAK" "$PORT" >/dev/null
+		[ "$PW_PID" != "$hog" ] || reused=1
+		sleep 8
+		problems=$(
+			jq -r -s --argjson pid "$hog" '[.[] | select(.event == "action" and .pid == $pid)]
+				| if length == 0 then "no action record for the hog"
+				  else .[0] | if (.detail | startswith("refused: ")) then empty
+				  else "\(.action) on the hog went ahead: \(.detail)" end end' "$PW_TMP/exit.jsonl"
+			if [ -n "$reused" ]; then
+				jq -e '.ok == 1' "$PW_TMP/new.json" >/dev/null 2>&1 ||
+					echo "the new process under pid $hog could not connect: $(head -c 200 "$PW_TMP/new.json")"
+			fi
+		)
+		jq -r -s --argjson pid "$hog" '.[] | select(.event == "action" and .pid == $pid)
+			| "# \(.action) pid \(.pid): \(.detail)"' "$PW_TMP/exit.jsonl" | head -n 3
+		if [ -z "$reused" ] && [ -z "$problems" ]; then
+			pw_skip faults/exit-before-action "refused, but pid $hog went to another process first, not ours (busy host)"
+		else
+			pw_report faults/exit-before-action "$problems"
+		fi
+	else
+		pw_fail faults/exit-before-action "the hog was never acted on: $(tail -c 300 "$PW_TMP/exit.err")"
+	fi
+	run_stop
+else
+	pw_fail faults/exit-before-action "run did not start: $(tail -c 200 "$PW_TMP/exit.err")"
 fi
 pw_done

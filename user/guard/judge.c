@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "act/actuator.h"
 #include "core/latch.h"
+#include "core/log.h"
 #include "guard/judge.h"
 #include "host/procfs.h"
 
@@ -133,6 +135,20 @@ static const struct state_counts *evidence(const struct guard *g, const struct e
 	return p ? &p->held : &history_latest(&g->m.history, e)->held;
 }
 
+/* Test only: PORTWARDEN_TEST_ACT_DELAY_MS holds the guard between the
+ * decision (and its re-check) and the action, saying so on stderr, so that
+ * a test can end the target (and reuse its pid) in between. */
+static void test_only_delay_before_acting(const struct candidate *c)
+{
+	const char *v = getenv("PORTWARDEN_TEST_ACT_DELAY_MS");
+	long ms = v ? strtol(v, NULL, 10) : 0;
+
+	if (ms <= 0 || ms > 60000)
+		return;
+	pr_warn("test hook: acting on pid %u in %ld ms\n", c->tgid, ms);
+	usleep((useconds_t)ms * 1000);
+}
+
 static void act(struct guard *g, const struct entity *e, struct candidate *c,
 		const struct snap_pool *pool, struct tracked *t, struct decision *dec,
 		const struct policy_params *p)
@@ -155,6 +171,7 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 			return;
 		dec->action = a = ACTION_KILL;
 	}
+	test_only_delay_before_acting(c);
 	enforcer_apply(&g->ef, c, &e->key.group, dec, what, sizeof(what));
 	log_decision(g, "action", c, pool, dec, audit_action(dec->action, g->ef.dry_run), what, ev);
 	policy_record(&g->breakers, &t->th, c, &g->cfg.breakers, a, g->m.now_ms);
