@@ -17,6 +17,10 @@
 #                        limit) while it runs: it says "failed to sample: Too
 #                        many open files" once, and when the limit is raised
 #                        again "sampling works again: N samples lost"
+#   faults/enomem        run with tests/shims/failmalloc.so preloaded: every
+#                        malloc fails (ENOMEM) for 4 s while 20 processes
+#                        hold ports: said once, then "sampling works again:
+#                        N samples lost", and it still runs
 #   faults/exit-before-action
 #                        run --enforce held between decision and action by
 #                        the test-only PORTWARDEN_TEST_ACT_DELAY_MS: the hog
@@ -151,6 +155,38 @@ if run_start emfile; then
 	run_stop
 else
 	pw_fail faults/emfile "run did not start: $(tail -c 200 "$PW_TMP/emfile.err")"
+fi
+
+# ---- run: ENOMEM -------------------------------------------------------------------
+# An LD_PRELOAD shim, not a memory cgroup: a memcg limit OOM-kills rather
+# than failing malloc, and the point is the error paths.
+SHIM=$PW_OUTPUT/tests/shims/failmalloc.so
+FLAG=$PW_TMP/failmalloc
+if [ ! -e "$SHIM" ]; then
+	pw_skip faults/enomem "no $SHIM (make workload-bins)"
+elif run_start enomem LD_PRELOAD="$SHIM" PW_FAILMALLOC_FLAG="$FLAG"; then
+	for i in $(seq 20); do
+		pw_start_portleak "mem$i" "$(pw_make_cgroup mem)" "$NS" tcp-connect --port "$PORT" \
+			--count 10 --hold 30 --comm "pl-mem$i"
+	done
+	sleep 3
+	touch "$FLAG"
+	sleep 4
+	rm -f "$FLAG"
+	sleep 3
+	problems=$(
+		pw_pid_alive "$PW_DAEMON" || echo "run exited: $(tail -c 200 "$PW_TMP/enomem.err")"
+		n=$(grep -c 'failed to sample: Cannot allocate memory' "$PW_TMP/enomem.err" || true)
+		[ "$n" = 1 ] || echo "'failed to sample: Cannot allocate memory' said $n times, want once"
+		grep -q 'sampling works again: [1-9][0-9]* samples lost' "$PW_TMP/enomem.err" ||
+			echo "no 'sampling works again: N samples lost': $(tail -c 200 "$PW_TMP/enomem.err")"
+	)
+	grep -o 'sampling works again:.*' "$PW_TMP/enomem.err" | sed 's/^/# /' || true
+	pw_report faults/enomem "$problems"
+	run_stop
+	for i in $(seq 20); do pw_stop "$(cat "$PW_TMP/mem$i.pid")"; done
+else
+	pw_fail faults/enomem "run did not start: $(tail -c 200 "$PW_TMP/enomem.err")"
 fi
 
 # ---- run: the target exits between decision and action -----------------------------
