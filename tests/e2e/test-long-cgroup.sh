@@ -13,6 +13,9 @@
 #                          logged protected and never acted on
 #   long-cgroup/override   the same with a [cgroup "GLOB"] enforce = no
 #                          override instead: never acted on either
+#   long-cgroup/unnamed    a hog 330 levels deep (~68 KiB, past the 64 KiB
+#                          portwarden names): its cgroup is unnamed, and run
+#                          --enforce logs it "cgroup unnamed" and never acts
 #   long-cgroup/removed    the chain is removed afterwards, deepest first
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -28,30 +31,35 @@ level() { # N: the name of level N
 	printf 'lvl%02d-%s' "$1" "$FILL"
 }
 
-# The chain under $BASE, made relative to each level (an absolute path past
-# PATH_MAX fails with ENAMETOOLONG); DEEP is its absolute path, as text.
-DEEP=$BASE
-(
-	cd "$BASE"
-	for ((i = 1; i <= LEVELS; i++)); do
-		mkdir "$(level "$i")" && cd "$(level "$i")"
-	done
-)
-for ((i = 1; i <= LEVELS; i++)); do DEEP=$DEEP/$(level "$i"); done
-REL=$(pw_cgroup_relpath "$DEEP")
+# make_chain TOP N: a chain of N levels under TOP, each made relative to
+# its parent (an absolute path past PATH_MAX fails with ENAMETOOLONG); echo
+# its absolute path, as text.
+make_chain() {
+	local i deep=$1
+	(
+		cd -P "$1"
+		for ((i = 1; i <= $2; i++)); do
+			mkdir "$(level "$i")" && cd -P "$(level "$i")"
+		done
+	) || return 1
+	for ((i = 1; i <= $2; i++)); do deep=$deep/$(level "$i"); done
+	echo "$deep"
+}
 
-# Kill what runs in the chain, then remove it deepest first, each level
-# relative to its parent. Before lib.sh's cleanup, which uses absolute paths.
+# remove_chain TOP N: kill what runs in it, then remove it deepest first,
+# each level relative to its parent. Before lib.sh's cleanup, which uses
+# absolute paths.
 remove_chain() {
 	local i depth=0
-	echo 1 >"$BASE/cgroup.kill" 2>/dev/null || true
+	[ -d "$1" ] || return 0
+	echo 1 >"$1/cgroup.kill" 2>/dev/null || true
 	for ((i = 0; i < 50; i++)); do
-		grep -q '^populated 0' "$BASE/cgroup.events" 2>/dev/null && break
+		grep -q '^populated 0' "$1/cgroup.events" 2>/dev/null && break
 		sleep 0.1
 	done
 	(
-		cd "$BASE" || exit 0
-		while [ $depth -lt $LEVELS ] && cd "$(level $((depth + 1)))" 2>/dev/null; do
+		cd -P "$1" || exit 0
+		while [ $depth -lt "$2" ] && cd -P "$(level $((depth + 1)))" 2>/dev/null; do
 			depth=$((depth + 1))
 		done
 		for ((i = depth; i >= 1; i--)); do
@@ -59,7 +67,10 @@ remove_chain() {
 		done
 	)
 }
-pw_on_exit remove_chain
+
+DEEP=$(make_chain "$BASE" "$LEVELS")
+REL=$(pw_cgroup_relpath "$DEEP")
+pw_on_exit "remove_chain '$BASE' $LEVELS"
 
 echo "# chain of $LEVELS levels, ${#REL} bytes below the cgroup2 mount"
 NS=$(pw_make_netns 40000 40999)
@@ -67,11 +78,11 @@ SRV=$(pw_make_cgroup srv)
 pw_run_in "$SRV" "$NS" "$PW_PORTLEAK" accept-close --port "$PORT" --hold 3600 --comm pl-srv >/dev/null
 sleep 1
 
-# hog_start NAME CONF: `run --enforce --config CONF`, then a hog in the
-# chain and a victim beside it; 1 when they could not start.
+# hog_start NAME CONF [CGROUP]: `run --enforce --config CONF`, then a hog in
+# CGROUP (the chain) and a victim beside it; 1 when they could not start.
 hog_start() {
 	pw_start_guard "$1" --cgroup "$BASE" --config "$2" || return 1
-	pw_start_portleak hog "$DEEP" "$NS" tcp-connect --port "$PORT" --rate 2000 \
+	pw_start_portleak hog "${3:-$DEEP}" "$NS" tcp-connect --port "$PORT" --rate 2000 \
 		--fail-extra 0 --hold 3600 --comm pl-hog
 	pw_wait_portleak hog "$1" || return 1
 	pw_pid_start "$(cat "$PW_TMP/hog.pid")" >"$PW_TMP/hog.start"
@@ -157,7 +168,36 @@ problems=$(hog_problems)
 pw_report long-cgroup/override "$problems"
 hog_stop
 
-remove_chain
+# ---- past PW_CGROUP_PATH_MAX (64 KiB): unnamed, and never acted on ----------------
+HUGE_LEVELS=330 # ~68 KiB
+HUGE=$(pw_make_cgroup huge)
+pw_on_exit "remove_chain '$HUGE' $HUGE_LEVELS"
+if HDEEP=$(make_chain "$HUGE" "$HUGE_LEVELS"); then
+	cat >"$PW_TMP/unnamed.conf" <<CONF
+[policy]
+hog_time = 10s
+quarantine_time = 3s
+grace = 3s
+CONF
+	hog_start long-cgroup/unnamed "$PW_TMP/unnamed.conf" "$HDEEP" || pw_done
+	problems=$(
+		hog=$(cat "$PW_TMP/hog.pid")
+		pw_pid_alive "$hog" "$(cat "$PW_TMP/hog.start")" || echo "the hog is gone"
+		jq -r -s --argjson pid "$hog" '.[] | select(.event == "action" and .pid == $pid)
+			| "\(.action) on it: \(.detail)"' "$PW_TMP/run.jsonl"
+		jq -e -s --argjson pid "$hog" 'any(.[]; .event == "suspect" and .pid == $pid
+			and .reason == "cgroup unnamed" and (.cgroup | startswith("(unnamed cgroup "))
+			and (.detail | test("File name too long")))' "$PW_TMP/run.jsonl" >/dev/null ||
+			echo "no suspect record with reason 'cgroup unnamed' (File name too long)"
+	)
+	pw_report long-cgroup/unnamed "$problems"
+	hog_stop
+	remove_chain "$HUGE" "$HUGE_LEVELS"
+else
+	pw_fail long-cgroup/unnamed "could not make a chain of $HUGE_LEVELS levels"
+fi
+
+remove_chain "$BASE" "$LEVELS"
 problems=$([ ! -d "$BASE/$(level 1)" ] || echo "the chain is still there")
 pw_report long-cgroup/removed "$problems"
 pw_done

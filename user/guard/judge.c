@@ -224,7 +224,12 @@ void guard_judge(struct guard *g, struct entity *e)
 	struct decision dec;
 	struct tracked *t;
 
-	if (build(g, e, &c, &pool) || !guard_in_scope(g, c.cgroup, c.cgroup_is_v2))
+	if (build(g, e, &c, &pool))
+		return;
+	/* an unnamed cgroup may be in --cgroup's subtree: judged, so that the
+	 * hold-off (guard_hold_off) is logged, never acted on */
+	if (!(c.cgroup_err && c.cgroup_err != -ENOENT) &&
+	    !guard_in_scope(g, c.cgroup, c.cgroup_is_v2))
 		return;
 	urgent_latch(e, &c);
 	t = targets_get(&g->targets, c.tgid, c.start_time);
