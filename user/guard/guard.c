@@ -25,9 +25,8 @@
 static void warn_activity(struct guard *g)
 {
 	uint64_t dropped = tracer_activity_dropped(&g->m.tracer);
-	uint64_t made = g->activity_inserts, evicted = made > g->m.activity.nr
-							      ? made - g->m.activity.nr
-							      : 0;
+	uint64_t made = g->activity_inserts;
+	uint64_t evicted = made > g->m.activity.nr ? made - g->m.activity.nr : 0;
 
 	if (evicted > g->evicted_reported)
 		pr_warn("activity map full (%u processes): %llu evicted, their counts start again, "
@@ -115,7 +114,8 @@ static int note_sample(struct guard *g, int err)
 	if (err) {
 		if (!g->failed_samples++) {
 			g->first_sample_err = err;
-			pr_warn("failed to sample: %s; judging nothing until sampling works again\n",
+			pr_warn("failed to sample: %s; judging nothing until sampling works "
+				"again\n",
 				strerror(-err));
 		}
 	} else if (g->failed_samples) {

@@ -159,7 +159,8 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 
 	if (!still_holds(g, e, c, &pool, p, &t->th, dec)) {
 		log_decision(g, "suspect", c, pool, dec, NULL,
-			     guard_hold_off(c, dec) ? dec->detail : "re-check before acting: spared",
+			     guard_hold_off(c, dec) ? dec->detail
+						    : "re-check before acting: spared",
 			     evidence(g, e));
 		return;
 	}

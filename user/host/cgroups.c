@@ -339,8 +339,8 @@ static void place_set(struct cgroup_place *out, const char *path, int err, uint6
 	}
 	if (err) {
 		/* gone: a cgroup removed since; else alive but unnamed (too long, EMFILE, ...) */
-		snprintf(text, sizeof(text), err == -ENOENT ? "(deleted cgroup %llu)"
-							: "(unnamed cgroup %llu)",
+		snprintf(text, sizeof(text),
+			 err == -ENOENT ? "(deleted cgroup %llu)" : "(unnamed cgroup %llu)",
 			 (unsigned long long)id);
 		out->owned = strdup(text);
 	}

@@ -95,8 +95,8 @@ static uint32_t test_size(const char *name, uint32_t dflt)
 static uint32_t ring_bytes(const struct tracer_config *cfg)
 {
 	return test_size("PORTWARDEN_TEST_RING_BYTES", cfg->accounting && cfg->failed_only
-								? RING_BYTES_ACCOUNTING
-								: RING_BYTES_TRACE);
+							       ? RING_BYTES_ACCOUNTING
+							       : RING_BYTES_TRACE);
 }
 
 /* May this run use @a? The tp_btf hooks are the fast forms (direct loads
@@ -198,8 +198,8 @@ static void configure(struct trace_bpf *s, const struct tracer_config *cfg,
 		bpf_map__set_max_entries(s->maps.activity, 1);
 	} else {
 		/* PORTWARDEN_TEST_ACTIVITY_MAX: a map the fault tests can fill */
-		bpf_map__set_max_entries(s->maps.activity,
-					 test_size("PORTWARDEN_TEST_ACTIVITY_MAX", PW_ACTIVITY_MAX));
+		bpf_map__set_max_entries(s->maps.activity, test_size("PORTWARDEN_TEST_ACTIVITY_MAX",
+								     PW_ACTIVITY_MAX));
 	}
 	bpf_program__set_autoload(s->progs.state_btf, a->state_btf);
 	bpf_program__set_autoload(s->progs.state_rescue, a->state_btf);
