@@ -49,6 +49,9 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(sort $(wildcard tests/workloads/*.c))
 WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/tests/workloads/%,$(WORKLOAD_SRCS))
+# LD_PRELOAD shims of the fault tests (built with the workloads)
+SHIM_SRCS := $(sort $(wildcard tests/shims/*.c))
+SHIM_LIBS := $(patsubst tests/shims/%.c,$(OUTPUT)/tests/shims/%.so,$(SHIM_SRCS))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/tests/bench/%,$(BENCH_SRCS))
 # Bench programs that time our own code (not the kernel's) link the unit library.
@@ -125,13 +128,13 @@ bench-bins: $(BENCH_BINS)
 
 .PHONY: unit-bins workload-bins
 unit-bins: $(UNIT_BINS)
-workload-bins: $(WORKLOAD_BINS)
+workload-bins: $(WORKLOAD_BINS) $(SHIM_LIBS)
 
 $(APP): $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $^ $(LDFLAGS_ALL) $(LIBS) -o $@
 
-$(OUTPUT) $(OUTPUT)/vmlinux $(OUTPUT)/tests/unit $(OUTPUT)/tests/workloads $(OUTPUT)/deps:
+$(OUTPUT) $(OUTPUT)/vmlinux $(OUTPUT)/tests/unit $(OUTPUT)/tests/workloads $(OUTPUT)/tests/shims $(OUTPUT)/deps:
 	$(Q)mkdir -p $@
 
 ifneq ($(VMLINUX_BTF),)
@@ -193,6 +196,10 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(OUTPUT)/libportwarden
 $(OUTPUT)/tests/workloads/%: tests/workloads/%.c | $(OUTPUT)/tests/workloads $(OUTPUT)/deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/workload-$*.d $< -o $@
+
+$(OUTPUT)/tests/shims/%.so: tests/shims/%.c | $(OUTPUT)/tests/shims $(OUTPUT)/deps
+	$(call msg,SHIM,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -fPIC -shared -MMD -MP -MF $(OUTPUT)/deps/shim-$*.d $< -o $@
 
 $(OUTPUT)/tests/bench:
 	$(Q)mkdir -p $@

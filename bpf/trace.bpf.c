@@ -44,6 +44,8 @@ const volatile __u8 targ_accounting = 0;    /* 1: count activity, record who clo
 
 /* Events that did not fit in the ring buffer; userspace reports them. */
 __u64 lost_events = 0;
+__u64 activity_dropped = 0; /* counts an activity entry could not be made for */
+__u64 activity_inserts = 0; /* entries made: less those present, the LRU evicted */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -103,11 +105,14 @@ static __always_inline void count_key(const struct pw_activity_key *key, int cou
 		return;
 	a = bpf_map_lookup_elem(&activity, key);
 	if (!a) {
-		bpf_map_update_elem(&activity, key, &zero, BPF_NOEXIST);
+		if (!bpf_map_update_elem(&activity, key, &zero, BPF_NOEXIST))
+			__sync_fetch_and_add(&activity_inserts, 1);
 		a = bpf_map_lookup_elem(&activity, key);
 	}
 	if (a)
 		__sync_fetch_and_add(&a->n[counter], 1);
+	else
+		__sync_fetch_and_add(&activity_dropped, 1); /* shown, not silently dropped */
 }
 
 /*

@@ -207,10 +207,14 @@ pw_stop() {
 }
 
 # Execs the wrapper that joins cgroup $1 and netns $2, then execs $3...
+# A cgroup path past PATH_MAX is reached one directory at a time.
 pw__spawn() {
 	# shellcheck disable=SC2016 # $$ and $@ belong to the inner sh
 	exec sh -c 'cg=$1 ns=$2; shift 2
-		if [ -n "$cg" ]; then echo $$ >"$cg/cgroup.procs" || exit 125; fi
+		if [ -n "$cg" ] && ! echo $$ 2>/dev/null >"$cg/cgroup.procs"; then
+			(set -f; IFS=/; cd / && for d in $cg; do [ -z "$d" ] || cd -P "./$d" || exit 1; done &&
+				echo $$ >cgroup.procs) || exit 125
+		fi
 		case $ns in "" | -) exec "$@" ;; esac
 		exec ip netns exec "$ns" "$@"' pw_run_in "$@"
 }

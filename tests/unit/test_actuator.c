@@ -2,13 +2,39 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for the actuator's guards, on real child processes (no root needed).
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "act/actuator.h"
 #include "host/procfs.h"
 #include "unit.h"
+
+#define CHILDREN_MAX 16
+
+/* Every child still to reap: a failed assertion returns early, so reaping
+ * is not left to the test body (reap_all runs after each case and at exit). */
+static pid_t children[CHILDREN_MAX];
+
+static void reap(pid_t pid)
+{
+	for (int i = 0; i < CHILDREN_MAX; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void reap_all(void)
+{
+	for (int i = 0; i < CHILDREN_MAX; i++)
+		if (children[i] > 0)
+			reap(children[i]);
+}
 
 /* A child that sleeps until killed; its start time through @start. */
 static pid_t spawn_sleeper(uint64_t *start)
@@ -21,15 +47,67 @@ static pid_t spawn_sleeper(uint64_t *start)
 		pause();
 		_exit(0);
 	}
+	for (int i = 0; pid > 0 && i < CHILDREN_MAX; i++)
+		if (!children[i]) {
+			children[i] = pid;
+			break;
+		}
 	if (pid > 0 && proc_identity(pid, start, comm, &kthread, &ppid))
 		*start = 0;
 	return pid;
 }
 
-static void reap(pid_t pid)
+/* A fake cgroup2 mount in a temporary directory: cgroup_kill_all() writes
+ * "1" to MOUNT/REL/cgroup.kill, here a plain file the test reads back. The
+ * real hierarchy is never touched, so a regression kills nobody. */
+static char fake_mount[64];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void remove_fake_mount(void)
+{
+	if (fake_mount[0])
+		nftw(fake_mount, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fake_mount[0] = '\0';
+}
+
+/* Create MOUNT/@rel/cgroup.kill, empty. 0 or -1. */
+static int fake_cgroup(const char *rel)
+{
+	char path[8192];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s%s", fake_mount, rel);
+	for (char *p = path + strlen(fake_mount) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0700);
+		*p = '/';
+	}
+	mkdir(path, 0700);
+	strncat(path, "/cgroup.kill", sizeof(path) - strlen(path) - 1);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	return fd < 0 ? -1 : close(fd);
+}
+
+/* What was written to MOUNT/@rel/cgroup.kill ("" when nothing). */
+static const char *kill_written(const char *rel, char *buf, size_t len)
+{
+	char path[8192];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s%s/cgroup.kill", fake_mount, rel);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	return n < 0 ? "(unreadable)" : buf;
 }
 
 UNIT_TEST(refuses_self_init_and_ancestors)
@@ -124,15 +202,62 @@ UNIT_TEST(verify_catches_a_changed_identity)
 
 UNIT_TEST(never_kills_our_own_cgroup_or_the_root)
 {
-	char ours[4096];
+	char ours[4096], buf[16];
 
 	ASSERT_EQ_INT(procfs_pid_cgroup(getpid(), "", ours, sizeof(ours)), 0);
+	ASSERT_TRUE(mkdtemp(strcpy(fake_mount, "/tmp/pw-actuator-XXXXXX")) != NULL);
+	ASSERT_EQ_INT(fake_cgroup(""), 0);
+	ASSERT_EQ_INT(fake_cgroup(ours), 0);
+	ASSERT_EQ_INT(fake_cgroup("/portwarden-test-other"), 0);
 	ASSERT_TRUE(cgroup_holds_us("/"));
 	ASSERT_TRUE(cgroup_holds_us(""));
 	ASSERT_TRUE(cgroup_holds_us(ours));
-	ASSERT_EQ_INT(cgroup_kill_all("/sys/fs/cgroup", "/", false), -EPERM);
-	ASSERT_EQ_INT(cgroup_kill_all("/sys/fs/cgroup", ours, false), -EPERM);
-	ASSERT_TRUE(!cgroup_holds_us("/portwarden-no-such-cgroup"));
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, "/", false), -EPERM);
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, "", false), -EPERM);
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, ours, false), -EPERM);
+	ASSERT_EQ_STR(kill_written("", buf, sizeof(buf)), "");
+	ASSERT_EQ_STR(kill_written(ours, buf, sizeof(buf)), "");
+	/* the same call does write for a cgroup that holds none of us */
+	ASSERT_TRUE(!cgroup_holds_us("/portwarden-test-other"));
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, "/portwarden-test-other", false), 0);
+	ASSERT_EQ_STR(kill_written("/portwarden-test-other", buf, sizeof(buf)), "1");
+}
+
+/* Out of file descriptors, /proc/self/cgroup cannot be read: whether a
+ * cgroup holds us is unknown, so it counts as holding us (fails closed). */
+UNIT_TEST(holds_us_when_our_cgroup_is_unreadable)
+{
+	struct rlimit low;
+	int status = 0;
+	pid_t pid;
+
+	ASSERT_EQ_INT(getrlimit(RLIMIT_NOFILE, &low), 0);
+	pid = fork();
+	if (pid == 0) {
+		/* fds 0-2 stay open; a soft limit of 0 fails every new one (EMFILE) */
+		low.rlim_cur = 0;
+		if (setrlimit(RLIMIT_NOFILE, &low))
+			_exit(4);
+		_exit(cgroup_holds_us("/portwarden-test-other") ? 0 : 3);
+	}
+	ASSERT_TRUE(pid > 0);
+	ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ_INT(WEXITSTATUS(status), 0);
+}
+
+/* The rule behind the refusals: the root covers all; a prefix covers only
+ * whole path components. */
+UNIT_TEST(cgroup_path_covers_whole_components)
+{
+	ASSERT_TRUE(cgroup_path_covers("/", "/a/b"));
+	ASSERT_TRUE(cgroup_path_covers("", "/a"));
+	ASSERT_TRUE(cgroup_path_covers("//", "/a"));
+	ASSERT_TRUE(cgroup_path_covers("/a", "/a"));
+	ASSERT_TRUE(cgroup_path_covers("/a/", "/a/b"));
+	ASSERT_TRUE(!cgroup_path_covers("/a", "/ab"));
+	ASSERT_TRUE(!cgroup_path_covers("/a/b", "/a"));
+	ASSERT_TRUE(!cgroup_path_covers("/a", ""));
 }
 
 UNIT_TEST(parses_hostile_stat_lines)
@@ -151,16 +276,28 @@ UNIT_TEST(parses_hostile_stat_lines)
 	ASSERT_EQ_INT(procfs_parse_stat("4242 (x) S", &st), -EINVAL);
 }
 
+/* Each case, then whatever it left behind: children and the fake mount. */
+#define RUN_REAPED(name)             \
+	do {                         \
+		RUN(name);           \
+		reap_all();          \
+		remove_fake_mount(); \
+	} while (0)
+
 int main(void)
 {
 	signal(SIGCHLD, SIG_DFL);
-	RUN(refuses_self_init_and_ancestors);
-	RUN(refuses_kernel_threads);
-	RUN(signals_the_bound_child);
-	RUN(refuses_a_different_start_time);
-	RUN(refuses_a_process_that_exited);
-	RUN(verify_catches_a_changed_identity);
-	RUN(never_kills_our_own_cgroup_or_the_root);
-	RUN(parses_hostile_stat_lines);
+	atexit(reap_all);
+	atexit(remove_fake_mount);
+	RUN_REAPED(refuses_self_init_and_ancestors);
+	RUN_REAPED(refuses_kernel_threads);
+	RUN_REAPED(signals_the_bound_child);
+	RUN_REAPED(refuses_a_different_start_time);
+	RUN_REAPED(refuses_a_process_that_exited);
+	RUN_REAPED(verify_catches_a_changed_identity);
+	RUN_REAPED(never_kills_our_own_cgroup_or_the_root);
+	RUN_REAPED(holds_us_when_our_cgroup_is_unreadable);
+	RUN_REAPED(cgroup_path_covers_whole_components);
+	RUN_REAPED(parses_hostile_stat_lines);
 	return UNIT_MAIN_END();
 }

@@ -2,6 +2,11 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for finding cgroup mounts and reading /proc/PID/cgroup, on fixtures.
 #include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "host/cgroups.h"
 #include "host/procfs.h"
 #include "unit.h"
@@ -94,6 +99,45 @@ UNIT_TEST(pid_cgroup_lines)
 	procfs_set_root("/proc");
 }
 
+/* Write @text to DIR/4242/cgroup under a fresh DIR (in @dir). 0 or -1. */
+static int fake_proc_cgroup(char dir[64], const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	if (!mkdtemp(strcpy(dir, "/tmp/pw-proc-XXXXXX")))
+		return -1;
+	snprintf(path, sizeof(path), "%s/4242", dir);
+	if (mkdir(path, 0700))
+		return -1;
+	strncat(path, "/cgroup", sizeof(path) - strlen(path) - 1);
+	f = fopen(path, "we");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/* The kernel cuts a cgroup path of PATH_MAX bytes or more to PATH_MAX - 1,
+ * silently: such a line is no path (a glob could match the cut one). */
+UNIT_TEST(pid_cgroup_cut_by_the_kernel)
+{
+	static char line[PATH_MAX + 8], buf[2 * PATH_MAX];
+	char dir[64], path[128];
+
+	snprintf(line, sizeof(line), "0::/");
+	memset(line + 4, 'a', PATH_MAX - 2); /* "/" + PATH_MAX - 2: PATH_MAX - 1 bytes */
+	line[4 + PATH_MAX - 2] = '\n';
+	ASSERT_EQ_INT(fake_proc_cgroup(dir, line), 0);
+	procfs_set_root(dir);
+	ASSERT_EQ_INT(procfs_pid_cgroup(4242, "", buf, sizeof(buf)), -ENAMETOOLONG);
+	procfs_set_root("/proc");
+	snprintf(path, sizeof(path), "%s/4242/cgroup", dir);
+	unlink(path);
+	rmdir(dirname(path));
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(hybrid_host_mounts);
@@ -102,5 +146,6 @@ int main(void)
 	RUN(unescapes_mount_points);
 	RUN(no_cgroup2_is_an_error);
 	RUN(pid_cgroup_lines);
+	RUN(pid_cgroup_cut_by_the_kernel);
 	return UNIT_MAIN_END();
 }

@@ -46,7 +46,7 @@ static char *render(const struct pw_event *e, const char *cgroup_path, int json)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	snprintf(place.path, sizeof(place.path), "%s", cgroup_path);
+	place.path = cgroup_path;
 	container_from_cgroup_path(place.path, &container);
 	if (json)
 		event_format_json(f, &v);

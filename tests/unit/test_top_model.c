@@ -29,6 +29,7 @@ static struct {
 	struct snap_pool pools[3];
 	struct labels labels;
 	struct group_label label_items[8];
+	char paths[8][256]; /* label_items[i].place.path points to paths[i] */
 	struct top_model m;
 } fx;
 
@@ -50,7 +51,8 @@ static void label(uint64_t cgroup_id, const char *path, const char *docker_id)
 	struct group_label *l = &fx.label_items[fx.labels.nr++];
 
 	l->key.cgroup_id = cgroup_id;
-	snprintf(l->place.path, sizeof(l->place.path), "%s", path);
+	snprintf(fx.paths[fx.labels.nr - 1], sizeof(fx.paths[0]), "%s", path);
+	l->place.path = fx.paths[fx.labels.nr - 1];
 	l->place.hierarchy = "v2";
 	if (docker_id) {
 		l->container.runtime = CONTAINER_DOCKER;
@@ -589,7 +591,7 @@ UNIT_TEST(text_escapes_untrusted_names)
 
 	setup();
 	process(8000, CG_C, "\x1b[31mred", (struct ports){.udp = 1});
-	fx.label_items[2].place.path[1] = '\a'; /* /user.slice, sorted third */
+	((char *)fx.label_items[2].place.path)[1] = '\a'; /* /user.slice, sorted third: fx.paths */
 	in = input();
 	q.expanded = expanded;
 	q.nr_expanded = 1;

@@ -58,7 +58,7 @@ static inline void fix_label(struct group_label *g, const struct group_key *k, c
 {
 	memset(g, 0, sizeof(*g));
 	g->key = *k;
-	snprintf(g->place.path, sizeof(g->place.path), "%s", path);
+	g->place.path = path; /* the fixtures' paths are literals, or outlive the view */
 	g->place.hierarchy = hierarchy;
 	container_from_cgroup_path(g->place.path, &g->container);
 }

@@ -69,9 +69,17 @@ static enum act_refusal hard_guards(pid_t pid, bool kthread)
 	return self_or_ancestor(pid);
 }
 
+/* /proc/PID/cgroup unread: gone when the process is, else unverifiable
+ * (a path too long for /proc to show whole, EMFILE, ...): refused either way. */
+static enum act_refusal cgroup_refusal(int err)
+{
+	return err == -ENOENT || err == -ESRCH ? ACT_GONE : ACT_ERROR;
+}
+
 enum act_refusal target_open(pid_t pid, uint64_t expected_start, struct target *t)
 {
 	enum act_refusal r;
+	int err;
 	bool kthread;
 	pid_t ppid;
 
@@ -85,9 +93,10 @@ enum act_refusal target_open(pid_t pid, uint64_t expected_start, struct target *
 	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (t->pidfd < 0)
 		return errno == ESRCH ? ACT_GONE : ACT_ERROR;
-	if (proc_identity(pid, &t->start_time, t->comm, &kthread, &ppid) ||
-	    procfs_pid_cgroup(pid, "", t->cgroup, sizeof(t->cgroup)))
+	if (proc_identity(pid, &t->start_time, t->comm, &kthread, &ppid))
 		r = ACT_GONE;
+	else if ((err = procfs_pid_cgroup(pid, "", t->cgroup, sizeof(t->cgroup))))
+		r = cgroup_refusal(err);
 	else if (expected_start && t->start_time != expected_start)
 		r = ACT_CHANGED;
 	else
@@ -124,12 +133,14 @@ enum act_refusal target_verify(const struct target *t)
 	uint64_t start;
 	bool kthread;
 	pid_t ppid;
+	int err;
 
 	if (t->pidfd < 0 || target_exited(t))
 		return ACT_GONE;
-	if (proc_identity(t->pid, &start, comm, &kthread, &ppid) ||
-	    procfs_pid_cgroup(t->pid, "", cgroup, sizeof(cgroup)))
+	if (proc_identity(t->pid, &start, comm, &kthread, &ppid))
 		return ACT_GONE;
+	if ((err = procfs_pid_cgroup(t->pid, "", cgroup, sizeof(cgroup))))
+		return cgroup_refusal(err);
 	if (start != t->start_time || strcmp(cgroup, t->cgroup))
 		return ACT_CHANGED;
 	return hard_guards(t->pid, kthread);
@@ -146,35 +157,40 @@ enum act_refusal target_signal(const struct target *t, int sig, bool dry_run)
 	return ACT_OK;
 }
 
-/* Is @pid's cgroup2 path @rel (first @n bytes) or below it? */
-static bool pid_in_cgroup(pid_t pid, const char *rel, size_t n)
-{
-	char path[4096];
-
-	if (procfs_pid_cgroup(pid, "", path, sizeof(path)))
-		return false;
-	return !strncmp(path, rel, n) && (path[n] == '/' || path[n] == '\0');
-}
-
-/* Does cgroup @rel ("/a/b") hold portwarden or one of its ancestors, or is
- * it the root? Killing it would take us (or our supervisor) down. */
-bool cgroup_holds_us(const char *rel)
+bool cgroup_path_covers(const char *rel, const char *path)
 {
 	size_t n = strlen(rel);
-	uint64_t start;
-	char comm[PW_COMM_LEN];
-	bool kthread;
-	pid_t p = getpid(), next;
 
 	while (n > 1 && rel[n - 1] == '/')
 		n--;
 	if (n <= 1)
-		return true;
+		return true; /* the root covers everything */
+	return !strncmp(path, rel, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Does cgroup @rel ("/a/b") hold portwarden or one of its ancestors, or is
+ * it the root? Killing it would take us (or our supervisor) down. Fails
+ * closed: when our own cgroup or an ancestor's cannot be read (EMFILE,
+ * ENOMEM, a path longer than /proc shows), we cannot tell, so it does. */
+bool cgroup_holds_us(const char *rel)
+{
+	char path[4096];
+	uint64_t start;
+	char comm[PW_COMM_LEN];
+	bool kthread;
+	pid_t p = getpid(), next;
+	int err;
+
+	if (cgroup_path_covers(rel, ""))
+		return true; /* the root */
 	for (int depth = 0; p > 1 && depth < 4096; depth++, p = next) {
-		if (pid_in_cgroup(p, rel, n))
+		err = procfs_pid_cgroup(p, "", path, sizeof(path));
+		if (!err)
+			err = proc_identity(p, &start, comm, &kthread, &next);
+		if (err == -ENOENT || err == -ESRCH)
+			break; /* an ancestor that exited: the walk ends, as before */
+		if (err || cgroup_path_covers(rel, path))
 			return true;
-		if (proc_identity(p, &start, comm, &kthread, &next))
-			break;
 	}
 	return false;
 }
@@ -190,7 +206,8 @@ int cgroup_signal_all(const char *mount, const char *rel, int sig, bool dry_run,
 	*signalled = 0;
 	if (cgroup_holds_us(rel))
 		return -EPERM;
-	snprintf(path, sizeof(path), "%s%s/cgroup.procs", mount, rel);
+	if (snprintf(path, sizeof(path), "%s%s/cgroup.procs", mount, rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG; /* never a cut path: it could name another cgroup */
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -212,7 +229,8 @@ int cgroup_kill_all(const char *mount, const char *rel, bool dry_run)
 
 	if (cgroup_holds_us(rel))
 		return -EPERM;
-	snprintf(path, sizeof(path), "%s%s/cgroup.kill", mount, rel);
+	if (snprintf(path, sizeof(path), "%s%s/cgroup.kill", mount, rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG; /* never a cut path: it could name another cgroup */
 	if (dry_run)
 		return access(path, W_OK) ? -errno : 0;
 	fd = open(path, O_WRONLY | O_CLOEXEC);

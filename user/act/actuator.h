@@ -64,8 +64,13 @@ int cgroup_kill_all(const char *mount, const char *rel, bool dry_run);
  * *@signalled counts them. Same refusals as cgroup_kill_all. */
 int cgroup_signal_all(const char *mount, const char *rel, int sig, bool dry_run, int *signalled);
 
-/* Is @rel the root, or does it hold portwarden or one of its ancestors? */
+/* Is @rel the root, or does it hold portwarden or one of its ancestors?
+ * True too when one of those cgroups cannot be read (fails closed). */
 bool cgroup_holds_us(const char *rel);
+
+/* Is cgroup @path (as /proc/PID/cgroup shows it) @rel or below it? The
+ * root ("/" or "") covers every path. Pure. */
+bool cgroup_path_covers(const char *rel, const char *path);
 
 /* Start time (field 22 of /proc/@pid/stat) and comm, via the procfs module. */
 int proc_identity(pid_t pid, uint64_t *start_time, char comm[PW_COMM_LEN], bool *kthread,

@@ -9,13 +9,47 @@
 #include "act/enforce.h"
 #include "act/quarantine.h"
 
-static int quarantine_apply(const struct enforcer *ef, const struct candidate *c,
-			    const struct group_key *g, bool cgroup_scope, bool on)
+/*
+ * The quarantine map holds a bare tgid: bound to the process the decision
+ * saw first (a pidfd, checked against its start time), and checked again
+ * after the entry went in. A process that exited before then (its pid free
+ * for another) has its entry taken out again: a new process under that pid
+ * is not quarantined for it. -ESRCH when gone, -EPERM when not the one.
+ */
+static int quarantine_bound_process(const struct enforcer *ef, const struct candidate *c,
+				    enum act_refusal *r)
 {
+	struct target t;
+	int err;
+
+	*r = target_open((pid_t)c->tgid, c->start_time, &t);
+	if (*r != ACT_OK)
+		return *r == ACT_GONE ? -ESRCH : -EPERM;
+	if (ef->dry_run) {
+		target_close(&t);
+		return 0;
+	}
+	err = quarantine_process(ef->quarantine, c->tgid, true);
+	if (!err && target_exited(&t)) {
+		quarantine_process(ef->quarantine, c->tgid, false);
+		*r = ACT_GONE;
+		err = -ESRCH;
+	}
+	target_close(&t);
+	return err;
+}
+
+static int quarantine_apply(const struct enforcer *ef, const struct candidate *c,
+			    const struct group_key *g, bool cgroup_scope, bool on,
+			    enum act_refusal *r)
+{
+	*r = ACT_OK;
 	if (!ef->quarantine)
 		return -ENOTSUP;
 	if (cgroup_scope && g->cgroup_id <= 1)
 		return -EPERM; /* the root cgroup holds every process of a hybrid host */
+	if (!cgroup_scope && on)
+		return quarantine_bound_process(ef, c, r);
 	if (ef->dry_run)
 		return 0;
 	return cgroup_scope ? quarantine_cgroup(ef->quarantine, g->cgroup_id, on)
@@ -66,15 +100,20 @@ int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
 		   const struct group_key *group, const struct decision *d, char *what, size_t len)
 {
 	bool cg = d->scope == SCOPE_CGROUP;
+	enum act_refusal r;
 	int err;
 
 	switch (d->action) {
 	case ACTION_QUARANTINE:
 	case ACTION_RELEASE:
-		err = quarantine_apply(ef, c, group, cg, d->action == ACTION_QUARANTINE);
-		snprintf(what, len, "%s%s %s", err ? "failed: " : "",
-			 d->action == ACTION_QUARANTINE ? "new sockets refused for" : "released",
-			 cg ? "the cgroup" : "the process");
+		err = quarantine_apply(ef, c, group, cg, d->action == ACTION_QUARANTINE, &r);
+		if (r != ACT_OK)
+			snprintf(what, len, "refused: %s", act_refusal_name(r));
+		else
+			snprintf(what, len, "%s%s %s", err ? "failed: " : "",
+				 d->action == ACTION_QUARANTINE ? "new sockets refused for"
+								: "released",
+				 cg ? "the cgroup" : "the process");
 		return err;
 	case ACTION_TERM:
 	case ACTION_KILL:

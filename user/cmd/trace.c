@@ -68,6 +68,7 @@ static int on_event(void *ctx, const struct pw_event *e)
 		event_format_json(stdout, &view);
 	else
 		event_format_text(stdout, &view);
+	cgroup_place_release(&place);
 	s->events++;
 	return 0;
 }

@@ -17,8 +17,17 @@ void labels_sort(struct labels *l)
 	qsort(l->items, l->nr, sizeof(*l->items), cmp_label);
 }
 
+void cgroup_place_release(struct cgroup_place *p)
+{
+	free(p->owned);
+	p->owned = NULL;
+	p->path = "?";
+}
+
 void labels_free(struct labels *l)
 {
+	for (size_t i = 0; i < l->nr; i++)
+		cgroup_place_release(&l->items[i].place);
 	free(l->items);
 	l->items = NULL;
 	l->nr = 0;

@@ -9,11 +9,24 @@
 #include "core/container.h"
 #include "core/snapshot.h"
 
+/*
+ * The longest cgroup path portwarden names: a cgroup2 path has no limit of
+ * its own (255 bytes a level, any depth), and /proc shows only PATH_MAX - 1
+ * bytes of one. Longer ones are left unnamed, and the guard never acts on an
+ * unnamed cgroup that is still alive (it cannot tell what rules match it).
+ */
+#define PW_CGROUP_PATH_MAX 65536
+
 /* Where an event's socket belongs: a path and which hierarchy it is from. */
 struct cgroup_place {
-	char path[PATH_MAX];   /* relative to its mount, "/" for the root */
+	const char *path;      /* relative to its mount, "/" for the root; whole, never cut */
 	const char *hierarchy; /* "v2", "v1:memory", or "unknown" */
+	int err;               /* 0: named; -ENOENT: the cgroup is gone; else why it is unnamed */
+	char *owned;           /* heap text path points to, or NULL (static text) */
 };
+
+/* Free what @p owns; its path then points to static text. */
+void cgroup_place_release(struct cgroup_place *p);
 
 struct group_label {
 	struct group_key key;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/classify.h"
+#include "core/labels.h"
 #include "pw_common.h"
 
 /* The action ladder, gentlest first. */
@@ -79,7 +80,8 @@ struct candidate {
 	uint64_t start_time;          /* with the tgid, the process's identity */
 	char comm[PW_COMM_LEN];
 	char exe[PATH_MAX];
-	char cgroup[PATH_MAX];        /* cgroup path (v2, or v1 memory on hybrid hosts) */
+	char cgroup[PW_CGROUP_PATH_MAX]; /* cgroup path (v2, or v1 memory on hybrid hosts), whole */
+	int cgroup_err;               /* 0: named; else why not (cgroup_place.err): see guard_hold_off */
 	bool cgroup_is_v2;            /* cgroup.kill and cgroup quarantine need a v2 cgroup */
 	enum leak_class class;        /* the classifier's verdict, after hysteresis */
 	uint32_t ports_held;          /* sockets held, TIME_WAIT excluded */

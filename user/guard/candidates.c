@@ -259,8 +259,11 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 	procfs_pid_exe((pid_t)c->tgid, c->exe, sizeof(c->exe));
 	cgroup_resolver_place(r, e->key.group.cgroup_id, e->key.group.cgroup1_id, (pid_t)c->tgid,
 			      &place);
-	snprintf(c->cgroup, sizeof(c->cgroup), "%s", place.path);
+	c->cgroup_err = place.err;
+	if (snprintf(c->cgroup, sizeof(c->cgroup), "%s", place.path) >= (int)sizeof(c->cgroup))
+		c->cgroup_err = -ENAMETOOLONG; /* cut: no rule may match a part */
 	c->cgroup_is_v2 = !strcmp(place.hierarchy, "v2");
+	cgroup_place_release(&place);
 	c->class = e->verdict.class;
 	c->ports_held = snapshot_ports_held(&m->snap, c->tgid);
 	if (c->ports_held == UINT32_MAX)

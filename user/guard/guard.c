@@ -12,6 +12,37 @@
 /* Out-of-step snapshots for surges: at most one per this many ms. */
 #define SURGE_CHECK_MIN_MS 500
 
+/*
+ * The activity map is an LRU hash: when full, the least recently counted
+ * processes' entries are evicted (their counts start again, so a surge of
+ * theirs is seen later). Nobody deletes entries, so those made and no
+ * longer there were evicted (entries made counted before the map is read,
+ * so that those made meanwhile are not taken for evicted). Call it only
+ * after a step read the map. And
+ * a count with no entry to go to is dropped (activity_dropped). Both said
+ * when they grow.
+ */
+static void warn_activity(struct guard *g)
+{
+	uint64_t dropped = tracer_activity_dropped(&g->m.tracer);
+	uint64_t made = g->activity_inserts;
+	uint64_t evicted = made > g->m.activity.nr ? made - g->m.activity.nr : 0;
+
+	if (evicted > g->evicted_reported)
+		pr_warn("activity map full (%u processes): %llu evicted, their counts start again, "
+			"%llu in total\n",
+			tracer_activity_capacity(&g->m.tracer),
+			(unsigned long long)(evicted - g->evicted_reported),
+			(unsigned long long)evicted);
+	if (evicted > g->evicted_reported)
+		g->evicted_reported = evicted;
+	if (dropped > g->dropped_reported)
+		pr_warn("dropped %llu activity counts (no map entry for them), %llu in total\n",
+			(unsigned long long)(dropped - g->dropped_reported),
+			(unsigned long long)dropped);
+	g->dropped_reported = dropped;
+}
+
 /* Nothing is dropped silently: failure events the ring could not hold are
  * reported (decisions use the in-kernel counters, which lose nothing). */
 static void warn_lost(struct guard *g)
@@ -72,12 +103,34 @@ static void judge_hogs(struct guard *g)
 	}
 }
 
+/*
+ * A step (or a surge's snapshot) that could not sample (EMFILE, ENOMEM, a
+ * /proc read failing): nothing is judged on it, so nothing is acted on. Said
+ * once when the spell starts, and once when it ends, with how many samples
+ * it lost. Returns @err.
+ */
+static int note_sample(struct guard *g, int err)
+{
+	if (err) {
+		if (!g->failed_samples++) {
+			g->first_sample_err = err;
+			pr_warn("failed to sample: %s; judging nothing until sampling works "
+				"again\n",
+				strerror(-err));
+		}
+	} else if (g->failed_samples) {
+		pr_warn("sampling works again: %llu samples lost (first error: %s)\n",
+			(unsigned long long)g->failed_samples, strerror(-g->first_sample_err));
+		g->failed_samples = 0;
+	}
+	return err;
+}
+
 void guard_step(struct guard *g)
 {
-	int err = monitor_step(&g->m);
-
-	if (err) {
-		pr_warn("failed to sample: %s\n", strerror(-err));
+	g->activity_inserts = tracer_activity_inserts(&g->m.tracer); /* before the map's read */
+	if (note_sample(g, monitor_step(&g->m))) {
+		warn_lost(g);
 		return;
 	}
 	for (size_t i = 0; i < g->m.history.nr; i++) {
@@ -89,6 +142,7 @@ void guard_step(struct guard *g)
 	judge_hogs(g);
 	guard_report_results(g);
 	warn_lost(g);
+	warn_activity(g);
 }
 
 /* Does a surge that just tripped belong to a process in --cgroup's subtree? */
@@ -97,12 +151,15 @@ static bool fresh_surge_in_scope(struct guard *g)
 	for (size_t i = 0; i < g->surges.nr; i++) {
 		const struct surge_entry *s = &g->surges.items[i];
 		struct cgroup_place place;
+		bool in;
 
 		if (!s->fresh)
 			continue;
 		cgroup_resolver_place(g->resolver, s->cgroup_id, s->cgroup1_id, (pid_t)s->tgid,
 				      &place);
-		if (guard_in_scope(g, place.path, !strcmp(place.hierarchy, "v2")))
+		in = !place.err && guard_in_scope(g, place.path, !strcmp(place.hierarchy, "v2"));
+		cgroup_place_release(&place);
+		if (in)
 			return true;
 	}
 	return false;
@@ -122,7 +179,7 @@ void guard_watch(struct guard *g)
 	    now - g->surge_check_ms < SURGE_CHECK_MIN_MS || !fresh_surge_in_scope(g))
 		return;
 	g->surge_check_ms = now;
-	if (monitor_refresh(&g->m))
+	if (note_sample(g, monitor_refresh(&g->m)))
 		return;
 	for (size_t i = 0; i < g->m.history.nr; i++) {
 		struct entity *e = &g->m.history.items[i];

@@ -36,6 +36,11 @@ struct guard {
 	struct cgroup_target scope;    /* --cgroup, resolved; path "" when absent */
 	uint64_t lost_reported;	       /* lost events already warned about */
 	uint64_t missed_reported;      /* missed program runs already warned about */
+	uint64_t dropped_reported;     /* activity counts dropped, already warned about */
+	uint64_t evicted_reported;     /* activity entries evicted, already warned about */
+	uint64_t activity_inserts;     /* entries made before this step read the map */
+	uint64_t failed_samples;       /* steps (and surge snapshots) failed in a row */
+	int first_sample_err;          /* the first of those failures' error */
 	struct activity_table watched; /* the latest read of the counters between steps */
 	struct surge_table surges;     /* the fast-leak trigger, per process */
 	uint64_t surge_check_ms;       /* the latest out-of-step snapshot for a surge */

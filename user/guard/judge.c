@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // Judging one suspect: build its case, ask the policy, re-check, act, log.
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "act/actuator.h"
 #include "core/latch.h"
+#include "core/log.h"
 #include "guard/judge.h"
 #include "host/procfs.h"
 
@@ -31,18 +35,21 @@ const struct surge_entry *guard_surging(const struct guard *g, uint32_t tgid)
 
 /* Would a cgroup-wide action hit a protected process sharing the cgroup?
  * Protections are checked per process; cgroup.kill would not ask. The pid
- * of one such process, or 0. */
+ * of one such process, or 0. A process whose cgroup cannot be read (too
+ * long for /proc, EMFILE) counts as protected: it may be. */
 static uint32_t cgroup_has_protected(const struct guard *g, const struct group_key *group)
 {
 	for (size_t i = 0; i < g->m.snap.nr_processes; i++) {
 		const struct snap_process *p = &g->m.snap.processes[i];
 		char exe[PATH_MAX] = "", cgroup[PATH_MAX] = "";
+		int err;
 
 		if (!group_key_same(&p->group, group))
 			continue;
 		procfs_pid_exe((pid_t)p->tgid, exe, sizeof(exe));
-		procfs_pid_cgroup((pid_t)p->tgid, "", cgroup, sizeof(cgroup));
-		if (policy_protected(&g->cfg.protect, p->comm, exe, cgroup))
+		err = procfs_pid_cgroup((pid_t)p->tgid, "", cgroup, sizeof(cgroup));
+		if ((err && err != -ENOENT && err != -ESRCH) ||
+		    policy_protected(&g->cfg.protect, p->comm, exe, cgroup))
 			return p->tgid;
 	}
 	return 0;
@@ -111,6 +118,7 @@ static bool still_holds(struct guard *g, const struct entity *e, struct candidat
 		return false;
 	again = policy_decide(c, th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			      g->m.now_ms);
+	guard_hold_off(c, &again);
 	if (again.action != dec->action)
 		return false;
 	again.scope = dec->scope; /* the scope was settled by judge() (protected neighbours) */
@@ -127,6 +135,20 @@ static const struct state_counts *evidence(const struct guard *g, const struct e
 	return p ? &p->held : &history_latest(&g->m.history, e)->held;
 }
 
+/* Test only: PORTWARDEN_TEST_ACT_DELAY_MS holds the guard between the
+ * decision (and its re-check) and the action, saying so on stderr, so that
+ * a test can end the target (and reuse its pid) in between. */
+static void test_only_delay_before_acting(const struct candidate *c)
+{
+	const char *v = getenv("PORTWARDEN_TEST_ACT_DELAY_MS");
+	long ms = v ? strtol(v, NULL, 10) : 0;
+
+	if (ms <= 0 || ms > 60000)
+		return;
+	pr_warn("test hook: acting on pid %u in %ld ms\n", c->tgid, ms);
+	usleep((useconds_t)ms * 1000);
+}
+
 static void act(struct guard *g, const struct entity *e, struct candidate *c,
 		const struct snap_pool *pool, struct tracked *t, struct decision *dec,
 		const struct policy_params *p)
@@ -136,7 +158,9 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 	const struct state_counts *ev;
 
 	if (!still_holds(g, e, c, &pool, p, &t->th, dec)) {
-		log_decision(g, "suspect", c, pool, dec, NULL, "re-check before acting: spared",
+		log_decision(g, "suspect", c, pool, dec, NULL,
+			     guard_hold_off(c, dec) ? dec->detail
+						    : "re-check before acting: spared",
 			     evidence(g, e));
 		return;
 	}
@@ -148,6 +172,7 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 			return;
 		dec->action = a = ACTION_KILL;
 	}
+	test_only_delay_before_acting(c);
 	enforcer_apply(&g->ef, c, &e->key.group, dec, what, sizeof(what));
 	log_decision(g, "action", c, pool, dec, audit_action(dec->action, g->ef.dry_run), what, ev);
 	policy_record(&g->breakers, &t->th, c, &g->cfg.breakers, a, g->m.now_ms);
@@ -160,7 +185,8 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 		if (pool)
 			t->pool = *pool;
 		memcpy(t->comm, c->comm, sizeof(t->comm));
-		snprintf(t->cgroup, sizeof(t->cgroup), "%s", c->cgroup);
+		free(t->cgroup);
+		t->cgroup = strdup(c->cgroup); /* NULL: the result says "?" */
 		t->class = c->class;
 	}
 }
@@ -199,7 +225,12 @@ void guard_judge(struct guard *g, struct entity *e)
 	struct decision dec;
 	struct tracked *t;
 
-	if (build(g, e, &c, &pool) || !guard_in_scope(g, c.cgroup, c.cgroup_is_v2))
+	if (build(g, e, &c, &pool))
+		return;
+	/* an unnamed cgroup may be in --cgroup's subtree: judged, so that the
+	 * hold-off (guard_hold_off) is logged, never acted on */
+	if (!(c.cgroup_err && c.cgroup_err != -ENOENT) &&
+	    !guard_in_scope(g, c.cgroup, c.cgroup_is_v2))
 		return;
 	urgent_latch(e, &c);
 	t = targets_get(&g->targets, c.tgid, c.start_time);
@@ -218,6 +249,7 @@ void guard_judge(struct guard *g, struct entity *e)
 		t = cgroup_ladder(g, e, &c, p, &dec, t);
 	if (!t)
 		return;
+	guard_hold_off(&c, &dec); /* after every decision: the cgroup ladder's too */
 	if (dec.action != ACTION_NONE &&
 	    (dec.action != t->logged_action || dec.reason != t->logged_reason)) {
 		log_decision(g, "suspect", &c, pool, &dec, NULL, dec.detail, NULL);

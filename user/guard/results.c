@@ -61,7 +61,7 @@ static void report_result(struct guard *g, struct tracked *t)
 				 .action = action_name(t->result_of),
 				 .dry_run = g->ef.dry_run,
 				 .comm = t->comm,
-				 .cgroup = t->cgroup,
+				 .cgroup = t->cgroup ? t->cgroup : "?",
 				 .cls = leak_class_name(t->class)};
 	const char *sig = t->result_of == ACTION_KILL ? "SIGKILL" : "SIGTERM";
 	char detail[64];
@@ -71,7 +71,7 @@ static void report_result(struct guard *g, struct tracked *t)
 	} else {
 		/* cgroup.events, not the snapshot: a dead closer's TIME_WAIT
 		 * sockets keep its entry there for up to a minute */
-		r.exited = cgroup_populated(g->mounts.v2, t->cgroup) == 0;
+		r.exited = t->cgroup && cgroup_populated(g->mounts.v2, t->cgroup) == 0;
 		r.ports_held = -1;
 	}
 	r.pool = pool_now(g, t);

@@ -28,7 +28,7 @@ struct tracked {
 	bool has_pool;
 	char comm[PW_COMM_LEN]; /* for results after it is gone */
 	int pidfd;     /* after a signal to a process: tells its exit for sure; -1: none */
-	char cgroup[PATH_MAX];
+	char *cgroup; /* its cgroup path, whole (heap), for the result; NULL before */
 	enum leak_class class;
 	bool in_use;
 };
@@ -48,5 +48,14 @@ void targets_drop(struct tracked *t);
  * history only says it stopped holding sockets, which an exit, a close of
  * everything, or a missed sample would all look like. */
 void tracked_watch_exit(struct tracked *t, const struct candidate *c);
+
+/*
+ * Fail closed: a decision to act (quarantine, signal, cgroup.kill) on @c
+ * whose cgroup is alive but could not be named (c->cgroup_err other than
+ * -ENOENT: a path past PW_CGROUP_PATH_MAX, EMFILE, ENOMEM) becomes an alert
+ * saying why: [protect] and [cgroup "GLOB"] rules could not be checked.
+ * Returns true when it held off. Pure.
+ */
+bool guard_hold_off(const struct candidate *c, struct decision *dec);
 
 #endif /* PW_TARGETS_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // Cgroup mounts from mountinfo, --cgroup paths to ids, and ids back to paths.
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -186,77 +187,199 @@ void cgroup_resolver_free(struct cgroup_resolver *r)
 	free(r);
 }
 
+/* The name of the directory with inode @ino in directory @parent_fd, into
+ * @name. 0, or -ENOENT when none has it (renamed or removed meanwhile). */
+static int name_in_parent(int parent_fd, ino_t ino, char name[NAME_MAX + 1])
+{
+	int fd = openat(parent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *d;
+	int err = -ENOENT;
+	DIR *dir;
+
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	errno = 0;
+	while ((d = readdir(dir)))
+		if (d->d_ino == ino && strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
+			snprintf(name, NAME_MAX + 1, "%s", d->d_name);
+			err = 0;
+			break;
+		}
+	if (err && errno)
+		err = -errno;
+	closedir(dir);
+	return err;
+}
+
+/* Prepend "/@name" to the path being built backwards in @buf (its tail
+ * from *@at). -ENAMETOOLONG past PW_CGROUP_PATH_MAX. */
+static int prepend(char *buf, size_t *at, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n + 1 > *at)
+		return -ENAMETOOLONG;
+	*at -= n;
+	memcpy(buf + *at, name, n);
+	buf[--*at] = '/';
+	return 0;
+}
+
+/*
+ * The path of the directory open at @fd relative to the mount open at
+ * @mount_fd, found by walking up: each level's name is the entry of its
+ * parent with its inode number. For paths the kernel will not give back
+ * (readlink of the fd fails with ENAMETOOLONG past PATH_MAX). A rename
+ * during the walk may give a path that never existed; a removal fails it.
+ */
+static int walk_up(int mount_fd, int fd, char **out)
+{
+	char *buf = malloc(PW_CGROUP_PATH_MAX), name[NAME_MAX + 1];
+	size_t at = PW_CGROUP_PATH_MAX - 1;
+	struct stat root, st;
+	int cur = dup(fd), parent, err = 0;
+
+	if (!buf || cur < 0 || fstat(mount_fd, &root)) {
+		err = !buf ? -ENOMEM : -errno;
+		goto out;
+	}
+	buf[at] = '\0';
+	while (!err) {
+		if (fstat(cur, &st)) {
+			err = -errno;
+			break;
+		}
+		if (st.st_ino == root.st_ino && st.st_dev == root.st_dev)
+			break; /* at the mount */
+		parent = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0) {
+			err = -errno;
+			break;
+		}
+		err = name_in_parent(parent, st.st_ino, name);
+		if (!err)
+			err = prepend(buf, &at, name);
+		close(cur);
+		cur = parent;
+	}
+	if (!err && !(*out = strdup(buf[at] ? buf + at : "/")))
+		err = -ENOMEM;
+out:
+	if (cur >= 0)
+		close(cur);
+	free(buf);
+	return err;
+}
+
 /* Open the cgroup by its id (kernfs file handles are the id) and read back
- * the path: O(1), no tree walk. */
-static int path_by_id(struct cgroup_resolver *r, int hierarchy, uint64_t id, char *out, size_t len)
+ * the path: O(1), no tree walk; walk_up() when it is too long to read back.
+ * -ENOENT when the cgroup is gone. */
+static int path_by_id(struct cgroup_resolver *r, int hierarchy, uint64_t id, char **out)
 {
 	struct {
 		struct file_handle fh;
 		uint64_t id;
 	} handle = {.fh = {.handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS}};
 	const char *mount = hierarchy ? r->mounts.v1_memory : r->mounts.v2;
-	char abs[PATH_MAX];
+	char abs[PATH_MAX], rel[PATH_MAX];
 	int fd, err;
 
-	if (id == CGROUP_ROOT_ID)
-		return snprintf(out, len, "/") < 0 ? -EINVAL : 0;
 	memcpy(handle.fh.f_handle, &id, sizeof(id));
 	fd = open_by_handle_at(r->mount_fd[hierarchy], &handle.fh, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return errno == ESTALE ? -ENOENT : -errno;
 	err = procfs_fd_path(fd, abs, sizeof(abs));
+	if (!err)
+		err = relative_to(mount, abs, rel, sizeof(rel));
+	if (!err && !(*out = strdup(rel)))
+		err = -ENOMEM;
+	else if (err == -ENAMETOOLONG)
+		err = walk_up(r->mount_fd[hierarchy], fd, out);
 	close(fd);
-	return err ? err : relative_to(mount, abs, out, len);
+	return err;
 }
 
-static const char *cached_path(struct cgroup_resolver *r, int hierarchy, uint64_t id)
+/* The path of cgroup @id, or NULL with *@err set (-ENOENT: gone). */
+static const char *cached_path(struct cgroup_resolver *r, int hierarchy, uint64_t id, int *err)
 {
 	struct cache_slot *slot = &r->cache[(id * 2 + hierarchy) % CACHE_SLOTS];
-	char path[PATH_MAX];
+	char *path = NULL;
 
+	*err = 0;
+	if (id == CGROUP_ROOT_ID)
+		return "/";
 	if (slot->path && slot->id == id && slot->hierarchy == hierarchy)
 		return slot->path;
-	if (r->mount_fd[hierarchy] < 0 || path_by_id(r, hierarchy, id, path, sizeof(path)))
+	*err = r->mount_fd[hierarchy] < 0 ? -EBADF : path_by_id(r, hierarchy, id, &path);
+	if (*err)
 		return NULL; /* not cached: the cgroup may appear later */
 	free(slot->path);
-	slot->path = strdup(path);
+	slot->path = path;
 	slot->id = id;
 	slot->hierarchy = hierarchy;
 	return slot->path;
 }
 
+/* @out names @path (copied), or says why it is unnamed. */
+static void place_set(struct cgroup_place *out, const char *path, int err, uint64_t id)
+{
+	char text[64];
+
+	out->err = err;
+	if (!err) {
+		out->owned = strdup(path);
+		if (!out->owned)
+			err = out->err = -ENOMEM;
+	}
+	if (err) {
+		/* gone: a cgroup removed since; else alive but unnamed (too long, EMFILE, ...) */
+		snprintf(text, sizeof(text),
+			 err == -ENOENT ? "(deleted cgroup %llu)" : "(unnamed cgroup %llu)",
+			 (unsigned long long)id);
+		out->owned = strdup(text);
+	}
+	out->path = out->owned ? out->owned : "(unnamed cgroup)";
+}
+
 void cgroup_resolver_place(struct cgroup_resolver *r, uint64_t cgroup_id, uint64_t cgroup1_id,
 			   pid_t tgid, struct cgroup_place *out)
 {
+	char v1[PATH_MAX];
 	const char *path;
+	int err;
 
+	out->owned = NULL;
 	out->hierarchy = "v2";
 	if (cgroup_id == 0) {
 		/* TIME_WAIT and orphans nobody was seen closing have no cgroup left */
-		snprintf(out->path, sizeof(out->path), "(no owner)");
+		place_set(out, "(no owner)", 0, 0);
 		out->hierarchy = "unknown";
 		return;
 	}
 	if (cgroup_id != CGROUP_ROOT_ID || !r->mounts.v1_memory[0]) {
-		path = cached_path(r, 0, cgroup_id);
-		if (path)
-			snprintf(out->path, sizeof(out->path), "%s", path);
-		else
-			snprintf(out->path, sizeof(out->path), "(deleted cgroup %llu)",
-				 (unsigned long long)cgroup_id);
+		path = cached_path(r, 0, cgroup_id, &err);
+		place_set(out, path, err, cgroup_id);
 		return;
 	}
 	/* Hybrid host, socket in the v2 root: the container shows in v1. */
 	out->hierarchy = "v1:memory";
-	path = cgroup1_id ? cached_path(r, 1, cgroup1_id) : NULL;
+	path = cgroup1_id ? cached_path(r, 1, cgroup1_id, &err) : NULL;
 	if (path) {
-		snprintf(out->path, sizeof(out->path), "%s", path);
+		place_set(out, path, 0, cgroup1_id);
 		return;
 	}
-	if (tgid > 0 && procfs_pid_cgroup(tgid, "memory", out->path, sizeof(out->path)) == 0)
+	if (tgid > 0 && procfs_pid_cgroup(tgid, "memory", v1, sizeof(v1)) == 0) {
+		place_set(out, v1, 0, cgroup1_id);
 		return;
+	}
 	out->hierarchy = "v2";
-	snprintf(out->path, sizeof(out->path), "/");
+	place_set(out, "/", 0, cgroup_id);
 }
 
 int cgroup_populated(const char *mount, const char *rel)
@@ -265,7 +388,8 @@ int cgroup_populated(const char *mount, const char *rel)
 	int populated = -ENOENT;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s%s/cgroup.events", mount, rel);
+	if (snprintf(path, sizeof(path), "%s%s/cgroup.events", mount, rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;

@@ -46,7 +46,10 @@ void cgroup_resolver_free(struct cgroup_resolver *r);
  * Place a socket: its cgroup2 id when that is not the root; else (a process
  * left in the v2 root on a hybrid host) the owner's v1 memory cgroup, from
  * @cgroup1_id or, failing that, /proc/@tgid/cgroup. Ids are cached; a
- * cgroup removed since shows as "(deleted cgroup ID)".
+ * cgroup removed since shows as "(deleted cgroup ID)" (err -ENOENT), one
+ * that could not be named as "(unnamed cgroup ID)" (err: why). Paths longer
+ * than PATH_MAX are found by walking up from the cgroup's directory, up to
+ * PW_CGROUP_PATH_MAX. @out is overwritten; cgroup_place_release() frees it.
  */
 void cgroup_resolver_place(struct cgroup_resolver *r, uint64_t cgroup_id, uint64_t cgroup1_id,
 			   pid_t tgid, struct cgroup_place *out);

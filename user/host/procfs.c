@@ -66,13 +66,21 @@ int procfs_pid_cgroup(pid_t pid, const char *controller, char *buf, size_t len)
 	f = procfs_fopen(rel);
 	if (!f)
 		return -errno;
+	errno = 0;
 	while (fgets(line, sizeof(line), f)) {
 		path = cgroup_line_path(line, controller);
 		if (path) {
 			err = snprintf(buf, len, "%s", path) >= (int)len ? -ENAMETOOLONG : 0;
+			/* the kernel cuts a longer path to PATH_MAX - 1 bytes, silently */
+			if (!err && strlen(path) >= PATH_MAX - 1)
+				err = -ENAMETOOLONG;
 			break;
 		}
 	}
+	/* a read error is no absent line (older kernels fail the read with
+	 * ENAMETOOLONG for a cgroup path of PATH_MAX or more) */
+	if (err == -ENOENT && ferror(f))
+		err = errno ? -errno : -EIO;
 	fclose(f);
 	return err;
 }

@@ -19,7 +19,8 @@ int procfs_path(char *buf, size_t len, const char *relpath);
 FILE *procfs_fopen(const char *relpath);
 
 /* The line of /proc/@pid/cgroup for @controller ("" for the cgroup2 line "0::"),
- * path only, into @buf. Returns 0, -ENOENT when absent, or -errno. */
+ * path only, into @buf. Returns 0, -ENOENT when absent, or -errno;
+ * -ENAMETOOLONG for a path the kernel may have cut (PATH_MAX - 1 bytes or more). */
 int procfs_pid_cgroup(pid_t pid, const char *controller, char *buf, size_t len);
 
 /* The fields of /proc/PID/stat that identify a process. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include "core/log.h"
 #include "kernel/calibrate.h"
 #include "kernel/loader.h"
+#include "portwarden.h"
 #include "trace.skel.h"
 
 /*
@@ -73,10 +75,28 @@ static const struct attempt state_attempts[] = {
 #define RING_BYTES_TRACE      (8U << 20)
 #define RING_BYTES_ACCOUNTING (256U << 10)
 
-/* The events ring for @cfg (a power of two, a multiple of the page size). */
+/* A size from test-only environment variable @name, or @dflt: the fault
+ * tests shrink the ring and the activity map to overflow them for real. */
+static uint32_t test_size(const char *name, uint32_t dflt)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return dflt;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	return errno || *end || !n || n > dflt ? dflt : (uint32_t)n;
+}
+
+/* The events ring for @cfg (a power of two, a multiple of the page size;
+ * PORTWARDEN_TEST_RING_BYTES may shrink it, for the fault tests). */
 static uint32_t ring_bytes(const struct tracer_config *cfg)
 {
-	return cfg->accounting && cfg->failed_only ? RING_BYTES_ACCOUNTING : RING_BYTES_TRACE;
+	return test_size("PORTWARDEN_TEST_RING_BYTES", cfg->accounting && cfg->failed_only
+							       ? RING_BYTES_ACCOUNTING
+							       : RING_BYTES_TRACE);
 }
 
 /* May this run use @a? The tp_btf hooks are the fast forms (direct loads
@@ -176,6 +196,10 @@ static void configure(struct trace_bpf *s, const struct tracer_config *cfg,
 	if (!cfg->accounting) {
 		bpf_map__set_max_entries(s->maps.closers, 1);
 		bpf_map__set_max_entries(s->maps.activity, 1);
+	} else {
+		/* PORTWARDEN_TEST_ACTIVITY_MAX: a map the fault tests can fill */
+		bpf_map__set_max_entries(s->maps.activity, test_size("PORTWARDEN_TEST_ACTIVITY_MAX",
+								     PW_ACTIVITY_MAX));
 	}
 	bpf_program__set_autoload(s->progs.state_btf, a->state_btf);
 	bpf_program__set_autoload(s->progs.state_rescue, a->state_btf);
@@ -404,6 +428,21 @@ int tracer_activity_fd(const struct tracer *t)
 uint64_t tracer_lost_events(const struct tracer *t)
 {
 	return __atomic_load_n(&t->skel->bss->lost_events, __ATOMIC_RELAXED);
+}
+
+uint64_t tracer_activity_dropped(const struct tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->activity_dropped, __ATOMIC_RELAXED);
+}
+
+uint64_t tracer_activity_inserts(const struct tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->activity_inserts, __ATOMIC_RELAXED);
+}
+
+uint32_t tracer_activity_capacity(const struct tracer *t)
+{
+	return bpf_map__max_entries(t->skel->maps.activity);
 }
 
 /* A program's recursion_misses, 9ed9e9ba2337 ("bpf: Count the number of

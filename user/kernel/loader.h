@@ -48,6 +48,15 @@ int tracer_events_fd(const struct tracer *t);
 int tracer_closers_fd(const struct tracer *t);
 int tracer_activity_fd(const struct tracer *t);
 uint64_t tracer_lost_events(const struct tracer *t);
+/* Activity counts the kernel could not record: no entry could be made for
+ * their key (the map full, with no entry the LRU could reclaim). */
+uint64_t tracer_activity_dropped(const struct tracer *t);
+/* Entries ever made in the activity map: nobody deletes them, so those
+ * made and no longer there were evicted (the map was full). */
+uint64_t tracer_activity_inserts(const struct tracer *t);
+/* Entries the activity map holds at most; when full, the least recently
+ * counted keys are evicted (their counts start again from zero). */
+uint32_t tracer_activity_capacity(const struct tracer *t);
 /*
  * Runs of our programs the kernel skipped because one was already running on
  * that CPU (recursion_misses in each program's info, 5.12+): lost data just

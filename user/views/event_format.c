@@ -3,6 +3,7 @@
 // Text and JSON renderings of a port event; untrusted names are escaped here.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "core/escape.h"
@@ -86,7 +87,8 @@ void event_format_text(FILE *out, const struct event_view *v)
 	const struct pw_event *e = v->ev;
 	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)], pid[16], tm[16], errbuf[16];
 	char local[ADDR_PORT_LEN], remote[ADDR_PORT_LEN];
-	char cgroup[ESCAPE_TERMINAL_BUF_SIZE(sizeof(v->place->path))];
+	size_t cgroup_len = strlen(v->place->path);
+	char *cgroup = malloc(ESCAPE_TERMINAL_BUF_SIZE(cgroup_len)); /* paths have no bound */
 	struct tm t;
 
 	localtime_r(&v->wall.tv_sec, &t);
@@ -100,10 +102,14 @@ void event_format_text(FILE *out, const struct event_view *v)
 	}
 	format_addr_port(e, e->saddr, e->sport, local, sizeof(local));
 	format_addr_port(e, e->daddr, e->dport, remote, sizeof(remote));
-	escape_terminal(cgroup, sizeof(cgroup), v->place->path, sizeof(v->place->path));
+	if (cgroup)
+		escape_terminal(cgroup, ESCAPE_TERMINAL_BUF_SIZE(cgroup_len), v->place->path,
+				cgroup_len);
 	fprintf(out, "%s.%03ld %-7s %-16s %-8s %-5s %-22s %-22s %-13s %s\n", tm,
 		v->wall.tv_nsec / 1000000, pid, comm, event_op_name(e->op), proto_name(e->protocol),
-		local, remote, event_result_name(e->err, errbuf, sizeof(errbuf)), cgroup);
+		local, remote, event_result_name(e->err, errbuf, sizeof(errbuf)),
+		cgroup ? cgroup : "(out of memory)");
+	free(cgroup);
 }
 
 static void json_owner(struct json_writer *w, const struct pw_event *e)
@@ -144,7 +150,7 @@ int event_format_json(FILE *out, const struct event_view *v)
 	json_field_str(&w, "proto", proto_name(e->protocol));
 	json_field_str(&w, "family", e->family == AF_INET6 ? "ipv6" : "ipv4");
 	json_owner(&w, e);
-	json_field_strn(&w, "cgroup", v->place->path, sizeof(v->place->path));
+	json_field_str(&w, "cgroup", v->place->path);
 	json_field_str(&w, "cgroup_hierarchy", v->place->hierarchy);
 	json_field_uint(&w, "cgroup_id", e->cgroup_id);
 	view_json_container(&w, v->container, true);

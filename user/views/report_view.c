@@ -8,7 +8,7 @@
 #include "views/report_view.h"
 #include "views/view_json.h"
 
-#define PATH_ESC_LEN ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)
+#define PATH_ESC_LEN ESCAPE_TERMINAL_BUF_SIZE(PW_CGROUP_PATH_MAX) /* whole paths, escaped */
 
 static bool pool_held_by(const struct snap_pool *p, const struct group_key *k)
 {

@@ -7,7 +7,7 @@
 #include "views/snapshot_view.h"
 #include "views/view_json.h"
 
-#define PATH_ESC_LEN ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)
+#define PATH_ESC_LEN ESCAPE_TERMINAL_BUF_SIZE(PW_CGROUP_PATH_MAX) /* whole paths, escaped */
 
 static const char *const short_state[PS_COUNT] = {
 	[PS_LISTEN] = "LISTEN",	     [PS_SYN_SENT] = "SYNSENT", [PS_ESTABLISHED] = "ESTAB",
