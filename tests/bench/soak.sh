@@ -118,10 +118,14 @@ setup() {
 	for kind in tcp udp bind0 slow; do
 		LEAK_NS[$kind]=$(leak_ns)
 	done
-	# the tcp leakers' destinations: listeners that never accept
+	# the tcp leakers' destinations: servers that accept and close at once
+	# (the leakers' ends stay in CLOSE_WAIT, holding their ports). A listener
+	# that never accepts keeps every dead leaker's connection in its accept
+	# queue: after about 4096 (somaxconn) the next leaker's connect() hangs
+	# on SYN retries, takes no ports, and nothing is there to stop.
 	for kind in tcp slow; do
-		benign "srv-$kind" "${LEAK_NS[$kind]}" "$PW_PORTLEAK" listen --port 5001 --hold 100000 \
-			--comm soak-srv
+		benign "srv-$kind" "${LEAK_NS[$kind]}" "$PW_PORTLEAK" accept-close --port 5001 \
+			--hold 100000 --comm soak-srv
 	done
 	sleep 0.5
 }
