@@ -79,7 +79,7 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all deps run test check test-root bench clean install vmlinux format help
+.PHONY: all deps run test check test-root bench soak clean install vmlinux format help
 .DELETE_ON_ERROR:
 # keep BPF objects (only skeletons name them); a bare .SECONDARY: would make
 # every object intermediate, and a changed OUTPUT or VMLINUX_BTF rebuild nothing
@@ -94,6 +94,7 @@ help:
 	@echo 'make check      unit tier only (no root)'
 	@echo 'make test-root  root tier only (real BPF, netns, cgroups)'
 	@echo 'make bench      benchmarks, ~15 min, root; BENCH="churn syscall capacity detection scale"'
+	@echo 'make soak       run --enforce under ~50k port events/s and leakers, ~12 min, root; SOAK_SECONDS=600'
 	@echo 'make install    install to $$(DESTDIR)$$(bindir)'
 	@echo 'make vmlinux    regenerate vmlinux/$$(ARCH)/vmlinux.h from VMLINUX_BTF'
 	@echo 'make clean      remove $(OUTPUT) and ./portwarden'
@@ -122,6 +123,13 @@ bench: deps
 	$(Q)$(MAKE) all bench-bins
 	$(Q)scripts/install-bench-deps.sh
 	$(Q)tests/bench/run.sh $(BENCH)
+
+# The soak (BENCHMARKS.md): `run --enforce` for SOAK_SECONDS under churn and
+# leakers; checks its RSS, descriptors, lost events, the leakers stopped and
+# the benign processes untouched. Not part of `make test` either.
+soak: deps
+	$(Q)$(MAKE) all bench-bins workload-bins
+	$(Q)tests/bench/soak.sh
 
 .PHONY: bench-bins
 bench-bins: $(BENCH_BINS)

@@ -176,6 +176,9 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 	enforcer_apply(&g->ef, c, &e->key.group, dec, what, sizeof(what));
 	log_decision(g, "action", c, pool, dec, audit_action(dec->action, g->ef.dry_run), what, ev);
 	policy_record(&g->breakers, &t->th, c, &g->cfg.breakers, a, g->m.now_ms);
+	/* a quarantined process's exit lifts its quarantine (results.c) */
+	if (!g->ef.dry_run && a == ACTION_QUARANTINE && dec->scope == SCOPE_PROCESS)
+		tracked_watch_exit(t, c);
 	if (!g->ef.dry_run && (a == ACTION_TERM || a == ACTION_KILL)) {
 		if (dec->scope == SCOPE_PROCESS)
 			tracked_watch_exit(t, c);

@@ -2,7 +2,10 @@
 // Copyright (c) 2026 The portwarden authors
 // After a signal: did the target exit, were ports freed, how full is the pool now?
 #include <stdio.h>
+#include <string.h>
 #include "act/actuator.h"
+#include "act/quarantine.h"
+#include "core/log.h"
 #include "guard/results.h"
 
 /* A tracked process's entity, or for a cgroup target (tgid 0, the cgroup id
@@ -90,8 +93,35 @@ static void report_result(struct guard *g, struct tracked *t)
 	t->result_due_ms = 0;
 }
 
-/* Report due results, and forget processes that left the history (the
- * breakers keep their own memory of workloads). */
+/*
+ * A quarantine ends with its target. The hook refuses socket() to a tgid
+ * (or a cgroup id) wherever it runs on the host, and the policy lifts it
+ * only from a live process that stopped leaking: a process the ladder ended
+ * never gets that decision, and its pid soon belongs to someone else (pids
+ * wrap at pid_max, 32768 on many hosts), who would be refused, with the hook
+ * left attached to every socket() for good and the map (1024 entries)
+ * filling up. Lifted once the target's pidfd says it exited (pids are
+ * handed out in turn: none comes back within a step), else when it leaves
+ * the history.
+ */
+static void lift_gone(struct guard *g, struct tracked *t)
+{
+	int err;
+
+	if (!t->th.quarantined_ms || g->ef.dry_run || !g->ef.quarantine)
+		return;
+	err = t->tgid ? quarantine_process(g->ef.quarantine, t->tgid, false)
+		      : quarantine_cgroup(g->ef.quarantine, t->start_time, false);
+	if (err)
+		pr_warn("failed to lift the quarantine of %s %llu, which is gone: %s\n",
+			t->tgid ? "pid" : "cgroup",
+			(unsigned long long)(t->tgid ? t->tgid : t->start_time), strerror(-err));
+	t->th.quarantined_ms = 0;
+}
+
+/* Report due results, lift the quarantines of processes that exited, and
+ * forget targets that left the history (the breakers keep their own memory
+ * of workloads). */
 void guard_report_results(struct guard *g)
 {
 	for (size_t i = 0; i < TARGETS_MAX; i++) {
@@ -99,7 +129,11 @@ void guard_report_results(struct guard *g)
 
 		if (t->in_use && t->result_due_ms && g->m.now_ms >= t->result_due_ms)
 			report_result(g, t);
-		if (t->in_use && !t->result_due_ms && !entity_of(g, t))
+		if (t->in_use && t->tgid && t->pidfd >= 0 && pidfd_exited(t->pidfd))
+			lift_gone(g, t);
+		if (t->in_use && !t->result_due_ms && !entity_of(g, t)) {
+			lift_gone(g, t);
 			targets_drop(t);
+		}
 	}
 }

@@ -44,9 +44,10 @@ struct tracked *targets_get(struct targets *ts, uint32_t tgid, uint64_t start);
 /* Forget @t, closing its pidfd. */
 void targets_drop(struct tracked *t);
 
-/* A pidfd on the process just signalled, to read its fate from later: the
- * history only says it stopped holding sockets, which an exit, a close of
- * everything, or a missed sample would all look like. */
+/* A pidfd on the process just quarantined or signalled, to read its fate
+ * from later (and lift its quarantine when it exits): the history only says
+ * it stopped holding sockets, which an exit, a close of everything, or a
+ * missed sample would all look like. */
 void tracked_watch_exit(struct tracked *t, const struct candidate *c);
 
 /*

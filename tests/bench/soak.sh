@@ -1,0 +1,573 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Copyright (c) 2026 The portwarden authors
+# The soak of issue 13 (`make soak`): `portwarden run --enforce` for
+# SOAK_SECONDS (default 600) under about 50k port events/s of benign churn
+# while leakers come and go across 100 cgroups. Checks, one line each:
+#
+#   soak/rss-flat          the daemon's VmRSS at the end within 10% of the
+#                          first sample after the warm-up
+#   soak/fds-flat          no growth of its descriptors: once the last
+#                          leaker is gone and forgotten (SOAK_SETTLE s), no
+#                          more than before the first (in between, each
+#                          process it signalled holds a pidfd for a while)
+#   soak/daemon            it ran to the end and left with status 0 and a stop
+#                          record on SIGTERM
+#   soak/lost              failure events the ring dropped and runs the kernel
+#                          skipped, as the daemon counted and said them
+#   soak/leakers-stopped   every leaker started was ended by portwarden (a
+#                          SIGTERM or SIGKILL action on it in the audit log),
+#                          none outlived SOAK_LEAK_TIMEOUT for the harness to end
+#   soak/benign-untouched  every churner and holder alive at the end, no
+#                          action on any of them, and no socket() the churners
+#                          made refused (their own exit counts)
+#   soak/churn-clean       no churner operation failed or stalled over a second
+#                          for any other reason (the workload's and the
+#                          machine's health, shown with the netns's drop counters)
+#
+# The port events/s reached are measured twice: from portwarden's own
+# in-kernel activity counters (map "activity" of the daemon, opens + closes +
+# failures of our cgroups, read with bpftool every minute) and from the
+# churners' own counts (6 port events a round). The figures and the machine's
+# load go to SOAK_OUT/summary.md (default $OUTPUT/soak/<UTC time>), with the
+# samples (samples.tsv), the leakers (leakers.tsv) and the daemon's log.
+#
+# Layout: a parent cgroup of ours with leak/c00..c99 (the leakers', each reused
+# every few minutes) and benign/* (churners, holders, servers); a netns with
+# net.ipv4.tcp_max_tw_buckets = 0 for the churn and holders (the closes leave
+# no TIME_WAIT, so a pool never fills however long it runs), and one netns of
+# 2000 ports per leaker slot (tcp, udp, bind0 fast; tcp slow, beside a steady
+# benign holder in the same pool). The daemon judges only our parent cgroup
+# (--cgroup). Every process, cgroup and netns made here is removed on any
+# exit, Ctrl-C included (tests/e2e/lib.sh's trap).
+#
+# Environment:
+#   SOAK_SECONDS=N       length of the soak (default 600)
+#   SOAK_RATE=N          port events/s the churners are paced at together (50000)
+#   SOAK_CHURNERS=N      churner processes, each in its own cgroup (4)
+#   SOAK_WARMUP=N        seconds before the RSS and fd baselines (60; a quarter
+#                        of shorter runs)
+#   SOAK_SAMPLE=N        seconds between samples of the daemon (5)
+#   SOAK_LEAK_TIMEOUT=N  seconds a leaker may live before the harness ends it (90)
+#   SOAK_SETTLE=N        seconds after the last leaker before the fds are counted (30)
+#   SOAK_OUT=DIR         where the figures go
+#   PORTWARDEN=BIN       the binary (copied first)
+set -eu
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+PW_TEST=soak
+
+SECS=${SOAK_SECONDS:-600}
+RATE=${SOAK_RATE:-50000}
+CHURNERS=${SOAK_CHURNERS:-4}
+SAMPLE=${SOAK_SAMPLE:-5}
+WARMUP=${SOAK_WARMUP:-$((SECS >= 240 ? 60 : SECS / 4))}
+LEAK_TIMEOUT=${SOAK_LEAK_TIMEOUT:-90}
+SETTLE=${SOAK_SETTLE:-30} # > 2 windows of soak.conf (10 s) and a sample
+OUT=${SOAK_OUT:-$PW_OUTPUT/soak/$(date -u +%Y%m%dT%H%M%SZ)}
+CGROUPS=100
+EVENTS_PER_ROUND=6 # soakchurn: tcp, bind and udp, each one open and one close
+GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
+# the fd windows: the first after the warm-up and the last, each a minute at
+# most, a fifth of the run in short ones
+WIN=$((SECS / 5 < 60 ? SECS / 5 : 60))
+[ "$WIN" -ge $((3 * SAMPLE)) ] || WIN=$((3 * SAMPLE))
+
+NPASS=0 NFAIL=0
+pass() { # TEXT
+	NPASS=$((NPASS + 1))
+	pw_pass "$1"
+}
+
+fail() { # NAME REASON
+	NFAIL=$((NFAIL + 1))
+	pw_fail "$1" "$2"
+}
+
+say() { # TEXT: progress on stderr
+	echo "soak: $(date -u +%H:%M:%S) $*" >&2
+}
+
+# ---- setup -------------------------------------------------------------------------
+
+# leak_ns: a netns of 2000 ports (40000-41999) without TIME_WAIT; echo its name.
+leak_ns() {
+	local ns
+	ns=$(pw_make_netns 40000 41999) || return 1
+	nsenter --net="/run/netns/$ns" sysctl -q -w net.ipv4.tcp_max_tw_buckets=0 >/dev/null
+	echo "$ns"
+}
+
+# benign KEY NETNS CMD...: CMD in cgroup benign/KEY; its pid and start time
+# go to benign.pids, stdout to KEY.out.
+benign() {
+	local key=$1 ns=$2
+	shift 2
+	pb_bg "$OUT/$key.out" "$(pw_make_cgroup "benign/$key")" "$ns" "$@"
+	echo "$key $PW_PID $(pw_pid_start "$PW_PID" || echo -)" >>"$OUT/benign.pids"
+}
+
+setup() {
+	local i kind
+	BASE=$(pw_cgroup_base)
+	for ((i = 0; i < CGROUPS; i++)); do
+		pw_make_cgroup "$(printf 'leak/c%02d' "$i")" >/dev/null
+	done
+	NS_CHURN=$(pb_netns net.ipv4.tcp_max_tw_buckets=0)
+	for kind in tcp udp bind0 slow; do
+		LEAK_NS[$kind]=$(leak_ns)
+	done
+	# the tcp leakers' destinations: servers that accept and close at once
+	# (the leakers' ends stay in CLOSE_WAIT, holding their ports). A listener
+	# that never accepts keeps every dead leaker's connection in its accept
+	# queue: after about 4096 (somaxconn) the next leaker's connect() hangs
+	# on SYN retries, takes no ports, and nothing is there to stop.
+	for kind in tcp slow; do
+		benign "srv-$kind" "${LEAK_NS[$kind]}" "$PW_PORTLEAK" accept-close --port 5001 \
+			--hold 100000 --comm soak-srv
+	done
+	sleep 0.5
+}
+
+start_daemon() {
+	PW_PORTWARDEN=$PW_TMP/portwarden
+	cp "$SRC_PORTWARDEN" "$PW_PORTWARDEN"
+	pw_start_run soak/daemon "$OUT/run" --enforce --cgroup "$BASE" \
+		--config "$PW_ROOT/tests/bench/soak.conf" || exit 1
+	DAEMON=$PW_DAEMON
+	DAEMON_START=$(pw_pid_start "$DAEMON")
+}
+
+start_benign() {
+	local i per=$((RATE / EVENTS_PER_ROUND / CHURNERS))
+	for ((i = 1; i <= CHURNERS; i++)); do
+		benign "churn-$i" "$NS_CHURN" "$PB_BIN/soakchurn" --rate "$per" --port $((6000 + i)) \
+			--report 10
+	done
+	# 2000 connections (4000 sockets) held over 10 cgroups benign/hold/g0..g9
+	benign hold "$NS_CHURN" "$PB_BIN/holder" --conns 2000 --groups 10 \
+		--cgroup-base "$BASE/benign/hold" --port-base 7000
+	benign udp-hold "$NS_CHURN" "$PW_PORTLEAK" udp-connect --port 5300 --count 300 \
+		--hold 100000 --comm soak-udphold
+	# a tenth of the slow leakers' pool, held flat beside them
+	benign steady "${LEAK_NS[slow]}" "$PW_PORTLEAK" tcp-connect --port 5001 --count 200 \
+		--hold 100000 --comm soak-steady
+	pw_wait_for_file_line "$OUT/hold.out" ready 120 || say "the holder is not ready after 120 s"
+}
+
+# ---- leakers -------------------------------------------------------------------------
+
+# leak_slot SLOT KIND NETNS RATE_MIN RATE_MAX: until END, one leaker at a time
+# in cgroups leak/c(SLOT + 4k), each waited for until it is gone (portwarden
+# ended it) or SOAK_LEAK_TIMEOUT passed (then the harness ends it, and says
+# so); a line per leaker in leakers-SLOT.tsv.
+leak_slot() {
+	local slot=$1 kind=$2 ns=$3 lo=$4 hi=$5 n=0 cg rate pid start t0 t1 how term deadline
+	local -a args
+	while [ "$(date +%s)" -lt "$END" ]; do
+		cg=$BASE/$(printf 'leak/c%02d' $(((slot + 4 * n) % CGROUPS)))
+		rate=$((lo + RANDOM % (hi - lo + 1)))
+		args=("$kind" --rate "$rate" --comm "soak-$kind")
+		[ "$kind" = bind0 ] || args+=(--port 5001)
+		[ "$kind" != slow ] || args=(tcp --rate "$rate" --port 5001 --comm soak-slow)
+		term=handles
+		if [ $((RANDOM % 3)) = 0 ]; then
+			args+=(--ignore-term)
+			term=ignores
+		fi
+		pb_bg "$OUT/leak-$slot-$n.out" "$cg" "$ns" "$GUARDLEAK" "${args[@]}"
+		pid=$PW_PID
+		start=$(pw_pid_start "$pid") || start=-
+		t0=$(date +%s.%N)
+		deadline=$((${t0%.*} + LEAK_TIMEOUT))
+		how=gone
+		while pw_pid_alive "$pid" "$start"; do
+			if [ "$(date +%s)" -ge "$deadline" ]; then
+				how=timeout
+				pw_stop "$pid" KILL 5
+				break
+			fi
+			sleep 0.2
+		done
+		t1=$(date +%s.%N)
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\n' "$slot" "$n" "$pid" "$kind" "$rate" \
+			"$term" "$(pw_cgroup_relpath "$cg")" "$how" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+			>>"$OUT/leakers-$slot.tsv"
+		n=$((n + 1))
+		sleep "$((1 + RANDOM % 3))"
+	done
+}
+
+start_leakers() {
+	local slot=0 spec kind lo hi
+	for spec in tcp:150:400 udp:150:400 bind0:150:400 slow:20:40; do
+		IFS=: read -r kind lo hi <<<"$spec"
+		leak_slot "$slot" "$kind" "${LEAK_NS[$kind]}" "$lo" "$hi" &
+		pw_track_pid $!
+		SLOTS+=($!)
+		slot=$((slot + 1))
+	done
+}
+
+# ---- measuring ------------------------------------------------------------------------
+
+# activity_map: the id of the daemon's map "activity" (from its fds).
+activity_map() {
+	local f id
+	for f in /proc/"$DAEMON"/fdinfo/*; do
+		id=$(awk '/^map_id:/ { print $2 }' "$f" 2>/dev/null) || continue
+		[ -n "$id" ] || continue
+		if bpftool map show id "$id" 2>/dev/null | grep -q ' name activity '; then
+			echo "$id"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# cgroup_ids DIR...: the cgroup ids (inode numbers) of DIR and below, as a JSON array.
+cgroup_ids() {
+	find "$@" -type d -exec stat -c %i {} + 2>/dev/null | jq -s -c .
+}
+
+# events: "TIME churn=N all=M": port events (opens, closes, failures) the
+# kernel counted so far in the churners' cgroups and in all of ours.
+events() {
+	local id churn all
+	id=$(activity_map) || { echo "$(date +%s.%N) churn=nan all=nan"; return; }
+	churn=$(cgroup_ids "$BASE"/benign/churn-*)
+	all=$(cgroup_ids "$BASE")
+	bpftool map dump id "$id" -j 2>/dev/null | jq -r --argjson c "$churn" --argjson a "$all" \
+		--arg t "$(date +%s.%N)" '
+		def sum(ids): [.[] | .formatted | select(.key.cgroup_id as $i | ids | index($i))
+			| .value.n | add] | add // 0;
+		"\($t) churn=\(sum($c)) all=\(sum($a))"'
+}
+
+# sample T: one line of samples.tsv: t, VmRSS KiB, fds, load, lost, missed.
+sample() {
+	local rss fds load
+	rss=$(pb_proc_kib "$DAEMON" VmRSS 2>/dev/null) || rss=nan
+	fds=$(fd_count)
+	read -r load _ </proc/loadavg
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "${rss:-nan}" "$fds" "$load" "$(lost_total lost)" \
+		"$(lost_total missed)" >>"$OUT/samples.tsv"
+	# what the descriptors are (socket, bpf-map, pidfd, ...), should they grow
+	echo "$1 $(fd_kinds)" >>"$OUT/fds.txt"
+}
+
+fd_count() {
+	find "/proc/$DAEMON/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# fd_kinds: "KIND=N ..." over the daemon's descriptors, by link target.
+fd_kinds() {
+	find "/proc/$DAEMON/fd" -mindepth 1 -maxdepth 1 -printf '%l\n' 2>/dev/null |
+		sed 's/^socket:.*/socket/; s/^anon_inode:\[\{0,1\}\([a-z_-]*\).*/\1/; s/^net:.*/netns/;
+			s,^/sys/fs/cgroup/.*,cgroup-dir,; s,^/proc/.*,proc,; s,^/.*,file,' |
+		sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }'
+}
+
+# lost_total lost|missed: the total the daemon last said on stderr (0: none said).
+lost_total() {
+	local re
+	case $1 in
+	lost) re='lost [0-9]* failure events.*, \([0-9]*\) in total' ;;
+	missed) re='skipped [0-9]* runs.*, \([0-9]*\) in total' ;;
+	esac
+	{ sed -n "s/.*$re.*/\\1/p" "$OUT/run.err" | tail -n 1; echo 0; } | head -n 1
+}
+
+soak_loop() {
+	local t next=0 minute=0
+	printf 't\trss_kib\tfds\tload1\tlost\tmissed\n' >"$OUT/samples.tsv"
+	while [ "$(date +%s)" -lt "$END" ]; do
+		t=$(($(date +%s) - T0))
+		if [ "$t" -ge "$next" ]; then
+			pw_pid_alive "$DAEMON" "$DAEMON_START" || { say "the daemon is gone at t=$t"; return 1; }
+			sample "$t"
+			next=$((t + SAMPLE))
+		fi
+		if [ "$t" -ge "$minute" ] && [ "$t" -ge "$WARMUP" ]; then
+			echo "$t $(events)" >>"$OUT/events.txt"
+			say "t=$t s: $(tail -n 1 "$OUT/samples.tsv" | awk '{ printf "rss %s KiB, %s fds, load %s", $2, $3, $4 }'), $(cat "$OUT"/leakers-*.tsv 2>/dev/null | wc -l) leakers done"
+			minute=$((t + 60))
+		fi
+		sleep 1
+	done
+	sample "$(($(date +%s) - T0))"
+	echo "$(($(date +%s) - T0)) $(events)" >>"$OUT/events.txt"
+}
+
+# ---- checks ---------------------------------------------------------------------------
+
+# samples_in FROM TO COLUMN: the column's values of samples with FROM <= t < TO.
+samples_in() {
+	awk -F'\t' -v a="$1" -v b="$2" -v c="$3" 'NR > 1 && $1 >= a && $1 < b { print $c }' "$OUT/samples.tsv"
+}
+
+check_rss() {
+	local warm end
+	warm=$(samples_in "$WARMUP" 1e9 2 | head -n 1)
+	end=$(samples_in 0 1e9 2 | tail -n 1)
+	RSS_WARM=$warm RSS_END=$end
+	if [ -z "$warm" ] || [ "$warm" = nan ] || [ "$end" = nan ]; then
+		fail soak/rss-flat "no RSS sample after the warm-up ($WARMUP s)"
+		return
+	fi
+	RSS_CHANGE=$(awk -v a="$warm" -v b="$end" 'BEGIN { printf "%+.1f%%", 100 * (b - a) / a }')
+	if awk -v a="$warm" -v b="$end" 'BEGIN { exit !(b <= 1.1 * a && b >= 0.9 * a) }'; then
+		pass "soak/rss-flat ($warm KiB after the warm-up, $end KiB at the end, $RSS_CHANGE)"
+	else
+		fail soak/rss-flat "VmRSS $warm KiB after the warm-up, $end KiB at the end ($RSS_CHANGE)"
+	fi
+}
+
+# The descriptors: before the first leaker, and once the last one is gone and
+# the daemon has forgotten them all (SETTLE s: it keeps a pidfd on each
+# process it signalled until the process has been out of its history for two
+# windows). A descriptor kept per leaker, per cgroup or per quarantine shows
+# there; during the run the count rises and falls with the targets in flight.
+check_fds() {
+	local last=$(($(tail -n 1 "$OUT/samples.tsv" | cut -f1) - WIN + 1))
+	FD_FIRST=$(samples_in "$WARMUP" $((WARMUP + WIN)) 3 | sort -n | head -n 1)
+	FD_LAST=$(samples_in "$last" 1e9 3 | sort -n | head -n 1)
+	FD_MAX=$(samples_in 0 1e9 3 | sort -n | tail -n 1)
+	if [ -z "$FD_SETTLED" ] || [ -z "$FD_PRE" ]; then
+		fail soak/fds-flat "no fd count before the leakers or after them"
+	elif [ "$FD_SETTLED" -le "$FD_PRE" ]; then
+		pass "soak/fds-flat ($FD_PRE before the leakers, $FD_SETTLED once they were gone; during the run fewest $FD_FIRST after the warm-up, $FD_LAST in the last $WIN s, most $FD_MAX)"
+	else
+		fail soak/fds-flat "$FD_PRE fds before the leakers ($(sed -n 's/^pre //p' "$OUT/fds.txt")), $FD_SETTLED $SETTLE s after the last was gone ($(sed -n 's/^settled //p' "$OUT/fds.txt"))"
+	fi
+}
+
+stop_daemon() {
+	local rc=0
+	if ! pw_pid_alive "$DAEMON" "$DAEMON_START"; then
+		fail soak/daemon "it exited before the end: $(tail -c 300 "$OUT/run.err")"
+		return
+	fi
+	kill -s TERM "$DAEMON"
+	if ! pw_wait_exit "$DAEMON" 30; then
+		pw_stop "$DAEMON" KILL 1
+		fail soak/daemon "still running 30 s after SIGTERM"
+		return
+	fi
+	wait "$DAEMON" || rc=$?
+	if [ "$rc" != 0 ]; then
+		fail soak/daemon "exit status $rc after SIGTERM: $(tail -c 300 "$OUT/run.err")"
+	elif ! grep -q '"event":"stop"' "$OUT/run.jsonl"; then
+		fail soak/daemon "no stop record"
+	else
+		pass "soak/daemon (ran $SECS s, status 0 on SIGTERM)"
+	fi
+}
+
+check_lost() {
+	LOST=$(lost_total lost) MISSED=$(lost_total missed)
+	SAMPLE_FAILS=$(grep -c 'failed to sample' "$OUT/run.err" || true)
+	if [ "$SAMPLE_FAILS" -gt 0 ]; then
+		fail soak/lost "$SAMPLE_FAILS samples failed: $(grep -m 1 'failed to sample' "$OUT/run.err")"
+	else
+		pass "soak/lost ($LOST failure events lost, $MISSED runs skipped by the kernel, as the daemon counted them)"
+	fi
+}
+
+check_leakers() {
+	local log=$OUT/run.jsonl
+	cat "$OUT"/leakers-*.tsv >"$OUT/leakers.tsv" 2>/dev/null || : >"$OUT/leakers.tsv"
+	# a leaker is stopped by portwarden when it is gone and the log has a SIGTERM
+	# or SIGKILL action on it (or on its cgroup, scope cgroup)
+	jq -c -s '[.[] | select(.event == "action" and (.action == "term" or .action == "kill"))
+		| {pid, cgroup, scope}]' "$log" >"$PW_TMP/signals.json"
+	jq -c -s '[.[] | select(.event == "action" and .action == "quarantine") | .pid]' "$log" \
+		>"$PW_TMP/quarantined.json"
+	awk -F'\t' '{ print $3, $7, $8 }' "$OUT/leakers.tsv" | while read -r pid cg how; do
+		if [ "$how" = timeout ]; then
+			echo "timeout $pid"
+		elif jq -e --argjson p "$pid" --arg c "$cg" \
+			'any(.[]; .pid == $p or (.scope == "cgroup" and .cgroup == $c))' \
+			"$PW_TMP/signals.json" >/dev/null; then
+			echo "stopped $pid"
+		else
+			echo "unsignalled $pid"
+		fi
+	done >"$PW_TMP/leak-verdicts"
+	LEAK_STARTED=$(wc -l <"$OUT/leakers.tsv")
+	LEAK_STOPPED=$(grep -c '^stopped' "$PW_TMP/leak-verdicts" || true)
+	LEAK_TIMEOUT_N=$(grep -c '^timeout' "$PW_TMP/leak-verdicts" || true)
+	LEAK_UNSIGNALLED=$(grep -c '^unsignalled' "$PW_TMP/leak-verdicts" || true)
+	LEAK_QUARANTINED=$(awk -F'\t' '{ print $3 }' "$OUT/leakers.tsv" |
+		while read -r pid; do
+			jq -e --argjson p "$pid" 'index($p) != null' "$PW_TMP/quarantined.json" >/dev/null && echo q
+		done | wc -l)
+	LEAK_LIFE=$(awk -F'\t' '$8 == "gone" { print $9 }' "$OUT/leakers.tsv" | pb_median)
+	LEAK_LIFE_MAX=$(awk -F'\t' '$8 == "gone" { print $9 }' "$OUT/leakers.tsv" | sort -g | tail -n 1)
+	if [ "$LEAK_STARTED" -gt 0 ] && [ "$LEAK_STOPPED" = "$LEAK_STARTED" ]; then
+		pass "soak/leakers-stopped ($LEAK_STOPPED of $LEAK_STARTED, median life ${LEAK_LIFE} s, longest ${LEAK_LIFE_MAX:-?} s)"
+	else
+		fail soak/leakers-stopped "$LEAK_STARTED started: $LEAK_STOPPED stopped by portwarden, $LEAK_UNSIGNALLED gone without a signal of it, $LEAK_TIMEOUT_N still alive after $LEAK_TIMEOUT s (ended by the harness): $(grep -v '^stopped' "$PW_TMP/leak-verdicts" | head -n 5 | paste -sd ' ')"
+	fi
+}
+
+# Each churner's last word (SIGTERM: its exit counts), then the check.
+check_benign() {
+	local key pid start problems='' line actions
+	while read -r key pid start; do
+		pw_pid_alive "$pid" "$start" || problems+="$key (pid $pid) is gone; "
+	done <"$OUT/benign.pids"
+	for pid in "$BASE"/benign/hold/g*; do
+		[ -n "$(cat "$pid/cgroup.procs" 2>/dev/null)" ] || problems+="holder cgroup ${pid##*/} is empty; "
+	done
+	actions=$(jq -r -s '.[] | select(.event == "action" and (.cgroup // "" | test("/benign/")))
+		| "\(.action) on \(.comm) pid \(.pid) in \(.cgroup)"' "$OUT/run.jsonl" | sort | uniq -c | head -n 5)
+	[ -z "$actions" ] || problems+="actions on benign processes: $(paste -sd ';' <<<"$actions"); "
+	BENIGN_SUSPECT=$(jq -s '[.[] | select(.event == "suspect" and (.cgroup // "" | test("/benign/")))] | length' \
+		"$OUT/run.jsonl")
+	: >"$OUT/churn-exit.txt"
+	CHURN_TROUBLE=''
+	while read -r key pid start; do
+		case $key in churn-*) ;; *) continue ;; esac
+		pw_stop "$pid" TERM 10
+		line=$(grep '^exit ' "$OUT/$key.out" | tail -n 1)
+		echo "$key $line" >>"$OUT/churn-exit.txt"
+		[ -n "$line" ] || { problems+="$key left no exit counts; "; continue; }
+		[ "$(pb_kv "$line" eperm)" = 0 ] ||
+			problems+="$key: $(pb_kv "$line" eperm) sockets refused (EPERM: a quarantine); "
+		[ "$(pb_kv "$line" errors)" = 0 ] && [ "$(pb_kv "$line" slow)" = 0 ] ||
+			CHURN_TROUBLE+="$key: errors=$(pb_kv "$line" errors) $(pb_kv "$line" last_error) slow=$(pb_kv "$line" slow) max_round_ms=$(pb_kv "$line" max_round_ms); "
+	done <"$OUT/benign.pids"
+	BENIGN_N=$(wc -l <"$OUT/benign.pids")
+	if [ -z "$problems" ]; then
+		pass "soak/benign-untouched ($BENIGN_N processes and 10 holder cgroups alive, 0 actions, 0 refused sockets; $BENIGN_SUSPECT suspect records)"
+	else
+		fail soak/benign-untouched "$problems"
+	fi
+	# the churn's own health: failures or stalls portwarden did not cause
+	# (no action, no EPERM) are the workload's or the machine's; shown with
+	# the churn netns's drop counters
+	nsenter --net="/run/netns/$NS_CHURN" nstat -az >"$OUT/nstat-churn.txt" 2>/dev/null || true
+	cp /proc/net/softnet_stat "$OUT/softnet_stat.end"
+	if [ -z "$CHURN_TROUBLE" ]; then
+		pass "soak/churn-clean (no churner operation failed or stalled over 1 s)"
+	else
+		fail soak/churn-clean "$CHURN_TROUBLE drops in the churn netns: $(drops)"
+	fi
+}
+
+# drops: the churn netns's counters of dropped or refused TCP packets that are not 0.
+drops() {
+	awk '$1 ~ /Drop|Overflow|Retrans|Timeout|Reset|ListenOverflows|ListenDrops|SynRetrans/ && $2 > 0 { printf "%s=%s ", $1, $2 }' \
+		"$OUT/nstat-churn.txt" | head -c 600
+}
+
+# ---- figures ---------------------------------------------------------------------------
+
+# rate FIELD: events/s of FIELD (churn, all) between the first and the last
+# counter reading (after the warm-up).
+rate() {
+	awk -v f="$1=" '{ for (i = 2; i <= NF; i++) if (index($i, f) == 1) v = substr($i, length(f) + 1)
+			if (NR == 1) { t0 = $2; v0 = v } t1 = $2; v1 = v }
+		END { if (NR > 1 && t1 > t0) printf "%.0f\n", (v1 - v0) / (t1 - t0); else print "nan" }' \
+		"$OUT/events.txt"
+}
+
+# per-minute rates of the churners' events, "min..max"
+rate_range() {
+	awk '{ for (i = 2; i <= NF; i++) if (index($i, "churn=") == 1) v = substr($i, 7)
+			if (NR > 1 && $2 > t) print (v - p) / ($2 - t); t = $2; p = v }' "$OUT/events.txt" |
+		pb_minmax | awk -F'[.][.]' '{ printf "%.0f..%.0f\n", $1, $2 }'
+}
+
+summary() {
+	local rounds secs own
+	rounds=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^rounds=/) s += substr($i, 8) } END { print s + 0 }' \
+		"$OUT/churn-exit.txt")
+	secs=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^t=/) { v = substr($i, 3); if (v > m) m = v } } END { print m + 0 }' \
+		"$OUT/churn-exit.txt")
+	own=$(awk -v r="$rounds" -v s="$secs" -v e="$EVENTS_PER_ROUND" 'BEGIN { if (s > 0) printf "%.0f", r * e / s; else print "nan" }')
+	{
+		echo "## Soak of $(date -u -d "@$T0" '+%Y-%m-%d %H:%M UTC'), $SECS s"
+		echo
+		echo "$(pb_machine) at the end; portwarden $("$PW_PORTWARDEN" --version 2>/dev/null | head -n 1)," \
+			"sha256 $(sha256sum "$PW_PORTWARDEN" | cut -c1-16); config tests/bench/soak.conf;" \
+			"offered $RATE port events/s by $CHURNERS churners; warm-up $WARMUP s, samples every $SAMPLE s."
+		echo
+		echo "| figure | value |"
+		echo "|---|---|"
+		echo "| port events/s, churners' cgroups, portwarden's counters (after the warm-up) | $(rate churn) (per minute $(rate_range)) |"
+		echo "| port events/s, all our cgroups, portwarden's counters | $(rate all) |"
+		echo "| port events/s, churners' own counts (whole run) | $own ($rounds rounds in ${secs} s, $EVENTS_PER_ROUND events a round) |"
+		echo "| VmRSS after the warm-up / at the end | $RSS_WARM KiB / $RSS_END KiB (${RSS_CHANGE:-?}) |"
+		echo "| VmRSS $SETTLE s after the last leaker | $RSS_SETTLED KiB |"
+		echo "| fds before the leakers / $SETTLE s after the last | $FD_PRE / $FD_SETTLED |"
+		echo "| fds during the run: fewest after the warm-up / in the last $WIN s / most | $FD_FIRST / $FD_LAST / $FD_MAX |"
+		echo "| failure events lost / kernel-skipped runs | $LOST / $MISSED |"
+		echo "| leakers started / stopped by portwarden / quarantined first / gone unsignalled / ended by the harness | $LEAK_STARTED / $LEAK_STOPPED / $LEAK_QUARANTINED / $LEAK_UNSIGNALLED / $LEAK_TIMEOUT_N |"
+		echo "| leaker life, start to gone (median / longest) | $LEAK_LIFE s / ${LEAK_LIFE_MAX:-?} s |"
+		echo "| benign processes alive at the end / actions on them / suspect records | $BENIGN_ALIVE / $BENIGN_ACTIONS / $BENIGN_SUSPECT |"
+		echo "| load average (1 min) over the samples | $(samples_in 0 1e9 4 | pb_minmax) |"
+		echo
+		echo "Churners' exit counts:"
+		echo
+		sed 's/^/    /' "$OUT/churn-exit.txt"
+		echo
+	} >"$OUT/summary.md"
+}
+
+# ---- main ------------------------------------------------------------------------------
+
+main() {
+	local start_s
+	pw_require_root
+	pw_require_bpf
+	pw_require_cgroup2
+	pw_require_cmd ip jq bpftool nsenter
+	pw_require_file "$PW_PORTWARDEN" portwarden
+	pw_require_file "$PW_PORTLEAK" portleak
+	pw_require_file "$GUARDLEAK" guardleak
+	pw_require_file "$PB_BIN/soakchurn" soakchurn
+	pw_require_file "$PB_BIN/holder" holder
+	SRC_PORTWARDEN=$PW_PORTWARDEN
+	mkdir -p "$OUT"
+	declare -gA LEAK_NS
+	SLOTS=()
+	say "$SECS s, $RATE port events/s offered, leakers over $CGROUPS cgroups; figures in $OUT"
+	setup
+	start_daemon
+	start_benign
+	cp /proc/net/softnet_stat "$OUT/softnet_stat.start"
+	FD_PRE=$(fd_count)
+	echo "pre $(fd_kinds)" >>"$OUT/fds.txt"
+	T0=$(date +%s)
+	END=$((T0 + SECS))
+	start_leakers
+	soak_loop || true
+	say "the soak is over; waiting for the last leakers (up to $LEAK_TIMEOUT s)"
+	for start_s in "${SLOTS[@]}"; do
+		wait "$start_s" 2>/dev/null || true
+	done
+	say "the last leaker is gone; $SETTLE s for the daemon to forget them"
+	sleep "$SETTLE"
+	FD_SETTLED=$(fd_count)
+	RSS_SETTLED=$(pb_proc_kib "$DAEMON" VmRSS 2>/dev/null) || RSS_SETTLED=nan
+	echo "settled $(fd_kinds)" >>"$OUT/fds.txt"
+	check_rss
+	check_fds
+	BENIGN_ALIVE=$(while read -r _ pid start; do pw_pid_alive "$pid" "$start" && echo; done \
+		<"$OUT/benign.pids" | wc -l)/$(wc -l <"$OUT/benign.pids")
+	BENIGN_ACTIONS=$(jq -s '[.[] | select(.event == "action" and (.cgroup // "" | test("/benign/")))] | length' \
+		"$OUT/run.jsonl")
+	check_benign
+	check_leakers
+	stop_daemon
+	check_lost
+	summary
+	cat "$OUT/summary.md" >&2
+	echo "soak: $NPASS passed, $NFAIL failed; figures in $OUT/summary.md"
+	pw_done
+}
+
+main "$@"
