@@ -29,9 +29,9 @@ static inline void fuzz_fail(const char *why, const char *text, size_t len)
 	abort();
 }
 
-#define FUZZ_ASSERT(cond, text, len)                                  \
-	do {                                                          \
-		if (!(cond))                                          \
+#define FUZZ_ASSERT(cond, text, len)                                   \
+	do {                                                           \
+		if (!(cond))                                           \
 			fuzz_fail(#cond, (const char *)(text), (len)); \
 	} while (0)
 

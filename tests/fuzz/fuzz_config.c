@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < cfg->nr_overrides; i++) {
 			const char *p = cfg->overrides[i].pattern;
 
-			FUZZ_ASSERT(memchr(p, '\0', sizeof(cfg->overrides[i].pattern)) != NULL, text,
-				    size);
+			FUZZ_ASSERT(memchr(p, '\0', sizeof(cfg->overrides[i].pattern)) != NULL,
+				    text, size);
 			(void)config_policy_for(cfg, p);
 		}
 		FUZZ_ASSERT(cfg->interval_ms > 0, text, size);

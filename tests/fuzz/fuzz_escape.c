@@ -25,7 +25,8 @@ static long terminal_unescape(const char *s, size_t len, unsigned char *out)
 		} else if (i + 1 < len && s[i + 1] == '\\') {
 			out[n++] = '\\';
 			i++;
-		} else if (i + 3 < len && s[i + 1] == 'x' && hex(s[i + 2]) >= 0 && hex(s[i + 3]) >= 0) {
+		} else if (i + 3 < len && s[i + 1] == 'x' && hex(s[i + 2]) >= 0 &&
+			   hex(s[i + 3]) >= 0) {
 			out[n++] = hex(s[i + 2]) * 16 + hex(s[i + 3]);
 			i += 3;
 		} else {
@@ -86,8 +87,10 @@ static uint32_t decode_utf8(const unsigned char *s, size_t *n)
 /* Well-formed multibyte UTF-8 at @s: its length, else 0 (as core/escape.c decides). */
 static size_t utf8_len(const unsigned char *s, size_t len)
 {
-	size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-						   : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	size_t n = s[0] >= 0xc2 && s[0] <= 0xdf	  ? 2
+		   : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		   : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+						  : 0;
 	uint32_t cp;
 
 	if (!n || n > len)
@@ -112,15 +115,28 @@ static size_t json_code_points(const char *json, uint32_t *out)
 		if (*p == '\\') {
 			switch (p[1]) {
 			case 'u':
-				out[n++] = (uint32_t)strtoul((char[]){p[2], p[3], p[4], p[5], 0}, NULL, 16);
+				out[n++] = (uint32_t)strtoul((char[]){p[2], p[3], p[4], p[5], 0},
+							     NULL, 16);
 				p += 6;
 				continue;
-			case 'b': out[n++] = '\b'; break;
-			case 'f': out[n++] = '\f'; break;
-			case 'n': out[n++] = '\n'; break;
-			case 'r': out[n++] = '\r'; break;
-			case 't': out[n++] = '\t'; break;
-			default: out[n++] = p[1]; break;
+			case 'b':
+				out[n++] = '\b';
+				break;
+			case 'f':
+				out[n++] = '\f';
+				break;
+			case 'n':
+				out[n++] = '\n';
+				break;
+			case 'r':
+				out[n++] = '\r';
+				break;
+			case 't':
+				out[n++] = '\t';
+				break;
+			default:
+				out[n++] = p[1];
+				break;
 			}
 			p += 2;
 		} else {
@@ -134,7 +150,8 @@ static size_t json_code_points(const char *json, uint32_t *out)
 static void check_json(const uint8_t *data, size_t size)
 {
 	size_t len = strnlen((const char *)data, size), n = 0, got;
-	uint32_t *want = malloc((len + 1) * sizeof(*want)), *have = malloc((len + 1) * sizeof(*have));
+	uint32_t *want = malloc((len + 1) * sizeof(*want)),
+		 *have = malloc((len + 1) * sizeof(*have));
 	struct fuzz_out o;
 	char *text;
 

@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	event_format_text(fuzz_out_begin(&o), &v);
 	text = fuzz_out_end(&o);
 	fuzz_check_printable(text, o.len);
-	FUZZ_ASSERT(o.len && text[o.len - 1] == '\n' && memchr(text, '\n', o.len) == text + o.len - 1,
+	FUZZ_ASSERT(o.len && text[o.len - 1] == '\n' &&
+			    memchr(text, '\n', o.len) == text + o.len - 1,
 		    text, o.len);
 	free(text);
 

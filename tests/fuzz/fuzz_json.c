@@ -35,20 +35,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		fuzz_take(&data, &size, &op, 1);
 		switch (op % 14) {
-		case 0: json_object_begin(&w); break;
-		case 1: json_object_end(&w); break;
-		case 2: json_array_begin(&w); break;
-		case 3: json_array_begin_lines(&w); break;
-		case 4: json_array_end(&w); break;
-		case 5: json_break(&w); break;
-		case 6: take_string(&data, &size, s, sizeof(s)); json_key(&w, s); break;
-		case 7: take_string(&data, &size, s, sizeof(s)); json_str(&w, s); break;
+		case 0:
+			json_object_begin(&w);
+			break;
+		case 1:
+			json_object_end(&w);
+			break;
+		case 2:
+			json_array_begin(&w);
+			break;
+		case 3:
+			json_array_begin_lines(&w);
+			break;
+		case 4:
+			json_array_end(&w);
+			break;
+		case 5:
+			json_break(&w);
+			break;
+		case 6:
+			take_string(&data, &size, s, sizeof(s));
+			json_key(&w, s);
+			break;
+		case 7:
+			take_string(&data, &size, s, sizeof(s));
+			json_str(&w, s);
+			break;
 		case 8:
 			len = take_string(&data, &size, s, sizeof(s));
 			json_strn(&w, s, op & 0x80 ? len : len / 2);
 			break;
-		case 9: fuzz_take(&data, &size, &v, sizeof(v)); json_uint(&w, v); break;
-		case 10: fuzz_take(&data, &size, &v, sizeof(v)); json_int(&w, (int64_t)v); break;
+		case 9:
+			fuzz_take(&data, &size, &v, sizeof(v));
+			json_uint(&w, v);
+			break;
+		case 10:
+			fuzz_take(&data, &size, &v, sizeof(v));
+			json_int(&w, (int64_t)v);
+			break;
 		case 11: {
 			double d;
 
@@ -56,8 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			json_double(&w, d, op >> 4);
 			break;
 		}
-		case 12: json_bool(&w, op & 0x80); break;
-		default: json_null(&w); break;
+		case 12:
+			json_bool(&w, op & 0x80);
+			break;
+		default:
+			json_null(&w);
+			break;
 		}
 	}
 	err = json_finish(&w);

@@ -43,18 +43,19 @@ for name in "${names[@]}"; do
 		continue
 	fi
 	mkdir -p "$work"
-	[ -d "$seeds" ] || seeds=""
+	dirs=("$work")
+	[ ! -d "$seeds" ] || dirs+=("$seeds")
 	rm -f "$out/crashes/$name"-*
 	# -timeout: one input taking over 10 s is a finding too (a hang)
 	rc=0
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-		-artifact_prefix="$out/crashes/$name-" "$work" $seeds >"$log" 2>&1 </dev/null || rc=$?
+		-artifact_prefix="$out/crashes/$name-" "${dirs[@]}" >"$log" 2>&1 </dev/null || rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	if [ "$rc" -eq 0 ]; then
 		echo "PASS: fuzz/$name (${runs:-?} inputs in $seconds s)"
 	else
 		why=$(grep -m1 -E 'fuzz property broken|ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|ERROR: libFuzzer' "$log")
-		crash=$(ls "$out/crashes/$name"-* 2>/dev/null | head -n 1)
+		crash=$(find "$out/crashes" -name "$name-*" | head -n 1)
 		echo "FAIL: fuzz/$name: ${why:-exit $rc}; input ${crash:-none saved}; log $log"
 		grep -E 'fuzz property|runtime error|ERROR|#[0-9]+ 0x' "$log" | head -20 | sed 's/^/  | /' >&2
 		failed=1

@@ -9,7 +9,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
-rt=$(clang -print-file-name=libclang_rt.fuzzer-$(uname -m).a 2>/dev/null)
+rt=$(clang -print-file-name="libclang_rt.fuzzer-$(uname -m).a" 2>/dev/null)
 if ! command -v clang >/dev/null || [ ! -f "${rt:-/nonexistent}" ]; then
 	# clang prints the bare name back when it has no such file
 	echo "SKIP: fuzz: no clang or no libFuzzer runtime (libclang-rt-14-dev)"

@@ -12,6 +12,7 @@
 #    LeakSanitizer checks at exit), and takes a snapshot --json while a
 #    workload holds sockets. Both must exit 0, print valid JSON and no report.
 # Run by `make sanitize` and by the long tier of `make test`.
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
 . "$(dirname "$0")/../e2e/lib.sh"
 cd "$PW_ROOT" || exit 1
 
@@ -80,6 +81,7 @@ check_run() {
 e2e() {
 	local ns out rc
 	PW_PORTWARDEN=$SAN/portwarden
+	# shellcheck disable=SC2034 # read by lib.sh's pw_start_portleak
 	PW_PORTLEAK=$SAN/tests/workloads/portleak
 	pw_require_root
 	pw_require_cmd ip jq

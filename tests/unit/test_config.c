@@ -548,21 +548,27 @@ UNIT_TEST(test_error_escapes_file_bytes)
 	static const struct {
 		const char *text, *want;
 	} rows[] = {
-		{"[policy]\n\x1b[2Jkey = 1\n", "test.conf:2: unknown key '\\x1b[2Jkey' in [policy]"},
-		{"[policy]\ngrace = \xc2\x9b" "31m\n",
-		 "test.conf:2: grace: expected a whole-second duration from 1s to 1h (suffix ms, s, "
-		 "m or h), got '\\xc2\\x9b31m'"},
-		{"[\x1b]0;title\x07]\n", "test.conf:1: unknown section [\\x1b]0;title\\x07] (expected "
+		{"[policy]\n\x1b[2Jkey = 1\n",
+		 "test.conf:2: unknown key '\\x1b[2Jkey' in [policy]"},
+		{"[policy]\ngrace = \xc2\x9b"
+		 "31m\n",
+		 "test.conf:2: grace: expected a whole-second duration from 1s to 1h "
+		 "(suffix ms, s, m or h), got '\\xc2\\x9b31m'"},
+		{"[\x1b]0;title\x07]\n",
+		 "test.conf:1: unknown section [\\x1b]0;title\\x07] (expected "
 		 "daemon, policy, breakers, protect or cgroup \"GLOB\")"},
-		{"[protect]\n\xe2\x80\xae = x\n", "test.conf:2: unknown key '\\xe2\\x80\\xae' in "
-		 "[protect] (expected comm, exe or cgroup)"},
+		{"[protect]\n\xe2\x80\xae = x\n",
+		 "test.conf:2: unknown key '\\xe2\\x80\\xae' in [protect] "
+		 "(expected comm, exe or cgroup)"},
 		{"[protect]\ncomm = \x1b[31mlonger-than-15\n",
 		 "test.conf:2: comm: '\\x1b[31mlonger-than-15' is longer than 15 bytes, the most a "
 		 "process name holds"},
 		{"[cgroup \"/a\x1b\"]\n[cgroup \"/a\x1b\"]\n",
 		 "test.conf:2: [cgroup \"/a\\x1b\"] is already defined on line 1"},
 		{"[\x1b[2J\n", "test.conf:1: section header '[\\x1b[2J' does not end with ']'"},
-		{"\x9b" "2J\n", "test.conf:1: expected 'key = value' or '[section]', got '\\x9b2J'"},
+		{"\x9b"
+		 "2J\n",
+		 "test.conf:1: expected 'key = value' or '[section]', got '\\x9b2J'"},
 		{"\rgrace = 1\n", "test.conf:1: key 'grace' before any [section]"},
 		{"[daemon]\n\x7f = 1\n", "test.conf:2: unknown key '\\x7f' in [daemon]"},
 	};

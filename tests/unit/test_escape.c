@@ -37,8 +37,14 @@ static const struct terminal_case terminal_cases[] = {
 	 "\x9b"
 	 "2J",
 	 SIZE_MAX, DST_ROOM, "\\x9b2J"},
-	{"utf-8 c1 csi", "\xc2\x9b" "2J", SIZE_MAX, DST_ROOM, "\\xc2\\x9b2J"},
-	{"bidi override", "a\xe2\x80\xae" "b", SIZE_MAX, DST_ROOM, "a\\xe2\\x80\\xaeb"},
+	{"utf-8 c1 csi",
+	 "\xc2\x9b"
+	 "2J",
+	 SIZE_MAX, DST_ROOM, "\\xc2\\x9b2J"},
+	{"bidi override",
+	 "a\xe2\x80\xae"
+	 "b",
+	 SIZE_MAX, DST_ROOM, "a\\xe2\\x80\\xaeb"},
 	{"bidi isolate", "\xe2\x81\xa6", SIZE_MAX, DST_ROOM, "\\xe2\\x81\\xa6"},
 	{"arabic letter mark", "\xd8\x9c", SIZE_MAX, DST_ROOM, "\\xd8\\x9c"},
 	{"invalid utf-8", "\xed\xa0\x80\xc0", SIZE_MAX, DST_ROOM, "\\xed\\xa0\\x80\\xc0"},
@@ -203,12 +209,18 @@ static const struct json_case json_cases[] = {
 	{"bad lead then valid", "\xc3\xc3\xa9", SIZE_MAX, "\"\\u00c3\xc3\xa9\""},
 	{"quote after bad lead", "\xc3\"", SIZE_MAX, "\"\\u00c3\\\"\""},
 	{"c1 first", "\xc2\x80", SIZE_MAX, "\"\\u0080\""},
-	{"c1 csi", "\xc2\x9b" "2J", SIZE_MAX, "\"\\u009b2J\""},
+	{"c1 csi",
+	 "\xc2\x9b"
+	 "2J",
+	 SIZE_MAX, "\"\\u009b2J\""},
 	{"c1 last", "\xc2\x9f", SIZE_MAX, "\"\\u009f\""},
 	{"nbsp after c1 kept", "\xc2\xa0", SIZE_MAX, "\"\xc2\xa0\""},
 	{"lrm rlm", "\xe2\x80\x8e\xe2\x80\x8f", SIZE_MAX, "\"\\u200e\\u200f\""},
 	{"alm", "\xd8\x9c", SIZE_MAX, "\"\\u061c\""},
-	{"rlo", "x\xe2\x80\xae" "y", SIZE_MAX, "\"x\\u202ey\""},
+	{"rlo",
+	 "x\xe2\x80\xae"
+	 "y",
+	 SIZE_MAX, "\"x\\u202ey\""},
 	{"lre..lro", "\xe2\x80\xaa\xe2\x80\xad", SIZE_MAX, "\"\\u202a\\u202d\""},
 	{"isolates", "\xe2\x81\xa6\xe2\x81\xa9", SIZE_MAX, "\"\\u2066\\u2069\""},
 	{"line separators", "\xe2\x80\xa8\xe2\x80\xa9", SIZE_MAX, "\"\\u2028\\u2029\""},
@@ -354,8 +366,8 @@ static int c1_as_bytes(const char *src, int len, char *out)
 UNIT_TEST(test_json_random_roundtrip)
 {
 	static const unsigned char pool[] = {0x00, 0x1b, 0x0a, '"',  '\\', 'a',	 0x7f, 0x80, 0xbf,
-					     0xc2, 0xc3, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xff,
-					     0x9b, 0xe2, 0x80, 0xae, 0x81, 0xa6, 0xd8, 0x9c};
+					     0xc2, 0xc3, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xff, 0x9b,
+					     0xe2, 0x80, 0xae, 0x81, 0xa6, 0xd8, 0x9c};
 	char src[32], json[256], back[64], want[32];
 	uint32_t seed = 12345;
 	int round, len, i;
