@@ -9,7 +9,8 @@
 #    sanitizer wrote a report;
 #  - as root, on this kernel: the sanitized ./portwarden traces a few loopback
 #    connections in a netns of ours (trace --json, stopped by SIGINT so
-#    LeakSanitizer checks at exit), and takes a snapshot --json while a
+#    LeakSanitizer checks at exit; the workload's comm holds a C1 CSI and a
+#    bidi override, which the JSON must carry as \uXXXX), and takes a snapshot --json while a
 #    workload holds sockets. Both must exit 0, print valid JSON and no report.
 # Run by `make sanitize` and by the long tier of `make test`.
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
@@ -52,7 +53,10 @@ unit_tier() {
 		rc=0
 		"$bin" >"$PW_TMP/unit.out" 2>"$PW_TMP/unit.err" </dev/null || rc=$?
 		report=$(sanitizer_report "$PW_TMP/unit.err")
-		if [ -n "$report" ]; then
+		if grep -q '^FAIL' "$PW_TMP/unit.out"; then
+			# its own failures first: a failed case may leak what it meant to free
+			pw_fail "$name" "exit $rc: $(grep -m3 '^FAIL' "$PW_TMP/unit.out" | paste -sd ';')${report:+; then $report}"
+		elif [ -n "$report" ]; then
 			pw_fail "$name" "$report"
 			sed 's/^/  | /' "$PW_TMP/unit.err" | head -40 >&2
 		elif [ "$rc" -ne 0 ]; then
@@ -94,9 +98,10 @@ e2e() {
 	# trace: a few connections on the netns' loopback, then SIGINT.
 	out=$PW_TMP/trace.jsonl
 	if pw_start_tracer e2e/trace "$out" --json; then
-		pw_start_portleak conn "" "$ns" tcp-ok --count 5 --comm pl-san >/dev/null
+		# a comm with a C1 CSI and a bidi override: JSON carries them as \uXXXX
+		pw_start_portleak conn "" "$ns" tcp-ok --count 5 --comm $'pl-san\xc2\x9b\xe2\x80\xae' >/dev/null
 		pw_wait_portleak conn e2e/trace exited || true
-		pw_wait_for_file_line "$out" '"comm":"pl-san"' 10 || true
+		pw_wait_for_file_line "$out" '"comm":"pl-san' 10 || true
 		rc=0
 		kill -s INT "$PW_TRACER"
 		if ! pw_wait_exit "$PW_TRACER" 30; then
@@ -106,10 +111,13 @@ e2e() {
 		fi
 		wait "$PW_TRACER" || rc=$?
 		if check_run e2e/trace "$rc" "$out.err"; then
-			if ! grep -q '"comm":"pl-san"' "$out"; then
+			if ! grep -q '"comm":"pl-san' "$out"; then
 				pw_fail e2e/trace "no event of the workload: $(head -c 300 "$out")"
 			elif ! jq -e . "$out" >/dev/null 2>&1; then
 				pw_fail e2e/trace "output is not JSON lines: $(head -c 300 "$out")"
+			elif LC_ALL=C grep -q $'\xc2\x9b\|\xe2\x80\xae' "$out" ||
+				! grep -qF '"comm":"pl-san\u009b\u202e"' "$out"; then
+				pw_fail e2e/trace "comm's C1 and bidi characters not escaped: $(grep -m1 -a 'pl-san' "$out" | head -c 300)"
 			else
 				pw_pass e2e/trace
 			fi
