@@ -92,6 +92,8 @@ help:
 	@echo 'make run        install missing packages, build, start portwarden top (trace without a terminal)'
 	@echo 'make test       install missing packages, build, run every test tier'
 	@echo 'make check      unit tier only (no root)'
+	@echo 'make sanitize   ASan+UBSan+LSan build in .output/asan: unit tier, short trace/snapshot (root)'
+	@echo 'make fuzz       every libFuzzer harness FUZZ_SECONDS (300) each; FUZZ="config json" picks some'
 	@echo 'make test-root  root tier only (real BPF, netns, cgroups)'
 	@echo 'make bench      benchmarks, ~15 min, root; BENCH="churn syscall capacity detection scale"'
 	@echo 'make soak       run --enforce under ~50k port events/s and leakers, ~12 min, root; SOAK_SECONDS=600'
@@ -133,6 +135,46 @@ soak: deps
 
 .PHONY: bench-bins
 bench-bins: $(BENCH_BINS)
+
+# The sanitizer tier: the same tree under ASan+UBSan (LeakSanitizer on) in its own
+# OUTPUT, BPF skeletons included (they are rebuilt there: a few seconds), binary
+# $(SAN_OUTPUT)/portwarden. `make sanitize` builds it and runs the unit tier and
+# a short trace/snapshot (root) with it: tests/sanitize/test-sanitize.sh.
+SAN_OUTPUT ?= .output/asan
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+.PHONY: sanitize sanitize-bins
+sanitize-bins:
+	$(Q)$(MAKE) OUTPUT=$(SAN_OUTPUT) APP=$(SAN_OUTPUT)/portwarden CC=$(CLANG) CFLAGS="-g -O1" \
+		EXTRA_CFLAGS="$(SANITIZE_FLAGS)" EXTRA_LDFLAGS="$(SANITIZE_FLAGS)" \
+		$(SAN_OUTPUT)/portwarden unit-bins workload-bins
+
+sanitize: deps
+	$(Q)SAN_OUTPUT=$(SAN_OUTPUT) scripts/run-tests.sh long test-sanitize
+
+# The fuzz tier: libFuzzer harnesses (tests/fuzz/fuzz_*.c) over every parser of
+# untrusted input, built with clang -fsanitize=fuzzer,address,undefined into
+# $(FUZZ_OUTPUT). `make fuzz` runs each FUZZ_SECONDS (default 300); `make test`
+# runs each a few seconds (tests/fuzz/test-fuzz.sh). FUZZ="config json" picks some.
+FUZZ_OUTPUT ?= .output/fuzz
+FUZZ_SECONDS ?= 300
+FUZZ ?=
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUTPUT)/%,$(FUZZ_SRCS))
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+.PHONY: fuzz fuzz-bins
+fuzz-bins:
+	$(Q)$(MAKE) OUTPUT=$(FUZZ_OUTPUT) CC=$(CLANG) CFLAGS="-g -O1" \
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		$(FUZZ_BINS)
+
+$(FUZZ_OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OUTPUT)/libportwarden.a | $(OUTPUT)/deps
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $(filter-out -fsanitize=%,$(USER_CFLAGS)) -Itests/unit -Itests/fuzz \
+		-MMD -MP -MF $(OUTPUT)/deps/fuzz-$*.d $< $(FUZZ_OUTPUT)/libportwarden.a $(LIBS) -o $@
+
+fuzz: deps
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ)
 
 .PHONY: unit-bins workload-bins
 unit-bins: $(UNIT_BINS)

@@ -9,9 +9,11 @@ set -eu
 
 # build: compiler, BPF toolchain, libraries; test: iproute2 (ip netns), jq (JSON
 # assertions), tmux (the top view's screen tests), procps (ps), qemu-system-x86
-# and busybox-static (test-kernels.sh boots other kernels with a busybox initramfs).
+# and busybox-static (test-kernels.sh boots other kernels with a busybox initramfs);
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (make sanitize, make
+# fuzz), not pulled in by clang itself.
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev
-pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static"
+pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""

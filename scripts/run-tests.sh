@@ -3,8 +3,10 @@
 # Copyright (c) 2026 The portwarden authors
 # Runs the test tiers and totals their result lines.
 #
-# usage: scripts/run-tests.sh all|unit|root [NAME...]
+# usage: scripts/run-tests.sh all|unit|long|root [NAME...]
 #   unit: every $OUTPUT/tests/unit/test_* binary and tests/build/test-*.sh (no root needed)
+#   long: tests/sanitize/test-*.sh and tests/fuzz/test-*.sh: the tree rebuilt under
+#         ASan+UBSan and libFuzzer, a few minutes (their root parts SKIP when not root)
 #   root: every tests/e2e/test-*.sh (they SKIP themselves when not root)
 #   NAME: only run tests whose file name contains one of these strings
 #
@@ -20,14 +22,14 @@
 set -eu
 
 usage() {
-	echo "usage: $0 all|unit|root [NAME...]" >&2
+	echo "usage: $0 all|unit|long|root [NAME...]" >&2
 	exit 2
 }
 
 [ $# -ge 1 ] || usage
 tier=$1
 shift
-case $tier in all | unit | root) ;; *) usage ;; esac
+case $tier in all | unit | long | root) ;; *) usage ;; esac
 
 cd "$(dirname "$0")/.."
 OUTPUT=${OUTPUT:-.output}
@@ -131,8 +133,25 @@ run_unit() {
 }
 
 run_root() {
+	run_scripts root tests/e2e/test-*.sh -- "$@"
+}
+
+run_long() {
+	run_scripts long tests/sanitize/test-*.sh tests/fuzz/test-*.sh -- "$@"
+}
+
+# run_scripts TIER FILE... -- [NAME...]: each test script FILE (bash).
+run_scripts() {
+	scripts_tier=$1
+	shift
+	scripts_files=""
+	while [ "$1" != -- ]; do
+		scripts_files="$scripts_files $1"
+		shift
+	done
+	shift
 	found=0
-	for t in tests/e2e/test-*.sh; do
+	for t in $scripts_files; do
 		[ -f "$t" ] || continue
 		found=1
 		name=${t##*/}
@@ -144,14 +163,16 @@ run_root() {
 			run_one "$name" bash "$t"
 		fi
 	done
-	[ "$found" -eq 1 ] || echo "# root: no tests"
+	[ "$found" -eq 1 ] || echo "# $scripts_tier: no tests"
 }
 
 case $tier in
 unit) run_unit "$@" ;;
+long) run_long "$@" ;;
 root) run_root "$@" ;;
 all)
 	run_unit "$@"
+	run_long "$@"
 	run_root "$@"
 	;;
 esac

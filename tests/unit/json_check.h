@@ -3,7 +3,9 @@
 /*
  * A strict JSON validator for the tests (RFC 8259): one value, then only
  * whitespace. Strings may hold no raw control byte and must be valid UTF-8,
- * as a consumer such as jq demands. No dependency, so that `make check`
+ * as a consumer such as jq demands; nor a raw C1 control or bidirectional
+ * mark (U+0080..U+009F, U+061C, U+200E/F, U+2028..U+202E, U+2066..U+2069),
+ * which JSON allows but our writer escapes so no terminal acts on them. No dependency, so that `make check`
  * needs nothing more.
  *
  *	const char *err = json_check(text);	// NULL when valid, else why
@@ -64,6 +66,10 @@ static inline int jc_utf8(struct json_check *c)
 	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return jc_fail(c, "an overlong or surrogate UTF-8 sequence");
+	/* C1 controls and bidi overrides steer a terminal: our writer escapes them */
+	if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return jc_fail(c, "a raw C1 control or bidirectional mark");
 	c->p += n;
 	return 0;
 }

@@ -536,6 +536,61 @@ UNIT_TEST(test_error_format)
 	ASSERT_EQ_STR(err, "x:1: ");
 }
 
+/* True when @s holds only printable ASCII: nothing a terminal would act on. */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* Messages quote the file's bytes: escape sequences in them come out as \xNN. */
+UNIT_TEST(test_error_escapes_file_bytes)
+{
+	static const struct {
+		const char *text, *want;
+	} rows[] = {
+		{"[policy]\n\x1b[2Jkey = 1\n",
+		 "test.conf:2: unknown key '\\x1b[2Jkey' in [policy]"},
+		{"[policy]\ngrace = \xc2\x9b"
+		 "31m\n",
+		 "test.conf:2: grace: expected a whole-second duration from 1s to 1h "
+		 "(suffix ms, s, m or h), got '\\xc2\\x9b31m'"},
+		{"[\x1b]0;title\x07]\n",
+		 "test.conf:1: unknown section [\\x1b]0;title\\x07] (expected "
+		 "daemon, policy, breakers, protect or cgroup \"GLOB\")"},
+		{"[protect]\n\xe2\x80\xae = x\n",
+		 "test.conf:2: unknown key '\\xe2\\x80\\xae' in [protect] "
+		 "(expected comm, exe or cgroup)"},
+		{"[protect]\ncomm = \x1b[31mlonger-than-15\n",
+		 "test.conf:2: comm: '\\x1b[31mlonger-than-15' is longer than 15 bytes, the most a "
+		 "process name holds"},
+		{"[cgroup \"/a\x1b\"]\n[cgroup \"/a\x1b\"]\n",
+		 "test.conf:2: [cgroup \"/a\\x1b\"] is already defined on line 1"},
+		{"[\x1b[2J\n", "test.conf:1: section header '[\\x1b[2J' does not end with ']'"},
+		{"\x9b"
+		 "2J\n",
+		 "test.conf:1: expected 'key = value' or '[section]', got '\\x9b2J'"},
+		{"\rgrace = 1\n", "test.conf:1: key 'grace' before any [section]"},
+		{"[daemon]\n\x7f = 1\n", "test.conf:2: unknown key '\\x7f' in [daemon]"},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		UNIT_ROW(rows[i].want);
+		ASSERT_EQ_INT(parse(rows[i].text), -EINVAL);
+		ASSERT_EQ_STR(err, rows[i].want);
+		ASSERT_TRUE(printable(err));
+	}
+	/* the file name too, and a short buffer never cuts an escape in half */
+	ASSERT_EQ_INT(config_parse("[nope]\n", "a\x1b", &cfg, err, sizeof(err)), -EINVAL);
+	ASSERT_TRUE(strncmp(err, "a\\x1b:1: unknown section [nope]", 31) == 0);
+	ASSERT_EQ_INT(config_parse("[\x1b]\n", "x", &cfg, err, 11), -EINVAL);
+	ASSERT_EQ_STR(err, "x:1: unkno");
+	ASSERT_EQ_INT(config_parse("k\x1b=1\n", "x", &cfg, err, 15), -EINVAL);
+	ASSERT_EQ_STR(err, "x:1: key 'k");
+}
+
 UNIT_TEST(test_long_lines)
 {
 	static char text[2100];
@@ -755,6 +810,7 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_long_globs);
 	RUN(test_error_format);
+	RUN(test_error_escapes_file_bytes);
 	RUN(test_long_lines);
 	RUN(test_too_many);
 	RUN(test_overrides);

@@ -129,6 +129,46 @@ UNIT_TEST(strings_are_escaped)
 		       "\"null\":null,\"comm\":\"0123456789abcdef\",\"short\":\"ab\"}\n");
 }
 
+/*
+ * Well-formed UTF-8 that drives a terminal: a C1 CSI (0xc2 0x9b), bidi overrides and
+ * isolates, marks. Each comes out as \uXXXX, so `jq -r` or a terminal showing the raw
+ * JSON never acts on it; plain accented text stays raw.
+ */
+UNIT_TEST(terminal_code_points_are_escaped)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"\xc2\x9b"
+		 "2J",
+		 "\"\\u009b2J\"\n"},
+		{"\xc2\x80\xc2\x9f\xc2\xa0", "\"\\u0080\\u009f\xc2\xa0\"\n"},
+		{"a\xe2\x80\xae"
+		 "b",
+		 "\"a\\u202eb\"\n"},
+		{"\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+		 "\"\\u202a\\u202b\\u202c\\u202d\"\n"},
+		{"\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
+		 "\"\\u2066\\u2067\\u2068\\u2069\"\n"},
+		{"\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "\"\\u200e\\u200f\\u061c\"\n"},
+		{"\xe2\x80\xa8\xe2\x80\xa9", "\"\\u2028\\u2029\"\n"},
+		{"\xe2\x80\x8d\xe2\x81\xaa caf\xc3\xa9",
+		 "\"\xe2\x80\x8d\xe2\x81\xaa caf\xc3\xa9\"\n"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct doc d;
+
+		UNIT_ROW(cases[i].want);
+		doc_open(&d);
+		json_str(&d.w, cases[i].in);
+		ASSERT_EQ_INT(doc_close(&d), 0);
+		ASSERT_EQ_STR(d.buf, cases[i].want);
+		ASSERT_JSON(d.buf);
+		free(d.buf);
+	}
+}
+
 UNIT_TEST(number_formats)
 {
 	struct doc d;
@@ -253,10 +293,26 @@ UNIT_TEST(write_errors_are_counted)
 UNIT_TEST(validator_rejects_broken_json)
 {
 	static const char *const bad[] = {
-		"",	     "{",	  "{\"a\":1,}",	      "[1,]",
-		"{\"a\" 1}", "{a:1}",	  "\"raw\ncontrol\"", "\"bad\xff\"",
-		"\"\\x41\"", "nan",	  "[1] [2]",	      "01",
-		"1.",	     "\"\\u12\"", "{\"a\":1}}",	      "\"\xc0\xaf\"",
+		"",
+		"{",
+		"{\"a\":1,}",
+		"[1,]",
+		"{\"a\" 1}",
+		"{a:1}",
+		"\"raw\ncontrol\"",
+		"\"bad\xff\"",
+		"\"\\x41\"",
+		"nan",
+		"[1] [2]",
+		"01",
+		"1.",
+		"\"\\u12\"",
+		"{\"a\":1}}",
+		"\"\xc0\xaf\"",
+		"\"\xc2\x9b\"",
+		"\"\xe2\x80\xae\"",
+		"\"\xe2\x81\xa9\"",
+		"\"\xd8\x9c\"",
 	};
 	static const char *const good[] = {
 		"{}",
@@ -288,6 +344,7 @@ int main(void)
 	RUN(commas_and_nesting);
 	RUN(breaks_start_new_lines);
 	RUN(strings_are_escaped);
+	RUN(terminal_code_points_are_escaped);
 	RUN(number_formats);
 	RUN(top_level_scalars);
 	RUN(misuse_is_counted);

@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 #include "core/config.h"
+#include "core/escape.h"
 #include "core/regular_file.h"
 
 /*
@@ -157,20 +159,29 @@ void config_defaults(struct daemon_config *c)
 
 static int fail(struct parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Writes "NAME:LINE: reason" and returns -EINVAL. */
+/*
+ * Writes "NAME:LINE: reason" and returns -EINVAL. The reason quotes the file's own
+ * bytes (a key, a value, a section name), so it and the name pass through
+ * escape_terminal(): a file cannot put an escape sequence on the terminal or in the log.
+ */
 static int fail(struct parser *ps, const char *fmt, ...)
 {
+	char reason[2 * CONFIG_LINE_MAX];
 	va_list ap;
-	int n;
+	size_t n;
+	int m;
 
 	if (!ps->err || !ps->err_len)
 		return -EINVAL;
-	n = snprintf(ps->err, ps->err_len, "%s:%u: ", ps->name, ps->line);
-	if (n < 0 || (size_t)n >= ps->err_len)
+	n = escape_terminal(ps->err, ps->err_len, ps->name, SIZE_MAX);
+	m = snprintf(ps->err + n, ps->err_len - n, ":%u: ", ps->line);
+	if (m < 0 || (size_t)m >= ps->err_len - n)
 		return -EINVAL;
+	n += m;
 	va_start(ap, fmt);
-	vsnprintf(ps->err + n, ps->err_len - n, fmt, ap);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	escape_terminal(ps->err + n, ps->err_len - n, reason, SIZE_MAX);
 	return -EINVAL;
 }
 

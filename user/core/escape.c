@@ -107,6 +107,40 @@ static bool json_write_byte(FILE *out, unsigned char c)
 	return fprintf(out, "\\u00%c%c", hex_digits[c >> 4], hex_digits[c & 0xf]) >= 0;
 }
 
+/* The code point of the well-formed @n-byte sequence at @s (utf8_multibyte_len() said so). */
+static unsigned int utf8_decode(const unsigned char *s, size_t n)
+{
+	unsigned int cp = s[0] & (0xff >> (n + 1));
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		cp = cp << 6 | (s[i] & 0x3f);
+	return cp;
+}
+
+/*
+ * Code points that are well-formed UTF-8 yet drive a terminal or reorder what it shows:
+ * the C1 controls (U+0080..U+009F; 0xc2 0x9b is a CSI on many terminals), the directional
+ * marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A..U+202E,
+ * U+2066..U+2069), and the line and paragraph separators (U+2028, U+2029) that some
+ * JavaScript readers take for newlines. JSON carries them as \uXXXX instead.
+ */
+static bool json_must_escape(unsigned int cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Writes one well-formed multibyte sequence: raw, or \uXXXX when it must be escaped. */
+static bool json_write_multibyte(FILE *out, const unsigned char *s, size_t n)
+{
+	unsigned int cp = utf8_decode(s, n);
+
+	if (json_must_escape(cp))
+		return fprintf(out, "\\u%04x", cp) >= 0;
+	return fwrite(s, 1, n, out) == n;
+}
+
 int json_write_string(FILE *out, const char *src, size_t src_len)
 {
 	const unsigned char *s = (const unsigned char *)src;
@@ -118,7 +152,7 @@ int json_write_string(FILE *out, const char *src, size_t src_len)
 		size_t n = utf8_multibyte_len(s + i, len - i);
 
 		if (n) {
-			ok = fwrite(s + i, 1, n, out) == n && ok;
+			ok = json_write_multibyte(out, s + i, n) && ok;
 			i += n;
 		} else {
 			ok = json_write_byte(out, s[i]) && ok;

@@ -29,8 +29,11 @@ size_t escape_terminal(char *dst, size_t dst_size, const char *src, size_t src_l
  * Writes @src to @out as a double-quoted JSON string that is always valid JSON and valid
  * UTF-8: well-formed UTF-8 passes through, '"' and '\' are escaped, control characters
  * and DEL become \b \f \n \r \t or \u00xx, and each byte that is not part of a well-formed
- * UTF-8 sequence becomes \u00xx of its value. Returns 0, or EOF when a write failed
- * (also left in ferror(@out)).
+ * UTF-8 sequence becomes \u00xx of its value. Well-formed code points that steer a
+ * terminal are escaped too, as \uxxxx: the C1 controls U+0080..U+009F, the bidirectional
+ * marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A..U+202E,
+ * U+2066..U+2069) and U+2028, U+2029. So no string holds a raw control character.
+ * Returns 0, or EOF when a write failed (also left in ferror(@out)).
  */
 int json_write_string(FILE *out, const char *src, size_t src_len);
 
