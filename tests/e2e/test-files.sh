@@ -324,7 +324,16 @@ check_sighup_at_start() {
 full() {
 	local name=$1 t=$2 rc=0
 	shift 2
+	# trace writes only when something happens: make it happen (a refused
+	# loopback connect still takes a port and changes state)
+	(for _ in $(seq $((t * 5))); do
+		(: </dev/tcp/127.0.0.1/1) 2>/dev/null || true
+		sleep 0.2
+	done) &
+	local churn=$!
 	timeout "$t" "$PW_PORTWARDEN" "$@" </dev/null >/dev/full 2>"$PW_TMP/full-$name.err" || rc=$?
+	kill "$churn" 2>/dev/null || true
+	wait "$churn" 2>/dev/null || true
 	[ "$rc" -eq 1 ] || echo "$*: exit $rc, want 1"
 	grep -q 'cannot write' "$PW_TMP/full-$name.err" ||
 		echo "$*: no message: $(tail -c 100 "$PW_TMP/full-$name.err")"
