@@ -212,19 +212,6 @@ start_leakers() {
 
 # ---- measuring ------------------------------------------------------------------------
 
-# activity_map: the id of the daemon's map "activity" (from its fds).
-activity_map() {
-	local f id
-	for f in /proc/"$DAEMON"/fdinfo/*; do
-		id=$(awk '/^map_id:/ { print $2 }' "$f" 2>/dev/null) || continue
-		[ -n "$id" ] || continue
-		if bpftool map show id "$id" 2>/dev/null | grep -q ' name activity '; then
-			echo "$id"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # cgroup_ids DIR...: the cgroup ids (inode numbers) of DIR and below, as a JSON array.
 cgroup_ids() {
@@ -235,7 +222,7 @@ cgroup_ids() {
 # kernel counted so far in the churners' cgroups and in all of ours.
 events() {
 	local id churn all
-	id=$(activity_map) || { echo "$(date +%s.%N) churn=nan all=nan"; return; }
+	id=$(pw_map_id "$DAEMON" activity) || { echo "$(date +%s.%N) churn=nan all=nan"; return; }
 	churn=$(cgroup_ids "$BASE"/benign/churn-*)
 	all=$(cgroup_ids "$BASE")
 	bpftool map dump id "$id" -j 2>/dev/null | jq -r --argjson c "$churn" --argjson a "$all" \

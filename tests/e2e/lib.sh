@@ -165,6 +165,21 @@ pw_pid_start() {
 	echo "${rest[19]}"
 }
 
+# pw_map_id PID NAME: the id of the BPF map NAME (as bpftool shows it,
+# truncated to 15 characters by the kernel) that process PID holds open.
+pw_map_id() {
+	local f id
+	for f in /proc/"$1"/fdinfo/*; do
+		id=$(awk '/^map_id:/ { print $2 }' "$f" 2>/dev/null) || continue
+		[ -n "$id" ] || continue
+		if bpftool map show id "$id" 2>/dev/null | grep -q " name $2 "; then
+			echo "$id"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # pw_pid_alive PID [START]: running (not a zombie) and, if given, same start time.
 pw_pid_alive() {
 	local stat rest

@@ -134,6 +134,21 @@ else
 	pw_fail faults/activity-full "run did not start: $(tail -c 200 "$PW_TMP/activity.err")"
 fi
 
+# check_recovered NAME ERROR: run (its stderr in NAME.err) is alive, said
+# "failed to sample: ERROR" once, and then that sampling works again.
+check_recovered() {
+	local err=$PW_TMP/$1.err problems n
+	problems=$(
+		pw_pid_alive "$PW_DAEMON" || echo "run exited: $(tail -c 200 "$err")"
+		n=$(grep -c "failed to sample: $2" "$err" || true)
+		[ "$n" = 1 ] || echo "'failed to sample: $2' said $n times, want once"
+		grep -q 'sampling works again: [1-9][0-9]* samples lost' "$err" ||
+			echo "no 'sampling works again: N samples lost': $(tail -c 200 "$err")"
+	)
+	grep -o 'sampling works again:.*' "$err" | sed 's/^/# /' || true
+	pw_report "faults/$1" "$problems"
+}
+
 # ---- run: EMFILE -----------------------------------------------------------------
 if run_start emfile; then
 	hard=$(prlimit --pid "$PW_DAEMON" --nofile -o HARD --noheadings | tr -d ' ')
@@ -143,15 +158,7 @@ if run_start emfile; then
 	sleep 4
 	prlimit --pid "$PW_DAEMON" --nofile="$soft:$hard"
 	sleep 3
-	problems=$(
-		pw_pid_alive "$PW_DAEMON" || echo "run exited: $(tail -c 200 "$PW_TMP/emfile.err")"
-		n=$(grep -c 'failed to sample: Too many open files' "$PW_TMP/emfile.err" || true)
-		[ "$n" = 1 ] || echo "'failed to sample: Too many open files' said $n times, want once"
-		grep -q 'sampling works again: [1-9][0-9]* samples lost' "$PW_TMP/emfile.err" ||
-			echo "no 'sampling works again: N samples lost': $(tail -c 200 "$PW_TMP/emfile.err")"
-	)
-	grep -o 'sampling works again:.*' "$PW_TMP/emfile.err" | sed 's/^/# /' || true
-	pw_report faults/emfile "$problems"
+	check_recovered emfile 'Too many open files'
 	run_stop
 else
 	pw_fail faults/emfile "run did not start: $(tail -c 200 "$PW_TMP/emfile.err")"
@@ -174,15 +181,7 @@ elif run_start enomem LD_PRELOAD="$SHIM" PW_FAILMALLOC_FLAG="$FLAG"; then
 	sleep 4
 	rm -f "$FLAG"
 	sleep 3
-	problems=$(
-		pw_pid_alive "$PW_DAEMON" || echo "run exited: $(tail -c 200 "$PW_TMP/enomem.err")"
-		n=$(grep -c 'failed to sample: Cannot allocate memory' "$PW_TMP/enomem.err" || true)
-		[ "$n" = 1 ] || echo "'failed to sample: Cannot allocate memory' said $n times, want once"
-		grep -q 'sampling works again: [1-9][0-9]* samples lost' "$PW_TMP/enomem.err" ||
-			echo "no 'sampling works again: N samples lost': $(tail -c 200 "$PW_TMP/enomem.err")"
-	)
-	grep -o 'sampling works again:.*' "$PW_TMP/enomem.err" | sed 's/^/# /' || true
-	pw_report faults/enomem "$problems"
+	check_recovered enomem 'Cannot allocate memory'
 	run_stop
 	for i in $(seq 20); do pw_stop "$(cat "$PW_TMP/mem$i.pid")"; done
 else

@@ -37,19 +37,6 @@ quarantine_time = 600s
 CONF
 pw_start_guard run-lift --cgroup "$BASE" --config "$PW_TMP/run.conf" || pw_done
 
-# quarantine_map: the id of the daemon's map of quarantined tgids.
-quarantine_map() {
-	local f id
-	for f in /proc/"$PW_GUARD"/fdinfo/*; do
-		id=$(awk '/^map_id:/ { print $2 }' "$f" 2>/dev/null) || continue
-		[ -n "$id" ] || continue
-		if bpftool map show id "$id" 2>/dev/null | grep -q ' name quarantined_t'; then
-			echo "$id"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # links: the BPF links the daemon holds (the quarantine's is one while armed).
 links() {
@@ -74,7 +61,7 @@ lifted() {
 	done
 }
 
-MAP=$(quarantine_map) || { pw_fail run-lift/start "no quarantine map in the daemon"; pw_done; }
+MAP=$(pw_map_id "$PW_GUARD" quarantined_tgi) || { pw_fail run-lift/start "no quarantine map in the daemon"; pw_done; }
 LINKS=$(links)
 
 # died: quarantined, then ended here (not by portwarden)

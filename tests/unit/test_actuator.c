@@ -212,15 +212,57 @@ UNIT_TEST(never_kills_our_own_cgroup_or_the_root)
 	ASSERT_TRUE(cgroup_holds_us("/"));
 	ASSERT_TRUE(cgroup_holds_us(""));
 	ASSERT_TRUE(cgroup_holds_us(ours));
-	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, "/", false), -EPERM);
-	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, "", false), -EPERM);
-	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, ours, false), -EPERM);
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, "/", 0, false), -EPERM);
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, "", 0, false), -EPERM);
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, ours, 0, false), -EPERM);
 	ASSERT_EQ_STR(kill_written("", buf, sizeof(buf)), "");
 	ASSERT_EQ_STR(kill_written(ours, buf, sizeof(buf)), "");
 	/* the same call does write for a cgroup that holds none of us */
 	ASSERT_TRUE(!cgroup_holds_us("/portwarden-test-other"));
-	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, "/portwarden-test-other", false), 0);
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, "/portwarden-test-other", 0, false), 0);
 	ASSERT_EQ_STR(kill_written("/portwarden-test-other", buf, sizeof(buf)), "1");
+}
+
+/* The inode number of MOUNT/@rel, which is the cgroup id on cgroupfs. */
+static uint64_t fake_id(const char *rel)
+{
+	char path[8192];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s%s", fake_mount, rel);
+	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+/* The workload the decision saw went away, and another cgroup was made at
+ * the same path before the action: the id no longer matches, nothing is
+ * written; the cgroup it did see is still killed by id. */
+UNIT_TEST(cgroup_made_again_at_the_same_path_is_not_killed)
+{
+	const char *rel = "/portwarden-test-again";
+	char kill[8192], buf[16];
+	uint64_t seen, now;
+	int signalled = -1;
+
+	ASSERT_TRUE(mkdtemp(strcpy(fake_mount, "/tmp/pw-actuator-XXXXXX")) != NULL);
+	ASSERT_EQ_INT(fake_cgroup(rel), 0);
+	seen = fake_id(rel);
+	snprintf(kill, sizeof(kill), "%s%s/cgroup.kill", fake_mount, rel);
+	ASSERT_EQ_INT(unlink(kill), 0);
+	snprintf(kill, sizeof(kill), "%s%s", fake_mount, rel);
+	ASSERT_EQ_INT(rmdir(kill), 0);
+	/* a directory in between, so the new one cannot take the freed inode */
+	ASSERT_EQ_INT(fake_cgroup("/portwarden-test-between"), 0);
+	ASSERT_EQ_INT(fake_cgroup(rel), 0);
+	now = fake_id(rel);
+	ASSERT_TRUE(seen && now && seen != now);
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, rel, seen, false), -ESTALE);
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, rel, seen, true), -ESTALE);
+	ASSERT_EQ_INT(cgroup_signal_all(fake_mount, rel, seen, SIGTERM, true, &signalled),
+		      -ESTALE);
+	ASSERT_EQ_INT(signalled, 0);
+	ASSERT_EQ_STR(kill_written(rel, buf, sizeof(buf)), "");
+	ASSERT_EQ_INT(cgroup_kill_all(fake_mount, rel, now, false), 0);
+	ASSERT_EQ_STR(kill_written(rel, buf, sizeof(buf)), "1");
 }
 
 /* Out of file descriptors, /proc/self/cgroup cannot be read: whether a
@@ -296,6 +338,7 @@ int main(void)
 	RUN_REAPED(refuses_a_process_that_exited);
 	RUN_REAPED(verify_catches_a_changed_identity);
 	RUN_REAPED(never_kills_our_own_cgroup_or_the_root);
+	RUN_REAPED(cgroup_made_again_at_the_same_path_is_not_killed);
 	RUN_REAPED(holds_us_when_our_cgroup_is_unreadable);
 	RUN_REAPED(cgroup_path_covers_whole_components);
 	RUN_REAPED(parses_hostile_stat_lines);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "act/actuator.h"
@@ -195,22 +196,57 @@ bool cgroup_holds_us(const char *rel)
 	return false;
 }
 
-/* SIGTERM every process of the cgroup, each bound to a pidfd and guarded. */
-int cgroup_signal_all(const char *mount, const char *rel, int sig, bool dry_run, int *signalled)
+/* The directory of cgroup @rel, opened and checked to be cgroup @id (the
+ * one the decision saw): the path is looked up once, and the files in it are
+ * opened relative to this descriptor, so a cgroup made again at the same
+ * path in between is never the one acted on. A descriptor or -errno. */
+static int cgroup_dir_open(const char *mount, const char *rel, uint64_t id)
 {
 	char path[8192];
-	struct target t;
-	FILE *f;
-	int pid;
+	struct stat st;
+	int fd;
 
-	*signalled = 0;
 	if (cgroup_holds_us(rel))
 		return -EPERM;
-	if (snprintf(path, sizeof(path), "%s%s/cgroup.procs", mount, rel) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s%s", mount, rel) >= (int)sizeof(path))
 		return -ENAMETOOLONG; /* never a cut path: it could name another cgroup */
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (id && (uint64_t)st.st_ino != id) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/* SIGTERM every process of the cgroup, each bound to a pidfd and guarded. */
+int cgroup_signal_all(const char *mount, const char *rel, uint64_t id, int sig, bool dry_run,
+		      int *signalled)
+{
+	struct target t;
+	FILE *f;
+	int dir, fd, pid;
+
+	*signalled = 0;
+	dir = cgroup_dir_open(mount, rel, id);
+	if (dir < 0)
+		return dir;
+	fd = openat(dir, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	close(dir);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
 	while (fscanf(f, "%d", &pid) == 1) {
 		if (target_open(pid, 0, &t) != ACT_OK)
 			continue;
@@ -222,18 +258,20 @@ int cgroup_signal_all(const char *mount, const char *rel, int sig, bool dry_run,
 	return 0;
 }
 
-int cgroup_kill_all(const char *mount, const char *rel, bool dry_run)
+int cgroup_kill_all(const char *mount, const char *rel, uint64_t id, bool dry_run)
 {
-	char path[8192];
-	int fd, err = 0;
+	int dir, fd, err = 0;
 
-	if (cgroup_holds_us(rel))
-		return -EPERM;
-	if (snprintf(path, sizeof(path), "%s%s/cgroup.kill", mount, rel) >= (int)sizeof(path))
-		return -ENAMETOOLONG; /* never a cut path: it could name another cgroup */
-	if (dry_run)
-		return access(path, W_OK) ? -errno : 0;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	dir = cgroup_dir_open(mount, rel, id);
+	if (dir < 0)
+		return dir;
+	if (dry_run) {
+		err = faccessat(dir, "cgroup.kill", W_OK, 0) ? -errno : 0;
+		close(dir);
+		return err;
+	}
+	fd = openat(dir, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+	close(dir);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, "1", 1) != 1)

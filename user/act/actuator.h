@@ -56,13 +56,16 @@ bool target_exited(const struct target *t);
 bool pidfd_exited(int pidfd);
 
 /* Kill every process of cgroup2 cgroup @rel ("/a/b") under @mount, with
- * cgroup.kill (5.14+). Refuses the root and any cgroup holding portwarden
- * (-EPERM). Returns 0 or -errno. */
-int cgroup_kill_all(const char *mount, const char *rel, bool dry_run);
+ * cgroup.kill (5.14+). @id is the cgroup id the decision saw (its
+ * directory's inode number; 0: unchecked): a cgroup removed and made again
+ * at that path since is another workload, refused with -ESTALE. Refuses the
+ * root and any cgroup holding portwarden (-EPERM). Returns 0 or -errno. */
+int cgroup_kill_all(const char *mount, const char *rel, uint64_t id, bool dry_run);
 
 /* Send @sig to every process of cgroup @rel, each through a guarded pidfd;
- * *@signalled counts them. Same refusals as cgroup_kill_all. */
-int cgroup_signal_all(const char *mount, const char *rel, int sig, bool dry_run, int *signalled);
+ * *@signalled counts them. Same checks and refusals as cgroup_kill_all. */
+int cgroup_signal_all(const char *mount, const char *rel, uint64_t id, int sig, bool dry_run,
+		      int *signalled);
 
 /* Is @rel the root, or does it hold portwarden or one of its ancestors?
  * True too when one of those cgroups cannot be read (fails closed). */

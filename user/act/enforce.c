@@ -77,15 +77,16 @@ static int signal_process(const struct enforcer *ef, const struct candidate *c, 
 	return 0;
 }
 
-static int signal_cgroup(const struct enforcer *ef, const struct candidate *c, int sig, char *what,
-			 size_t len)
+static int signal_cgroup(const struct enforcer *ef, const struct candidate *c,
+			 const struct group_key *g, int sig, char *what, size_t len)
 {
 	int n = 0, err;
 
 	if (sig == SIGKILL)
-		err = cgroup_kill_all(ef->cgroup2_mount, c->cgroup, ef->dry_run);
+		err = cgroup_kill_all(ef->cgroup2_mount, c->cgroup, g->cgroup_id, ef->dry_run);
 	else
-		err = cgroup_signal_all(ef->cgroup2_mount, c->cgroup, sig, ef->dry_run, &n);
+		err = cgroup_signal_all(ef->cgroup2_mount, c->cgroup, g->cgroup_id, sig, ef->dry_run,
+					&n);
 	if (err)
 		snprintf(what, len, "refused for cgroup: %s", strerror(-err));
 	else if (sig == SIGKILL)
@@ -118,8 +119,8 @@ int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
 	case ACTION_TERM:
 	case ACTION_KILL:
 		if (cg)
-			return signal_cgroup(ef, c, d->action == ACTION_KILL ? SIGKILL : SIGTERM,
-					     what, len);
+			return signal_cgroup(ef, c, group,
+					     d->action == ACTION_KILL ? SIGKILL : SIGTERM, what, len);
 		return signal_process(ef, c, d->action == ACTION_KILL ? SIGKILL : SIGTERM, what,
 				      len);
 	default:
