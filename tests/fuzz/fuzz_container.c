@@ -26,11 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_out o;
 	char *path, *text;
 
-	if (size >= sizeof(g.place.path))
+	if (size > PW_CGROUP_PATH_MAX)
 		return 0;
 	path = fuzz_strdup(data, size);
 	memset(&g, 0, sizeof(g));
-	memcpy(g.place.path, path, strlen(path) + 1);
+	g.place.path = path;
 	g.place.hierarchy = size & 1 ? "v2" : "v1:memory";
 	FUZZ_ASSERT(container_from_cgroup_path(path, &g.container) == 0, path, size);
 	FUZZ_ASSERT(memchr(g.container.id, '\0', sizeof(g.container.id)), path, size);

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct event_view v = {.ev = &ev, .place = &place, .container = &container};
 	struct fuzz_out o;
 	uint8_t pick = 0;
-	char *text;
+	char *path, *text;
 	int64_t secs;
 
 	fuzz_take(&data, &size, &ev, sizeof(ev));
@@ -32,7 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		v.wall.tv_sec = -v.wall.tv_sec;
 	v.wall.tv_nsec = (long)(ev.ts_ns % 1000000000ull);
 	memset(&place, 0, sizeof(place));
-	memcpy(place.path, data, size < sizeof(place.path) - 1 ? size : sizeof(place.path) - 1);
+	if (size > PW_CGROUP_PATH_MAX)
+		size = PW_CGROUP_PATH_MAX;
+	place.path = path = fuzz_strdup(data, size);
 	place.hierarchy = hierarchies[pick % 3];
 	container_from_cgroup_path(place.path, &container);
 
@@ -48,5 +50,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = fuzz_out_end(&o);
 	fuzz_check_json(text, o.len, 1);
 	free(text);
+	free(path);
 	return 0;
 }

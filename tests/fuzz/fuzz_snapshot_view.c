@@ -31,7 +31,11 @@ static int make_labels(struct labels *l, const struct snapshot *snap, const uint
 
 		g->key = snap->groups[i].key;
 		fuzz_take(data, size, &len, 1);
-		fuzz_take(data, size, g->place.path, len % 96);
+		g->place.owned = calloc(1, len % 96 + 1);
+		if (!g->place.owned)
+			return -1;
+		fuzz_take(data, size, g->place.owned, len % 96);
+		g->place.path = g->place.owned;
 		g->place.hierarchy = len & 0x80 ? "v1:memory" : "v2";
 		container_from_cgroup_path(g->place.path, &g->container);
 	}
