@@ -61,7 +61,8 @@ BENCH_LIB_BINS := $(OUTPUT)/tests/bench/snapbuild
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
-LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw \
+	$(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
 CFLAGS ?= -g -O2
 USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow \

@@ -12,7 +12,7 @@ set -eu
 # and busybox-static (test-kernels.sh boots other kernels with a busybox initramfs);
 # libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (make sanitize, make
 # fuzz), not pulled in by clang itself.
-packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev
+packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev"
 [ $# -eq 0 ] || packages="$*"
 

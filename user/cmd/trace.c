@@ -11,6 +11,7 @@
 #include "core/container.h"
 #include "core/log.h"
 #include "host/cgroups.h"
+#include "host/runtime_names.h"
 #include "kernel/events.h"
 #include "kernel/loader.h"
 #include "views/event_format.h"
@@ -63,6 +64,7 @@ static int on_event(void *ctx, const struct pw_event *e)
 	cgroup_resolver_place(s->resolver, e->cgroup_id, e->cgroup1_id,
 			      (e->flags & PW_EVF_OWNER_KNOWN) ? (pid_t)e->tgid : 0, &place);
 	container_from_cgroup_path(place.path, &container);
+	runtime_names_lookup(&container); /* cached: a stat per event at most */
 	view.wall = wall_time(s, e->ts_ns);
 	if (s->env->json)
 		event_format_json(stdout, &view);

@@ -4,9 +4,25 @@
 #ifndef PW_CONTAINER_H
 #define PW_CONTAINER_H
 
+#include <stdbool.h>
+
 #define CONTAINER_ID_LEN      64  /* a full container id: lower-case hex */
 #define CONTAINER_POD_UID_LEN 36  /* 8-4-4-4-12 with dashes */
 #define CONTAINER_UNIT_MAX    255 /* systemd's longest unit name */
+#define CONTAINER_NS_MAX      63  /* a Kubernetes namespace: a DNS label */
+#define CONTAINER_NAME_MAX    253 /* a pod name (DNS subdomain); longer names are refused */
+
+/*
+ * What the container runtime calls the container (runtime_names.h, host/runtime_names.h):
+ * from its own state on the node, never from the cgroup path. Raw bytes from a pod spec
+ * or a podman command line: escape them before printing. "" when unknown.
+ */
+struct container_names {
+	char pod_namespace[CONTAINER_NS_MAX + 1];
+	char pod[CONTAINER_NAME_MAX + 1];
+	char container[CONTAINER_NAME_MAX + 1];
+	bool refused; /* a name was there but refused (too long, not a string, a NUL in it) */
+};
 
 enum container_runtime {
 	CONTAINER_NONE = 0,
@@ -23,6 +39,7 @@ struct container_id {
 	char id[CONTAINER_ID_LEN + 1];		 /* full container id when known, else "" */
 	char pod_uid[CONTAINER_POD_UID_LEN + 1]; /* Kubernetes pod UID, else "" */
 	char unit[CONTAINER_UNIT_MAX + 1]; /* set only when runtime is CONTAINER_SYSTEMD_UNIT */
+	struct container_names names;	   /* filled by host/runtime_names.h, not from the path */
 };
 
 /*

@@ -334,7 +334,10 @@ static bool group_matches(const struct top_group *g, const char *filter)
 	return !*filter || text_matches(g->label->place.path, SIZE_MAX, filter) ||
 	       text_matches(c->id, sizeof(c->id), filter) ||
 	       text_matches(c->pod_uid, sizeof(c->pod_uid), filter) ||
-	       text_matches(c->unit, sizeof(c->unit), filter);
+	       text_matches(c->unit, sizeof(c->unit), filter) ||
+	       text_matches(c->names.pod_namespace, sizeof(c->names.pod_namespace), filter) ||
+	       text_matches(c->names.pod, sizeof(c->names.pod), filter) ||
+	       text_matches(c->names.container, sizeof(c->names.container), filter);
 }
 
 /* Which rows pass the filter: a process by its comm or its cgroup, a cgroup

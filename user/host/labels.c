@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "host/labels.h"
+#include "host/runtime_names.h"
 
 int labels_build_keys(struct labels *l, const struct group_key *keys, size_t nr,
 		      struct cgroup_resolver *r)
@@ -20,6 +21,7 @@ int labels_build_keys(struct labels *l, const struct group_key *keys, size_t nr,
 			continue; /* callers often pass keys grouped */
 		cgroup_resolver_place(r, g->key.cgroup_id, g->key.cgroup1_id, 0, &g->place);
 		container_from_cgroup_path(g->place.path, &g->container);
+		runtime_names_lookup(&g->container); /* names stay "" when unknown */
 		l->nr++;
 	}
 	/* sorted by key for lookups; views iterate their own order */

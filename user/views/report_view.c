@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "core/escape.h"
+#include "core/runtime_names.h"
 #include "views/report_view.h"
 #include "views/view_json.h"
 
@@ -82,6 +83,19 @@ static void text_process(FILE *out, const struct report_process *p, bool victim)
 		p->held_peak, p->verdict.opens_per_s);
 }
 
+/* The runtime's names, escaped: they come from pod specs. */
+static void text_names(FILE *out, const struct container_names *n)
+{
+	char shown[ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE)];
+	char raw[RUNTIME_NAMES_LABEL_SIZE];
+
+	runtime_names_label(n, raw, sizeof(raw));
+	if (!raw[0])
+		return;
+	escape_terminal(shown, sizeof(shown), raw, SIZE_MAX);
+	fprintf(out, " %s", shown);
+}
+
 static void text_container(FILE *out, const struct report *r, const struct labels *l,
 			   const struct report_container *c)
 {
@@ -93,6 +107,7 @@ static void text_container(FILE *out, const struct report *r, const struct label
 	if (g->container.runtime != CONTAINER_NONE)
 		fprintf(out, "  [%s %.12s]", container_runtime_name(g->container.runtime),
 			g->container.id[0] ? g->container.id : g->container.unit);
+	text_names(out, &g->container.names);
 	fprintf(out, "\n  class: %s", leak_class_name(c->class));
 	if (c->class != LEAK_NONE)
 		fprintf(out, ": %s", leak_class_advice(c->class));

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/param.h>
+#include "core/escape.h"
+#include "core/runtime_names.h"
 #include "views/top_text.h"
 
 /* Right-aligned numbers; CLASS and NAME, left-aligned, are as wide as the layout says. */
@@ -220,15 +222,32 @@ static void stat_cells(char cell[TOP_COL_NR][32], const struct top_stats *s)
 	snprintf(cell[TOP_COL_CLASS], 32, "%s", class_cell(s->class));
 }
 
-/* The cgroup's path, and its container, pod or unit when the path names one. */
+/* The runtime's names, escaped (pod specs' text), then two spaces; nothing when unknown. */
+static void add_names(struct text *n, const struct container_names *names)
+{
+	char shown[ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE)];
+	char raw[RUNTIME_NAMES_LABEL_SIZE];
+
+	runtime_names_label(names, raw, sizeof(raw));
+	if (!raw[0])
+		return;
+	escape_terminal(shown, sizeof(shown), raw, SIZE_MAX);
+	text_add(n, "%s  ", shown);
+}
+
+/* The cgroup's path, and its container, pod or unit when the path names one. The
+ * runtime's names (namespace/pod/container, or podman's name) come first: they are
+ * short where the path is long, and the column is cut from the right. */
 static void group_name(struct text *t, const struct top_group *g, int width)
 {
-	char path[ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)], name[sizeof(path) + 128];
+	char path[ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)];
+	char name[sizeof(path) + ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE) + 128];
 	char id[ESCAPE_TERMINAL_BUF_SIZE(CONTAINER_UNIT_MAX + 1)];
 	const struct container_id *c = &g->label->container;
 	struct text n = text_on(name, sizeof(name));
 
 	escape_terminal(path, sizeof(path), g->label->place.path, SIZE_MAX);
+	add_names(&n, &c->names);
 	text_add(&n, "%s", path);
 	if (c->runtime != CONTAINER_NONE) {
 		/* 12 characters of an id, as docker ps shows it */

@@ -60,6 +60,14 @@ void view_json_container(struct json_writer *w, const struct container_id *c, bo
 	container_id_field(w, "id", c->id, sizeof(c->id), omit_empty);
 	container_id_field(w, "pod_uid", c->pod_uid, sizeof(c->pod_uid), omit_empty);
 	container_id_field(w, "unit", c->unit, sizeof(c->unit), omit_empty);
+	/* the runtime's names (host/runtime_names.h): pod specs' text, escaped by json */
+	container_id_field(w, "pod_namespace", c->names.pod_namespace,
+			   sizeof(c->names.pod_namespace), omit_empty);
+	container_id_field(w, "pod", c->names.pod, sizeof(c->names.pod), omit_empty);
+	container_id_field(w, "container", c->names.container, sizeof(c->names.container),
+			   omit_empty);
+	if (c->names.refused)
+		json_field_bool(w, "names_refused", true);
 	json_object_end(w);
 }
 
