@@ -128,6 +128,32 @@ UNIT_TEST(every_string_is_escaped)
 	free(got);
 }
 
+/* A container's names from its runtime: after the cgroup, escaped; none, no keys. */
+UNIT_TEST(container_names_in_records)
+{
+	struct container_names n = {.pod_namespace = "kube-system",
+				    .pod = "evil\"}\n{\"event\":\"forged\x1b",
+				    .container = "coredns"};
+	struct container_names none = {0};
+	struct audit_record r = {.event = "action", .pid = 1, .cgroup = "/k", .ports_held = -1,
+				 .exited = -1, .names = &n};
+	char *got = format(&r, "TS");
+
+	ASSERT_TRUE(json_check_lines(got) == NULL);
+	ASSERT_TRUE(strstr(got, "\"cgroup\":\"/k\",\"pod_namespace\":\"kube-system\",\"pod\":"
+				"\"evil\\\"}\\n{\\\"event\\\":\\\"forged\\u001b\",\"container\":"
+				"\"coredns\",\"class\""));
+	free(got);
+	r.names = &none;
+	got = format(&r, "TS");
+	ASSERT_TRUE(!strstr(got, "pod"));
+	free(got);
+	r.names = NULL;
+	got = format(&r, "TS");
+	ASSERT_TRUE(!strstr(got, "pod"));
+	free(got);
+}
+
 /* Open descriptors (the count's own included, the same each time). */
 static int open_fds(void)
 {
@@ -272,6 +298,32 @@ UNIT_TEST(no_file_is_stderr_only)
 	ASSERT_EQ_INT(audit_open(&a, "/nonexistent-dir/audit.log"), -ENOENT);
 }
 
+/* The text line on stderr: the container's names after the cgroup, and every
+ * name a process or pod spec chose escaped, in the detail too. */
+UNIT_TEST(text_line_names_escaped)
+{
+	struct container_names n = {.pod_namespace = "ns", .pod = "p\x1b[2J", .container = "c"};
+	struct audit_record r = {.event = "action",
+				 .action = "alert",
+				 .pid = 7,
+				 .comm = "x",
+				 .cgroup = "/k",
+				 .reason = "protected",
+				 .detail = "pod ns/p\x1b[2J matches 'ns/*'",
+				 .exited = -1,
+				 .names = &n};
+	struct audit a;
+	char *err;
+
+	ASSERT_EQ_INT(audit_open(&a, NULL), 0);
+	err = write_capturing_stderr(&a, &r, 1);
+	ASSERT_TRUE(strstr(err, "action alert pid 7 x in /k (ns/p\\x1b[2J/c): protected: pod "
+				"ns/p\\x1b[2J matches 'ns/*'\n") != NULL);
+	ASSERT_TRUE(strchr(err, '\x1b') == NULL);
+	free(err);
+	audit_close(&a);
+}
+
 /* A full disk must not pass unseen, nor flood stderr: every refused record
  * is counted, the warning comes once a minute at most. RLIMIT_FSIZE makes a
  * regular file refuse writes (EFBIG) as a full disk would (ENOSPC). */
@@ -391,8 +443,10 @@ int main(void)
 {
 	RUN(records_byte_for_byte);
 	RUN(every_string_is_escaped);
+	RUN(container_names_in_records);
 	RUN(file_appended_and_reopened);
 	RUN(no_file_is_stderr_only);
+	RUN(text_line_names_escaped);
 	RUN(refused_writes_counted_and_warned_rarely);
 	RUN(special_files_and_links_refused);
 	RUN(failed_reopen_keeps_the_old_file);

@@ -14,6 +14,9 @@
 #include "core/regular_file.h"
 #include "unit.h"
 
+/* 64 characters, to build over-long values */
+#define L64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 static struct daemon_config cfg;
 static char err[512];
 
@@ -128,6 +131,8 @@ static const char every_key_text[] = "[daemon]\n"
 				     "comm = mydb*\n"
 				     "exe = /opt/db/bin/*\n"
 				     "cgroup = /system.slice/db.service\n"
+				     "pod = kube-system/*\n"
+				     "container_name = db-*\n"
 				     "[cgroup \"/kubepods.slice/*\"]\n"
 				     "enforce = yes\n"
 				     "scope = process\n";
@@ -168,6 +173,12 @@ UNIT_TEST(test_every_key)
 	ASSERT_TRUE(has(cfg.protect.exe, cfg.protect.nr_exe, "/usr/sbin/sshd"));
 	ASSERT_EQ_INT(cfg.protect.nr_cgroup, builtin.nr_cgroup + 1);
 	ASSERT_TRUE(has(cfg.protect.cgroup, cfg.protect.nr_cgroup, "/system.slice/db.service"));
+	/* none built in: pod rules are the site's */
+	ASSERT_EQ_INT(builtin.nr_pod + builtin.nr_container_name, 0);
+	ASSERT_EQ_INT(cfg.protect.nr_pod, 1);
+	ASSERT_EQ_STR(cfg.protect.pod[0], "kube-system/*");
+	ASSERT_EQ_INT(cfg.protect.nr_container_name, 1);
+	ASSERT_EQ_STR(cfg.protect.container_name[0], "db-*");
 	ASSERT_EQ_INT(cfg.nr_overrides, 1);
 	ASSERT_EQ_STR(cfg.overrides[0].pattern, "/kubepods.slice/*");
 	ASSERT_TRUE(cfg.overrides[0].params.enforce);
@@ -453,8 +464,15 @@ static const struct {
 	{"empty value", "[breakers]\ncooldown =\n", 2,
 	 "cooldown: expected a whole-second duration from 0s to 24h"},
 	{"protect unknown key", "[protect]\nuid = 0\n", 2,
-	 "unknown key 'uid' in [protect] (expected comm, exe or cgroup)"},
+	 "unknown key 'uid' in [protect] (expected comm, exe, cgroup, pod or container_name)"},
 	{"protect empty", "[protect]\ncomm =\n", 2, "comm: expected a glob, got nothing"},
+	{"protect pod empty", "[protect]\npod =\n", 2, "pod: expected a glob, got nothing"},
+	{"protect pod without namespace", "[protect]\npod = coredns-*\n", 2,
+	 "pod: expected NAMESPACE/POD (globs allowed, e.g. kube-system/*), got 'coredns-*'"},
+	{"protect pod too long", "[protect]\npod = ns/" L64 L64 L64 L64 L64 "\n", 2,
+	 "pod: glob longer than 317 characters"},
+	{"protect container_name too long", "[protect]\ncontainer_name = " L64 L64 L64 L64 "\n",
+	 2, "container_name: glob longer than 253 characters"},
 	{"protect comm too long",
 	 "[protect]\ncomm = "
 	 "0123456789012345678901234567890123456789012345678901234"
@@ -562,7 +580,7 @@ UNIT_TEST(test_error_escapes_file_bytes)
 		 "daemon, policy, breakers, protect or cgroup \"GLOB\")"},
 		{"[protect]\n\xe2\x80\xae = x\n",
 		 "test.conf:2: unknown key '\\xe2\\x80\\xae' in [protect] "
-		 "(expected comm, exe or cgroup)"},
+		 "(expected comm, exe, cgroup, pod or container_name)"},
 		{"[protect]\ncomm = \x1b[31mlonger-than-15\n",
 		 "test.conf:2: comm: '\\x1b[31mlonger-than-15' is longer than 15 bytes, the most a "
 		 "process name holds"},

@@ -328,6 +328,61 @@ UNIT_TEST(test_protected)
 	}
 }
 
+/* Rule b by the container runtime's names: [protect] pod = NS/POD globs and
+ * container_name globs; a container whose names are unreadable is protected
+ * while such rules exist (they might mean it). */
+UNIT_TEST(test_protected_by_names)
+{
+	static const struct {
+		const char *name, *ns, *pod, *ctr;
+		bool unknown, with_rules, protected_target;
+		const char *detail;
+	} rows[] = {
+		{"pod in a protected namespace", "kube-system", "coredns-5dd5756b68-7xk2p", "coredns",
+		 false, true, true, "pod kube-system/coredns-5dd5756b68-7xk2p matches 'kube-system/*'"},
+		{"pod glob", "shop", "db-0", "postgres", false, true, true, "matches 'shop/db-*'"},
+		{"same pod name, other namespace", "dev", "db-0", "postgres", false, true, false, ""},
+		{"namespace prefix is not the namespace", "kube-system-x", "a", "b", false, true,
+		 false, ""},
+		{"container name (podman)", "", "", "pw-critical", false, true, true,
+		 "container pw-critical matches 'pw-critical'"},
+		{"container name of a pod", "shop", "web-1", "pw-critical", false, true, true,
+		 "container pw-critical"},
+		{"no names, not a container", "", "", "", false, true, false, ""},
+		{"names unreadable, rules exist", "", "", "", true, true, true,
+		 "container names unreadable"},
+		{"names unreadable, no rules", "", "", "", true, false, false, ""},
+		{"a rule '*/*' never matches a non-pod", "", "", "leaker", false, true, false, ""},
+	};
+	struct world w;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct candidate c = suspect(100, "/app.slice/a");
+		struct decision d;
+
+		UNIT_ROW(rows[i].name);
+		world_init(&w);
+		if (rows[i].with_rules) {
+			snprintf(w.prot.pod[w.prot.nr_pod++], sizeof(w.prot.pod[0]), "kube-system/*");
+			snprintf(w.prot.pod[w.prot.nr_pod++], sizeof(w.prot.pod[0]), "shop/db-*");
+			snprintf(w.prot.container_name[w.prot.nr_container_name++],
+				 sizeof(w.prot.container_name[0]), "pw-critical");
+		}
+		if (i == sizeof(rows) / sizeof(rows[0]) - 1)
+			snprintf(w.prot.pod[w.prot.nr_pod++], sizeof(w.prot.pod[0]), "*/*");
+		snprintf(c.names.pod_namespace, sizeof(c.names.pod_namespace), "%s", rows[i].ns);
+		snprintf(c.names.pod, sizeof(c.names.pod), "%s", rows[i].pod);
+		snprintf(c.names.container, sizeof(c.names.container), "%s", rows[i].ctr);
+		c.names_unknown = rows[i].unknown;
+		d = decide(&w, &c, NULL, T0);
+		ASSERT_EQ_INT(d.protected_target, rows[i].protected_target);
+		ASSERT_EQ_STR(action_name(d.action),
+			      rows[i].protected_target ? "alert" : "quarantine");
+		if (rows[i].protected_target)
+			ASSERT_TRUE(strstr(d.detail, rows[i].detail) != NULL);
+	}
+}
+
 UNIT_TEST(test_protected_details)
 {
 	struct candidate c = suspect(100, "/app.slice/a");
@@ -965,6 +1020,7 @@ int main(void)
 	RUN(test_release);
 	RUN(test_release_then_leak_again);
 	RUN(test_protected);
+	RUN(test_protected_by_names);
 	RUN(test_protected_details);
 	RUN(test_min_ports);
 	RUN(test_pressure);

@@ -379,7 +379,7 @@ static int set_key(struct parser *ps, const struct key_def *keys, size_t nr, uns
 	return 0;
 }
 
-/* [protect]: comm, exe or cgroup globs, added to the built-in ones. */
+/* [protect]: comm, exe, cgroup, pod or container_name globs, added to the built-in ones. */
 static int add_protection(struct parser *ps, const char *key, const char *val)
 {
 	struct protections *p = &ps->cfg->protect;
@@ -392,14 +392,26 @@ static int add_protection(struct parser *ps, const char *key, const char *val)
 		list = p->exe[0], nr = &p->nr_exe, size = sizeof(p->exe[0]);
 	} else if (!strcmp(key, "cgroup")) {
 		list = p->cgroup[0], nr = &p->nr_cgroup, size = sizeof(p->cgroup[0]);
+	} else if (!strcmp(key, "pod")) {
+		list = p->pod[0], nr = &p->nr_pod, size = sizeof(p->pod[0]);
+	} else if (!strcmp(key, "container_name")) {
+		list = p->container_name[0], nr = &p->nr_container_name,
+		size = sizeof(p->container_name[0]);
 	} else {
-		return fail(ps, "unknown key '%s' in [protect] (expected comm, exe or cgroup)",
+		return fail(ps,
+			    "unknown key '%s' in [protect] (expected comm, exe, cgroup, pod or "
+			    "container_name)",
 			    key);
 	}
 	if (!*val)
 		return fail(ps, "%s: expected a glob, got nothing", key);
 	if (strlen(val) >= size)
 		return fail(ps, "%s: glob longer than %zu characters", key, size - 1);
+	/* matched against "NAMESPACE/POD": a glob without the '/' would match nothing */
+	if (!strcmp(key, "pod") && !strchr(val, '/'))
+		return fail(ps, "pod: expected NAMESPACE/POD (globs allowed, e.g. kube-system/*), "
+				"got '%s'",
+			    val);
 	/* the kernel keeps 15 bytes of a name: a longer pattern matches nothing */
 	if (!strcmp(key, "comm") && strlen(val) > PROTECT_COMM_MAX)
 		return fail(ps, "comm: '%s' is longer than %d bytes, the most a process name holds",

@@ -29,6 +29,8 @@
  *	comm = sshd*
  *	exe = /usr/sbin/sshd
  *	cgroup = /system.slice/ssh.service
+ *	pod = kube-system/dns-*  # NAMESPACE/POD of a Kubernetes container (runtime's files)
+ *	container_name = db-*    # the runtime's container name (Kubernetes or podman)
  *	[cgroup "/kubepods.slice/kubepods-*.slice"]   # overrides (fnmatch; first match wins)
  *	enforce = no
  *	fill_threshold = 90%

@@ -238,6 +238,46 @@ bool policy_protected(const struct protections *prot, const char *comm, const ch
 	       match_exe(prot, exe) || match_cgroup(prot, cgroup);
 }
 
+/* A pod rule against "NAMESPACE/POD": only a Kubernetes container has one. */
+static const char *match_pod(const struct protections *prot, const struct container_names *n)
+{
+	char buf[PROTECT_POD_MAX + 2];
+
+	if (!n->pod[0])
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s/%s", n->pod_namespace, n->pod);
+	return match_any(prot->pod[0], sizeof(prot->pod[0]), prot->nr_pod, buf);
+}
+
+static const char *match_container_name(const struct protections *prot,
+					const struct container_names *n)
+{
+	if (!n->container[0])
+		return NULL;
+	return match_any(prot->container_name[0], sizeof(prot->container_name[0]),
+			 prot->nr_container_name, n->container);
+}
+
+/* Names the rule that protects @c by its container's names, if one does. A
+ * container whose names could not be read may be one a rule means: protected
+ * while there are such rules (as a cgroup that cannot be named is held off). */
+static const char *check_names(const struct protections *prot, const struct candidate *c,
+			       struct decision *d)
+{
+	const char *m;
+
+	if ((m = match_pod(prot, &c->names)))
+		say(d, ACTION_ALERT, "protected", "pod %.64s/%.64s matches '%.64s'",
+		    c->names.pod_namespace, c->names.pod, m);
+	else if ((m = match_container_name(prot, &c->names)))
+		say(d, ACTION_ALERT, "protected", "container %.64s matches '%.64s'",
+		    c->names.container, m);
+	else if (c->names_unknown && (prot->nr_pod || prot->nr_container_name))
+		say(d, ACTION_ALERT, "protected", "%s",
+		    m = "container names unreadable: pod and container_name rules cannot tell");
+	return m;
+}
+
 /* Names the rule that protects @c, if one does. */
 static bool check_protected(const struct protections *prot, const struct candidate *c,
 			    struct decision *d)
@@ -252,6 +292,8 @@ static bool check_protected(const struct protections *prot, const struct candida
 		say(d, ACTION_ALERT, "protected", "exe %.96s matches '%s'", c->exe, m);
 	else if ((m = match_cgroup(prot, c->cgroup)))
 		say(d, ACTION_ALERT, "protected", "cgroup %.96s matches '%s'", c->cgroup, m);
+	else
+		m = check_names(prot, c, d);
 	d->protected_target = m != NULL;
 	return m != NULL;
 }

@@ -63,12 +63,19 @@ struct breaker_params {
 #define PROTECT_MAX 64
 #define PROTECT_COMM_MAX (PW_COMM_LEN - 1) /* the longest comm there is */
 
-/* Never act on these: globs (fnmatch) on comm, exe and cgroup path. */
+/* "NAMESPACE/POD": the longest text a pod rule is matched against */
+#define PROTECT_POD_MAX (CONTAINER_NS_MAX + 1 + CONTAINER_NAME_MAX)
+
+/* Never act on these: globs (fnmatch) on comm, exe and cgroup path, and on the
+ * container runtime's names (host/runtime_names.h): "NAMESPACE/POD" of a
+ * Kubernetes container, the container name (Kubernetes' or podman's). */
 struct protections {
 	char comm[PROTECT_MAX][64];
 	char exe[PROTECT_MAX][256];
 	char cgroup[PROTECT_MAX][256];
-	size_t nr_comm, nr_exe, nr_cgroup;
+	char pod[PROTECT_MAX][PROTECT_POD_MAX + 1];
+	char container_name[PROTECT_MAX][CONTAINER_NAME_MAX + 1];
+	size_t nr_comm, nr_exe, nr_cgroup, nr_pod, nr_container_name;
 };
 
 /* The built-in protections (init systems, sshd, portwarden, ...). */
@@ -83,6 +90,9 @@ struct candidate {
 	char cgroup[PW_CGROUP_PATH_MAX]; /* cgroup path (v2, or v1 memory on hybrid hosts), whole */
 	int cgroup_err;               /* 0: named; else why not (cgroup_place.err): see guard_hold_off */
 	bool cgroup_is_v2;            /* cgroup.kill and cgroup quarantine need a v2 cgroup */
+	struct container_names names; /* its container's, from the runtime; "" when none */
+	bool names_unknown;           /* in a container whose runtime's names could not be
+				       * read: pod and container_name rules cannot tell */
 	enum leak_class class;        /* the classifier's verdict, after hysteresis */
 	uint32_t ports_held;          /* sockets held, TIME_WAIT excluded */
 	double growth_per_s;

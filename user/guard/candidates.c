@@ -9,6 +9,7 @@
 #include "core/latch.h"
 #include "guard/candidates.h"
 #include "host/procfs.h"
+#include "host/runtime_names.h"
 
 #define URGENT_HORIZON_S 60.0
 
@@ -243,6 +244,19 @@ void candidate_surge(const struct monitor *m, const struct entity *e, uint64_t s
 	free(buf);
 }
 
+/* The runtime's names of the container at @path, for pod and container_name rules. */
+static void container_names_of(const char *path, struct candidate *c)
+{
+	struct container_id id;
+	int err;
+
+	container_from_cgroup_path(path, &id);
+	err = runtime_names_lookup(&id);
+	c->names = id.names;
+	/* no file to read (docker, systemd, no container) is not unknown: no names */
+	c->names_unknown = err && err != -EOPNOTSUPP;
+}
+
 int candidate_build(const struct monitor *m, const struct entity *e, struct cgroup_resolver *r,
 		    struct candidate *c, const struct snap_pool **pool)
 {
@@ -263,6 +277,7 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 	if (snprintf(c->cgroup, sizeof(c->cgroup), "%s", place.path) >= (int)sizeof(c->cgroup))
 		c->cgroup_err = -ENAMETOOLONG; /* cut: no rule may match a part */
 	c->cgroup_is_v2 = !strcmp(place.hierarchy, "v2");
+	container_names_of(place.path, c);
 	cgroup_place_release(&place);
 	c->class = e->verdict.class;
 	c->ports_held = snapshot_ports_held(&m->snap, c->tgid);

@@ -72,6 +72,7 @@ static void log_decision(struct guard *g, const char *event, const struct candid
 		.pid = c->tgid,
 		.comm = c->comm,
 		.cgroup = c->cgroup,
+		.names = &c->names,
 		.cls = leak_class_name(c->class),
 		.ports_held = (int32_t)c->ports_held,
 		.pool = pool,

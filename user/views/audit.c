@@ -11,6 +11,7 @@
 #include "core/escape.h"
 #include "core/log.h"
 #include "core/regular_file.h"
+#include "core/runtime_names.h"
 #include "views/audit.h"
 #include "views/view_json.h"
 
@@ -65,6 +66,17 @@ void audit_close(struct audit *a)
 	a->fd = -1;
 }
 
+/* The container's names from its runtime, only when there are some: records of
+ * processes outside containers keep their shape. */
+static void json_names(struct json_writer *w, const struct container_names *n)
+{
+	if (!n || (!n->pod[0] && !n->container[0]))
+		return;
+	json_field_strn(w, "pod_namespace", n->pod_namespace, sizeof(n->pod_namespace));
+	json_field_strn(w, "pod", n->pod, sizeof(n->pod));
+	json_field_strn(w, "container", n->container, sizeof(n->container));
+}
+
 int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 {
 	struct json_writer w;
@@ -80,6 +92,7 @@ int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 		json_field_null(&w, "pid");
 	json_field_str(&w, "comm", r->comm);
 	json_field_str(&w, "cgroup", r->cgroup);
+	json_names(&w, r->names);
 	json_field_str(&w, "class", r->cls);
 	if (r->ports_held >= 0)
 		json_field_int(&w, "ports_held", r->ports_held);
@@ -108,18 +121,31 @@ int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 static void text_line(const struct audit_record *r)
 {
 	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)] = "-", cgroup[ESCAPE_TERMINAL_BUF_SIZE(256)] = "-";
-	char who[600] = "";
+	char raw[RUNTIME_NAMES_LABEL_SIZE] = "";
+	char esc[ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE)];
+	char names[sizeof(esc) + 3] = "";
+	char who[600 + sizeof(names)] = "";
+	char detail[ESCAPE_TERMINAL_BUF_SIZE(512)] = "";
 
 	if (r->comm)
 		escape_terminal(comm, sizeof(comm), r->comm, PW_COMM_LEN);
 	if (r->cgroup)
 		escape_terminal(cgroup, sizeof(cgroup), r->cgroup, 256);
+	if (r->names)
+		runtime_names_label(r->names, raw, sizeof(raw));
+	if (raw[0]) {
+		escape_terminal(esc, sizeof(esc), raw, SIZE_MAX);
+		snprintf(names, sizeof(names), " (%s)", esc);
+	}
 	if (r->pid)
-		snprintf(who, sizeof(who), " pid %u %s in %s", r->pid, comm, cgroup);
+		snprintf(who, sizeof(who), " pid %u %s in %s%s", r->pid, comm, cgroup, names);
 	else if (r->cgroup)
 		snprintf(who, sizeof(who), " cgroup %s", cgroup);
+	/* a detail quotes names a process or a pod spec chose (comm, cgroup, pod) */
+	if (r->detail)
+		escape_terminal(detail, sizeof(detail), r->detail, SIZE_MAX);
 	pr_warn("%s%s%s%s: %s%s%s\n", r->event, r->action ? " " : "", r->action ? r->action : "",
-		who, r->reason ? r->reason : "", r->detail ? ": " : "", r->detail ? r->detail : "");
+		who, r->reason ? r->reason : "", r->detail ? ": " : "", detail);
 }
 
 /* The whole record in one write(2): O_APPEND keeps it in one piece next to

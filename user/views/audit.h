@@ -31,6 +31,7 @@ struct audit_record {
 	bool dry_run;
 	const struct state_counts *states; /* evidence: the suspect's sockets by state */
 	int exited;               /* result: 1 exited, 0 alive, -1 not applicable */
+	const struct container_names *names; /* its container's (runtime's), or NULL */
 };
 
 struct audit {
