@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* the first byte picks the runtime, the rest is the file */
 	static const enum container_runtime runtimes[] = {CONTAINER_CONTAINERD, CONTAINER_CRIO,
-							   CONTAINER_PODMAN};
+							  CONTAINER_PODMAN};
 	struct container_id c = {.id = ID};
 	struct json_writer w;
 	struct fuzz_out o;
