@@ -33,6 +33,9 @@ static struct pw_event sample_event(void)
 	return e;
 }
 
+/* The runtime's names render() gives its container (host/runtime_names.c's job). */
+static struct container_names render_names;
+
 /* Render @e into a malloc'ed string. */
 static char *render(const struct pw_event *e, const char *cgroup_path, int json)
 {
@@ -48,6 +51,7 @@ static char *render(const struct pw_event *e, const char *cgroup_path, int json)
 
 	place.path = cgroup_path;
 	container_from_cgroup_path(place.path, &container);
+	container.names = render_names;
 	if (json)
 		event_format_json(f, &v);
 	else
@@ -105,6 +109,33 @@ UNIT_TEST(json_container_identity)
 
 	ASSERT_TRUE(strstr(out, "\"container\":{\"runtime\":\"docker\",\"id\":\"0123456789abcdef"));
 	free(out);
+}
+
+/* The runtime's names: in the container object of JSON, after the cgroup in
+ * text, escaped in both (a pod spec chose them). */
+UNIT_TEST(container_names_shown_escaped)
+{
+	static const char path[] = "/kubepods/pod1234abcd-5678-90ef-1234-567890abcdef/"
+				   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	struct pw_event e = sample_event();
+	char *json, *text;
+
+	render_names = (struct container_names){
+		.pod_namespace = "kube-system", .pod = "dns\x1b[2J", .container = "coredns"};
+	json = render(&e, path, 1);
+	text = render(&e, path, 0);
+	render_names = (struct container_names){0};
+	ASSERT_TRUE(!has_raw_control(json));
+	ASSERT_TRUE(strstr(json, "\"pod_namespace\":\"kube-system\",\"pod\":\"dns\\u001b[2J\","
+				 "\"container\":\"coredns\"}"));
+	ASSERT_TRUE(!has_raw_control(text));
+	ASSERT_TRUE(strstr(text, "0123456789abcdef (kube-system/dns\\x1b[2J/coredns)\n"));
+	free(json);
+	free(text);
+	/* none: the line ends at the cgroup, as before */
+	text = render(&e, path, 0);
+	ASSERT_TRUE(strstr(text, "0123456789abcdef\n"));
+	free(text);
 }
 
 /* A process chooses its comm and a container its cgroup name: neither may
@@ -175,6 +206,7 @@ int main(void)
 	RUN(json_fields);
 	RUN(json_unknown_owner_is_null);
 	RUN(json_container_identity);
+	RUN(container_names_shown_escaped);
 	RUN(hostile_names_are_escaped);
 	RUN(text_line_columns);
 	RUN(ipv6_addresses);

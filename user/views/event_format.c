@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "core/escape.h"
+#include "core/runtime_names.h"
 #include "views/event_format.h"
 #include "views/view_json.h"
 
@@ -82,11 +83,24 @@ void event_format_text_header(FILE *out)
 		"OP", "PROTO", "LOCAL", "REMOTE", "RESULT", "CGROUP");
 }
 
+/* " (NAMESPACE/POD/CONTAINER)" or " (NAME)" after the cgroup, escaped; "" without names. */
+static void names_text(char *buf, size_t size, const struct container_names *n)
+{
+	char raw[RUNTIME_NAMES_LABEL_SIZE], esc[ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE)];
+
+	runtime_names_label(n, raw, sizeof(raw));
+	if (!raw[0])
+		return;
+	escape_terminal(esc, sizeof(esc), raw, SIZE_MAX);
+	snprintf(buf, size, " (%s)", esc);
+}
+
 void event_format_text(FILE *out, const struct event_view *v)
 {
 	const struct pw_event *e = v->ev;
 	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)], pid[16], tm[16], errbuf[16];
 	char local[ADDR_PORT_LEN], remote[ADDR_PORT_LEN];
+	char names[ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE) + 3] = "";
 	size_t cgroup_len = strlen(v->place->path);
 	char *cgroup = malloc(ESCAPE_TERMINAL_BUF_SIZE(cgroup_len)); /* paths have no bound */
 	struct tm t;
@@ -105,10 +119,12 @@ void event_format_text(FILE *out, const struct event_view *v)
 	if (cgroup)
 		escape_terminal(cgroup, ESCAPE_TERMINAL_BUF_SIZE(cgroup_len), v->place->path,
 				cgroup_len);
-	fprintf(out, "%s.%03ld %-7s %-16s %-8s %-5s %-22s %-22s %-13s %s\n", tm,
+	if (v->container)
+		names_text(names, sizeof(names), &v->container->names);
+	fprintf(out, "%s.%03ld %-7s %-16s %-8s %-5s %-22s %-22s %-13s %s%s\n", tm,
 		v->wall.tv_nsec / 1000000, pid, comm, event_op_name(e->op), proto_name(e->protocol),
 		local, remote, event_result_name(e->err, errbuf, sizeof(errbuf)),
-		cgroup ? cgroup : "(out of memory)");
+		cgroup ? cgroup : "(out of memory)", names);
 	free(cgroup);
 }
 
