@@ -8,6 +8,9 @@
 #                          its full id, "container" = its podman name
 #   podman-names/report    report --json names it too, and the text report shows
 #                          the name next to the container id
+#   podman-names/protect   `run --enforce` (scoped to a second, fast-leaking
+#                          container) with `[protect] container_name = ITS NAME`
+#                          logs it protected by that rule and acts on nothing
 # podman runs with runc and the cgroupfs manager; no registry: the image is
 # imported from a tarball holding the static binary. The container and image
 # are this test's own (names with $$) and removed at exit.
@@ -76,4 +79,37 @@ problems=$(
 )
 pw_report podman-names/report "$problems"
 
+# ---- run: a [protect] container_name rule holds ---------------------------------
+# A second container leaks fast in a 500-port range; `run --enforce`, scoped to
+# its cgroup, must judge it and log it protected by its name, and act on nothing.
+GUARDED=$NAME-guarded
+pw_on_exit "podman rm -f -t 0 $GUARDED >/dev/null 2>&1"
+if ! pm run -d --name "$GUARDED" --network none --sysctl net.ipv4.ip_local_port_range="40000 40499" \
+	--ulimit nofile=4096:4096 --ulimit nproc=64:64 "$IMAGE" /portleak tcp-connect --listen \
+	--rate 100 --duration 60 --hold 120 --comm pl-guarded >/dev/null 2>"$PW_TMP/run2.err"; then
+	pw_fail podman-names/protect "podman run: $(tail -c 300 "$PW_TMP/run2.err")"
+	pw_done
+fi
+GID=$(podman inspect -f '{{.Id}}' "$GUARDED")
+CG=$(awk -F: '$1 == 0 { print $3 }' "/proc/$(podman inspect -f '{{.State.Pid}}' "$GUARDED")/cgroup")
+printf '[protect]\ncontainer_name = %s\n' "$GUARDED" >"$PW_TMP/run.conf"
+pw_start_guard podman-names/protect --cgroup "$CG" --config "$PW_TMP/run.conf" || pw_done
+for _ in $(seq 40); do
+	grep -q '"reason":"protected"' "$PW_TMP/run.jsonl" && break
+	sleep 0.5
+done
+problems=$(
+	jq -r -s --arg name "$GUARDED" '
+		([.[] | select(.reason == "protected")] | if length == 0 then "never judged protected"
+		 elif all(.container == $name and (.detail | test("container .* matches"))) then empty
+		 else "protected, but not by its name: \(.[0] | tojson)" end),
+		(.[] | select(.event == "action" and (.action == "quarantine" or .action == "term"
+		                                      or .action == "kill"))
+		 | "acted on: \(tojson)")' "$PW_TMP/run.jsonl" 2>&1
+	[ "$(podman inspect -f '{{.State.Running}}' "$GUARDED" 2>/dev/null)" = true ] ||
+		echo "the protected container ${GID:0:12} is not running"
+)
+pw_report podman-names/protect "$problems"
+kill -s TERM "$PW_GUARD"
+pw_wait_exit "$PW_GUARD" 15 || true
 pw_done
