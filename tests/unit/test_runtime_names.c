@@ -303,6 +303,7 @@ static void scratch_remove(struct scratch *s)
 	if (system(cmd))
 		fprintf(stderr, "could not remove %s\n", s->root);
 	runtime_names_set_root(NULL);
+	runtime_names_set_recheck_ms(RUNTIME_NAMES_RECHECK_MS);
 }
 
 static int write_text(const char *path, const char *text)
@@ -356,8 +357,12 @@ UNIT_TEST(reader_changes_and_eviction)
 	ASSERT_EQ_INT(write_text(s.config, "{\"annotations\":{\"" CD_POD "\":\"one\"}}"), 0);
 	ASSERT_EQ_INT(runtime_names_lookup(&c), 0);
 	ASSERT_EQ_STR(c.names.pod, "one");
-	/* a rewritten file (another size) is read again, not served stale */
+	/* within RUNTIME_NAMES_RECHECK_MS the entry is trusted without a stat */
 	ASSERT_EQ_INT(write_text(s.config, "{\"annotations\":{\"" CD_POD "\":\"second\"}}"), 0);
+	ASSERT_EQ_INT(runtime_names_lookup(&c), 0);
+	ASSERT_EQ_STR(c.names.pod, "one");
+	/* past it, a rewritten file (another size) is read again, not served stale */
+	runtime_names_set_recheck_ms(0);
 	ASSERT_EQ_INT(runtime_names_lookup(&c), 0);
 	ASSERT_EQ_STR(c.names.pod, "second");
 	/* the container goes: its entry goes, and no name is left behind */
@@ -383,6 +388,7 @@ UNIT_TEST(reader_refuses_links_fifos_and_big_files)
 
 	ASSERT_EQ_INT(scratch_make(&s), 0);
 	runtime_names_set_root(s.root);
+	runtime_names_set_recheck_ms(0); /* each file below replaces the last at once */
 	snprintf(target, sizeof(target), "%s/target.json", s.root);
 	ASSERT_EQ_INT(write_text(target, "{\"annotations\":{\"" CD_POD "\":\"linked\"}}"), 0);
 	ASSERT_EQ_INT(symlink(target, s.config), 0);

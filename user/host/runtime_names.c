@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "core/regular_file.h"
 #include "core/runtime_names.h"
@@ -30,10 +31,12 @@ struct entry {
 	struct stamp stamp;
 	struct container_names names;
 	int err;
-	unsigned long used; /* the lookup clock when last used, for eviction */
+	unsigned long used;  /* the lookup clock when last used, for eviction */
+	uint64_t checked_ms; /* when its file was last stat'ed */
 };
 
 static const char *names_root = "";
+static uint64_t recheck_ms = RUNTIME_NAMES_RECHECK_MS;
 static struct entry cache[CACHE_SIZE];
 static unsigned long clock_now;
 static struct runtime_names_stats stats;
@@ -42,6 +45,20 @@ void runtime_names_set_root(const char *root)
 {
 	names_root = root ? root : "";
 	memset(cache, 0, sizeof(cache));
+}
+
+void runtime_names_set_recheck_ms(uint64_t ms)
+{
+	recheck_ms = ms;
+}
+
+/* A coarse clock (vDSO, no syscall): trace looks names up for every event. */
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
 void runtime_names_stats(struct runtime_names_stats *out)
@@ -180,7 +197,8 @@ static int fill(struct container_id *c, const char *path)
 			    .stamp = stamp,
 			    .names = c->names,
 			    .err = err,
-			    .used = clock_now};
+			    .used = clock_now,
+			    .checked_ms = now_ms()};
 	memcpy(e->id, c->id, sizeof(e->id));
 	return err;
 }
@@ -200,6 +218,12 @@ int runtime_names_lookup(struct container_id *c)
 		return err;
 	clock_now++;
 	e = find(c);
+	if (e && recheck_ms && now_ms() - e->checked_ms < recheck_ms) {
+		e->used = clock_now;
+		stats.hits++;
+		c->names = e->names;
+		return e->err;
+	}
 	if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW)) {
 		err = -errno;
 		if (e && err == -ENOENT)
@@ -211,6 +235,7 @@ int runtime_names_lookup(struct container_id *c)
 
 		if (stamp_equal(&now, &e->stamp)) {
 			e->used = clock_now;
+			e->checked_ms = now_ms();
 			stats.hits++;
 			c->names = e->names;
 			return e->err;

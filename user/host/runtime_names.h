@@ -6,13 +6,15 @@
  * podman's containers.json (core/runtime_names.h parses them). Files are
  * opened without following a final symbolic link, regular files only, never
  * blocking, at most RUNTIME_NAMES_FILE_MAX bytes. Results are cached per
- * container id while the file they came from is unchanged; an entry goes when
- * its file does (the container is gone) or, the cache being full, when it is
- * the least recently used. One thread only.
+ * container id while the file they came from is unchanged (checked by a stat
+ * at most once per RUNTIME_NAMES_RECHECK_MS); an entry goes when its file does
+ * (the container is gone) or, the cache being full, when it is the least
+ * recently used. One thread only.
  */
 #ifndef PW_HOST_RUNTIME_NAMES_H
 #define PW_HOST_RUNTIME_NAMES_H
 
+#include <stdint.h>
 #include "core/container.h"
 
 /* The containerd bundle of container ID: PREFIX/ID/config.json (root's k8s.io namespace). */
@@ -21,6 +23,13 @@
 #define RUNTIME_NAMES_CRIO_DIR "/run/containers/storage/overlay-containers"
 /* podman's (root) graphroot record of its containers */
 #define RUNTIME_NAMES_PODMAN_FILE "/var/lib/containers/storage/overlay-containers/containers.json"
+
+/* A cached entry is trusted this long before its file is stat'ed again (a
+ * removed container keeps its names at most this long). */
+#define RUNTIME_NAMES_RECHECK_MS 1000
+
+/* Change that (0: stat on every lookup; for tests). */
+void runtime_names_set_recheck_ms(uint64_t ms);
 
 /* Read every path above under @root ("" is the real root; tests point it at fixtures).
  * Empties the cache. */
