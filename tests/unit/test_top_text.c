@@ -242,10 +242,32 @@ UNIT_TEST(count_and_growth_cells)
 	}
 }
 
+/* The runtime's names lead the NAME column (short where paths are long), escaped. */
+UNIT_TEST(container_names_first)
+{
+	char *out;
+
+	build(false);
+	fx.labels[0].container.names = (struct container_names){
+		.pod_namespace = "kube-system", .pod = "dns\x1b[2J", .container = "coredns"};
+	out = frame(3);
+	ASSERT_TRUE(out != NULL);
+	ASSERT_TRUE(strstr(out, " kube-system/dns\\x1b[2J/coredns  /system.slice/docker-") != NULL);
+	ASSERT_TRUE(strchr(out, '\x1b') == NULL);
+	free(out);
+	/* podman's name alone */
+	build(false);
+	fx.labels[0].container.names = (struct container_names){.container = "pw-web"};
+	out = frame(3);
+	ASSERT_TRUE(strstr(out, " pw-web  /system.slice/docker-") != NULL);
+	free(out);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	RUN(whole_frames);
+	RUN(container_names_first);
 	RUN(pool_lines);
 	RUN(count_and_growth_cells);
 	return UNIT_MAIN_END();
