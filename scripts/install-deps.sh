@@ -11,9 +11,11 @@ set -eu
 # assertions), tmux (the top view's screen tests), procps (ps), qemu-system-x86
 # and busybox-static (test-kernels.sh boots other kernels with a busybox initramfs);
 # libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (make sanitize, make
-# fuzz), not pulled in by clang itself.
+# fuzz), not pulled in by clang itself; libmicrohttpd-dev: run's /metrics server;
+# prometheus (promtool) and curl: the metrics tests check and scrape it.
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev
-pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev"
+pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev
+libmicrohttpd-dev prometheus curl"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""

@@ -81,7 +81,9 @@ static int by_fill_desc(const void *a, const void *b)
 
 	if (fx != fy)
 		return fx > fy ? -1 : 1;
-	return x->used > y->used ? -1 : x->used < y->used;
+	if (x->used != y->used)
+		return x->used > y->used ? -1 : 1;
+	return x < y ? -1 : x > y; /* ties keep the model's order: qsort is not stable */
 }
 
 static void pool_labels(FILE *f, const char *metric, const struct metrics_pool *p)
@@ -168,10 +170,13 @@ static uint64_t cgroup_total(const struct metrics_cgroup *c)
 
 static int by_ports_desc(const void *a, const void *b)
 {
-	uint64_t x = cgroup_total(*(const struct metrics_cgroup *const *)a);
-	uint64_t y = cgroup_total(*(const struct metrics_cgroup *const *)b);
+	const struct metrics_cgroup *ca = *(const struct metrics_cgroup *const *)a;
+	const struct metrics_cgroup *cb = *(const struct metrics_cgroup *const *)b;
+	uint64_t x = cgroup_total(ca), y = cgroup_total(cb);
 
-	return x > y ? -1 : x < y;
+	if (x != y)
+		return x > y ? -1 : 1;
+	return ca < cb ? -1 : ca > cb; /* ties keep the model's order (named ones first) */
 }
 
 static int render_cgroups(FILE *f, const struct metrics_model *m)
