@@ -62,6 +62,9 @@ static void publish_metrics(struct guard *g, struct metrics_server *ms)
 		return;
 	}
 	metrics_server_publish(ms, text, len);
+	/* -v: one line per sample, so a log shows whether samples keep time */
+	pr_debug("sample %llu: %zu bytes of metrics published\n", (unsigned long long)g->m.steps,
+		 len);
 }
 
 /* Steps every interval; between them, the counters every watch_ms. */

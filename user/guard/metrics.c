@@ -59,17 +59,27 @@ static struct metrics_pool *model_pools(const struct snapshot *s)
 	return out;
 }
 
+/* A cgroup's label: its path; one longer than the label cap would be cut
+ * to a prefix two cgroups may share (one series twice: a scrape refused),
+ * so it becomes "[id N] ..." and as much of its end (the most telling part)
+ * as fits, from a UTF-8 character's start. */
 static void cgroup_name(struct guard *g, const struct group_key *k, char *buf, size_t len)
 {
 	struct cgroup_place place;
+	const char *path, *tail;
+	int n;
 
 	cgroup_resolver_place(g->resolver, k->cgroup_id, k->cgroup1_id, 0, &place);
-	if (place.err)
-		snprintf(buf, len, "unknown cgroup %llu", (unsigned long long)k->cgroup_id);
-	else if (strcmp(place.hierarchy, "v2"))
-		snprintf(buf, len, "%s:%s", place.hierarchy, place.path);
-	else
-		snprintf(buf, len, "%s", place.path);
+	path = place.path ? place.path : "?";
+	n = snprintf(buf, len, "%s%s%s", strcmp(place.hierarchy, "v2") ? place.hierarchy : "",
+		     strcmp(place.hierarchy, "v2") ? ":" : "", path);
+	if (n >= 0 && (size_t)n > METRICS_LABEL_MAX) {
+		n = snprintf(buf, len, "[id %llu] ...", (unsigned long long)k->cgroup_id);
+		tail = path + strlen(path) - (METRICS_LABEL_MAX - n);
+		while ((*tail & 0xc0) == 0x80)
+			tail++;
+		snprintf(buf + n, len - n, "%s", tail);
+	}
 	cgroup_place_release(&place);
 }
 
