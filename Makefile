@@ -38,7 +38,7 @@ SKELETONS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_UNITS))
 # user/ is layered (README "Layout"); scripts/check-layers.sh keeps includes
 # pointing down. Objects built from a skeleton need clang and bpftool; the rest
 # (everything the unit tier links) builds with plain $(CC).
-LAYERS := core host kernel views watch act guard cmd
+LAYERS := core host kernel views watch act serve guard cmd
 USER_SRCS := $(sort $(wildcard $(patsubst %,user/%/*.c,$(LAYERS))))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 skel_users = $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(shell grep -l '\#include "$(1).skel.h"' $(USER_SRCS)))
@@ -62,7 +62,8 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
 LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw \
-	$(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+	$(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c) \
+	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
 CFLAGS ?= -g -O2
 USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow \

@@ -10,6 +10,7 @@
 #   2 views   text, JSON and terminal rendering
 #   3 watch   the sampling loop every long-running command shares
 #   3 act     the only code that signals, kills or quarantines
+#   3 serve   run's /metrics over HTTP (libmicrohttpd)
 #   4 guard   run's judgement: suspects, targets, results
 #   5 cmd     one file per subcommand, the command line, main
 #
@@ -21,7 +22,7 @@ dir=${1:-user}
 rank() {
 	case $1 in
 	core) echo 0 ;; host) echo 1 ;; kernel | views) echo 2 ;;
-	watch | act) echo 3 ;; guard) echo 4 ;; cmd) echo 5 ;;
+	watch | act | serve) echo 3 ;; guard) echo 4 ;; cmd) echo 5 ;;
 	*) echo x ;;
 	esac
 }

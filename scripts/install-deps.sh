@@ -13,9 +13,11 @@ set -eu
 # libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (make sanitize, make
 # fuzz), not pulled in by clang itself. libjson-c-dev: the runtimes' config.json and
 # containers.json (container names). podman and runc: test-podman-names.sh runs a real
-# container (runc, cgroupfs, --network none; no registry).
+# container (runc, cgroupfs, --network none; no registry). libmicrohttpd-dev: run's
+# /metrics server; prometheus (promtool) and curl: the metrics tests check and scrape it.
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
-pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc"
+pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
+libmicrohttpd-dev prometheus curl"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""

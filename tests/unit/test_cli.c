@@ -186,6 +186,27 @@ UNIT_TEST(mode_names_round_trip)
 	}
 }
 
+UNIT_TEST(run_metrics_options)
+{
+	struct env env;
+
+	ASSERT_EQ_INT(PARSE(&env, "run"), 0);
+	ASSERT_TRUE(!env.metrics_socket && !env.no_socket && !env.metrics_listen);
+	ASSERT_EQ_INT(PARSE(&env, "run", "--socket", "/tmp/x.sock", "--metrics-listen",
+			    "[::1]:9477"),
+		      0);
+	ASSERT_EQ_STR(env.metrics_socket, "/tmp/x.sock");
+	ASSERT_EQ_STR(env.metrics_listen, "[::1]:9477");
+	ASSERT_EQ_INT(PARSE(&env, "run", "--no-socket", "--metrics-listen", "127.0.0.1:9477"), 0);
+	ASSERT_TRUE(env.no_socket);
+	ASSERT_EQ_INT(PARSE(&env, "run", "--socket", ""), EXIT_USAGE);
+	ASSERT_EQ_INT(PARSE(&env, "run", "--socket", "rel.sock"), EXIT_USAGE);
+	ASSERT_EQ_INT(PARSE(&env, "run", "--metrics-listen", "9477"), EXIT_USAGE);
+	ASSERT_EQ_INT(PARSE(&env, "run", "--metrics-listen", "localhost:9477"), EXIT_USAGE);
+	ASSERT_EQ_INT(PARSE(&env, "run", "--metrics-listen", "127.0.0.1:0"), EXIT_USAGE);
+	ASSERT_EQ_INT(PARSE(&env, "run", "--metrics-listen", "::1:9477"), EXIT_USAGE);
+}
+
 int main(void)
 {
 	RUN(trace_defaults);
@@ -196,5 +217,6 @@ int main(void)
 	RUN(parse_u32_checks_range_and_syntax);
 	RUN(numeric_options_refuse_space_and_sign);
 	RUN(mode_names_round_trip);
+	RUN(run_metrics_options);
 	return UNIT_MAIN_END();
 }

@@ -502,7 +502,7 @@ run_guard() {
 		log "guard: the holder printed nothing"
 	guard_config >"$GUARD_DIR/run.conf"
 	log "guard: starting the guard"
-	/bin/portwarden run --enforce --config "$GUARD_DIR/run.conf" --log "$GUARD_DIR/run.jsonl" \
+	/bin/portwarden run --no-socket --enforce --config "$GUARD_DIR/run.conf" --log "$GUARD_DIR/run.jsonl" \
 		--cgroup /pw-guard -v </dev/null >/dev/null 2>"$GUARD_DIR/run.err" &
 	guard=$!
 	if wait_for_line "$GUARD_DIR/run.jsonl" '"event":"start"' "$guard" 60; then

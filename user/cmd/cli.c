@@ -11,10 +11,8 @@
 #include <string.h>
 #include "cmd/cli.h"
 #include "core/log.h"
+#include "serve/metrics_server.h"
 
-#ifndef PW_VERSION
-#define PW_VERSION "0.1.0"
-#endif
 
 /* Long-only options take codes above the ASCII range. */
 enum {
@@ -29,6 +27,9 @@ enum {
 	OPT_ENFORCE,
 	OPT_CONFIG,
 	OPT_LOG,
+	OPT_SOCKET,
+	OPT_NO_SOCKET,
+	OPT_METRICS_LISTEN,
 };
 
 static const char top_usage[] =
@@ -323,6 +324,8 @@ static const char run_doc[] =
 	"SIGKILL after a grace period; the whole cgroup when the leak is spread over\n"
 	"its processes. Never pid 1, kernel threads, portwarden or its ancestors, or\n"
 	"protected processes (sshd, init systems, container runtimes, and --config's).\n"
+	"Metrics (Prometheus text format) at /metrics on the unix socket\n"
+	"" METRICS_SOCKET_DEFAULT " (mode 0600) and, with --metrics-listen, on TCP.\n"
 	"Circuit breakers: cooldown, actions per minute, disarm when too many\n"
 	"workloads would be hit, crash-loop detection. SIGHUP reloads --config (a bad\n"
 	"file is refused and the old one kept) and reopens --log.\n"
@@ -337,6 +340,11 @@ static const struct argp_option run_options[] = {
 	{"log", OPT_LOG, "FILE", 0, "Audit log: one JSON object per decision, appended", 0},
 	{"cgroup", 'c', "PATH", 0, "Judge only processes in this cgroup2 path and below", 0},
 	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
+	{"socket", OPT_SOCKET, "PATH", 0,
+	 "Serve /metrics on this unix socket (default " METRICS_SOCKET_DEFAULT ")", 0},
+	{"no-socket", OPT_NO_SOCKET, NULL, 0, "No metrics unix socket", 0},
+	{"metrics-listen", OPT_METRICS_LISTEN, "ADDR:PORT", 0,
+	 "Also serve /metrics on TCP: 127.0.0.1:9477, [::1]:9477", 0},
 	COMMON_OPTIONS,
 	{},
 };
@@ -361,6 +369,25 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 					 key == OPT_CONFIG ? "config" : "log");
 		*(key == OPT_CONFIG ? &env->config_path : &env->log_path) = arg;
 		return 0;
+	case OPT_SOCKET:
+		if (arg[0] != '/')
+			return bad_input(state, "invalid --socket '%s': expected an absolute path "
+						"(--no-socket for none)", arg);
+		env->metrics_socket = arg;
+		return 0;
+	case OPT_NO_SOCKET:
+		env->no_socket = true;
+		return 0;
+	case OPT_METRICS_LISTEN: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (metrics_parse_listen(arg, &ss, &len))
+			return bad_input(state, "invalid --metrics-listen '%s': expected ADDR:PORT "
+						"(127.0.0.1:9477, [::1]:9477)", arg);
+		env->metrics_listen = arg;
+		return 0;
+	}
 	default:
 		return common_parse_opt(key, arg, state);
 	}

@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include "kernel/modes.h"
 
+#ifndef PW_VERSION
+#define PW_VERSION "0.1.0"
+#endif
+
 /* Exit statuses, documented in README. */
 #define EXIT_RUNTIME 1 /* the kernel or the system failed us */
 #define EXIT_USAGE   2 /* bad input: options, permissions, paths */
@@ -45,6 +49,9 @@ struct env {
 	bool enforce;            /* run: act; without it, a dry run */
 	const char *config_path; /* run: configuration file */
 	const char *log_path;    /* run: audit log (JSON lines) */
+	const char *metrics_socket; /* run: NULL: METRICS_SOCKET_DEFAULT */
+	bool no_socket;             /* run: no metrics unix socket */
+	const char *metrics_listen; /* run: TCP ADDR:PORT for /metrics, or NULL */
 	uint32_t delay_s;        /* top: between refreshes */
 	bool batch;              /* top: plain-text frames, no screen */
 	uint32_t frames;         /* top: stop after this many frames; 0: 1 in batch, else never */

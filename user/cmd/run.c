@@ -10,6 +10,8 @@
 #include "core/log.h"
 #include "core/regular_file.h"
 #include "guard/guard.h"
+#include "guard/metrics.h"
+#include "serve/metrics_server.h"
 
 static volatile sig_atomic_t exiting, reload;
 
@@ -46,8 +48,27 @@ static int reload_config(struct guard *g, const struct env *env)
 	return 0;
 }
 
+/* After each step: the whole text rendered here, in the guard's thread,
+ * and handed to the HTTP thread, which only sends it. */
+static void publish_metrics(struct guard *g, struct metrics_server *ms)
+{
+	char *text;
+	size_t len;
+
+	if (!ms)
+		return;
+	if (guard_metrics_render(g, PW_VERSION, &text, &len)) {
+		pr_warn("metrics: no memory to render them; /metrics keeps the previous sample\n");
+		return;
+	}
+	metrics_server_publish(ms, text, len);
+	/* -v: one line per sample, so a log shows whether samples keep time */
+	pr_debug("sample %llu: %zu bytes of metrics published\n", (unsigned long long)g->m.steps,
+		 len);
+}
+
 /* Steps every interval; between them, the counters every watch_ms. */
-static void loop(struct guard *g, const struct env *env)
+static void loop(struct guard *g, const struct env *env, struct metrics_server *ms)
 {
 	uint64_t next = monotonic_ms(), next_watch = next;
 
@@ -61,6 +82,7 @@ static void loop(struct guard *g, const struct env *env)
 		}
 		if (now >= next) {
 			guard_step(g);
+			publish_metrics(g, ms);
 			next += g->cfg.interval_ms;
 		} else if (g->cfg.watch_ms && now >= next_watch) {
 			guard_watch(g);
@@ -141,8 +163,31 @@ static void announce(struct guard *g, const char *event)
 	audit_write(&g->audit, &r);
 }
 
+/* Bound before the first sample: a scrape during exhaustion needs no new
+ * local port. NULL with *status 0 when neither is asked for. */
+static struct metrics_server *open_metrics(const struct env *env, int *status)
+{
+	const char *path = env->no_socket ? NULL
+			   : env->metrics_socket ? env->metrics_socket
+						 : METRICS_SOCKET_DEFAULT;
+	struct metrics_server *ms;
+
+	*status = 0;
+	if (!path && !env->metrics_listen)
+		return NULL;
+	ms = metrics_server_open(path, env->metrics_listen);
+	if (!ms)
+		*status = EXIT_RUNTIME;
+	else
+		pr_info("metrics at /metrics on%s%s%s%s\n", path ? " unix:" : "", path ? path : "",
+			env->metrics_listen ? " http://" : "",
+			env->metrics_listen ? env->metrics_listen : "");
+	return ms;
+}
+
 int run_main(const struct env *env)
 {
+	struct metrics_server *ms = NULL;
 	struct guard *g;
 	int status;
 
@@ -157,12 +202,15 @@ int run_main(const struct env *env)
 	status = preflight_check();
 	if (!status)
 		status = start(g, env);
+	if (!status)
+		ms = open_metrics(env, &status);
 	if (!status) {
 		announce(g, "start");
-		loop(g, env);
+		loop(g, env, ms);
 		enforcer_release_all(&g->ef);
 		announce(g, "stop");
 	}
+	metrics_server_close(ms);
 	guard_free(g);
 	free(g);
 	return status;

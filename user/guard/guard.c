@@ -206,6 +206,7 @@ void guard_free(struct guard *g)
 	hog_watch_free(&g->hogs);
 	activity_free(&g->watched);
 	surge_table_free(&g->surges);
+	metrics_totals_free(&g->failure_totals);
 	cgroup_resolver_free(g->resolver);
 	audit_close(&g->audit);
 	for (size_t i = 0; i < TARGETS_MAX; i++)

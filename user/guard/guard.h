@@ -21,6 +21,7 @@
 #include "guard/targets.h"
 #include "host/cgroups.h"
 #include "views/audit.h"
+#include "views/metrics_text.h"
 #include "watch/monitor.h"
 
 struct guard {
@@ -45,6 +46,9 @@ struct guard {
 	struct surge_table surges;     /* the fast-leak trigger, per process */
 	uint64_t surge_check_ms;       /* the latest out-of-step snapshot for a surge */
 	struct targets targets;
+	/* the metrics' life totals (guard/metrics.c) */
+	uint64_t actions[METRICS_ACTIONS][OUTCOME_COUNT];
+	struct metrics_totals failure_totals;
 };
 
 /* One step: sample, judge, act, report results, warn of losses. */

@@ -10,6 +10,7 @@
 #include "core/latch.h"
 #include "core/log.h"
 #include "guard/judge.h"
+#include "guard/metrics.h"
 #include "host/procfs.h"
 
 bool guard_in_scope(const struct guard *g, const char *cgroup, bool is_v2)
@@ -159,6 +160,8 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 	const struct state_counts *ev;
 
 	if (!still_holds(g, e, c, &pool, p, &t->th, dec)) {
+		if (!guard_hold_off(c, dec))
+			guard_count_action(g, a, OUTCOME_SPARED);
 		log_decision(g, "suspect", c, pool, dec, NULL,
 			     guard_hold_off(c, dec) ? dec->detail
 						    : "re-check before acting: spared",
@@ -174,7 +177,11 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 		dec->action = a = ACTION_KILL;
 	}
 	test_only_delay_before_acting(c);
-	enforcer_apply(&g->ef, c, &e->key.group, dec, what, sizeof(what));
+	guard_count_action(g, dec->action,
+			   enforcer_apply(&g->ef, c, &e->key.group, dec, what, sizeof(what))
+				   ? OUTCOME_FAILED
+			   : g->ef.dry_run ? OUTCOME_DRY_RUN
+					   : OUTCOME_DONE);
 	log_decision(g, "action", c, pool, dec, audit_action(dec->action, g->ef.dry_run), what, ev);
 	policy_record(&g->breakers, &t->th, c, &g->cfg.breakers, a, g->m.now_ms);
 	/* a quarantined process's exit lifts its quarantine (results.c) */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -456,6 +457,27 @@ static uint64_t recursion_misses(const struct bpf_program *prog)
 	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 		return 0;
 	return info.recursion_misses;
+}
+
+size_t tracer_prog_stats(const struct tracer *t, struct tracer_prog_stat *out, size_t max)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (n == max || fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(prog));
+		out[n].run_time_ns = info.run_time_ns;
+		out[n].run_cnt = info.run_cnt;
+		n++;
+	}
+	return n;
 }
 
 uint64_t tracer_missed_runs(const struct tracer *t)

@@ -64,4 +64,14 @@ uint32_t tracer_activity_capacity(const struct tracer *t);
  */
 uint64_t tracer_missed_runs(const struct tracer *t);
 
+/* What the kernel counts of one of our programs while kernel.bpf_stats_enabled
+ * is on (run_time_ns and run_cnt of bpf_prog_info; 0 while it is off). */
+struct tracer_prog_stat {
+	char name[64];
+	uint64_t run_time_ns, run_cnt;
+};
+
+/* Up to @max of the loaded programs' stats into @out; returns how many. */
+size_t tracer_prog_stats(const struct tracer *t, struct tracer_prog_stat *out, size_t max);
+
 #endif /* PW_LOADER_H */

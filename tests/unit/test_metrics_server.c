@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Unit tests for serve/metrics_server.c: the listen address, the unix socket's
+// path handling, and the answers, over a socket in a temporary directory.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "serve/metrics_server.h"
+#include "unit.h"
+
+static const struct {
+	const char *in;
+	int ok;
+} listen_cases[] = {
+	{"127.0.0.1:9477", 1}, {"[::1]:9477", 1},  {"0.0.0.0:1", 1},	 {"[::]:65535", 1},
+	{"127.0.0.1:0", 0},    {"127.0.0.1:65536", 0}, {"127.0.0.1", 0},	 {":9477", 0},
+	{"localhost:9477", 0}, {"::1:9477", 0},	   {"[::1]9477", 0},	 {"[::1]:", 0},
+	{"127.0.0.1:+80", 0},  {"127.0.0.1:80x", 0},   {"[127.0.0.1]:80", 0}, {"", 0},
+};
+
+UNIT_TEST(test_parse_listen)
+{
+	for (size_t i = 0; i < sizeof(listen_cases) / sizeof(listen_cases[0]); i++) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		UNIT_ROW(listen_cases[i].in);
+		ASSERT_EQ_INT(!metrics_parse_listen(listen_cases[i].in, &ss, &len), listen_cases[i].ok);
+	}
+}
+
+static char dir[64];
+
+static void path_in(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+/* One request on the unix socket @path; the whole answer into @buf. */
+static int ask(const char *path, const char *request, char *buf, size_t len)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 5};
+	size_t got = 0;
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
+		close(fd);
+		return -1;
+	}
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	buf[got] = 0;
+	close(fd);
+	return 0;
+}
+
+UNIT_TEST(test_answers)
+{
+	char path[128], buf[4096];
+	struct metrics_server *s;
+	struct stat st;
+
+	path_in(path, sizeof(path), "sub/pw.sock"); /* the directory is made */
+	s = metrics_server_open(path, NULL);
+	ASSERT_TRUE(s);
+	ASSERT_EQ_INT(stat(path, &st), 0);
+	ASSERT_TRUE(S_ISSOCK(st.st_mode));
+	ASSERT_EQ_INT(st.st_mode & 0777, 0600);
+	ASSERT_EQ_INT(ask(path, "GET /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf)), 0);
+	ASSERT_TRUE(strstr(buf, " 503 "));
+	metrics_server_publish(s, strdup("x_total 1\n"), 10);
+	ASSERT_EQ_INT(ask(path, "GET /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf)), 0);
+	ASSERT_TRUE(strstr(buf, "HTTP/1.0 200 ") || strstr(buf, "HTTP/1.1 200 "));
+	ASSERT_TRUE(strstr(buf, "text/plain; version=0.0.4"));
+	ASSERT_TRUE(strstr(buf, "\r\n\r\nx_total 1\n"));
+	metrics_server_publish(s, strdup("x_total 2\n"), 10);
+	ASSERT_EQ_INT(ask(path, "HEAD /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf)), 0);
+	ASSERT_TRUE(strstr(buf, " 200 ") && !strstr(buf, "x_total"));
+	ASSERT_EQ_INT(ask(path, "GET /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf)), 0);
+	ASSERT_TRUE(strstr(buf, "\r\n\r\nx_total 2\n"));
+	ASSERT_EQ_INT(ask(path, "GET / HTTP/1.0\r\n\r\n", buf, sizeof(buf)), 0);
+	ASSERT_TRUE(strstr(buf, " 404 "));
+	ASSERT_EQ_INT(ask(path, "POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n", buf,
+			  sizeof(buf)),
+		      0);
+	ASSERT_TRUE(strstr(buf, " 405 "));
+	ASSERT_TRUE(strstr(buf, "Allow: GET, HEAD"));
+	/* a second server on a live socket is refused; the first keeps it */
+	ASSERT_TRUE(!metrics_server_open(path, NULL));
+	ASSERT_EQ_INT(ask(path, "GET /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf)), 0);
+	ASSERT_TRUE(strstr(buf, " 200 "));
+	metrics_server_close(s);
+	ASSERT_EQ_INT(lstat(path, &st), -1); /* removed on close */
+}
+
+/* A stale socket (its server gone) is replaced. */
+UNIT_TEST(test_stale_socket_replaced)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct metrics_server *s;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	path_in(a.sun_path, sizeof(a.sun_path), "stale.sock");
+	ASSERT_EQ_INT(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	close(fd); /* the socket file stays, nobody listens */
+	s = metrics_server_open(a.sun_path, NULL);
+	ASSERT_TRUE(s);
+	metrics_server_close(s);
+}
+
+/* A link planted at the path is neither followed nor removed; nor is a file. */
+UNIT_TEST(test_planted_link_refused)
+{
+	char path[128], target[128], file[128];
+	struct stat st;
+
+	path_in(path, sizeof(path), "link.sock");
+	path_in(target, sizeof(target), "victim");
+	path_in(file, sizeof(file), "file.sock");
+	ASSERT_EQ_INT(symlink(target, path), 0);
+	ASSERT_TRUE(!metrics_server_open(path, NULL));
+	ASSERT_EQ_INT(lstat(path, &st), 0);
+	ASSERT_TRUE(S_ISLNK(st.st_mode));
+	ASSERT_EQ_INT(lstat(target, &st), -1); /* nothing made through it */
+	close(open(file, O_CREAT | O_WRONLY, 0644));
+	ASSERT_TRUE(!metrics_server_open(file, NULL));
+	ASSERT_EQ_INT(lstat(file, &st), 0);
+	ASSERT_TRUE(S_ISREG(st.st_mode));
+	unlink(path);
+	unlink(file);
+}
+
+/* A link in place of the directory is not followed either. */
+UNIT_TEST(test_planted_dir_link_refused)
+{
+	char path[160], link[128], target[128];
+	struct stat st;
+
+	path_in(target, sizeof(target), "realdir");
+	path_in(link, sizeof(link), "linkdir");
+	ASSERT_EQ_INT(mkdir(target, 0755), 0);
+	ASSERT_EQ_INT(symlink(target, link), 0);
+	snprintf(path, sizeof(path), "%s/pw.sock", link);
+	ASSERT_TRUE(!metrics_server_open(path, NULL));
+	snprintf(path, sizeof(path), "%s/pw.sock", target);
+	ASSERT_EQ_INT(lstat(path, &st), -1);
+	unlink(link);
+	rmdir(target);
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/pw-serve-XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	RUN(test_parse_listen);
+	RUN(test_answers);
+	RUN(test_stale_socket_replaced);
+	RUN(test_planted_link_refused);
+	RUN(test_planted_dir_link_refused);
+	{
+		char sub[128];
+
+		path_in(sub, sizeof(sub), "sub");
+		rmdir(sub);
+		rmdir(dir);
+	}
+	return UNIT_MAIN_END();
+}

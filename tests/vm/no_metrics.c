@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// The static test-VM binary has no libmicrohttpd (Debian ships no static
+// gnutls dependencies to link it with): this stands in for
+// user/serve/metrics_server.c there, and refuses to serve. The guest runs
+// `portwarden run --no-socket`.
+#include <stdio.h>
+#include <stdlib.h>
+#include "serve/metrics_server.h"
+
+struct metrics_server *metrics_server_open(const char *socket_path, const char *listen)
+{
+	(void)socket_path, (void)listen;
+	fprintf(stderr, "portwarden: this static build serves no metrics (use --no-socket)\n");
+	return NULL;
+}
+
+void metrics_server_publish(struct metrics_server *s, char *text, size_t len)
+{
+	(void)s, (void)len;
+	free(text);
+}
+
+void metrics_server_close(struct metrics_server *s)
+{
+	(void)s;
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// run's metrics model from the guard's latest step.
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "guard/metrics.h"
+#include "host/procfs.h"
+
+void guard_count_action(struct guard *g, enum action a, enum metrics_outcome o)
+{
+	if (a < METRICS_ACTIONS && o < OUTCOME_COUNT)
+		g->actions[a][o]++;
+}
+
+/* The pool's own forecast: its free ports at its smoothed growth (the pool
+ * term of candidates.c's seconds_left, which also weighs a holder's growth). */
+static double pool_seconds_left(const struct snap_pool *p)
+{
+	if (p->growth_per_s <= 0 || !p->capacity_known)
+		return INFINITY;
+	return (p->capacity > p->used ? p->capacity - p->used : 0) / p->growth_per_s;
+}
+
+static void pool_name(const struct snap_pool *p, char *buf, size_t len)
+{
+	int af = p->family == AF_INET6 ? AF_INET6 : AF_INET;
+	char local[INET6_ADDRSTRLEN] = "?", remote[INET6_ADDRSTRLEN] = "?";
+	int n = snprintf(buf, len, "%s %s netns %u", pool_kind_name(p->kind),
+			 af == AF_INET6 ? "ipv6" : "ipv4", p->netns);
+
+	if (p->kind != POOL_TCP_CONNECT || n < 0 || (size_t)n >= len)
+		return;
+	inet_ntop(af, p->laddr, local, sizeof(local));
+	inet_ntop(af, p->raddr, remote, sizeof(remote));
+	snprintf(buf + n, len - n, af == AF_INET6 ? " %s -> [%s]:%u" : " %s -> %s:%u", local,
+		 remote, p->rport);
+}
+
+static struct metrics_pool *model_pools(const struct snapshot *s)
+{
+	struct metrics_pool *out = calloc(s->nr_pools + 1, sizeof(*out));
+
+	for (size_t i = 0; out && i < s->nr_pools; i++) {
+		const struct snap_pool *p = &s->pools[i];
+
+		pool_name(p, out[i].pool, sizeof(out[i].pool));
+		out[i].kind = pool_kind_name(p->kind);
+		out[i].family = p->family == AF_INET6 ? "ipv6" : "ipv4";
+		out[i].netns = p->netns;
+		out[i].used = p->used;
+		out[i].capacity = p->capacity;
+		out[i].capacity_known = p->capacity_known;
+		out[i].seconds_left = pool_seconds_left(p);
+	}
+	return out;
+}
+
+/* A cgroup's label: its path; one longer than the label cap would be cut
+ * to a prefix two cgroups may share (one series twice: a scrape refused),
+ * so it becomes "[id N] ..." and as much of its end (the most telling part)
+ * as fits, from a UTF-8 character's start. */
+static void cgroup_name(struct guard *g, const struct group_key *k, char *buf, size_t len)
+{
+	struct cgroup_place place;
+	const char *path, *tail;
+	int n;
+
+	cgroup_resolver_place(g->resolver, k->cgroup_id, k->cgroup1_id, 0, &place);
+	path = place.path ? place.path : "?";
+	n = snprintf(buf, len, "%s%s%s", strcmp(place.hierarchy, "v2") ? place.hierarchy : "",
+		     strcmp(place.hierarchy, "v2") ? ":" : "", path);
+	if (n >= 0 && (size_t)n > METRICS_LABEL_MAX) {
+		n = snprintf(buf, len, "[id %llu] ...", (unsigned long long)k->cgroup_id);
+		tail = path + strlen(path) - (METRICS_LABEL_MAX - n);
+		while ((*tail & 0xc0) == 0x80)
+			tail++;
+		snprintf(buf + n, len - n, "%s", tail);
+	}
+	cgroup_place_release(&place);
+}
+
+/* Every group; only the first METRICS_TOP (the snapshot's order: most
+ * sockets first, which the renderer keeps on ties) are named: the rest are
+ * summed under "other" and cost no lookup. */
+static struct metrics_cgroup *model_cgroups(struct guard *g, const struct snapshot *s)
+{
+	struct metrics_cgroup *out = calloc(s->nr_groups + 1, sizeof(*out));
+
+	for (size_t i = 0; out && i < s->nr_groups; i++) {
+		if (i < METRICS_TOP)
+			cgroup_name(g, &s->groups[i].key, out[i].cgroup, sizeof(out[i].cgroup));
+		memcpy(out[i].held, s->groups[i].held.n, sizeof(out[i].held));
+	}
+	return out;
+}
+
+/* Each cgroup's failure counters, as the latest step read them, into the
+ * life totals. */
+static void observe_failures(struct guard *g)
+{
+	for (size_t i = 0; i < g->m.history.nr; i++) {
+		const struct entity *e = &g->m.history.items[i];
+		const struct failure_counts *f = &e->failures_by_errno;
+		uint64_t key = e->key.group.cgroup_id == 1 ? e->key.group.cgroup1_id | (1ull << 63)
+							    : e->key.group.cgroup_id;
+		char name[METRICS_NAME_MAX] = "";
+
+		if (e->key.kind != ENTITY_GROUP)
+			continue;
+		if (f->eaddrnotavail || f->eaddrinuse || f->eagain)
+			cgroup_name(g, &e->key.group, name, sizeof(name));
+		metrics_totals_observe(&g->failure_totals, key, name, f);
+	}
+}
+
+static void count_suspects(const struct guard *g, struct metrics_model *m)
+{
+	for (size_t i = 0; i < g->m.history.nr; i++) {
+		const struct entity *e = &g->m.history.items[i];
+		enum leak_class c = e->verdict.class ? e->verdict.class : e->urgent_latched;
+
+		if (e->key.kind == ENTITY_PROCESS && e->last_seen_ms == g->m.now_ms &&
+		    c < METRICS_CLASSES)
+			m->suspects[c]++;
+	}
+}
+
+static int bpf_stats_enabled(void)
+{
+	FILE *f = procfs_fopen("sys/kernel/bpf_stats_enabled");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v < 0 ? -1 : v > 0;
+}
+
+static void model_progs(const struct guard *g, struct metrics_model *m)
+{
+	struct tracer_prog_stat st[METRICS_PROGS_MAX];
+
+	m->bpf_stats_enabled = bpf_stats_enabled();
+	if (m->bpf_stats_enabled != 1)
+		return;
+	m->nr_progs = tracer_prog_stats(&g->m.tracer, st, METRICS_PROGS_MAX);
+	for (size_t i = 0; i < m->nr_progs; i++) {
+		memcpy(m->progs[i].name, st[i].name, sizeof(m->progs[i].name));
+		m->progs[i].run_time_ns = st[i].run_time_ns;
+		m->progs[i].run_cnt = st[i].run_cnt;
+	}
+}
+
+int guard_metrics_render(struct guard *g, const char *version, char **text, size_t *len)
+{
+	struct metrics_model *m = calloc(1, sizeof(*m));
+	struct metrics_pool *pools = model_pools(&g->m.snap);
+	struct metrics_cgroup *cgroups = model_cgroups(g, &g->m.snap);
+	struct timespec now;
+	int err = -ENOMEM;
+
+	if (m && pools && cgroups) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		m->version = version;
+		m->last_sample_s = now.tv_sec + now.tv_nsec / 1e9;
+		m->pools = pools;
+		m->nr_pools = g->m.snap.nr_pools;
+		m->cgroups = cgroups;
+		m->nr_cgroups = g->m.snap.nr_groups;
+		observe_failures(g);
+		m->nr_failures = metrics_totals_rows(&g->failure_totals, &m->failures);
+		count_suspects(g, m);
+		memcpy(m->actions, g->actions, sizeof(m->actions));
+		m->lost_events = tracer_lost_events(&g->m.tracer);
+		m->missed_runs = tracer_missed_runs(&g->m.tracer);
+		model_progs(g, m);
+		err = metrics_render(m, text, len);
+	}
+	free(pools);
+	free(cgroups);
+	free(m);
+	return err;
+}
