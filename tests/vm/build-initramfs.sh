@@ -54,6 +54,8 @@ command -v "$CLANG" >/dev/null || die "no $CLANG"
 
 mkdir -p "$VM"
 libs=$(pkg-config --static --libs libbpf 2>/dev/null) || libs="-lbpf -lelf -lz"
+# json-c: the container runtimes' files (core/runtime_names.c)
+libs="$libs $(pkg-config --static --libs json-c 2>/dev/null || echo -ljson-c)"
 # Only if some object needs curses (the archives are linked only as needed).
 for l in ncursesw tinfo; do
 	for d in /usr/lib/"$(uname -m)"-linux-gnu /usr/lib; do
