@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for candidate_heed_surge() and candidate_heed_pressure(): when
-// a surge's verdict, or a pressed pool, names a suspect early.
+// a surge's verdict, or a pressed pool, names a suspect early; and for
+// candidate_as_cgroup(): what a cgroup-scope ladder weighs.
 #include <math.h>
 #include <string.h>
 #include "guard/candidates.h"
@@ -165,8 +166,53 @@ UNIT_TEST(test_pressed_pool_spares_a_flat_holder)
 	history_free(&m.history);
 }
 
+/* A cgroup-scope ladder weighs the cgroup: three children holding 100
+ * ports each, the cgroup 300 of a pool's 1000 and growing 21/s while each
+ * child grows 7/s. The root (the whole host) has no such entity. */
+UNIT_TEST(test_cgroup_ladder_weighs_the_cgroup)
+{
+	struct monitor m;
+	struct entity *e = grown(&m, 7, 10);
+	struct entity_key gk = {.kind = ENTITY_GROUP, .group = {.cgroup_id = 7}};
+	struct snap_pool p = pool(1000);
+	struct candidate c = none();
+	struct sample s = {.t_ms = 10000};
+	struct entity *g;
+
+	ASSERT_TRUE(e != NULL);
+	e->key.group.cgroup_id = 7;
+	g = history_get(&m.history, &gk);
+	ASSERT_TRUE(g != NULL);
+	s.held.n[PS_ESTABLISHED] = s.held.total = 300;
+	history_push(&m.history, g, &s);
+	g->verdict.growth_per_s = 21;
+	p.nr_top = 1;
+	p.top[0].group = gk.group;
+	p.top[0].used = 300;
+	c.ports_held = 100;
+	c.growth_per_s = 7;
+	c.pool_share = 0.1; /* capped at its own 100 */
+	candidate_as_cgroup(&m, e, &p, &c);
+	ASSERT_EQ_INT(c.ports_held, 100);
+	ASSERT_EQ_INT(c.cgroup_ports_held, 300);
+	ASSERT_TRUE(c.growth_per_s == 21);
+	ASSERT_TRUE(fabs(c.pool_share - 0.3) < 1e-9);
+	ASSERT_TRUE(fabs(c.pool_seconds_left - (28232 - 1000) / 21.0) < 1e-6);
+	ASSERT_EQ_INT(c.leaking_in_cgroup, 2);
+
+	c = none();
+	c.ports_held = 100;
+	e->key.group.cgroup_id = 1;
+	candidate_as_cgroup(&m, e, &p, &c);
+	ASSERT_EQ_INT(c.ports_held, 100);
+	ASSERT_EQ_INT(c.cgroup_ports_held, 0);
+	ASSERT_EQ_INT(c.leaking_in_cgroup, 2);
+	history_free(&m.history);
+}
+
 int main(void)
 {
+	RUN(test_cgroup_ladder_weighs_the_cgroup);
 	RUN(test_fast_surge_is_named);
 	RUN(test_surge_without_pressure_or_evidence_is_ignored);
 	RUN(test_pressed_pool_names_a_steady_grower);

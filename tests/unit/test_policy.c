@@ -430,6 +430,25 @@ UNIT_TEST(test_min_ports)
 	}
 }
 
+/* Rule c for a process judged as its cgroup: the cgroup's ports count (three
+ * children of 40 ports each are 120), and the evidence names both figures. */
+UNIT_TEST(test_min_ports_of_a_cgroup)
+{
+	struct world w;
+	struct candidate c = suspect(100, "/app.slice/a");
+	struct decision d;
+
+	world_init(&w);
+	c.ports_held = 40;
+	c.cgroup_ports_held = 120;
+	d = decide(&w, &c, NULL, T0);
+	ASSERT_EQ_STR(action_name(d.action), "quarantine");
+	ASSERT_TRUE(strstr(d.detail, "40 ports (its cgroup 120)") != NULL);
+	c.cgroup_ports_held = 99;
+	d = decide(&w, &c, NULL, T0);
+	ASSERT_EQ_STR(d.reason, "below min_ports");
+}
+
 /* Rule d: pressure by fill or by forecast; else an alert that says how far off. */
 UNIT_TEST(test_pressure)
 {
@@ -1023,6 +1042,7 @@ int main(void)
 	RUN(test_protected_by_names);
 	RUN(test_protected_details);
 	RUN(test_min_ports);
+	RUN(test_min_ports_of_a_cgroup);
 	RUN(test_pressure);
 	RUN(test_enforce_off);
 	RUN(test_ladder_with_quarantine);

@@ -298,11 +298,17 @@ static bool check_protected(const struct protections *prot, const struct candida
 	return m != NULL;
 }
 
+/* What the target holds: the process, or its cgroup when judged as one. */
+static uint32_t target_ports(const struct candidate *c)
+{
+	return c->cgroup_ports_held > c->ports_held ? c->cgroup_ports_held : c->ports_held;
+}
+
 /* The evidence in one line: how full, how many, how fast, how long left. */
 static void say_pressure(struct decision *d, enum action a, const char *reason,
 			 const struct candidate *c, const struct policy_params *p)
 {
-	char left[48];
+	char left[48], cgroup[48] = "";
 
 	if (!isfinite(c->pool_seconds_left))
 		snprintf(left, sizeof(left), "no exhaustion forecast");
@@ -311,9 +317,12 @@ static void say_pressure(struct decision *d, enum action a, const char *reason,
 	else
 		snprintf(left, sizeof(left), "out in %.0f s (horizon %u s)", c->pool_seconds_left,
 			 p->horizon_s);
-	say(d, a, reason, "pool %.0f%% full (threshold %.0f%%), %u ports (%.0f%% of it), %+.1f/s, %s",
-	    c->pool_fill * 100, p->fill_threshold * 100, c->ports_held, c->pool_share * 100,
-	    c->growth_per_s, left);
+	if (c->cgroup_ports_held)
+		snprintf(cgroup, sizeof(cgroup), " (its cgroup %u)", c->cgroup_ports_held);
+	say(d, a, reason,
+	    "pool %.0f%% full (threshold %.0f%%), %u ports%s (%.0f%% of it), %+.1f/s, %s",
+	    c->pool_fill * 100, p->fill_threshold * 100, c->ports_held, cgroup,
+	    c->pool_share * 100, c->growth_per_s, left);
 }
 
 static bool under_pressure(const struct candidate *c, const struct policy_params *p)
@@ -633,9 +642,9 @@ struct decision policy_decide(const struct candidate *c, const struct target_his
 		not_leaking(c, th, &d);
 	else if (check_protected(prot, c, &d)) /* b: say so, loudly, and never act */
 		;
-	else if (c->ports_held < p->min_ports) /* c: too small to be what exhausts a pool */
+	else if (target_ports(c) < p->min_ports) /* c: too small to be what exhausts a pool */
 		say(&d, ACTION_NONE, "below min_ports", "%u ports held < min_ports %u",
-		    c->ports_held, p->min_ports);
+		    target_ports(c), p->min_ports);
 	/* d: a leak with room left: tell, do not touch. Pressure gates the start
 	 * of a ladder only: a quarantine stops the growth and with it the
 	 * forecast, which must not stall the escalation it justified. */

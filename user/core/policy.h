@@ -95,11 +95,14 @@ struct candidate {
 				       * read: pod and container_name rules cannot tell */
 	enum leak_class class;        /* the classifier's verdict, after hysteresis */
 	uint32_t ports_held;          /* sockets held, TIME_WAIT excluded */
+	uint32_t cgroup_ports_held;   /* judged as its cgroup (a cgroup-scope ladder):
+				       * the cgroup's; else 0 */
 	double growth_per_s;
 	double pool_fill;             /* the fullest pool it holds ports in, 0..1 */
 	double pool_seconds_left;     /* forecast to exhaustion of that pool; INFINITY if none */
 	double pool_share;            /* its share of that pool's used ports, 0..1 (its
-				       * cgroup's, capped at what it holds itself) */
+				       * cgroup's, capped at what it holds itself unless
+				       * judged as its cgroup) */
 	uint32_t leaking_in_cgroup;   /* suspects (leak classes) among its cgroup's processes */
 	bool urgent_named;            /* the class comes from the fast-leak verdict, just now */
 	bool pressure_named;          /* ... from a window fitted to the time its pool has left */

@@ -210,6 +210,25 @@ void candidate_heed_group(const struct monitor *m, const struct entity *e,
 		c->leaking_in_cgroup = 2; /* spread over its processes: scope auto takes the cgroup */
 }
 
+void candidate_as_cgroup(const struct monitor *m, const struct entity *e,
+			 const struct snap_pool *pool, struct candidate *c)
+{
+	const struct entity *g = group_entity(m, &e->key.group);
+	uint32_t held;
+
+	if (c->leaking_in_cgroup < 2)
+		c->leaking_in_cgroup = 2; /* scope auto keeps the cgroup */
+	if (!g)
+		return;
+	held = entity_ports_held(&m->history, g);
+	c->cgroup_ports_held = held > c->ports_held ? held : c->ports_held;
+	if (g->verdict.growth_per_s > c->growth_per_s) {
+		c->growth_per_s = g->verdict.growth_per_s;
+		c->pool_seconds_left = seconds_left(pool, c->growth_per_s);
+	}
+	c->pool_share = pool_share(pool, &e->key.group, c->cgroup_ports_held);
+}
+
 /* @tgid's held ports in the current snapshot, as a sample taken at its time. */
 static bool snapshot_sample(const struct monitor *m, uint32_t tgid, struct sample *out)
 {

@@ -59,6 +59,16 @@ void candidate_heed_group(const struct monitor *m, const struct entity *e,
 			  const struct snap_pool *pool, struct candidate *c);
 
 /*
+ * A cgroup-scope ladder judges the cgroup as one target: its ports
+ * (cgroup_ports_held; ports_held stays the process's, as the audit log
+ * says), its share of @pool (not capped at one process's) and its pace,
+ * where larger than @c's own. Three children leaking 7/s each drain a pool at 21/s, and
+ * each alone would have looked flat and small once quarantined.
+ */
+void candidate_as_cgroup(const struct monitor *m, const struct entity *e,
+			 const struct snap_pool *pool, struct candidate *c);
+
+/*
  * A class named early (a fast leak the daemon heeded, candidate.urgent_named,
  * or one named under pressure or with its cgroup) is latched on @e: a quarantine stops the growth, and with it the urgent
  * verdict, but a leaker still holding what it took is still the leaker.

@@ -88,9 +88,21 @@ static void log_decision(struct guard *g, const char *event, const struct candid
 	audit_write(&g->audit, &r);
 }
 
+/* Has the ladder of @e's cgroup (as a whole) started? Then each of its
+ * processes is judged as the cgroup until it ends: a ladder once started is
+ * finished, and a class latched per process must not send it back to the
+ * process, whose own quarantine never began. */
+static bool cgroup_ladder_running(struct guard *g, const struct entity *e)
+{
+	const struct tracked *t = targets_find(&g->targets, 0, e->key.group.cgroup_id);
+
+	return t && t->th.last >= ACTION_QUARANTINE && t->th.last <= ACTION_KILL;
+}
+
 /* candidate_build(), and while the counters show @e surging, the held ports
- * of the current snapshot judged since the surge began (the evidence). */
-static int build(struct guard *g, const struct entity *e, struct candidate *c,
+ * of the current snapshot judged since the surge began (the evidence); as
+ * the cgroup (candidate_as_cgroup) when @as_cgroup or its ladder runs. */
+static int build(struct guard *g, const struct entity *e, bool as_cgroup, struct candidate *c,
 		 const struct snap_pool **pool)
 {
 	const struct surge_entry *s;
@@ -101,10 +113,12 @@ static int build(struct guard *g, const struct entity *e, struct candidate *c,
 		return err;
 	candidate_heed_pressure(&g->m, e, *pool, c);
 	candidate_heed_group(&g->m, e, *pool, c);
-	if (!(s = guard_surging(g, e->key.tgid)))
-		return 0;
-	candidate_surge(&g->m, e, s->st.surge_ms, &v);
-	candidate_heed_surge(c, &v, *pool);
+	if ((s = guard_surging(g, e->key.tgid))) {
+		candidate_surge(&g->m, e, s->st.surge_ms, &v);
+		candidate_heed_surge(c, &v, *pool);
+	}
+	if (as_cgroup || cgroup_ladder_running(g, e))
+		candidate_as_cgroup(&g->m, e, *pool, c);
 	return 0;
 }
 
@@ -116,7 +130,7 @@ static bool still_holds(struct guard *g, const struct entity *e, struct candidat
 {
 	struct decision again;
 
-	if (monitor_refresh(&g->m) || build(g, e, c, pool))
+	if (monitor_refresh(&g->m) || build(g, e, dec->scope == SCOPE_CGROUP, c, pool))
 		return false;
 	again = policy_decide(c, th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			      g->m.now_ms);
@@ -205,7 +219,8 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 /* A cgroup-scope decision follows the cgroup's own ladder, and falls back
  * to the process when a protected process shares the cgroup. */
 static struct tracked *cgroup_ladder(struct guard *g, const struct entity *e,
-				     const struct candidate *c, const struct policy_params *p,
+				     struct candidate *c, const struct snap_pool *pool,
+				     const struct policy_params *p,
 				     struct decision *dec, struct tracked *process)
 {
 	struct tracked *tc;
@@ -221,6 +236,7 @@ static struct tracked *cgroup_ladder(struct guard *g, const struct entity *e,
 	tc = targets_get(&g->targets, 0, e->key.group.cgroup_id);
 	if (!tc)
 		return NULL;
+	candidate_as_cgroup(&g->m, e, pool, c);
 	*dec = policy_decide(c, &tc->th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			     g->m.now_ms);
 	dec->scope = SCOPE_CGROUP;
@@ -236,7 +252,7 @@ void guard_judge(struct guard *g, struct entity *e)
 	struct decision dec;
 	struct tracked *t;
 
-	if (build(g, e, &c, &pool))
+	if (build(g, e, false, &c, &pool))
 		return;
 	/* an unnamed cgroup may be in --cgroup's subtree: judged, so that the
 	 * hold-off (guard_hold_off) is logged, never acted on */
@@ -257,7 +273,7 @@ void guard_judge(struct guard *g, struct entity *e)
 	dec = policy_decide(&c, &t->th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			    g->m.now_ms);
 	if (dec.scope == SCOPE_CGROUP)
-		t = cgroup_ladder(g, e, &c, p, &dec, t);
+		t = cgroup_ladder(g, e, &c, pool, p, &dec, t);
 	if (!t)
 		return;
 	guard_hold_off(&c, &dec); /* after every decision: the cgroup ladder's too */

@@ -9,26 +9,32 @@
 #include "act/actuator.h"
 #include "guard/targets.h"
 
-struct tracked *targets_get(struct targets *ts, uint32_t tgid, uint64_t start)
+struct tracked *targets_find(struct targets *ts, uint32_t tgid, uint64_t start)
 {
-	struct tracked *free_slot = NULL;
-
 	for (size_t i = 0; i < TARGETS_MAX; i++) {
 		struct tracked *t = &ts->items[i];
 
 		if (t->in_use && t->tgid == tgid && t->start_time == start)
 			return t;
-		if (!t->in_use && !free_slot)
-			free_slot = t;
 	}
-	if (free_slot) {
-		memset(free_slot, 0, sizeof(*free_slot));
-		free_slot->pidfd = -1;
-		free_slot->in_use = true;
-		free_slot->tgid = tgid;
-		free_slot->start_time = start;
+	return NULL;
+}
+
+struct tracked *targets_get(struct targets *ts, uint32_t tgid, uint64_t start)
+{
+	struct tracked *t = targets_find(ts, tgid, start);
+
+	for (size_t i = 0; !t && i < TARGETS_MAX; i++) {
+		if (ts->items[i].in_use)
+			continue;
+		t = &ts->items[i];
+		memset(t, 0, sizeof(*t));
+		t->pidfd = -1;
+		t->in_use = true;
+		t->tgid = tgid;
+		t->start_time = start;
 	}
-	return free_slot;
+	return t;
 }
 
 void targets_drop(struct tracked *t)

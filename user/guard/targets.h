@@ -41,6 +41,8 @@ struct targets {
  * @start = its cgroup2 id: cgroup-scope ladders are the cgroup's, not each
  * of its processes'). Created when new; NULL when full. */
 struct tracked *targets_get(struct targets *ts, uint32_t tgid, uint64_t start);
+/* The tracked entry of (@tgid, @start), NULL when none: nothing created. */
+struct tracked *targets_find(struct targets *ts, uint32_t tgid, uint64_t start);
 /* Forget @t, closing its pidfd. */
 void targets_drop(struct tracked *t);
 
