@@ -9,6 +9,8 @@
 #    100-port netns and keeps failing with EADDRNOTAVAIL: the pool's fill
 #    reaches 1, its failures show with their errno, and PortAllocationFailures,
 #    PortPoolNearlyFull and PortPoolFillingUp fire for that cgroup and pool;
+#  - another one fails 10 times at once and never again: its failure series
+#    is new, already at 10, and PortAllocationFailures fires for it too;
 #  - a leaker in a guarded cgroup takes 25 ports/s of a 1000-port netns: its
 #    pool's fill rises sample by sample, the guard quarantines and stops it,
 #    and PortwardenActionTaken fires; its own cgroup never fails;
@@ -37,6 +39,7 @@ BASE=$(pw_cgroup_base)
 REL=$(pw_cgroup_relpath "$BASE")
 NS_FREE=$(pw_make_netns 40000 40099)   # 100 ports, taken at once
 NS_GUARD=$(pw_make_netns 40000 40999)  # 1000 ports, 25 a second: out in 40 s
+NS_BURST=$(pw_make_netns 40000 40009)  # 10 ports, then 10 failures at once
 INO_FREE=$(ip netns exec "$NS_FREE" stat -L -c %i /proc/self/ns/net)
 INO_GUARD=$(ip netns exec "$NS_GUARD" stat -L -c %i /proc/self/ns/net)
 DEST_PORT=5001
@@ -100,8 +103,8 @@ wait_count() {
 	echo $((SECONDS - t0))
 }
 
-firing() { # ALERTNAME MATCHERS: the PromQL of that alert firing
-	echo "ALERTS{alertstate=\"firing\",alertname=\"$1\"${2:+,$2}}"
+firing() { # ALERTNAME[/CASE] MATCHERS: the PromQL of that alert firing
+	echo "ALERTS{alertstate=\"firing\",alertname=\"${1%%/*}\"${2:+,$2}}"
 }
 
 # ---- the daemon -------------------------------------------------------------------
@@ -109,7 +112,7 @@ firing() { # ALERTNAME MATCHERS: the PromQL of that alert firing
 CONF=$PW_TMP/run.conf
 cat >"$CONF" <<EOF
 # tests/fixtures/run.conf's timing (1 s samples, a 10 s window, a short
-# ladder) and no enforcement for the cgroup "free"
+# ladder) and no enforcement for the cgroups "free" and "free-burst"
 [daemon]
 interval = 1s
 window = 10s
@@ -121,10 +124,11 @@ grace = 3s
 [breakers]
 cooldown = 0s
 max_actions_per_minute = 30
-[cgroup "$REL/free"]
+[cgroup "$REL/free*"]
 enforce = no
 EOF
 pw_make_cgroup free >/dev/null
+pw_make_cgroup free-burst >/dev/null
 pw_make_cgroup guarded >/dev/null
 pw_run_in "$(pw_make_cgroup srv)" "$NS_GUARD" "$PW_PORTLEAK" listen --port "$DEST_PORT" --hold 3600 \
 	--comm pl-srv >/dev/null
@@ -196,12 +200,20 @@ FREE_PID=$(cat "$PW_TMP/free.pid")
 pw_start_cmd guarded "$BASE/guarded" "$NS_GUARD" "$GUARDLEAK" tcp --port "$DEST_PORT" --rate 25 \
 	--comm pl-guarded
 GUARDED_PID=$(cat "$PW_TMP/guarded.pid")
+# a cgroup's first failures, all in one burst: its failure series appears
+# already at 10 and stays there, which increase() alone never sees
+pw_start_portleak burst "$BASE/free-burst" "$NS_BURST" tcp-connect --listen --fail-extra 9 \
+	--hold 3600 --comm pl-burst
 
 # ---- the alerts fire ---------------------------------------------------------------------
 
 FAIL_SEL="cgroup=\"$REL/free\",errno=\"EADDRNOTAVAIL\""
+BURST_SEL="cgroup=\"$REL/free-burst\",errno=\"EADDRNOTAVAIL\""
+# alert names, as keys of WANT, are words: PortAllocationFailures/burst is
+# the alert PortAllocationFailures for the burst
 declare -A WANT=(
 	[PortAllocationFailures]=$FAIL_SEL
+	[PortAllocationFailures/burst]=$BURST_SEL
 	[PortPoolNearlyFull]="netns=\"$INO_FREE\""
 	[PortPoolFillingUp]="netns=\"$INO_FREE\""
 	[PortwardenActionTaken]="action=\"quarantine\""
@@ -242,6 +254,9 @@ problems=$(
 		echo "its rate over 5 s is $got a second, want >= 10 (the leaker tries 100 a second)"
 	got=$(query "max(portwarden_pool_fill_ratio{netns=\"$INO_FREE\"})" | jq -r '.data.result[0].value[1] // "absent"')
 	[ "$got" = 1 ] || echo "the free pool's fill is $got, want 1"
+	want=$(jq -r '.failed' "$PW_TMP/burst.json" 2>/dev/null)
+	got=$(query "portwarden_allocation_failures_total{$BURST_SEL}" | jq -r '.data.result[0].value[1] // "absent"')
+	[ "$want" = 10 ] && [ "$got" = 10 ] || echo "the burst: $want failures, $got in Prometheus, want 10"
 )
 pw_report prometheus/failures-seen "$problems"
 
@@ -285,15 +300,15 @@ problems=$(
 pw_report prometheus/failures-counted "$problems"
 
 # Over the whole run: PortwardenDown, PortwardenStale and PortwardenActionFailed
-# never fired, the cgroup with enforce = no was not acted on, and the guarded
+# never fired, the cgroups with enforce = no were not acted on, and the guarded
 # cgroup never failed nor filled its pool (it was stopped first).
 problems=$(
 	span=$(($(date +%s) - START + 20))
 	q="max_over_time(ALERTS{alertstate=\"firing\",alertname=~\"PortwardenDown|PortwardenStale|PortwardenActionFailed\"}[${span}s])"
 	n=$(count "$q")
 	[ "$n" = 0 ] || echo "$n of PortwardenDown, PortwardenStale, PortwardenActionFailed fired: $(query "$q" | jq -c '[.data.result[].metric]' | head -c 300)"
-	! grep '"event":"action"' "$PW_TMP/run.jsonl" | grep -q "\"cgroup\":\"$REL/free\"" ||
-		echo "the cgroup with enforce = no was acted on: $(grep '"event":"action"' "$PW_TMP/run.jsonl" | grep -m1 "$REL/free" | head -c 300)"
+	! grep '"event":"action"' "$PW_TMP/run.jsonl" | grep -q -E "\"cgroup\":\"$REL/free(-burst)?\"" ||
+		echo "a cgroup with enforce = no was acted on: $(grep '"event":"action"' "$PW_TMP/run.jsonl" | grep -m1 "$REL/free" | head -c 300)"
 	n=$(count "max_over_time(ALERTS{cgroup=\"$REL/guarded\"}[${span}s])")
 	[ "$n" = 0 ] || echo "$n alerts for the guarded cgroup"
 	# a scrape that timed out on this busy host (1 s) is shown, not failed:
