@@ -18,6 +18,7 @@
 #    those alerts clears, and Prometheus's failure count is the daemon's;
 #    PortwardenDown, PortwardenStale and
 #    PortwardenActionFailed never fire;
+#  - once the daemon is stopped, PortwardenDown fires;
 #  - every query of the dashboard (its variables as the regex .*, then as this
 #    test's instance and pool) returns status success and some data, and its
 #    variables' label_values() queries find their label.
@@ -373,6 +374,15 @@ problems=$(
 )
 pw_report prometheus/dashboard-variables "$problems"
 
-pw_stop "$PROM_PID" TERM 10
+# The daemon stops: its scrapes fail and PortwardenDown fires (for: 1m, sped up).
 pw_stop "$PW_GUARD" INT 15
+t_down=$(date +%s)
+if wait_count "$(firing PortwardenDown "instance=\"$INSTANCE\",job=\"portwarden\"")" ge 1 20 >/dev/null; then
+	echo "# PortwardenDown firing $(($(date +%s) - t_down)) s after the daemon was stopped"
+	pw_pass prometheus/down-fires
+else
+	pw_fail prometheus/down-fires "PortwardenDown not firing $(($(date +%s) - t_down)) s after the daemon was stopped: up=$(query "up{instance=\"$INSTANCE\"}" | jq -c '.data.result[0].value' 2>/dev/null)"
+fi
+
+pw_stop "$PROM_PID" TERM 10
 pw_done
