@@ -49,23 +49,14 @@ static int watch(struct monitor *m, const struct env *env)
 
 static int build_labels(const struct report *r, struct labels *l)
 {
-	size_t n = r->nr_containers + r->nr_victims, k = 0;
-	struct group_key *keys = malloc((n + 1) * sizeof(*keys));
 	struct cgroup_mounts mounts;
 	struct cgroup_resolver *res;
-	int err = -ENOMEM;
+	int err;
 
-	if (!keys || cgroup_find_mounts(&mounts) || !(res = cgroup_resolver_new(&mounts))) {
-		free(keys);
+	if (cgroup_find_mounts(&mounts) || !(res = cgroup_resolver_new(&mounts)))
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < r->nr_containers; i++)
-		keys[k++] = r->containers[i].key;
-	for (size_t i = 0; i < r->nr_victims; i++)
-		keys[k++] = r->victims[i].group;
-	err = labels_build_keys(l, keys, k, res);
+	err = labels_build_report(l, r, res);
 	cgroup_resolver_free(res);
-	free(keys);
 	return err;
 }
 

@@ -11,6 +11,7 @@
 #include "core/regular_file.h"
 #include "guard/guard.h"
 #include "guard/metrics.h"
+#include "guard/served.h"
 #include "serve/metrics_server.h"
 
 static volatile sig_atomic_t exiting, reload;
@@ -67,6 +68,30 @@ static void publish_metrics(struct guard *g, struct metrics_server *ms)
 		 len);
 }
 
+/* The JSON documents too (/snapshot, /suspects), and the /report requests
+ * that waited for this step. A document that cannot be rendered keeps the
+ * previous one, said once per spell. */
+static void publish_documents(struct guard *g, struct metrics_server *ms)
+{
+	static bool warned;
+	char *text;
+	size_t len;
+	int err;
+
+	if (!ms)
+		return;
+	err = guard_render_snapshot(g, &text, &len);
+	if (!err)
+		metrics_server_publish_doc(ms, SERVED_SNAPSHOT, text, len);
+	if (!err && !(err = guard_render_suspects(g, &text, &len)))
+		metrics_server_publish_doc(ms, SERVED_SUSPECTS, text, len);
+	if (err && !warned)
+		pr_warn("cannot render /snapshot or /suspects: %s; they keep the previous sample\n",
+			strerror(-err));
+	warned = err != 0;
+	metrics_server_answer(ms, guard_render_report, g);
+}
+
 /* Steps every interval; between them, the counters every watch_ms. */
 static void loop(struct guard *g, const struct env *env, struct metrics_server *ms)
 {
@@ -83,6 +108,7 @@ static void loop(struct guard *g, const struct env *env, struct metrics_server *
 		if (now >= next) {
 			guard_step(g);
 			publish_metrics(g, ms);
+			publish_documents(g, ms);
 			next += g->cfg.interval_ms;
 		} else if (g->cfg.watch_ms && now >= next_watch) {
 			guard_watch(g);
