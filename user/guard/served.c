@@ -337,7 +337,9 @@ static int report_doc(FILE *out, void *arg)
 	r.interval_ms = g->cfg.interval_ms;
 	r.window_ms = g->m.cfg.params.window_ms;
 	r.breaches_to_enter = g->m.cfg.params.breaches_to_enter;
-	r.steps = g->m.steps;
+	r.steps = covered / g->cfg.interval_ms + 1; /* the samples in the time covered */
+	if (r.steps > g->m.steps)
+		r.steps = g->m.steps;
 	r.lost_events = tracer_lost_events(&g->m.tracer);
 	r.missed_runs = tracer_missed_runs(&g->m.tracer);
 	err = labels_build_report(&l, &r, g->resolver);
