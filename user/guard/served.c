@@ -329,7 +329,7 @@ static int report_doc(FILE *out, void *arg)
 	uint64_t now = g->m.now_ms - g->m.start_ms; /* the samples' clock */
 	struct report r;
 	struct labels l;
-	int err = report_build_since(&g->m.history, &g->m.snap, now - covered, &r);
+	int err = report_build_since(&g->m.history, &g->m.snap, now - covered, true, &r);
 
 	if (err)
 		return err;
