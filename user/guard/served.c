@@ -107,17 +107,40 @@ static const struct tracked *tracked_of(const struct guard *g, uint32_t tgid)
 	return NULL;
 }
 
-/* Listed: a process in a class, or one the guard decided something on. */
-static bool listed(const struct guard *g, const struct entity *e)
-{
-	const struct tracked *t;
+/* The processes the guard decided something on (a suspect logged, an
+ * action), sorted: listed even without a class. One pass over the targets
+ * per document, not one per entity. */
+struct decided {
+	uint32_t tgids[TARGETS_MAX];
+	size_t n;
+};
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void decided_build(const struct guard *g, struct decided *d)
+{
+	d->n = 0;
+	for (size_t i = 0; i < TARGETS_MAX; i++) {
+		const struct tracked *t = &g->targets.items[i];
+
+		if (t->in_use && t->tgid && (t->th.last != ACTION_NONE || t->last_reason))
+			d->tgids[d->n++] = t->tgid;
+	}
+	qsort(d->tgids, d->n, sizeof(d->tgids[0]), cmp_u32);
+}
+
+/* Listed: a process in a class, or one the guard decided something on. */
+static bool listed(const struct decided *d, const struct entity *e)
+{
 	if (e->key.kind != ENTITY_PROCESS || !e->key.tgid || !e->nr)
 		return false;
-	if (entity_class(e) != LEAK_NONE)
-		return true;
-	t = tracked_of(g, e->key.tgid);
-	return t && (t->th.last != ACTION_NONE || t->last_reason);
+	return entity_class(e) != LEAK_NONE ||
+	       bsearch(&e->key.tgid, d->tgids, d->n, sizeof(d->tgids[0]), cmp_u32);
 }
 
 /* The fullest pool @tgid (or, unnamed, its cgroup) is a top holder of. */
@@ -238,7 +261,7 @@ static void json_cgroup_ladder(struct json_writer *w, const struct guard *g, con
 }
 
 /* Every group a listed process or a cgroup ladder is in, named. */
-static int suspect_labels(struct guard *g, struct labels *l)
+static int suspect_labels(struct guard *g, const struct decided *d, struct labels *l)
 {
 	size_t k = 0;
 	struct group_key *keys = malloc((g->m.history.nr + TARGETS_MAX + 1) * sizeof(*keys));
@@ -247,7 +270,7 @@ static int suspect_labels(struct guard *g, struct labels *l)
 	if (!keys)
 		return -ENOMEM;
 	for (size_t i = 0; i < g->m.history.nr; i++)
-		if (listed(g, &g->m.history.items[i]))
+		if (listed(d, &g->m.history.items[i]))
 			keys[k++] = g->m.history.items[i].key.group;
 	for (size_t i = 0; i < TARGETS_MAX; i++)
 		if (g->targets.items[i].in_use && !g->targets.items[i].tgid)
@@ -276,10 +299,17 @@ static int suspects_doc(FILE *out, void *arg)
 	struct guard *g = arg;
 	struct json_writer w;
 	struct labels l;
-	int err = suspect_labels(g, &l);
+	struct decided *d = malloc(sizeof(*d));
+	int err;
 
-	if (err)
+	if (!d)
+		return -ENOMEM;
+	decided_build(g, d);
+	err = suspect_labels(g, d, &l);
+	if (err) {
+		free(d);
 		return err;
+	}
 	json_init(&w, out);
 	json_object_begin(&w);
 	view_json_header(&w, SUSPECTS_JSON_VERSION, "suspects");
@@ -292,7 +322,7 @@ static int suspects_doc(FILE *out, void *arg)
 	json_key(&w, "suspects");
 	json_array_begin_lines(&w);
 	for (size_t i = 0; i < g->m.history.nr; i++)
-		if (listed(g, &g->m.history.items[i]))
+		if (listed(d, &g->m.history.items[i]))
 			json_process(&w, g, &l, &g->m.history.items[i]);
 	for (size_t i = 0; i < TARGETS_MAX; i++)
 		if (g->targets.items[i].in_use && !g->targets.items[i].tgid)
@@ -301,6 +331,7 @@ static int suspects_doc(FILE *out, void *arg)
 	json_actions(&w, &g->audit);
 	json_object_end(&w);
 	labels_free(&l);
+	free(d);
 	return json_finish(&w);
 }
 
