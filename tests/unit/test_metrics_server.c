@@ -218,6 +218,38 @@ UNIT_TEST(test_report_answered_by_guard)
 	metrics_server_close(s);
 }
 
+/* At most METRICS_REPORTS_PENDING wait for the guard; the next is 503 at
+ * once, not queued: clients cost the guard a bounded number of renders. */
+UNIT_TEST(test_report_queue_bounded)
+{
+	struct asker a[METRICS_REPORTS_PENDING + 1];
+	pthread_t t[METRICS_REPORTS_PENDING + 1];
+	char path[128];
+	struct metrics_server *s;
+	size_t n = 0;
+	int ok = 0, busy = 0;
+
+	path_in(path, sizeof(path), "bounded.sock");
+	s = metrics_server_open(path, NULL);
+	ASSERT_TRUE(s);
+	for (int i = 0; i <= METRICS_REPORTS_PENDING; i++) {
+		a[i] = (struct asker){.path = path,
+				      .request = "GET /report?seconds=1 HTTP/1.0\r\n\r\n"};
+		ASSERT_EQ_INT(pthread_create(&t[i], NULL, ask_thread, &a[i]), 0);
+	}
+	usleep(300000); /* all asked: 8 queued, one refused */
+	n = metrics_server_answer(s, render_stub, NULL);
+	for (int i = 0; i <= METRICS_REPORTS_PENDING; i++) {
+		pthread_join(t[i], NULL);
+		ok += strstr(a[i].buf, " 200 ") != NULL;
+		busy += strstr(a[i].buf, " 503 ") && strstr(a[i].buf, "busy");
+	}
+	ASSERT_EQ_INT((int)n, METRICS_REPORTS_PENDING);
+	ASSERT_EQ_INT(ok, METRICS_REPORTS_PENDING);
+	ASSERT_EQ_INT(busy, 1);
+	metrics_server_close(s);
+}
+
 /* Requests still waiting when the server closes are answered 503, not hung. */
 UNIT_TEST(test_report_pending_at_close)
 {
@@ -302,6 +334,7 @@ int main(void)
 	RUN(test_documents);
 	RUN(test_report_query);
 	RUN(test_report_answered_by_guard);
+	RUN(test_report_queue_bounded);
 	RUN(test_report_pending_at_close);
 	RUN(test_stale_socket_replaced);
 	RUN(test_planted_link_refused);
