@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!rc) {
 		for (size_t i = 0; i < snap.nr_pools; i++)
 			FUZZ_ASSERT(snap.pools[i].nr_top <= SNAP_POOL_TOP, data, size);
-		FUZZ_ASSERT(snapshot_view_json(fuzz_out_begin(&o), &snap, &labels) == 0, data, size);
+		FUZZ_ASSERT(snapshot_view_json(fuzz_out_begin(&o), &snap, &labels) == 0, data,
+			    size);
 		text = fuzz_out_end(&o);
 		fuzz_check_json(text, o.len, 0);
 		free(text);

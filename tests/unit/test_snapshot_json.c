@@ -87,14 +87,14 @@ UNIT_TEST(bad_documents_refused)
 		char err[128];
 
 		UNIT_ROW(bad_docs[i]);
-		ASSERT_EQ_INT(snapshot_from_json(bad_docs[i], strlen(bad_docs[i]), &s, err,
-						 sizeof(err)),
-			      -EINVAL);
+		ASSERT_EQ_INT(
+			snapshot_from_json(bad_docs[i], strlen(bad_docs[i]), &s, err, sizeof(err)),
+			-EINVAL);
 		ASSERT_TRUE(err[0]);
 		ASSERT_TRUE(!s.groups && !s.nr_groups);
-		ASSERT_EQ_INT(suspects_from_json(bad_docs[i], strlen(bad_docs[i]), &d, err,
-						 sizeof(err)),
-			      -EINVAL);
+		ASSERT_EQ_INT(
+			suspects_from_json(bad_docs[i], strlen(bad_docs[i]), &d, err, sizeof(err)),
+			-EINVAL);
 	}
 }
 

@@ -83,7 +83,8 @@ static json_object *parse_text(const char *text, size_t len, struct parse *p)
 	    json_tokener_get_parse_end(tok) < len) {
 		/* only the document's newline may follow it */
 		for (size_t i = json_tokener_get_parse_end(tok); root && i < len; i++)
-			if (text[i] != '\n' && text[i] != ' ' && text[i] != '\r' && text[i] != '\t') {
+			if (text[i] != '\n' && text[i] != ' ' && text[i] != '\r' &&
+			    text[i] != '\t') {
 				json_object_put(root);
 				root = NULL;
 			}
@@ -244,7 +245,8 @@ static bool get_top(json_object *o, struct snap_pool *pl, const struct path_key 
 		if (!path || !get_u32(t, "ports", &pl->top[i].used) ||
 		    !json_object_object_get_ex(t, "pid", &pid))
 			return false;
-		if (!json_object_is_type(pid, json_type_null) && !get_u32(t, "pid", &pl->top[i].tgid))
+		if (!json_object_is_type(pid, json_type_null) &&
+		    !get_u32(t, "pid", &pl->top[i].tgid))
 			return false;
 		pl->top[i].group = key_of(map, n, path);
 	}
@@ -260,8 +262,9 @@ static int read_pools(json_object *a, struct snapshot *s, const struct path_key 
 		struct snap_pool *pl = &s->pools[i];
 
 		pl->family = AF_INET; /* bind and udp pools: the document does not say */
-		if (!pool_kind_of(get_str(o, "kind"), &pl->kind) || !get_u32(o, "netns", &pl->netns) ||
-		    !get_u32(o, "used", &pl->used) || !json_object_object_get_ex(o, "capacity", &cap) ||
+		if (!pool_kind_of(get_str(o, "kind"), &pl->kind) ||
+		    !get_u32(o, "netns", &pl->netns) || !get_u32(o, "used", &pl->used) ||
+		    !json_object_object_get_ex(o, "capacity", &cap) ||
 		    (pl->kind == POOL_TCP_CONNECT && !get_remote(o, pl)) ||
 		    !get_top(o, pl, map, s->nr_groups))
 			return fail(p, "pools", "a member is missing or not of its type", i);

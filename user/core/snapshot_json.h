@@ -39,7 +39,7 @@ struct daemon_suspect {
 };
 
 struct daemon_state {
-	uint32_t pid;		/* the daemon's */
+	uint32_t pid; /* the daemon's */
 	bool dry_run;
 	uint32_t interval_ms;
 	struct daemon_suspect *items;

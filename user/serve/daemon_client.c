@@ -157,7 +157,8 @@ int daemon_get(const char *path, const char *target, long timeout_s, struct daem
 	if (fd < 0)
 		return fd;
 	err = daemon_socket_trusted(fd, name, why, why_len);
-	if (!err && snprintf(via, sizeof(via), "/proc/self/fd/%d/%s", fd, name) >= (int)sizeof(via)) {
+	if (!err &&
+	    snprintf(via, sizeof(via), "/proc/self/fd/%d/%s", fd, name) >= (int)sizeof(via)) {
 		snprintf(why, why_len, "its name is too long for a unix socket");
 		err = -ENAMETOOLONG;
 	}

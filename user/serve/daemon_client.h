@@ -22,8 +22,8 @@
 #define DAEMON_REPLY_MAX (64u << 20) /* a bigger answer is refused */
 
 struct daemon_reply {
-	long status;	     /* HTTP status */
-	char *body;	     /* NUL-terminated, malloc'ed */
+	long status; /* HTTP status */
+	char *body;  /* NUL-terminated, malloc'ed */
 	size_t len;
 	uint64_t covered_ms; /* Portwarden-Covered-Seconds, when sent */
 };
