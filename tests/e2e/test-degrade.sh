@@ -145,7 +145,7 @@ report_no_iterators() {
 	pw_start_portleak held "$(pw_make_cgroup held)" "$(pw_make_netns 42000 42999)" \
 		tcp-connect --listen --accept --port 5020 --count 20 --hold 60
 	pw_wait_for_file_line "$PW_TMP/held.json" '^{' 30 || true
-	PORTWARDEN_TEST_REFUSE=iter/task_file,iter/tcp,iter/udp "$PW_PORTWARDEN" report --duration 3 \
+	PORTWARDEN_TEST_REFUSE=iter/task_file,iter/tcp,iter/udp "$PW_PORTWARDEN" report --standalone --duration 3 \
 		--json --output "$PW_TMP/report.json" </dev/null >/dev/null 2>"$PW_TMP/report.err" || rc=$?
 	problems=$(
 		[ "$rc" -eq 0 ] || echo "exit status $rc: $(tail -c 200 "$PW_TMP/report.err")"

@@ -64,7 +64,7 @@ plant() { # TARGET LINK
 check_planted_link() {
 	local out=$SHARED/report.json victim=$SHARED/victim pid rc=0 problems
 	echo precious >"$victim"
-	"$PW_PORTWARDEN" report --json --duration 3 --interval 1 --output "$out" \
+	"$PW_PORTWARDEN" report --standalone --json --duration 3 --interval 1 --output "$out" \
 		</dev/null >/dev/null 2>"$PW_TMP/planted.err" &
 	pid=$!
 	pw_track_pid "$pid"
@@ -89,7 +89,7 @@ check_output_is_link() {
 	local out=$SHARED/out-link.json victim=$SHARED/victim2 rc=0 problems
 	echo precious >"$victim"
 	plant "$victim" "$out"
-	"$PW_PORTWARDEN" report --json --duration 1 --interval 1 --output "$out" \
+	"$PW_PORTWARDEN" report --standalone --json --duration 1 --interval 1 --output "$out" \
 		</dev/null >/dev/null 2>"$PW_TMP/outlink.err" || rc=$?
 	problems=$(
 		[ "$rc" -eq 0 ] || echo "exit $rc: $(tail -c 200 "$PW_TMP/outlink.err")"
@@ -109,10 +109,10 @@ report_fails() {
 	if [ $# -gt 0 ]; then # a read-only tmpfs over DIR, seen by this process only
 		# shellcheck disable=SC2016 # $1.. belong to the inner sh
 		timeout 60 unshare -m sh -c 'mount -t tmpfs -o ro,size=64k pw-ro "$1" && shift &&
-			exec "$@"' pw-ro "$2" "$PW_PORTWARDEN" report --duration 8 --output "$out" \
+			exec "$@"' pw-ro "$2" "$PW_PORTWARDEN" report --standalone --duration 8 --output "$out" \
 			</dev/null >/dev/null 2>"$PW_TMP/$name.err" || rc=$?
 	else
-		timeout 60 "$PW_PORTWARDEN" report --duration 8 --output "$out" </dev/null >/dev/null \
+		timeout 60 "$PW_PORTWARDEN" report --standalone --duration 8 --output "$out" </dev/null >/dev/null \
 			2>"$PW_TMP/$name.err" || rc=$?
 	fi
 	[ "$rc" -eq 2 ] || echo "$name: exit $rc, want 2: $(tail -c 150 "$PW_TMP/$name.err")"

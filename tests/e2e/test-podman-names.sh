@@ -64,9 +64,9 @@ problems=$(jq -r --arg id "$ID" --arg name "$NAME" '
 pw_report podman-names/snapshot "$problems"
 
 # ---- report -------------------------------------------------------------------
-"$PW_PORTWARDEN" report --duration 8 --json --output "$PW_TMP/report.json" </dev/null \
+"$PW_PORTWARDEN" report --standalone --duration 8 --json --output "$PW_TMP/report.json" </dev/null \
 	>/dev/null 2>"$PW_TMP/report.err" || true
-"$PW_PORTWARDEN" report --duration 2 </dev/null >"$PW_TMP/report.txt" 2>/dev/null || true
+"$PW_PORTWARDEN" report --standalone --duration 2 </dev/null >"$PW_TMP/report.txt" 2>/dev/null || true
 problems=$(
 	jq -r --arg id "$ID" --arg name "$NAME" '
 		[.containers[] | select(.container != null and .container.id == $id)] as $c

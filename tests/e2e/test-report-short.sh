@@ -28,13 +28,13 @@ start steady tcp-connect --listen --count 300 --hold 120
 pw_wait_for_file_line "$PW_TMP/steady.json" '^{' 30 || true
 start leaker tcp-connect --listen --rate 40 --duration 60 --hold 60
 rc=0
-"$PW_PORTWARDEN" report --duration 15 --json --output "$PW_TMP/report.json" </dev/null \
+"$PW_PORTWARDEN" report --standalone --duration 15 --json --output "$PW_TMP/report.json" </dev/null \
 	>/dev/null 2>"$PW_TMP/report.err" || rc=$?
 if [ "$rc" -ne 0 ]; then
 	pw_fail report-short/run "exit status $rc: $(tail -c 300 "$PW_TMP/report.err")"
 	pw_done
 fi
-"$PW_PORTWARDEN" report --duration 1 </dev/null >"$PW_TMP/report.txt" 2>/dev/null || true
+"$PW_PORTWARDEN" report --standalone --duration 1 </dev/null >"$PW_TMP/report.txt" 2>/dev/null || true
 
 suspects() { # NAME: the suspects of cgroup NAME, as {pid, class}
 	jq -c --arg cg "$REL_BASE/$1" '[.containers[] | select(.cgroup == $cg) | .suspects[] | {pid, class}]' \

@@ -123,12 +123,12 @@ start_victim() {
 # (over an old file, to see it replaced whole), text on stdout.
 start_reports() {
 	echo old >"$OUT"
-	"$PW_PORTWARDEN" report --json --duration "$DURATION" >"$JSON" 2>"$PW_TMP/report.err" &
+	"$PW_PORTWARDEN" report --standalone --json --duration "$DURATION" >"$JSON" 2>"$PW_TMP/report.err" &
 	R_JSON=$!
-	"$PW_PORTWARDEN" report --json --duration "$DURATION" --output "$OUT" \
+	"$PW_PORTWARDEN" report --standalone --json --duration "$DURATION" --output "$OUT" \
 		>"$PW_TMP/output.stdout" 2>"$PW_TMP/output.err" &
 	R_OUT=$!
-	"$PW_PORTWARDEN" report --duration "$DURATION" >"$TEXT" 2>"$PW_TMP/text.err" &
+	"$PW_PORTWARDEN" report --standalone --duration "$DURATION" >"$TEXT" 2>"$PW_TMP/text.err" &
 	R_TEXT=$!
 	pw_track_pid "$R_JSON"
 	pw_track_pid "$R_OUT"

@@ -66,7 +66,7 @@ start_workloads() {
 expect_usage() {
 	local name=$1 pattern=$2 rc=0 problems=''
 	shift 2
-	timeout -k 2 20 "$PW_PORTWARDEN" top "$@" </dev/null >"$PW_TMP/$name.out" \
+	timeout -k 2 20 "$PW_PORTWARDEN" top --standalone "$@" </dev/null >"$PW_TMP/$name.out" \
 		2>"$PW_TMP/$name.err" || rc=$?
 	[ "$rc" -eq 2 ] || problems="exit status $rc, want 2"
 	grep -Eq -e "$pattern" "$PW_TMP/$name.err" ||
@@ -106,7 +106,7 @@ batch_problems() {
 
 check_batch() {
 	local out=$PW_TMP/batch.out rc=0
-	timeout -k 2 60 "$PW_PORTWARDEN" top --batch -n 2 -d 1 </dev/null >"$out" \
+	timeout -k 2 60 "$PW_PORTWARDEN" top --standalone --batch -n 2 -d 1 </dev/null >"$out" \
 		2>"$PW_TMP/batch.err" || rc=$?
 	pw_check top/batch-exit "exit status $rc: $(tail -c 300 "$PW_TMP/batch.err")" \
 		[ "$rc" -eq 0 ]
@@ -130,7 +130,7 @@ start_terminal() {
 # status is printed as "top-exit=N" before the prompt comes back.
 run_top() {
 	rm -f "$PW_TMP/top.pid"
-	local cmd="exec env TERM=xterm-256color $PW_PORTWARDEN top -d 1"
+	local cmd="exec env TERM=xterm-256color $PW_PORTWARDEN top --standalone -d 1"
 	tm send-keys -t top -l "bash -c 'echo \$\$ >$PW_TMP/top.pid; $cmd'; echo top-exit=\$?"
 	tm send-keys -t top Enter
 }

@@ -324,6 +324,40 @@ UNIT_TEST(text_line_names_escaped)
 	audit_close(&a);
 }
 
+/* run's /suspects lists the latest action and result records as the log
+ * has them, without a log file too; other events are not kept, the oldest
+ * go first. */
+UNIT_TEST(recent_actions_kept)
+{
+	struct audit_record act = {.event = "action", .action = "kill", .pid = 9, .comm = "l\"x",
+				   .exited = -1, .ports_held = -1};
+	struct audit_record sus = {.event = "suspect", .pid = 9, .exited = -1, .ports_held = -1};
+	struct audit a;
+	char *err;
+
+	ASSERT_EQ_INT(audit_open(&a, NULL), 0);
+	err = write_capturing_stderr(&a, &sus, 1);
+	free(err);
+	ASSERT_EQ_INT((int)a.nr_recent, 0);
+	err = write_capturing_stderr(&a, &act, 1);
+	free(err);
+	ASSERT_EQ_INT((int)a.nr_recent, 1);
+	ASSERT_TRUE(strstr(audit_recent(&a, 0), "\"event\":\"action\",\"action\":\"kill\",\"pid\":9,"
+					     "\"comm\":\"l\\\"x\""));
+	ASSERT_TRUE(!strchr(audit_recent(&a, 0), '\n'));
+	for (uint32_t pid = 100; pid < 100 + AUDIT_RECENT; pid++) {
+		act.pid = pid;
+		err = write_capturing_stderr(&a, &act, 1);
+		free(err);
+	}
+	ASSERT_EQ_INT((int)a.nr_recent, AUDIT_RECENT);
+	ASSERT_TRUE(strstr(audit_recent(&a, 0), "\"pid\":100,"));
+	ASSERT_TRUE(strstr(audit_recent(&a, AUDIT_RECENT - 1), "\"pid\":131,"));
+	ASSERT_TRUE(!audit_recent(&a, AUDIT_RECENT));
+	audit_close(&a);
+	ASSERT_EQ_INT((int)a.nr_recent, 0);
+}
+
 /* A full disk must not pass unseen, nor flood stderr: every refused record
  * is counted, the warning comes once a minute at most. RLIMIT_FSIZE makes a
  * regular file refuse writes (EFBIG) as a full disk would (ENOSPC). */
@@ -447,6 +481,7 @@ int main(void)
 	RUN(file_appended_and_reopened);
 	RUN(no_file_is_stderr_only);
 	RUN(text_line_names_escaped);
+	RUN(recent_actions_kept);
 	RUN(refused_writes_counted_and_warned_rarely);
 	RUN(special_files_and_links_refused);
 	RUN(failed_reopen_keeps_the_old_file);

@@ -169,10 +169,63 @@ UNIT_TEST(order_is_stable_under_insertion_order)
 	ASSERT_TRUE(!memcmp(got[0], got[1], sizeof(got[0])));
 }
 
+/* run's /report?seconds=N: only what was seen in the last N seconds (a
+ * sample at or after since_ms); what left before is not in it. */
+UNIT_TEST(since_leaves_out_what_was_not_seen)
+{
+	struct snapshot last = {0};
+	struct history h;
+	struct report r;
+
+	ASSERT_EQ_INT(history_init(&h, 8, 100), 0);
+	GROUP(10, LEAK_GROWTH, 5, 10, 50, 0); /* last seen at 5 s */
+	GROUP(20, LEAK_NONE, 2, 10, 50, 0);   /* last seen at 2 s */
+	PROCESS(100, 10, LEAK_GROWTH, 5, 40, 0);
+	PROCESS(200, 20, LEAK_GROWTH, 2, 40, 3);
+	ASSERT_EQ_INT(report_build_since(&h, &last, 3000, false, &r), 0);
+	ASSERT_EQ_INT(r.nr_containers, 1);
+	ASSERT_EQ_INT(r.containers[0].key.cgroup_id, 10);
+	ASSERT_EQ_INT(r.nr_suspects, 1);
+	ASSERT_EQ_INT(r.suspects[0].tgid, 100);
+	ASSERT_EQ_INT(r.nr_victims, 0);
+	report_free(&r);
+	ASSERT_EQ_INT(report_build_since(&h, &last, 2000, false, &r), 0);
+	ASSERT_EQ_INT(r.nr_containers, 2);
+	ASSERT_EQ_INT(r.nr_suspects, 2);
+	ASSERT_EQ_INT(r.nr_victims, 1);
+	report_free(&r);
+	history_free(&h);
+}
+
+/* The daemon's report (early): a class named early and latched counts. */
+UNIT_TEST(early_classes_count_for_the_daemon)
+{
+	struct snapshot last = {0};
+	struct history h;
+	struct report r;
+	struct entity *e;
+
+	ASSERT_EQ_INT(history_init(&h, 8, 100), 0);
+	GROUP(10, LEAK_NONE, 3, 10, 50, 0);
+	e = add(&h, ENTITY_PROCESS, 100, 10, LEAK_NONE, 3, 40, 40, 0);
+	ASSERT_TRUE(e);
+	e->urgent_latched = LEAK_GROWTH;
+	ASSERT_EQ_INT(report_build_since(&h, &last, 0, false, &r), 0);
+	ASSERT_EQ_INT(r.nr_suspects, 0);
+	report_free(&r);
+	ASSERT_EQ_INT(report_build_since(&h, &last, 0, true, &r), 0);
+	ASSERT_EQ_INT(r.nr_suspects, 1);
+	ASSERT_EQ_INT(r.suspects[0].class, LEAK_GROWTH);
+	report_free(&r);
+	history_free(&h);
+}
+
 int main(void)
 {
 	RUN(containers_suspects_and_victims);
 	RUN(empty_history);
 	RUN(order_is_stable_under_insertion_order);
+	RUN(since_leaves_out_what_was_not_seen);
+	RUN(early_classes_count_for_the_daemon);
 	return UNIT_MAIN_END();
 }

@@ -478,6 +478,33 @@ UNIT_TEST(suspect_process_marks_its_cgroup)
 	ASSERT_EQ_INT(find_group(CG_A)->stats.class, LEAK_NONE); /* the cgroup's own verdict */
 }
 
+/* Attached to run's socket: the daemon's classes replace top's own (a row it
+ * has none for has none), its ladder's actions mark rows, the mode says so. */
+UNIT_TEST(attached_shows_the_daemons_classes_and_actions)
+{
+	struct daemon_suspect rows[] = {
+		{.tgid = 4242, .cgroup_id = CG_A, .class = LEAK_CLOSE_WAIT, .last_action = "quarantine"},
+		{.tgid = 6000, .cgroup_id = CG_C, .class = LEAK_UDP, .last_action = "alert"},
+	};
+	struct daemon_state d = {.pid = 77, .items = rows, .nr = ARRAY_SIZE(rows)};
+	struct top_query q = by(TOP_COL_PORTS);
+	struct top_input in;
+
+	setup();
+	in = input();
+	in.daemon = &d;
+	in.mode = "attached to portwarden run (pid 77, enforce)";
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_EQ_INT(find_process(5000)->stats.class, LEAK_NONE); /* top's own leak: not the daemon's */
+	ASSERT_TRUE(!find_process(5000)->stats.suspect);
+	ASSERT_EQ_INT(find_process(4242)->stats.class, LEAK_CLOSE_WAIT);
+	ASSERT_TRUE(find_process(4242)->stats.suspect && find_process(4242)->stats.acted);
+	ASSERT_TRUE(find_group(CG_A)->stats.acted);
+	ASSERT_EQ_INT(find_process(6000)->stats.class, LEAK_UDP);
+	ASSERT_TRUE(find_process(6000)->stats.suspect && !find_process(6000)->stats.acted);
+	ASSERT_TRUE(!strcmp(fx.m.mode, "attached to portwarden run (pid 77, enforce)"));
+}
+
 static void set_pool(size_t i, enum pool_kind kind, uint32_t used, uint32_t capacity, bool known)
 {
 	struct snap_pool *p = &fx.pools[i];
@@ -715,6 +742,7 @@ int main(void)
 	RUN(cgroup_known_only_through_processes);
 	RUN(suspect_and_acted_marks);
 	RUN(suspect_process_marks_its_cgroup);
+	RUN(attached_shows_the_daemons_classes_and_actions);
 	RUN(header_pools_worst_first);
 	RUN(header_rates_and_state);
 	RUN(counters_sum_the_activity_table);

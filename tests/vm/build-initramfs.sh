@@ -34,11 +34,14 @@ die() {
 
 # The objects of today's user/LAYER/*.c, as the Makefile links them (a stale
 # object of a removed source may still lie in $OUTPUT/user/).
-# The metrics server (libmicrohttpd, not linkable statically here) is left
-# out for tests/vm/no_metrics.c, built below; the guest runs --no-socket.
+# The metrics server (libmicrohttpd, not linkable statically here) and the
+# client report and top attach with (libcurl, the same) are left out for
+# tests/vm/no_metrics.c, built below; the guest runs --no-socket, and its
+# report and top find no daemon and sample themselves.
 objs=()
 for src in user/*/*.c; do
 	[ "$src" != user/serve/metrics_server.c ] || continue
+	[ "$src" != user/serve/daemon_client.c ] || continue
 	obj=$OUTPUT/${src%.c}.o
 	[ -f "$obj" ] || die "no $obj: run make first"
 	objs+=("$obj")

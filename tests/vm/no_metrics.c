@@ -3,9 +3,13 @@
 // The static test-VM binary has no libmicrohttpd (Debian ships no static
 // gnutls dependencies to link it with): this stands in for
 // user/serve/metrics_server.c there, and refuses to serve. The guest runs
-// `portwarden run --no-socket`.
+// `portwarden run --no-socket`. Nor libcurl: the client of
+// serve/daemon_client.c finds no daemon, so report and top sample themselves.
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include "serve/daemon_client.h"
 #include "serve/metrics_server.h"
 
 struct metrics_server *metrics_server_open(const char *socket_path, const char *listen)
@@ -24,4 +28,33 @@ void metrics_server_publish(struct metrics_server *s, char *text, size_t len)
 void metrics_server_close(struct metrics_server *s)
 {
 	(void)s;
+}
+
+void metrics_server_publish_doc(struct metrics_server *s, enum served_doc d, char *text,
+				size_t len)
+{
+	(void)s, (void)d, (void)len;
+	free(text);
+}
+
+size_t metrics_server_answer(struct metrics_server *s, metrics_render_fn fn, void *ctx)
+{
+	(void)s, (void)fn, (void)ctx;
+	return 0;
+}
+
+int daemon_get(const char *path, const char *target, long timeout_s, struct daemon_reply *r,
+	       char *why, size_t why_len)
+{
+	(void)path, (void)target, (void)timeout_s;
+	memset(r, 0, sizeof(*r));
+	if (why_len)
+		why[0] = 0;
+	return -ENOENT;
+}
+
+void daemon_reply_free(struct daemon_reply *r)
+{
+	free(r->body);
+	r->body = NULL;
 }

@@ -30,6 +30,7 @@ enum {
 	OPT_SOCKET,
 	OPT_NO_SOCKET,
 	OPT_METRICS_LISTEN,
+	OPT_STANDALONE,
 };
 
 static const char top_usage[] =
@@ -253,6 +254,33 @@ static const struct argp snapshot_argp = {
 	.doc = snapshot_doc,
 };
 
+/* report and top read a running `portwarden run` through its socket. */
+#define ATTACH_OPTIONS                                                                       \
+	{"socket", OPT_SOCKET, "PATH", 0,                                                    \
+	 "Attach to portwarden run's socket (default " METRICS_SOCKET_DEFAULT ")", 0},        \
+	{"standalone", OPT_STANDALONE, NULL, 0,                                              \
+	 "Never attach: load the programs and sample here", 0}
+
+/* --socket and --standalone, for the commands that attach. */
+static error_t attach_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct env *env = ((struct parse_state *)state->input)->env;
+
+	switch (key) {
+	case OPT_SOCKET:
+		if (arg[0] != '/')
+			return bad_input(state, "invalid --socket '%s': expected an absolute path",
+					 arg);
+		env->metrics_socket = arg;
+		return 0;
+	case OPT_STANDALONE:
+		env->standalone = true;
+		return 0;
+	default:
+		return common_parse_opt(key, arg, state);
+	}
+}
+
 static const char report_doc[] =
 	"Watch port usage for --duration seconds, sampling every --interval, then\n"
 	"write a per-container leak report: what each cgroup holds now and at its\n"
@@ -263,6 +291,8 @@ static const char report_doc[] =
 	"udp-leak, time-wait-churn (advice only: churn is not a leak), close-wait (the\n"
 	"peer closed, the application never calls close()), ephemeral-listener.\n"
 	"A class is given on a trend held over several samples, never on one sample.\n"
+	"When portwarden run answers on its socket, report asks it for its report of\n"
+	"the last --duration seconds and prints it at once; --standalone never does.\n"
 	"\n"
 	"Examples:\n"
 	"  portwarden report --duration 120\n"
@@ -274,6 +304,7 @@ static const struct argp_option report_options[] = {
 	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
 	{"output", OPT_OUTPUT, "FILE", 0, "Write the report to FILE (replaced atomically)", 0},
 	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
+	ATTACH_OPTIONS,
 	COMMON_OPTIONS,
 	{},
 };
@@ -301,7 +332,7 @@ static error_t report_parse_opt(int key, char *arg, struct argp_state *state)
 		env->output = arg;
 		return 0;
 	default:
-		return common_parse_opt(key, arg, state);
+		return attach_parse_opt(key, arg, state);
 	}
 }
 
@@ -409,6 +440,8 @@ static const char top_doc[] =
 	"k or K sends SIGTERM or SIGKILL to the selected process after a confirmation,\n"
 	"h help, q quit. top never acts on its own (a dry run).\n"
 	"Without a terminal, --batch prints plain-text frames, as top -b does.\n"
+	"When portwarden run answers on its socket, top reads its snapshots, classes\n"
+	"and actions from it instead of loading programs; --standalone never does.\n"
 	"\n"
 	"Examples:\n"
 	"  portwarden top                      refresh every second\n"
@@ -420,6 +453,7 @@ static const struct argp_option top_options[] = {
 	{"batch", 'b', NULL, 0, "Plain-text frames on stdout instead of the screen", 0},
 	{"frames", 'n', "N", 0, "Stop after N frames (default: 1 with --batch, else never)", 0},
 	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
+	ATTACH_OPTIONS,
 	COMMON_OPTIONS,
 	{},
 };
@@ -441,7 +475,7 @@ static error_t top_parse_opt(int key, char *arg, struct argp_state *state)
 			return bad_input(state, "invalid --frames '%s': expected 1 to 1000000", arg);
 		return 0;
 	default:
-		return common_parse_opt(key, arg, state);
+		return attach_parse_opt(key, arg, state);
 	}
 }
 

@@ -49,7 +49,8 @@ struct env {
 	bool enforce;            /* run: act; without it, a dry run */
 	const char *config_path; /* run: configuration file */
 	const char *log_path;    /* run: audit log (JSON lines) */
-	const char *metrics_socket; /* run: NULL: METRICS_SOCKET_DEFAULT */
+	const char *metrics_socket; /* run, report, top: NULL: METRICS_SOCKET_DEFAULT */
+	bool standalone;            /* report, top: never attach to run's socket */
 	bool no_socket;             /* run: no metrics unix socket */
 	const char *metrics_listen; /* run: TCP ADDR:PORT for /metrics, or NULL */
 	uint32_t delay_s;        /* top: between refreshes */

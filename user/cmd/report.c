@@ -14,6 +14,8 @@
 #include "core/replace_file.h"
 #include "core/report.h"
 #include "host/labels.h"
+#include "serve/daemon_client.h"
+#include "serve/metrics_server.h"
 #include "views/report_view.h"
 #include "watch/monitor.h"
 
@@ -49,23 +51,14 @@ static int watch(struct monitor *m, const struct env *env)
 
 static int build_labels(const struct report *r, struct labels *l)
 {
-	size_t n = r->nr_containers + r->nr_victims, k = 0;
-	struct group_key *keys = malloc((n + 1) * sizeof(*keys));
 	struct cgroup_mounts mounts;
 	struct cgroup_resolver *res;
-	int err = -ENOMEM;
+	int err;
 
-	if (!keys || cgroup_find_mounts(&mounts) || !(res = cgroup_resolver_new(&mounts))) {
-		free(keys);
+	if (cgroup_find_mounts(&mounts) || !(res = cgroup_resolver_new(&mounts)))
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < r->nr_containers; i++)
-		keys[k++] = r->containers[i].key;
-	for (size_t i = 0; i < r->nr_victims; i++)
-		keys[k++] = r->victims[i].group;
-	err = labels_build_keys(l, keys, k, res);
+	err = labels_build_report(l, r, res);
 	cgroup_resolver_free(res);
-	free(keys);
 	return err;
 }
 
@@ -136,6 +129,76 @@ static int open_output(const struct env *env, struct replace_file *rf)
 	return EXIT_USAGE;
 }
 
+/* The daemon answers /report after its next step: at most its interval (a
+ * minute at most) and the render. */
+#define ATTACH_REPORT_TIMEOUT_S 75
+#define NOT_ATTACHED (-1)
+
+/* The body to --output (through its temporary file) or stdout. */
+static int write_body(const struct env *env, struct replace_file *rf, const struct daemon_reply *r)
+{
+	FILE *out = env->output ? rf->f : stdout;
+	int err;
+
+	if (fwrite(r->body, 1, r->len, out) != r->len && out == stdout)
+		return EXIT_RUNTIME;
+	if (out == stdout)
+		return fflush(stdout) ? EXIT_RUNTIME : 0;
+	err = replace_file_commit(rf);
+	if (err) {
+		pr_warn("failed to write %s: %s\n", env->output, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/*
+ * A running `portwarden run` already holds the history: its report of the
+ * last --duration seconds, at once. Returns an exit status, or NOT_ATTACHED
+ * to watch here: no daemon (silently; -v says so), or one that cannot be
+ * trusted or did not answer (a warning says why).
+ */
+static int attached(const struct env *env, struct replace_file *rf)
+{
+	const char *path = env->metrics_socket ? env->metrics_socket : METRICS_SOCKET_DEFAULT;
+	struct daemon_reply r;
+	char target[96], why[160];
+	int err, status;
+
+	snprintf(target, sizeof(target), "/report?seconds=%u&format=%s", env->duration_s,
+		 env->json ? "json" : "text");
+	err = daemon_get(path, target, ATTACH_REPORT_TIMEOUT_S, &r, why, sizeof(why));
+	if (err == -ENOENT) {
+		pr_debug("no portwarden run answers at %s: watching here\n", path);
+		return NOT_ATTACHED;
+	}
+	if (err == -EPERM) {
+		pr_warn("ignoring the socket %s: %s (it must be root's, in a directory only root "
+			"can write to); watching here\n",
+			path, why);
+		return NOT_ATTACHED;
+	}
+	if (err || r.status != 200) {
+		if (!err)
+			snprintf(why, sizeof(why), "HTTP %ld: %.120s", r.status, r.body);
+		pr_warn("portwarden run at %s gave no report (%s); watching here\n", path,
+			why[0] ? why : strerror(-err));
+		daemon_reply_free(&r);
+		return NOT_ATTACHED;
+	}
+	if (r.covered_ms < env->duration_s * 1000ull)
+		pr_warn("portwarden run holds only %.1f s of history, not the %u s asked: the "
+			"report covers those\n",
+			r.covered_ms / 1000.0, env->duration_s);
+	else
+		pr_info("Report of the last %u s from portwarden run at %s (--standalone watches "
+			"here instead).\n",
+			env->duration_s, path);
+	status = write_body(env, rf, &r);
+	daemon_reply_free(&r);
+	return status;
+}
+
 int report_run(const struct env *env)
 {
 	/* a report judges on the time it watches: a 15 s report during an
@@ -153,6 +216,12 @@ int report_run(const struct env *env)
 
 	log_init(env->verbose ? LOG_DEBUG : LOG_INFO);
 	status = open_output(env, &rf);
+	if (!status && !env->standalone && (status = attached(env, &rf)) != NOT_ATTACHED) {
+		replace_file_abort(&rf);
+		return status;
+	}
+	if (status == NOT_ATTACHED)
+		status = 0;
 	if (!status)
 		status = preflight_check();
 	if (status) {

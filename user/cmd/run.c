@@ -5,12 +5,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cmd/preflight.h"
 #include "cmd/run.h"
 #include "core/log.h"
 #include "core/regular_file.h"
 #include "guard/guard.h"
 #include "guard/metrics.h"
+#include "guard/served.h"
 #include "serve/metrics_server.h"
 
 static volatile sig_atomic_t exiting, reload;
@@ -67,6 +69,37 @@ static void publish_metrics(struct guard *g, struct metrics_server *ms)
 		 len);
 }
 
+/* The JSON documents too (/snapshot, /suspects), and the /report requests
+ * that waited for this step. A document that cannot be rendered keeps the
+ * previous one, said once per spell. */
+static void publish_documents(struct guard *g, struct metrics_server *ms)
+{
+	static bool warned;
+	struct timespec t0, t1;
+	size_t len = 0, len2 = 0, reports;
+	char *text;
+	int err;
+
+	if (!ms)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = guard_render_snapshot(g, &text, &len);
+	if (!err)
+		metrics_server_publish_doc(ms, SERVED_SNAPSHOT, text, len);
+	if (!err && !(err = guard_render_suspects(g, &text, &len2)))
+		metrics_server_publish_doc(ms, SERVED_SUSPECTS, text, len2);
+	if (err && !warned)
+		pr_warn("cannot render /snapshot or /suspects: %s; they keep the previous sample\n",
+			strerror(-err));
+	warned = err != 0;
+	reports = metrics_server_answer(ms, guard_render_report, g);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* -v: what the documents cost the guard each sample */
+	pr_debug("sample %llu: /snapshot %zu bytes, /suspects %zu bytes, %zu reports, in %.1f ms\n",
+		 (unsigned long long)g->m.steps, len, len2, reports,
+		 (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+}
+
 /* Steps every interval; between them, the counters every watch_ms. */
 static void loop(struct guard *g, const struct env *env, struct metrics_server *ms)
 {
@@ -83,6 +116,7 @@ static void loop(struct guard *g, const struct env *env, struct metrics_server *
 		if (now >= next) {
 			guard_step(g);
 			publish_metrics(g, ms);
+			publish_documents(g, ms);
 			next += g->cfg.interval_ms;
 		} else if (g->cfg.watch_ms && now >= next_watch) {
 			guard_watch(g);

@@ -14,7 +14,10 @@
 #include "core/log.h"
 #include "core/top_model.h"
 #include "host/cgroups.h"
+#include "core/snapshot_json.h"
 #include "host/labels.h"
+#include "serve/daemon_client.h"
+#include "serve/metrics_server.h"
 #include "views/held_stderr.h"
 #include "views/top_text.h"
 #include "views/tui.h"
@@ -23,6 +26,7 @@
 #define MAX_EXPANDED	256
 #define BATCH_POOLS	5
 #define KEY_WAIT_MAX_MS 200	    /* how late a signal may be noticed while keys are awaited */
+#define ATTACH_TIMEOUT_S 5	    /* /snapshot and /suspects are published: no wait */
 
 static volatile sig_atomic_t exiting;
 
@@ -46,6 +50,10 @@ struct top {
 	struct tui *tui;
 	struct top_kill kill;	   /* k and K: the process asked about, and those signalled */
 	struct held_stderr held;   /* while the screen is up, messages wait here */
+	/* attached to portwarden run: its socket, its latest /suspects */
+	const char *socket;	   /* NULL: standalone (our own programs) */
+	struct daemon_state daemon;
+	char mode[96];		   /* "attached to portwarden run (pid N, enforce)" */
 };
 
 /* ---- sampling and frames ----------------------------------------------------------------- */
@@ -73,9 +81,55 @@ static int resolve_labels(struct top *t)
 	return err;
 }
 
+/* One document of the daemon's into @r; -errno after saying what failed. */
+static int ask_daemon(struct top *t, const char *target, struct daemon_reply *r)
+{
+	char why[160];
+	int err = daemon_get(t->socket, target, ATTACH_TIMEOUT_S, r, why, sizeof(why));
+
+	if (!err && r->status != 200) {
+		snprintf(why, sizeof(why), "HTTP %ld: %.100s", r->status, r->body);
+		daemon_reply_free(r);
+		err = -EIO;
+	}
+	if (err)
+		pr_warn("portwarden run at %s: %s %s\n", t->socket, target,
+			err == -ENOENT ? "no longer answers" : why);
+	return err;
+}
+
+/* Attached: the daemon's latest snapshot through our history, and its classes. */
+static int sample_attached(struct top *t)
+{
+	struct daemon_reply r;
+	struct snapshot snap;
+	char why[128];
+	int err = ask_daemon(t, "/snapshot", &r);
+
+	if (err)
+		return err;
+	err = snapshot_from_json(r.body, r.len, &snap, why, sizeof(why));
+	daemon_reply_free(&r);
+	if (!err && !(err = ask_daemon(t, "/suspects", &r))) {
+		daemon_state_free(&t->daemon);
+		err = suspects_from_json(r.body, r.len, &t->daemon, why, sizeof(why));
+		daemon_reply_free(&r);
+	}
+	if (err == -EINVAL)
+		pr_warn("portwarden run at %s sent a document top cannot read: %s\n", t->socket,
+			why);
+	if (!err)
+		snprintf(t->mode, sizeof(t->mode), "attached to portwarden run (pid %u, %s)",
+			 t->daemon.pid, t->daemon.dry_run ? "dry run" : "enforce");
+	if (!err)
+		err = monitor_step_snapshot(&t->m, &snap);
+	snapshot_free(&snap);
+	return err;
+}
+
 static int sample(struct top *t)
 {
-	int err = monitor_step(&t->m);
+	int err = t->socket ? sample_attached(t) : monitor_step(&t->m);
 
 	if (!err)
 		err = resolve_labels(t);
@@ -98,12 +152,14 @@ static int rebuild(struct top *t)
 		.now = t->now,
 		.before = t->before,
 		.wall_time = t->sampled_at,
-		.lost_events = tracer_lost_events(&t->m.tracer),
-		.missed_runs = tracer_missed_runs(&t->m.tracer),
-		.hooks = trace_mode_name(t->m.tracer.mode),
+		.lost_events = t->socket ? 0 : tracer_lost_events(&t->m.tracer),
+		.missed_runs = t->socket ? 0 : tracer_missed_runs(&t->m.tracer),
+		.hooks = t->socket ? "the daemon's" : trace_mode_name(t->m.tracer.mode),
 		.actions = t->kill.actions,
 		.acted = t->kill.acted,
 		.nr_acted = t->kill.nr_acted,
+		.daemon = t->socket ? &t->daemon : NULL,
+		.mode = t->socket ? t->mode : NULL,
 	};
 
 	top_model_free(&t->model);
@@ -274,6 +330,39 @@ static int run_screen(struct top *t)
 
 /* ---- the command ------------------------------------------------------------------------- */
 
+/*
+ * Does a portwarden run answer on the socket (--socket, or the default)?
+ * Then top reads it instead of loading programs. No daemon: silently (-v
+ * says so) standalone; a socket not trusted or an error: a warning, then
+ * standalone.
+ */
+static bool attach(struct top *t, const struct env *env)
+{
+	const char *path = env->metrics_socket ? env->metrics_socket : METRICS_SOCKET_DEFAULT;
+	struct daemon_reply r;
+	char why[160];
+	int err;
+
+	if (env->standalone)
+		return false;
+	err = daemon_get(path, "/suspects", ATTACH_TIMEOUT_S, &r, why, sizeof(why));
+	if (err == -ENOENT)
+		pr_debug("no portwarden run answers at %s: sampling here\n", path);
+	else if (err == -EPERM)
+		pr_warn("ignoring the socket %s: %s (it must be root's, in a directory only root "
+			"can write to); sampling here\n",
+			path, why);
+	else if (err || r.status != 200)
+		pr_warn("portwarden run at %s cannot be read (%s); sampling here\n", path,
+			err ? why : "no sample yet");
+	if (!err)
+		daemon_reply_free(&r);
+	if (err || r.status != 200)
+		return false;
+	t->socket = path;
+	return true;
+}
+
 static int top_open(struct top *t, const struct env *env)
 {
 	struct monitor_config cfg = {
@@ -294,6 +383,8 @@ static int top_open(struct top *t, const struct env *env)
 	t->resolver = cgroup_resolver_new(&mounts);
 	if (!t->resolver)
 		return EXIT_RUNTIME;
+	if (t->socket)
+		return monitor_open_attached(&t->m, &cfg) ? EXIT_RUNTIME : 0;
 	return monitor_open_status(monitor_open(&t->m, &cfg));
 }
 
@@ -303,6 +394,7 @@ static void top_close(struct top *t)
 	top_model_free(&t->model);
 	labels_free(&t->labels);
 	monitor_close(&t->m);
+	daemon_state_free(&t->daemon);
 	cgroup_resolver_free(t->resolver);
 	free(t);
 }
@@ -329,12 +421,14 @@ int top_run(const struct env *env)
 			"frames\n");
 		return EXIT_USAGE;
 	}
-	status = preflight_check();
-	if (status)
-		return status;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return EXIT_RUNTIME;
+	status = attach(t, env) ? 0 : preflight_check();
+	if (status) {
+		free(t);
+		return status;
+	}
 	catch_signals();
 	status = top_open(t, env);
 	if (!status)

@@ -6,13 +6,22 @@
 #include <string.h>
 #include "core/report.h"
 
-static struct report_process to_process(const struct history *h, const struct entity *e)
+/* The class a report gives @e: the first it entered; with @early (the
+ * daemon's own report), else one named early and latched (a fast leak, a
+ * hog), as the daemon judges it. */
+static enum leak_class class_of(const struct entity *e, bool early)
+{
+	return e->worst != LEAK_NONE || !early ? e->worst : e->urgent_latched;
+}
+
+static struct report_process to_process(const struct history *h, const struct entity *e,
+					bool early)
 {
 	const struct sample *s = history_latest(h, e);
 	struct report_process p = {
 		.tgid = e->key.tgid,
 		.group = e->key.group,
-		.class = e->worst,
+		.class = class_of(e, early),
 		.verdict = e->verdict,
 		.held_now = s->held,
 		.held_peak = e->peak_held,
@@ -43,37 +52,45 @@ static int cmp_victim(const void *pa, const void *pb)
 	return cmp_u64(b->failures, a->failures) ?: cmp_u64(a->tgid, b->tgid);
 }
 
+/* Seen in the time the report covers (a sample at or after @since_ms)? */
+static bool covered(const struct entity *e, uint64_t since_ms)
+{
+	return e->nr && e->last_seen_ms >= since_ms;
+}
+
 /* Suspects of container @c: its processes that entered a class. */
-static void collect_suspects(const struct history *h, struct report *r, struct report_container *c)
+static void collect_suspects(const struct history *h, struct report *r, struct report_container *c,
+			     uint64_t since_ms, bool early)
 {
 	c->first_suspect = r->nr_suspects;
 	for (size_t i = 0; i < h->nr; i++) {
 		const struct entity *e = &h->items[i];
 
-		if (e->key.kind != ENTITY_PROCESS || e->worst == LEAK_NONE || !e->nr ||
+		if (e->key.kind != ENTITY_PROCESS || class_of(e, early) == LEAK_NONE ||
+		    !covered(e, since_ms) ||
 		    memcmp(&e->key.group, &c->key, sizeof(c->key)))
 			continue;
-		r->suspects[r->nr_suspects++] = to_process(h, e);
+		r->suspects[r->nr_suspects++] = to_process(h, e, early);
 	}
 	c->nr_suspects = r->nr_suspects - c->first_suspect;
 }
 
-static void collect(const struct history *h, struct report *r)
+static void collect(const struct history *h, struct report *r, uint64_t since_ms, bool early)
 {
 	for (size_t i = 0; i < h->nr; i++) {
 		const struct entity *e = &h->items[i];
 		struct report_container *c;
 
-		if (!e->nr)
+		if (!covered(e, since_ms))
 			continue;
 		if (e->key.kind == ENTITY_PROCESS) {
 			if (history_latest(h, e)->failures)
-				r->victims[r->nr_victims++] = to_process(h, e);
+				r->victims[r->nr_victims++] = to_process(h, e, early);
 			continue;
 		}
 		c = &r->containers[r->nr_containers++];
 		c->key = e->key.group;
-		c->class = e->worst;
+		c->class = class_of(e, early);
 		c->verdict = e->verdict;
 		c->held_now = history_latest(h, e)->held;
 		c->held_peak = e->peak_held;
@@ -84,6 +101,12 @@ static void collect(const struct history *h, struct report *r)
 
 int report_build(const struct history *h, const struct snapshot *last, struct report *r)
 {
+	return report_build_since(h, last, 0, false, r);
+}
+
+int report_build_since(const struct history *h, const struct snapshot *last, uint64_t since_ms,
+		       bool early, struct report *r)
+{
 	memset(r, 0, sizeof(*r));
 	r->last = last;
 	r->containers = calloc(h->nr + 1, sizeof(*r->containers));
@@ -93,11 +116,11 @@ int report_build(const struct history *h, const struct snapshot *last, struct re
 		report_free(r);
 		return -ENOMEM;
 	}
-	collect(h, r);
+	collect(h, r, since_ms, early);
 	qsort(r->containers, r->nr_containers, sizeof(*r->containers), cmp_container);
 	qsort(r->victims, r->nr_victims, sizeof(*r->victims), cmp_victim);
 	for (size_t i = 0; i < r->nr_containers; i++)
-		collect_suspects(h, r, &r->containers[i]);
+		collect_suspects(h, r, &r->containers[i], since_ms, early);
 	return 0;
 }
 

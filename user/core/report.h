@@ -53,6 +53,13 @@ struct report {
 /* Build @r from a history of samples and the last snapshot. Pure.
  * Returns 0 or -ENOMEM. */
 int report_build(const struct history *h, const struct snapshot *last, struct report *r);
+/* The same over the entities seen at or after @since_ms (the samples'
+ * clock): run's /report?seconds=N over the daemon's history. Classes,
+ * peaks and failure counts stay those of the daemon's whole watch; with
+ * @early, a class named early and latched (a fast leak, a hog: what the
+ * daemon acts on) counts when the series has named none yet. */
+int report_build_since(const struct history *h, const struct snapshot *last, uint64_t since_ms,
+		       bool early, struct report *r);
 void report_free(struct report *r);
 
 #endif /* PW_REPORT_H */

@@ -162,6 +162,34 @@ static struct top_stats stats_of(const struct history *h, const struct entity *e
 	return st;
 }
 
+/* Did the daemon's ladder act on it (quarantine, SIGTERM, SIGKILL)? */
+static bool daemon_acted(const struct daemon_suspect *ds)
+{
+	static const char *const acts[] = {"quarantine", "term", "kill"};
+
+	for (size_t i = 0; ds && i < sizeof(acts) / sizeof(acts[0]); i++)
+		if (!strcmp(ds->last_action, acts[i]))
+			return true;
+	return false;
+}
+
+/* Attached: the daemon's class and action for @e, in place of top's own. */
+static void daemon_overlay(const struct top_input *in, const struct entity *e,
+			   struct top_stats *st)
+{
+	const struct daemon_suspect *ds;
+
+	if (!in->daemon)
+		return;
+	ds = daemon_state_find(in->daemon, e->key.kind == ENTITY_PROCESS ? e->key.tgid : 0,
+			       e->key.group.cgroup_id);
+	if (ds && e->key.kind == ENTITY_GROUP && ds->tgid)
+		ds = NULL; /* a process's row is not its cgroup's */
+	st->class = ds ? ds->class : LEAK_NONE;
+	st->suspect = st->class != LEAK_NONE || daemon_acted(ds);
+	st->acted |= daemon_acted(ds);
+}
+
 static void add_stats(struct top_stats *to, const struct top_stats *from)
 {
 	to->ports += from->ports;
@@ -231,8 +259,10 @@ static int collect_groups(const struct top_input *in, struct rows *r)
 			continue;
 		g->key = slots[i].key;
 		g->label = label_of(in->labels, &g->key);
-		if (slots[i].e)
+		if (slots[i].e) {
 			g->stats = stats_of(in->history, slots[i].e);
+			daemon_overlay(in, slots[i].e, &g->stats);
+		}
 		r->group_synthetic[r->nr_groups++] = !slots[i].e;
 	}
 	free(slots);
@@ -261,6 +291,7 @@ static void collect_processes(const struct top_input *in, struct rows *r)
 		memcpy(p->comm, e->comm, sizeof(p->comm));
 		p->stats = stats_of(h, e);
 		p->stats.acted = was_acted_upon(in, p->tgid, &e->key.group);
+		daemon_overlay(in, e, &p->stats);
 		r->proc_keys[r->nr_procs++] = e->key.group;
 	}
 }
@@ -577,7 +608,7 @@ int top_model_build(const struct top_input *in, const struct top_query *q, struc
 	m->query.filter[sizeof(m->query.filter) - 1] = '\0';
 	m->wall_time = in->wall_time;
 	m->uptime_ms = in->sample_ms;
-	m->mode = "dry run";
+	m->mode = in->mode ? in->mode : "dry run";
 	m->hooks = in->hooks ? in->hooks : "?";
 	m->lost_events = in->lost_events;
 	m->missed_runs = in->missed_runs;

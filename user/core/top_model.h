@@ -18,6 +18,7 @@
 #include "core/history.h"
 #include "core/snapshot.h"
 #include "core/labels.h"
+#include "core/snapshot_json.h"
 
 #define TOP_FILTER_LEN	   64
 #define TOP_POOL_WHERE_LEN 112
@@ -87,6 +88,10 @@ struct top_input {
 	uint32_t actions;  /* signals sent from the screen */
 	const struct top_acted *acted;
 	size_t nr_acted;
+	/* attached to run's socket: the classes and actions shown are the
+	 * daemon's (a row it has none for has no class), and @mode says so */
+	const struct daemon_state *daemon;
+	const char *mode; /* NULL: "dry run" (top acts only when the user kills) */
 };
 
 struct top_pool {
@@ -105,7 +110,8 @@ struct top_stats {
 	uint64_t failures;
 	enum leak_class class;
 	bool suspect; /* a class is in force (for a cgroup: its own or a process's) */
-	bool acted;   /* signalled from the screen (for a cgroup: one of its processes) */
+	bool acted;   /* signalled from the screen, or quarantined or signalled by the
+		       * daemon top is attached to (for a cgroup: one of its processes) */
 };
 
 struct top_group {

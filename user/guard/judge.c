@@ -142,6 +142,13 @@ static bool still_holds(struct guard *g, const struct entity *e, struct candidat
 	return true;
 }
 
+/* What /suspects says of @t's ladder: the latest decision logged. */
+static void note_decision(struct tracked *t, const struct decision *dec, const char *detail)
+{
+	t->last_reason = dec->reason;
+	snprintf(t->last_detail, sizeof(t->last_detail), "%s", detail ? detail : "");
+}
+
 /* The suspect's sockets by state, logged with an action as its evidence:
  * the re-check's snapshot, else its latest sample. */
 static const struct state_counts *evidence(const struct guard *g, const struct entity *e)
@@ -197,6 +204,7 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 			   : g->ef.dry_run ? OUTCOME_DRY_RUN
 					   : OUTCOME_DONE);
 	log_decision(g, "action", c, pool, dec, audit_action(dec->action, g->ef.dry_run), what, ev);
+	note_decision(t, dec, what);
 	policy_record(&g->breakers, &t->th, c, &g->cfg.breakers, a, g->m.now_ms);
 	/* a quarantined process's exit lifts its quarantine (results.c) */
 	if (!g->ef.dry_run && a == ACTION_QUARANTINE && dec->scope == SCOPE_PROCESS)
@@ -282,6 +290,7 @@ void guard_judge(struct guard *g, struct entity *e)
 		log_decision(g, "suspect", &c, pool, &dec, NULL, dec.detail, NULL);
 		t->logged_action = dec.action;
 		t->logged_reason = dec.reason;
+		note_decision(t, &dec, dec.detail);
 	}
 	if (dec.action >= ACTION_QUARANTINE)
 		act(g, e, &c, pool, t, &dec, p);

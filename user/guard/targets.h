@@ -22,6 +22,9 @@ struct tracked {
 	struct target_history th;
 	enum action logged_action; /* dedupes suspect lines: log on change only */
 	const char *logged_reason;
+	/* the latest decision logged of it (suspect or action), for /suspects */
+	const char *last_reason;
+	char last_detail[256];
 	uint64_t result_due_ms; /* 0: no result pending */
 	enum action result_of;
 	struct snap_pool pool; /* the pool it pressed on when acted on */

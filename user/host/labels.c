@@ -43,3 +43,20 @@ int labels_build(struct labels *l, const struct snapshot *snap, struct cgroup_re
 	return err;
 }
 
+
+int labels_build_report(struct labels *l, const struct report *r, struct cgroup_resolver *res)
+{
+	size_t k = 0;
+	struct group_key *keys = malloc((r->nr_containers + r->nr_victims + 1) * sizeof(*keys));
+	int err;
+
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nr_containers; i++)
+		keys[k++] = r->containers[i].key;
+	for (size_t i = 0; i < r->nr_victims; i++)
+		keys[k++] = r->victims[i].group;
+	err = labels_build_keys(l, keys, k, res);
+	free(keys);
+	return err;
+}

@@ -18,7 +18,15 @@
 #include "core/log.h"
 #include "serve/metrics_server.h"
 
-#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+static const struct {
+	const char *path, *type;
+} docs[SERVED_DOCS] = {
+	[SERVED_METRICS] = {"/metrics", "text/plain; version=0.0.4; charset=utf-8"},
+	[SERVED_SNAPSHOT] = {"/snapshot", "application/json"},
+	[SERVED_SUSPECTS] = {"/suspects", "application/json"},
+};
+
+#define NOT_FOUND "not found: try /metrics, /snapshot, /suspects or /report?seconds=N\n"
 
 /* One rendering, shared by the responses still sending it. */
 struct published {
@@ -27,9 +35,23 @@ struct published {
 	char *text;
 };
 
+/* A /report request waiting for the guard (its connection suspended), then
+ * its answer; freed when the connection is done with it. */
+struct pending {
+	struct MHD_Connection *c;
+	struct report_query q;
+	struct served_answer a;
+	bool answered;
+	struct pending *next;
+};
+
 struct metrics_server {
-	pthread_mutex_t lock; /* guards cur: held for a pointer swap or a refcount */
-	struct published *cur;
+	pthread_mutex_t lock; /* guards cur and the queue: a pointer swap or a refcount */
+	struct published *cur[SERVED_DOCS];
+	struct pending *queue; /* /report requests the guard has not answered */
+	size_t nr_queued;
+	bool closing;	       /* no more requests are queued */
+	atomic_int live;       /* /report requests not yet completed (queued or sending) */
 	struct MHD_Daemon *unix_d, *tcp_d;
 	int unix_fd, tcp_fd;
 	int dir_fd;		   /* the socket's directory, to remove the socket */
@@ -53,7 +75,7 @@ static void unref_cb(void *cls)
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *body)
 {
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -66,23 +88,16 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 	return ret;
 }
 
-/* The HTTP thread: the latest text, by reference (no copy, no rendering). */
-static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
-			      const char *method, const char *version, const char *upload_data,
-			      size_t *upload_data_size, void **con_cls)
+/* A published document, by reference (no copy, no rendering). */
+static enum MHD_Result serve_doc(struct metrics_server *s, struct MHD_Connection *c,
+				 enum served_doc d)
 {
-	struct metrics_server *s = cls;
 	struct MHD_Response *r;
 	struct published *p;
 	enum MHD_Result ret;
 
-	(void)version, (void)upload_data, (void)upload_data_size, (void)con_cls;
-	if (strcmp(url, "/metrics"))
-		return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n");
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: GET or HEAD\n");
 	pthread_mutex_lock(&s->lock);
-	p = s->cur;
+	p = s->cur[d];
 	if (p)
 		atomic_fetch_add(&p->refs, 1);
 	pthread_mutex_unlock(&s->lock);
@@ -93,17 +108,192 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		unref(p);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, docs[d].type);
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-void metrics_server_publish(struct metrics_server *s, char *text, size_t len)
+int metrics_parse_report_query(const char *seconds, const char *format, struct report_query *q,
+			       char *err, size_t err_len)
+{
+	char *end;
+	unsigned long v;
+
+	q->seconds = 0;
+	q->text = false;
+	errno = 0;
+	v = seconds && *seconds >= '0' && *seconds <= '9' ? strtoul(seconds, &end, 10) : 0;
+	if (!v || errno || *end || v > METRICS_REPORT_SECONDS_MAX) {
+		snprintf(err, err_len, "bad query: seconds must be 1 to %d\n",
+			 METRICS_REPORT_SECONDS_MAX);
+		return -EINVAL;
+	}
+	q->seconds = (unsigned int)v;
+	if (format && strcmp(format, "json") && strcmp(format, "text")) {
+		snprintf(err, err_len, "bad query: format must be json or text\n");
+		return -EINVAL;
+	}
+	q->text = format && !strcmp(format, "text");
+	return 0;
+}
+
+/* Only seconds= and format=, each once: a typo is an error, not ignored. */
+static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	unsigned int *bad = cls;
+
+	(void)kind, (void)value;
+	if (strcmp(key, "seconds") && strcmp(key, "format"))
+		(*bad)++;
+	return MHD_YES;
+}
+
+/* Queue a /report request for the guard and suspend its connection. */
+static enum MHD_Result queue_report(struct metrics_server *s, struct MHD_Connection *c,
+				    void **con_cls)
+{
+	struct pending *p;
+	unsigned int bad = 0;
+	char err[96];
+
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_arg, &bad);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return MHD_NO;
+	if (bad) {
+		free(p);
+		return reply(c, MHD_HTTP_BAD_REQUEST,
+			     "bad query: only seconds=N and format=json|text are known\n");
+	}
+	if (metrics_parse_report_query(
+		    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "seconds"),
+		    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"), &p->q, err,
+		    sizeof(err))) {
+		free(p);
+		return reply(c, MHD_HTTP_BAD_REQUEST, err);
+	}
+	p->c = c;
+	pthread_mutex_lock(&s->lock);
+	if (s->closing || s->nr_queued >= METRICS_REPORTS_PENDING) {
+		pthread_mutex_unlock(&s->lock);
+		free(p);
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			     "busy: too many reports waiting; try again\n");
+	}
+	p->next = s->queue;
+	s->queue = p;
+	atomic_fetch_add(&s->live, 1);
+	s->nr_queued++;
+	*con_cls = p;
+	MHD_suspend_connection(c); /* under the lock: not resumed before it is suspended */
+	pthread_mutex_unlock(&s->lock);
+	return MHD_YES;
+}
+
+static void free_body(void *body)
+{
+	free(body);
+}
+
+/* The guard's answer to a resumed /report connection. */
+static enum MHD_Result send_report(struct MHD_Connection *c, struct pending *p)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char covered[32];
+
+	if (!p->answered)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "portwarden run is stopping\n");
+	if (!p->a.body)
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render the report\n");
+	r = MHD_create_response_from_buffer_with_free_callback(p->a.len, p->a.body, free_body);
+	if (!r)
+		return MHD_NO;
+	p->a.body = NULL; /* the response frees it */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				p->a.text ? "text/plain; charset=utf-8" : "application/json");
+	snprintf(covered, sizeof(covered), "%llu.%03llu",
+		 (unsigned long long)(p->a.covered_ms / 1000),
+		 (unsigned long long)(p->a.covered_ms % 1000));
+	MHD_add_response_header(r, "Portwarden-Covered-Seconds", covered);
+	ret = MHD_queue_response(c, p->a.status ? p->a.status : MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* The HTTP thread: published documents by reference; /report queued. */
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	struct metrics_server *s = cls;
+
+	(void)version, (void)upload_data, (void)upload_data_size;
+	if (*con_cls)
+		return send_report(c, *con_cls);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: GET or HEAD\n");
+	for (int d = 0; d < SERVED_DOCS; d++)
+		if (!strcmp(url, docs[d].path))
+			return serve_doc(s, c, d);
+	if (!strcmp(url, "/report"))
+		return queue_report(s, c, con_cls);
+	return reply(c, MHD_HTTP_NOT_FOUND, NOT_FOUND);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct metrics_server *s = cls;
+	struct pending *p = *con_cls;
+
+	(void)c, (void)toe;
+	if (p) {
+		atomic_fetch_sub(&s->live, 1);
+		free(p->a.body);
+		free(p);
+		*con_cls = NULL;
+	}
+}
+
+/* Take the queue; each request is resumed once answered, and then belongs
+ * to its connection (freed by completed()). */
+static struct pending *take_queue(struct metrics_server *s)
+{
+	struct pending *q;
+
+	pthread_mutex_lock(&s->lock);
+	q = s->queue;
+	s->queue = NULL;
+	s->nr_queued = 0;
+	pthread_mutex_unlock(&s->lock);
+	return q;
+}
+
+size_t metrics_server_answer(struct metrics_server *s, metrics_render_fn fn, void *ctx)
+{
+	struct pending *p = s ? take_queue(s) : NULL, *next;
+	size_t n = 0;
+
+	for (; p; p = next, n++) {
+		next = p->next;
+		if (fn)
+			fn(ctx, &p->q, &p->a);
+		p->answered = fn != NULL;
+		MHD_resume_connection(p->c);
+	}
+	return n;
+}
+
+void metrics_server_publish_doc(struct metrics_server *s, enum served_doc d, char *text,
+				size_t len)
 {
 	struct published *p = calloc(1, sizeof(*p)), *old;
 
-	if (!p) {
+	if (!p || d >= SERVED_DOCS) {
+		free(p);
 		free(text); /* the previous text stays: the timestamp says how old */
 		return;
 	}
@@ -111,10 +301,15 @@ void metrics_server_publish(struct metrics_server *s, char *text, size_t len)
 	p->text = text;
 	p->len = len;
 	pthread_mutex_lock(&s->lock);
-	old = s->cur;
-	s->cur = p;
+	old = s->cur[d];
+	s->cur[d] = p;
 	pthread_mutex_unlock(&s->lock);
 	unref(old);
+}
+
+void metrics_server_publish(struct metrics_server *s, char *text, size_t len)
+{
+	metrics_server_publish_doc(s, SERVED_METRICS, text, len);
 }
 
 /* The socket's directory, made 0755 if missing; never through a link. */
@@ -260,8 +455,9 @@ static int bind_tcp(struct metrics_server *s, const char *listen_addr)
 static struct MHD_Daemon *serve(struct metrics_server *s, int fd, bool tcp)
 {
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_EPOLL_INTERNAL_THREAD, 0, NULL, NULL, answer, s, MHD_OPTION_LISTEN_SOCKET,
-		fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_CONN_LIMIT,
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, answer, s,
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_CONN_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_CONN_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_CONN_MEMORY,
 		tcp ? MHD_OPTION_PER_IP_CONNECTION_LIMIT : MHD_OPTION_END,
@@ -298,6 +494,14 @@ void metrics_server_close(struct metrics_server *s)
 
 	if (!s)
 		return;
+	/* suspended /report connections are answered (503) before the stop */
+	pthread_mutex_lock(&s->lock);
+	s->closing = true;
+	pthread_mutex_unlock(&s->lock);
+	metrics_server_answer(s, NULL, NULL);
+	/* a moment for their 503 to leave: the stop would close them unanswered */
+	for (int i = 0; i < 100 && atomic_load(&s->live) > 0; i++)
+		usleep(10000);
 	/* MHD_stop_daemon closes the listening socket it was given */
 	if (s->unix_d)
 		MHD_stop_daemon(s->unix_d);
@@ -312,7 +516,8 @@ void metrics_server_close(struct metrics_server *s)
 		unlinkat(s->dir_fd, s->name, 0);
 	if (s->dir_fd >= 0)
 		close(s->dir_fd);
-	unref(s->cur);
+	for (int d = 0; d < SERVED_DOCS; d++)
+		unref(s->cur[d]);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -64,6 +64,33 @@ void audit_close(struct audit *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = -1;
+	for (size_t i = 0; i < AUDIT_RECENT; i++) {
+		free(a->recent[i]);
+		a->recent[i] = NULL;
+	}
+	a->nr_recent = a->recent_head = 0;
+}
+
+const char *audit_recent(const struct audit *a, size_t i)
+{
+	if (i >= a->nr_recent)
+		return NULL;
+	return a->recent[(a->recent_head + AUDIT_RECENT - a->nr_recent + i) % AUDIT_RECENT];
+}
+
+/* The record @json (@len bytes, its newline included) kept for /suspects;
+ * the oldest is dropped when the ring is full (a reader sees the count). */
+static void keep_recent(struct audit *a, const char *json, size_t len)
+{
+	char *copy = len ? strndup(json, len - 1) : NULL;
+
+	if (!copy)
+		return;
+	free(a->recent[a->recent_head]);
+	a->recent[a->recent_head] = copy;
+	a->recent_head = (a->recent_head + 1) % AUDIT_RECENT;
+	if (a->nr_recent < AUDIT_RECENT)
+		a->nr_recent++;
 }
 
 /* The container's names from its runtime, only when there are some: records of
@@ -167,6 +194,11 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+static bool kept(const struct audit_record *r)
+{
+	return r->event && (!strcmp(r->event, "action") || !strcmp(r->event, "result"));
+}
+
 static int append_json(struct audit *a, const struct audit_record *r, const char *ts)
 {
 	char *buf = NULL;
@@ -179,7 +211,9 @@ static int append_json(struct audit *a, const struct audit_record *r, const char
 	err = audit_format_json(mem, r, ts);
 	if (fclose(mem) && !err)
 		err = -ENOMEM;
-	if (!err)
+	if (!err && kept(r))
+		keep_recent(a, buf, len);
+	if (!err && a->fd >= 0)
 		err = write_all(a->fd, buf, len);
 	free(buf);
 	return err;
@@ -210,9 +244,9 @@ void audit_write(struct audit *a, const struct audit_record *r)
 	clock_gettime(CLOCK_REALTIME, &now);
 	view_format_time_us(&now, ts, sizeof(ts));
 	text_line(r);
-	if (a->fd < 0)
+	if (a->fd < 0 && !kept(r))
 		return;
 	err = append_json(a, r, ts);
-	if (err)
+	if (err && a->fd >= 0)
 		count_refused(a, err);
 }

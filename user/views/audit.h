@@ -34,8 +34,14 @@ struct audit_record {
 	const struct container_names *names; /* its container's (runtime's), or NULL */
 };
 
+#define AUDIT_RECENT 32 /* action and result records kept for run's /suspects */
+
 struct audit {
 	int fd;           /* -1: stderr only */
+	/* the latest "action" and "result" records as JSON (no newline), oldest
+	 * first from recent_head; kept whatever the file did with them */
+	char *recent[AUDIT_RECENT];
+	size_t recent_head, nr_recent;
 	const char *path;
 	/* records the file refused (disk full, EIO), for the exit summary */
 	unsigned long long write_errors;
@@ -57,7 +63,11 @@ int audit_open(struct audit *a, const char *path);
 /* Reopen the file (SIGHUP, after log rotation). When the new file cannot be
  * opened, the old one is kept and a warning says why; returns that -errno. */
 int audit_reopen(struct audit *a);
+/* Close the file; free the records kept. */
 void audit_close(struct audit *a);
+
+/* The @i-th (0: oldest) of the a->nr_recent records kept, NULL when none. */
+const char *audit_recent(const struct audit *a, size_t i);
 
 /* The stderr line, and the JSON line appended with one write(). A refused
  * write is counted; a warning says so at once, then at most once a minute. */

@@ -174,6 +174,13 @@ void json_double(struct json_writer *w, double v, int decimals)
 	put_f(w, "%.*f", decimals, v);
 }
 
+void json_raw(struct json_writer *w, const char *json, size_t len)
+{
+	before_value(w);
+	if (len && fwrite(json, 1, len, w->out) != len)
+		w->write_errors++;
+}
+
 void json_bool(struct json_writer *w, bool v)
 {
 	before_value(w);

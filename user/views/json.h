@@ -88,6 +88,9 @@ void json_int(struct json_writer *w, int64_t v);
 void json_double(struct json_writer *w, double v, int decimals);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
+/* A value that is already one JSON document this writer wrote (@len bytes,
+ * no newline): a record kept from the audit log, embedded as it was. */
+void json_raw(struct json_writer *w, const char *json, size_t len);
 
 /* json_key followed by the value. */
 void json_field_str(struct json_writer *w, const char *key, const char *s);

@@ -249,6 +249,14 @@ static int observe_all(struct monitor *m, const struct inventory *inv)
 	return 0;
 }
 
+/* Entities not seen for two windows are forgotten (processes that exited). */
+static int expire(struct monitor *m)
+{
+	uint64_t now = m->now_ms - m->start_ms, keep = 2ull * m->cfg.params.window_ms;
+
+	return history_expire(&m->history, now > keep ? now - keep : 0);
+}
+
 int monitor_step(struct monitor *m)
 {
 	struct inventory inv;
@@ -271,11 +279,34 @@ int monitor_step(struct monitor *m)
 		err = observe_all(m, &inv);
 	inventory_free(&inv);
 	if (!err)
-		err = history_expire(&m->history,
-				     m->now_ms - m->start_ms > 2ull * m->cfg.params.window_ms
-					     ? m->now_ms - m->start_ms -
-						       2ull * m->cfg.params.window_ms
-					     : 0);
+		err = expire(m);
+	m->steps++;
+	return err;
+}
+
+int monitor_open_attached(struct monitor *m, const struct monitor_config *cfg)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = *cfg;
+	if (history_init(&m->history, ring_samples(cfg), MAX_ENTITIES))
+		return -ENOMEM;
+	m->start_ms = monotonic_ms();
+	return 0;
+}
+
+int monitor_step_snapshot(struct monitor *m, struct snapshot *snap)
+{
+	int err;
+
+	m->now_ms = monotonic_ms();
+	snapshot_free(&m->snap);
+	m->snap = *snap;
+	memset(snap, 0, sizeof(*snap));
+	err = pool_trends_update(&m->pool_trends, &m->snap, m->now_ms);
+	if (!err)
+		err = observe_all(m, NULL); /* no sockets in it: no listener to count */
+	if (!err)
+		err = expire(m);
 	m->steps++;
 	return err;
 }

@@ -49,6 +49,16 @@ struct monitor {
 int monitor_open(struct monitor *m, const struct monitor_config *cfg);
 void monitor_close(struct monitor *m);
 
+/* Without programs: the snapshots come from elsewhere (top attached to
+ * run's socket) through monitor_step_snapshot(). 0 or -ENOMEM. The
+ * tracer's figures (lost events, missed runs) are not there to read. */
+int monitor_open_attached(struct monitor *m, const struct monitor_config *cfg);
+
+/* One step on @snap, taken over (emptied; the monitor frees it): its
+ * cgroups and processes sampled into the history and classified, with no
+ * activity counters. Returns 0 or -errno. */
+int monitor_step_snapshot(struct monitor *m, struct snapshot *snap);
+
 /* One step: collect, aggregate, classify. Returns 0 or -errno. */
 int monitor_step(struct monitor *m);
 

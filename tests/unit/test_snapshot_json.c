@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// Unit tests for core/snapshot_json.c: a snapshot written by the snapshot
+// view (run's /snapshot) and read back is the same snapshot; /suspects read
+// back; bad documents refused with where.
+#include <errno.h>
+#include "core/snapshot_json.h"
+#include "unit.h"
+#include "view_fixtures.h"
+#include "views/snapshot_view.h"
+
+static bool same_counts(const struct state_counts *a, const struct state_counts *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+static void check_pool(const struct snap_pool *a, const struct snap_pool *b)
+{
+	ASSERT_TRUE(a->kind == b->kind && a->netns == b->netns && a->family == b->family);
+	ASSERT_TRUE(a->used == b->used && a->capacity_known == b->capacity_known);
+	ASSERT_TRUE(!a->capacity_known || a->capacity == b->capacity);
+	if (a->kind == POOL_TCP_CONNECT) {
+		ASSERT_TRUE(!memcmp(a->laddr, b->laddr, a->family == AF_INET6 ? 16 : 4));
+		ASSERT_TRUE(!memcmp(a->raddr, b->raddr, a->family == AF_INET6 ? 16 : 4));
+		ASSERT_EQ_INT(a->rport, b->rport);
+	}
+	ASSERT_EQ_INT(a->nr_top, b->nr_top);
+	for (uint32_t i = 0; i < a->nr_top; i++) {
+		ASSERT_TRUE(group_key_same(&a->top[i].group, &b->top[i].group));
+		ASSERT_EQ_INT(a->top[i].tgid, b->top[i].tgid);
+		ASSERT_EQ_INT(a->top[i].used, b->top[i].used);
+	}
+}
+
+/* snapshot -> JSON (the view run serves) -> snapshot: equal, hostile cgroup
+ * path and a comm with no NUL included. */
+UNIT_TEST(round_trip)
+{
+	static struct view_fixture f;
+	struct snapshot back;
+	struct fix_out o;
+	char *json, err[128];
+
+	fix_build(&f);
+	/* what the document cannot carry: a cgroup with no name, a bind pool's family */
+	f.processes[2].group = fix_unit;
+	f.pools[0].top[2].group = fix_unit;
+	f.pools[2].family = f.pools[3].family = AF_INET;
+	json = fix_text(&o, snapshot_view_json(fix_open(&o), &f.snap, &f.labels));
+	ASSERT_EQ_INT(snapshot_from_json(json, o.len, &back, err, sizeof(err)), 0);
+	ASSERT_TRUE(same_counts(&back.total, &f.snap.total));
+	ASSERT_EQ_INT(back.nr_groups, f.snap.nr_groups);
+	ASSERT_EQ_INT(back.nr_processes, f.snap.nr_processes);
+	ASSERT_EQ_INT(back.nr_pools, f.snap.nr_pools);
+	for (size_t i = 0; i < back.nr_groups; i++) {
+		ASSERT_TRUE(group_key_same(&back.groups[i].key, &f.groups[i].key));
+		ASSERT_TRUE(same_counts(&back.groups[i].held, &f.groups[i].held));
+		ASSERT_EQ_INT(back.groups[i].nr_processes, f.groups[i].nr_processes);
+	}
+	for (size_t i = 0; i < back.nr_processes; i++) {
+		ASSERT_EQ_INT(back.processes[i].tgid, f.processes[i].tgid);
+		ASSERT_TRUE(!memcmp(back.processes[i].comm, f.processes[i].comm, PW_COMM_LEN));
+		ASSERT_TRUE(group_key_same(&back.processes[i].group, &f.processes[i].group));
+		ASSERT_TRUE(same_counts(&back.processes[i].held, &f.processes[i].held));
+	}
+	for (size_t i = 0; i < back.nr_pools; i++)
+		check_pool(&back.pools[i], &f.pools[i]);
+	snapshot_free(&back);
+	free(json);
+}
+
+static const char *const bad_docs[] = {
+	"",
+	"{",
+	"[]",
+	"{\"version\":1,\"type\":\"report\"}",
+	"{\"version\":2,\"type\":\"snapshot\"}",
+	"{\"version\":1,\"type\":\"snapshot\",\"total\":{}}",
+	"{\"version\":1,\"type\":\"snapshot\"} {}",
+};
+
+UNIT_TEST(bad_documents_refused)
+{
+	for (size_t i = 0; i < sizeof(bad_docs) / sizeof(bad_docs[0]); i++) {
+		struct snapshot s;
+		struct daemon_state d;
+		char err[128];
+
+		UNIT_ROW(bad_docs[i]);
+		ASSERT_EQ_INT(
+			snapshot_from_json(bad_docs[i], strlen(bad_docs[i]), &s, err, sizeof(err)),
+			-EINVAL);
+		ASSERT_TRUE(err[0]);
+		ASSERT_TRUE(!s.groups && !s.nr_groups);
+		ASSERT_EQ_INT(
+			suspects_from_json(bad_docs[i], strlen(bad_docs[i]), &d, err, sizeof(err)),
+			-EINVAL);
+	}
+}
+
+/* A row with a wrong type is refused, and says which. */
+UNIT_TEST(bad_row_named)
+{
+	static struct view_fixture f;
+	struct snapshot back;
+	struct fix_out o;
+	char *json, *at, err[128];
+
+	fix_build(&f);
+	json = fix_text(&o, snapshot_view_json(fix_open(&o), &f.snap, &f.labels));
+	at = strstr(json, "\"pid\":31337");
+	ASSERT_TRUE(at);
+	memcpy(at, "\"pid\":-1337", 11);
+	ASSERT_EQ_INT(snapshot_from_json(json, o.len, &back, err, sizeof(err)), -EINVAL);
+	ASSERT_TRUE(strstr(err, "processes[1]"));
+	free(json);
+}
+
+UNIT_TEST(suspects_read)
+{
+	static const char doc[] =
+		"{\"version\":1,\"type\":\"suspects\",\"time\":\"t\",\"pid\":77,\"mode\":"
+		"\"enforce\",\"interval_ms\":1000,\"started\":\"s\",\"samples\":3,\n"
+		"\"suspects\":[\n"
+		"{\"scope\":\"process\",\"pid\":42,\"cgroup_id\":9,\"class\":\"leak\",\"ladder\":"
+		"{\"last_action\":\"quarantine\"}},\n"
+		"{\"scope\":\"process\",\"pid\":43,\"cgroup_id\":9,\"class\":\"close-wait\","
+		"\"ladder\":null},\n"
+		"{\"scope\":\"cgroup\",\"pid\":null,\"cgroup_id\":12,\"class\":null,\"ladder\":"
+		"{\"last_action\":\"kill\"}}],\"actions\":[]}\n";
+	struct daemon_state d;
+	const struct daemon_suspect *s;
+	char err[128];
+
+	ASSERT_EQ_INT(suspects_from_json(doc, strlen(doc), &d, err, sizeof(err)), 0);
+	ASSERT_EQ_INT(d.pid, 77);
+	ASSERT_TRUE(!d.dry_run);
+	ASSERT_EQ_INT(d.nr, 3);
+	s = daemon_state_find(&d, 42, 9);
+	ASSERT_TRUE(s && s->class == LEAK_GROWTH && !strcmp(s->last_action, "quarantine"));
+	s = daemon_state_find(&d, 43, 9);
+	ASSERT_TRUE(s && s->class == LEAK_CLOSE_WAIT && !s->last_action[0]);
+	s = daemon_state_find(&d, 44, 12); /* a process of a cgroup ladder */
+	ASSERT_TRUE(s && !s->tgid && !strcmp(s->last_action, "kill"));
+	ASSERT_TRUE(!daemon_state_find(&d, 45, 13));
+	daemon_state_free(&d);
+}
+
+int main(void)
+{
+	RUN(round_trip);
+	RUN(bad_documents_refused);
+	RUN(bad_row_named);
+	RUN(suspects_read);
+	return UNIT_MAIN_END();
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * The documents of run's socket read back (json-c), for `top` attached to
+ * the daemon: /snapshot into a struct snapshot, so that top's pipeline
+ * (history, model, views) runs unchanged on the daemon's samples, and
+ * /suspects into the classes and actions the daemon holds. Pure: text in,
+ * structures out; the text is the daemon's, but is checked as if hostile
+ * (types, ranges, sizes), and fuzzed (tests/fuzz/fuzz_snapshot_json.c).
+ *
+ * What the snapshot document does not carry is left zero: the sockets (it
+ * lists none), a pool's growth, and a process's cgroup ids, which are
+ * found by its cgroup's path among the document's cgroups (the first of
+ * that path; none: the root's). Names with bytes that are not UTF-8 come
+ * back as their Latin-1 reading (the writer's \u00XX).
+ */
+#ifndef PW_SNAPSHOT_JSON_H
+#define PW_SNAPSHOT_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/classify.h"
+#include "core/snapshot.h"
+
+#define SNAPSHOT_JSON_MAX_ITEMS 1000000 /* rows per table: more is refused */
+
+/* @text (@len bytes) into @snap. 0, or -EINVAL (@err says where) or -ENOMEM,
+ * with @snap empty. */
+int snapshot_from_json(const char *text, size_t len, struct snapshot *snap, char *err,
+		       size_t err_len);
+
+/* One row of /suspects: a process (tgid) or a cgroup ladder (tgid 0). */
+struct daemon_suspect {
+	uint32_t tgid;
+	uint64_t cgroup_id;
+	enum leak_class class;
+	char last_action[16]; /* "" when it has none: "quarantine", "term", ... */
+};
+
+struct daemon_state {
+	uint32_t pid; /* the daemon's */
+	bool dry_run;
+	uint32_t interval_ms;
+	struct daemon_suspect *items;
+	size_t nr;
+};
+
+/* @text into @d. 0, -EINVAL (@err says where) or -ENOMEM, with @d empty. */
+int suspects_from_json(const char *text, size_t len, struct daemon_state *d, char *err,
+		       size_t err_len);
+void daemon_state_free(struct daemon_state *d);
+
+/* The row of process @tgid, else of the cgroup ladder of @cgroup_id, or NULL. */
+const struct daemon_suspect *daemon_state_find(const struct daemon_state *d, uint32_t tgid,
+					       uint64_t cgroup_id);
+
+#endif /* PW_SNAPSHOT_JSON_H */
