@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "act/quarantine.h"
 #include "guard/metrics.h"
 #include "host/procfs.h"
 #include "host/runtime_names.h"
@@ -151,14 +152,21 @@ static int bpf_stats_enabled(void)
 	return v < 0 ? -1 : v > 0;
 }
 
+/* Every program run loaded: the event path's, the socket iterators' (each
+ * sample runs them) and the quarantine hook's (while it has work). Their
+ * names differ across the objects: one series each. */
 static void model_progs(const struct guard *g, struct metrics_model *m)
 {
 	struct tracer_prog_stat st[METRICS_PROGS_MAX];
+	size_t n;
 
 	m->bpf_stats_enabled = bpf_stats_enabled();
 	if (m->bpf_stats_enabled != 1)
 		return;
-	m->nr_progs = tracer_prog_stats(&g->m.tracer, st, METRICS_PROGS_MAX);
+	n = tracer_prog_stats(&g->m.tracer, st, METRICS_PROGS_MAX);
+	n += collector_prog_stats(&g->m.collector, st + n, METRICS_PROGS_MAX - n);
+	n += quarantine_prog_stats(g->ef.quarantine, st + n, METRICS_PROGS_MAX - n);
+	m->nr_progs = n;
 	for (size_t i = 0; i < m->nr_progs; i++) {
 		memcpy(m->progs[i].name, st[i].name, sizeof(m->progs[i].name));
 		m->progs[i].run_time_ns = st[i].run_time_ns;

@@ -24,7 +24,7 @@
 #define METRICS_TOP	  20  /* pools, cgroups (ports held, failures) with their own series */
 #define METRICS_LABEL_MAX 128 /* bytes of a label value before escaping */
 #define METRICS_NAME_MAX  512 /* room a model keeps for a name (cut to the label cap) */
-#define METRICS_PROGS_MAX 32
+#define METRICS_PROGS_MAX 64
 
 /* Outcomes of an action the guard took (guard/judge.c). */
 enum metrics_outcome {
