@@ -234,6 +234,7 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 		memcpy(t->comm, c->comm, sizeof(t->comm));
 		free(t->cgroup);
 		t->cgroup = strdup(c->cgroup); /* NULL: the result says "?" */
+		t->names = c->names; /* the runtime may forget them once it is gone */
 		t->class = c->class;
 	}
 }
