@@ -8,17 +8,32 @@
 #                          its full id, "container" = its podman name
 #   podman-names/report    report --json names it too, and the text report shows
 #                          the name next to the container id
+#   podman-names/top       `top --batch` shows the name in the NAME column
 #   podman-names/protect   `run --enforce` (scoped to a second, fast-leaking
 #                          container) with `[protect] container_name = ITS NAME`
 #                          logs it protected by that rule and acts on nothing
+# then two more containers under a cgroup parent of this test's own, a fast
+# leaker and a neighbour holding 30 steady connections, and `run --enforce`
+# scoped to that parent, with a [container "LEAKER"] override (quarantine =
+# no, grace = 2s: the ladder starts with SIGTERM):
+#   podman-names/metrics   /metrics on run's socket (curl --unix-socket) labels
+#                          both containers' portwarden_cgroup_ports series
+#                          with container="NAME"
+#   podman-names/override  the leaker's first action is a SIGTERM (the override
+#                          by its name applied; the default starts with the
+#                          quarantine), its action records carry its name
+#   podman-names/enforce   the leaker's process is stopped, and a result record
+#                          (logged after it is gone) still names its container
+#   podman-names/neighbour the neighbour is never a suspect nor acted on, and
+#                          still runs with its 30 connections
 # podman runs with runc and the cgroupfs manager; no registry: the image is
-# imported from a tarball holding the static binary. The container and image
-# are this test's own (names with $$) and removed at exit.
+# imported from a tarball holding the static binary. The containers, the image
+# and the cgroup parent are this test's own (names with $$) and removed at exit.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_portwarden podman runc tar
+pw_require_portwarden podman runc tar curl promtool nsenter ss
 
 NAME=pw-names-$$
 IMAGE=localhost/pw-names-img-$$
@@ -79,6 +94,14 @@ problems=$(
 )
 pw_report podman-names/report "$problems"
 
+# ---- top --batch: the NAME column -------------------------------------------------
+COLUMNS=250 "$PW_PORTWARDEN" top --batch -n 1 </dev/null >"$PW_TMP/top.txt" 2>"$PW_TMP/top.err" || true
+problems=$(
+	grep -q -- "$NAME" "$PW_TMP/top.txt" ||
+		echo "top --batch does not show $NAME: $(head -c 400 "$PW_TMP/top.txt") $(tail -c 200 "$PW_TMP/top.err")"
+)
+pw_report podman-names/top "$problems"
+
 # ---- run: a [protect] container_name rule holds ---------------------------------
 # A second container leaks fast in a 500-port range; `run --enforce`, scoped to
 # its cgroup, must judge it and log it protected by its name, and act on nothing.
@@ -112,4 +135,109 @@ problems=$(
 pw_report podman-names/protect "$problems"
 kill -s TERM "$PW_GUARD"
 pw_wait_exit "$PW_GUARD" 15 || true
+podman rm -f -t 0 "$GUARDED" >/dev/null 2>&1 || true
+
+# ---- run --enforce: a named leaker stopped, its named neighbour left alone -------
+# Both under a cgroup parent of our own (podman makes it in every hierarchy;
+# it is removed after the containers), which run is scoped to.
+PARENT=pw-names-$$
+# shellcheck disable=SC2317 # called by the cleanup hook
+remove_parent() { # conmon may leave its cgroup a moment after podman rm returns
+	local m left
+	for _ in $(seq 50); do
+		left=
+		for m in $(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") {
+				if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $5; break } }' \
+			/proc/self/mountinfo); do
+			[ ! -d "$m/$PARENT" ] || find "$m/$PARENT" -depth -type d -exec rmdir {} + 2>/dev/null ||
+				left=$m/$PARENT
+		done
+		[ -n "$left" ] || return 0
+		sleep 0.1
+	done
+	echo "test-podman-names: could not remove cgroup $left" >&2
+}
+pw_on_exit remove_parent
+LEAKER=$NAME-leaker
+NEIGHBOUR=$NAME-neighbour
+pw_on_exit "podman rm -f -t 0 $LEAKER $NEIGHBOUR >/dev/null 2>&1"
+if ! pm run -d --name "$NEIGHBOUR" --cgroup-parent "/$PARENT" --network none \
+	--ulimit nofile=4096:4096 --ulimit nproc=64:64 "$IMAGE" /portleak tcp-connect --listen \
+	--count 30 --hold 300 --comm pl-neighbour >/dev/null 2>"$PW_TMP/run3.err"; then
+	pw_fail podman-names/enforce "podman run: $(tail -c 300 "$PW_TMP/run3.err")"
+	pw_done
+fi
+NPID=$(podman inspect -f '{{.State.Pid}}' "$NEIGHBOUR")
+printf '[container "%s"]\nquarantine = no\ngrace = 2s\n' "$LEAKER" >"$PW_TMP/enforce.conf"
+pw_start_run podman-names/enforce/start "$PW_TMP/enf" --enforce --cgroup "/$PARENT" \
+	--socket "$PW_TMP/enf-run/pw.sock" --config "$PW_TMP/enforce.conf" || pw_done
+if ! pm run -d --name "$LEAKER" --cgroup-parent "/$PARENT" --network none \
+	--sysctl net.ipv4.ip_local_port_range="40000 40499" --ulimit nofile=4096:4096 \
+	--ulimit nproc=64:64 "$IMAGE" /portleak tcp-connect --listen --rate 100 --duration 60 \
+	--hold 120 --comm pl-leaker >/dev/null 2>"$PW_TMP/run4.err"; then
+	pw_fail podman-names/enforce "podman run: $(tail -c 300 "$PW_TMP/run4.err")"
+	pw_done
+fi
+LPID=$(podman inspect -f '{{.State.Pid}}' "$LEAKER")
+
+# the metrics, while both hold ports
+for _ in $(seq 40); do
+	curl -s --max-time 2 --unix-socket "$PW_TMP/enf-run/pw.sock" -o "$PW_TMP/metrics.txt" \
+		http://localhost/metrics || true
+	grep -q "^portwarden_cgroup_ports{.*container=\"$LEAKER\"" "$PW_TMP/metrics.txt" 2>/dev/null &&
+		grep -q "^portwarden_cgroup_ports{.*container=\"$NEIGHBOUR\"" "$PW_TMP/metrics.txt" && break
+	sleep 0.5
+done
+problems=$(
+	for n in "$LEAKER" "$NEIGHBOUR"; do
+		grep -Eq "^portwarden_cgroup_ports\{cgroup=\"/$PARENT/libpod-[0-9a-f]{64}\",container=\"$n\",state=\"ESTAB\"\} [0-9]+$" \
+			"$PW_TMP/metrics.txt" || echo "no ESTAB series labelled container=\"$n\""
+	done
+	grep -q "pod=\|pod_namespace=" "$PW_TMP/metrics.txt" && echo "pod labels on a podman container"
+	promtool check metrics <"$PW_TMP/metrics.txt" >"$PW_TMP/promtool.out" 2>&1 ||
+		echo "promtool: $(head -c 300 "$PW_TMP/promtool.out")"
+)
+pw_report podman-names/metrics "$problems"
+
+# the ladder: SIGTERM (ignored by a container's init), 2 s, SIGKILL, a result
+for _ in $(seq 120); do
+	jq -e -s '[.[] | select(.event == "result" and .exited == true)] | length > 0' \
+		"$PW_TMP/enf.jsonl" >/dev/null 2>&1 && break
+	sleep 0.5
+done
+problems=$(
+	jq -r -s --arg name "$LEAKER" '
+		[.[] | select(.event == "action")] as $a
+		| if ($a | length) == 0 then "no action record"
+		  elif $a[0].action != "term" then "first action \($a[0].action), want term (the override)"
+		  elif ($a | all(.container == $name)) then empty
+		  else "an action record without the name: \($a | map(.container) | tojson)" end' \
+		"$PW_TMP/enf.jsonl" 2>&1
+)
+pw_report podman-names/override "$problems"
+problems=$(
+	jq -r -s --arg name "$LEAKER" --argjson pid "$LPID" '
+		[.[] | select(.event == "result")] as $r
+		| if ($r | length) == 0 then "no result record"
+		  elif ($r | any(.exited == true)) | not then "never exited: \($r | map(.reason) | tojson)"
+		  elif ($r | all(.container == $name)) then empty
+		  else "a result record without the name: \($r[0] | tojson)" end' \
+		"$PW_TMP/enf.jsonl" 2>&1
+	[ "$(podman inspect -f '{{.State.Running}}' "$LEAKER" 2>/dev/null)" != true ] ||
+		echo "the leaker container still runs"
+)
+pw_report podman-names/enforce "$problems"
+problems=$(
+	jq -r -s --arg name "$NEIGHBOUR" --argjson pid "$NPID" '
+		.[] | select((.event == "suspect" or .event == "action")
+		             and (.pid == $pid or .container == $name))
+		| "judged: \(tojson)"' "$PW_TMP/enf.jsonl" 2>&1
+	[ "$(podman inspect -f '{{.State.Running}}' "$NEIGHBOUR" 2>/dev/null)" = true ] ||
+		echo "the neighbour container is not running"
+	n=$(nsenter -t "$NPID" -n ss -Htn state established 2>/dev/null | wc -l)
+	[ "$n" -ge 60 ] || echo "the neighbour holds $n established sockets, want 60 (30 each way)"
+)
+pw_report podman-names/neighbour "$problems"
+kill -s TERM "$PW_DAEMON"
+pw_wait_exit "$PW_DAEMON" 15 || true
 pw_done

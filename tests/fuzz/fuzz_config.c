@@ -26,9 +26,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < cfg->nr_overrides; i++) {
 			const char *p = cfg->overrides[i].pattern;
 
+			struct container_names n = {0};
+			struct policy_subject subj = {.cgroup = p, .names = &n};
+			const struct cgroup_override *untold;
+
 			FUZZ_ASSERT(memchr(p, '\0', sizeof(cfg->overrides[i].pattern)) != NULL,
 				    text, size);
 			(void)config_policy_for(cfg, p);
+			/* the pattern as every name too; and with the names unknown,
+			 * an untold section is one of the file's names sections */
+			snprintf(n.pod_namespace, sizeof(n.pod_namespace), "%s", p);
+			snprintf(n.pod, sizeof(n.pod), "%s", p);
+			snprintf(n.container, sizeof(n.container), "%s", p);
+			(void)config_policy_select(cfg, &subj, &untold);
+			FUZZ_ASSERT(!untold, text, size);
+			subj.names_unknown = true;
+			(void)config_policy_select(cfg, &subj, &untold);
+			FUZZ_ASSERT(!untold || untold->kind != OVERRIDE_CGROUP, text, size);
 		}
 		FUZZ_ASSERT(cfg->interval_ms > 0, text, size);
 	}

@@ -457,6 +457,24 @@ static const struct {
 	 "min_ports: expected an integer from 1 to 10000000, got 'lots'"},
 	{"unknown key in override", "[cgroup \"/a\"]\ncooldown = 1s\n", 2,
 	 "unknown key 'cooldown' in [cgroup]"},
+	{"pod without glob", "[pod]\n", 1, "expected [pod \"GLOB\"], e.g. [pod \"kube-system/*\"]"},
+	{"pod without namespace", "[pod \"coredns-*\"]\n", 1,
+	 "[pod \"coredns-*\"]: expected NAMESPACE/POD (globs allowed, e.g. kube-system/*)"},
+	{"pod twice", "[pod \"a/b\"]\n[container \"a/b\"]\n[pod \"a/b\"]\n", 3,
+	 "[pod \"a/b\"] is already defined on line 1"},
+	{"pod glob too long",
+	 "[pod \"ns/"
+	 "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+	 "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+	 "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+	 "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp\"]\n",
+	 1, "[pod]: glob longer than 317 characters"},
+	{"unknown key in pod", "[pod \"a/*\"]\ncomm = x\n", 2, "unknown key 'comm' in [pod]"},
+	{"container empty glob", "[container \"\"]\n", 1, "[container \"\"]: the glob is empty"},
+	{"container trailing", "[container \"db\" x]\n", 1,
+	 "expected [container \"GLOB\"], e.g. [container \"db-*\"]"},
+	{"key twice in container", "[container \"db\"]\ngrace = 1s\ngrace = 1s\n", 3,
+	 "grace is already set on line 2"},
 	{"bad scope", "[policy]\nscope = all\n", 2,
 	 "scope: expected auto, process or cgroup, got 'all'"},
 	{"bad fraction", "[policy]\nfill_threshold = 150%\n", 2,
@@ -577,7 +595,8 @@ UNIT_TEST(test_error_escapes_file_bytes)
 		 "(suffix ms, s, m or h), got '\\xc2\\x9b31m'"},
 		{"[\x1b]0;title\x07]\n",
 		 "test.conf:1: unknown section [\\x1b]0;title\\x07] (expected "
-		 "daemon, policy, breakers, protect or cgroup \"GLOB\")"},
+		 "daemon, policy, breakers, protect, cgroup \"GLOB\", pod \"NS/POD\" or "
+		 "container \"GLOB\")"},
 		{"[protect]\n\xe2\x80\xae = x\n",
 		 "test.conf:2: unknown key '\\xe2\\x80\\xae' in [protect] "
 		 "(expected comm, exe, cgroup, pod or container_name)"},
@@ -656,7 +675,7 @@ UNIT_TEST(test_too_many)
 	ASSERT_EQ_INT(cfg.nr_overrides, CONFIG_OVERRIDES_MAX);
 	snprintf(text + n, sizeof(text) - n, "[cgroup \"/more\"]\n");
 	ASSERT_EQ_INT(parse(text), -EINVAL);
-	snprintf(text, sizeof(text), "test.conf:%d: too many [cgroup] sections (max %d)",
+	snprintf(text, sizeof(text), "test.conf:%d: too many [cgroup], [pod] and [container] sections (max %d)",
 		 2 * CONFIG_OVERRIDES_MAX + 1, CONFIG_OVERRIDES_MAX);
 	ASSERT_EQ_STR(err, text);
 }
@@ -709,6 +728,135 @@ UNIT_TEST(test_overrides)
 	ASSERT_EQ_INT(p->quarantine_s, 10);
 	UNIT_ROW("glob does not match the parent");
 	ASSERT_TRUE(config_policy_for(&cfg, "/batch.slice") == &cfg.policy);
+}
+
+static const struct policy_params *select_for(const char *cgroup, const char *ns,
+					      const char *pod, const char *container, bool unknown,
+					      const struct cgroup_override **untold)
+{
+	static struct container_names n;
+	struct policy_subject s = {.cgroup = cgroup, .names = &n, .names_unknown = unknown};
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.pod_namespace, sizeof(n.pod_namespace), "%s", ns);
+	snprintf(n.pod, sizeof(n.pod), "%s", pod);
+	snprintf(n.container, sizeof(n.container), "%s", container);
+	return config_policy_select(&cfg, &s, untold);
+}
+
+/* [pod "NS/POD"] and [container "GLOB"] select by the runtime's names, each
+ * part of a pod glob on its own; the first section in the file that matches
+ * wins, whatever its kind; they inherit the final [policy] like [cgroup]. */
+UNIT_TEST(test_overrides_by_names)
+{
+	static const char text[] = "[pod \"kube-system/dns-*\"]\n"
+				   "min_ports = 7\n"
+				   "[cgroup \"/kubepods.slice/*\"]\n"
+				   "min_ports = 8\n"
+				   "[pod \"kube-system/*\"]\n" /* after the cgroup: shadowed there */
+				   "enforce = no\n"
+				   "[pod \"*/batch-*\"]\n"
+				   "grace = 30s\n"
+				   "[container \"db-*\"]\n"
+				   "quarantine = no\n"
+				   "[policy]\n"
+				   "min_ports = 500\n";
+	const struct cgroup_override *untold;
+	const struct policy_params *p;
+
+	ASSERT_EQ_INT(parse(text), 0);
+	ASSERT_EQ_INT(cfg.nr_overrides, 5);
+	ASSERT_EQ_INT(cfg.overrides[0].kind, OVERRIDE_POD);
+	ASSERT_EQ_INT(cfg.overrides[4].kind, OVERRIDE_CONTAINER);
+	ASSERT_EQ_INT(cfg.overrides[4].line, 9);
+	UNIT_ROW("a pod section before a cgroup one wins");
+	p = select_for("/kubepods.slice/x", "kube-system", "dns-1", "coredns", false, &untold);
+	ASSERT_TRUE(p == &cfg.overrides[0].params && !untold);
+	ASSERT_EQ_INT(p->min_ports, 7);
+	UNIT_ROW("a cgroup section before a pod one wins");
+	p = select_for("/kubepods.slice/x", "kube-system", "proxy-1", "kube-proxy", false, &untold);
+	ASSERT_TRUE(p == &cfg.overrides[1].params);
+	UNIT_ROW("a namespace: NS/*");
+	p = select_for("/other/x", "kube-system", "proxy-1", "kube-proxy", false, &untold);
+	ASSERT_TRUE(p == &cfg.overrides[2].params);
+	ASSERT_TRUE(!p->enforce);
+	ASSERT_EQ_INT(p->min_ports, 500); /* the final [policy] */
+	UNIT_ROW("a star stays in its part");
+	p = select_for("/other/x", "kube-system-2", "proxy-1", "c", false, &untold);
+	ASSERT_TRUE(p == &cfg.policy);
+	p = select_for("/other/x", "kube-system", "a/b", "c", false, &untold);
+	ASSERT_TRUE(p == &cfg.policy); /* never a real pod name; '/' is no part of a glob's star */
+	UNIT_ROW("any namespace: */POD");
+	p = select_for("/other/x", "team-a", "batch-9", "c", false, &untold);
+	ASSERT_TRUE(p == &cfg.overrides[3].params);
+	ASSERT_EQ_INT(p->grace_s, 30);
+	UNIT_ROW("a container name, podman's: no pod");
+	p = select_for("/machine.slice/libpod-x.scope", "", "", "db-main", false, &untold);
+	ASSERT_TRUE(p == &cfg.overrides[4].params && !p->quarantine);
+	UNIT_ROW("no names: no names section matches");
+	p = select_for("/system.slice/a.service", "", "", "", false, &untold);
+	ASSERT_TRUE(p == &cfg.policy && !untold);
+	ASSERT_TRUE(config_policy_for(&cfg, "/kubepods.slice/x") == &cfg.overrides[1].params);
+	ASSERT_TRUE(config_policy_for(&cfg, NULL) == &cfg.policy);
+	UNIT_ROW("a pod with the namespace's name only is not the namespace");
+	p = select_for("/other/x", "", "kube-system", "c", false, &untold);
+	ASSERT_TRUE(p == &cfg.policy);
+}
+
+/* Names unknown: a names section met before any match cannot tell; the
+ * search goes on (a later cgroup section still applies) and the section
+ * is named, so that the caller holds off; a cgroup match before it settles. */
+UNIT_TEST(test_overrides_names_unknown)
+{
+	static const char text[] = "[cgroup \"/app.slice/*\"]\n"
+				   "grace = 20s\n"
+				   "[pod \"kube-system/*\"]\n"
+				   "enforce = no\n"
+				   "[container \"db\"]\n"
+				   "enforce = no\n"
+				   "[cgroup \"/kubepods.slice/*\"]\n"
+				   "min_ports = 9\n";
+	const struct cgroup_override *untold;
+	const struct policy_params *p;
+
+	ASSERT_EQ_INT(parse(text), 0);
+	UNIT_ROW("a cgroup match first: told");
+	p = select_for("/app.slice/x", "", "", "", true, &untold);
+	ASSERT_TRUE(p == &cfg.overrides[0].params && !untold);
+	UNIT_ROW("a pod section first: untold, the first such one");
+	p = select_for("/kubepods.slice/x", "", "", "", true, &untold);
+	ASSERT_TRUE(p == &cfg.overrides[3].params);
+	ASSERT_TRUE(untold == &cfg.overrides[1]);
+	UNIT_ROW("names known: matched");
+	p = select_for("/kubepods.slice/x", "kube-system", "p", "c", false, &untold);
+	ASSERT_TRUE(p == &cfg.overrides[1].params && !untold);
+	ASSERT_TRUE(!p->enforce);
+}
+
+/* Under an untold section an action becomes an alert naming the section;
+ * an alert, nothing or a release stays as it is. */
+UNIT_TEST(test_config_hold_off)
+{
+	struct cgroup_override o = {.kind = OVERRIDE_POD, .pattern = "kube-system/*", .line = 4};
+	static const enum action acts[] = {ACTION_QUARANTINE, ACTION_TERM, ACTION_KILL};
+	static const enum action stays[] = {ACTION_NONE, ACTION_ALERT, ACTION_RELEASE};
+	struct decision d;
+
+	for (size_t i = 0; i < 3; i++) {
+		memset(&d, 0, sizeof(d));
+		d.action = acts[i];
+		ASSERT_TRUE(!config_hold_off(NULL, &d));
+		ASSERT_EQ_INT(d.action, acts[i]);
+		ASSERT_TRUE(config_hold_off(&o, &d));
+		ASSERT_EQ_INT(d.action, ACTION_ALERT);
+		ASSERT_EQ_STR(d.reason, "names unknown");
+		ASSERT_EQ_STR(d.detail, "container names unreadable: [pod \"kube-system/*\"] (line 4) "
+					"cannot tell, held off");
+		memset(&d, 0, sizeof(d));
+		d.action = stays[i];
+		ASSERT_TRUE(!config_hold_off(&o, &d));
+		ASSERT_EQ_INT(d.action, stays[i]);
+	}
 }
 
 /* enforce = no in [policy] and yes in an override: opt-in per workload. */
@@ -832,6 +980,9 @@ int main(void)
 	RUN(test_long_lines);
 	RUN(test_too_many);
 	RUN(test_overrides);
+	RUN(test_overrides_by_names);
+	RUN(test_overrides_names_unknown);
+	RUN(test_config_hold_off);
 	RUN(test_opt_in);
 	RUN(test_load);
 	RUN(test_load_special_files);

@@ -104,6 +104,7 @@ static void fill_model(struct metrics_model *m)
 	}
 	for (int i = 0; i < 30; i++) {
 		snprintf(cgroups[i].cgroup, sizeof(cgroups[i].cgroup), "/c%02d", i);
+		memset(&cgroups[i].names, 0, sizeof(cgroups[i].names));
 		cgroups[i].held[PS_ESTABLISHED] = 10 + i;
 	}
 	m->version = "1.2\"3";
@@ -249,6 +250,58 @@ UNIT_TEST(test_bpf_stats_on)
 	free(t);
 }
 
+/* A cgroup's series carry its container's names; an empty one is left out;
+ * "other" carries none. The failure totals keep the names the cgroup first
+ * failed with. */
+UNIT_TEST(test_cgroup_names_labels)
+{
+	struct container_names pod = {.pod_namespace = "kube-system", .pod = "dns-1",
+				       .container = "co\"re"};
+	struct metrics_totals tot = {0};
+	struct failure_counts r = {4, 0, 0};
+	struct metrics_model m;
+	char *t;
+
+	fill_model(&m);
+	cgroups[29].names = pod;
+	strcpy(cgroups[28].names.container, "podman-web");
+	for (int i = 0; i < 10; i++) /* in "other": never named */
+		strcpy(cgroups[i].names.container, "hidden");
+	metrics_totals_observe(&tot, 1, "/x", &pod, &r);
+	m.nr_failures = metrics_totals_rows(&tot, &m.failures);
+	t = render(&m);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE(strstr(t, "portwarden_cgroup_ports{cgroup=\"/c29\",pod_namespace=\"kube-system\","
+			      "pod=\"dns-1\",container=\"co\\\"re\",state=\"ESTAB\"} 39\n"));
+	ASSERT_TRUE(strstr(t, "portwarden_cgroup_ports{cgroup=\"/c28\",container=\"podman-web\","
+			      "state=\"ESTAB\"} 38\n"));
+	ASSERT_TRUE(strstr(t, "portwarden_cgroup_ports{cgroup=\"/c27\",state=\"ESTAB\"} 37\n"));
+	ASSERT_TRUE(strstr(t, "portwarden_cgroup_ports{cgroup=\"other\",state=\"ESTAB\"} 145\n"));
+	ASSERT_TRUE(!strstr(t, "hidden"));
+	ASSERT_TRUE(strstr(t, "portwarden_allocation_failures_total{cgroup=\"/x\",pod_namespace=\"kube-system\","
+			      "pod=\"dns-1\",container=\"co\\\"re\",errno=\"EADDRNOTAVAIL\"} 4\n"));
+	free(t);
+	metrics_totals_free(&tot);
+}
+
+/* A name past the label cap is cut there, like any label value. */
+UNIT_TEST(test_cgroup_names_label_cap)
+{
+	struct metrics_model m;
+	char *t, *p, want[METRICS_LABEL_MAX + 32];
+
+	fill_model(&m);
+	memset(cgroups[29].names.pod, 'p', CONTAINER_NAME_MAX);
+	cgroups[29].names.pod[CONTAINER_NAME_MAX] = 0;
+	t = render(&m);
+	ASSERT_TRUE(t);
+	snprintf(want, sizeof(want), ",pod=\"%.*s\",", METRICS_LABEL_MAX,
+		 "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp");
+	p = strstr(t, want);
+	ASSERT_TRUE(p);
+	free(t);
+}
+
 static uint64_t total_of(const struct metrics_totals *t, const char *name)
 {
 	const struct metrics_failures *rows;
@@ -269,7 +322,7 @@ UNIT_TEST(test_totals_monotonic)
 	uint64_t want[] = {5, 9, 9, 12, 12}, prev = 0;
 
 	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
-		ASSERT_EQ_INT(metrics_totals_observe(&t, 7, "/a", &r[i]), 0);
+		ASSERT_EQ_INT(metrics_totals_observe(&t, 7, "/a", NULL, &r[i]), 0);
 		ASSERT_EQ_INT(total_of(&t, "/a"), want[i]);
 		ASSERT_TRUE(total_of(&t, "/a") >= prev);
 		prev = total_of(&t, "/a");
@@ -286,18 +339,18 @@ UNIT_TEST(test_totals_admission_and_other)
 	const struct metrics_failures *rows;
 	char name[32];
 
-	ASSERT_EQ_INT(metrics_totals_observe(&t, 999, "/quiet", &zero), 0);
+	ASSERT_EQ_INT(metrics_totals_observe(&t, 999, "/quiet", NULL, &zero), 0);
 	ASSERT_EQ_INT(metrics_totals_rows(&t, &rows), 0); /* no failure, no series */
 	for (int i = 0; i < METRICS_TOP + 5; i++) {
 		snprintf(name, sizeof(name), "/g%d", i);
-		ASSERT_EQ_INT(metrics_totals_observe(&t, i + 1, name, &one), 0);
+		ASSERT_EQ_INT(metrics_totals_observe(&t, i + 1, name, NULL, &one), 0);
 	}
 	ASSERT_EQ_INT(metrics_totals_rows(&t, &rows), METRICS_TOP + 1);
 	ASSERT_EQ_INT(total_of(&t, "other"), 5);
 	ASSERT_EQ_INT(total_of(&t, "/g0"), 1);
 	ASSERT_EQ_INT(total_of(&t, "/g24"), UINT64_MAX);
 	/* a late cgroup rising again stays in other */
-	ASSERT_EQ_INT(metrics_totals_observe(&t, 25, "/g24", &two), 0);
+	ASSERT_EQ_INT(metrics_totals_observe(&t, 25, "/g24", NULL, &two), 0);
 	ASSERT_EQ_INT(total_of(&t, "other"), 6);
 	metrics_totals_free(&t);
 }
@@ -311,10 +364,10 @@ UNIT_TEST(test_rendered_counters_monotonic)
 	char *a, *b;
 
 	fill_model(&m);
-	metrics_totals_observe(&tot, 1, "/x", &r1);
+	metrics_totals_observe(&tot, 1, "/x", NULL, &r1);
 	m.nr_failures = metrics_totals_rows(&tot, &m.failures);
 	a = render(&m);
-	metrics_totals_observe(&tot, 1, "/x", &r2); /* the reading fell, then errno 98 rose */
+	metrics_totals_observe(&tot, 1, "/x", NULL, &r2); /* the reading fell, then errno 98 rose */
 	m.nr_failures = metrics_totals_rows(&tot, &m.failures);
 	b = render(&m);
 	ASSERT_TRUE(a && b);
@@ -340,6 +393,9 @@ UNIT_TEST(test_promtool_accepts)
 	fill_model(&m);
 	strcpy(pools[0].pool, "we\\ird\"pool\nname");
 	strcpy(cgroups[29].cgroup, "/a\"b\\c\nd");
+	strcpy(cgroups[29].names.pod_namespace, "n\"s");
+	strcpy(cgroups[29].names.pod, "p\\od");
+	strcpy(cgroups[29].names.container, "c\nt");
 	m.bpf_stats_enabled = 1;
 	m.nr_progs = 1;
 	strcpy(m.progs[0].name, "p");
@@ -366,6 +422,8 @@ int main(void)
 	RUN(test_help_type_once_per_family);
 	RUN(test_pools_top_n_and_other);
 	RUN(test_cgroups_top_n_and_other);
+	RUN(test_cgroup_names_labels);
+	RUN(test_cgroup_names_label_cap);
 	RUN(test_no_other_when_few);
 	RUN(test_actions_and_suspects_all_series);
 	RUN(test_bpf_stats_on);

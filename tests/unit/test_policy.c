@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "core/config.h"
 #include "core/policy.h"
 #include "unit.h"
 
@@ -501,6 +502,68 @@ UNIT_TEST(test_enforce_off)
 	ASSERT_EQ_STR(d.reason, "enforcement off for this cgroup");
 	d = decide(&w, &c, &th, T0 + 60 * SEC);
 	ASSERT_EQ_STR(action_name(d.action), "alert");
+}
+
+/* The decision for @c as the guard makes it: the override chosen by its
+ * cgroup and names, then the names hold-off (guard/judge.c). */
+static struct decision decide_by_config(const struct daemon_config *cfg, struct world *w,
+					const struct candidate *c)
+{
+	struct policy_subject s = {
+		.cgroup = c->cgroup, .names = &c->names, .names_unknown = c->names_unknown};
+	const struct cgroup_override *untold;
+	struct decision d;
+
+	w->p = *config_policy_select(cfg, &s, &untold);
+	d = decide(w, c, NULL, T0);
+	config_hold_off(untold, &d);
+	return d;
+}
+
+/* A [pod] section for kube-system with enforce = no spares the namespace's pods, not
+ * others; a container whose names cannot be read may be one of them: no
+ * action (an alert saying why), though the default policy would act; a
+ * [container] section that tightens is held off the same way. */
+UNIT_TEST(test_pod_override)
+{
+	static const char text[] = "[pod \"kube-system/*\"]\nenforce = no\n"
+				   "[container \"batch-*\"]\nquarantine = no\n";
+	struct daemon_config cfg;
+	struct candidate c = suspect(100, "/kubepods.slice/pod-x/cri-containerd-1.scope");
+	struct world w;
+	struct decision d;
+	char err[256];
+
+	ASSERT_EQ_INT(config_parse(text, "t.conf", &cfg, err, sizeof(err)), 0);
+	world_init(&w);
+	relax_breakers(&w);
+	UNIT_ROW("in the namespace: enforcement off");
+	snprintf(c.names.pod_namespace, sizeof(c.names.pod_namespace), "kube-system");
+	snprintf(c.names.pod, sizeof(c.names.pod), "coredns-1");
+	d = decide_by_config(&cfg, &w, &c);
+	ASSERT_EQ_STR(action_name(d.action), "alert");
+	ASSERT_EQ_STR(d.reason, "enforcement off for this cgroup");
+	UNIT_ROW("another namespace: the default acts");
+	snprintf(c.names.pod_namespace, sizeof(c.names.pod_namespace), "team-a");
+	d = decide_by_config(&cfg, &w, &c);
+	ASSERT_EQ_STR(action_name(d.action), "quarantine");
+	UNIT_ROW("a container section: no quarantine, straight to SIGTERM");
+	snprintf(c.names.container, sizeof(c.names.container), "batch-7");
+	d = decide_by_config(&cfg, &w, &c);
+	ASSERT_EQ_STR(action_name(d.action), "term");
+	UNIT_ROW("names unknown: held off, an alert naming the section");
+	memset(&c.names, 0, sizeof(c.names));
+	c.names_unknown = true;
+	d = decide_by_config(&cfg, &w, &c);
+	ASSERT_EQ_STR(action_name(d.action), "alert");
+	ASSERT_EQ_STR(d.reason, "names unknown");
+	ASSERT_TRUE(strstr(d.detail, "[pod \"kube-system/*\"] (line 1) cannot tell") != NULL);
+	UNIT_ROW("names unknown, no names section: the default acts");
+	ASSERT_EQ_INT(config_parse("[cgroup \"/system.slice/*\"]\nenforce = no\n", "t.conf", &cfg,
+				   err, sizeof(err)),
+		      0);
+	d = decide_by_config(&cfg, &w, &c);
+	ASSERT_EQ_STR(action_name(d.action), "quarantine");
 }
 
 /* Rule g with quarantine: Q, wait quarantine_s, TERM, wait grace_s, KILL, then nothing. */
@@ -1040,6 +1103,7 @@ int main(void)
 	RUN(test_release_then_leak_again);
 	RUN(test_protected);
 	RUN(test_protected_by_names);
+	RUN(test_pod_override);
 	RUN(test_protected_details);
 	RUN(test_min_ports);
 	RUN(test_min_ports_of_a_cgroup);

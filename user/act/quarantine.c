@@ -125,3 +125,9 @@ void quarantine_lift_all(struct quarantine *q)
 	clear_map(q->skel->maps.quarantined_tgids);
 	arm(q, false);
 }
+
+size_t quarantine_prog_stats(const struct quarantine *q, struct tracer_prog_stat *out,
+			     size_t max)
+{
+	return q && q->skel ? bpf_object_prog_stats(q->skel->obj, out, max) : 0;
+}

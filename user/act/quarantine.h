@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "kernel/loader.h"
 
 struct quarantine_bpf;
 struct bpf_link;
@@ -39,5 +40,10 @@ int quarantine_cgroup(struct quarantine *q, uint64_t cgroup_id, bool on);
 int quarantine_process(struct quarantine *q, uint32_t tgid, bool on);
 /* Lift every quarantine this process placed, and detach the hook. */
 void quarantine_lift_all(struct quarantine *q);
+
+/* The hook's run time and runs (kernel/loader.h), up to @max; how many
+ * (0: not loaded). */
+size_t quarantine_prog_stats(const struct quarantine *q, struct tracer_prog_stat *out,
+			     size_t max);
 
 #endif /* PW_QUARANTINE_H */

@@ -27,11 +27,16 @@
  *    not run on a half-understood configuration.
  *  - '#' starts a comment anywhere outside double quotes (so a [cgroup "…"]
  *    glob may hold one; values cannot).
- *  - [cgroup "GLOB"] overrides start from the final [policy], whatever the
- *    order of the sections, and change only the keys they name: an
- *    override saying "enforce = no" keeps the site's fill_threshold even if
- *    [policy] comes later in the file. The keys are recorded while reading
- *    and applied once the file is read.
+ *  - [cgroup "GLOB"], [pod "NS/POD"] and [container "GLOB"] overrides start
+ *    from the final [policy], whatever the order of the sections, and change
+ *    only the keys they name: an override saying "enforce = no" keeps the
+ *    site's fill_threshold even if [policy] comes later in the file. The
+ *    keys are recorded while reading and applied once the file is read.
+ *  - The overrides are one list in file order, whatever their kind: the
+ *    first that matches wins (put the narrow ones first). A [pod] glob is
+ *    matched with FNM_PATHNAME against "NAMESPACE/POD", so each part is a
+ *    glob of its own (a star after "kube-system/" is the whole namespace; a
+ *    star alone matches nothing); it must hold the '/'.
  *  - enforce is accepted in [policy] too: "enforce = no" there and
  *    "enforce = yes" in a [cgroup] makes enforcement opt-in per workload.
  *    Either way the daemon's --enforce flag still gates every action.
@@ -104,7 +109,7 @@ static const struct key_def breaker_keys[] = {
 	 MS_PER_S, 7 * MS_PER_DAY},
 };
 
-enum section { SEC_NONE, SEC_DAEMON, SEC_POLICY, SEC_BREAKERS, SEC_PROTECT, SEC_CGROUP };
+enum section { SEC_NONE, SEC_DAEMON, SEC_POLICY, SEC_BREAKERS, SEC_PROTECT, SEC_OVERRIDE };
 
 union value {
 	bool b;
@@ -125,7 +130,6 @@ struct parser {
 	unsigned int policy_set[NR_POLICY_KEYS];
 	unsigned int breaker_set[ARRAY_SIZE(breaker_keys)];
 	unsigned int override_set[CONFIG_OVERRIDES_MAX][NR_POLICY_KEYS];
-	unsigned int override_line[CONFIG_OVERRIDES_MAX];
 };
 
 void config_defaults(struct daemon_config *c)
@@ -424,36 +428,62 @@ static int add_protection(struct parser *ps, const char *key, const char *val)
 	return 0;
 }
 
-/* [cgroup "GLOB"]: @s is what follows "cgroup" inside the brackets. */
-static int open_override(struct parser *ps, const char *s)
+const char *override_kind_name(enum override_kind k)
+{
+	static const char *const names[] = {"cgroup", "pod", "container"};
+
+	return (unsigned int)k < ARRAY_SIZE(names) ? names[k] : "?";
+}
+
+static const struct {
+	const char *example;
+	size_t max; /* the longest glob */
+} override_forms[] = {
+	[OVERRIDE_CGROUP] = {"[cgroup \"/system.slice/*\"]", OVERRIDE_CGROUP_MAX},
+	[OVERRIDE_POD] = {"[pod \"kube-system/*\"]", PROTECT_POD_MAX},
+	[OVERRIDE_CONTAINER] = {"[container \"db-*\"]", CONTAINER_NAME_MAX},
+};
+
+/* [KIND "GLOB"]: @s is what follows the kind's name inside the brackets. */
+static int open_override(struct parser *ps, enum override_kind kind, const char *s)
 {
 	struct daemon_config *cfg = ps->cfg;
-	const char *close;
+	const char *close, *name = override_kind_name(kind);
+	struct cgroup_override *o;
 	size_t len, i;
 
 	while (isspace((unsigned char)*s))
 		s++;
 	close = *s == '"' ? strchr(s + 1, '"') : NULL;
 	if (!close || close[1])
-		return fail(ps, "expected [cgroup \"GLOB\"], e.g. [cgroup \"/system.slice/*\"]");
+		return fail(ps, "expected [%s \"GLOB\"], e.g. %s", name,
+			    override_forms[kind].example);
 	len = close - s - 1;
 	if (!len)
-		return fail(ps, "[cgroup \"\"]: the glob is empty");
-	if (len >= sizeof(cfg->overrides[0].pattern))
-		return fail(ps, "[cgroup]: glob longer than %zu characters",
-			    sizeof(cfg->overrides[0].pattern) - 1);
+		return fail(ps, "[%s \"\"]: the glob is empty", name);
+	if (len > override_forms[kind].max)
+		return fail(ps, "[%s]: glob longer than %zu characters", name,
+			    override_forms[kind].max);
+	/* matched against "NAMESPACE/POD": a glob without the '/' would match nothing */
+	if (kind == OVERRIDE_POD && !memchr(s + 1, '/', len))
+		return fail(ps, "[pod \"%.*s\"]: expected NAMESPACE/POD (globs allowed, e.g. "
+				"kube-system/*)",
+			    (int)len, s + 1);
 	for (i = 0; i < cfg->nr_overrides; i++)
-		if (strlen(cfg->overrides[i].pattern) == len &&
+		if (cfg->overrides[i].kind == kind && strlen(cfg->overrides[i].pattern) == len &&
 		    !strncmp(cfg->overrides[i].pattern, s + 1, len))
-			return fail(ps, "[cgroup \"%s\"] is already defined on line %u",
-				    cfg->overrides[i].pattern, ps->override_line[i]);
+			return fail(ps, "[%s \"%s\"] is already defined on line %u", name,
+				    cfg->overrides[i].pattern, cfg->overrides[i].line);
 	if (cfg->nr_overrides >= CONFIG_OVERRIDES_MAX)
-		return fail(ps, "too many [cgroup] sections (max %d)", CONFIG_OVERRIDES_MAX);
-	memcpy(cfg->overrides[i].pattern, s + 1, len);
-	cfg->overrides[i].pattern[len] = '\0';
-	ps->override_line[i] = ps->line;
+		return fail(ps, "too many [cgroup], [pod] and [container] sections (max %d)",
+			    CONFIG_OVERRIDES_MAX);
+	o = &cfg->overrides[i];
+	o->kind = kind;
+	memcpy(o->pattern, s + 1, len);
+	o->pattern[len] = '\0';
+	o->line = ps->line;
 	cfg->nr_overrides++;
-	ps->sec = SEC_CGROUP;
+	ps->sec = SEC_OVERRIDE;
 	return 0;
 }
 
@@ -468,7 +498,7 @@ static char *trim(char *s)
 	return s;
 }
 
-/* "[name]" or "[cgroup \"GLOB\"]", already trimmed. */
+/* "[name]" or "[KIND \"GLOB\"]", already trimmed. */
 static int parse_section(struct parser *ps, char *s)
 {
 	static const struct {
@@ -485,9 +515,14 @@ static int parse_section(struct parser *ps, char *s)
 		return fail(ps, "section header '%s' does not end with ']'", s);
 	s[len - 1] = '\0';
 	name = trim(s + 1);
-	if (!strncmp(name, "cgroup", 6) &&
-	    (isspace((unsigned char)name[6]) || name[6] == '"' || !name[6]))
-		return open_override(ps, name + 6);
+	for (enum override_kind k = OVERRIDE_CGROUP; k <= OVERRIDE_CONTAINER; k++) {
+		const char *kn = override_kind_name(k);
+		size_t n = strlen(kn);
+
+		if (!strncmp(name, kn, n) &&
+		    (isspace((unsigned char)name[n]) || name[n] == '"' || !name[n]))
+			return open_override(ps, k, name + n);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) {
 		if (!strcmp(name, plain[i].name)) {
 			ps->sec = plain[i].sec;
@@ -495,8 +530,8 @@ static int parse_section(struct parser *ps, char *s)
 		}
 	}
 	return fail(ps,
-		    "unknown section [%s] (expected daemon, policy, breakers, protect or "
-		    "cgroup \"GLOB\")",
+		    "unknown section [%s] (expected daemon, policy, breakers, protect, "
+		    "cgroup \"GLOB\", pod \"NS/POD\" or container \"GLOB\")",
 		    name);
 }
 
@@ -517,9 +552,10 @@ static int parse_key(struct parser *ps, const char *key, const char *val)
 			       &cfg->breakers, "breakers", key, val);
 	case SEC_PROTECT:
 		return add_protection(ps, key, val);
-	case SEC_CGROUP:
+	case SEC_OVERRIDE:
 		return set_key(ps, policy_keys, NR_POLICY_KEYS, ps->override_set[cur],
-			       &cfg->overrides[cur].params, "cgroup", key, val);
+			       &cfg->overrides[cur].params,
+			       override_kind_name(cfg->overrides[cur].kind), key, val);
 	case SEC_NONE:
 		break;
 	}
@@ -691,8 +727,63 @@ int config_load(const char *path, struct daemon_config *out, char *err, size_t e
 const struct policy_params *config_policy_for(const struct daemon_config *c,
 					      const char *cgroup_path)
 {
-	for (size_t i = 0; cgroup_path && i < c->nr_overrides; i++)
-		if (!fnmatch(c->overrides[i].pattern, cgroup_path, 0))
+	struct policy_subject s = {.cgroup = cgroup_path};
+	const struct cgroup_override *untold;
+
+	return config_policy_select(c, &s, &untold);
+}
+
+/* Does @o match @s? 1 yes, 0 no, -1 cannot tell (names unknown). */
+static int override_matches(const struct cgroup_override *o, const struct policy_subject *s)
+{
+	const struct container_names *n = s->names;
+	char pod[PROTECT_POD_MAX + 2];
+
+	switch (o->kind) {
+	case OVERRIDE_CGROUP:
+		return s->cgroup && !fnmatch(o->pattern, s->cgroup, 0);
+	case OVERRIDE_POD:
+		if (s->names_unknown)
+			return -1;
+		if (!n || !n->pod[0]) /* only a Kubernetes container has a pod */
+			return 0;
+		snprintf(pod, sizeof(pod), "%s/%s", n->pod_namespace, n->pod);
+		return !fnmatch(o->pattern, pod, FNM_PATHNAME);
+	case OVERRIDE_CONTAINER:
+		if (s->names_unknown)
+			return -1;
+		return n && n->container[0] && !fnmatch(o->pattern, n->container, 0);
+	}
+	return 0;
+}
+
+const struct policy_params *config_policy_select(const struct daemon_config *c,
+						 const struct policy_subject *s,
+						 const struct cgroup_override **untold)
+{
+	*untold = NULL;
+	for (size_t i = 0; i < c->nr_overrides; i++) {
+		int m = override_matches(&c->overrides[i], s);
+
+		if (m > 0)
 			return &c->overrides[i].params;
+		if (m < 0 && !*untold)
+			*untold = &c->overrides[i];
+	}
 	return &c->policy;
+}
+
+bool config_hold_off(const struct cgroup_override *untold, struct decision *dec)
+{
+	bool acts = dec->action == ACTION_QUARANTINE || dec->action == ACTION_TERM ||
+		    dec->action == ACTION_KILL; /* a release only undoes */
+
+	if (!acts || !untold)
+		return false;
+	dec->action = ACTION_ALERT;
+	dec->reason = "names unknown";
+	snprintf(dec->detail, sizeof(dec->detail),
+		 "container names unreadable: [%s \"%.64s\"] (line %u) cannot tell, held off",
+		 override_kind_name(untold->kind), untold->pattern, untold->line);
+	return true;
 }

@@ -34,6 +34,10 @@
  *	[cgroup "/kubepods.slice/kubepods-*.slice"]   # overrides (fnmatch; first match wins)
  *	enforce = no
  *	fill_threshold = 90%
+ *	[pod "kube-system/dns-*"] # by the runtime's names: NAMESPACE/POD, each part a glob
+ *	enforce = no
+ *	[container "db-*"]       # by the container's name (Kubernetes' or podman's)
+ *	min_ports = 500
  *
  * Durations take s, m, h or ms suffixes (a bare number is seconds).
  */
@@ -46,8 +50,22 @@
 
 #define CONFIG_OVERRIDES_MAX 32
 
+/* What an override section selects on. */
+enum override_kind {
+	OVERRIDE_CGROUP = 0, /* [cgroup "GLOB"]: the cgroup path */
+	OVERRIDE_POD,	     /* [pod "NS/POD"]: a Kubernetes container's "NAMESPACE/POD" */
+	OVERRIDE_CONTAINER,  /* [container "GLOB"]: the runtime's container name */
+};
+
+/* The longest glob of each kind: a cgroup's as before, a pod's and a
+ * container's as long as the names they match. */
+#define OVERRIDE_CGROUP_MAX 255
+#define OVERRIDE_PATTERN_MAX PROTECT_POD_MAX
+
 struct cgroup_override {
-	char pattern[256];	     /* fnmatch glob on the cgroup path */
+	enum override_kind kind;
+	char pattern[OVERRIDE_PATTERN_MAX + 1]; /* fnmatch glob */
+	unsigned int line;			/* of the section header, for messages */
 	struct policy_params params; /* the defaults with this section's keys applied */
 };
 
@@ -77,8 +95,35 @@ int config_load(const char *path, struct daemon_config *out, char *err, size_t e
 int config_parse(const char *text, const char *name, struct daemon_config *out, char *err,
 		 size_t err_len);
 
-/* The policy for a cgroup path: the first matching override, else the default. */
+/* The policy for a cgroup path: the first matching [cgroup] override, else
+ * the default ([pod] and [container] sections never match: no names). */
 const struct policy_params *config_policy_for(const struct daemon_config *c,
 					      const char *cgroup_path);
+
+/* Who a policy is chosen for. */
+struct policy_subject {
+	const char *cgroup;		     /* its cgroup path; NULL: not named */
+	const struct container_names *names; /* its container's; NULL or "": none */
+	bool names_unknown;		     /* a container whose names could not be read */
+};
+
+/*
+ * The policy for @s: the first override section in the file, of any kind,
+ * that matches it, else [policy]. When @s's names are unknown, a [pod] or
+ * [container] section met before any match cannot tell whether it matches:
+ * *@untold is set to the first such section (else NULL), and the search goes
+ * on past it. The caller must then not act (config_hold_off): the section
+ * may be one that turns enforcement off, or loosens it, for that container.
+ */
+const struct policy_params *config_policy_select(const struct daemon_config *c,
+						 const struct policy_subject *s,
+						 const struct cgroup_override **untold);
+
+/* A decision to act (quarantine, signal) under an @untold section becomes an
+ * alert saying which section could not be told. True when it held off. */
+bool config_hold_off(const struct cgroup_override *untold, struct decision *dec);
+
+/* "cgroup", "pod" or "container". */
+const char *override_kind_name(enum override_kind k);
 
 #endif /* PW_CONFIG_H */

@@ -122,6 +122,28 @@ static int build(struct guard *g, const struct entity *e, bool as_cgroup, struct
 	return 0;
 }
 
+/* The override for @c by its cgroup and its container's names, and the
+ * section its unknown names could not tell (config_policy_select). */
+static const struct policy_params *policy_for(const struct guard *g, const struct candidate *c,
+					      const struct cgroup_override **untold)
+{
+	struct policy_subject s = {
+		.cgroup = c->cgroup, .names = &c->names, .names_unknown = c->names_unknown};
+
+	return config_policy_select(&g->cfg, &s, untold);
+}
+
+/* Fail closed: an action on @c becomes an alert when a rule could not be
+ * checked: its cgroup unnamed (guard_hold_off), or an override by names
+ * that its unreadable names cannot tell (config_hold_off). */
+static bool held_off(const struct guard *g, const struct candidate *c, struct decision *dec)
+{
+	const struct cgroup_override *untold;
+
+	policy_for(g, c, &untold);
+	return guard_hold_off(c, dec) || config_hold_off(untold, dec);
+}
+
 /* The condition is checked again on fresh data right before acting: a
  * leaker that stopped, or a pool that drained, since the step is spared. */
 static bool still_holds(struct guard *g, const struct entity *e, struct candidate *c,
@@ -134,7 +156,7 @@ static bool still_holds(struct guard *g, const struct entity *e, struct candidat
 		return false;
 	again = policy_decide(c, th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			      g->m.now_ms);
-	guard_hold_off(c, &again);
+	held_off(g, c, &again);
 	if (again.action != dec->action)
 		return false;
 	again.scope = dec->scope; /* the scope was settled by judge() (protected neighbours) */
@@ -181,12 +203,12 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 	const struct state_counts *ev;
 
 	if (!still_holds(g, e, c, &pool, p, &t->th, dec)) {
-		if (!guard_hold_off(c, dec))
+		bool held = held_off(g, c, dec); /* the re-check held off, or spared */
+
+		if (!held)
 			guard_count_action(g, a, OUTCOME_SPARED);
 		log_decision(g, "suspect", c, pool, dec, NULL,
-			     guard_hold_off(c, dec) ? dec->detail
-						    : "re-check before acting: spared",
-			     evidence(g, e));
+			     held ? dec->detail : "re-check before acting: spared", evidence(g, e));
 		return;
 	}
 	ev = evidence(g, e);
@@ -220,6 +242,7 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 		memcpy(t->comm, c->comm, sizeof(t->comm));
 		free(t->cgroup);
 		t->cgroup = strdup(c->cgroup); /* NULL: the result says "?" */
+		t->names = c->names; /* the runtime may forget them once it is gone */
 		t->class = c->class;
 	}
 }
@@ -256,6 +279,7 @@ void guard_judge(struct guard *g, struct entity *e)
 	struct candidate c;
 	const struct snap_pool *pool = NULL;
 	const struct policy_params *p;
+	const struct cgroup_override *untold; /* held_off() finds it again */
 	struct policy_params no_quarantine;
 	struct decision dec;
 	struct tracked *t;
@@ -271,7 +295,7 @@ void guard_judge(struct guard *g, struct entity *e)
 	t = targets_get(&g->targets, c.tgid, c.start_time);
 	if (!t)
 		return;
-	p = config_policy_for(&g->cfg, c.cgroup);
+	p = policy_for(g, &c, &untold);
 	/* a kernel that refused the quarantine hook: the ladder starts at SIGTERM */
 	if (p->quarantine && !g->ef.quarantine) {
 		no_quarantine = *p;
@@ -284,7 +308,8 @@ void guard_judge(struct guard *g, struct entity *e)
 		t = cgroup_ladder(g, e, &c, pool, p, &dec, t);
 	if (!t)
 		return;
-	guard_hold_off(&c, &dec); /* after every decision: the cgroup ladder's too */
+	/* after every decision, the cgroup ladder's too */
+	held_off(g, &c, &dec);
 	if (dec.action != ACTION_NONE &&
 	    (dec.action != t->logged_action || dec.reason != t->logged_reason)) {
 		log_decision(g, "suspect", &c, pool, &dec, NULL, dec.detail, NULL);

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "act/quarantine.h"
 #include "guard/metrics.h"
 #include "host/procfs.h"
+#include "host/runtime_names.h"
 
 void guard_count_action(struct guard *g, enum action a, enum metrics_outcome o)
 {
@@ -62,15 +64,21 @@ static struct metrics_pool *model_pools(const struct snapshot *s)
 /* A cgroup's label: its path; one longer than the label cap would be cut
  * to a prefix two cgroups may share (one series twice: a scrape refused),
  * so it becomes "[id N] ..." and as much of its end (the most telling part)
- * as fits, from a UTF-8 character's start. */
-static void cgroup_name(struct guard *g, const struct group_key *k, char *buf, size_t len)
+ * as fits, from a UTF-8 character's start. With its container's names from
+ * the runtime (cached there), "" when none or unreadable. */
+static void cgroup_name(struct guard *g, const struct group_key *k, char *buf, size_t len,
+			struct container_names *names)
 {
 	struct cgroup_place place;
+	struct container_id id;
 	const char *path, *tail;
 	int n;
 
 	cgroup_resolver_place(g->resolver, k->cgroup_id, k->cgroup1_id, 0, &place);
 	path = place.path ? place.path : "?";
+	container_from_cgroup_path(place.path, &id);
+	runtime_names_lookup(&id); /* names stay "" when unknown */
+	*names = id.names;
 	n = snprintf(buf, len, "%s%s%s", strcmp(place.hierarchy, "v2") ? place.hierarchy : "",
 		     strcmp(place.hierarchy, "v2") ? ":" : "", path);
 	if (n >= 0 && (size_t)n > METRICS_LABEL_MAX) {
@@ -92,7 +100,8 @@ static struct metrics_cgroup *model_cgroups(struct guard *g, const struct snapsh
 
 	for (size_t i = 0; out && i < s->nr_groups; i++) {
 		if (i < METRICS_TOP)
-			cgroup_name(g, &s->groups[i].key, out[i].cgroup, sizeof(out[i].cgroup));
+			cgroup_name(g, &s->groups[i].key, out[i].cgroup, sizeof(out[i].cgroup),
+				    &out[i].names);
 		memcpy(out[i].held, s->groups[i].held.n, sizeof(out[i].held));
 	}
 	return out;
@@ -108,12 +117,13 @@ static void observe_failures(struct guard *g)
 		uint64_t key = e->key.group.cgroup_id == 1 ? e->key.group.cgroup1_id | (1ull << 63)
 							    : e->key.group.cgroup_id;
 		char name[METRICS_NAME_MAX] = "";
+		struct container_names names = {0};
 
 		if (e->key.kind != ENTITY_GROUP)
 			continue;
 		if (f->eaddrnotavail || f->eaddrinuse || f->eagain)
-			cgroup_name(g, &e->key.group, name, sizeof(name));
-		metrics_totals_observe(&g->failure_totals, key, name, f);
+			cgroup_name(g, &e->key.group, name, sizeof(name), &names);
+		metrics_totals_observe(&g->failure_totals, key, name, &names, f);
 	}
 }
 
@@ -142,14 +152,21 @@ static int bpf_stats_enabled(void)
 	return v < 0 ? -1 : v > 0;
 }
 
+/* Every program run loaded: the event path's, the socket iterators' (each
+ * sample runs them) and the quarantine hook's (while it has work). Their
+ * names differ across the objects: one series each. */
 static void model_progs(const struct guard *g, struct metrics_model *m)
 {
 	struct tracer_prog_stat st[METRICS_PROGS_MAX];
+	size_t n;
 
 	m->bpf_stats_enabled = bpf_stats_enabled();
 	if (m->bpf_stats_enabled != 1)
 		return;
-	m->nr_progs = tracer_prog_stats(&g->m.tracer, st, METRICS_PROGS_MAX);
+	n = tracer_prog_stats(&g->m.tracer, st, METRICS_PROGS_MAX);
+	n += collector_prog_stats(&g->m.collector, st + n, METRICS_PROGS_MAX - n);
+	n += quarantine_prog_stats(g->ef.quarantine, st + n, METRICS_PROGS_MAX - n);
+	m->nr_progs = n;
 	for (size_t i = 0; i < m->nr_progs; i++) {
 		memcpy(m->progs[i].name, st[i].name, sizeof(m->progs[i].name));
 		m->progs[i].run_time_ns = st[i].run_time_ns;

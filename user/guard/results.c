@@ -65,6 +65,7 @@ static void report_result(struct guard *g, struct tracked *t)
 				 .dry_run = g->ef.dry_run,
 				 .comm = t->comm,
 				 .cgroup = t->cgroup ? t->cgroup : "?",
+				 .names = &t->names,
 				 .cls = leak_class_name(t->class)};
 	const char *sig = t->result_of == ACTION_KILL ? "SIGKILL" : "SIGTERM";
 	char detail[64];

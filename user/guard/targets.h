@@ -32,6 +32,7 @@ struct tracked {
 	char comm[PW_COMM_LEN]; /* for results after it is gone */
 	int pidfd;     /* after a signal to a process: tells its exit for sure; -1: none */
 	char *cgroup; /* its cgroup path, whole (heap), for the result; NULL before */
+	struct container_names names; /* its container's, for the result: "" when none */
 	enum leak_class class;
 	bool in_use;
 };

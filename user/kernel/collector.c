@@ -400,3 +400,8 @@ int collector_run(struct collector *c, struct inventory *inv)
 	free(refs);
 	return err;
 }
+
+size_t collector_prog_stats(const struct collector *c, struct tracer_prog_stat *out, size_t max)
+{
+	return c->skel ? bpf_object_prog_stats(c->skel->obj, out, max) : 0;
+}

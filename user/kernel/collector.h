@@ -5,6 +5,7 @@
 #define PW_COLLECTOR_H
 
 #include "core/inventory.h"
+#include "kernel/loader.h"
 
 struct sockets_bpf;
 struct bpf_link;
@@ -35,5 +36,8 @@ void collector_close(struct collector *c);
 /* Fill @inv (initialised by the caller) with every socket on the host.
  * Returns 0 or -errno; namespaces that vanish meanwhile are skipped. */
 int collector_run(struct collector *c, struct inventory *inv);
+
+/* The iterators' run time and runs (loader.h), up to @max; how many. */
+size_t collector_prog_stats(const struct collector *c, struct tracer_prog_stat *out, size_t max);
 
 #endif /* PW_COLLECTOR_H */

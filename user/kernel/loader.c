@@ -461,10 +461,18 @@ static uint64_t recursion_misses(const struct bpf_program *prog)
 
 size_t tracer_prog_stats(const struct tracer *t, struct tracer_prog_stat *out, size_t max)
 {
+	return t->skel ? bpf_object_prog_stats(t->skel->obj, out, max) : 0;
+}
+
+size_t bpf_object_prog_stats(const struct bpf_object *obj, struct tracer_prog_stat *out,
+			     size_t max)
+{
 	struct bpf_program *prog;
 	size_t n = 0;
 
-	bpf_object__for_each_program(prog, t->skel->obj)
+	if (!obj)
+		return 0;
+	bpf_object__for_each_program(prog, obj)
 	{
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);

@@ -74,4 +74,10 @@ struct tracer_prog_stat {
 /* Up to @max of the loaded programs' stats into @out; returns how many. */
 size_t tracer_prog_stats(const struct tracer *t, struct tracer_prog_stat *out, size_t max);
 
+struct bpf_object;
+/* The same for any of portwarden's objects (the socket iterators', the
+ * quarantine hook's): its loaded programs, up to @max. */
+size_t bpf_object_prog_stats(const struct bpf_object *obj, struct tracer_prog_stat *out,
+			     size_t max);
+
 #endif /* PW_LOADER_H */

@@ -168,6 +168,26 @@ static uint64_t cgroup_total(const struct metrics_cgroup *c)
 	return t;
 }
 
+/* `{cgroup="..."` and its container's names: an empty one is left out
+ * (Prometheus drops an empty label: the same series either way). */
+static void cgroup_labels(FILE *f, const char *metric, const char *cgroup,
+			  const struct container_names *n)
+{
+	const char *key[3] = {"pod_namespace", "pod", "container"};
+	const char *val[3] = {n->pod_namespace, n->pod, n->container};
+
+	fprintf(f, "%s{cgroup=\"", metric);
+	metrics_write_label(f, cgroup);
+	fputc('"', f);
+	for (int i = 0; i < 3; i++) {
+		if (!val[i][0])
+			continue;
+		fprintf(f, ",%s=\"", key[i]);
+		metrics_write_label(f, val[i]);
+		fputc('"', f);
+	}
+}
+
 static int by_ports_desc(const void *a, const void *b)
 {
 	const struct metrics_cgroup *ca = *(const struct metrics_cgroup *const *)a;
@@ -203,9 +223,8 @@ static int render_cgroups(FILE *f, const struct metrics_model *m)
 		for (int s = 0; s < PS_COUNT; s++) {
 			if (!c->held[s])
 				continue;
-			fputs("portwarden_cgroup_ports{cgroup=\"", f);
-			metrics_write_label(f, c->cgroup);
-			fprintf(f, "\",state=\"%s\"} %u\n", port_state_name(s), c->held[s]);
+			cgroup_labels(f, "portwarden_cgroup_ports", c->cgroup, &c->names);
+			fprintf(f, ",state=\"%s\"} %u\n", port_state_name(s), c->held[s]);
 		}
 	}
 	free(order);
@@ -223,9 +242,9 @@ static void render_failures(FILE *f, const struct metrics_model *m)
 		uint64_t v[3] = {r->n.eaddrnotavail, r->n.eaddrinuse, r->n.eagain};
 
 		for (int e = 0; e < 3; e++) {
-			fputs("portwarden_allocation_failures_total{cgroup=\"", f);
-			metrics_write_label(f, r->cgroup);
-			fprintf(f, "\",errno=\"%s\"} %llu\n", errnos[e], (unsigned long long)v[e]);
+			cgroup_labels(f, "portwarden_allocation_failures_total", r->cgroup,
+				      &r->names);
+			fprintf(f, ",errno=\"%s\"} %llu\n", errnos[e], (unsigned long long)v[e]);
 		}
 	}
 }
@@ -339,7 +358,7 @@ static struct metrics_totals_entry *totals_entry(struct metrics_totals *t, uint6
 }
 
 int metrics_totals_observe(struct metrics_totals *t, uint64_t key, const char *name,
-			   const struct failure_counts *now)
+			   const struct container_names *names, const struct failure_counts *now)
 {
 	struct metrics_totals_entry *e = totals_entry(t, key);
 	struct failure_counts rise = {0};
@@ -358,6 +377,8 @@ int metrics_totals_observe(struct metrics_totals *t, uint64_t key, const char *n
 		row = t->nr_rows++;
 		t->keys[row] = key;
 		snprintf(t->rows[row].cgroup, sizeof(t->rows[row].cgroup), "%s", name);
+		if (names)
+			t->rows[row].names = *names;
 	}
 	if (row == METRICS_TOP) {
 		t->other_used = true;

@@ -17,13 +17,14 @@
 #include <stdio.h>
 #include "core/activity.h"
 #include "core/classify.h"
+#include "core/container.h"
 #include "core/policy.h"
 #include "core/snapshot.h"
 
 #define METRICS_TOP	  20  /* pools, cgroups (ports held, failures) with their own series */
 #define METRICS_LABEL_MAX 128 /* bytes of a label value before escaping */
 #define METRICS_NAME_MAX  512 /* room a model keeps for a name (cut to the label cap) */
-#define METRICS_PROGS_MAX 32
+#define METRICS_PROGS_MAX 64
 
 /* Outcomes of an action the guard took (guard/judge.c). */
 enum metrics_outcome {
@@ -48,14 +49,19 @@ struct metrics_pool {
 	double seconds_left; /* forecast to exhaustion; INFINITY: not filling */
 };
 
+/* A cgroup's series carry its container's names (pod_namespace, pod,
+ * container labels) too: a function of the cgroup, so no extra series. An
+ * empty name is left out, as Prometheus drops an empty label anyway. */
 struct metrics_cgroup {
 	char cgroup[METRICS_NAME_MAX];
+	struct container_names names; /* "" when none or unknown */
 	uint32_t held[PS_COUNT]; /* sockets holding a local port, by state */
 };
 
 /* A cgroup's failed allocations, by errno, over the daemon's life. */
 struct metrics_failures {
 	char cgroup[METRICS_NAME_MAX];
+	struct container_names names; /* as the cgroup first failed (its series never moves) */
 	struct failure_counts n;
 };
 
@@ -111,9 +117,10 @@ struct metrics_totals {
 	bool other_used;
 };
 
-/* The reading @now of cgroup @key (named @name). 0 or -ENOMEM (nothing counted). */
+/* The reading @now of cgroup @key (named @name, its container's @names or
+ * NULL). 0 or -ENOMEM (nothing counted). */
 int metrics_totals_observe(struct metrics_totals *t, uint64_t key, const char *name,
-			   const struct failure_counts *now);
+			   const struct container_names *names, const struct failure_counts *now);
 /* The rows to render: admitted cgroups, then "other" once it counted. */
 size_t metrics_totals_rows(const struct metrics_totals *t, const struct metrics_failures **rows);
 void metrics_totals_free(struct metrics_totals *t);
