@@ -15,9 +15,11 @@ set -eu
 # containers.json (container names). podman and runc: test-podman-names.sh runs a real
 # container (runc, cgroupfs, --network none; no registry). libmicrohttpd-dev: run's
 # /metrics server; prometheus (promtool) and curl: the metrics tests check and scrape it.
+# python3-yaml: test-image.sh reads scripts/kubernetes/*.yaml; util-linux (nsenter,
+# setpriv) and dpkg (dpkg-deb) are essential, already on any Debian.
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
-libmicrohttpd-dev prometheus curl"
+libmicrohttpd-dev prometheus curl python3-yaml"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""
