@@ -14,7 +14,8 @@ usage: daemonset-spec.py check DIR
          container as the kubelet would: command, args, capabilities (CAP_
          names), hostPID, readOnlyRootFilesystem, runAsUser, seccomp, and the
          mounts (hostPath: host path, type, read-only; configMap: its data
-         written to CONFIGDIR/VOLUME/KEY, the directory given as the host path).
+         laid out in CONFIGDIR/VOLUME as the kubelet does, KEY a link to
+         ..data/KEY, that directory given as the host path).
 """
 import json
 import os
@@ -140,11 +141,16 @@ def spec(path, configdir):
         elif "configMap" in v:
             cm = next(o for o in objs if o["kind"] == "ConfigMap" and
                       o["metadata"]["name"] == v["configMap"]["name"])
+            # As the kubelet lays a ConfigMap out: each key a link into
+            # ..data, itself a link to a timestamped directory.
             d = os.path.join(configdir, m["name"])
-            os.makedirs(d, exist_ok=True)
+            real = os.path.join(d, "..2026_01_01_00_00_00.000000000")
+            os.makedirs(real, exist_ok=True)
+            os.symlink(os.path.basename(real), os.path.join(d, "..data"))
             for key, text in cm.get("data", {}).items():
-                with open(os.path.join(d, key), "w", encoding="utf-8") as f:
+                with open(os.path.join(real, key), "w", encoding="utf-8") as f:
                     f.write(text)
+                os.symlink(os.path.join("..data", key), os.path.join(d, key))
             entry.update(host=d, type="configMap")
         else:
             raise SystemExit(f"volume {m['name']}: neither hostPath nor configMap")
