@@ -55,17 +55,22 @@ packages() {
 	echo ncurses-base
 }
 
+# cached_deb NAME VERSION: the .deb of NAME at VERSION in $WORK/debs, if there.
+cached_deb() {
+	find "$WORK/debs" -maxdepth 1 -name "${1}_*.deb" | while read -r f; do
+		[ "$(dpkg-deb -f "$f" Package)" = "$1" ] && [ "$(dpkg-deb -f "$f" Version)" = "$2" ] && echo "$f"
+	done | head -n 1
+}
+
 # unpack PKG ROOT: PKG's files into ROOT, from its .deb when one can be had.
 unpack() {
 	pkg=$1 root=$2
 	version=$(dpkg-query -W -f='${Version}' "$pkg") || die "$pkg is not installed"
 	name=${pkg%%:*}
-	deb=$(find "$WORK/debs" -maxdepth 1 -name "${name}_*.deb" 2>/dev/null | while read -r f; do
-		[ "$(dpkg-deb -f "$f" Version)" = "$version" ] && echo "$f"
-	done | head -n 1)
+	deb=$(cached_deb "$name" "$version")
 	if [ -z "$deb" ]; then
 		(cd "$WORK/debs" && apt-get download -q "$name=$version" >/dev/null 2>"$WORK/download.err") || true
-		deb=$(find "$WORK/debs" -maxdepth 1 -name "${name}_*.deb" | head -n 1)
+		deb=$(cached_deb "$name" "$version")
 	fi
 	if [ -n "$deb" ]; then
 		# Bookworm's packages still hold files under /lib: keep the
@@ -74,7 +79,8 @@ unpack() {
 		echo "$name $version (deb)"
 		return
 	fi
-	# Offline: the installed files of that very version.
+	# The archive no longer has that version (a newer one replaced it), or
+	# cannot be reached: the installed files of that very version.
 	echo "build-image.sh: cannot download $name=$version ($(tail -n 1 "$WORK/download.err")); copying its installed files" >&2
 	dpkg -L "$pkg" | while read -r f; do
 		if [ -f "$f" ] || [ -L "$f" ]; then

@@ -11,7 +11,7 @@ usage: daemonset-spec.py check DIR
          stdout; none: the files are consistent. Exit 0 either way, 2 on bad usage.
        daemonset-spec.py spec FILE CONFIGDIR
          The DaemonSet of FILE as JSON on stdout, what podman needs to run its
-         container as the kubelet would: command, args, capabilities (CAP_
+         container as the kubelet would: image, command, args, capabilities (CAP_
          names), hostPID, readOnlyRootFilesystem, runAsUser, seccomp, and the
          mounts (hostPath: host path, type, read-only; configMap: its data
          laid out in CONFIGDIR/VOLUME as the kubelet does, KEY a link to
@@ -157,6 +157,7 @@ def spec(path, configdir):
         mounts.append(entry)
     caps = sc.get("capabilities", {}).get("add", [])
     print(json.dumps({
+        "image": c.get("image", ""),
         "command": c.get("command", []),
         "args": c.get("args", []),
         "capabilities": [x if x.startswith("CAP_") else "CAP_" + x for x in caps],

@@ -18,7 +18,8 @@
 #
 #   image/yaml            every scripts/kubernetes/*.yaml parses, holds the kinds
 #                         it should, and its objects agree (daemonset-spec.py check)
-#   image/build           build-image.sh makes the image
+#   image/build           build-image.sh makes the image, under the name and
+#                         version daemonset.yaml runs
 #   image/version         `portwarden --version` in it is the built binary's
 #   image/probe           `portwarden probe` in it says what it says on the host
 #   image/snapshot        `snapshot --json` in it sees a leaker of another user
@@ -94,7 +95,11 @@ if ! OUTPUT=$PW_OUTPUT PORTWARDEN=$PW_PORTWARDEN "$PW_ROOT/scripts/image/build-i
 	pw_fail image/build "build-image.sh: $(grep -v '^libbpf' "$PW_TMP/build.err" | tail -c 300)"
 	pw_done
 fi
-pw_pass image/build
+pw_report image/build "$(
+	want=localhost/portwarden:$VERSION
+	[ "$(spec .image)" = "$want" ] ||
+		echo "daemonset.yaml runs image $(spec .image), build-image.sh makes $want"
+)"
 echo "image: $(cat "$PW_TMP/build.out") in $((SECONDS - start)) s"
 
 # ---- the container, as declared ------------------------------------------------------
