@@ -23,10 +23,14 @@ import sys
 
 import yaml
 
-# The kinds each known file must hold (other files: only parsed).
+# The kinds each of these files holds, exactly; their objects must also be
+# in a namespace defined here.
 EXPECTED_KINDS = {
     "daemonset.yaml": {"Namespace", "ServiceAccount", "ConfigMap", "DaemonSet"},
     "servicemonitor.yaml": {"Service", "ServiceMonitor"},
+}
+# Kinds these files hold among others (other files: only parsed).
+REQUIRED_KINDS = {
     "prometheusrule.yaml": {"PrometheusRule"},
 }
 CLUSTER_SCOPED = {"Namespace"}
@@ -78,7 +82,7 @@ def check_daemonset(ds, objs, problems):
 
 
 def check(directory):
-    problems, objs = [], []
+    problems, objs, ours = [], [], []
     files = sorted(f for f in os.listdir(directory) if f.endswith((".yaml", ".yml")))
     if not files:
         problems.append(f"no YAML files in {directory}")
@@ -98,11 +102,17 @@ def check(directory):
         want = EXPECTED_KINDS.get(name)
         if want and kinds != want:
             problems.append(f"{name}: kinds {sorted(kinds)}, want {sorted(want)}")
+        need = REQUIRED_KINDS.get(name, set())
+        if not need <= kinds:
+            problems.append(f"{name}: kinds {sorted(kinds)}, want {sorted(need)} among them")
+        if want:
+            ours.extend(d for d in docs if isinstance(d, dict))
     namespaces = {o["metadata"]["name"] for o in objs if o["kind"] == "Namespace"}
-    for o in objs:
-        ns = o["metadata"].get("namespace")
-        if o["kind"] not in CLUSTER_SCOPED and ns not in namespaces:
-            problems.append(f"{o['kind']} {o['metadata']['name']}: namespace {ns} is not defined here")
+    for o in ours:
+        ns = o.get("metadata", {}).get("namespace")
+        if o.get("kind") not in CLUSTER_SCOPED and ns not in namespaces:
+            problems.append(f"{o.get('kind')} {o.get('metadata', {}).get('name')}: "
+                            f"namespace {ns} is not defined here")
     labels, ports = {}, {}
     for ds in (o for o in objs if o["kind"] == "DaemonSet"):
         labels, ports = check_daemonset(ds, objs, problems)
