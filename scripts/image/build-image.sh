@@ -43,7 +43,7 @@ IMAGE=${1:-localhost/portwarden:$VERSION}
 
 # packages: the Debian package (name:arch) of every library the binaries load.
 packages() {
-	ldd "$BIN" "$NSENTER" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && NF > 1 { print $1 }' |
+	ldd "$BIN" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && NF > 1 { print $1 }' |
 		while read -r lib; do
 			# dpkg knows the path it installed, which may be the /usr one
 			# (merged /usr) or the one the loader printed.
@@ -90,12 +90,6 @@ unpack() {
 	echo "$name $version (installed files)"
 }
 
-# nsenter (util-linux): the DaemonSet starts portwarden through it, in the
-# host's cgroup namespace (see README "Deployment"); only that one file of
-# util-linux is taken.
-NSENTER=$(command -v nsenter) || die "missing command nsenter (util-linux)"
-NSENTER_PKG=$(dpkg -S "$NSENTER" | cut -d: -f1)
-
 rm -rf "$WORK/rootfs"
 mkdir -p "$WORK/debs" "$WORK/rootfs"
 ROOT=$WORK/rootfs
@@ -111,10 +105,6 @@ packages | sort -u >"$WORK/packages"
 while read -r pkg; do
 	unpack "$pkg" "$ROOT"
 done <"$WORK/packages" >"$WORK/contents"
-mkdir "$WORK/nsenter"
-unpack "$NSENTER_PKG" "$WORK/nsenter" >>"$WORK/contents"
-install -m 0755 "$WORK/nsenter/usr/bin/nsenter" "$ROOT/usr/bin/nsenter"
-rm -rf "$WORK/nsenter"
 # The packages' docs and manuals are not needed to run.
 rm -rf "$ROOT/usr/share/doc" "$ROOT/usr/share/man" "$ROOT/usr/share/lintian" "$ROOT/usr/share/locale"
 install -m 0755 "$BIN" "$ROOT/usr/sbin/portwarden"
@@ -123,7 +113,7 @@ printf 'root:x:0:\n' >"$ROOT/etc/group"
 chmod 1777 "$ROOT/tmp"
 
 # The binary must start in its own root: every library it needs is there.
-missing=$(ldd "$BIN" "$NSENTER" | awk '$2 == "=>" { print $1 }' | while read -r so; do
+missing=$(ldd "$BIN" | awk '$2 == "=>" { print $1 }' | while read -r so; do
 	find "$ROOT/usr/lib" -name "$so" | grep -q . || echo "$so"
 done)
 [ -z "$missing" ] || die "libraries missing from the image: $missing"

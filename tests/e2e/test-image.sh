@@ -10,9 +10,10 @@
 # and args, hostPID, a read-only root, uid 0, the runtime's default seccomp
 # profile, and a cgroup namespace and network namespace of its own, as a pod
 # gets on a cgroup v2 node. Two departures, both forced: PID 1 of this
-# machine is a sandbox's init whose namespaces are closed to us, so the
-# command's /proc/1/ns/cgroup becomes this test's own (the host's initial
-# cgroup namespace); and the writable DirectoryOrCreate volumes (the socket
+# machine is a sandbox's init whose namespaces are closed to us, so
+# portwarden joins this test's cgroup namespace (the host's initial one)
+# instead of PID 1's (PORTWARDEN_TEST_CGROUPNS_PID, a test-only switch);
+# and the writable DirectoryOrCreate volumes (the socket
 # and log directories) and hostPaths missing here are scratch directories,
 # never the host's /run/portwarden.
 #
@@ -34,8 +35,10 @@
 #   image/needs-CAP       for each declared capability: dropped alone, the thing
 #                         it is declared for fails (a capability without such a
 #                         check is a FAIL: the list must not grow padding)
-#   image/needs-nsenter   without the nsenter step, in the pod's own cgroup
-#                         namespace, portwarden finds no cgroup2 mount
+#   image/cgroupns        in the pod's own cgroup namespace portwarden joins the
+#                         host's (the snapshot above names host paths; -v says
+#                         so); without the switch it tries PID 1's, closed
+#                         here, and says how it failed
 # The image and containers are this test's own (names with $$), removed at exit.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -117,6 +120,7 @@ run_args() {
 	shift
 	RUN=(run --pid host --cgroupns "${CGNS:-private}" --network none --user 0:0 --cap-drop all
 		--ulimit "nofile=$NOFILE:$NOFILE" --ulimit "nproc=$NPROC:$NPROC")
+	[ "${JOIN:-ours}" != ours ] || RUN+=(-e "PORTWARDEN_TEST_CGROUPNS_PID=$$")
 	[ "$(spec .read_only_root)" != true ] || RUN+=(--read-only --read-only-tmpfs=false)
 	for cap in "$@"; do RUN+=(--cap-add "$cap"); done
 	n=$(spec '.mounts | length')
@@ -129,15 +133,7 @@ run_args() {
 		if [ "$ro" = true ]; then RUN+=(-v "$host:$path:ro"); else RUN+=(-v "$host:$path"); fi
 	done
 }
-# command_of: the declared command, /proc/1/ns/cgroup made ours (see the top).
-command_of() {
-	local c
-	CMD=()
-	for c in "${COMMAND[@]}"; do
-		CMD+=("${c//\/proc\/1\/ns\//\/proc\/$$\/ns\/}")
-	done
-}
-command_of
+CMD=("${COMMAND[@]}")
 ENTRY=("--entrypoint" "${CMD[0]}" "$IMAGE" "${CMD[@]:1}")
 
 # in_image KEY ARGS...: portwarden ARGS in the declared container (removed after),
@@ -306,9 +302,9 @@ pw_report image/enforce "$problems"
 
 # ---- each declared capability is needed -------------------------------------------------
 # needs CAP: PROBLEMS unless dropping CAP alone breaks what it is declared for.
-# nsenter needs CAP_SYS_ADMIN and CAP_SYS_PTRACE too; so that these checks
-# show what portwarden itself needs, the snapshots run it directly in the
-# host's cgroup namespace (where nsenter would have put it).
+# Joining the host's cgroup namespace needs CAP_SYS_ADMIN and CAP_SYS_PTRACE
+# too; so that these checks show what the rest needs, the snapshots run in
+# the host's cgroup namespace (where the join would have put it).
 DIRECT=(--entrypoint /usr/sbin/portwarden "$IMAGE")
 needs() {
 	local cap=$1 key rc=0 caps
@@ -353,15 +349,21 @@ for cap in "${CAPS[@]}"; do
 	pw_report "image/needs-${cap#CAP_}" "$(needs "$cap")"
 done
 
-# ---- nsenter is needed ------------------------------------------------------------------
-run_args no-nsenter "${CAPS[@]}"
+# ---- the pod's own cgroup namespace ---------------------------------------------------
 rc=0
-pm "${RUN[@]}" --rm --entrypoint /usr/sbin/portwarden "$IMAGE" snapshot --json \
-	>"$PW_TMP/no-nsenter.out" 2>"$PW_TMP/no-nsenter.err" || rc=$?
+in_image cgroupns snapshot --json -v || rc=$?
+rc2=0
+JOIN=pid1 run_args cgroupns-pid1 "${CAPS[@]}"
+pm "${RUN[@]}" --rm "${ENTRY[@]}" snapshot --json >"$PW_TMP/cgroupns-pid1.out" \
+	2>"$PW_TMP/cgroupns-pid1.err" || rc2=$?
 problems=$(
-	[ "$rc" != 0 ] || echo "snapshot works in the pod's own cgroup namespace without nsenter"
-	[ "$rc" = 0 ] || grep -q 'no cgroup2 mount' "$PW_TMP/no-nsenter.err" ||
-		echo "fails otherwise (exit $rc): $(errors no-nsenter)"
+	[ "$rc" = 0 ] || echo "exit $rc: $(errors cgroupns)"
+	grep -q "joined the cgroup namespace of /proc/$$/ns/cgroup" "$PW_TMP/cgroupns.err" ||
+		echo "no join said with -v: $(errors cgroupns)"
+	snapshot_problems cgroupns
+	[ "$rc2" != 0 ] || echo "PID 1's namespace, closed here, was joined (exit 0)"
+	grep -q 'joining /proc/1/ns/cgroup failed' "$PW_TMP/cgroupns-pid1.err" ||
+		echo "without the switch: exit $rc2, $(errors cgroupns-pid1)"
 )
-pw_report image/needs-nsenter "$problems"
+pw_report image/cgroupns "$problems"
 pw_done

@@ -70,6 +70,26 @@ UNIT_TEST(unescapes_mount_points)
 	ASSERT_EQ_STR(m.v2, "/mnt/cg two\\x");
 }
 
+/* In a pod's own cgroup namespace the host's hierarchy, bind-mounted in,
+ * shows a root above the namespace's: no mount to use as it is, but a
+ * sign that joining the host's namespace would give one. A sub-tree's bind
+ * mount is no such sign. */
+UNIT_TEST(mount_above_the_namespace)
+{
+	static const char pod[] =
+		"612 590 0:29 /../.. /sys/fs/cgroup ro,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
+	static const char host[] = "25 21 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+	static const char subtree[] = "50 40 0:37 /kubepods/pod1 /host rw - cgroup2 cgroup2 rw\n";
+	struct cgroup_mounts m;
+
+	ASSERT_EQ_INT(parse_text(pod, &m), -ENOENT);
+	ASSERT_TRUE(m.v2_above_namespace);
+	ASSERT_EQ_INT(parse_text(host, &m), 0);
+	ASSERT_TRUE(!m.v2_above_namespace);
+	ASSERT_EQ_INT(parse_text(subtree, &m), -ENOENT);
+	ASSERT_TRUE(!m.v2_above_namespace);
+}
+
 UNIT_TEST(no_cgroup2_is_an_error)
 {
 	struct cgroup_mounts m;
@@ -144,6 +164,7 @@ int main(void)
 	RUN(unified_host_mounts);
 	RUN(ignores_non_root_mounts_and_lookalikes);
 	RUN(unescapes_mount_points);
+	RUN(mount_above_the_namespace);
 	RUN(no_cgroup2_is_an_error);
 	RUN(pid_cgroup_lines);
 	RUN(pid_cgroup_cut_by_the_kernel);

@@ -4,11 +4,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include "core/log.h"
 #include "host/cgroups.h"
 #include "host/procfs.h"
 
@@ -59,13 +61,17 @@ static void parse_mountinfo_line(char *line, struct cgroup_mounts *m)
 	*sep = '\0';
 	for (i = 0; i < 5 && tok; i++, tok = strtok_r(NULL, " ", &save))
 		fields[i] = tok;
-	if (i < 5 || strcmp(fields[3], "/"))
-		return; /* not a hierarchy root */
+	if (i < 5)
+		return;
 	fstype = strtok_r(sep + 3, " ", &save);
 	strtok_r(NULL, " ", &save); /* source */
 	superopts = strtok_r(NULL, " \n", &save);
 	if (!fstype)
 		return;
+	if (!strcmp(fstype, "cgroup2") && !strncmp(fields[3], "/..", 3))
+		m->v2_above_namespace = true;
+	if (strcmp(fields[3], "/"))
+		return; /* not a hierarchy root */
 	unescape_octal(fields[4]);
 	if (!strcmp(fstype, "cgroup2") && !m->v2[0])
 		snprintf(m->v2, sizeof(m->v2), "%s", fields[4]);
@@ -84,7 +90,7 @@ int cgroup_parse_mountinfo(FILE *mountinfo, struct cgroup_mounts *m)
 	return m->v2[0] ? 0 : -ENOENT;
 }
 
-int cgroup_find_mounts(struct cgroup_mounts *m)
+static int read_mounts(struct cgroup_mounts *m)
 {
 	FILE *f = procfs_fopen("self/mountinfo");
 	int err;
@@ -94,6 +100,41 @@ int cgroup_find_mounts(struct cgroup_mounts *m)
 	err = cgroup_parse_mountinfo(f, m);
 	fclose(f);
 	return err;
+}
+
+/* Join PID 1's cgroup namespace. Test only: PORTWARDEN_TEST_CGROUPNS_PID
+ * names another process's (a test cannot open this machine's PID 1). */
+static int join_host_cgroupns(char *path, size_t len)
+{
+	const char *pid = getenv("PORTWARDEN_TEST_CGROUPNS_PID");
+	int fd, err = 0;
+
+	snprintf(path, len, "/proc/%s/ns/cgroup", pid && *pid ? pid : "1");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWCGROUP))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int cgroup_find_mounts(struct cgroup_mounts *m)
+{
+	char ns[64];
+	int err = read_mounts(m);
+
+	if (err != -ENOENT || !m->v2_above_namespace)
+		return err;
+	err = join_host_cgroupns(ns, sizeof(ns));
+	if (err) {
+		pr_warn("the host's cgroup2 mount lies outside this cgroup namespace (a pod's?) "
+			"and joining %s failed: %s; run with hostPID and CAP_SYS_ADMIN\n",
+			ns, strerror(-err));
+		return -ENOENT;
+	}
+	pr_debug("joined the cgroup namespace of %s: the host's paths\n", ns);
+	return read_mounts(m);
 }
 
 /* @abs relative to @mount ("/" for the mount itself), or -EINVAL if outside it. */

@@ -5,6 +5,7 @@
 #define PW_CGROUPS_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -15,6 +16,8 @@
 struct cgroup_mounts {
 	char v2[PATH_MAX];	  /* cgroup2 mount point, "" if none */
 	char v1_memory[PATH_MAX]; /* cgroup v1 memory controller mount point, "" if none */
+	bool v2_above_namespace;  /* a cgroup2 mount whose root ("/../..") lies above
+				   * our cgroup namespace's: we run in a pod's own */
 };
 
 /* Find the mounts in a mountinfo stream; only mounts of a hierarchy's root
@@ -22,7 +25,15 @@ struct cgroup_mounts {
  * when there is no cgroup2 mount. */
 int cgroup_parse_mountinfo(FILE *mountinfo, struct cgroup_mounts *m);
 
-/* The same, from /proc/self/mountinfo. */
+/*
+ * The same, from /proc/self/mountinfo. In a cgroup namespace of its own (a
+ * pod on a cgroup v2 node: the kubelet's runtime makes one) the host's
+ * hierarchy, bind-mounted in, shows with a root above the namespace's and
+ * /proc/PID/cgroup paths start with "/..": portwarden then joins the cgroup
+ * namespace of PID 1 (the host's init, with hostPID; needs CAP_SYS_ADMIN)
+ * and reads again, so that every path is the host's. When it cannot, it
+ * says why and returns -ENOENT.
+ */
 int cgroup_find_mounts(struct cgroup_mounts *m);
 
 /* A --cgroup argument: a directory on the cgroup2 mount, given as a
