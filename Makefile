@@ -288,7 +288,8 @@ install-bin: $(APP)
 # scdoc: .TH turns hyphenation back on (ip_lo-cal_port_range), so .nh again;
 # scdoc leaves a header's double quotes to roff, which reads them as argument
 # quotes ([cgroup "GLOB"] became [cgroup GLOB ]), so \(dq. The page's date is
-# its source's last commit (SOURCE_DATE_EPOCH), not the build's.
+# its source's last commit (SOURCE_DATE_EPOCH), not the build's. They wait on
+# the Makefile too: a change to these fixes remakes them.
 SCDOC ?= scdoc
 MAN_SRCS := $(sort $(wildcard docs/man/*.scd))
 MAN_PAGES := $(patsubst docs/man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
@@ -298,7 +299,7 @@ man: $(MAN_PAGES)
 $(OUTPUT)/man:
 	$(Q)mkdir -p $@
 
-$(MAN_PAGES): $(OUTPUT)/man/%: docs/man/%.scd | $(OUTPUT)/man
+$(MAN_PAGES): $(OUTPUT)/man/%: docs/man/%.scd Makefile | $(OUTPUT)/man
 	$(call msg,SCDOC,$@)
 	$(Q)d=$$(git log -1 --format=%ct -- $< 2>/dev/null); \
 		SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$${d:-$$(date +%s)}} $(SCDOC) < $< > $@.tmp

@@ -9,7 +9,7 @@
 #    argument name) are the options under it plus COMMON OPTIONS, both ways;
 #    the help comes from man_probe, which calls the cli_parse() main() calls;
 #  - the sections and keys of user/core/config.c are the page's SECTIONS AND
-#    KEYS, both ways;
+#    KEYS, both ways, and the override headers render with their quotes;
 #  - the DEFAULTS block holds every [daemon], [policy] and [breakers] key and
 #    parses to exactly the built-in configuration; each EXAMPLES block parses.
 # The pages are read as man(1) renders them (MANWIDTH=200: no term line wraps):
@@ -178,6 +178,17 @@ awk '
 ' "$tmp/page5" | sort -u >"$tmp/sections.page"
 same "config-sections" "$tmp/sections.code" "config.c" "$tmp/sections.page" \
 	"portwarden.conf(5) SECTIONS AND KEYS"
+# an override's header shows its quotes: roff takes bare ones as argument
+# quotes ([cgroup GLOB ]), which the Makefile's \(dq prevents
+bad=""
+for kind in cgroup pod container; do
+	grep -qE "^   \[$kind \"[^\"]+\"\]\$" "$tmp/page5" || bad="$bad [$kind \"...\"]"
+done
+if [ -z "$bad" ]; then
+	pass "config-override-headers"
+else
+	fail "config-override-headers" "not rendered as written in portwarden.conf(5):$bad"
+fi
 
 subsection_terms "SECTIONS AND KEYS" <"$tmp/page5" | awk -F'\t' '
 	$1 ~ /^\[/ && $2 ~ /^[a-z_]+ = / {
