@@ -18,7 +18,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 OUTPUT=${OUTPUT:-.output}
 PROBE=$OUTPUT/tests/man/man_probe
 CONFIG_C=user/core/config.c
