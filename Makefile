@@ -12,6 +12,7 @@ ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/' \
 
 prefix ?= /usr/local
 bindir ?= $(prefix)/bin
+mandir ?= $(prefix)/share/man
 DESTDIR ?=
 
 # vmlinux.h: the checked-in one by default; VMLINUX_BTF=file regenerates it from
@@ -52,6 +53,8 @@ WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/tests/workloads/%,$(WO
 # LD_PRELOAD shims of the fault tests (built with the workloads)
 SHIM_SRCS := $(sort $(wildcard tests/shims/*.c))
 SHIM_LIBS := $(patsubst tests/shims/%.c,$(OUTPUT)/tests/shims/%.so,$(SHIM_SRCS))
+# tests/man/test-man.sh's probe: --help and the config parser, from the code
+MAN_TEST_BINS := $(OUTPUT)/tests/man/man_probe
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/tests/bench/%,$(BENCH_SRCS))
 # Bench programs that time our own code (not the kernel's) link the unit library.
@@ -82,7 +85,7 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all deps run test check test-root bench soak clean install vmlinux format help
+.PHONY: all deps run test check test-root bench soak clean install install-bin install-man man vmlinux format help
 .DELETE_ON_ERROR:
 # keep BPF objects (only skeletons name them); a bare .SECONDARY: would make
 # every object intermediate, and a changed OUTPUT or VMLINUX_BTF rebuild nothing
@@ -100,10 +103,11 @@ help:
 	@echo 'make test-root  root tier only (real BPF, netns, cgroups)'
 	@echo 'make bench      benchmarks, ~15 min, root; BENCH="churn syscall capacity detection scale"'
 	@echo 'make soak       run --enforce under ~50k port events/s and leakers, ~12 min, root; SOAK_SECONDS=600'
-	@echo 'make install    install to $$(DESTDIR)$$(bindir)'
+	@echo 'make install    install to $$(DESTDIR)$$(bindir), man pages to $$(DESTDIR)$$(mandir)'
+	@echo 'make man        man pages portwarden(8), portwarden.conf(5) in $(OUTPUT)/man (scdoc)'
 	@echo 'make vmlinux    regenerate vmlinux/$$(ARCH)/vmlinux.h from VMLINUX_BTF'
 	@echo 'make clean      remove $(OUTPUT) and ./portwarden'
-	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC VMLINUX_BTF VMLINUX_H prefix DESTDIR'
+	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC SCDOC VMLINUX_BTF VMLINUX_H prefix bindir mandir DESTDIR'
 
 deps:
 	$(Q)scripts/install-deps.sh
@@ -180,7 +184,7 @@ fuzz: deps
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ)
 
 .PHONY: unit-bins workload-bins
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(MAN_TEST_BINS)
 workload-bins: $(WORKLOAD_BINS) $(SHIM_LIBS)
 
 $(APP): $(USER_OBJS)
@@ -246,6 +250,12 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(OUTPUT)/libportwarden
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -MMD -MP -MF $(OUTPUT)/deps/unit-$*.d $< \
 		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
 
+$(MAN_TEST_BINS): $(OUTPUT)/tests/man/%: tests/man/%.c $(OUTPUT)/libportwarden.a | $(OUTPUT)/deps
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/man-$*.d $< \
+		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
+
 $(OUTPUT)/tests/workloads/%: tests/workloads/%.c | $(OUTPUT)/tests/workloads $(OUTPUT)/deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/workload-$*.d $< -o $@
@@ -266,9 +276,38 @@ $(BENCH_LIB_BINS): $(OUTPUT)/tests/bench/%: tests/bench/%.c $(OUTPUT)/libportwar
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/bench-$*.d $< \
 		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
 
-install: $(APP)
+install: install-bin install-man
+
+install-bin: $(APP)
 	install -d $(DESTDIR)$(bindir)
 	install -m 0755 $(APP) $(DESTDIR)$(bindir)/$(APP)
+
+# Man pages: scdoc(5) sources docs/man/NAME.SECTION.scd, roff in $(OUTPUT)/man.
+# Not part of `all` (scdoc is needed only for them); `install` builds them and
+# installs them uncompressed (a package compresses its own). Two fixes after
+# scdoc: .TH turns hyphenation back on (ip_lo-cal_port_range), so .nh again;
+# scdoc leaves a header's double quotes to roff, which reads them as argument
+# quotes ([cgroup "GLOB"] became [cgroup GLOB ]), so \(dq. The page's date is
+# its source's last commit (SOURCE_DATE_EPOCH), not the build's. They wait on
+# the Makefile too: a change to these fixes remakes them.
+SCDOC ?= scdoc
+MAN_SRCS := $(sort $(wildcard docs/man/*.scd))
+MAN_PAGES := $(patsubst docs/man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
+
+man: $(MAN_PAGES)
+
+$(OUTPUT)/man:
+	$(Q)mkdir -p $@
+
+$(MAN_PAGES): $(OUTPUT)/man/%: docs/man/%.scd Makefile | $(OUTPUT)/man
+	$(call msg,SCDOC,$@)
+	$(Q)d=$$(git log -1 --format=%ct -- $< 2>/dev/null); \
+		SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$${d:-$$(date +%s)}} $(SCDOC) < $< > $@.tmp
+	$(Q)sed -e '/^\.TH /a .nh' -e '/^\.S[HS] /s/"/\\(dq/g' $@.tmp > $@ && rm -f $@.tmp
+
+install-man: $(MAN_PAGES)
+	$(foreach p,$(MAN_PAGES),install -d $(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(p))) && \
+		install -m 0644 $(p) $(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)) &&) true
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/unit/*.h tests/workloads/*.c

@@ -4,8 +4,8 @@
 # Runs the test tiers and totals their result lines.
 #
 # usage: scripts/run-tests.sh all|unit|long|root [NAME...]
-#   unit: every $OUTPUT/tests/unit/test_* binary, tests/build/test-*.sh and
-#         tests/prometheus/test-*.sh (no root needed)
+#   unit: every $OUTPUT/tests/unit/test_* binary, tests/build/test-*.sh,
+#         tests/prometheus/test-*.sh and tests/man/test-*.sh (no root needed)
 #   long: tests/sanitize/test-*.sh and tests/fuzz/test-*.sh: the tree rebuilt under
 #         ASan+UBSan and libFuzzer, a few minutes (their root parts SKIP when not root)
 #   root: every tests/e2e/test-*.sh (they SKIP themselves when not root)
@@ -121,9 +121,9 @@ run_unit() {
 		selected "$name" "$@" || continue
 		[ -x "$OUTPUT/tests/unit/$name" ] || fail_whole "$name" "not built ($OUTPUT/tests/unit/$name missing)"
 	done
-	# The build's own checks (layers, plain cc, clang) and the alerting rules
-	# and dashboard (promtool, offline): no root needed.
-	for t in tests/build/test-*.sh tests/prometheus/test-*.sh; do
+	# The build's own checks (layers, plain cc, clang), the alerting rules
+	# and dashboard (promtool, offline) and the man pages: no root needed.
+	for t in tests/build/test-*.sh tests/prometheus/test-*.sh tests/man/test-*.sh; do
 		[ -f "$t" ] || continue
 		found=1
 		name=${t##*/}
