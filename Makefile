@@ -12,6 +12,8 @@ ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/' \
 
 prefix ?= /usr/local
 bindir ?= $(prefix)/bin
+# /etc for prefix=/usr (the package), $(prefix)/etc otherwise (/usr/local/etc)
+sysconfdir ?= $(if $(filter /usr,$(prefix)),/etc,$(prefix)/etc)
 DESTDIR ?=
 
 # vmlinux.h: the checked-in one by default; VMLINUX_BTF=file regenerates it from
@@ -100,10 +102,11 @@ help:
 	@echo 'make test-root  root tier only (real BPF, netns, cgroups)'
 	@echo 'make bench      benchmarks, ~15 min, root; BENCH="churn syscall capacity detection scale"'
 	@echo 'make soak       run --enforce under ~50k port events/s and leakers, ~12 min, root; SOAK_SECONDS=600'
-	@echo 'make install    install to $$(DESTDIR)$$(bindir)'
+	@echo 'make install    install to $$(DESTDIR)$$(bindir), the default config to $$(DESTDIR)$$(sysconfdir)/portwarden'
+	@echo 'make deb        build .output/portwarden_VERSION_ARCH.deb (scripts/deb/build-deb.sh)'
 	@echo 'make vmlinux    regenerate vmlinux/$$(ARCH)/vmlinux.h from VMLINUX_BTF'
 	@echo 'make clean      remove $(OUTPUT) and ./portwarden'
-	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC VMLINUX_BTF VMLINUX_H prefix DESTDIR'
+	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC VMLINUX_BTF VMLINUX_H prefix bindir sysconfdir DESTDIR'
 
 deps:
 	$(Q)scripts/install-deps.sh
@@ -266,9 +269,24 @@ $(BENCH_LIB_BINS): $(OUTPUT)/tests/bench/%: tests/bench/%.c $(OUTPUT)/libportwar
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/bench-$*.d $< \
 		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
 
-install: $(APP)
+.PHONY: install-bin install-config
+install: install-bin install-config
+
+install-bin: $(APP)
 	install -d $(DESTDIR)$(bindir)
 	install -m 0755 $(APP) $(DESTDIR)$(bindir)/$(APP)
+
+# The commented default config (every key at its default). An existing one is
+# the operator's: kept, never overwritten (the package's conffile handling does
+# the same through dpkg).
+install-config:
+	install -d $(DESTDIR)$(sysconfdir)/portwarden
+	@if [ -e $(DESTDIR)$(sysconfdir)/portwarden/portwarden.conf ]; then \
+		echo "kept $(DESTDIR)$(sysconfdir)/portwarden/portwarden.conf (new default not installed)"; \
+	else \
+		echo install -m 0644 scripts/portwarden.conf $(DESTDIR)$(sysconfdir)/portwarden/portwarden.conf; \
+		install -m 0644 scripts/portwarden.conf $(DESTDIR)$(sysconfdir)/portwarden/portwarden.conf; \
+	fi
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/unit/*.h tests/workloads/*.c

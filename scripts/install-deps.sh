@@ -18,9 +18,11 @@ set -eu
 # libcurl4-openssl-dev: report and top attach to run's socket (serve/daemon_client.c).
 # python3-yaml: test-image.sh reads scripts/kubernetes/*.yaml; util-linux (nsenter,
 # setpriv) and dpkg (dpkg-deb) are essential, already on any Debian.
+# make deb and test-deb.sh: dpkg-dev (dpkg-shlibdeps computes Depends), lintian
+# (policy check of the .deb), logrotate (the package's rotation file, `logrotate -d`).
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
-libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml"
+libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml dpkg-dev lintian logrotate"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""
