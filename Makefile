@@ -288,6 +288,11 @@ install-config:
 		install -m 0644 scripts/portwarden.conf $(DESTDIR)$(sysconfdir)/portwarden/portwarden.conf; \
 	fi
 
+# The Debian package (README "Packaging"): .output/portwarden_VERSION_ARCH.deb.
+.PHONY: deb
+deb: $(APP)
+	$(Q)OUTPUT=$(OUTPUT) MAKE="$(MAKE)" scripts/deb/build-deb.sh
+
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/unit/*.h tests/workloads/*.c
 
