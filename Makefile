@@ -274,7 +274,7 @@ install: install-bin install-config
 
 install-bin: $(APP)
 	install -d $(DESTDIR)$(bindir)
-	install -m 0755 $(APP) $(DESTDIR)$(bindir)/$(APP)
+	install -m 0755 $(APP) $(DESTDIR)$(bindir)/$(notdir $(APP))
 
 # The commented default config (every key at its default). An existing one is
 # the operator's: kept, never overwritten (the package's conffile handling does
@@ -288,9 +288,10 @@ install-config:
 		install -m 0644 scripts/portwarden.conf $(DESTDIR)$(sysconfdir)/portwarden/portwarden.conf; \
 	fi
 
-# The Debian package (README "Packaging"): .output/portwarden_VERSION_ARCH.deb.
+# The Debian package (README "Packaging"): .output/portwarden_VERSION_ARCH.deb,
+# its binary built in $(OUTPUT)/deb-build with Debian's hardening flags.
 .PHONY: deb
-deb: $(APP)
+deb:
 	$(Q)OUTPUT=$(OUTPUT) MAKE="$(MAKE)" scripts/deb/build-deb.sh
 
 format:

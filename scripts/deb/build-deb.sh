@@ -35,8 +35,15 @@ work=$(mktemp -d "$out/deb-work.XXXXXX")
 trap 'rm -rf "$stage" "$work"' EXIT
 chmod 0755 "$stage"
 
-# Everything `make install` installs, where a Debian system has it.
-$MAKE -s install DESTDIR="$stage" prefix=/usr bindir=/usr/sbin sysconfdir=/etc >/dev/null
+# Everything `make install` installs, where a Debian system has it, built with
+# Debian's flags (dpkg-buildflags, every hardening feature: stack protector,
+# _FORTIFY_SOURCE, relro and bindnow, PIE) in a tree of its own, so that
+# ./portwarden and the tests' objects keep the plain build's flags.
+flag() { DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get "$1"; }
+build=$out/deb-build
+$MAKE -s install OUTPUT="$build" APP="$build/portwarden" \
+	CFLAGS="$(flag CFLAGS)" EXTRA_CFLAGS="$(flag CPPFLAGS)" LDFLAGS="$(flag LDFLAGS)" \
+	DESTDIR="$stage" prefix=/usr bindir=/usr/sbin sysconfdir=/etc >/dev/null
 bin=$stage/usr/sbin/portwarden
 [ -x "$bin" ] || die "make install put no $bin"
 
