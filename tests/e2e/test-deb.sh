@@ -90,7 +90,7 @@ pw_report deb/control "$problems"
 # README "Packaging" lists the tags left, and why; anything else is new.
 if command -v lintian >/dev/null; then
 	lintian --tag-display-limit 0 -I "$deb" >"$PW_TMP/lintian" 2>"$PW_TMP/lintian.err" || true
-	known='initial-upload-closes-no-bugs|no-manual-page|spelling-error-in-binary afe safe'
+	known='initial-upload-closes-no-bugs|no-manual-page|spelling-error-in-binary afe safe|package-supports-alternative-init-but-no-init.d-script'
 	problems=$(grep '^E: ' "$PW_TMP/lintian"
 		grep '^[WI]: ' "$PW_TMP/lintian" | grep -Ev "^[WI]: portwarden: ($known) " |
 			sed 's/^/not in README: /'
