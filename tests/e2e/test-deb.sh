@@ -42,7 +42,7 @@ for p in /usr/sbin/portwarden /etc/portwarden /var/log/portwarden /var/lib/portw
 	fi
 done
 
-cd "$PW_ROOT"
+cd "$PW_ROOT" || exit 1
 export OUTPUT=$PW_OUTPUT
 if ! deb=$(make -s deb 2>"$PW_TMP/build.err" | tail -n 1) || [ ! -f "$deb" ]; then
 	pw_fail deb/build "make deb failed: $(tail -c 400 "$PW_TMP/build.err")"
