@@ -8,6 +8,7 @@
 # anyone else, and an EXIT hook purges what it installed whatever happens.
 #   deb/build          make deb gives .output/portwarden_VERSION_ARCH.deb holding
 #                      every file `make install` installs (man pages gzipped)
+#   deb/reproducible   a second make deb gives the same bytes
 #   deb/control        Depends from dpkg-shlibdeps (libbpf1 ...), conffiles, md5sums
 #   deb/lintian        no error; every warning and info tag is a known one (README)
 #   deb/logrotate      `logrotate -d` parses the shipped file
@@ -69,6 +70,17 @@ problems=$( [ "$(basename "$deb")" = "portwarden_${version}_$arch.deb" ] ||
 		grep -qxF "$f" "$PW_TMP/contents" || echo "no $f"
 	done)
 pw_report deb/build "$problems"
+
+# Reproducible: a second build (files staged anew, with new mtimes) gives the
+# same bytes; every time in it is the last commit's.
+cp "$deb" "$PW_TMP/first.deb"
+if ! make -s deb >/dev/null 2>"$PW_TMP/build2.err"; then
+	pw_fail deb/reproducible "second make deb failed: $(tail -c 300 "$PW_TMP/build2.err")"
+elif ! cmp -s "$deb" "$PW_TMP/first.deb"; then
+	pw_fail deb/reproducible "a second build differs: $(cmp "$deb" "$PW_TMP/first.deb" 2>&1)"
+else
+	pw_pass deb/reproducible
+fi
 
 dpkg-deb -e "$deb" "$PW_TMP/DEBIAN"
 problems=$(
