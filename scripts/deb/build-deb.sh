@@ -16,7 +16,6 @@ cd "$root"
 OUTPUT=${OUTPUT:-.output}
 MAKE=${MAKE:-make}
 MAINTAINER=${DEB_MAINTAINER:-The portwarden authors <portwarden@example.org>}
-HOMEPAGE=https://github.com/portwarden/portwarden
 
 die() {
 	echo "build-deb.sh: $*" >&2
@@ -67,7 +66,7 @@ install -D -m 0644 "$here/portwarden.logrotate" "$stage/etc/logrotate.d/portward
 # time stamp in the gzip header, so a rebuild is byte-identical).
 doc=$stage/usr/share/doc/portwarden
 install -d -m 0755 "$doc"
-sed "s|@HOMEPAGE@|$HOMEPAGE|" "$here/copyright" >"$doc/copyright"
+cp "$here/copyright" "$doc/copyright"
 chmod 0644 "$doc/copyright"
 # The date of the last commit (reproducible), else SOURCE_DATE_EPOCH, else now.
 epoch=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)}
@@ -99,7 +98,7 @@ depends=$(cd "$work" && dpkg-shlibdeps -O -e"$bin" 2>"$work/shlibdeps.err" |
 install -d -m 0755 "$stage/DEBIAN"
 size=$(du -sk --apparent-size --exclude=DEBIAN "$stage" | cut -f1)
 sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@MAINTAINER@|$MAINTAINER|" \
-	-e "s|@INSTALLED_SIZE@|$size|" -e "s|@DEPENDS@|$depends|" -e "s|@HOMEPAGE@|$HOMEPAGE|" \
+	-e "s|@INSTALLED_SIZE@|$size|" -e "s|@DEPENDS@|$depends|" \
 	"$here/control.in" >"$stage/DEBIAN/control"
 (cd "$stage" && find etc -type f | sort | sed 's|^|/|') >"$stage/DEBIAN/conffiles"
 (cd "$stage" && find . -path ./DEBIAN -prune -o -path ./etc -prune -o -type f -print |
