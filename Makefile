@@ -13,6 +13,8 @@ ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/' \
 prefix ?= /usr/local
 bindir ?= $(prefix)/bin
 mandir ?= $(prefix)/share/man
+# /etc for prefix=/usr (the package), $(prefix)/etc otherwise (/usr/local/etc)
+sysconfdir ?= $(if $(filter /usr,$(prefix)),/etc,$(prefix)/etc)
 DESTDIR ?=
 
 # vmlinux.h: the checked-in one by default; VMLINUX_BTF=file regenerates it from
@@ -103,11 +105,12 @@ help:
 	@echo 'make test-root  root tier only (real BPF, netns, cgroups)'
 	@echo 'make bench      benchmarks, ~15 min, root; BENCH="churn syscall capacity detection scale"'
 	@echo 'make soak       run --enforce under ~50k port events/s and leakers, ~12 min, root; SOAK_SECONDS=600'
-	@echo 'make install    install to $$(DESTDIR)$$(bindir), man pages to $$(DESTDIR)$$(mandir)'
+	@echo 'make install    install to $$(DESTDIR)$$(bindir), man pages to $$(DESTDIR)$$(mandir), the default config to $$(DESTDIR)$$(sysconfdir)/portwarden'
 	@echo 'make man        man pages portwarden(8), portwarden.conf(5) in $(OUTPUT)/man (scdoc)'
+	@echo 'make deb        build .output/portwarden_VERSION_ARCH.deb (scripts/deb/build-deb.sh)'
 	@echo 'make vmlinux    regenerate vmlinux/$$(ARCH)/vmlinux.h from VMLINUX_BTF'
 	@echo 'make clean      remove $(OUTPUT) and ./portwarden'
-	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC SCDOC VMLINUX_BTF VMLINUX_H prefix bindir mandir DESTDIR'
+	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC SCDOC VMLINUX_BTF VMLINUX_H prefix bindir mandir sysconfdir DESTDIR'
 
 deps:
 	$(Q)scripts/install-deps.sh
@@ -276,11 +279,30 @@ $(BENCH_LIB_BINS): $(OUTPUT)/tests/bench/%: tests/bench/%.c $(OUTPUT)/libportwar
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/bench-$*.d $< \
 		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
 
-install: install-bin install-man
+.PHONY: install-bin install-config install-man
+install: install-bin install-config install-man
 
 install-bin: $(APP)
 	install -d $(DESTDIR)$(bindir)
-	install -m 0755 $(APP) $(DESTDIR)$(bindir)/$(APP)
+	install -m 0755 $(APP) $(DESTDIR)$(bindir)/$(notdir $(APP))
+
+# The commented default config (every key at its default). An existing one is
+# the operator's: kept, never overwritten (the package's conffile handling does
+# the same through dpkg).
+install-config:
+	install -d $(DESTDIR)$(sysconfdir)/portwarden
+	@if [ -e $(DESTDIR)$(sysconfdir)/portwarden/portwarden.conf ]; then \
+		echo "kept $(DESTDIR)$(sysconfdir)/portwarden/portwarden.conf (new default not installed)"; \
+	else \
+		echo install -m 0644 scripts/portwarden.conf $(DESTDIR)$(sysconfdir)/portwarden/portwarden.conf; \
+		install -m 0644 scripts/portwarden.conf $(DESTDIR)$(sysconfdir)/portwarden/portwarden.conf; \
+	fi
+
+# The Debian package (README "Packaging"): .output/portwarden_VERSION_ARCH.deb,
+# its binary built in $(OUTPUT)/deb-build with Debian's hardening flags.
+.PHONY: deb
+deb:
+	$(Q)OUTPUT=$(OUTPUT) MAKE="$(MAKE)" scripts/deb/build-deb.sh
 
 # Man pages: scdoc(5) sources docs/man/NAME.SECTION.scd, roff in $(OUTPUT)/man.
 # Not part of `all` (scdoc is needed only for them); `install` builds them and

@@ -20,9 +20,12 @@ set -eu
 # setpriv) and dpkg (dpkg-deb) are essential, already on any Debian.
 # scdoc: make man turns docs/man/*.scd into roff; man-db, groff-base and bsdextrautils
 # (col): test-man.sh renders the pages with man --warnings and groff -ww.
+# make deb and test-deb.sh: dpkg-dev (dpkg-shlibdeps computes Depends), lintian
+# (policy check of the .deb), logrotate (the package's rotation file, `logrotate -d`).
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
-libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml scdoc man-db groff-base bsdextrautils"
+libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml scdoc man-db groff-base bsdextrautils
+dpkg-dev lintian logrotate"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""
