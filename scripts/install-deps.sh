@@ -16,11 +16,13 @@ set -eu
 # container (runc, cgroupfs, --network none; no registry). libmicrohttpd-dev: run's
 # /metrics server; prometheus (promtool) and curl: the metrics tests check and scrape it.
 # libcurl4-openssl-dev: report and top attach to run's socket (serve/daemon_client.c).
+# libsystemd-dev: run under systemd (sd_notify READY/STATUS/WATCHDOG, the
+# journal's structured audit records; user/host/systemd.c).
 # python3-yaml: test-image.sh reads scripts/kubernetes/*.yaml; util-linux (nsenter,
 # setpriv) and dpkg (dpkg-deb) are essential, already on any Debian.
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
-libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml"
+libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml libsystemd-dev"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""
