@@ -35,6 +35,7 @@
 #                              pool) arrive as structured entries, the comm
 #                              escaped in PORTWARDEN_COMM and MESSAGE, no
 #                              control byte anywhere; not also on stderr
+#   notify/status-action       STATUS= then names the last action, escaped
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -278,8 +279,9 @@ COMM=$(printf 'pw\033]0;x"q')
 printf '[daemon]\ninterval = 1s\nwindow = 8s\n[policy]\nfill_threshold = 20%%\n' >"$PW_TMP/c.conf"
 : >"$PW_TMP/c.err"
 stream=$(stat -c '%d:%i' "$PW_TMP/c.err")
+listen c || { pw_fail notify/start "the listener did not start"; pw_done; }
 # shellcheck disable=SC2016 # the inner sh's variables
-JOURNAL_STREAM=$stream unshare -m --propagation private sh -c '
+NOTIFY_SOCKET=$NSOCK JOURNAL_STREAM=$stream unshare -m --propagation private sh -c '
 	mount -t tmpfs pw-journal /run/systemd && mkdir /run/systemd/journal || exit 125
 	python3 "$1" "$2" </dev/null >/dev/null 2>"$2.err" &
 	echo $! >"$3"
@@ -329,4 +331,9 @@ if grep -q 'action would_kill' "$PW_TMP/c.err"; then
 }the action went to stderr too: $(grep -m 1 'action would_kill' "$PW_TMP/c.err")"
 fi
 pw_report notify/journal "$problems"
+sed 's/^/#   /' "$PW_TMP/c.notify" | grep -v ' WATCHDOG=1$' || true
+problems=$(grep -q "STATUS=dry run (--enforce acts).*; quarantined 0, signalled 0, last action: would_kill pid $leak pw\\\\x1b\]0;x\"q" "$PW_TMP/c.notify" ||
+	echo "no STATUS= naming the leaker's would_kill: $(grep STATUS "$PW_TMP/c.notify" | tail -n 1)")
+pw_report notify/status-action "$problems"
+pw_stop "$LISTENER" TERM 2
 pw_done
