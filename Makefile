@@ -69,7 +69,8 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw \
 	$(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c) \
 	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
-	$(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+	$(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl) \
+	$(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
 CFLAGS ?= -g -O2
 USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow \

@@ -16,6 +16,8 @@ set -eu
 # container (runc, cgroupfs, --network none; no registry). libmicrohttpd-dev: run's
 # /metrics server; prometheus (promtool) and curl: the metrics tests check and scrape it.
 # libcurl4-openssl-dev: report and top attach to run's socket (serve/daemon_client.c).
+# libsystemd-dev: run under systemd (sd_notify READY/STATUS/WATCHDOG, the
+# journal's structured audit records; user/host/systemd.c).
 # python3-yaml: test-image.sh reads scripts/kubernetes/*.yaml; util-linux (nsenter,
 # setpriv) and dpkg (dpkg-deb) are essential, already on any Debian.
 # scdoc: make man turns docs/man/*.scd into roff; man-db, groff-base and bsdextrautils
@@ -25,7 +27,7 @@ set -eu
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
 libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml scdoc man-db groff-base bsdextrautils
-dpkg-dev lintian logrotate"
+dpkg-dev lintian logrotate libsystemd-dev"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""

@@ -37,11 +37,14 @@ die() {
 # The metrics server (libmicrohttpd, not linkable statically here) and the
 # client report and top attach with (libcurl, the same) are left out for
 # tests/vm/no_metrics.c, built below; the guest runs --no-socket, and its
-# report and top find no daemon and sample themselves.
+# report and top find no daemon and sample themselves. Nor libsystemd (no
+# static archive in Debian): tests/vm/no_systemd.c stands in for
+# user/host/systemd.c; the guest has no service manager to notify.
 objs=()
 for src in user/*/*.c; do
 	[ "$src" != user/serve/metrics_server.c ] || continue
 	[ "$src" != user/serve/daemon_client.c ] || continue
+	[ "$src" != user/host/systemd.c ] || continue
 	obj=$OUTPUT/${src%.c}.o
 	[ -f "$obj" ] || die "no $obj: run make first"
 	objs+=("$obj")
@@ -72,6 +75,9 @@ done
 "$CC" -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Iuser -Ibpf -c -o "$VM/no_metrics.o" tests/vm/no_metrics.c ||
 	die "build of tests/vm/no_metrics.c failed"
 objs+=("$VM/no_metrics.o")
+"$CC" -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Iuser -Ibpf -c -o "$VM/no_systemd.o" tests/vm/no_systemd.c ||
+	die "build of tests/vm/no_systemd.c failed"
+objs+=("$VM/no_systemd.o")
 # shellcheck disable=SC2086 # $libs is a list of flags
 "$CC" -static -o "$VM/portwarden" "${objs[@]}" $libs ||
 	die "static link of portwarden failed (needs libbpf-dev, libelf-dev, zlib1g-dev)"

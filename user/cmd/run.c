@@ -6,13 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cmd/preflight.h"
 #include "cmd/run.h"
 #include "core/log.h"
 #include "core/regular_file.h"
 #include "guard/guard.h"
 #include "guard/metrics.h"
+#include "guard/notify.h"
 #include "guard/served.h"
+#include "host/journal_stream.h"
 #include "serve/metrics_server.h"
 
 static volatile sig_atomic_t exiting, reload;
@@ -100,29 +103,61 @@ static void publish_documents(struct guard *g, struct metrics_server *ms)
 		 (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
-/* Steps every interval; between them, the counters every watch_ms. */
-static void loop(struct guard *g, const struct env *env, struct metrics_server *ms)
+/*
+ * Test only: PORTWARDEN_TEST_STALL_MS=N stalls the loop N ms once, before
+ * its fifth step (after READY=1 and a few watchdog pings), as a hung step
+ * would: the tests check that the pings stop meanwhile.
+ */
+static void test_stall(uint64_t steps)
+{
+	const char *v = getenv("PORTWARDEN_TEST_STALL_MS");
+	struct timespec ts;
+	long ms;
+
+	if (steps != 4 || !v || (ms = strtol(v, NULL, 10)) <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void reload_now(struct guard *g, const struct env *env, struct notifier *n)
+{
+	reload = 0;
+	notifier_reloading(n);
+	reload_config(g, env);
+	audit_reopen(&g->audit);
+	notifier_reloaded(n, g);
+}
+
+/* Steps every interval; between them, the counters every watch_ms, and the
+ * watchdog pinged from here alone: only a loop that goes round pings. */
+static void loop(struct guard *g, const struct env *env, struct metrics_server *ms,
+		 struct notifier *n)
 {
 	uint64_t next = monotonic_ms(), next_watch = next;
 
 	while (!exiting) {
 		uint64_t now = monotonic_ms(), wake;
 
-		if (reload) {
-			reload = 0;
-			reload_config(g, env);
-			audit_reopen(&g->audit);
-		}
+		if (reload)
+			reload_now(g, env, n);
 		if (now >= next) {
+			test_stall(g->m.steps);
 			guard_step(g);
 			publish_metrics(g, ms);
 			publish_documents(g, ms);
+			notifier_stepped(n, g);
 			next += g->cfg.interval_ms;
 		} else if (g->cfg.watch_ms && now >= next_watch) {
 			guard_watch(g);
 			next_watch = now + g->cfg.watch_ms;
 		}
+		notifier_ping(n, monotonic_ms());
 		wake = g->cfg.watch_ms && next_watch < next ? next_watch : next;
+		if (notifier_wake_ms(n) < wake)
+			wake = notifier_wake_ms(n);
 
 		while (sleep_until(wake) == -EINTR && !exiting && !reload)
 			;
@@ -148,20 +183,22 @@ static int start(struct guard *g, const struct env *env)
 
 	config_defaults(&g->cfg);
 	if (env->config_path && config_load(env->config_path, &g->cfg, err, sizeof(err))) {
-		pr_warn("%s\n", err);
+		pr_err("%s\n", err);
 		return EXIT_USAGE;
 	}
 	err_open = audit_open(&g->audit, env->log_path);
 	if (err_open) {
-		pr_warn("invalid --log '%s': %s\n", env->log_path, regular_file_strerror(err_open));
+		pr_err("invalid --log '%s': %s\n", env->log_path, regular_file_strerror(err_open));
 		return EXIT_USAGE;
 	}
+	/* structured entries only where journald takes them; else the lines */
+	g->audit.journal = journal_stream_is(STDERR_FILENO) && journal_native_available();
 	if (cgroup_find_mounts(&g->mounts) || !(g->resolver = cgroup_resolver_new(&g->mounts)))
 		return EXIT_RUNTIME;
 	if (env->cgroup_path &&
 	    cgroup_target_resolve(&g->mounts, env->cgroup_path, &g->scope)) {
-		pr_warn("unknown cgroup '%s': not a directory of the cgroup2 mount at %s\n",
-			env->cgroup_path, g->mounts.v2);
+		pr_err("unknown cgroup '%s': not a directory of the cgroup2 mount at %s\n",
+		       env->cgroup_path, g->mounts.v2);
 		return EXIT_USAGE;
 	}
 	mc.interval_ms = g->cfg.interval_ms;
@@ -233,14 +270,20 @@ int run_main(const struct env *env)
 		return EXIT_RUNTIME;
 	g->audit.fd = -1; /* no log yet, whatever stops the start */
 	log_init(env->verbose ? LOG_DEBUG : LOG_INFO);
+	/* under systemd: priorities on the log lines, audit records as journal entries */
+	log_use_priorities(journal_stream_is(STDERR_FILENO));
 	status = preflight_check();
 	if (!status)
 		status = start(g, env);
 	if (!status)
 		ms = open_metrics(env, &status);
 	if (!status) {
+		struct notifier n;
+
+		notifier_init(&n, g->cfg.interval_ms);
 		announce(g, "start");
-		loop(g, env, ms);
+		loop(g, env, ms, &n);
+		notifier_stopping(&n);
 		enforcer_release_all(&g->ef);
 		announce(g, "stop");
 	}

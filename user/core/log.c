@@ -6,12 +6,30 @@
 #include "core/log.h"
 
 static enum log_level max_level = LOG_WARN;
+static bool priorities;
+
+const char *log_priority_prefix(enum log_level level)
+{
+	/* syslog's numbers, as sd-daemon.h's SD_ERR, SD_WARNING, SD_INFO, SD_DEBUG
+	 * (syslog.h's own LOG_* names clash with ours) */
+	static const char *const prefix[] = {"<3>", "<4>", "<6>", "<7>"};
+
+	if (!priorities || (unsigned)level > LOG_DEBUG)
+		return "";
+	return prefix[level];
+}
+
+void log_use_priorities(bool on)
+{
+	priorities = on;
+}
 
 __attribute__((format(printf, 2, 0)))
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	if (level > max_level)
 		return;
+	fputs(log_priority_prefix(level), stderr);
 	fputs("portwarden: ", stderr);
 	vfprintf(stderr, fmt, ap);
 }

@@ -12,7 +12,9 @@
 #include "core/log.h"
 #include "core/regular_file.h"
 #include "core/runtime_names.h"
+#include "host/systemd.h"
 #include "views/audit.h"
+#include "views/journal.h"
 #include "views/view_json.h"
 
 /* Warnings about refused records: the first at once, then one a minute
@@ -144,8 +146,8 @@ int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 	return json_finish(&w);
 }
 
-/* The readable line: what happened to whom, and why. */
-static void text_line(const struct audit_record *r)
+/* The readable line: what happened to whom, and why; no newline. */
+static void text_format(const struct audit_record *r, char *line, size_t len)
 {
 	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)] = "-", cgroup[ESCAPE_TERMINAL_BUF_SIZE(256)] = "-";
 	char raw[RUNTIME_NAMES_LABEL_SIZE] = "";
@@ -171,8 +173,62 @@ static void text_line(const struct audit_record *r)
 	/* a detail quotes names a process or a pod spec chose (comm, cgroup, pod) */
 	if (r->detail)
 		escape_terminal(detail, sizeof(detail), r->detail, SIZE_MAX);
-	pr_warn("%s%s%s%s: %s%s%s\n", r->event, r->action ? " " : "", r->action ? r->action : "",
-		who, r->reason ? r->reason : "", r->detail ? ": " : "", detail);
+	snprintf(line, len, "%s%s%s%s: %s%s%s", r->event, r->action ? " " : "",
+		 r->action ? r->action : "", who, r->reason ? r->reason : "", r->detail ? ": " : "",
+		 detail);
+}
+
+/* The journal's PRIORITY=: the daemon's own life (start, stop, config) is
+ * news (info), the rest calls for a look (warning). */
+static int record_priority(const struct audit_record *r)
+{
+	static const char *const news[] = {"start", "stop", "config"};
+
+	for (size_t i = 0; r->event && i < sizeof(news) / sizeof(news[0]); i++)
+		if (!strcmp(r->event, news[i]))
+			return 6;
+	return 4;
+}
+
+/* "term pid 42 leaker" or "kill cgroup /x": what STATUS= names. */
+static void note_action(struct audit *a, const struct audit_record *r)
+{
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)] = "";
+	char cgroup[ESCAPE_TERMINAL_BUF_SIZE(64)] = "";
+
+	if (!r->event || strcmp(r->event, "action"))
+		return;
+	escape_terminal(comm, sizeof(comm), r->comm, PW_COMM_LEN);
+	escape_terminal(cgroup, sizeof(cgroup), r->cgroup, 64);
+	if (r->pid)
+		snprintf(a->last_action, sizeof(a->last_action), "%s pid %u %s",
+			 r->action ? r->action : "?", r->pid, comm);
+	else
+		snprintf(a->last_action, sizeof(a->last_action), "%s cgroup %s",
+			 r->action ? r->action : "?", cgroup);
+}
+
+/* To the journal when stderr is the journal and journald takes it, else
+ * the stderr line (a warning, whatever the -v level: records are never
+ * dropped). */
+static void text_line(const struct audit *a, const struct audit_record *r)
+{
+	char line[ESCAPE_TERMINAL_BUF_SIZE(4096)];
+
+	text_format(r, line, sizeof(line));
+	if (a->journal) {
+		struct journal_entry *e = malloc(sizeof(*e));
+		int err = -ENOMEM;
+
+		if (e) {
+			journal_entry_build(e, r, line, record_priority(r));
+			err = systemd_journal_sendv(e->iov, e->n);
+			free(e);
+		}
+		if (!err)
+			return;
+	}
+	pr_warn("%s\n", line);
 }
 
 /* The whole record in one write(2): O_APPEND keeps it in one piece next to
@@ -243,7 +299,8 @@ void audit_write(struct audit *a, const struct audit_record *r)
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	view_format_time_us(&now, ts, sizeof(ts));
-	text_line(r);
+	note_action(a, r);
+	text_line(a, r);
 	if (a->fd < 0 && !kept(r))
 		return;
 	err = append_json(a, r, ts);

@@ -34,6 +34,7 @@ struct audit_record {
 	const struct container_names *names; /* its container's (runtime's), or NULL */
 };
 
+#define AUDIT_LAST_ACTION_MAX 192
 #define AUDIT_RECENT 32 /* action and result records kept for run's /suspects */
 
 struct audit {
@@ -48,6 +49,11 @@ struct audit {
 	unsigned long long errors_warned; /* of those, already in a warning */
 	uint64_t warned_ms;               /* when the last warning was */
 	int last_error;                   /* -errno of the last refusal */
+	/* stderr is the journal (host/journal_stream.h): records go there as
+	 * structured entries (views/journal.h) instead of the stderr line */
+	bool journal;
+	/* the latest "action" record, "term pid 42 leaker" (escaped), "" none */
+	char last_action[AUDIT_LAST_ACTION_MAX];
 };
 
 /*
@@ -69,8 +75,9 @@ void audit_close(struct audit *a);
 /* The @i-th (0: oldest) of the a->nr_recent records kept, NULL when none. */
 const char *audit_recent(const struct audit *a, size_t i);
 
-/* The stderr line, and the JSON line appended with one write(). A refused
- * write is counted; a warning says so at once, then at most once a minute. */
+/* The stderr line (or the journal entry), and the JSON line appended with
+ * one write(). A refused write is counted; a warning says so at once, then
+ * at most once a minute. A journal entry journald refuses goes to stderr. */
 void audit_write(struct audit *a, const struct audit_record *r);
 
 /* Render one record as a JSON line into @out (for tests and the file).
