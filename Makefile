@@ -246,9 +246,13 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(OUTPUT)/libportwarden
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -MMD -MP -MF $(OUTPUT)/deps/unit-$*.d $< \
 		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
 
+# seccomp-exec applies the unit's system-call filter (tests/e2e/test-unit.sh)
+$(OUTPUT)/tests/workloads/seccomp-exec: WORKLOAD_LIBS := \
+	$(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp)
+
 $(OUTPUT)/tests/workloads/%: tests/workloads/%.c | $(OUTPUT)/tests/workloads $(OUTPUT)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/workload-$*.d $< -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/workload-$*.d $< $(WORKLOAD_LIBS) -o $@
 
 $(OUTPUT)/tests/shims/%.so: tests/shims/%.c | $(OUTPUT)/tests/shims $(OUTPUT)/deps
 	$(call msg,SHIM,$@)

@@ -18,9 +18,11 @@ set -eu
 # libcurl4-openssl-dev: report and top attach to run's socket (serve/daemon_client.c).
 # python3-yaml: test-image.sh reads scripts/kubernetes/*.yaml; util-linux (nsenter,
 # setpriv) and dpkg (dpkg-deb) are essential, already on any Debian.
+# libseccomp-dev: test-unit.sh's seccomp-exec applies the systemd unit's system-call
+# filter; systemd (systemd-analyze, not as PID 1): test-unit.sh verifies the unit.
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
-libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml"
+libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml libseccomp-dev systemd"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""
