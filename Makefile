@@ -12,6 +12,8 @@ ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/' \
 
 prefix ?= /usr/local
 bindir ?= $(prefix)/bin
+# systemd's system unit directory (Debian's; pkg-config systemd says so elsewhere)
+systemdunitdir ?= /lib/systemd/system
 DESTDIR ?=
 
 # vmlinux.h: the checked-in one by default; VMLINUX_BTF=file regenerates it from
@@ -101,9 +103,10 @@ help:
 	@echo 'make bench      benchmarks, ~15 min, root; BENCH="churn syscall capacity detection scale"'
 	@echo 'make soak       run --enforce under ~50k port events/s and leakers, ~12 min, root; SOAK_SECONDS=600'
 	@echo 'make install    install to $$(DESTDIR)$$(bindir)'
+	@echo 'make install-systemd  the unit to $$(DESTDIR)$$(systemdunitdir) (/lib/systemd/system)'
 	@echo 'make vmlinux    regenerate vmlinux/$$(ARCH)/vmlinux.h from VMLINUX_BTF'
 	@echo 'make clean      remove $(OUTPUT) and ./portwarden'
-	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC VMLINUX_BTF VMLINUX_H prefix DESTDIR'
+	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC VMLINUX_BTF VMLINUX_H prefix bindir systemdunitdir DESTDIR'
 
 deps:
 	$(Q)scripts/install-deps.sh
@@ -270,9 +273,17 @@ $(BENCH_LIB_BINS): $(OUTPUT)/tests/bench/%: tests/bench/%.c $(OUTPUT)/libportwar
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/bench-$*.d $< \
 		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
 
-install: $(APP)
+install: $(APP) install-systemd
 	install -d $(DESTDIR)$(bindir)
 	install -m 0755 $(APP) $(DESTDIR)$(bindir)/$(APP)
+
+# The unit runs /usr/sbin/portwarden: with another bindir, ExecStart follows it.
+.PHONY: install-systemd
+install-systemd:
+	install -d $(DESTDIR)$(systemdunitdir)
+	sed 's|^ExecStart=/usr/sbin/portwarden |ExecStart=$(bindir)/portwarden |' \
+		scripts/systemd/portwarden.service >$(DESTDIR)$(systemdunitdir)/portwarden.service
+	chmod 0644 $(DESTDIR)$(systemdunitdir)/portwarden.service
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/unit/*.h tests/workloads/*.c
