@@ -15,6 +15,8 @@ bindir ?= $(prefix)/bin
 mandir ?= $(prefix)/share/man
 # /etc for prefix=/usr (the package), $(prefix)/etc otherwise (/usr/local/etc)
 sysconfdir ?= $(if $(filter /usr,$(prefix)),/etc,$(prefix)/etc)
+# systemd's system unit directory (Debian's; pkg-config systemd says so elsewhere)
+systemdunitdir ?= /lib/systemd/system
 DESTDIR ?=
 
 # vmlinux.h: the checked-in one by default; VMLINUX_BTF=file regenerates it from
@@ -106,12 +108,12 @@ help:
 	@echo 'make test-root  root tier only (real BPF, netns, cgroups)'
 	@echo 'make bench      benchmarks, ~15 min, root; BENCH="churn syscall capacity detection scale"'
 	@echo 'make soak       run --enforce under ~50k port events/s and leakers, ~12 min, root; SOAK_SECONDS=600'
-	@echo 'make install    install to $$(DESTDIR)$$(bindir), man pages to $$(DESTDIR)$$(mandir), the default config to $$(DESTDIR)$$(sysconfdir)/portwarden'
+	@echo 'make install    install to $$(DESTDIR)$$(bindir), man pages to $$(DESTDIR)$$(mandir), the default config to $$(DESTDIR)$$(sysconfdir)/portwarden, the unit to $$(DESTDIR)$$(systemdunitdir)'
 	@echo 'make man        man pages portwarden(8), portwarden.conf(5) in $(OUTPUT)/man (scdoc)'
 	@echo 'make deb        build .output/portwarden_VERSION_ARCH.deb (scripts/deb/build-deb.sh)'
 	@echo 'make vmlinux    regenerate vmlinux/$$(ARCH)/vmlinux.h from VMLINUX_BTF'
 	@echo 'make clean      remove $(OUTPUT) and ./portwarden'
-	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC SCDOC VMLINUX_BTF VMLINUX_H prefix bindir mandir sysconfdir DESTDIR'
+	@echo 'Variables: V=1 OUTPUT CLANG BPFTOOL LLVM_STRIP CC SCDOC VMLINUX_BTF VMLINUX_H prefix bindir mandir sysconfdir systemdunitdir DESTDIR'
 
 deps:
 	$(Q)scripts/install-deps.sh
@@ -260,9 +262,13 @@ $(MAN_TEST_BINS): $(OUTPUT)/tests/man/%: tests/man/%.c $(OUTPUT)/libportwarden.a
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/man-$*.d $< \
 		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
 
+# seccomp-exec applies the unit's system-call filter (tests/e2e/test-unit.sh)
+$(OUTPUT)/tests/workloads/seccomp-exec: WORKLOAD_LIBS := \
+	$(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp)
+
 $(OUTPUT)/tests/workloads/%: tests/workloads/%.c | $(OUTPUT)/tests/workloads $(OUTPUT)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/workload-$*.d $< -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/workload-$*.d $< $(WORKLOAD_LIBS) -o $@
 
 $(OUTPUT)/tests/shims/%.so: tests/shims/%.c | $(OUTPUT)/tests/shims $(OUTPUT)/deps
 	$(call msg,SHIM,$@)
@@ -280,8 +286,8 @@ $(BENCH_LIB_BINS): $(OUTPUT)/tests/bench/%: tests/bench/%.c $(OUTPUT)/libportwar
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/bench-$*.d $< \
 		$(OUTPUT)/libportwarden.a $(LDFLAGS_ALL) $(LIBS) -o $@
 
-.PHONY: install-bin install-config install-man
-install: install-bin install-config install-man
+.PHONY: install-bin install-config install-man install-systemd
+install: install-bin install-config install-man install-systemd
 
 install-bin: $(APP)
 	install -d $(DESTDIR)$(bindir)
@@ -331,6 +337,14 @@ $(MAN_PAGES): $(OUTPUT)/man/%: docs/man/%.scd Makefile | $(OUTPUT)/man
 install-man: $(MAN_PAGES)
 	$(foreach p,$(MAN_PAGES),install -d $(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(p))) && \
 		install -m 0644 $(p) $(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)) &&) true
+
+# The unit runs /usr/sbin/portwarden: with another bindir, ExecStart follows it.
+.PHONY: install-systemd
+install-systemd:
+	install -d $(DESTDIR)$(systemdunitdir)
+	sed 's|^ExecStart=/usr/sbin/portwarden |ExecStart=$(bindir)/portwarden |' \
+		scripts/systemd/portwarden.service >$(DESTDIR)$(systemdunitdir)/portwarden.service
+	chmod 0644 $(DESTDIR)$(systemdunitdir)/portwarden.service
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/unit/*.h tests/workloads/*.c

@@ -22,12 +22,15 @@ set -eu
 # setpriv) and dpkg (dpkg-deb) are essential, already on any Debian.
 # scdoc: make man turns docs/man/*.scd into roff; man-db, groff-base and bsdextrautils
 # (col): test-man.sh renders the pages with man --warnings and groff -ww.
+# libseccomp-dev: test-unit.sh's seccomp-exec applies the systemd unit's system-call
+# filter; systemd (systemd-analyze, not as PID 1): test-unit.sh verifies the unit.
 # make deb and test-deb.sh: dpkg-dev (dpkg-shlibdeps computes Depends), lintian
 # (policy check of the .deb), logrotate (the package's rotation file, `logrotate -d`).
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
 libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml scdoc man-db groff-base bsdextrautils
-dpkg-dev lintian logrotate libsystemd-dev"
+dpkg-dev lintian logrotate libsystemd-dev
+libseccomp-dev systemd"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""
