@@ -23,6 +23,7 @@ enum {
 	OPT_DURATION,
 	OPT_INTERVAL,
 	OPT_OUTPUT,
+	OPT_HTML,
 	OPT_USAGE,
 	OPT_ENFORCE,
 	OPT_CONFIG,
@@ -296,13 +297,16 @@ static const char report_doc[] =
 	"\n"
 	"Examples:\n"
 	"  portwarden report --duration 120\n"
-	"  portwarden report --json --output /var/log/portwarden/report.json\n";
+	"  portwarden report --json --output /var/log/portwarden/report.json\n"
+	"  portwarden report --duration 300 --html /tmp/ports.html\n";
 
 static const struct argp_option report_options[] = {
 	{"duration", OPT_DURATION, "SEC", 0, "How long to watch (default 60)", 0},
 	{"interval", OPT_INTERVAL, "SEC", 0, "Seconds between samples (default 1)", 0},
 	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
 	{"output", OPT_OUTPUT, "FILE", 0, "Write the report to FILE (replaced atomically)", 0},
+	{"html", OPT_HTML, "FILE", 0,
+	 "Write the report to FILE as one self-contained HTML page with charts", 0},
 	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
 	ATTACH_OPTIONS,
 	COMMON_OPTIONS,
@@ -324,11 +328,24 @@ static error_t report_parse_opt(int key, char *arg, struct argp_state *state)
 			return bad_input(state, "invalid --interval '%s': expected 1 to 60", arg);
 		return 0;
 	case OPT_JSON:
+		if (env->html)
+			return bad_input(state, "--html writes its own file: not with --json");
 		env->json = true;
 		return 0;
 	case OPT_OUTPUT:
 		if (!*arg)
 			return bad_input(state, "invalid --output '%s': expected a file", arg);
+		if (env->html)
+			return bad_input(state, "--output and --html name the same file: use one");
+		env->output = arg;
+		return 0;
+	case OPT_HTML:
+		if (!*arg)
+			return bad_input(state, "invalid --html '%s': expected a file", arg);
+		if (env->output || env->json)
+			return bad_input(state, "--html writes its own file: not with --output or "
+						"--json");
+		env->html = true;
 		env->output = arg;
 		return 0;
 	default:

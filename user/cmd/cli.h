@@ -38,6 +38,7 @@ struct env {
 	enum pw_command command;
 	bool verbose;
 	bool json;
+	bool html;	      /* report: the HTML page (to output) */
 	bool failed_only;
 	uint32_t pid;		 /* 0: every process */
 	const char *cgroup_path; /* NULL: every cgroup */
