@@ -17,10 +17,11 @@ set -eu
 # /metrics server; prometheus (promtool) and curl: the metrics tests check and scrape it.
 # libcurl4-openssl-dev: report and top attach to run's socket (serve/daemon_client.c).
 # python3-yaml: test-image.sh reads scripts/kubernetes/*.yaml; util-linux (nsenter,
-# setpriv) and dpkg (dpkg-deb) are essential, already on any Debian.
+# setpriv) and dpkg (dpkg-deb) are essential, already on any Debian. chromium: test-html.sh
+# renders the HTML reports in a real browser (headless: screenshot, console, DOM).
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
-libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml"
+libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml chromium"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "cmd/cli.h"
 #include "core/log.h"
+#include "host/incident_dir.h"
 #include "serve/metrics_server.h"
 
 
@@ -31,6 +32,8 @@ enum {
 	OPT_SOCKET,
 	OPT_NO_SOCKET,
 	OPT_METRICS_LISTEN,
+	OPT_INCIDENTS,
+	OPT_NO_INCIDENTS,
 	OPT_STANDALONE,
 };
 
@@ -393,6 +396,10 @@ static const struct argp_option run_options[] = {
 	{"no-socket", OPT_NO_SOCKET, NULL, 0, "No metrics unix socket", 0},
 	{"metrics-listen", OPT_METRICS_LISTEN, "ADDR:PORT", 0,
 	 "Also serve /metrics on TCP: 127.0.0.1:9477, [::1]:9477", 0},
+	{"incidents", OPT_INCIDENTS, "DIR", 0,
+	 "Write an incident report (HTML and JSON) per action here (default "
+	 INCIDENT_DIR_DEFAULT ")", 0},
+	{"no-incidents", OPT_NO_INCIDENTS, NULL, 0, "Write no incident reports", 0},
 	COMMON_OPTIONS,
 	{},
 };
@@ -425,6 +432,15 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_NO_SOCKET:
 		env->no_socket = true;
+		return 0;
+	case OPT_INCIDENTS:
+		if (arg[0] != '/')
+			return bad_input(state, "invalid --incidents '%s': expected an absolute "
+						"path (--no-incidents for none)", arg);
+		env->incidents_dir = arg;
+		return 0;
+	case OPT_NO_INCIDENTS:
+		env->no_incidents = true;
 		return 0;
 	case OPT_METRICS_LISTEN: {
 		struct sockaddr_storage ss;

@@ -105,7 +105,7 @@ static void chart_actions(FILE *out, const struct chart *c, const struct report 
 		const struct report_action *a = &r->actions[i];
 		double t = a->t_ms / 1000.0, x;
 
-		if (group && a->group.cgroup_id != group->cgroup_id)
+		if (group && !group_key_same(&a->group, group))
 			continue;
 		if (t < c->t0 || t > c->t1)
 			continue;
