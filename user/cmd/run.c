@@ -205,7 +205,8 @@ static int start(struct guard *g, const struct env *env)
 
 static void announce(struct guard *g, const char *event)
 {
-	char detail[160] = "";
+	char detail[240] = "";
+	size_t len;
 	struct audit_record r = {.event = event,
 				 .ports_held = -1,
 				 .exited = -1,
@@ -218,6 +219,12 @@ static void announce(struct guard *g, const char *event)
 	if (g->audit.write_errors) {
 		snprintf(detail, sizeof(detail), "%llu audit records could not be written to the log (%s)",
 			 g->audit.write_errors, strerror(-g->audit.last_error));
+		r.detail = detail;
+	}
+	len = strlen(detail);
+	if (g->incident_errors) {
+		snprintf(detail + len, sizeof(detail) - len, "%s%llu incident reports could not be written",
+			 len ? "; " : "", (unsigned long long)g->incident_errors);
 		r.detail = detail;
 	}
 	audit_write(&g->audit, &r);
