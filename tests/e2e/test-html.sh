@@ -192,8 +192,9 @@ ln -s "$PW_TMP/open" "$PW_TMP/link"
 problems=$(
 	for dir in "$PW_TMP/open" "$PW_TMP/link"; do
 		rc=0
-		"$PW_PORTWARDEN" run --no-socket --incidents "$dir" --log "$PW_TMP/refused.jsonl" \
-			</dev/null >/dev/null 2>"$PW_TMP/refused.err" || rc=$?
+		# accepted, it would run: 20 s, then TERM (status 124)
+		timeout 20 "$PW_PORTWARDEN" run --no-socket --incidents "$dir" \
+			--log "$PW_TMP/refused.jsonl" </dev/null >/dev/null 2>"$PW_TMP/refused.err" || rc=$?
 		[ "$rc" -eq 2 ] || echo "--incidents $dir: exit status $rc, not 2"
 		grep -q 'invalid --incidents' "$PW_TMP/refused.err" ||
 			echo "--incidents $dir: no message: $(tail -c 200 "$PW_TMP/refused.err")"
