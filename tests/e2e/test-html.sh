@@ -176,7 +176,7 @@ problems=$(
 	named=$(jq -r 'select(.event == "result") | .incident // empty' "$PW_TMP/run.jsonl" | wc -l)
 	files=$(find "$INC" -name 'incident-*' | wc -l)
 	[ "$named" -gt 2 ] || echo "only $named incidents named: retention untested"
-	[ "$files" -eq 4 ] || echo "$files files in $INC, not 4 (2 incidents): $(ls "$INC" | tr '\n' ' ')"
+	[ "$files" -eq 4 ] || echo "$files files in $INC, not 4 (2 incidents): $(find "$INC" -name 'incident-*' -printf '%f ')"
 	first=$(jq -r 'select(.event == "result") | .incident // empty' "$PW_TMP/run.jsonl" | head -n 1)
 	[ -z "$first" ] || [ ! -e "$first" ] || echo "the oldest incident $first was kept"
 )
