@@ -10,6 +10,8 @@
 #                        in the result's audit record ("incident")
 #   html/retention       the directory holds only the newest 2 incidents
 #                        while the audit log named more
+#   html/attached        `report --html` attached to that run gets its page
+#                        (/report?format=html)
 #   html/dir-refused     --incidents on a symbolic link, or on a directory
 #                        others can write to: exit 2 with a message
 #   html/console-control chromium's console logging sees a script error in
@@ -142,7 +144,9 @@ CONF
 INC=$PW_TMP/incidents
 pw_run_in "$(pw_make_cgroup srv)" "$NS" "$PW_PORTLEAK" listen --port "$PORT" --hold 3600 \
 	--comm pl-srv >/dev/null
-pw_start_guard html --cgroup "$BASE" --config "$PW_TMP/run.conf" --incidents "$INC" || pw_done
+SOCK=$PW_TMP/pw.sock
+pw_start_guard html --cgroup "$BASE" --config "$PW_TMP/run.conf" --incidents "$INC" \
+	--socket "$SOCK" || pw_done
 # each ignores SIGTERM: a result after SIGTERM and one after SIGKILL, 4 in all
 start leak1 "$NS" "$GUARDLEAK" tcp --port "$PORT" --rate 20 --ignore-term --comm "$HOSTILE"
 start leak2 "$NS" "$GUARDLEAK" tcp --port "$PORT" --rate 20 --ignore-term --comm "$HOSTILE"
@@ -181,6 +185,17 @@ problems=$(
 	[ -z "$first" ] || [ ! -e "$first" ] || echo "the oldest incident $first was kept"
 )
 pw_report html/retention "$problems"
+rc=0
+"$PW_PORTWARDEN" report --socket "$SOCK" --duration 60 --html "$PW_TMP/attached.html" </dev/null \
+	>/dev/null 2>"$PW_TMP/attached.err" || rc=$?
+problems=$(
+	[ "$rc" -eq 0 ] || echo "exit status $rc: $(tail -c 300 "$PW_TMP/attached.err")"
+	grep -q -e 'from portwarden run' -e 'portwarden run holds only' "$PW_TMP/attached.err" ||
+		echo "not attached: $(tail -c 300 "$PW_TMP/attached.err")"
+	head -c 15 "$PW_TMP/attached.html" 2>/dev/null | grep -q '<!DOCTYPE html>' || echo "no HTML page"
+	grep -q 'portwarden-test' "$PW_TMP/attached.html" 2>/dev/null || echo "the page names no test cgroup"
+)
+pw_report html/attached "$problems"
 kill -s TERM "$PW_GUARD"
 pw_wait_exit "$PW_GUARD" 15 || true
 INCIDENT=$(jq -r 'select(.event == "result") | .incident // empty' "$PW_TMP/run.jsonl" | tail -n 1)
