@@ -110,8 +110,8 @@ static int write_one(struct guard *g, const char *name, const struct report *r,
 	return err;
 }
 
-int guard_write_incident(struct guard *g, const struct tracked *t, const char *outcome,
-			 char *path, size_t path_len)
+int guard_write_incident(struct guard *g, const struct tracked *t, const char *outcome, char *path,
+			 size_t path_len)
 {
 	struct report_action actions[INCIDENT_ACTIONS];
 	char stem[128], name[160], title[96];
@@ -161,8 +161,7 @@ int guard_write_incident(struct guard *g, const struct tracked *t, const char *o
 out:
 	g->incident_errors++;
 	pr_warn("incidents: cannot write the report of %s %llu to %s: %s\n",
-		t->tgid ? "pid" : "cgroup",
-		(unsigned long long)(t->tgid ? t->tgid : t->start_time), g->incidents.path,
-		strerror(-err));
+		t->tgid ? "pid" : "cgroup", (unsigned long long)(t->tgid ? t->tgid : t->start_time),
+		g->incidents.path, strerror(-err));
 	return err;
 }

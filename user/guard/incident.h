@@ -15,7 +15,7 @@
  * @path (for the audit record): 0, or -errno with nothing left behind (a
  * warning says why; no directory: -ENOENT, silently).
  */
-int guard_write_incident(struct guard *g, const struct tracked *t, const char *outcome,
-			 char *path, size_t path_len);
+int guard_write_incident(struct guard *g, const struct tracked *t, const char *outcome, char *path,
+			 size_t path_len);
 
 #endif /* PW_INCIDENT_H */

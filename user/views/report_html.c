@@ -20,14 +20,14 @@
 
 #define CHART_W	  880
 #define CHART_H	  220
-#define CHART_L	  56 /* room for the y axis labels */
+#define CHART_L	  56  /* room for the y axis labels */
 #define CHART_R	  150 /* room for the legend */
 #define CHART_TOP 14
 #define CHART_BOT 30 /* room for the x axis labels */
 
 static const char *const state_colors[PS_COUNT] = {
-	"#6a3d9a", "#ff7f00", "#1f78b4", "#e31a1c", "#b15928", "#999999", "#fb9a99", "#33a02c",
-	"#a6cee3",
+	"#6a3d9a", "#ff7f00", "#1f78b4", "#e31a1c", "#b15928",
+	"#999999", "#fb9a99", "#33a02c", "#a6cee3",
 };
 
 /* Not libm's fmax/fmin: the binaries do not link libm for two comparisons. */
@@ -113,14 +113,13 @@ static void chart_actions(FILE *out, const struct chart *c, const struct report 
 		fprintf(out,
 			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d00\" "
 			"stroke-width=\"1.5\"/><text x=\"%.1f\" y=\"%d\" fill=\"#d00\">%s</text>\n",
-			x, CHART_TOP, x, CHART_H - CHART_BOT, x + 3, CHART_TOP + 12 + (int)(i % 4) * 12,
-			a->action);
+			x, CHART_TOP, x, CHART_H - CHART_BOT, x + 3,
+			CHART_TOP + 12 + (int)(i % 4) * 12, a->action);
 	}
 }
 
 /* The samples of @e the report covers, oldest first: a new buffer in *@buf. */
-static size_t covered_samples(const struct report *r, const struct entity *e,
-			      struct sample **buf)
+static size_t covered_samples(const struct report *r, const struct entity *e, struct sample **buf)
 {
 	struct series s;
 	size_t first = 0;
@@ -322,8 +321,7 @@ static void container(FILE *out, const struct report *r, const struct labels *l,
 	fprintf(out, "<p>class: <b class=\"class\">%s</b>", leak_class_name(c->class));
 	if (c->class != LEAK_NONE)
 		fprintf(out, "</p>\n<p class=\"advice\">Fix: %s", leak_class_advice(c->class));
-	fprintf(out,
-		"</p>\n<p>sockets: %u now, %u peak;", c->held_now.total, c->held_peak);
+	fprintf(out, "</p>\n<p>sockets: %u now, %u peak;", c->held_now.total, c->held_peak);
 	states_now(out, &c->held_now);
 	fprintf(out, "<br>rates: %+.1f sockets/s, %.1f opens/s, %.1f closes/s</p>\n",
 		c->verdict.growth_per_s, c->verdict.opens_per_s, c->verdict.closes_per_s);
@@ -364,8 +362,8 @@ static void actions(FILE *out, const struct report *r)
 	for (size_t i = 0; i < r->nr_actions; i++) {
 		const struct report_action *a = &r->actions[i];
 
-		fprintf(out, "<tr><td>%.1f s</td><td class=\"action\">%s</td><td>", a->t_ms / 1000.0,
-			a->action);
+		fprintf(out, "<tr><td>%.1f s</td><td class=\"action\">%s</td><td>",
+			a->t_ms / 1000.0, a->action);
 		if (a->tgid) {
 			fprintf(out, "pid %u <span class=\"comm\">", a->tgid);
 			esc(out, a->comm, sizeof(a->comm));
@@ -451,8 +449,7 @@ static void header(FILE *out, const struct report *r, const char *title)
 			(unsigned long long)r->lost_events, (unsigned long long)r->missed_runs);
 }
 
-int report_view_html(FILE *out, const struct report *r, const struct labels *l,
-		     const char *title)
+int report_view_html(FILE *out, const struct report *r, const struct labels *l, const char *title)
 {
 	header(out, r, title);
 	actions(out, r);

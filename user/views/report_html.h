@@ -11,7 +11,6 @@
 
 /* @title: the page's heading ("leak report", "incident: kill of pid 42").
  * Untrusted text in it is escaped. Returns 0, or -EIO when a write failed. */
-int report_view_html(FILE *out, const struct report *r, const struct labels *l,
-		     const char *title);
+int report_view_html(FILE *out, const struct report *r, const struct labels *l, const char *title);
 
 #endif /* PW_REPORT_HTML_H */
