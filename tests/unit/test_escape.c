@@ -270,7 +270,10 @@ static const struct json_case html_cases[] = {
 	{"backslash doubled", "a\\b", SIZE_MAX, "a\\\\b"},
 	{"controls shown", "\x1b[2J\n", SIZE_MAX, "\\x1b[2J\\x0a"},
 	{"utf-8 kept", "caf\xc3\xa9", SIZE_MAX, "caf\xc3\xa9"},
-	{"bidi override as text", "a\xe2\x80\xae" "b", SIZE_MAX, "a\\u202eb"},
+	{"bidi override as text",
+	 "a\xe2\x80\xae"
+	 "b",
+	 SIZE_MAX, "a\\u202eb"},
 	{"bidi isolate as text", "\xe2\x81\xa6", SIZE_MAX, "\\u2066"},
 	{"c1 csi as text", "\xc2\x9b", SIZE_MAX, "\\u009b"},
 	{"invalid utf-8 bytes", "\xed\xa0\x80\xc0<", SIZE_MAX, "\\xed\\xa0\\x80\\xc0&lt;"},

@@ -422,8 +422,8 @@ UNIT_TEST(html_page_escapes_and_charts)
 	memcpy(fx.suspects[0].comm, "<img src=x>\"'&", 15);
 	fx.containers[1].key = fix_hostile;
 	fx.containers[1].class = LEAK_UDP;
-	page = fix_text(&o, report_view_html(fix_open(&o), &fx.report, &fx.labels,
-					     "incident: <script>"));
+	page = fix_text(
+		&o, report_view_html(fix_open(&o), &fx.report, &fx.labels, "incident: <script>"));
 	ASSERT_TRUE(!fix_has_raw_control(page));
 	ASSERT_TRUE(!strstr(page, "<img") && !strstr(page, "<script"));
 	ASSERT_TRUE(strstr(page, "&lt;img src=x&gt;&quot;&#39;&amp;") != NULL);

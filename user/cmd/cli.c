@@ -397,8 +397,9 @@ static const struct argp_option run_options[] = {
 	{"metrics-listen", OPT_METRICS_LISTEN, "ADDR:PORT", 0,
 	 "Also serve /metrics on TCP: 127.0.0.1:9477, [::1]:9477", 0},
 	{"incidents", OPT_INCIDENTS, "DIR", 0,
-	 "Write an incident report (HTML and JSON) per action here (default "
-	 INCIDENT_DIR_DEFAULT ")", 0},
+	 "Write an incident report (HTML and JSON) per action here (default " INCIDENT_DIR_DEFAULT
+	 ")",
+	 0},
 	{"no-incidents", OPT_NO_INCIDENTS, NULL, 0, "Write no incident reports", 0},
 	COMMON_OPTIONS,
 	{},
@@ -435,8 +436,10 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_INCIDENTS:
 		if (arg[0] != '/')
-			return bad_input(state, "invalid --incidents '%s': expected an absolute "
-						"path (--no-incidents for none)", arg);
+			return bad_input(state,
+					 "invalid --incidents '%s': expected an absolute "
+					 "path (--no-incidents for none)",
+					 arg);
 		env->incidents_dir = arg;
 		return 0;
 	case OPT_NO_INCIDENTS:

@@ -171,7 +171,9 @@ static int attached(const struct env *env, struct replace_file *rf)
 	int err, status;
 
 	snprintf(target, sizeof(target), "/report?seconds=%u&format=%s", env->duration_s,
-		 env->html ? "html" : env->json ? "json" : "text");
+		 env->html   ? "html"
+		 : env->json ? "json"
+			     : "text");
 	err = daemon_get(path, target, ATTACH_REPORT_TIMEOUT_S, &r, why, sizeof(why));
 	if (err == -ENOENT) {
 		pr_debug("no portwarden run answers at %s: watching here\n", path);

@@ -157,8 +157,8 @@ static int open_incidents(struct guard *g, const struct env *env)
 		pr_warn("invalid --incidents '%s': %s\n", path, incident_dir_strerror(err));
 		return EXIT_USAGE;
 	}
-	pr_warn("no incident reports: cannot use %s: %s (--incidents DIR names another)\n",
-		path, incident_dir_strerror(err));
+	pr_warn("no incident reports: cannot use %s: %s (--incidents DIR names another)\n", path,
+		incident_dir_strerror(err));
 	return 0;
 }
 
@@ -223,8 +223,9 @@ static void announce(struct guard *g, const char *event)
 	}
 	len = strlen(detail);
 	if (g->incident_errors) {
-		snprintf(detail + len, sizeof(detail) - len, "%s%llu incident reports could not be written",
-			 len ? "; " : "", (unsigned long long)g->incident_errors);
+		snprintf(detail + len, sizeof(detail) - len,
+			 "%s%llu incident reports could not be written", len ? "; " : "",
+			 (unsigned long long)g->incident_errors);
 		r.detail = detail;
 	}
 	audit_write(&g->audit, &r);

@@ -43,7 +43,7 @@ struct report_action {
 	uint32_t tgid; /* 0: the whole cgroup */
 	struct group_key group;
 	char comm[PW_COMM_LEN];
-	const char *action; /* action_name() */
+	const char *action;  /* action_name() */
 	const char *outcome; /* the result, NULL while none is known */
 };
 
