@@ -19,7 +19,8 @@ set -eu
 # libsystemd-dev: run under systemd (sd_notify READY/STATUS/WATCHDOG, the
 # journal's structured audit records; user/host/systemd.c).
 # python3-yaml: test-image.sh reads scripts/kubernetes/*.yaml; util-linux (nsenter,
-# setpriv) and dpkg (dpkg-deb) are essential, already on any Debian.
+# setpriv) and dpkg (dpkg-deb) are essential, already on any Debian. chromium: test-html.sh
+# renders the HTML reports in a real browser (headless: screenshot, console, DOM).
 # scdoc: make man turns docs/man/*.scd into roff; man-db, groff-base and bsdextrautils
 # (col): test-man.sh renders the pages with man --warnings and groff -ww.
 # libseccomp-dev: test-unit.sh's seccomp-exec applies the systemd unit's system-call
@@ -30,7 +31,7 @@ packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurse
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
 libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml scdoc man-db groff-base bsdextrautils
 dpkg-dev lintian logrotate libsystemd-dev
-libseccomp-dev systemd"
+libseccomp-dev systemd chromium"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""

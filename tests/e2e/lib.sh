@@ -348,13 +348,15 @@ pw_stop_tracer() {
 # the background (stderr in FILES.err); PW_DAEMON is its pid. Once its start
 # record is logged returns 0; if it exits first or takes over 30 s, a FAIL
 # line NAME and 1. Without --socket in ARGS, --no-socket: tests never share
-# the host's /run/portwarden/portwarden.sock.
+# the host's /run/portwarden/portwarden.sock. Without --incidents in ARGS,
+# --no-incidents: nor do they write the host's /var/lib/portwarden/incidents.
 pw_start_run() {
-	local name=$1 files=$2 socket=--no-socket
+	local name=$1 files=$2 socket=--no-socket incidents=--no-incidents
 	shift 2
 	case " $* " in *" --socket "* | *" --no-socket "*) socket= ;; esac
-	"$PW_PORTWARDEN" run ${socket:+"$socket"} "$@" --log "$files.jsonl" </dev/null >/dev/null \
-		2>"$files.err" &
+	case " $* " in *" --incidents "* | *" --no-incidents "*) incidents= ;; esac
+	"$PW_PORTWARDEN" run ${socket:+"$socket"} ${incidents:+"$incidents"} "$@" \
+		--log "$files.jsonl" </dev/null >/dev/null 2>"$files.err" &
 	PW_DAEMON=$!
 	pw_track_pid "$PW_DAEMON"
 	pw_wait_ready "$PW_DAEMON" "$files.jsonl" '"event":"start"' 30 && return 0

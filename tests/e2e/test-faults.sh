@@ -53,7 +53,7 @@ burst() {
 run_start() {
 	local name=$1
 	shift
-	env "$@" "$PW_PORTWARDEN" run --no-socket --cgroup "$BASE" --log "$PW_TMP/$name.jsonl" \
+	env "$@" "$PW_PORTWARDEN" run --no-socket --no-incidents --cgroup "$BASE" --log "$PW_TMP/$name.jsonl" \
 		</dev/null >/dev/null 2>"$PW_TMP/$name.err" &
 	PW_DAEMON=$!
 	pw_track_pid "$PW_DAEMON"
@@ -198,7 +198,7 @@ CONF
 HOGNS=$(pw_make_netns 40000 40099)
 pw_run_in "$SRV" "$HOGNS" "$PW_PORTLEAK" accept-close --port "$PORT" --hold 3600 --comm pl-srv >/dev/null
 sleep 1
-PORTWARDEN_TEST_ACT_DELAY_MS=4000 "$PW_PORTWARDEN" run --no-socket --cgroup "$BASE" --enforce \
+PORTWARDEN_TEST_ACT_DELAY_MS=4000 "$PW_PORTWARDEN" run --no-socket --no-incidents --cgroup "$BASE" --enforce \
 	--config "$PW_TMP/hog.conf" --log "$PW_TMP/exit.jsonl" </dev/null >/dev/null 2>"$PW_TMP/exit.err" &
 PW_DAEMON=$!
 pw_track_pid "$PW_DAEMON"

@@ -138,7 +138,7 @@ check_output_bad() {
 run_fails() {
 	local name=$1 want=$2 rc=0
 	shift 2
-	timeout 20 "$PW_PORTWARDEN" run --no-socket --cgroup "$BASE" "$@" </dev/null >/dev/null \
+	timeout 20 "$PW_PORTWARDEN" run --no-socket --no-incidents --cgroup "$BASE" "$@" </dev/null >/dev/null \
 		2>"$PW_TMP/$name.err" || rc=$?
 	[ "$rc" -eq 2 ] || echo "$name: exit $rc, want 2: $(tail -c 150 "$PW_TMP/$name.err")"
 	grep -q -e "$want" "$PW_TMP/$name.err" ||
@@ -249,7 +249,7 @@ check_log_disk_full() {
 	unshare -m sh -c 'mount -t tmpfs -o size=64k pw-full "$1" || exit 125
 		dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null
 		shift; exec "$@"' pw-full "$dir" \
-		"$PW_PORTWARDEN" run --no-socket --cgroup "$BASE" --config "$conf" --log "$dir/audit.jsonl" \
+		"$PW_PORTWARDEN" run --no-socket --no-incidents --cgroup "$BASE" --config "$conf" --log "$dir/audit.jsonl" \
 		</dev/null >/dev/null 2>"$PW_TMP/full.err" &
 	pid=$!
 	pw_track_pid "$pid"
@@ -287,7 +287,7 @@ check_log_disk_full() {
 check_sighup_at_start() {
 	local pid exe sent=0 t0=$SECONDS problems rc=0
 	exe=$(readlink -f "$PW_PORTWARDEN")
-	"$PW_PORTWARDEN" run --no-socket --cgroup "$BASE" --log "$PW_TMP/hup.jsonl" \
+	"$PW_PORTWARDEN" run --no-socket --no-incidents --cgroup "$BASE" --log "$PW_TMP/hup.jsonl" \
 		</dev/null >/dev/null 2>"$PW_TMP/hup.err" &
 	pid=$!
 	pw_track_pid "$pid"

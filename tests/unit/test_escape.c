@@ -4,6 +4,7 @@
 #include <iconv.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "core/escape.h"
 #include "json_check.h"
 #include "unit.h"
@@ -242,6 +243,72 @@ UNIT_TEST(test_json_table)
 	}
 }
 
+/* Runs html_write_string() and returns what it wrote, as a string in @buf. */
+static void html_of(char *buf, size_t size, const char *src, size_t src_len)
+{
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *out = open_memstream(&text, &text_len);
+
+	buf[0] = '\0';
+	if (!out)
+		return;
+	html_write_string(out, src, src_len);
+	fclose(out);
+	snprintf(buf, size, "%s", text);
+	free(text);
+}
+
+static const struct json_case html_cases[] = {
+	{"plain", "nginx", SIZE_MAX, "nginx"},
+	{"script tag", "<script>alert(1)</script>", SIZE_MAX,
+	 "&lt;script&gt;alert(1)&lt;/script&gt;"},
+	{"img onerror", "<img src=x onerror=alert(1)>", SIZE_MAX,
+	 "&lt;img src=x onerror=alert(1)&gt;"},
+	{"quotes leave no attribute", "a\"b'c", SIZE_MAX, "a&quot;b&#39;c"},
+	{"ampersand and entity", "&lt;", SIZE_MAX, "&amp;lt;"},
+	{"backslash doubled", "a\\b", SIZE_MAX, "a\\\\b"},
+	{"controls shown", "\x1b[2J\n", SIZE_MAX, "\\x1b[2J\\x0a"},
+	{"utf-8 kept", "caf\xc3\xa9", SIZE_MAX, "caf\xc3\xa9"},
+	{"bidi override as text",
+	 "a\xe2\x80\xae"
+	 "b",
+	 SIZE_MAX, "a\\u202eb"},
+	{"bidi isolate as text", "\xe2\x81\xa6", SIZE_MAX, "\\u2066"},
+	{"c1 csi as text", "\xc2\x9b", SIZE_MAX, "\\u009b"},
+	{"invalid utf-8 bytes", "\xed\xa0\x80\xc0<", SIZE_MAX, "\\xed\\xa0\\x80\\xc0&lt;"},
+	{"cut sequence", "\xe2\x80", SIZE_MAX, "\\xe2\\x80"},
+	{"stops at nul", "ab\0<", 4, "ab"},
+	{"stops at src_len", "ab<", 2, "ab"},
+	{"null is empty", NULL, SIZE_MAX, ""},
+};
+
+UNIT_TEST(test_html_table)
+{
+	char got[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(html_cases) / sizeof(html_cases[0]); i++) {
+		UNIT_ROW(html_cases[i].name);
+		html_of(got, sizeof(got), html_cases[i].src, html_cases[i].src_len);
+		ASSERT_EQ_STR(got, html_cases[i].want);
+	}
+}
+
+/* No byte value, alone or after a lead byte, leaves a markup character raw. */
+UNIT_TEST(test_html_every_byte)
+{
+	char src[3], got[64];
+
+	for (int c = 1; c < 256; c++) {
+		src[0] = (char)c;
+		src[1] = '<';
+		src[2] = '\0';
+		html_of(got, sizeof(got), src, SIZE_MAX);
+		ASSERT_TRUE(!strpbrk(got, "<>\"'"));
+	}
+}
+
 UNIT_TEST(test_json_comm_without_nul)
 {
 	char *comm = malloc(16); /* exactly 16, so valgrind sees any read past the end */
@@ -403,5 +470,7 @@ int main(void)
 	RUN(test_json_table);
 	RUN(test_json_comm_without_nul);
 	RUN(test_json_random_roundtrip);
+	RUN(test_html_table);
+	RUN(test_html_every_byte);
 	return UNIT_MAIN_END();
 }

@@ -130,12 +130,22 @@ static const struct {
 	const char *seconds, *format;
 	int ok;
 	unsigned int want;
-	bool text;
+	bool text, html;
 } query_cases[] = {
-	{"5", NULL, 1, 5, false},	{"86400", "text", 1, 86400, true}, {"1", "json", 1, 1, false},
-	{NULL, NULL, 0, 0, false},	{"0", NULL, 0, 0, false},	   {"86401", NULL, 0, 0, false},
-	{"-1", NULL, 0, 0, false},	{"5s", NULL, 0, 0, false},	   {"", NULL, 0, 0, false},
-	{" 5", NULL, 0, 0, false},	{"5", "xml", 0, 0, false},	   {"99999999999999999999", NULL, 0, 0, false},
+	{"60", "html", 1, 60, false, true},
+	{"60", "HTML", 0, 0, false, false},
+	{"5", NULL, 1, 5, false},
+	{"86400", "text", 1, 86400, true},
+	{"1", "json", 1, 1, false},
+	{NULL, NULL, 0, 0, false},
+	{"0", NULL, 0, 0, false},
+	{"86401", NULL, 0, 0, false},
+	{"-1", NULL, 0, 0, false},
+	{"5s", NULL, 0, 0, false},
+	{"", NULL, 0, 0, false},
+	{" 5", NULL, 0, 0, false},
+	{"5", "xml", 0, 0, false},
+	{"99999999999999999999", NULL, 0, 0, false},
 };
 
 UNIT_TEST(test_report_query)
@@ -152,7 +162,8 @@ UNIT_TEST(test_report_query)
 		if (rc)
 			ASSERT_TRUE(strstr(err, "bad query"));
 		else
-			ASSERT_TRUE(q.seconds == query_cases[i].want && q.text == query_cases[i].text);
+			ASSERT_TRUE(q.seconds == query_cases[i].want &&
+				    q.text == query_cases[i].text && q.html == query_cases[i].html);
 	}
 }
 

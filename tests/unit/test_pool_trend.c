@@ -58,6 +58,41 @@ UNIT_TEST(growth_smoothed_per_pool)
 	pool_trends_free(&tr);
 }
 
+/* The readings kept for the incident charts: the newest POOL_TREND_RING,
+ * oldest first, each with its time, used ports and capacity. */
+UNIT_TEST(readings_ring)
+{
+	static struct pool_reading rd[POOL_TREND_RING];
+	struct pool_trends tr = {0};
+	const struct pool_trend *t;
+	struct snap_pool p;
+	size_t n;
+
+	for (uint32_t i = 0; i < 3; i++) {
+		p = pool(1, 80, 10 * i);
+		update(&tr, &p, 1, 1000 * i);
+	}
+	t = pool_trends_find(&tr, &p);
+	ASSERT_TRUE(t != NULL);
+	n = pool_trend_readings(t, rd);
+	ASSERT_EQ_INT(n, 3);
+	ASSERT_TRUE(rd[0].t_ms == 0 && rd[0].used == 0 && rd[0].capacity == 3000);
+	ASSERT_TRUE(rd[2].t_ms == 2000 && rd[2].used == 20);
+	for (uint32_t i = 3; i < POOL_TREND_RING + 10; i++) {
+		p = pool(1, 80, i);
+		update(&tr, &p, 1, 1000 * i);
+	}
+	n = pool_trend_readings(pool_trends_find(&tr, &p), rd);
+	ASSERT_EQ_INT(n, POOL_TREND_RING);
+	ASSERT_EQ_INT(rd[0].used, 10); /* the 10 oldest fell out */
+	ASSERT_EQ_INT(rd[POOL_TREND_RING - 1].used, POOL_TREND_RING + 9);
+	for (size_t i = 1; i < n; i++)
+		ASSERT_TRUE(rd[i].t_ms > rd[i - 1].t_ms);
+	p = pool(2, 80, 1);
+	ASSERT_TRUE(pool_trends_find(&tr, &p) == NULL);
+	pool_trends_free(&tr);
+}
+
 UNIT_TEST(identity)
 {
 	struct snap_pool a = pool(1, 80, 1), b = pool(1, 80, 2), c = pool(1, 81, 1);
@@ -72,5 +107,6 @@ int main(void)
 {
 	RUN(growth_smoothed_per_pool);
 	RUN(identity);
+	RUN(readings_ring);
 	return UNIT_MAIN_END();
 }

@@ -10,6 +10,7 @@
 #include "json_check.h"
 #include "unit.h"
 #include "view_fixtures.h"
+#include "views/report_html.h"
 #include "views/report_view.h"
 #include "views/snapshot_view.h"
 
@@ -395,6 +396,48 @@ UNIT_TEST(hostile_names_are_escaped)
 		free(docs[i]);
 }
 
+/* The HTML page: markup in a comm or a cgroup path stays text, control
+ * bytes are shown, not written; a container's series becomes a chart. */
+UNIT_TEST(html_page_escapes_and_charts)
+{
+	struct entity_key key = {.kind = ENTITY_GROUP, .group = fix_docker};
+	struct view_fixture fx;
+	struct history h;
+	struct entity *e;
+	struct fix_out o;
+	char *page;
+
+	fix_build(&fx);
+	ASSERT_EQ_INT(history_init(&h, 8, 16), 0);
+	e = history_get(&h, &key);
+	ASSERT_TRUE(e != NULL);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct sample s = {.t_ms = i * 1000, .held = {.total = 10 * i}};
+
+		s.held.n[PS_ESTABLISHED] = 10 * i;
+		history_push(&h, e, &s);
+	}
+	fx.containers[0].entity = e;
+	fx.report.history = &h;
+	memcpy(fx.suspects[0].comm, "<img src=x>\"'&", 15);
+	fx.containers[1].key = fix_hostile;
+	fx.containers[1].class = LEAK_UDP;
+	page = fix_text(
+		&o, report_view_html(fix_open(&o), &fx.report, &fx.labels, "incident: <script>"));
+	ASSERT_TRUE(!fix_has_raw_control(page));
+	ASSERT_TRUE(!strstr(page, "<img") && !strstr(page, "<script"));
+	ASSERT_TRUE(strstr(page, "&lt;img src=x&gt;&quot;&#39;&amp;") != NULL);
+	ASSERT_TRUE(strstr(page, "incident: &lt;script&gt;") != NULL);
+	ASSERT_TRUE(strstr(page, "/evil&quot;q\\\\b\\x1b]0;x\\x07\\x0a\\x7f\\xff/"
+				 "\xc3\xa9t\xc3\xa9") != NULL);
+	ASSERT_TRUE(strstr(page, "Content-Security-Policy") != NULL);
+	ASSERT_TRUE(strstr(page, "<b class=\"class\">leak</b>") != NULL);
+	ASSERT_TRUE(strstr(page, "<polyline") != NULL); /* the docker container's chart */
+	ASSERT_TRUE(strstr(page, "ESTAB") != NULL);
+	free(page);
+	history_free(&h);
+}
+
 /* A document the FILE refused is an error for the caller to report. */
 UNIT_TEST(json_write_errors_are_returned)
 {
@@ -405,6 +448,7 @@ UNIT_TEST(json_write_errors_are_returned)
 	fix_build(&fx);
 	ASSERT_EQ_INT(snapshot_view_json(f, &fx.snap, &fx.labels), -EIO);
 	ASSERT_EQ_INT(report_view_json(f, &fx.report, &fx.labels), -EIO);
+	ASSERT_EQ_INT(report_view_html(f, &fx.report, &fx.labels, "t"), -EIO);
 	fclose(f);
 }
 
@@ -415,6 +459,7 @@ int main(void)
 	RUN(snapshot_text_tables);
 	RUN(report_text_document);
 	RUN(hostile_names_are_escaped);
+	RUN(html_page_escapes_and_charts);
 	RUN(json_write_errors_are_returned);
 	return UNIT_MAIN_END();
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "cmd/cli.h"
 #include "core/log.h"
+#include "host/incident_dir.h"
 #include "serve/metrics_server.h"
 
 
@@ -23,6 +24,7 @@ enum {
 	OPT_DURATION,
 	OPT_INTERVAL,
 	OPT_OUTPUT,
+	OPT_HTML,
 	OPT_USAGE,
 	OPT_ENFORCE,
 	OPT_CONFIG,
@@ -30,6 +32,8 @@ enum {
 	OPT_SOCKET,
 	OPT_NO_SOCKET,
 	OPT_METRICS_LISTEN,
+	OPT_INCIDENTS,
+	OPT_NO_INCIDENTS,
 	OPT_STANDALONE,
 };
 
@@ -296,13 +300,16 @@ static const char report_doc[] =
 	"\n"
 	"Examples:\n"
 	"  portwarden report --duration 120\n"
-	"  portwarden report --json --output /var/log/portwarden/report.json\n";
+	"  portwarden report --json --output /var/log/portwarden/report.json\n"
+	"  portwarden report --duration 300 --html /tmp/ports.html\n";
 
 static const struct argp_option report_options[] = {
 	{"duration", OPT_DURATION, "SEC", 0, "How long to watch (default 60)", 0},
 	{"interval", OPT_INTERVAL, "SEC", 0, "Seconds between samples (default 1)", 0},
 	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
 	{"output", OPT_OUTPUT, "FILE", 0, "Write the report to FILE (replaced atomically)", 0},
+	{"html", OPT_HTML, "FILE", 0,
+	 "Write the report to FILE as one self-contained HTML page with charts", 0},
 	{"mode", OPT_MODE, "MODE", 0, "auto, state, fexit or syscall (as for trace)", 0},
 	ATTACH_OPTIONS,
 	COMMON_OPTIONS,
@@ -324,11 +331,24 @@ static error_t report_parse_opt(int key, char *arg, struct argp_state *state)
 			return bad_input(state, "invalid --interval '%s': expected 1 to 60", arg);
 		return 0;
 	case OPT_JSON:
+		if (env->html)
+			return bad_input(state, "--html writes its own file: not with --json");
 		env->json = true;
 		return 0;
 	case OPT_OUTPUT:
 		if (!*arg)
 			return bad_input(state, "invalid --output '%s': expected a file", arg);
+		if (env->html)
+			return bad_input(state, "--output and --html name the same file: use one");
+		env->output = arg;
+		return 0;
+	case OPT_HTML:
+		if (!*arg)
+			return bad_input(state, "invalid --html '%s': expected a file", arg);
+		if (env->output || env->json)
+			return bad_input(state, "--html writes its own file: not with --output or "
+						"--json");
+		env->html = true;
 		env->output = arg;
 		return 0;
 	default:
@@ -376,6 +396,11 @@ static const struct argp_option run_options[] = {
 	{"no-socket", OPT_NO_SOCKET, NULL, 0, "No metrics unix socket", 0},
 	{"metrics-listen", OPT_METRICS_LISTEN, "ADDR:PORT", 0,
 	 "Also serve /metrics on TCP: 127.0.0.1:9477, [::1]:9477", 0},
+	{"incidents", OPT_INCIDENTS, "DIR", 0,
+	 "Write an incident report (HTML and JSON) per action here (default " INCIDENT_DIR_DEFAULT
+	 ")",
+	 0},
+	{"no-incidents", OPT_NO_INCIDENTS, NULL, 0, "Write no incident reports", 0},
 	COMMON_OPTIONS,
 	{},
 };
@@ -408,6 +433,17 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_NO_SOCKET:
 		env->no_socket = true;
+		return 0;
+	case OPT_INCIDENTS:
+		if (arg[0] != '/')
+			return bad_input(state,
+					 "invalid --incidents '%s': expected an absolute "
+					 "path (--no-incidents for none)",
+					 arg);
+		env->incidents_dir = arg;
+		return 0;
+	case OPT_NO_INCIDENTS:
+		env->no_incidents = true;
 		return 0;
 	case OPT_METRICS_LISTEN: {
 		struct sockaddr_storage ss;

@@ -38,6 +38,7 @@ struct env {
 	enum pw_command command;
 	bool verbose;
 	bool json;
+	bool html; /* report: the HTML page (to output) */
 	bool failed_only;
 	uint32_t pid;		 /* 0: every process */
 	const char *cgroup_path; /* NULL: every cgroup */
@@ -52,6 +53,8 @@ struct env {
 	const char *metrics_socket; /* run, report, top: NULL: METRICS_SOCKET_DEFAULT */
 	bool standalone;            /* report, top: never attach to run's socket */
 	bool no_socket;             /* run: no metrics unix socket */
+	const char *incidents_dir;  /* run: --incidents DIR; NULL: the default */
+	bool no_incidents;	    /* run: no incident reports */
 	const char *metrics_listen; /* run: TCP ADDR:PORT for /metrics, or NULL */
 	uint32_t delay_s;        /* top: between refreshes */
 	bool batch;              /* top: plain-text frames, no screen */

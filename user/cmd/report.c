@@ -16,6 +16,7 @@
 #include "host/labels.h"
 #include "serve/daemon_client.h"
 #include "serve/metrics_server.h"
+#include "views/report_html.h"
 #include "views/report_view.h"
 #include "watch/monitor.h"
 
@@ -71,7 +72,9 @@ static int write_report(const struct env *env, struct replace_file *rf, const st
 	FILE *out = env->output ? rf->f : stdout;
 	int err = 0;
 
-	if (env->json)
+	if (env->html)
+		err = report_view_html(out, r, l, "leak report");
+	else if (env->json)
 		err = report_view_json(out, r, l);
 	else
 		report_view_text(out, r, l);
@@ -100,6 +103,8 @@ static int render(struct monitor *m, const struct env *env, struct replace_file 
 	r.steps = m->steps;
 	r.lost_events = tracer_lost_events(&m->tracer);
 	r.missed_runs = tracer_missed_runs(&m->tracer);
+	r.pool_trends = &m->pool_trends;
+	r.pool_clock_base_ms = m->start_ms;
 	if (build_labels(&r, &l)) {
 		report_free(&r);
 		return EXIT_RUNTIME;
@@ -166,7 +171,9 @@ static int attached(const struct env *env, struct replace_file *rf)
 	int err, status;
 
 	snprintf(target, sizeof(target), "/report?seconds=%u&format=%s", env->duration_s,
-		 env->json ? "json" : "text");
+		 env->html   ? "html"
+		 : env->json ? "json"
+			     : "text");
 	err = daemon_get(path, target, ATTACH_REPORT_TIMEOUT_S, &r, why, sizeof(why));
 	if (err == -ENOENT) {
 		pr_debug("no portwarden run answers at %s: watching here\n", path);

@@ -174,6 +174,29 @@ static void setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The incident directory. One named with --incidents must work, and none
+ * that others could write to is used (exit 2: the operator must see it);
+ * the default one that cannot be made (a read-only /var) only costs the
+ * incident reports, said once. */
+static int open_incidents(struct guard *g, const struct env *env)
+{
+	const char *path = env->incidents_dir ? env->incidents_dir : INCIDENT_DIR_DEFAULT;
+	int err;
+
+	if (env->no_incidents)
+		return 0;
+	err = incident_dir_open(&g->incidents, path);
+	if (!err)
+		return 0;
+	if (env->incidents_dir || err == -ELOOP || err == -EPERM) {
+		pr_warn("invalid --incidents '%s': %s\n", path, incident_dir_strerror(err));
+		return EXIT_USAGE;
+	}
+	pr_warn("no incident reports: cannot use %s: %s (--incidents DIR names another)\n", path,
+		incident_dir_strerror(err));
+	return 0;
+}
+
 /* Config, audit log, monitor and maps; returns 0 or an exit status. */
 static int start(struct guard *g, const struct env *env)
 {
@@ -201,6 +224,9 @@ static int start(struct guard *g, const struct env *env)
 		       env->cgroup_path, g->mounts.v2);
 		return EXIT_USAGE;
 	}
+	status = open_incidents(g, env);
+	if (status)
+		return status;
 	mc.interval_ms = g->cfg.interval_ms;
 	mc.params = g->cfg.classify;
 	status = monitor_open_status(monitor_open(&g->m, &mc));
@@ -216,7 +242,8 @@ static int start(struct guard *g, const struct env *env)
 
 static void announce(struct guard *g, const char *event)
 {
-	char detail[160] = "";
+	char detail[240] = "";
+	size_t len;
 	struct audit_record r = {.event = event,
 				 .ports_held = -1,
 				 .exited = -1,
@@ -229,6 +256,13 @@ static void announce(struct guard *g, const char *event)
 	if (g->audit.write_errors) {
 		snprintf(detail, sizeof(detail), "%llu audit records could not be written to the log (%s)",
 			 g->audit.write_errors, strerror(-g->audit.last_error));
+		r.detail = detail;
+	}
+	len = strlen(detail);
+	if (g->incident_errors) {
+		snprintf(detail + len, sizeof(detail) - len,
+			 "%s%llu incident reports could not be written", len ? "; " : "",
+			 (unsigned long long)g->incident_errors);
 		r.detail = detail;
 	}
 	audit_write(&g->audit, &r);

@@ -76,6 +76,9 @@ static const struct key_def daemon_keys[] = {
 	 600 * MS_PER_S},
 	{"watch", V_MS, offsetof(struct daemon_config, watch_ms), 0, 60 * MS_PER_S},
 	{"surge_time", V_MS, offsetof(struct daemon_config, surge.trip_ms), 500, 60 * MS_PER_S},
+	{"incidents_keep", V_U32, offsetof(struct daemon_config, incidents_keep), 1, 100000},
+	{"incident_window", V_SECONDS, offsetof(struct daemon_config, incident_window_s), MS_PER_S,
+	 3600 * MS_PER_S},
 };
 enum { DK_INTERVAL, DK_WINDOW, DK_WATCH };
 
@@ -137,6 +140,8 @@ void config_defaults(struct daemon_config *c)
 	memset(c, 0, sizeof(*c));
 	c->interval_ms = 1000;
 	c->watch_ms = 200;
+	c->incidents_keep = 100;
+	c->incident_window_s = 300;
 	c->classify = classify_defaults;
 	c->surge = surge_defaults;
 	c->policy = (struct policy_params){

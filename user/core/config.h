@@ -72,6 +72,8 @@ struct cgroup_override {
 struct daemon_config {
 	uint32_t interval_ms;
 	uint32_t watch_ms;	   /* between reads of the activity counters; 0: off */
+	uint32_t incidents_keep;   /* incident reports kept (the newest) */
+	uint32_t incident_window_s; /* an incident report covers this long before the action */
 	struct surge_params surge; /* the fast-leak trigger (trip_ms is surge_time) */
 	struct classify_params classify;
 	struct policy_params policy;

@@ -162,3 +162,47 @@ int json_write_string(FILE *out, const char *src, size_t src_len)
 	ok = fputc('"', out) != EOF && ok;
 	return ok ? 0 : EOF;
 }
+
+/* One byte that is ASCII or belongs to no well-formed UTF-8 sequence, as HTML text. */
+static bool html_write_byte(FILE *out, unsigned char c)
+{
+	switch (c) {
+	case '&':
+		return fputs("&amp;", out) != EOF;
+	case '<':
+		return fputs("&lt;", out) != EOF;
+	case '>':
+		return fputs("&gt;", out) != EOF;
+	case '"':
+		return fputs("&quot;", out) != EOF;
+	case '\'':
+		return fputs("&#39;", out) != EOF;
+	case '\\':
+		return fputs("\\\\", out) != EOF;
+	}
+	if (c >= 0x20 && c <= 0x7e)
+		return fputc(c, out) != EOF;
+	return fprintf(out, "\\x%c%c", hex_digits[c >> 4], hex_digits[c & 0xf]) >= 0;
+}
+
+int html_write_string(FILE *out, const char *src, size_t src_len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t len = src ? strnlen(src, src_len) : 0;
+	size_t i = 0;
+	bool ok = true;
+
+	while (i < len) {
+		size_t n = utf8_multibyte_len(s + i, len - i);
+		unsigned int cp = n ? utf8_decode(s + i, n) : 0;
+
+		if (n && json_must_escape(cp))
+			ok = fprintf(out, "\\u%04x", cp) >= 0 && ok;
+		else if (n)
+			ok = fwrite(s + i, 1, n, out) == n && ok;
+		else
+			ok = html_write_byte(out, s[i]) && ok;
+		i += n ? n : 1;
+	}
+	return ok ? 0 : EOF;
+}

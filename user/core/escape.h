@@ -37,4 +37,16 @@ size_t escape_terminal(char *dst, size_t dst_size, const char *src, size_t src_l
  */
 int json_write_string(FILE *out, const char *src, size_t src_len);
 
+/*
+ * Writes @src to @out as HTML text, safe inside an element and inside a quoted
+ * attribute: '&' '<' '>' '"' '\'' become entities; well-formed UTF-8 passes through,
+ * except the code points json_write_string() escapes (C1 controls, bidirectional marks,
+ * embeddings, overrides, isolates, U+2028/9), which are shown as the text "\uXXXX": an
+ * entity would still reorder the page. Control bytes, DEL and each byte not part of a
+ * well-formed sequence are shown as "\xNN", and '\' is doubled, as escape_terminal()
+ * does, so the reader sees which bytes the name held. Returns 0, or EOF when a write
+ * failed.
+ */
+int html_write_string(FILE *out, const char *src, size_t src_len);
+
 #endif /* PW_ESCAPE_H */

@@ -54,6 +54,12 @@ static void fold(struct pool_trend *t, const struct snap_pool *p, uint64_t t_ms,
 	t->pool = *p;
 	t->t_ms = t_ms;
 	t->seen = true;
+	t->ring[(t->head + t->nr) % POOL_TREND_RING] = (struct pool_reading){
+		.t_ms = t_ms, .used = p->used, .capacity = p->capacity_known ? p->capacity : 0};
+	if (t->nr < POOL_TREND_RING)
+		t->nr++;
+	else
+		t->head = (t->head + 1) % POOL_TREND_RING;
 }
 
 /* Drop the trends of pools that were not in the latest snapshot. */
@@ -92,6 +98,18 @@ void pool_trends_apply(const struct pool_trends *tr, struct snapshot *s)
 
 		s->pools[i].growth_per_s = t ? t->growth_per_s : 0;
 	}
+}
+
+const struct pool_trend *pool_trends_find(const struct pool_trends *tr, const struct snap_pool *p)
+{
+	return find(tr, p);
+}
+
+size_t pool_trend_readings(const struct pool_trend *t, struct pool_reading *buf)
+{
+	for (uint32_t i = 0; i < t->nr; i++)
+		buf[i] = t->ring[(t->head + i) % POOL_TREND_RING];
+	return t->nr;
 }
 
 void pool_trends_free(struct pool_trends *tr)

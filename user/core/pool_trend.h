@@ -13,11 +13,22 @@
 #include <stdint.h>
 #include "core/snapshot.h"
 
+/* One reading of a pool, kept for the charts of incident reports. */
+struct pool_reading {
+	uint64_t t_ms;
+	uint32_t used, capacity; /* capacity 0: unknown */
+};
+
+/* Readings kept per pool: 20 minutes at run's default 5 s interval. */
+#define POOL_TREND_RING 240
+
 struct pool_trend {
 	struct snap_pool pool; /* identity (kind, netns, addresses) and used, at t_ms */
 	uint64_t t_ms;
 	double growth_per_s;   /* smoothed; 0 until a pool was seen twice */
 	bool seen;             /* in the latest update */
+	struct pool_reading ring[POOL_TREND_RING]; /* the last readings, oldest at head */
+	uint32_t head, nr;
 };
 
 struct pool_trends {
@@ -37,6 +48,13 @@ int pool_trends_update(struct pool_trends *tr, struct snapshot *s, uint64_t t_ms
 
 /* Write the known growths into a snapshot taken since (a re-check). */
 void pool_trends_apply(const struct pool_trends *tr, struct snapshot *s);
+
+/* The trend of pool @p, or NULL when it was not in the latest update. */
+const struct pool_trend *pool_trends_find(const struct pool_trends *tr, const struct snap_pool *p);
+
+/* Copy @t's readings, oldest first, into @buf (room for POOL_TREND_RING).
+ * Returns how many. A pool that emptied is forgotten with its readings. */
+size_t pool_trend_readings(const struct pool_trend *t, struct pool_reading *buf);
 
 void pool_trends_free(struct pool_trends *tr);
 

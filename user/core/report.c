@@ -27,6 +27,7 @@ static struct report_process to_process(const struct history *h, const struct en
 		.held_peak = e->peak_held,
 		.failures = s->failures,
 		.failures_by_errno = e->failures_by_errno,
+		.entity = e,
 	};
 
 	memcpy(p.comm, e->comm, sizeof(p.comm));
@@ -96,6 +97,7 @@ static void collect(const struct history *h, struct report *r, uint64_t since_ms
 		c->held_peak = e->peak_held;
 		c->failures = history_latest(h, e)->failures;
 		c->failures_by_errno = e->failures_by_errno;
+		c->entity = e;
 	}
 }
 
@@ -109,6 +111,8 @@ int report_build_since(const struct history *h, const struct snapshot *last, uin
 {
 	memset(r, 0, sizeof(*r));
 	r->last = last;
+	r->history = h;
+	r->since_ms = since_ms;
 	r->containers = calloc(h->nr + 1, sizeof(*r->containers));
 	r->suspects = calloc(h->nr + 1, sizeof(*r->suspects));
 	r->victims = calloc(h->nr + 1, sizeof(*r->victims));

@@ -7,6 +7,7 @@
 
 #include "core/classify.h"
 #include "core/history.h"
+#include "core/pool_trend.h"
 #include "core/snapshot.h"
 
 #define REPORT_JSON_VERSION 1
@@ -21,6 +22,7 @@ struct report_process {
 	uint32_t held_peak;
 	uint64_t failures; /* failed allocations suffered during the run */
 	struct failure_counts failures_by_errno;
+	const struct entity *entity; /* its samples (report.history), for charts */
 };
 
 struct report_container {
@@ -32,6 +34,17 @@ struct report_container {
 	uint64_t failures;
 	struct failure_counts failures_by_errno;
 	size_t first_suspect, nr_suspects; /* a range of report.suspects */
+	const struct entity *entity;	   /* its samples (report.history), for charts */
+};
+
+/* An action the guard took, for incident reports: drawn on the charts. */
+struct report_action {
+	uint64_t t_ms; /* the samples' clock */
+	uint32_t tgid; /* 0: the whole cgroup */
+	struct group_key group;
+	char comm[PW_COMM_LEN];
+	const char *action;  /* action_name() */
+	const char *outcome; /* the result, NULL while none is known */
 };
 
 struct report {
@@ -48,6 +61,15 @@ struct report {
 	struct report_process *victims; /* processes that suffered failures, most first */
 	size_t nr_victims;
 	const struct snapshot *last; /* pools and holders at the end */
+	/* for charts over time, valid while the history is unchanged */
+	const struct history *history;
+	uint64_t since_ms; /* the samples' clock: where the report begins */
+	/* set by the caller when it has them: pools' fill over time (their
+	 * clock is monotonic_ms; pool_clock_base_ms is the samples' 0) */
+	const struct pool_trends *pool_trends;
+	uint64_t pool_clock_base_ms;
+	const struct report_action *actions;
+	size_t nr_actions;
 };
 
 /* Build @r from a history of samples and the last snapshot. Pure.

@@ -209,6 +209,7 @@ void guard_free(struct guard *g)
 	metrics_totals_free(&g->failure_totals);
 	cgroup_resolver_free(g->resolver);
 	audit_close(&g->audit);
+	incident_dir_close(&g->incidents);
 	for (size_t i = 0; i < TARGETS_MAX; i++)
 		if (g->targets.items[i].in_use)
 			targets_drop(&g->targets.items[i]);

@@ -20,6 +20,7 @@
 #include "core/surge.h"
 #include "guard/targets.h"
 #include "host/cgroups.h"
+#include "host/incident_dir.h"
 #include "views/audit.h"
 #include "views/metrics_text.h"
 #include "watch/monitor.h"
@@ -46,6 +47,8 @@ struct guard {
 	struct surge_table surges;     /* the fast-leak trigger, per process */
 	uint64_t surge_check_ms;       /* the latest out-of-step snapshot for a surge */
 	struct targets targets;
+	struct incident_dir incidents; /* !open: none */
+	uint64_t incident_errors;      /* incident reports that could not be written */
 	/* the metrics' life totals (guard/metrics.c) */
 	uint64_t actions[METRICS_ACTIONS][OUTCOME_COUNT];
 	struct metrics_totals failure_totals;

@@ -228,6 +228,8 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 	log_decision(g, "action", c, pool, dec, audit_action(dec->action, g->ef.dry_run), what, ev);
 	note_decision(t, dec, what);
 	policy_record(&g->breakers, &t->th, c, &g->cfg.breakers, a, g->m.now_ms);
+	if (a == ACTION_QUARANTINE && !g->ef.dry_run)
+		t->quarantined_at_ms = g->m.now_ms;
 	/* a quarantined process's exit lifts its quarantine (results.c) */
 	if (!g->ef.dry_run && a == ACTION_QUARANTINE && dec->scope == SCOPE_PROCESS)
 		tracked_watch_exit(t, c);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // After a signal: did the target exit, were ports freed, how full is the pool now?
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "act/actuator.h"
 #include "act/quarantine.h"
 #include "core/log.h"
+#include "guard/incident.h"
 #include "guard/results.h"
 
 /* A tracked process's entity, or for a cgroup target (tgid 0, the cgroup id
@@ -68,7 +70,7 @@ static void report_result(struct guard *g, struct tracked *t)
 				 .names = &t->names,
 				 .cls = leak_class_name(t->class)};
 	const char *sig = t->result_of == ACTION_KILL ? "SIGKILL" : "SIGTERM";
-	char detail[64];
+	char detail[64], outcome[96], incident[PATH_MAX];
 
 	if (t->tgid) {
 		process_fate(g, t, &r);
@@ -90,6 +92,10 @@ static void report_result(struct guard *g, struct tracked *t)
 	 * name the last signal we sent, which is what it met */
 	snprintf(detail, sizeof(detail), "%s %s", r.exited ? "after" : "despite", sig);
 	r.detail = detail;
+	/* written now, so that it holds the outcome */
+	snprintf(outcome, sizeof(outcome), "%s (%s)", r.reason, detail);
+	if (!guard_write_incident(g, t, outcome, incident, sizeof(incident)))
+		r.incident = incident;
 	audit_write(&g->audit, &r);
 	t->result_due_ms = 0;
 }

@@ -13,6 +13,7 @@
 #include "host/labels.h"
 #include "host/runtime_names.h"
 #include "views/json.h"
+#include "views/report_html.h"
 #include "views/report_view.h"
 #include "views/snapshot_view.h"
 #include "views/view_json.h"
@@ -352,14 +353,10 @@ struct report_job {
 	const struct report_query *q;
 };
 
-static int report_doc(FILE *out, void *arg)
+int guard_build_report(struct guard *g, uint64_t covered, struct report *r_out)
 {
-	struct report_job *job = arg;
-	struct guard *g = job->g;
-	uint64_t covered = guard_covered_ms(g, job->q->seconds);
 	uint64_t now = g->m.now_ms - g->m.start_ms; /* the samples' clock */
 	struct report r;
-	struct labels l;
 	int err = report_build_since(&g->m.history, &g->m.snap, now - covered, true, &r);
 
 	if (err)
@@ -373,9 +370,27 @@ static int report_doc(FILE *out, void *arg)
 		r.steps = g->m.steps;
 	r.lost_events = tracer_lost_events(&g->m.tracer);
 	r.missed_runs = tracer_missed_runs(&g->m.tracer);
+	r.pool_trends = &g->m.pool_trends;
+	r.pool_clock_base_ms = g->m.start_ms;
+	*r_out = r;
+	return 0;
+}
+
+static int report_doc(FILE *out, void *arg)
+{
+	struct report_job *job = arg;
+	struct guard *g = job->g;
+	struct report r;
+	struct labels l;
+	int err = guard_build_report(g, guard_covered_ms(g, job->q->seconds), &r);
+
+	if (err)
+		return err;
 	err = labels_build_report(&l, &r, g->resolver);
 	if (!err) {
-		if (job->q->text)
+		if (job->q->html)
+			err = report_view_html(out, &r, &l, "leak report");
+		else if (job->q->text)
 			report_view_text(out, &r, &l);
 		else
 			err = report_view_json(out, &r, &l);
@@ -390,6 +405,7 @@ void guard_render_report(void *ctx, const struct report_query *q, struct served_
 	struct report_job job = {.g = ctx, .q = q};
 
 	a->text = q->text;
+	a->html = q->html;
 	a->covered_ms = guard_covered_ms(job.g, q->seconds);
 	a->status = render_mem(&a->body, &a->len, report_doc, &job) ? 500 : 200;
 }

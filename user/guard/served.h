@@ -13,6 +13,7 @@
 #define PW_GUARD_SERVED_H
 
 #include <stddef.h>
+#include "core/report.h"
 #include "guard/guard.h"
 #include "serve/metrics_server.h"
 
@@ -30,5 +31,8 @@ void guard_render_report(void *ctx, const struct report_query *q, struct served_
 /* How much of the last @seconds the daemon's history covers, in ms: from
  * its first sample, at most @seconds. */
 uint64_t guard_covered_ms(const struct guard *g, unsigned int seconds);
+/* The report of the last @covered_ms of the daemon's history, with its
+ * pools over time (no actions: the caller adds them). 0 or -ENOMEM. */
+int guard_build_report(struct guard *g, uint64_t covered_ms, struct report *r);
 
 #endif /* PW_GUARD_SERVED_H */

@@ -34,6 +34,7 @@ struct tracked {
 	char *cgroup; /* its cgroup path, whole (heap), for the result; NULL before */
 	struct container_names names; /* its container's, for the result: "" when none */
 	enum leak_class class;
+	uint64_t quarantined_at_ms; /* kept after the quarantine is lifted: incidents */
 	bool in_use;
 };
 

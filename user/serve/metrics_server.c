@@ -122,6 +122,7 @@ int metrics_parse_report_query(const char *seconds, const char *format, struct r
 
 	q->seconds = 0;
 	q->text = false;
+	q->html = false;
 	errno = 0;
 	v = seconds && *seconds >= '0' && *seconds <= '9' ? strtoul(seconds, &end, 10) : 0;
 	if (!v || errno || *end || v > METRICS_REPORT_SECONDS_MAX) {
@@ -130,11 +131,12 @@ int metrics_parse_report_query(const char *seconds, const char *format, struct r
 		return -EINVAL;
 	}
 	q->seconds = (unsigned int)v;
-	if (format && strcmp(format, "json") && strcmp(format, "text")) {
-		snprintf(err, err_len, "bad query: format must be json or text\n");
+	if (format && strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "html")) {
+		snprintf(err, err_len, "bad query: format must be json, text or html\n");
 		return -EINVAL;
 	}
 	q->text = format && !strcmp(format, "text");
+	q->html = format && !strcmp(format, "html");
 	return 0;
 }
 
@@ -165,7 +167,7 @@ static enum MHD_Result queue_report(struct metrics_server *s, struct MHD_Connect
 	if (bad) {
 		free(p);
 		return reply(c, MHD_HTTP_BAD_REQUEST,
-			     "bad query: only seconds=N and format=json|text are known\n");
+			     "bad query: only seconds=N and format=json|text|html are known\n");
 	}
 	if (metrics_parse_report_query(
 		    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "seconds"),
@@ -213,7 +215,9 @@ static enum MHD_Result send_report(struct MHD_Connection *c, struct pending *p)
 		return MHD_NO;
 	p->a.body = NULL; /* the response frees it */
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				p->a.text ? "text/plain; charset=utf-8" : "application/json");
+				p->a.html   ? "text/html; charset=utf-8"
+				: p->a.text ? "text/plain; charset=utf-8"
+					    : "application/json");
 	snprintf(covered, sizeof(covered), "%llu.%03llu",
 		 (unsigned long long)(p->a.covered_ms / 1000),
 		 (unsigned long long)(p->a.covered_ms % 1000));

@@ -58,7 +58,7 @@ void metrics_server_publish_doc(struct metrics_server *s, enum served_doc d, cha
 void metrics_server_publish(struct metrics_server *s, char *text, size_t len);
 
 /*
- * /report?seconds=N[&format=text|json]: a report over the daemon's own
+ * /report?seconds=N[&format=text|json|html]: a report over the daemon's own
  * history, which only the guard's thread may read. The HTTP thread parses
  * the query, queues the request and suspends its connection; the guard
  * renders the queued ones after its next step (metrics_server_answer) and
@@ -71,6 +71,7 @@ void metrics_server_publish(struct metrics_server *s, char *text, size_t len);
 struct report_query {
 	unsigned int seconds; /* 1..METRICS_REPORT_SECONDS_MAX */
 	bool text;	      /* format=text: the text report; else JSON */
+	bool html;	      /* format=html: the HTML page (views/report_html.h) */
 };
 
 /* Parse the query's values (NULL: absent). 0, or -EINVAL with @err saying why. */
@@ -81,6 +82,7 @@ int metrics_parse_report_query(const char *seconds, const char *format, struct r
 struct served_answer {
 	unsigned int status;  /* HTTP status: 200, or 500 when it could not render */
 	bool text;	      /* text/plain; else application/json */
+	bool html;	      /* text/html */
 	char *body;	      /* malloc'ed; the server frees it */
 	size_t len;
 	uint64_t covered_ms;  /* how much history the report covers (a header says it) */

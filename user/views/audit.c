@@ -142,6 +142,8 @@ int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 		json_field_bool(&w, "exited", r->exited);
 	if (r->states)
 		view_json_states(&w, r->states);
+	if (r->incident)
+		json_field_str(&w, "incident", r->incident);
 	json_object_end(&w);
 	return json_finish(&w);
 }

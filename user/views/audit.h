@@ -32,6 +32,7 @@ struct audit_record {
 	const struct state_counts *states; /* evidence: the suspect's sockets by state */
 	int exited;               /* result: 1 exited, 0 alive, -1 not applicable */
 	const struct container_names *names; /* its container's (runtime's), or NULL */
+	const char *incident;		     /* result: the incident report's HTML file, or NULL */
 };
 
 #define AUDIT_LAST_ACTION_MAX 192
