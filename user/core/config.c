@@ -112,6 +112,23 @@ static const struct key_def breaker_keys[] = {
 	 MS_PER_S, 7 * MS_PER_DAY},
 };
 
+const char *config_key_name(size_t i)
+{
+	static const struct {
+		const struct key_def *keys;
+		size_t n;
+	} tables[] = {
+		{daemon_keys, sizeof(daemon_keys) / sizeof(daemon_keys[0])},
+		{policy_keys, sizeof(policy_keys) / sizeof(policy_keys[0])},
+		{breaker_keys, sizeof(breaker_keys) / sizeof(breaker_keys[0])},
+	};
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); i -= tables[t++].n)
+		if (i < tables[t].n)
+			return tables[t].keys[i].name;
+	return NULL;
+}
+
 enum section { SEC_NONE, SEC_DAEMON, SEC_POLICY, SEC_BREAKERS, SEC_PROTECT, SEC_OVERRIDE };
 
 union value {

@@ -86,6 +86,11 @@ struct daemon_config {
 /* The built-in configuration (what runs without --config). */
 void config_defaults(struct daemon_config *c);
 
+/* The @i-th key of [daemon], [policy] and [breakers], in that order; NULL
+ * past the last. For tests that hold a file to every key (the shipped
+ * default config). */
+const char *config_key_name(size_t i);
+
 /*
  * Parse @path into @out (starting from the defaults). On error returns
  * -EINVAL (or -errno when the file cannot be read) and writes
