@@ -31,7 +31,8 @@
 #                         (the probes'), the leaker's cgroup in it, the audit
 #                         log in the mounted log directory; RSS measured
 #   image/enforce         the same with --enforce, scoped to a fast leaker of
-#                         another user: quarantined, SIGTERMed, SIGKILLed
+#                         another user: quarantined, SIGTERMed, SIGKILLed; the
+#                         incident report lands in the node's state volume
 #   image/needs-CAP       for each declared capability: dropped alone, the thing
 #                         it is declared for fails (a capability without such a
 #                         check is a FAIL: the list must not grow padding)
@@ -280,6 +281,9 @@ enforce() {
 		sleep 0.5
 	done
 	if pw_pid_alive "$pid" "$start"; then echo alive; else echo gone; fi >"$PW_TMP/$key.fate"
+	# the result (and its incident report) comes two samples after the signal
+	grep -q '^gone' "$PW_TMP/$key.fate" &&
+		pw_wait_for_file_line "$PW_TMP/$key/log-dir/audit.jsonl" '"event":"result"' 15 || true
 	jq -r 'select(.event == "action" or .event == "result") | "\(.event) \(.action) \(.detail)"' \
 		"$PW_TMP/$key/log-dir/audit.jsonl" >"$PW_TMP/$key.actions" 2>&1
 	pm stop -t 10 "pw-image-$$-$key" >/dev/null 2>&1 || true
@@ -297,6 +301,15 @@ problems=$(
 			echo "no $a action: $(paste -sd';' "$PW_TMP/enforce.actions" 2>/dev/null | head -c 200)"
 	done
 	[ "$(cat "$PW_TMP/enforce.fate" 2>/dev/null)" = gone ] || echo "the leaker is still alive"
+	# its incident report, in the state volume on the node
+	incident=$(jq -r 'select(.event == "result") | .incident // empty' \
+		"$PW_TMP/enforce/log-dir/audit.jsonl" 2>/dev/null | head -n 1)
+	case $incident in
+	/var/lib/portwarden/incidents/incident-*.html)
+		[ -s "$PW_TMP/enforce/state-dir/${incident#/var/lib/portwarden/}" ] ||
+			echo "its incident report $incident is not in the state volume" ;;
+	*) echo "no result record names an incident report under /var/lib/portwarden/incidents ('$incident')" ;;
+	esac
 )
 pw_report image/enforce "$problems"
 
