@@ -2,6 +2,7 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for the top model and its text: rows, sorting, filter, views, header, escaping.
 #include <stdint.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -539,6 +540,49 @@ UNIT_TEST(header_pools_worst_first)
 	ASSERT_EQ_INT(fx.m.pools[1].kind, POOL_TCP_BIND);
 	ASSERT_EQ_STR(fx.m.pools[1].where, "");
 	ASSERT_EQ_INT(fx.m.pools[2].kind, POOL_UDP); /* unknown capacity: last */
+	ASSERT_TRUE(isinf(fx.m.pools[0].seconds_left)); /* nothing grows: no forecast */
+}
+
+/*
+ * Time to exhaustion is run's forecast (pool_own_seconds_left): free ports at
+ * the pool's growth. Once any pool has one, the soonest out comes first even
+ * when emptier; urgency against the horizon: within it NOW, within twice SOON.
+ */
+UNIT_TEST(header_pools_soonest_out_first)
+{
+	struct top_input in;
+
+	setup();
+	set_pool(0, POOL_TCP_BIND, 50, 100, true); /* 50 free at 2/s: 25 s */
+	fx.pools[0].growth_per_s = 2;
+	set_pool(1, POOL_UDP, 900, 0, false); /* growing, capacity unknown: none */
+	fx.pools[1].growth_per_s = 50;
+	set_pool(2, POOL_TCP_CONNECT, 90, 100, true); /* fuller, not growing */
+	fx.snap.pools = fx.pools;
+	fx.snap.nr_pools = 3;
+	in = input();
+	in.horizon_s = 20;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	ASSERT_EQ_INT(fx.m.pools[0].kind, POOL_TCP_BIND);
+	ASSERT_TRUE(fx.m.pools[0].seconds_left > 24.99 && fx.m.pools[0].seconds_left < 25.01);
+	ASSERT_EQ_INT(fx.m.pools[0].urgency, TOP_URGENCY_SOON);
+	ASSERT_EQ_INT(fx.m.pools[1].kind, POOL_TCP_CONNECT);
+	ASSERT_TRUE(isinf(fx.m.pools[1].seconds_left));
+	ASSERT_EQ_INT(fx.m.pools[1].urgency, TOP_URGENCY_NONE);
+	ASSERT_TRUE(isinf(fx.m.pools[2].seconds_left));
+	in.horizon_s = 30;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	ASSERT_EQ_INT(fx.m.pools[0].urgency, TOP_URGENCY_NOW);
+}
+
+UNIT_TEST(urgency_against_the_horizon)
+{
+	ASSERT_EQ_INT(top_urgency_of(INFINITY, 120), TOP_URGENCY_NONE);
+	ASSERT_EQ_INT(top_urgency_of(0, 120), TOP_URGENCY_NOW);
+	ASSERT_EQ_INT(top_urgency_of(120, 120), TOP_URGENCY_NOW);
+	ASSERT_EQ_INT(top_urgency_of(120.5, 120), TOP_URGENCY_SOON);
+	ASSERT_EQ_INT(top_urgency_of(240, 120), TOP_URGENCY_SOON);
+	ASSERT_EQ_INT(top_urgency_of(240.5, 120), TOP_URGENCY_NONE);
 }
 
 UNIT_TEST(header_rates_and_state)
@@ -716,13 +760,15 @@ UNIT_TEST(text_pool_bar)
 			     .used = 5,
 			     .capacity = 10,
 			     .capacity_known = true,
-			     .fill = 0.5};
+			     .fill = 0.5,
+			     .seconds_left = 65.2};
 	char line[TOP_TEXT_LINE_MAX];
 
 	snprintf(p.where, sizeof(p.where), "127.0.0.1 -> 10.0.0.9:5001");
 	top_text_pool(line, sizeof(line), &p);
-	ASSERT_EQ_STR(line, "tcp-connect [##########..........]  50.0%      5/10     netns 7  "
-			    "127.0.0.1 -> 10.0.0.9:5001");
+	ASSERT_EQ_STR(line, "tcp-connect [##########..........]  50.0%      5/10     out in 1m06s "
+			    " netns 7  127.0.0.1 -> 10.0.0.9:5001");
+	ASSERT_TRUE(!strncmp(line + TOP_TEXT_FORECAST_START, "out in", 6));
 	ASSERT_EQ_INT(line[TOP_TEXT_BAR_START], '#');
 	ASSERT_EQ_INT(line[TOP_TEXT_BAR_START + TOP_TEXT_BAR_WIDTH], ']');
 }
@@ -744,6 +790,8 @@ int main(void)
 	RUN(suspect_process_marks_its_cgroup);
 	RUN(attached_shows_the_daemons_classes_and_actions);
 	RUN(header_pools_worst_first);
+	RUN(header_pools_soonest_out_first);
+	RUN(urgency_against_the_horizon);
 	RUN(header_rates_and_state);
 	RUN(counters_sum_the_activity_table);
 	RUN(same_input_same_frame);

@@ -3,6 +3,7 @@
 // Unit tests for top's batch frame (top -b) from a hand-built model: the
 // header, pools beyond the limit, failures, counts in thousands and
 // millions, growth, containers and pods, the flat view, escaping.
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/top_model.h"
@@ -27,15 +28,18 @@ static void build(bool flat)
 					.used = 27000,
 					.capacity = 28232,
 					.capacity_known = true,
-					.fill = 27000 / 28232.0};
+					.fill = 27000 / 28232.0,
+					.seconds_left = 41.3};
 	snprintf(fx.pools[0].where, sizeof(fx.pools[0].where), "10.0.0.1 -> 10.0.0.2:5001");
-	fx.pools[1] = (struct top_pool){.kind = POOL_TCP_BIND, .netns = 1, .used = 7};
+	fx.pools[1] = (struct top_pool){
+		.kind = POOL_TCP_BIND, .netns = 1, .used = 7, .seconds_left = INFINITY};
 	fx.pools[2] = (struct top_pool){.kind = POOL_UDP,
 					.netns = 1,
 					.used = 1,
 					.capacity = 3,
 					.capacity_known = true,
-					.fill = 1 / 3.0};
+					.fill = 1 / 3.0,
+					.seconds_left = 4000};
 	fix_label(&fx.labels[0], &fix_docker, "/system.slice/docker-" FIX_DOCKER_ID ".scope", "v2");
 	fix_label(&fx.labels[1], &fix_hostile, FIX_HOSTILE_PATH, "v1:memory");
 	fix_label(&fx.labels[2], &fix_unit,
@@ -122,9 +126,9 @@ static void build(bool flat)
 static const char tree_frame[] =
 	"portwarden top - 22:13:20 up 1:02:03, 3 cgroups, 2 processes, sort PORTS, tree view"
 	"\n"
-	"tcp-connect [###################.]  95.6%  27000/28232  netns 4026531840  10.0.0.1 -"
-	"> 10.0.0.2:5001\n"
-	"tcp-bind    [????????????????????]      ?      7/?      netns 1\n"
+	"tcp-connect [###################.]  95.6%  27000/28232  out in 42s    netns 4026531840"
+	"  10.0.0.1 -> 10.0.0.2:5001\n"
+	"tcp-bind    [????????????????????]      ?      7/?      no forecast   netns 1\n"
 	"... and 1 more pools\n" FRAME_STATE_AND_COLUMNS
 	"-!       -   12M  123k 99999  100k     1     0  +1000     3 bind-before-connect /sys"
 	"tem.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.sc"
@@ -143,10 +147,11 @@ static const char tree_frame[] =
 static const char flat_frame[] =
 	"portwarden top - 22:13:20 up 1:02:03, 3 cgroups, 2 processes, sort PORTS, flat view"
 	"\n"
-	"tcp-connect [###################.]  95.6%  27000/28232  netns 4026531840  10.0.0.1 -"
-	"> 10.0.0.2:5001\n"
-	"tcp-bind    [????????????????????]      ?      7/?      netns 1\n"
-	"udp         [#######.............]  33.3%      1/3      netns 1\n" FRAME_STATE_AND_COLUMNS
+	"tcp-connect [###################.]  95.6%  27000/28232  out in 42s    netns 4026531840"
+	"  10.0.0.1 -> 10.0.0.2:5001\n"
+	"tcp-bind    [????????????????????]      ?      7/?      no forecast   netns 1\n"
+	"udp         [#######.............]  33.3%      1/3      out in 1h06m  netns "
+	"1\n" FRAME_STATE_AND_COLUMNS
 	" !    4242   12M  123k     0     0     0     0  +12.2     0 bind-before-connect port"
 	"leak         /system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef01"
 	"23456789abcdef.scope [docker 0123456789ab]\n"
@@ -263,12 +268,34 @@ UNIT_TEST(container_names_first)
 	free(out);
 }
 
+/* Seconds to exhaustion, rounded up, in at most 13 columns; none: "no forecast". */
+UNIT_TEST(forecast_cells)
+{
+	static const struct {
+		double s;
+		const char *want;
+	} rows[] = {
+		{INFINITY, "no forecast"}, {0, "out in 0s"},	     {0.2, "out in 1s"},
+		{59.5, "out in 1m00s"},	   {60, "out in 1m00s"},     {3599, "out in 59m59s"},
+		{3600, "out in 1h00m"},	   {86399, "out in 23h59m"}, {86400, "out in 1d00h"},
+		{863999, "out in 9d23h"},  {864000, "out in >9d"},   {1e300, "out in >9d"},
+	};
+	char cell[32];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		top_text_forecast(cell, sizeof(cell), rows[i].s);
+		ASSERT_EQ_STR(cell, rows[i].want);
+		ASSERT_TRUE(strlen(cell) <= TOP_TEXT_FORECAST_WIDTH);
+	}
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	RUN(whole_frames);
 	RUN(container_names_first);
 	RUN(pool_lines);
+	RUN(forecast_cells);
 	RUN(count_and_growth_cells);
 	return UNIT_MAIN_END();
 }

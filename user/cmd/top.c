@@ -11,6 +11,7 @@
 #include "cmd/preflight.h"
 #include "cmd/top.h"
 #include "cmd/top_kill.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/top_model.h"
 #include "host/cgroups.h"
@@ -54,6 +55,7 @@ struct top {
 	const char *socket;	   /* NULL: standalone (our own programs) */
 	struct daemon_state daemon;
 	char mode[96];		   /* "attached to portwarden run (pid N, enforce)" */
+	uint32_t horizon_s;	   /* run's default: pools out sooner are coloured urgent */
 };
 
 /* ---- sampling and frames ----------------------------------------------------------------- */
@@ -160,6 +162,7 @@ static int rebuild(struct top *t)
 		.nr_acted = t->kill.nr_acted,
 		.daemon = t->socket ? &t->daemon : NULL,
 		.mode = t->socket ? t->mode : NULL,
+		.horizon_s = t->horizon_s,
 	};
 
 	top_model_free(&t->model);
@@ -371,7 +374,10 @@ static int top_open(struct top *t, const struct env *env)
 		.params = classify_defaults,
 	};
 	struct cgroup_mounts mounts;
+	struct daemon_config defaults;
 
+	config_defaults(&defaults);
+	t->horizon_s = defaults.policy.horizon_s;
 	t->env = env;
 	held_stderr_init(&t->held);
 	t->query.sort = TOP_COL_PORTS;

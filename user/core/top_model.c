@@ -3,11 +3,13 @@
 // Build the top screen's frame: header, cgroup and process rows, filtered, sorted, laid out.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "core/escape.h"
+#include "core/pool_trend.h"
 #include "core/top_model.h"
 
 static const char *const column_names[TOP_COL_NR] = {
@@ -81,12 +83,25 @@ static void pool_where(const struct snap_pool *p, char *buf, size_t len)
 		 p->rport);
 }
 
-/* Fullest first; pools of unknown capacity (fill 0) by ports used. */
+enum top_urgency top_urgency_of(double seconds_left, uint32_t horizon_s)
+{
+	if (!isfinite(seconds_left))
+		return TOP_URGENCY_NONE;
+	if (seconds_left <= (double)horizon_s)
+		return TOP_URGENCY_NOW;
+	return seconds_left <= 2.0 * horizon_s ? TOP_URGENCY_SOON : TOP_URGENCY_NONE;
+}
+
+/* Soonest out first (pools with no forecast after those with one), then
+ * fullest; pools of unknown capacity (fill 0) by ports used. */
 static int cmp_pool(const void *pa, const void *pb)
 {
 	const struct top_pool *a = pa, *b = pb;
 
-	return cmp_double(b->fill, a->fill) ?: cmp_u64(b->used, a->used)
+	return cmp_u64(!isfinite(a->seconds_left), !isfinite(b->seconds_left))
+		?: cmp_double(isfinite(a->seconds_left) ? a->seconds_left : 0,
+			      isfinite(b->seconds_left) ? b->seconds_left : 0)
+		?: cmp_double(b->fill, a->fill) ?: cmp_u64(b->used, a->used)
 		?: cmp_u64(a->netns, b->netns) ?: cmp_u64(a->kind, b->kind)
 		?: strcmp(a->where, b->where);
 }
@@ -106,6 +121,8 @@ static int copy_pools(const struct snapshot *s, struct top_model *m)
 		t->capacity = p->capacity;
 		t->capacity_known = p->capacity_known;
 		t->fill = snap_pool_fill(p);
+		t->seconds_left = pool_own_seconds_left(p); /* as run's /suspects and metrics */
+		t->urgency = top_urgency_of(t->seconds_left, m->horizon_s);
 		pool_where(p, t->where, sizeof(t->where));
 	}
 	m->nr_pools = s->nr_pools;
@@ -613,6 +630,7 @@ int top_model_build(const struct top_input *in, const struct top_query *q, struc
 	m->lost_events = in->lost_events;
 	m->missed_runs = in->missed_runs;
 	m->actions = in->actions;
+	m->horizon_s = in->horizon_s;
 	header_rates(in, m);
 	err = copy_pools(in->snap, m);
 	if (!err)

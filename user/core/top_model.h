@@ -92,7 +92,18 @@ struct top_input {
 	 * daemon's (a row it has none for has no class), and @mode says so */
 	const struct daemon_state *daemon;
 	const char *mode; /* NULL: "dry run" (top acts only when the user kills) */
+	uint32_t horizon_s; /* run's horizon: a pool out sooner is urgent (0: none is) */
 };
+
+/* How soon a pool runs out against run's horizon. */
+enum top_urgency {
+	TOP_URGENCY_NONE = 0, /* not within twice the horizon, or not filling */
+	TOP_URGENCY_SOON,     /* within twice the horizon: yellow */
+	TOP_URGENCY_NOW,      /* within the horizon (run acts): red */
+};
+
+/* @seconds_left against @horizon_s. */
+enum top_urgency top_urgency_of(double seconds_left, uint32_t horizon_s);
 
 struct top_pool {
 	enum pool_kind kind;
@@ -101,6 +112,8 @@ struct top_pool {
 	uint32_t used, capacity;
 	bool capacity_known;
 	double fill; /* used / capacity; 0 when the capacity is unknown */
+	double seconds_left; /* forecast to exhaustion (pool_seconds_left); INFINITY: none */
+	enum top_urgency urgency;
 };
 
 /* What a row shows, cgroup or process alike (so one comparator serves both). */
@@ -145,7 +158,7 @@ struct top_model {
 	uint64_t uptime_ms;
 	const char *mode; /* "dry run": top acts only when the user kills */
 	const char *hooks;
-	struct top_pool *pools; /* fullest first */
+	struct top_pool *pools; /* soonest out first when any is forecast; else fullest first */
 	size_t nr_pools;
 	struct top_counters counters;
 	double failures_per_s[TOP_ERRNO_NR];
@@ -153,6 +166,7 @@ struct top_model {
 	uint64_t lost_events;
 	uint64_t missed_runs;
 	uint32_t actions;
+	uint32_t horizon_s;
 	/* table */
 	struct top_group *groups;	/* shown cgroups, sorted */
 	size_t nr_groups, total_groups; /* shown, and before the filter */

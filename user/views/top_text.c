@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // Format the top frame's header lines and table rows as escaped plain text.
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/param.h>
@@ -143,18 +144,44 @@ static void fill_bar(char bar[TOP_TEXT_BAR_WIDTH + 1], const struct top_pool *p)
 	bar[TOP_TEXT_BAR_WIDTH] = '\0';
 }
 
+void top_text_forecast(char *buf, size_t len, double seconds_left)
+{
+	unsigned long long s = 0;
+
+	if (isfinite(seconds_left) && seconds_left > 0 && seconds_left < 1e9) {
+		s = (unsigned long long)seconds_left;
+		s += (double)s < seconds_left; /* up: "out in 0s" would say it is gone */
+	}
+
+	if (!isfinite(seconds_left))
+		snprintf(buf, len, "no forecast");
+	else if (seconds_left >= 1e9 || s >= 10 * 86400)
+		snprintf(buf, len, "out in >9d");
+	else if (s < 60)
+		snprintf(buf, len, "out in %llus", s);
+	else if (s < 3600)
+		snprintf(buf, len, "out in %llum%02llus", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "out in %lluh%02llum", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, len, "out in %llud%02lluh", s / 86400, s / 3600 % 24);
+}
+
 void top_text_pool(char *buf, size_t len, const struct top_pool *p)
 {
 	char bar[TOP_TEXT_BAR_WIDTH + 1], capacity[16] = "?", percent[16] = "?";
+	char forecast[32];
 
 	fill_bar(bar, p);
 	if (p->capacity_known) {
 		snprintf(capacity, sizeof(capacity), "%u", p->capacity);
 		snprintf(percent, sizeof(percent), "%.1f%%", 100.0 * p->fill);
 	}
-	/* "%-11s [" puts the bar at TOP_TEXT_BAR_START */
-	snprintf(buf, len, "%-11s [%s] %6s %6u/%-6s netns %u%s%s", pool_kind_name(p->kind), bar,
-		 percent, p->used, capacity, p->netns, p->where[0] ? "  " : "", p->where);
+	top_text_forecast(forecast, sizeof(forecast), p->seconds_left);
+	/* "%-11s [" puts the bar at TOP_TEXT_BAR_START, the forecast at TOP_TEXT_FORECAST_START */
+	snprintf(buf, len, "%-11s [%s] %6s %6u/%-6s %-*s netns %u%s%s", pool_kind_name(p->kind),
+		 bar, percent, p->used, capacity, TOP_TEXT_FORECAST_WIDTH, forecast, p->netns,
+		 p->where[0] ? "  " : "", p->where);
 }
 
 void top_text_failures(char *buf, size_t len, const struct top_model *m)

@@ -20,6 +20,9 @@
 /* Where a pool line's fill bar sits, for a view that colours it. */
 #define TOP_TEXT_BAR_START 13
 #define TOP_TEXT_BAR_WIDTH 20
+/* Where a pool line's forecast sits ("out in 1m05s"), for a view that colours it. */
+#define TOP_TEXT_FORECAST_START 56
+#define TOP_TEXT_FORECAST_WIDTH 13
 
 /* How wide the variable columns are in one frame. */
 struct top_layout {
@@ -39,7 +42,10 @@ struct top_span top_text_column_span(enum top_column c, const struct top_layout 
 
 /* "portwarden top - HH:MM:SS up ..., N cgroups, N processes, sort ..." */
 void top_text_title(char *buf, size_t len, const struct top_model *m);
-/* One pool: kind, fill bar, percent, used/capacity, netns and addresses. */
+/* Seconds to exhaustion as a pool line shows it: "out in 45s", "out in
+ * 3m05s", "out in 2h03m", "out in >9d"; INFINITY: "no forecast". */
+void top_text_forecast(char *buf, size_t len, double seconds_left);
+/* One pool: kind, fill bar, percent, used/capacity, forecast, netns and addresses. */
 void top_text_pool(char *buf, size_t len, const struct top_pool *p);
 /* Allocation failures per second by errno, with totals. */
 void top_text_failures(char *buf, size_t len, const struct top_model *m);

@@ -253,6 +253,15 @@ static void paint_bar(const struct tui *t, int y, const struct top_pool *p, cons
 		paint(t, y, TOP_TEXT_BAR_START, cells, A_BOLD, pair);
 }
 
+/* Red within run's horizon (it acts), yellow within twice it. */
+static void paint_forecast(const struct tui *t, int y, const struct top_pool *p)
+{
+	if (p->urgency == TOP_URGENCY_NONE)
+		return;
+	paint(t, y, TOP_TEXT_FORECAST_START, TOP_TEXT_FORECAST_WIDTH, A_BOLD,
+	      p->urgency == TOP_URGENCY_NOW ? PAIR_FILL_HIGH : PAIR_FILL_MID);
+}
+
 /* The fullest pools, as many as the height allows; the rest counted. */
 static int draw_pools(const struct tui *t, const struct top_model *m, int y)
 {
@@ -266,6 +275,7 @@ static int draw_pools(const struct tui *t, const struct top_model *m, int y)
 		top_text_pool(line, sizeof(line), &m->pools[i]);
 		put_line(y, line);
 		paint_bar(t, y, &m->pools[i], line);
+		paint_forecast(t, y, &m->pools[i]);
 	}
 	if (shown < m->nr_pools) {
 		snprintf(line, sizeof(line), "... and %zu more pools", m->nr_pools - shown);
