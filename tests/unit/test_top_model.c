@@ -709,6 +709,48 @@ UNIT_TEST(text_rows_and_header)
 	ASSERT_TRUE(strstr(line, "mode dry run, hooks fexit, 0 actions") != NULL);
 }
 
+/*
+ * A process growing 30 ports/s for 7 s, not classed yet: its row and its
+ * cgroup's say where it is heading ("leak? 7s", pending.c), sort after the
+ * classed and before the rest by class; without the classifier's criteria
+ * (params NULL) nothing is pending.
+ */
+UNIT_TEST(pending_class_before_the_class)
+{
+	struct entity_key k = {.kind = ENTITY_PROCESS, .tgid = 8000, .group = {CG_C, 0}};
+	struct top_input in;
+	const struct top_process *p;
+	char line[TOP_TEXT_LINE_MAX];
+	struct top_layout lo;
+	struct entity *e = NULL;
+
+	setup();
+	for (uint32_t i = 0; i < 8; i++)
+		e = sample(&k, (struct ports){.estab = 100 + 30 * i}, 0, NOW - 7000 + 1000 * i);
+	strncpy(e->comm, "grower", sizeof(e->comm));
+	in = input();
+	in.params = &classify_defaults;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_CLASS, .flat = true}), 0);
+	p = find_process(8000);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ_INT(p->stats.class, LEAK_NONE);
+	ASSERT_EQ_INT(p->stats.pending, LEAK_GROWTH);
+	ASSERT_EQ_INT(p->stats.pending_s, 7);
+	ASSERT_TRUE(!p->stats.suspect); /* not named: no mark */
+	/* by class: the leaker (named), then the grower, then the rest */
+	ASSERT_EQ_INT(fx.m.processes[0].tgid, 5000);
+	ASSERT_EQ_INT(fx.m.processes[1].tgid, 8000);
+	lo = top_text_layout(&fx.m, 0);
+	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[1], &lo);
+	ASSERT_TRUE(strstr(line, " leak? 7s ") != NULL);
+	ASSERT_TRUE(strstr(line, "grower") != NULL);
+	/* the flat nginx (4242) is not pending */
+	ASSERT_EQ_INT(find_process(4242)->stats.pending, LEAK_NONE);
+	in.params = NULL;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_CLASS, .flat = true}), 0);
+	ASSERT_EQ_INT(find_process(8000)->stats.pending, LEAK_NONE);
+}
+
 /* CLASS as wide as the longest class shown; names cut from the left to the screen. */
 UNIT_TEST(text_layout_fits_the_screen)
 {
@@ -800,6 +842,7 @@ int main(void)
 	RUN(text_layout_fits_the_screen);
 	RUN(sockets_without_cgroup_are_named);
 	RUN(text_pool_bar);
+	RUN(pending_class_before_the_class);
 	teardown();
 	return UNIT_MAIN_END();
 }

@@ -162,6 +162,7 @@ static int rebuild(struct top *t)
 		.nr_acted = t->kill.nr_acted,
 		.daemon = t->socket ? &t->daemon : NULL,
 		.mode = t->socket ? t->mode : NULL,
+		.params = &t->m.cfg.params,
 		.horizon_s = t->horizon_s,
 	};
 

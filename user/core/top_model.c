@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "core/escape.h"
+#include "core/pending.h"
 #include "core/pool_trend.h"
 #include "core/top_model.h"
 
@@ -165,9 +166,26 @@ static void add_ports(const struct state_counts *c, struct top_stats *st)
 		     c->n[PS_BOUND];
 }
 
-static struct top_stats stats_of(const struct history *h, const struct entity *e)
+/* The class @e is heading to, when it has none yet; @buf: room for a series. */
+static void pending_of(const struct top_input *in, const struct entity *e, struct sample *buf,
+		       struct top_stats *st)
 {
-	const struct sample *s = history_latest(h, e);
+	struct pending p;
+	struct series s;
+
+	if (!in->params || !buf)
+		return;
+	s = history_series(in->history, e, buf);
+	if (pending_class(&s, &e->verdict, in->params, &p)) {
+		st->pending = p.heading;
+		st->pending_s = p.evidence_s;
+	}
+}
+
+static struct top_stats stats_of(const struct top_input *in, const struct entity *e,
+				 struct sample *buf)
+{
+	const struct sample *s = history_latest(in->history, e);
 	struct top_stats st = {
 		.growth_per_s = e->verdict.growth_per_s,
 		.failures = s->failures,
@@ -176,6 +194,7 @@ static struct top_stats stats_of(const struct history *h, const struct entity *e
 	};
 
 	add_ports(&s->held, &st);
+	pending_of(in, e, buf, &st);
 	return st;
 }
 
@@ -203,6 +222,8 @@ static void daemon_overlay(const struct top_input *in, const struct entity *e,
 	if (ds && e->key.kind == ENTITY_GROUP && ds->tgid)
 		ds = NULL; /* a process's row is not its cgroup's */
 	st->class = ds ? ds->class : LEAK_NONE;
+	if (st->class != LEAK_NONE)
+		st->pending = LEAK_NONE; /* the daemon named it */
 	st->suspect = st->class != LEAK_NONE || daemon_acted(ds);
 	st->acted |= daemon_acted(ds);
 }
@@ -261,7 +282,7 @@ static const struct group_label *label_of(const struct labels *l, const struct g
 	return k->cgroup_id || k->cgroup1_id ? labels_find(l, k) : &no_cgroup;
 }
 
-static int collect_groups(const struct top_input *in, struct rows *r)
+static int collect_groups(const struct top_input *in, struct rows *r, struct sample *buf)
 {
 	struct group_slot *slots = calloc(in->history->nr + 1, sizeof(*slots));
 	size_t n;
@@ -277,7 +298,7 @@ static int collect_groups(const struct top_input *in, struct rows *r)
 		g->key = slots[i].key;
 		g->label = label_of(in->labels, &g->key);
 		if (slots[i].e) {
-			g->stats = stats_of(in->history, slots[i].e);
+			g->stats = stats_of(in, slots[i].e, buf);
 			daemon_overlay(in, slots[i].e, &g->stats);
 		}
 		r->group_synthetic[r->nr_groups++] = !slots[i].e;
@@ -294,7 +315,7 @@ static bool was_acted_upon(const struct top_input *in, uint32_t tgid, const stru
 	return false;
 }
 
-static void collect_processes(const struct top_input *in, struct rows *r)
+static void collect_processes(const struct top_input *in, struct rows *r, struct sample *buf)
 {
 	const struct history *h = in->history;
 
@@ -306,7 +327,7 @@ static void collect_processes(const struct top_input *in, struct rows *r)
 			continue;
 		p->tgid = e->key.tgid;
 		memcpy(p->comm, e->comm, sizeof(p->comm));
-		p->stats = stats_of(h, e);
+		p->stats = stats_of(in, e, buf);
 		p->stats.acted = was_acted_upon(in, p->tgid, &e->key.group);
 		daemon_overlay(in, e, &p->stats);
 		r->proc_keys[r->nr_procs++] = e->key.group;
@@ -348,18 +369,22 @@ static void rows_free(struct rows *r)
 static int rows_collect(const struct top_input *in, struct rows *r)
 {
 	size_t cap = in->history->nr + 1;
+	/* one entity's series at a time, for its pending class */
+	struct sample *buf = calloc(in->history->ring_cap + 1, sizeof(*buf));
 
 	memset(r, 0, sizeof(*r));
 	r->groups = calloc(cap, sizeof(*r->groups));
 	r->group_synthetic = calloc(cap, sizeof(*r->group_synthetic));
 	r->procs = calloc(cap, sizeof(*r->procs));
 	r->proc_keys = calloc(cap, sizeof(*r->proc_keys));
-	if (!r->groups || !r->group_synthetic || !r->procs || !r->proc_keys ||
-	    collect_groups(in, r)) {
+	if (!buf || !r->groups || !r->group_synthetic || !r->procs || !r->proc_keys ||
+	    collect_groups(in, r, buf)) {
+		free(buf);
 		rows_free(r);
 		return -ENOMEM;
 	}
-	collect_processes(in, r);
+	collect_processes(in, r, buf);
+	free(buf);
 	attach_processes(r);
 	return 0;
 }
@@ -422,12 +447,13 @@ static void shown_free(struct shown *s)
 
 /* ---- sort -------------------------------------------------------------------------------- */
 
-/* Suspects first: the classes the daemon acts on, then advice-only ones. */
-static int class_rank(enum leak_class c)
+/* Suspects first: the classes the daemon acts on, then advice-only ones,
+ * then those heading to a class, longest evidence first. */
+static int class_rank(const struct top_stats *s)
 {
-	if (c == LEAK_NONE)
-		return 0;
-	return c == LEAK_TIME_WAIT_CHURN || c == LEAK_EPHEMERAL_LISTENER ? 1 : 2;
+	if (s->class == LEAK_NONE)
+		return s->pending != LEAK_NONE;
+	return s->class == LEAK_TIME_WAIT_CHURN || s->class == LEAK_EPHEMERAL_LISTENER ? 2 : 3;
 }
 
 /* A column's natural order: biggest first for quantities, suspects first. */
@@ -451,7 +477,8 @@ static int cmp_stats(const struct top_stats *a, const struct top_stats *b, enum 
 	case TOP_COL_FAILURES:
 		return cmp_u64(b->failures, a->failures);
 	case TOP_COL_CLASS:
-		return cmp_u64(class_rank(b->class), class_rank(a->class)) ?: cmp_u64(a->class, b->class);
+		return cmp_u64(class_rank(b), class_rank(a)) ?: cmp_u64(a->class, b->class)
+			?: cmp_u64(b->pending_s, a->pending_s);
 	default:
 		return 0;
 	}

@@ -92,6 +92,9 @@ struct top_input {
 	 * daemon's (a row it has none for has no class), and @mode says so */
 	const struct daemon_state *daemon;
 	const char *mode; /* NULL: "dry run" (top acts only when the user kills) */
+	/* the classifier's criteria, for the class a growing row is heading to
+	 * before it is named (pending.h); NULL: none shown */
+	const struct classify_params *params;
 	uint32_t horizon_s; /* run's horizon: a pool out sooner is urgent (0: none is) */
 };
 
@@ -122,6 +125,8 @@ struct top_stats {
 	double growth_per_s;
 	uint64_t failures;
 	enum leak_class class;
+	enum leak_class pending; /* no class yet, but the samples so far show this one */
+	uint32_t pending_s;	 /* ... over this many seconds of growth */
 	bool suspect; /* a class is in force (for a cgroup: its own or a process's) */
 	bool acted;   /* signalled from the screen, or quarantined or signalled by the
 		       * daemon top is attached to (for a cgroup: one of its processes) */

@@ -68,9 +68,16 @@ struct top_span top_text_column_span(enum top_column c, const struct top_layout 
 	return (struct top_span){start + 1, column_width(c, lo)};
 }
 
-static const char *class_cell(enum leak_class c)
+/* The class in force; else the one it is heading to with its seconds of
+ * evidence ("leak? 12s"); else "-". */
+static void class_cell(char *cell, size_t len, const struct top_stats *s)
 {
-	return c == LEAK_NONE ? "-" : leak_class_name(c);
+	if (s->class != LEAK_NONE)
+		snprintf(cell, len, "%s", leak_class_name(s->class));
+	else if (s->pending != LEAK_NONE)
+		snprintf(cell, len, "%s? %us", leak_class_name(s->pending), s->pending_s);
+	else
+		snprintf(cell, len, "-");
 }
 
 /* CLASS as wide as the frame needs, NAME what the screen has left: on an
@@ -81,7 +88,11 @@ struct top_layout top_text_layout(const struct top_model *m, int screen_width)
 	int room;
 
 	for (size_t i = 0; i < m->nr_lines; i++) {
-		int w = (int)strlen(class_cell(top_line_stats(m, &m->lines[i])->class));
+		char cell[64];
+		int w;
+
+		class_cell(cell, sizeof(cell), top_line_stats(m, &m->lines[i]));
+		w = (int)strlen(cell);
 
 		if (w > lo.class_width)
 			lo.class_width = w;
@@ -246,7 +257,7 @@ static void stat_cells(char cell[TOP_COL_NR][32], const struct top_stats *s)
 	count_cell(cell[TOP_COL_OTHER], 32, s->other);
 	growth_cell(cell[TOP_COL_GROWTH], 32, s->growth_per_s);
 	count_cell(cell[TOP_COL_FAILURES], 32, s->failures);
-	snprintf(cell[TOP_COL_CLASS], 32, "%s", class_cell(s->class));
+	class_cell(cell[TOP_COL_CLASS], 32, s);
 }
 
 /* The runtime's names, escaped (pod specs' text), then two spaces; nothing when unknown. */

@@ -312,7 +312,8 @@ static void style_row(const struct tui *t, int y, const struct top_stats *s, boo
 
 	if (s->acted)
 		pair = PAIR_ACTED;
-	else if (s->class == LEAK_TIME_WAIT_CHURN || s->class == LEAK_EPHEMERAL_LISTENER)
+	else if (s->class == LEAK_TIME_WAIT_CHURN || s->class == LEAK_EPHEMERAL_LISTENER ||
+		 (s->class == LEAK_NONE && s->pending != LEAK_NONE)) /* heading to a class */
 		pair = PAIR_ADVICE;
 	else if (s->suspect)
 		pair = PAIR_SUSPECT;
