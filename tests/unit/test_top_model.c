@@ -575,6 +575,35 @@ UNIT_TEST(header_pools_soonest_out_first)
 	ASSERT_EQ_INT(fx.m.pools[0].urgency, TOP_URGENCY_NOW);
 }
 
+/* Each pool's fill readings (pool_trend.c's ring), for its chart, oldest first. */
+UNIT_TEST(header_pools_carry_their_history)
+{
+	struct pool_trends tr = {0};
+	struct top_input in;
+
+	setup();
+	set_pool(0, POOL_TCP_CONNECT, 10, 100, true);
+	fx.snap.pools = fx.pools;
+	fx.snap.nr_pools = 1;
+	for (uint32_t i = 0; i < 3; i++) {
+		fx.pools[0].used = 10 + 20 * i;
+		ASSERT_EQ_INT(pool_trends_update(&tr, &fx.snap, 1000 + 2000 * i), 0);
+	}
+	in = input();
+	in.pool_trends = &tr;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	ASSERT_EQ_INT(fx.m.pools[0].nr_history, 3);
+	ASSERT_TRUE(fx.m.pools[0].history[0] > 0.099f && fx.m.pools[0].history[0] < 0.101f);
+	ASSERT_TRUE(fx.m.pools[0].history[2] > 0.499f && fx.m.pools[0].history[2] < 0.501f);
+	ASSERT_EQ_INT(fx.m.pools[0].history_s, 4);
+	/* the pool's growth (10/s) makes the forecast: 50 free, 5 s */
+	ASSERT_TRUE(fx.m.pools[0].seconds_left > 4.9 && fx.m.pools[0].seconds_left < 5.1);
+	in.pool_trends = NULL;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	ASSERT_EQ_INT(fx.m.pools[0].nr_history, 0);
+	pool_trends_free(&tr);
+}
+
 UNIT_TEST(urgency_against_the_horizon)
 {
 	ASSERT_EQ_INT(top_urgency_of(INFINITY, 120), TOP_URGENCY_NONE);
@@ -834,6 +863,7 @@ int main(void)
 	RUN(header_pools_worst_first);
 	RUN(header_pools_soonest_out_first);
 	RUN(urgency_against_the_horizon);
+	RUN(header_pools_carry_their_history);
 	RUN(header_rates_and_state);
 	RUN(counters_sum_the_activity_table);
 	RUN(same_input_same_frame);

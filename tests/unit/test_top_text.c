@@ -164,7 +164,7 @@ static char *frame(size_t max_pools)
 {
 	struct fix_out o;
 
-	return fix_text(&o, top_text_frame(fix_open(&o), &fx.m, max_pools));
+	return fix_text(&o, top_text_frame(fix_open(&o), &fx.m, max_pools, false));
 }
 
 /* Tree view (every cgroup expanded, two of three pools) and flat view (each
@@ -289,6 +289,52 @@ UNIT_TEST(forecast_cells)
 	}
 }
 
+/* Scaled from 0 to the peak (a pool at 2-5% still shows its slope), the
+ * newest readings kept when there are more than cells; ASCII or Unicode. */
+UNIT_TEST(sparkline_scaling)
+{
+	static const float rising[] = {0.0f, 0.01f, 0.02f, 0.03f, 0.04f, 0.05f, 0.06f, 0.07f};
+	static const float flat[] = {0, 0, 0};
+	char buf[128];
+
+	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), rising, 8, 20, false), 8);
+	ASSERT_EQ_STR(buf, "_.-:=+*#");
+	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), rising, 8, 3, false), 3);
+	ASSERT_EQ_STR(buf, "+*#"); /* the last 3, scaled to their own peak */
+	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), flat, 3, 20, false), 3);
+	ASSERT_EQ_STR(buf, "___");
+	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), rising, 8, 20, true), 8);
+	ASSERT_EQ_STR(buf, "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588");
+	/* cut at the buffer, never overflowing it, mid-character included */
+	ASSERT_TRUE(top_text_sparkline(buf, 5, rising, 8, 20, true) <= 8);
+	ASSERT_TRUE(strlen(buf) < 5);
+	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), rising, 8, 0, false), 0);
+}
+
+/* Under a pool: indent, chart, peak and span; nothing without 2 readings or room. */
+UNIT_TEST(history_lines)
+{
+	struct top_pool p = {.nr_history = 4, .history = {0.1f, 0.2f, 0.3f, 0.4f}, .history_s = 3};
+	char line[TOP_TEXT_LINE_MAX];
+
+	top_text_history(line, sizeof(line), &p, 100, false);
+	ASSERT_EQ_STR(line, "             -=+# peak 40.0%, 3 s");
+	top_text_history(line, sizeof(line), &p, 80, false);
+	ASSERT_EQ_STR(line, "             -=+# peak 40.0%, 3 s");
+	top_text_history(line, sizeof(line), &p, 40, false); /* room for less than 8 cells */
+	ASSERT_EQ_STR(line, "");
+	p.nr_history = 1;
+	top_text_history(line, sizeof(line), &p, 100, false);
+	ASSERT_EQ_STR(line, "");
+	/* 120 readings on an 80-column screen: as many cells as fit, the line within 80 */
+	p.nr_history = TOP_POOL_HISTORY;
+	for (int i = 0; i < TOP_POOL_HISTORY; i++)
+		p.history[i] = (float)i / TOP_POOL_HISTORY;
+	top_text_history(line, sizeof(line), &p, 80, false);
+	ASSERT_TRUE(strlen(line) <= 80);
+	ASSERT_TRUE(strstr(line, " peak 99.2%, 3 s") != NULL);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -296,6 +342,8 @@ int main(void)
 	RUN(container_names_first);
 	RUN(pool_lines);
 	RUN(forecast_cells);
+	RUN(sparkline_scaling);
+	RUN(history_lines);
 	RUN(count_and_growth_cells);
 	return UNIT_MAIN_END();
 }

@@ -2,6 +2,8 @@
 // Copyright (c) 2026 The portwarden authors
 // The top command: each refresh samples (monitor), builds a frame (model), shows it (view).
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,7 @@ struct top {
 	struct daemon_state daemon;
 	char mode[96];		   /* "attached to portwarden run (pid N, enforce)" */
 	uint32_t horizon_s;	   /* run's default: pools out sooner are coloured urgent */
+	bool utf8;		   /* the locale's: charts in Unicode blocks, else ASCII */
 };
 
 /* ---- sampling and frames ----------------------------------------------------------------- */
@@ -163,6 +166,7 @@ static int rebuild(struct top *t)
 		.daemon = t->socket ? &t->daemon : NULL,
 		.mode = t->socket ? t->mode : NULL,
 		.params = &t->m.cfg.params,
+		.pool_trends = &t->m.pool_trends,
 		.horizon_s = t->horizon_s,
 	};
 
@@ -191,7 +195,7 @@ static int run_batch(struct top *t)
 			pr_warn("failed to sample: %s\n", strerror(-err));
 			return EXIT_RUNTIME;
 		}
-		top_text_frame(stdout, &t->model, BATCH_POOLS);
+		top_text_frame(stdout, &t->model, BATCH_POOLS, t->utf8);
 		if (fflush(stdout))
 			return EXIT_RUNTIME;
 		next += t->env->delay_s * 1000ull;
@@ -315,7 +319,7 @@ static int run_screen(struct top *t)
 	const char *term = getenv("TERM");
 	int err;
 
-	t->tui = tui_init(colour_wanted());
+	t->tui = tui_init(colour_wanted(), t->utf8);
 	if (!t->tui) {
 		pr_warn("failed to drive the terminal (TERM=%s): use --batch\n", term ? term : "");
 		return EXIT_USAGE;
@@ -417,6 +421,13 @@ static void catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* The user's character set (LC_CTYPE only: numbers keep their '.'), so that
+ * ncurses draws the charts' blocks; ASCII charts when it is not UTF-8. */
+static bool utf8_locale(void)
+{
+	return setlocale(LC_CTYPE, "") && !strcmp(nl_langinfo(CODESET), "UTF-8");
+}
+
 int top_run(const struct env *env)
 {
 	struct top *t;
@@ -431,6 +442,7 @@ int top_run(const struct env *env)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return EXIT_RUNTIME;
+	t->utf8 = utf8_locale();
 	status = attach(t, env) ? 0 : preflight_check();
 	if (status) {
 		free(t);

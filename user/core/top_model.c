@@ -107,11 +107,34 @@ static int cmp_pool(const void *pa, const void *pb)
 		?: strcmp(a->where, b->where);
 }
 
-static int copy_pools(const struct snapshot *s, struct top_model *m)
+/* The last TOP_POOL_HISTORY readings of @p's fill, for its chart. */
+static void pool_history(const struct pool_trends *tr, const struct snap_pool *p,
+			 struct pool_reading *buf, struct top_pool *t)
 {
+	const struct pool_trend *trend = tr && buf ? pool_trends_find(tr, p) : NULL;
+	size_t n = trend ? pool_trend_readings(trend, buf) : 0;
+	size_t first = n > TOP_POOL_HISTORY ? n - TOP_POOL_HISTORY : 0;
+
+	for (size_t i = first; i < n; i++) {
+		if (!buf[i].capacity) /* a reading of unknown capacity breaks the chart */
+			t->nr_history = 0;
+		else
+			t->history[t->nr_history++] = (float)buf[i].used / (float)buf[i].capacity;
+	}
+	if (t->nr_history)
+		t->history_s = (uint32_t)((buf[n - 1].t_ms - buf[n - t->nr_history].t_ms) / 1000);
+}
+
+static int copy_pools(const struct top_input *in, struct top_model *m)
+{
+	const struct snapshot *s = in->snap;
+	struct pool_reading *buf = in->pool_trends ? calloc(POOL_TREND_RING, sizeof(*buf)) : NULL;
+
 	m->pools = calloc(s->nr_pools + 1, sizeof(*m->pools));
-	if (!m->pools)
+	if (!m->pools || (in->pool_trends && !buf)) {
+		free(buf);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < s->nr_pools; i++) {
 		const struct snap_pool *p = &s->pools[i];
 		struct top_pool *t = &m->pools[i];
@@ -125,7 +148,9 @@ static int copy_pools(const struct snapshot *s, struct top_model *m)
 		t->seconds_left = pool_own_seconds_left(p); /* as run's /suspects and metrics */
 		t->urgency = top_urgency_of(t->seconds_left, m->horizon_s);
 		pool_where(p, t->where, sizeof(t->where));
+		pool_history(in->pool_trends, p, buf, t);
 	}
+	free(buf);
 	m->nr_pools = s->nr_pools;
 	qsort(m->pools, m->nr_pools, sizeof(*m->pools), cmp_pool);
 	return 0;
@@ -659,7 +684,7 @@ int top_model_build(const struct top_input *in, const struct top_query *q, struc
 	m->actions = in->actions;
 	m->horizon_s = in->horizon_s;
 	header_rates(in, m);
-	err = copy_pools(in->snap, m);
+	err = copy_pools(in, m);
 	if (!err)
 		err = build_table(in, m);
 	m->query.expanded = NULL; /* the caller's; a frame must not point at it */

@@ -18,10 +18,13 @@
 #include "core/history.h"
 #include "core/snapshot.h"
 #include "core/labels.h"
+#include "core/pool_trend.h"
 #include "core/snapshot_json.h"
 
 #define TOP_FILTER_LEN	   64
 #define TOP_POOL_WHERE_LEN 112
+/* Fill readings a pool keeps for its history chart: 2 minutes at 1 s. */
+#define TOP_POOL_HISTORY 120
 
 /* Table columns, left to right; each can be the sort key. */
 enum top_column {
@@ -95,6 +98,7 @@ struct top_input {
 	/* the classifier's criteria, for the class a growing row is heading to
 	 * before it is named (pending.h); NULL: none shown */
 	const struct classify_params *params;
+	const struct pool_trends *pool_trends; /* each pool's readings; NULL: no history */
 	uint32_t horizon_s; /* run's horizon: a pool out sooner is urgent (0: none is) */
 };
 
@@ -117,6 +121,10 @@ struct top_pool {
 	double fill; /* used / capacity; 0 when the capacity is unknown */
 	double seconds_left; /* forecast to exhaustion (pool_seconds_left); INFINITY: none */
 	enum top_urgency urgency;
+	/* its fill over the last readings, oldest first (capacity known only) */
+	float history[TOP_POOL_HISTORY];
+	uint32_t nr_history;
+	uint32_t history_s; /* from the first of them to the last */
 };
 
 /* What a row shows, cgroup or process alike (so one comparator serves both). */

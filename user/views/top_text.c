@@ -195,6 +195,57 @@ void top_text_pool(char *buf, size_t len, const struct top_pool *p)
 		 p->where[0] ? "  " : "", p->where);
 }
 
+/* Sparkline levels, lowest first. */
+static const char *const utf8_levels[] = {"\u2581", "\u2582", "\u2583", "\u2584",
+					  "\u2585", "\u2586", "\u2587", "\u2588"};
+static const char ascii_levels[] = "_.-:=+*#";
+#define SPARK_LEVELS 8
+/* The chart's room on a history line: the indent, and " peak 100.0%, 9999 s". */
+#define HISTORY_INDENT 13
+#define HISTORY_TAIL   24
+#define HISTORY_MAX    60 /* cells: a minute at 1 s, readable at a glance */
+
+int top_text_sparkline(char *buf, size_t len, const float *fills, size_t nr, int width, bool utf8)
+{
+	struct text t = text_on(buf, len);
+	size_t first = width > 0 && nr > (size_t)width ? nr - (size_t)width : 0;
+	float peak = 0;
+	int cells = 0;
+
+	for (size_t i = first; i < nr; i++)
+		peak = fills[i] > peak ? fills[i] : peak;
+	for (size_t i = first; i < nr && width > 0; i++) {
+		int level = peak > 0 ? (int)(fills[i] / peak * (SPARK_LEVELS - 1) + 0.5f) : 0;
+
+		level = level < 0 ? 0 : level >= SPARK_LEVELS ? SPARK_LEVELS - 1 : level;
+		if (utf8)
+			text_add(&t, "%s", utf8_levels[level]);
+		else
+			text_add(&t, "%c", ascii_levels[level]);
+		cells++;
+	}
+	return cells;
+}
+
+void top_text_history(char *buf, size_t len, const struct top_pool *p, int width, bool utf8)
+{
+	struct text t = text_on(buf, len);
+	int room = width - HISTORY_INDENT - HISTORY_TAIL;
+	float peak = 0;
+	size_t first;
+
+	if (p->nr_history < 2 || room < 8)
+		return;
+	room = room > HISTORY_MAX ? HISTORY_MAX : room;
+	first = p->nr_history > (size_t)room ? p->nr_history - (size_t)room : 0;
+	for (size_t i = first; i < p->nr_history; i++)
+		peak = p->history[i] > peak ? p->history[i] : peak;
+	text_add(&t, "%*s", HISTORY_INDENT, "");
+	top_text_sparkline(t.buf + t.used, t.len - t.used, p->history, p->nr_history, room, utf8);
+	t.used += strlen(t.buf + t.used); /* bytes, not cells */
+	text_add(&t, " peak %.1f%%, %u s", 100.0 * peak, p->history_s);
+}
+
 void top_text_failures(char *buf, size_t len, const struct top_model *m)
 {
 	struct text t = text_on(buf, len);
@@ -348,13 +399,20 @@ static void put_line(FILE *out, const char *line)
 	fputc('\n', out);
 }
 
-static void frame_header(FILE *out, const struct top_model *m, size_t max_pools, char *line)
+/* Batch lines are not cut: the history as wide as on a 100-column screen. */
+#define BATCH_HISTORY_WIDTH 100
+
+static void frame_header(FILE *out, const struct top_model *m, size_t max_pools, bool utf8,
+			 char *line)
 {
 	top_text_title(line, TOP_TEXT_LINE_MAX, m);
 	put_line(out, line);
 	for (size_t i = 0; i < m->nr_pools && i < max_pools; i++) {
 		top_text_pool(line, TOP_TEXT_LINE_MAX, &m->pools[i]);
 		put_line(out, line);
+		top_text_history(line, TOP_TEXT_LINE_MAX, &m->pools[i], BATCH_HISTORY_WIDTH, utf8);
+		if (line[0])
+			put_line(out, line);
 	}
 	if (!m->nr_pools)
 		put_line(out, "pools: no local port is held");
@@ -366,12 +424,12 @@ static void frame_header(FILE *out, const struct top_model *m, size_t max_pools,
 	put_line(out, line);
 }
 
-void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools)
+void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools, bool utf8)
 {
 	struct top_layout lo = top_text_layout(m, 0);
 	char line[TOP_TEXT_LINE_MAX];
 
-	frame_header(out, m, max_pools, line);
+	frame_header(out, m, max_pools, utf8, line);
 	fputc('\n', out);
 	top_text_columns(line, sizeof(line), &lo);
 	put_line(out, line);

@@ -9,6 +9,7 @@
 #define PW_TOP_TEXT_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "core/escape.h"
@@ -47,6 +48,17 @@ void top_text_title(char *buf, size_t len, const struct top_model *m);
 void top_text_forecast(char *buf, size_t len, double seconds_left);
 /* One pool: kind, fill bar, percent, used/capacity, forecast, netns and addresses. */
 void top_text_pool(char *buf, size_t len, const struct top_pool *p);
+/*
+ * The last @width of @nr fill readings (0..1, oldest first) as a sparkline
+ * of 8 levels scaled from 0 to their peak, so a pool draining from 2% to 5%
+ * still shows its slope: Unicode blocks when @utf8, else "_.-:=+*#". At most
+ * @len - 1 bytes; returns the cells drawn.
+ */
+int top_text_sparkline(char *buf, size_t len, const float *fills, size_t nr, int width, bool utf8);
+/* Under a pool line: its fill history, at most @width columns in all
+ * ("            ▁▂▃▅▇ peak 39.0%, 24 s"); "" when it has fewer than 2 readings
+ * or @width leaves no room for a chart. */
+void top_text_history(char *buf, size_t len, const struct top_pool *p, int width, bool utf8);
 /* Allocation failures per second by errno, with totals. */
 void top_text_failures(char *buf, size_t len, const struct top_model *m);
 /* portwarden's own state: events per second, lost events, mode, actions. */
@@ -57,8 +69,8 @@ void top_text_columns(char *buf, size_t len, const struct top_layout *lo);
 void top_text_line(char *buf, size_t len, const struct top_model *m, const struct top_line *l,
 		   const struct top_layout *lo);
 
-/* A whole frame, like `top -b`: header (at most @max_pools pools), table,
- * then an empty line. */
-void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools);
+/* A whole frame, like `top -b`: header (at most @max_pools pools, each with
+ * its fill history, in Unicode when @utf8), table, then an empty line. */
+void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools, bool utf8);
 
 #endif /* PW_TOP_TEXT_H */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/param.h>
 #include "core/escape.h"
 #include "views/top_text.h"
 #include "views/tui.h"
@@ -38,6 +39,7 @@ struct line_id {
 struct tui {
 	SCREEN *screen;
 	bool colour;
+	bool utf8; /* charts in Unicode blocks */
 	enum tui_mode mode;
 	const struct top_model *model; /* drawn last: keys act on it */
 	struct line_id selected;
@@ -98,12 +100,13 @@ static void init_colours(struct tui *t)
 	t->colour = true;
 }
 
-struct tui *tui_init(bool colour)
+struct tui *tui_init(bool colour, bool utf8)
 {
 	struct tui *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
+	t->utf8 = utf8;
 	/* newterm(), unlike initscr(), returns NULL on an unknown TERM instead of exiting */
 	t->screen = newterm(NULL, stdout, stdin);
 	if (!t->screen) {
@@ -262,12 +265,19 @@ static void paint_forecast(const struct tui *t, int y, const struct top_pool *p)
 	      p->urgency == TOP_URGENCY_NOW ? PAIR_FILL_HIGH : PAIR_FILL_MID);
 }
 
+/* How many pool lines the header has room for; a last one counts the rest. */
+static size_t pools_shown(const struct top_model *m)
+{
+	size_t room = LINES > 24 ? MAX_POOL_LINES : 2;
+
+	return m->nr_pools <= room ? m->nr_pools : room - 1;
+}
+
 /* The fullest pools, as many as the height allows; the rest counted. */
 static int draw_pools(const struct tui *t, const struct top_model *m, int y)
 {
 	char line[TOP_TEXT_LINE_MAX];
-	size_t room = LINES > 24 ? MAX_POOL_LINES : 2;
-	size_t shown = m->nr_pools <= room ? m->nr_pools : room - 1;
+	size_t shown = pools_shown(m);
 
 	if (!m->nr_pools)
 		put_line(y++, "pools: no local port is held");
@@ -348,6 +358,44 @@ static void scroll_to_cursor(struct tui *t, size_t rows, size_t lines)
 		t->scroll = lines > rows ? lines - rows : 0;
 }
 
+/* Pools whose history fits the rows the table leaves empty (and a title). */
+static size_t history_room(const struct top_model *m, int empty)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pools_shown(m); i++)
+		n += m->pools[i].nr_history >= 2;
+	return empty >= 3 ? MIN(n, (size_t)(empty - 2)) : 0;
+}
+
+/*
+ * The pools' fill over the last minute or two, in the rows below the table
+ * that it leaves empty: a title, then a chart per pool, in the header's
+ * order. Nothing when the rows or the columns are too few: the table first.
+ */
+static void draw_history(const struct tui *t, const struct top_model *m, int bottom, int empty)
+{
+	char line[TOP_TEXT_LINE_MAX];
+	size_t n = history_room(m, empty);
+	int y = bottom - (int)n;
+
+	if (!n)
+		return;
+	put_line(y - 1, "fill history (pools as above, the newest reading on the right)");
+	paint(t, y - 1, 0, -1, A_BOLD, 0);
+	for (size_t i = 0, shown = 0; i < pools_shown(m) && shown < n; i++) {
+		const struct top_pool *p = &m->pools[i];
+		const char *kind = pool_kind_name(p->kind);
+
+		top_text_history(line, sizeof(line), p, COLS, t->utf8);
+		if (!line[0])
+			continue;
+		memcpy(line, kind, MIN(strlen(kind), (size_t)11)); /* into the indent */
+		/* fitted to COLS already; addnstr would count bytes, not cells */
+		mvaddstr(y + (int)shown++, 0, line);
+	}
+}
+
 static void draw_table(struct tui *t, const struct top_model *m, int y)
 {
 	char line[TOP_TEXT_LINE_MAX];
@@ -367,6 +415,7 @@ static void draw_table(struct tui *t, const struct top_model *m, int y)
 		put_line(y, line);
 		style_row(t, y, top_line_stats(m, &m->lines[i]), i == t->cursor);
 	}
+	draw_history(t, m, LINES - 1, LINES - 1 - y - (m->nr_lines ? 0 : 1));
 }
 
 static void draw_status(const struct tui *t)

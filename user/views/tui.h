@@ -50,10 +50,11 @@ struct tui;
 
 /*
  * Take over the terminal (stdin, stdout): alternate screen, no echo, keys
- * unbuffered; colours when @colour and the terminal has them. NULL with
+ * unbuffered; colours when @colour and the terminal has them; charts in
+ * Unicode blocks when @utf8 (the locale's charset), else ASCII. NULL with
  * errno set when the terminal cannot be driven (unknown TERM).
  */
-struct tui *tui_init(bool colour);
+struct tui *tui_init(bool colour, bool utf8);
 /* Give the terminal back as it was; NULL is ignored. */
 void tui_fini(struct tui *t);
 
