@@ -18,7 +18,8 @@
 #    of this test's cgroups (a filter on their parent keeps other load out);
 #    the sort keys change the order; the filter keeps only matching rows and
 #    Esc clears it; Enter shows a cgroup's processes; the ESC name shows as
-#    \x1b and no raw ESC reaches the pane; the leaker is classed leak; q and
+#    \x1b and no raw ESC reaches the pane; d on the leaker's row opens its
+#    detail pane (its pid, sockets, evidence); the leaker is classed leak; q and
 #    SIGTERM exit 0, leave the alternate screen and give the prompt back;
 #  - on 80x24 with NO_COLOR and LC_ALL=C: the pools' fill history (ASCII)
 #    in the rows the table leaves empty, no colour sequence, nothing beyond
@@ -124,9 +125,10 @@ last_frame() {
 	awk -v n="$2" '/^portwarden top - / { f++ } f == n' "$1"
 }
 
-# evidence_problems FILE NETNS: in the 6th frame (5 s of top's own samples,
-# the classifier's window is 30 s) the leaker's pool line has a finite
-# forecast and its row a pending class with its seconds ("leak? 4s").
+# evidence_problems FILE NETNS PID: in the 6th frame (5 s of top's own
+# samples, the classifier's window is 30 s) the leaker's pool line has a
+# finite forecast, its row a pending class with its seconds ("leak? 4s"),
+# and its detail says what is missing before it is named.
 evidence_problems() {
 	local frame
 	frame=$(last_frame "$1" 6)
@@ -135,6 +137,10 @@ evidence_problems() {
 		echo "no forecast on the leaker's pool (netns $2): $(grep -E "netns $2( |\$)" <<<"$frame" || echo none)"
 	awk '$NF == "pl-topleak"' <<<"$frame" | grep -Eq ' [a-z-]+\? [0-9]+s ' ||
 		echo "no pending class: $(awk '$NF == "pl-topleak"' <<<"$frame")"
+	# its detail after the table: who, and what is missing before it is named
+	grep -A9 '^detail:$' <<<"$frame" | grep -A8 -E "^  process $3 pl-topleak in " |
+		grep -Eq '^  heading to [a-z-]+: grew [0-9]+ s without a drop; missing before' ||
+		echo "no detail with the evidence: $(grep -A9 '^detail:$' <<<"$frame" | paste -sd '|' | head -c 600)"
 }
 
 check_batch_evidence() {
@@ -144,7 +150,7 @@ check_batch_evidence() {
 		2>"$PW_TMP/evidence.err" || rc=$?
 	pw_check top/batch-evidence-exit "exit status $rc: $(tail -c 300 "$PW_TMP/evidence.err")" \
 		[ "$rc" -eq 0 ]
-	pw_report top/batch-evidence "$(evidence_problems "$out" "$ns")"
+	pw_report top/batch-evidence "$(evidence_problems "$out" "$ns" "$(cat "$PW_TMP/topleak.pid")")"
 }
 
 # ---- on a terminal --------------------------------------------------------------
@@ -263,7 +269,7 @@ check_sort() {
 filter_problems() {
 	wait_pane 5 order_is small || true
 	order_is small || echo "rows: '$(row_cgroups)', want 'small'"
-	[ "$(rows | wc -l)" -eq 1 ] || echo "$(rows | wc -l) rows, want 1"
+	[ "$(rows | wc -l)" -eq 1 ] || echo "$(rows | wc -l) rows, want 1: $(rows | paste -sd '|')"
 	title_has 'filter "small"' || echo "title: $(title)"
 }
 
@@ -311,9 +317,23 @@ escape_problems() {
 	[ "$raw" -eq 0 ] || echo "the name reached the pane raw ($raw lines)"
 }
 
+# d on the leaker's process row: the pane names it and gives the evidence.
+detail_problems() {
+	wait_pane 5 pane_has 'detail of the selected row' || true
+	pane_has 'detail of the selected row' || echo "no detail pane: $(sed '$d' "$PANE" | tail -n 5 | paste -sd '|')"
+	grep -Eq "^process $(cat "$PW_TMP/topleak.pid") pl-topleak in " "$PANE" ||
+		echo "the pane does not name the leaker: $(grep -A3 'detail of' "$PANE" | paste -sd '|')"
+	grep -Eq '^(evidence: slope|sockets: [0-9]+ holding a port)' "$PANE" ||
+		echo "no evidence in the pane"
+}
+
 check_rows() {
 	expand_only topleak
 	pw_report top/expand "$(expand_problems)"
+	keys Down
+	keys d
+	pw_report top/detail-pane "$(detail_problems)"
+	keys d
 	expand_only esc
 	pw_report top/escaped-name "$(escape_problems)"
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "core/top_detail.h"
 #include "core/top_model.h"
 #include "unit.h"
 #include "views/top_text.h"
@@ -506,6 +507,48 @@ UNIT_TEST(attached_shows_the_daemons_classes_and_actions)
 	ASSERT_TRUE(!strcmp(fx.m.mode, "attached to portwarden run (pid 77, enforce)"));
 }
 
+/* Attached: the event strip lists the daemon's suspects with an action, comm
+ * from the history (escaped), a cgroup ladder by id, the rest counted;
+ * standalone: no strip; attached with nothing done: says so. */
+UNIT_TEST(attached_event_strip)
+{
+	struct daemon_suspect rows[TOP_EVENTS + 2] = {
+		{.tgid = 5000,
+		 .cgroup_id = CG_B,
+		 .class = LEAK_GROWTH,
+		 .last_action = "quarantine"},
+		{.tgid = 0, .cgroup_id = CG_A, .class = LEAK_GROWTH, .last_action = "term"},
+		{.tgid = 6000, .cgroup_id = CG_C, .class = LEAK_UDP}, /* no action: not listed */
+	};
+	struct daemon_state d = {.pid = 77, .items = rows, .nr = 3};
+	char line[TOP_TEXT_LINE_MAX];
+	struct top_input in;
+
+	setup();
+	memcpy(history_find_process(&fx.h, 5000)->comm, "le\x1bk", 5);
+	in = input();
+	in.daemon = &d;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	top_text_events(line, sizeof(line), &fx.m);
+	ASSERT_EQ_STR(line, "daemon: 5000 le\\x1bk leak quarantine; cgroup 100 leak term");
+	for (size_t i = 3; i < ARRAY_SIZE(rows); i++)
+		rows[i] =
+			(struct daemon_suspect){.tgid = 9000 + (uint32_t)i, .last_action = "kill"};
+	d.nr = ARRAY_SIZE(rows);
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	ASSERT_EQ_INT(fx.m.nr_events, TOP_EVENTS);
+	top_text_events(line, sizeof(line), &fx.m);
+	ASSERT_TRUE(strstr(line, "; 9005 ? none kill (+1 more)") != NULL);
+	d.nr = 0;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	top_text_events(line, sizeof(line), &fx.m);
+	ASSERT_EQ_STR(line, "daemon: no action taken");
+	in.daemon = NULL;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	top_text_events(line, sizeof(line), &fx.m);
+	ASSERT_EQ_STR(line, "");
+}
+
 static void set_pool(size_t i, enum pool_kind kind, uint32_t used, uint32_t capacity, bool known)
 {
 	struct snap_pool *p = &fx.pools[i];
@@ -780,6 +823,91 @@ UNIT_TEST(pending_class_before_the_class)
 	ASSERT_EQ_INT(find_process(8000)->stats.pending, LEAK_NONE);
 }
 
+/* Line of process @tgid in the flat frame. */
+static const struct top_line *process_line(uint32_t tgid)
+{
+	for (size_t i = 0; i < fx.m.nr_lines; i++)
+		if (fx.m.lines[i].kind == TOP_LINE_PROCESS &&
+		    fx.m.processes[fx.m.lines[i].index].tgid == tgid)
+			return &fx.m.lines[i];
+	return NULL;
+}
+
+/* Does a line of @d contain @text? */
+static bool detail_has(const struct top_detail *d, const char *text)
+{
+	for (size_t i = 0; i < d->nr; i++)
+		if (strstr(d->lines[i], text))
+			return true;
+	return false;
+}
+
+/*
+ * The detail pane in words: for the named leaker (5000) its sockets by state,
+ * the remote it connects to most, the pool it holds ports in, failures by
+ * errno, the evidence and its class with the advice; for a grower not named
+ * yet (8000, a hostile comm) what is missing before it is, its name escaped.
+ */
+UNIT_TEST(detail_in_words)
+{
+	struct entity_key k = {.kind = ENTITY_PROCESS, .tgid = 8000, .group = {CG_C, 0}};
+	struct snap_process procs[1] = {{.tgid = 5000, .group = {CG_B, 0}}};
+	struct snap_socket socks[4] = {0};
+	struct entity *e = NULL;
+	struct top_detail d;
+	struct top_input in;
+
+	setup();
+	for (uint32_t i = 0; i < 8; i++)
+		e = sample(&k, (struct ports){.estab = 100 + 30 * i}, 0, NOW - 7000 + 1000 * i);
+	memcpy(e->comm, "\x1b[2Jgrow", 9);
+	e = history_find_process(&fx.h, 5000);
+	e->failures_by_errno.eaddrnotavail = 7;
+	e->verdict.held_peak = 90;
+	e->verdict.held_now = 90;
+	for (int i = 0; i < 4; i++) {
+		socks[i].first_holder = 0;
+		socks[i].sock.family = AF_INET;
+		socks[i].sock.daddr[0] = 10;
+		socks[i].sock.daddr[3] = i < 3 ? 9 : 8;
+		socks[i].sock.dport = i < 3 ? 5001 : 80;
+	}
+	fx.snap.processes = procs;
+	fx.snap.nr_processes = 1;
+	fx.snap.sockets = socks;
+	fx.snap.nr_sockets = 4;
+	set_pool(0, POOL_TCP_CONNECT, 90, 100, true);
+	fx.pools[0].top[0].group = (struct group_key){CG_B, 0};
+	fx.pools[0].top[0].tgid = 5000;
+	fx.pools[0].top[0].used = 80;
+	fx.pools[0].nr_top = 1;
+	fx.snap.pools = fx.pools;
+	fx.snap.nr_pools = 1;
+	in = input();
+	in.params = &classify_defaults;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS, .flat = true}), 0);
+
+	top_detail_build(&in, &fx.m, process_line(5000), &d);
+	ASSERT_TRUE(detail_has(&d, "process 5000 leaker in /docker/"));
+	ASSERT_TRUE(detail_has(&d, "sockets: 90 holding a port: 80 established, 0 time-wait, "
+				   "10 close-wait, 0 udp, 0 other"));
+	ASSERT_TRUE(detail_has(&d, "top remote: 10.0.0.9:5001, 3 sockets"));
+	ASSERT_TRUE(detail_has(&d, "pool: tcp-connect netns 4026531840, 80 of its 90 used ports"));
+	ASSERT_TRUE(detail_has(&d, "failures: EADDRNOTAVAIL 7, EADDRINUSE 0, EAGAIN 0"));
+	ASSERT_TRUE(
+		detail_has(&d, "evidence: slope +12.5 ports/s, released none (peak 90, now 90"));
+	ASSERT_TRUE(detail_has(&d, "named: leak: "));
+
+	top_detail_build(&in, &fx.m, process_line(8000), &d);
+	ASSERT_TRUE(detail_has(&d, "process 8000 \\x1b[2Jgrow in /user.slice"));
+	for (size_t i = 0; i < d.nr; i++)
+		ASSERT_TRUE(!has_byte(d.lines[i], '\x1b'));
+	ASSERT_TRUE(detail_has(&d, "top remote: none seen"));
+	ASSERT_TRUE(detail_has(&d, "pools: not among the top holders of any"));
+	ASSERT_TRUE(detail_has(&d, "heading to leak: grew 7 s without a drop; missing before it is "
+				   "named: 23 s of its 30 s window, then 15 breaching checks"));
+}
+
 /* CLASS as wide as the longest class shown; names cut from the left to the screen. */
 UNIT_TEST(text_layout_fits_the_screen)
 {
@@ -860,6 +988,7 @@ int main(void)
 	RUN(suspect_and_acted_marks);
 	RUN(suspect_process_marks_its_cgroup);
 	RUN(attached_shows_the_daemons_classes_and_actions);
+	RUN(attached_event_strip);
 	RUN(header_pools_worst_first);
 	RUN(header_pools_soonest_out_first);
 	RUN(urgency_against_the_horizon);
@@ -873,6 +1002,7 @@ int main(void)
 	RUN(sockets_without_cgroup_are_named);
 	RUN(text_pool_bar);
 	RUN(pending_class_before_the_class);
+	RUN(detail_in_words);
 	teardown();
 	return UNIT_MAIN_END();
 }

@@ -146,10 +146,10 @@ static int sample(struct top *t)
 	return 0;
 }
 
-/* A new frame from the latest sample, as the query asks: after a sample or a key. */
-static int rebuild(struct top *t)
+/* What the frame is built from: the latest sample. */
+static struct top_input input_of(struct top *t)
 {
-	struct top_input in = {
+	return (struct top_input){
 		.history = &t->m.history,
 		.snap = &t->m.snap,
 		.labels = &t->labels,
@@ -169,9 +169,43 @@ static int rebuild(struct top *t)
 		.pool_trends = &t->m.pool_trends,
 		.horizon_s = t->horizon_s,
 	};
+}
+
+/* A new frame from the latest sample, as the query asks: after a sample or a key. */
+static int rebuild(struct top *t)
+{
+	struct top_input in = input_of(t);
 
 	top_model_free(&t->model);
 	return top_model_build(&in, &t->query, &t->model);
+}
+
+/* The screen's detail pane: the frame on screen is built from the latest sample. */
+static void detail_of(void *ctx, const struct top_model *m, const struct top_line *l,
+		      struct top_detail *out)
+{
+	struct top_input in = input_of(ctx);
+
+	top_detail_build(&in, m, l, out);
+}
+
+/* Batch frames: the detail of every process named or heading to a class,
+ * after the table, so scripts see the evidence the screen shows. */
+static void batch_details(struct top *t)
+{
+	struct top_input in = input_of(t);
+	struct top_detail d;
+
+	for (size_t i = 0; i < t->model.nr_lines; i++) {
+		const struct top_line *l = &t->model.lines[i];
+		const struct top_stats *s = top_line_stats(&t->model, l);
+
+		if (l->kind != TOP_LINE_PROCESS ||
+		    (s->class == LEAK_NONE && s->pending == LEAK_NONE))
+			continue;
+		top_detail_build(&in, &t->model, l, &d);
+		top_text_detail(stdout, &d);
+	}
 }
 
 /* Like top -b: every cgroup with its processes, one frame per refresh. */
@@ -196,6 +230,7 @@ static int run_batch(struct top *t)
 			return EXIT_RUNTIME;
 		}
 		top_text_frame(stdout, &t->model, BATCH_POOLS, t->utf8);
+		batch_details(t);
 		if (fflush(stdout))
 			return EXIT_RUNTIME;
 		next += t->env->delay_s * 1000ull;
@@ -324,6 +359,7 @@ static int run_screen(struct top *t)
 		pr_warn("failed to drive the terminal (TERM=%s): use --batch\n", term ? term : "");
 		return EXIT_USAGE;
 	}
+	tui_set_detail(t->tui, detail_of, t);
 	held_stderr_start(&t->held);
 	err = screen_loop(t);
 	tui_fini(t->tui);

@@ -156,6 +156,32 @@ static int copy_pools(const struct top_input *in, struct top_model *m)
 	return 0;
 }
 
+/* Attached: the daemon's suspects whose ladder took (or would take) an action,
+ * in /suspects' order, for the event strip; comm from our history. */
+static void copy_events(const struct top_input *in, struct top_model *m)
+{
+	m->attached = in->daemon != NULL;
+	for (size_t i = 0; in->daemon && i < in->daemon->nr; i++) {
+		const struct daemon_suspect *ds = &in->daemon->items[i];
+		const struct entity *e =
+			ds->tgid ? history_find_process(in->history, ds->tgid) : NULL;
+		struct top_event *ev = &m->events[m->nr_events];
+
+		if (!ds->last_action[0])
+			continue;
+		m->total_events++;
+		if (m->nr_events == TOP_EVENTS)
+			continue;
+		ev->tgid = ds->tgid;
+		ev->cgroup_id = ds->cgroup_id;
+		ev->class = ds->class;
+		memcpy(ev->action, ds->last_action, sizeof(ev->action));
+		if (e)
+			memcpy(ev->comm, e->comm, sizeof(ev->comm));
+		m->nr_events++;
+	}
+}
+
 /* ---- rows from the history --------------------------------------------------------------- */
 
 /* Every cgroup and process row, before the filter; groups sorted by key. */
@@ -684,6 +710,7 @@ int top_model_build(const struct top_input *in, const struct top_query *q, struc
 	m->actions = in->actions;
 	m->horizon_s = in->horizon_s;
 	header_rates(in, m);
+	copy_events(in, m);
 	err = copy_pools(in, m);
 	if (!err)
 		err = build_table(in, m);

@@ -112,6 +112,16 @@ enum top_urgency {
 /* @seconds_left against @horizon_s. */
 enum top_urgency top_urgency_of(double seconds_left, uint32_t horizon_s);
 
+/* Attached: one of the daemon's suspects whose ladder acted (or would have). */
+#define TOP_EVENTS 5
+struct top_event {
+	uint32_t tgid; /* 0: a cgroup's ladder */
+	uint64_t cgroup_id;
+	char comm[PW_COMM_LEN]; /* raw: escape before showing; "" unknown */
+	enum leak_class class;
+	char action[16]; /* "quarantine", "term", "kill", "would_kill", ... */
+};
+
 struct top_pool {
 	enum pool_kind kind;
 	uint32_t netns;
@@ -180,6 +190,9 @@ struct top_model {
 	uint64_t missed_runs;
 	uint32_t actions;
 	uint32_t horizon_s;
+	bool attached;			     /* the events below are the daemon's */
+	struct top_event events[TOP_EVENTS]; /* the daemon's suspects with an action */
+	size_t nr_events, total_events;
 	/* table */
 	struct top_group *groups;	/* shown cgroups, sorted */
 	size_t nr_groups, total_groups; /* shown, and before the filter */

@@ -266,6 +266,31 @@ void top_text_state(char *buf, size_t len, const struct top_model *m)
 		 m->actions == 1 ? "action" : "actions");
 }
 
+void top_text_events(char *buf, size_t len, const struct top_model *m)
+{
+	struct text t = text_on(buf, len);
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)];
+
+	if (!m->attached)
+		return;
+	text_add(&t, "daemon:");
+	if (!m->nr_events)
+		text_add(&t, " no action taken");
+	for (size_t i = 0; i < m->nr_events; i++) {
+		const struct top_event *e = &m->events[i];
+
+		escape_terminal(comm, sizeof(comm), e->comm, sizeof(e->comm));
+		if (e->tgid)
+			text_add(&t, "%s %u %s", i ? ";" : "", e->tgid, comm[0] ? comm : "?");
+		else
+			text_add(&t, "%s cgroup %llu", i ? ";" : "",
+				 (unsigned long long)e->cgroup_id);
+		text_add(&t, " %s %s", leak_class_name(e->class), e->action);
+	}
+	if (m->total_events > m->nr_events)
+		text_add(&t, " (+%zu more)", m->total_events - m->nr_events);
+}
+
 /* ---- table ------------------------------------------------------------------------------- */
 
 void top_text_columns(char *buf, size_t len, const struct top_layout *lo)
@@ -422,6 +447,9 @@ static void frame_header(FILE *out, const struct top_model *m, size_t max_pools,
 	put_line(out, line);
 	top_text_state(line, TOP_TEXT_LINE_MAX, m);
 	put_line(out, line);
+	top_text_events(line, TOP_TEXT_LINE_MAX, m);
+	if (line[0])
+		put_line(out, line);
 }
 
 void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools, bool utf8)
@@ -437,5 +465,13 @@ void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools, bool
 		top_text_line(line, sizeof(line), m, &m->lines[i], &lo);
 		put_line(out, line);
 	}
+	fputc('\n', out);
+}
+
+void top_text_detail(FILE *out, const struct top_detail *d)
+{
+	fputs("detail:\n", out);
+	for (size_t i = 0; i < d->nr; i++)
+		fprintf(out, "  %s\n", d->lines[i]);
 	fputc('\n', out);
 }

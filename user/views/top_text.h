@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "core/escape.h"
+#include "core/top_detail.h"
 #include "core/top_model.h"
 
 /* Room for any formatted line: the columns, an escaped path and a container. */
@@ -63,6 +64,9 @@ void top_text_history(char *buf, size_t len, const struct top_pool *p, int width
 void top_text_failures(char *buf, size_t len, const struct top_model *m);
 /* portwarden's own state: events per second, lost events, mode, actions. */
 void top_text_state(char *buf, size_t len, const struct top_model *m);
+/* Attached: "daemon: 1234 pl-leak leak quarantine; cgroup 88 leak term (+2 more)",
+ * or "daemon: no action taken"; "" when not attached. */
+void top_text_events(char *buf, size_t len, const struct top_model *m);
 /* The table's column header. */
 void top_text_columns(char *buf, size_t len, const struct top_layout *lo);
 /* One table line. */
@@ -72,5 +76,9 @@ void top_text_line(char *buf, size_t len, const struct top_model *m, const struc
 /* A whole frame, like `top -b`: header (at most @max_pools pools, each with
  * its fill history, in Unicode when @utf8), table, then an empty line. */
 void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools, bool utf8);
+
+/* A row's detail in a batch frame: "detail:" then its lines indented, then
+ * an empty line. */
+void top_text_detail(FILE *out, const struct top_detail *d);
 
 #endif /* PW_TOP_TEXT_H */

@@ -40,6 +40,9 @@ struct tui {
 	SCREEN *screen;
 	bool colour;
 	bool utf8; /* charts in Unicode blocks */
+	bool detail_on; /* the selected row's detail under the table */
+	tui_detail_fn detail_fn;
+	void *detail_ctx;
 	enum tui_mode mode;
 	const struct top_model *model; /* drawn last: keys act on it */
 	struct line_id selected;
@@ -57,7 +60,10 @@ static const char *const help_lines[] = {
 	"",
 	"Keys",
 	"  Up Down PgUp PgDn Home End  select a row",
-	"  Enter, space                expand or collapse the selected cgroup",
+	"  Enter, space                expand or collapse the selected cgroup; on a process:",
+	"                              its detail (as d)",
+	"  d                           detail of the selected row: sockets, remote, pools,",
+	"                              failures, the classifier's evidence; again: close",
 	"  Right, Left                 expand, collapse (Left on a process: its cgroup)",
 	"  < >  F6                     sort by the previous, next column",
 	"  P G F C N                   sort by ports, growth, failures, class, name",
@@ -312,6 +318,12 @@ static int draw_header(const struct tui *t, const struct top_model *m)
 		paint(t, y, 0, -1, A_BOLD, PAIR_SUSPECT);
 	top_text_state(line, sizeof(line), m);
 	put_line(++y, line);
+	top_text_events(line, sizeof(line), m); /* attached: the daemon's actions */
+	if (line[0]) {
+		put_line(++y, line);
+		if (m->nr_events)
+			paint(t, y, 0, -1, A_BOLD, PAIR_ACTED);
+	}
 	return y + 1;
 }
 
@@ -358,6 +370,27 @@ static void scroll_to_cursor(struct tui *t, size_t rows, size_t lines)
 		t->scroll = lines > rows ? lines - rows : 0;
 }
 
+/* The selected row's detail in the table's last rows: a title, then its
+ * lines, already escaped. Returns the rows it took. */
+static int draw_detail(const struct tui *t, const struct top_model *m, int bottom, int room)
+{
+	const struct top_line *l = selected_line(t);
+	struct top_detail d;
+	int y;
+
+	if (!t->detail_on || !t->detail_fn || !l || room < 4)
+		return 0;
+	t->detail_fn(t->detail_ctx, m, l, &d);
+	if ((int)d.nr + 1 > room)
+		d.nr = (size_t)room - 1;
+	y = bottom - (int)d.nr - 1;
+	put_line(y, "detail of the selected row (d or Enter closes)");
+	paint(t, y, 0, -1, A_BOLD | A_UNDERLINE, 0);
+	for (size_t i = 0; i < d.nr; i++)
+		put_line(y + 1 + (int)i, d.lines[i]);
+	return (int)d.nr + 1;
+}
+
 /* Pools whose history fits the rows the table leaves empty (and a title). */
 static size_t history_room(const struct top_model *m, int empty)
 {
@@ -402,6 +435,8 @@ static void draw_table(struct tui *t, const struct top_model *m, int y)
 	struct top_layout lo = top_text_layout(m, COLS);
 	int rows = LINES - y - 2; /* the column header above, the status line below */
 
+	/* the pane takes the bottom half at most; the table keeps the rest */
+	rows -= draw_detail(t, m, LINES - 1, rows / 2);
 	draw_column_header(t, m, &lo, y++);
 	if (rows < 1)
 		return;
@@ -415,7 +450,8 @@ static void draw_table(struct tui *t, const struct top_model *m, int y)
 		put_line(y, line);
 		style_row(t, y, top_line_stats(m, &m->lines[i]), i == t->cursor);
 	}
-	draw_history(t, m, LINES - 1, LINES - 1 - y - (m->nr_lines ? 0 : 1));
+	if (!t->detail_on)
+		draw_history(t, m, LINES - 1, LINES - 1 - y - (m->nr_lines ? 0 : 1));
 }
 
 static void draw_status(const struct tui *t)
@@ -445,6 +481,12 @@ static void draw_help(void)
 {
 	for (size_t i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]); i++)
 		put_line((int)i, help_lines[i]);
+}
+
+void tui_set_detail(struct tui *t, tui_detail_fn fn, void *ctx)
+{
+	t->detail_fn = fn;
+	t->detail_ctx = ctx;
 }
 
 void tui_draw(struct tui *t, const struct top_model *m)
@@ -549,6 +591,10 @@ static struct tui_command row_key(struct tui *t, int key)
 	if (key == '\n' || key == '\r' || key == KEY_ENTER || key == ' ') {
 		if (tree && l->kind == TOP_LINE_GROUP)
 			cmd.kind = g->expanded ? TUI_CMD_COLLAPSE : TUI_CMD_EXPAND;
+		else
+			t->detail_on = !t->detail_on; /* a process: nothing to expand */
+	} else if (key == 'd') {
+		t->detail_on = !t->detail_on;
 	} else if (key == KEY_RIGHT || key == '+') {
 		if (tree && l->kind == TOP_LINE_GROUP && !g->expanded)
 			cmd.kind = TUI_CMD_EXPAND;
