@@ -384,7 +384,7 @@ static int draw_detail(const struct tui *t, const struct top_model *m, int botto
 	if ((int)d.nr + 1 > room)
 		d.nr = (size_t)room - 1;
 	y = bottom - (int)d.nr - 1;
-	put_line(y, "detail of the selected row (d or Enter closes)");
+	put_line(y, "detail of the selected row (d closes it)");
 	paint(t, y, 0, -1, A_BOLD | A_UNDERLINE, 0);
 	for (size_t i = 0; i < d.nr; i++)
 		put_line(y + 1 + (int)i, d.lines[i]);
