@@ -169,7 +169,7 @@ problems=$(
 	grep -q "mode attached to portwarden run (pid $DAEMON, dry run)" "$PW_TMP/top.out" ||
 		echo "no 'attached to portwarden run (pid $DAEMON, dry run)': $(grep -m1 'mode' "$PW_TMP/top.out")"
 	# the leaker's row, last frame: the daemon's class, and '!' (its ladder acted)
-	row=$(grep -E " $LEAK " "$PW_TMP/top.out" | tail -n 1)
+	row=$(grep -E "^.. +$LEAK " "$PW_TMP/top.out" | tail -n 1) # a row: marks, then the pid
 	case $row in *'!'*leak*) ;; *) echo "leaker row without '!' and class leak: '$row'" ;; esac
 	! grep -q $'\e' "$PW_TMP/top.out" || echo "a raw ESC in top's frames"
 )

@@ -10,13 +10,20 @@
 #    bad -d and -n values exit 2;
 #  - --batch -n 2 -d 1 prints two frames, each with its header line, the
 #    leaker's cgroup and process, the escaped name and no raw ESC byte;
+#  - --batch -n 6 -d 1: the 6th frame shows a finite time to exhaustion on
+#    the leaker's pool and a pending class ("leak? 4s") on its row, long
+#    before the classifier's window (30 s) could name it;
 #  - on a terminal (tmux, TERM=xterm-256color, 200x50): the screen uses the
 #    alternate screen; sorted by ports the leaker's cgroup is the first row
 #    of this test's cgroups (a filter on their parent keeps other load out);
 #    the sort keys change the order; the filter keeps only matching rows and
 #    Esc clears it; Enter shows a cgroup's processes; the ESC name shows as
-#    \x1b and no raw ESC reaches the pane; the leaker is classed leak; q and
-#    SIGTERM exit 0, leave the alternate screen and give the prompt back.
+#    \x1b and no raw ESC reaches the pane; d on the leaker's row opens its
+#    detail pane (its pid, sockets, evidence); the leaker is classed leak; q and
+#    SIGTERM exit 0, leave the alternate screen and give the prompt back;
+#  - on 80x24 with NO_COLOR and LC_ALL=C: the pools' fill history (ASCII)
+#    in the rows the table leaves empty, no colour sequence, nothing beyond
+#    printable ASCII, and q still exits 0.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -113,6 +120,39 @@ check_batch() {
 	pw_report top/batch-frames "$(batch_problems "$out")"
 }
 
+# The last of FRAMES batch frames in FILE.
+last_frame() {
+	awk -v n="$2" '/^portwarden top - / { f++ } f == n' "$1"
+}
+
+# evidence_problems FILE NETNS PID: in the 6th frame (5 s of top's own
+# samples, the classifier's window is 30 s) the leaker's pool line has a
+# finite forecast, its row a pending class with its seconds ("leak? 4s"),
+# and its detail says what is missing before it is named.
+evidence_problems() {
+	local frame
+	frame=$(last_frame "$1" 6)
+	[ -n "$frame" ] || { echo "no 6th frame: $(tail -c 300 "$PW_TMP/evidence.err")"; return; }
+	grep -Eq "^tcp-connect .* out in [0-9][0-9dhms]* +netns $2( |\$)" <<<"$frame" ||
+		echo "no forecast on the leaker's pool (netns $2): $(grep -E "netns $2( |\$)" <<<"$frame" || echo none)"
+	awk '$NF == "pl-topleak"' <<<"$frame" | grep -Eq ' [a-z-]+\? [0-9]+s ' ||
+		echo "no pending class: $(awk '$NF == "pl-topleak"' <<<"$frame")"
+	# its detail after the table: who, and what is missing before it is named
+	grep -A9 '^detail:$' <<<"$frame" | grep -A8 -E "^  process $3 pl-topleak in " |
+		grep -Eq '^  heading to [a-z-]+: grew [0-9]+ s without a drop; missing before' ||
+		echo "no detail with the evidence: $(grep -A9 '^detail:$' <<<"$frame" | paste -sd '|' | head -c 600)"
+}
+
+check_batch_evidence() {
+	local out=$PW_TMP/evidence.out rc=0 ns
+	ns=$(stat -L -c %i "/proc/$(cat "$PW_TMP/topleak.pid")/ns/net")
+	timeout -k 2 60 "$PW_PORTWARDEN" top --standalone --batch -n 6 -d 1 </dev/null >"$out" \
+		2>"$PW_TMP/evidence.err" || rc=$?
+	pw_check top/batch-evidence-exit "exit status $rc: $(tail -c 300 "$PW_TMP/evidence.err")" \
+		[ "$rc" -eq 0 ]
+	pw_report top/batch-evidence "$(evidence_problems "$out" "$ns" "$(cat "$PW_TMP/topleak.pid")")"
+}
+
 # ---- on a terminal --------------------------------------------------------------
 
 tm() {
@@ -126,11 +166,11 @@ start_terminal() {
 		bash --norc --noprofile -i
 }
 
-# run_top: start top in the shell, its pid in $PW_TMP/top.pid; then the exit
+# run_top [ENV...]: start top in the shell (with ENV, as env(1) takes it), its pid in $PW_TMP/top.pid; then the exit
 # status is printed as "top-exit=N" before the prompt comes back.
 run_top() {
 	rm -f "$PW_TMP/top.pid"
-	local cmd="exec env TERM=xterm-256color $PW_PORTWARDEN top --standalone -d 1"
+	local cmd="exec env TERM=xterm-256color ${1:-} $PW_PORTWARDEN top --standalone -d 1"
 	tm send-keys -t top -l "bash -c 'echo \$\$ >$PW_TMP/top.pid; $cmd'; echo top-exit=\$?"
 	tm send-keys -t top Enter
 }
@@ -164,9 +204,11 @@ title_has() {
 	head -n 1 "$PANE" | grep -qF -e "$1"
 }
 
-# The table's rows: after the column header, without the status line at the bottom.
+# The table's rows: after the column header, up to the fill history in the
+# rows it leaves empty, without the status line at the bottom.
 rows() {
-	sed '$d' "$PANE" | awk 'seen && NF { print } /^ +PID +PORTS +ESTAB/ { seen = 1 }'
+	sed '$d' "$PANE" | awk '/^fill history/ { exit } seen && NF { print }
+		/^ +PID +PORTS +ESTAB/ { seen = 1 }'
 }
 
 # The cgroups of the rows, by their last path component, top to bottom ("topleak small esc").
@@ -227,7 +269,7 @@ check_sort() {
 filter_problems() {
 	wait_pane 5 order_is small || true
 	order_is small || echo "rows: '$(row_cgroups)', want 'small'"
-	[ "$(rows | wc -l)" -eq 1 ] || echo "$(rows | wc -l) rows, want 1"
+	[ "$(rows | wc -l)" -eq 1 ] || echo "$(rows | wc -l) rows, want 1: $(rows | paste -sd '|')"
 	title_has 'filter "small"' || echo "title: $(title)"
 }
 
@@ -275,9 +317,23 @@ escape_problems() {
 	[ "$raw" -eq 0 ] || echo "the name reached the pane raw ($raw lines)"
 }
 
+# d on the leaker's process row: the pane names it and gives the evidence.
+detail_problems() {
+	wait_pane 5 pane_has 'detail of the selected row' || true
+	pane_has 'detail of the selected row' || echo "no detail pane: $(sed '$d' "$PANE" | tail -n 5 | paste -sd '|')"
+	grep -Eq "^process $(cat "$PW_TMP/topleak.pid") pl-topleak in " "$PANE" ||
+		echo "the pane does not name the leaker: $(grep -A3 'detail of' "$PANE" | paste -sd '|')"
+	grep -Eq '^(evidence: slope|sockets: [0-9]+ holding a port)' "$PANE" ||
+		echo "no evidence in the pane"
+}
+
 check_rows() {
 	expand_only topleak
 	pw_report top/expand "$(expand_problems)"
+	keys Down
+	keys d
+	pw_report top/detail-pane "$(detail_problems)"
+	keys d
 	expand_only esc
 	pw_report top/escaped-name "$(escape_problems)"
 }
@@ -338,9 +394,41 @@ check_sigterm() {
 	pw_report top/sigterm "$(exit_problems)"
 }
 
+# small_problems: on 80x24 with NO_COLOR and an ASCII locale, the title, the
+# leaker's pool with its forecast, the fill history in the rows the table
+# leaves empty (ASCII levels only), and no colour sequence in the pane.
+small_problems() {
+	local colours
+	wait_pane 20 pane_has 'fill history' || true
+	title_has 'portwarden top - ' || echo "title: $(title)"
+	pane_has 'fill history' || echo "no fill history: $(paste -sd '|' "$PANE" | head -c 600)"
+	grep -Eq '^[a-z-]+ +[_.:=+*#-]{2,} peak [0-9.]+%, [0-9]+ s$' "$PANE" ||
+		echo "no ASCII chart line: $(grep -A3 'fill history' "$PANE" | paste -sd '|')"
+	! LC_ALL=C grep -q '[^ -~]' "$PANE" || echo "bytes beyond printable ASCII in the pane"
+	colours=$(tm capture-pane -p -e -t top | grep -Ec $'\e\\[[0-9;]*(3[0-7]|4[0-7]|38;5)[;m]' || true)
+	[ "$colours" -eq 0 ] || echo "$colours lines with colour sequences under NO_COLOR"
+}
+
+check_small_terminal() {
+	tm send-keys -t top -l clear
+	tm send-keys -t top Enter
+	tm resize-window -t top -x 80 -y 24
+	run_top 'NO_COLOR=1 LC_ALL=C'
+	if ! wait_pane 30 title_has 'portwarden top - '; then
+		pw_fail top/small-terminal "top did not start: $(last_line)"
+		return
+	fi
+	pw_track_pid "$(cat "$PW_TMP/top.pid")"
+	type_filter "$REL_BASE/" # this test's 3 cgroups: rows left empty for the history
+	pw_report top/small-terminal "$(small_problems)"
+	keys q
+	pw_report top/small-terminal-quit "$(exit_problems)"
+}
+
 start_workloads
 check_usage
 check_batch
+check_batch_evidence
 start_terminal
 run_top
 if check_screen_starts; then
@@ -350,5 +438,6 @@ if check_screen_starts; then
 	check_class
 	check_quit
 	check_sigterm
+	check_small_terminal
 fi
 pw_done

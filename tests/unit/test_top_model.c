@@ -2,9 +2,11 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for the top model and its text: rows, sorting, filter, views, header, escaping.
 #include <stdint.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "core/top_detail.h"
 #include "core/top_model.h"
 #include "unit.h"
 #include "views/top_text.h"
@@ -505,6 +507,48 @@ UNIT_TEST(attached_shows_the_daemons_classes_and_actions)
 	ASSERT_TRUE(!strcmp(fx.m.mode, "attached to portwarden run (pid 77, enforce)"));
 }
 
+/* Attached: the event strip lists the daemon's suspects with an action, comm
+ * from the history (escaped), a cgroup ladder by id, the rest counted;
+ * standalone: no strip; attached with nothing done: says so. */
+UNIT_TEST(attached_event_strip)
+{
+	struct daemon_suspect rows[TOP_EVENTS + 2] = {
+		{.tgid = 5000,
+		 .cgroup_id = CG_B,
+		 .class = LEAK_GROWTH,
+		 .last_action = "quarantine"},
+		{.tgid = 0, .cgroup_id = CG_A, .class = LEAK_GROWTH, .last_action = "term"},
+		{.tgid = 6000, .cgroup_id = CG_C, .class = LEAK_UDP}, /* no action: not listed */
+	};
+	struct daemon_state d = {.pid = 77, .items = rows, .nr = 3};
+	char line[TOP_TEXT_LINE_MAX];
+	struct top_input in;
+
+	setup();
+	memcpy(history_find_process(&fx.h, 5000)->comm, "le\x1bk", 5);
+	in = input();
+	in.daemon = &d;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	top_text_events(line, sizeof(line), &fx.m);
+	ASSERT_EQ_STR(line, "daemon: 5000 le\\x1bk leak quarantine; cgroup 100 leak term");
+	for (size_t i = 3; i < ARRAY_SIZE(rows); i++)
+		rows[i] =
+			(struct daemon_suspect){.tgid = 9000 + (uint32_t)i, .last_action = "kill"};
+	d.nr = ARRAY_SIZE(rows);
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	ASSERT_EQ_INT(fx.m.nr_events, TOP_EVENTS);
+	top_text_events(line, sizeof(line), &fx.m);
+	ASSERT_TRUE(strstr(line, "; 9005 ? none kill (+1 more)") != NULL);
+	d.nr = 0;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	top_text_events(line, sizeof(line), &fx.m);
+	ASSERT_EQ_STR(line, "daemon: no action taken");
+	in.daemon = NULL;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	top_text_events(line, sizeof(line), &fx.m);
+	ASSERT_EQ_STR(line, "");
+}
+
 static void set_pool(size_t i, enum pool_kind kind, uint32_t used, uint32_t capacity, bool known)
 {
 	struct snap_pool *p = &fx.pools[i];
@@ -539,6 +583,78 @@ UNIT_TEST(header_pools_worst_first)
 	ASSERT_EQ_INT(fx.m.pools[1].kind, POOL_TCP_BIND);
 	ASSERT_EQ_STR(fx.m.pools[1].where, "");
 	ASSERT_EQ_INT(fx.m.pools[2].kind, POOL_UDP); /* unknown capacity: last */
+	ASSERT_TRUE(isinf(fx.m.pools[0].seconds_left)); /* nothing grows: no forecast */
+}
+
+/*
+ * Time to exhaustion is run's forecast (pool_own_seconds_left): free ports at
+ * the pool's growth. Once any pool has one, the soonest out comes first even
+ * when emptier; urgency against the horizon: within it NOW, within twice SOON.
+ */
+UNIT_TEST(header_pools_soonest_out_first)
+{
+	struct top_input in;
+
+	setup();
+	set_pool(0, POOL_TCP_BIND, 50, 100, true); /* 50 free at 2/s: 25 s */
+	fx.pools[0].growth_per_s = 2;
+	set_pool(1, POOL_UDP, 900, 0, false); /* growing, capacity unknown: none */
+	fx.pools[1].growth_per_s = 50;
+	set_pool(2, POOL_TCP_CONNECT, 90, 100, true); /* fuller, not growing */
+	fx.snap.pools = fx.pools;
+	fx.snap.nr_pools = 3;
+	in = input();
+	in.horizon_s = 20;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	ASSERT_EQ_INT(fx.m.pools[0].kind, POOL_TCP_BIND);
+	ASSERT_TRUE(fx.m.pools[0].seconds_left > 24.99 && fx.m.pools[0].seconds_left < 25.01);
+	ASSERT_EQ_INT(fx.m.pools[0].urgency, TOP_URGENCY_SOON);
+	ASSERT_EQ_INT(fx.m.pools[1].kind, POOL_TCP_CONNECT);
+	ASSERT_TRUE(isinf(fx.m.pools[1].seconds_left));
+	ASSERT_EQ_INT(fx.m.pools[1].urgency, TOP_URGENCY_NONE);
+	ASSERT_TRUE(isinf(fx.m.pools[2].seconds_left));
+	in.horizon_s = 30;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	ASSERT_EQ_INT(fx.m.pools[0].urgency, TOP_URGENCY_NOW);
+}
+
+/* Each pool's fill readings (pool_trend.c's ring), for its chart, oldest first. */
+UNIT_TEST(header_pools_carry_their_history)
+{
+	struct pool_trends tr = {0};
+	struct top_input in;
+
+	setup();
+	set_pool(0, POOL_TCP_CONNECT, 10, 100, true);
+	fx.snap.pools = fx.pools;
+	fx.snap.nr_pools = 1;
+	for (uint32_t i = 0; i < 3; i++) {
+		fx.pools[0].used = 10 + 20 * i;
+		ASSERT_EQ_INT(pool_trends_update(&tr, &fx.snap, 1000 + 2000 * i), 0);
+	}
+	in = input();
+	in.pool_trends = &tr;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	ASSERT_EQ_INT(fx.m.pools[0].nr_history, 3);
+	ASSERT_TRUE(fx.m.pools[0].history[0] > 0.099f && fx.m.pools[0].history[0] < 0.101f);
+	ASSERT_TRUE(fx.m.pools[0].history[2] > 0.499f && fx.m.pools[0].history[2] < 0.501f);
+	ASSERT_EQ_INT(fx.m.pools[0].history_s, 4);
+	/* the pool's growth (10/s) makes the forecast: 50 free, 5 s */
+	ASSERT_TRUE(fx.m.pools[0].seconds_left > 4.9 && fx.m.pools[0].seconds_left < 5.1);
+	in.pool_trends = NULL;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	ASSERT_EQ_INT(fx.m.pools[0].nr_history, 0);
+	pool_trends_free(&tr);
+}
+
+UNIT_TEST(urgency_against_the_horizon)
+{
+	ASSERT_EQ_INT(top_urgency_of(INFINITY, 120), TOP_URGENCY_NONE);
+	ASSERT_EQ_INT(top_urgency_of(0, 120), TOP_URGENCY_NOW);
+	ASSERT_EQ_INT(top_urgency_of(120, 120), TOP_URGENCY_NOW);
+	ASSERT_EQ_INT(top_urgency_of(120.5, 120), TOP_URGENCY_SOON);
+	ASSERT_EQ_INT(top_urgency_of(240, 120), TOP_URGENCY_SOON);
+	ASSERT_EQ_INT(top_urgency_of(240.5, 120), TOP_URGENCY_NONE);
 }
 
 UNIT_TEST(header_rates_and_state)
@@ -665,6 +781,133 @@ UNIT_TEST(text_rows_and_header)
 	ASSERT_TRUE(strstr(line, "mode dry run, hooks fexit, 0 actions") != NULL);
 }
 
+/*
+ * A process growing 30 ports/s for 7 s, not classed yet: its row and its
+ * cgroup's say where it is heading ("leak? 7s", pending.c), sort after the
+ * classed and before the rest by class; without the classifier's criteria
+ * (params NULL) nothing is pending.
+ */
+UNIT_TEST(pending_class_before_the_class)
+{
+	struct entity_key k = {.kind = ENTITY_PROCESS, .tgid = 8000, .group = {CG_C, 0}};
+	struct top_input in;
+	const struct top_process *p;
+	char line[TOP_TEXT_LINE_MAX];
+	struct top_layout lo;
+	struct entity *e = NULL;
+
+	setup();
+	for (uint32_t i = 0; i < 8; i++)
+		e = sample(&k, (struct ports){.estab = 100 + 30 * i}, 0, NOW - 7000 + 1000 * i);
+	strncpy(e->comm, "grower", sizeof(e->comm));
+	in = input();
+	in.params = &classify_defaults;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_CLASS, .flat = true}), 0);
+	p = find_process(8000);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ_INT(p->stats.class, LEAK_NONE);
+	ASSERT_EQ_INT(p->stats.pending, LEAK_GROWTH);
+	ASSERT_EQ_INT(p->stats.pending_s, 7);
+	ASSERT_TRUE(!p->stats.suspect); /* not named: no mark */
+	/* by class: the leaker (named), then the grower, then the rest */
+	ASSERT_EQ_INT(fx.m.processes[0].tgid, 5000);
+	ASSERT_EQ_INT(fx.m.processes[1].tgid, 8000);
+	lo = top_text_layout(&fx.m, 0);
+	top_text_line(line, sizeof(line), &fx.m, &fx.m.lines[1], &lo);
+	ASSERT_TRUE(strstr(line, " leak? 7s ") != NULL);
+	ASSERT_TRUE(strstr(line, "grower") != NULL);
+	/* the flat nginx (4242) is not pending */
+	ASSERT_EQ_INT(find_process(4242)->stats.pending, LEAK_NONE);
+	in.params = NULL;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_CLASS, .flat = true}), 0);
+	ASSERT_EQ_INT(find_process(8000)->stats.pending, LEAK_NONE);
+}
+
+/* Line of process @tgid in the flat frame. */
+static const struct top_line *process_line(uint32_t tgid)
+{
+	for (size_t i = 0; i < fx.m.nr_lines; i++)
+		if (fx.m.lines[i].kind == TOP_LINE_PROCESS &&
+		    fx.m.processes[fx.m.lines[i].index].tgid == tgid)
+			return &fx.m.lines[i];
+	return NULL;
+}
+
+/* Does a line of @d contain @text? */
+static bool detail_has(const struct top_detail *d, const char *text)
+{
+	for (size_t i = 0; i < d->nr; i++)
+		if (strstr(d->lines[i], text))
+			return true;
+	return false;
+}
+
+/*
+ * The detail pane in words: for the named leaker (5000) its sockets by state,
+ * the remote it connects to most, the pool it holds ports in, failures by
+ * errno, the evidence and its class with the advice; for a grower not named
+ * yet (8000, a hostile comm) what is missing before it is, its name escaped.
+ */
+UNIT_TEST(detail_in_words)
+{
+	struct entity_key k = {.kind = ENTITY_PROCESS, .tgid = 8000, .group = {CG_C, 0}};
+	struct snap_process procs[1] = {{.tgid = 5000, .group = {CG_B, 0}}};
+	struct snap_socket socks[4] = {0};
+	struct entity *e = NULL;
+	struct top_detail d;
+	struct top_input in;
+
+	setup();
+	for (uint32_t i = 0; i < 8; i++)
+		e = sample(&k, (struct ports){.estab = 100 + 30 * i}, 0, NOW - 7000 + 1000 * i);
+	memcpy(e->comm, "\x1b[2Jgrow", 9);
+	e = history_find_process(&fx.h, 5000);
+	e->failures_by_errno.eaddrnotavail = 7;
+	e->verdict.held_peak = 90;
+	e->verdict.held_now = 90;
+	for (int i = 0; i < 4; i++) {
+		socks[i].first_holder = 0;
+		socks[i].sock.family = AF_INET;
+		socks[i].sock.daddr[0] = 10;
+		socks[i].sock.daddr[3] = i < 3 ? 9 : 8;
+		socks[i].sock.dport = i < 3 ? 5001 : 80;
+	}
+	fx.snap.processes = procs;
+	fx.snap.nr_processes = 1;
+	fx.snap.sockets = socks;
+	fx.snap.nr_sockets = 4;
+	set_pool(0, POOL_TCP_CONNECT, 90, 100, true);
+	fx.pools[0].top[0].group = (struct group_key){CG_B, 0};
+	fx.pools[0].top[0].tgid = 5000;
+	fx.pools[0].top[0].used = 80;
+	fx.pools[0].nr_top = 1;
+	fx.snap.pools = fx.pools;
+	fx.snap.nr_pools = 1;
+	in = input();
+	in.params = &classify_defaults;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS, .flat = true}), 0);
+
+	top_detail_build(&in, &fx.m, process_line(5000), &d);
+	ASSERT_TRUE(detail_has(&d, "process 5000 leaker in /docker/"));
+	ASSERT_TRUE(detail_has(&d, "sockets: 90 holding a port: 80 established, 0 time-wait, "
+				   "10 close-wait, 0 udp, 0 other"));
+	ASSERT_TRUE(detail_has(&d, "top remote: 10.0.0.9:5001, 3 sockets"));
+	ASSERT_TRUE(detail_has(&d, "pool: tcp-connect netns 4026531840, 80 of its 90 used ports"));
+	ASSERT_TRUE(detail_has(&d, "failures: EADDRNOTAVAIL 7, EADDRINUSE 0, EAGAIN 0"));
+	ASSERT_TRUE(
+		detail_has(&d, "evidence: slope +12.5 ports/s, released none (peak 90, now 90"));
+	ASSERT_TRUE(detail_has(&d, "named: leak: "));
+
+	top_detail_build(&in, &fx.m, process_line(8000), &d);
+	ASSERT_TRUE(detail_has(&d, "process 8000 \\x1b[2Jgrow in /user.slice"));
+	for (size_t i = 0; i < d.nr; i++)
+		ASSERT_TRUE(!has_byte(d.lines[i], '\x1b'));
+	ASSERT_TRUE(detail_has(&d, "top remote: none seen"));
+	ASSERT_TRUE(detail_has(&d, "pools: not among the top holders of any"));
+	ASSERT_TRUE(detail_has(&d, "heading to leak: grew 7 s without a drop; missing before it is "
+				   "named: 23 s of its 30 s window, then 15 breaching checks"));
+}
+
 /* CLASS as wide as the longest class shown; names cut from the left to the screen. */
 UNIT_TEST(text_layout_fits_the_screen)
 {
@@ -716,13 +959,15 @@ UNIT_TEST(text_pool_bar)
 			     .used = 5,
 			     .capacity = 10,
 			     .capacity_known = true,
-			     .fill = 0.5};
+			     .fill = 0.5,
+			     .seconds_left = 65.2};
 	char line[TOP_TEXT_LINE_MAX];
 
 	snprintf(p.where, sizeof(p.where), "127.0.0.1 -> 10.0.0.9:5001");
 	top_text_pool(line, sizeof(line), &p);
-	ASSERT_EQ_STR(line, "tcp-connect [##########..........]  50.0%      5/10     netns 7  "
-			    "127.0.0.1 -> 10.0.0.9:5001");
+	ASSERT_EQ_STR(line, "tcp-connect [##########..........]  50.0%      5/10     out in 1m06s "
+			    " netns 7  127.0.0.1 -> 10.0.0.9:5001");
+	ASSERT_TRUE(!strncmp(line + TOP_TEXT_FORECAST_START, "out in", 6));
 	ASSERT_EQ_INT(line[TOP_TEXT_BAR_START], '#');
 	ASSERT_EQ_INT(line[TOP_TEXT_BAR_START + TOP_TEXT_BAR_WIDTH], ']');
 }
@@ -743,7 +988,11 @@ int main(void)
 	RUN(suspect_and_acted_marks);
 	RUN(suspect_process_marks_its_cgroup);
 	RUN(attached_shows_the_daemons_classes_and_actions);
+	RUN(attached_event_strip);
 	RUN(header_pools_worst_first);
+	RUN(header_pools_soonest_out_first);
+	RUN(urgency_against_the_horizon);
+	RUN(header_pools_carry_their_history);
 	RUN(header_rates_and_state);
 	RUN(counters_sum_the_activity_table);
 	RUN(same_input_same_frame);
@@ -752,6 +1001,8 @@ int main(void)
 	RUN(text_layout_fits_the_screen);
 	RUN(sockets_without_cgroup_are_named);
 	RUN(text_pool_bar);
+	RUN(pending_class_before_the_class);
+	RUN(detail_in_words);
 	teardown();
 	return UNIT_MAIN_END();
 }

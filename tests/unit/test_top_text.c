@@ -3,6 +3,7 @@
 // Unit tests for top's batch frame (top -b) from a hand-built model: the
 // header, pools beyond the limit, failures, counts in thousands and
 // millions, growth, containers and pods, the flat view, escaping.
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/top_model.h"
@@ -27,15 +28,18 @@ static void build(bool flat)
 					.used = 27000,
 					.capacity = 28232,
 					.capacity_known = true,
-					.fill = 27000 / 28232.0};
+					.fill = 27000 / 28232.0,
+					.seconds_left = 41.3};
 	snprintf(fx.pools[0].where, sizeof(fx.pools[0].where), "10.0.0.1 -> 10.0.0.2:5001");
-	fx.pools[1] = (struct top_pool){.kind = POOL_TCP_BIND, .netns = 1, .used = 7};
+	fx.pools[1] = (struct top_pool){
+		.kind = POOL_TCP_BIND, .netns = 1, .used = 7, .seconds_left = INFINITY};
 	fx.pools[2] = (struct top_pool){.kind = POOL_UDP,
 					.netns = 1,
 					.used = 1,
 					.capacity = 3,
 					.capacity_known = true,
-					.fill = 1 / 3.0};
+					.fill = 1 / 3.0,
+					.seconds_left = 4000};
 	fix_label(&fx.labels[0], &fix_docker, "/system.slice/docker-" FIX_DOCKER_ID ".scope", "v2");
 	fix_label(&fx.labels[1], &fix_hostile, FIX_HOSTILE_PATH, "v1:memory");
 	fix_label(&fx.labels[2], &fix_unit,
@@ -122,9 +126,9 @@ static void build(bool flat)
 static const char tree_frame[] =
 	"portwarden top - 22:13:20 up 1:02:03, 3 cgroups, 2 processes, sort PORTS, tree view"
 	"\n"
-	"tcp-connect [###################.]  95.6%  27000/28232  netns 4026531840  10.0.0.1 -"
-	"> 10.0.0.2:5001\n"
-	"tcp-bind    [????????????????????]      ?      7/?      netns 1\n"
+	"tcp-connect [###################.]  95.6%  27000/28232  out in 42s    netns 4026531840"
+	"  10.0.0.1 -> 10.0.0.2:5001\n"
+	"tcp-bind    [????????????????????]      ?      7/?      no forecast   netns 1\n"
 	"... and 1 more pools\n" FRAME_STATE_AND_COLUMNS
 	"-!       -   12M  123k 99999  100k     1     0  +1000     3 bind-before-connect /sys"
 	"tem.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.sc"
@@ -143,10 +147,11 @@ static const char tree_frame[] =
 static const char flat_frame[] =
 	"portwarden top - 22:13:20 up 1:02:03, 3 cgroups, 2 processes, sort PORTS, flat view"
 	"\n"
-	"tcp-connect [###################.]  95.6%  27000/28232  netns 4026531840  10.0.0.1 -"
-	"> 10.0.0.2:5001\n"
-	"tcp-bind    [????????????????????]      ?      7/?      netns 1\n"
-	"udp         [#######.............]  33.3%      1/3      netns 1\n" FRAME_STATE_AND_COLUMNS
+	"tcp-connect [###################.]  95.6%  27000/28232  out in 42s    netns 4026531840"
+	"  10.0.0.1 -> 10.0.0.2:5001\n"
+	"tcp-bind    [????????????????????]      ?      7/?      no forecast   netns 1\n"
+	"udp         [#######.............]  33.3%      1/3      out in 1h06m  netns "
+	"1\n" FRAME_STATE_AND_COLUMNS
 	" !    4242   12M  123k     0     0     0     0  +12.2     0 bind-before-connect port"
 	"leak         /system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef01"
 	"23456789abcdef.scope [docker 0123456789ab]\n"
@@ -159,7 +164,7 @@ static char *frame(size_t max_pools)
 {
 	struct fix_out o;
 
-	return fix_text(&o, top_text_frame(fix_open(&o), &fx.m, max_pools));
+	return fix_text(&o, top_text_frame(fix_open(&o), &fx.m, max_pools, false));
 }
 
 /* Tree view (every cgroup expanded, two of three pools) and flat view (each
@@ -263,12 +268,82 @@ UNIT_TEST(container_names_first)
 	free(out);
 }
 
+/* Seconds to exhaustion, rounded up, in at most 13 columns; none: "no forecast". */
+UNIT_TEST(forecast_cells)
+{
+	static const struct {
+		double s;
+		const char *want;
+	} rows[] = {
+		{INFINITY, "no forecast"}, {0, "out in 0s"},	     {0.2, "out in 1s"},
+		{59.5, "out in 1m00s"},	   {60, "out in 1m00s"},     {3599, "out in 59m59s"},
+		{3600, "out in 1h00m"},	   {86399, "out in 23h59m"}, {86400, "out in 1d00h"},
+		{863999, "out in 9d23h"},  {864000, "out in >9d"},   {1e300, "out in >9d"},
+	};
+	char cell[32];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		top_text_forecast(cell, sizeof(cell), rows[i].s);
+		ASSERT_EQ_STR(cell, rows[i].want);
+		ASSERT_TRUE(strlen(cell) <= TOP_TEXT_FORECAST_WIDTH);
+	}
+}
+
+/* Scaled from 0 to the peak (a pool at 2-5% still shows its slope), the
+ * newest readings kept when there are more than cells; ASCII or Unicode. */
+UNIT_TEST(sparkline_scaling)
+{
+	static const float rising[] = {0.0f, 0.01f, 0.02f, 0.03f, 0.04f, 0.05f, 0.06f, 0.07f};
+	static const float flat[] = {0, 0, 0};
+	char buf[128];
+
+	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), rising, 8, 20, false), 8);
+	ASSERT_EQ_STR(buf, "_.-:=+*#");
+	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), rising, 8, 3, false), 3);
+	ASSERT_EQ_STR(buf, "+*#"); /* the last 3, scaled to their own peak */
+	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), flat, 3, 20, false), 3);
+	ASSERT_EQ_STR(buf, "___");
+	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), rising, 8, 20, true), 8);
+	ASSERT_EQ_STR(buf, "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588");
+	/* cut at the buffer, never overflowing it, mid-character included */
+	ASSERT_TRUE(top_text_sparkline(buf, 5, rising, 8, 20, true) <= 8);
+	ASSERT_TRUE(strlen(buf) < 5);
+	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), rising, 8, 0, false), 0);
+}
+
+/* Under a pool: indent, chart, peak and span; nothing without 2 readings or room. */
+UNIT_TEST(history_lines)
+{
+	struct top_pool p = {.nr_history = 4, .history = {0.1f, 0.2f, 0.3f, 0.4f}, .history_s = 3};
+	char line[TOP_TEXT_LINE_MAX];
+
+	top_text_history(line, sizeof(line), &p, 100, false);
+	ASSERT_EQ_STR(line, "             -=+# peak 40.0%, 3 s");
+	top_text_history(line, sizeof(line), &p, 80, false);
+	ASSERT_EQ_STR(line, "             -=+# peak 40.0%, 3 s");
+	top_text_history(line, sizeof(line), &p, 40, false); /* room for less than 8 cells */
+	ASSERT_EQ_STR(line, "");
+	p.nr_history = 1;
+	top_text_history(line, sizeof(line), &p, 100, false);
+	ASSERT_EQ_STR(line, "");
+	/* 120 readings on an 80-column screen: as many cells as fit, the line within 80 */
+	p.nr_history = TOP_POOL_HISTORY;
+	for (int i = 0; i < TOP_POOL_HISTORY; i++)
+		p.history[i] = (float)i / TOP_POOL_HISTORY;
+	top_text_history(line, sizeof(line), &p, 80, false);
+	ASSERT_TRUE(strlen(line) <= 80);
+	ASSERT_TRUE(strstr(line, " peak 99.2%, 3 s") != NULL);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	RUN(whole_frames);
 	RUN(container_names_first);
 	RUN(pool_lines);
+	RUN(forecast_cells);
+	RUN(sparkline_scaling);
+	RUN(history_lines);
 	RUN(count_and_growth_cells);
 	return UNIT_MAIN_END();
 }

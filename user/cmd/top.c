@@ -2,6 +2,8 @@
 // Copyright (c) 2026 The portwarden authors
 // The top command: each refresh samples (monitor), builds a frame (model), shows it (view).
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "cmd/preflight.h"
 #include "cmd/top.h"
 #include "cmd/top_kill.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/top_model.h"
 #include "host/cgroups.h"
@@ -54,6 +57,8 @@ struct top {
 	const char *socket;	   /* NULL: standalone (our own programs) */
 	struct daemon_state daemon;
 	char mode[96];		   /* "attached to portwarden run (pid N, enforce)" */
+	uint32_t horizon_s;	   /* run's default: pools out sooner are coloured urgent */
+	bool utf8;		   /* the locale's: charts in Unicode blocks, else ASCII */
 };
 
 /* ---- sampling and frames ----------------------------------------------------------------- */
@@ -141,10 +146,10 @@ static int sample(struct top *t)
 	return 0;
 }
 
-/* A new frame from the latest sample, as the query asks: after a sample or a key. */
-static int rebuild(struct top *t)
+/* What the frame is built from: the latest sample. */
+static struct top_input input_of(struct top *t)
 {
-	struct top_input in = {
+	return (struct top_input){
 		.history = &t->m.history,
 		.snap = &t->m.snap,
 		.labels = &t->labels,
@@ -160,10 +165,47 @@ static int rebuild(struct top *t)
 		.nr_acted = t->kill.nr_acted,
 		.daemon = t->socket ? &t->daemon : NULL,
 		.mode = t->socket ? t->mode : NULL,
+		.params = &t->m.cfg.params,
+		.pool_trends = &t->m.pool_trends,
+		.horizon_s = t->horizon_s,
 	};
+}
+
+/* A new frame from the latest sample, as the query asks: after a sample or a key. */
+static int rebuild(struct top *t)
+{
+	struct top_input in = input_of(t);
 
 	top_model_free(&t->model);
 	return top_model_build(&in, &t->query, &t->model);
+}
+
+/* The screen's detail pane: the frame on screen is built from the latest sample. */
+static void detail_of(void *ctx, const struct top_model *m, const struct top_line *l,
+		      struct top_detail *out)
+{
+	struct top_input in = input_of(ctx);
+
+	top_detail_build(&in, m, l, out);
+}
+
+/* Batch frames: the detail of every process named or heading to a class,
+ * after the table, so scripts see the evidence the screen shows. */
+static void batch_details(struct top *t)
+{
+	struct top_input in = input_of(t);
+	struct top_detail d;
+
+	for (size_t i = 0; i < t->model.nr_lines; i++) {
+		const struct top_line *l = &t->model.lines[i];
+		const struct top_stats *s = top_line_stats(&t->model, l);
+
+		if (l->kind != TOP_LINE_PROCESS ||
+		    (s->class == LEAK_NONE && s->pending == LEAK_NONE))
+			continue;
+		top_detail_build(&in, &t->model, l, &d);
+		top_text_detail(stdout, &d);
+	}
 }
 
 /* Like top -b: every cgroup with its processes, one frame per refresh. */
@@ -187,7 +229,8 @@ static int run_batch(struct top *t)
 			pr_warn("failed to sample: %s\n", strerror(-err));
 			return EXIT_RUNTIME;
 		}
-		top_text_frame(stdout, &t->model, BATCH_POOLS);
+		top_text_frame(stdout, &t->model, BATCH_POOLS, t->utf8);
+		batch_details(t);
 		if (fflush(stdout))
 			return EXIT_RUNTIME;
 		next += t->env->delay_s * 1000ull;
@@ -311,11 +354,12 @@ static int run_screen(struct top *t)
 	const char *term = getenv("TERM");
 	int err;
 
-	t->tui = tui_init(colour_wanted());
+	t->tui = tui_init(colour_wanted(), t->utf8);
 	if (!t->tui) {
 		pr_warn("failed to drive the terminal (TERM=%s): use --batch\n", term ? term : "");
 		return EXIT_USAGE;
 	}
+	tui_set_detail(t->tui, detail_of, t);
 	held_stderr_start(&t->held);
 	err = screen_loop(t);
 	tui_fini(t->tui);
@@ -371,7 +415,10 @@ static int top_open(struct top *t, const struct env *env)
 		.params = classify_defaults,
 	};
 	struct cgroup_mounts mounts;
+	struct daemon_config defaults;
 
+	config_defaults(&defaults);
+	t->horizon_s = defaults.policy.horizon_s;
 	t->env = env;
 	held_stderr_init(&t->held);
 	t->query.sort = TOP_COL_PORTS;
@@ -410,6 +457,13 @@ static void catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* The user's character set (LC_CTYPE only: numbers keep their '.'), so that
+ * ncurses draws the charts' blocks; ASCII charts when it is not UTF-8. */
+static bool utf8_locale(void)
+{
+	return setlocale(LC_CTYPE, "") && !strcmp(nl_langinfo(CODESET), "UTF-8");
+}
+
 int top_run(const struct env *env)
 {
 	struct top *t;
@@ -424,6 +478,7 @@ int top_run(const struct env *env)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return EXIT_RUNTIME;
+	t->utf8 = utf8_locale();
 	status = attach(t, env) ? 0 : preflight_check();
 	if (status) {
 		free(t);

@@ -2,6 +2,7 @@
 // Copyright (c) 2026 The portwarden authors
 // Pool growth from one snapshot to the next, smoothed.
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/pool_trend.h"
@@ -110,6 +111,20 @@ size_t pool_trend_readings(const struct pool_trend *t, struct pool_reading *buf)
 	for (uint32_t i = 0; i < t->nr; i++)
 		buf[i] = t->ring[(t->head + i) % POOL_TREND_RING];
 	return t->nr;
+}
+
+double pool_seconds_left(const struct snap_pool *p, double growth_per_s)
+{
+	if (p && p->growth_per_s > growth_per_s)
+		growth_per_s = p->growth_per_s;
+	if (!p || growth_per_s <= 0)
+		return INFINITY;
+	return (p->capacity > p->used ? p->capacity - p->used : 0) / growth_per_s;
+}
+
+double pool_own_seconds_left(const struct snap_pool *p)
+{
+	return p->capacity_known ? pool_seconds_left(p, 0) : INFINITY;
 }
 
 void pool_trends_free(struct pool_trends *tr)

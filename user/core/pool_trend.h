@@ -56,6 +56,18 @@ const struct pool_trend *pool_trends_find(const struct pool_trends *tr, const st
  * Returns how many. A pool that emptied is forgotten with its readings. */
 size_t pool_trend_readings(const struct pool_trend *t, struct pool_reading *buf);
 
+/*
+ * The forecast run acts on: seconds until @p runs out at @growth_per_s (a
+ * holder's own), or at the pool's own growth when that is faster (others
+ * fill it too). INFINITY when nothing fills it or @p is NULL. One function
+ * for the guard and for top, so the screen shows what the daemon judges.
+ */
+double pool_seconds_left(const struct snap_pool *p, double growth_per_s);
+
+/* The pool's own forecast: its free ports at its smoothed growth; INFINITY
+ * when it is not filling or its capacity is unknown. */
+double pool_own_seconds_left(const struct snap_pool *p);
+
 void pool_trends_free(struct pool_trends *tr);
 
 #endif /* PW_POOL_TREND_H */

@@ -3,11 +3,14 @@
 // Build the top screen's frame: header, cgroup and process rows, filtered, sorted, laid out.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "core/escape.h"
+#include "core/pending.h"
+#include "core/pool_trend.h"
 #include "core/top_model.h"
 
 static const char *const column_names[TOP_COL_NR] = {
@@ -81,21 +84,57 @@ static void pool_where(const struct snap_pool *p, char *buf, size_t len)
 		 p->rport);
 }
 
-/* Fullest first; pools of unknown capacity (fill 0) by ports used. */
+enum top_urgency top_urgency_of(double seconds_left, uint32_t horizon_s)
+{
+	if (!isfinite(seconds_left))
+		return TOP_URGENCY_NONE;
+	if (seconds_left <= (double)horizon_s)
+		return TOP_URGENCY_NOW;
+	return seconds_left <= 2.0 * horizon_s ? TOP_URGENCY_SOON : TOP_URGENCY_NONE;
+}
+
+/* Soonest out first (pools with no forecast after those with one), then
+ * fullest; pools of unknown capacity (fill 0) by ports used. */
 static int cmp_pool(const void *pa, const void *pb)
 {
 	const struct top_pool *a = pa, *b = pb;
 
-	return cmp_double(b->fill, a->fill) ?: cmp_u64(b->used, a->used)
+	return cmp_u64(!isfinite(a->seconds_left), !isfinite(b->seconds_left))
+		?: cmp_double(isfinite(a->seconds_left) ? a->seconds_left : 0,
+			      isfinite(b->seconds_left) ? b->seconds_left : 0)
+		?: cmp_double(b->fill, a->fill) ?: cmp_u64(b->used, a->used)
 		?: cmp_u64(a->netns, b->netns) ?: cmp_u64(a->kind, b->kind)
 		?: strcmp(a->where, b->where);
 }
 
-static int copy_pools(const struct snapshot *s, struct top_model *m)
+/* The last TOP_POOL_HISTORY readings of @p's fill, for its chart. */
+static void pool_history(const struct pool_trends *tr, const struct snap_pool *p,
+			 struct pool_reading *buf, struct top_pool *t)
 {
+	const struct pool_trend *trend = tr && buf ? pool_trends_find(tr, p) : NULL;
+	size_t n = trend ? pool_trend_readings(trend, buf) : 0;
+	size_t first = n > TOP_POOL_HISTORY ? n - TOP_POOL_HISTORY : 0;
+
+	for (size_t i = first; i < n; i++) {
+		if (!buf[i].capacity) /* a reading of unknown capacity breaks the chart */
+			t->nr_history = 0;
+		else
+			t->history[t->nr_history++] = (float)buf[i].used / (float)buf[i].capacity;
+	}
+	if (t->nr_history)
+		t->history_s = (uint32_t)((buf[n - 1].t_ms - buf[n - t->nr_history].t_ms) / 1000);
+}
+
+static int copy_pools(const struct top_input *in, struct top_model *m)
+{
+	const struct snapshot *s = in->snap;
+	struct pool_reading *buf = in->pool_trends ? calloc(POOL_TREND_RING, sizeof(*buf)) : NULL;
+
 	m->pools = calloc(s->nr_pools + 1, sizeof(*m->pools));
-	if (!m->pools)
+	if (!m->pools || (in->pool_trends && !buf)) {
+		free(buf);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < s->nr_pools; i++) {
 		const struct snap_pool *p = &s->pools[i];
 		struct top_pool *t = &m->pools[i];
@@ -106,11 +145,41 @@ static int copy_pools(const struct snapshot *s, struct top_model *m)
 		t->capacity = p->capacity;
 		t->capacity_known = p->capacity_known;
 		t->fill = snap_pool_fill(p);
+		t->seconds_left = pool_own_seconds_left(p); /* as run's /suspects and metrics */
+		t->urgency = top_urgency_of(t->seconds_left, m->horizon_s);
 		pool_where(p, t->where, sizeof(t->where));
+		pool_history(in->pool_trends, p, buf, t);
 	}
+	free(buf);
 	m->nr_pools = s->nr_pools;
 	qsort(m->pools, m->nr_pools, sizeof(*m->pools), cmp_pool);
 	return 0;
+}
+
+/* Attached: the daemon's suspects whose ladder took (or would take) an action,
+ * in /suspects' order, for the event strip; comm from our history. */
+static void copy_events(const struct top_input *in, struct top_model *m)
+{
+	m->attached = in->daemon != NULL;
+	for (size_t i = 0; in->daemon && i < in->daemon->nr; i++) {
+		const struct daemon_suspect *ds = &in->daemon->items[i];
+		const struct entity *e =
+			ds->tgid ? history_find_process(in->history, ds->tgid) : NULL;
+		struct top_event *ev = &m->events[m->nr_events];
+
+		if (!ds->last_action[0])
+			continue;
+		m->total_events++;
+		if (m->nr_events == TOP_EVENTS)
+			continue;
+		ev->tgid = ds->tgid;
+		ev->cgroup_id = ds->cgroup_id;
+		ev->class = ds->class;
+		memcpy(ev->action, ds->last_action, sizeof(ev->action));
+		if (e)
+			memcpy(ev->comm, e->comm, sizeof(ev->comm));
+		m->nr_events++;
+	}
 }
 
 /* ---- rows from the history --------------------------------------------------------------- */
@@ -148,9 +217,26 @@ static void add_ports(const struct state_counts *c, struct top_stats *st)
 		     c->n[PS_BOUND];
 }
 
-static struct top_stats stats_of(const struct history *h, const struct entity *e)
+/* The class @e is heading to, when it has none yet; @buf: room for a series. */
+static void pending_of(const struct top_input *in, const struct entity *e, struct sample *buf,
+		       struct top_stats *st)
 {
-	const struct sample *s = history_latest(h, e);
+	struct pending p;
+	struct series s;
+
+	if (!in->params || !buf)
+		return;
+	s = history_series(in->history, e, buf);
+	if (pending_class(&s, &e->verdict, in->params, &p)) {
+		st->pending = p.heading;
+		st->pending_s = p.evidence_s;
+	}
+}
+
+static struct top_stats stats_of(const struct top_input *in, const struct entity *e,
+				 struct sample *buf)
+{
+	const struct sample *s = history_latest(in->history, e);
 	struct top_stats st = {
 		.growth_per_s = e->verdict.growth_per_s,
 		.failures = s->failures,
@@ -159,6 +245,7 @@ static struct top_stats stats_of(const struct history *h, const struct entity *e
 	};
 
 	add_ports(&s->held, &st);
+	pending_of(in, e, buf, &st);
 	return st;
 }
 
@@ -186,6 +273,8 @@ static void daemon_overlay(const struct top_input *in, const struct entity *e,
 	if (ds && e->key.kind == ENTITY_GROUP && ds->tgid)
 		ds = NULL; /* a process's row is not its cgroup's */
 	st->class = ds ? ds->class : LEAK_NONE;
+	if (st->class != LEAK_NONE)
+		st->pending = LEAK_NONE; /* the daemon named it */
 	st->suspect = st->class != LEAK_NONE || daemon_acted(ds);
 	st->acted |= daemon_acted(ds);
 }
@@ -244,7 +333,7 @@ static const struct group_label *label_of(const struct labels *l, const struct g
 	return k->cgroup_id || k->cgroup1_id ? labels_find(l, k) : &no_cgroup;
 }
 
-static int collect_groups(const struct top_input *in, struct rows *r)
+static int collect_groups(const struct top_input *in, struct rows *r, struct sample *buf)
 {
 	struct group_slot *slots = calloc(in->history->nr + 1, sizeof(*slots));
 	size_t n;
@@ -260,7 +349,7 @@ static int collect_groups(const struct top_input *in, struct rows *r)
 		g->key = slots[i].key;
 		g->label = label_of(in->labels, &g->key);
 		if (slots[i].e) {
-			g->stats = stats_of(in->history, slots[i].e);
+			g->stats = stats_of(in, slots[i].e, buf);
 			daemon_overlay(in, slots[i].e, &g->stats);
 		}
 		r->group_synthetic[r->nr_groups++] = !slots[i].e;
@@ -277,7 +366,7 @@ static bool was_acted_upon(const struct top_input *in, uint32_t tgid, const stru
 	return false;
 }
 
-static void collect_processes(const struct top_input *in, struct rows *r)
+static void collect_processes(const struct top_input *in, struct rows *r, struct sample *buf)
 {
 	const struct history *h = in->history;
 
@@ -289,7 +378,7 @@ static void collect_processes(const struct top_input *in, struct rows *r)
 			continue;
 		p->tgid = e->key.tgid;
 		memcpy(p->comm, e->comm, sizeof(p->comm));
-		p->stats = stats_of(h, e);
+		p->stats = stats_of(in, e, buf);
 		p->stats.acted = was_acted_upon(in, p->tgid, &e->key.group);
 		daemon_overlay(in, e, &p->stats);
 		r->proc_keys[r->nr_procs++] = e->key.group;
@@ -331,18 +420,22 @@ static void rows_free(struct rows *r)
 static int rows_collect(const struct top_input *in, struct rows *r)
 {
 	size_t cap = in->history->nr + 1;
+	/* one entity's series at a time, for its pending class */
+	struct sample *buf = calloc(in->history->ring_cap + 1, sizeof(*buf));
 
 	memset(r, 0, sizeof(*r));
 	r->groups = calloc(cap, sizeof(*r->groups));
 	r->group_synthetic = calloc(cap, sizeof(*r->group_synthetic));
 	r->procs = calloc(cap, sizeof(*r->procs));
 	r->proc_keys = calloc(cap, sizeof(*r->proc_keys));
-	if (!r->groups || !r->group_synthetic || !r->procs || !r->proc_keys ||
-	    collect_groups(in, r)) {
+	if (!buf || !r->groups || !r->group_synthetic || !r->procs || !r->proc_keys ||
+	    collect_groups(in, r, buf)) {
+		free(buf);
 		rows_free(r);
 		return -ENOMEM;
 	}
-	collect_processes(in, r);
+	collect_processes(in, r, buf);
+	free(buf);
 	attach_processes(r);
 	return 0;
 }
@@ -405,12 +498,13 @@ static void shown_free(struct shown *s)
 
 /* ---- sort -------------------------------------------------------------------------------- */
 
-/* Suspects first: the classes the daemon acts on, then advice-only ones. */
-static int class_rank(enum leak_class c)
+/* Suspects first: the classes the daemon acts on, then advice-only ones,
+ * then those heading to a class, longest evidence first. */
+static int class_rank(const struct top_stats *s)
 {
-	if (c == LEAK_NONE)
-		return 0;
-	return c == LEAK_TIME_WAIT_CHURN || c == LEAK_EPHEMERAL_LISTENER ? 1 : 2;
+	if (s->class == LEAK_NONE)
+		return s->pending != LEAK_NONE;
+	return s->class == LEAK_TIME_WAIT_CHURN || s->class == LEAK_EPHEMERAL_LISTENER ? 2 : 3;
 }
 
 /* A column's natural order: biggest first for quantities, suspects first. */
@@ -434,7 +528,8 @@ static int cmp_stats(const struct top_stats *a, const struct top_stats *b, enum 
 	case TOP_COL_FAILURES:
 		return cmp_u64(b->failures, a->failures);
 	case TOP_COL_CLASS:
-		return cmp_u64(class_rank(b->class), class_rank(a->class)) ?: cmp_u64(a->class, b->class);
+		return cmp_u64(class_rank(b), class_rank(a)) ?: cmp_u64(a->class, b->class)
+			?: cmp_u64(b->pending_s, a->pending_s);
 	default:
 		return 0;
 	}
@@ -613,8 +708,10 @@ int top_model_build(const struct top_input *in, const struct top_query *q, struc
 	m->lost_events = in->lost_events;
 	m->missed_runs = in->missed_runs;
 	m->actions = in->actions;
+	m->horizon_s = in->horizon_s;
 	header_rates(in, m);
-	err = copy_pools(in->snap, m);
+	copy_events(in, m);
+	err = copy_pools(in, m);
 	if (!err)
 		err = build_table(in, m);
 	m->query.expanded = NULL; /* the caller's; a frame must not point at it */

@@ -18,10 +18,13 @@
 #include "core/history.h"
 #include "core/snapshot.h"
 #include "core/labels.h"
+#include "core/pool_trend.h"
 #include "core/snapshot_json.h"
 
 #define TOP_FILTER_LEN	   64
 #define TOP_POOL_WHERE_LEN 112
+/* Fill readings a pool keeps for its history chart: 2 minutes at 1 s. */
+#define TOP_POOL_HISTORY 120
 
 /* Table columns, left to right; each can be the sort key. */
 enum top_column {
@@ -92,6 +95,31 @@ struct top_input {
 	 * daemon's (a row it has none for has no class), and @mode says so */
 	const struct daemon_state *daemon;
 	const char *mode; /* NULL: "dry run" (top acts only when the user kills) */
+	/* the classifier's criteria, for the class a growing row is heading to
+	 * before it is named (pending.h); NULL: none shown */
+	const struct classify_params *params;
+	const struct pool_trends *pool_trends; /* each pool's readings; NULL: no history */
+	uint32_t horizon_s; /* run's horizon: a pool out sooner is urgent (0: none is) */
+};
+
+/* How soon a pool runs out against run's horizon. */
+enum top_urgency {
+	TOP_URGENCY_NONE = 0, /* not within twice the horizon, or not filling */
+	TOP_URGENCY_SOON,     /* within twice the horizon: yellow */
+	TOP_URGENCY_NOW,      /* within the horizon (run acts): red */
+};
+
+/* @seconds_left against @horizon_s. */
+enum top_urgency top_urgency_of(double seconds_left, uint32_t horizon_s);
+
+/* Attached: one of the daemon's suspects whose ladder acted (or would have). */
+#define TOP_EVENTS 5
+struct top_event {
+	uint32_t tgid; /* 0: a cgroup's ladder */
+	uint64_t cgroup_id;
+	char comm[PW_COMM_LEN]; /* raw: escape before showing; "" unknown */
+	enum leak_class class;
+	char action[16]; /* "quarantine", "term", "kill", "would_kill", ... */
 };
 
 struct top_pool {
@@ -101,6 +129,12 @@ struct top_pool {
 	uint32_t used, capacity;
 	bool capacity_known;
 	double fill; /* used / capacity; 0 when the capacity is unknown */
+	double seconds_left; /* forecast to exhaustion (pool_seconds_left); INFINITY: none */
+	enum top_urgency urgency;
+	/* its fill over the last readings, oldest first (capacity known only) */
+	float history[TOP_POOL_HISTORY];
+	uint32_t nr_history;
+	uint32_t history_s; /* from the first of them to the last */
 };
 
 /* What a row shows, cgroup or process alike (so one comparator serves both). */
@@ -109,6 +143,8 @@ struct top_stats {
 	double growth_per_s;
 	uint64_t failures;
 	enum leak_class class;
+	enum leak_class pending; /* no class yet, but the samples so far show this one */
+	uint32_t pending_s;	 /* ... over this many seconds of growth */
 	bool suspect; /* a class is in force (for a cgroup: its own or a process's) */
 	bool acted;   /* signalled from the screen, or quarantined or signalled by the
 		       * daemon top is attached to (for a cgroup: one of its processes) */
@@ -145,7 +181,7 @@ struct top_model {
 	uint64_t uptime_ms;
 	const char *mode; /* "dry run": top acts only when the user kills */
 	const char *hooks;
-	struct top_pool *pools; /* fullest first */
+	struct top_pool *pools; /* soonest out first when any is forecast; else fullest first */
 	size_t nr_pools;
 	struct top_counters counters;
 	double failures_per_s[TOP_ERRNO_NR];
@@ -153,6 +189,10 @@ struct top_model {
 	uint64_t lost_events;
 	uint64_t missed_runs;
 	uint32_t actions;
+	uint32_t horizon_s;
+	bool attached;			     /* the events below are the daemon's */
+	struct top_event events[TOP_EVENTS]; /* the daemon's suspects with an action */
+	size_t nr_events, total_events;
 	/* table */
 	struct top_group *groups;	/* shown cgroups, sorted */
 	size_t nr_groups, total_groups; /* shown, and before the filter */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/latch.h"
+#include "core/pool_trend.h"
 #include "guard/candidates.h"
 #include "host/procfs.h"
 #include "host/runtime_names.h"
@@ -63,24 +64,13 @@ static uint32_t leaking_in(const struct history *h, const struct group_key *g)
 	return n;
 }
 
-/* When @p runs out: at @growth_per_s (a holder's own), or at the pool's own
- * growth when that is faster (others fill it too). */
-static double seconds_left(const struct snap_pool *p, double growth_per_s)
-{
-	if (p && p->growth_per_s > growth_per_s)
-		growth_per_s = p->growth_per_s;
-	if (!p || growth_per_s <= 0)
-		return INFINITY;
-	return (p->capacity > p->used ? p->capacity - p->used : 0) / growth_per_s;
-}
-
 /* A fast leak (classify_urgent) is named only when it would exhaust its
  * pool within a minute: then waiting for the normal window costs the pool.
  * Once named it stays latched (urgent_latch_update), whatever the forecast:
  * the quarantine that stops its growth also empties the forecast. */
 static void heed_urgent(const struct entity *e, const struct snap_pool *p, struct candidate *c)
 {
-	double left = seconds_left(p, e->urgent.growth_per_s);
+	double left = pool_seconds_left(p, e->urgent.growth_per_s);
 
 	if (class_actionable(c->class))
 		return;
@@ -98,7 +88,7 @@ static void heed_urgent(const struct entity *e, const struct snap_pool *p, struc
 
 void candidate_heed_surge(struct candidate *c, const struct verdict *v, const struct snap_pool *p)
 {
-	double left = seconds_left(p, v->growth_per_s);
+	double left = pool_seconds_left(p, v->growth_per_s);
 
 	if (!class_actionable(v->class) || left > URGENT_HORIZON_S)
 		return;
@@ -151,7 +141,7 @@ static void judge_fitted(const struct monitor *m, const struct entity *e, double
 static double pressing_seconds(const struct monitor *m, const struct snap_pool *pool,
 			       double growth_per_s)
 {
-	double left = seconds_left(pool, growth_per_s);
+	double left = pool_seconds_left(pool, growth_per_s);
 	double judgement_s = (m->cfg.params.window_ms +
 			      (double)m->cfg.params.breaches_to_enter * m->cfg.interval_ms) /
 			     1000.0;
@@ -173,7 +163,7 @@ void candidate_heed_pressure(const struct monitor *m, const struct entity *e,
 		return;
 	c->class = v.class;
 	c->growth_per_s = v.growth_per_s;
-	c->pool_seconds_left = seconds_left(pool, v.growth_per_s);
+	c->pool_seconds_left = pool_seconds_left(pool, v.growth_per_s);
 	c->pressure_named = true;
 }
 
@@ -204,7 +194,7 @@ void candidate_heed_group(const struct monitor *m, const struct entity *e,
 		return;
 	c->class = v.class;
 	c->growth_per_s = v.growth_per_s; /* the pool drains at the group's pace */
-	c->pool_seconds_left = seconds_left(pool, v.growth_per_s);
+	c->pool_seconds_left = pool_seconds_left(pool, v.growth_per_s);
 	c->group_named = true;
 	if (c->leaking_in_cgroup < 2)
 		c->leaking_in_cgroup = 2; /* spread over its processes: scope auto takes the cgroup */
@@ -224,7 +214,7 @@ void candidate_as_cgroup(const struct monitor *m, const struct entity *e,
 	c->cgroup_ports_held = held > c->ports_held ? held : c->ports_held;
 	if (g->verdict.growth_per_s > c->growth_per_s) {
 		c->growth_per_s = g->verdict.growth_per_s;
-		c->pool_seconds_left = seconds_left(pool, c->growth_per_s);
+		c->pool_seconds_left = pool_seconds_left(pool, c->growth_per_s);
 	}
 	c->pool_share = pool_share(pool, &e->key.group, c->cgroup_ports_held);
 }
@@ -307,7 +297,7 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 	p = worst_pool(&m->snap, &e->key.group);
 	c->pool_fill = p ? snap_pool_fill(p) : 0;
 	c->pool_share = pool_share(p, &e->key.group, c->ports_held);
-	c->pool_seconds_left = seconds_left(p, c->growth_per_s);
+	c->pool_seconds_left = pool_seconds_left(p, c->growth_per_s);
 	heed_urgent(e, p, c);
 	*pool = p;
 	return 0;

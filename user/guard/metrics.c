@@ -18,15 +18,6 @@ void guard_count_action(struct guard *g, enum action a, enum metrics_outcome o)
 		g->actions[a][o]++;
 }
 
-/* The pool's own forecast: its free ports at its smoothed growth (the pool
- * term of candidates.c's seconds_left, which also weighs a holder's growth). */
-static double pool_seconds_left(const struct snap_pool *p)
-{
-	if (p->growth_per_s <= 0 || !p->capacity_known)
-		return INFINITY;
-	return (p->capacity > p->used ? p->capacity - p->used : 0) / p->growth_per_s;
-}
-
 static void pool_name(const struct snap_pool *p, char *buf, size_t len)
 {
 	int af = p->family == AF_INET6 ? AF_INET6 : AF_INET;
@@ -56,7 +47,7 @@ static struct metrics_pool *model_pools(const struct snapshot *s)
 		out[i].used = p->used;
 		out[i].capacity = p->capacity;
 		out[i].capacity_known = p->capacity_known;
-		out[i].seconds_left = pool_seconds_left(p);
+		out[i].seconds_left = pool_own_seconds_left(p);
 	}
 	return out;
 }

@@ -157,14 +157,6 @@ static const struct snap_pool *pool_of(const struct snapshot *s, uint32_t tgid,
 	return NULL;
 }
 
-/* The pool's own forecast: its free ports at its smoothed growth. */
-static double pool_seconds_left(const struct snap_pool *p)
-{
-	if (p->growth_per_s <= 0 || !p->capacity_known)
-		return INFINITY;
-	return (p->capacity > p->used ? p->capacity - p->used : 0) / p->growth_per_s;
-}
-
 static void json_pool(struct json_writer *w, const struct snap_pool *p)
 {
 	json_key(w, "pool");
@@ -174,7 +166,7 @@ static void json_pool(struct json_writer *w, const struct snap_pool *p)
 	}
 	view_json_pool_begin(w, p);
 	json_field_double(w, "growth_per_s", p->growth_per_s, 3);
-	json_field_double(w, "seconds_left", pool_seconds_left(p), 1); /* null: not filling */
+	json_field_double(w, "seconds_left", pool_own_seconds_left(p), 1); /* null: not filling */
 	json_object_end(w);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // Format the top frame's header lines and table rows as escaped plain text.
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/param.h>
@@ -67,9 +68,16 @@ struct top_span top_text_column_span(enum top_column c, const struct top_layout 
 	return (struct top_span){start + 1, column_width(c, lo)};
 }
 
-static const char *class_cell(enum leak_class c)
+/* The class in force; else the one it is heading to with its seconds of
+ * evidence ("leak? 12s"); else "-". */
+static void class_cell(char *cell, size_t len, const struct top_stats *s)
 {
-	return c == LEAK_NONE ? "-" : leak_class_name(c);
+	if (s->class != LEAK_NONE)
+		snprintf(cell, len, "%s", leak_class_name(s->class));
+	else if (s->pending != LEAK_NONE)
+		snprintf(cell, len, "%s? %us", leak_class_name(s->pending), s->pending_s);
+	else
+		snprintf(cell, len, "-");
 }
 
 /* CLASS as wide as the frame needs, NAME what the screen has left: on an
@@ -80,7 +88,11 @@ struct top_layout top_text_layout(const struct top_model *m, int screen_width)
 	int room;
 
 	for (size_t i = 0; i < m->nr_lines; i++) {
-		int w = (int)strlen(class_cell(top_line_stats(m, &m->lines[i])->class));
+		char cell[64];
+		int w;
+
+		class_cell(cell, sizeof(cell), top_line_stats(m, &m->lines[i]));
+		w = (int)strlen(cell);
 
 		if (w > lo.class_width)
 			lo.class_width = w;
@@ -143,18 +155,95 @@ static void fill_bar(char bar[TOP_TEXT_BAR_WIDTH + 1], const struct top_pool *p)
 	bar[TOP_TEXT_BAR_WIDTH] = '\0';
 }
 
+void top_text_forecast(char *buf, size_t len, double seconds_left)
+{
+	unsigned long long s = 0;
+
+	if (isfinite(seconds_left) && seconds_left > 0 && seconds_left < 1e9) {
+		s = (unsigned long long)seconds_left;
+		s += (double)s < seconds_left; /* up: "out in 0s" would say it is gone */
+	}
+
+	if (!isfinite(seconds_left))
+		snprintf(buf, len, "no forecast");
+	else if (seconds_left >= 1e9 || s >= 10 * 86400)
+		snprintf(buf, len, "out in >9d");
+	else if (s < 60)
+		snprintf(buf, len, "out in %llus", s);
+	else if (s < 3600)
+		snprintf(buf, len, "out in %llum%02llus", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "out in %lluh%02llum", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, len, "out in %llud%02lluh", s / 86400, s / 3600 % 24);
+}
+
 void top_text_pool(char *buf, size_t len, const struct top_pool *p)
 {
 	char bar[TOP_TEXT_BAR_WIDTH + 1], capacity[16] = "?", percent[16] = "?";
+	char forecast[32];
 
 	fill_bar(bar, p);
 	if (p->capacity_known) {
 		snprintf(capacity, sizeof(capacity), "%u", p->capacity);
 		snprintf(percent, sizeof(percent), "%.1f%%", 100.0 * p->fill);
 	}
-	/* "%-11s [" puts the bar at TOP_TEXT_BAR_START */
-	snprintf(buf, len, "%-11s [%s] %6s %6u/%-6s netns %u%s%s", pool_kind_name(p->kind), bar,
-		 percent, p->used, capacity, p->netns, p->where[0] ? "  " : "", p->where);
+	top_text_forecast(forecast, sizeof(forecast), p->seconds_left);
+	/* "%-11s [" puts the bar at TOP_TEXT_BAR_START, the forecast at TOP_TEXT_FORECAST_START */
+	snprintf(buf, len, "%-11s [%s] %6s %6u/%-6s %-*s netns %u%s%s", pool_kind_name(p->kind),
+		 bar, percent, p->used, capacity, TOP_TEXT_FORECAST_WIDTH, forecast, p->netns,
+		 p->where[0] ? "  " : "", p->where);
+}
+
+/* Sparkline levels, lowest first. */
+static const char *const utf8_levels[] = {"\u2581", "\u2582", "\u2583", "\u2584",
+					  "\u2585", "\u2586", "\u2587", "\u2588"};
+static const char ascii_levels[] = "_.-:=+*#";
+#define SPARK_LEVELS 8
+/* The chart's room on a history line: the indent, and " peak 100.0%, 9999 s". */
+#define HISTORY_INDENT 13
+#define HISTORY_TAIL   24
+#define HISTORY_MAX    60 /* cells: a minute at 1 s, readable at a glance */
+
+int top_text_sparkline(char *buf, size_t len, const float *fills, size_t nr, int width, bool utf8)
+{
+	struct text t = text_on(buf, len);
+	size_t first = width > 0 && nr > (size_t)width ? nr - (size_t)width : 0;
+	float peak = 0;
+	int cells = 0;
+
+	for (size_t i = first; i < nr; i++)
+		peak = fills[i] > peak ? fills[i] : peak;
+	for (size_t i = first; i < nr && width > 0; i++) {
+		int level = peak > 0 ? (int)(fills[i] / peak * (SPARK_LEVELS - 1) + 0.5f) : 0;
+
+		level = level < 0 ? 0 : level >= SPARK_LEVELS ? SPARK_LEVELS - 1 : level;
+		if (utf8)
+			text_add(&t, "%s", utf8_levels[level]);
+		else
+			text_add(&t, "%c", ascii_levels[level]);
+		cells++;
+	}
+	return cells;
+}
+
+void top_text_history(char *buf, size_t len, const struct top_pool *p, int width, bool utf8)
+{
+	struct text t = text_on(buf, len);
+	int room = width - HISTORY_INDENT - HISTORY_TAIL;
+	float peak = 0;
+	size_t first;
+
+	if (p->nr_history < 2 || room < 8)
+		return;
+	room = room > HISTORY_MAX ? HISTORY_MAX : room;
+	first = p->nr_history > (size_t)room ? p->nr_history - (size_t)room : 0;
+	for (size_t i = first; i < p->nr_history; i++)
+		peak = p->history[i] > peak ? p->history[i] : peak;
+	text_add(&t, "%*s", HISTORY_INDENT, "");
+	top_text_sparkline(t.buf + t.used, t.len - t.used, p->history, p->nr_history, room, utf8);
+	t.used += strlen(t.buf + t.used); /* bytes, not cells */
+	text_add(&t, " peak %.1f%%, %u s", 100.0 * peak, p->history_s);
 }
 
 void top_text_failures(char *buf, size_t len, const struct top_model *m)
@@ -175,6 +264,31 @@ void top_text_state(char *buf, size_t len, const struct top_model *m)
 		 m->events_per_s, (unsigned long long)m->lost_events,
 		 (unsigned long long)m->missed_runs, m->mode, m->hooks, m->actions,
 		 m->actions == 1 ? "action" : "actions");
+}
+
+void top_text_events(char *buf, size_t len, const struct top_model *m)
+{
+	struct text t = text_on(buf, len);
+	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)];
+
+	if (!m->attached)
+		return;
+	text_add(&t, "daemon:");
+	if (!m->nr_events)
+		text_add(&t, " no action taken");
+	for (size_t i = 0; i < m->nr_events; i++) {
+		const struct top_event *e = &m->events[i];
+
+		escape_terminal(comm, sizeof(comm), e->comm, sizeof(e->comm));
+		if (e->tgid)
+			text_add(&t, "%s %u %s", i ? ";" : "", e->tgid, comm[0] ? comm : "?");
+		else
+			text_add(&t, "%s cgroup %llu", i ? ";" : "",
+				 (unsigned long long)e->cgroup_id);
+		text_add(&t, " %s %s", leak_class_name(e->class), e->action);
+	}
+	if (m->total_events > m->nr_events)
+		text_add(&t, " (+%zu more)", m->total_events - m->nr_events);
 }
 
 /* ---- table ------------------------------------------------------------------------------- */
@@ -219,7 +333,7 @@ static void stat_cells(char cell[TOP_COL_NR][32], const struct top_stats *s)
 	count_cell(cell[TOP_COL_OTHER], 32, s->other);
 	growth_cell(cell[TOP_COL_GROWTH], 32, s->growth_per_s);
 	count_cell(cell[TOP_COL_FAILURES], 32, s->failures);
-	snprintf(cell[TOP_COL_CLASS], 32, "%s", class_cell(s->class));
+	class_cell(cell[TOP_COL_CLASS], 32, s);
 }
 
 /* The runtime's names, escaped (pod specs' text), then two spaces; nothing when unknown. */
@@ -310,13 +424,20 @@ static void put_line(FILE *out, const char *line)
 	fputc('\n', out);
 }
 
-static void frame_header(FILE *out, const struct top_model *m, size_t max_pools, char *line)
+/* Batch lines are not cut: the history as wide as on a 100-column screen. */
+#define BATCH_HISTORY_WIDTH 100
+
+static void frame_header(FILE *out, const struct top_model *m, size_t max_pools, bool utf8,
+			 char *line)
 {
 	top_text_title(line, TOP_TEXT_LINE_MAX, m);
 	put_line(out, line);
 	for (size_t i = 0; i < m->nr_pools && i < max_pools; i++) {
 		top_text_pool(line, TOP_TEXT_LINE_MAX, &m->pools[i]);
 		put_line(out, line);
+		top_text_history(line, TOP_TEXT_LINE_MAX, &m->pools[i], BATCH_HISTORY_WIDTH, utf8);
+		if (line[0])
+			put_line(out, line);
 	}
 	if (!m->nr_pools)
 		put_line(out, "pools: no local port is held");
@@ -326,14 +447,17 @@ static void frame_header(FILE *out, const struct top_model *m, size_t max_pools,
 	put_line(out, line);
 	top_text_state(line, TOP_TEXT_LINE_MAX, m);
 	put_line(out, line);
+	top_text_events(line, TOP_TEXT_LINE_MAX, m);
+	if (line[0])
+		put_line(out, line);
 }
 
-void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools)
+void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools, bool utf8)
 {
 	struct top_layout lo = top_text_layout(m, 0);
 	char line[TOP_TEXT_LINE_MAX];
 
-	frame_header(out, m, max_pools, line);
+	frame_header(out, m, max_pools, utf8, line);
 	fputc('\n', out);
 	top_text_columns(line, sizeof(line), &lo);
 	put_line(out, line);
@@ -341,5 +465,13 @@ void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools)
 		top_text_line(line, sizeof(line), m, &m->lines[i], &lo);
 		put_line(out, line);
 	}
+	fputc('\n', out);
+}
+
+void top_text_detail(FILE *out, const struct top_detail *d)
+{
+	fputs("detail:\n", out);
+	for (size_t i = 0; i < d->nr; i++)
+		fprintf(out, "  %s\n", d->lines[i]);
 	fputc('\n', out);
 }

@@ -9,9 +9,11 @@
 #define PW_TOP_TEXT_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "core/escape.h"
+#include "core/top_detail.h"
 #include "core/top_model.h"
 
 /* Room for any formatted line: the columns, an escaped path and a container. */
@@ -20,6 +22,9 @@
 /* Where a pool line's fill bar sits, for a view that colours it. */
 #define TOP_TEXT_BAR_START 13
 #define TOP_TEXT_BAR_WIDTH 20
+/* Where a pool line's forecast sits ("out in 1m05s"), for a view that colours it. */
+#define TOP_TEXT_FORECAST_START 56
+#define TOP_TEXT_FORECAST_WIDTH 13
 
 /* How wide the variable columns are in one frame. */
 struct top_layout {
@@ -39,20 +44,41 @@ struct top_span top_text_column_span(enum top_column c, const struct top_layout 
 
 /* "portwarden top - HH:MM:SS up ..., N cgroups, N processes, sort ..." */
 void top_text_title(char *buf, size_t len, const struct top_model *m);
-/* One pool: kind, fill bar, percent, used/capacity, netns and addresses. */
+/* Seconds to exhaustion as a pool line shows it: "out in 45s", "out in
+ * 3m05s", "out in 2h03m", "out in >9d"; INFINITY: "no forecast". */
+void top_text_forecast(char *buf, size_t len, double seconds_left);
+/* One pool: kind, fill bar, percent, used/capacity, forecast, netns and addresses. */
 void top_text_pool(char *buf, size_t len, const struct top_pool *p);
+/*
+ * The last @width of @nr fill readings (0..1, oldest first) as a sparkline
+ * of 8 levels scaled from 0 to their peak, so a pool draining from 2% to 5%
+ * still shows its slope: Unicode blocks when @utf8, else "_.-:=+*#". At most
+ * @len - 1 bytes; returns the cells drawn.
+ */
+int top_text_sparkline(char *buf, size_t len, const float *fills, size_t nr, int width, bool utf8);
+/* Under a pool line: its fill history, at most @width columns in all
+ * ("            ▁▂▃▅▇ peak 39.0%, 24 s"); "" when it has fewer than 2 readings
+ * or @width leaves no room for a chart. */
+void top_text_history(char *buf, size_t len, const struct top_pool *p, int width, bool utf8);
 /* Allocation failures per second by errno, with totals. */
 void top_text_failures(char *buf, size_t len, const struct top_model *m);
 /* portwarden's own state: events per second, lost events, mode, actions. */
 void top_text_state(char *buf, size_t len, const struct top_model *m);
+/* Attached: "daemon: 1234 pl-leak leak quarantine; cgroup 88 leak term (+2 more)",
+ * or "daemon: no action taken"; "" when not attached. */
+void top_text_events(char *buf, size_t len, const struct top_model *m);
 /* The table's column header. */
 void top_text_columns(char *buf, size_t len, const struct top_layout *lo);
 /* One table line. */
 void top_text_line(char *buf, size_t len, const struct top_model *m, const struct top_line *l,
 		   const struct top_layout *lo);
 
-/* A whole frame, like `top -b`: header (at most @max_pools pools), table,
- * then an empty line. */
-void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools);
+/* A whole frame, like `top -b`: header (at most @max_pools pools, each with
+ * its fill history, in Unicode when @utf8), table, then an empty line. */
+void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools, bool utf8);
+
+/* A row's detail in a batch frame: "detail:" then its lines indented, then
+ * an empty line. */
+void top_text_detail(FILE *out, const struct top_detail *d);
 
 #endif /* PW_TOP_TEXT_H */

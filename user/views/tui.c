@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/param.h>
 #include "core/escape.h"
 #include "views/top_text.h"
 #include "views/tui.h"
@@ -38,6 +39,10 @@ struct line_id {
 struct tui {
 	SCREEN *screen;
 	bool colour;
+	bool utf8; /* charts in Unicode blocks */
+	bool detail_on; /* the selected row's detail under the table */
+	tui_detail_fn detail_fn;
+	void *detail_ctx;
 	enum tui_mode mode;
 	const struct top_model *model; /* drawn last: keys act on it */
 	struct line_id selected;
@@ -55,7 +60,10 @@ static const char *const help_lines[] = {
 	"",
 	"Keys",
 	"  Up Down PgUp PgDn Home End  select a row",
-	"  Enter, space                expand or collapse the selected cgroup",
+	"  Enter, space                expand or collapse the selected cgroup; on a process:",
+	"                              its detail (as d)",
+	"  d                           detail of the selected row: sockets, remote, pools,",
+	"                              failures, the classifier's evidence; again: close",
 	"  Right, Left                 expand, collapse (Left on a process: its cgroup)",
 	"  < >  F6                     sort by the previous, next column",
 	"  P G F C N                   sort by ports, growth, failures, class, name",
@@ -98,12 +106,13 @@ static void init_colours(struct tui *t)
 	t->colour = true;
 }
 
-struct tui *tui_init(bool colour)
+struct tui *tui_init(bool colour, bool utf8)
 {
 	struct tui *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
+	t->utf8 = utf8;
 	/* newterm(), unlike initscr(), returns NULL on an unknown TERM instead of exiting */
 	t->screen = newterm(NULL, stdout, stdin);
 	if (!t->screen) {
@@ -253,12 +262,28 @@ static void paint_bar(const struct tui *t, int y, const struct top_pool *p, cons
 		paint(t, y, TOP_TEXT_BAR_START, cells, A_BOLD, pair);
 }
 
+/* Red within run's horizon (it acts), yellow within twice it. */
+static void paint_forecast(const struct tui *t, int y, const struct top_pool *p)
+{
+	if (p->urgency == TOP_URGENCY_NONE)
+		return;
+	paint(t, y, TOP_TEXT_FORECAST_START, TOP_TEXT_FORECAST_WIDTH, A_BOLD,
+	      p->urgency == TOP_URGENCY_NOW ? PAIR_FILL_HIGH : PAIR_FILL_MID);
+}
+
+/* How many pool lines the header has room for; a last one counts the rest. */
+static size_t pools_shown(const struct top_model *m)
+{
+	size_t room = LINES > 24 ? MAX_POOL_LINES : 2;
+
+	return m->nr_pools <= room ? m->nr_pools : room - 1;
+}
+
 /* The fullest pools, as many as the height allows; the rest counted. */
 static int draw_pools(const struct tui *t, const struct top_model *m, int y)
 {
 	char line[TOP_TEXT_LINE_MAX];
-	size_t room = LINES > 24 ? MAX_POOL_LINES : 2;
-	size_t shown = m->nr_pools <= room ? m->nr_pools : room - 1;
+	size_t shown = pools_shown(m);
 
 	if (!m->nr_pools)
 		put_line(y++, "pools: no local port is held");
@@ -266,6 +291,7 @@ static int draw_pools(const struct tui *t, const struct top_model *m, int y)
 		top_text_pool(line, sizeof(line), &m->pools[i]);
 		put_line(y, line);
 		paint_bar(t, y, &m->pools[i], line);
+		paint_forecast(t, y, &m->pools[i]);
 	}
 	if (shown < m->nr_pools) {
 		snprintf(line, sizeof(line), "... and %zu more pools", m->nr_pools - shown);
@@ -292,6 +318,12 @@ static int draw_header(const struct tui *t, const struct top_model *m)
 		paint(t, y, 0, -1, A_BOLD, PAIR_SUSPECT);
 	top_text_state(line, sizeof(line), m);
 	put_line(++y, line);
+	top_text_events(line, sizeof(line), m); /* attached: the daemon's actions */
+	if (line[0]) {
+		put_line(++y, line);
+		if (m->nr_events)
+			paint(t, y, 0, -1, A_BOLD, PAIR_ACTED);
+	}
 	return y + 1;
 }
 
@@ -302,7 +334,8 @@ static void style_row(const struct tui *t, int y, const struct top_stats *s, boo
 
 	if (s->acted)
 		pair = PAIR_ACTED;
-	else if (s->class == LEAK_TIME_WAIT_CHURN || s->class == LEAK_EPHEMERAL_LISTENER)
+	else if (s->class == LEAK_TIME_WAIT_CHURN || s->class == LEAK_EPHEMERAL_LISTENER ||
+		 (s->class == LEAK_NONE && s->pending != LEAK_NONE)) /* heading to a class */
 		pair = PAIR_ADVICE;
 	else if (s->suspect)
 		pair = PAIR_SUSPECT;
@@ -337,12 +370,73 @@ static void scroll_to_cursor(struct tui *t, size_t rows, size_t lines)
 		t->scroll = lines > rows ? lines - rows : 0;
 }
 
+/* The selected row's detail in the table's last rows: a title, then its
+ * lines, already escaped. Returns the rows it took. */
+static int draw_detail(const struct tui *t, const struct top_model *m, int bottom, int room)
+{
+	const struct top_line *l = selected_line(t);
+	struct top_detail d;
+	int y;
+
+	if (!t->detail_on || !t->detail_fn || !l || room < 4)
+		return 0;
+	t->detail_fn(t->detail_ctx, m, l, &d);
+	if ((int)d.nr + 1 > room)
+		d.nr = (size_t)room - 1;
+	y = bottom - (int)d.nr - 1;
+	put_line(y, "detail of the selected row (d closes it)");
+	paint(t, y, 0, -1, A_BOLD | A_UNDERLINE, 0);
+	for (size_t i = 0; i < d.nr; i++)
+		put_line(y + 1 + (int)i, d.lines[i]);
+	return (int)d.nr + 1;
+}
+
+/* Pools whose history fits the rows the table leaves empty (and a title). */
+static size_t history_room(const struct top_model *m, int empty)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pools_shown(m); i++)
+		n += m->pools[i].nr_history >= 2;
+	return empty >= 3 ? MIN(n, (size_t)(empty - 2)) : 0;
+}
+
+/*
+ * The pools' fill over the last minute or two, in the rows below the table
+ * that it leaves empty: a title, then a chart per pool, in the header's
+ * order. Nothing when the rows or the columns are too few: the table first.
+ */
+static void draw_history(const struct tui *t, const struct top_model *m, int bottom, int empty)
+{
+	char line[TOP_TEXT_LINE_MAX];
+	size_t n = history_room(m, empty);
+	int y = bottom - (int)n;
+
+	if (!n)
+		return;
+	put_line(y - 1, "fill history (pools as above, the newest reading on the right)");
+	paint(t, y - 1, 0, -1, A_BOLD, 0);
+	for (size_t i = 0, shown = 0; i < pools_shown(m) && shown < n; i++) {
+		const struct top_pool *p = &m->pools[i];
+		const char *kind = pool_kind_name(p->kind);
+
+		top_text_history(line, sizeof(line), p, COLS, t->utf8);
+		if (!line[0])
+			continue;
+		memcpy(line, kind, MIN(strlen(kind), (size_t)11)); /* into the indent */
+		/* fitted to COLS already; addnstr would count bytes, not cells */
+		mvaddstr(y + (int)shown++, 0, line);
+	}
+}
+
 static void draw_table(struct tui *t, const struct top_model *m, int y)
 {
 	char line[TOP_TEXT_LINE_MAX];
 	struct top_layout lo = top_text_layout(m, COLS);
 	int rows = LINES - y - 2; /* the column header above, the status line below */
 
+	/* the pane takes the bottom half at most; the table keeps the rest */
+	rows -= draw_detail(t, m, LINES - 1, rows / 2);
 	draw_column_header(t, m, &lo, y++);
 	if (rows < 1)
 		return;
@@ -356,6 +450,8 @@ static void draw_table(struct tui *t, const struct top_model *m, int y)
 		put_line(y, line);
 		style_row(t, y, top_line_stats(m, &m->lines[i]), i == t->cursor);
 	}
+	if (!t->detail_on)
+		draw_history(t, m, LINES - 1, LINES - 1 - y - (m->nr_lines ? 0 : 1));
 }
 
 static void draw_status(const struct tui *t)
@@ -385,6 +481,12 @@ static void draw_help(void)
 {
 	for (size_t i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]); i++)
 		put_line((int)i, help_lines[i]);
+}
+
+void tui_set_detail(struct tui *t, tui_detail_fn fn, void *ctx)
+{
+	t->detail_fn = fn;
+	t->detail_ctx = ctx;
 }
 
 void tui_draw(struct tui *t, const struct top_model *m)
@@ -489,6 +591,10 @@ static struct tui_command row_key(struct tui *t, int key)
 	if (key == '\n' || key == '\r' || key == KEY_ENTER || key == ' ') {
 		if (tree && l->kind == TOP_LINE_GROUP)
 			cmd.kind = g->expanded ? TUI_CMD_COLLAPSE : TUI_CMD_EXPAND;
+		else
+			t->detail_on = !t->detail_on; /* a process: nothing to expand */
+	} else if (key == 'd') {
+		t->detail_on = !t->detail_on;
 	} else if (key == KEY_RIGHT || key == '+') {
 		if (tree && l->kind == TOP_LINE_GROUP && !g->expanded)
 			cmd.kind = TUI_CMD_EXPAND;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "core/top_detail.h"
 #include "core/top_model.h"
 
 #define TUI_NO_KEY (-1)
@@ -50,12 +51,20 @@ struct tui;
 
 /*
  * Take over the terminal (stdin, stdout): alternate screen, no echo, keys
- * unbuffered; colours when @colour and the terminal has them. NULL with
+ * unbuffered; colours when @colour and the terminal has them; charts in
+ * Unicode blocks when @utf8 (the locale's charset), else ASCII. NULL with
  * errno set when the terminal cannot be driven (unknown TERM).
  */
-struct tui *tui_init(bool colour);
+struct tui *tui_init(bool colour, bool utf8);
 /* Give the terminal back as it was; NULL is ignored. */
 void tui_fini(struct tui *t);
+
+/* Builds the detail of line @l of @m (the caller has the frame's input). */
+typedef void (*tui_detail_fn)(void *ctx, const struct top_model *m, const struct top_line *l,
+			      struct top_detail *out);
+
+/* Where the detail pane (d, or Enter on a process row) comes from. */
+void tui_set_detail(struct tui *t, tui_detail_fn fn, void *ctx);
 
 /* Draw @m, which must stay valid until the next draw: keys act on it. */
 void tui_draw(struct tui *t, const struct top_model *m);

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// One row's detail in words: sockets, remote, pools, failures, the classifier's evidence.
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "core/escape.h"
+#include "core/pending.h"
+#include "core/top_detail.h"
+
+static void __attribute__((format(printf, 2, 3))) add(struct top_detail *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->nr == TOP_DETAIL_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->lines[d->nr++], TOP_DETAIL_LEN, fmt, ap);
+	va_end(ap);
+}
+
+/* The history's entity behind line @l. */
+static const struct entity *line_entity(const struct top_input *in, const struct top_model *m,
+					const struct top_line *l)
+{
+	struct entity_key k = {.group = top_line_group(m, l)->key};
+
+	if (l->kind == TOP_LINE_PROCESS) {
+		k.kind = ENTITY_PROCESS;
+		k.tgid = m->processes[l->index].tgid;
+	} else {
+		k.kind = ENTITY_GROUP;
+	}
+	return history_find(in->history, &k);
+}
+
+static void add_identity(struct top_detail *d, const struct top_model *m, const struct top_line *l)
+{
+	char path[ESCAPE_TERMINAL_BUF_SIZE(PATH_MAX)], comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)];
+	const struct top_group *g = top_line_group(m, l);
+
+	escape_terminal(path, sizeof(path), g->label->place.path, SIZE_MAX);
+	if (l->kind == TOP_LINE_GROUP) {
+		add(d, "cgroup %.200s, %u processes", path, g->nr_processes);
+		return;
+	}
+	escape_terminal(comm, sizeof(comm), m->processes[l->index].comm, PW_COMM_LEN);
+	add(d, "process %u %s in %.180s", m->processes[l->index].tgid, comm, path);
+}
+
+static void add_sockets(struct top_detail *d, const struct top_stats *s)
+{
+	add(d,
+	    "sockets: %u holding a port: %u established, %u time-wait, %u close-wait, %u udp, "
+	    "%u other",
+	    s->ports, s->established, s->time_wait, s->close_wait, s->udp, s->other);
+}
+
+/* Is socket @k @l's (its process's, or any in its cgroup)? */
+static bool socket_of(const struct snapshot *s, const struct snap_socket *k,
+		      const struct top_model *m, const struct top_line *l)
+{
+	if (l->kind == TOP_LINE_GROUP)
+		return group_key_same(&k->group, &top_line_group(m, l)->key);
+	return k->first_holder < s->nr_processes &&
+	       s->processes[k->first_holder].tgid == m->processes[l->index].tgid;
+}
+
+static bool same_remote(const struct pw_sock *a, const struct pw_sock *b)
+{
+	return a->family == b->family && a->dport == b->dport &&
+	       !memcmp(a->daddr, b->daddr, sizeof(a->daddr));
+}
+
+/* The remote address its connected sockets go to most (a linear count: a
+ * row's sockets are few next to a snapshot's, and this runs per frame). */
+static void add_remote(struct top_detail *d, const struct snapshot *s, const struct top_model *m,
+		       const struct top_line *l)
+{
+	const struct pw_sock *best = NULL;
+	uint32_t best_n = 0, tried = 0;
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	for (size_t i = 0; i < s->nr_sockets && tried < 64; i++) {
+		const struct snap_socket *k = &s->sockets[i];
+		uint32_t n = 0;
+
+		if (!k->sock.dport || k->passive || !socket_of(s, k, m, l))
+			continue;
+		if (best && same_remote(best, &k->sock))
+			continue;
+		tried++; /* distinct candidates: bounded work on a huge table */
+		for (size_t j = i; j < s->nr_sockets; j++)
+			n += s->sockets[j].sock.dport && !s->sockets[j].passive &&
+			     same_remote(&s->sockets[j].sock, &k->sock) &&
+			     socket_of(s, &s->sockets[j], m, l);
+		if (n > best_n) {
+			best = &k->sock;
+			best_n = n;
+		}
+	}
+	if (!best) {
+		add(d, "top remote: none seen (no outgoing connection in the latest snapshot)");
+		return;
+	}
+	inet_ntop(best->family == AF_INET6 ? AF_INET6 : AF_INET, best->daddr, addr, sizeof(addr));
+	add(d,
+	    best->family == AF_INET6 ? "top remote: [%s]:%u, %u sockets"
+				     : "top remote: %s:%u, %u sockets",
+	    addr, best->dport, best_n);
+}
+
+/* The pools it is among the top holders of, with their forecasts. */
+static void add_pools(struct top_detail *d, const struct snapshot *s, const struct top_model *m,
+		      const struct top_line *l)
+{
+	const struct group_key *g = &top_line_group(m, l)->key;
+	uint32_t tgid = l->kind == TOP_LINE_PROCESS ? m->processes[l->index].tgid : 0;
+	size_t shown = 0;
+
+	for (size_t i = 0; i < s->nr_pools && shown < 3; i++) {
+		const struct snap_pool *p = &s->pools[i];
+
+		for (uint32_t t = 0; t < p->nr_top; t++) {
+			if (!group_key_same(&p->top[t].group, g) ||
+			    (tgid && p->top[t].tgid != tgid))
+				continue;
+			add(d, "pool: %s netns %u, %u of its %u used ports%s",
+			    pool_kind_name(p->kind), p->netns, p->top[t].used, p->used,
+			    p->capacity_known ? "" : " (capacity unknown)");
+			shown++;
+			break;
+		}
+	}
+	if (!shown)
+		add(d, "pools: not among the top holders of any");
+}
+
+static void add_failures(struct top_detail *d, const struct entity *e)
+{
+	const struct failure_counts *f = &e->failures_by_errno;
+
+	add(d, "failures: EADDRNOTAVAIL %llu, EADDRINUSE %llu, EAGAIN %llu",
+	    (unsigned long long)f->eaddrnotavail, (unsigned long long)f->eaddrinuse,
+	    (unsigned long long)f->eagain);
+}
+
+/* What a row heading to a class lacks before the classifier names it: the
+ * rest of its window, then the hysteresis's breaching checks. */
+static void add_missing(struct top_detail *d, const struct top_input *in, const struct entity *e,
+			const struct top_stats *st)
+{
+	const struct classify_params *p = in->params;
+	const struct verdict *v = &e->verdict;
+	size_t cap = in->history->ring_cap;
+	const struct sample *first = &e->ring[(e->head + cap - e->nr) % cap];
+	uint64_t have_ms = history_latest(in->history, e)->t_ms - first->t_ms;
+	uint64_t window_left_s = have_ms < p->window_ms ? (p->window_ms - have_ms) / 1000 : 0;
+	uint32_t breaches = v->breaching != LEAK_NONE && v->streak < p->breaches_to_enter
+				    ? p->breaches_to_enter - v->streak
+				    : p->breaches_to_enter;
+
+	add(d,
+	    "heading to %s: grew %u s without a drop; missing before it is named: %llu s of its "
+	    "%u s window, then %u breaching checks",
+	    leak_class_name(st->pending), st->pending_s, (unsigned long long)window_left_s,
+	    p->window_ms / 1000, breaches);
+}
+
+/* The classifier's evidence, in words, and its class or what it still lacks. */
+static void add_evidence(struct top_detail *d, const struct top_input *in, const struct entity *e,
+			 const struct top_stats *st)
+{
+	const struct verdict *v = &e->verdict;
+	uint32_t released = v->held_peak > v->held_now ? v->held_peak - v->held_now : 0;
+
+	add(d, "evidence: slope %+.1f ports/s, %s (peak %u, now %u, TIME_WAIT excluded)",
+	    v->growth_per_s, released ? "released some" : "released none", v->held_peak,
+	    v->held_now);
+	if (st->class != LEAK_NONE)
+		add(d, "named: %s: %s", leak_class_name(st->class), leak_class_advice(st->class));
+	else if (!in->params)
+		add(d, "named: no class");
+	else if (st->pending != LEAK_NONE)
+		add_missing(d, in, e, st);
+	else
+		add(d, "named: no class: %s",
+		    v->growth_per_s < in->params->min_growth_per_s
+			    ? "not growing faster than the classifier's floor"
+			    : "growing, but not steadily, or released");
+}
+
+/* Attached: what the daemon holds about it. */
+static void add_daemon(struct top_detail *d, const struct top_input *in, const struct entity *e)
+{
+	const struct daemon_suspect *ds;
+
+	if (!in->daemon)
+		return;
+	ds = daemon_state_find(in->daemon, e->key.kind == ENTITY_PROCESS ? e->key.tgid : 0,
+			       e->key.group.cgroup_id);
+	if (!ds)
+		add(d, "daemon: no ladder for it");
+	else
+		add(d, "daemon: class %s, last action %s", leak_class_name(ds->class),
+		    ds->last_action[0] ? ds->last_action : "none");
+}
+
+void top_detail_build(const struct top_input *in, const struct top_model *m,
+		      const struct top_line *l, struct top_detail *out)
+{
+	const struct top_stats *st = top_line_stats(m, l);
+	const struct entity *e = line_entity(in, m, l);
+
+	memset(out, 0, sizeof(*out));
+	add_identity(out, m, l);
+	add_sockets(out, st);
+	add_remote(out, in->snap, m, l);
+	add_pools(out, in->snap, m, l);
+	if (e) {
+		add_failures(out, e);
+		add_evidence(out, in, e, st);
+		add_daemon(out, in, e);
+	} else {
+		add(out, "evidence: none of its own (a cgroup seen through its processes)");
+	}
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * The detail of one row of top, in words: its sockets by state, the remote
+ * it connects to most, the pools it holds ports in with their forecasts,
+ * its failures, and the classifier's evidence: slope, how long it grew,
+ * whether it released, and what is still missing before it is named. Pure:
+ * built from the frame's input, as text already escaped, for the screen's
+ * pane and batch frames alike.
+ */
+#ifndef PW_TOP_DETAIL_H
+#define PW_TOP_DETAIL_H
+
+#include <stddef.h>
+#include "core/top_model.h"
+
+#define TOP_DETAIL_LINES 10
+#define TOP_DETAIL_LEN	 256
+
+struct top_detail {
+	char lines[TOP_DETAIL_LINES][TOP_DETAIL_LEN];
+	size_t nr;
+};
+
+/* The detail of line @l of @m, built from @in (the input @m was built from). */
+void top_detail_build(const struct top_input *in, const struct top_model *m,
+		      const struct top_line *l, struct top_detail *out);
+
+#endif /* PW_TOP_DETAIL_H */
