@@ -6,15 +6,16 @@
 // Held ports are counted per cgroup2 id, for the cgroups userspace put in
 // budget_max only: +1 where a socket takes a local port (post_bind for any
 // explicit or port-0 bind, CLOSE->SYN_SENT for TCP connect's autobind, the
-// connect hook for UDP's), -1 where it gives it back (->CLOSE for TCP, the
-// socket's release for UDP and for TCP sockets that never left CLOSE). An
-// sk_storage entry remembers which cgroup a socket was counted for, so each
-// socket counts once and is given back once, whoever closes it. TIME_WAIT
+// connect and sendmsg hooks for UDP's), -1 where it gives it back (->CLOSE
+// for TCP, the socket's release for UDP and for TCP sockets that never left
+// CLOSE). budget_owner remembers, by socket cookie, which cgroup a socket
+// was counted for, so each socket counts once and is given back once, whoever closes it. TIME_WAIT
 // and accepted sockets are not counted (the snapshot's state_ports_held()
 // leaves them out too). Userspace reconciles the count each sample.
 //
-// Refused: connect() on an unbound socket (TCP: EADDRNOTAVAIL, UDP: EAGAIN)
-// and bind(port 0) (EADDRINUSE). Never refused: bind() to a fixed port.
+// Refused: connect() on an unbound socket (TCP: EADDRNOTAVAIL, UDP: EAGAIN),
+// bind(port 0) (EADDRINUSE) and a UDP send that just autobound (EAGAIN).
+// Never refused: bind() to a fixed port.
 // Without `run --enforce` (enforce false) or without bpf_set_retval (5.18)
 // nothing is refused: what would have been is counted (dry_run 1).
 #include "vmlinux.h"
@@ -62,15 +63,16 @@ struct {
 	__type(value, __u64);
 } budget_refusals SEC(".maps");
 
-struct budget_owner {
-	__u64 cgroup_id; /* 0: not counted */
-};
-
+/* socket cookie -> the cgroup2 id it was counted for. A hash, not socket
+ * storage: Debian's 7.3 kernel gave no storage to these hooks
+ * (bpf_sk_storage_get returned NULL for every socket). Full, a socket goes
+ * uncounted until the reconcile. */
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct budget_owner);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, __u64);
 } budget_owner SEC(".maps");
 
 static void count_refusal(__u64 cgroup_id, __u32 err, __u32 dry)
@@ -116,29 +118,26 @@ static void add_held(__u64 cgroup_id, __s64 d)
 		bpf_map_update_elem(&budget_held, &cgroup_id, &d, BPF_NOEXIST);
 }
 
-/* The socket took a port, in the current process's cgroup. */
-static void take(void *sk)
+/* The socket @cookie took a port, in the current process's cgroup. */
+static void take(__u64 cookie)
 {
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
-	struct budget_owner *o;
 
-	if (!bpf_map_lookup_elem(&budget_max, &cgroup_id))
+	if (!cookie || !bpf_map_lookup_elem(&budget_max, &cgroup_id))
 		return;
-	o = bpf_sk_storage_get(&budget_owner, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!o || o->cgroup_id)
-		return;
-	o->cgroup_id = cgroup_id;
+	if (bpf_map_update_elem(&budget_owner, &cookie, &cgroup_id, BPF_NOEXIST))
+		return; /* counted already (or the map is full) */
 	add_held(cgroup_id, 1);
 }
 
-static void give_back(void *sk)
+static void give_back(__u64 cookie)
 {
-	struct budget_owner *o = bpf_sk_storage_get(&budget_owner, sk, 0, 0);
+	__u64 *owner = bpf_map_lookup_elem(&budget_owner, &cookie);
 
-	if (!o || !o->cgroup_id)
+	if (!owner)
 		return;
-	add_held(o->cgroup_id, -1);
-	o->cgroup_id = 0;
+	add_held(*owner, -1);
+	bpf_map_delete_elem(&budget_owner, &cookie);
 }
 
 static int connecting(struct bpf_sock_addr *ctx)
@@ -153,7 +152,7 @@ static int connecting(struct bpf_sock_addr *ctx)
 		return 1;
 	if (!check(EAGAIN))
 		return 0;
-	take(sk); /* UDP: the port is taken right after this hook */
+	take(bpf_get_socket_cookie(ctx)); /* UDP: the port is taken right after this hook */
 	return 1;
 }
 
@@ -185,15 +184,44 @@ int budget_bind6(struct bpf_sock_addr *ctx)
 SEC("cgroup/post_bind4")
 int budget_post_bind4(struct bpf_sock *ctx)
 {
-	take(ctx);
+	take(bpf_get_socket_cookie(ctx));
 	return 1;
 }
 
 SEC("cgroup/post_bind6")
 int budget_post_bind6(struct bpf_sock *ctx)
 {
-	take(ctx);
+	take(bpf_get_socket_cookie(ctx));
 	return 1;
+}
+
+/* An unconnected UDP send: the kernel ran the autobind just before this
+ * hook, so a socket not yet counted took its port now. It is counted
+ * (it holds the port until it closes); over budget, the send is refused
+ * with EAGAIN, as when the pool is empty. */
+static int sending(struct bpf_sock_addr *ctx)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	int ok;
+
+	if (!ctx->sk || ctx->type != BUDGET_SOCK_DGRAM ||
+	    bpf_map_lookup_elem(&budget_owner, &cookie))
+		return 1;
+	ok = check(EAGAIN);
+	take(cookie);
+	return ok;
+}
+
+SEC("cgroup/sendmsg4")
+int budget_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return sending(ctx);
+}
+
+SEC("cgroup/sendmsg6")
+int budget_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return sending(ctx);
 }
 
 /* UDP gives its port back at close; so does a TCP socket still in CLOSE
@@ -202,7 +230,7 @@ SEC("cgroup/sock_release")
 int budget_release(struct bpf_sock *ctx)
 {
 	if (ctx->type == BUDGET_SOCK_DGRAM || ctx->state == BUDGET_TCP_CLOSE)
-		give_back(ctx);
+		give_back(bpf_get_socket_cookie(ctx));
 	return 1;
 }
 
@@ -210,8 +238,8 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(budget_state, struct sock *sk, int oldstate, int newstate)
 {
 	if (oldstate == BUDGET_TCP_CLOSE && newstate == BUDGET_TCP_SYN_SENT)
-		take(sk);
+		take(bpf_get_socket_cookie(sk));
 	else if (newstate == BUDGET_TCP_CLOSE)
-		give_back(sk);
+		give_back(bpf_get_socket_cookie(sk));
 	return 0;
 }

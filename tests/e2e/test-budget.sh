@@ -8,6 +8,8 @@
 #   budget/neighbour      meanwhile a cgroup without a budget connects 200 times
 #   budget/bind0          a bind(0) leaker with ports_max = 50: 50, then EADDRINUSE
 #   budget/udp-connect    a UDP connect() leaker with ports_max = 20: 20, then EAGAIN
+#   budget/udp-sendto     a leaker of a UDP socket per sendto() (autobind), 20:
+#                         20, then EAGAIN
 #   budget/fixed-port     a cgroup at its budget still binds a fixed port
 #   budget/refusals-logged  "budget" refuse records per cgroup and errno
 #   budget/reconcile      a listener started before the budget: the kernel's
@@ -16,6 +18,7 @@
 #                         failed connects, forked leakers, UDP) no correction
 #                         is ever logged for those cgroups: the kernel's count
 #                         equals the snapshot's
+#   budget/set            each budget given is logged ("set", ports_max N for PATH)
 #   budget/dry-run        without --enforce (and with the budgets from a
 #                         reload) a leaker with ports_max = 50 gets all 80 it
 #                         asks for; would_refuse records count the 30 over
@@ -31,7 +34,7 @@ BASE=$(pw_cgroup_base)
 REL=$(pw_cgroup_relpath "$BASE")
 NS=$(pw_make_netns 40000 49999)
 PORT=5001
-for k in srv leak neigh bind udp churn fork dleak; do pw_make_cgroup "$k" >/dev/null; done
+for k in srv leak neigh bind udp usend churn fork dleak; do pw_make_cgroup "$k" >/dev/null; done
 cgid() { stat -c %i "$BASE/$1"; }
 
 conf() { # FILE
@@ -46,6 +49,8 @@ ports_max = 50
 [cgroup "$REL/bind"]
 ports_max = 50
 [cgroup "$REL/udp"]
+ports_max = 20
+[cgroup "$REL/usend"]
 ports_max = 20
 [cgroup "$REL/churn"]
 ports_max = 5000
@@ -90,7 +95,8 @@ pw_start_portleak srv "$BASE/srv" "$NS" listen --port "$PORT" --hold 3600 --comm
 pw_wait_portleak srv budget/srv || pw_done
 
 pw_start_guard budget --cgroup "$BASE" --config "$PW_TMP/budget.conf" || pw_done
-sleep 1.5 # a few steps: the hooks are loaded, every cgroup has its budget
+# the hooks load at the first step, which gives every cgroup its budget
+pw_wait_for_file_line "$PW_TMP/run.jsonl" "ports_max 50 for $REL/dleak" 10 || true
 if grep -q 'port budget hooks\|no bpf_set_retval' "$PW_TMP/run.err"; then
 	pw_skip budget "$(grep 'port budget hooks\|no bpf_set_retval' "$PW_TMP/run.err" | head -1)"
 	pw_done
@@ -111,8 +117,10 @@ leak neigh neigh tcp-connect --port "$PORT" --count 200 --fail-extra 0 --hold 60
 leak bind bind bind0 --count 0 --fail-extra 5 --hold 60 && expect budget/bind0 bind 50 EADDRINUSE
 leak udp udp udp-connect --port 5005 --count 0 --fail-extra 5 --hold 60 &&
 	expect budget/udp-connect udp 20 EAGAIN
+leak usend usend udp-sendto --port 5006 --count 0 --fail-extra 5 --hold 60 &&
+	expect budget/udp-sendto usend 20 EAGAIN
 # srv is at its budget (1: its listener); an explicit bind is never refused
-leak srv2 srv tcp-bound-connect --bind-port 45000 --port "$PORT" --count 1 --fail-extra 0 --hold 60 &&
+leak srv2 srv tcp-bound-connect --bind-port 5100 --port "$PORT" --count 1 --fail-extra 0 --hold 60 &&
 	expect budget/fixed-port srv2 1 null
 
 sleep 1 # a step logs the refusals
@@ -122,12 +130,14 @@ u=$(records "$LOG" refuse udp EAGAIN)
 s=$(records "$LOG" refuse srv)
 check budget/refusals-logged "refuse records: connect $n, bind $m, udp $u, srv $s" \
 	"$n" -ge 1 -a "$m" -ge 1 -a "$u" -ge 1 -a "$s" -eq 0
+c=$(records "$LOG" set leak "ports_max 50 for $REL/leak")
+check budget/set "no set record for leak" "$c" -eq 1
 c=$(records "$LOG" correct srv "kernel count 0, snapshot count 1")
 check budget/reconcile "no correction of srv from 0 to 1 logged" "$c" -ge 1
 
 sleep 8 # the churn is over, its TIME_WAITs are not; the fork leakers hold
 d=0
-for k in churn fork leak neigh bind udp; do
+for k in churn fork leak neigh bind udp usend; do
 	d=$((d + $(records "$LOG" correct "$k")))
 done
 check budget/no-drift "$d corrections: $(jq -c 'select(.event == "budget" and .action == "correct")' "$LOG" | head -3)" "$d" -eq 0
@@ -141,7 +151,7 @@ pw_start_run budget-dry "$PW_TMP/dry" --cgroup "$BASE" --config "$PW_TMP/dry.con
 conf "$PW_TMP/dry.conf"
 kill -s HUP "$PW_DAEMON"
 pw_wait_for_file_line "$PW_TMP/dry.err" reloaded 10 || true
-sleep 1.5
+pw_wait_for_file_line "$PW_TMP/dry.jsonl" "ports_max 50 for $REL/dleak" 10 || true
 leak dleak dleak tcp-connect --port "$PORT" --count 80 --fail-extra 0 --hold 60 &&
 	expect budget/dry-run dleak 80 null
 sleep 1

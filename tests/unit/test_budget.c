@@ -61,10 +61,17 @@ static void test_reached(void)
 
 static void test_correction(void)
 {
-	ASSERT_TRUE(!budget_needs_correction(7, 7, 7));
-	ASSERT_TRUE(budget_needs_correction(9, 9, 7)); /* drifted up */
-	ASSERT_TRUE(budget_needs_correction(-1, -1, 0));
-	ASSERT_TRUE(!budget_needs_correction(8, 9, 7)); /* busy: next sample */
+	struct budget_sample steady = {7, 7, 7}, drift = {9, 9, 7}, busy = {8, 9, 7};
+	struct budget_sample snap_moved = {9, 9, 8}, low = {-1, -1, 0};
+
+	ASSERT_TRUE(!budget_needs_correction(&steady, &steady));
+	ASSERT_TRUE(budget_needs_correction(&drift, &drift)); /* drifted up, twice */
+	ASSERT_TRUE(budget_needs_correction(&low, &low));
+	ASSERT_TRUE(!budget_needs_correction(&steady, &drift)); /* once: maybe churn */
+	ASSERT_TRUE(!budget_needs_correction(&drift, &busy));	/* busy: next sample */
+	ASSERT_TRUE(!budget_needs_correction(&busy, &drift));
+	/* the snapshot moved (a socket opened and another closed in between) */
+	ASSERT_TRUE(!budget_needs_correction(&snap_moved, &drift));
 }
 
 int main(void)

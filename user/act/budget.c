@@ -66,7 +66,7 @@ int budget_open(struct budget_hooks *b, const char *cgroup_dir)
 		   : b->can_refuse ? "yes"
 				   : "counts",
 		   err		   ? "no port budgets: ports_max is not applied"
-		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sock_release"
+		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sendmsg, sock_release"
 				   : "no bpf_set_retval: budgets count, never refuse");
 	if (err) {
 		pr_warn("this kernel refused the port budget hooks (%s): ports_max is not "
@@ -120,6 +120,16 @@ int budget_set(struct budget_hooks *b, uint64_t cgroup_id, uint32_t max)
 	if (!max) /* a budget given back: its count goes too */
 		bpf_map__delete_elem(b->skel->maps.budget_held, &cgroup_id, sizeof(cgroup_id), 0);
 	return 0;
+}
+
+uint32_t budget_max_of(const struct budget_hooks *b, uint64_t cgroup_id)
+{
+	uint32_t max = 0;
+
+	if (b->skel)
+		bpf_map__lookup_elem(b->skel->maps.budget_max, &cgroup_id, sizeof(cgroup_id), &max,
+				     sizeof(max), 0);
+	return max;
 }
 
 int64_t budget_held(const struct budget_hooks *b, uint64_t cgroup_id)
@@ -180,7 +190,9 @@ int budget_arm(struct budget_hooks *b)
 	progs[4] = b->skel->progs.budget_post_bind4;
 	progs[5] = b->skel->progs.budget_post_bind6;
 	progs[6] = b->skel->progs.budget_release;
-	progs[7] = b->skel->progs.budget_state;
+	progs[7] = b->skel->progs.budget_sendmsg4;
+	progs[8] = b->skel->progs.budget_sendmsg6;
+	progs[9] = b->skel->progs.budget_state;
 	for (i = 0; i < BUDGET_LINKS - 1; i++) {
 		b->links[i] = bpf_program__attach_cgroup(progs[i], b->cgroup_fd);
 		if (!b->links[i])

@@ -16,7 +16,7 @@
 struct budget_bpf;
 struct bpf_link;
 
-#define BUDGET_LINKS 8
+#define BUDGET_LINKS 10
 
 struct budget_hooks {
 	struct budget_bpf *skel;	      /* NULL: not loaded */
@@ -43,6 +43,8 @@ void budget_enforce(struct budget_hooks *b, bool on);
 
 /* Give @cgroup_id the budget @max (0: none). 0 or -errno. */
 int budget_set(struct budget_hooks *b, uint64_t cgroup_id, uint32_t max);
+/* The budget @cgroup_id has now (0: none). */
+uint32_t budget_max_of(const struct budget_hooks *b, uint64_t cgroup_id);
 /* The kernel's count for @cgroup_id (0 when it has none). */
 int64_t budget_held(const struct budget_hooks *b, uint64_t cgroup_id);
 /* Overwrite it (the reconcile). */

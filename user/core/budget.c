@@ -16,7 +16,9 @@ bool budget_reached(int64_t held, uint32_t max)
 	return max && held >= (int64_t)max;
 }
 
-bool budget_needs_correction(int64_t before, int64_t after, uint32_t snap)
+bool budget_needs_correction(const struct budget_sample *prev, const struct budget_sample *now)
 {
-	return before == after && after != (int64_t)snap;
+	return now->before == now->after && prev->before == prev->after &&
+	       prev->after == now->after && prev->snap == now->snap &&
+	       now->after != (int64_t)now->snap;
 }

@@ -20,12 +20,20 @@ uint32_t budget_for(const struct daemon_config *c, const char *path);
 /* Is a cgroup holding @held ports at its budget @max (0: none)? */
 bool budget_reached(int64_t held, uint32_t max);
 
+/* One sample of a cgroup's counts: the kernel's, read before and after the
+ * snapshot, and the snapshot's. */
+struct budget_sample {
+	int64_t before, after;
+	uint32_t snap;
+};
+
 /*
- * Correct the kernel's count to the snapshot's? Only when the kernel's count
- * read before the snapshot (@before) and after it (@after) agree, so that
- * sockets made or closed while the snapshot was taken are not taken for
- * drift, and differ from the snapshot's (@snap).
+ * Correct the kernel's count to the snapshot's? Only when this sample and
+ * the previous one (@prev) agree: the kernel's count the same before and
+ * after each snapshot and across both, the snapshot's the same in both, and
+ * the two differ. Sockets made or closed while a snapshot is taken (churn)
+ * are thus not taken for drift; drift that stays is corrected a sample late.
  */
-bool budget_needs_correction(int64_t before, int64_t after, uint32_t snap);
+bool budget_needs_correction(const struct budget_sample *prev, const struct budget_sample *now);
 
 #endif /* PW_BUDGET_CORE_H */

@@ -2,12 +2,13 @@
 // Copyright (c) 2026 The portwarden authors
 // Port budgets each step: assign, reconcile, log refusals.
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "core/budget.h"
-#include "core/escape.h"
 #include "core/log.h"
 #include "guard/budgets.h"
 #include "guard/guard.h"
@@ -26,7 +27,49 @@ bool budgets_configured(const struct daemon_config *c)
 static struct guard *walking; /* nftw's callback has no argument */
 static size_t walk_root_len;
 
-/* A cgroup2 directory: its budget from its path; its id is its inode. */
+/* A budget given, changed or taken back (@max 0), logged: when a budget
+ * starts to apply is part of the record. @path NULL: the cgroup is gone. */
+static void log_set(struct guard *g, uint64_t id, const char *path, uint32_t max)
+{
+	char cgroup[32], detail[PATH_MAX + 64]; /* the log escapes it */
+	struct audit_record r = {.event = "budget",
+				 .action = "set",
+				 .cgroup = cgroup,
+				 .ports_held = -1,
+				 .exited = -1,
+				 .dry_run = g->ef.dry_run,
+				 .detail = detail};
+
+	snprintf(cgroup, sizeof(cgroup), "cgroup2 id %llu", (unsigned long long)id);
+	snprintf(detail, sizeof(detail), "ports_max %u%s%s", max,
+		 path ? " for " : " (cgroup gone, or no longer matched)", path ? path : "");
+	audit_write(&g->audit, &r);
+}
+
+/* A cgroup2 directory's id as bpf_get_current_cgroup_id() gives it: its
+ * file handle (the kernfs node id), which is also its inode number on the
+ * kernels seen so far; the inode number when no handle can be had. */
+static uint64_t cgroup_id_of(const char *fpath, const struct stat *st)
+{
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + sizeof(uint64_t)];
+	} h;
+	uint64_t id;
+	int mount_id;
+
+	h.fh.handle_bytes = sizeof(uint64_t);
+	if (name_to_handle_at(AT_FDCWD, fpath, &h.fh, &mount_id, 0) ||
+	    h.fh.handle_bytes != sizeof(uint64_t))
+		return (uint64_t)st->st_ino;
+	memcpy(&id, h.fh.f_handle, sizeof(id));
+	if (id != (uint64_t)st->st_ino)
+		pr_debug("budget: %s: cgroup id %llu, inode %llu\n", fpath, (unsigned long long)id,
+			 (unsigned long long)st->st_ino);
+	return id;
+}
+
+/* A cgroup2 directory: its budget from its path. */
 static int visit(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
 {
 	struct guard *g = walking;
@@ -40,8 +83,11 @@ static int visit(const char *fpath, const struct stat *st, int type, struct FTW 
 		path = "/";
 	max = guard_in_scope(g, path, true) ? budget_for(&g->cfg, path) : 0;
 	if (max && g->nr_budget_seen < GUARD_BUDGETS_MAX) {
-		g->budget_seen[g->nr_budget_seen++] = (uint64_t)st->st_ino;
-		budget_set(&g->budget, (uint64_t)st->st_ino, max);
+		uint64_t id = cgroup_id_of(fpath, st);
+
+		g->budget_seen[g->nr_budget_seen++] = id;
+		if (budget_max_of(&g->budget, id) != max && !budget_set(&g->budget, id, max))
+			log_set(g, id, path, max);
 	}
 	return 0;
 }
@@ -70,8 +116,8 @@ static void assign(struct guard *g)
 	walking = NULL;
 	n = budget_cgroups(&g->budget, ids, GUARD_BUDGETS_MAX);
 	for (size_t i = 0; i < n; i++)
-		if (!seen(g, ids[i]))
-			budget_set(&g->budget, ids[i], 0);
+		if (!seen(g, ids[i]) && !budget_set(&g->budget, ids[i], 0))
+			log_set(g, ids[i], NULL, 0);
 	if (budget_arm(&g->budget))
 		pr_warn("failed to attach the port budget hooks\n");
 }
@@ -110,20 +156,40 @@ static void log_correction(struct guard *g, uint64_t id, int64_t kernel, uint32_
 	audit_write(&g->audit, &r);
 }
 
-/* The kernel's count, steady across the snapshot and unlike it, is drift:
- * corrected to the snapshot's, and logged. */
+/* @id's counts at the previous sample (all -1: none). */
+static struct budget_sample prev_sample(const struct guard *g, uint64_t id)
+{
+	for (size_t i = 0; i < g->nr_budget_prev; i++)
+		if (g->budget_prev_ids[i] == id)
+			return g->budget_prev[i];
+	return (struct budget_sample){-1, -2, 0};
+}
+
+/* The kernel's count, steady across two samples and unlike the snapshot's,
+ * steady too, is drift: corrected to the snapshot's, and logged. */
 static void reconcile(struct guard *g)
 {
+	struct budget_sample now[GUARD_BUDGETS_MAX];
+
 	for (size_t i = 0; i < g->nr_budget_before; i++) {
 		uint64_t id = g->budget_before_ids[i];
-		int64_t after = budget_held(&g->budget, id);
-		uint32_t snap = snapshot_held(g, id);
+		struct budget_sample prev = prev_sample(g, id);
 
-		if (!seen(g, id) || !budget_needs_correction(g->budget_before[i], after, snap))
+		now[i] = (struct budget_sample){g->budget_before[i], budget_held(&g->budget, id),
+						snapshot_held(g, id)};
+		pr_debug("budget: cgroup2 id %llu: kernel count %lld (before the snapshot %lld), "
+			 "snapshot count %u\n",
+			 (unsigned long long)id, (long long)now[i].after, (long long)now[i].before,
+			 now[i].snap);
+		if (!seen(g, id) || !budget_needs_correction(&prev, &now[i]))
 			continue;
-		if (!budget_correct(&g->budget, id, (int64_t)snap))
-			log_correction(g, id, after, snap);
+		if (!budget_correct(&g->budget, id, (int64_t)now[i].snap))
+			log_correction(g, id, now[i].after, now[i].snap);
+		now[i].before = now[i].after = now[i].snap;
 	}
+	memcpy(g->budget_prev_ids, g->budget_before_ids, g->nr_budget_before * sizeof(uint64_t));
+	memcpy(g->budget_prev, now, g->nr_budget_before * sizeof(now[0]));
+	g->nr_budget_prev = g->nr_budget_before;
 }
 
 static uint64_t *last_count(struct guard *g, const struct budget_refusal *r)

@@ -15,6 +15,7 @@
 #include "act/enforce.h"
 #include "act/quarantine.h"
 #include "core/activity.h"
+#include "core/budget.h"
 #include "core/config.h"
 #include "core/hog.h"
 #include "core/policy.h"
@@ -44,6 +45,9 @@ struct guard {
 	uint64_t budget_before_ids[GUARD_BUDGETS_MAX]; /* kernel counts before the snapshot */
 	int64_t budget_before[GUARD_BUDGETS_MAX];
 	size_t nr_budget_before;
+	uint64_t budget_prev_ids[GUARD_BUDGETS_MAX]; /* the previous sample's counts */
+	struct budget_sample budget_prev[GUARD_BUDGETS_MAX];
+	size_t nr_budget_prev;
 	struct budget_refusal refusals_seen[GUARD_BUDGETS_MAX]; /* counts already logged */
 	size_t nr_refusals_seen;
 	struct breaker_state breakers;
