@@ -12,6 +12,7 @@
 #                         20, then EAGAIN
 #   budget/fixed-port     a cgroup at its budget still binds a fixed port
 #   budget/refusals-logged  "budget" refuse records per cgroup and errno
+#   budget/metrics        and /metrics' portwarden_budget_refusals_total
 #   budget/reconcile      a listener started before the budget: the kernel's
 #                         count (0) is corrected to the snapshot's (1), logged
 #   budget/no-drift       after churn (connect/close loops leaving TIME_WAIT,
@@ -26,7 +27,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_portwarden jq
+pw_require_portwarden jq curl
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 pw_require_file "$GUARDLEAK" guardleak
 
@@ -94,7 +95,8 @@ check() {
 pw_start_portleak srv "$BASE/srv" "$NS" listen --port "$PORT" --hold 3600 --comm pl-srv
 pw_wait_portleak srv budget/srv || pw_done
 
-pw_start_guard budget --cgroup "$BASE" --config "$PW_TMP/budget.conf" || pw_done
+SOCK=$PW_TMP/pw.sock
+pw_start_guard budget --cgroup "$BASE" --config "$PW_TMP/budget.conf" --socket "$SOCK" || pw_done
 # the hooks load at the first step, which gives every cgroup its budget
 pw_wait_for_file_line "$PW_TMP/run.jsonl" "ports_max 50 for $REL/dleak" 10 || true
 if grep -q 'port budget hooks\|no bpf_set_retval' "$PW_TMP/run.err"; then
@@ -130,6 +132,10 @@ u=$(records "$LOG" refuse udp EAGAIN)
 s=$(records "$LOG" refuse srv)
 check budget/refusals-logged "refuse records: connect $n, bind $m, udp $u, srv $s" \
 	"$n" -ge 1 -a "$m" -ge 1 -a "$u" -ge 1 -a "$s" -eq 0
+curl -s --max-time 5 --unix-socket "$SOCK" -o "$PW_TMP/metrics" http://localhost/metrics || true
+m=$(grep -c "^portwarden_budget_refusals_total{cgroup=\"$REL/leak\",errno=\"EADDRNOTAVAIL\",dry_run=\"false\"} [1-9]" \
+	"$PW_TMP/metrics" || true)
+check budget/metrics "no refusal series for leak in /metrics: $(grep -m3 budget "$PW_TMP/metrics" || true)" "$m" -eq 1
 c=$(records "$LOG" set leak "ports_max 50 for $REL/leak")
 check budget/set "no set record for leak" "$c" -eq 1
 c=$(records "$LOG" correct srv "kernel count 0, snapshot count 1")
