@@ -52,6 +52,11 @@
 #                                    server are alive at the end, the holder
 #                                    with its connections, and no action
 #                                    record names either
+#   kernels/K/budget/hook            `portwarden probe` names the port budget
+#                                    hooks: loaded (yes), count only, or refused
+#   kernels/K/budget/refused         where they refuse, a TCP leaker under
+#                                    ports_max = 6 (listener + 5) gets 5
+#                                    connections then EADDRNOTAVAIL, logged
 #   kernels/K/guard/log              the audit log has a start record
 #                                    (enforcing) and a quarantine or signal
 #                                    record for each leaker
@@ -418,7 +423,7 @@ check_kernel() {
 	local label=$1 rc run
 	check_boot "$label" "$label" || return 0
 	rc=$boot_rc
-	for run in state syscall auto state-all accounting accounting-safe guard; do
+	for run in state syscall auto state-all accounting accounting-safe guard budget; do
 		planned "$label" "$run" || pw_skip "kernels/$label/$run" "not among the guest's pw_modes ($PW_VM_APPEND)"
 	done
 
@@ -453,6 +458,9 @@ check_kernel() {
 	done
 	if planned "$label" guard && { [ "$rc" -eq 0 ] || [ -e "$(sec "$label" guard/run)" ]; }; then
 		check_guard "$label"
+	fi
+	if planned "$label" budget && { [ "$rc" -eq 0 ] || [ -e "$(sec "$label" budget/probe)" ]; }; then
+		check_budget "$label"
 	fi
 	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" fexit)" ]; then
 		fexit_line "$label" "$(sec "$label" fexit)"
@@ -814,6 +822,45 @@ check_guard_log() {
 	)
 	pw_report "kernels/$label/guard/log" "$problems"
 	[ -z "$problems" ] || guard_bad=1
+}
+
+# check_budget LABEL: the port budget hooks load, or are reported as not
+# loading, by `portwarden probe` (kernels/K/budget/hook); where they refuse
+# (verdict yes), the leaker under ports_max = 6 (its listener and 5
+# connections) got 5 connections, then EADDRNOTAVAIL, and a refuse record is
+# logged (kernels/K/budget/refused); where they only count, it got the
+# pool's 9 and a would_refuse record is logged.
+check_budget() {
+	local label=$1 verdict got n
+	verdict=$(awk '$1 == "budget" { print $2 }' "$(sec "$label" budget/probe)" 2>/dev/null)
+	case $verdict in
+	yes | counts | refused) pw_pass "kernels/$label/budget/hook" ;;
+	*)
+		pw_fail "kernels/$label/budget/hook" "no budget line in portwarden probe: $(head -c 300 "$(sec "$label" budget/probe)" 2>/dev/null)"
+		return 0
+		;;
+	esac
+	echo "# $label: budget hooks: $verdict"
+	got=$(jq -r '"\(.ok) \(.errname)"' "$(sec "$label" budget/leak.json)" 2>/dev/null) || got='no JSON line'
+	n=$(jq -s '[.[] | select(.event == "budget" and (.action == "refuse" or .action == "would_refuse"))] | length' \
+		"$(sec "$label" budget/run.jsonl)" 2>/dev/null) || n=0
+	case $verdict in
+	yes)
+		if [ "$got" = "5 EADDRNOTAVAIL" ] && [ "$n" -ge 1 ]; then
+			pw_pass "kernels/$label/budget/refused"
+		else
+			pw_fail "kernels/$label/budget/refused" "leaker: '$got' (want '5 EADDRNOTAVAIL'), refusal records: $n; $(grep -v '^libbpf' "$(sec "$label" budget/run.err.short)" 2>/dev/null | grep -m2 -i 'budget')"
+		fi
+		;;
+	counts)
+		if [ "$got" = "10 EADDRNOTAVAIL" ] && [ "$n" -ge 1 ]; then
+			pw_pass "kernels/$label/budget/refused"
+		else
+			pw_fail "kernels/$label/budget/refused" "count only: leaker '$got' (want '10 EADDRNOTAVAIL'), would_refuse records: $n"
+		fi
+		;;
+	refused) pw_skip "kernels/$label/budget/refused" "the kernel refused the budget hooks" ;;
+	esac
 }
 
 # check_guard LABEL: `portwarden run --enforce` in the guest (guest-init.sh's

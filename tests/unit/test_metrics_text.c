@@ -250,6 +250,34 @@ UNIT_TEST(test_bpf_stats_on)
 	free(t);
 }
 
+/* Budget refusals: one series per cgroup, errno and dry_run; the family
+ * only when there is one (no budgets: nothing said). */
+UNIT_TEST(test_budget_refusals)
+{
+	struct metrics_budget_refusal r[2] = {
+		{.cgroup = "/leak\"y", .err = "EADDRNOTAVAIL", .dry_run = false, .count = 7},
+		{.cgroup = "/b", .err = "EADDRINUSE", .dry_run = true, .count = 3},
+	};
+	struct metrics_model m;
+	char *t;
+
+	fill_model(&m);
+	t = render(&m);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE(!strstr(t, "portwarden_budget_refusals_total"));
+	free(t);
+	m.budget_refusals = r;
+	m.nr_budget_refusals = 2;
+	t = render(&m);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE(strstr(t, "portwarden_budget_refusals_total{cgroup=\"/leak\\\"y\","
+			      "errno=\"EADDRNOTAVAIL\",dry_run=\"false\"} 7\n"));
+	ASSERT_TRUE(strstr(t, "portwarden_budget_refusals_total{cgroup=\"/b\",errno=\"EADDRINUSE\","
+			      "dry_run=\"true\"} 3\n"));
+	ASSERT_EQ_INT(count(t, "# TYPE portwarden_budget_refusals_total counter\n"), 1);
+	free(t);
+}
+
 /* A cgroup's series carry its container's names; an empty one is left out;
  * "other" carries none. The failure totals keep the names the cgroup first
  * failed with. */
@@ -427,6 +455,7 @@ int main(void)
 	RUN(test_no_other_when_few);
 	RUN(test_actions_and_suspects_all_series);
 	RUN(test_bpf_stats_on);
+	RUN(test_budget_refusals);
 	RUN(test_totals_monotonic);
 	RUN(test_totals_admission_and_other);
 	RUN(test_rendered_counters_monotonic);

@@ -32,7 +32,9 @@
 # workload guard/W.out (guardleak's lines, portleak's JSON line) and
 # guard/W.err (a leaker's exit status); W: srv, steady, tcp, udp, bind0.
 # The kernel command line may choose the runs:
-# pw_modes=state,syscall,auto,state-all,accounting,accounting-safe,guard.
+# pw_modes=state,syscall,auto,state-all,accounting,accounting-safe,guard,budget.
+# budget/probe (`portwarden probe`: the budget hook's verdict), budget/leak.json
+# (a TCP leaker under ports_max = 6), budget/run.err.short, budget/run.jsonl.
 PATH=/bin
 export PATH
 
@@ -547,6 +549,37 @@ run_guard() {
 	log "guard: done"
 }
 
+# run_budget: the port budget hooks (bpf/budget.bpf.c). `portwarden probe`
+# says whether they load; then `portwarden run --enforce` with ports_max = 6
+# for /pw-budget/leak, where a TCP leaker with its own listener (1 port)
+# connects in a netns of 10 ports: refused (EADDRNOTAVAIL) after 5
+# connections where the hooks refuse, else at the pool's end.
+run_budget() {
+	local dir=/tmp/budget cg=/sys/fs/cgroup/pw-budget guard key
+	log "budget"
+	mkdir -p "$dir" "$cg/leak" # before the guard: a cgroup gets its budget at a step
+	/bin/portwarden probe >"$dir/probe" 2>&1
+	printf '[daemon]\ninterval = 250ms\nwindow = 2s\n[cgroup "/pw-budget/leak"]\nports_max = 6\n' \
+		>"$dir/run.conf"
+	/bin/portwarden run --no-socket --enforce --config "$dir/run.conf" --log "$dir/run.jsonl" \
+		--cgroup /pw-budget -v </dev/null >/dev/null 2>"$dir/run.err" &
+	guard=$!
+	if wait_for_line "$dir/run.jsonl" '"event":"start"' "$guard" 60; then
+		# the hooks are loaded at the first step, which is slow under TCG
+		wait_for_line "$dir/run.jsonl" '"action":"set"' "$guard" 60 ||
+			log "budget: no budget set"
+		run_workload "$dir" "$cg" leak tcp-connect --listen --fail-extra 2
+		sleep 1 # a step logs the refusals
+	fi
+	kill -TERM "$guard" 2>/dev/null
+	wait_exit "$guard" 20 || kill -KILL "$guard"
+	filter_log "$dir/run.err" >"$dir/run.err.short"
+	for key in probe leak.json run.err.short run.jsonl; do
+		section "budget/$key" "$dir/$key"
+	done
+	log "budget: done"
+}
+
 {
 	echo "kernel $(uname -r)"
 	echo "btf $([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
@@ -556,7 +589,7 @@ run_guard() {
 section info /tmp/info
 
 # Each failing workload gets its 10 ports, then fails 1 + 2 times.
-modes=state,syscall,auto,state-all,accounting,accounting-safe,guard
+modes=state,syscall,auto,state-all,accounting,accounting-safe,guard,budget
 # shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
 	case $arg in pw_modes=*) modes=${arg#pw_modes=} ;; esac
@@ -595,6 +628,7 @@ for mode in $(echo "$modes" | tr , ' '); do
 		)
 		;;
 	guard) run_guard ;;
+	budget) run_budget ;;
 	esac
 done
 

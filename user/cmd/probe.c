@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include "act/budget.h"
 #include "act/quarantine.h"
 #include "cmd/preflight.h"
 #include "cmd/probe.h"
@@ -15,8 +16,8 @@
 #include "kernel/loader.h"
 #include "views/json.h"
 
-/* The tracer of `run` (accounting, mode auto), then its quarantine hook;
- * true if the tracer loaded. */
+/* The tracer of `run` (accounting, mode auto), then its quarantine hook
+ * and its port budget hooks; true if the tracer loaded. */
 static bool probe_tracer(void)
 {
 	struct tracer_config tc = {
@@ -26,6 +27,7 @@ static bool probe_tracer(void)
 	};
 	struct cgroup_mounts mounts;
 	struct quarantine q;
+	struct budget_hooks b;
 	struct tracer t;
 
 	if (cgroup_find_mounts(&mounts)) {
@@ -40,6 +42,8 @@ static bool probe_tracer(void)
 	tracer_close(&t);
 	if (!quarantine_open(&q, mounts.v2))
 		quarantine_close(&q);
+	if (!budget_open(&b, mounts.v2))
+		budget_close(&b);
 	return true;
 }
 

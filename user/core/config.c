@@ -93,6 +93,7 @@ static const struct key_def policy_keys[] = {
 	{"grace", V_SECONDS, offsetof(struct policy_params, grace_s), MS_PER_S, 3600 * MS_PER_S},
 	{"hog_time", V_SECONDS, offsetof(struct policy_params, hog_s), 0, 3600 * MS_PER_S},
 	{"scope", V_SCOPE, offsetof(struct policy_params, scope)},
+	{"ports_max", V_U32, offsetof(struct policy_params, ports_max), 0, 1000000},
 };
 #define NR_POLICY_KEYS ARRAY_SIZE(policy_keys)
 

@@ -46,6 +46,8 @@ struct policy_params {
 	uint32_t hog_s;                /* a full pool failing for others this long: its
 				        * dominant, flat holder is a hog (0: never) */
 	enum scope scope;
+	uint32_t ports_max;            /* port budget per cgroup, enforced in the kernel
+				        * (act/budget.h); 0: none */
 };
 
 /* Circuit breakers: limits on how much the daemon may do. Cooldown and rate

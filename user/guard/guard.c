@@ -4,6 +4,7 @@
 #include <string.h>
 #include "core/latch.h"
 #include "core/log.h"
+#include "guard/budgets.h"
 #include "guard/guard.h"
 #include "guard/judge.h"
 #include "guard/results.h"
@@ -129,10 +130,12 @@ static int note_sample(struct guard *g, int err)
 void guard_step(struct guard *g)
 {
 	g->activity_inserts = tracer_activity_inserts(&g->m.tracer); /* before the map's read */
+	budgets_before(g);
 	if (note_sample(g, monitor_step(&g->m))) {
 		warn_lost(g);
 		return;
 	}
+	budgets_step(g);
 	for (size_t i = 0; i < g->m.history.nr; i++) {
 		struct entity *e = &g->m.history.items[i];
 
@@ -202,6 +205,7 @@ int guard_reconfigure(struct guard *g, const struct daemon_config *fresh)
 void guard_free(struct guard *g)
 {
 	quarantine_close(&g->quarantine);
+	budget_close(&g->budget);
 	monitor_close(&g->m);
 	hog_watch_free(&g->hogs);
 	activity_free(&g->watched);

@@ -11,9 +11,11 @@
 #define PW_GUARD_H
 
 #include <stdint.h>
+#include "act/budget.h"
 #include "act/enforce.h"
 #include "act/quarantine.h"
 #include "core/activity.h"
+#include "core/budget.h"
 #include "core/config.h"
 #include "core/hog.h"
 #include "core/policy.h"
@@ -25,6 +27,8 @@
 #include "views/metrics_text.h"
 #include "watch/monitor.h"
 
+#define GUARD_BUDGETS_MAX 512 /* cgroups with a budget, refusal counts */
+
 struct guard {
 	struct daemon_config cfg;
 	struct monitor m;	/* read here, changed only through monitor_*() */
@@ -34,6 +38,18 @@ struct guard {
 	struct cgroup_resolver *resolver;
 	struct enforcer ef;
 	struct quarantine quarantine; /* the hook ef arms */
+	struct budget_hooks budget;   /* skel NULL: no ports_max yet, or refused */
+	bool budget_tried;	      /* budget_open was called */
+	uint64_t budget_seen[GUARD_BUDGETS_MAX]; /* given a budget this step */
+	size_t nr_budget_seen;
+	uint64_t budget_before_ids[GUARD_BUDGETS_MAX]; /* kernel counts before the snapshot */
+	int64_t budget_before[GUARD_BUDGETS_MAX];
+	size_t nr_budget_before;
+	uint64_t budget_prev_ids[GUARD_BUDGETS_MAX]; /* the previous sample's counts */
+	struct budget_sample budget_prev[GUARD_BUDGETS_MAX];
+	size_t nr_budget_prev;
+	struct budget_refusal refusals_seen[GUARD_BUDGETS_MAX]; /* counts already logged */
+	size_t nr_refusals_seen;
 	struct breaker_state breakers;
 	struct cgroup_target scope;    /* --cgroup, resolved; path "" when absent */
 	uint64_t lost_reported;	       /* lost events already warned about */

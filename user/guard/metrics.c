@@ -165,15 +165,34 @@ static void model_progs(const struct guard *g, struct metrics_model *m)
 	}
 }
 
+/* The budget refusals the last step read (guard/budgets.c), named. */
+static struct metrics_budget_refusal *model_budgets(struct guard *g)
+{
+	struct metrics_budget_refusal *out = calloc(g->nr_refusals_seen + 1, sizeof(*out));
+	struct container_names names;
+
+	for (size_t i = 0; out && i < g->nr_refusals_seen; i++) {
+		const struct budget_refusal *r = &g->refusals_seen[i];
+		struct group_key k = {.cgroup_id = r->cgroup_id};
+
+		cgroup_name(g, &k, out[i].cgroup, sizeof(out[i].cgroup), &names);
+		out[i].err = strerrorname_np((int)r->err);
+		out[i].dry_run = r->dry_run;
+		out[i].count = r->count;
+	}
+	return out;
+}
+
 int guard_metrics_render(struct guard *g, const char *version, char **text, size_t *len)
 {
 	struct metrics_model *m = calloc(1, sizeof(*m));
 	struct metrics_pool *pools = model_pools(&g->m.snap);
 	struct metrics_cgroup *cgroups = model_cgroups(g, &g->m.snap);
+	struct metrics_budget_refusal *budgets = model_budgets(g);
 	struct timespec now;
 	int err = -ENOMEM;
 
-	if (m && pools && cgroups) {
+	if (m && pools && cgroups && budgets) {
 		clock_gettime(CLOCK_REALTIME, &now);
 		m->version = version;
 		m->last_sample_s = now.tv_sec + now.tv_nsec / 1e9;
@@ -188,8 +207,11 @@ int guard_metrics_render(struct guard *g, const char *version, char **text, size
 		m->lost_events = tracer_lost_events(&g->m.tracer);
 		m->missed_runs = tracer_missed_runs(&g->m.tracer);
 		model_progs(g, m);
+		m->budget_refusals = budgets;
+		m->nr_budget_refusals = g->nr_refusals_seen;
 		err = metrics_render(m, text, len);
 	}
+	free(budgets);
 	free(pools);
 	free(cgroups);
 	free(m);

@@ -270,6 +270,24 @@ static void render_guard(FILE *f, const struct metrics_model *m)
 	fprintf(f, "portwarden_missed_program_runs_total %llu\n", (unsigned long long)m->missed_runs);
 }
 
+/* Only with budgets configured: a family with no series says nothing. */
+static void render_budgets(FILE *f, const struct metrics_model *m)
+{
+	if (!m->nr_budget_refusals)
+		return;
+	family(f, "portwarden_budget_refusals_total", "counter",
+	       "New local ports a cgroup at its port budget was refused (dry_run: would have "
+	       "been), by errno.");
+	for (size_t i = 0; i < m->nr_budget_refusals; i++) {
+		const struct metrics_budget_refusal *r = &m->budget_refusals[i];
+
+		fputs("portwarden_budget_refusals_total{cgroup=\"", f);
+		metrics_write_label(f, r->cgroup);
+		fprintf(f, "\",errno=\"%s\",dry_run=\"%s\"} %llu\n", r->err,
+			r->dry_run ? "true" : "false", (unsigned long long)r->count);
+	}
+}
+
 static void render_bpf(FILE *f, const struct metrics_model *m)
 {
 	if (m->bpf_stats_enabled >= 0) {
@@ -317,6 +335,7 @@ int metrics_render(const struct metrics_model *m, char **text, size_t *len)
 	if (!err) {
 		render_failures(f, m);
 		render_guard(f, m);
+		render_budgets(f, m);
 		render_bpf(f, m);
 	}
 	if (fclose(f) || err) {

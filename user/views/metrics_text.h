@@ -65,6 +65,14 @@ struct metrics_failures {
 	struct failure_counts n;
 };
 
+/* Port budget refusals (or would-be ones, dry) of a cgroup, by errno. */
+struct metrics_budget_refusal {
+	char cgroup[METRICS_NAME_MAX];
+	const char *err; /* "EADDRNOTAVAIL" ... */
+	bool dry_run;
+	uint64_t count; /* since the hooks were loaded */
+};
+
 struct metrics_prog {
 	char name[64];
 	uint64_t run_time_ns, run_cnt;
@@ -82,6 +90,8 @@ struct metrics_model {
 	uint32_t suspects[METRICS_CLASSES];
 	uint64_t actions[METRICS_ACTIONS][OUTCOME_COUNT];
 	uint64_t lost_events, missed_runs;
+	const struct metrics_budget_refusal *budget_refusals; /* none: no family */
+	size_t nr_budget_refusals;
 	int bpf_stats_enabled; /* 1, 0, -1: unknown (the sysctl could not be read) */
 	struct metrics_prog progs[METRICS_PROGS_MAX];
 	size_t nr_progs;

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Copyright (c) 2026 The portwarden authors
+// The port budget hooks' life: load by trying, attach while a cgroup has a budget.
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "act/budget.h"
+#include "core/log.h"
+#include "kernel/calibrate.h"
+#include "budget.skel.h"
+
+/* Mirrors struct budget_refusal_key in bpf/budget.bpf.c. */
+struct refusal_key {
+	uint64_t cgroup_id;
+	uint32_t err;
+	uint32_t dry_run;
+};
+
+static struct budget_bpf *load(bool use_retval)
+{
+	struct budget_bpf *skel = budget_bpf__open();
+
+	if (!skel)
+		return NULL;
+	skel->rodata->use_retval = use_retval;
+	if (budget_bpf__load(skel)) {
+		int err = errno;
+
+		budget_bpf__destroy(skel);
+		errno = err;
+		return NULL;
+	}
+	return skel;
+}
+
+/* bpf_set_retval: 2d3a1e3615c5 ("bpf: Add cgroup helpers bpf_{get,set}_retval
+ * to get/set syscall return value"), v5.18. Without it a refusal could only
+ * be EPERM, which applications do not take for a full pool: count only.
+ * Which the kernel takes is found by loading. */
+int budget_open(struct budget_hooks *b, const char *cgroup_dir)
+{
+	int err = -EPERM;
+
+	memset(b, 0, sizeof(*b));
+	b->cgroup_fd = -1;
+	if (!calib_test_refused("budget")) {
+		/* PORTWARDEN_TEST_REFUSE=budget-retval plays a kernel without it */
+		if (!calib_test_refused("budget-retval"))
+			b->skel = load(true);
+		b->can_refuse = b->skel != NULL;
+		if (!b->skel)
+			b->skel = load(false);
+		err = b->skel ? 0 : -errno;
+	}
+	if (!err) {
+		b->cgroup_fd = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (b->cgroup_fd < 0) {
+			err = -errno;
+			pr_warn("failed to open cgroup %s: %s\n", cgroup_dir, strerror(-err));
+		}
+	}
+	calib_note("budget",
+		   err		   ? "refused"
+		   : b->can_refuse ? "yes"
+				   : "counts",
+		   err		   ? "no port budgets: ports_max is not applied"
+		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sendmsg, sock_release"
+				   : "no bpf_set_retval: budgets count, never refuse");
+	if (err) {
+		pr_warn("this kernel refused the port budget hooks (%s): ports_max is not "
+			"applied\n",
+			strerror(-err < 0 ? err : -err));
+		budget_close(b);
+	} else if (!b->can_refuse) {
+		pr_warn("this kernel has no bpf_set_retval (5.18): port budgets count what they "
+			"would refuse, and refuse nothing\n");
+	}
+	return err;
+}
+
+static void detach(struct budget_hooks *b)
+{
+	for (size_t i = 0; i < BUDGET_LINKS; i++) {
+		bpf_link__destroy(b->links[i]);
+		b->links[i] = NULL;
+	}
+	b->armed = false;
+}
+
+void budget_close(struct budget_hooks *b)
+{
+	detach(b);
+	if (b->skel && b->cgroup_fd >= 0)
+		close(b->cgroup_fd);
+	budget_bpf__destroy(b->skel);
+	b->skel = NULL;
+	b->cgroup_fd = -1;
+}
+
+void budget_enforce(struct budget_hooks *b, bool on)
+{
+	if (b->skel)
+		b->skel->bss->enforce = on;
+}
+
+int budget_set(struct budget_hooks *b, uint64_t cgroup_id, uint32_t max)
+{
+	const struct bpf_map *map;
+
+	if (!b->skel)
+		return -ENOTSUP;
+	map = b->skel->maps.budget_max;
+	if (max &&
+	    bpf_map__update_elem(map, &cgroup_id, sizeof(cgroup_id), &max, sizeof(max), BPF_ANY))
+		return -errno;
+	if (!max && bpf_map__delete_elem(map, &cgroup_id, sizeof(cgroup_id), 0) && errno != ENOENT)
+		return -errno;
+	if (!max) /* a budget given back: its count goes too */
+		bpf_map__delete_elem(b->skel->maps.budget_held, &cgroup_id, sizeof(cgroup_id), 0);
+	return 0;
+}
+
+uint32_t budget_max_of(const struct budget_hooks *b, uint64_t cgroup_id)
+{
+	uint32_t max = 0;
+
+	if (b->skel)
+		bpf_map__lookup_elem(b->skel->maps.budget_max, &cgroup_id, sizeof(cgroup_id), &max,
+				     sizeof(max), 0);
+	return max;
+}
+
+int64_t budget_held(const struct budget_hooks *b, uint64_t cgroup_id)
+{
+	int64_t held = 0;
+
+	if (b->skel)
+		bpf_map__lookup_elem(b->skel->maps.budget_held, &cgroup_id, sizeof(cgroup_id),
+				     &held, sizeof(held), 0);
+	return held;
+}
+
+int budget_correct(struct budget_hooks *b, uint64_t cgroup_id, int64_t held)
+{
+	if (!b->skel)
+		return -ENOTSUP;
+	return bpf_map__update_elem(b->skel->maps.budget_held, &cgroup_id, sizeof(cgroup_id), &held,
+				    sizeof(held), BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+size_t budget_cgroups(const struct budget_hooks *b, uint64_t *ids, size_t max)
+{
+	uint64_t key, *prev = NULL;
+	size_t n = 0;
+
+	if (!b->skel)
+		return 0;
+	while (n < max &&
+	       !bpf_map__get_next_key(b->skel->maps.budget_max, prev, &key, sizeof(key))) {
+		ids[n] = key;
+		prev = &ids[n++];
+	}
+	return n;
+}
+
+/* The hooks run on every connect() and bind() of the host: attached only
+ * while some cgroup has a budget. */
+int budget_arm(struct budget_hooks *b)
+{
+	uint64_t id;
+	struct bpf_program *progs[BUDGET_LINKS];
+	size_t i;
+
+	if (!b->skel)
+		return -ENOTSUP;
+	if (!budget_cgroups(b, &id, 1)) {
+		detach(b);
+		return 0;
+	}
+	if (b->armed)
+		return 0;
+	progs[0] = b->skel->progs.budget_connect4;
+	progs[1] = b->skel->progs.budget_connect6;
+	progs[2] = b->skel->progs.budget_bind4;
+	progs[3] = b->skel->progs.budget_bind6;
+	progs[4] = b->skel->progs.budget_post_bind4;
+	progs[5] = b->skel->progs.budget_post_bind6;
+	progs[6] = b->skel->progs.budget_release;
+	progs[7] = b->skel->progs.budget_sendmsg4;
+	progs[8] = b->skel->progs.budget_sendmsg6;
+	progs[9] = b->skel->progs.budget_state;
+	for (i = 0; i < BUDGET_LINKS - 1; i++) {
+		b->links[i] = bpf_program__attach_cgroup(progs[i], b->cgroup_fd);
+		if (!b->links[i])
+			goto fail;
+	}
+	b->links[i] = bpf_program__attach(progs[i]);
+	if (!b->links[i])
+		goto fail;
+	b->armed = true;
+	return 0;
+fail:
+	i = (size_t)-errno;
+	detach(b);
+	return -(int)i;
+}
+
+size_t budget_refusals(const struct budget_hooks *b, struct budget_refusal *out, size_t max)
+{
+	struct refusal_key key, prev;
+	bool first = true;
+	size_t n = 0;
+	uint64_t count;
+
+	if (!b->skel)
+		return 0;
+	while (n < max && !bpf_map__get_next_key(b->skel->maps.budget_refusals,
+						 first ? NULL : &prev, &key, sizeof(key))) {
+		first = false;
+		prev = key;
+		if (bpf_map__lookup_elem(b->skel->maps.budget_refusals, &key, sizeof(key), &count,
+					 sizeof(count), 0))
+			continue;
+		out[n++] = (struct budget_refusal){key.cgroup_id, key.err, key.dry_run != 0, count};
+	}
+	return n;
+}

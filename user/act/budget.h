@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * The port budget hooks (bpf/budget.bpf.c): a cgroup holding its ports_max
+ * is refused new local ports in the kernel. Its own BPF object, loaded only
+ * when the configuration names a budget, attached while a cgroup has one.
+ */
+#ifndef PW_BUDGET_H
+#define PW_BUDGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/loader.h"
+
+struct budget_bpf;
+struct bpf_link;
+
+#define BUDGET_LINKS 10
+
+struct budget_hooks {
+	struct budget_bpf *skel;	      /* NULL: not loaded */
+	struct bpf_link *links[BUDGET_LINKS]; /* while armed */
+	bool armed;
+	bool can_refuse; /* bpf_set_retval (5.18+): else count only */
+	int cgroup_fd;
+};
+
+struct budget_refusal {
+	uint64_t cgroup_id;
+	uint32_t err;	/* positive errno */
+	bool dry_run;	/* counted, not refused */
+	uint64_t count; /* since load */
+};
+
+/* Load for the cgroup2 directory @cgroup_dir. 0 or -errno (then nothing is
+ * held and budget_close() is still safe); said when refused. */
+int budget_open(struct budget_hooks *b, const char *cgroup_dir);
+void budget_close(struct budget_hooks *b);
+
+/* Refuse for real (run --enforce) or count only. */
+void budget_enforce(struct budget_hooks *b, bool on);
+
+/* Give @cgroup_id the budget @max (0: none). 0 or -errno. */
+int budget_set(struct budget_hooks *b, uint64_t cgroup_id, uint32_t max);
+/* The budget @cgroup_id has now (0: none). */
+uint32_t budget_max_of(const struct budget_hooks *b, uint64_t cgroup_id);
+/* The kernel's count for @cgroup_id (0 when it has none). */
+int64_t budget_held(const struct budget_hooks *b, uint64_t cgroup_id);
+/* Overwrite it (the reconcile). */
+int budget_correct(struct budget_hooks *b, uint64_t cgroup_id, int64_t held);
+/* The cgroups with a budget, up to @max ids; how many. */
+size_t budget_cgroups(const struct budget_hooks *b, uint64_t *ids, size_t max);
+/* Attach while some cgroup has a budget, detach when none has. */
+int budget_arm(struct budget_hooks *b);
+/* Refusal counts, up to @max; how many. */
+size_t budget_refusals(const struct budget_hooks *b, struct budget_refusal *out, size_t max);
+
+#endif /* PW_BUDGET_H */

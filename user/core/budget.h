@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The portwarden authors */
+/*
+ * Port budgets (ports_max): the pure decisions. The kernel refuses
+ * (bpf/budget.bpf.c); these say which cgroup gets which budget and when
+ * the kernel's count is to be corrected from the snapshot's.
+ */
+#ifndef PW_BUDGET_CORE_H
+#define PW_BUDGET_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/config.h"
+
+/* The budget of the cgroup2 cgroup at @path ("/a/b"): its policy's
+ * ports_max (first matching [cgroup] override, else [policy]); 0: none.
+ * The root ("/") never gets one: that is the whole host. */
+uint32_t budget_for(const struct daemon_config *c, const char *path);
+
+/* Is a cgroup holding @held ports at its budget @max (0: none)? */
+bool budget_reached(int64_t held, uint32_t max);
+
+/* One sample of a cgroup's counts: the kernel's, read before and after the
+ * snapshot, and the snapshot's. */
+struct budget_sample {
+	int64_t before, after;
+	uint32_t snap;
+};
+
+/*
+ * Correct the kernel's count to the snapshot's? Only when this sample and
+ * the previous one (@prev) agree: the kernel's count the same before and
+ * after each snapshot and across both, the snapshot's the same in both, and
+ * the two differ. Sockets made or closed while a snapshot is taken (churn)
+ * are thus not taken for drift; drift that stays is corrected a sample late.
+ */
+bool budget_needs_correction(const struct budget_sample *prev, const struct budget_sample *now);
+
+#endif /* PW_BUDGET_CORE_H */
