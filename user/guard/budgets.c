@@ -82,6 +82,8 @@ static int visit(const char *fpath, const struct stat *st, int type, struct FTW 
 	if (!path[0])
 		path = "/";
 	max = guard_in_scope(g, path, true) ? budget_for(&g->cfg, path) : 0;
+	if (max && g->nr_budget_seen == GUARD_BUDGETS_MAX)
+		g->nr_budget_over++;
 	if (max && g->nr_budget_seen < GUARD_BUDGETS_MAX) {
 		uint64_t id = cgroup_id_of(fpath, st);
 
@@ -109,11 +111,18 @@ static void assign(struct guard *g)
 	size_t n;
 
 	g->nr_budget_seen = 0;
+	g->nr_budget_over = 0;
 	walking = g;
 	walk_root_len = strlen(g->mounts.v2);
 	if (nftw(g->mounts.v2, visit, 16, FTW_PHYS | FTW_MOUNT))
 		pr_debug("walking %s for budgets: %s\n", g->mounts.v2, strerror(errno));
 	walking = NULL;
+	/* not silently: said when the count of cgroups left without changes */
+	if (g->nr_budget_over != g->nr_budget_over_said && g->nr_budget_over)
+		pr_warn("%zu more cgroups match a ports_max rule than the %d that can hold a budget: "
+			"they have none\n",
+			g->nr_budget_over, GUARD_BUDGETS_MAX);
+	g->nr_budget_over_said = g->nr_budget_over;
 	n = budget_cgroups(&g->budget, ids, GUARD_BUDGETS_MAX);
 	for (size_t i = 0; i < n; i++)
 		if (!seen(g, ids[i]) && !budget_set(&g->budget, ids[i], 0))

@@ -42,6 +42,8 @@ struct guard {
 	bool budget_tried;	      /* budget_open was called */
 	uint64_t budget_seen[GUARD_BUDGETS_MAX]; /* given a budget this step */
 	size_t nr_budget_seen;
+	size_t nr_budget_over;   /* matching cgroups past GUARD_BUDGETS_MAX this step: no budget */
+	size_t nr_budget_over_said; /* the count last warned about */
 	uint64_t budget_before_ids[GUARD_BUDGETS_MAX]; /* kernel counts before the snapshot */
 	int64_t budget_before[GUARD_BUDGETS_MAX];
 	size_t nr_budget_before;
