@@ -51,7 +51,7 @@ value_of() { # FILE SERIES-PREFIX: the first matching sample's value
 
 bad_listen() {
 	local rc=0
-	timeout 20 "$PW_PORTWARDEN" run --no-socket --metrics-listen 127.0.0.1:99999 </dev/null \
+	timeout 20 "$PW_PORTWARDEN" run --no-incidents --no-socket --metrics-listen 127.0.0.1:99999 </dev/null \
 		>/dev/null 2>"$PW_TMP/bad.err" || rc=$?
 	if [ "$rc" -eq 2 ] && grep -q 'invalid --metrics-listen' "$PW_TMP/bad.err"; then
 		pw_pass metrics/bad-listen
@@ -184,7 +184,7 @@ hostile
 second() { # NAME ARGS...: run ARGS; echo its exit status, stderr in NAME.err
 	local name=$1 rc=0
 	shift
-	timeout 60 "$PW_PORTWARDEN" run --cgroup "$BASE" "$@" </dev/null >/dev/null \
+	timeout 60 "$PW_PORTWARDEN" run --no-incidents --cgroup "$BASE" "$@" </dev/null >/dev/null \
 		2>"$PW_TMP/$name.err" || rc=$?
 	echo "$rc"
 }

@@ -80,7 +80,7 @@ start_run() {
 	shift
 	# shellcheck disable=SC2016 # $$ is the inner shell's, which execs run
 	NOTIFY_SOCKET=$NSOCK WATCHDOG_USEC=2000000 sh -c 'WATCHDOG_PID=$$ exec "$@"' sh \
-		"$PW_PORTWARDEN" run --socket "$PW_TMP/$name.sock" --log "$PW_TMP/$name.jsonl" "$@" \
+		"$PW_PORTWARDEN" run --no-incidents --socket "$PW_TMP/$name.sock" --log "$PW_TMP/$name.jsonl" "$@" \
 		</dev/null >/dev/null 2>>"$PW_TMP/$name.err" &
 	PW_DAEMON=$!
 	pw_track_pid "$PW_DAEMON"
@@ -233,7 +233,7 @@ pw_report notify/priorities "$problems"
 : >"$PW_TMP/bad.err"
 rc=0
 stream=$(stat -c '%d:%i' "$PW_TMP/bad.err")
-JOURNAL_STREAM=$stream "$PW_PORTWARDEN" run --no-socket \
+JOURNAL_STREAM=$stream "$PW_PORTWARDEN" run --no-incidents --no-socket \
 	--config "$PW_TMP/missing.conf" </dev/null >/dev/null 2>>"$PW_TMP/bad.err" || rc=$?
 problems=$(grep -q '^<3>portwarden: .*missing.conf' "$PW_TMP/bad.err" ||
 	echo "no '<3>' line for a missing config: $(head -c 200 "$PW_TMP/bad.err")")
@@ -288,7 +288,7 @@ NOTIFY_SOCKET=$NSOCK JOURNAL_STREAM=$stream unshare -m --propagation private sh 
 	for _ in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
 	shift 3
 	exec "$@"' sh "$PW_TMP/journald.py" "$PW_TMP/c.journal" "$PW_TMP/c.journald.pid" \
-	"$PW_PORTWARDEN" run --no-socket --log "$PW_TMP/c.jsonl" --config "$PW_TMP/c.conf" \
+	"$PW_PORTWARDEN" run --no-incidents --no-socket --log "$PW_TMP/c.jsonl" --config "$PW_TMP/c.conf" \
 	--cgroup "$(pw_cgroup_base)" </dev/null >/dev/null 2>>"$PW_TMP/c.err" &
 C=$!
 pw_track_pid "$C"

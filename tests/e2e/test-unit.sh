@@ -325,7 +325,7 @@ check_ladder() {
 check_no_bpf() {
 	local rc=0
 	grep -vx bpf "$PW_TMP/filter.list" >"$PW_TMP/no-bpf.list"
-	timeout 30 "$(wrapper no-bpf.sh "$PW_TMP/no-bpf.list")" run --no-socket --enforce \
+	timeout 30 "$(wrapper no-bpf.sh "$PW_TMP/no-bpf.list")" run --no-incidents --no-socket --enforce \
 		--cgroup "$BASE" --config "$CONF" --log "$PW_TMP/no-bpf.jsonl" </dev/null >/dev/null \
 		2>"$PW_TMP/no-bpf.err" || rc=$?
 	echo "# no-bpf: exit $rc: $(grep -v '^libbpf: ' "$PW_TMP/no-bpf.err" | tail -n 1)"
