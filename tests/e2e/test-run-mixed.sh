@@ -99,7 +99,14 @@ jq -r 'select(.event == "action" or .event == "result")
 
 for key in tcp udp bind0 fork; do
 	problems=$(
-		! alive "$key" || echo "still running after $LIMIT s"
+		! alive "$key" || {
+			echo "still running after $LIMIT s"
+			# the last decision logged on it says where its ladder stopped
+			jq -r -s --arg cg "$(pw_cgroup_relpath "$BASE/$key")" '
+				[.[] | select(.cgroup == $cg and (.event == "suspect" or .event == "action"))]
+				| last // empty | "last logged: \(.event) \(.scope) pid \(.pid): \(.reason) \(.detail // "")"' \
+				"$PW_TMP/run.jsonl" 2>/dev/null || true
+		}
 		grep '^failed ' "$PW_TMP/$key.out" | sed 's/^/it /' || true
 	)
 	pw_report "run-mixed/stopped-$key" "$problems"

@@ -938,6 +938,48 @@ UNIT_TEST(test_crashloop_without_quarantine)
 	ASSERT_EQ_STR(action_name(decide(&w, &c, NULL, T0 + 22 * SEC).action), "quarantine");
 }
 
+/* Siblings named together are one wave, not a crash loop: a parent's five
+ * children quarantined one after another within a few seconds are all
+ * acted on; three such waves, minutes apart, are a workload coming back. */
+UNIT_TEST(test_crashloop_counts_waves)
+{
+	struct target_history th[5];
+	struct candidate c;
+	struct world w;
+
+	world_init(&w);
+	relax_breakers(&w);
+	w.bp.crashloop_max = 3;
+	memset(th, 0, sizeof(th));
+	for (uint32_t i = 0; i < 5; i++) {
+		c = suspect(100 + i, "/forker");
+		ASSERT_EQ_STR(action_name(step(&w, &c, &th[i], T0 + i * SEC).action),
+			      "quarantine");
+	}
+	/* they and a second wave of three, all to the end, are 2 comings */
+	for (uint32_t i = 0; i < 3; i++) {
+		c = suspect(200 + i, "/forker");
+		full_ladder(&w, &c, T0 + 100 * SEC + i * SEC);
+	}
+	c = suspect(300, "/forker");
+	full_ladder(&w, &c, T0 + 200 * SEC);
+	c = suspect(301, "/forker");
+	ASSERT_EQ_STR(decide(&w, &c, NULL, T0 + 300 * SEC).reason,
+		      "crash loop: it keeps coming back");
+	/* a ladder 5 s after the last counted one starts a wave of its own */
+	world_init(&w);
+	relax_breakers(&w);
+	w.bp.crashloop_max = 2;
+	c = suspect(100, "/forker");
+	full_ladder(&w, &c, T0);
+	c = suspect(101, "/forker");
+	ASSERT_EQ_STR(action_name(decide(&w, &c, NULL, T0 + 4999).action), "quarantine");
+	full_ladder(&w, &c, T0 + 5 * SEC);
+	c = suspect(102, "/forker");
+	ASSERT_EQ_STR(decide(&w, &c, NULL, T0 + 40 * SEC).reason,
+		      "crash loop: it keeps coming back");
+}
+
 /* A ring full of actions inside the windows has forgotten some: no new targets. */
 UNIT_TEST(test_breaker_history_full)
 {
@@ -1122,6 +1164,7 @@ int main(void)
 	RUN(test_disarm_counts_workloads_not_actions);
 	RUN(test_crashloop);
 	RUN(test_crashloop_without_quarantine);
+	RUN(test_crashloop_counts_waves);
 	RUN(test_breaker_history_full);
 	RUN(test_scope);
 	RUN(test_workload);

@@ -28,7 +28,9 @@
  *    out of the window); a KILL continues an open TERM the same way. So
  *    Q -> T -> K of one target counts once, and a ladder whose first rungs
  *    left the window still counts once. A target released and quarantined
- *    again counts again: it came back. The pairing can only undercount,
+ *    again counts again: it came back. Ladders opened within
+ *    CRASHLOOP_WAVE_MS of the last counted one count with it (one wave of
+ *    siblings). The pairing can only undercount,
  *    when one workload mixes ladders with and without quarantine (a config
  *    change), never count one ladder twice.
  *
@@ -385,32 +387,53 @@ static size_t distinct_workloads(const struct breaker_state *bs, uint64_t now_ms
 	return nr;
 }
 
+/*
+ * Ladders opened within this time of the last counted one are one wave:
+ * the processes of a forking leaker named in the same few steps, not a
+ * workload that came back. Coming back takes a restart and then a leak long
+ * enough to be named again (8 s at the fastest, classify_urgent). Counted
+ * one by one, three siblings quarantined together were a "crash loop", and
+ * the fourth was left to leak.
+ */
+#define CRASHLOOP_WAVE_MS 5000ull
+
+/* A ladder opened at @t_ms: counted, unless it joins the current wave. */
+static void open_ladder(uint64_t t_ms, size_t *ladders, uint64_t *wave_ms)
+{
+	if (*ladders && elapsed_ms(t_ms, *wave_ms) < CRASHLOOP_WAVE_MS)
+		return;
+	(*ladders)++;
+	*wave_ms = t_ms;
+}
+
 /* Ladders of @workload within the window; see the comment at the top. */
 static size_t count_ladders(const struct breaker_state *bs, uint64_t workload, uint64_t now_ms,
 			    uint64_t window_ms)
 {
 	size_t ladders = 0, open_q = 0, open_t = 0;
+	uint64_t wave_ms = 0;
 
 	for (size_t i = 0; i < ring_len(bs); i++) {
 		size_t idx = ring_index(bs, i);
 		enum action a = bs->recent[idx].action;
+		uint64_t t_ms = bs->recent[idx].t_ms;
 
 		if (bs->recent[idx].workload != workload || !in_window(bs, idx, now_ms, window_ms))
 			continue;
 		if (a == ACTION_QUARANTINE) {
-			ladders++;
+			open_ladder(t_ms, &ladders, &wave_ms);
 			open_q++;
 		} else if (a == ACTION_TERM) {
 			if (open_q)
 				open_q--;
 			else
-				ladders++;
+				open_ladder(t_ms, &ladders, &wave_ms);
 			open_t++;
 		} else if (a == ACTION_KILL) {
 			if (open_t)
 				open_t--;
 			else
-				ladders++;
+				open_ladder(t_ms, &ladders, &wave_ms);
 		}
 	}
 	return ladders;

@@ -88,6 +88,12 @@ static void log_decision(struct guard *g, const char *event, const struct candid
 	audit_write(&g->audit, &r);
 }
 
+/* Has this target's ladder started, and not ended (by a release)? */
+static bool ladder_running(const struct target_history *th)
+{
+	return th->last >= ACTION_QUARANTINE && th->last <= ACTION_KILL;
+}
+
 /* Has the ladder of @e's cgroup (as a whole) started? Then each of its
  * processes is judged as the cgroup until it ends: a ladder once started is
  * finished, and a class latched per process must not send it back to the
@@ -96,7 +102,7 @@ static bool cgroup_ladder_running(struct guard *g, const struct entity *e)
 {
 	const struct tracked *t = targets_find(&g->targets, 0, e->key.group.cgroup_id);
 
-	return t && t->th.last >= ACTION_QUARANTINE && t->th.last <= ACTION_KILL;
+	return t && ladder_running(&t->th);
 }
 
 /* candidate_build(), and while the counters show @e surging, the held ports
@@ -306,7 +312,15 @@ void guard_judge(struct guard *g, struct entity *e)
 	}
 	dec = policy_decide(&c, &t->th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			    g->m.now_ms);
-	if (dec.scope == SCOPE_CGROUP)
+	/* The other way round too: a process whose own ladder started stays
+	 * the process until it ends. Siblings quarantined one by one (named
+	 * early, under pressure) make the cgroup's leak spread once the normal
+	 * path names them too; a fresh cgroup ladder then found no pressure
+	 * left (the quarantines had stopped the growth), and the processes,
+	 * quarantined for good, were never escalated. */
+	if (dec.scope == SCOPE_CGROUP && ladder_running(&t->th))
+		dec.scope = SCOPE_PROCESS;
+	else if (dec.scope == SCOPE_CGROUP)
 		t = cgroup_ladder(g, e, &c, pool, p, &dec, t);
 	if (!t)
 		return;
