@@ -30,6 +30,7 @@ interval = 500ms
 window = 2s
 [policy]
 fill_threshold = 20%
+horizon = 90s
 quarantine = yes
 [breakers]
 cooldown = 0s
@@ -64,7 +65,7 @@ for _ in $(seq 60); do
 done
 problems=$(
 	jq -e . "$PW_TMP/suspects.json" >/dev/null 2>&1 || echo "/suspects is not JSON: $(head -c 200 "$PW_TMP/suspects.json")"
-	jq -e --argjson d "$DAEMON" '.type == "suspects" and .pid == $d and .mode == "dry_run" and .interval_ms == 500' \
+	jq -e --argjson d "$DAEMON" '.type == "suspects" and .pid == $d and .mode == "dry_run" and .interval_ms == 500 and .horizon_s == 90' \
 		"$PW_TMP/suspects.json" >/dev/null 2>&1 || echo "/suspects header: $(head -c 300 "$PW_TMP/suspects.json")"
 	jq -e --argjson p "$LEAK" --arg c "$COMM" '.suspects[] | select(.pid == $p and .class == "leak" and .comm == $c and (.cgroup | endswith("/leak")) and .ports_held >= 100 and .pool.kind != null and .ladder.dry_run == true)' \
 		"$PW_TMP/suspects.json" >/dev/null 2>&1 ||

@@ -128,7 +128,8 @@ last_frame() {
 # evidence_problems FILE NETNS PID: in the 6th frame (5 s of top's own
 # samples, the classifier's window is 30 s) the leaker's pool line has a
 # finite forecast, its row a pending class with its seconds ("leak? 4s"),
-# and its detail says what is missing before it is named.
+# and its detail says what is missing before it is named and charts its
+# held ports.
 evidence_problems() {
 	local frame
 	frame=$(last_frame "$1" 6)
@@ -141,6 +142,11 @@ evidence_problems() {
 	grep -A9 '^detail:$' <<<"$frame" | grep -A8 -E "^  process $3 pl-topleak in " |
 		grep -Eq '^  heading to [a-z-]+: grew [0-9]+ s without a drop; missing before' ||
 		echo "no detail with the evidence: $(grep -A9 '^detail:$' <<<"$frame" | paste -sd '|' | head -c 600)"
+	# and the chart of its held ports, sample by sample
+	awk -v who="^  process $3 pl-topleak in " '/^detail:$/ { d = 1; mine = 0; next }
+		d && $0 ~ who { mine = 1 } /^$/ { d = 0 } d && mine' <<<"$frame" |
+		grep -Eq '^  held ports .+ peak [0-9]+, [0-9]+ s$' ||
+		echo "no held-ports chart in its detail: $(grep -A11 '^detail:$' <<<"$frame" | paste -sd '|' | head -c 600)"
 }
 
 check_batch_evidence() {

@@ -120,7 +120,7 @@ UNIT_TEST(suspects_read)
 {
 	static const char doc[] =
 		"{\"version\":1,\"type\":\"suspects\",\"time\":\"t\",\"pid\":77,\"mode\":"
-		"\"enforce\",\"interval_ms\":1000,\"started\":\"s\",\"samples\":3,\n"
+		"\"enforce\",\"interval_ms\":1000,\"horizon_s\":45,\"started\":\"s\",\"samples\":3,\n"
 		"\"suspects\":[\n"
 		"{\"scope\":\"process\",\"pid\":42,\"cgroup_id\":9,\"class\":\"leak\",\"ladder\":"
 		"{\"last_action\":\"quarantine\"}},\n"
@@ -134,6 +134,7 @@ UNIT_TEST(suspects_read)
 
 	ASSERT_EQ_INT(suspects_from_json(doc, strlen(doc), &d, err, sizeof(err)), 0);
 	ASSERT_EQ_INT(d.pid, 77);
+	ASSERT_EQ_INT(d.horizon_s, 45);
 	ASSERT_TRUE(!d.dry_run);
 	ASSERT_EQ_INT(d.nr, 3);
 	s = daemon_state_find(&d, 42, 9);

@@ -906,6 +906,11 @@ UNIT_TEST(detail_in_words)
 	ASSERT_TRUE(detail_has(&d, "pools: not among the top holders of any"));
 	ASSERT_TRUE(detail_has(&d, "heading to leak: grew 7 s without a drop; missing before it is "
 				   "named: 23 s of its 30 s window, then 15 breaching checks"));
+	/* its held ports, sample by sample, for the chart of the selected row */
+	ASSERT_EQ_INT(d.nr_held, 8);
+	ASSERT_TRUE(d.held[0] == 100.0f && d.held[7] == 310.0f);
+	ASSERT_EQ_INT(d.held_peak, 310);
+	ASSERT_EQ_INT(d.held_s, 7);
 }
 
 /* CLASS as wide as the longest class shown; names cut from the left to the screen. */

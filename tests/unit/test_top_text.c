@@ -311,6 +311,22 @@ UNIT_TEST(sparkline_scaling)
 	ASSERT_EQ_INT(top_text_sparkline(buf, sizeof(buf), rising, 8, 0, false), 0);
 }
 
+/* The selected row's held ports: head, chart, peak and span; nothing without
+ * 2 samples or room. */
+UNIT_TEST(held_lines)
+{
+	struct top_detail d = {.nr_held = 4, .held = {10, 20, 30, 40}, .held_peak = 40, .held_s = 3};
+	char line[TOP_TEXT_LINE_MAX];
+
+	top_text_held(line, sizeof(line), &d, 80, false);
+	ASSERT_EQ_STR(line, "held ports -=+# peak 40, 3 s");
+	top_text_held(line, sizeof(line), &d, 40, false); /* room for less than 8 cells */
+	ASSERT_EQ_STR(line, "");
+	d.nr_held = 1;
+	top_text_held(line, sizeof(line), &d, 80, false);
+	ASSERT_EQ_STR(line, "");
+}
+
 /* Under a pool: indent, chart, peak and span; nothing without 2 readings or room. */
 UNIT_TEST(history_lines)
 {
@@ -343,6 +359,7 @@ int main(void)
 	RUN(pool_lines);
 	RUN(forecast_cells);
 	RUN(sparkline_scaling);
+	RUN(held_lines);
 	RUN(history_lines);
 	RUN(count_and_growth_cells);
 	return UNIT_MAIN_END();

@@ -167,7 +167,8 @@ static struct top_input input_of(struct top *t)
 		.mode = t->socket ? t->mode : NULL,
 		.params = &t->m.cfg.params,
 		.pool_trends = &t->m.pool_trends,
-		.horizon_s = t->horizon_s,
+		/* attached: the daemon's own, which is what it acts on */
+		.horizon_s = t->socket && t->daemon.horizon_s ? t->daemon.horizon_s : t->horizon_s,
 	};
 }
 
@@ -204,7 +205,7 @@ static void batch_details(struct top *t)
 		    (s->class == LEAK_NONE && s->pending == LEAK_NONE))
 			continue;
 		top_detail_build(&in, &t->model, l, &d);
-		top_text_detail(stdout, &d);
+		top_text_detail(stdout, &d, t->utf8);
 	}
 }
 

@@ -369,6 +369,10 @@ static int read_suspects(json_object *root, struct daemon_state *d, struct parse
 	    !get_u32(root, "interval_ms", &d->interval_ms) || !a)
 		return fail(p, "document", "not a version 1 suspects document", 0);
 	d->dry_run = strcmp(mode, "enforce") != 0;
+	/* optional: a daemon from before it was served leaves top's default */
+	if (json_object_object_get_ex(root, "horizon_s", NULL) &&
+	    !get_u32(root, "horizon_s", &d->horizon_s))
+		return fail(p, "document", "horizon_s is not a number of seconds", 0);
 	d->items = calloc(d->nr + 1, sizeof(*d->items));
 	if (!d->items)
 		return -ENOMEM;

@@ -42,6 +42,7 @@ struct daemon_state {
 	uint32_t pid; /* the daemon's */
 	bool dry_run;
 	uint32_t interval_ms;
+	uint32_t horizon_s; /* [policy]'s horizon; 0: the daemon did not say (older) */
 	struct daemon_suspect *items;
 	size_t nr;
 };

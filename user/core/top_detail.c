@@ -192,6 +192,24 @@ static void add_evidence(struct top_detail *d, const struct top_input *in, const
 			    : "growing, but not steadily, or released");
 }
 
+/* Its held ports over its latest samples, for the chart of the selected row. */
+static void add_held(struct top_detail *d, const struct top_input *in, const struct entity *e)
+{
+	size_t cap = in->history->ring_cap, n = e->nr < TOP_DETAIL_HELD ? e->nr : TOP_DETAIL_HELD;
+	uint64_t first_ms = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct sample *s = &e->ring[(e->head + cap - n + i) % cap];
+		uint32_t held = state_ports_held(&s->held);
+
+		if (!i)
+			first_ms = s->t_ms;
+		d->held[d->nr_held++] = (float)held;
+		d->held_peak = held > d->held_peak ? held : d->held_peak;
+		d->held_s = (uint32_t)((s->t_ms - first_ms) / 1000);
+	}
+}
+
 /* Attached: what the daemon holds about it. */
 static void add_daemon(struct top_detail *d, const struct top_input *in, const struct entity *e)
 {
@@ -220,6 +238,7 @@ void top_detail_build(const struct top_input *in, const struct top_model *m,
 	add_remote(out, in->snap, m, l);
 	add_pools(out, in->snap, m, l);
 	if (e) {
+		add_held(out, in, e);
 		add_failures(out, e);
 		add_evidence(out, in, e, st);
 		add_daemon(out, in, e);

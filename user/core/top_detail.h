@@ -16,10 +16,17 @@
 
 #define TOP_DETAIL_LINES 10
 #define TOP_DETAIL_LEN	 256
+#define TOP_DETAIL_HELD	 120 /* samples charted: 2 minutes at 1 s */
 
 struct top_detail {
 	char lines[TOP_DETAIL_LINES][TOP_DETAIL_LEN];
 	size_t nr;
+	/* its ports held (TIME_WAIT excluded) at its latest samples, oldest
+	 * first, for the view's chart; fewer than 2: no chart */
+	float held[TOP_DETAIL_HELD];
+	uint32_t nr_held;
+	uint32_t held_peak; /* the most of them */
+	uint32_t held_s;    /* from the first of them to the last */
 };
 
 /* The detail of line @l of @m, built from @in (the input @m was built from). */

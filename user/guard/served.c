@@ -309,6 +309,8 @@ static int suspects_doc(FILE *out, void *arg)
 	json_field_uint(&w, "pid", (uint64_t)getpid());
 	json_field_str(&w, "mode", g->ef.dry_run ? "dry_run" : "enforce");
 	json_field_uint(&w, "interval_ms", g->cfg.interval_ms);
+	/* [policy]'s: top colours a pool out sooner than this as urgent */
+	json_field_uint(&w, "horizon_s", g->cfg.policy.horizon_s);
 	field_time(&w, "started", g->m.start_ms);
 	json_field_uint(&w, "samples", g->m.steps);
 	json_break(&w);

@@ -468,10 +468,31 @@ void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools, bool
 	fputc('\n', out);
 }
 
-void top_text_detail(FILE *out, const struct top_detail *d)
+#define HELD_HEAD "held ports "
+
+void top_text_held(char *buf, size_t len, const struct top_detail *d, int width, bool utf8)
 {
+	struct text t = text_on(buf, len);
+	int room = width - (int)strlen(HELD_HEAD) - HISTORY_TAIL;
+
+	if (d->nr_held < 2 || room < 8)
+		return;
+	room = room > HISTORY_MAX ? HISTORY_MAX : room;
+	text_add(&t, HELD_HEAD);
+	top_text_sparkline(t.buf + t.used, t.len - t.used, d->held, d->nr_held, room, utf8);
+	t.used += strlen(t.buf + t.used); /* bytes, not cells */
+	text_add(&t, " peak %u, %u s", d->held_peak, d->held_s);
+}
+
+void top_text_detail(FILE *out, const struct top_detail *d, bool utf8)
+{
+	char held[TOP_TEXT_LINE_MAX];
+
 	fputs("detail:\n", out);
 	for (size_t i = 0; i < d->nr; i++)
 		fprintf(out, "  %s\n", d->lines[i]);
+	top_text_held(held, sizeof(held), d, BATCH_HISTORY_WIDTH, utf8);
+	if (held[0])
+		fprintf(out, "  %s\n", held);
 	fputc('\n', out);
 }

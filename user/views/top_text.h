@@ -77,8 +77,11 @@ void top_text_line(char *buf, size_t len, const struct top_model *m, const struc
  * its fill history, in Unicode when @utf8), table, then an empty line. */
 void top_text_frame(FILE *out, const struct top_model *m, size_t max_pools, bool utf8);
 
-/* A row's detail in a batch frame: "detail:" then its lines indented, then
- * an empty line. */
-void top_text_detail(FILE *out, const struct top_detail *d);
+/* The detail's chart of its held ports, at most @width columns in all
+ * ("held ports ▁▂▃▅▇ peak 420, 24 s"); "" with fewer than 2 samples. */
+void top_text_held(char *buf, size_t len, const struct top_detail *d, int width, bool utf8);
+/* A row's detail in a batch frame: "detail:" then its lines indented (and
+ * its held-ports chart, in Unicode when @utf8), then an empty line. */
+void top_text_detail(FILE *out, const struct top_detail *d, bool utf8);
 
 #endif /* PW_TOP_TEXT_H */

@@ -376,19 +376,24 @@ static int draw_detail(const struct tui *t, const struct top_model *m, int botto
 {
 	const struct top_line *l = selected_line(t);
 	struct top_detail d;
-	int y;
+	char held[TOP_TEXT_LINE_MAX];
+	int y, chart;
 
 	if (!t->detail_on || !t->detail_fn || !l || room < 4)
 		return 0;
 	t->detail_fn(t->detail_ctx, m, l, &d);
-	if ((int)d.nr + 1 > room)
-		d.nr = (size_t)room - 1;
-	y = bottom - (int)d.nr - 1;
+	top_text_held(held, sizeof(held), &d, COLS, t->utf8);
+	chart = held[0] ? 1 : 0;
+	if ((int)d.nr + 1 + chart > room)
+		d.nr = (size_t)(room - 1 - chart);
+	y = bottom - (int)d.nr - 1 - chart;
 	put_line(y, "detail of the selected row (d closes it)");
 	paint(t, y, 0, -1, A_BOLD | A_UNDERLINE, 0);
 	for (size_t i = 0; i < d.nr; i++)
 		put_line(y + 1 + (int)i, d.lines[i]);
-	return (int)d.nr + 1;
+	if (chart)
+		put_line(y + 1 + (int)d.nr, held);
+	return (int)d.nr + 1 + chart;
 }
 
 /* Pools whose history fits the rows the table leaves empty (and a title). */
