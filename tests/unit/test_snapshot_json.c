@@ -123,7 +123,8 @@ UNIT_TEST(suspects_read)
 		"\"enforce\",\"interval_ms\":1000,\"horizon_s\":45,\"started\":\"s\",\"samples\":3,\n"
 		"\"suspects\":[\n"
 		"{\"scope\":\"process\",\"pid\":42,\"cgroup_id\":9,\"class\":\"leak\",\"ladder\":"
-		"{\"last_action\":\"quarantine\"}},\n"
+		"{\"last_action\":\"quarantine\",\"reason\":\"leaking under port pressure\","
+		"\"detail\":\"pool 90% full\"}},\n"
 		"{\"scope\":\"process\",\"pid\":43,\"cgroup_id\":9,\"class\":\"close-wait\","
 		"\"ladder\":null},\n"
 		"{\"scope\":\"cgroup\",\"pid\":null,\"cgroup_id\":12,\"class\":null,\"ladder\":"
@@ -139,6 +140,8 @@ UNIT_TEST(suspects_read)
 	ASSERT_EQ_INT(d.nr, 3);
 	s = daemon_state_find(&d, 42, 9);
 	ASSERT_TRUE(s && s->class == LEAK_GROWTH && !strcmp(s->last_action, "quarantine"));
+	ASSERT_EQ_STR(s->reason, "leaking under port pressure");
+	ASSERT_EQ_STR(s->detail, "pool 90% full");
 	s = daemon_state_find(&d, 43, 9);
 	ASSERT_TRUE(s && s->class == LEAK_CLOSE_WAIT && !s->last_action[0]);
 	s = daemon_state_find(&d, 44, 12); /* a process of a cgroup ladder */

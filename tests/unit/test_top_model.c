@@ -913,6 +913,30 @@ UNIT_TEST(detail_in_words)
 	ASSERT_EQ_INT(d.held_s, 7);
 }
 
+/* Attached: the detail gives the daemon's latest decision in its words, for a
+ * protected process the rule that protects it, escaped (it carries the exe). */
+UNIT_TEST(detail_of_a_protected_process)
+{
+	struct daemon_suspect rows[] = {
+		{.tgid = 6000, .cgroup_id = CG_C, .class = LEAK_UDP, .reason = "protected",
+		 .detail = "exe /usr/sbin/\x1b[2Jsshd matches '*/sshd'"},
+	};
+	struct daemon_state d = {.pid = 77, .items = rows, .nr = ARRAY_SIZE(rows)};
+	struct top_detail det;
+	struct top_input in;
+
+	setup();
+	in = input();
+	in.daemon = &d;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS, .flat = true}), 0);
+	top_detail_build(&in, &fx.m, process_line(6000), &det);
+	ASSERT_TRUE(detail_has(&det, "daemon: class udp-leak, last action none"));
+	ASSERT_TRUE(detail_has(&det, "daemon decided: protected: exe /usr/sbin/\\x1b[2Jsshd "
+				     "matches '*/sshd'"));
+	for (size_t i = 0; i < det.nr; i++)
+		ASSERT_TRUE(!has_byte(det.lines[i], '\x1b'));
+}
+
 /* CLASS as wide as the longest class shown; names cut from the left to the screen. */
 UNIT_TEST(text_layout_fits_the_screen)
 {
@@ -993,6 +1017,7 @@ int main(void)
 	RUN(suspect_and_acted_marks);
 	RUN(suspect_process_marks_its_cgroup);
 	RUN(attached_shows_the_daemons_classes_and_actions);
+	RUN(detail_of_a_protected_process);
 	RUN(attached_event_strip);
 	RUN(header_pools_worst_first);
 	RUN(header_pools_soonest_out_first);

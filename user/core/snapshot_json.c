@@ -338,6 +338,21 @@ static bool class_of(const char *name, enum leak_class *c)
 }
 
 /* The row's class (null: none) and its ladder's last action (null: none). */
+/* Optional string member @key of @o into @buf, cut to fit; false when it is
+ * there and neither a string nor null. */
+static bool get_text(json_object *o, const char *key, char *buf, size_t len)
+{
+	json_object *v;
+
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return true;
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	snprintf(buf, len, "%s", json_object_get_string(v));
+	return true;
+}
+
 static bool get_ladder(json_object *o, struct daemon_suspect *ds)
 {
 	json_object *cls, *ladder, *last;
@@ -349,7 +364,9 @@ static bool get_ladder(json_object *o, struct daemon_suspect *ds)
 		return false;
 	if (json_object_is_type(ladder, json_type_null))
 		return true;
-	if (!json_object_object_get_ex(ladder, "last_action", &last))
+	if (!json_object_object_get_ex(ladder, "last_action", &last) ||
+	    !get_text(ladder, "reason", ds->reason, sizeof(ds->reason)) ||
+	    !get_text(ladder, "detail", ds->detail, sizeof(ds->detail)))
 		return false;
 	if (json_object_is_type(last, json_type_null))
 		return true;

@@ -36,6 +36,10 @@ struct daemon_suspect {
 	uint64_t cgroup_id;
 	enum leak_class class;
 	char last_action[16]; /* "" when it has none: "quarantine", "term", ... */
+	/* its latest decision logged ("protected", "exe /usr/sbin/sshd matches
+	 * '*\/sshd'"), as the daemon wrote it (unescaped); "" when none */
+	char reason[48];
+	char detail[256];
 };
 
 struct daemon_state {

@@ -210,20 +210,30 @@ static void add_held(struct top_detail *d, const struct top_input *in, const str
 	}
 }
 
-/* Attached: what the daemon holds about it. */
+/* Attached: what the daemon holds about it, and its latest decision in its
+ * words (for a protected process: the rule that protects it). */
 static void add_daemon(struct top_detail *d, const struct top_input *in, const struct entity *e)
 {
+	char reason[ESCAPE_TERMINAL_BUF_SIZE(sizeof(((struct daemon_suspect *)0)->reason))];
+	char detail[ESCAPE_TERMINAL_BUF_SIZE(sizeof(((struct daemon_suspect *)0)->detail))];
 	const struct daemon_suspect *ds;
 
 	if (!in->daemon)
 		return;
 	ds = daemon_state_find(in->daemon, e->key.kind == ENTITY_PROCESS ? e->key.tgid : 0,
 			       e->key.group.cgroup_id);
-	if (!ds)
+	if (!ds) {
 		add(d, "daemon: no ladder for it");
-	else
-		add(d, "daemon: class %s, last action %s", leak_class_name(ds->class),
-		    ds->last_action[0] ? ds->last_action : "none");
+		return;
+	}
+	add(d, "daemon: class %s, last action %s", leak_class_name(ds->class),
+	    ds->last_action[0] ? ds->last_action : "none");
+	if (!ds->reason[0])
+		return;
+	/* the daemon's words carry the process's comm, exe and cgroup */
+	escape_terminal(reason, sizeof(reason), ds->reason, SIZE_MAX);
+	escape_terminal(detail, sizeof(detail), ds->detail, SIZE_MAX);
+	add(d, "daemon decided: %.40s: %.200s", reason, detail);
 }
 
 void top_detail_build(const struct top_input *in, const struct top_model *m,
