@@ -2,6 +2,7 @@
 // Copyright (c) 2026 The portwarden authors
 // Pod and container names from a runtime's OCI config.json annotations, checked.
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -164,4 +165,12 @@ void runtime_names_label(const struct container_names *n, char *buf, size_t size
 		snprintf(buf, size, "%s/%s/%s", n->pod_namespace, n->pod, n->container);
 	else
 		snprintf(buf, size, "%s", n->container);
+}
+
+void runtime_names_shown(const struct container_names *n, char *buf, size_t size)
+{
+	char raw[RUNTIME_NAMES_LABEL_SIZE];
+
+	runtime_names_label(n, raw, sizeof(raw));
+	escape_terminal(buf, size, raw, SIZE_MAX);
 }

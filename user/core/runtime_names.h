@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include "core/container.h"
+#include "core/escape.h"
 
 /* The biggest config.json read: real ones are a few KiB (tens with many mounts). */
 #define RUNTIME_NAMES_FILE_MAX (1u << 20)
@@ -55,5 +56,12 @@ bool runtime_names_take(char *dst, size_t size, const char *value, size_t len);
  * of RUNTIME_NAMES_LABEL_SIZE bytes; "" when there are no names. Raw: escape it.
  */
 void runtime_names_label(const struct container_names *n, char *buf, size_t size);
+
+/* Room for runtime_names_shown(). */
+#define RUNTIME_NAMES_SHOWN_SIZE ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE)
+
+/* runtime_names_label() escaped for a terminal or a log line (any pod may
+ * choose its name), into @buf of RUNTIME_NAMES_SHOWN_SIZE bytes. */
+void runtime_names_shown(const struct container_names *n, char *buf, size_t size);
 
 #endif /* PW_RUNTIME_NAMES_H */

@@ -152,8 +152,7 @@ int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 static void text_format(const struct audit_record *r, char *line, size_t len)
 {
 	char comm[ESCAPE_TERMINAL_BUF_SIZE(PW_COMM_LEN)] = "-", cgroup[ESCAPE_TERMINAL_BUF_SIZE(256)] = "-";
-	char raw[RUNTIME_NAMES_LABEL_SIZE] = "";
-	char esc[ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE)];
+	char esc[RUNTIME_NAMES_SHOWN_SIZE] = "";
 	char names[sizeof(esc) + 3] = "";
 	char who[600 + sizeof(names)] = "";
 	char detail[ESCAPE_TERMINAL_BUF_SIZE(512)] = "";
@@ -163,11 +162,9 @@ static void text_format(const struct audit_record *r, char *line, size_t len)
 	if (r->cgroup)
 		escape_terminal(cgroup, sizeof(cgroup), r->cgroup, 256);
 	if (r->names)
-		runtime_names_label(r->names, raw, sizeof(raw));
-	if (raw[0]) {
-		escape_terminal(esc, sizeof(esc), raw, SIZE_MAX);
+		runtime_names_shown(r->names, esc, sizeof(esc));
+	if (esc[0])
 		snprintf(names, sizeof(names), " (%s)", esc);
-	}
 	if (r->pid)
 		snprintf(who, sizeof(who), " pid %u %s in %s%s", r->pid, comm, cgroup, names);
 	else if (r->cgroup)

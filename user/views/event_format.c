@@ -86,13 +86,11 @@ void event_format_text_header(FILE *out)
 /* " (NAMESPACE/POD/CONTAINER)" or " (NAME)" after the cgroup, escaped; "" without names. */
 static void names_text(char *buf, size_t size, const struct container_names *n)
 {
-	char raw[RUNTIME_NAMES_LABEL_SIZE], esc[ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE)];
+	char esc[RUNTIME_NAMES_SHOWN_SIZE];
 
-	runtime_names_label(n, raw, sizeof(raw));
-	if (!raw[0])
-		return;
-	escape_terminal(esc, sizeof(esc), raw, SIZE_MAX);
-	snprintf(buf, size, " (%s)", esc);
+	runtime_names_shown(n, esc, sizeof(esc));
+	if (esc[0])
+		snprintf(buf, size, " (%s)", esc);
 }
 
 void event_format_text(FILE *out, const struct event_view *v)

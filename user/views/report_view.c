@@ -86,14 +86,11 @@ static void text_process(FILE *out, const struct report_process *p, bool victim)
 /* The runtime's names, escaped: they come from pod specs. */
 static void text_names(FILE *out, const struct container_names *n)
 {
-	char shown[ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE)];
-	char raw[RUNTIME_NAMES_LABEL_SIZE];
+	char shown[RUNTIME_NAMES_SHOWN_SIZE];
 
-	runtime_names_label(n, raw, sizeof(raw));
-	if (!raw[0])
-		return;
-	escape_terminal(shown, sizeof(shown), raw, SIZE_MAX);
-	fprintf(out, " %s", shown);
+	runtime_names_shown(n, shown, sizeof(shown));
+	if (shown[0])
+		fprintf(out, " %s", shown);
 }
 
 static void text_container(FILE *out, const struct report *r, const struct labels *l,

@@ -339,14 +339,11 @@ static void stat_cells(char cell[TOP_COL_NR][32], const struct top_stats *s)
 /* The runtime's names, escaped (pod specs' text), then two spaces; nothing when unknown. */
 static void add_names(struct text *n, const struct container_names *names)
 {
-	char shown[ESCAPE_TERMINAL_BUF_SIZE(RUNTIME_NAMES_LABEL_SIZE)];
-	char raw[RUNTIME_NAMES_LABEL_SIZE];
+	char shown[RUNTIME_NAMES_SHOWN_SIZE];
 
-	runtime_names_label(names, raw, sizeof(raw));
-	if (!raw[0])
-		return;
-	escape_terminal(shown, sizeof(shown), raw, SIZE_MAX);
-	text_add(n, "%s  ", shown);
+	runtime_names_shown(names, shown, sizeof(shown));
+	if (shown[0])
+		text_add(n, "%s  ", shown);
 }
 
 /* The cgroup's path, and its container, pod or unit when the path names one. The
