@@ -897,6 +897,12 @@ UNIT_TEST(detail_in_words)
 	ASSERT_TRUE(
 		detail_has(&d, "evidence: slope +12.5 ports/s, released none (peak 90, now 90"));
 	ASSERT_TRUE(detail_has(&d, "named: leak: "));
+	/* attached, the daemon's snapshot has no sockets: the remote of its
+	 * connect pools */
+	fx.snap.nr_sockets = 0;
+	top_detail_build(&in, &fx.m, process_line(5000), &d);
+	ASSERT_TRUE(detail_has(&d, "top remote: 10.0.0.9:5001, 80 ports (of its pools)"));
+	fx.snap.nr_sockets = 4;
 
 	top_detail_build(&in, &fx.m, process_line(8000), &d);
 	ASSERT_TRUE(detail_has(&d, "process 8000 \\x1b[2Jgrow in /user.slice"));

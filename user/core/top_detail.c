@@ -74,6 +74,48 @@ static bool same_remote(const struct pw_sock *a, const struct pw_sock *b)
 	       !memcmp(a->daddr, b->daddr, sizeof(a->daddr));
 }
 
+/* Its share of pool @p as one of its top holders, 0 when it is not one. */
+static uint32_t used_in_pool(const struct snap_pool *p, const struct top_model *m,
+			     const struct top_line *l)
+{
+	const struct group_key *g = &top_line_group(m, l)->key;
+	uint32_t tgid = l->kind == TOP_LINE_PROCESS ? m->processes[l->index].tgid : 0;
+
+	for (uint32_t t = 0; t < p->nr_top; t++)
+		if (group_key_same(&p->top[t].group, g) && (!tgid || p->top[t].tgid == tgid))
+			return p->top[t].used;
+	return 0;
+}
+
+/* Without the sockets (attached: the daemon's snapshot has none), the
+ * destination of the connect pool it holds most of: each such pool is one
+ * remote ip:port. */
+static void add_remote_of_pools(struct top_detail *d, const struct snapshot *s,
+				const struct top_model *m, const struct top_line *l)
+{
+	const struct snap_pool *best = NULL;
+	uint32_t best_n = 0;
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	for (size_t i = 0; i < s->nr_pools; i++) {
+		uint32_t n = s->pools[i].kind == POOL_TCP_CONNECT ? used_in_pool(&s->pools[i], m, l) : 0;
+
+		if (n > best_n) {
+			best = &s->pools[i];
+			best_n = n;
+		}
+	}
+	if (!best) {
+		add(d, "top remote: none seen (no connect pool it is a top holder of)");
+		return;
+	}
+	inet_ntop(best->family == AF_INET6 ? AF_INET6 : AF_INET, best->raddr, addr, sizeof(addr));
+	add(d,
+	    best->family == AF_INET6 ? "top remote: [%s]:%u, %u ports (of its pools)"
+				     : "top remote: %s:%u, %u ports (of its pools)",
+	    addr, best->rport, best_n);
+}
+
 /* The remote address its connected sockets go to most (a linear count: a
  * row's sockets are few next to a snapshot's, and this runs per frame). */
 static void add_remote(struct top_detail *d, const struct snapshot *s, const struct top_model *m,
@@ -83,6 +125,10 @@ static void add_remote(struct top_detail *d, const struct snapshot *s, const str
 	uint32_t best_n = 0, tried = 0;
 	char addr[INET6_ADDRSTRLEN] = "?";
 
+	if (!s->nr_sockets) {
+		add_remote_of_pools(d, s, m, l);
+		return;
+	}
 	for (size_t i = 0; i < s->nr_sockets && tried < 64; i++) {
 		const struct snap_socket *k = &s->sockets[i];
 		uint32_t n = 0;
@@ -116,23 +162,17 @@ static void add_remote(struct top_detail *d, const struct snapshot *s, const str
 static void add_pools(struct top_detail *d, const struct snapshot *s, const struct top_model *m,
 		      const struct top_line *l)
 {
-	const struct group_key *g = &top_line_group(m, l)->key;
-	uint32_t tgid = l->kind == TOP_LINE_PROCESS ? m->processes[l->index].tgid : 0;
 	size_t shown = 0;
 
 	for (size_t i = 0; i < s->nr_pools && shown < 3; i++) {
 		const struct snap_pool *p = &s->pools[i];
+		uint32_t used = used_in_pool(p, m, l);
 
-		for (uint32_t t = 0; t < p->nr_top; t++) {
-			if (!group_key_same(&p->top[t].group, g) ||
-			    (tgid && p->top[t].tgid != tgid))
-				continue;
-			add(d, "pool: %s netns %u, %u of its %u used ports%s",
-			    pool_kind_name(p->kind), p->netns, p->top[t].used, p->used,
-			    p->capacity_known ? "" : " (capacity unknown)");
-			shown++;
-			break;
-		}
+		if (!used)
+			continue;
+		add(d, "pool: %s netns %u, %u of its %u used ports%s", pool_kind_name(p->kind),
+		    p->netns, used, p->used, p->capacity_known ? "" : " (capacity unknown)");
+		shown++;
 	}
 	if (!shown)
 		add(d, "pools: not among the top holders of any");
