@@ -87,6 +87,17 @@ static uint32_t used_in_pool(const struct snap_pool *p, const struct top_model *
 	return 0;
 }
 
+/* "top remote: 10.0.0.9:5001, 80 sockets" ([addr]:port for IPv6). */
+static void add_remote_line(struct top_detail *d, uint16_t family, const uint8_t *raddr,
+			    uint16_t rport, uint32_t n, const char *what)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, raddr, addr, sizeof(addr));
+	add(d, family == AF_INET6 ? "top remote: [%s]:%u, %u %s" : "top remote: %s:%u, %u %s",
+	    addr, rport, n, what);
+}
+
 /* Without the sockets (attached: the daemon's snapshot has none), the
  * destination of the connect pool it holds most of: each such pool is one
  * remote ip:port. */
@@ -95,7 +106,6 @@ static void add_remote_of_pools(struct top_detail *d, const struct snapshot *s,
 {
 	const struct snap_pool *best = NULL;
 	uint32_t best_n = 0;
-	char addr[INET6_ADDRSTRLEN] = "?";
 
 	for (size_t i = 0; i < s->nr_pools; i++) {
 		uint32_t n = s->pools[i].kind == POOL_TCP_CONNECT ? used_in_pool(&s->pools[i], m, l) : 0;
@@ -109,11 +119,7 @@ static void add_remote_of_pools(struct top_detail *d, const struct snapshot *s,
 		add(d, "top remote: none seen (no connect pool it is a top holder of)");
 		return;
 	}
-	inet_ntop(best->family == AF_INET6 ? AF_INET6 : AF_INET, best->raddr, addr, sizeof(addr));
-	add(d,
-	    best->family == AF_INET6 ? "top remote: [%s]:%u, %u ports (of its pools)"
-				     : "top remote: %s:%u, %u ports (of its pools)",
-	    addr, best->rport, best_n);
+	add_remote_line(d, best->family, best->raddr, best->rport, best_n, "ports (of its pools)");
 }
 
 /* The remote address its connected sockets go to most (a linear count: a
@@ -123,7 +129,6 @@ static void add_remote(struct top_detail *d, const struct snapshot *s, const str
 {
 	const struct pw_sock *best = NULL;
 	uint32_t best_n = 0, tried = 0;
-	char addr[INET6_ADDRSTRLEN] = "?";
 
 	if (!s->nr_sockets) {
 		add_remote_of_pools(d, s, m, l);
@@ -151,11 +156,7 @@ static void add_remote(struct top_detail *d, const struct snapshot *s, const str
 		add(d, "top remote: none seen (no outgoing connection in the latest snapshot)");
 		return;
 	}
-	inet_ntop(best->family == AF_INET6 ? AF_INET6 : AF_INET, best->daddr, addr, sizeof(addr));
-	add(d,
-	    best->family == AF_INET6 ? "top remote: [%s]:%u, %u sockets"
-				     : "top remote: %s:%u, %u sockets",
-	    addr, best->dport, best_n);
+	add_remote_line(d, best->family, best->daddr, best->dport, best_n, "sockets");
 }
 
 /* The pools it is among the top holders of, with their forecasts. */
