@@ -157,6 +157,22 @@ static int build(struct guard *g, const struct entity *e, bool as_cgroup, struct
 	return 0;
 }
 
+/* A reclaimed process that holds no socket is absent from the snapshot, and
+ * candidate_build() then falls back on its last sample (its history gets no
+ * new one): the pile it held before the reclaim, growing, judged "reclaim
+ * did not help". Absent from a fresh snapshot after a reclaim, it holds
+ * nothing and leaks nothing: its quarantine is released, the ladder ends. */
+static void heed_reclaim(const struct guard *g, const struct target_history *th,
+			 struct candidate *c)
+{
+	if (!th->reclaimed || snapshot_find_process(&g->m.snap, c->tgid))
+		return;
+	c->class = LEAK_NONE;
+	c->ports_held = 0;
+	c->growth_per_s = 0;
+	c->pool_share = 0;
+}
+
 /* The override for @c by its cgroup and its container's names, and the
  * section its unknown names could not tell (config_policy_select). */
 static const struct policy_params *policy_for(const struct guard *g, const struct candidate *c,
@@ -189,6 +205,7 @@ static bool still_holds(struct guard *g, const struct entity *e, struct candidat
 
 	if (monitor_refresh(&g->m) || build(g, e, dec->scope == SCOPE_CGROUP, c, pool))
 		return false;
+	heed_reclaim(g, th, c);
 	again = policy_decide(c, th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			      g->m.now_ms);
 	held_off(g, c, &again);
@@ -360,6 +377,7 @@ void guard_judge(struct guard *g, struct entity *e)
 	t = targets_get(&g->targets, c.tgid, c.start_time);
 	if (!t)
 		return;
+	heed_reclaim(g, &t->th, &c);
 	p = policy_for(g, &c, &untold);
 	/* a kernel that refused the quarantine hook: the ladder starts at
 	 * SIGTERM (or the reclaim); one that refused the reclaim iterator: no
