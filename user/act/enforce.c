@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "act/actuator.h"
 #include "act/enforce.h"
 #include "act/quarantine.h"
@@ -131,18 +132,29 @@ int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
 	}
 }
 
-/* The sentence of a reclaim for the audit log. */
-static void say_reclaim(const struct enforcer *ef, const struct reclaim_counts *rc, char *what,
-			size_t len)
+/* The sentence of a reclaim for the audit log; @us: how long the kernel's
+ * walks took (the cost of the rung, on the host's whole TCP table). */
+static void say_reclaim(const struct enforcer *ef, const struct reclaim_counts *rc, uint64_t us,
+			char *what, size_t len)
 {
-	char states[96];
+	char states[96], took[32] = "";
 
 	reclaim_states_text(ef->dry_run ? rc->picked_by : rc->destroyed_by, states, sizeof(states));
+	if (!ef->dry_run)
+		snprintf(took, sizeof(took), "; in %.1f ms", us / 1000.0);
 	snprintf(what, len,
 		 "%s %u sockets (%s), %u ports back; skipped %u shared, %u changed state; "
-		 "%u failed",
+		 "%u failed%s",
 		 ef->dry_run ? "would destroy" : "destroyed", ef->dry_run ? rc->picked : rc->destroyed,
-		 states, rc->ports_back, rc->skipped_shared, rc->skipped_changed, rc->failed);
+		 states, rc->ports_back, rc->skipped_shared, rc->skipped_changed, rc->failed, took);
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 int enforcer_reclaim(const struct enforcer *ef, const struct snapshot *snap,
@@ -154,6 +166,7 @@ int enforcer_reclaim(const struct enforcer *ef, const struct snapshot *snap,
 	struct reclaim_pick *picks;
 	enum act_refusal r = ACT_OK;
 	struct target t;
+	uint64_t us = 0;
 	size_t n;
 	int err = 0;
 
@@ -179,10 +192,12 @@ int enforcer_reclaim(const struct enforcer *ef, const struct snapshot *snap,
 		for (size_t i = 0; i < n; i++)
 			rc->ports_back += picks[i].holds_port;
 	} else {
+		us = mono_us();
 		err = reclaimer_run(ef->reclaim, picks, n, rc);
+		us = mono_us() - us;
 	}
 	free(picks);
-	say_reclaim(ef, rc, what, len);
+	say_reclaim(ef, rc, us, what, len);
 	return err;
 }
 
