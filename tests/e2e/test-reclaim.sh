@@ -11,8 +11,13 @@
 #                      all CLOSE-WAIT, as many ports back and nothing failed;
 #                      its netns has no CLOSE_WAIT socket left but those it
 #                      made after (its quarantine is released); the process
-#                      got ECONNABORTED on at least that many sockets; and
-#                      10 s later it is alive and was never signalled
+#                      got ECONNABORTED on at least that many sockets; its
+#                      quarantine is released; and 10 s later it is alive
+#                      and was never signalled
+#   reclaim/fork       a parent whose 3 children each leak 7/s (scope auto):
+#                      each child's pile is reclaimed (by its own ladder or
+#                      its cgroup's), the quarantine is released, and 10 s
+#                      later all are alive, unsignalled
 #   reclaim/no         the same leaker under an override `reclaim = no`:
 #                      SIGTERM as before, no reclaim record
 #   reclaim/dry-run    without --enforce: a would_reclaim record counts
@@ -31,7 +36,7 @@ GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 pw_require_file "$GUARDLEAK" guardleak
 
 if ! "$PW_PORTWARDEN" probe 2>/dev/null | awk '$1 == "reclaim" { v = $2 } END { exit v != "yes" }'; then
-	for c in enforce no dry-run refused; do
+	for c in enforce fork no dry-run refused; do
 		pw_skip "reclaim/$c" "this kernel refused the reclaim iterator (bpf_sock_destroy, 6.5+)"
 	done
 	pw_done
@@ -48,14 +53,14 @@ start() {
 	pw_start_cmd "$1" "$(pw_make_cgroup "$2")" "$3" "${@:4}"
 }
 
-# leaker KEY CGROUP: a server closing what it accepts in a fresh netns, and a
-# leaker connecting to it in cgroup CGROUP.
+# leaker KEY CGROUP [ARGS]: a server closing what it accepts in a fresh netns,
+# and a leaker connecting to it in cgroup CGROUP (20/s, or as ARGS say).
 leaker() {
 	NS[$1]=$(pw_make_netns 40000 41999)
 	start "srv-$1" "$2-srv" "${NS[$1]}" "$PW_PORTLEAK" accept-close --port "$PORT" --hold 3600 \
 		--comm pl-srv
 	pw_wait_for_file_line "$PW_TMP/srv-$1.out" '^{' 10 || true
-	start "$1" "$2/leak" "${NS[$1]}" "$GUARDLEAK" tcp --port "$PORT" --rate 20 --comm "pl-$1"
+	start "$1" "$2/leak" "${NS[$1]}" "$GUARDLEAK" tcp --port "$PORT" --comm "pl-$1" "${@:3}"
 }
 
 # records LOG PID ACTION: the action records of ACTION on PID, one JSON a line.
@@ -107,6 +112,8 @@ cooldown = 0s
 max_actions_per_minute = 30
 [cgroup "$REL/enf/norec/*"]
 reclaim = no
+[cgroup "$REL/enf/fork/*"]
+scope = auto
 CONF
 pw_make_cgroup enf >/dev/null
 pw_make_cgroup dry >/dev/null
@@ -119,10 +126,11 @@ PORTWARDEN_TEST_REFUSE=reclaim pw_start_run reclaim/refused/start "$PW_TMP/d-ref
 	--cgroup "$BASE/ref" --config "$PW_TMP/run.conf" || pw_done
 REF=$PW_DAEMON
 T0=$SECONDS
-leaker rec enf/rec
-leaker norec enf/norec
-leaker dry dry/rec
-leaker ref ref/rec
+leaker rec enf/rec --rate 20
+leaker norec enf/norec --rate 20
+leaker dry dry/rec --rate 20
+leaker ref ref/rec --rate 20
+leaker fork enf/fork --rate 7 --children 3
 rec=$(cat "$PW_TMP/rec.pid") norec=$(cat "$PW_TMP/norec.pid") dry=$(cat "$PW_TMP/dry.pid")
 ref=$(cat "$PW_TMP/ref.pid")
 
@@ -150,11 +158,45 @@ problems=$(
 			echo "$left CLOSE_WAIT sockets left in its netns after the reclaim of $n ('$err')"
 	fi
 	pw_pid_alive "$rec" "$(cat "$PW_TMP/rec.start")" || echo "the leaker is gone"
+	[ -n "$(records "$PW_TMP/run.jsonl" "$rec" release)" ] || echo "its quarantine was never released"
 	for a in term kill; do
 		[ -z "$(records "$PW_TMP/run.jsonl" "$rec" "$a")" ] || echo "it was sent a $a"
 	done
 )
 pw_report reclaim/enforce "$problems"
+
+# ---- reclaim/fork ----------------------------------------------------------------
+# fork_reclaimed: the children whose pile a reclaim record covers (its own pid,
+# or a cgroup-scope one of their cgroup), one pid a line.
+fork_children() {
+	sed -n 's/^start pid=\([0-9]*\) .*/\1/p' "$PW_TMP/fork.out"
+}
+fork_reclaimed() {
+	local pid
+	for pid in $(fork_children); do
+		jq -e -s --argjson pid "$pid" --arg cg "$REL/enf/fork/leak" 'any(.[]; .event == "action"
+			and .action == "reclaim" and (.pid == $pid or (.scope == "cgroup" and .cgroup == $cg)))' \
+			"$PW_TMP/run.jsonl" >/dev/null && echo "$pid"
+	done
+}
+while [ $((SECONDS - T0)) -lt "$LIMIT" ] && [ "$(fork_reclaimed | wc -l)" -lt 3 ]; do
+	sleep 0.5
+done
+sleep 10
+jq -r 'select(.event == "action" and (.comm == "pl-fork")) | "# fork: \(.ts[11:19]) \(.action) \(.scope) pid \(.pid): \(.detail)"' \
+	"$PW_TMP/run.jsonl" 2>/dev/null || true
+problems=$(
+	[ "$(fork_children | wc -l)" -eq 3 ] || echo "$(fork_children | wc -l) children started, not 3"
+	[ "$(fork_reclaimed | wc -l)" -eq 3 ] || echo "reclaimed: $(fork_reclaimed | paste -sd ' ') of $(fork_children | paste -sd ' ')"
+	for pid in $(fork_children); do
+		pw_pid_alive "$pid" || echo "child $pid is gone"
+	done
+	jq -r 'select(.event == "action" and .comm == "pl-fork" and (.action == "term" or .action == "kill"))
+		| "\(.action) \(.scope) pid \(.pid)"' "$PW_TMP/run.jsonl"
+	jq -e -s 'any(.[]; .event == "action" and .comm == "pl-fork" and .action == "release")' \
+		"$PW_TMP/run.jsonl" >/dev/null || echo "no quarantine released"
+)
+pw_report reclaim/fork "$problems"
 
 # ---- reclaim/no ------------------------------------------------------------------
 wait_record "$PW_TMP/run.jsonl" "$norec" term

@@ -161,12 +161,20 @@ static int build(struct guard *g, const struct entity *e, bool as_cgroup, struct
  * candidate_build() then falls back on its last sample (its history gets no
  * new one): the pile it held before the reclaim, growing, judged "reclaim
  * did not help". Absent from a fresh snapshot after a reclaim, it holds
- * nothing and leaks nothing: its quarantine is released, the ladder ends. */
+ * nothing and leaks nothing: its quarantine is released, the ladder ends.
+ * @group: a cgroup-scope ladder's, which must be absent as a whole. */
 static void heed_reclaim(const struct guard *g, const struct target_history *th,
-			 struct candidate *c)
+			 const struct group_key *group, struct candidate *c)
 {
-	if (!th->reclaimed || snapshot_find_process(&g->m.snap, c->tgid))
+	bool present = false;
+
+	if (!th->reclaimed)
 		return;
+	for (size_t i = 0; group && i < g->m.snap.nr_groups && !present; i++)
+		present = group_key_same(&g->m.snap.groups[i].key, group);
+	if (present || (!group && snapshot_find_process(&g->m.snap, c->tgid)))
+		return;
+	c->cgroup_ports_held = 0;
 	c->class = LEAK_NONE;
 	c->ports_held = 0;
 	c->growth_per_s = 0;
@@ -205,7 +213,7 @@ static bool still_holds(struct guard *g, const struct entity *e, struct candidat
 
 	if (monitor_refresh(&g->m) || build(g, e, dec->scope == SCOPE_CGROUP, c, pool))
 		return false;
-	heed_reclaim(g, th, c);
+	heed_reclaim(g, th, dec->scope == SCOPE_CGROUP ? &e->key.group : NULL, c);
 	again = policy_decide(c, th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			      g->m.now_ms);
 	held_off(g, c, &again);
@@ -350,6 +358,7 @@ static struct tracked *cgroup_ladder(struct guard *g, const struct entity *e,
 	if (!tc)
 		return NULL;
 	candidate_as_cgroup(&g->m, e, pool, c);
+	heed_reclaim(g, &tc->th, &e->key.group, c);
 	*dec = policy_decide(c, &tc->th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			     g->m.now_ms);
 	dec->scope = SCOPE_CGROUP;
@@ -377,7 +386,7 @@ void guard_judge(struct guard *g, struct entity *e)
 	t = targets_get(&g->targets, c.tgid, c.start_time);
 	if (!t)
 		return;
-	heed_reclaim(g, &t->th, &c);
+	heed_reclaim(g, &t->th, NULL, &c);
 	p = policy_for(g, &c, &untold);
 	/* a kernel that refused the quarantine hook: the ladder starts at
 	 * SIGTERM (or the reclaim); one that refused the reclaim iterator: no
