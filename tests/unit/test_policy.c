@@ -1199,7 +1199,13 @@ UNIT_TEST(test_reclaim_holds_then_release)
 	c.class = LEAK_NONE;
 	d = step(&w, &c, &th, T0 + 30 * SEC);
 	ASSERT_EQ_STR(action_name(d.action), "release");
-	ASSERT_TRUE(!th.reclaimed && th.last == ACTION_RELEASE);
+	ASSERT_TRUE(th.last == ACTION_RELEASE);
+	/* a new pile: a new ladder, without a second reclaim */
+	c = suspect(501, "/app");
+	c.class = LEAK_CLOSE_WAIT;
+	relax_breakers(&w);
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 100 * SEC).action), "quarantine");
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 110 * SEC).action), "term");
 }
 
 /* Without a quarantine the reclaim is the first rung; reclaim = no, or any

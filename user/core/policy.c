@@ -595,8 +595,12 @@ bool policy_reclaims(const struct candidate *c, const struct policy_params *p)
 	return c && p && p->reclaim != RECLAIM_NO && c->class == LEAK_CLOSE_WAIT;
 }
 
-/* The reclaim rung, once per ladder: a CLOSE_WAIT pile is dead weight the
- * kernel can take back without touching the process. */
+/* The reclaim rung: a CLOSE_WAIT pile is dead weight the kernel can take
+ * back without touching the process. Once per target: released after it (it
+ * holds nothing), a target that builds a new pile would otherwise go round
+ * quarantine -> reclaim -> release until the crash-loop breaker stopped
+ * acting on it at all, and its leak ran the pool dry. Its next ladder ends
+ * in SIGTERM. */
 static bool reclaim_due(const struct candidate *c, const struct target_history *th,
 			const struct policy_params *p)
 {
@@ -747,8 +751,7 @@ void policy_record(struct breaker_state *bs, struct target_history *th, const st
 		th->last_ms = now_ms;
 		th->quarantined_ms = 0;
 		th->term_ms = 0;
-		th->reclaimed_ms = 0;
-		th->reclaimed = false;
+		/* reclaimed stays: see reclaim_due() */
 	}
 	/* like a release, a reclaim moves the ladder but not the breakers'
 	 * ring: it costs the target only sockets it no longer used */

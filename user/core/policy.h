@@ -128,7 +128,8 @@ struct target_history {
 	uint64_t quarantined_ms;      /* when the quarantine began, 0 if none */
 	uint64_t term_ms;             /* when SIGTERM was sent, 0 if not */
 	uint64_t reclaimed_ms;        /* when its dead sockets were destroyed */
-	bool reclaimed;               /* ... once per ladder (reclaimed_ms may be 0 at boot) */
+	bool reclaimed;               /* ... once per target, a release does not reset it
+				       * (reclaimed_ms may be 0 at boot) */
 };
 
 #define BREAKER_RING 64
