@@ -30,9 +30,9 @@ endif
 
 APP := portwarden
 # One BPF object (and skeleton) per job: the event path, the socket
-# iterators, the quarantine hook. A part (BPF_PARTS) defines what several
+# iterators, the quarantine hook, the reclaim iterator. A part (BPF_PARTS) defines what several
 # units share, once; <unit>_PARTS links it into a unit (bpftool gen object).
-BPF_UNITS := trace sockets quarantine budget
+BPF_UNITS := trace sockets quarantine budget reclaim
 BPF_PARTS := closers
 trace_PARTS := closers
 sockets_PARTS := closers

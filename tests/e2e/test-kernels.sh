@@ -57,6 +57,9 @@
 #   kernels/K/budget/refused         where they refuse, a TCP leaker under
 #                                    ports_max = 6 (listener + 5) gets 5
 #                                    connections then EADDRNOTAVAIL, logged
+#   kernels/K/reclaim/probe          `portwarden probe` says the reclaim
+#                                    iterator (bpf_sock_destroy) loads on
+#                                    6.5 and later, and is refused before
 #   kernels/K/guard/log              the audit log has a start record
 #                                    (enforcing) and a quarantine or signal
 #                                    record for each leaker
@@ -461,6 +464,7 @@ check_kernel() {
 	fi
 	if planned "$label" budget && { [ "$rc" -eq 0 ] || [ -e "$(sec "$label" budget/probe)" ]; }; then
 		check_budget "$label"
+		check_reclaim_probe "$label"
 	fi
 	if [ "$rc" -eq 0 ] || [ -e "$(sec "$label" fexit)" ]; then
 		fexit_line "$label" "$(sec "$label" fexit)"
@@ -861,6 +865,24 @@ check_budget() {
 		;;
 	refused) pw_skip "kernels/$label/budget/refused" "the kernel refused the budget hooks" ;;
 	esac
+}
+
+# check_reclaim_probe LABEL: bpf_sock_destroy() came in 6.5: the reclaim
+# iterator loads from there on, and is reported refused before (LABEL is the
+# kernel's version, maybe with a /run-NN suffix).
+check_reclaim_probe() {
+	local label=$1 verdict want=yes major minor
+	verdict=$(awk '$1 == "reclaim" { print $2 }' "$(sec "$label" budget/probe)" 2>/dev/null)
+	IFS=. read -r major minor _ <<<"${label%%/*}"
+	if [ "${major:-0}" -lt 6 ] || { [ "$major" -eq 6 ] && [ "${minor:-0}" -lt 5 ]; }; then
+		want=refused
+	fi
+	echo "# $label: reclaim iterator: ${verdict:-no line}"
+	if [ "$verdict" = "$want" ]; then
+		pw_pass "kernels/$label/reclaim/probe"
+	else
+		pw_fail "kernels/$label/reclaim/probe" "reclaim: '${verdict:-no line}', want '$want' on this kernel"
+	fi
 }
 
 # check_guard LABEL: `portwarden run --enforce` in the guest (guest-init.sh's

@@ -103,6 +103,39 @@ UNIT_TEST(records_byte_for_byte)
 	}
 }
 
+/* A reclaim record counts what was destroyed (a dry run: what would be),
+ * by state, and what was spared. */
+UNIT_TEST(reclaim_record)
+{
+	struct reclaim_counts rc = {.picked = 7,
+				    .destroyed = 5,
+				    .ports_back = 4,
+				    .skipped_shared = 2,
+				    .skipped_changed = 1,
+				    .failed = 1};
+	struct audit_record r = {.event = "action", .action = "reclaim", .ports_held = -1,
+				 .exited = -1, .reclaim = &rc};
+	char *got;
+
+	rc.picked_by[PS_CLOSE_WAIT] = 7;
+	rc.destroyed_by[PS_CLOSE_WAIT] = 5;
+	got = format(&r, "TS");
+	ASSERT_TRUE(got && json_check_lines(got) == NULL);
+	ASSERT_TRUE(strstr(got, ",\"reclaim\":{\"sockets\":5,\"states\":{\"CLOSE-WAIT\":5},"
+				"\"ports_back\":4,\"skipped_shared\":2,\"skipped_changed\":1,"
+				"\"failed\":1}}\n") != NULL);
+	free(got);
+	r.action = "would_reclaim";
+	r.dry_run = true;
+	got = format(&r, "TS");
+	ASSERT_TRUE(got && strstr(got, "\"reclaim\":{\"sockets\":7,\"states\":{\"CLOSE-WAIT\":7},") != NULL);
+	free(got);
+	r.reclaim = NULL;
+	got = format(&r, "TS");
+	ASSERT_TRUE(got && !strstr(got, "reclaim\":{"));
+	free(got);
+}
+
 /* Every string field is escaped, the timestamp too: one record, one line. */
 UNIT_TEST(every_string_is_escaped)
 {
@@ -476,6 +509,7 @@ UNIT_TEST(failed_reopen_keeps_the_old_file)
 int main(void)
 {
 	RUN(records_byte_for_byte);
+	RUN(reclaim_record);
 	RUN(every_string_is_escaped);
 	RUN(container_names_in_records);
 	RUN(file_appended_and_reopened);

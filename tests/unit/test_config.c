@@ -371,6 +371,10 @@ UNIT_TEST(test_integers_and_scope)
 		{"scope", "cgroup", SCOPE_CGROUP},
 		{"scope", "pid", -1},
 		{"scope", "Cgroup", -1},
+		{"reclaim", "close-wait", RECLAIM_CLOSE_WAIT},
+		{"reclaim", "no", RECLAIM_NO},
+		{"reclaim", "idle", -1},
+		{"reclaim", "yes", -1},
 		{"horizon", "0", 0},
 		{"horizon", "24h", 86400},
 		{"horizon", "25h", -1},
@@ -389,6 +393,7 @@ UNIT_TEST(test_integers_and_scope)
 		}
 		ASSERT_EQ_INT(parse_policy(rows[i].key, rows[i].val), 0);
 		got = !strcmp(rows[i].key, "scope")	? (long long)cfg.policy.scope
+		      : !strcmp(rows[i].key, "reclaim") ? (long long)cfg.policy.reclaim
 		      : !strcmp(rows[i].key, "horizon") ? (long long)cfg.policy.horizon_s
 							: (long long)cfg.policy.min_ports;
 		ASSERT_EQ_INT(got, rows[i].expect);

@@ -224,7 +224,9 @@ UNIT_TEST(test_actions_and_suspects_all_series)
 	m.lost_events = 7;
 	t = render(&m);
 	ASSERT_TRUE(t);
-	ASSERT_EQ_INT(count(t, "portwarden_actions_total{"), 4 * OUTCOME_COUNT);
+	/* quarantine, reclaim, term, kill, release */
+	ASSERT_EQ_INT(count(t, "portwarden_actions_total{"), 5 * OUTCOME_COUNT);
+	ASSERT_TRUE(strstr(t, "portwarden_actions_total{action=\"reclaim\",outcome=\"done\"} 0\n"));
 	ASSERT_TRUE(strstr(t, "portwarden_actions_total{action=\"kill\",outcome=\"dry_run\"} 3\n"));
 	ASSERT_TRUE(strstr(t, "portwarden_actions_total{action=\"quarantine\",outcome=\"done\"} 0\n"));
 	ASSERT_EQ_INT(count(t, "portwarden_suspects{"), METRICS_CLASSES - 1);

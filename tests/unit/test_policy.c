@@ -118,10 +118,17 @@ UNIT_TEST(test_names)
 	ASSERT_EQ_STR(action_name(ACTION_NONE), "none");
 	ASSERT_EQ_STR(action_name(ACTION_ALERT), "alert");
 	ASSERT_EQ_STR(action_name(ACTION_QUARANTINE), "quarantine");
+	ASSERT_EQ_STR(action_name(ACTION_RECLAIM), "reclaim");
 	ASSERT_EQ_STR(action_name(ACTION_TERM), "term");
 	ASSERT_EQ_STR(action_name(ACTION_KILL), "kill");
 	ASSERT_EQ_STR(action_name(ACTION_RELEASE), "release");
 	ASSERT_EQ_STR(action_name((enum action)99), "unknown");
+	ASSERT_EQ_STR(reclaim_mode_name(RECLAIM_NO), "no");
+	ASSERT_EQ_STR(reclaim_mode_name(RECLAIM_CLOSE_WAIT), "close-wait");
+	ASSERT_EQ_STR(reclaim_mode_name((enum reclaim_mode)9), "unknown");
+	/* the rung sits between the quarantine and the signals: code that
+	 * compares actions by order (a running ladder, /metrics) counts on it */
+	ASSERT_TRUE(ACTION_QUARANTINE < ACTION_RECLAIM && ACTION_RECLAIM < ACTION_TERM);
 	ASSERT_EQ_STR(scope_name(SCOPE_AUTO), "auto");
 	ASSERT_EQ_STR(scope_name(SCOPE_PROCESS), "process");
 	ASSERT_EQ_STR(scope_name(SCOPE_CGROUP), "cgroup");
@@ -1135,6 +1142,121 @@ UNIT_TEST(test_ongoing_ladder_needs_no_pressure)
 	ASSERT_EQ_STR(action_name(d.action), action_name(ACTION_KILL));
 }
 
+/* A CLOSE_WAIT pile with reclaim = close-wait: Q, then RECLAIM after
+ * quarantine_s, then TERM only if it still presses quarantine_s later. */
+UNIT_TEST(test_reclaim_after_quarantine)
+{
+	struct candidate c = suspect(500, "/app");
+	struct target_history th;
+	struct decision d;
+	struct world w;
+
+	world_init(&w);
+	w.p.reclaim = RECLAIM_CLOSE_WAIT;
+	c.class = LEAK_CLOSE_WAIT;
+	memset(&th, 0, sizeof(th));
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0).action), "quarantine");
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 5 * SEC).action), "none");
+	d = step(&w, &c, &th, T0 + 10 * SEC);
+	ASSERT_EQ_STR(action_name(d.action), "reclaim");
+	ASSERT_EQ_STR(d.reason, "quarantine did not help");
+	ASSERT_TRUE(th.reclaimed && th.reclaimed_ms == T0 + 10 * SEC);
+	ASSERT_EQ_INT(th.last, ACTION_RECLAIM);
+	ASSERT_EQ_INT(th.quarantined_ms, T0); /* the quarantine stays */
+	d = step(&w, &c, &th, T0 + 15 * SEC);
+	ASSERT_EQ_STR(action_name(d.action), "none");
+	ASSERT_EQ_STR(d.reason, "reclaimed, waiting");
+	/* still growing quarantine_s after the reclaim: it did not help */
+	d = step(&w, &c, &th, T0 + 20 * SEC);
+	ASSERT_EQ_STR(action_name(d.action), "term");
+	ASSERT_EQ_STR(d.reason, "reclaim did not help");
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 30 * SEC).action), "kill");
+}
+
+/* The ports came back: the ladder holds, and when the class leaves (the
+ * pile is gone) the quarantine is released, ending the ladder. */
+UNIT_TEST(test_reclaim_holds_then_release)
+{
+	struct candidate c = suspect(501, "/app");
+	struct target_history th;
+	struct decision d;
+	struct world w;
+
+	world_init(&w);
+	w.p.reclaim = RECLAIM_CLOSE_WAIT;
+	c.class = LEAK_CLOSE_WAIT;
+	memset(&th, 0, sizeof(th));
+	step(&w, &c, &th, T0);
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 10 * SEC).action), "reclaim");
+	c.growth_per_s = -40; /* its ports came back */
+	c.ports_held = 150;
+	c.pool_fill = 0.1;
+	c.pool_share = 0.05;
+	c.pool_seconds_left = INFINITY;
+	d = step(&w, &c, &th, T0 + 25 * SEC);
+	ASSERT_EQ_STR(action_name(d.action), "none");
+	ASSERT_EQ_STR(d.reason, "reclaim holds");
+	c.class = LEAK_NONE;
+	d = step(&w, &c, &th, T0 + 30 * SEC);
+	ASSERT_EQ_STR(action_name(d.action), "release");
+	ASSERT_TRUE(th.last == ACTION_RELEASE);
+	/* a new pile: a new ladder, without a second reclaim */
+	c = suspect(501, "/app");
+	c.class = LEAK_CLOSE_WAIT;
+	relax_breakers(&w);
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 100 * SEC).action), "quarantine");
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 110 * SEC).action), "term");
+}
+
+/* Without a quarantine the reclaim is the first rung; reclaim = no, or any
+ * other class, keeps the ladder it had. */
+UNIT_TEST(test_reclaim_first_without_quarantine)
+{
+	struct candidate c = suspect(502, "/app");
+	struct target_history th;
+	struct world w;
+
+	world_init(&w);
+	relax_breakers(&w);
+	w.p.quarantine = false;
+	w.p.reclaim = RECLAIM_CLOSE_WAIT;
+	c.class = LEAK_CLOSE_WAIT;
+	memset(&th, 0, sizeof(th));
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0).action), "reclaim");
+	ASSERT_EQ_INT(w.bs.nr, 0); /* no entry in the breakers' ring */
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 10 * SEC).action), "term");
+	ASSERT_EQ_INT(w.bs.nr, 1);
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 20 * SEC).action), "kill");
+	/* once per ladder: a TERM that survived does not go back to RECLAIM */
+	ASSERT_TRUE(th.reclaimed);
+}
+
+UNIT_TEST(test_reclaim_off_and_other_classes_unchanged)
+{
+	static const enum leak_class others[] = {LEAK_GROWTH, LEAK_BIND_BEFORE_CONNECT, LEAK_UDP,
+						 LEAK_HOG};
+	struct candidate c = suspect(503, "/app");
+	struct world w;
+
+	for (int q = 0; q < 2; q++) {
+		world_init(&w);
+		relax_breakers(&w);
+		w.p.quarantine = q;
+		/* reclaim = no: a CLOSE_WAIT pile goes to SIGTERM as before */
+		c.class = LEAK_CLOSE_WAIT;
+		full_ladder(&w, &c, T0);
+		ASSERT_TRUE(!policy_reclaims(&c, &w.p));
+		w.p.reclaim = RECLAIM_CLOSE_WAIT;
+		ASSERT_TRUE(policy_reclaims(&c, &w.p));
+		for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+			c.class = others[i];
+			c.tgid = 600 + (uint32_t)i + 10 * (uint32_t)q;
+			full_ladder(&w, &c, T0 + (i + 1) * 100 * SEC);
+			ASSERT_TRUE(!policy_reclaims(&c, &w.p));
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(test_ongoing_ladder_needs_no_pressure);
@@ -1169,5 +1291,9 @@ int main(void)
 	RUN(test_scope);
 	RUN(test_workload);
 	RUN(test_record);
+	RUN(test_reclaim_after_quarantine);
+	RUN(test_reclaim_holds_then_release);
+	RUN(test_reclaim_first_without_quarantine);
+	RUN(test_reclaim_off_and_other_classes_unchanged);
 	return UNIT_MAIN_END();
 }

@@ -489,6 +489,7 @@ UNIT_TEST(attached_shows_the_daemons_classes_and_actions)
 		{.tgid = 6000, .cgroup_id = CG_C, .class = LEAK_UDP, .last_action = "alert"},
 	};
 	struct daemon_state d = {.pid = 77, .items = rows, .nr = ARRAY_SIZE(rows)};
+	static const char *const acted[] = {"quarantine", "reclaim", "term", "kill"};
 	struct top_query q = by(TOP_COL_PORTS);
 	struct top_input in;
 
@@ -505,6 +506,16 @@ UNIT_TEST(attached_shows_the_daemons_classes_and_actions)
 	ASSERT_EQ_INT(find_process(6000)->stats.class, LEAK_UDP);
 	ASSERT_TRUE(find_process(6000)->stats.suspect && !find_process(6000)->stats.acted);
 	ASSERT_TRUE(!strcmp(fx.m.mode, "attached to portwarden run (pid 77, enforce)"));
+	/* every rung that touched it marks it, the reclaim too */
+	for (size_t i = 0; i < ARRAY_SIZE(acted); i++) {
+		UNIT_ROW(acted[i]);
+		snprintf(rows[0].last_action, sizeof(rows[0].last_action), "%s", acted[i]);
+		setup();
+		in = input();
+		in.daemon = &d;
+		ASSERT_EQ_INT(build(&in, &q), 0);
+		ASSERT_TRUE(find_process(4242)->stats.acted);
+	}
 }
 
 /* Attached: the event strip lists the daemon's suspects with an action, comm

@@ -31,6 +31,9 @@
  *	failed pid=P ports=N errno=NAME         first failed port allocation (EADDRNOTAVAIL, ...)
  *	sigterm pid=P ignored                   each SIGTERM, with --ignore-term
  *	done pid=P ports=N                      --count reached; the ports are held
+ *	sockerr pid=P checked=N aborted=A other=O  on SIGUSR1: the pending error
+ *	                                        (SO_ERROR) of each socket it holds:
+ *	                                        A ECONNABORTED (destroyed under it)
  *
  * N is the number of ports taken so far.
  */
@@ -55,6 +58,8 @@ struct leak {
 
 static const struct opts *o;
 static char term_line[64];
+static volatile sig_atomic_t check_errors; /* SIGUSR1 came */
+static int max_fd = -1;			    /* the highest socket kept */
 
 static void die(const char *what)
 {
@@ -114,10 +119,21 @@ static void on_term(int sig)
 	errno = saved;
 }
 
-/* Per process: --ignore-term reports each SIGTERM and carries on. */
+static void on_usr1(int sig)
+{
+	(void)sig;
+	check_errors = 1;
+}
+
+/* Per process: --ignore-term reports each SIGTERM and carries on; SIGUSR1
+ * asks for the sockets' errors (report_errors). */
 static void setup_process(void)
 {
 	struct sigaction sa = {.sa_handler = on_term, .sa_flags = SA_RESTART};
+	struct sigaction usr1 = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
+
+	if (sigaction(SIGUSR1, &usr1, NULL))
+		die("sigaction");
 
 	snprintf(term_line, sizeof(term_line), "sigterm pid=%d ignored\n", getpid());
 	if (o->ignore_term && sigaction(SIGTERM, &sa, NULL))
@@ -156,6 +172,8 @@ static void try_once(struct leak *l)
 	err = take_port(l, fd);
 	if (!err) {
 		l->ports++;
+		if (fd > max_fd)
+			max_fd = fd;
 		return;
 	}
 	close(fd);
@@ -182,6 +200,26 @@ static void sleep_until(long long t_ns)
 		;
 }
 
+/* The sockets it holds and their pending errors: a socket destroyed under
+ * it (portwarden's reclaim, `ss -K`) reports ECONNABORTED. */
+static void report_errors(void)
+{
+	long checked = 0, aborted = 0, other = 0;
+
+	for (int fd = 3; fd <= max_fd; fd++) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+			continue;
+		checked++;
+		aborted += err == ECONNABORTED;
+		other += err && err != ECONNABORTED;
+	}
+	say("sockerr pid=%d checked=%ld aborted=%ld other=%ld\n", getpid(), checked, aborted,
+	    other);
+}
+
 /* Takes ports at --rate until --count (or the first failure with
  * --stop-on-fail), then holds them until killed. */
 static void leak(void)
@@ -202,11 +240,20 @@ static void leak(void)
 	for (long i = 0; (!o->count || l.ports < o->count) && !(o->stop_on_fail && l.failed); i++) {
 		sleep_until(start + i * NSEC_PER_SEC / o->rate);
 		try_once(&l);
+		if (check_errors) {
+			check_errors = 0;
+			report_errors();
+		}
 	}
 	if (!l.failed || !o->stop_on_fail)
 		say("done pid=%d ports=%ld\n", getpid(), l.ports);
-	for (;;)
+	for (;;) {
 		pause();
+		if (check_errors) {
+			check_errors = 0;
+			report_errors();
+		}
+	}
 }
 
 /* --children: the leak is spread over processes of one cgroup. */

@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "act/actuator.h"
 #include "act/enforce.h"
 #include "act/quarantine.h"
+#include "act/reclaim.h"
 
 /*
  * The quarantine map holds a bare tgid: bound to the process the decision
@@ -127,6 +130,75 @@ int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
 		snprintf(what, len, "nothing to do");
 		return 0;
 	}
+}
+
+/* The sentence of a reclaim for the audit log; @us: how long the kernel's
+ * walks took (the cost of the rung, on the host's whole TCP table). */
+static void say_reclaim(const struct enforcer *ef, const struct reclaim_counts *rc, uint64_t us,
+			char *what, size_t len)
+{
+	char states[96], took[32] = "";
+
+	reclaim_states_text(ef->dry_run ? rc->picked_by : rc->destroyed_by, states, sizeof(states));
+	if (!ef->dry_run)
+		snprintf(took, sizeof(took), "; in %.1f ms", us / 1000.0);
+	snprintf(what, len,
+		 "%s %u sockets (%s), %u ports back; skipped %u shared, %u changed state; "
+		 "%u failed%s",
+		 ef->dry_run ? "would destroy" : "destroyed", ef->dry_run ? rc->picked : rc->destroyed,
+		 states, rc->ports_back, rc->skipped_shared, rc->skipped_changed, rc->failed, took);
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int enforcer_reclaim(const struct enforcer *ef, const struct snapshot *snap,
+		     const struct candidate *c, const struct group_key *group,
+		     const struct decision *d, enum reclaim_mode mode, struct reclaim_counts *rc,
+		     char *what, size_t len)
+{
+	bool cg = d->scope == SCOPE_CGROUP;
+	struct reclaim_pick *picks;
+	enum act_refusal r = ACT_OK;
+	struct target t;
+	uint64_t us = 0;
+	size_t n;
+	int err = 0;
+
+	memset(rc, 0, sizeof(*rc));
+	if (!ef->reclaim && !ef->dry_run) {
+		snprintf(what, len, "refused: reclaim unavailable on this kernel");
+		return -ENOTSUP;
+	}
+	/* the process the decision saw, not another under its pid */
+	if (!cg && (r = target_open((pid_t)c->tgid, c->start_time, &t)) == ACT_OK)
+		target_close(&t);
+	if (r != ACT_OK) {
+		snprintf(what, len, "refused: %s", act_refusal_name(r));
+		return r == ACT_GONE ? -ESRCH : -EPERM;
+	}
+	picks = calloc(snap->nr_sockets ? snap->nr_sockets : 1, sizeof(*picks));
+	if (!picks) {
+		snprintf(what, len, "failed: out of memory");
+		return -ENOMEM;
+	}
+	n = reclaim_pick(snap, mode, c->tgid, cg ? group : NULL, picks, snap->nr_sockets, rc);
+	if (ef->dry_run) {
+		for (size_t i = 0; i < n; i++)
+			rc->ports_back += picks[i].holds_port;
+	} else {
+		us = mono_us();
+		err = reclaimer_run(ef->reclaim, picks, n, rc);
+		us = mono_us() - us;
+	}
+	free(picks);
+	say_reclaim(ef, rc, us, what, len);
+	return err;
 }
 
 void enforcer_release_all(const struct enforcer *ef)

@@ -7,13 +7,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "core/policy.h"
+#include "core/reclaim_pick.h"
 #include "core/snapshot.h"
 
 struct quarantine;
+struct reclaimer;
 
 struct enforcer {
 	bool dry_run;		/* no --enforce: check everything, change nothing */
 	struct quarantine *quarantine; /* NULL: the kernel refused the hook */
+	struct reclaimer *reclaim;     /* NULL: the kernel refused the reclaim iterator */
 	const char *cgroup2_mount;
 };
 
@@ -25,6 +28,18 @@ struct enforcer {
  */
 int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
 		   const struct group_key *group, const struct decision *d, char *what, size_t len);
+
+/*
+ * The reclaim rung (@d->action ACTION_RECLAIM): the sockets @mode picks
+ * (core/reclaim_pick.h) of @c (or of its cgroup @group, at cgroup scope)
+ * in @snap, destroyed in the kernel; a dry run only counts them. @rc gets
+ * the counts, @what a sentence. 0 when done (a process whose identity
+ * changed is refused, -ESRCH/-EPERM), else -errno.
+ */
+int enforcer_reclaim(const struct enforcer *ef, const struct snapshot *snap,
+		     const struct candidate *c, const struct group_key *group,
+		     const struct decision *d, enum reclaim_mode mode, struct reclaim_counts *rc,
+		     char *what, size_t len);
 
 /* Lift every quarantine this process placed (maps die with it anyway). */
 void enforcer_release_all(const struct enforcer *ef);

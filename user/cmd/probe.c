@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include "act/budget.h"
 #include "act/quarantine.h"
+#include "act/reclaim.h"
 #include "cmd/preflight.h"
 #include "cmd/probe.h"
 #include "core/escape.h"
@@ -17,7 +18,8 @@
 #include "views/json.h"
 
 /* The tracer of `run` (accounting, mode auto), then its quarantine hook
- * and its port budget hooks; true if the tracer loaded. */
+ * and its port budget hooks, and the reclaim iterator; true if the tracer
+ * loaded. */
 static bool probe_tracer(void)
 {
 	struct tracer_config tc = {
@@ -28,6 +30,7 @@ static bool probe_tracer(void)
 	struct cgroup_mounts mounts;
 	struct quarantine q;
 	struct budget_hooks b;
+	struct reclaimer r;
 	struct tracer t;
 
 	if (cgroup_find_mounts(&mounts)) {
@@ -44,6 +47,8 @@ static bool probe_tracer(void)
 		quarantine_close(&q);
 	if (!budget_open(&b, mounts.v2))
 		budget_close(&b);
+	if (!reclaimer_open(&r))
+		reclaimer_close(&r);
 	return true;
 }
 

@@ -237,6 +237,9 @@ static int start(struct guard *g, const struct env *env)
 	/* a refused hook is one rung of the ladder less: guard without it */
 	if (!quarantine_open(&g->quarantine, g->mounts.v2))
 		g->ef.quarantine = &g->quarantine;
+	/* likewise the reclaim rung (bpf_sock_destroy, 6.5+) */
+	if (!reclaimer_open(&g->reclaimer))
+		g->ef.reclaim = &g->reclaimer;
 	return 0;
 }
 

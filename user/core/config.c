@@ -61,6 +61,7 @@ enum val_type {
 	V_MS,	    /* uint32_t milliseconds, written as a duration */
 	V_U32,	    /* uint32_t */
 	V_SCOPE,    /* enum scope */
+	V_RECLAIM,  /* enum reclaim_mode */
 };
 
 struct key_def {
@@ -94,6 +95,7 @@ static const struct key_def policy_keys[] = {
 	{"hog_time", V_SECONDS, offsetof(struct policy_params, hog_s), 0, 3600 * MS_PER_S},
 	{"scope", V_SCOPE, offsetof(struct policy_params, scope)},
 	{"ports_max", V_U32, offsetof(struct policy_params, ports_max), 0, 1000000},
+	{"reclaim", V_RECLAIM, offsetof(struct policy_params, reclaim)},
 };
 #define NR_POLICY_KEYS ARRAY_SIZE(policy_keys)
 
@@ -137,6 +139,7 @@ union value {
 	double d;
 	uint32_t u;
 	enum scope s;
+	enum reclaim_mode r;
 };
 
 /* Where each key was set (line, 0 = not set), per scope. */
@@ -172,6 +175,7 @@ void config_defaults(struct daemon_config *c)
 		.grace_s = 10,
 		.hog_s = 30,
 		.scope = SCOPE_AUTO,
+		.reclaim = RECLAIM_CLOSE_WAIT,
 	};
 	c->breakers = (struct breaker_params){
 		.cooldown_s = 30,
@@ -238,6 +242,8 @@ static const char *expected(const struct key_def *k, char *buf, size_t len)
 		return "a fraction in (0, 1] or a percentage in (0%, 100%], e.g. 0.8 or 80%";
 	case V_SCOPE:
 		return "auto, process or cgroup";
+	case V_RECLAIM:
+		return "close-wait or no";
 	case V_U32:
 		snprintf(buf, len, "an integer from %llu to %llu", (unsigned long long)k->min,
 			 (unsigned long long)k->max);
@@ -335,6 +341,19 @@ static int parse_scope(const char *s, enum scope *out)
 	return -EINVAL;
 }
 
+static int parse_reclaim(const char *s, enum reclaim_mode *out)
+{
+	static const enum reclaim_mode all[] = {RECLAIM_NO, RECLAIM_CLOSE_WAIT};
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		if (!strcmp(s, reclaim_mode_name(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int parse_value(const struct key_def *k, const char *s, union value *v)
 {
 	unsigned long long n;
@@ -348,6 +367,8 @@ static int parse_value(const struct key_def *k, const char *s, union value *v)
 		return parse_fraction(s, &v->d);
 	case V_SCOPE:
 		return parse_scope(s, &v->s);
+	case V_RECLAIM:
+		return parse_reclaim(s, &v->r);
 	case V_U32:
 		if (parse_uint(s, &end, &n) || *end || n < k->min || n > k->max)
 			return -EINVAL;
@@ -374,6 +395,8 @@ static size_t value_size(enum val_type t)
 		return sizeof(double);
 	case V_SCOPE:
 		return sizeof(enum scope);
+	case V_RECLAIM:
+		return sizeof(enum reclaim_mode);
 	default:
 		return sizeof(uint32_t);
 	}
@@ -798,7 +821,8 @@ const struct policy_params *config_policy_select(const struct daemon_config *c,
 
 bool config_hold_off(const struct cgroup_override *untold, struct decision *dec)
 {
-	bool acts = dec->action == ACTION_QUARANTINE || dec->action == ACTION_TERM ||
+	bool acts = dec->action == ACTION_QUARANTINE || dec->action == ACTION_RECLAIM ||
+		    dec->action == ACTION_TERM ||
 		    dec->action == ACTION_KILL; /* a release only undoes */
 
 	if (!acts || !untold)

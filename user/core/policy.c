@@ -49,8 +49,9 @@ static uint64_t elapsed_ms(uint64_t now_ms, uint64_t then_ms)
 }
 
 static const char *const action_names[] = {
-	[ACTION_NONE] = "none", [ACTION_ALERT] = "alert", [ACTION_QUARANTINE] = "quarantine",
-	[ACTION_TERM] = "term", [ACTION_KILL] = "kill",	  [ACTION_RELEASE] = "release",
+	[ACTION_NONE] = "none",	  [ACTION_ALERT] = "alert",	[ACTION_QUARANTINE] = "quarantine",
+	[ACTION_RECLAIM] = "reclaim", [ACTION_TERM] = "term",	[ACTION_KILL] = "kill",
+	[ACTION_RELEASE] = "release",
 };
 
 const char *action_name(enum action a)
@@ -58,6 +59,18 @@ const char *action_name(enum action a)
 	if ((unsigned int)a >= sizeof(action_names) / sizeof(action_names[0]))
 		return "unknown";
 	return action_names[a];
+}
+
+static const char *const reclaim_names[] = {
+	[RECLAIM_NO] = "no",
+	[RECLAIM_CLOSE_WAIT] = "close-wait",
+};
+
+const char *reclaim_mode_name(enum reclaim_mode m)
+{
+	if ((unsigned int)m >= sizeof(reclaim_names) / sizeof(reclaim_names[0]))
+		return "unknown";
+	return reclaim_names[m];
 }
 
 static const char *const scope_names[] = {
@@ -577,9 +590,45 @@ static bool presses_itself(const struct candidate *c, const struct policy_params
 	return c->growth_per_s > 0 || (under_pressure(c, p) && c->pool_share >= OWN_SHARE_MIN);
 }
 
+bool policy_reclaims(const struct candidate *c, const struct policy_params *p)
+{
+	return c && p && p->reclaim != RECLAIM_NO && c->class == LEAK_CLOSE_WAIT;
+}
+
+/* The reclaim rung: a CLOSE_WAIT pile is dead weight the kernel can take
+ * back without touching the process. Once per target: released after it (it
+ * holds nothing), a target that builds a new pile would otherwise go round
+ * quarantine -> reclaim -> release until the crash-loop breaker stopped
+ * acting on it at all, and its leak ran the pool dry. Its next ladder ends
+ * in SIGTERM. */
+static bool reclaim_due(const struct candidate *c, const struct target_history *th,
+			const struct policy_params *p)
+{
+	return policy_reclaims(c, p) && !th->reclaimed;
+}
+
+/* After a reclaim: quarantine_s to see the ports come back; TERM only when
+ * the target still presses on its own evidence (it rebuilt the pile, or
+ * what it holds besides is what fills the pool). */
+static void after_reclaim(const struct candidate *c, const struct target_history *th,
+			  const struct policy_params *p, uint64_t now_ms, struct decision *d)
+{
+	uint64_t since = elapsed_ms(now_ms, th->reclaimed_ms);
+
+	if (since < (uint64_t)p->quarantine_s * 1000)
+		say(d, ACTION_NONE, "reclaimed, waiting", "reclaimed %llu s ago, waiting %u s",
+		    (unsigned long long)(since / 1000), p->quarantine_s);
+	else if (presses_itself(c, p))
+		say_pressure(d, ACTION_TERM, "reclaim did not help", c, p);
+	else
+		say(d, ACTION_NONE, "reclaim holds",
+		    "flat (%+.1f/s), %.0f%% of a pool %.0f%% full: its ports came back",
+		    c->growth_per_s, c->pool_share * 100, c->pool_fill * 100);
+}
+
 /* The next rung: quarantine (or TERM) first, TERM when the quarantine has
  * not helped in quarantine_s (on the target's own evidence), KILL when
- * SIGTERM has not in grace_s. */
+ * SIGTERM has not in grace_s. A CLOSE_WAIT pile is reclaimed before TERM. */
 static void ladder_step(const struct candidate *c, const struct target_history *th,
 			const struct policy_params *p, uint64_t now_ms, struct decision *d)
 {
@@ -592,11 +641,15 @@ static void ladder_step(const struct candidate *c, const struct target_history *
 			say(d, ACTION_NONE, "quarantined, waiting", "quarantined %llu s of %u s",
 			    (unsigned long long)(elapsed_ms(now_ms, q_ms) / 1000), p->quarantine_s);
 		else if (presses_itself(c, p))
-			say_pressure(d, ACTION_TERM, "quarantine did not help", c, p);
+			say_pressure(d, reclaim_due(c, th, p) ? ACTION_RECLAIM : ACTION_TERM,
+				     "quarantine did not help", c, p);
 		else
 			say(d, ACTION_NONE, "quarantine holds",
 			    "flat (%+.1f/s), %.0f%% of a pool %.0f%% full: no cause of its own to go on",
 			    c->growth_per_s, c->pool_share * 100, c->pool_fill * 100);
+		return;
+	case ACTION_RECLAIM:
+		after_reclaim(c, th, p, now_ms, d);
 		return;
 	case ACTION_TERM:
 		if (elapsed_ms(now_ms, t_ms) >= (uint64_t)p->grace_s * 1000)
@@ -610,7 +663,10 @@ static void ladder_step(const struct candidate *c, const struct target_history *
 		    (unsigned long long)(elapsed_ms(now_ms, th->last_ms) / 1000));
 		return;
 	default:
-		say_pressure(d, p->quarantine ? ACTION_QUARANTINE : ACTION_TERM,
+		say_pressure(d,
+			     p->quarantine	       ? ACTION_QUARANTINE
+			     : reclaim_due(c, th, p) ? ACTION_RECLAIM
+						     : ACTION_TERM,
 			     "leaking under port pressure", c, p);
 	}
 }
@@ -695,6 +751,15 @@ void policy_record(struct breaker_state *bs, struct target_history *th, const st
 		th->last_ms = now_ms;
 		th->quarantined_ms = 0;
 		th->term_ms = 0;
+		/* reclaimed stays: see reclaim_due() */
+	}
+	/* like a release, a reclaim moves the ladder but not the breakers'
+	 * ring: it costs the target only sockets it no longer used */
+	if (a == ACTION_RECLAIM && th) {
+		th->last = a;
+		th->last_ms = now_ms;
+		th->reclaimed_ms = now_ms;
+		th->reclaimed = true;
 	}
 	if (a != ACTION_QUARANTINE && a != ACTION_TERM && a != ACTION_KILL)
 		return;

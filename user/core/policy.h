@@ -21,6 +21,7 @@ enum action {
 	ACTION_NONE = 0,
 	ACTION_ALERT,      /* log the suspect; nothing else */
 	ACTION_QUARANTINE, /* refuse its new sockets (it stays alive) */
+	ACTION_RECLAIM,    /* destroy its dead sockets (CLOSE_WAIT): it stays alive */
 	ACTION_TERM,       /* SIGTERM */
 	ACTION_KILL,       /* SIGKILL, after the grace period */
 	ACTION_RELEASE,    /* lift a quarantine: the suspect stopped leaking */
@@ -32,8 +33,16 @@ enum scope {
 	SCOPE_CGROUP,
 };
 
-const char *action_name(enum action a); /* "alert", "quarantine", "term", "kill", "release" */
+const char *action_name(enum action a); /* "alert", "quarantine", "reclaim", "term", ... */
 const char *scope_name(enum scope s);   /* "auto", "process", "cgroup" */
+
+/* Which sockets the reclaim rung destroys (act/reclaim.h). */
+enum reclaim_mode {
+	RECLAIM_NO = 0,
+	RECLAIM_CLOSE_WAIT, /* CLOSE_WAIT: the peer closed, the application never did */
+};
+
+const char *reclaim_mode_name(enum reclaim_mode m); /* "no", "close-wait" */
 
 struct policy_params {
 	bool enforce;                  /* per cgroup override: false = never act, alert only */
@@ -48,6 +57,7 @@ struct policy_params {
 	enum scope scope;
 	uint32_t ports_max;            /* port budget per cgroup, enforced in the kernel
 				        * (act/budget.h); 0: none */
+	enum reclaim_mode reclaim;     /* a CLOSE_WAIT pile is destroyed before SIGTERM */
 };
 
 /* Circuit breakers: limits on how much the daemon may do. Cooldown and rate
@@ -117,6 +127,9 @@ struct target_history {
 	uint64_t last_ms;             /* when */
 	uint64_t quarantined_ms;      /* when the quarantine began, 0 if none */
 	uint64_t term_ms;             /* when SIGTERM was sent, 0 if not */
+	uint64_t reclaimed_ms;        /* when its dead sockets were destroyed */
+	bool reclaimed;               /* ... once per target, a release does not reset it
+				       * (reclaimed_ms may be 0 at boot) */
 };
 
 #define BREAKER_RING 64
@@ -154,13 +167,19 @@ uint64_t policy_workload(const struct candidate *c);
  * threshold or forecast to run out within the horizon (to start a ladder;
  * an ongoing one escalates while the class holds); then ALERT, or with
  * enforcement QUARANTINE (if configured) -> TERM after quarantine_s -> KILL
- * after grace_s. Protected targets and tripped breakers get ALERT with the
+ * after grace_s. A CLOSE_WAIT leaker (with reclaim configured) gets RECLAIM
+ * after the quarantine (or first, without one), and TERM only if it still
+ * presses quarantine_s after that. Protected targets and tripped breakers get ALERT with the
  * reason. RELEASE when a quarantined suspect no longer leaks.
  */
 struct decision policy_decide(const struct candidate *c, const struct target_history *th,
 			      const struct policy_params *p, const struct breaker_params *bp,
 			      const struct breaker_state *bs, const struct protections *prot,
 			      uint64_t now_ms);
+
+/* Would the ladder of @c under @p have a reclaim rung (a CLOSE_WAIT pile,
+ * reclaim configured)? What a dry run reports as would-reclaim. */
+bool policy_reclaims(const struct candidate *c, const struct policy_params *p);
 
 /* Record an action the daemon took (not alerts) in the breakers and in @th. */
 void policy_record(struct breaker_state *bs, struct target_history *th,

@@ -249,10 +249,10 @@ static struct top_stats stats_of(const struct top_input *in, const struct entity
 	return st;
 }
 
-/* Did the daemon's ladder act on it (quarantine, SIGTERM, SIGKILL)? */
+/* Did the daemon's ladder act on it (quarantine, reclaim, SIGTERM, SIGKILL)? */
 static bool daemon_acted(const struct daemon_suspect *ds)
 {
-	static const char *const acts[] = {"quarantine", "term", "kill"};
+	static const char *const acts[] = {"quarantine", "reclaim", "term", "kill"};
 
 	for (size_t i = 0; ds && i < sizeof(acts) / sizeof(acts[0]); i++)
 		if (!strcmp(ds->last_action, acts[i]))

@@ -205,6 +205,7 @@ int guard_reconfigure(struct guard *g, const struct daemon_config *fresh)
 void guard_free(struct guard *g)
 {
 	quarantine_close(&g->quarantine);
+	reclaimer_close(&g->reclaimer);
 	budget_close(&g->budget);
 	monitor_close(&g->m);
 	hog_watch_free(&g->hogs);

@@ -14,6 +14,7 @@
 #include "act/budget.h"
 #include "act/enforce.h"
 #include "act/quarantine.h"
+#include "act/reclaim.h"
 #include "core/activity.h"
 #include "core/budget.h"
 #include "core/config.h"
@@ -38,6 +39,7 @@ struct guard {
 	struct cgroup_resolver *resolver;
 	struct enforcer ef;
 	struct quarantine quarantine; /* the hook ef arms */
+	struct reclaimer reclaimer;   /* the iterator ef runs for the reclaim rung */
 	struct budget_hooks budget;   /* skel NULL: no ports_max yet, or refused */
 	bool budget_tried;	      /* budget_open was called */
 	uint64_t budget_seen[GUARD_BUDGETS_MAX]; /* given a budget this step */

@@ -12,7 +12,7 @@
 #include "views/report_html.h"
 #include "views/report_view.h"
 
-#define INCIDENT_ACTIONS 3 /* quarantine, SIGTERM, SIGKILL */
+#define INCIDENT_ACTIONS 4 /* quarantine, reclaim, SIGTERM, SIGKILL */
 
 /* The actions taken on @t, in the samples' clock; the last carries @outcome. */
 static size_t collect_actions(const struct guard *g, const struct tracked *t, const char *outcome,
@@ -23,6 +23,7 @@ static size_t collect_actions(const struct guard *g, const struct tracked *t, co
 		enum action what;
 	} steps[INCIDENT_ACTIONS] = {
 		{t->quarantined_at_ms, ACTION_QUARANTINE},
+		{t->th.reclaimed ? t->th.reclaimed_ms : 0, ACTION_RECLAIM},
 		{t->th.term_ms, ACTION_TERM},
 		{t->th.last == ACTION_KILL ? t->th.last_ms : 0, ACTION_KILL},
 	};

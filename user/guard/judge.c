@@ -58,6 +58,8 @@ static uint32_t cgroup_has_protected(const struct guard *g, const struct group_k
 
 static const char *audit_action(enum action a, bool dry_run)
 {
+	if (dry_run && a == ACTION_RECLAIM)
+		return "would_reclaim";
 	if (dry_run && (a == ACTION_QUARANTINE || a == ACTION_TERM || a == ACTION_KILL))
 		return "would_kill";
 	return action_name(a);
@@ -83,6 +85,33 @@ static void log_decision(struct guard *g, const char *event, const struct candid
 		.dry_run = g->ef.dry_run,
 		.states = ev,
 		.exited = -1,
+	};
+
+	audit_write(&g->audit, &r);
+}
+
+/* An action record with what a reclaim destroyed (or would). */
+static void log_reclaim(struct guard *g, const struct candidate *c, const struct snap_pool *pool,
+			const struct decision *dec, const char *what, const struct state_counts *ev,
+			const struct reclaim_counts *rc)
+{
+	struct audit_record r = {
+		.event = "action",
+		.action = audit_action(ACTION_RECLAIM, g->ef.dry_run),
+		.pid = c->tgid,
+		.comm = c->comm,
+		.cgroup = c->cgroup,
+		.names = &c->names,
+		.cls = leak_class_name(c->class),
+		.ports_held = (int32_t)c->ports_held,
+		.pool = pool,
+		.reason = dec->reason,
+		.detail = what,
+		.scope = scope_name(dec->scope),
+		.dry_run = g->ef.dry_run,
+		.states = ev,
+		.exited = -1,
+		.reclaim = rc,
 	};
 
 	audit_write(&g->audit, &r);
@@ -128,6 +157,30 @@ static int build(struct guard *g, const struct entity *e, bool as_cgroup, struct
 	return 0;
 }
 
+/* A reclaimed process that holds no socket is absent from the snapshot, and
+ * candidate_build() then falls back on its last sample (its history gets no
+ * new one): the pile it held before the reclaim, growing, judged "reclaim
+ * did not help". Absent from a fresh snapshot after a reclaim, it holds
+ * nothing and leaks nothing: its quarantine is released, the ladder ends.
+ * @group: a cgroup-scope ladder's, which must be absent as a whole. */
+static void heed_reclaim(const struct guard *g, const struct target_history *th,
+			 const struct group_key *group, struct candidate *c)
+{
+	bool present = false;
+
+	if (!th->reclaimed)
+		return;
+	for (size_t i = 0; group && i < g->m.snap.nr_groups && !present; i++)
+		present = group_key_same(&g->m.snap.groups[i].key, group);
+	if (present || (!group && snapshot_find_process(&g->m.snap, c->tgid)))
+		return;
+	c->cgroup_ports_held = 0;
+	c->class = LEAK_NONE;
+	c->ports_held = 0;
+	c->growth_per_s = 0;
+	c->pool_share = 0;
+}
+
 /* The override for @c by its cgroup and its container's names, and the
  * section its unknown names could not tell (config_policy_select). */
 static const struct policy_params *policy_for(const struct guard *g, const struct candidate *c,
@@ -160,6 +213,7 @@ static bool still_holds(struct guard *g, const struct entity *e, struct candidat
 
 	if (monitor_refresh(&g->m) || build(g, e, dec->scope == SCOPE_CGROUP, c, pool))
 		return false;
+	heed_reclaim(g, th, dec->scope == SCOPE_CGROUP ? &e->key.group : NULL, c);
 	again = policy_decide(c, th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			      g->m.now_ms);
 	held_off(g, c, &again);
@@ -200,6 +254,27 @@ static void test_only_delay_before_acting(const struct candidate *c)
 	usleep((useconds_t)ms * 1000);
 }
 
+/* The reclaim rung, from the re-check's snapshot. A dry run tells what the
+ * rung would destroy wherever the ladder would have one, then goes on to
+ * its would_kill as before. */
+static void reclaim_step(struct guard *g, const struct entity *e, const struct candidate *c,
+			 const struct snap_pool *pool, struct tracked *t, const struct decision *dec,
+			 const struct policy_params *p, const struct state_counts *ev)
+{
+	struct decision rd = *dec;
+	struct reclaim_counts rc;
+	char what[256];
+	int err;
+
+	rd.action = ACTION_RECLAIM;
+	err = enforcer_reclaim(&g->ef, &g->m.snap, c, &e->key.group, &rd, p->reclaim, &rc, what,
+			       sizeof(what));
+	guard_count_action(g, ACTION_RECLAIM,
+			   err ? OUTCOME_FAILED : g->ef.dry_run ? OUTCOME_DRY_RUN : OUTCOME_DONE);
+	log_reclaim(g, c, pool, &rd, what, ev, &rc);
+	note_decision(t, &rd, what);
+}
+
 static void act(struct guard *g, const struct entity *e, struct candidate *c,
 		const struct snap_pool *pool, struct tracked *t, struct decision *dec,
 		const struct policy_params *p)
@@ -218,6 +293,13 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 		return;
 	}
 	ev = evidence(g, e);
+	if (a == ACTION_RECLAIM || (g->ef.dry_run && a != ACTION_RELEASE && policy_reclaims(c, p)))
+		reclaim_step(g, e, c, pool, t, dec, p, ev);
+	/* done or failed, the rung was taken: TERM follows if it did not help */
+	if (a == ACTION_RECLAIM && !g->ef.dry_run) {
+		policy_record(&g->breakers, &t->th, c, &g->cfg.breakers, a, g->m.now_ms);
+		return;
+	}
 	if (g->ef.dry_run) {
 		/* A dry run logs the end of the ladder once, after the actuator
 		 * checked the target (identity, guards) without touching it. */
@@ -276,6 +358,7 @@ static struct tracked *cgroup_ladder(struct guard *g, const struct entity *e,
 	if (!tc)
 		return NULL;
 	candidate_as_cgroup(&g->m, e, pool, c);
+	heed_reclaim(g, &tc->th, &e->key.group, c);
 	*dec = policy_decide(c, &tc->th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			     g->m.now_ms);
 	dec->scope = SCOPE_CGROUP;
@@ -288,7 +371,7 @@ void guard_judge(struct guard *g, struct entity *e)
 	const struct snap_pool *pool = NULL;
 	const struct policy_params *p;
 	const struct cgroup_override *untold; /* held_off() finds it again */
-	struct policy_params no_quarantine;
+	struct policy_params fewer_rungs;
 	struct decision dec;
 	struct tracked *t;
 
@@ -303,12 +386,17 @@ void guard_judge(struct guard *g, struct entity *e)
 	t = targets_get(&g->targets, c.tgid, c.start_time);
 	if (!t)
 		return;
+	heed_reclaim(g, &t->th, NULL, &c);
 	p = policy_for(g, &c, &untold);
-	/* a kernel that refused the quarantine hook: the ladder starts at SIGTERM */
-	if (p->quarantine && !g->ef.quarantine) {
-		no_quarantine = *p;
-		no_quarantine.quarantine = false;
-		p = &no_quarantine;
+	/* a kernel that refused the quarantine hook: the ladder starts at
+	 * SIGTERM (or the reclaim); one that refused the reclaim iterator: no
+	 * reclaim rung */
+	if ((p->quarantine && !g->ef.quarantine) || (p->reclaim && !g->ef.reclaim)) {
+		fewer_rungs = *p;
+		fewer_rungs.quarantine = p->quarantine && g->ef.quarantine;
+		if (!g->ef.reclaim)
+			fewer_rungs.reclaim = RECLAIM_NO;
+		p = &fewer_rungs;
 	}
 	dec = policy_decide(&c, &t->th, p, &g->cfg.breakers, &g->breakers, &g->cfg.protect,
 			    g->m.now_ms);

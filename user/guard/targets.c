@@ -59,7 +59,8 @@ void tracked_watch_exit(struct tracked *t, const struct candidate *c)
 
 bool guard_hold_off(const struct candidate *c, struct decision *dec)
 {
-	bool acts = dec->action == ACTION_QUARANTINE || dec->action == ACTION_TERM ||
+	bool acts = dec->action == ACTION_QUARANTINE || dec->action == ACTION_RECLAIM ||
+		    dec->action == ACTION_TERM ||
 		    dec->action == ACTION_KILL; /* a release only undoes */
 
 	if (!acts || !c->cgroup_err || c->cgroup_err == -ENOENT)

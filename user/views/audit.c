@@ -106,6 +106,27 @@ static void json_names(struct json_writer *w, const struct container_names *n)
 	json_field_strn(w, "container", n->container, sizeof(n->container));
 }
 
+/* What a reclaim destroyed (a dry run: would destroy), by state, and what it spared. */
+static void json_reclaim(struct json_writer *w, const struct reclaim_counts *rc, bool dry_run)
+{
+	const uint32_t *by = dry_run ? rc->picked_by : rc->destroyed_by;
+
+	json_key(w, "reclaim");
+	json_object_begin(w);
+	json_field_uint(w, "sockets", dry_run ? rc->picked : rc->destroyed);
+	json_key(w, "states");
+	json_object_begin(w);
+	for (int i = 0; i < PS_COUNT; i++)
+		if (by[i])
+			json_field_uint(w, port_state_name(i), by[i]);
+	json_object_end(w);
+	json_field_uint(w, "ports_back", rc->ports_back);
+	json_field_uint(w, "skipped_shared", rc->skipped_shared);
+	json_field_uint(w, "skipped_changed", rc->skipped_changed);
+	json_field_uint(w, "failed", rc->failed);
+	json_object_end(w);
+}
+
 int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 {
 	struct json_writer w;
@@ -144,6 +165,8 @@ int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 		view_json_states(&w, r->states);
 	if (r->incident)
 		json_field_str(&w, "incident", r->incident);
+	if (r->reclaim)
+		json_reclaim(&w, r->reclaim, r->dry_run);
 	json_object_end(&w);
 	return json_finish(&w);
 }

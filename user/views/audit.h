@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "core/policy.h"
+#include "core/reclaim_pick.h"
 #include "core/snapshot.h"
 
 /* One record. Strings may be NULL (written as null). */
@@ -33,6 +34,7 @@ struct audit_record {
 	int exited;               /* result: 1 exited, 0 alive, -1 not applicable */
 	const struct container_names *names; /* its container's (runtime's), or NULL */
 	const char *incident;		     /* result: the incident report's HTML file, or NULL */
+	const struct reclaim_counts *reclaim; /* a reclaim (or would_reclaim) action, or NULL */
 };
 
 #define AUDIT_LAST_ACTION_MAX 192
