@@ -129,6 +129,48 @@ static void test_cap(void)
 	ASSERT_EQ_INT(s.over, 3); /* counted, for the warning */
 }
 
+static void test_inherits(void)
+{
+	ASSERT_TRUE(lifeline_inherits(900, "/usr/sbin/sshd"));
+	ASSERT_TRUE(lifeline_inherits(900, "/tmp/protected-portleak"));
+	ASSERT_TRUE(!lifeline_inherits(1, "/usr/sbin/sshd")); /* init, whatever it runs */
+	ASSERT_TRUE(!lifeline_inherits(900, "/lib/systemd/systemd"));
+	ASSERT_TRUE(!lifeline_inherits(900, "/usr/bin/containerd-shim-runc-v2"));
+	ASSERT_TRUE(!lifeline_inherits(900, "/usr/bin/dockerd"));
+}
+
+static const struct lifeline_proc *get(const struct lifeline_proc *p, size_t n, uint32_t tgid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i].tgid == tgid)
+			return &p[i];
+	return NULL;
+}
+
+static void test_tree(void)
+{
+	/* init 1 -> sshd 10 -> sshd 11 -> bash 12 -> ssh 13; init -> hog 20 -> 21;
+	 * init -> containerd 30 -> app 31; a ppid loop 40 <-> 41 */
+	struct lifeline_proc p[] = {
+		{41, 40, false, true}, {13, 12, false, true}, {1, 0, true, false},
+		{10, 1, true, true},   {11, 10, true, true},  {12, 11, false, true},
+		{20, 1, false, true},  {21, 20, false, true}, {30, 1, true, false},
+		{31, 30, false, true}, {40, 41, false, true},
+	};
+	size_t n = sizeof(p) / sizeof(p[0]);
+
+	lifeline_protect_tree(p, n);
+	ASSERT_TRUE(get(p, n, 1)->protect && !get(p, n, 1)->pass_on);
+	ASSERT_TRUE(get(p, n, 10)->protect && get(p, n, 10)->pass_on);
+	ASSERT_TRUE(get(p, n, 12)->protect && get(p, n, 12)->pass_on); /* the login shell */
+	ASSERT_TRUE(get(p, n, 13)->protect);
+	ASSERT_TRUE(!get(p, n, 20)->protect); /* init's child */
+	ASSERT_TRUE(!get(p, n, 21)->protect);
+	ASSERT_TRUE(get(p, n, 30)->protect && !get(p, n, 30)->pass_on);
+	ASSERT_TRUE(!get(p, n, 31)->protect); /* a container's process */
+	ASSERT_TRUE(!get(p, n, 40)->protect && !get(p, n, 41)->protect);
+}
+
 int main(void)
 {
 	RUN(test_key);
@@ -136,5 +178,7 @@ int main(void)
 	RUN(test_update);
 	RUN(test_same_pool);
 	RUN(test_cap);
+	RUN(test_inherits);
+	RUN(test_tree);
 	return UNIT_MAIN_END();
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // The lifeline's decision: which pools are kept for protected processes now.
+#include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/lifeline.h"
 
@@ -65,4 +67,61 @@ void lifeline_update(const struct lifeline_state *prev, const struct snap_pool *
 		if (!in_pools(pools, nr_pools, &prev->items[i].pool))
 			ch->released[ch->nr_released++] =
 				(struct lifeline_pool){prev->items[i].pool, 0};
+}
+
+/* Processes that start the host's other processes: see lifeline.h */
+static const char *const spawners[] = {
+	"/sbin/init",
+	"/lib/systemd/systemd",
+	"/usr/lib/systemd/systemd",
+	"/usr/bin/containerd",
+	"/usr/bin/containerd-shim*",
+	"/usr/bin/dockerd",
+	"/usr/bin/kubelet",
+	"/usr/local/bin/kubelet",
+	"/usr/bin/crio",
+	"/usr/bin/conmon",
+	"/usr/libexec/podman/conmon",
+	"/usr/bin/dbus-daemon",
+	"/usr/bin/dbus-broker*",
+};
+
+bool lifeline_inherits(uint32_t tgid, const char *exe)
+{
+	if (tgid == 1)
+		return false;
+	for (size_t i = 0; i < sizeof(spawners) / sizeof(spawners[0]); i++)
+		if (!fnmatch(spawners[i], exe, 0))
+			return false;
+	return true;
+}
+
+static int by_tgid(const void *a, const void *b)
+{
+	const struct lifeline_proc *x = a, *y = b;
+
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+static struct lifeline_proc *find_proc(struct lifeline_proc *p, size_t n, uint32_t tgid)
+{
+	struct lifeline_proc key = {.tgid = tgid};
+
+	return bsearch(&key, p, n, sizeof(*p), by_tgid);
+}
+
+#define LIFELINE_DEPTH_MAX 64 /* deeper trees (or a ppid loop in bad input): not inherited */
+
+void lifeline_protect_tree(struct lifeline_proc *procs, size_t n)
+{
+	qsort(procs, n, sizeof(*procs), by_tgid);
+	for (size_t i = 0; i < n; i++) {
+		struct lifeline_proc *p = &procs[i], *a = p;
+		int depth = 0;
+
+		while (a && !a->matched && depth++ < LIFELINE_DEPTH_MAX)
+			a = a->ppid && a->ppid != a->tgid ? find_proc(procs, n, a->ppid) : NULL;
+		p->protect = a && a->matched && (a == p || a->inherits);
+		p->pass_on = p->protect && (a != p || p->inherits);
+	}
 }

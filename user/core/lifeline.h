@@ -56,4 +56,26 @@ void lifeline_update(const struct lifeline_state *prev, const struct snap_pool *
 		     size_t nr_pools, double lifeline, struct lifeline_state *next,
 		     struct lifeline_changes *ch);
 
+/*
+ * Protection passes from a protected process to the processes it starts (a
+ * login shell sshd forks, its PAM helpers), except from those that start
+ * everything: init (pid 1), systemd, container runtimes, dbus. Their
+ * children would be the whole host, a hog included. Those are protected
+ * themselves only.
+ */
+bool lifeline_inherits(uint32_t tgid, const char *exe);
+
+struct lifeline_proc {
+	uint32_t tgid, ppid;
+	bool matched;	/* policy_protected(), or portwarden itself */
+	bool inherits;	/* lifeline_inherits() */
+	bool protect;	/* out: protected */
+	bool pass_on;	/* out: and its children, from fork on */
+};
+
+/* Which of @procs (@n, any order; sorted by tgid on return) are protected:
+ * matched ones, and descendants of a matched one that passes protection on
+ * (the nearest matched ancestor decides). */
+void lifeline_protect_tree(struct lifeline_proc *procs, size_t n);
+
 #endif /* PW_LIFELINE_CORE_H */

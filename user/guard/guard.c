@@ -7,6 +7,7 @@
 #include "guard/budgets.h"
 #include "guard/guard.h"
 #include "guard/judge.h"
+#include "guard/lifeline.h"
 #include "guard/results.h"
 #include "kernel/counters.h"
 
@@ -136,6 +137,7 @@ void guard_step(struct guard *g)
 		return;
 	}
 	budgets_step(g);
+	lifeline_step(g);
 	for (size_t i = 0; i < g->m.history.nr; i++) {
 		struct entity *e = &g->m.history.items[i];
 
