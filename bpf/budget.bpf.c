@@ -159,17 +159,19 @@ static int check(__u32 err)
 	return refuse(cgroup_id, err, REASON_BUDGET);
 }
 
-/* Is the pool this call allocates from engaged? @kind PW_POOL_*; for
- * tcp-connect the destination's pool first, then the netns's bind pool
- * (its ports are gone from every destination's). Inlined so that each
- * program reads only the user_ip4/user_ip6 fields its attach type has. */
+/* Is the pool this call allocates from engaged? @kind PW_POOL_*: for
+ * tcp-connect the destination's pool only (the netns's tcp-bind pool counts
+ * connect()'s ports too, but connect() shares a port between destinations:
+ * that pool full leaves others open); tcp-bind and udp are netns-wide.
+ * Inlined so that each program reads only the user_ip4/user_ip6 fields its
+ * attach type has. */
 static __always_inline bool engaged(struct bpf_sock_addr *ctx, __u8 kind, bool v6)
 {
 	struct pw_lifeline_key k = {};
 
 	k.netns_cookie = bpf_get_netns_cookie(ctx);
+	k.kind = kind;
 	if (kind == PW_POOL_TCP_CONNECT) {
-		k.kind = kind;
 		k.family = ctx->user_family;
 		k.rport = bpf_ntohs((__u16)ctx->user_port);
 		if (v6) {
@@ -182,13 +184,7 @@ static __always_inline bool engaged(struct bpf_sock_addr *ctx, __u8 kind, bool v
 
 			__builtin_memcpy(k.raddr, &a, sizeof(a));
 		}
-		if (bpf_map_lookup_elem(&lifeline_engaged, &k))
-			return true;
-		__builtin_memset(&k, 0, sizeof(k));
-		k.netns_cookie = bpf_get_netns_cookie(ctx);
-		kind = PW_POOL_TCP_BIND;
 	}
-	k.kind = kind;
 	return bpf_map_lookup_elem(&lifeline_engaged, &k) != NULL;
 }
 

@@ -44,6 +44,7 @@ static void log_change(struct guard *g, const struct lifeline_pool *lp, bool eng
 				 .ports_held = -1,
 				 .exited = -1,
 				 .pool = &lp->pool,
+				 .reason = engaged ? "pool past the lifeline" : "pool back under it",
 				 .dry_run = g->ef.dry_run,
 				 .detail = detail};
 
@@ -56,23 +57,31 @@ static void log_change(struct guard *g, const struct lifeline_pool *lp, bool eng
 	audit_write(&g->audit, &r);
 }
 
-/* A path into the netns @inum: ours, or a socket holder's. */
+/* A path into the netns @inum: ours, a socket holder's, or a named one. */
 static int netns_path(const struct guard *g, uint32_t inum, char *path, size_t len)
 {
+	struct netns_ref named[64];
+	size_t n;
+
 	procfs_path(path, len, "self/ns/net");
 	if (netns_inum_of(path) == inum)
 		return 0;
 	for (size_t i = 0; i < g->m.snap.nr_sockets; i++) {
-		const struct pw_sock *s = &g->m.snap.sockets[i].sock;
+		const struct snap_socket *s = &g->m.snap.sockets[i];
 		char rel[32];
 
-		if (s->netns != inum || !s->tgid)
+		if (s->sock.netns != inum || s->first_holder >= g->m.snap.nr_processes)
 			continue;
-		snprintf(rel, sizeof(rel), "%u/ns/net", s->tgid);
+		snprintf(rel, sizeof(rel), "%u/ns/net",
+			 g->m.snap.processes[s->first_holder].tgid);
 		procfs_path(path, len, rel);
 		if (netns_inum_of(path) == inum)
 			return 0;
 	}
+	n = netns_add_named(named, 0, sizeof(named) / sizeof(named[0]));
+	for (size_t i = 0; i < n; i++)
+		if (named[i].inum == inum)
+			return snprintf(path, len, "%s", named[i].path) < (int)len ? 0 : -ENAMETOOLONG;
 	return -ENOENT;
 }
 
@@ -194,6 +203,14 @@ static void warn_losses(struct guard *g, size_t over)
 	g->lifeline_full_said = full;
 }
 
+static bool newly(const struct lifeline_changes *ch, const struct snap_pool *p)
+{
+	for (size_t i = 0; i < ch->nr_engaged; i++)
+		if (lifeline_same_pool(&ch->engaged[i].pool, p))
+			return true;
+	return false;
+}
+
 void lifeline_step(struct guard *g)
 {
 	static struct lifeline_state next; /* 40 KiB: off the stack */
@@ -212,7 +229,7 @@ void lifeline_step(struct guard *g)
 
 		if (!err)
 			n++;
-		else
+		else if (newly(&ch, &next.items[i].pool)) /* once per engagement */
 			pr_warn("lifeline: no way into netns %u (%s): its pool is not kept\n",
 				next.items[i].pool.netns, strerror(-err));
 	}
