@@ -15,6 +15,8 @@
 #   lifeline/newcomer-bind0 in a second netns a bind(0) hog holds 85% of the
 #                           tcp-bind pool: a newcomer's bind(0) gets EADDRINUSE
 #   lifeline/refusals-logged  "lifeline" refuse records
+#   lifeline/metrics        /metrics: portwarden_lifeline_engaged for the pool,
+#                           portwarden_lifeline_refusals_total for the newcomer
 #   lifeline/released       the hog exits: "released" is logged (audit record
 #                           and log line), and the
 #                           newcomer connects again
@@ -24,7 +26,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_portwarden jq
+pw_require_portwarden jq curl
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 pw_require_file "$GUARDLEAK" guardleak
 
@@ -76,7 +78,8 @@ pw_wait_portleak srv lifeline/srv || pw_done
 pw_start_portleak srv2 "$BASE/srv" "$NS" listen --port 5002 --accept --hold 3600 --comm pl-srv2
 pw_wait_portleak srv2 lifeline/srv2 || pw_done
 
-pw_start_guard lifeline --cgroup "$BASE" --config "$PW_TMP/lifeline.conf" || pw_done
+SOCK=$PW_TMP/pw.sock
+pw_start_guard lifeline --cgroup "$BASE" --config "$PW_TMP/lifeline.conf" --socket "$SOCK" || pw_done
 LOG=$PW_TMP/run.jsonl
 sleep 1.5 # the first step loads the hooks
 if grep -q 'port budget hooks\|no bpf_set_retval' "$PW_TMP/run.err"; then
@@ -125,6 +128,11 @@ try newb "$NS2" bind0 && expect lifeline/newcomer-bind0 newb 0 EADDRINUSE
 sleep 1.5 # a step logs the refusals
 n=$(records "$LOG" refuse)
 pw_check lifeline/refusals-logged "refuse records: $n" test "$n" -ge 1
+curl -s --max-time 5 --unix-socket "$SOCK" -o "$PW_TMP/metrics" http://localhost/metrics || true
+e=$(grep -c "^portwarden_lifeline_engaged{.*kind=\"tcp-connect\",family=\"ipv4\",netns=\"$INUM\"} 1" "$PW_TMP/metrics" || true)
+r=$(grep -c "^portwarden_lifeline_refusals_total{cgroup=\"$(pw_cgroup_relpath "$BASE")/new\",errno=\"EADDRNOTAVAIL\",dry_run=\"false\"} [1-9]" "$PW_TMP/metrics" || true)
+pw_check lifeline/metrics "engaged series $e, refusal series $r: $(grep -m4 lifeline "$PW_TMP/metrics" || true)" \
+	test "$e" -eq 1 -a "$r" -eq 1
 
 # the server closes first: its side keeps the TIME_WAITs, off the client's pool
 pw_stop "$(cat "$PW_TMP/srv.pid")" KILL 5
