@@ -99,7 +99,7 @@ pw_wait_portleak hog lifeline/hog || pw_done
 if pw_wait_for_file_line "$PW_TMP/run.err" "lifeline engaged: .*$POOL" 10; then
 	pw_pass lifeline/engaged
 else
-	pw_fail lifeline/engaged "no engaged record: $(grep -c . "$LOG") records; hog $(cat "$PW_TMP/hog.json")"
+	pw_fail lifeline/engaged "no engaged record for $POOL; hog $(jq -c "{ok, errname}" "$PW_TMP/hog.json")"
 fi
 
 try newc "$NS" tcp-connect --port "$PORT" && expect lifeline/newcomer-connect newc 0 EADDRNOTAVAIL
