@@ -17,6 +17,7 @@
 #   lifeline/refusals-logged  "lifeline" refuse records
 #   lifeline/metrics        /metrics: portwarden_lifeline_engaged for the pool,
 #                           portwarden_lifeline_refusals_total for the newcomer
+#   lifeline/top            top attached to the daemon: "lifeline ENGAGED pool ..."
 #   lifeline/released       the hog exits: "released" is logged (audit record
 #                           and log line), and the
 #                           newcomer connects again
@@ -133,6 +134,12 @@ e=$(grep -c "^portwarden_lifeline_engaged{.*kind=\"tcp-connect\",family=\"ipv4\"
 r=$(grep -c "^portwarden_lifeline_refusals_total{cgroup=\"$(pw_cgroup_relpath "$BASE")/new\",errno=\"EADDRNOTAVAIL\",dry_run=\"false\"} [1-9]" "$PW_TMP/metrics" || true)
 pw_check lifeline/metrics "engaged series $e, refusal series $r: $(grep -m4 lifeline "$PW_TMP/metrics" || true)" \
 	test "$e" -eq 1 -a "$r" -eq 1
+timeout 20 "$PW_PORTWARDEN" top --batch --socket "$SOCK" >"$PW_TMP/top.txt" 2>"$PW_TMP/top.err" || true
+if grep -q "^lifeline ENGAGED pool .*$POOL" "$PW_TMP/top.txt"; then
+	pw_pass lifeline/top
+else
+	pw_fail lifeline/top "no lifeline line in top's header: $(head -c 300 "$PW_TMP/top.err") $(grep -m2 -i 'lifeline\|attached' "$PW_TMP/top.txt")"
+fi
 
 # the server closes first: its side keeps the TIME_WAITs, off the client's pool
 pw_stop "$(cat "$PW_TMP/srv.pid")" KILL 5

@@ -38,10 +38,15 @@ struct daemon_suspect {
 	char last_action[16]; /* "" when it has none: "quarantine", "term", ... */
 };
 
+#define DAEMON_LIFELINE_MAX 4 /* engaged pools named; the rest counted */
+
 struct daemon_state {
 	uint32_t pid; /* the daemon's */
 	bool dry_run;
 	uint32_t interval_ms;
+	/* pools past the lifeline (none from a daemon older than it), named */
+	char lifeline[DAEMON_LIFELINE_MAX][128];
+	size_t nr_lifeline, lifeline_total;
 	struct daemon_suspect *items;
 	size_t nr;
 };

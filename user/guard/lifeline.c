@@ -21,8 +21,7 @@
 
 #define PF_KTHREAD 0x00200000
 
-/* "tcp-connect pool in netns N to 127.0.0.1:5001" */
-static void pool_name(const struct snap_pool *p, char *buf, size_t len)
+void lifeline_pool_name(const struct snap_pool *p, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
 
@@ -48,7 +47,7 @@ static void log_change(struct guard *g, const struct lifeline_pool *lp, bool eng
 				 .dry_run = g->ef.dry_run,
 				 .detail = detail};
 
-	pool_name(&lp->pool, name, sizeof(name));
+	lifeline_pool_name(&lp->pool, name, sizeof(name));
 	snprintf(detail, sizeof(detail), "%s %.1f%% full, lifeline %.0f%%: %s", name,
 		 100.0 * lp->fill, 100.0 * g->cfg.policy.lifeline,
 		 !engaged	  ? "new ports for everyone again"

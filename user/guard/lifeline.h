@@ -9,7 +9,13 @@
 #ifndef PW_GUARD_LIFELINE_H
 #define PW_GUARD_LIFELINE_H
 
+#include <stddef.h>
+#include "core/snapshot.h"
+
 struct guard;
+
+/* "tcp-connect pool in netns N to 127.0.0.1:5001" */
+void lifeline_pool_name(const struct snap_pool *p, char *buf, size_t len);
 
 /* After budgets_step(): engage and release pools. */
 void lifeline_step(struct guard *g);
