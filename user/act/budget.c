@@ -69,17 +69,17 @@ int budget_open(struct budget_hooks *b, const char *cgroup_dir)
 		   err		   ? "refused"
 		   : b->can_refuse ? "yes"
 				   : "counts",
-		   err		   ? "no port budgets: ports_max is not applied"
-		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sendmsg, sock_release"
-				   : "no bpf_set_retval: budgets count, never refuse");
+		   err		   ? "no port budgets, no lifeline: ports_max and lifeline are not applied"
+		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sendmsg, sock_release, sched_process_fork"
+				   : "no bpf_set_retval: budgets and the lifeline count, never refuse");
 	if (err) {
-		pr_warn("this kernel refused the port budget hooks (%s): ports_max is not "
-			"applied\n",
+		pr_warn("this kernel refused the port budget hooks (%s): ports_max and lifeline "
+			"are not applied\n",
 			strerror(-err < 0 ? err : -err));
 		budget_close(b);
 	} else if (!b->can_refuse) {
-		pr_warn("this kernel has no bpf_set_retval (5.18): port budgets count what they "
-			"would refuse, and refuse nothing\n");
+		pr_warn("this kernel has no bpf_set_retval (5.18): port budgets and the lifeline "
+			"count what they would refuse, and refuse nothing\n");
 	}
 	return err;
 }
