@@ -157,7 +157,8 @@ static void protect(struct guard *g)
 {
 	struct lifeline_proc *procs = NULL;
 	size_t nr = 0, cap = 0;
-	DIR *d = opendir("/proc");
+	char root[PATH_MAX];
+	DIR *d = procfs_path(root, sizeof(root), "") ? NULL : opendir(root);
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
