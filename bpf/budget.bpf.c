@@ -50,6 +50,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile bool use_retval = true;
 /* run --enforce: refuse; else count only */
 bool enforce = false;
+/* some cgroup has a budget: else the hooks are attached for the lifeline
+ * alone, and the counting (a hash lookup or two per state change) is skipped */
+bool budgets = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -119,6 +122,24 @@ struct {
 	__type(value, __u64);
 } lifeline_stats SEC(".maps");
 
+/* UDP sockets seen taking a port (bind, or a first unconnected send): a send
+ * on one of them takes no new port, so the lifeline lets it go. An LRU: an
+ * evicted socket's next send is taken for a first one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);  /* socket cookie */
+	__type(value, __u8);
+} udp_seen SEC(".maps");
+
+/* Not seen before (and now it is) */
+static bool first_port(__u64 cookie)
+{
+	__u8 one = 1;
+
+	return !bpf_map_update_elem(&udp_seen, &cookie, &one, BPF_NOEXIST);
+}
+
 static void count_refusal(__u64 cgroup_id, __u32 err, __u32 dry, __u16 reason)
 {
 	struct budget_refusal_key k = {
@@ -148,9 +169,12 @@ static int refuse(__u64 cgroup_id, __u32 err, __u16 reason)
 static int check(__u32 err)
 {
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
-	__u32 *max = bpf_map_lookup_elem(&budget_max, &cgroup_id);
+	__u32 *max;
 	__s64 *held;
 
+	if (!budgets)
+		return 1;
+	max = bpf_map_lookup_elem(&budget_max, &cgroup_id);
 	if (!max)
 		return 1;
 	held = bpf_map_lookup_elem(&budget_held, &cgroup_id);
@@ -220,9 +244,12 @@ static void add_held(__u64 cgroup_id, __s64 d)
 /* The socket @cookie took a port, in the current process's cgroup. */
 static void take(__u64 cookie)
 {
-	__u64 cgroup_id = bpf_get_current_cgroup_id();
+	__u64 cgroup_id;
 
-	if (!cookie || !bpf_map_lookup_elem(&budget_max, &cgroup_id))
+	if (!budgets || !cookie)
+		return;
+	cgroup_id = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&budget_max, &cgroup_id))
 		return;
 	if (bpf_map_update_elem(&budget_owner, &cookie, &cgroup_id, BPF_NOEXIST))
 		return; /* counted already (or the map is full) */
@@ -242,6 +269,7 @@ static void give_back(__u64 cookie)
 static __always_inline int connecting(struct bpf_sock_addr *ctx, bool v6)
 {
 	struct bpf_sock *sk = ctx->sk;
+	__u64 cookie;
 
 	if (!sk || sk->src_port) /* bound already: no port to take */
 		return 1;
@@ -251,7 +279,9 @@ static __always_inline int connecting(struct bpf_sock_addr *ctx, bool v6)
 		return 1;
 	if (!check_all(ctx, EAGAIN, PW_POOL_UDP, v6))
 		return 0;
-	take(bpf_get_socket_cookie(ctx)); /* UDP: the port is taken right after this hook */
+	cookie = bpf_get_socket_cookie(ctx); /* UDP: the port is taken right after this hook */
+	first_port(cookie);
+	take(cookie);
 	return 1;
 }
 
@@ -291,14 +321,20 @@ int budget_bind6(struct bpf_sock_addr *ctx)
 SEC("cgroup/post_bind4")
 int budget_post_bind4(struct bpf_sock *ctx)
 {
-	take(bpf_get_socket_cookie(ctx));
+	if (ctx->type == BUDGET_SOCK_DGRAM)
+		first_port(bpf_get_socket_cookie(ctx));
+	if (budgets)
+		take(bpf_get_socket_cookie(ctx));
 	return 1;
 }
 
 SEC("cgroup/post_bind6")
 int budget_post_bind6(struct bpf_sock *ctx)
 {
-	take(bpf_get_socket_cookie(ctx));
+	if (ctx->type == BUDGET_SOCK_DGRAM)
+		first_port(bpf_get_socket_cookie(ctx));
+	if (budgets)
+		take(bpf_get_socket_cookie(ctx));
 	return 1;
 }
 
@@ -309,14 +345,22 @@ int budget_post_bind6(struct bpf_sock *ctx)
 static __always_inline int sending(struct bpf_sock_addr *ctx, bool v6)
 {
 	__u64 cookie = bpf_get_socket_cookie(ctx);
+	bool fresh;
 	int ok;
 
-	if (!ctx->sk || ctx->type != BUDGET_SOCK_DGRAM ||
-	    bpf_map_lookup_elem(&budget_owner, &cookie))
+	if (!ctx->sk || ctx->type != BUDGET_SOCK_DGRAM)
 		return 1;
-	ok = check_all(ctx, EAGAIN, PW_POOL_UDP, v6);
-	take(cookie);
-	return ok;
+	fresh = first_port(cookie);
+	if (budgets && !bpf_map_lookup_elem(&budget_owner, &cookie)) {
+		ok = check(EAGAIN);
+		take(cookie);
+		if (!ok)
+			return 0;
+	}
+	/* a socket that sent or bound before holds its port already */
+	if (!fresh || !engaged(ctx, PW_POOL_UDP, v6) || is_protected())
+		return 1;
+	return refuse(bpf_get_current_cgroup_id(), EAGAIN, REASON_LIFELINE);
 }
 
 SEC("cgroup/sendmsg4")
@@ -336,14 +380,23 @@ int budget_sendmsg6(struct bpf_sock_addr *ctx)
 SEC("cgroup/sock_release")
 int budget_release(struct bpf_sock *ctx)
 {
-	if (ctx->type == BUDGET_SOCK_DGRAM || ctx->state == BUDGET_TCP_CLOSE)
-		give_back(bpf_get_socket_cookie(ctx));
+	__u64 cookie;
+
+	if (ctx->type != BUDGET_SOCK_DGRAM && (!budgets || ctx->state != BUDGET_TCP_CLOSE))
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	if (ctx->type == BUDGET_SOCK_DGRAM)
+		bpf_map_delete_elem(&udp_seen, &cookie);
+	if (budgets)
+		give_back(cookie);
 	return 1;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(budget_state, struct sock *sk, int oldstate, int newstate)
 {
+	if (!budgets)
+		return 0;
 	if (oldstate == BUDGET_TCP_CLOSE && newstate == BUDGET_TCP_SYN_SENT)
 		take(bpf_get_socket_cookie(sk));
 	else if (newstate == BUDGET_TCP_CLOSE)

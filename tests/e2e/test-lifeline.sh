@@ -14,6 +14,9 @@
 #                           engagement connects at once (inherited at fork)
 #   lifeline/newcomer-bind0 in a second netns a bind(0) hog holds 85% of the
 #                           tcp-bind pool: a newcomer's bind(0) gets EADDRINUSE
+#   lifeline/newcomer-udp-sendto, -udp-connect  in a third netns a UDP hog
+#                           holds 85% of the udp pool: a newcomer's first
+#                           sendto() and connect() get EAGAIN
 #   lifeline/refusals-logged  "lifeline" refuse records
 #   lifeline/metrics        /metrics: portwarden_lifeline_engaged for the pool,
 #                           portwarden_lifeline_refusals_total for the newcomer
@@ -35,15 +38,17 @@ BASE=$(pw_cgroup_base)
 NS=$(pw_make_netns 40000 40999)
 PORT=5001
 NS2=$(pw_make_netns 40000 40999)
+NS3=$(pw_make_netns 40000 40999)
 INUM=$(stat -L -c %i "/run/netns/$NS")
 INUM2=$(stat -L -c %i "/run/netns/$NS2")
+INUM3=$(stat -L -c %i "/run/netns/$NS3")
 # the pool of every client here (other tests' netns may engage too)
 POOL="tcp-connect pool in netns $INUM to 127.0.0.1:$PORT"
 PROTECTED=$PW_TMP/pw-protected-guardleak
 cp "$GUARDLEAK" "$PROTECTED"
 SHELL_COPY=$PW_TMP/pw-protected-bash
 cp "$(command -v bash)" "$SHELL_COPY"
-for k in srv hog new prot pshell bhog; do pw_make_cgroup "$k" >/dev/null; done
+for k in srv hog new prot pshell bhog uhog; do pw_make_cgroup "$k" >/dev/null; done
 
 cat >"$PW_TMP/lifeline.conf" <<CONF
 [daemon]
@@ -125,6 +130,13 @@ pw_start_portleak bhog "$BASE/bhog" "$NS2" bind0 --count 850 --fail-extra 0 --ho
 pw_wait_portleak bhog lifeline/bhog || true
 pw_wait_for_file_line "$PW_TMP/run.err" "lifeline engaged: .*tcp-bind pool in netns $INUM2 " 10 || true
 try newb "$NS2" bind0 && expect lifeline/newcomer-bind0 newb 0 EADDRINUSE
+
+# UDP: the udp pool of a third netns, 850 connected sockets of 1000
+pw_start_portleak uhog "$BASE/uhog" "$NS3" udp-connect --port 5005 --count 850 --fail-extra 0 --hold 3600 --comm pl-uhog
+pw_wait_portleak uhog lifeline/uhog || true
+pw_wait_for_file_line "$PW_TMP/run.err" "lifeline engaged: .*udp pool in netns $INUM3 " 10 || true
+try newus "$NS3" udp-sendto --port 5006 && expect lifeline/newcomer-udp-sendto newus 0 EAGAIN
+try newuc "$NS3" udp-connect --port 5006 && expect lifeline/newcomer-udp-connect newuc 0 EAGAIN
 
 sleep 1.5 # a step logs the refusals
 n=$(records "$LOG" refuse)

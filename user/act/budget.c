@@ -181,7 +181,9 @@ int budget_arm(struct budget_hooks *b)
 
 	if (!b->skel)
 		return -ENOTSUP;
-	if (!b->lifeline && !budget_cgroups(b, &id, 1)) {
+	/* without a budget the hooks count nothing (attached for the lifeline) */
+	b->skel->bss->budgets = budget_cgroups(b, &id, 1) > 0;
+	if (!b->lifeline && !b->skel->bss->budgets) {
 		detach(b);
 		return 0;
 	}
