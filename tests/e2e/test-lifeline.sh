@@ -96,6 +96,7 @@ fi
 # protected, started before the pool fills: 5 connections a second for 8 s
 pw_start_cmd prot "$BASE/prot" "$NS" "$PROTECTED" tcp --port "$PORT" --rate 5 --count 40 --comm pl-prot
 # a protected shell that starts a client once told to
+# shellcheck disable=SC2016 # $1..$3 belong to the inner shell
 pw_start_cmd pshell "$BASE/pshell" "$NS" "$SHELL_COPY" -c \
 	'while [ ! -e "$1" ]; do sleep 0.05; done; exec 3>"$2"; "$3" tcp-connect --port 5001 --count 3 --fail-extra 0 --comm pl-child >&3' \
 	pw-protected-bash "$PW_TMP/go" "$PW_TMP/child.json" "$PW_PORTLEAK"
@@ -165,8 +166,11 @@ else
 	pw_fail lifeline/released "no released record"
 fi
 try newr "$NS" tcp-connect --port "$PORT" && expect lifeline/newcomer-again newr 1 null
-grep -q "lifeline released: .*$POOL" "$PW_TMP/run.err" &&
-	pw_pass lifeline/released-log-line || pw_fail lifeline/released-log-line "no log line for the release"
+if grep -q "lifeline released: .*$POOL" "$PW_TMP/run.err"; then
+	pw_pass lifeline/released-log-line
+else
+	pw_fail lifeline/released-log-line "no log line for the release"
+fi
 
 
 # ---- dry run ---------------------------------------------------------------------
