@@ -98,7 +98,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PW_LIFELINE_POOLS);
 	__type(key, struct pw_lifeline_key);
-	__type(value, __u8);
+	__type(value, __u64); /* refusals in it (dry run: would-be ones) */
 } lifeline_engaged SEC(".maps");
 
 struct {
@@ -183,13 +183,13 @@ static int check(__u32 err)
 	return refuse(cgroup_id, err, REASON_BUDGET);
 }
 
-/* Is the pool this call allocates from engaged? @kind PW_POOL_*: for
+/* The engaged pool this call allocates from, or NULL. @kind PW_POOL_*: for
  * tcp-connect the destination's pool only (the netns's tcp-bind pool counts
  * connect()'s ports too, but connect() shares a port between destinations:
  * that pool full leaves others open); tcp-bind and udp are netns-wide.
  * Inlined so that each program reads only the user_ip4/user_ip6 fields its
  * attach type has. */
-static __always_inline bool engaged(struct bpf_sock_addr *ctx, __u8 kind, bool v6)
+static __always_inline __u64 *engaged(struct bpf_sock_addr *ctx, __u8 kind, bool v6)
 {
 	struct pw_lifeline_key k = {};
 
@@ -209,8 +209,9 @@ static __always_inline bool engaged(struct bpf_sock_addr *ctx, __u8 kind, bool v
 			__builtin_memcpy(k.raddr, &a, sizeof(a));
 		}
 	}
-	return bpf_map_lookup_elem(&lifeline_engaged, &k) != NULL;
+	return bpf_map_lookup_elem(&lifeline_engaged, &k);
 }
+
 
 static bool is_protected(void)
 {
@@ -221,14 +222,22 @@ static bool is_protected(void)
 	       bpf_map_lookup_elem(&protected_cgroups, &cgroup_id);
 }
 
+/* The lifeline: 1 go on; 0 refused. The pool's count tells userspace that
+ * others are refused there (the hog rule). */
+static __always_inline int lifeline(struct bpf_sock_addr *ctx, __u32 err, __u8 kind, bool v6)
+{
+	__u64 *refused = engaged(ctx, kind, v6);
+
+	if (!refused || is_protected())
+		return 1;
+	__sync_fetch_and_add(refused, 1);
+	return refuse(bpf_get_current_cgroup_id(), err, REASON_LIFELINE);
+}
+
 /* The budget, then the lifeline. 1: go on; 0: refused with @err. */
 static __always_inline int check_all(struct bpf_sock_addr *ctx, __u32 err, __u8 kind, bool v6)
 {
-	if (!check(err))
-		return 0;
-	if (!engaged(ctx, kind, v6) || is_protected())
-		return 1;
-	return refuse(bpf_get_current_cgroup_id(), err, REASON_LIFELINE);
+	return check(err) ? lifeline(ctx, err, kind, v6) : 0;
 }
 
 static void add_held(__u64 cgroup_id, __s64 d)
@@ -358,9 +367,7 @@ static __always_inline int sending(struct bpf_sock_addr *ctx, bool v6)
 			return 0;
 	}
 	/* a socket that sent or bound before holds its port already */
-	if (!fresh || !engaged(ctx, PW_POOL_UDP, v6) || is_protected())
-		return 1;
-	return refuse(bpf_get_current_cgroup_id(), EAGAIN, REASON_LIFELINE);
+	return fresh ? lifeline(ctx, EAGAIN, PW_POOL_UDP, v6) : 1;
 }
 
 SEC("cgroup/sendmsg4")

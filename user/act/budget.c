@@ -250,7 +250,7 @@ int lifeline_engage(struct budget_hooks *b, const struct lifeline_key *keys, siz
 	const struct bpf_map *map;
 	struct lifeline_key key, next;
 	bool first = true;
-	uint8_t one = 1;
+	uint64_t zero = 0;
 	int err = 0;
 
 	if (!b->skel)
@@ -265,10 +265,23 @@ int lifeline_engage(struct budget_hooks *b, const struct lifeline_key *keys, siz
 	}
 	if (!first && !wanted(&key, keys, n))
 		bpf_map__delete_elem(map, &key, sizeof(key), 0);
+	/* a pool engaged already keeps its count */
 	for (size_t i = 0; i < n; i++)
-		if (bpf_map__update_elem(map, &keys[i], sizeof(keys[i]), &one, sizeof(one), BPF_ANY))
+		if (bpf_map__update_elem(map, &keys[i], sizeof(keys[i]), &zero, sizeof(zero),
+					 BPF_NOEXIST) &&
+		    errno != EEXIST)
 			err = -errno;
 	return err;
+}
+
+uint64_t lifeline_refused(const struct budget_hooks *b, const struct lifeline_key *key)
+{
+	uint64_t n = 0;
+
+	if (b->skel)
+		bpf_map__lookup_elem(b->skel->maps.lifeline_engaged, key, sizeof(*key), &n,
+				     sizeof(n), 0);
+	return n;
 }
 
 int lifeline_protect_tgid(struct budget_hooks *b, uint32_t tgid, bool inherit)

@@ -73,6 +73,8 @@ struct lifeline_key {
 
 /* Make @keys (@n) the engaged pools: others are released. 0 or -errno. */
 int lifeline_engage(struct budget_hooks *b, const struct lifeline_key *keys, size_t n);
+/* Refusals (would-be ones in a dry run) in the engaged pool @key so far. */
+uint64_t lifeline_refused(const struct budget_hooks *b, const struct lifeline_key *key);
 /* Protect @tgid (@inherit: its children too, from fork on). 0 or -errno
  * (-E2BIG: the map is full). */
 int lifeline_protect_tgid(struct budget_hooks *b, uint32_t tgid, bool inherit);

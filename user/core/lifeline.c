@@ -47,7 +47,8 @@ void lifeline_update(const struct lifeline_state *prev, const struct snap_pool *
 	ch->nr_engaged = ch->nr_released = 0;
 	for (size_t i = 0; i < nr_pools; i++) {
 		const struct lifeline_pool *was = find(prev, &pools[i]);
-		struct lifeline_pool now = {pools[i], snap_pool_fill(&pools[i])};
+		struct lifeline_pool now = {pools[i], snap_pool_fill(&pools[i]), was ? was->refused : 0,
+					    false};
 
 		if (!lifeline_holds(now.fill, lifeline, was != NULL)) {
 			if (was)
@@ -66,7 +67,7 @@ void lifeline_update(const struct lifeline_state *prev, const struct snap_pool *
 	for (size_t i = 0; i < prev->nr && ch->nr_released < LIFELINE_POOLS_MAX; i++)
 		if (!in_pools(pools, nr_pools, &prev->items[i].pool))
 			ch->released[ch->nr_released++] =
-				(struct lifeline_pool){prev->items[i].pool, 0};
+				(struct lifeline_pool){prev->items[i].pool, 0, 0, false};
 }
 
 /* Processes that start the host's other processes: see lifeline.h */

@@ -29,7 +29,9 @@ bool lifeline_same_pool(const struct snap_pool *a, const struct snap_pool *b);
 
 struct lifeline_pool {
 	struct snap_pool pool;
-	double fill; /* at the latest sample; 0 when the pool is gone */
+	double fill;	  /* at the latest sample; 0 when the pool is gone */
+	uint64_t refused; /* the kernel's count of refusals in it, as last read */
+	bool refusing;	  /* that count grew at the latest sample */
 };
 
 struct lifeline_state {

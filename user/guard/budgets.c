@@ -263,6 +263,12 @@ static bool loaded(struct guard *g)
 	return true;
 }
 
+void budgets_prepare(struct guard *g)
+{
+	if (loaded(g))
+		assign(g);
+}
+
 void budgets_step(struct guard *g)
 {
 	if (!loaded(g))

@@ -216,6 +216,7 @@ void lifeline_step(struct guard *g)
 	static struct lifeline_state next; /* 40 KiB: off the stack */
 	static struct lifeline_changes ch;
 	static struct lifeline_key keys[LIFELINE_POOLS_MAX];
+	static size_t idx[LIFELINE_POOLS_MAX]; /* keys[j] is next.items[idx[j]]'s */
 	double line = g->budget.skel ? g->cfg.policy.lifeline : 0;
 	size_t n = 0;
 
@@ -228,13 +229,21 @@ void lifeline_step(struct guard *g)
 		int err = key_of(g, &next.items[i].pool, &keys[n]);
 
 		if (!err)
-			n++;
+			idx[n++] = i;
 		else if (newly(&ch, &next.items[i].pool)) /* once per engagement */
 			pr_warn("lifeline: no way into netns %u (%s): its pool is not kept\n",
 				next.items[i].pool.netns, strerror(-err));
 	}
 	if (g->budget.skel && (n || g->lifeline.nr) && lifeline_engage(&g->budget, keys, n))
 		pr_warn("lifeline: failed to update the engaged pools: %s\n", strerror(errno));
+	/* others refused there since the last step: the hog rule's failures */
+	for (size_t j = 0; g->budget.skel && j < n; j++) {
+		struct lifeline_pool *lp = &next.items[idx[j]];
+		uint64_t refused = lifeline_refused(&g->budget, &keys[j]);
+
+		lp->refusing = refused > lp->refused;
+		lp->refused = refused;
+	}
 	for (size_t i = 0; i < ch.nr_engaged; i++)
 		log_change(g, &ch.engaged[i], true);
 	for (size_t i = 0; i < ch.nr_released; i++)
