@@ -18,10 +18,19 @@
 // Never refused: bind() to a fixed port.
 // Without `run --enforce` (enforce false) or without bpf_set_retval (5.18)
 // nothing is refused: what would have been is counted (dry_run 1).
+//
+// The lifeline (config lifeline) uses the same hooks and refusals: in a pool
+// userspace marked engaged (lifeline_engaged, by netns cookie and, for
+// connect, destination), a process neither in protected_tgids nor in a
+// protected_cgroups cgroup gets the same errnos (reason lifeline). A
+// protected process's children are protected from fork on
+// (sched_process_fork), between userspace's samples.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
 #include "common.bpf.h"
+#include "lifeline.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -29,12 +38,21 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define BUDGET_SOCK_DGRAM   2
 #define BUDGET_TCP_CLOSE    7
 #define BUDGET_TCP_SYN_SENT 2
+#define BUDGET_AF_INET      2
+#define BUDGET_AF_INET6     10
+
+/* budget_refusal_key.reason */
+#define REASON_BUDGET   0
+#define REASON_LIFELINE 1
 
 /* set before load: false on kernels without bpf_set_retval (the verifier
  * then never sees the call) */
 const volatile bool use_retval = true;
 /* run --enforce: refuse; else count only */
 bool enforce = false;
+/* some cgroup has a budget: else the hooks are attached for the lifeline
+ * alone, and the counting (a hash lookup or two per state change) is skipped */
+bool budgets = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -53,7 +71,8 @@ struct {
 struct budget_refusal_key {
 	__u64 cgroup_id;
 	__u32 err;     /* positive errno */
-	__u32 dry_run; /* 1: counted, not refused */
+	__u16 dry_run; /* 1: counted, not refused */
+	__u16 reason;  /* REASON_* */
 };
 
 struct {
@@ -75,9 +94,56 @@ struct {
 	__type(value, __u64);
 } budget_owner SEC(".maps");
 
-static void count_refusal(__u64 cgroup_id, __u32 err, __u32 dry)
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PW_LIFELINE_POOLS);
+	__type(key, struct pw_lifeline_key);
+	__type(value, __u64); /* refusals in it (dry run: would-be ones) */
+} lifeline_engaged SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PW_PROTECTED_TGIDS);
+	__type(key, __u32);  /* tgid */
+	__type(value, __u8); /* PW_PROTECT_* */
+} protected_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PW_PROTECTED_CGRPS);
+	__type(key, __u64); /* cgroup2 id */
+	__type(value, __u8);
+} protected_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PW_LIFELINE_STATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} lifeline_stats SEC(".maps");
+
+/* UDP sockets seen taking a port (bind, or a first unconnected send): a send
+ * on one of them takes no new port, so the lifeline lets it go. An LRU: an
+ * evicted socket's next send is taken for a first one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);  /* socket cookie */
+	__type(value, __u8);
+} udp_seen SEC(".maps");
+
+/* Not seen before (and now it is) */
+static bool first_port(__u64 cookie)
 {
-	struct budget_refusal_key k = {.cgroup_id = cgroup_id, .err = err, .dry_run = dry};
+	__u8 one = 1;
+
+	return !bpf_map_update_elem(&udp_seen, &cookie, &one, BPF_NOEXIST);
+}
+
+static void count_refusal(__u64 cgroup_id, __u32 err, __u32 dry, __u16 reason)
+{
+	struct budget_refusal_key k = {
+		.cgroup_id = cgroup_id, .err = err, .dry_run = dry, .reason = reason};
 	__u64 one = 1, *n = bpf_map_lookup_elem(&budget_refusals, &k);
 
 	if (n)
@@ -86,26 +152,92 @@ static void count_refusal(__u64 cgroup_id, __u32 err, __u32 dry)
 		bpf_map_update_elem(&budget_refusals, &k, &one, BPF_NOEXIST);
 }
 
+/* Refuse with @err for @reason, or (dry run) count only. 1: go on; 0: refused. */
+static int refuse(__u64 cgroup_id, __u32 err, __u16 reason)
+{
+	if (!enforce || !use_retval) {
+		count_refusal(cgroup_id, err, 1, reason);
+		return 1;
+	}
+	count_refusal(cgroup_id, err, 0, reason);
+	if (use_retval)
+		bpf_set_retval(-(int)err);
+	return 0;
+}
+
 /* 1: let the call go on; 0: refuse it with @err (when enforcing). */
 static int check(__u32 err)
 {
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
-	__u32 *max = bpf_map_lookup_elem(&budget_max, &cgroup_id);
+	__u32 *max;
 	__s64 *held;
 
+	if (!budgets)
+		return 1;
+	max = bpf_map_lookup_elem(&budget_max, &cgroup_id);
 	if (!max)
 		return 1;
 	held = bpf_map_lookup_elem(&budget_held, &cgroup_id);
 	if (!held || *held < (__s64)*max)
 		return 1;
-	if (!enforce || !use_retval) {
-		count_refusal(cgroup_id, err, 1);
-		return 1;
+	return refuse(cgroup_id, err, REASON_BUDGET);
+}
+
+/* The engaged pool this call allocates from, or NULL. @kind PW_POOL_*: for
+ * tcp-connect the destination's pool only (the netns's tcp-bind pool counts
+ * connect()'s ports too, but connect() shares a port between destinations:
+ * that pool full leaves others open); tcp-bind and udp are netns-wide.
+ * Inlined so that each program reads only the user_ip4/user_ip6 fields its
+ * attach type has. */
+static __always_inline __u64 *engaged(struct bpf_sock_addr *ctx, __u8 kind, bool v6)
+{
+	struct pw_lifeline_key k = {};
+
+	k.netns_cookie = bpf_get_netns_cookie(ctx);
+	k.kind = kind;
+	if (kind == PW_POOL_TCP_CONNECT) {
+		k.family = ctx->user_family;
+		k.rport = bpf_ntohs((__u16)ctx->user_port);
+		if (v6) {
+			__u32 a[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
+				      ctx->user_ip6[3]};
+
+			__builtin_memcpy(k.raddr, a, sizeof(a));
+		} else {
+			__u32 a = ctx->user_ip4;
+
+			__builtin_memcpy(k.raddr, &a, sizeof(a));
+		}
 	}
-	count_refusal(cgroup_id, err, 0);
-	if (use_retval)
-		bpf_set_retval(-(int)err);
-	return 0;
+	return bpf_map_lookup_elem(&lifeline_engaged, &k);
+}
+
+
+static bool is_protected(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 cgroup_id = bpf_get_current_cgroup_id();
+
+	return bpf_map_lookup_elem(&protected_tgids, &tgid) ||
+	       bpf_map_lookup_elem(&protected_cgroups, &cgroup_id);
+}
+
+/* The lifeline: 1 go on; 0 refused. The pool's count tells userspace that
+ * others are refused there (the hog rule). */
+static __always_inline int lifeline(struct bpf_sock_addr *ctx, __u32 err, __u8 kind, bool v6)
+{
+	__u64 *refused = engaged(ctx, kind, v6);
+
+	if (!refused || is_protected())
+		return 1;
+	__sync_fetch_and_add(refused, 1);
+	return refuse(bpf_get_current_cgroup_id(), err, REASON_LIFELINE);
+}
+
+/* The budget, then the lifeline. 1: go on; 0: refused with @err. */
+static __always_inline int check_all(struct bpf_sock_addr *ctx, __u32 err, __u8 kind, bool v6)
+{
+	return check(err) ? lifeline(ctx, err, kind, v6) : 0;
 }
 
 static void add_held(__u64 cgroup_id, __s64 d)
@@ -121,9 +253,12 @@ static void add_held(__u64 cgroup_id, __s64 d)
 /* The socket @cookie took a port, in the current process's cgroup. */
 static void take(__u64 cookie)
 {
-	__u64 cgroup_id = bpf_get_current_cgroup_id();
+	__u64 cgroup_id;
 
-	if (!cookie || !bpf_map_lookup_elem(&budget_max, &cgroup_id))
+	if (!budgets || !cookie)
+		return;
+	cgroup_id = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&budget_max, &cgroup_id))
 		return;
 	if (bpf_map_update_elem(&budget_owner, &cookie, &cgroup_id, BPF_NOEXIST))
 		return; /* counted already (or the map is full) */
@@ -140,58 +275,75 @@ static void give_back(__u64 cookie)
 	bpf_map_delete_elem(&budget_owner, &cookie);
 }
 
-static int connecting(struct bpf_sock_addr *ctx)
+static __always_inline int connecting(struct bpf_sock_addr *ctx, bool v6)
 {
 	struct bpf_sock *sk = ctx->sk;
+	__u64 cookie;
 
 	if (!sk || sk->src_port) /* bound already: no port to take */
 		return 1;
-	if (ctx->type == BUDGET_SOCK_STREAM)
-		return check(EADDRNOTAVAIL); /* counted at SYN_SENT */
+	if (ctx->type == BUDGET_SOCK_STREAM) /* counted at SYN_SENT */
+		return check_all(ctx, EADDRNOTAVAIL, PW_POOL_TCP_CONNECT, v6);
 	if (ctx->type != BUDGET_SOCK_DGRAM)
 		return 1;
-	if (!check(EAGAIN))
+	if (!check_all(ctx, EAGAIN, PW_POOL_UDP, v6))
 		return 0;
-	take(bpf_get_socket_cookie(ctx)); /* UDP: the port is taken right after this hook */
+	cookie = bpf_get_socket_cookie(ctx); /* UDP: the port is taken right after this hook */
+	first_port(cookie);
+	take(cookie);
 	return 1;
 }
 
 SEC("cgroup/connect4")
 int budget_connect4(struct bpf_sock_addr *ctx)
 {
-	return connecting(ctx);
+	return connecting(ctx, false);
 }
 
 SEC("cgroup/connect6")
 int budget_connect6(struct bpf_sock_addr *ctx)
 {
-	return connecting(ctx);
+	return connecting(ctx, true);
 }
 
 /* bind(port 0) only: a fixed port (a server's) is never refused */
+static __always_inline int binding(struct bpf_sock_addr *ctx, bool v6)
+{
+	if (ctx->user_port)
+		return 1;
+	return check_all(ctx, EADDRINUSE,
+			 ctx->type == BUDGET_SOCK_DGRAM ? PW_POOL_UDP : PW_POOL_TCP_BIND, v6);
+}
+
 SEC("cgroup/bind4")
 int budget_bind4(struct bpf_sock_addr *ctx)
 {
-	return ctx->user_port ? 1 : check(EADDRINUSE);
+	return binding(ctx, false);
 }
 
 SEC("cgroup/bind6")
 int budget_bind6(struct bpf_sock_addr *ctx)
 {
-	return ctx->user_port ? 1 : check(EADDRINUSE);
+	return binding(ctx, true);
 }
 
 SEC("cgroup/post_bind4")
 int budget_post_bind4(struct bpf_sock *ctx)
 {
-	take(bpf_get_socket_cookie(ctx));
+	if (ctx->type == BUDGET_SOCK_DGRAM)
+		first_port(bpf_get_socket_cookie(ctx));
+	if (budgets)
+		take(bpf_get_socket_cookie(ctx));
 	return 1;
 }
 
 SEC("cgroup/post_bind6")
 int budget_post_bind6(struct bpf_sock *ctx)
 {
-	take(bpf_get_socket_cookie(ctx));
+	if (ctx->type == BUDGET_SOCK_DGRAM)
+		first_port(bpf_get_socket_cookie(ctx));
+	if (budgets)
+		take(bpf_get_socket_cookie(ctx));
 	return 1;
 }
 
@@ -199,29 +351,35 @@ int budget_post_bind6(struct bpf_sock *ctx)
  * hook, so a socket not yet counted took its port now. It is counted
  * (it holds the port until it closes); over budget, the send is refused
  * with EAGAIN, as when the pool is empty. */
-static int sending(struct bpf_sock_addr *ctx)
+static __always_inline int sending(struct bpf_sock_addr *ctx, bool v6)
 {
 	__u64 cookie = bpf_get_socket_cookie(ctx);
+	bool fresh;
 	int ok;
 
-	if (!ctx->sk || ctx->type != BUDGET_SOCK_DGRAM ||
-	    bpf_map_lookup_elem(&budget_owner, &cookie))
+	if (!ctx->sk || ctx->type != BUDGET_SOCK_DGRAM)
 		return 1;
-	ok = check(EAGAIN);
-	take(cookie);
-	return ok;
+	fresh = first_port(cookie);
+	if (budgets && !bpf_map_lookup_elem(&budget_owner, &cookie)) {
+		ok = check(EAGAIN);
+		take(cookie);
+		if (!ok)
+			return 0;
+	}
+	/* a socket that sent or bound before holds its port already */
+	return fresh ? lifeline(ctx, EAGAIN, PW_POOL_UDP, v6) : 1;
 }
 
 SEC("cgroup/sendmsg4")
 int budget_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return sending(ctx);
+	return sending(ctx, false);
 }
 
 SEC("cgroup/sendmsg6")
 int budget_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	return sending(ctx);
+	return sending(ctx, true);
 }
 
 /* UDP gives its port back at close; so does a TCP socket still in CLOSE
@@ -229,17 +387,59 @@ int budget_sendmsg6(struct bpf_sock_addr *ctx)
 SEC("cgroup/sock_release")
 int budget_release(struct bpf_sock *ctx)
 {
-	if (ctx->type == BUDGET_SOCK_DGRAM || ctx->state == BUDGET_TCP_CLOSE)
-		give_back(bpf_get_socket_cookie(ctx));
+	__u64 cookie;
+
+	if (ctx->type != BUDGET_SOCK_DGRAM && (!budgets || ctx->state != BUDGET_TCP_CLOSE))
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	if (ctx->type == BUDGET_SOCK_DGRAM)
+		bpf_map_delete_elem(&udp_seen, &cookie);
+	if (budgets)
+		give_back(cookie);
 	return 1;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(budget_state, struct sock *sk, int oldstate, int newstate)
 {
+	if (!budgets)
+		return 0;
 	if (oldstate == BUDGET_TCP_CLOSE && newstate == BUDGET_TCP_SYN_SENT)
 		take(bpf_get_socket_cookie(sk));
 	else if (newstate == BUDGET_TCP_CLOSE)
 		give_back(bpf_get_socket_cookie(sk));
+	return 0;
+}
+
+/* A child of a protected process that passes protection on is protected from
+ * its first instruction: a login shell sshd forks, its PAM helpers, the
+ * lookups they make, before userspace's next sample sees them. Threads
+ * share the tgid: nothing to add. Full, the child is counted. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(lifeline_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 *how = bpf_map_lookup_elem(&protected_tgids, &ptgid), inherit = PW_PROTECT_INHERIT;
+
+	if (!how || *how != PW_PROTECT_INHERIT || ptgid == ctgid)
+		return 0;
+	if (bpf_map_update_elem(&protected_tgids, &ctgid, &inherit, BPF_ANY)) {
+		__u32 i = PW_LIFELINE_INHERIT_FULL;
+		__u64 *n = bpf_map_lookup_elem(&lifeline_stats, &i);
+
+		if (n)
+			__sync_fetch_and_add(n, 1);
+	}
+	return 0;
+}
+
+/* Gone: its tgid may come back as anyone's */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(lifeline_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+
+	if (p->pid == tgid)
+		bpf_map_delete_elem(&protected_tgids, &tgid);
 	return 0;
 }

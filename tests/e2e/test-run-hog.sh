@@ -11,6 +11,12 @@
 #   run-hog/probe       afterwards a fresh client connects in netns A
 #   run-hog/no-victim   the full pool nobody else needs: its holder is
 #                       alive and never acted on
+#   run-hog/lifeline    in netns C a hog takes 960 ports of 1000 in a burst
+#                       and holds them: past the lifeline (default 95%), the
+#                       pool is kept for protected processes, so its victim's
+#                       connects are refused by the lifeline, which no failure
+#                       event shows (the pool is not full): the hog is still
+#                       named a hog and stopped within 45 s
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +29,7 @@ BASE=$(pw_cgroup_base)
 PORT=5001
 NS_A=$(pw_make_netns 40000 40999)
 NS_B=$(pw_make_netns 40000 40999)
+NS_C=$(pw_make_netns 40000 40999)
 
 # start KEY NETNS CMD...: CMD in cgroup KEY, stdout to KEY.out (pw_start_cmd).
 start() {
@@ -40,6 +47,7 @@ CONF
 # at once, as they would from a server that does not keep dead connections
 start srv-a "$NS_A" "$PW_PORTLEAK" accept-close --port "$PORT" --hold 3600 --comm pl-srv
 start srv-b "$NS_B" "$PW_PORTLEAK" listen --port "$PORT" --hold 3600 --comm pl-srv
+start srv-c "$NS_C" "$PW_PORTLEAK" accept-close --port "$PORT" --hold 3600 --comm pl-srv
 pw_wait_for_file_line "$PW_TMP/srv-a.out" '^{' 10 || true
 pw_wait_for_file_line "$PW_TMP/srv-b.out" '^{' 10 || true
 pw_start_guard run-hog --cgroup "$BASE" --config "$PW_TMP/run.conf" || pw_done
@@ -73,6 +81,26 @@ problems=$(
 		"$PW_TMP/run.jsonl"
 )
 pw_report run-hog/no-victim "$problems"
+
+# ---- netns C: the lifeline stops the hog first --------------------------------
+start hogc "$NS_C" "$GUARDLEAK" tcp --port "$PORT" --rate 2000 --count 960 --comm hogc
+pw_wait_for_file_line "$PW_TMP/hogc.out" '^done ' 20 || true
+pw_wait_for_file_line "$PW_TMP/run.jsonl" '"event":"lifeline","action":"engaged".*"remote_port":5001,"used":96' 10 || true
+start victimc "$NS_C" "$PW_PORTLEAK" tcp-churn --port "$PORT" --rate 5 --duration 60 --comm pl-victimc
+t0=$SECONDS
+hogc=$(cat "$PW_TMP/hogc.pid")
+while [ $((SECONDS - t0)) -lt 45 ] && pw_pid_alive "$hogc" "$(cat "$PW_TMP/hogc.start")"; do
+	sleep 0.5
+done
+echo "# lifeline: hog gone after $((SECONDS - t0)) s"
+problems=$(
+	grep -q '^done .*ports=960' "$PW_TMP/hogc.out" || echo "the hog did not take its 960 ports: $(tr '\n' ' ' <"$PW_TMP/hogc.out")"
+	grep -q '"event":"lifeline","action":"engaged".*"used":96' "$PW_TMP/run.jsonl" || echo "the lifeline never engaged on its pool"
+	! pw_pid_alive "$hogc" "$(cat "$PW_TMP/hogc.start")" || echo "the hog still runs after 45 s of refusals"
+	jq -e -s --argjson pid "$hogc" 'any(.[]; .event == "action" and .pid == $pid and .class == "hog")' \
+		"$PW_TMP/run.jsonl" >/dev/null || echo "no action on it as a hog"
+)
+pw_report run-hog/lifeline "$problems"
 kill -s TERM "$PW_GUARD"
 pw_wait_exit "$PW_GUARD" 15 || true
 pw_done

@@ -494,10 +494,12 @@ time_wait() { # KEY: TCP sockets in TIME_WAIT in its netns
 	ip netns exec "$(cat "$PW_TMP/$1.ns")" ss -Htan state time-wait | wc -l
 }
 
-# Every record about a process is inside the daemon's --cgroup.
+# Every record about a process is inside the daemon's --cgroup. (The
+# lifeline's records name a pool, or a cgroup by its id: its hooks refuse
+# only under --cgroup, where they are attached.)
 check_scope() { # NAME
 	local problems
-	problems=$(jq -r -s --arg base "$REL/$1/" '.[] | select(.cgroup != null)
+	problems=$(jq -r -s --arg base "$REL/$1/" '.[] | select(.cgroup != null and .event != "lifeline")
 		| select(.cgroup | startswith($base) | not) | "record for \(.pid) in \(.cgroup)"' \
 		"$PW_TMP/$1.jsonl" | sort -u)
 	pw_report "run/scope-$1" "$problems"
@@ -529,9 +531,13 @@ check_dry() { # KEY
 	pw_report "run/dry-$key" "$problems"
 }
 
+# Nothing done in a dry run: no action but would_kill (the lifeline, on by
+# default, only engages and counts what it would refuse), no result.
 check_dry_acts() {
 	local problems
-	problems=$(jq -r -s '.[] | select((.action != null and .action != "would_kill") or .event == "result" or .dry_run != true)
+	problems=$(jq -r -s '.[] | select((.action != null and .action != "would_kill" and
+			((.event == "lifeline" and (.action | IN("engaged", "released", "would_refuse"))) | not))
+		or .event == "result" or .dry_run != true)
 		| "\(.event) \(.action) pid \(.pid) dry_run \(.dry_run)"' "$DLOG")
 	pw_report run/dry-nothing-done "$problems"
 }

@@ -97,6 +97,24 @@ UNIT_TEST(spell_ends_when_quiet_or_not_full)
 	hog_watch_free(&w);
 }
 
+/* Refusals by the lifeline show no failure event: they extend the spell of
+ * the watched pool they name, and of no other. */
+UNIT_TEST(lifeline_refusals_count)
+{
+	struct hog_watch w = {0};
+	struct snap_pool p = full_pool(960, 42, 950), other = p;
+
+	other.rport = 5002;
+	for (uint64_t t = 1; t <= 31; t++) {
+		step(&w, &p, 0, 0, t * SEC);
+		hog_watch_refused(&w, &p, t * SEC);
+		hog_watch_refused(&w, &other, t * SEC); /* not watched: nothing */
+	}
+	ASSERT_EQ_INT(w.nr, 1);
+	ASSERT_TRUE(hog_spell_long(&w.items[0], 31 * SEC, 30 * SEC));
+	hog_watch_free(&w);
+}
+
 UNIT_TEST(dominance_and_matching)
 {
 	struct snap_pool shared = full_pool(990, 42, 400), several = full_pool(990, 0, 950);
@@ -122,5 +140,6 @@ int main(void)
 	RUN(no_victim_no_hog);
 	RUN(spell_ends_when_quiet_or_not_full);
 	RUN(dominance_and_matching);
+	RUN(lifeline_refusals_count);
 	return UNIT_MAIN_END();
 }

@@ -280,6 +280,39 @@ UNIT_TEST(test_budget_refusals)
 	free(t);
 }
 
+/* The lifeline: its refusals in their own family (the budget's has none
+ * then), and a gauge per engaged pool. */
+UNIT_TEST(test_lifeline)
+{
+	struct metrics_budget_refusal r[1] = {
+		{.cgroup = "/hog", .err = "EADDRNOTAVAIL", .dry_run = false, .lifeline = true,
+		 .count = 4},
+	};
+	struct metrics_pool p[1] = {{.pool = "tcp-connect ipv4 netns 7 127.0.0.1:5001",
+				     .kind = "tcp-connect", .family = "ipv4", .netns = 7}};
+	struct metrics_model m;
+	char *t;
+
+	fill_model(&m);
+	t = render(&m);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE(!strstr(t, "portwarden_lifeline"));
+	free(t);
+	m.budget_refusals = r;
+	m.nr_budget_refusals = 1;
+	m.lifeline_pools = p;
+	m.nr_lifeline_pools = 1;
+	t = render(&m);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE(!strstr(t, "portwarden_budget_refusals_total"));
+	ASSERT_TRUE(strstr(t, "portwarden_lifeline_refusals_total{cgroup=\"/hog\","
+			      "errno=\"EADDRNOTAVAIL\",dry_run=\"false\"} 4\n"));
+	ASSERT_TRUE(strstr(t, "portwarden_lifeline_engaged{pool=\"tcp-connect ipv4 netns 7 "
+			      "127.0.0.1:5001\",kind=\"tcp-connect\",family=\"ipv4\",netns=\"7\"} 1\n"));
+	ASSERT_EQ_INT(count(t, "# TYPE portwarden_lifeline_engaged gauge\n"), 1);
+	free(t);
+}
+
 /* A cgroup's series carry its container's names; an empty one is left out;
  * "other" carries none. The failure totals keep the names the cgroup first
  * failed with. */
@@ -458,6 +491,7 @@ int main(void)
 	RUN(test_actions_and_suspects_all_series);
 	RUN(test_bpf_stats_on);
 	RUN(test_budget_refusals);
+	RUN(test_lifeline);
 	RUN(test_totals_monotonic);
 	RUN(test_totals_admission_and_other);
 	RUN(test_rendered_counters_monotonic);

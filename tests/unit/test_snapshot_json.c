@@ -150,11 +150,36 @@ UNIT_TEST(suspects_read)
 	daemon_state_free(&d);
 }
 
+/* The engaged pools (absent from an older daemon: none), the first
+ * DAEMON_LIFELINE_MAX named, all counted; not strings: refused. */
+UNIT_TEST(suspects_lifeline)
+{
+	static const char head[] =
+		"{\"version\":1,\"type\":\"suspects\",\"time\":\"t\",\"pid\":77,\"mode\":"
+		"\"enforce\",\"interval_ms\":1000,\"suspects\":[]";
+	struct daemon_state d;
+	char doc[512], err[128];
+
+	snprintf(doc, sizeof(doc), "%s}", head);
+	ASSERT_EQ_INT(suspects_from_json(doc, strlen(doc), &d, err, sizeof(err)), 0);
+	ASSERT_EQ_INT(d.nr_lifeline + d.lifeline_total, 0);
+	daemon_state_free(&d);
+	snprintf(doc, sizeof(doc), "%s,\"lifeline\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}", head);
+	ASSERT_EQ_INT(suspects_from_json(doc, strlen(doc), &d, err, sizeof(err)), 0);
+	ASSERT_EQ_INT(d.nr_lifeline, DAEMON_LIFELINE_MAX);
+	ASSERT_EQ_INT(d.lifeline_total, 5);
+	ASSERT_EQ_STR(d.lifeline[1], "b");
+	daemon_state_free(&d);
+	snprintf(doc, sizeof(doc), "%s,\"lifeline\":[1]}", head);
+	ASSERT_EQ_INT(suspects_from_json(doc, strlen(doc), &d, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	RUN(round_trip);
 	RUN(bad_documents_refused);
 	RUN(bad_row_named);
 	RUN(suspects_read);
+	RUN(suspects_lifeline);
 	return UNIT_MAIN_END();
 }

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/snapshot_json.h"
 #include "core/top_model.h"
 #include "unit.h"
 #include "view_fixtures.h"
@@ -328,6 +329,30 @@ UNIT_TEST(held_lines)
 }
 
 /* Under a pool: indent, chart, peak and span; nothing without 2 readings or room. */
+/* Attached: the daemon's engaged pools, escaped, the rest counted; nothing
+ * unattached or with none. */
+UNIT_TEST(lifeline_line)
+{
+	static struct daemon_state d = {.nr_lifeline = 2, .lifeline_total = 5};
+	struct top_model m = {0};
+	char buf[256];
+
+	snprintf(d.lifeline[0], sizeof(d.lifeline[0]), "tcp-connect pool in netns 7 to 10.0.0.2:80 (96.0%%)");
+	snprintf(d.lifeline[1], sizeof(d.lifeline[1]), "udp pool in netns \x1b[2J (95.0%%)");
+	top_text_lifeline(buf, sizeof(buf), &m);
+	ASSERT_EQ_STR(buf, "");
+	m.daemon = &d;
+	top_text_lifeline(buf, sizeof(buf), &m);
+	ASSERT_EQ_STR(buf, ""); /* not attached */
+	m.attached = true;
+	top_text_lifeline(buf, sizeof(buf), &m);
+	ASSERT_EQ_STR(buf, "lifeline ENGAGED pool tcp-connect pool in netns 7 to 10.0.0.2:80 "
+			   "(96.0%); udp pool in netns \\x1b[2J (95.0%) (and 3 more)");
+	d.nr_lifeline = d.lifeline_total = 0;
+	top_text_lifeline(buf, sizeof(buf), &m);
+	ASSERT_EQ_STR(buf, "");
+}
+
 UNIT_TEST(history_lines)
 {
 	struct top_pool p = {.nr_history = 4, .history = {0.1f, 0.2f, 0.3f, 0.4f}, .history_s = 3};
@@ -361,6 +386,7 @@ int main(void)
 	RUN(sparkline_scaling);
 	RUN(held_lines);
 	RUN(history_lines);
+	RUN(lifeline_line);
 	RUN(count_and_growth_cells);
 	return UNIT_MAIN_END();
 }

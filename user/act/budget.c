@@ -3,6 +3,7 @@
 // The port budget hooks' life: load by trying, attach while a cgroup has a budget.
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -15,8 +16,11 @@
 struct refusal_key {
 	uint64_t cgroup_id;
 	uint32_t err;
-	uint32_t dry_run;
+	uint16_t dry_run;
+	uint16_t reason; /* 1: the lifeline */
 };
+
+_Static_assert(sizeof(struct lifeline_key) == 32, "mirror struct pw_lifeline_key");
 
 static struct budget_bpf *load(bool use_retval)
 {
@@ -65,17 +69,17 @@ int budget_open(struct budget_hooks *b, const char *cgroup_dir)
 		   err		   ? "refused"
 		   : b->can_refuse ? "yes"
 				   : "counts",
-		   err		   ? "no port budgets: ports_max is not applied"
-		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sendmsg, sock_release"
-				   : "no bpf_set_retval: budgets count, never refuse");
+		   err		   ? "no port budgets, no lifeline: ports_max and lifeline are not applied"
+		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sendmsg, sock_release, sched_process_fork"
+				   : "no bpf_set_retval: budgets and the lifeline count, never refuse");
 	if (err) {
-		pr_warn("this kernel refused the port budget hooks (%s): ports_max is not "
-			"applied\n",
+		pr_warn("this kernel refused the port budget hooks (%s): ports_max and lifeline "
+			"are not applied\n",
 			strerror(-err < 0 ? err : -err));
 		budget_close(b);
 	} else if (!b->can_refuse) {
-		pr_warn("this kernel has no bpf_set_retval (5.18): port budgets count what they "
-			"would refuse, and refuse nothing\n");
+		pr_warn("this kernel has no bpf_set_retval (5.18): port budgets and the lifeline "
+			"count what they would refuse, and refuse nothing\n");
 	}
 	return err;
 }
@@ -168,7 +172,7 @@ size_t budget_cgroups(const struct budget_hooks *b, uint64_t *ids, size_t max)
 }
 
 /* The hooks run on every connect() and bind() of the host: attached only
- * while some cgroup has a budget. */
+ * while some cgroup has a budget or the lifeline is configured. */
 int budget_arm(struct budget_hooks *b)
 {
 	uint64_t id;
@@ -177,7 +181,9 @@ int budget_arm(struct budget_hooks *b)
 
 	if (!b->skel)
 		return -ENOTSUP;
-	if (!budget_cgroups(b, &id, 1)) {
+	/* without a budget the hooks count nothing (attached for the lifeline) */
+	b->skel->bss->budgets = budget_cgroups(b, &id, 1) > 0;
+	if (!b->lifeline && !b->skel->bss->budgets) {
 		detach(b);
 		return 0;
 	}
@@ -193,14 +199,14 @@ int budget_arm(struct budget_hooks *b)
 	progs[7] = b->skel->progs.budget_sendmsg4;
 	progs[8] = b->skel->progs.budget_sendmsg6;
 	progs[9] = b->skel->progs.budget_state;
-	for (i = 0; i < BUDGET_LINKS - 1; i++) {
-		b->links[i] = bpf_program__attach_cgroup(progs[i], b->cgroup_fd);
+	progs[10] = b->skel->progs.lifeline_fork;
+	progs[11] = b->skel->progs.lifeline_exit;
+	for (i = 0; i < BUDGET_LINKS; i++) {
+		b->links[i] = i < 9 ? bpf_program__attach_cgroup(progs[i], b->cgroup_fd)
+				    : bpf_program__attach(progs[i]);
 		if (!b->links[i])
 			goto fail;
 	}
-	b->links[i] = bpf_program__attach(progs[i]);
-	if (!b->links[i])
-		goto fail;
 	b->armed = true;
 	return 0;
 fail:
@@ -225,7 +231,107 @@ size_t budget_refusals(const struct budget_hooks *b, struct budget_refusal *out,
 		if (bpf_map__lookup_elem(b->skel->maps.budget_refusals, &key, sizeof(key), &count,
 					 sizeof(count), 0))
 			continue;
-		out[n++] = (struct budget_refusal){key.cgroup_id, key.err, key.dry_run != 0, count};
+		out[n++] = (struct budget_refusal){key.cgroup_id, key.err, key.dry_run != 0,
+						   key.reason == 1, count};
 	}
+	return n;
+}
+
+static bool wanted(const struct lifeline_key *k, const struct lifeline_key *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(k, &keys[i], sizeof(*k)))
+			return true;
+	return false;
+}
+
+int lifeline_engage(struct budget_hooks *b, const struct lifeline_key *keys, size_t n)
+{
+	const struct bpf_map *map;
+	struct lifeline_key key, next;
+	bool first = true;
+	uint64_t zero = 0;
+	int err = 0;
+
+	if (!b->skel)
+		return -ENOTSUP;
+	map = b->skel->maps.lifeline_engaged;
+	/* the next key is found before this one is deleted: the walk goes on */
+	while (!bpf_map__get_next_key(map, first ? NULL : &key, &next, sizeof(next))) {
+		if (!first && !wanted(&key, keys, n))
+			bpf_map__delete_elem(map, &key, sizeof(key), 0);
+		first = false;
+		key = next;
+	}
+	if (!first && !wanted(&key, keys, n))
+		bpf_map__delete_elem(map, &key, sizeof(key), 0);
+	/* a pool engaged already keeps its count */
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map__update_elem(map, &keys[i], sizeof(keys[i]), &zero, sizeof(zero),
+					 BPF_NOEXIST) &&
+		    errno != EEXIST)
+			err = -errno;
+	return err;
+}
+
+uint64_t lifeline_refused(const struct budget_hooks *b, const struct lifeline_key *key)
+{
+	uint64_t n = 0;
+
+	if (b->skel)
+		bpf_map__lookup_elem(b->skel->maps.lifeline_engaged, key, sizeof(*key), &n,
+				     sizeof(n), 0);
+	return n;
+}
+
+int lifeline_protect_tgid(struct budget_hooks *b, uint32_t tgid, bool inherit)
+{
+	uint8_t how = inherit ? 2 : 1; /* PW_PROTECT_INHERIT, PW_PROTECT_SELF */
+
+	if (!b->skel)
+		return -ENOTSUP;
+	return bpf_map__update_elem(b->skel->maps.protected_tgids, &tgid, sizeof(tgid), &how,
+				    sizeof(how), BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+int lifeline_protect_cgroup(struct budget_hooks *b, uint64_t cgroup_id)
+{
+	uint8_t one = 1;
+
+	if (!b->skel)
+		return -ENOTSUP;
+	return bpf_map__update_elem(b->skel->maps.protected_cgroups, &cgroup_id,
+				    sizeof(cgroup_id), &one, sizeof(one), BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+void lifeline_prune(struct budget_hooks *b)
+{
+	const struct bpf_map *map;
+	uint32_t key, next;
+	bool first = true, more;
+
+	if (!b->skel)
+		return;
+	map = b->skel->maps.protected_tgids;
+	do {
+		more = !bpf_map__get_next_key(map, first ? NULL : &key, &next, sizeof(next));
+		if (!first && kill((pid_t)key, 0) && errno == ESRCH)
+			bpf_map__delete_elem(map, &key, sizeof(key), 0);
+		first = false;
+		key = next;
+	} while (more);
+}
+
+uint64_t lifeline_inherit_full(const struct budget_hooks *b)
+{
+	uint32_t i = 0; /* PW_LIFELINE_INHERIT_FULL */
+	uint64_t n = 0;
+
+	if (b->skel)
+		bpf_map__lookup_elem(b->skel->maps.lifeline_stats, &i, sizeof(i), &n, sizeof(n), 0);
 	return n;
 }

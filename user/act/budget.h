@@ -16,13 +16,14 @@
 struct budget_bpf;
 struct bpf_link;
 
-#define BUDGET_LINKS 10
+#define BUDGET_LINKS 12 /* the last three are tracepoints */
 
 struct budget_hooks {
 	struct budget_bpf *skel;	      /* NULL: not loaded */
 	struct bpf_link *links[BUDGET_LINKS]; /* while armed */
 	bool armed;
 	bool can_refuse; /* bpf_set_retval (5.18+): else count only */
+	bool lifeline;	 /* configured: attached even without a budget */
 	int cgroup_fd;
 };
 
@@ -30,6 +31,7 @@ struct budget_refusal {
 	uint64_t cgroup_id;
 	uint32_t err;	/* positive errno */
 	bool dry_run;	/* counted, not refused */
+	bool lifeline;	/* refused by the lifeline, not a budget */
 	uint64_t count; /* since load */
 };
 
@@ -55,5 +57,32 @@ size_t budget_cgroups(const struct budget_hooks *b, uint64_t *ids, size_t max);
 int budget_arm(struct budget_hooks *b);
 /* Refusal counts, up to @max; how many. */
 size_t budget_refusals(const struct budget_hooks *b, struct budget_refusal *out, size_t max);
+
+/*
+ * The lifeline (same object and hooks). A pool engaged, as the hooks match
+ * it: mirrors struct pw_lifeline_key (bpf/lifeline.h).
+ */
+struct lifeline_key {
+	uint64_t netns_cookie;
+	uint8_t raddr[16];
+	uint16_t rport;
+	uint16_t family;
+	uint8_t kind; /* enum pool_kind */
+	uint8_t pad[3];
+};
+
+/* Make @keys (@n) the engaged pools: others are released. 0 or -errno. */
+int lifeline_engage(struct budget_hooks *b, const struct lifeline_key *keys, size_t n);
+/* Refusals (would-be ones in a dry run) in the engaged pool @key so far. */
+uint64_t lifeline_refused(const struct budget_hooks *b, const struct lifeline_key *key);
+/* Protect @tgid (@inherit: its children too, from fork on). 0 or -errno
+ * (-E2BIG: the map is full). */
+int lifeline_protect_tgid(struct budget_hooks *b, uint32_t tgid, bool inherit);
+/* Protect every process of the cgroup2 cgroup @cgroup_id. 0 or -errno. */
+int lifeline_protect_cgroup(struct budget_hooks *b, uint64_t cgroup_id);
+/* Forget protected processes that are gone (their exit was not seen). */
+void lifeline_prune(struct budget_hooks *b);
+/* Children not protected because the map was full, since load. */
+uint64_t lifeline_inherit_full(const struct budget_hooks *b);
 
 #endif /* PW_BUDGET_H */

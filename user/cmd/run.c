@@ -11,6 +11,7 @@
 #include "cmd/run.h"
 #include "core/log.h"
 #include "core/regular_file.h"
+#include "guard/budgets.h"
 #include "guard/guard.h"
 #include "guard/metrics.h"
 #include "guard/notify.h"
@@ -318,6 +319,7 @@ int run_main(const struct env *env)
 		struct notifier n;
 
 		notifier_init(&n, g->cfg.interval_ms);
+		budgets_prepare(g); /* the lifeline's hooks are in place from the start */
 		announce(g, "start");
 		loop(g, env, ms, &n);
 		notifier_stopping(&n);

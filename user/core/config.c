@@ -57,6 +57,7 @@
 enum val_type {
 	V_BOOL,	    /* bool: yes/no, true/false, on/off */
 	V_FRACTION, /* double in (0, 1]: 0.8 or 80% */
+	V_FRACTION_NO, /* V_FRACTION, or no/off: 0 */
 	V_SECONDS,  /* uint32_t seconds, written as a duration; min/max in ms */
 	V_MS,	    /* uint32_t milliseconds, written as a duration */
 	V_U32,	    /* uint32_t */
@@ -96,6 +97,7 @@ static const struct key_def policy_keys[] = {
 	{"scope", V_SCOPE, offsetof(struct policy_params, scope)},
 	{"ports_max", V_U32, offsetof(struct policy_params, ports_max), 0, 1000000},
 	{"reclaim", V_RECLAIM, offsetof(struct policy_params, reclaim)},
+	{"lifeline", V_FRACTION_NO, offsetof(struct policy_params, lifeline)},
 };
 #define NR_POLICY_KEYS ARRAY_SIZE(policy_keys)
 
@@ -176,6 +178,7 @@ void config_defaults(struct daemon_config *c)
 		.hog_s = 30,
 		.scope = SCOPE_AUTO,
 		.reclaim = RECLAIM_CLOSE_WAIT,
+		.lifeline = 0.95,
 	};
 	c->breakers = (struct breaker_params){
 		.cooldown_s = 30,
@@ -240,6 +243,8 @@ static const char *expected(const struct key_def *k, char *buf, size_t len)
 		return "yes, no, true, false, on or off";
 	case V_FRACTION:
 		return "a fraction in (0, 1] or a percentage in (0%, 100%], e.g. 0.8 or 80%";
+	case V_FRACTION_NO:
+		return "no, or a fraction in (0, 1] or a percentage in (0%, 100%], e.g. 95%";
 	case V_SCOPE:
 		return "auto, process or cgroup";
 	case V_RECLAIM:
@@ -365,6 +370,12 @@ static int parse_value(const struct key_def *k, const char *s, union value *v)
 		return parse_bool(s, &v->b);
 	case V_FRACTION:
 		return parse_fraction(s, &v->d);
+	case V_FRACTION_NO:
+		if (!strcasecmp(s, "no") || !strcasecmp(s, "off")) {
+			v->d = 0;
+			return 0;
+		}
+		return parse_fraction(s, &v->d);
 	case V_SCOPE:
 		return parse_scope(s, &v->s);
 	case V_RECLAIM:
@@ -392,6 +403,7 @@ static size_t value_size(enum val_type t)
 	case V_BOOL:
 		return sizeof(bool);
 	case V_FRACTION:
+	case V_FRACTION_NO:
 		return sizeof(double);
 	case V_SCOPE:
 		return sizeof(enum scope);
@@ -599,6 +611,10 @@ static int parse_key(struct parser *ps, const char *key, const char *val)
 	case SEC_PROTECT:
 		return add_protection(ps, key, val);
 	case SEC_OVERRIDE:
+		/* a pool is shared by every workload in its netns: not theirs to set */
+		if (!strcmp(key, "lifeline"))
+			return fail(ps, "lifeline is a pool's, set in [policy] only, not in [%s]",
+				    override_kind_name(cfg->overrides[cur].kind));
 		return set_key(ps, policy_keys, NR_POLICY_KEYS, ps->override_set[cur],
 			       &cfg->overrides[cur].params,
 			       override_kind_name(cfg->overrides[cur].kind), key, val);

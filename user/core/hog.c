@@ -114,6 +114,19 @@ int hog_watch_update(struct hog_watch *w, const struct snapshot *s, const struct
 	return 0;
 }
 
+void hog_watch_refused(struct hog_watch *w, const struct snap_pool *p, uint64_t now_ms)
+{
+	for (size_t i = 0; i < w->nr; i++) {
+		struct hog_pool *hp = &w->items[i];
+
+		if (!pool_same(&hp->pool, p))
+			continue;
+		if (!hp->failing_since_ms || now_ms >= hp->last_failure_ms + HOG_QUIET_MS)
+			hp->failing_since_ms = now_ms; /* a new spell */
+		hp->last_failure_ms = now_ms;
+	}
+}
+
 void hog_watch_free(struct hog_watch *w)
 {
 	free(w->items);

@@ -48,6 +48,13 @@ int hog_watch_update(struct hog_watch *w, const struct snapshot *s, const struct
 		     size_t nr_fails, uint64_t now_ms, double fill_threshold);
 
 /*
+ * New ports in @p were refused by the lifeline this step (its refusals never
+ * reach the allocator, so no failure event shows them): for a watched pool,
+ * that is failing for others too, and extends its spell.
+ */
+void hog_watch_refused(struct hog_watch *w, const struct snap_pool *p, uint64_t now_ms);
+
+/*
  * The dominant holder of @p (one process holding at least HOG_SHARE_MIN of
  * its used ports), or 0.
  */

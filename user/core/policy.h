@@ -58,6 +58,9 @@ struct policy_params {
 	uint32_t ports_max;            /* port budget per cgroup, enforced in the kernel
 				        * (act/budget.h); 0: none */
 	enum reclaim_mode reclaim;     /* a CLOSE_WAIT pile is destroyed before SIGTERM */
+	double lifeline;               /* a pool this full is kept for protected
+				        * processes (core/lifeline.h); 0: off.
+				        * [policy] only */
 };
 
 /* Circuit breakers: limits on how much the daemon may do. Cooldown and rate

@@ -377,6 +377,27 @@ static bool get_ladder(json_object *o, struct daemon_suspect *ds)
 	return true;
 }
 
+/* The engaged pools' names; absent: none (a daemon without the lifeline). */
+static int read_lifeline(json_object *root, struct daemon_state *d)
+{
+	json_object *a, *s;
+
+	if (!json_object_object_get_ex(root, "lifeline", &a))
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return -EINVAL;
+	d->lifeline_total = json_object_array_length(a);
+	for (size_t i = 0; i < d->lifeline_total; i++) {
+		s = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(s, json_type_string))
+			return -EINVAL;
+		if (i < DAEMON_LIFELINE_MAX)
+			snprintf(d->lifeline[d->nr_lifeline++], sizeof(d->lifeline[0]), "%s",
+				 json_object_get_string(s));
+	}
+	return 0;
+}
+
 static int read_suspects(json_object *root, struct daemon_state *d, struct parse *p)
 {
 	const char *mode = get_str(root, "mode");
@@ -390,6 +411,8 @@ static int read_suspects(json_object *root, struct daemon_state *d, struct parse
 	if (json_object_object_get_ex(root, "horizon_s", NULL) &&
 	    !get_u32(root, "horizon_s", &d->horizon_s))
 		return fail(p, "document", "horizon_s is not a number of seconds", 0);
+	if (read_lifeline(root, d))
+		return fail(p, "lifeline", "not an array of strings", 0);
 	d->items = calloc(d->nr + 1, sizeof(*d->items));
 	if (!d->items)
 		return -ENOMEM;

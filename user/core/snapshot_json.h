@@ -42,11 +42,16 @@ struct daemon_suspect {
 	char detail[256];
 };
 
+#define DAEMON_LIFELINE_MAX 4 /* engaged pools named; the rest counted */
+
 struct daemon_state {
 	uint32_t pid; /* the daemon's */
 	bool dry_run;
 	uint32_t interval_ms;
 	uint32_t horizon_s; /* [policy]'s horizon; 0: the daemon did not say (older) */
+	/* pools past the lifeline (none from a daemon older than it), named */
+	char lifeline[DAEMON_LIFELINE_MAX][128];
+	size_t nr_lifeline, lifeline_total;
 	struct daemon_suspect *items;
 	size_t nr;
 };

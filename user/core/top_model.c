@@ -161,6 +161,7 @@ static int copy_pools(const struct top_input *in, struct top_model *m)
 static void copy_events(const struct top_input *in, struct top_model *m)
 {
 	m->attached = in->daemon != NULL;
+	m->daemon = in->daemon;
 	for (size_t i = 0; in->daemon && i < in->daemon->nr; i++) {
 		const struct daemon_suspect *ds = &in->daemon->items[i];
 		const struct entity *e =

@@ -193,6 +193,7 @@ struct top_model {
 	bool attached;			     /* the events below are the daemon's */
 	struct top_event events[TOP_EVENTS]; /* the daemon's suspects with an action */
 	size_t nr_events, total_events;
+	const struct daemon_state *daemon; /* attached: for its lifeline; else NULL */
 	/* table */
 	struct top_group *groups;	/* shown cgroups, sorted */
 	size_t nr_groups, total_groups; /* shown, and before the filter */

@@ -206,7 +206,8 @@ static uint64_t *last_count(struct guard *g, const struct budget_refusal *r)
 	for (size_t i = 0; i < g->nr_refusals_seen; i++) {
 		struct budget_refusal *s = &g->refusals_seen[i];
 
-		if (s->cgroup_id == r->cgroup_id && s->err == r->err && s->dry_run == r->dry_run)
+		if (s->cgroup_id == r->cgroup_id && s->err == r->err && s->dry_run == r->dry_run &&
+		    s->lifeline == r->lifeline)
 			return &s->count;
 	}
 	if (g->nr_refusals_seen == GUARD_BUDGETS_MAX)
@@ -225,7 +226,7 @@ static void log_refusals(struct guard *g)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t *last = last_count(g, &rs[i]);
 		char cgroup[32], detail[160];
-		struct audit_record r = {.event = "budget",
+		struct audit_record r = {.event = rs[i].lifeline ? "lifeline" : "budget",
 					 .action = rs[i].dry_run ? "would_refuse" : "refuse",
 					 .cgroup = cgroup,
 					 .ports_held = -1,
@@ -246,18 +247,26 @@ static void log_refusals(struct guard *g)
 	}
 }
 
-/* Loaded when the configuration first names a budget (at start or on a
- * reload), tried once: refused, the rest still guards. Attached to
+/* Loaded when the configuration first names a budget or the lifeline (at
+ * start or on a reload), tried once: refused, the rest still guards. Attached to
  * --cgroup's directory, else the cgroup2 root. */
 static bool loaded(struct guard *g)
 {
-	if (g->budget.skel || g->budget_tried || !budgets_configured(&g->cfg) || !g->mounts.v2[0])
+	g->budget.lifeline = g->cfg.policy.lifeline > 0;
+	if (g->budget.skel || g->budget_tried ||
+	    (!budgets_configured(&g->cfg) && !g->budget.lifeline) || !g->mounts.v2[0])
 		return g->budget.skel != NULL;
 	g->budget_tried = true;
 	if (budget_open(&g->budget, g->scope.dir[0] ? g->scope.dir : g->mounts.v2))
 		return false;
 	budget_enforce(&g->budget, !g->ef.dry_run);
 	return true;
+}
+
+void budgets_prepare(struct guard *g)
+{
+	if (loaded(g))
+		assign(g);
 }
 
 void budgets_step(struct guard *g)

@@ -16,6 +16,10 @@ struct guard;
 /* Does @c name a budget anywhere? (The hooks are loaded only then.) */
 bool budgets_configured(const struct daemon_config *c);
 
+/* At start, before the first step: the hooks loaded and attached (when
+ * configured), so that the start record means they are in place. */
+void budgets_prepare(struct guard *g);
+
 /* Before the step's snapshot: the kernel's counts, to tell drift from churn. */
 void budgets_before(struct guard *g);
 /* After it: budgets given, counts reconciled, refusals logged. */

@@ -7,6 +7,7 @@
 #include "guard/budgets.h"
 #include "guard/guard.h"
 #include "guard/judge.h"
+#include "guard/lifeline.h"
 #include "guard/results.h"
 #include "kernel/counters.h"
 
@@ -82,7 +83,9 @@ static bool worth_judging(struct guard *g, const struct entity *e)
 	       entity_ports_held(&g->m.history, e) >= g->m.cfg.params.min_growth_ports;
 }
 
-/* Full pools that failed for others for hog_time: their dominant holder,
+/* Full pools that failed for others for hog_time (a pool past the lifeline
+ * whose new ports it refused counts: those refusals show no failure event):
+ * their dominant holder,
  * unless it is giving its ports back, is named a hog and judged. The name is
  * latched like any class named early (candidates.h): a quarantine does not
  * end the spell, and it holds until the hog gives back half its ports. */
@@ -91,6 +94,9 @@ static void judge_hogs(struct guard *g)
 	if (hog_watch_update(&g->hogs, &g->m.snap, g->m.recent, g->m.nr_recent, g->m.now_ms,
 			     g->cfg.policy.fill_threshold))
 		return;
+	for (size_t i = 0; i < g->lifeline.nr; i++)
+		if (g->lifeline.items[i].refusing)
+			hog_watch_refused(&g->hogs, &g->lifeline.items[i].pool, g->m.now_ms);
 	for (size_t i = 0; i < g->hogs.nr; i++) {
 		const struct hog_pool *hp = &g->hogs.items[i];
 		uint32_t holder = hog_holder(&hp->pool);
@@ -136,6 +142,7 @@ void guard_step(struct guard *g)
 		return;
 	}
 	budgets_step(g);
+	lifeline_step(g);
 	for (size_t i = 0; i < g->m.history.nr; i++) {
 		struct entity *e = &g->m.history.items[i];
 

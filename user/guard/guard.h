@@ -19,6 +19,7 @@
 #include "core/budget.h"
 #include "core/config.h"
 #include "core/hog.h"
+#include "core/lifeline.h"
 #include "core/policy.h"
 #include "core/surge.h"
 #include "guard/targets.h"
@@ -54,6 +55,9 @@ struct guard {
 	size_t nr_budget_prev;
 	struct budget_refusal refusals_seen[GUARD_BUDGETS_MAX]; /* counts already logged */
 	size_t nr_refusals_seen;
+	struct lifeline_state lifeline; /* pools engaged at the latest step */
+	uint64_t lifeline_full, lifeline_full_said; /* protections the maps refused */
+	size_t lifeline_over_said;
 	struct breaker_state breakers;
 	struct cgroup_target scope;    /* --cgroup, resolved; path "" when absent */
 	uint64_t lost_reported;	       /* lost events already warned about */

@@ -178,6 +178,7 @@ static struct metrics_budget_refusal *model_budgets(struct guard *g)
 		cgroup_name(g, &k, out[i].cgroup, sizeof(out[i].cgroup), &names);
 		out[i].err = strerrorname_np((int)r->err);
 		out[i].dry_run = r->dry_run;
+		out[i].lifeline = r->lifeline;
 		out[i].count = r->count;
 	}
 	return out;
@@ -189,10 +190,19 @@ int guard_metrics_render(struct guard *g, const char *version, char **text, size
 	struct metrics_pool *pools = model_pools(&g->m.snap);
 	struct metrics_cgroup *cgroups = model_cgroups(g, &g->m.snap);
 	struct metrics_budget_refusal *budgets = model_budgets(g);
+	struct metrics_pool *engaged = calloc(g->lifeline.nr + 1, sizeof(*engaged));
 	struct timespec now;
 	int err = -ENOMEM;
 
-	if (m && pools && cgroups && budgets) {
+	for (size_t i = 0; engaged && i < g->lifeline.nr; i++) {
+		const struct snap_pool *p = &g->lifeline.items[i].pool;
+
+		pool_name(p, engaged[i].pool, sizeof(engaged[i].pool));
+		engaged[i].kind = pool_kind_name(p->kind);
+		engaged[i].family = p->family == AF_INET6 ? "ipv6" : "ipv4";
+		engaged[i].netns = p->netns;
+	}
+	if (m && pools && cgroups && budgets && engaged) {
 		clock_gettime(CLOCK_REALTIME, &now);
 		m->version = version;
 		m->last_sample_s = now.tv_sec + now.tv_nsec / 1e9;
@@ -209,8 +219,11 @@ int guard_metrics_render(struct guard *g, const char *version, char **text, size
 		model_progs(g, m);
 		m->budget_refusals = budgets;
 		m->nr_budget_refusals = g->nr_refusals_seen;
+		m->lifeline_pools = engaged;
+		m->nr_lifeline_pools = g->lifeline.nr;
 		err = metrics_render(m, text, len);
 	}
+	free(engaged);
 	free(budgets);
 	free(pools);
 	free(cgroups);

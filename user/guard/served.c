@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "core/latch.h"
 #include "core/report.h"
+#include "guard/lifeline.h"
 #include "guard/served.h"
 #include "host/labels.h"
 #include "host/runtime_names.h"
@@ -287,6 +288,22 @@ static void json_actions(struct json_writer *w, const struct audit *a)
 	json_array_end(w);
 }
 
+/* The pools past the lifeline now, named with their fill, for top's header. */
+static void json_lifeline(struct json_writer *w, const struct guard *g)
+{
+	char name[128], line[160];
+
+	json_key(w, "lifeline");
+	json_array_begin(w);
+	for (size_t i = 0; i < g->lifeline.nr; i++) {
+		lifeline_pool_name(&g->lifeline.items[i].pool, name, sizeof(name));
+		snprintf(line, sizeof(line), "%s (%.1f%%)", name,
+			 100.0 * g->lifeline.items[i].fill);
+		json_str(w, line);
+	}
+	json_array_end(w);
+}
+
 static int suspects_doc(FILE *out, void *arg)
 {
 	struct guard *g = arg;
@@ -323,6 +340,7 @@ static int suspects_doc(FILE *out, void *arg)
 		if (g->targets.items[i].in_use && !g->targets.items[i].tgid)
 			json_cgroup_ladder(&w, g, &l, &g->targets.items[i]);
 	json_array_end(&w);
+	json_lifeline(&w, g);
 	json_actions(&w, &g->audit);
 	json_object_end(&w);
 	labels_free(&l);

@@ -270,21 +270,47 @@ static void render_guard(FILE *f, const struct metrics_model *m)
 	fprintf(f, "portwarden_missed_program_runs_total %llu\n", (unsigned long long)m->missed_runs);
 }
 
-/* Only with budgets configured: a family with no series says nothing. */
-static void render_budgets(FILE *f, const struct metrics_model *m)
+/* @metric's series: the budget's refusals, or the lifeline's. */
+static void refusal_rows(FILE *f, const struct metrics_model *m, const char *metric, bool lifeline)
 {
-	if (!m->nr_budget_refusals)
-		return;
-	family(f, "portwarden_budget_refusals_total", "counter",
-	       "New local ports a cgroup at its port budget was refused (dry_run: would have "
-	       "been), by errno.");
 	for (size_t i = 0; i < m->nr_budget_refusals; i++) {
 		const struct metrics_budget_refusal *r = &m->budget_refusals[i];
 
-		fputs("portwarden_budget_refusals_total{cgroup=\"", f);
+		if (r->lifeline != lifeline)
+			continue;
+		fprintf(f, "%s{cgroup=\"", metric);
 		metrics_write_label(f, r->cgroup);
 		fprintf(f, "\",errno=\"%s\",dry_run=\"%s\"} %llu\n", r->err,
 			r->dry_run ? "true" : "false", (unsigned long long)r->count);
+	}
+}
+
+/* Only with refusals: a family with no series says nothing. */
+static void render_budgets(FILE *f, const struct metrics_model *m)
+{
+	bool budget = false, lifeline = false;
+
+	for (size_t i = 0; i < m->nr_budget_refusals; i++)
+		*(m->budget_refusals[i].lifeline ? &lifeline : &budget) = true;
+	if (budget) {
+		family(f, "portwarden_budget_refusals_total", "counter",
+		       "New local ports a cgroup at its port budget was refused (dry_run: would "
+		       "have been), by errno.");
+		refusal_rows(f, m, "portwarden_budget_refusals_total", false);
+	}
+	if (lifeline) {
+		family(f, "portwarden_lifeline_refusals_total", "counter",
+		       "New local ports in a pool past the lifeline refused to an unprotected "
+		       "process of a cgroup (dry_run: would have been), by errno.");
+		refusal_rows(f, m, "portwarden_lifeline_refusals_total", true);
+	}
+	if (!m->nr_lifeline_pools)
+		return;
+	family(f, "portwarden_lifeline_engaged", "gauge",
+	       "1 for each pool past the lifeline, kept for protected processes.");
+	for (size_t i = 0; i < m->nr_lifeline_pools; i++) {
+		pool_labels(f, "portwarden_lifeline_engaged", &m->lifeline_pools[i]);
+		fputs(" 1\n", f);
 	}
 }
 

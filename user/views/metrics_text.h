@@ -70,6 +70,7 @@ struct metrics_budget_refusal {
 	char cgroup[METRICS_NAME_MAX];
 	const char *err; /* "EADDRNOTAVAIL" ... */
 	bool dry_run;
+	bool lifeline; /* refused by the lifeline: its own family */
 	uint64_t count; /* since the hooks were loaded */
 };
 
@@ -92,6 +93,8 @@ struct metrics_model {
 	uint64_t lost_events, missed_runs;
 	const struct metrics_budget_refusal *budget_refusals; /* none: no family */
 	size_t nr_budget_refusals;
+	const struct metrics_pool *lifeline_pools; /* engaged now (used, capacity unused) */
+	size_t nr_lifeline_pools;
 	int bpf_stats_enabled; /* 1, 0, -1: unknown (the sysctl could not be read) */
 	struct metrics_prog progs[METRICS_PROGS_MAX];
 	size_t nr_progs;

@@ -266,6 +266,23 @@ void top_text_state(char *buf, size_t len, const struct top_model *m)
 		 m->actions == 1 ? "action" : "actions");
 }
 
+void top_text_lifeline(char *buf, size_t len, const struct top_model *m)
+{
+	const struct daemon_state *d = m->daemon;
+	char esc[ESCAPE_TERMINAL_BUF_SIZE(sizeof(d->lifeline[0]))];
+	struct text t = text_on(buf, len);
+
+	if (!m->attached || !d || !d->nr_lifeline)
+		return;
+	text_add(&t, "lifeline %s pool", d->dry_run ? "ENGAGED (dry run)" : "ENGAGED");
+	for (size_t i = 0; i < d->nr_lifeline; i++) {
+		escape_terminal(esc, sizeof(esc), d->lifeline[i], sizeof(d->lifeline[i]));
+		text_add(&t, "%s %s", i ? ";" : "", esc);
+	}
+	if (d->lifeline_total > d->nr_lifeline)
+		text_add(&t, " (and %zu more)", d->lifeline_total - d->nr_lifeline);
+}
+
 void top_text_events(char *buf, size_t len, const struct top_model *m)
 {
 	struct text t = text_on(buf, len);
@@ -445,6 +462,9 @@ static void frame_header(FILE *out, const struct top_model *m, size_t max_pools,
 	top_text_state(line, TOP_TEXT_LINE_MAX, m);
 	put_line(out, line);
 	top_text_events(line, TOP_TEXT_LINE_MAX, m);
+	if (line[0])
+		put_line(out, line);
+	top_text_lifeline(line, TOP_TEXT_LINE_MAX, m);
 	if (line[0])
 		put_line(out, line);
 }

@@ -67,6 +67,10 @@ void top_text_state(char *buf, size_t len, const struct top_model *m);
 /* Attached: "daemon: 1234 pl-leak leak quarantine; cgroup 88 leak term (+2 more)",
  * or "daemon: no action taken"; "" when not attached. */
 void top_text_events(char *buf, size_t len, const struct top_model *m);
+
+/* Attached, with pools past the lifeline: "lifeline ENGAGED pool X; Y (and
+ * N more)"; else "". Unattached top cannot know: the daemon keeps the state. */
+void top_text_lifeline(char *buf, size_t len, const struct top_model *m);
 /* The table's column header. */
 void top_text_columns(char *buf, size_t len, const struct top_layout *lo);
 /* One table line. */

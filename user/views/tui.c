@@ -324,6 +324,11 @@ static int draw_header(const struct tui *t, const struct top_model *m)
 		if (m->nr_events)
 			paint(t, y, 0, -1, A_BOLD, PAIR_ACTED);
 	}
+	top_text_lifeline(line, sizeof(line), m); /* attached, pools past the lifeline */
+	if (line[0]) {
+		put_line(++y, line);
+		paint(t, y, 0, -1, A_BOLD, PAIR_SUSPECT);
+	}
 	return y + 1;
 }
 
