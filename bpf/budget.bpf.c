@@ -137,6 +137,11 @@ static bool first_port(__u64 cookie)
 {
 	__u8 one = 1;
 
+	/* look first: an LRU update takes a free node (evicting a cold entry
+	 * when none is free) before it finds the key there, and a busy UDP
+	 * server's every send would churn the table */
+	if (bpf_map_lookup_elem(&udp_seen, &cookie))
+		return false;
 	return !bpf_map_update_elem(&udp_seen, &cookie, &one, BPF_NOEXIST);
 }
 
