@@ -930,6 +930,92 @@ UNIT_TEST(detail_in_words)
 	ASSERT_EQ_INT(d.held_s, 7);
 }
 
+/* Fold the sockets of fx.snap, as taken at @t_ms, into @a. */
+static void seen_at(struct sock_ages *a, size_t nr, uint64_t t_ms)
+{
+	fx.snap.nr_sockets = nr;
+	ASSERT_EQ_INT(sock_ages_update(a, &fx.snap, t_ms), 0);
+}
+
+/*
+ * The age of its oldest and newest sockets held through files, from the
+ * snapshot that first held each: one there when top started has only a
+ * lower bound; one new in the latest snapshot is younger than the interval
+ * since the one before. Another process's sockets, and those no file holds
+ * (TIME_WAIT), do not count; attached there are no sockets to age.
+ */
+UNIT_TEST(detail_socket_ages)
+{
+	struct snap_process procs[2] = {{.tgid = 5000, .group = {CG_B, 0}},
+					{.tgid = 6000, .group = {CG_C, 0}}};
+	struct snap_socket socks[5] = {0};
+	struct sock_ages a = {0};
+	struct top_detail d;
+	struct top_input in;
+
+	setup();
+	for (int i = 0; i < 5; i++) {
+		socks[i].sock.key = PW_KEY_INODE | (100 + i);
+		socks[i].nr_holders = 1;
+		socks[i].first_holder = 0;
+	}
+	socks[0].first_holder = 1; /* 6000's, there from the start */
+	socks[4].sock.key = 55;	   /* TIME_WAIT: a cookie, no holder */
+	socks[4].nr_holders = 0;
+	socks[4].first_holder = UINT32_MAX;
+	fx.snap.processes = procs;
+	fx.snap.nr_processes = 2;
+	fx.snap.sockets = socks;
+	seen_at(&a, 1, NOW - 10000);
+	seen_at(&a, 2, NOW - 7000);
+	seen_at(&a, 5, NOW);
+	in = input();
+	in.sock_ages = &a;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS, .flat = true}), 0);
+	top_detail_build(&in, &fx.m, process_line(5000), &d);
+	ASSERT_TRUE(detail_has(&d, "ages: oldest 7s, newest <7s, of 3 file-held sockets"));
+	top_detail_build(&in, &fx.m, process_line(6000), &d);
+	ASSERT_TRUE(detail_has(&d, "ages: oldest >=10s (before top started), newest >=10s, "
+				   "of 1 file-held sockets"));
+	/* 5000's cgroup: the same sockets (a cgroup row counts its sockets' group) */
+	for (int i = 0; i < 4; i++)
+		socks[i].group = procs[socks[i].first_holder].group;
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS}), 0);
+	for (size_t i = 0; i < fx.m.nr_lines; i++)
+		if (fx.m.lines[i].kind == TOP_LINE_GROUP &&
+		    top_line_group(&fx.m, &fx.m.lines[i])->key.cgroup_id == CG_B)
+			top_detail_build(&in, &fx.m, &fx.m.lines[i], &d);
+	ASSERT_TRUE(detail_has(&d, "cgroup /docker/"));
+	ASSERT_TRUE(detail_has(&d, "ages: oldest 7s, newest <7s, of 3 file-held sockets"));
+	ASSERT_EQ_INT(build(&in, &(struct top_query){.sort = TOP_COL_PORTS, .flat = true}), 0);
+
+	fx.snap.nr_sockets = 4;
+	seen_at(&a, 4, NOW + 1000); /* a second later, nothing new */
+	in.sample_ms = NOW + 1000;
+	top_detail_build(&in, &fx.m, process_line(5000), &d);
+	ASSERT_TRUE(detail_has(&d, "ages: oldest 8s, newest 1s, of 3 file-held sockets"));
+
+	/* the second of two consecutive snapshots: "<1s" */
+	socks[3].sock.key = PW_KEY_INODE | 200;
+	seen_at(&a, 4, NOW + 2000);
+	in.sample_ms = NOW + 2000;
+	top_detail_build(&in, &fx.m, process_line(5000), &d);
+	ASSERT_TRUE(detail_has(&d, "ages: oldest 9s, newest <1s, of 3 file-held sockets"));
+
+	/* nginx (4242) holds none */
+	top_detail_build(&in, &fx.m, process_line(4242), &d);
+	ASSERT_TRUE(detail_has(&d, "ages: no socket held through a file"));
+	/* attached: the daemon's snapshot has no sockets */
+	fx.snap.nr_sockets = 0;
+	top_detail_build(&in, &fx.m, process_line(5000), &d);
+	ASSERT_TRUE(detail_has(&d, "ages: unknown (the daemon's snapshot has no sockets)"));
+	/* not tracked: no line */
+	in.sock_ages = NULL;
+	top_detail_build(&in, &fx.m, process_line(5000), &d);
+	ASSERT_TRUE(!detail_has(&d, "ages:"));
+	sock_ages_free(&a);
+}
+
 /* Attached: the detail gives the daemon's latest decision in its words, for a
  * protected process the rule that protects it, escaped (it carries the exe). */
 UNIT_TEST(detail_of_a_protected_process)
@@ -1050,6 +1136,7 @@ int main(void)
 	RUN(text_pool_bar);
 	RUN(pending_class_before_the_class);
 	RUN(detail_in_words);
+	RUN(detail_socket_ages);
 	teardown();
 	return UNIT_MAIN_END();
 }

@@ -15,6 +15,7 @@
 #include "cmd/top_kill.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/sock_ages.h"
 #include "core/top_model.h"
 #include "host/cgroups.h"
 #include "core/snapshot_json.h"
@@ -59,6 +60,7 @@ struct top {
 	char mode[96];		   /* "attached to portwarden run (pid N, enforce)" */
 	uint32_t horizon_s;	   /* run's default: pools out sooner are coloured urgent */
 	bool utf8;		   /* the locale's: charts in Unicode blocks, else ASCII */
+	struct sock_ages ages;	   /* when each held socket was first sampled */
 };
 
 /* ---- sampling and frames ----------------------------------------------------------------- */
@@ -138,6 +140,8 @@ static int sample(struct top *t)
 
 	if (!err)
 		err = resolve_labels(t);
+	if (!err)
+		err = sock_ages_update(&t->ages, &t->m.snap, t->m.now_ms - t->m.start_ms);
 	if (err)
 		return err;
 	t->sampled_at = time(NULL);
@@ -169,6 +173,7 @@ static struct top_input input_of(struct top *t)
 		.pool_trends = &t->m.pool_trends,
 		/* attached: the daemon's own, which is what it acts on */
 		.horizon_s = t->socket && t->daemon.horizon_s ? t->daemon.horizon_s : t->horizon_s,
+		.sock_ages = &t->ages,
 	};
 }
 
@@ -443,6 +448,7 @@ static void top_close(struct top *t)
 	labels_free(&t->labels);
 	monitor_close(&t->m);
 	daemon_state_free(&t->daemon);
+	sock_ages_free(&t->ages);
 	cgroup_resolver_free(t->resolver);
 	free(t);
 }

@@ -68,6 +68,72 @@ static bool socket_of(const struct snapshot *s, const struct snap_socket *k,
 	       s->processes[k->first_holder].tgid == m->processes[l->index].tgid;
 }
 
+/* The first sightings of a row's sockets held through files: the oldest
+ * and the newest, and how many. */
+struct age_range {
+	const struct sock_seen *oldest, *newest;
+	uint32_t n;
+};
+
+static void age_range_add(struct age_range *r, const struct sock_seen *s)
+{
+	r->n++;
+	/* of two seen first together, the one with no lower bound is the older */
+	if (!r->oldest || s->seen_ms < r->oldest->seen_ms ||
+	    (s->seen_ms == r->oldest->seen_ms && s->after_ms == SOCK_SEEN_BEFORE))
+		r->oldest = s;
+	if (!r->newest || s->seen_ms > r->newest->seen_ms)
+		r->newest = s;
+}
+
+/* How long since @s was born, at @now_ms: at least since it was first
+ * seen, at most since the snapshot before. */
+static const char *age_of(char *buf, size_t len, const struct sock_seen *s, uint64_t now_ms)
+{
+	uint64_t lower = now_ms > s->seen_ms ? now_ms - s->seen_ms : 0;
+	uint64_t upper = s->after_ms == SOCK_SEEN_BEFORE ? UINT64_MAX
+			 : now_ms > s->after_ms		 ? now_ms - s->after_ms
+							 : 0;
+
+	return sock_age_format(buf, len, lower, upper);
+}
+
+/* The age of its oldest and newest sockets held through files (a linear
+ * pass, like add_remote's). The kernel keeps no birth time (sock_ages.h):
+ * an age runs from the snapshot that first held the socket. */
+static void add_ages(struct top_detail *d, const struct top_input *in, const struct top_model *m,
+		     const struct top_line *l)
+{
+	const struct snapshot *s = in->snap;
+	struct age_range r = {0};
+	char oldest[40], newest[40];
+
+	if (!in->sock_ages)
+		return;
+	if (!s->nr_sockets) {
+		add(d, "ages: unknown (the daemon's snapshot has no sockets)");
+		return;
+	}
+	for (size_t i = 0; i < s->nr_sockets; i++) {
+		const struct snap_socket *k = &s->sockets[i];
+		const struct sock_seen *seen;
+
+		if (!k->nr_holders || !socket_of(s, k, m, l))
+			continue;
+		seen = sock_ages_find(in->sock_ages, k->sock.key);
+		if (seen)
+			age_range_add(&r, seen);
+	}
+	if (!r.n) {
+		add(d, "ages: no socket held through a file");
+		return;
+	}
+	add(d, "ages: oldest %s%s, newest %s, of %u file-held sockets",
+	    age_of(oldest, sizeof(oldest), r.oldest, in->sample_ms),
+	    r.oldest->after_ms == SOCK_SEEN_BEFORE ? " (before top started)" : "",
+	    age_of(newest, sizeof(newest), r.newest, in->sample_ms), r.n);
+}
+
 static bool same_remote(const struct pw_sock *a, const struct pw_sock *b)
 {
 	return a->family == b->family && a->dport == b->dport &&
@@ -286,6 +352,7 @@ void top_detail_build(const struct top_input *in, const struct top_model *m,
 	memset(out, 0, sizeof(*out));
 	add_identity(out, m, l);
 	add_sockets(out, st);
+	add_ages(out, in, m, l);
 	add_remote(out, in->snap, m, l);
 	add_pools(out, in->snap, m, l);
 	if (e) {

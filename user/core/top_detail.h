@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The portwarden authors */
 /*
- * The detail of one row of top, in words: its sockets by state, the remote
- * it connects to most, the pools it holds ports in with their forecasts,
- * its failures, and the classifier's evidence: slope, how long it grew,
+ * The detail of one row of top, in words: its sockets by state and the
+ * ages of its oldest and newest, the remote it connects to most, the pools
+ * it holds ports in with their forecasts, its failures, and the classifier's evidence: slope, how long it grew,
  * whether it released, and what is still missing before it is named. Pure:
  * built from the frame's input, as text already escaped, for the screen's
  * pane and batch frames alike.
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include "core/top_model.h"
 
-#define TOP_DETAIL_LINES 10
+#define TOP_DETAIL_LINES 12
 #define TOP_DETAIL_LEN	 256
 #define TOP_DETAIL_HELD	 120 /* samples charted: 2 minutes at 1 s */
 

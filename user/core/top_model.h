@@ -20,6 +20,7 @@
 #include "core/labels.h"
 #include "core/pool_trend.h"
 #include "core/snapshot_json.h"
+#include "core/sock_ages.h"
 
 #define TOP_FILTER_LEN	   64
 #define TOP_POOL_WHERE_LEN 112
@@ -100,6 +101,9 @@ struct top_input {
 	const struct classify_params *params;
 	const struct pool_trends *pool_trends; /* each pool's readings; NULL: no history */
 	uint32_t horizon_s; /* run's horizon: a pool out sooner is urgent (0: none is) */
+	/* when each socket of @snap held through a file was first seen, on
+	 * @sample_ms's clock; NULL: not tracked (no ages shown) */
+	const struct sock_ages *sock_ages;
 };
 
 /* How soon a pool runs out against run's horizon. */
