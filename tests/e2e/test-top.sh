@@ -12,18 +12,25 @@
 #    leaker's cgroup and process, the escaped name and no raw ESC byte;
 #  - --batch -n 6 -d 1: the 6th frame shows a finite time to exhaustion on
 #    the leaker's pool and a pending class ("leak? 4s") on its row, long
-#    before the classifier's window (30 s) could name it;
+#    before the classifier's window (30 s) could name it, and in its detail
+#    the ages of its oldest sockets (at least the 5 s top has watched: they
+#    were there before it started) and its newest (under 2 s);
 #  - on a terminal (tmux, TERM=xterm-256color, 200x50): the screen uses the
 #    alternate screen; sorted by ports the leaker's cgroup is the first row
 #    of this test's cgroups (a filter on their parent keeps other load out);
 #    the sort keys change the order; the filter keeps only matching rows and
 #    Esc clears it; Enter shows a cgroup's processes; the ESC name shows as
 #    \x1b and no raw ESC reaches the pane; d on the leaker's row opens its
-#    detail pane (its pid, sockets, evidence); the leaker is classed leak; q and
-#    SIGTERM exit 0, leave the alternate screen and give the prompt back;
+#    detail pane (its pid, sockets, evidence, and the age of its oldest
+#    sockets as a lower bound: it was there before top started); the leaker
+#    is classed leak; a leaker started then (late) shows in its detail pane
+#    its oldest socket's age as the seconds since it started (within 3 s)
+#    and its newest under 2 s; q and SIGTERM exit 0, leave the alternate
+#    screen and give the prompt back;
 #  - on 80x24 with NO_COLOR and LC_ALL=C: the pools' fill history (ASCII)
 #    in the rows the table leaves empty, no colour sequence, nothing beyond
-#    printable ASCII, and q still exits 0.
+#    printable ASCII; d shows a detail pane with the ages line, still
+#    ASCII; and q still exits 0.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -139,9 +146,13 @@ evidence_problems() {
 	awk '$NF == "pl-topleak"' <<<"$frame" | grep -Eq ' [a-z-]+\? [0-9]+s ' ||
 		echo "no pending class: $(awk '$NF == "pl-topleak"' <<<"$frame")"
 	# its detail after the table: who, and what is missing before it is named
-	grep -A9 '^detail:$' <<<"$frame" | grep -A8 -E "^  process $3 pl-topleak in " |
+	grep -A11 '^detail:$' <<<"$frame" | grep -A10 -E "^  process $3 pl-topleak in " |
 		grep -Eq '^  heading to [a-z-]+: grew [0-9]+ s without a drop; missing before' ||
-		echo "no detail with the evidence: $(grep -A9 '^detail:$' <<<"$frame" | paste -sd '|' | head -c 600)"
+		echo "no detail with the evidence: $(grep -A11 '^detail:$' <<<"$frame" | paste -sd '|' | head -c 600)"
+	# the ages of its sockets: born before top's first sample, 5 s ago
+	grep -A3 -E "^  process $3 pl-topleak in " <<<"$frame" |
+		grep -Eq '^  ages: oldest >=[4-9]s \(before top started\), newest <[12]s, of [0-9]+ file-held sockets$' ||
+		echo "no socket ages in its detail: $(grep -A3 -E "^  process $3 pl-topleak in " <<<"$frame" | paste -sd '|' | head -c 600)"
 	# and the chart of its held ports, sample by sample
 	awk -v who="^  process $3 pl-topleak in " '/^detail:$/ { d = 1; mine = 0; next }
 		d && $0 ~ who { mine = 1 } /^$/ { d = 0 } d && mine' <<<"$frame" |
@@ -331,6 +342,9 @@ detail_problems() {
 		echo "the pane does not name the leaker: $(grep -A3 'detail of' "$PANE" | paste -sd '|')"
 	grep -Eq '^(evidence: slope|sockets: [0-9]+ holding a port)' "$PANE" ||
 		echo "no evidence in the pane"
+	# it started before top: its oldest sockets' age is a lower bound
+	grep -Eq '^ages: oldest >=[0-9]+s \(before top started\), newest <[12]s, of [0-9]+ file-held sockets$' "$PANE" ||
+		echo "no socket ages in the pane: $(grep -A3 'detail of' "$PANE" | paste -sd '|')"
 }
 
 check_rows() {
@@ -357,6 +371,46 @@ check_class() {
 	wait_pane 90 leaker_classed || true
 	pw_report top/leaker-class "$(leaker_classed ||
 		echo "leaker row: $(rows | grep -F "$REL_BASE/topleak")")"
+}
+
+# late_ages_problems START: the detail pane of pl-late, started after top at
+# epoch START: its oldest socket (its listener, made as it starts) is as old
+# as the time since, within top's 1 s sampling and the pane's lag; its
+# newest (20 connections a second) younger than a sample's interval.
+late_ages_problems() {
+	local line age elapsed
+	wait_pane 10 grep -Eq '^ages: oldest [0-9]' "$PANE" || true
+	grep -Eq "^process $(cat "$PW_TMP/late.pid") pl-late in " "$PANE" ||
+		echo "the pane does not name pl-late: $(grep -A3 'detail of' "$PANE" | paste -sd '|')"
+	elapsed=$(($(date +%s) - $1))
+	line=$(grep -E '^ages: ' "$PANE" || echo none)
+	if [[ ! $line =~ ^ages:\ oldest\ ([0-9]+)s,\ newest\ \<[12]s,\ of\ [0-9]+\ file-held\ sockets$ ]]; then
+		echo "ages line: '$line'"
+		return
+	fi
+	age=${BASH_REMATCH[1]}
+	[ "$age" -ge $((elapsed - 3)) ] && [ "$age" -le $((elapsed + 1)) ] ||
+		echo "oldest ${age}s, started ${elapsed}s ago"
+}
+
+# A leaker started while top runs: the ages in its detail are its own.
+check_late_ages() {
+	local start ns
+	# shellcheck disable=SC2119 # a netns with the default port range
+	ns=$(pw_make_netns)
+	start=$(date +%s)
+	pw_start_portleak late "$(pw_make_cgroup late)" "$ns" tcp-connect --listen --rate 20 \
+		--duration "$HOLD" --hold "$HOLD" --comm pl-late
+	sleep 6
+	expand_only late
+	keys Down
+	keys d
+	pw_report top/detail-ages "$(late_ages_problems "$start")"
+	keys d
+	keys Escape
+	# out of the rows the later checks read: its TIME_WAIT sockets go with its netns
+	pw_stop "$(cat "$PW_TMP/late.pid")" || true
+	ip netns del "$ns" 2>/dev/null || true
 }
 
 # exit_problems: top printed top-exit=0, the prompt is back, the alternate screen left.
@@ -415,6 +469,14 @@ small_problems() {
 	[ "$colours" -eq 0 ] || echo "$colours lines with colour sequences under NO_COLOR"
 }
 
+# The detail pane of the first row on 80x24: its ages line, printable ASCII.
+small_detail_problems() {
+	wait_pane 10 pane_has 'ages: oldest' || true
+	grep -Eq '^ages: oldest [>=0-9a-z]+' "$PANE" ||
+		echo "no ages line: $(grep -A4 'detail of' "$PANE" | paste -sd '|')"
+	! LC_ALL=C grep -q '[^ -~]' "$PANE" || echo "bytes beyond printable ASCII in the pane"
+}
+
 check_small_terminal() {
 	tm send-keys -t top -l clear
 	tm send-keys -t top Enter
@@ -427,6 +489,8 @@ check_small_terminal() {
 	pw_track_pid "$(cat "$PW_TMP/top.pid")"
 	type_filter "$REL_BASE/" # this test's 3 cgroups: rows left empty for the history
 	pw_report top/small-terminal "$(small_problems)"
+	keys d
+	pw_report top/small-terminal-detail "$(small_detail_problems)"
 	keys q
 	pw_report top/small-terminal-quit "$(exit_problems)"
 }
@@ -442,6 +506,7 @@ if check_screen_starts; then
 	check_filter
 	check_rows
 	check_class
+	check_late_ages
 	check_quit
 	check_sigterm
 	check_small_terminal

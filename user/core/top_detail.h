@@ -3,10 +3,11 @@
 /*
  * The detail of one row of top, in words: its sockets by state and the
  * ages of its oldest and newest, the remote it connects to most, the pools
- * it holds ports in with their forecasts, its failures, and the classifier's evidence: slope, how long it grew,
- * whether it released, and what is still missing before it is named. Pure:
- * built from the frame's input, as text already escaped, for the screen's
- * pane and batch frames alike.
+ * it holds ports in with their forecasts, its failures, and the
+ * classifier's evidence: slope, how long it grew, whether it released, and
+ * what is still missing before it is named. Pure: built from the frame's
+ * input, as text already escaped, for the screen's pane and batch frames
+ * alike.
  */
 #ifndef PW_TOP_DETAIL_H
 #define PW_TOP_DETAIL_H
