@@ -949,6 +949,7 @@ UNIT_TEST(detail_socket_ages)
 	struct snap_process procs[2] = {{.tgid = 5000, .group = {CG_B, 0}},
 					{.tgid = 6000, .group = {CG_C, 0}}};
 	struct snap_socket socks[5] = {0};
+	struct daemon_state daemon = {.pid = 77};
 	struct sock_ages a = {0};
 	struct top_detail d;
 	struct top_input in;
@@ -1005,10 +1006,15 @@ UNIT_TEST(detail_socket_ages)
 	/* nginx (4242) holds none */
 	top_detail_build(&in, &fx.m, process_line(4242), &d);
 	ASSERT_TRUE(detail_has(&d, "ages: no socket held through a file"));
-	/* attached: the daemon's snapshot has no sockets */
+	/* none at all: none of its own either */
 	fx.snap.nr_sockets = 0;
 	top_detail_build(&in, &fx.m, process_line(5000), &d);
+	ASSERT_TRUE(detail_has(&d, "ages: no socket held through a file"));
+	/* attached: the daemon's snapshot has no sockets */
+	in.daemon = &daemon;
+	top_detail_build(&in, &fx.m, process_line(5000), &d);
 	ASSERT_TRUE(detail_has(&d, "ages: unknown (the daemon's snapshot has no sockets)"));
+	in.daemon = NULL;
 	/* not tracked: no line */
 	in.sock_ages = NULL;
 	top_detail_build(&in, &fx.m, process_line(5000), &d);

@@ -110,7 +110,7 @@ static void add_ages(struct top_detail *d, const struct top_input *in, const str
 
 	if (!in->sock_ages)
 		return;
-	if (!s->nr_sockets) {
+	if (in->daemon && !s->nr_sockets) {
 		add(d, "ages: unknown (the daemon's snapshot has no sockets)");
 		return;
 	}
