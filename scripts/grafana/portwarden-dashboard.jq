@@ -100,6 +100,9 @@ def psel: "instance=~\"$instance\",pool=~\"$pool\"";
     (ts(13; "Lost events and missed program runs"; "Failure events the ring buffer could not hold and BPF program runs the kernel skipped, per interval: while above zero, failure counts and judgements are low."; 16; 31; 8; 8; "none";
       [t("A"; "sum by (instance) (increase(portwarden_lost_events_total{" + sel + "}[$__rate_interval]))"; "{{instance}} lost events"),
        t("B"; "sum by (instance) (increase(portwarden_missed_program_runs_total{" + sel + "}[$__rate_interval]))"; "{{instance}} missed runs")])
+      | .fieldConfig.defaults.custom.drawStyle = "bars"),
+    (ts(14; "Ports refused by budgets and the lifeline"; "New local ports refused in the kernel per interval, by cgroup and errno: at a cgroup's port budget (ports_max) or in a pool past the lifeline. Without --enforce (dry_run) they are counted, not refused. PortsRefused alerts on them; PortLifelineEngaged on an engaged pool."; 0; 39; 24; 8; "none";
+      [t("A"; "sum by (instance, cgroup, by, errno, dry_run) (label_replace(increase(portwarden_budget_refusals_total{" + sel + "}[$__rate_interval]), \"by\", \"budget\", \"\", \"\") or label_replace(increase(portwarden_lifeline_refusals_total{" + sel + "}[$__rate_interval]), \"by\", \"lifeline\", \"\", \"\"))"; "{{instance}} {{cgroup}} {{by}} {{errno}} dry_run={{dry_run}}")])
       | .fieldConfig.defaults.custom.drawStyle = "bars")
   ]
 }

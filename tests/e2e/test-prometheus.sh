@@ -11,6 +11,9 @@
 #    PortPoolNearlyFull and PortPoolFillingUp fire for that cgroup and pool;
 #  - another one fails 10 times at once and never again: its failure series
 #    is new, already at 10, and PortAllocationFailures fires for it too;
+#  - a third, in a cgroup with a port budget of 3, is refused its 4th port
+#    and 9 more at once: the refusal series is new, already at 10, and
+#    PortsRefused fires for that cgroup with by="budget";
 #  - a leaker in a guarded cgroup takes 25 ports/s of a 1000-port netns: its
 #    pool's fill rises sample by sample, the guard quarantines and stops it,
 #    and PortwardenActionTaken fires; its own cgroup never fails;
@@ -41,6 +44,7 @@ REL=$(pw_cgroup_relpath "$BASE")
 NS_FREE=$(pw_make_netns 40000 40099)   # 100 ports, taken at once
 NS_GUARD=$(pw_make_netns 40000 40999)  # 1000 ports, 25 a second: out in 40 s
 NS_BURST=$(pw_make_netns 40000 40009)  # 10 ports, then 10 failures at once
+NS_CAP=$(pw_make_netns 40000 40099)    # 3 ports of its budget, then 10 refusals
 INO_FREE=$(ip netns exec "$NS_FREE" stat -L -c %i /proc/self/ns/net)
 INO_GUARD=$(ip netns exec "$NS_GUARD" stat -L -c %i /proc/self/ns/net)
 DEST_PORT=5001
@@ -130,8 +134,11 @@ cooldown = 0s
 max_actions_per_minute = 30
 [cgroup "$REL/free*"]
 enforce = no
+[cgroup "$REL/capped"]
+ports_max = 3
 EOF
 pw_make_cgroup free >/dev/null
+pw_make_cgroup capped >/dev/null
 pw_make_cgroup free-burst >/dev/null
 pw_make_cgroup guarded >/dev/null
 pw_run_in "$(pw_make_cgroup srv)" "$NS_GUARD" "$PW_PORTLEAK" listen --port "$DEST_PORT" --hold 3600 \
@@ -208,6 +215,9 @@ GUARDED_PID=$(cat "$PW_TMP/guarded.pid")
 # already at 10 and stays there, which increase() alone never sees
 pw_start_portleak burst "$BASE/free-burst" "$NS_BURST" tcp-connect --listen --fail-extra 9 \
 	--hold 3600 --comm pl-burst
+# a budget's first refusals, all at once (the 4th port and 9 more tries)
+pw_start_portleak capped "$BASE/capped" "$NS_CAP" tcp-connect --listen --fail-extra 9 \
+	--hold 3600 --comm pl-capped
 
 # ---- the alerts fire ---------------------------------------------------------------------
 
@@ -221,6 +231,7 @@ declare -A WANT=(
 	[PortPoolNearlyFull]="netns=\"$INO_FREE\""
 	[PortPoolFillingUp]="netns=\"$INO_FREE\""
 	[PortwardenActionTaken]="action=\"quarantine\""
+	[PortsRefused]="cgroup=\"$REL/capped\",by=\"budget\",errno=\"EADDRNOTAVAIL\",dry_run=\"false\""
 )
 # wait_alerts ge|eq N SINCE TIMEOUT WHAT EVENT: until each alert of WANT has
 # N firing series (ge 1: fires, eq 0: cleared); a comment with the seconds

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
 // The lifeline's decision: which pools are kept for protected processes now.
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/lifeline.h"
+#include "core/policy.h"
 
 bool lifeline_holds(double fill, double lifeline, bool engaged)
 {
@@ -70,31 +70,11 @@ void lifeline_update(const struct lifeline_state *prev, const struct snap_pool *
 				(struct lifeline_pool){prev->items[i].pool, 0, 0, false};
 }
 
-/* Processes that start the host's other processes: see lifeline.h */
-static const char *const spawners[] = {
-	"/sbin/init",
-	"/lib/systemd/systemd",
-	"/usr/lib/systemd/systemd",
-	"/usr/bin/containerd",
-	"/usr/bin/containerd-shim*",
-	"/usr/bin/dockerd",
-	"/usr/bin/kubelet",
-	"/usr/local/bin/kubelet",
-	"/usr/bin/crio",
-	"/usr/bin/conmon",
-	"/usr/libexec/podman/conmon",
-	"/usr/bin/dbus-daemon",
-	"/usr/bin/dbus-broker*",
-};
-
 bool lifeline_inherits(uint32_t tgid, const char *exe)
 {
 	if (tgid == 1)
 		return false;
-	for (size_t i = 0; i < sizeof(spawners) / sizeof(spawners[0]); i++)
-		if (!fnmatch(spawners[i], exe, 0))
-			return false;
-	return true;
+	return !protections_spawner(exe);
 }
 
 static int by_tgid(const void *a, const void *b)

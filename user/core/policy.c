@@ -91,30 +91,35 @@ const char *scope_name(enum scope s)
  * runtimes (killing one orphans or kills every container) and ourselves, by
  * executable: /proc/PID/exe is the kernel's word, where any process may call
  * itself "sshd" (prctl(PR_SET_NAME)). No comm is protected by default.
+ * A spawner starts the host's other processes: the lifeline protects it but
+ * not its children (see protections_spawner()).
  */
-static const char *const default_exes[] = {
-	"/sbin/init",
-	"/lib/systemd/systemd",
-	"/usr/lib/systemd/systemd",
-	"/lib/systemd/systemd-*",
-	"/usr/lib/systemd/systemd-*",
-	"/usr/sbin/sshd",
-	"/usr/lib/openssh/sshd-*",
-	"/usr/bin/containerd",
-	"/usr/bin/containerd-shim*",
-	"/usr/bin/dockerd",
-	"/usr/bin/kubelet",
-	"/usr/local/bin/kubelet",
-	"/usr/bin/crio",
-	"/usr/bin/conmon",
-	"/usr/libexec/podman/conmon",
-	"/usr/bin/dbus-daemon",
-	"/usr/bin/dbus-broker*",
+static const struct {
+	const char *exe;
+	bool spawner;
+} default_exes[] = {
+	{"/sbin/init", true},
+	{"/lib/systemd/systemd", true},
+	{"/usr/lib/systemd/systemd", true},
+	{"/lib/systemd/systemd-*", false},
+	{"/usr/lib/systemd/systemd-*", false},
+	{"/usr/sbin/sshd", false},
+	{"/usr/lib/openssh/sshd-*", false},
+	{"/usr/bin/containerd", true},
+	{"/usr/bin/containerd-shim*", true},
+	{"/usr/bin/dockerd", true},
+	{"/usr/bin/kubelet", true},
+	{"/usr/local/bin/kubelet", true},
+	{"/usr/bin/crio", true},
+	{"/usr/bin/conmon", true},
+	{"/usr/libexec/podman/conmon", true},
+	{"/usr/bin/dbus-daemon", true},
+	{"/usr/bin/dbus-broker*", true},
 	/* root-owned places only: a glob like "*\/portwarden" would protect any
 	 * binary a user names so (the actuator refuses our own pid anyway) */
-	"/usr/sbin/portwarden",
-	"/usr/local/sbin/portwarden",
-	"/usr/local/bin/portwarden",
+	{"/usr/sbin/portwarden", false},
+	{"/usr/local/sbin/portwarden", false},
+	{"/usr/local/bin/portwarden", false},
 };
 static const char *const default_cgroups[] = {
 	"/init.scope",
@@ -130,9 +135,17 @@ void protections_defaults(struct protections *p)
 
 	memset(p, 0, sizeof(*p));
 	for (i = 0; i < ARRAY_SIZE(default_exes); i++)
-		snprintf(p->exe[p->nr_exe++], sizeof(p->exe[0]), "%s", default_exes[i]);
+		snprintf(p->exe[p->nr_exe++], sizeof(p->exe[0]), "%s", default_exes[i].exe);
 	for (i = 0; i < ARRAY_SIZE(default_cgroups); i++)
 		snprintf(p->cgroup[p->nr_cgroup++], sizeof(p->cgroup[0]), "%s", default_cgroups[i]);
+}
+
+bool protections_spawner(const char *exe)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(default_exes); i++)
+		if (default_exes[i].spawner && !fnmatch(default_exes[i].exe, exe, 0))
+			return true;
+	return false;
 }
 
 static uint64_t fnv1a(uint64_t h, const char *s)

@@ -96,6 +96,11 @@ struct protections {
 /* The built-in protections (init systems, sshd, portwarden, ...). */
 void protections_defaults(struct protections *p);
 
+/* Is @exe a built-in protection that starts the host's other processes
+ * (init, systemd, container runtimes, dbus)? Its children would be the
+ * whole host, so the lifeline does not pass its protection on. */
+bool protections_spawner(const char *exe);
+
 /* Everything the decision needs about one suspect (a process). */
 struct candidate {
 	uint32_t tgid;
