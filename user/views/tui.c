@@ -329,6 +329,12 @@ static int draw_header(const struct tui *t, const struct top_model *m)
 		put_line(++y, line);
 		paint(t, y, 0, -1, A_BOLD, PAIR_SUSPECT);
 	}
+	top_text_refusals(line, sizeof(line), m); /* attached: budgets' and lifeline's */
+	if (line[0]) {
+		put_line(++y, line);
+		if (m->refused_per_s.budget > 0 || m->refused_per_s.lifeline > 0)
+			paint(t, y, 0, -1, A_BOLD, PAIR_SUSPECT);
+	}
 	return y + 1;
 }
 
