@@ -211,7 +211,7 @@ suspects_ok() {
 			.refused_by_errno.EADDRINUSE == 0)] | length) == 1' "$1" >/dev/null 2>&1
 }
 pw_check budget/suspects-json "tleak in /suspects: $(jq -c --arg p "$REL/tleak" \
-	'[.budgets[]? | select(.cgroup == $p)], .budget_refused, .refusal_hooks' \
+	'[[.budgets[]? | select(.cgroup == $p)], .budget_refused, .refusal_hooks]' \
 	"$PW_TMP/suspects.json" 2>&1 | head -c 400)" suspects_ok "$PW_TMP/suspects.json"
 pw_wait_portleak tleak budget/tleak || true
 pw_done
