@@ -1115,9 +1115,9 @@ static bool ends_with(const char *line, const char *tail)
 	return n >= t && !strcmp(line + n - t, tail);
 }
 
-/* A cgroup row with a budget shows used/max at the end of its name, kept
- * when the name is cut (from the left), "budget 90/100" at 150 columns, the
- * number alone at 80 (14 columns for names);
+/* A cgroup row with a budget shows used/max with its name, never cut:
+ * "budget 90/100" after it at 150 columns (the name cut from the left),
+ * "[90/100]" before it at 80 (14 columns for names, or fewer);
  * the header's refusals line fits 80 columns. Standalone: none of it. */
 UNIT_TEST(budget_rows_and_refusals_at_80_and_150_columns)
 {
@@ -1141,7 +1141,18 @@ UNIT_TEST(budget_rows_and_refusals_at_80_and_150_columns)
 	lo = top_text_layout(&fx.m, 80);
 	top_text_line(line, sizeof(line), &fx.m, group_line(CG_B), &lo);
 	ASSERT_EQ_INT((int)strlen(line), 80);
-	ASSERT_TRUE(ends_with(line, " ...9ab] 90/100")); /* narrow: the budget, not the word */
+	/* narrow: the budget first, where the screen's edge cannot cut it */
+	ASSERT_TRUE(ends_with(line, " [90/100] ...b]"));
+	/* a class as wide as "leak? 10s" leaves 10 columns of 80: the name
+	 * column keeps 12, past the edge, and the budget still shows */
+	fx.m.groups[group_line(CG_B)->index].stats.class = LEAK_NONE;
+	fx.m.groups[group_line(CG_B)->index].stats.pending = LEAK_GROWTH;
+	fx.m.groups[group_line(CG_B)->index].stats.pending_s = 10;
+	lo = top_text_layout(&fx.m, 80);
+	top_text_line(line, sizeof(line), &fx.m, group_line(CG_B), &lo);
+	ASSERT_TRUE(strlen(line) > 80);
+	line[80] = '\0';
+	ASSERT_TRUE(ends_with(line, " leak? 10s [90/100] ."));
 	/* a process row of that cgroup shows its comm only */
 	top_text_line(line, sizeof(line), &fx.m, process_line(5000), &lo);
 	ASSERT_TRUE(ends_with(line, "  leaker"));

@@ -375,8 +375,10 @@ static void add_names(struct text *n, const struct container_names *names)
 		text_add(n, "%s  ", shown);
 }
 
-/* A name with its cgroup's budget after it, " budget USED/MAX" (on a narrow
- * screen " USED/MAX"), never cut: the name is cut to what it leaves. */
+/* A name with its cgroup's budget: after it, " budget USED/MAX"; on a narrow
+ * screen before it, "[USED/MAX] ", where the screen's edge cannot cut it
+ * (a name column is never narrower than MIN_NAME_WIDTH, even past the
+ * edge). The name is cut to what the budget leaves. */
 static void add_budget(struct text *t, const char *name, const struct daemon_budget *b, int width)
 {
 	char budget[64];
@@ -387,11 +389,14 @@ static void add_budget(struct text *t, const char *name, const struct daemon_bud
 		return;
 	}
 	len = snprintf(budget, sizeof(budget), " budget %lld/%u", (long long)b->held, b->ports_max);
-	if (width > 0 && width < len + MIN_NAME_WIDTH)
-		len = snprintf(budget, sizeof(budget), " %lld/%u", (long long)b->held,
-			       b->ports_max);
-	add_fitted(t, name, width > 0 ? MAX(width - len, 4) : 0);
+	if (width <= 0 || width >= len + MIN_NAME_WIDTH) {
+		add_fitted(t, name, width > 0 ? width - len : 0);
+		text_add(t, "%s", budget);
+		return;
+	}
+	len = snprintf(budget, sizeof(budget), "[%lld/%u] ", (long long)b->held, b->ports_max);
 	text_add(t, "%s", budget);
+	add_fitted(t, name, MAX(width - len, 4));
 }
 
 /* The cgroup's path, and its container, pod or unit when the path names one. The
