@@ -83,6 +83,8 @@ static const char *const help_lines[] = {
 	"  FAILS                       failed port allocations suffered since top started",
 	"  CLASS                       leak class, as in portwarden report",
 	"  marks                       +/- collapsed/expanded cgroup, * suspect, ! signalled here",
+	"  NAME                        attached: a cgroup's port budget, budget USED/MAX",
+	"                              ([USED/MAX] first on a narrow screen)",
 	"",
 	"Press any key to go back.",
 };
