@@ -23,6 +23,13 @@
 #   budget/dry-run        without --enforce (and with the budgets from a
 #                         reload) a leaker with ports_max = 50 gets all 80 it
 #                         asks for; would_refuse records count the 30 over
+#   budget/top-used-max   `top --batch` attached to that dry run: a leaker
+#                         asking past its ports_max = 50 (40 connects a second)
+#                         shows its cgroup's row with "budget N/50", N >= 50,
+#                         and its detail the would-be refusals by errno
+#   budget/top-refusal-rate  and the header's "would refuse/s: budget R", R > 0
+#   budget/suspects-json  /suspects serves that budget: ports_max 50, the held
+#                         count, dry_run, refusals by errno, and the totals
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -35,7 +42,7 @@ BASE=$(pw_cgroup_base)
 REL=$(pw_cgroup_relpath "$BASE")
 NS=$(pw_make_netns 40000 49999)
 PORT=5001
-for k in srv leak neigh bind udp usend churn fork dleak; do pw_make_cgroup "$k" >/dev/null; done
+for k in srv leak neigh bind udp usend churn fork dleak tleak; do pw_make_cgroup "$k" >/dev/null; done
 cgid() { stat -c %i "$BASE/$1"; }
 
 conf() { # FILE
@@ -58,6 +65,8 @@ ports_max = 5000
 [cgroup "$REL/fork"]
 ports_max = 5000
 [cgroup "$REL/dleak"]
+ports_max = 50
+[cgroup "$REL/tleak"]
 ports_max = 50
 CONF
 }
@@ -153,7 +162,8 @@ kill -s INT "$PW_GUARD"
 pw_wait_exit "$PW_GUARD" 15 || true
 # started with no budget, given them by a reload (SIGHUP)
 printf '[daemon]\ninterval = 250ms\nwindow = 2s\n' >"$PW_TMP/dry.conf"
-pw_start_run budget-dry "$PW_TMP/dry" --cgroup "$BASE" --config "$PW_TMP/dry.conf" || pw_done
+pw_start_run budget-dry "$PW_TMP/dry" --cgroup "$BASE" --config "$PW_TMP/dry.conf" \
+	--socket "$PW_TMP/dry.sock" || pw_done
 conf "$PW_TMP/dry.conf"
 kill -s HUP "$PW_DAEMON"
 pw_wait_for_file_line "$PW_TMP/dry.err" reloaded 10 || true
@@ -166,4 +176,42 @@ w=$(jq -s --arg cg "cgroup2 id $(cgid dleak)" '[.[] | select(.event == "budget" 
 t=$(jq -rs --arg cg "cgroup2 id $(cgid dleak)" '[.[] | select(.event == "budget" and
 	.cgroup == $cg) | .detail | capture("(?<n>[0-9]+) in total").n | tonumber] | max // 0' "$PW_TMP/dry.jsonl")
 check budget/dry-run-counted "would_refuse records $w, total $t (want 30)" "$w" -ge 1 -a "$t" -eq 30
+
+# ---- top attached: used/max and refusals per second ---------------------------------
+# 400 connects at 40 a second: 50 within the budget, then ~9 s of would-be refusals
+pw_start_portleak tleak "$BASE/tleak" "$NS" tcp-connect --port "$PORT" --count 400 --rate 40 \
+	--fail-extra 0 --hold 60 --comm pl-tleak
+sleep 3
+rc=0
+timeout 30 "$PW_PORTWARDEN" top --batch -n 3 -d 1 --socket "$PW_TMP/dry.sock" \
+	>"$PW_TMP/top.out" 2>"$PW_TMP/top.err" || rc=$?
+# the last frame's row of tleak: "... /REL/tleak budget N/50"
+held=$(grep -E "^[-+].* $REL/tleak budget [0-9]+/50\$" "$PW_TMP/top.out" | tail -n 1 |
+	sed -E 's#.* budget ([0-9]+)/50$#\1#')
+# its detail (the last frame's): "detail:", "  cgroup /REL/tleak, ...", then its lines
+detail=$(awk -v p="  cgroup $REL/tleak, " '/^detail:$/ { keep = 0 } index($0, p) == 1 { keep = 1; d = "" }
+	keep && /^  budget / { d = $0 } END { print d }' "$PW_TMP/top.out")
+refused=$(printf '%s\n' "$detail" | sed -nE 's#^  budget would have refused [0-9]+: EADDRNOTAVAIL ([0-9]+),.*#\1#p')
+check budget/top-used-max "top exit $rc, tleak row '$(grep "$REL/tleak" "$PW_TMP/top.out" | tail -n 1 || true)', detail '$detail', $(head -c 200 "$PW_TMP/top.err")" \
+	"$rc" -eq 0 -a "${held:-0}" -ge 50 -a "${refused:-0}" -ge 1
+rate=$(grep -E '^would refuse/s: budget [0-9.]+ ' "$PW_TMP/top.out" | tail -n 1 |
+	sed -E 's#^would refuse/s: budget ([0-9.]+) .*#\1#')
+pw_check budget/top-refusal-rate "header: '$(grep -m3 'refuse' "$PW_TMP/top.out" | tr '\n' '|' || true)'" \
+	awk -v r="${rate:-0}" 'BEGIN { exit !(r > 0) }'
+curl -s --max-time 5 --unix-socket "$PW_TMP/dry.sock" -o "$PW_TMP/suspects.json" \
+	http://localhost/suspects || true
+# suspects_ok FILE: tleak's budget in /suspects, with its counts, and the totals
+# shellcheck disable=SC2317 # called through pw_check
+suspects_ok() {
+	jq -e --arg p "$REL/tleak" --argjson id "$(cgid tleak)" '.refusal_hooks == true and
+		.budget_refused >= 30 and (.lifeline_refusals | type) == "array" and
+		([.budgets[] | select(.cgroup == $p and .cgroup_id == $id and .ports_max == 50 and
+			.held >= 50 and .dry_run == true and .refused >= 1 and
+			.refused_by_errno.EADDRNOTAVAIL == .refused and
+			.refused_by_errno.EADDRINUSE == 0)] | length) == 1' "$1" >/dev/null 2>&1
+}
+pw_check budget/suspects-json "tleak in /suspects: $(jq -c --arg p "$REL/tleak" \
+	'[[.budgets[]? | select(.cgroup == $p)], .budget_refused, .refusal_hooks]' \
+	"$PW_TMP/suspects.json" 2>&1 | head -c 400)" suspects_ok "$PW_TMP/suspects.json"
+pw_wait_portleak tleak budget/tleak || true
 pw_done

@@ -21,6 +21,9 @@
 #   lifeline/metrics        /metrics: portwarden_lifeline_engaged for the pool,
 #                           portwarden_lifeline_refusals_total for the newcomer
 #   lifeline/top            top attached to the daemon: "lifeline ENGAGED pool ..."
+#   lifeline/top-refusals   and its header's lifeline refusals ("refused/s: ...,
+#                           lifeline R (total N)", N >= 1); /suspects'
+#                           lifeline_refusals count the newcomers' cgroup
 #   lifeline/released       the hog exits: "released" is logged (audit record
 #                           and log line), and the
 #                           newcomer connects again
@@ -153,6 +156,13 @@ if grep -q "^lifeline ENGAGED pool .*$POOL" "$PW_TMP/top.txt"; then
 else
 	pw_fail lifeline/top "no lifeline line in top's header: $(head -c 300 "$PW_TMP/top.err") $(grep -m2 -i 'lifeline\|attached' "$PW_TMP/top.txt")"
 fi
+t=$(sed -nE 's#^refused/s: budget [0-9.]+ \(total [0-9]+\), lifeline [0-9.]+ \(total ([0-9]+)\)$#\1#p' \
+	"$PW_TMP/top.txt" | tail -n 1)
+curl -s --max-time 5 --unix-socket "$SOCK" -o "$PW_TMP/suspects.json" http://localhost/suspects || true
+c=$(jq --arg p "$(pw_cgroup_relpath "$BASE")/new" \
+	'[.lifeline_refusals[]? | select(.cgroup == $p) | .refused] | add // 0' "$PW_TMP/suspects.json" 2>/dev/null || echo 0)
+pw_check lifeline/top-refusals "top's refusals line '$(grep -m1 '^refused/s' "$PW_TMP/top.txt" || true)', /suspects' lifeline refusals of new: $c" \
+	test "${t:-0}" -ge 1 -a "$c" -ge 1
 
 # the server closes first: its side keeps the TIME_WAITs, off the client's pool
 pw_stop "$(cat "$PW_TMP/srv.pid")" KILL 5

@@ -33,7 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snapshot_free(&snap);
 	}
 	rc = suspects_from_json((const char *)data, size, &d, err, sizeof(err));
-	FUZZ_ASSERT(rc == 0 || (rc < 0 && !d.items && !d.nr), data, size);
+	FUZZ_ASSERT(rc == 0 || (rc < 0 && !d.items && !d.nr && !d.budgets && !d.nr_budgets &&
+				!d.lifeline_refusals && !d.nr_lifeline_refusals),
+		    data, size);
+	FUZZ_ASSERT(rc || d.budgets_served || (!d.nr_budgets && !d.nr_lifeline_refusals), data,
+		    size);
 	for (size_t i = 0; !rc && i < d.nr; i++)
 		FUZZ_ASSERT(memchr(d.items[i].last_action, 0, sizeof(d.items[i].last_action)), data,
 			    size);

@@ -174,6 +174,66 @@ UNIT_TEST(suspects_lifeline)
 	ASSERT_EQ_INT(suspects_from_json(doc, strlen(doc), &d, err, sizeof(err)), -EINVAL);
 }
 
+/* Budgets and refusals (absent from an older daemon: none, not served);
+ * present, every member is checked; an errno past the three is in
+ * "refused" only. */
+UNIT_TEST(suspects_budgets)
+{
+	static const char head[] =
+		"{\"version\":1,\"type\":\"suspects\",\"time\":\"t\",\"pid\":77,\"mode\":"
+		"\"dry_run\",\"interval_ms\":1000,\"suspects\":[]";
+	static const char body[] =
+		",\"refusal_hooks\":true,\"budget_refused\":31,\"lifeline_refused\":5,\n"
+		"\"budgets\":[\n{\"cgroup\":\"/t/le\\u001bak\",\"cgroup_hierarchy\":\"v2\","
+		"\"cgroup_id\":9,\"ports_max\":50,\"held\":50,\"dry_run\":true,\"refused\":31,"
+		"\"refused_by_errno\":{\"EADDRNOTAVAIL\":30,\"EADDRINUSE\":0,\"EAGAIN\":0,"
+		"\"EPERM\":1}}],\n"
+		"\"lifeline_refusals\":[\n{\"cgroup\":\"/t/hog\",\"cgroup_id\":12,\"refused\":5},\n"
+		"{\"cgroup\":\"/t/le\",\"cgroup_id\":9,\"refused\":2}]";
+	static const char *const bad[] = {
+		",\"refusal_hooks\":true}", /* no totals */
+		",\"refusal_hooks\":1,\"budget_refused\":0,\"lifeline_refused\":0,"
+		"\"budgets\":[],\"lifeline_refusals\":[]}",
+		",\"refusal_hooks\":true,\"budget_refused\":0,\"lifeline_refused\":0,"
+		"\"budgets\":[{\"cgroup_id\":9,\"ports_max\":-1,\"held\":0,\"dry_run\":true,"
+		"\"refused\":0,\"refused_by_errno\":{}}],\"lifeline_refusals\":[]}",
+		",\"refusal_hooks\":true,\"budget_refused\":0,\"lifeline_refused\":0,"
+		"\"budgets\":[{\"cgroup_id\":9,\"ports_max\":5,\"held\":0,\"dry_run\":true,"
+		"\"refused\":0,\"refused_by_errno\":{\"EAGAIN\":\"x\"}}],\"lifeline_refusals\":[]}",
+		",\"refusal_hooks\":true,\"budget_refused\":0,\"lifeline_refused\":0,"
+		"\"budgets\":[]}", /* no lifeline_refusals */
+	};
+	const struct daemon_budget *b;
+	struct daemon_state d;
+	char doc[2048], err[128];
+
+	snprintf(doc, sizeof(doc), "%s}", head);
+	ASSERT_EQ_INT(suspects_from_json(doc, strlen(doc), &d, err, sizeof(err)), 0);
+	ASSERT_TRUE(!d.budgets_served && !d.nr_budgets && !daemon_budget_find(&d, 9));
+	daemon_state_free(&d);
+	snprintf(doc, sizeof(doc), "%s%s}", head, body);
+	ASSERT_EQ_INT(suspects_from_json(doc, strlen(doc), &d, err, sizeof(err)), 0);
+	ASSERT_TRUE(d.budgets_served && d.refusal_hooks);
+	ASSERT_EQ_INT(d.budget_refused, 31);
+	ASSERT_EQ_INT(d.lifeline_refused, 5);
+	ASSERT_EQ_INT(d.nr_budgets, 1);
+	b = daemon_budget_find(&d, 9);
+	ASSERT_TRUE(b && b->ports_max == 50 && b->held == 50 && b->dry_run && b->refused == 31);
+	ASSERT_EQ_INT(b->refused_errno[DAEMON_EADDRNOTAVAIL], 30);
+	ASSERT_EQ_INT(b->refused_errno[DAEMON_EAGAIN], 0);
+	ASSERT_EQ_INT(b->lifeline_refused, 2);
+	ASSERT_TRUE(!daemon_budget_find(&d, 12) && !daemon_budget_find(NULL, 9));
+	ASSERT_EQ_INT(daemon_lifeline_refused(&d, 12), 5);
+	ASSERT_EQ_INT(daemon_lifeline_refused(&d, 13), 0);
+	daemon_state_free(&d);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		UNIT_ROW(bad[i]);
+		snprintf(doc, sizeof(doc), "%s%s", head, bad[i]);
+		ASSERT_EQ_INT(suspects_from_json(doc, strlen(doc), &d, err, sizeof(err)), -EINVAL);
+		ASSERT_TRUE(err[0] && !d.budgets);
+	}
+}
+
 int main(void)
 {
 	RUN(round_trip);
@@ -181,5 +241,6 @@ int main(void)
 	RUN(bad_row_named);
 	RUN(suspects_read);
 	RUN(suspects_lifeline);
+	RUN(suspects_budgets);
 	return UNIT_MAIN_END();
 }

@@ -1110,6 +1110,208 @@ UNIT_TEST(text_pool_bar)
 	ASSERT_EQ_INT(line[TOP_TEXT_BAR_START + TOP_TEXT_BAR_WIDTH], ']');
 }
 
+/* ---- budgets and refusals (attached) ---------------------------------------------------- */
+
+/* Refusals per second from the daemon's totals between two refreshes; the
+ * daemon restarted (its counts start again from 0, or another pid): 0,
+ * never negative; before a second reading: 0. */
+UNIT_TEST(refusal_rates_from_totals)
+{
+	struct top_counters before = {.t_ms = 18000, .daemon_pid = 77, .budget_refused = 10},
+			    now = {.t_ms = 20000,
+				   .daemon_pid = 77,
+				   .budget_refused = 50,
+				   .lifeline_refused = 4};
+	struct top_refusal_rates r = top_refusal_rates(&before, &now);
+
+	ASSERT_TRUE(r.budget > 19.99 && r.budget < 20.01);
+	ASSERT_TRUE(r.lifeline > 1.99 && r.lifeline < 2.01);
+	/* restarted under the same pid: its totals went back */
+	before.budget_refused = 500;
+	before.lifeline_refused = 9;
+	r = top_refusal_rates(&before, &now);
+	ASSERT_TRUE(r.budget == 0 && r.lifeline == 0);
+	/* restarted under another pid, its totals already past the old ones */
+	before = (struct top_counters){.t_ms = 18000, .daemon_pid = 76, .budget_refused = 1};
+	r = top_refusal_rates(&before, &now);
+	ASSERT_TRUE(r.budget == 0 && r.lifeline == 0);
+	/* the first frame, and two readings at one time */
+	before = (struct top_counters){0};
+	r = top_refusal_rates(&before, &now);
+	ASSERT_TRUE(r.budget == 0 && r.lifeline == 0);
+	before = now;
+	r = top_refusal_rates(&before, &now);
+	ASSERT_TRUE(r.budget == 0 && r.lifeline == 0);
+	/* standalone: no daemon, nothing */
+	before = (struct top_counters){.t_ms = 18000};
+	now = (struct top_counters){.t_ms = 20000, .budget_refused = 5};
+	r = top_refusal_rates(&before, &now);
+	ASSERT_TRUE(r.budget == 0);
+	ASSERT_TRUE(top_rate(10, 5, 1000) == 0);
+	ASSERT_TRUE(top_rate(5, 10, 0) == 0);
+	ASSERT_TRUE(top_rate(5, 10, 500) == 10);
+}
+
+/* B (the docker leaker, 90 ports) has a budget of 100, A none. */
+static struct daemon_budget budget_rows[] = {
+	{.cgroup_id = CG_B,
+	 .ports_max = 100,
+	 .held = 90,
+	 .refused = 12,
+	 .refused_errno = {10, 0, 2},
+	 .lifeline_refused = 3},
+};
+static struct daemon_lifeline_refusal lifeline_rows[] = {{CG_B, 3}, {CG_C, 7}};
+
+static struct daemon_state budget_daemon(bool dry_run)
+{
+	budget_rows[0].dry_run = dry_run;
+	return (struct daemon_state){.pid = 77,
+				     .dry_run = dry_run,
+				     .budgets_served = true,
+				     .refusal_hooks = true,
+				     .budget_refused = 50,
+				     .lifeline_refused = 10,
+				     .budgets = budget_rows,
+				     .nr_budgets = ARRAY_SIZE(budget_rows),
+				     .lifeline_refusals = lifeline_rows,
+				     .nr_lifeline_refusals = ARRAY_SIZE(lifeline_rows)};
+}
+
+static struct top_input budget_input(const struct daemon_state *d)
+{
+	struct top_input in = input();
+
+	in.daemon = d;
+	in.before = (struct top_counters){
+		.t_ms = 18000, .daemon_pid = 77, .budget_refused = 10, .lifeline_refused = 10};
+	top_counters_daemon(d, &in.now);
+	in.now.t_ms = NOW;
+	return in;
+}
+
+static const struct top_line *group_line(uint64_t cgroup_id)
+{
+	for (size_t i = 0; i < fx.m.nr_lines; i++)
+		if (fx.m.lines[i].kind == TOP_LINE_GROUP &&
+		    fx.m.groups[fx.m.lines[i].index].key.cgroup_id == cgroup_id)
+			return &fx.m.lines[i];
+	return NULL;
+}
+
+/* Does @line end with @tail? */
+static bool ends_with(const char *line, const char *tail)
+{
+	size_t n = strlen(line), t = strlen(tail);
+
+	return n >= t && !strcmp(line + n - t, tail);
+}
+
+/* A cgroup row with a budget shows used/max with its name, never cut:
+ * "budget 90/100" after it at 150 columns (the name cut from the left),
+ * "[90/100]" before it at 80 (14 columns for names, or fewer);
+ * the header's refusals line fits 80 columns. Standalone: none of it. */
+UNIT_TEST(budget_rows_and_refusals_at_80_and_150_columns)
+{
+	struct daemon_state d = budget_daemon(false);
+	struct top_query q = {.sort = TOP_COL_PORTS, .expand_all = true};
+	struct top_input in;
+	struct top_layout lo;
+	char line[TOP_TEXT_LINE_MAX];
+
+	setup();
+	in = budget_input(&d);
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_TRUE(find_group(CG_B)->budget == &budget_rows[0]);
+	ASSERT_TRUE(find_group(CG_A)->budget == NULL);
+	lo = top_text_layout(&fx.m, 150);
+	top_text_line(line, sizeof(line), &fx.m, group_line(CG_B), &lo);
+	ASSERT_EQ_INT((int)strlen(line), 150); /* the docker id's path is longer */
+	ASSERT_TRUE(ends_with(line, "cdef [docker 0123456789ab] budget 90/100"));
+	top_text_line(line, sizeof(line), &fx.m, group_line(CG_A), &lo);
+	ASSERT_TRUE(ends_with(line, "/system.slice/web.service"));
+	lo = top_text_layout(&fx.m, 80);
+	top_text_line(line, sizeof(line), &fx.m, group_line(CG_B), &lo);
+	ASSERT_EQ_INT((int)strlen(line), 80);
+	/* narrow: the budget first, where the screen's edge cannot cut it */
+	ASSERT_TRUE(ends_with(line, " [90/100] ...b]"));
+	/* a class as wide as "leak? 10s" leaves 10 columns of 80: the name
+	 * column keeps 12, past the edge, and the budget still shows */
+	fx.m.groups[group_line(CG_B)->index].stats.class = LEAK_NONE;
+	fx.m.groups[group_line(CG_B)->index].stats.pending = LEAK_GROWTH;
+	fx.m.groups[group_line(CG_B)->index].stats.pending_s = 10;
+	lo = top_text_layout(&fx.m, 80);
+	top_text_line(line, sizeof(line), &fx.m, group_line(CG_B), &lo);
+	ASSERT_TRUE(strlen(line) > 80);
+	line[80] = '\0';
+	ASSERT_TRUE(ends_with(line, " leak? 10s [90/100] ."));
+	/* a process row of that cgroup shows its comm only */
+	top_text_line(line, sizeof(line), &fx.m, process_line(5000), &lo);
+	ASSERT_TRUE(ends_with(line, "  leaker"));
+	/* the header: 20 budget refusals a second, none by the lifeline */
+	ASSERT_TRUE(fx.m.refusals_shown);
+	top_text_refusals(line, sizeof(line), &fx.m);
+	ASSERT_EQ_STR(line, "refused/s: budget 20.0 (total 50), lifeline 0.0 (total 10)");
+	ASSERT_TRUE(strlen(line) <= 80);
+	d = budget_daemon(true);
+	in = budget_input(&d);
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	top_text_refusals(line, sizeof(line), &fx.m);
+	ASSERT_EQ_STR(line, "would refuse/s: budget 20.0 (total 50), lifeline 0.0 (total 10)");
+	/* a daemon older than budgets says nothing of them */
+	d.budgets_served = false;
+	d.nr_budgets = 0;
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	top_text_refusals(line, sizeof(line), &fx.m);
+	ASSERT_EQ_STR(line, "");
+	/* standalone: no budget, no refusals line */
+	in = input();
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	ASSERT_TRUE(find_group(CG_B)->budget == NULL);
+	top_text_refusals(line, sizeof(line), &fx.m);
+	ASSERT_EQ_STR(line, "");
+	lo = top_text_layout(&fx.m, 150);
+	top_text_line(line, sizeof(line), &fx.m, group_line(CG_B), &lo);
+	ASSERT_TRUE(!strstr(line, "budget"));
+}
+
+/* The detail of a cgroup with a budget: the budget, the kernel's count and
+ * the refusals by errno, each line within 80 columns; of its process: its
+ * cgroup's budget; the lifeline's refusals in a cgroup with or without one. */
+UNIT_TEST(budget_in_the_detail)
+{
+	struct daemon_state d = budget_daemon(false);
+	struct top_query q = {.sort = TOP_COL_PORTS, .expand_all = true};
+	struct top_detail det;
+	struct top_input in;
+
+	setup();
+	in = budget_input(&d);
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	top_detail_build(&in, &fx.m, group_line(CG_B), &det);
+	ASSERT_TRUE(detail_has(&det, "budget: ports_max 100, held 90 (the kernel's count)"));
+	ASSERT_TRUE(
+		detail_has(&det, "budget refused 12: EADDRNOTAVAIL 10, EADDRINUSE 0, EAGAIN 2"));
+	ASSERT_TRUE(detail_has(&det, "lifeline: refused 3 in its cgroup"));
+	for (size_t i = 0; i < det.nr; i++)
+		if (strstr(det.lines[i], "budget"))
+			ASSERT_TRUE(strlen(det.lines[i]) <= 80);
+	top_detail_build(&in, &fx.m, process_line(5000), &det);
+	ASSERT_TRUE(detail_has(&det, "its cgroup's budget: ports_max 100, held 90"));
+	top_detail_build(&in, &fx.m, group_line(CG_C), &det);
+	ASSERT_TRUE(!detail_has(&det, "budget"));
+	ASSERT_TRUE(detail_has(&det, "lifeline: refused 7 in its cgroup"));
+	d = budget_daemon(true);
+	in = budget_input(&d);
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	top_detail_build(&in, &fx.m, group_line(CG_B), &det);
+	ASSERT_TRUE(detail_has(&det, "budget would have refused 12: EADDRNOTAVAIL 10"));
+	in = input(); /* standalone */
+	ASSERT_EQ_INT(build(&in, &q), 0);
+	top_detail_build(&in, &fx.m, group_line(CG_B), &det);
+	ASSERT_TRUE(!detail_has(&det, "budget") && !detail_has(&det, "lifeline"));
+}
+
 int main(void)
 {
 	RUN(ports_by_state);
@@ -1143,6 +1345,9 @@ int main(void)
 	RUN(pending_class_before_the_class);
 	RUN(detail_in_words);
 	RUN(detail_socket_ages);
+	RUN(refusal_rates_from_totals);
+	RUN(budget_rows_and_refusals_at_80_and_150_columns);
+	RUN(budget_in_the_detail);
 	teardown();
 	return UNIT_MAIN_END();
 }

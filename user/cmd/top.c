@@ -147,6 +147,7 @@ static int sample(struct top *t)
 	t->sampled_at = time(NULL);
 	t->before = t->now;
 	top_counters_read(&t->m.activity, t->m.now_ms - t->m.start_ms, &t->now);
+	top_counters_daemon(t->socket ? &t->daemon : NULL, &t->now);
 	return 0;
 }
 
@@ -196,7 +197,8 @@ static void detail_of(void *ctx, const struct top_model *m, const struct top_lin
 }
 
 /* Batch frames: the detail of every process named or heading to a class,
- * after the table, so scripts see the evidence the screen shows. */
+ * and of every cgroup with a budget (attached), after the table, so
+ * scripts see the evidence the screen shows. */
 static void batch_details(struct top *t)
 {
 	struct top_input in = input_of(t);
@@ -206,8 +208,8 @@ static void batch_details(struct top *t)
 		const struct top_line *l = &t->model.lines[i];
 		const struct top_stats *s = top_line_stats(&t->model, l);
 
-		if (l->kind != TOP_LINE_PROCESS ||
-		    (s->class == LEAK_NONE && s->pending == LEAK_NONE))
+		if (l->kind == TOP_LINE_GROUP ? !t->model.groups[l->index].budget
+					      : s->class == LEAK_NONE && s->pending == LEAK_NONE)
 			continue;
 		top_detail_build(&in, &t->model, l, &d);
 		top_text_detail(stdout, &d, t->utf8);

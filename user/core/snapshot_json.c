@@ -398,6 +398,109 @@ static int read_lifeline(json_object *root, struct daemon_state *d)
 	return 0;
 }
 
+/* ---- budgets and refusals (optional: a daemon older than them has none) ---- */
+
+static const char *const errno_names[DAEMON_ERRNO_NR] = {"EADDRNOTAVAIL", "EADDRINUSE", "EAGAIN"};
+
+static bool get_i64(json_object *o, const char *key, int64_t *out)
+{
+	json_object *v = member(o, key, json_type_int);
+
+	if (!v)
+		return false;
+	*out = json_object_get_int64(v);
+	return true;
+}
+
+static bool get_bool(json_object *o, const char *key, bool *out)
+{
+	json_object *v = member(o, key, json_type_boolean);
+
+	if (!v)
+		return false;
+	*out = json_object_get_boolean(v);
+	return true;
+}
+
+/* "refused_by_errno": the three errnos counted (another one is in "refused" only). */
+static bool get_by_errno(json_object *o, struct daemon_budget *b)
+{
+	json_object *by = member(o, "refused_by_errno", json_type_object);
+
+	if (!by)
+		return false;
+	for (int e = 0; e < DAEMON_ERRNO_NR; e++)
+		if (json_object_object_get_ex(by, errno_names[e], NULL) &&
+		    !get_u64(by, errno_names[e], UINT64_MAX, &b->refused_errno[e]))
+			return false;
+	return true;
+}
+
+static int read_budget_rows(json_object *root, struct daemon_state *d, struct parse *p)
+{
+	json_object *a = array_of(root, "budgets", &d->nr_budgets);
+
+	if (!a)
+		return fail(p, "document", "budgets missing, not an array or too long", 0);
+	d->budgets = calloc(d->nr_budgets + 1, sizeof(*d->budgets));
+	if (!d->budgets)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->nr_budgets; i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		struct daemon_budget *b = &d->budgets[i];
+
+		if (!get_u64(o, "cgroup_id", UINT64_MAX, &b->cgroup_id) ||
+		    !get_u32(o, "ports_max", &b->ports_max) || !get_i64(o, "held", &b->held) ||
+		    !get_bool(o, "dry_run", &b->dry_run) ||
+		    !get_u64(o, "refused", UINT64_MAX, &b->refused) || !get_by_errno(o, b))
+			return fail(p, "budgets", "a member is missing or not of its type", i);
+	}
+	return 0;
+}
+
+static int read_lifeline_rows(json_object *root, struct daemon_state *d, struct parse *p)
+{
+	json_object *a = array_of(root, "lifeline_refusals", &d->nr_lifeline_refusals);
+
+	if (!a)
+		return fail(p, "document", "lifeline_refusals missing, not an array or too long",
+			    0);
+	d->lifeline_refusals = calloc(d->nr_lifeline_refusals + 1, sizeof(*d->lifeline_refusals));
+	if (!d->lifeline_refusals)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->nr_lifeline_refusals; i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		struct daemon_lifeline_refusal *r = &d->lifeline_refusals[i];
+
+		if (!get_u64(o, "cgroup_id", UINT64_MAX, &r->cgroup_id) ||
+		    !get_u64(o, "refused", UINT64_MAX, &r->refused))
+			return fail(p, "lifeline_refusals",
+				    "a member is missing or not of its type", i);
+	}
+	return 0;
+}
+
+/* Present from "refusal_hooks" on: then all of them must be. */
+static int read_budgets(json_object *root, struct daemon_state *d, struct parse *p)
+{
+	int err;
+
+	if (!json_object_object_get_ex(root, "refusal_hooks", NULL))
+		return 0;
+	if (!get_bool(root, "refusal_hooks", &d->refusal_hooks) ||
+	    !get_u64(root, "budget_refused", UINT64_MAX, &d->budget_refused) ||
+	    !get_u64(root, "lifeline_refused", UINT64_MAX, &d->lifeline_refused))
+		return fail(p, "document", "refusal totals missing or not numbers", 0);
+	err = read_budget_rows(root, d, p);
+	if (!err)
+		err = read_lifeline_rows(root, d, p);
+	for (size_t i = 0; !err && i < d->nr_budgets; i++)
+		d->budgets[i].lifeline_refused =
+			daemon_lifeline_refused(d, d->budgets[i].cgroup_id);
+	d->budgets_served = !err;
+	return err;
+}
+
 static int read_suspects(json_object *root, struct daemon_state *d, struct parse *p)
 {
 	const char *mode = get_str(root, "mode");
@@ -413,6 +516,8 @@ static int read_suspects(json_object *root, struct daemon_state *d, struct parse
 		return fail(p, "document", "horizon_s is not a number of seconds", 0);
 	if (read_lifeline(root, d))
 		return fail(p, "lifeline", "not an array of strings", 0);
+	if (read_budgets(root, d, p))
+		return p->failed ? -EINVAL : -ENOMEM;
 	d->items = calloc(d->nr + 1, sizeof(*d->items));
 	if (!d->items)
 		return -ENOMEM;
@@ -451,6 +556,8 @@ int suspects_from_json(const char *text, size_t len, struct daemon_state *d, cha
 void daemon_state_free(struct daemon_state *d)
 {
 	free(d->items);
+	free(d->budgets);
+	free(d->lifeline_refusals);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -466,4 +573,20 @@ const struct daemon_suspect *daemon_state_find(const struct daemon_state *d, uin
 			cgroup = &d->items[i];
 	}
 	return cgroup;
+}
+
+const struct daemon_budget *daemon_budget_find(const struct daemon_state *d, uint64_t cgroup_id)
+{
+	for (size_t i = 0; d && cgroup_id && i < d->nr_budgets; i++)
+		if (d->budgets[i].cgroup_id == cgroup_id)
+			return &d->budgets[i];
+	return NULL;
+}
+
+uint64_t daemon_lifeline_refused(const struct daemon_state *d, uint64_t cgroup_id)
+{
+	for (size_t i = 0; d && i < d->nr_lifeline_refusals; i++)
+		if (d->lifeline_refusals[i].cgroup_id == cgroup_id)
+			return d->lifeline_refusals[i].refused;
+	return 0;
 }

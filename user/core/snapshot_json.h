@@ -44,6 +44,27 @@ struct daemon_suspect {
 
 #define DAEMON_LIFELINE_MAX 4 /* engaged pools named; the rest counted */
 
+/* The errnos a refusal is counted by, in top_errno's order. */
+enum daemon_errno { DAEMON_EADDRNOTAVAIL = 0, DAEMON_EADDRINUSE, DAEMON_EAGAIN, DAEMON_ERRNO_NR };
+
+/* A cgroup with a port budget: the kernel's counts, since the daemon
+ * loaded its hooks (a dry run counts what it would have refused). */
+struct daemon_budget {
+	uint64_t cgroup_id;
+	uint32_t ports_max;
+	int64_t held; /* the kernel's count */
+	bool dry_run;
+	uint64_t refused; /* every errno */
+	uint64_t refused_errno[DAEMON_ERRNO_NR];
+	uint64_t lifeline_refused; /* refused by the lifeline, not its budget */
+};
+
+/* A cgroup the lifeline refused (whether or not it has a budget). */
+struct daemon_lifeline_refusal {
+	uint64_t cgroup_id;
+	uint64_t refused;
+};
+
 struct daemon_state {
 	uint32_t pid; /* the daemon's */
 	bool dry_run;
@@ -54,6 +75,14 @@ struct daemon_state {
 	size_t nr_lifeline, lifeline_total;
 	struct daemon_suspect *items;
 	size_t nr;
+	/* budgets and refusals (all zero from a daemon older than them) */
+	bool budgets_served; /* the document has them */
+	bool refusal_hooks;  /* the hooks are attached: refusals are counted */
+	uint64_t budget_refused, lifeline_refused; /* totals, every cgroup */
+	struct daemon_budget *budgets;
+	size_t nr_budgets;
+	struct daemon_lifeline_refusal *lifeline_refusals;
+	size_t nr_lifeline_refusals;
 };
 
 /* @text into @d. 0, -EINVAL (@err says where) or -ENOMEM, with @d empty. */
@@ -64,5 +93,10 @@ void daemon_state_free(struct daemon_state *d);
 /* The row of process @tgid, else of the cgroup ladder of @cgroup_id, or NULL. */
 const struct daemon_suspect *daemon_state_find(const struct daemon_state *d, uint32_t tgid,
 					       uint64_t cgroup_id);
+
+/* The budget of cgroup @cgroup_id, or NULL (none, or not attached: @d NULL). */
+const struct daemon_budget *daemon_budget_find(const struct daemon_state *d, uint64_t cgroup_id);
+/* The lifeline's refusals in cgroup @cgroup_id so far (0: none, or unknown). */
+uint64_t daemon_lifeline_refused(const struct daemon_state *d, uint64_t cgroup_id);
 
 #endif /* PW_SNAPSHOT_JSON_H */

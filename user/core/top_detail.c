@@ -317,6 +317,35 @@ static void add_held(struct top_detail *d, const struct top_input *in, const str
 	}
 }
 
+/* Attached: its cgroup's port budget (a process: its cgroup's), the kernel's
+ * count against it and the refusals by errno since the daemon loaded its
+ * hooks; and the lifeline's refusals in that cgroup. */
+static void add_budget(struct top_detail *d, const struct top_input *in, const struct top_model *m,
+		       const struct top_line *l)
+{
+	const struct top_group *g = top_line_group(m, l);
+	const struct daemon_budget *b = g->budget;
+	uint64_t lifeline = daemon_lifeline_refused(in->daemon, g->key.cgroup_id);
+	const char *whose = l->kind == TOP_LINE_GROUP ? "budget" : "its cgroup's budget";
+
+	if (b) { /* two lines: each fits 80 columns */
+		add(d, "%s: ports_max %u, held %lld (the kernel's count)", whose, b->ports_max,
+		    (long long)b->held);
+		add(d, "%s %s %llu: %s %llu, %s %llu, %s %llu", whose,
+		    b->dry_run ? "would have refused" : "refused", (unsigned long long)b->refused,
+		    top_errno_name(TOP_EADDRNOTAVAIL),
+		    (unsigned long long)b->refused_errno[DAEMON_EADDRNOTAVAIL],
+		    top_errno_name(TOP_EADDRINUSE),
+		    (unsigned long long)b->refused_errno[DAEMON_EADDRINUSE],
+		    top_errno_name(TOP_EAGAIN),
+		    (unsigned long long)b->refused_errno[DAEMON_EAGAIN]);
+	}
+	if (lifeline)
+		add(d, "lifeline: %s %llu in its cgroup",
+		    in->daemon->dry_run ? "would have refused" : "refused",
+		    (unsigned long long)lifeline);
+}
+
 /* Attached: what the daemon holds about it, and its latest decision in its
  * words (for a protected process: the rule that protects it). */
 static void add_daemon(struct top_detail *d, const struct top_input *in, const struct entity *e)
@@ -353,6 +382,7 @@ void top_detail_build(const struct top_input *in, const struct top_model *m,
 	add_identity(out, m, l);
 	add_sockets(out, st);
 	add_ages(out, in, m, l);
+	add_budget(out, in, m, l);
 	add_remote(out, in->snap, m, l);
 	add_pools(out, in->snap, m, l);
 	if (e) {

@@ -33,6 +33,12 @@ const char *top_column_name(enum top_column c)
 	return (size_t)c < TOP_COL_NR ? column_names[c] : "?";
 }
 
+/* A budget's refusals by errno are read into top's order. */
+_Static_assert(TOP_EADDRNOTAVAIL == (int)DAEMON_EADDRNOTAVAIL &&
+		       TOP_EADDRINUSE == (int)DAEMON_EADDRINUSE &&
+		       TOP_EAGAIN == (int)DAEMON_EAGAIN && TOP_ERRNO_NR == (int)DAEMON_ERRNO_NR,
+	       "top_errno and daemon_errno in one order");
+
 const char *top_errno_name(enum top_errno e)
 {
 	return (size_t)e < TOP_ERRNO_NR ? errno_names[e] : "?";
@@ -54,20 +60,49 @@ void top_counters_read(const struct activity_table *a, uint64_t t_ms, struct top
 
 /* ---- header ------------------------------------------------------------------------------ */
 
-/* Per second between two readings of a cumulative counter; 0 when it went back. */
-static double rate(uint64_t before, uint64_t now, uint64_t ms)
+void top_counters_daemon(const struct daemon_state *d, struct top_counters *c)
+{
+	c->daemon_pid = d ? d->pid : 0;
+	c->budget_refused = d ? d->budget_refused : 0;
+	c->lifeline_refused = d ? d->lifeline_refused : 0;
+}
+
+double top_rate(uint64_t before, uint64_t now, uint64_t ms)
 {
 	return now >= before && ms ? (double)(now - before) * 1000.0 / (double)ms : 0;
 }
 
+static uint64_t interval_ms(const struct top_counters *before, const struct top_counters *now)
+{
+	return now->t_ms > before->t_ms ? now->t_ms - before->t_ms : 0;
+}
+
+struct top_refusal_rates top_refusal_rates(const struct top_counters *before,
+					   const struct top_counters *now)
+{
+	uint64_t ms = interval_ms(before, now);
+
+	if (!now->daemon_pid || before->daemon_pid != now->daemon_pid)
+		return (struct top_refusal_rates){0, 0};
+	return (struct top_refusal_rates){
+		top_rate(before->budget_refused, now->budget_refused, ms),
+		top_rate(before->lifeline_refused, now->lifeline_refused, ms),
+	};
+}
+
 static void header_rates(const struct top_input *in, struct top_model *m)
 {
-	uint64_t ms = in->now.t_ms > in->before.t_ms ? in->now.t_ms - in->before.t_ms : 0;
+	uint64_t ms = interval_ms(&in->before, &in->now);
 
 	m->counters = in->now;
-	m->events_per_s = rate(in->before.events, in->now.events, ms);
+	m->events_per_s = top_rate(in->before.events, in->now.events, ms);
 	for (int e = 0; e < TOP_ERRNO_NR; e++)
-		m->failures_per_s[e] = rate(in->before.failures[e], in->now.failures[e], ms);
+		m->failures_per_s[e] = top_rate(in->before.failures[e], in->now.failures[e], ms);
+	m->refusals_shown = in->daemon && in->daemon->budgets_served &&
+			    (in->daemon->refusal_hooks || in->daemon->nr_budgets ||
+			     in->now.budget_refused || in->now.lifeline_refused);
+	m->refusals_dry = in->daemon && in->daemon->dry_run;
+	m->refused_per_s = top_refusal_rates(&in->before, &in->now);
 }
 
 static void pool_where(const struct snap_pool *p, char *buf, size_t len)
@@ -349,6 +384,7 @@ static int collect_groups(const struct top_input *in, struct rows *r, struct sam
 			continue;
 		g->key = slots[i].key;
 		g->label = label_of(in->labels, &g->key);
+		g->budget = daemon_budget_find(in->daemon, g->key.cgroup_id);
 		if (slots[i].e) {
 			g->stats = stats_of(in, slots[i].e, buf);
 			daemon_overlay(in, slots[i].e, &g->stats);

@@ -66,10 +66,30 @@ struct top_counters {
 	uint64_t t_ms;	 /* when, on the monitor's clock */
 	uint64_t events; /* opens, closes and failures the hooks counted */
 	uint64_t failures[TOP_ERRNO_NR];
+	/* attached: the daemon's refusals (would-be ones in a dry run) since it
+	 * loaded its hooks, and which daemon counted them (its pid; 0: none) */
+	uint32_t daemon_pid;
+	uint64_t budget_refused, lifeline_refused;
 };
 
 /* Sum the activity table (every cgroup and process) at @t_ms. */
 void top_counters_read(const struct activity_table *a, uint64_t t_ms, struct top_counters *out);
+/* Attached: the daemon's refusal totals into @c. @d NULL: none. */
+void top_counters_daemon(const struct daemon_state *d, struct top_counters *c);
+
+/* Per second between two readings @before and @now of a cumulative counter
+ * over @ms: 0 when it went back (its counter was reset) or @ms is 0. */
+double top_rate(uint64_t before, uint64_t now, uint64_t ms);
+
+/* Refusals per second, budget's and lifeline's, between two readings of
+ * the daemon's totals: 0 before there are two, and across a daemon's
+ * restart (another pid: its counts start again from 0, in an interval
+ * top cannot know), never negative. */
+struct top_refusal_rates {
+	double budget, lifeline;
+};
+struct top_refusal_rates top_refusal_rates(const struct top_counters *before,
+					   const struct top_counters *now);
 
 /* A process signalled from the screen, for its mark. */
 struct top_acted {
@@ -157,6 +177,7 @@ struct top_stats {
 struct top_group {
 	struct group_key key;
 	const struct group_label *label; /* raw path and container: escape before showing */
+	const struct daemon_budget *budget; /* attached: its port budget; NULL: none */
 	struct top_stats stats;
 	uint32_t nr_processes; /* all of them, before the filter */
 	bool expanded;	       /* its processes are among the lines */
@@ -190,6 +211,10 @@ struct top_model {
 	struct top_counters counters;
 	double failures_per_s[TOP_ERRNO_NR];
 	double events_per_s;
+	/* attached to a daemon that serves its budgets: the refusals line */
+	bool refusals_shown;
+	bool refusals_dry; /* the daemon's dry run: would-be refusals */
+	struct top_refusal_rates refused_per_s;
 	uint64_t lost_events;
 	uint64_t missed_runs;
 	uint32_t actions;

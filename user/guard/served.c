@@ -11,6 +11,7 @@
 #include "core/report.h"
 #include "guard/lifeline.h"
 #include "guard/served.h"
+#include "guard/served_budgets.h"
 #include "host/labels.h"
 #include "host/runtime_names.h"
 #include "views/json.h"
@@ -254,11 +255,13 @@ static void json_cgroup_ladder(struct json_writer *w, const struct guard *g, con
 	json_object_end(w);
 }
 
-/* Every group a listed process or a cgroup ladder is in, named. */
+/* Every group a listed process or a cgroup ladder is in, or with a budget
+ * or lifeline refusals, named. */
 static int suspect_labels(struct guard *g, const struct decided *d, struct labels *l)
 {
 	size_t k = 0;
-	struct group_key *keys = malloc((g->m.history.nr + TARGETS_MAX + 1) * sizeof(*keys));
+	struct group_key *keys =
+		malloc((g->m.history.nr + TARGETS_MAX + SERVED_BUDGET_KEYS + 1) * sizeof(*keys));
 	int err;
 
 	if (!keys)
@@ -269,6 +272,7 @@ static int suspect_labels(struct guard *g, const struct decided *d, struct label
 	for (size_t i = 0; i < TARGETS_MAX; i++)
 		if (g->targets.items[i].in_use && !g->targets.items[i].tgid)
 			keys[k++] = (struct group_key){.cgroup_id = g->targets.items[i].start_time};
+	k += served_budget_keys(g, keys + k);
 	err = labels_build_keys(l, keys, k, g->resolver);
 	free(keys);
 	return err;
@@ -341,6 +345,7 @@ static int suspects_doc(FILE *out, void *arg)
 			json_cgroup_ladder(&w, g, &l, &g->targets.items[i]);
 	json_array_end(&w);
 	json_lifeline(&w, g);
+	served_budgets_json(&w, g, &l);
 	json_actions(&w, &g->audit);
 	json_object_end(&w);
 	labels_free(&l);

@@ -283,6 +283,18 @@ void top_text_lifeline(char *buf, size_t len, const struct top_model *m)
 		text_add(&t, " (and %zu more)", d->lifeline_total - d->nr_lifeline);
 }
 
+void top_text_refusals(char *buf, size_t len, const struct top_model *m)
+{
+	struct text t = text_on(buf, len);
+
+	if (!m->refusals_shown)
+		return;
+	text_add(&t, "%s/s: budget %.1f (total %llu), lifeline %.1f (total %llu)",
+		 m->refusals_dry ? "would refuse" : "refused", m->refused_per_s.budget,
+		 (unsigned long long)m->counters.budget_refused, m->refused_per_s.lifeline,
+		 (unsigned long long)m->counters.lifeline_refused);
+}
+
 void top_text_events(char *buf, size_t len, const struct top_model *m)
 {
 	struct text t = text_on(buf, len);
@@ -363,6 +375,30 @@ static void add_names(struct text *n, const struct container_names *names)
 		text_add(n, "%s  ", shown);
 }
 
+/* A name with its cgroup's budget: after it, " budget USED/MAX"; on a narrow
+ * screen before it, "[USED/MAX] ", where the screen's edge cannot cut it
+ * (a name column is never narrower than MIN_NAME_WIDTH, even past the
+ * edge). The name is cut to what the budget leaves. */
+static void add_budget(struct text *t, const char *name, const struct daemon_budget *b, int width)
+{
+	char budget[64];
+	int len;
+
+	if (!b) {
+		add_fitted(t, name, width);
+		return;
+	}
+	len = snprintf(budget, sizeof(budget), " budget %lld/%u", (long long)b->held, b->ports_max);
+	if (width <= 0 || width >= len + MIN_NAME_WIDTH) {
+		add_fitted(t, name, width > 0 ? width - len : 0);
+		text_add(t, "%s", budget);
+		return;
+	}
+	len = snprintf(budget, sizeof(budget), "[%lld/%u] ", (long long)b->held, b->ports_max);
+	text_add(t, "%s", budget);
+	add_fitted(t, name, MAX(width - len, 4));
+}
+
 /* The cgroup's path, and its container, pod or unit when the path names one. The
  * runtime's names (namespace/pod/container, or podman's name) come first: they are
  * short where the path is long, and the column is cut from the right. */
@@ -386,7 +422,7 @@ static void group_name(struct text *t, const struct top_group *g, int width)
 		escape_terminal(id, sizeof(id), c->pod_uid, sizeof(c->pod_uid));
 		text_add(&n, " [pod %s]", id);
 	}
-	add_fitted(t, name, width);
+	add_budget(t, name, g->budget, width);
 }
 
 /* Tree view: the comm, indented under its cgroup; flat view: comm and cgroup. */
@@ -465,6 +501,9 @@ static void frame_header(FILE *out, const struct top_model *m, size_t max_pools,
 	if (line[0])
 		put_line(out, line);
 	top_text_lifeline(line, TOP_TEXT_LINE_MAX, m);
+	if (line[0])
+		put_line(out, line);
+	top_text_refusals(line, TOP_TEXT_LINE_MAX, m);
 	if (line[0])
 		put_line(out, line);
 }

@@ -71,6 +71,9 @@ void top_text_events(char *buf, size_t len, const struct top_model *m);
 /* Attached, with pools past the lifeline: "lifeline ENGAGED pool X; Y (and
  * N more)"; else "". Unattached top cannot know: the daemon keeps the state. */
 void top_text_lifeline(char *buf, size_t len, const struct top_model *m);
+/* Attached to a daemon serving its budgets: "refused/s: budget 4.0 (total
+ * 120), lifeline 0.0 (total 0)" ("would refuse/s" in its dry run); else "". */
+void top_text_refusals(char *buf, size_t len, const struct top_model *m);
 /* The table's column header. */
 void top_text_columns(char *buf, size_t len, const struct top_layout *lo);
 /* One table line. */

@@ -83,6 +83,8 @@ static const char *const help_lines[] = {
 	"  FAILS                       failed port allocations suffered since top started",
 	"  CLASS                       leak class, as in portwarden report",
 	"  marks                       +/- collapsed/expanded cgroup, * suspect, ! signalled here",
+	"  NAME                        attached: a cgroup's port budget, budget USED/MAX",
+	"                              ([USED/MAX] first on a narrow screen)",
 	"",
 	"Press any key to go back.",
 };
@@ -328,6 +330,12 @@ static int draw_header(const struct tui *t, const struct top_model *m)
 	if (line[0]) {
 		put_line(++y, line);
 		paint(t, y, 0, -1, A_BOLD, PAIR_SUSPECT);
+	}
+	top_text_refusals(line, sizeof(line), m); /* attached: budgets' and lifeline's */
+	if (line[0]) {
+		put_line(++y, line);
+		if (m->refused_per_s.budget > 0 || m->refused_per_s.lifeline > 0)
+			paint(t, y, 0, -1, A_BOLD, PAIR_SUSPECT);
 	}
 	return y + 1;
 }
