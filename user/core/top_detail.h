@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include "core/top_model.h"
 
-#define TOP_DETAIL_LINES 12
+#define TOP_DETAIL_LINES 16 /* the most a row can have: identity, sockets, ages, budget (3), remote, pools, failures, missing, evidence, daemon */
 #define TOP_DETAIL_LEN	 256
 #define TOP_DETAIL_HELD	 120 /* samples charted: 2 minutes at 1 s */
 
