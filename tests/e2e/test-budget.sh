@@ -12,6 +12,12 @@
 #                         20, then EAGAIN
 #   budget/fixed-port     a cgroup at its budget still binds a fixed port
 #   budget/refusals-logged  "budget" refuse records per cgroup and errno
+#   budget/refusal-pool   the refuse records name the pool: tcp-connect
+#                         127.0.0.1:PORT in the test's netns for the connect
+#                         leaker, tcp-bind for bind(0), udp for UDP
+#   budget/report-refusals  an attached `report --duration 30 --json` lists
+#                         the refusals by cgroup, errno and pool, as many as
+#                         the audit counted
 #   budget/metrics        and /metrics' portwarden_budget_refusals_total
 #   budget/reconcile      a listener started before the budget: the kernel's
 #                         count (0) is corrected to the snapshot's (1), logged
@@ -132,6 +138,33 @@ u=$(records "$LOG" refuse udp EAGAIN)
 s=$(records "$LOG" refuse srv)
 check budget/refusals-logged "refuse records: connect $n, bind $m, udp $u, srv $s" \
 	"$n" -ge 1 -a "$m" -ge 1 -a "$u" -ge 1 -a "$s" -eq 0
+# pools NAME CGROUP_KEY WANT: the pools (kind netns remote:port) of that
+# cgroup's refuse records
+pools() {
+	local got
+	got=$(jq -rs --arg cg "cgroup2 id $(cgid "$2")" '[.[] | select(.event == "budget" and
+		.action == "refuse" and .cgroup == $cg) | .pool // {} |
+		"\(.kind) \(.netns)\(if .remote then " \(.remote):\(.remote_port)" else "" end)"]
+		| unique | join(",")' "$LOG")
+	if [ "$got" = "$3" ]; then pw_pass "$1"; else pw_fail "$1" "pools '$got', want '$3'"; fi
+}
+NSINUM=$(stat -L -c %i "/run/netns/$NS")
+pools budget/refusal-pool leak "tcp-connect $NSINUM 127.0.0.1:$PORT"
+pools budget/refusal-pool-bind bind "tcp-bind $NSINUM"
+pools budget/refusal-pool-udp udp "udp $NSINUM"
+# the daemon's report of the last 30 s, attached: the leaker's refusals by
+# cgroup, errno and pool, as many as the audit's total
+timeout 60 "$PW_PORTWARDEN" report --socket "$SOCK" --duration 30 --json >"$PW_TMP/report.json" \
+	2>"$PW_TMP/report.err" || true
+t=$(jq -rs --arg cg "cgroup2 id $(cgid leak)" '[.[] | select(.event == "budget" and
+	.cgroup == $cg) | .detail | capture("(?<n>[0-9]+) in total").n | tonumber] | max // 0' "$LOG")
+r=$(jq -r --arg cg "$REL/leak" --argjson port "$PORT" --argjson ns "$NSINUM" '[.refusals.rows[]? |
+	select(.cgroup == $cg and .errno == "EADDRNOTAVAIL" and .reason == "budget" and
+	.dry_run == false and .pool.kind == "tcp-connect" and .pool.netns == $ns and
+	.pool.remote == "127.0.0.1" and .pool.remote_port == $port) | .count] | add // 0' \
+	"$PW_TMP/report.json" 2>/dev/null || echo 0)
+check budget/report-refusals "report rows for leak: $r, audit total $t: $(jq -c '.refusals' \
+	"$PW_TMP/report.json" 2>&1 | head -c 400)" "$r" -ge 1 -a "$r" -eq "$t"
 curl -s --max-time 5 --unix-socket "$SOCK" -o "$PW_TMP/metrics" http://localhost/metrics || true
 m=$(grep -c "^portwarden_budget_refusals_total{cgroup=\"$REL/leak\",errno=\"EADDRNOTAVAIL\",dry_run=\"false\"} [1-9]" \
 	"$PW_TMP/metrics" || true)
