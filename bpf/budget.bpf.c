@@ -83,6 +83,21 @@ struct {
 	__type(value, __u64);
 } budget_owner SEC(".maps");
 
+/* socket cookie -> the cgroup2 id of the cgroup it was made in, for the
+ * sockets made in a cgroup with a budget until they take a port: the hooks
+ * that see a port taken (post_bind, UDP connect and send) run in the
+ * process that takes it, which may be another cgroup's (a socket passed
+ * over SCM_RIGHTS before it took one, a process moved); the snapshot counts
+ * a socket for the cgroup it was made in. Full, or a socket made before the
+ * hooks: the taker's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, __u64);
+} budget_maker SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PW_LIFELINE_POOLS);
@@ -263,19 +278,50 @@ static void add_held(__u64 cgroup_id, __s64 d)
 		bpf_map_update_elem(&budget_held, &cgroup_id, &d, BPF_NOEXIST);
 }
 
-/* The socket @cookie took a port, in the current process's cgroup. */
-static void take(__u64 cookie)
+/*
+ * The socket @cookie took a port: counted for @cgroup_id, the cgroup the
+ * socket was made in (the one the snapshot counts it for), not the current
+ * process's: a socket passed to another process (SCM_RIGHTS) before it took
+ * its port, or whose process moved, stays its maker's cgroup's.
+ */
+static void take(__u64 cookie, __u64 cgroup_id)
 {
-	__u64 cgroup_id;
-
 	if (!budgets || !cookie)
 		return;
-	cgroup_id = bpf_get_current_cgroup_id();
 	if (!bpf_map_lookup_elem(&budget_max, &cgroup_id))
 		return;
 	if (bpf_map_update_elem(&budget_owner, &cookie, &cgroup_id, BPF_NOEXIST))
 		return; /* counted already (or the map is full) */
 	add_held(cgroup_id, 1);
+}
+
+/* The cgroup the socket @cookie was made in (budget_maker, forgotten now:
+ * the port is taken), else the current process's. */
+static __u64 maker_of(__u64 cookie)
+{
+	__u64 *maker = bpf_map_lookup_elem(&budget_maker, &cookie), id;
+
+	if (!maker)
+		return bpf_get_current_cgroup_id();
+	id = *maker;
+	bpf_map_delete_elem(&budget_maker, &cookie);
+	return id;
+}
+
+/* A socket made: its cgroup remembered when that has a budget. */
+SEC("cgroup/sock_create")
+int budget_create(struct bpf_sock *ctx)
+{
+	__u64 cgroup_id, cookie;
+
+	if (!budgets)
+		return 1;
+	cgroup_id = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&budget_max, &cgroup_id))
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	bpf_map_update_elem(&budget_maker, &cookie, &cgroup_id, BPF_ANY);
+	return 1;
 }
 
 static void give_back(__u64 cookie)
@@ -303,7 +349,7 @@ static __always_inline int connecting(struct bpf_sock_addr *ctx, bool v6)
 		return 0;
 	cookie = bpf_get_socket_cookie(ctx); /* UDP: the port is taken right after this hook */
 	first_port(cookie);
-	take(cookie);
+	take(cookie, maker_of(cookie));
 	return 1;
 }
 
@@ -346,7 +392,7 @@ int budget_post_bind4(struct bpf_sock *ctx)
 	if (ctx->type == BUDGET_SOCK_DGRAM)
 		first_port(bpf_get_socket_cookie(ctx));
 	if (budgets)
-		take(bpf_get_socket_cookie(ctx));
+		take(bpf_get_socket_cookie(ctx), maker_of(bpf_get_socket_cookie(ctx)));
 	return 1;
 }
 
@@ -356,7 +402,7 @@ int budget_post_bind6(struct bpf_sock *ctx)
 	if (ctx->type == BUDGET_SOCK_DGRAM)
 		first_port(bpf_get_socket_cookie(ctx));
 	if (budgets)
-		take(bpf_get_socket_cookie(ctx));
+		take(bpf_get_socket_cookie(ctx), maker_of(bpf_get_socket_cookie(ctx)));
 	return 1;
 }
 
@@ -377,7 +423,7 @@ static __always_inline int sending(struct bpf_sock_addr *ctx, bool v6)
 	pool_of(ctx, PW_POOL_UDP, v6, &pool);
 	if (budgets && !bpf_map_lookup_elem(&budget_owner, &cookie)) {
 		ok = check(&pool, EAGAIN);
-		take(cookie);
+		take(cookie, maker_of(cookie));
 		if (!ok)
 			return 0;
 	}
@@ -404,6 +450,10 @@ int budget_release(struct bpf_sock *ctx)
 {
 	__u64 cookie;
 
+	if (budgets) { /* a socket that never took a port */
+		cookie = bpf_get_socket_cookie(ctx);
+		bpf_map_delete_elem(&budget_maker, &cookie);
+	}
 	if (ctx->type != BUDGET_SOCK_DGRAM && (!budgets || ctx->state != BUDGET_TCP_CLOSE))
 		return 1;
 	cookie = bpf_get_socket_cookie(ctx);
@@ -419,8 +469,12 @@ int BPF_PROG(budget_state, struct sock *sk, int oldstate, int newstate)
 {
 	if (!budgets)
 		return 0;
-	if (oldstate == BUDGET_TCP_CLOSE && newstate == BUDGET_TCP_SYN_SENT)
-		take(bpf_get_socket_cookie(sk));
+	if (oldstate == BUDGET_TCP_CLOSE && newstate == BUDGET_TCP_SYN_SENT) {
+		__u64 cookie = bpf_get_socket_cookie(sk);
+
+		bpf_map_delete_elem(&budget_maker, &cookie); /* the socket tells its own */
+		take(cookie, sock_cgroup_id_btf(sk));
+	}
 	else if (newstate == BUDGET_TCP_CLOSE)
 		give_back(bpf_get_socket_cookie(sk));
 	return 0;

@@ -64,7 +64,7 @@ int budget_open(struct budget_hooks *b, const char *cgroup_dir)
 		   : b->can_refuse ? "yes"
 				   : "counts",
 		   err		   ? "no port budgets, no lifeline: ports_max and lifeline are not applied"
-		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sendmsg, sock_release, sched_process_fork"
+		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sendmsg, sock_create, sock_release, sched_process_fork"
 				   : "no bpf_set_retval: budgets and the lifeline count, never refuse");
 	if (err) {
 		pr_warn("this kernel refused the port budget hooks (%s): ports_max and lifeline "
@@ -192,11 +192,12 @@ int budget_arm(struct budget_hooks *b)
 	progs[6] = b->skel->progs.budget_release;
 	progs[7] = b->skel->progs.budget_sendmsg4;
 	progs[8] = b->skel->progs.budget_sendmsg6;
-	progs[9] = b->skel->progs.budget_state;
-	progs[10] = b->skel->progs.lifeline_fork;
-	progs[11] = b->skel->progs.lifeline_exit;
+	progs[9] = b->skel->progs.budget_create;
+	progs[10] = b->skel->progs.budget_state;
+	progs[11] = b->skel->progs.lifeline_fork;
+	progs[12] = b->skel->progs.lifeline_exit;
 	for (i = 0; i < BUDGET_LINKS; i++) {
-		b->links[i] = i < 9 ? bpf_program__attach_cgroup(progs[i], b->cgroup_fd)
+		b->links[i] = i < 10 ? bpf_program__attach_cgroup(progs[i], b->cgroup_fd)
 				    : bpf_program__attach(progs[i]);
 		if (!b->links[i])
 			goto fail;

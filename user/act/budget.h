@@ -16,7 +16,7 @@
 struct budget_bpf;
 struct bpf_link;
 
-#define BUDGET_LINKS 12 /* the last three are tracepoints */
+#define BUDGET_LINKS 13 /* the last three are tracepoints */
 
 struct budget_hooks {
 	struct budget_bpf *skel;	      /* NULL: not loaded */
