@@ -25,6 +25,20 @@
 #                         failed connects, forked leakers, UDP) no correction
 #                         is ever logged for those cgroups: the kernel's count
 #                         equals the snapshot's
+#   budget/pass-*         40 TCP connections passed to a process of another
+#                         cgroup over a unix socket (SCM_RIGHTS), closed
+#                         there: the kernel's count (as the daemon reads it,
+#                         run -v) is the sender's 40 while they are held,
+#                         then 0, and equals the snapshot's each time
+#   budget/pass-unbound-* the same with sockets passed before they connect:
+#                         the receiver connects them, the snapshot counts
+#                         them for the cgroup that made them
+#   budget/pass-udp-*     40 UDP sockets passed unbound, the receiver's sends
+#                         take their ports: counted for the maker's cgroup
+#   budget/uring-*        40 connects and closes through io_uring
+#                         (IORING_OP_SOCKET on 5.19+, IORING_OP_CONNECT,
+#                         IORING_OP_CLOSE), and 40 that fail: the kernel's
+#                         count 40 then 0, equal to the snapshot's
 #   budget/set            each budget given is logged ("set", ports_max N for PATH)
 #   budget/dry-run        without --enforce (and with the budgets from a
 #                         reload) a leaker with ports_max = 50 gets all 80 it
@@ -35,13 +49,15 @@ set -eu
 
 pw_require_portwarden jq curl
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
+SOCKPASS=$PW_OUTPUT/tests/workloads/sockpass
 pw_require_file "$GUARDLEAK" guardleak
+pw_require_file "$SOCKPASS" sockpass
 
 BASE=$(pw_cgroup_base)
 REL=$(pw_cgroup_relpath "$BASE")
 NS=$(pw_make_netns 40000 49999)
 PORT=5001
-for k in srv leak neigh bind udp usend churn fork dleak; do pw_make_cgroup "$k" >/dev/null; done
+for k in srv leak neigh bind udp usend churn fork dleak pass recv pass2 recv2 pass3 recv3 uring; do pw_make_cgroup "$k" >/dev/null; done
 cgid() { stat -c %i "$BASE/$1"; }
 
 conf() { # FILE
@@ -65,6 +81,12 @@ ports_max = 5000
 ports_max = 5000
 [cgroup "$REL/dleak"]
 ports_max = 50
+[cgroup "$REL/pass*"]
+ports_max = 5000
+[cgroup "$REL/recv*"]
+ports_max = 5000
+[cgroup "$REL/uring"]
+ports_max = 5000
 CONF
 }
 conf "$PW_TMP/budget.conf"
@@ -102,7 +124,8 @@ pw_start_portleak srv "$BASE/srv" "$NS" listen --port "$PORT" --hold 3600 --comm
 pw_wait_portleak srv budget/srv || pw_done
 
 SOCK=$PW_TMP/pw.sock
-pw_start_guard budget --cgroup "$BASE" --config "$PW_TMP/budget.conf" --socket "$SOCK" || pw_done
+# -v: each sample's kernel and snapshot counts per cgroup with a budget
+pw_start_guard budget --cgroup "$BASE" --config "$PW_TMP/budget.conf" --socket "$SOCK" -v || pw_done
 # the hooks load at the first step, which gives every cgroup its budget
 pw_wait_for_file_line "$PW_TMP/run.jsonl" "ports_max 50 for $REL/dleak" 10 || true
 if grep -q 'port budget hooks\|no bpf_set_retval' "$PW_TMP/run.err"; then
@@ -174,9 +197,66 @@ check budget/set "no set record for leak" "$c" -eq 1
 c=$(records "$LOG" correct srv "kernel count 0, snapshot count 1")
 check budget/reconcile "no correction of srv from 0 to 1 logged" "$c" -ge 1
 
+# counts KEY: "kernel K snapshot S" of cgroup KEY at the latest sample, as
+# the daemon read them (its -v line)
+counts() {
+	grep "budget: cgroup2 id $(cgid "$1"): kernel count" "$PW_TMP/run.err" | tail -1 |
+		sed -n 's/.*kernel count \(-\?[0-9]*\) .*snapshot count \([0-9]*\).*/kernel \1 snapshot \2/p'
+}
+# expect_counts NAME KEY N: the latest sample's kernel and snapshot counts of KEY are N
+expect_counts() {
+	local got
+	got=$(counts "$2")
+	if [ "$got" = "kernel $3 snapshot $3" ]; then pw_pass "$1"; else pw_fail "$1" "'$got', want $3 each"; fi
+}
+# passed: 40 connections taken in pass, closed in recv; 40 sockets made in
+# pass2, connected and closed in recv2; io_uring: 40 connects, 40 failed
+pw_start_cmd recv "$BASE/recv" "$NS" "$SOCKPASS" recv --unix "$PW_TMP/pass.sock" --reset --hold-ms 3000 --linger-ms 6000
+pw_start_cmd recv2 "$BASE/recv2" "$NS" "$SOCKPASS" recv --unix "$PW_TMP/pass2.sock" --reset --connect-port "$PORT" --hold-ms 3000 --linger-ms 6000
+pw_wait_for_file_line "$PW_TMP/recv.out" ready 10 || true
+pw_start_cmd recv3 "$BASE/recv3" "$NS" "$SOCKPASS" recv --unix "$PW_TMP/pass3.sock" --send-port 5012 --hold-ms 3000 --linger-ms 6000
+pw_wait_for_file_line "$PW_TMP/recv2.out" ready 10 || true
+pw_wait_for_file_line "$PW_TMP/recv3.out" ready 10 || true
+pw_start_cmd pass3 "$BASE/pass3" "$NS" "$SOCKPASS" send --unix "$PW_TMP/pass3.sock" --count 40 --udp --linger-ms 9000
+pw_start_cmd pass "$BASE/pass" "$NS" "$SOCKPASS" send --unix "$PW_TMP/pass.sock" --count 40 --port "$PORT" --linger-ms 9000
+pw_start_cmd pass2 "$BASE/pass2" "$NS" "$SOCKPASS" send --unix "$PW_TMP/pass2.sock" --count 40 --linger-ms 9000
+pw_start_cmd uring "$BASE/uring" "$NS" "$SOCKPASS" uring --reset --count 40 --port "$PORT" --hold-ms 3000 --linger-ms 6000
+pw_start_cmd uringfail "$BASE/uring" "$NS" "$SOCKPASS" uring --count 40 --port 5011 --linger-ms 6000
+pw_wait_for_file_line "$PW_TMP/recv.out" received 10 || true
+pw_wait_for_file_line "$PW_TMP/recv2.out" received 10 || true
+pw_wait_for_file_line "$PW_TMP/recv3.out" received 10 || true
+pw_wait_for_file_line "$PW_TMP/uring.out" connected 10 || true
+sleep 1.5 # samples while they hold
+expect_counts budget/pass-held pass 40
+expect_counts budget/pass-receiver recv 0
+expect_counts budget/pass-unbound-held pass2 40
+expect_counts budget/pass-unbound-receiver recv2 0
+expect_counts budget/pass-udp-held pass3 40
+expect_counts budget/pass-udp-receiver recv3 0
+expect_counts budget/uring-held uring 40
+check budget/uring-ran "uring: $(cat "$PW_TMP/uring.out" "$PW_TMP/uring.err" "$PW_TMP/uringfail.out" 2>&1 | head -c 300)" \
+	"$(grep -c 'ok=40 failed=0' "$PW_TMP/uring.out")" -eq 1 -a "$(grep -c 'ok=0 failed=40' "$PW_TMP/uringfail.out")" -eq 1
+pw_wait_for_file_line "$PW_TMP/recv.out" closed 10 || true
+pw_wait_for_file_line "$PW_TMP/recv2.out" closed 10 || true
+pw_wait_for_file_line "$PW_TMP/recv3.out" closed 10 || true
+pw_wait_for_file_line "$PW_TMP/uring.out" closed 10 || true
+sleep 1.5
+expect_counts budget/pass-closed pass 0
+expect_counts budget/pass-unbound-closed pass2 0
+expect_counts budget/pass-unbound-receiver-closed recv2 0
+expect_counts budget/pass-udp-closed pass3 0
+expect_counts budget/uring-closed uring 0
+# each count equal to the snapshot's all along: no correction for them
+for k in pass recv pass2 recv2 pass3 recv3 uring; do
+	c=$(records "$LOG" correct "$k")
+	check "budget/$k-no-correction" "$c corrections: $(jq -c --arg cg "cgroup2 id $(cgid "$k")" \
+		'select(.event == "budget" and .action == "correct" and .cgroup == $cg) | .detail' "$LOG" |
+		head -3 | tr '\n' ' ')" "$c" -eq 0
+done
+
 sleep 8 # the churn is over, its TIME_WAITs are not; the fork leakers hold
 d=0
-for k in churn fork leak neigh bind udp usend; do
+for k in churn fork leak neigh bind udp usend pass recv pass2 recv2 pass3 recv3 uring; do
 	d=$((d + $(records "$LOG" correct "$k")))
 done
 check budget/no-drift "$d corrections: $(jq -c 'select(.event == "budget" and .action == "correct")' "$LOG" | head -3)" "$d" -eq 0
