@@ -171,35 +171,49 @@ static bool same_series(const struct budget_refusal *a, const struct budget_refu
 	       a->lifeline == b->lifeline;
 }
 
+struct series_ctx {
+	const struct budget_refusal **first; /* each series' first key */
+};
+
+static bool series_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	return same_series(((const struct series_ctx *)ctx)->first[idx], key);
+}
+
 /* The refusals the last step read (guard/refusals.c), summed over pools
  * (the series are by cgroup and errno), named; how many in *@nr. */
 static struct metrics_budget_refusal *model_budgets(struct guard *g, size_t *nr)
 {
 	const struct guard_refusals *gr = &g->refusals;
 	struct metrics_budget_refusal *out = calloc(gr->nr_seen + 1, sizeof(*out));
-	const struct budget_refusal **first = calloc(gr->nr_seen + 1, sizeof(*first));
+	struct series_ctx sc = {calloc(gr->nr_seen + 1, sizeof(*sc.first))};
 	struct container_names names;
+	struct idmap index = {0};
 	size_t n = 0;
 
-	for (size_t i = 0; out && first && i < gr->nr_seen; i++) {
+	if (!out || !sc.first || idmap_reserve(&index, gr->nr_seen + 1))
+		gr = &(struct guard_refusals){0}; /* no memory: no rows */
+	for (size_t i = 0; i < gr->nr_seen; i++) {
 		const struct budget_refusal *r = &gr->seen[i];
 		struct group_key k = {.cgroup_id = r->cgroup_id};
-		size_t j = 0;
+		uint64_t h = hash_u64(r->cgroup_id ^ ((uint64_t)r->err << 32) ^
+				      ((uint64_t)r->dry_run << 1) ^ r->lifeline);
+		uint32_t *slot = idmap_slot(&index, h, series_eq, &sc, r);
 
-		while (j < n && !same_series(first[j], r))
-			j++;
-		if (j < n) { /* another pool of a series named already */
-			out[j].count += r->count;
+		if (*slot) { /* another pool of a series named already */
+			out[*slot - 1].count += r->count;
 			continue;
 		}
-		first[n] = r;
+		sc.first[n] = r;
 		cgroup_name(g, &k, out[n].cgroup, sizeof(out[n].cgroup), &names);
 		out[n].err = strerrorname_np((int)r->err);
 		out[n].dry_run = r->dry_run;
 		out[n].lifeline = r->lifeline;
-		out[n++].count = r->count;
+		out[n].count = r->count;
+		*slot = (uint32_t)++n;
 	}
-	free(first);
+	idmap_free(&index);
+	free(sc.first);
 	*nr = n;
 	return out;
 }

@@ -50,7 +50,7 @@ static void learn(struct guard *g, uint32_t inum)
 /*
  * The netns inode of the hooks' @cookie, 0 when the daemon cannot name it.
  * The kernel tells a cookie only through a socket made in the netns, so the
- * daemon enters each netns the snapshot has sockets in, once, and keeps
+ * daemon enters each netns the snapshot has pools in, once, and keeps
  * what it learnt.
  */
 static uint32_t netns_of_cookie(struct guard *g, uint64_t cookie)
@@ -62,8 +62,8 @@ static uint32_t netns_of_cookie(struct guard *g, uint64_t cookie)
 		return inum;
 	procfs_path(self, sizeof(self), "self/ns/net");
 	learn(g, netns_inum_of(self));
-	for (size_t i = 0; i < g->m.snap.nr_sockets; i++)
-		learn(g, g->m.snap.sockets[i].sock.netns);
+	for (size_t i = 0; i < g->m.snap.nr_pools; i++) /* a netns with ports has a pool */
+		learn(g, g->m.snap.pools[i].netns);
 	return inum_of_cookie(&g->refusals, cookie);
 }
 
@@ -88,12 +88,31 @@ static bool same(const struct budget_refusal *a, const struct budget_refusal *b)
 	       a->lifeline == b->lifeline && !memcmp(&a->pool, &b->pool, sizeof(a->pool));
 }
 
+static uint64_t key_hash(const struct budget_refusal *r)
+{
+	uint64_t h = hash_u64(r->cgroup_id ^ ((uint64_t)r->err << 32) ^
+			      ((uint64_t)r->dry_run << 1) ^ r->lifeline);
+
+	return hash_bytes(h, &r->pool, sizeof(r->pool)); /* zeroed padding: the kernel's key */
+}
+
+static bool seen_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	const struct guard_refusals *gr = ctx;
+
+	return same(&gr->seen[idx], key);
+}
+
 /* The count logged so far for @r's key; NULL: no memory to keep it. */
 static uint64_t *last_count(struct guard_refusals *gr, const struct budget_refusal *r)
 {
-	for (size_t i = 0; i < gr->nr_seen; i++)
-		if (same(&gr->seen[i], r))
-			return &gr->seen[i].count;
+	uint32_t *slot;
+
+	if (idmap_reserve(&gr->seen_index, gr->nr_seen + 1))
+		return NULL;
+	slot = idmap_slot(&gr->seen_index, key_hash(r), seen_eq, gr, r);
+	if (*slot)
+		return &gr->seen[*slot - 1].count;
 	if (gr->nr_seen == gr->cap_seen) {
 		size_t cap = gr->cap_seen ? 2 * gr->cap_seen : 64;
 		struct budget_refusal *more = realloc(gr->seen, cap * sizeof(*more));
@@ -105,7 +124,8 @@ static uint64_t *last_count(struct guard_refusals *gr, const struct budget_refus
 	}
 	gr->seen[gr->nr_seen] = *r;
 	gr->seen[gr->nr_seen].count = 0;
-	return &gr->seen[gr->nr_seen++].count;
+	*slot = (uint32_t)++gr->nr_seen;
+	return &gr->seen[gr->nr_seen - 1].count;
 }
 
 static void log_one(struct guard *g, const struct refusal_key *k, uint64_t n, uint64_t total)
@@ -184,6 +204,7 @@ void refusals_free(struct guard_refusals *gr)
 {
 	free(gr->read);
 	free(gr->seen);
+	idmap_free(&gr->seen_index);
 	refusal_log_free(&gr->log);
 	memset(gr, 0, sizeof(*gr));
 }

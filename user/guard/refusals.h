@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "act/budget.h"
+#include "core/idmap.h"
 #include "core/refusals.h"
 #include "core/report.h"
 
@@ -24,6 +25,7 @@ struct guard_refusals {
 	struct budget_refusal *read; /* this step's read, PW_REFUSAL_KEYS long */
 	struct budget_refusal *seen; /* counts already logged, one per key */
 	size_t nr_seen, cap_seen;
+	struct idmap seen_index; /* seen, by key */
 	struct refusal_log log;
 	struct netns_name {
 		uint64_t cookie; /* 0: the netns could not be entered */
