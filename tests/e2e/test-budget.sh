@@ -154,7 +154,10 @@ leak usend usend udp-sendto --port 5006 --count 0 --fail-extra 5 --hold 60 &&
 leak srv2 srv tcp-bound-connect --bind-port 5100 --port "$PORT" --count 1 --fail-extra 0 --hold 60 &&
 	expect budget/fixed-port srv2 1 null
 
-sleep 1 # a step logs the refusals
+# a step logs the refusals (a loaded machine's steps may come late)
+for k in leak bind udp; do
+	pw_wait_for_file_line "$LOG" "\"refuse\".*\"cgroup2 id $(cgid "$k")\"" 10 || true
+done
 n=$(records "$LOG" refuse leak EADDRNOTAVAIL)
 m=$(records "$LOG" refuse bind EADDRINUSE)
 u=$(records "$LOG" refuse udp EAGAIN)
