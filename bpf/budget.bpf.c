@@ -414,20 +414,24 @@ static __always_inline int sending(struct bpf_sock_addr *ctx, bool v6)
 {
 	__u64 cookie = bpf_get_socket_cookie(ctx);
 	struct pw_lifeline_key pool;
-	bool fresh;
+	bool fresh, count;
 	int ok;
 
 	if (!ctx->sk || ctx->type != BUDGET_SOCK_DGRAM)
 		return 1;
 	fresh = first_port(cookie);
+	count = budgets && !bpf_map_lookup_elem(&budget_owner, &cookie);
+	/* a socket that sent or bound before holds its port already: a busy
+	 * server's sends stop here */
+	if (!fresh && !count)
+		return 1;
 	pool_of(ctx, PW_POOL_UDP, v6, &pool);
-	if (budgets && !bpf_map_lookup_elem(&budget_owner, &cookie)) {
+	if (count) {
 		ok = check(&pool, EAGAIN);
 		take(cookie, maker_of(cookie));
 		if (!ok)
 			return 0;
 	}
-	/* a socket that sent or bound before holds its port already */
 	return fresh ? lifeline(&pool, EAGAIN) : 1;
 }
 
