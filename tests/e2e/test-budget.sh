@@ -150,7 +150,9 @@ leak udp udp udp-connect --port 5005 --count 0 --fail-extra 5 --hold 60 &&
 	expect budget/udp-connect udp 20 EAGAIN
 leak usend usend udp-sendto --port 5006 --count 0 --fail-extra 5 --hold 60 &&
 	expect budget/udp-sendto usend 20 EAGAIN
-# srv is at its budget (1: its listener); an explicit bind is never refused
+# srv is at its budget (1: its listener, once the reconcile counted it: a
+# loaded machine's samples may come late); an explicit bind is never refused
+pw_wait_for_file_line "$PW_TMP/run.jsonl" "\"cgroup2 id $(cgid srv)\".*kernel count 0, snapshot count 1" 15 || true
 leak srv2 srv tcp-bound-connect --bind-port 5100 --port "$PORT" --count 1 --fail-extra 0 --hold 60 &&
 	expect budget/fixed-port srv2 1 null
 
@@ -282,7 +284,8 @@ pw_wait_for_file_line "$PW_TMP/dry.err" reloaded 10 || true
 pw_wait_for_file_line "$PW_TMP/dry.jsonl" "ports_max 50 for $REL/dleak" 10 || true
 leak dleak dleak tcp-connect --port "$PORT" --count 80 --fail-extra 0 --hold 60 &&
 	expect budget/dry-run dleak 80 null
-sleep 1
+# a step logs them (a loaded machine's steps may come late)
+pw_wait_for_file_line "$PW_TMP/dry.jsonl" "\"would_refuse\".*\"cgroup2 id $(cgid dleak)\".*30 in total" 10 || true
 w=$(jq -s --arg cg "cgroup2 id $(cgid dleak)" '[.[] | select(.event == "budget" and
 	.action == "would_refuse" and .cgroup == $cg and .dry_run == true)] | length' "$PW_TMP/dry.jsonl")
 t=$(jq -rs --arg cg "cgroup2 id $(cgid dleak)" '[.[] | select(.event == "budget" and
