@@ -266,6 +266,10 @@ $(MAN_TEST_BINS): $(OUTPUT)/tests/man/%: tests/man/%.c $(OUTPUT)/libportwarden.a
 $(OUTPUT)/tests/workloads/seccomp-exec: WORKLOAD_LIBS := \
 	$(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp)
 
+# sockpass connects and closes through io_uring (tests/e2e/test-budget.sh)
+$(OUTPUT)/tests/workloads/sockpass: WORKLOAD_LIBS := \
+	$(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
+
 $(OUTPUT)/tests/workloads/%: tests/workloads/%.c | $(OUTPUT)/tests/workloads $(OUTPUT)/deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -MF $(OUTPUT)/deps/workload-$*.d $< $(WORKLOAD_LIBS) -o $@

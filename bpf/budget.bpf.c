@@ -30,7 +30,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "common.bpf.h"
-#include "lifeline.h"
+#include "refusal.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -40,10 +40,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define BUDGET_TCP_SYN_SENT 2
 #define BUDGET_AF_INET      2
 #define BUDGET_AF_INET6     10
-
-/* budget_refusal_key.reason */
-#define REASON_BUDGET   0
-#define REASON_LIFELINE 1
 
 /* set before load: false on kernels without bpf_set_retval (the verifier
  * then never sees the call) */
@@ -68,17 +64,10 @@ struct {
 	__type(value, __s64); /* ports held */
 } budget_held SEC(".maps");
 
-struct budget_refusal_key {
-	__u64 cgroup_id;
-	__u32 err;     /* positive errno */
-	__u16 dry_run; /* 1: counted, not refused */
-	__u16 reason;  /* REASON_* */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct budget_refusal_key);
+	__uint(max_entries, PW_REFUSAL_KEYS);
+	__type(key, struct pw_refusal_key);
 	__type(value, __u64);
 } budget_refusals SEC(".maps");
 
@@ -93,6 +82,21 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } budget_owner SEC(".maps");
+
+/* socket cookie -> the cgroup2 id of the cgroup it was made in, for the
+ * sockets made in a cgroup with a budget until they take a port: the hooks
+ * that see a port taken (post_bind, UDP connect and send) run in the
+ * process that takes it, which may be another cgroup's (a socket passed
+ * over SCM_RIGHTS before it took one, a process moved); the snapshot counts
+ * a socket for the cgroup it was made in. Full, or a socket made before the
+ * hooks: the taker's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, __u64);
+} budget_maker SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -145,33 +149,51 @@ static bool first_port(__u64 cookie)
 	return !bpf_map_update_elem(&udp_seen, &cookie, &one, BPF_NOEXIST);
 }
 
-static void count_refusal(__u64 cgroup_id, __u32 err, __u32 dry, __u16 reason)
+static void stat_add(__u32 i)
 {
-	struct budget_refusal_key k = {
-		.cgroup_id = cgroup_id, .err = err, .dry_run = dry, .reason = reason};
-	__u64 one = 1, *n = bpf_map_lookup_elem(&budget_refusals, &k);
+	__u64 *n = bpf_map_lookup_elem(&lifeline_stats, &i);
 
 	if (n)
 		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&budget_refusals, &k, &one, BPF_NOEXIST);
+}
+
+/* Full, the refusal is counted in a stat, not lost silently. */
+static void count_refusal(const struct pw_lifeline_key *pool, __u32 err, __u32 dry, __u16 reason)
+{
+	struct pw_refusal_key k = {.cgroup_id = bpf_get_current_cgroup_id(),
+				   .pool = *pool,
+				   .err = err,
+				   .dry_run = dry,
+				   .reason = reason};
+	__u64 one = 1, *n = bpf_map_lookup_elem(&budget_refusals, &k);
+	long e;
+
+	if (n) {
+		__sync_fetch_and_add(n, 1);
+		return;
+	}
+	e = bpf_map_update_elem(&budget_refusals, &k, &one, BPF_NOEXIST);
+	if (e == -EEXIST && (n = bpf_map_lookup_elem(&budget_refusals, &k)))
+		__sync_fetch_and_add(n, 1); /* another CPU made it meanwhile */
+	else if (e)
+		stat_add(PW_REFUSAL_NO_SLOT);
 }
 
 /* Refuse with @err for @reason, or (dry run) count only. 1: go on; 0: refused. */
-static int refuse(__u64 cgroup_id, __u32 err, __u16 reason)
+static int refuse(const struct pw_lifeline_key *pool, __u32 err, __u16 reason)
 {
 	if (!enforce || !use_retval) {
-		count_refusal(cgroup_id, err, 1, reason);
+		count_refusal(pool, err, 1, reason);
 		return 1;
 	}
-	count_refusal(cgroup_id, err, 0, reason);
+	count_refusal(pool, err, 0, reason);
 	if (use_retval)
 		bpf_set_retval(-(int)err);
 	return 0;
 }
 
 /* 1: let the call go on; 0: refuse it with @err (when enforcing). */
-static int check(__u32 err)
+static int check(const struct pw_lifeline_key *pool, __u32 err)
 {
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
 	__u32 *max;
@@ -185,38 +207,36 @@ static int check(__u32 err)
 	held = bpf_map_lookup_elem(&budget_held, &cgroup_id);
 	if (!held || *held < (__s64)*max)
 		return 1;
-	return refuse(cgroup_id, err, REASON_BUDGET);
+	return refuse(pool, err, PW_REASON_BUDGET);
 }
 
-/* The engaged pool this call allocates from, or NULL. @kind PW_POOL_*: for
- * tcp-connect the destination's pool only (the netns's tcp-bind pool counts
+/* The pool this call allocates from, as the lifeline keys it. @kind
+ * PW_POOL_*: tcp-connect by destination (the netns's tcp-bind pool counts
  * connect()'s ports too, but connect() shares a port between destinations:
  * that pool full leaves others open); tcp-bind and udp are netns-wide.
  * Inlined so that each program reads only the user_ip4/user_ip6 fields its
  * attach type has. */
-static __always_inline __u64 *engaged(struct bpf_sock_addr *ctx, __u8 kind, bool v6)
+static __always_inline void pool_of(struct bpf_sock_addr *ctx, __u8 kind, bool v6,
+				    struct pw_lifeline_key *k)
 {
-	struct pw_lifeline_key k = {};
-
-	k.netns_cookie = bpf_get_netns_cookie(ctx);
-	k.kind = kind;
+	__builtin_memset(k, 0, sizeof(*k));
+	k->netns_cookie = bpf_get_netns_cookie(ctx);
+	k->kind = kind;
 	if (kind == PW_POOL_TCP_CONNECT) {
-		k.family = ctx->user_family;
-		k.rport = bpf_ntohs((__u16)ctx->user_port);
+		k->family = ctx->user_family;
+		k->rport = bpf_ntohs((__u16)ctx->user_port);
 		if (v6) {
 			__u32 a[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
 				      ctx->user_ip6[3]};
 
-			__builtin_memcpy(k.raddr, a, sizeof(a));
+			__builtin_memcpy(k->raddr, a, sizeof(a));
 		} else {
 			__u32 a = ctx->user_ip4;
 
-			__builtin_memcpy(k.raddr, &a, sizeof(a));
+			__builtin_memcpy(k->raddr, &a, sizeof(a));
 		}
 	}
-	return bpf_map_lookup_elem(&lifeline_engaged, &k);
 }
-
 
 static bool is_protected(void)
 {
@@ -229,20 +249,23 @@ static bool is_protected(void)
 
 /* The lifeline: 1 go on; 0 refused. The pool's count tells userspace that
  * others are refused there (the hog rule). */
-static __always_inline int lifeline(struct bpf_sock_addr *ctx, __u32 err, __u8 kind, bool v6)
+static int lifeline(const struct pw_lifeline_key *pool, __u32 err)
 {
-	__u64 *refused = engaged(ctx, kind, v6);
+	__u64 *refused = bpf_map_lookup_elem(&lifeline_engaged, pool);
 
 	if (!refused || is_protected())
 		return 1;
 	__sync_fetch_and_add(refused, 1);
-	return refuse(bpf_get_current_cgroup_id(), err, REASON_LIFELINE);
+	return refuse(pool, err, PW_REASON_LIFELINE);
 }
 
 /* The budget, then the lifeline. 1: go on; 0: refused with @err. */
 static __always_inline int check_all(struct bpf_sock_addr *ctx, __u32 err, __u8 kind, bool v6)
 {
-	return check(err) ? lifeline(ctx, err, kind, v6) : 0;
+	struct pw_lifeline_key pool;
+
+	pool_of(ctx, kind, v6, &pool);
+	return check(&pool, err) ? lifeline(&pool, err) : 0;
 }
 
 static void add_held(__u64 cgroup_id, __s64 d)
@@ -255,19 +278,50 @@ static void add_held(__u64 cgroup_id, __s64 d)
 		bpf_map_update_elem(&budget_held, &cgroup_id, &d, BPF_NOEXIST);
 }
 
-/* The socket @cookie took a port, in the current process's cgroup. */
-static void take(__u64 cookie)
+/*
+ * The socket @cookie took a port: counted for @cgroup_id, the cgroup the
+ * socket was made in (the one the snapshot counts it for), not the current
+ * process's: a socket passed to another process (SCM_RIGHTS) before it took
+ * its port, or whose process moved, stays its maker's cgroup's.
+ */
+static void take(__u64 cookie, __u64 cgroup_id)
 {
-	__u64 cgroup_id;
-
 	if (!budgets || !cookie)
 		return;
-	cgroup_id = bpf_get_current_cgroup_id();
 	if (!bpf_map_lookup_elem(&budget_max, &cgroup_id))
 		return;
 	if (bpf_map_update_elem(&budget_owner, &cookie, &cgroup_id, BPF_NOEXIST))
 		return; /* counted already (or the map is full) */
 	add_held(cgroup_id, 1);
+}
+
+/* The cgroup the socket @cookie was made in (budget_maker, forgotten now:
+ * the port is taken), else the current process's. */
+static __u64 maker_of(__u64 cookie)
+{
+	__u64 *maker = bpf_map_lookup_elem(&budget_maker, &cookie), id;
+
+	if (!maker)
+		return bpf_get_current_cgroup_id();
+	id = *maker;
+	bpf_map_delete_elem(&budget_maker, &cookie);
+	return id;
+}
+
+/* A socket made: its cgroup remembered when that has a budget. */
+SEC("cgroup/sock_create")
+int budget_create(struct bpf_sock *ctx)
+{
+	__u64 cgroup_id, cookie;
+
+	if (!budgets)
+		return 1;
+	cgroup_id = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&budget_max, &cgroup_id))
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	bpf_map_update_elem(&budget_maker, &cookie, &cgroup_id, BPF_ANY);
+	return 1;
 }
 
 static void give_back(__u64 cookie)
@@ -295,7 +349,7 @@ static __always_inline int connecting(struct bpf_sock_addr *ctx, bool v6)
 		return 0;
 	cookie = bpf_get_socket_cookie(ctx); /* UDP: the port is taken right after this hook */
 	first_port(cookie);
-	take(cookie);
+	take(cookie, maker_of(cookie));
 	return 1;
 }
 
@@ -338,7 +392,7 @@ int budget_post_bind4(struct bpf_sock *ctx)
 	if (ctx->type == BUDGET_SOCK_DGRAM)
 		first_port(bpf_get_socket_cookie(ctx));
 	if (budgets)
-		take(bpf_get_socket_cookie(ctx));
+		take(bpf_get_socket_cookie(ctx), maker_of(bpf_get_socket_cookie(ctx)));
 	return 1;
 }
 
@@ -348,7 +402,7 @@ int budget_post_bind6(struct bpf_sock *ctx)
 	if (ctx->type == BUDGET_SOCK_DGRAM)
 		first_port(bpf_get_socket_cookie(ctx));
 	if (budgets)
-		take(bpf_get_socket_cookie(ctx));
+		take(bpf_get_socket_cookie(ctx), maker_of(bpf_get_socket_cookie(ctx)));
 	return 1;
 }
 
@@ -359,20 +413,26 @@ int budget_post_bind6(struct bpf_sock *ctx)
 static __always_inline int sending(struct bpf_sock_addr *ctx, bool v6)
 {
 	__u64 cookie = bpf_get_socket_cookie(ctx);
-	bool fresh;
+	struct pw_lifeline_key pool;
+	bool fresh, count;
 	int ok;
 
 	if (!ctx->sk || ctx->type != BUDGET_SOCK_DGRAM)
 		return 1;
 	fresh = first_port(cookie);
-	if (budgets && !bpf_map_lookup_elem(&budget_owner, &cookie)) {
-		ok = check(EAGAIN);
-		take(cookie);
+	count = budgets && !bpf_map_lookup_elem(&budget_owner, &cookie);
+	/* a socket that sent or bound before holds its port already: a busy
+	 * server's sends stop here */
+	if (!fresh && !count)
+		return 1;
+	pool_of(ctx, PW_POOL_UDP, v6, &pool);
+	if (count) {
+		ok = check(&pool, EAGAIN);
+		take(cookie, maker_of(cookie));
 		if (!ok)
 			return 0;
 	}
-	/* a socket that sent or bound before holds its port already */
-	return fresh ? lifeline(ctx, EAGAIN, PW_POOL_UDP, v6) : 1;
+	return fresh ? lifeline(&pool, EAGAIN) : 1;
 }
 
 SEC("cgroup/sendmsg4")
@@ -394,6 +454,10 @@ int budget_release(struct bpf_sock *ctx)
 {
 	__u64 cookie;
 
+	if (budgets) { /* a socket that never took a port */
+		cookie = bpf_get_socket_cookie(ctx);
+		bpf_map_delete_elem(&budget_maker, &cookie);
+	}
 	if (ctx->type != BUDGET_SOCK_DGRAM && (!budgets || ctx->state != BUDGET_TCP_CLOSE))
 		return 1;
 	cookie = bpf_get_socket_cookie(ctx);
@@ -409,8 +473,12 @@ int BPF_PROG(budget_state, struct sock *sk, int oldstate, int newstate)
 {
 	if (!budgets)
 		return 0;
-	if (oldstate == BUDGET_TCP_CLOSE && newstate == BUDGET_TCP_SYN_SENT)
-		take(bpf_get_socket_cookie(sk));
+	if (oldstate == BUDGET_TCP_CLOSE && newstate == BUDGET_TCP_SYN_SENT) {
+		__u64 cookie = bpf_get_socket_cookie(sk);
+
+		bpf_map_delete_elem(&budget_maker, &cookie); /* the socket tells its own */
+		take(cookie, sock_cgroup_id_btf(sk));
+	}
 	else if (newstate == BUDGET_TCP_CLOSE)
 		give_back(bpf_get_socket_cookie(sk));
 	return 0;
@@ -428,13 +496,8 @@ int BPF_PROG(lifeline_fork, struct task_struct *parent, struct task_struct *chil
 
 	if (!how || *how != PW_PROTECT_INHERIT || ptgid == ctgid)
 		return 0;
-	if (bpf_map_update_elem(&protected_tgids, &ctgid, &inherit, BPF_ANY)) {
-		__u32 i = PW_LIFELINE_INHERIT_FULL;
-		__u64 *n = bpf_map_lookup_elem(&lifeline_stats, &i);
-
-		if (n)
-			__sync_fetch_and_add(n, 1);
-	}
+	if (bpf_map_update_elem(&protected_tgids, &ctgid, &inherit, BPF_ANY))
+		stat_add(PW_LIFELINE_INHERIT_FULL);
 	return 0;
 }
 

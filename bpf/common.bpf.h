@@ -22,6 +22,7 @@
 #define AF_INET	      2
 #define AF_INET6      10
 #define EAGAIN	      11
+#define EEXIST	      17
 #define EADDRINUSE    98
 #define EADDRNOTAVAIL 99
 

@@ -40,7 +40,8 @@ struct pw_lifeline_key {
 
 /* lifeline_stats indexes */
 #define PW_LIFELINE_INHERIT_FULL 0 /* a child not protected: the map was full */
-#define PW_LIFELINE_STATS	 1
+#define PW_REFUSAL_NO_SLOT	 1 /* a refusal not counted: budget_refusals was full */
+#define PW_LIFELINE_STATS	 2
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct pw_lifeline_key) == 32, "struct pw_lifeline_key layout changed");

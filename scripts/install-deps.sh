@@ -27,11 +27,13 @@ set -eu
 # filter; systemd (systemd-analyze, not as PID 1): test-unit.sh verifies the unit.
 # make deb and test-deb.sh: dpkg-dev (dpkg-shlibdeps computes Depends), lintian
 # (policy check of the .deb), logrotate (the package's rotation file, `logrotate -d`).
+# liburing-dev: the sockpass workload connects and closes through io_uring
+# (test-budget.sh: the budget's count after io_uring and passed sockets).
 packages="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev libjson-c-dev
 pkg-config iproute2 jq tmux procps qemu-system-x86 busybox-static libclang-rt-14-dev podman runc
 libmicrohttpd-dev prometheus curl libcurl4-openssl-dev python3-yaml scdoc man-db groff-base bsdextrautils
 dpkg-dev lintian logrotate libsystemd-dev
-libseccomp-dev systemd chromium"
+libseccomp-dev systemd chromium liburing-dev"
 [ $# -eq 0 ] || packages="$*"
 
 missing=""

@@ -12,6 +12,12 @@
 #                         20, then EAGAIN
 #   budget/fixed-port     a cgroup at its budget still binds a fixed port
 #   budget/refusals-logged  "budget" refuse records per cgroup and errno
+#   budget/refusal-pool   the refuse records name the pool: tcp-connect
+#                         127.0.0.1:PORT in the test's netns for the connect
+#                         leaker, tcp-bind for bind(0), udp for UDP
+#   budget/report-refusals  an attached `report --duration 30 --json` lists
+#                         the refusals by cgroup, errno and pool, as many as
+#                         the audit counted
 #   budget/metrics        and /metrics' portwarden_budget_refusals_total
 #   budget/reconcile      a listener started before the budget: the kernel's
 #                         count (0) is corrected to the snapshot's (1), logged
@@ -19,6 +25,20 @@
 #                         failed connects, forked leakers, UDP) no correction
 #                         is ever logged for those cgroups: the kernel's count
 #                         equals the snapshot's
+#   budget/pass-*         40 TCP connections passed to a process of another
+#                         cgroup over a unix socket (SCM_RIGHTS), closed
+#                         there: the kernel's count (as the daemon reads it,
+#                         run -v) is the sender's 40 while they are held,
+#                         then 0, and equals the snapshot's each time
+#   budget/pass-unbound-* the same with sockets passed before they connect:
+#                         the receiver connects them, the snapshot counts
+#                         them for the cgroup that made them
+#   budget/pass-udp-*     40 UDP sockets passed unbound, the receiver's sends
+#                         take their ports: counted for the maker's cgroup
+#   budget/uring-*        40 connects and closes through io_uring
+#                         (IORING_OP_SOCKET on 5.19+, IORING_OP_CONNECT,
+#                         IORING_OP_CLOSE), and 40 that fail: the kernel's
+#                         count 40 then 0, equal to the snapshot's
 #   budget/set            each budget given is logged ("set", ports_max N for PATH)
 #   budget/dry-run        without --enforce (and with the budgets from a
 #                         reload) a leaker with ports_max = 50 gets all 80 it
@@ -36,13 +56,17 @@ set -eu
 
 pw_require_portwarden jq curl
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
+SOCKPASS=$PW_OUTPUT/tests/workloads/sockpass
 pw_require_file "$GUARDLEAK" guardleak
+pw_require_file "$SOCKPASS" sockpass
 
 BASE=$(pw_cgroup_base)
 REL=$(pw_cgroup_relpath "$BASE")
 NS=$(pw_make_netns 40000 49999)
 PORT=5001
-for k in srv leak neigh bind udp usend churn fork dleak tleak; do pw_make_cgroup "$k" >/dev/null; done
+for k in srv leak neigh bind udp usend churn fork dleak tleak pass recv pass2 recv2 pass3 recv3 uring; do
+	pw_make_cgroup "$k" >/dev/null
+done
 cgid() { stat -c %i "$BASE/$1"; }
 
 conf() { # FILE
@@ -68,6 +92,12 @@ ports_max = 5000
 ports_max = 50
 [cgroup "$REL/tleak"]
 ports_max = 50
+[cgroup "$REL/pass*"]
+ports_max = 5000
+[cgroup "$REL/recv*"]
+ports_max = 5000
+[cgroup "$REL/uring"]
+ports_max = 5000
 CONF
 }
 conf "$PW_TMP/budget.conf"
@@ -105,7 +135,8 @@ pw_start_portleak srv "$BASE/srv" "$NS" listen --port "$PORT" --hold 3600 --comm
 pw_wait_portleak srv budget/srv || pw_done
 
 SOCK=$PW_TMP/pw.sock
-pw_start_guard budget --cgroup "$BASE" --config "$PW_TMP/budget.conf" --socket "$SOCK" || pw_done
+# -v: each sample's kernel and snapshot counts per cgroup with a budget
+pw_start_guard budget --cgroup "$BASE" --config "$PW_TMP/budget.conf" --socket "$SOCK" -v || pw_done
 # the hooks load at the first step, which gives every cgroup its budget
 pw_wait_for_file_line "$PW_TMP/run.jsonl" "ports_max 50 for $REL/dleak" 10 || true
 if grep -q 'port budget hooks\|no bpf_set_retval' "$PW_TMP/run.err"; then
@@ -130,17 +161,49 @@ leak udp udp udp-connect --port 5005 --count 0 --fail-extra 5 --hold 60 &&
 	expect budget/udp-connect udp 20 EAGAIN
 leak usend usend udp-sendto --port 5006 --count 0 --fail-extra 5 --hold 60 &&
 	expect budget/udp-sendto usend 20 EAGAIN
-# srv is at its budget (1: its listener); an explicit bind is never refused
+# srv is at its budget (1: its listener, once the reconcile counted it: a
+# loaded machine's samples may come late); an explicit bind is never refused
+pw_wait_for_file_line "$PW_TMP/run.jsonl" "\"cgroup2 id $(cgid srv)\".*kernel count 0, snapshot count 1" 15 || true
 leak srv2 srv tcp-bound-connect --bind-port 5100 --port "$PORT" --count 1 --fail-extra 0 --hold 60 &&
 	expect budget/fixed-port srv2 1 null
 
-sleep 1 # a step logs the refusals
+# a step logs the refusals (a loaded machine's steps may come late)
+for k in leak bind udp; do
+	pw_wait_for_file_line "$LOG" "\"refuse\".*\"cgroup2 id $(cgid "$k")\"" 10 || true
+done
 n=$(records "$LOG" refuse leak EADDRNOTAVAIL)
 m=$(records "$LOG" refuse bind EADDRINUSE)
 u=$(records "$LOG" refuse udp EAGAIN)
 s=$(records "$LOG" refuse srv)
 check budget/refusals-logged "refuse records: connect $n, bind $m, udp $u, srv $s" \
 	"$n" -ge 1 -a "$m" -ge 1 -a "$u" -ge 1 -a "$s" -eq 0
+# pools NAME CGROUP_KEY WANT: the pools (kind netns remote:port) of that
+# cgroup's refuse records
+pools() {
+	local got
+	got=$(jq -rs --arg cg "cgroup2 id $(cgid "$2")" '[.[] | select(.event == "budget" and
+		.action == "refuse" and .cgroup == $cg) | .pool // {} |
+		"\(.kind) \(.netns)\(if .remote then " \(.remote):\(.remote_port)" else "" end)"]
+		| unique | join(",")' "$LOG")
+	if [ "$got" = "$3" ]; then pw_pass "$1"; else pw_fail "$1" "pools '$got', want '$3'"; fi
+}
+NSINUM=$(stat -L -c %i "/run/netns/$NS")
+pools budget/refusal-pool leak "tcp-connect $NSINUM 127.0.0.1:$PORT"
+pools budget/refusal-pool-bind bind "tcp-bind $NSINUM"
+pools budget/refusal-pool-udp udp "udp $NSINUM"
+# the daemon's report of the last 30 s, attached: the leaker's refusals by
+# cgroup, errno and pool, as many as the audit's total
+timeout 60 "$PW_PORTWARDEN" report --socket "$SOCK" --duration 30 --json >"$PW_TMP/report.json" \
+	2>"$PW_TMP/report.err" || true
+t=$(jq -rs --arg cg "cgroup2 id $(cgid leak)" '[.[] | select(.event == "budget" and
+	.cgroup == $cg) | .detail | capture("(?<n>[0-9]+) in total").n | tonumber] | max // 0' "$LOG")
+r=$(jq -r --arg cg "$REL/leak" --argjson port "$PORT" --argjson ns "$NSINUM" '[.refusals.rows[]? |
+	select(.cgroup == $cg and .errno == "EADDRNOTAVAIL" and .reason == "budget" and
+	.dry_run == false and .pool.kind == "tcp-connect" and .pool.netns == $ns and
+	.pool.remote == "127.0.0.1" and .pool.remote_port == $port) | .count] | add // 0' \
+	"$PW_TMP/report.json" 2>/dev/null || echo 0)
+check budget/report-refusals "report rows for leak: $r, audit total $t: $(jq -c '.refusals' \
+	"$PW_TMP/report.json" 2>&1 | head -c 400)" "$r" -ge 1 -a "$r" -eq "$t"
 curl -s --max-time 5 --unix-socket "$SOCK" -o "$PW_TMP/metrics" http://localhost/metrics || true
 m=$(grep -c "^portwarden_budget_refusals_total{cgroup=\"$REL/leak\",errno=\"EADDRNOTAVAIL\",dry_run=\"false\"} [1-9]" \
 	"$PW_TMP/metrics" || true)
@@ -150,9 +213,72 @@ check budget/set "no set record for leak" "$c" -eq 1
 c=$(records "$LOG" correct srv "kernel count 0, snapshot count 1")
 check budget/reconcile "no correction of srv from 0 to 1 logged" "$c" -ge 1
 
+# counts KEY: "kernel K snapshot S" of cgroup KEY at the latest sample, as
+# the daemon read them (its -v line)
+counts() {
+	grep "budget: cgroup2 id $(cgid "$1"): kernel count" "$PW_TMP/run.err" | tail -1 |
+		sed -n 's/.*kernel count \(-\?[0-9]*\) .*snapshot count \([0-9]*\).*/kernel \1 snapshot \2/p'
+}
+# expect_counts NAME KEY N: a sample within 10 s reads N for KEY, in the
+# kernel and in the snapshot (one sample may catch sockets made or closed
+# between the two reads; lasting drift is what the no-correction checks see)
+expect_counts() {
+	local got deadline=$((SECONDS + 10))
+	got=$(counts "$2")
+	while [ "$got" != "kernel $3 snapshot $3" ] && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.25
+		got=$(counts "$2")
+	done
+	if [ "$got" = "kernel $3 snapshot $3" ]; then pw_pass "$1"; else pw_fail "$1" "'$got', want $3 each"; fi
+}
+# passed: 40 connections taken in pass, closed in recv; 40 sockets made in
+# pass2, connected and closed in recv2; io_uring: 40 connects, 40 failed
+pw_start_cmd recv "$BASE/recv" "$NS" "$SOCKPASS" recv --unix "$PW_TMP/pass.sock" --reset --hold-ms 6000 --linger-ms 6000
+pw_start_cmd recv2 "$BASE/recv2" "$NS" "$SOCKPASS" recv --unix "$PW_TMP/pass2.sock" --reset --connect-port "$PORT" --hold-ms 6000 --linger-ms 6000
+pw_wait_for_file_line "$PW_TMP/recv.out" ready 10 || true
+pw_start_cmd recv3 "$BASE/recv3" "$NS" "$SOCKPASS" recv --unix "$PW_TMP/pass3.sock" --send-port 5012 --hold-ms 6000 --linger-ms 6000
+pw_wait_for_file_line "$PW_TMP/recv2.out" ready 10 || true
+pw_wait_for_file_line "$PW_TMP/recv3.out" ready 10 || true
+pw_start_cmd pass3 "$BASE/pass3" "$NS" "$SOCKPASS" send --unix "$PW_TMP/pass3.sock" --count 40 --udp --linger-ms 9000
+pw_start_cmd pass "$BASE/pass" "$NS" "$SOCKPASS" send --unix "$PW_TMP/pass.sock" --count 40 --port "$PORT" --linger-ms 9000
+pw_start_cmd pass2 "$BASE/pass2" "$NS" "$SOCKPASS" send --unix "$PW_TMP/pass2.sock" --count 40 --linger-ms 9000
+pw_start_cmd uring "$BASE/uring" "$NS" "$SOCKPASS" uring --reset --count 40 --port "$PORT" --hold-ms 6000 --linger-ms 6000
+pw_start_cmd uringfail "$BASE/uring" "$NS" "$SOCKPASS" uring --count 40 --port 5011 --linger-ms 6000
+pw_wait_for_file_line "$PW_TMP/recv.out" received 10 || true
+pw_wait_for_file_line "$PW_TMP/recv2.out" received 10 || true
+pw_wait_for_file_line "$PW_TMP/recv3.out" received 10 || true
+pw_wait_for_file_line "$PW_TMP/uring.out" connected 10 || true
+sleep 1.5 # samples while they hold
+expect_counts budget/pass-held pass 40
+expect_counts budget/pass-receiver recv 0
+expect_counts budget/pass-unbound-held pass2 40
+expect_counts budget/pass-unbound-receiver recv2 0
+expect_counts budget/pass-udp-held pass3 40
+expect_counts budget/pass-udp-receiver recv3 0
+expect_counts budget/uring-held uring 40
+check budget/uring-ran "uring: $(cat "$PW_TMP/uring.out" "$PW_TMP/uring.err" "$PW_TMP/uringfail.out" 2>&1 | head -c 300)" \
+	"$(grep -c 'ok=40 failed=0' "$PW_TMP/uring.out")" -eq 1 -a "$(grep -c 'ok=0 failed=40' "$PW_TMP/uringfail.out")" -eq 1
+pw_wait_for_file_line "$PW_TMP/recv.out" closed 10 || true
+pw_wait_for_file_line "$PW_TMP/recv2.out" closed 10 || true
+pw_wait_for_file_line "$PW_TMP/recv3.out" closed 10 || true
+pw_wait_for_file_line "$PW_TMP/uring.out" closed 10 || true
+sleep 1.5
+expect_counts budget/pass-closed pass 0
+expect_counts budget/pass-unbound-closed pass2 0
+expect_counts budget/pass-unbound-receiver-closed recv2 0
+expect_counts budget/pass-udp-closed pass3 0
+expect_counts budget/uring-closed uring 0
+# each count equal to the snapshot's all along: no correction for them
+for k in pass recv pass2 recv2 pass3 recv3 uring; do
+	c=$(records "$LOG" correct "$k")
+	check "budget/$k-no-correction" "$c corrections: $(jq -c --arg cg "cgroup2 id $(cgid "$k")" \
+		'select(.event == "budget" and .action == "correct" and .cgroup == $cg) | .detail' "$LOG" |
+		head -3 | tr '\n' ' ')" "$c" -eq 0
+done
+
 sleep 8 # the churn is over, its TIME_WAITs are not; the fork leakers hold
 d=0
-for k in churn fork leak neigh bind udp usend; do
+for k in churn fork leak neigh bind udp usend pass recv pass2 recv2 pass3 recv3 uring; do
 	d=$((d + $(records "$LOG" correct "$k")))
 done
 check budget/no-drift "$d corrections: $(jq -c 'select(.event == "budget" and .action == "correct")' "$LOG" | head -3)" "$d" -eq 0
@@ -170,7 +296,8 @@ pw_wait_for_file_line "$PW_TMP/dry.err" reloaded 10 || true
 pw_wait_for_file_line "$PW_TMP/dry.jsonl" "ports_max 50 for $REL/dleak" 10 || true
 leak dleak dleak tcp-connect --port "$PORT" --count 80 --fail-extra 0 --hold 60 &&
 	expect budget/dry-run dleak 80 null
-sleep 1
+# a step logs them (a loaded machine's steps may come late)
+pw_wait_for_file_line "$PW_TMP/dry.jsonl" "\"would_refuse\".*\"cgroup2 id $(cgid dleak)\".*30 in total" 10 || true
 w=$(jq -s --arg cg "cgroup2 id $(cgid dleak)" '[.[] | select(.event == "budget" and
 	.action == "would_refuse" and .cgroup == $cg and .dry_run == true)] | length' "$PW_TMP/dry.jsonl")
 t=$(jq -rs --arg cg "cgroup2 id $(cgid dleak)" '[.[] | select(.event == "budget" and

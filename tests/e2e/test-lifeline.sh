@@ -18,6 +18,9 @@
 #                           holds 85% of the udp pool: a newcomer's first
 #                           sendto() and connect() get EAGAIN
 #   lifeline/refusals-logged  "lifeline" refuse records
+#   lifeline/refusal-pools  they name the engaged pools the refused calls
+#                           were to take a port from: tcp-connect to
+#                           127.0.0.1:PORT, tcp-bind and udp, each in its netns
 #   lifeline/metrics        /metrics: portwarden_lifeline_engaged for the pool,
 #                           portwarden_lifeline_refusals_total for the newcomer
 #   lifeline/top            top attached to the daemon: "lifeline ENGAGED pool ..."
@@ -145,6 +148,10 @@ try newuc "$NS3" udp-connect --port 5006 && expect lifeline/newcomer-udp-connect
 sleep 1.5 # a step logs the refusals
 n=$(records "$LOG" refuse)
 pw_check lifeline/refusals-logged "refuse records: $n" test "$n" -ge 1
+p=$(jq -rs '[.[] | select(.event == "lifeline" and .action == "refuse") | .pool // {} |
+	"\(.kind) \(.netns)\(if .remote then " \(.remote):\(.remote_port)" else "" end)"] | unique | join(",")' "$LOG")
+want="tcp-bind $INUM2,tcp-connect $INUM 127.0.0.1:$PORT,udp $INUM3"
+pw_check lifeline/refusal-pools "pools '$p', want '$want'" test "$p" = "$want"
 curl -s --max-time 5 --unix-socket "$SOCK" -o "$PW_TMP/metrics" http://localhost/metrics || true
 e=$(grep -c "^portwarden_lifeline_engaged{.*kind=\"tcp-connect\",family=\"ipv4\",netns=\"$INUM\"} 1" "$PW_TMP/metrics" || true)
 r=$(grep -c "^portwarden_lifeline_refusals_total{cgroup=\"$(pw_cgroup_relpath "$BASE")/new\",errno=\"EADDRNOTAVAIL\",dry_run=\"false\"} [1-9]" "$PW_TMP/metrics" || true)

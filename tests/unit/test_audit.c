@@ -136,6 +136,29 @@ UNIT_TEST(reclaim_record)
 	free(got);
 }
 
+/* A refuse record's pool is the one the hooks keyed: the destination, no
+ * local address; a netns the daemon could not name by its cookie. */
+UNIT_TEST(refusal_pool_record)
+{
+	struct refusal_pool p = {.netns = 4026531840u, .netns_cookie = 4096, .family = AF_INET,
+				 .rport = 5001, .raddr = {127, 0, 0, 1}, .kind = POOL_TCP_CONNECT};
+	struct audit_record r = {.event = "budget", .action = "refuse", .cgroup = "cgroup2 id 7",
+				 .ports_held = -1, .exited = -1, .refused_in = &p};
+	char *got = format(&r, "TS");
+
+	ASSERT_TRUE(got && json_check_lines(got) == NULL);
+	ASSERT_TRUE(strstr(got, "\"pool\":{\"kind\":\"tcp-connect\",\"netns\":4026531840,\"netns_"
+				"cookie\":4096,\"family\":\"ipv4\",\"remote\":\"127.0.0.1\",\"remote_"
+				"port\":5001,\"name\":\"tcp-connect pool in netns 4026531840 to 127.0.0."
+				"1:5001\"},") != NULL);
+	free(got);
+	p = (struct refusal_pool){.netns_cookie = 8193, .kind = POOL_UDP};
+	got = format(&r, "TS");
+	ASSERT_TRUE(got && strstr(got, "\"pool\":{\"kind\":\"udp\",\"netns\":null,\"netns_cookie\":"
+				       "8193,\"name\":\"udp pool in netns cookie 8193\"},") != NULL);
+	free(got);
+}
+
 /* Every string field is escaped, the timestamp too: one record, one line. */
 UNIT_TEST(every_string_is_escaped)
 {
@@ -510,6 +533,7 @@ int main(void)
 {
 	RUN(records_byte_for_byte);
 	RUN(reclaim_record);
+	RUN(refusal_pool_record);
 	RUN(every_string_is_escaped);
 	RUN(container_names_in_records);
 	RUN(file_appended_and_reopened);

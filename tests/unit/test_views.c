@@ -175,14 +175,18 @@ static const char report_json[] =
 	"\":\"\"},\"class\":\"none\",\"sockets_now\":3,\"sockets_peak\":3,\"failures\":40"
 	",\"failures_by_errno\":{\"EADDRNOTAVAIL\":37,\"EADDRINUSE\":3,\"EAGAIN\":0},\"gr"
 	"owth_per_s\":0.000,\"opens_per_s\":0.000,\"closes_per_s\":0.000,\"failures_per_s"
-	"\":12.345}]}\n";
+	"\":12.345}],\n"
+	"\"refusals\":{\"recorded\":true,\"why_not\":null,\"refused\":0,\"would_refuse\":0,\"drop"
+	"ped\":0,\"unkeyed_since_load\":0,\"rows\":[]}}\n";
 
 static const char report_json_empty[] =
 	"{\"version\":1,\"type\":\"report\",\"time\":\"T\",\"duration_s\":0.000,\"interval_ms"
 	"\":0,\"samples\":0,\"window_ms\":0,\"breaches_to_enter\":0,\"lost_events\":0,\"misse"
 	"d_runs\":0,\n"
 	"\"containers\":[],\n"
-	"\"victims\":[]}\n";
+	"\"victims\":[],\n"
+	"\"refusals\":{\"recorded\":true,\"why_not\":null,\"refused\":0,\"would_refuse\":0,\"drop"
+	"ped\":0,\"unkeyed_since_load\":0,\"rows\":[]}}\n";
 
 static const char report_text[] =
 	"portwarden leak report: 62 s observed, 123 samples every 500 ms\n"
@@ -223,7 +227,10 @@ static const char report_text[] =
 	"\n"
 	"VICTIMS: processes that suffered failed port allocations (1)\n"
 	"  pid 77 curl: 40 failures (EADDRNOTAVAIL 37, EADDRINUSE 3), 12.3/s at the end  in /"
-	"system.slice/web.service\n";
+	"system.slice/web.service\n"
+	"\n"
+	"REFUSALS by the port budget and lifeline hooks: 0 refused, 0 would have been (dry run"
+	")\n";
 
 /* "time":"YYYY-MM-DDTHH:MM:SSZ", now or a second ago. */
 static void check_time(const char *doc)
@@ -438,6 +445,78 @@ UNIT_TEST(html_page_escapes_and_charts)
 	history_free(&h);
 }
 
+/* The refusals section: by cgroup (its path escaped), errno, pool (by
+ * cookie when the netns has no name) and reason; or why there is none. */
+UNIT_TEST(report_refusals_rendered)
+{
+	struct refusal_count rows[2] = {
+		{.key = {.cgroup_id = 1, .err = EADDRNOTAVAIL,
+			 .pool = {.netns = 4026531840u, .family = AF_INET, .rport = 5001,
+				  .raddr = {127, 0, 0, 1}, .kind = POOL_TCP_CONNECT}},
+		 .count = 12},
+		{.key = {.cgroup_id = 200, .err = EAGAIN, .dry_run = true, .lifeline = true,
+			 .pool = {.netns_cookie = 8193, .kind = POOL_UDP}},
+		 .count = 3},
+	};
+	struct group_key by_id = {.cgroup_id = 1};
+	struct view_fixture fx;
+	struct fix_out o;
+	char *text, *json, *html;
+
+	fix_build(&fx);
+	/* the hooks name a cgroup by its cgroup2 id alone */
+	for (size_t i = 0; i < fx.labels.nr; i++)
+		if (!group_key_cmp(&fx.label_items[i].key, &fix_hostile))
+			fx.label_items[i].key = by_id;
+	labels_sort(&fx.labels);
+	fx.report.refusals = (struct refusal_summary){rows, 2, 12, 3, 5};
+	fx.report.refusals_unkeyed = 9;
+	text = fix_text(&o, report_view_text(fix_open(&o), &fx.report, &fx.labels));
+	json = fix_text(&o, report_view_json(fix_open(&o), &fx.report, &fx.labels));
+	html = fix_text(&o, report_view_html(fix_open(&o), &fx.report, &fx.labels, "t"));
+	ASSERT_TRUE(!fix_has_raw_control(text) && !fix_has_raw_control(html));
+	ASSERT_JSON(json);
+	ASSERT_TRUE(strstr(text, "REFUSALS by the port budget and lifeline hooks: 12 refused, 3 "
+				 "would have been (dry run)\n"
+				 "(5 refusals in this window are no longer kept by the daemon)\n"
+				 "(9 refusals since the hooks loaded were not counted by cgroup, errno "
+				 "and pool: the kernel's table was full)\n"
+				 "  /evil\"q\\\\b\\x1b]0;x\\x07\\x0a\\x7f\\xff/\\xc3\\xa9t\\xc3\\xa9: "
+				 "12 EADDRNOTAVAIL refused (budget) in the tcp-connect pool in netns "
+				 "4026531840 to 127.0.0.1:5001\n"
+				 "  /system.slice/web.service: 3 EAGAIN would have been refused "
+				 "(lifeline) in the udp pool in netns cookie 8193\n"));
+	ASSERT_TRUE(strstr(json, "\"refusals\":{\"recorded\":true,\"why_not\":null,\"refused\":"
+				 "12,\"would_refuse\":3,\"dropped\":5,\"unkeyed_since_load\":9,"
+				 "\"rows\":[\n{\"cgroup\":\"/evil\\\"q\\\\b\\u001b]0;x"));
+	ASSERT_TRUE(strstr(json, "\"cgroup_id\":1,\"errno\":\"EADDRNOTAVAIL\",\"reason\":\"budget"
+				 "\",\"dry_run\":false,\"count\":12,\"pool\":{\"kind\":\"tcp-connect"
+				 "\",\"netns\":4026531840,\"netns_cookie\":0,\"family\":\"ipv4\","
+				 "\"remote\":\"127.0.0.1\",\"remote_port\":5001,\"name\":\"tcp-conn"
+				 "ect pool in netns 4026531840 to 127.0.0.1:5001\"}}"));
+	ASSERT_TRUE(strstr(json, "\"reason\":\"lifeline\",\"dry_run\":true,\"count\":3,\"pool\":"
+				 "{\"kind\":\"udp\",\"netns\":null,\"netns_cookie\":8193,"));
+	ASSERT_TRUE(strstr(html, "<tr><td class=\"path\">/evil&quot;q\\\\b\\x1b]0;x\\x07\\x0a"
+				 "\\x7f\\xff/\xc3\xa9t\xc3\xa9</td><td>EADDRNOTAVAIL</td><td>tcp-"
+				 "connect pool in netns 4026531840 to 127.0.0.1:5001</td><td>budget</td>"
+				 "<td>12</td><td>0</td></tr>"));
+	free(text);
+	free(json);
+	free(html);
+	/* a standalone report: why none */
+	fx.report.refusals = (struct refusal_summary){0};
+	fx.report.refusals_none = "no <hooks> here";
+	text = fix_text(&o, report_view_text(fix_open(&o), &fx.report, &fx.labels));
+	json = fix_text(&o, report_view_json(fix_open(&o), &fx.report, &fx.labels));
+	html = fix_text(&o, report_view_html(fix_open(&o), &fx.report, &fx.labels, "t"));
+	ASSERT_TRUE(strstr(text, "\nREFUSALS: not recorded: no <hooks> here\n") != NULL);
+	ASSERT_TRUE(strstr(json, "\"refusals\":{\"recorded\":false,\"why_not\":\"no <hooks> here\"") != NULL);
+	ASSERT_TRUE(strstr(html, "Not recorded: no &lt;hooks&gt; here.") != NULL);
+	free(text);
+	free(json);
+	free(html);
+}
+
 /* A document the FILE refused is an error for the caller to report. */
 UNIT_TEST(json_write_errors_are_returned)
 {
@@ -460,6 +539,7 @@ int main(void)
 	RUN(report_text_document);
 	RUN(hostile_names_are_escaped);
 	RUN(html_page_escapes_and_charts);
+	RUN(report_refusals_rendered);
 	RUN(json_write_errors_are_returned);
 	return UNIT_MAIN_END();
 }

@@ -11,16 +11,10 @@
 #include "core/log.h"
 #include "kernel/calibrate.h"
 #include "budget.skel.h"
+#include "refusal.h"
 
-/* Mirrors struct budget_refusal_key in bpf/budget.bpf.c. */
-struct refusal_key {
-	uint64_t cgroup_id;
-	uint32_t err;
-	uint16_t dry_run;
-	uint16_t reason; /* 1: the lifeline */
-};
-
-_Static_assert(sizeof(struct lifeline_key) == 32, "mirror struct pw_lifeline_key");
+_Static_assert(sizeof(struct lifeline_key) == sizeof(struct pw_lifeline_key),
+	       "mirror struct pw_lifeline_key");
 
 static struct budget_bpf *load(bool use_retval)
 {
@@ -70,7 +64,7 @@ int budget_open(struct budget_hooks *b, const char *cgroup_dir)
 		   : b->can_refuse ? "yes"
 				   : "counts",
 		   err		   ? "no port budgets, no lifeline: ports_max and lifeline are not applied"
-		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sendmsg, sock_release, sched_process_fork"
+		   : b->can_refuse ? "cgroup/connect, bind, post_bind, sendmsg, sock_create, sock_release, sched_process_fork"
 				   : "no bpf_set_retval: budgets and the lifeline count, never refuse");
 	if (err) {
 		pr_warn("this kernel refused the port budget hooks (%s): ports_max and lifeline "
@@ -198,11 +192,12 @@ int budget_arm(struct budget_hooks *b)
 	progs[6] = b->skel->progs.budget_release;
 	progs[7] = b->skel->progs.budget_sendmsg4;
 	progs[8] = b->skel->progs.budget_sendmsg6;
-	progs[9] = b->skel->progs.budget_state;
-	progs[10] = b->skel->progs.lifeline_fork;
-	progs[11] = b->skel->progs.lifeline_exit;
+	progs[9] = b->skel->progs.budget_create;
+	progs[10] = b->skel->progs.budget_state;
+	progs[11] = b->skel->progs.lifeline_fork;
+	progs[12] = b->skel->progs.lifeline_exit;
 	for (i = 0; i < BUDGET_LINKS; i++) {
-		b->links[i] = i < 9 ? bpf_program__attach_cgroup(progs[i], b->cgroup_fd)
+		b->links[i] = i < 10 ? bpf_program__attach_cgroup(progs[i], b->cgroup_fd)
 				    : bpf_program__attach(progs[i]);
 		if (!b->links[i])
 			goto fail;
@@ -217,7 +212,7 @@ fail:
 
 size_t budget_refusals(const struct budget_hooks *b, struct budget_refusal *out, size_t max)
 {
-	struct refusal_key key, prev;
+	struct pw_refusal_key key, prev;
 	bool first = true;
 	size_t n = 0;
 	uint64_t count;
@@ -231,9 +226,23 @@ size_t budget_refusals(const struct budget_hooks *b, struct budget_refusal *out,
 		if (bpf_map__lookup_elem(b->skel->maps.budget_refusals, &key, sizeof(key), &count,
 					 sizeof(count), 0))
 			continue;
-		out[n++] = (struct budget_refusal){key.cgroup_id, key.err, key.dry_run != 0,
-						   key.reason == 1, count};
+		out[n] = (struct budget_refusal){.cgroup_id = key.cgroup_id,
+						 .err = key.err,
+						 .dry_run = key.dry_run != 0,
+						 .lifeline = key.reason == PW_REASON_LIFELINE,
+						 .count = count};
+		memcpy(&out[n++].pool, &key.pool, sizeof(key.pool));
 	}
+	return n;
+}
+
+uint64_t budget_refusals_unkeyed(const struct budget_hooks *b)
+{
+	uint32_t i = PW_REFUSAL_NO_SLOT;
+	uint64_t n = 0;
+
+	if (b->skel)
+		bpf_map__lookup_elem(b->skel->maps.lifeline_stats, &i, sizeof(i), &n, sizeof(n), 0);
 	return n;
 }
 
@@ -286,7 +295,7 @@ uint64_t lifeline_refused(const struct budget_hooks *b, const struct lifeline_ke
 
 int lifeline_protect_tgid(struct budget_hooks *b, uint32_t tgid, bool inherit)
 {
-	uint8_t how = inherit ? 2 : 1; /* PW_PROTECT_INHERIT, PW_PROTECT_SELF */
+	uint8_t how = inherit ? PW_PROTECT_INHERIT : PW_PROTECT_SELF;
 
 	if (!b->skel)
 		return -ENOTSUP;
@@ -328,7 +337,7 @@ void lifeline_prune(struct budget_hooks *b)
 
 uint64_t lifeline_inherit_full(const struct budget_hooks *b)
 {
-	uint32_t i = 0; /* PW_LIFELINE_INHERIT_FULL */
+	uint32_t i = PW_LIFELINE_INHERIT_FULL;
 	uint64_t n = 0;
 
 	if (b->skel)

@@ -16,7 +16,7 @@
 struct budget_bpf;
 struct bpf_link;
 
-#define BUDGET_LINKS 12 /* the last three are tracepoints */
+#define BUDGET_LINKS 13 /* the last three are tracepoints */
 
 struct budget_hooks {
 	struct budget_bpf *skel;	      /* NULL: not loaded */
@@ -27,8 +27,20 @@ struct budget_hooks {
 	int cgroup_fd;
 };
 
+/* The pool as the hooks key it: mirrors struct pw_lifeline_key
+ * (bpf/lifeline.h). Engaged pools (the lifeline) and refusals use it. */
+struct lifeline_key {
+	uint64_t netns_cookie;
+	uint8_t raddr[16];
+	uint16_t rport;
+	uint16_t family;
+	uint8_t kind; /* enum pool_kind */
+	uint8_t pad[3];
+};
+
 struct budget_refusal {
 	uint64_t cgroup_id;
+	struct lifeline_key pool; /* the pool the refused call would have taken a port from */
 	uint32_t err;	/* positive errno */
 	bool dry_run;	/* counted, not refused */
 	bool lifeline;	/* refused by the lifeline, not a budget */
@@ -57,20 +69,10 @@ size_t budget_cgroups(const struct budget_hooks *b, uint64_t *ids, size_t max);
 int budget_arm(struct budget_hooks *b);
 /* Refusal counts, up to @max; how many. */
 size_t budget_refusals(const struct budget_hooks *b, struct budget_refusal *out, size_t max);
+/* Refusals the kernel could not count by key (its table was full), since load. */
+uint64_t budget_refusals_unkeyed(const struct budget_hooks *b);
 
-/*
- * The lifeline (same object and hooks). A pool engaged, as the hooks match
- * it: mirrors struct pw_lifeline_key (bpf/lifeline.h).
- */
-struct lifeline_key {
-	uint64_t netns_cookie;
-	uint8_t raddr[16];
-	uint16_t rport;
-	uint16_t family;
-	uint8_t kind; /* enum pool_kind */
-	uint8_t pad[3];
-};
-
+/* The lifeline (same object and hooks): pools engaged, as lifeline_key. */
 /* Make @keys (@n) the engaged pools: others are released. 0 or -errno. */
 int lifeline_engage(struct budget_hooks *b, const struct lifeline_key *keys, size_t n);
 /* Refusals (would-be ones in a dry run) in the engaged pool @key so far. */

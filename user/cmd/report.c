@@ -105,6 +105,8 @@ static int render(struct monitor *m, const struct env *env, struct replace_file 
 	r.missed_runs = tracer_missed_runs(&m->tracer);
 	r.pool_trends = &m->pool_trends;
 	r.pool_clock_base_ms = m->start_ms;
+	r.refusals_none = "a standalone report loads no budget or lifeline hooks: a running "
+			  "daemon's report (portwarden report attaches to one) has them";
 	if (build_labels(&r, &l)) {
 		report_free(&r);
 		return EXIT_RUNTIME;

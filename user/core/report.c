@@ -133,5 +133,6 @@ void report_free(struct report *r)
 	free(r->containers);
 	free(r->suspects);
 	free(r->victims);
+	refusal_summary_free(&r->refusals);
 	memset(r, 0, sizeof(*r));
 }

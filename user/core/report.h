@@ -8,6 +8,7 @@
 #include "core/classify.h"
 #include "core/history.h"
 #include "core/pool_trend.h"
+#include "core/refusals.h"
 #include "core/snapshot.h"
 
 #define REPORT_JSON_VERSION 1
@@ -70,6 +71,12 @@ struct report {
 	uint64_t pool_clock_base_ms;
 	const struct report_action *actions;
 	size_t nr_actions;
+	/* the budget and lifeline hooks' refusals in the report's window (the
+	 * daemon's, refusals_since()); freed with the report. refusals_none
+	 * says why there are none to show (NULL: they are shown, maybe none) */
+	struct refusal_summary refusals;
+	uint64_t refusals_unkeyed; /* since the hooks loaded: not counted by key (table full) */
+	const char *refusals_none;
 };
 
 /* Build @r from a history of samples and the last snapshot. Pure.
@@ -82,6 +89,7 @@ int report_build(const struct history *h, const struct snapshot *last, struct re
  * daemon acts on) counts when the series has named none yet. */
 int report_build_since(const struct history *h, const struct snapshot *last, uint64_t since_ms,
 		       bool early, struct report *r);
+/* Frees what the report holds, its refusals included. */
 void report_free(struct report *r);
 
 #endif /* PW_REPORT_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Copyright (c) 2026 The portwarden authors
-// Port budgets each step: assign, reconcile, log refusals.
+// Port budgets each step: assign, reconcile (refusals: guard/refusals.c).
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -201,52 +201,6 @@ static void reconcile(struct guard *g)
 	g->nr_budget_prev = g->nr_budget_before;
 }
 
-static uint64_t *last_count(struct guard *g, const struct budget_refusal *r)
-{
-	for (size_t i = 0; i < g->nr_refusals_seen; i++) {
-		struct budget_refusal *s = &g->refusals_seen[i];
-
-		if (s->cgroup_id == r->cgroup_id && s->err == r->err && s->dry_run == r->dry_run &&
-		    s->lifeline == r->lifeline)
-			return &s->count;
-	}
-	if (g->nr_refusals_seen == GUARD_BUDGETS_MAX)
-		return NULL;
-	g->refusals_seen[g->nr_refusals_seen] = *r;
-	g->refusals_seen[g->nr_refusals_seen].count = 0;
-	return &g->refusals_seen[g->nr_refusals_seen++].count;
-}
-
-/* Refusals (or would-be ones, dry) since the last step, per cgroup and errno. */
-static void log_refusals(struct guard *g)
-{
-	struct budget_refusal rs[GUARD_BUDGETS_MAX];
-	size_t n = budget_refusals(&g->budget, rs, GUARD_BUDGETS_MAX);
-
-	for (size_t i = 0; i < n; i++) {
-		uint64_t *last = last_count(g, &rs[i]);
-		char cgroup[32], detail[160];
-		struct audit_record r = {.event = rs[i].lifeline ? "lifeline" : "budget",
-					 .action = rs[i].dry_run ? "would_refuse" : "refuse",
-					 .cgroup = cgroup,
-					 .ports_held = -1,
-					 .exited = -1,
-					 .dry_run = rs[i].dry_run,
-					 .detail = detail};
-
-		if (!last || rs[i].count <= *last)
-			continue;
-		snprintf(cgroup, sizeof(cgroup), "cgroup2 id %llu",
-			 (unsigned long long)rs[i].cgroup_id);
-		snprintf(detail, sizeof(detail), "%llu %s (%s), %llu in total",
-			 (unsigned long long)(rs[i].count - *last), strerrorname_np((int)rs[i].err),
-			 rs[i].dry_run ? "would have been refused" : "refused",
-			 (unsigned long long)rs[i].count);
-		*last = rs[i].count;
-		audit_write(&g->audit, &r);
-	}
-}
-
 /* Loaded when the configuration first names a budget or the lifeline (at
  * start or on a reload), tried once: refused, the rest still guards. Attached to
  * --cgroup's directory, else the cgroup2 root. */
@@ -275,5 +229,4 @@ void budgets_step(struct guard *g)
 		return;
 	assign(g);
 	reconcile(g);
-	log_refusals(g);
 }

@@ -3,7 +3,7 @@
 /*
  * The guard's side of port budgets (act/budget.h): each step, give every
  * cgroup2 cgroup the budget the configuration names for it, reconcile the
- * kernel's held count with the snapshot's, and log refusals.
+ * kernel's held count with the snapshot's.
  */
 #ifndef PW_GUARD_BUDGETS_H
 #define PW_GUARD_BUDGETS_H
@@ -22,7 +22,7 @@ void budgets_prepare(struct guard *g);
 
 /* Before the step's snapshot: the kernel's counts, to tell drift from churn. */
 void budgets_before(struct guard *g);
-/* After it: budgets given, counts reconciled, refusals logged. */
+/* After it: budgets given, counts reconciled. */
 void budgets_step(struct guard *g);
 
 #endif /* PW_GUARD_BUDGETS_H */

@@ -142,6 +142,7 @@ void guard_step(struct guard *g)
 		return;
 	}
 	budgets_step(g);
+	refusals_step(g);
 	lifeline_step(g);
 	for (size_t i = 0; i < g->m.history.nr; i++) {
 		struct entity *e = &g->m.history.items[i];
@@ -214,6 +215,7 @@ void guard_free(struct guard *g)
 	quarantine_close(&g->quarantine);
 	reclaimer_close(&g->reclaimer);
 	budget_close(&g->budget);
+	refusals_free(&g->refusals);
 	monitor_close(&g->m);
 	hog_watch_free(&g->hogs);
 	activity_free(&g->watched);

@@ -22,6 +22,7 @@
 #include "core/lifeline.h"
 #include "core/policy.h"
 #include "core/surge.h"
+#include "guard/refusals.h"
 #include "guard/targets.h"
 #include "host/cgroups.h"
 #include "host/incident_dir.h"
@@ -29,7 +30,7 @@
 #include "views/metrics_text.h"
 #include "watch/monitor.h"
 
-#define GUARD_BUDGETS_MAX 512 /* cgroups with a budget, refusal counts */
+#define GUARD_BUDGETS_MAX 512 /* cgroups with a budget */
 
 struct guard {
 	struct daemon_config cfg;
@@ -53,8 +54,7 @@ struct guard {
 	uint64_t budget_prev_ids[GUARD_BUDGETS_MAX]; /* the previous sample's counts */
 	struct budget_sample budget_prev[GUARD_BUDGETS_MAX];
 	size_t nr_budget_prev;
-	struct budget_refusal refusals_seen[GUARD_BUDGETS_MAX]; /* counts already logged */
-	size_t nr_refusals_seen;
+	struct guard_refusals refusals; /* the hooks' refusals, logged and kept */
 	struct lifeline_state lifeline; /* pools engaged at the latest step */
 	uint64_t lifeline_full, lifeline_full_said; /* protections the maps refused */
 	size_t lifeline_over_said;

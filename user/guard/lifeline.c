@@ -56,8 +56,7 @@ static void log_change(struct guard *g, const struct lifeline_pool *lp, bool eng
 	audit_write(&g->audit, &r);
 }
 
-/* A path into the netns @inum: ours, a socket holder's, or a named one. */
-static int netns_path(const struct guard *g, uint32_t inum, char *path, size_t len)
+int guard_netns_path(const struct guard *g, uint32_t inum, char *path, size_t len)
 {
 	struct netns_ref named[64];
 	size_t n;
@@ -88,7 +87,7 @@ static int netns_path(const struct guard *g, uint32_t inum, char *path, size_t l
 static int key_of(struct guard *g, const struct snap_pool *p, struct lifeline_key *k)
 {
 	char path[PATH_MAX];
-	int err = netns_path(g, p->netns, path, sizeof(path));
+	int err = guard_netns_path(g, p->netns, path, sizeof(path));
 
 	memset(k, 0, sizeof(*k));
 	if (!err)

@@ -165,22 +165,56 @@ static void model_progs(const struct guard *g, struct metrics_model *m)
 	}
 }
 
-/* The budget refusals the last step read (guard/budgets.c), named. */
-static struct metrics_budget_refusal *model_budgets(struct guard *g)
+static bool same_series(const struct budget_refusal *a, const struct budget_refusal *b)
 {
-	struct metrics_budget_refusal *out = calloc(g->nr_refusals_seen + 1, sizeof(*out));
+	return a->cgroup_id == b->cgroup_id && a->err == b->err && a->dry_run == b->dry_run &&
+	       a->lifeline == b->lifeline;
+}
+
+struct series_ctx {
+	const struct budget_refusal **first; /* each series' first key */
+};
+
+static bool series_eq(const void *ctx, uint32_t idx, const void *key)
+{
+	return same_series(((const struct series_ctx *)ctx)->first[idx], key);
+}
+
+/* The refusals the last step read (guard/refusals.c), summed over pools
+ * (the series are by cgroup and errno), named; how many in *@nr. */
+static struct metrics_budget_refusal *model_budgets(struct guard *g, size_t *nr)
+{
+	const struct guard_refusals *gr = &g->refusals;
+	struct metrics_budget_refusal *out = calloc(gr->nr_seen + 1, sizeof(*out));
+	struct series_ctx sc = {calloc(gr->nr_seen + 1, sizeof(*sc.first))};
 	struct container_names names;
+	struct idmap index = {0};
+	size_t n = 0;
 
-	for (size_t i = 0; out && i < g->nr_refusals_seen; i++) {
-		const struct budget_refusal *r = &g->refusals_seen[i];
+	if (!out || !sc.first || idmap_reserve(&index, gr->nr_seen + 1))
+		gr = &(struct guard_refusals){0}; /* no memory: no rows */
+	for (size_t i = 0; i < gr->nr_seen; i++) {
+		const struct budget_refusal *r = &gr->seen[i];
 		struct group_key k = {.cgroup_id = r->cgroup_id};
+		uint64_t h = hash_u64(r->cgroup_id ^ ((uint64_t)r->err << 32) ^
+				      ((uint64_t)r->dry_run << 1) ^ r->lifeline);
+		uint32_t *slot = idmap_slot(&index, h, series_eq, &sc, r);
 
-		cgroup_name(g, &k, out[i].cgroup, sizeof(out[i].cgroup), &names);
-		out[i].err = strerrorname_np((int)r->err);
-		out[i].dry_run = r->dry_run;
-		out[i].lifeline = r->lifeline;
-		out[i].count = r->count;
+		if (*slot) { /* another pool of a series named already */
+			out[*slot - 1].count += r->count;
+			continue;
+		}
+		sc.first[n] = r;
+		cgroup_name(g, &k, out[n].cgroup, sizeof(out[n].cgroup), &names);
+		out[n].err = strerrorname_np((int)r->err);
+		out[n].dry_run = r->dry_run;
+		out[n].lifeline = r->lifeline;
+		out[n].count = r->count;
+		*slot = (uint32_t)++n;
 	}
+	idmap_free(&index);
+	free(sc.first);
+	*nr = n;
 	return out;
 }
 
@@ -189,7 +223,8 @@ int guard_metrics_render(struct guard *g, const char *version, char **text, size
 	struct metrics_model *m = calloc(1, sizeof(*m));
 	struct metrics_pool *pools = model_pools(&g->m.snap);
 	struct metrics_cgroup *cgroups = model_cgroups(g, &g->m.snap);
-	struct metrics_budget_refusal *budgets = model_budgets(g);
+	size_t nr_budgets = 0;
+	struct metrics_budget_refusal *budgets = model_budgets(g, &nr_budgets);
 	struct metrics_pool *engaged = calloc(g->lifeline.nr + 1, sizeof(*engaged));
 	struct timespec now;
 	int err = -ENOMEM;
@@ -218,7 +253,7 @@ int guard_metrics_render(struct guard *g, const char *version, char **text, size
 		m->missed_runs = tracer_missed_runs(&g->m.tracer);
 		model_progs(g, m);
 		m->budget_refusals = budgets;
-		m->nr_budget_refusals = g->nr_refusals_seen;
+		m->nr_budget_refusals = nr_budgets;
 		m->lifeline_pools = engaged;
 		m->nr_lifeline_pools = g->lifeline.nr;
 		err = metrics_render(m, text, len);

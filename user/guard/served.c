@@ -389,6 +389,11 @@ int guard_build_report(struct guard *g, uint64_t covered, struct report *r_out)
 	r.missed_runs = tracer_missed_runs(&g->m.tracer);
 	r.pool_trends = &g->m.pool_trends;
 	r.pool_clock_base_ms = g->m.start_ms;
+	err = refusals_report(g, now - covered, &r);
+	if (err) {
+		report_free(&r);
+		return err;
+	}
 	*r_out = r;
 	return 0;
 }

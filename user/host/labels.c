@@ -47,7 +47,8 @@ int labels_build(struct labels *l, const struct snapshot *snap, struct cgroup_re
 int labels_build_report(struct labels *l, const struct report *r, struct cgroup_resolver *res)
 {
 	size_t k = 0;
-	struct group_key *keys = malloc((r->nr_containers + r->nr_victims + 1) * sizeof(*keys));
+	struct group_key *keys =
+		malloc((r->nr_containers + r->nr_victims + r->refusals.nr + 1) * sizeof(*keys));
 	int err;
 
 	if (!keys)
@@ -56,6 +57,8 @@ int labels_build_report(struct labels *l, const struct report *r, struct cgroup_
 		keys[k++] = r->containers[i].key;
 	for (size_t i = 0; i < r->nr_victims; i++)
 		keys[k++] = r->victims[i].group;
+	for (size_t i = 0; i < r->refusals.nr; i++) /* by cgroup2 id: the hooks' */
+		keys[k++] = (struct group_key){.cgroup_id = r->refusals.rows[i].key.cgroup_id};
 	err = labels_build_keys(l, keys, k, res);
 	free(keys);
 	return err;

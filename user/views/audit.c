@@ -152,6 +152,8 @@ int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 	if (r->pool) {
 		view_json_pool_begin(&w, r->pool);
 		json_object_end(&w);
+	} else if (r->refused_in) {
+		view_json_refusal_pool(&w, r->refused_in);
 	} else {
 		json_null(&w);
 	}

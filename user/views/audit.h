@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include "core/policy.h"
 #include "core/reclaim_pick.h"
+#include "core/refusals.h"
 #include "core/snapshot.h"
 
 /* One record. Strings may be NULL (written as null). */
@@ -26,6 +27,9 @@ struct audit_record {
 	const char *cls;          /* leak class name */
 	int32_t ports_held;       /* -1: unknown */
 	const struct snap_pool *pool;
+	/* the pool a refuse / would_refuse record's calls were to take a port
+	 * from (written as "pool" when pool is NULL) */
+	const struct refusal_pool *refused_in;
 	const char *reason;
 	const char *detail;
 	const char *scope;        /* "process" or "cgroup" */

@@ -405,6 +405,51 @@ static void victims(FILE *out, const struct report *r, const struct labels *l)
 	fputs("</table>\n", out);
 }
 
+/* The budget and lifeline hooks' refusals in the window, by cgroup, errno and pool. */
+static void refusals(FILE *out, const struct report *r, const struct labels *l)
+{
+	const struct refusal_summary *s = &r->refusals;
+	char pool[160];
+
+	fputs("<h2>Refusals</h2>\n", out);
+	if (r->refusals_none) {
+		fputs("<p class=\"note\">Not recorded: ", out);
+		esc(out, r->refusals_none, SIZE_MAX);
+		fputs(".</p>\n", out);
+		return;
+	}
+	fprintf(out,
+		"<p>By the port budget and lifeline hooks: %llu refused, %llu would have been "
+		"(dry run).</p>\n",
+		(unsigned long long)s->refused, (unsigned long long)s->would_refuse);
+	if (s->dropped || r->refusals_unkeyed)
+		fprintf(out,
+			"<p class=\"note\">%llu refusals of this window no longer kept by the daemon; "
+			"%llu since the hooks loaded not counted by cgroup, errno and pool (the "
+			"kernel's table was full).</p>\n",
+			(unsigned long long)s->dropped, (unsigned long long)r->refusals_unkeyed);
+	if (!s->nr)
+		return;
+	fputs("<table class=\"refusals\"><tr><th>cgroup</th><th>errno</th><th>pool</th>"
+	      "<th>reason</th><th>refused</th><th>would refuse</th></tr>\n",
+	      out);
+	for (size_t i = 0; i < s->nr; i++) {
+		const struct refusal_count *c = &s->rows[i];
+		struct group_key k = {.cgroup_id = c->key.cgroup_id};
+
+		fputs("<tr><td class=\"path\">", out);
+		esc(out, labels_find(l, &k)->place.path, SIZE_MAX);
+		refusal_pool_name(&c->key.pool, pool, sizeof(pool));
+		fprintf(out, "</td><td>%s</td><td>", strerrorname_np((int)c->key.err));
+		esc(out, pool, SIZE_MAX);
+		fprintf(out, "</td><td>%s</td><td>%llu</td><td>%llu</td></tr>\n",
+			c->key.lifeline ? "lifeline" : "budget",
+			(unsigned long long)(c->key.dry_run ? 0 : c->count),
+			(unsigned long long)(c->key.dry_run ? c->count : 0));
+	}
+	fputs("</table>\n", out);
+}
+
 static const char style[] =
 	"body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1100px}"
 	"h1{font-size:1.5em}h3{margin-bottom:.3em}h4{margin:.8em 0 .2em}"
@@ -457,6 +502,7 @@ int report_view_html(FILE *out, const struct report *r, const struct labels *l, 
 	for (size_t i = 0; i < r->nr_containers; i++)
 		container(out, r, l, &r->containers[i]);
 	victims(out, r, l);
+	refusals(out, r, l);
 	fputs("</body></html>\n", out);
 	return ferror(out) ? -EIO : 0;
 }

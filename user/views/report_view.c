@@ -131,6 +131,48 @@ static void text_container(FILE *out, const struct report *r, const struct label
 	}
 }
 
+/* "refused" / "would have been refused", and by what */
+static const char *refusal_reason(const struct refusal_key *k)
+{
+	return k->lifeline ? "lifeline" : "budget";
+}
+
+/* The budget and lifeline hooks' refusals in the window, by cgroup, errno
+ * and pool, most first. */
+static void text_refusals(FILE *out, const struct report *r, const struct labels *l)
+{
+	const struct refusal_summary *s = &r->refusals;
+	char path[PATH_ESC_LEN], pool[160];
+
+	if (r->refusals_none) {
+		fprintf(out, "\nREFUSALS: not recorded: %s\n", r->refusals_none);
+		return;
+	}
+	fprintf(out,
+		"\nREFUSALS by the port budget and lifeline hooks: %llu refused, %llu would have "
+		"been (dry run)\n",
+		(unsigned long long)s->refused, (unsigned long long)s->would_refuse);
+	if (s->dropped)
+		fprintf(out, "(%llu refusals in this window are no longer kept by the daemon)\n",
+			(unsigned long long)s->dropped);
+	if (r->refusals_unkeyed)
+		fprintf(out,
+			"(%llu refusals since the hooks loaded were not counted by cgroup, errno and "
+			"pool: the kernel's table was full)\n",
+			(unsigned long long)r->refusals_unkeyed);
+	for (size_t i = 0; i < s->nr; i++) {
+		const struct refusal_count *c = &s->rows[i];
+		struct group_key k = {.cgroup_id = c->key.cgroup_id};
+
+		escape_terminal(path, sizeof(path), labels_find(l, &k)->place.path, SIZE_MAX);
+		refusal_pool_name(&c->key.pool, pool, sizeof(pool));
+		fprintf(out, "  %s: %llu %s %s (%s) in the %s\n", path,
+			(unsigned long long)c->count, strerrorname_np((int)c->key.err),
+			c->key.dry_run ? "would have been refused" : "refused",
+			refusal_reason(&c->key), pool);
+	}
+}
+
 void report_view_text(FILE *out, const struct report *r, const struct labels *l)
 {
 	char path[PATH_ESC_LEN];
@@ -166,6 +208,7 @@ void report_view_text(FILE *out, const struct report *r, const struct labels *l)
 		text_process(out, &r->victims[i], true);
 		fprintf(out, "  in %s\n", path);
 	}
+	text_refusals(out, r, l);
 }
 
 static void json_group(struct json_writer *w, const struct labels *l, const struct group_key *k)
@@ -239,6 +282,43 @@ static void json_container(struct json_writer *w, const struct report *r, const 
 	json_object_end(w);
 }
 
+static void json_refusal(struct json_writer *w, const struct labels *l,
+			 const struct refusal_count *c)
+{
+	struct group_key k = {.cgroup_id = c->key.cgroup_id};
+
+	json_object_begin(w);
+	json_group(w, l, &k);
+	json_field_uint(w, "cgroup_id", c->key.cgroup_id);
+	json_field_str(w, "errno", strerrorname_np((int)c->key.err));
+	json_field_str(w, "reason", refusal_reason(&c->key));
+	json_field_bool(w, "dry_run", c->key.dry_run);
+	json_field_uint(w, "count", c->count);
+	json_key(w, "pool");
+	view_json_refusal_pool(w, &c->key.pool);
+	json_object_end(w);
+}
+
+/* "refusals":{"recorded":..,"why_not":..,"refused","would_refuse","dropped",
+ * "unkeyed_since_load","rows":[...]} */
+static void json_refusals(struct json_writer *w, const struct report *r, const struct labels *l)
+{
+	json_key(w, "refusals");
+	json_object_begin(w);
+	json_field_bool(w, "recorded", !r->refusals_none);
+	json_field_str(w, "why_not", r->refusals_none);
+	json_field_uint(w, "refused", r->refusals.refused);
+	json_field_uint(w, "would_refuse", r->refusals.would_refuse);
+	json_field_uint(w, "dropped", r->refusals.dropped);
+	json_field_uint(w, "unkeyed_since_load", r->refusals_unkeyed);
+	json_key(w, "rows");
+	json_array_begin_lines(w);
+	for (size_t i = 0; i < r->refusals.nr; i++)
+		json_refusal(w, l, &r->refusals.rows[i]);
+	json_array_end(w);
+	json_object_end(w);
+}
+
 int report_view_json(FILE *out, const struct report *r, const struct labels *l)
 {
 	struct json_writer w;
@@ -265,6 +345,8 @@ int report_view_json(FILE *out, const struct report *r, const struct labels *l)
 	for (size_t i = 0; i < r->nr_victims; i++)
 		json_process(&w, l, &r->victims[i]);
 	json_array_end(&w);
+	json_break(&w);
+	json_refusals(&w, r, l);
 	json_object_end(&w);
 	return json_finish(&w);
 }

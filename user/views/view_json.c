@@ -112,3 +112,25 @@ void view_json_pool_begin(struct json_writer *w, const struct snap_pool *p)
 		json_field_null(w, "fill");
 	}
 }
+
+void view_json_refusal_pool(struct json_writer *w, const struct refusal_pool *p)
+{
+	char ip[INET6_ADDRSTRLEN], name[160];
+
+	json_object_begin(w);
+	json_field_str(w, "kind", pool_kind_name(p->kind));
+	if (p->netns)
+		json_field_uint(w, "netns", p->netns);
+	else
+		json_field_null(w, "netns");
+	json_field_uint(w, "netns_cookie", p->netns_cookie);
+	if (p->kind == POOL_TCP_CONNECT) {
+		json_field_str(w, "family", p->family == AF_INET6 ? "ipv6" : "ipv4");
+		view_format_ip(p->family, p->raddr, ip, sizeof(ip));
+		json_field_str(w, "remote", ip);
+		json_field_uint(w, "remote_port", p->rport);
+	}
+	refusal_pool_name(p, name, sizeof(name));
+	json_field_str(w, "name", name);
+	json_object_end(w);
+}

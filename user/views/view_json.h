@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <time.h>
 #include "core/labels.h"
+#include "core/refusals.h"
 #include "core/snapshot.h"
 #include "views/json.h"
 
@@ -34,5 +35,9 @@ void view_json_counts(struct json_writer *w, const struct state_counts *c);
 /* Opens a pool's object with {"kind":..,"netns":.., the tcp-connect key,
  * "used","capacity","fill"; the caller may add members, then closes it. */
 void view_json_pool_begin(struct json_writer *w, const struct snap_pool *p);
+/* A refused call's pool, whole: {"kind":..,"netns":N or null (not named:
+ * then "netns_cookie" names it), the tcp-connect destination ("family",
+ * "remote","remote_port": no "local", not picked yet), "name":..}. */
+void view_json_refusal_pool(struct json_writer *w, const struct refusal_pool *p);
 
 #endif /* PW_VIEW_JSON_H */
