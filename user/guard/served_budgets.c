@@ -19,11 +19,11 @@ static size_t budget_ids(const struct guard *g, uint64_t *ids)
 /* Is refusal @i the first of its cgroup (of its kind: budget or lifeline)? */
 static bool first_of_cgroup(const struct guard *g, size_t i)
 {
-	const struct budget_refusal *r = &g->refusals_seen[i];
+	const struct budget_refusal *r = &g->refusals.seen[i];
 
 	for (size_t j = 0; j < i; j++)
-		if (g->refusals_seen[j].cgroup_id == r->cgroup_id &&
-		    g->refusals_seen[j].lifeline == r->lifeline)
+		if (g->refusals.seen[j].cgroup_id == r->cgroup_id &&
+		    g->refusals.seen[j].lifeline == r->lifeline)
 			return false;
 	return true;
 }
@@ -34,8 +34,8 @@ static uint64_t refused(const struct guard *g, uint64_t cgroup_id, bool lifeline
 {
 	uint64_t n = 0;
 
-	for (size_t i = 0; i < g->nr_refusals_seen; i++) {
-		const struct budget_refusal *r = &g->refusals_seen[i];
+	for (size_t i = 0; i < g->refusals.nr_seen; i++) {
+		const struct budget_refusal *r = &g->refusals.seen[i];
 
 		if (r->cgroup_id == cgroup_id && r->lifeline == lifeline &&
 		    (!err || r->err == (uint32_t)err))
@@ -48,9 +48,9 @@ static uint64_t refused_total(const struct guard *g, bool lifeline)
 {
 	uint64_t n = 0;
 
-	for (size_t i = 0; i < g->nr_refusals_seen; i++)
-		if (g->refusals_seen[i].lifeline == lifeline)
-			n += g->refusals_seen[i].count;
+	for (size_t i = 0; i < g->refusals.nr_seen; i++)
+		if (g->refusals.seen[i].lifeline == lifeline)
+			n += g->refusals.seen[i].count;
 	return n;
 }
 
@@ -61,9 +61,9 @@ size_t served_budget_keys(const struct guard *g, struct group_key *keys)
 
 	for (size_t i = 0; i < n; i++)
 		keys[k++] = (struct group_key){.cgroup_id = ids[i]};
-	for (size_t i = 0; i < g->nr_refusals_seen && k < SERVED_BUDGET_KEYS; i++)
-		if (g->refusals_seen[i].lifeline && first_of_cgroup(g, i))
-			keys[k++] = (struct group_key){.cgroup_id = g->refusals_seen[i].cgroup_id};
+	for (size_t i = 0; i < g->refusals.nr_seen && k < SERVED_BUDGET_KEYS; i++)
+		if (g->refusals.seen[i].lifeline && first_of_cgroup(g, i))
+			keys[k++] = (struct group_key){.cgroup_id = g->refusals.seen[i].cgroup_id};
 	return k;
 }
 
@@ -112,8 +112,8 @@ void served_budgets_json(struct json_writer *w, const struct guard *g, const str
 	json_break(w);
 	json_key(w, "lifeline_refusals");
 	json_array_begin_lines(w);
-	for (size_t i = 0; i < g->nr_refusals_seen; i++) {
-		const struct budget_refusal *r = &g->refusals_seen[i];
+	for (size_t i = 0; i < g->refusals.nr_seen; i++) {
+		const struct budget_refusal *r = &g->refusals.seen[i];
 
 		if (!r->lifeline || !first_of_cgroup(g, i))
 			continue;
