@@ -179,10 +179,11 @@ static void count_refusal(const struct pw_lifeline_key *pool, __u32 err, __u32 d
 		stat_add(PW_REFUSAL_NO_SLOT);
 }
 
-/* Refuse with @err for @reason, or (dry run) count only. 1: go on; 0: refused. */
-static int refuse(const struct pw_lifeline_key *pool, __u32 err, __u16 reason)
+/* Refuse with @err for @reason, or (dry run, or @count_only) count only.
+ * 1: go on; 0: refused. */
+static int refuse(const struct pw_lifeline_key *pool, __u32 err, __u16 reason, bool count_only)
 {
-	if (!enforce || !use_retval) {
+	if (!enforce || !use_retval || count_only) {
 		count_refusal(pool, err, 1, reason);
 		return 1;
 	}
@@ -196,7 +197,7 @@ static int refuse(const struct pw_lifeline_key *pool, __u32 err, __u16 reason)
 static int check(const struct pw_lifeline_key *pool, __u32 err)
 {
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
-	__u32 *max;
+	__u32 *max, limit;
 	__s64 *held;
 
 	if (!budgets)
@@ -204,10 +205,11 @@ static int check(const struct pw_lifeline_key *pool, __u32 err)
 	max = bpf_map_lookup_elem(&budget_max, &cgroup_id);
 	if (!max)
 		return 1;
+	limit = *max & ~PW_BUDGET_COUNT_ONLY;
 	held = bpf_map_lookup_elem(&budget_held, &cgroup_id);
-	if (!held || *held < (__s64)*max)
+	if (!held || *held < (__s64)limit)
 		return 1;
-	return refuse(pool, err, PW_REASON_BUDGET);
+	return refuse(pool, err, PW_REASON_BUDGET, *max & PW_BUDGET_COUNT_ONLY);
 }
 
 /* The pool this call allocates from, as the lifeline keys it. @kind
@@ -256,7 +258,7 @@ static int lifeline(const struct pw_lifeline_key *pool, __u32 err)
 	if (!refused || is_protected())
 		return 1;
 	__sync_fetch_and_add(refused, 1);
-	return refuse(pool, err, PW_REASON_LIFELINE);
+	return refuse(pool, err, PW_REASON_LIFELINE, false); /* enforce = no too: the lifeline keeps ports for others */
 }
 
 /* The budget, then the lifeline. 1: go on; 0: refused with @err. */

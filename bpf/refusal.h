@@ -12,6 +12,11 @@
 
 #define PW_REFUSAL_KEYS 8192 /* budget_refusals entries */
 
+/* budget_max's value: the cgroup's ports_max, with this bit for a cgroup
+ * whose policy says enforce = no: its budget counts what it would refuse,
+ * refuses nothing, whatever run --enforce says. */
+#define PW_BUDGET_COUNT_ONLY (1U << 31)
+
 /* pw_refusal_key.reason */
 #define PW_REASON_BUDGET   0
 #define PW_REASON_LIFELINE 1

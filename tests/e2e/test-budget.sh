@@ -10,6 +10,10 @@
 #   budget/udp-connect    a UDP connect() leaker with ports_max = 20: 20, then EAGAIN
 #   budget/udp-sendto     a leaker of a UDP socket per sendto() (autobind), 20:
 #                         20, then EAGAIN
+#   budget/opt-out        a cgroup with ports_max = 20 and enforce = no connects
+#                         40 times under --enforce: its budget counts only
+#   budget/opt-out-counted  ... would_refuse records (dry_run true) count 20,
+#                         its set record says so, no refuse record
 #   budget/fixed-port     a cgroup at its budget still binds a fixed port
 #   budget/refusals-logged  "budget" refuse records per cgroup and errno
 #   budget/refusal-pool   the refuse records name the pool: tcp-connect
@@ -64,7 +68,7 @@ BASE=$(pw_cgroup_base)
 REL=$(pw_cgroup_relpath "$BASE")
 NS=$(pw_make_netns 40000 49999)
 PORT=5001
-for k in srv leak neigh bind udp usend churn fork dleak tleak pass recv pass2 recv2 pass3 recv3 uring; do
+for k in srv leak neigh bind udp usend optout churn fork dleak tleak pass recv pass2 recv2 pass3 recv3 uring; do
 	pw_make_cgroup "$k" >/dev/null
 done
 cgid() { stat -c %i "$BASE/$1"; }
@@ -84,6 +88,9 @@ ports_max = 50
 ports_max = 20
 [cgroup "$REL/usend"]
 ports_max = 20
+[cgroup "$REL/optout"]
+ports_max = 20
+enforce = no
 [cgroup "$REL/churn"]
 ports_max = 5000
 [cgroup "$REL/fork"]
@@ -161,6 +168,16 @@ leak udp udp udp-connect --port 5005 --count 0 --fail-extra 5 --hold 60 &&
 	expect budget/udp-connect udp 20 EAGAIN
 leak usend usend udp-sendto --port 5006 --count 0 --fail-extra 5 --hold 60 &&
 	expect budget/udp-sendto usend 20 EAGAIN
+# enforce = no opts its cgroup out of enforcement: the budget counts only
+leak optout optout tcp-connect --port "$PORT" --count 40 --fail-extra 0 --hold 60 &&
+	expect budget/opt-out optout 40 null
+pw_wait_for_file_line "$LOG" "\"would_refuse\".*\"cgroup2 id $(cgid optout)\".*20 in total" 10 || true
+w=$(jq -s --arg cg "cgroup2 id $(cgid optout)" '[.[] | select(.event == "budget" and
+	.action == "would_refuse" and .cgroup == $cg and .dry_run == true)] | length' "$LOG")
+s=$(records "$LOG" set optout "enforce = no: counted, never refused")
+r=$(records "$LOG" refuse optout)
+check budget/opt-out-counted "would_refuse records $w, set records saying so $s, refuse records $r" \
+	"$w" -ge 1 -a "$s" -eq 1 -a "$r" -eq 0
 # srv is at its budget (1: its listener, once the reconcile counted it: a
 # loaded machine's samples may come late); an explicit bind is never refused
 pw_wait_for_file_line "$PW_TMP/run.jsonl" "\"cgroup2 id $(cgid srv)\".*kernel count 0, snapshot count 1" 15 || true

@@ -33,21 +33,44 @@ static void test_which_cgroup(void)
 	ASSERT_EQ_INT(parse("[cgroup \"/leak*\"]\nports_max = 50\n"
 			    "[cgroup \"/big\"]\nports_max = 4000\n"),
 		      0);
-	ASSERT_EQ_INT(budget_for(&cfg, "/leak-1"), 50);
-	ASSERT_EQ_INT(budget_for(&cfg, "/big"), 4000);
-	ASSERT_EQ_INT(budget_for(&cfg, "/other"), 0);
-	ASSERT_EQ_INT(budget_for(&cfg, "/"), 0); /* never the whole host */
-	ASSERT_EQ_INT(budget_for(&cfg, ""), 0);
-	ASSERT_EQ_INT(budget_for(&cfg, NULL), 0);
+	ASSERT_EQ_INT(budget_for(&cfg, "/leak-1").max, 50);
+	ASSERT_EQ_INT(budget_for(&cfg, "/big").max, 4000);
+	ASSERT_EQ_INT(budget_for(&cfg, "/other").max, 0);
+	ASSERT_EQ_INT(budget_for(&cfg, "/").max, 0); /* never the whole host */
+	ASSERT_EQ_INT(budget_for(&cfg, "").max, 0);
+	ASSERT_EQ_INT(budget_for(&cfg, NULL).max, 0);
 	/* a site-wide budget from [policy] reaches every cgroup but the root */
 	ASSERT_EQ_INT(parse("[policy]\nports_max = 300\n[cgroup \"/srv\"]\nports_max = 0\n"), 0);
-	ASSERT_EQ_INT(budget_for(&cfg, "/x"), 300);
-	ASSERT_EQ_INT(budget_for(&cfg, "/srv"), 0);
-	ASSERT_EQ_INT(budget_for(&cfg, "/"), 0);
+	ASSERT_EQ_INT(budget_for(&cfg, "/x").max, 300);
+	ASSERT_EQ_INT(budget_for(&cfg, "/srv").max, 0);
+	ASSERT_EQ_INT(budget_for(&cfg, "/").max, 0);
 	/* a reload: the new file alone decides */
 	ASSERT_EQ_INT(parse("[cgroup \"/big\"]\nports_max = 10\n"), 0);
-	ASSERT_EQ_INT(budget_for(&cfg, "/leak-1"), 0);
-	ASSERT_EQ_INT(budget_for(&cfg, "/big"), 10);
+	ASSERT_EQ_INT(budget_for(&cfg, "/leak-1").max, 0);
+	ASSERT_EQ_INT(budget_for(&cfg, "/big").max, 10);
+}
+
+/* enforce = no opts a workload out of enforcement: its budget counts only */
+static void test_count_only(void)
+{
+	ASSERT_EQ_INT(parse("[cgroup \"/optout\"]\nports_max = 20\nenforce = no\n"
+			    "[cgroup \"/capped\"]\nports_max = 20\n"
+			    "[cgroup \"/free\"]\nenforce = no\n"),
+		      0);
+	ASSERT_EQ_INT(budget_for(&cfg, "/optout").max, 20);
+	ASSERT_TRUE(budget_for(&cfg, "/optout").count_only);
+	ASSERT_EQ_INT(budget_for(&cfg, "/capped").max, 20);
+	ASSERT_TRUE(!budget_for(&cfg, "/capped").count_only);
+	/* no budget: nothing to count */
+	ASSERT_EQ_INT(budget_for(&cfg, "/free").max, 0);
+	ASSERT_TRUE(!budget_for(&cfg, "/free").count_only);
+	/* opt-in: enforce = no in [policy], yes in one cgroup */
+	ASSERT_EQ_INT(parse("[policy]\nports_max = 100\nenforce = no\n"
+			    "[cgroup \"/in\"]\nenforce = yes\n"),
+		      0);
+	ASSERT_TRUE(budget_for(&cfg, "/x").count_only);
+	ASSERT_EQ_INT(budget_for(&cfg, "/in").max, 100);
+	ASSERT_TRUE(!budget_for(&cfg, "/in").count_only);
 }
 
 static void test_reached(void)
@@ -78,6 +101,7 @@ int main(void)
 {
 	RUN(test_key);
 	RUN(test_which_cgroup);
+	RUN(test_count_only);
 	RUN(test_reached);
 	RUN(test_correction);
 	return UNIT_MAIN_END();

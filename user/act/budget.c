@@ -103,31 +103,34 @@ void budget_enforce(struct budget_hooks *b, bool on)
 		b->skel->bss->enforce = on;
 }
 
-int budget_set(struct budget_hooks *b, uint64_t cgroup_id, uint32_t max)
+int budget_set(struct budget_hooks *b, uint64_t cgroup_id, struct budget bu)
 {
 	const struct bpf_map *map;
+	uint32_t v = bu.max | (bu.count_only ? PW_BUDGET_COUNT_ONLY : 0);
 
 	if (!b->skel)
 		return -ENOTSUP;
 	map = b->skel->maps.budget_max;
-	if (max &&
-	    bpf_map__update_elem(map, &cgroup_id, sizeof(cgroup_id), &max, sizeof(max), BPF_ANY))
+	if (bu.max &&
+	    bpf_map__update_elem(map, &cgroup_id, sizeof(cgroup_id), &v, sizeof(v), BPF_ANY))
 		return -errno;
-	if (!max && bpf_map__delete_elem(map, &cgroup_id, sizeof(cgroup_id), 0) && errno != ENOENT)
+	if (!bu.max && bpf_map__delete_elem(map, &cgroup_id, sizeof(cgroup_id), 0) &&
+	    errno != ENOENT)
 		return -errno;
-	if (!max) /* a budget given back: its count goes too */
+	if (!bu.max) /* a budget given back: its count goes too */
 		bpf_map__delete_elem(b->skel->maps.budget_held, &cgroup_id, sizeof(cgroup_id), 0);
 	return 0;
 }
 
-uint32_t budget_max_of(const struct budget_hooks *b, uint64_t cgroup_id)
+struct budget budget_of(const struct budget_hooks *b, uint64_t cgroup_id)
 {
-	uint32_t max = 0;
+	uint32_t v = 0;
 
 	if (b->skel)
-		bpf_map__lookup_elem(b->skel->maps.budget_max, &cgroup_id, sizeof(cgroup_id), &max,
-				     sizeof(max), 0);
-	return max;
+		bpf_map__lookup_elem(b->skel->maps.budget_max, &cgroup_id, sizeof(cgroup_id), &v,
+				     sizeof(v), 0);
+	return (struct budget){.max = v & ~PW_BUDGET_COUNT_ONLY,
+			       .count_only = v & PW_BUDGET_COUNT_ONLY};
 }
 
 int64_t budget_held(const struct budget_hooks *b, uint64_t cgroup_id)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "core/budget.h"
 #include "kernel/loader.h"
 
 struct budget_bpf;
@@ -55,10 +56,10 @@ void budget_close(struct budget_hooks *b);
 /* Refuse for real (run --enforce) or count only. */
 void budget_enforce(struct budget_hooks *b, bool on);
 
-/* Give @cgroup_id the budget @max (0: none). 0 or -errno. */
-int budget_set(struct budget_hooks *b, uint64_t cgroup_id, uint32_t max);
-/* The budget @cgroup_id has now (0: none). */
-uint32_t budget_max_of(const struct budget_hooks *b, uint64_t cgroup_id);
+/* Give @cgroup_id the budget @bu (max 0: none). 0 or -errno. */
+int budget_set(struct budget_hooks *b, uint64_t cgroup_id, struct budget bu);
+/* The budget @cgroup_id has now (max 0: none). */
+struct budget budget_of(const struct budget_hooks *b, uint64_t cgroup_id);
 /* The kernel's count for @cgroup_id (0 when it has none). */
 int64_t budget_held(const struct budget_hooks *b, uint64_t cgroup_id);
 /* Overwrite it (the reconcile). */

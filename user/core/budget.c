@@ -4,11 +4,14 @@
 #include <string.h>
 #include "core/budget.h"
 
-uint32_t budget_for(const struct daemon_config *c, const char *path)
+struct budget budget_for(const struct daemon_config *c, const char *path)
 {
+	const struct policy_params *p;
+
 	if (!path || !path[0] || !strcmp(path, "/"))
-		return 0;
-	return config_policy_for(c, path)->ports_max;
+		return (struct budget){0};
+	p = config_policy_for(c, path);
+	return (struct budget){.max = p->ports_max, .count_only = p->ports_max && !p->enforce};
 }
 
 bool budget_reached(int64_t held, uint32_t max)

@@ -12,10 +12,19 @@
 #include <stdint.h>
 #include "core/config.h"
 
+/* A cgroup's budget: ports_max (0: none), and whether it only counts what
+ * it would refuse: its policy says enforce = no, which opts a workload out
+ * of enforcement (run --enforce still gates every other one). */
+struct budget {
+	uint32_t max;
+	bool count_only;
+};
+
 /* The budget of the cgroup2 cgroup at @path ("/a/b"): its policy's
- * ports_max (first matching [cgroup] override, else [policy]); 0: none.
- * The root ("/") never gets one: that is the whole host. */
-uint32_t budget_for(const struct daemon_config *c, const char *path);
+ * ports_max and enforce (first matching [cgroup] override, else
+ * [policy]); max 0: none. The root ("/") never gets one: that is the
+ * whole host. */
+struct budget budget_for(const struct daemon_config *c, const char *path);
 
 /* Is a cgroup holding @held ports at its budget @max (0: none)? */
 bool budget_reached(int64_t held, uint32_t max);

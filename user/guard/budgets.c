@@ -29,7 +29,7 @@ static size_t walk_root_len;
 
 /* A budget given, changed or taken back (@max 0), logged: when a budget
  * starts to apply is part of the record. @path NULL: the cgroup is gone. */
-static void log_set(struct guard *g, uint64_t id, const char *path, uint32_t max)
+static void log_set(struct guard *g, uint64_t id, const char *path, struct budget bu)
 {
 	char cgroup[32], detail[PATH_MAX + 64]; /* the log escapes it */
 	struct audit_record r = {.event = "budget",
@@ -37,12 +37,13 @@ static void log_set(struct guard *g, uint64_t id, const char *path, uint32_t max
 				 .cgroup = cgroup,
 				 .ports_held = -1,
 				 .exited = -1,
-				 .dry_run = g->ef.dry_run,
+				 .dry_run = g->ef.dry_run || bu.count_only,
 				 .detail = detail};
 
 	snprintf(cgroup, sizeof(cgroup), "cgroup2 id %llu", (unsigned long long)id);
-	snprintf(detail, sizeof(detail), "ports_max %u%s%s", max,
-		 path ? " for " : " (cgroup gone, or no longer matched)", path ? path : "");
+	snprintf(detail, sizeof(detail), "ports_max %u%s%s%s", bu.max,
+		 path ? " for " : " (cgroup gone, or no longer matched)", path ? path : "",
+		 bu.count_only ? " (enforce = no: counted, never refused)" : "");
 	audit_write(&g->audit, &r);
 }
 
@@ -74,22 +75,24 @@ static int visit(const char *fpath, const struct stat *st, int type, struct FTW 
 {
 	struct guard *g = walking;
 	const char *path = fpath + walk_root_len;
-	uint32_t max;
+	struct budget bu, now;
 
 	(void)ftw;
 	if (type != FTW_D)
 		return 0;
 	if (!path[0])
 		path = "/";
-	max = guard_in_scope(g, path, true) ? budget_for(&g->cfg, path) : 0;
-	if (max && g->nr_budget_seen == GUARD_BUDGETS_MAX)
+	bu = guard_in_scope(g, path, true) ? budget_for(&g->cfg, path) : (struct budget){0};
+	if (bu.max && g->nr_budget_seen == GUARD_BUDGETS_MAX)
 		g->nr_budget_over++;
-	if (max && g->nr_budget_seen < GUARD_BUDGETS_MAX) {
+	if (bu.max && g->nr_budget_seen < GUARD_BUDGETS_MAX) {
 		uint64_t id = cgroup_id_of(fpath, st);
 
 		g->budget_seen[g->nr_budget_seen++] = id;
-		if (budget_max_of(&g->budget, id) != max && !budget_set(&g->budget, id, max))
-			log_set(g, id, path, max);
+		now = budget_of(&g->budget, id);
+		if ((now.max != bu.max || now.count_only != bu.count_only) &&
+		    !budget_set(&g->budget, id, bu))
+			log_set(g, id, path, bu);
 	}
 	return 0;
 }
@@ -125,8 +128,8 @@ static void assign(struct guard *g)
 	g->nr_budget_over_said = g->nr_budget_over;
 	n = budget_cgroups(&g->budget, ids, GUARD_BUDGETS_MAX);
 	for (size_t i = 0; i < n; i++)
-		if (!seen(g, ids[i]) && !budget_set(&g->budget, ids[i], 0))
-			log_set(g, ids[i], NULL, 0);
+		if (!seen(g, ids[i]) && !budget_set(&g->budget, ids[i], (struct budget){0}))
+			log_set(g, ids[i], NULL, (struct budget){0});
 	if (budget_arm(&g->budget))
 		pr_warn("failed to attach the port budget hooks\n");
 }

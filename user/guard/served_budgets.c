@@ -78,11 +78,13 @@ static void json_cgroup_of(struct json_writer *w, const struct labels *l, uint64
 static void json_budget(struct json_writer *w, const struct guard *g, const struct labels *l,
 			uint64_t id)
 {
+	struct budget bu = budget_of(&g->budget, id);
+
 	json_object_begin(w);
 	json_cgroup_of(w, l, id);
-	json_field_uint(w, "ports_max", budget_max_of(&g->budget, id));
+	json_field_uint(w, "ports_max", bu.max);
 	json_field_int(w, "held", budget_held(&g->budget, id));
-	json_field_bool(w, "dry_run", g->ef.dry_run);
+	json_field_bool(w, "dry_run", g->ef.dry_run || bu.count_only);
 	json_field_uint(w, "refused", refused(g, id, false, 0));
 	json_key(w, "refused_by_errno");
 	json_object_begin(w);
