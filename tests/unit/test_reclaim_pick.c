@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <stdint.h>
 #include <string.h>
+#include "core/clock.h"
 #include "core/reclaim_pick.h"
 #include "unit.h"
 
@@ -188,6 +189,19 @@ UNIT_TEST(test_idle_jiffies)
 	ASSERT_EQ_INT(reclaim_idle_jiffies(10, 0), 0);
 }
 
+/* The tick the idle times are converted with: the kernel's TICK_NSEC,
+ * (1e9 + HZ/2) / HZ, for one of the HZ an x86 or arm64 kernel is built with. */
+UNIT_TEST(test_clock_tick)
+{
+	static const uint64_t hz[] = {100, 250, 300, 1000};
+	uint64_t tick = clock_tick_ns();
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(hz) / sizeof(hz[0]); i++)
+		known |= tick == (1000000000 + hz[i] / 2) / hz[i];
+	ASSERT_TRUE(known);
+}
+
 /* The rung is skipped only when reclaim = idle brought a connection leak
  * to it and nothing is idle; a CLOSE_WAIT target takes it as before. */
 UNIT_TEST(test_rung_skipped)
@@ -209,6 +223,7 @@ int main(void)
 	RUN(test_idle_candidates);
 	RUN(test_keep_idle);
 	RUN(test_idle_jiffies);
+	RUN(test_clock_tick);
 	RUN(test_rung_skipped);
 	return UNIT_MAIN_END();
 }

@@ -135,7 +135,8 @@ int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
 }
 
 /* The sentence of a reclaim for the audit log; @us: how long the kernel's
- * walks took (the cost of the rung, on the host's whole TCP table). */
+ * walks took (the cost of the rung, on the host's whole TCP table; with
+ * reclaim = idle, the survey's walks included). */
 static void say_reclaim(const struct enforcer *ef, const struct reclaim_counts *rc, uint64_t us,
 			char *what, size_t len)
 {
@@ -211,16 +212,16 @@ int enforcer_reclaim(const struct enforcer *ef, const struct snapshot *snap,
 		return -ENOMEM;
 	}
 	n = reclaim_pick(snap, mode, c->tgid, cg ? group : NULL, picks, snap->nr_sockets, rc);
+	us = mono_us(); /* the survey's walks count in the rung's cost too */
 	if (mode == RECLAIM_IDLE)
 		n = keep_idle(ef, picks, n, idle_s, &min_jiffies, rc);
 	if (ef->dry_run) {
 		for (size_t i = 0; i < n; i++)
 			rc->ports_back += picks[i].holds_port;
 	} else if (!reclaim_rung_skipped(c->class, rc)) {
-		us = mono_us();
 		err = reclaimer_run(ef->reclaim, picks, n, min_jiffies, rc);
-		us = mono_us() - us;
 	}
+	us = mono_us() - us;
 	free(picks);
 	say_reclaim(ef, rc, us, what, len);
 	return err;
