@@ -38,6 +38,9 @@
 #                      failed a send; and 10 s later it is alive, unsignalled
 #   reclaim/idle-close-wait  the same leaker under `reclaim = close-wait`:
 #                      no reclaim, SIGTERM, its connections all there then
+#   reclaim/idle-none  the same leaker under `reclaim_idle = 1h`: nothing is
+#                      idle that long, the rung is skipped (a suspect record
+#                      says "nothing idle to reclaim"): SIGTERM, no reclaim
 #   reclaim/idle-dry-run  without --enforce: a would_reclaim record counts
 #                      >= 100 ESTAB sockets with idle_s 2, >= 5 spared as
 #                      recent (the busy ones); the leaker saw no error, its
@@ -52,7 +55,7 @@ GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 pw_require_file "$GUARDLEAK" guardleak
 
 if ! "$PW_PORTWARDEN" probe 2>/dev/null | awk '$1 == "reclaim" { v = $2 } END { exit v != "yes" }'; then
-	for c in enforce fork no dry-run refused idle idle-close-wait idle-dry-run; do
+	for c in enforce fork no dry-run refused idle idle-close-wait idle-none idle-dry-run; do
 		pw_skip "reclaim/$c" "this kernel refused the reclaim iterator (bpf_sock_destroy, 6.5+)"
 	done
 	pw_done
@@ -160,6 +163,9 @@ reclaim_idle = 2s
 [cgroup "$REL/dry/idle/*"]
 reclaim = idle
 reclaim_idle = 2s
+[cgroup "$REL/enf/idlelong/*"]
+reclaim = idle
+reclaim_idle = 1h
 [cgroup "$REL/enf/fork/*"]
 scope = auto
 CONF
@@ -182,9 +188,10 @@ leaker fork enf/fork --rate 7 --children 3
 sinker idle enf/idle
 sinker idlecw enf/idlecw
 sinker idledry dry/idle
+sinker idlelong enf/idlelong
 rec=$(cat "$PW_TMP/rec.pid") norec=$(cat "$PW_TMP/norec.pid") dry=$(cat "$PW_TMP/dry.pid")
 ref=$(cat "$PW_TMP/ref.pid") idle=$(cat "$PW_TMP/idle.pid") idlecw=$(cat "$PW_TMP/idlecw.pid")
-idledry=$(cat "$PW_TMP/idledry.pid")
+idledry=$(cat "$PW_TMP/idledry.pid") idlelong=$(cat "$PW_TMP/idlelong.pid")
 
 # ---- reclaim/enforce -------------------------------------------------------------
 wait_record "$PW_TMP/run.jsonl" "$rec" reclaim
@@ -340,6 +347,24 @@ problems=$(
 	! grep -q '^active_failed' "$PW_TMP/idlecw.out" || echo "a busy connection failed: $(grep '^active_failed' "$PW_TMP/idlecw.out" | head -n 1)"
 )
 pw_report reclaim/idle-close-wait "$problems"
+
+# ---- reclaim/idle-none -----------------------------------------------------------
+wait_record "$PW_TMP/run.jsonl" "$idlelong" term
+r=$(records "$PW_TMP/run.jsonl" "$idlelong" term | head -n 1)
+problems=$(
+	if [ -z "$r" ]; then
+		echo "no SIGTERM within $LIMIT s: $(jq -r 'select(.pid == '"$idlelong"') | "\(.event) \(.action) \(.class): \(.reason) \(.detail)"' "$PW_TMP/run.jsonl" | tail -n 3)"
+	else
+		jq -e '.reason == "nothing idle to reclaim" and .states.ESTAB >= 100' <<<"$r" >/dev/null ||
+			echo "SIGTERM record: $(jq -c '{reason, states, detail}' <<<"$r")"
+	fi
+	jq -e -s --argjson pid "$idlelong" 'any(.[]; .event == "suspect" and .pid == $pid
+		and .reason == "nothing idle to reclaim" and (.detail | test("^reclaim skipped: would destroy 0 sockets|^reclaim skipped: destroyed 0 sockets")))' \
+		"$PW_TMP/run.jsonl" >/dev/null ||
+		echo "no suspect record of the skipped rung: $(jq -c 'select(.pid == '"$idlelong"' and .event == "suspect") | {reason, detail}' "$PW_TMP/run.jsonl" | tail -n 2)"
+	[ -z "$(records "$PW_TMP/run.jsonl" "$idlelong" reclaim)" ] || echo "reclaimed with nothing idle an hour"
+)
+pw_report reclaim/idle-none "$problems"
 
 # ---- reclaim/idle-dry-run --------------------------------------------------------
 wait_record "$PW_TMP/d-dry.jsonl" "$idledry" would_reclaim
