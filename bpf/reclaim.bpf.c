@@ -2,7 +2,8 @@
 // Copyright (c) 2026 The portwarden authors
 // The reclaim rung: an iter/tcp program that destroys the sockets whose keys
 // userspace put in reclaim_keys (bpf_sock_destroy(), as `ss -K` does through
-// sock_diag), so that their ports come back while the process lives on.
+// sock_diag), so that their ports come back while the process lives on; or,
+// first, a survey of how long those keys' connections have been idle.
 //
 // bpf_sock_destroy() is a kfunc of 6.5 (4ddbcb886268, "bpf: Add
 // bpf_sock_destroy kfunc"), callable only from iter/tcp and iter/udp. A
@@ -24,8 +25,12 @@ struct {
 	__uint(max_entries, PW_RECLAIM_KEYS_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC); /* empty between reclaims */
 	__type(key, __u64);		      /* the socket's key (sockets.h) */
-	__type(value, __u8);		      /* PW_RECLAIM_STATE_MASK, _HOLDS_PORT */
+	__type(value, struct pw_reclaim_want);
 } reclaim_keys SEC(".maps");
+
+/* Set by userspace before each walk (pw_reclaim.h). */
+bool reclaim_survey = false;
+__u32 reclaim_idle_min = 0; /* jiffies; 0: ESTABLISHED sockets are never destroyed */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -54,12 +59,24 @@ static __always_inline __u64 sock_key(struct sock_common *skc, struct tcp_sock *
 	return ino ? PW_KEY_INODE | ino : bpf_get_socket_cookie(skc);
 }
 
+/* Jiffies since @tp last sent or received data (u32 arithmetic, as the
+ * kernel's tcp_jiffies32 stamps wrap). Probe reads, as for sock_key(). */
+static __always_inline __u32 idle_jiffies(struct tcp_sock *tp)
+{
+	__u32 now = (__u32)bpf_jiffies64();
+	__u32 sent = now - BPF_CORE_READ(tp, lsndtime);
+	__u32 rcvd = now - BPF_CORE_READ(tp, inet_conn.icsk_ack.lrcvtime);
+
+	return sent < rcvd ? sent : rcvd;
+}
+
 SEC("iter/tcp")
 int reclaim_tcp(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
+	struct pw_reclaim_want *want;
 	struct tcp_sock *tp;
-	__u8 *want, state;
+	__u8 state;
 	__u64 key;
 
 	if (!skc)
@@ -76,8 +93,16 @@ int reclaim_tcp(struct bpf_iter__tcp *ctx)
 	want = bpf_map_lookup_elem(&reclaim_keys, &key);
 	if (!want)
 		return 0;
-	/* the snapshot is a moment old: a socket that moved on is spared */
-	if ((*want & PW_RECLAIM_STATE_MASK) != state) {
+	if (reclaim_survey) {
+		want->idle_jiffies = idle_jiffies(tp);
+		want->seen = PW_RECLAIM_SEEN;
+		return 0;
+	}
+	/* the snapshot is a moment old: a socket that moved on is spared,
+	 * and so is an idle one that woke up since the survey */
+	if ((want->state & PW_RECLAIM_STATE_MASK) != state ||
+	    (state == TCP_ESTABLISHED &&
+	     (!reclaim_idle_min || idle_jiffies(tp) < reclaim_idle_min))) {
 		count(PW_RECLAIM_R_CHANGED);
 		return 0;
 	}
@@ -86,7 +111,7 @@ int reclaim_tcp(struct bpf_iter__tcp *ctx)
 		return 0;
 	}
 	count(state & PW_RECLAIM_STATE_MASK);
-	if (*want & PW_RECLAIM_HOLDS_PORT)
+	if (want->state & PW_RECLAIM_HOLDS_PORT)
 		count(PW_RECLAIM_R_PORTS);
 	return 0;
 }

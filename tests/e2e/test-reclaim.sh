@@ -26,6 +26,25 @@
 #   reclaim/refused    `run --enforce` on a kernel that refuses the reclaim
 #                      iterator (PORTWARDEN_TEST_REFUSE=reclaim): said once
 #                      at start, and the leaker goes to SIGTERM, unreclaimed
+# and for `reclaim = idle` (reclaim_idle = 2s), a leaker of ESTABLISHED
+# connections (20/s to a server that keeps them and never reads, up to 800)
+# whose first 5 connections send a byte every 0.5 s, the rest idle:
+#   reclaim/idle       `run --enforce`: a reclaim record counts >= 100
+#                      sockets, all ESTAB, as many ports back, nothing
+#                      failed, idle_s 2 and >= 5 spared as recent; its
+#                      netns keeps no more of its connections than it holds
+#                      unaborted (the ports are back); it saw ECONNABORTED
+#                      on at least that many; none of its 5 busy connections
+#                      failed a send; and 10 s later it is alive, unsignalled
+#   reclaim/idle-close-wait  the same leaker under `reclaim = close-wait`:
+#                      no reclaim, SIGTERM, its connections all there then
+#   reclaim/idle-none  the same leaker under `reclaim_idle = 1h`: nothing is
+#                      idle that long, the rung is skipped (a suspect record
+#                      says "nothing idle to reclaim"): SIGTERM, no reclaim
+#   reclaim/idle-dry-run  without --enforce: a would_reclaim record counts
+#                      >= 100 ESTAB sockets with idle_s 2, >= 5 spared as
+#                      recent (the busy ones); the leaker saw no error, its
+#                      busy connections none either
 # A kernel that refuses the reclaim iterator (before 6.5) skips the cases.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -36,7 +55,7 @@ GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 pw_require_file "$GUARDLEAK" guardleak
 
 if ! "$PW_PORTWARDEN" probe 2>/dev/null | awk '$1 == "reclaim" { v = $2 } END { exit v != "yes" }'; then
-	for c in enforce fork no dry-run refused; do
+	for c in enforce fork no dry-run refused idle idle-close-wait idle-none idle-dry-run; do
 		pw_skip "reclaim/$c" "this kernel refused the reclaim iterator (bpf_sock_destroy, 6.5+)"
 	done
 	pw_done
@@ -53,14 +72,39 @@ start() {
 	pw_start_cmd "$1" "$(pw_make_cgroup "$2")" "$3" "${@:4}"
 }
 
+# wait_listen NETNS: until the server listens there (5 s at most). The
+# servers print nothing before they end: their output cannot tell.
+wait_listen() {
+	for _ in $(seq 50); do
+		[ -z "$(ip netns exec "$1" ss -Hltn "sport = :$PORT")" ] || return 0
+		sleep 0.1
+	done
+}
+
 # leaker KEY CGROUP [ARGS]: a server closing what it accepts in a fresh netns,
 # and a leaker connecting to it in cgroup CGROUP (20/s, or as ARGS say).
 leaker() {
 	NS[$1]=$(pw_make_netns 40000 41999)
 	start "srv-$1" "$2-srv" "${NS[$1]}" "$PW_PORTLEAK" accept-close --port "$PORT" --hold 3600 \
 		--comm pl-srv
-	pw_wait_for_file_line "$PW_TMP/srv-$1.out" '^{' 10 || true
+	wait_listen "${NS[$1]}"
 	start "$1" "$2/leak" "${NS[$1]}" "$GUARDLEAK" tcp --port "$PORT" --comm "pl-$1" "${@:3}"
+}
+
+# sinker KEY CGROUP: a server keeping what it accepts (in a cgroup no daemon
+# judges) in a fresh netns, and a leaker of connections to it in cgroup
+# CGROUP, its first 5 kept busy.
+sinker() {
+	NS[$1]=$(pw_make_netns 40000 41999)
+	start "srv-$1" "srv-$1" "${NS[$1]}" "$PW_PORTLEAK" sink --port "$PORT" --comm pl-sink
+	wait_listen "${NS[$1]}"
+	start "$1" "$2/leak" "${NS[$1]}" "$GUARDLEAK" tcp --port "$PORT" --comm "pl-$1" --rate 20 \
+		--count 800 --active 5
+}
+
+# client_estab NETNS: the ESTABLISHED connections to the server from their client side.
+client_estab() {
+	ip netns exec "$1" ss -Htn state established "dport = :$PORT" | wc -l
 }
 
 # records LOG PID ACTION: the action records of ACTION on PID, one JSON a line.
@@ -110,8 +154,18 @@ scope = process
 [breakers]
 cooldown = 0s
 max_actions_per_minute = 30
+disarm_workloads = 20
 [cgroup "$REL/enf/norec/*"]
 reclaim = no
+[cgroup "$REL/enf/idle/*"]
+reclaim = idle
+reclaim_idle = 2s
+[cgroup "$REL/dry/idle/*"]
+reclaim = idle
+reclaim_idle = 2s
+[cgroup "$REL/enf/idlelong/*"]
+reclaim = idle
+reclaim_idle = 1h
 [cgroup "$REL/enf/fork/*"]
 scope = auto
 CONF
@@ -131,8 +185,13 @@ leaker norec enf/norec --rate 20
 leaker dry dry/rec --rate 20
 leaker ref ref/rec --rate 20
 leaker fork enf/fork --rate 7 --children 3
+sinker idle enf/idle
+sinker idlecw enf/idlecw
+sinker idledry dry/idle
+sinker idlelong enf/idlelong
 rec=$(cat "$PW_TMP/rec.pid") norec=$(cat "$PW_TMP/norec.pid") dry=$(cat "$PW_TMP/dry.pid")
-ref=$(cat "$PW_TMP/ref.pid")
+ref=$(cat "$PW_TMP/ref.pid") idle=$(cat "$PW_TMP/idle.pid") idlecw=$(cat "$PW_TMP/idlecw.pid")
+idledry=$(cat "$PW_TMP/idledry.pid") idlelong=$(cat "$PW_TMP/idlelong.pid")
 
 # ---- reclaim/enforce -------------------------------------------------------------
 wait_record "$PW_TMP/run.jsonl" "$rec" reclaim
@@ -242,6 +301,93 @@ problems=$(
 	[ "$n" -eq 1 ] || echo "the refusal was said $n times at start, not once: $(tail -c 300 "$PW_TMP/d-ref.err")"
 )
 pw_report reclaim/refused "$problems"
+
+# ---- reclaim/idle ----------------------------------------------------------------
+wait_record "$PW_TMP/run.jsonl" "$idle" reclaim
+left=$(client_estab "${NS[idle]}")
+err=$(sockerr idle)
+r=$(records "$PW_TMP/run.jsonl" "$idle" reclaim | head -n 1)
+echo "# idle reclaim after $((SECONDS - T0)) s: $(jq -r '.detail' <<<"${r:-null}"); its connections left: $left; $err"
+sleep 10
+problems=$(
+	if [ -z "$r" ]; then
+		echo "no reclaim record within $LIMIT s: $(jq -r 'select(.pid == '"$idle"') | "\(.event) \(.action) \(.class): \(.reason) \(.detail)"' "$PW_TMP/run.jsonl" | tail -n 3)"
+	else
+		n=$(jq '.reclaim.sockets' <<<"$r")
+		jq -e '.reclaim.sockets >= 100 and .reclaim.states.ESTAB == .reclaim.sockets
+			and .reclaim.ports_back == .reclaim.sockets and .reclaim.failed == 0
+			and .reclaim.idle_s == 2 and .reclaim.spared_recent >= 5
+			and .class == "leak" and .dry_run == false' <<<"$r" >/dev/null ||
+			echo "reclaim record: $(jq -c '{class, reclaim, detail}' <<<"$r")"
+		a=$(field "$err" aborted) c=$(field "$err" checked)
+		[ -n "$a" ] && [ "$a" -ge "$n" ] || echo "the leaker saw ECONNABORTED on ${a:-no} sockets of $n: '$err'"
+		[ "$left" -le $((${c:-0} - ${a:-0})) ] ||
+			echo "$left of its connections left in its netns after the reclaim of $n ('$err')"
+		[ "$(field "$err" active)" = 5 ] && [ "$(field "$err" active_failed)" = 0 ] ||
+			echo "its busy connections: '$err' $(grep '^active_failed' "$PW_TMP/idle.out" | head -n 2)"
+	fi
+	pw_pid_alive "$idle" "$(cat "$PW_TMP/idle.start")" || echo "the leaker is gone"
+	for a in term kill; do
+		[ -z "$(records "$PW_TMP/run.jsonl" "$idle" "$a")" ] || echo "it was sent a $a"
+	done
+)
+pw_report reclaim/idle "$problems"
+
+# ---- reclaim/idle-close-wait -----------------------------------------------------
+wait_record "$PW_TMP/run.jsonl" "$idlecw" term
+r=$(records "$PW_TMP/run.jsonl" "$idlecw" term | head -n 1)
+problems=$(
+	if [ -z "$r" ]; then
+		echo "no SIGTERM within $LIMIT s: $(jq -r 'select(.pid == '"$idlecw"') | "\(.event) \(.action) \(.class): \(.reason)"' "$PW_TMP/run.jsonl" | tail -n 3)"
+	else
+		jq -e '.states.ESTAB >= 100' <<<"$r" >/dev/null ||
+			echo "its connections at SIGTERM: $(jq -c '.states' <<<"$r")"
+	fi
+	[ -z "$(records "$PW_TMP/run.jsonl" "$idlecw" reclaim)" ] || echo "reclaimed under reclaim = close-wait"
+	! grep -q '^active_failed' "$PW_TMP/idlecw.out" || echo "a busy connection failed: $(grep '^active_failed' "$PW_TMP/idlecw.out" | head -n 1)"
+)
+pw_report reclaim/idle-close-wait "$problems"
+
+# ---- reclaim/idle-none -----------------------------------------------------------
+wait_record "$PW_TMP/run.jsonl" "$idlelong" term
+r=$(records "$PW_TMP/run.jsonl" "$idlelong" term | head -n 1)
+problems=$(
+	if [ -z "$r" ]; then
+		echo "no SIGTERM within $LIMIT s: $(jq -r 'select(.pid == '"$idlelong"') | "\(.event) \(.action) \(.class): \(.reason) \(.detail)"' "$PW_TMP/run.jsonl" | tail -n 3)"
+	else
+		jq -e '.reason == "nothing idle to reclaim" and .states.ESTAB >= 100' <<<"$r" >/dev/null ||
+			echo "SIGTERM record: $(jq -c '{reason, states, detail}' <<<"$r")"
+	fi
+	jq -e -s --argjson pid "$idlelong" 'any(.[]; .event == "suspect" and .pid == $pid
+		and .reason == "nothing idle to reclaim" and (.detail | test("^reclaim skipped: would destroy 0 sockets|^reclaim skipped: destroyed 0 sockets")))' \
+		"$PW_TMP/run.jsonl" >/dev/null ||
+		echo "no suspect record of the skipped rung: $(jq -c 'select(.pid == '"$idlelong"' and .event == "suspect") | {reason, detail}' "$PW_TMP/run.jsonl" | tail -n 2)"
+	[ -z "$(records "$PW_TMP/run.jsonl" "$idlelong" reclaim)" ] || echo "reclaimed with nothing idle an hour"
+)
+pw_report reclaim/idle-none "$problems"
+
+# ---- reclaim/idle-dry-run --------------------------------------------------------
+wait_record "$PW_TMP/d-dry.jsonl" "$idledry" would_reclaim
+r=$(records "$PW_TMP/d-dry.jsonl" "$idledry" would_reclaim | head -n 1)
+left=$(client_estab "${NS[idledry]}")
+err=$(sockerr idledry)
+echo "# idle dry run: $(jq -r '.detail' <<<"${r:-null}"); its connections: $left; $err"
+problems=$(
+	if [ -z "$r" ]; then
+		echo "no would_reclaim record within $LIMIT s: $(jq -r 'select(.pid == '"$idledry"') | "\(.event) \(.action) \(.class): \(.reason) \(.detail)"' "$PW_TMP/d-dry.jsonl" | tail -n 3)"
+	else
+		n=$(jq '.reclaim.sockets' <<<"$r")
+		jq -e '.reclaim.sockets >= 100 and .reclaim.states.ESTAB == .reclaim.sockets
+			and .reclaim.idle_s == 2 and .reclaim.spared_recent >= 5
+			and .dry_run == true' <<<"$r" >/dev/null ||
+			echo "would_reclaim record: $(jq -c '{reclaim, detail}' <<<"$r")"
+		[ "$left" -ge "$n" ] || echo "only $left of its connections left of the $n it would reclaim"
+	fi
+	[ "$(field "$err" aborted)" = 0 ] && [ "$(field "$err" other)" = 0 ] &&
+		[ "$(field "$err" active_failed)" = 0 ] || echo "the leaker saw socket errors: '$err'"
+	[ -z "$(records "$PW_TMP/d-dry.jsonl" "$idledry" reclaim)" ] || echo "a reclaim record in a dry run"
+)
+pw_report reclaim/idle-dry-run "$problems"
 
 kill -s TERM "$ENF" "$DRY" "$REF"
 for d in "$ENF" "$DRY" "$REF"; do

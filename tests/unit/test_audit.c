@@ -130,6 +130,17 @@ UNIT_TEST(reclaim_record)
 	got = format(&r, "TS");
 	ASSERT_TRUE(got && strstr(got, "\"reclaim\":{\"sockets\":7,\"states\":{\"CLOSE-WAIT\":7},") != NULL);
 	free(got);
+	/* reclaim = idle: ESTABLISHED idle ones by their state, and the idle time used */
+	rc.picked_by[PS_ESTABLISHED] = 3;
+	rc.picked = 10;
+	rc.idle_s = 120;
+	rc.spared_recent = 6;
+	got = format(&r, "TS");
+	ASSERT_TRUE(got && json_check_lines(got) == NULL);
+	ASSERT_TRUE(strstr(got, "\"reclaim\":{\"sockets\":10,\"states\":{\"ESTAB\":3,"
+				"\"CLOSE-WAIT\":7},") != NULL);
+	ASSERT_TRUE(strstr(got, "\"failed\":1,\"idle_s\":120,\"spared_recent\":6}}\n") != NULL);
+	free(got);
 	r.reclaim = NULL;
 	got = format(&r, "TS");
 	ASSERT_TRUE(got && !strstr(got, "reclaim\":{"));

@@ -373,8 +373,18 @@ UNIT_TEST(test_integers_and_scope)
 		{"scope", "Cgroup", -1},
 		{"reclaim", "close-wait", RECLAIM_CLOSE_WAIT},
 		{"reclaim", "no", RECLAIM_NO},
-		{"reclaim", "idle", -1},
+		{"reclaim", "idle", RECLAIM_IDLE},
 		{"reclaim", "yes", -1},
+		{"reclaim", "idle:10m", -1},
+		{"reclaim_idle", "2s", 2},
+		{"reclaim_idle", "10m", 600},
+		{"reclaim_idle", "24h", 86400},
+		{"reclaim_idle", "0", -1},
+		{"reclaim_idle", "500ms", -1},
+		{"reclaim_idle", "1500ms", -1},
+		{"reclaim_idle", "25h", -1},
+		{"reclaim_idle", "-1s", -1},
+		{"reclaim_idle", "10 m", -1},
 		{"horizon", "0", 0},
 		{"horizon", "24h", 86400},
 		{"horizon", "25h", -1},
@@ -394,10 +404,26 @@ UNIT_TEST(test_integers_and_scope)
 		ASSERT_EQ_INT(parse_policy(rows[i].key, rows[i].val), 0);
 		got = !strcmp(rows[i].key, "scope")	? (long long)cfg.policy.scope
 		      : !strcmp(rows[i].key, "reclaim") ? (long long)cfg.policy.reclaim
+		      : !strcmp(rows[i].key, "reclaim_idle") ? (long long)cfg.policy.reclaim_idle_s
 		      : !strcmp(rows[i].key, "horizon") ? (long long)cfg.policy.horizon_s
 							: (long long)cfg.policy.min_ports;
 		ASSERT_EQ_INT(got, rows[i].expect);
 	}
+}
+
+/* reclaim_idle: whole seconds from 1 s to a day, said so when refused; the
+ * default is 10 minutes. */
+UNIT_TEST(test_reclaim_idle_message)
+{
+	struct daemon_config d;
+
+	config_defaults(&d);
+	ASSERT_EQ_INT(d.policy.reclaim_idle_s, 600);
+	ASSERT_EQ_INT(parse_policy("reclaim_idle", "500ms"), -EINVAL);
+	ASSERT_TRUE(strstr(err, ":2: reclaim_idle: expected a whole-second duration from 1s to 24h "
+				"(suffix ms, s, m or h), got '500ms'") != NULL);
+	ASSERT_EQ_INT(parse_policy("reclaim", "idle:10m"), -EINVAL);
+	ASSERT_TRUE(strstr(err, "reclaim: expected close-wait, idle or no, got 'idle:10m'") != NULL);
 }
 
 /* The breakers' ranges: a limit the ring of BREAKER_RING cannot hold is refused. */
@@ -977,6 +1003,7 @@ int main(void)
 	RUN(test_watch_off);
 	RUN(test_booleans);
 	RUN(test_integers_and_scope);
+	RUN(test_reclaim_idle_message);
 	RUN(test_breaker_ranges);
 	RUN(test_errors);
 	RUN(test_long_globs);

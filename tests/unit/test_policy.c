@@ -1257,6 +1257,56 @@ UNIT_TEST(test_reclaim_off_and_other_classes_unchanged)
 	}
 }
 
+/* reclaim = idle: a leak of connections (leak, bind-before-connect, hog)
+ * gets the rung after the quarantine too, a CLOSE_WAIT pile still does, UDP
+ * never (no connection to be idle); reclaim = close-wait keeps those
+ * classes off it. */
+UNIT_TEST(test_reclaim_idle_classes)
+{
+	static const struct {
+		enum leak_class cls;
+		bool idle, close_wait;
+	} rows[] = {
+		{LEAK_GROWTH, true, false},	    {LEAK_BIND_BEFORE_CONNECT, true, false},
+		{LEAK_HOG, true, false},	    {LEAK_CLOSE_WAIT, true, true},
+		{LEAK_UDP, false, false},	    {LEAK_TIME_WAIT_CHURN, false, false},
+		{LEAK_EPHEMERAL_LISTENER, false, false}, {LEAK_NONE, false, false},
+	};
+	struct candidate c = suspect(520, "/app");
+	struct world w;
+
+	ASSERT_EQ_STR(reclaim_mode_name(RECLAIM_IDLE), "idle");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		UNIT_ROW(leak_class_name(rows[i].cls));
+		world_init(&w);
+		c.class = rows[i].cls;
+		w.p.reclaim = RECLAIM_IDLE;
+		ASSERT_EQ_INT(policy_reclaims(&c, &w.p), rows[i].idle);
+		w.p.reclaim = RECLAIM_CLOSE_WAIT;
+		ASSERT_EQ_INT(policy_reclaims(&c, &w.p), rows[i].close_wait);
+		w.p.reclaim = RECLAIM_NO;
+		ASSERT_TRUE(!policy_reclaims(&c, &w.p));
+	}
+}
+
+/* The ladder of a growing leak under reclaim = idle: Q, then RECLAIM after
+ * quarantine_s, once per target, then TERM if it still presses. */
+UNIT_TEST(test_reclaim_idle_ladder)
+{
+	struct candidate c = suspect(521, "/app");
+	struct target_history th;
+	struct world w;
+
+	world_init(&w);
+	w.p.reclaim = RECLAIM_IDLE;
+	c.class = LEAK_GROWTH;
+	memset(&th, 0, sizeof(th));
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0).action), "quarantine");
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 10 * SEC).action), "reclaim");
+	ASSERT_TRUE(th.reclaimed);
+	ASSERT_EQ_STR(action_name(step(&w, &c, &th, T0 + 20 * SEC).action), "term");
+}
+
 int main(void)
 {
 	RUN(test_ongoing_ladder_needs_no_pressure);
@@ -1295,5 +1345,7 @@ int main(void)
 	RUN(test_reclaim_holds_then_release);
 	RUN(test_reclaim_first_without_quarantine);
 	RUN(test_reclaim_off_and_other_classes_unchanged);
+	RUN(test_reclaim_idle_classes);
+	RUN(test_reclaim_idle_ladder);
 	return UNIT_MAIN_END();
 }

@@ -31,9 +31,13 @@
  *	failed pid=P ports=N errno=NAME         first failed port allocation (EADDRNOTAVAIL, ...)
  *	sigterm pid=P ignored                   each SIGTERM, with --ignore-term
  *	done pid=P ports=N                      --count reached; the ports are held
- *	sockerr pid=P checked=N aborted=A other=O  on SIGUSR1: the pending error
+ *	sockerr pid=P checked=N aborted=A other=O active=K active_failed=F
+ *	                                        on SIGUSR1: the pending error
  *	                                        (SO_ERROR) of each socket it holds:
- *	                                        A ECONNABORTED (destroyed under it)
+ *	                                        A ECONNABORTED (destroyed under it);
+ *	                                        of its K --active sockets, F whose
+ *	                                        send failed (their error was taken
+ *	                                        by the send, not left for SO_ERROR)
  *
  * N is the number of ports taken so far.
  */
@@ -48,7 +52,11 @@ struct opts {
 	const char *comm;  /* --comm */
 	bool ignore_term;  /* --ignore-term */
 	bool stop_on_fail; /* --stop-on-fail: after the first failure, only hold */
+	long active;	   /* --active: keep the first N tcp sockets busy (a byte each 0.5 s) */
 };
+
+#define ACTIVE_MAX 64
+#define ACTIVE_EVERY_NS 500000000LL
 
 struct leak {
 	struct sockaddr_in dst, any;
@@ -60,6 +68,8 @@ static const struct opts *o;
 static char term_line[64];
 static volatile sig_atomic_t check_errors; /* SIGUSR1 came */
 static int max_fd = -1;			    /* the highest socket kept */
+static int active_fds[ACTIVE_MAX];	    /* --active sockets; -1 once a send failed */
+static long nr_active, active_failed;
 
 static void die(const char *what)
 {
@@ -72,9 +82,11 @@ static void usage(FILE *f, int status)
 	fprintf(f,
 		"usage: guardleak tcp|udp|bind0 [--addr IP] [--port N] [--rate N] [--count N]\n"
 		"                 [--children N] [--comm NAME] [--ignore-term] [--stop-on-fail]\n"
+		"                 [--active N]\n"
 		"tcp: connect() to ADDR:PORT; udp: sendto() ADDR:PORT from a new socket;\n"
 		"bind0: bind() ADDR:0. Each socket is kept. --rate N per second (default 20),\n"
 		"until killed or --count ports. --children N forks N such leakers and waits.\n"
+		"--active N (tcp): the first N connections send a byte every 0.5 s; the rest idle.\n"
 		"Lines on stdout: start, quarantined, failed, sigterm, done (see the source).\n");
 	exit(status);
 }
@@ -174,6 +186,8 @@ static void try_once(struct leak *l)
 		l->ports++;
 		if (fd > max_fd)
 			max_fd = fd;
+		if (nr_active < o->active)
+			active_fds[nr_active++] = fd;
 		return;
 	}
 	close(fd);
@@ -216,8 +230,40 @@ static void report_errors(void)
 		aborted += err == ECONNABORTED;
 		other += err && err != ECONNABORTED;
 	}
-	say("sockerr pid=%d checked=%ld aborted=%ld other=%ld\n", getpid(), checked, aborted,
-	    other);
+	say("sockerr pid=%d checked=%ld aborted=%ld other=%ld active=%ld active_failed=%ld\n",
+	    getpid(), checked, aborted, other, nr_active, active_failed);
+}
+
+/* --active: a byte on each busy socket; one whose send fails (destroyed
+ * under it: ECONNABORTED) is counted and left alone. */
+static void send_active(void)
+{
+	for (long i = 0; i < nr_active; i++) {
+		if (active_fds[i] < 0)
+			continue;
+		if (send(active_fds[i], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 || errno == EAGAIN)
+			continue;
+		say("active_failed pid=%d fd=%d errno=%s\n", getpid(), active_fds[i],
+		    strerrorname_np(errno));
+		active_fds[i] = -1;
+		active_failed++;
+	}
+}
+
+/* Sleep until @t_ns, keeping the --active sockets busy on the way; answers
+ * SIGUSR1 at each wake-up. @next_send: when the next bytes are due. */
+static void sleep_busy(long long t_ns, long long *next_send)
+{
+	while (nr_active && *next_send <= t_ns) {
+		sleep_until(*next_send);
+		send_active();
+		*next_send += ACTIVE_EVERY_NS;
+		if (check_errors) {
+			check_errors = 0;
+			report_errors();
+		}
+	}
+	sleep_until(t_ns);
 }
 
 /* Takes ports at --rate until --count (or the first failure with
@@ -225,7 +271,7 @@ static void report_errors(void)
 static void leak(void)
 {
 	struct leak l = {0};
-	long long start = now_ns();
+	long long start = now_ns(), next_send = start + ACTIVE_EVERY_NS;
 
 	l.dst.sin_family = AF_INET;
 	l.dst.sin_port = htons((uint16_t)o->port);
@@ -238,7 +284,7 @@ static void leak(void)
 	setup_process();
 	say("start pid=%d mode=%s\n", getpid(), o->mode);
 	for (long i = 0; (!o->count || l.ports < o->count) && !(o->stop_on_fail && l.failed); i++) {
-		sleep_until(start + i * NSEC_PER_SEC / o->rate);
+		sleep_busy(start + i * NSEC_PER_SEC / o->rate, &next_send);
 		try_once(&l);
 		if (check_errors) {
 			check_errors = 0;
@@ -248,7 +294,10 @@ static void leak(void)
 	if (!l.failed || !o->stop_on_fail)
 		say("done pid=%d ports=%ld\n", getpid(), l.ports);
 	for (;;) {
-		pause();
+		if (nr_active)
+			sleep_busy(next_send, &next_send);
+		else
+			pause();
 		if (check_errors) {
 			check_errors = 0;
 			report_errors();
@@ -296,6 +345,7 @@ static void parse_args(int argc, char **argv, struct opts *out)
 						 {"comm", required_argument, NULL, 'n'},
 						 {"ignore-term", no_argument, NULL, 'T'},
 						 {"stop-on-fail", no_argument, NULL, 'S'},
+						 {"active", required_argument, NULL, 'A'},
 						 {"help", no_argument, NULL, 'h'},
 						 {}};
 	int c;
@@ -325,6 +375,9 @@ static void parse_args(int argc, char **argv, struct opts *out)
 			break;
 		case 'S':
 			out->stop_on_fail = true;
+			break;
+		case 'A':
+			out->active = parse_long(optarg, 0, ACTIVE_MAX, "--active");
 			break;
 		case 'h':
 			usage(stdout, 0);

@@ -11,6 +11,8 @@
 #include "act/enforce.h"
 #include "act/quarantine.h"
 #include "act/reclaim.h"
+#include "core/clock.h"
+#include "core/log.h"
 
 /*
  * The quarantine map holds a bare tgid: bound to the process the decision
@@ -133,20 +135,41 @@ int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
 }
 
 /* The sentence of a reclaim for the audit log; @us: how long the kernel's
- * walks took (the cost of the rung, on the host's whole TCP table). */
+ * walks took (the cost of the rung, on the host's whole TCP table; with
+ * reclaim = idle, the survey's walks included). */
 static void say_reclaim(const struct enforcer *ef, const struct reclaim_counts *rc, uint64_t us,
 			char *what, size_t len)
 {
-	char states[96], took[32] = "";
+	char states[96], took[32] = "", idle[64] = "";
 
 	reclaim_states_text(ef->dry_run ? rc->picked_by : rc->destroyed_by, states, sizeof(states));
 	if (!ef->dry_run)
 		snprintf(took, sizeof(took), "; in %.1f ms", us / 1000.0);
+	if (rc->idle_s)
+		snprintf(idle, sizeof(idle), "; idle >= %u s, %u recent spared", rc->idle_s,
+			 rc->spared_recent);
 	snprintf(what, len,
 		 "%s %u sockets (%s), %u ports back; skipped %u shared, %u changed state; "
-		 "%u failed%s",
+		 "%u failed%s%s",
 		 ef->dry_run ? "would destroy" : "destroyed", ef->dry_run ? rc->picked : rc->destroyed,
-		 states, rc->ports_back, rc->skipped_shared, rc->skipped_changed, rc->failed, took);
+		 states, rc->ports_back, rc->skipped_shared, rc->skipped_changed, rc->failed, idle,
+		 took);
+}
+
+/* reclaim = idle: the ESTABLISHED picks that are not idle @idle_s are
+ * dropped, after a survey of their idle times (none without the iterator:
+ * a dry run on a kernel that refused it counts them as spared). Returns the
+ * picks left and sets *@min_jiffies for the walk's re-check. */
+static size_t keep_idle(const struct enforcer *ef, struct reclaim_pick *picks, size_t n,
+			uint32_t idle_s, uint32_t *min_jiffies, struct reclaim_counts *rc)
+{
+	int err = ef->reclaim ? reclaimer_survey(ef->reclaim, picks, n) : -ENOTSUP;
+
+	if (err)
+		pr_debug("reclaim: idle survey: %s\n", strerror(-err));
+	rc->idle_s = idle_s;
+	*min_jiffies = reclaim_idle_jiffies(idle_s, clock_tick_ns());
+	return reclaim_keep_idle(picks, n, *min_jiffies, rc);
 }
 
 static uint64_t mono_us(void)
@@ -159,10 +182,11 @@ static uint64_t mono_us(void)
 
 int enforcer_reclaim(const struct enforcer *ef, const struct snapshot *snap,
 		     const struct candidate *c, const struct group_key *group,
-		     const struct decision *d, enum reclaim_mode mode, struct reclaim_counts *rc,
-		     char *what, size_t len)
+		     const struct decision *d, enum reclaim_mode mode, uint32_t idle_s,
+		     struct reclaim_counts *rc, char *what, size_t len)
 {
 	bool cg = d->scope == SCOPE_CGROUP;
+	uint32_t min_jiffies = 0;
 	struct reclaim_pick *picks;
 	enum act_refusal r = ACT_OK;
 	struct target t;
@@ -188,14 +212,16 @@ int enforcer_reclaim(const struct enforcer *ef, const struct snapshot *snap,
 		return -ENOMEM;
 	}
 	n = reclaim_pick(snap, mode, c->tgid, cg ? group : NULL, picks, snap->nr_sockets, rc);
+	us = mono_us(); /* the survey's walks count in the rung's cost too */
+	if (mode == RECLAIM_IDLE)
+		n = keep_idle(ef, picks, n, idle_s, &min_jiffies, rc);
 	if (ef->dry_run) {
 		for (size_t i = 0; i < n; i++)
 			rc->ports_back += picks[i].holds_port;
-	} else {
-		us = mono_us();
-		err = reclaimer_run(ef->reclaim, picks, n, rc);
-		us = mono_us() - us;
+	} else if (!reclaim_rung_skipped(c->class, rc)) {
+		err = reclaimer_run(ef->reclaim, picks, n, min_jiffies, rc);
 	}
+	us = mono_us() - us;
 	free(picks);
 	say_reclaim(ef, rc, us, what, len);
 	return err;

@@ -32,14 +32,16 @@ int enforcer_apply(const struct enforcer *ef, const struct candidate *c,
 /*
  * The reclaim rung (@d->action ACTION_RECLAIM): the sockets @mode picks
  * (core/reclaim_pick.h) of @c (or of its cgroup @group, at cgroup scope)
- * in @snap, destroyed in the kernel; a dry run only counts them. @rc gets
- * the counts, @what a sentence. 0 when done (a process whose identity
- * changed is refused, -ESRCH/-EPERM), else -errno.
+ * in @snap, destroyed in the kernel; a dry run only counts them. With
+ * RECLAIM_IDLE, ESTABLISHED ones only when idle @idle_s (surveyed in the
+ * kernel first). Nothing is destroyed when reclaim_rung_skipped() says so.
+ * @rc gets the counts, @what a sentence. 0 when done (a process whose
+ * identity changed is refused, -ESRCH/-EPERM), else -errno.
  */
 int enforcer_reclaim(const struct enforcer *ef, const struct snapshot *snap,
 		     const struct candidate *c, const struct group_key *group,
-		     const struct decision *d, enum reclaim_mode mode, struct reclaim_counts *rc,
-		     char *what, size_t len);
+		     const struct decision *d, enum reclaim_mode mode, uint32_t idle_s,
+		     struct reclaim_counts *rc, char *what, size_t len);
 
 /* Lift every quarantine this process placed (maps die with it anyway). */
 void enforcer_release_all(const struct enforcer *ef);

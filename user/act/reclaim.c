@@ -2,6 +2,7 @@
 // Copyright (c) 2026 The portwarden authors
 // The reclaim iterator's life: load by trying, then one walk per netns per reclaim.
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,9 +77,28 @@ static int walk(struct reclaimer *r)
 	return err;
 }
 
+/* A survey's answer: each pick's idle time, as the walk found it. */
+static void read_survey(const struct bpf_map *keys, struct reclaim_pick *picks, size_t from,
+			size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		struct pw_reclaim_want w;
+
+		picks[i].idle_known = false;
+		if (bpf_map__lookup_elem(keys, &picks[i].key, sizeof(picks[i].key), &w, sizeof(w),
+					 0) ||
+		    !(w.seen & PW_RECLAIM_SEEN))
+			continue;
+		picks[i].idle_known = true;
+		picks[i].idle_jiffies = w.idle_jiffies;
+	}
+}
+
 /* Walk with picks[from..to) in the map, inside their netns (that of
- * picks[from]'s holder). Returns 0 or -errno. */
-static int run_batch(struct reclaimer *r, const struct reclaim_pick *picks, size_t from, size_t to)
+ * picks[from]'s holder); a survey (@out) reads their idle times back.
+ * Returns 0 or -errno. */
+static int run_batch(struct reclaimer *r, const struct reclaim_pick *picks, size_t from, size_t to,
+		     struct reclaim_pick *out)
 {
 	const struct bpf_map *keys = r->skel->maps.reclaim_keys;
 	char rel[32], path[64];
@@ -92,8 +112,10 @@ static int run_batch(struct reclaimer *r, const struct reclaim_pick *picks, size
 	procfs_path(rel, sizeof(rel), "self/ns/net");
 	home = netns_inum_of(rel) == picks[from].netns;
 	for (size_t i = from; i < to && !err; i++) {
-		__u8 v = (picks[i].tcp_state & PW_RECLAIM_STATE_MASK) |
-			 (picks[i].holds_port ? PW_RECLAIM_HOLDS_PORT : 0);
+		struct pw_reclaim_want v = {
+			.state = (picks[i].tcp_state & PW_RECLAIM_STATE_MASK) |
+				 (picks[i].holds_port ? PW_RECLAIM_HOLDS_PORT : 0),
+		};
 
 		if (bpf_map__update_elem(keys, &picks[i].key, sizeof(picks[i].key), &v, sizeof(v),
 					 BPF_ANY))
@@ -108,6 +130,8 @@ static int run_batch(struct reclaimer *r, const struct reclaim_pick *picks, size
 			err = -EIO;
 		}
 	}
+	if (!err && out)
+		read_survey(keys, out, from, to);
 	clear_keys(keys);
 	return err;
 }
@@ -116,7 +140,8 @@ static int run_batch(struct reclaimer *r, const struct reclaim_pick *picks, size
 static void collect(struct reclaimer *r, struct reclaim_counts *counts)
 {
 	static const enum port_state by_tcp[16] = {
-		[8] = PS_CLOSE_WAIT, /* TCP_CLOSE_WAIT; the only state picked so far */
+		[TCP_ESTABLISHED] = PS_ESTABLISHED, /* idle ones (reclaim = idle) */
+		[TCP_CLOSE_WAIT] = PS_CLOSE_WAIT,
 	};
 	const struct bpf_map *res = r->skel->maps.reclaim_results;
 
@@ -140,15 +165,16 @@ static void collect(struct reclaimer *r, struct reclaim_counts *counts)
 	}
 }
 
-int reclaimer_run(struct reclaimer *r, const struct reclaim_pick *picks, size_t nr,
-		  struct reclaim_counts *counts)
+/* One walk per netns (and per PW_RECLAIM_KEYS_MAX picks); @survey: the
+ * picks get their idle times, nothing is destroyed. Counts what could not
+ * be walked as failed. 0 when a walk was made (or none was needed). */
+static int run_all(struct reclaimer *r, struct reclaim_pick *picks, size_t nr, bool survey,
+		   struct reclaim_counts *counts)
 {
 	size_t from = 0;
 	int err = 0, walked = 0;
 
-	if (!r || !r->skel)
-		return -ENOTSUP;
-	collect(r, &(struct reclaim_counts){0}); /* leftovers of a failed run */
+	r->skel->bss->reclaim_survey = survey;
 	while (from < nr && err != -EIO) {
 		size_t to = from;
 		int e;
@@ -157,17 +183,46 @@ int reclaimer_run(struct reclaimer *r, const struct reclaim_pick *picks, size_t 
 		 * netns's sockets together only by chance: batch by runs) */
 		while (to < nr && to - from < PW_RECLAIM_KEYS_MAX && picks[to].netns == picks[from].netns)
 			to++;
-		e = run_batch(r, picks, from, to);
+		e = run_batch(r, picks, from, to, survey ? picks : NULL);
 		if (e) {
-			pr_debug("reclaim: %zu sockets in netns %u: %s\n", to - from,
-				 picks[from].netns, strerror(-e));
-			counts->failed += (uint32_t)(to - from);
+			pr_debug("reclaim%s: %zu sockets in netns %u: %s\n", survey ? " survey" : "",
+				 to - from, picks[from].netns, strerror(-e));
+			if (!survey) /* a survey's unknown sockets are spared, and counted so */
+				counts->failed += (uint32_t)(to - from);
 			err = e;
 		} else {
 			walked++;
 		}
 		from = to;
 	}
-	collect(r, counts);
+	r->skel->bss->reclaim_survey = false;
 	return walked || !nr ? 0 : err;
+}
+
+int reclaimer_survey(struct reclaimer *r, struct reclaim_pick *picks, size_t nr)
+{
+	struct reclaim_counts ignored = {0};
+	size_t i;
+
+	if (!r || !r->skel)
+		return -ENOTSUP;
+	for (i = 0; i < nr && picks[i].tcp_state != TCP_ESTABLISHED; i++)
+		;
+	if (i == nr)
+		return 0; /* nothing whose idle time matters */
+	return run_all(r, picks, nr, true, &ignored);
+}
+
+int reclaimer_run(struct reclaimer *r, struct reclaim_pick *picks, size_t nr,
+		  uint32_t idle_min_jiffies, struct reclaim_counts *counts)
+{
+	int err;
+
+	if (!r || !r->skel)
+		return -ENOTSUP;
+	collect(r, &(struct reclaim_counts){0}); /* leftovers of a failed run */
+	r->skel->bss->reclaim_idle_min = idle_min_jiffies;
+	err = run_all(r, picks, nr, false, counts);
+	collect(r, counts);
+	return err;
 }

@@ -10,6 +10,7 @@
 #define PW_RECLAIM_H_USER
 
 #include <stddef.h>
+#include <stdint.h>
 #include "core/reclaim_pick.h"
 
 struct reclaim_bpf;
@@ -30,12 +31,22 @@ int reclaimer_open(struct reclaimer *r);
 void reclaimer_close(struct reclaimer *r);
 
 /*
- * Destroy the @nr sockets of @picks (reclaim_pick()): one walk of its netns's
- * TCP table per netns (and per PW_RECLAIM_KEYS_MAX sockets). Adds what the
- * kernel did to @counts (destroyed by state, ports back, changed, failed).
- * 0, or -errno when a walk could not be made at all.
+ * The idle time of each of @picks (reclaim_pick()), read in the kernel by
+ * the same walks, destroying nothing: picks[].idle_known/idle_jiffies. A
+ * pick not found (gone, or its netns could not be entered) stays unknown.
+ * Walks only when an ESTABLISHED pick needs it. 0 or -errno.
  */
-int reclaimer_run(struct reclaimer *r, const struct reclaim_pick *picks, size_t nr,
-		  struct reclaim_counts *counts);
+int reclaimer_survey(struct reclaimer *r, struct reclaim_pick *picks, size_t nr);
+
+/*
+ * Destroy the @nr sockets of @picks (reclaim_pick(), reclaim_keep_idle()):
+ * one walk of its netns's TCP table per netns (and per PW_RECLAIM_KEYS_MAX
+ * sockets). An ESTABLISHED one only if it is still idle @idle_min_jiffies
+ * (it may have woken since the survey; 0: never). Adds what the kernel did
+ * to @counts (destroyed by state, ports back, changed, failed). 0, or
+ * -errno when a walk could not be made at all.
+ */
+int reclaimer_run(struct reclaimer *r, struct reclaim_pick *picks, size_t nr,
+		  uint32_t idle_min_jiffies, struct reclaim_counts *counts);
 
 #endif /* PW_RECLAIM_H_USER */

@@ -21,3 +21,15 @@ int sleep_until(uint64_t deadline_ms)
 	/* clock_nanosleep returns the error instead of setting errno */
 	return -clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
+
+uint64_t clock_tick_ns(void)
+{
+	struct timespec res;
+	uint64_t ns;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res))
+		return 0;
+	ns = (uint64_t)res.tv_sec * 1000000000 + (uint64_t)res.tv_nsec;
+	/* CONFIG_HZ is 24 to 1200 on every architecture: anything else is not a tick */
+	return ns >= 500000 && ns <= 50000000 ? ns : 0;
+}

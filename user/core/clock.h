@@ -13,4 +13,11 @@ uint64_t monotonic_ms(void);
  * when a signal came first: the caller decides whether to sleep on. */
 int sleep_until(uint64_t deadline_ms);
 
+/*
+ * Nanoseconds per jiffy (the kernel's tick: 1/CONFIG_HZ), or 0 if unknown.
+ * The coarse clocks advance once per tick, and their resolution is the
+ * kernel's TICK_NSEC (include/vdso/jiffies.h): no kernel config file needed.
+ */
+uint64_t clock_tick_ns(void);
+
 #endif /* PW_CLOCK_H */

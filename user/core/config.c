@@ -97,6 +97,10 @@ static const struct key_def policy_keys[] = {
 	{"scope", V_SCOPE, offsetof(struct policy_params, scope)},
 	{"ports_max", V_U32, offsetof(struct policy_params, ports_max), 0, 1000000},
 	{"reclaim", V_RECLAIM, offsetof(struct policy_params, reclaim)},
+	/* a day at most: the kernel's u32 jiffies stamps wrap after 49 days
+	 * (HZ 1000), and an hour-long idle is already a long one */
+	{"reclaim_idle", V_SECONDS, offsetof(struct policy_params, reclaim_idle_s), MS_PER_S,
+	 MS_PER_DAY},
 	{"lifeline", V_FRACTION_NO, offsetof(struct policy_params, lifeline)},
 };
 #define NR_POLICY_KEYS ARRAY_SIZE(policy_keys)
@@ -178,6 +182,7 @@ void config_defaults(struct daemon_config *c)
 		.hog_s = 30,
 		.scope = SCOPE_AUTO,
 		.reclaim = RECLAIM_CLOSE_WAIT,
+		.reclaim_idle_s = 600,
 		.lifeline = 0.95,
 	};
 	c->breakers = (struct breaker_params){
@@ -248,7 +253,7 @@ static const char *expected(const struct key_def *k, char *buf, size_t len)
 	case V_SCOPE:
 		return "auto, process or cgroup";
 	case V_RECLAIM:
-		return "close-wait or no";
+		return "close-wait, idle or no";
 	case V_U32:
 		snprintf(buf, len, "an integer from %llu to %llu", (unsigned long long)k->min,
 			 (unsigned long long)k->max);
@@ -348,7 +353,7 @@ static int parse_scope(const char *s, enum scope *out)
 
 static int parse_reclaim(const char *s, enum reclaim_mode *out)
 {
-	static const enum reclaim_mode all[] = {RECLAIM_NO, RECLAIM_CLOSE_WAIT};
+	static const enum reclaim_mode all[] = {RECLAIM_NO, RECLAIM_CLOSE_WAIT, RECLAIM_IDLE};
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
 		if (!strcmp(s, reclaim_mode_name(all[i]))) {

@@ -64,6 +64,7 @@ const char *action_name(enum action a)
 static const char *const reclaim_names[] = {
 	[RECLAIM_NO] = "no",
 	[RECLAIM_CLOSE_WAIT] = "close-wait",
+	[RECLAIM_IDLE] = "idle",
 };
 
 const char *reclaim_mode_name(enum reclaim_mode m)
@@ -603,9 +604,19 @@ static bool presses_itself(const struct candidate *c, const struct policy_params
 	return c->growth_per_s > 0 || (under_pressure(c, p) && c->pool_share >= OWN_SHARE_MIN);
 }
 
+/* The classes whose sockets are connections that may sit idle: a growth of
+ * them (plain, or on bind()-taken ports), or a flat hog of a full pool (a
+ * connection pool grown too big). Not UDP: no connection to be idle. */
+static bool idle_class(enum leak_class c)
+{
+	return c == LEAK_GROWTH || c == LEAK_BIND_BEFORE_CONNECT || c == LEAK_HOG;
+}
+
 bool policy_reclaims(const struct candidate *c, const struct policy_params *p)
 {
-	return c && p && p->reclaim != RECLAIM_NO && c->class == LEAK_CLOSE_WAIT;
+	if (!c || !p || p->reclaim == RECLAIM_NO)
+		return false;
+	return c->class == LEAK_CLOSE_WAIT || (p->reclaim == RECLAIM_IDLE && idle_class(c->class));
 }
 
 /* The reclaim rung: a CLOSE_WAIT pile is dead weight the kernel can take

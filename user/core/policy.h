@@ -40,9 +40,11 @@ const char *scope_name(enum scope s);   /* "auto", "process", "cgroup" */
 enum reclaim_mode {
 	RECLAIM_NO = 0,
 	RECLAIM_CLOSE_WAIT, /* CLOSE_WAIT: the peer closed, the application never did */
+	RECLAIM_IDLE,	    /* those, and a connection leak's ESTABLISHED sockets idle
+			     * for reclaim_idle_s (nothing sent or received) */
 };
 
-const char *reclaim_mode_name(enum reclaim_mode m); /* "no", "close-wait" */
+const char *reclaim_mode_name(enum reclaim_mode m); /* "no", "close-wait", "idle" */
 
 struct policy_params {
 	bool enforce;                  /* per cgroup override: false = never act, alert only */
@@ -58,6 +60,7 @@ struct policy_params {
 	uint32_t ports_max;            /* port budget per cgroup, enforced in the kernel
 				        * (act/budget.h); 0: none */
 	enum reclaim_mode reclaim;     /* a CLOSE_WAIT pile is destroyed before SIGTERM */
+	uint32_t reclaim_idle_s;       /* reclaim = idle: a connection idle this long is dead weight */
 	double lifeline;               /* a pool this full is kept for protected
 				        * processes (core/lifeline.h); 0: off.
 				        * [policy] only */
@@ -186,7 +189,10 @@ struct decision policy_decide(const struct candidate *c, const struct target_his
 			      uint64_t now_ms);
 
 /* Would the ladder of @c under @p have a reclaim rung (a CLOSE_WAIT pile,
- * reclaim configured)? What a dry run reports as would-reclaim. */
+ * reclaim configured; with reclaim = idle also a leak of connections: the
+ * classes leak, bind-before-connect and hog)? What a dry run reports as
+ * would-reclaim. With reclaim = idle the rung may still find nothing idle
+ * and be skipped (reclaim_rung_skipped()). */
 bool policy_reclaims(const struct candidate *c, const struct policy_params *p);
 
 /* Record an action the daemon took (not alerts) in the breakers and in @th. */

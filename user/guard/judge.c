@@ -256,23 +256,35 @@ static void test_only_delay_before_acting(const struct candidate *c)
 
 /* The reclaim rung, from the re-check's snapshot. A dry run tells what the
  * rung would destroy wherever the ladder would have one, then goes on to
- * its would_kill as before. */
-static void reclaim_step(struct guard *g, const struct entity *e, const struct candidate *c,
+ * its would_kill as before. Returns false when the rung is skipped
+ * (reclaim_rung_skipped(): reclaim = idle found nothing idle), said in a
+ * suspect record: the ladder goes on to SIGTERM. */
+static bool reclaim_step(struct guard *g, const struct entity *e, const struct candidate *c,
 			 const struct snap_pool *pool, struct tracked *t, const struct decision *dec,
 			 const struct policy_params *p, const struct state_counts *ev)
 {
 	struct decision rd = *dec;
 	struct reclaim_counts rc;
-	char what[256];
+	char what[232]; /* room for the prefix of a skipped rung in last_detail */
 	int err;
 
 	rd.action = ACTION_RECLAIM;
-	err = enforcer_reclaim(&g->ef, &g->m.snap, c, &e->key.group, &rd, p->reclaim, &rc, what,
-			       sizeof(what));
+	err = enforcer_reclaim(&g->ef, &g->m.snap, c, &e->key.group, &rd, p->reclaim,
+			       p->reclaim_idle_s, &rc, what, sizeof(what));
+	if (!err && reclaim_rung_skipped(c->class, &rc)) {
+		char skipped[256];
+
+		rd.reason = "nothing idle to reclaim";
+		snprintf(skipped, sizeof(skipped), "reclaim skipped: %s", what);
+		log_decision(g, "suspect", c, pool, &rd, NULL, skipped, ev);
+		note_decision(t, &rd, skipped);
+		return false;
+	}
 	guard_count_action(g, ACTION_RECLAIM,
 			   err ? OUTCOME_FAILED : g->ef.dry_run ? OUTCOME_DRY_RUN : OUTCOME_DONE);
 	log_reclaim(g, c, pool, &rd, what, ev, &rc);
 	note_decision(t, &rd, what);
+	return true;
 }
 
 static void act(struct guard *g, const struct entity *e, struct candidate *c,
@@ -293,8 +305,13 @@ static void act(struct guard *g, const struct entity *e, struct candidate *c,
 		return;
 	}
 	ev = evidence(g, e);
-	if (a == ACTION_RECLAIM || (g->ef.dry_run && a != ACTION_RELEASE && policy_reclaims(c, p)))
-		reclaim_step(g, e, c, pool, t, dec, p, ev);
+	if ((a == ACTION_RECLAIM ||
+	     (g->ef.dry_run && a != ACTION_RELEASE && policy_reclaims(c, p))) &&
+	    !reclaim_step(g, e, c, pool, t, dec, p, ev) && a == ACTION_RECLAIM) {
+		/* nothing idle: SIGTERM, as without the rung */
+		dec->action = a = ACTION_TERM;
+		dec->reason = "nothing idle to reclaim";
+	}
 	/* done or failed, the rung was taken: TERM follows if it did not help */
 	if (a == ACTION_RECLAIM && !g->ef.dry_run) {
 		policy_record(&g->breakers, &t->th, c, &g->cfg.breakers, a, g->m.now_ms);

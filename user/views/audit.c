@@ -124,6 +124,10 @@ static void json_reclaim(struct json_writer *w, const struct reclaim_counts *rc,
 	json_field_uint(w, "skipped_shared", rc->skipped_shared);
 	json_field_uint(w, "skipped_changed", rc->skipped_changed);
 	json_field_uint(w, "failed", rc->failed);
+	if (rc->idle_s) { /* reclaim = idle: the idle time used, and the connections it spared */
+		json_field_uint(w, "idle_s", rc->idle_s);
+		json_field_uint(w, "spared_recent", rc->spared_recent);
+	}
 	json_object_end(w);
 }
 
