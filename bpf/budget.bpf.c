@@ -51,7 +51,8 @@ const volatile bool use_retval = true;
 /* run --enforce: refuse; else count only */
 bool enforce = false;
 /* some cgroup has a budget: else the hooks are attached for the lifeline
- * alone, and the counting (a hash lookup or two per state change) is skipped */
+ * alone, the counting is skipped, and budget_state is not attached
+ * (user/act/budget.c) */
 bool budgets = false;
 
 struct {

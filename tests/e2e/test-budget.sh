@@ -23,11 +23,14 @@
 #   budget/dry-run        without --enforce (and with the budgets from a
 #                         reload) a leaker with ports_max = 50 gets all 80 it
 #                         asks for; would_refuse records count the 30 over
+#   budget/state-hook     the budgets' inet_sock_set_state program is attached
+#                         only while a cgroup has a budget (the lifeline alone
+#                         does not read it): none before the reload, one after
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_portwarden jq curl
+pw_require_portwarden jq curl bpftool
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 pw_require_file "$GUARDLEAK" guardleak
 
@@ -148,16 +151,33 @@ for k in churn fork leak neigh bind udp usend; do
 done
 check budget/no-drift "$d corrections: $(jq -c 'select(.event == "budget" and .action == "correct")' "$LOG" | head -3)" "$d" -eq 0
 
+# budget_links PID: links PID holds to the budget_state program
+budget_links() {
+	local fd id n=0
+	for fd in /proc/"$1"/fdinfo/*; do
+		grep -q '^link_type:' "$fd" 2>/dev/null || continue
+		id=$(awk '$1 == "prog_id:" { print $2 }' "$fd")
+		[ -n "$id" ] && [ "$(bpftool prog show id "$id" -j 2>/dev/null | jq -r .name)" = budget_state ] &&
+			n=$((n + 1))
+	done
+	echo "$n"
+}
+
 # ---- dry run ---------------------------------------------------------------------
 kill -s INT "$PW_GUARD"
 pw_wait_exit "$PW_GUARD" 15 || true
 # started with no budget, given them by a reload (SIGHUP)
 printf '[daemon]\ninterval = 250ms\nwindow = 2s\n' >"$PW_TMP/dry.conf"
 pw_start_run budget-dry "$PW_TMP/dry" --cgroup "$BASE" --config "$PW_TMP/dry.conf" || pw_done
+sleep 1 # a few steps: the lifeline's hooks are armed
+before=$(budget_links "$PW_DAEMON")
 conf "$PW_TMP/dry.conf"
 kill -s HUP "$PW_DAEMON"
 pw_wait_for_file_line "$PW_TMP/dry.err" reloaded 10 || true
 pw_wait_for_file_line "$PW_TMP/dry.jsonl" "ports_max 50 for $REL/dleak" 10 || true
+after=$(budget_links "$PW_DAEMON")
+check budget/state-hook "budget_state links: $before without a budget (want 0), $after with (want 1)" \
+	"$before" -eq 0 -a "$after" -eq 1
 leak dleak dleak tcp-connect --port "$PORT" --count 80 --fail-extra 0 --hold 60 &&
 	expect budget/dry-run dleak 80 null
 sleep 1

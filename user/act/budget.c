@@ -171,24 +171,47 @@ size_t budget_cgroups(const struct budget_hooks *b, uint64_t *ids, size_t max)
 	return n;
 }
 
+/* The state hook counts TCP connect()'s ports for the budgets alone: the
+ * lifeline never reads it. Attached only while a cgroup has a budget, since
+ * inet_sock_set_state fires ~10 times per TCP connection and each program on
+ * it costs a dispatch even when it returns at once (BENCHMARKS.md, section
+ * 1). The reconcile corrects the held counts of sockets it did not see. */
+static int arm_state(struct budget_hooks *b, bool budgets)
+{
+	struct bpf_link **link = &b->links[BUDGET_STATE_LINK];
+
+	if (!budgets) {
+		bpf_link__destroy(*link);
+		*link = NULL;
+	} else if (!*link) {
+		*link = bpf_program__attach(b->skel->progs.budget_state);
+		if (!*link)
+			return -errno;
+	}
+	return 0;
+}
+
 /* The hooks run on every connect() and bind() of the host: attached only
  * while some cgroup has a budget or the lifeline is configured. */
 int budget_arm(struct budget_hooks *b)
 {
 	uint64_t id;
-	struct bpf_program *progs[BUDGET_LINKS];
+	struct bpf_program *progs[BUDGET_STATE_LINK];
+	bool budgets;
 	size_t i;
+	int err;
 
 	if (!b->skel)
 		return -ENOTSUP;
 	/* without a budget the hooks count nothing (attached for the lifeline) */
-	b->skel->bss->budgets = budget_cgroups(b, &id, 1) > 0;
-	if (!b->lifeline && !b->skel->bss->budgets) {
+	budgets = budget_cgroups(b, &id, 1) > 0;
+	b->skel->bss->budgets = budgets;
+	if (!b->lifeline && !budgets) {
 		detach(b);
 		return 0;
 	}
 	if (b->armed)
-		return 0;
+		return arm_state(b, budgets);
 	progs[0] = b->skel->progs.budget_connect4;
 	progs[1] = b->skel->progs.budget_connect6;
 	progs[2] = b->skel->progs.budget_bind4;
@@ -198,14 +221,18 @@ int budget_arm(struct budget_hooks *b)
 	progs[6] = b->skel->progs.budget_release;
 	progs[7] = b->skel->progs.budget_sendmsg4;
 	progs[8] = b->skel->progs.budget_sendmsg6;
-	progs[9] = b->skel->progs.budget_state;
-	progs[10] = b->skel->progs.lifeline_fork;
-	progs[11] = b->skel->progs.lifeline_exit;
-	for (i = 0; i < BUDGET_LINKS; i++) {
+	progs[9] = b->skel->progs.lifeline_fork;
+	progs[10] = b->skel->progs.lifeline_exit;
+	for (i = 0; i < BUDGET_STATE_LINK; i++) {
 		b->links[i] = i < 9 ? bpf_program__attach_cgroup(progs[i], b->cgroup_fd)
 				    : bpf_program__attach(progs[i]);
 		if (!b->links[i])
 			goto fail;
+	}
+	err = arm_state(b, budgets);
+	if (err) {
+		errno = -err;
+		goto fail;
 	}
 	b->armed = true;
 	return 0;

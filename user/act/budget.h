@@ -17,6 +17,7 @@ struct budget_bpf;
 struct bpf_link;
 
 #define BUDGET_LINKS 12 /* the last three are tracepoints */
+#define BUDGET_STATE_LINK 11 /* budget_state: attached only while a cgroup has a budget */
 
 struct budget_hooks {
 	struct budget_bpf *skel;	      /* NULL: not loaded */
