@@ -54,6 +54,10 @@ bool enforce = false;
  * alone, the counting is skipped, and budget_state is not attached
  * (user/act/budget.c) */
 bool budgets = false;
+/* some pool is in lifeline_engaged (userspace keeps it so): else the lifeline
+ * skips its lookup, a netns cookie and a 32-byte key hashed on every
+ * connect() and bind(0) of the host (BENCHMARKS.md, section 1) */
+bool engaged_any = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -174,12 +178,13 @@ static int refuse(__u64 cgroup_id, __u32 err, __u16 reason)
 /* 1: let the call go on; 0: refuse it with @err (when enforcing). */
 static int check(__u32 err)
 {
-	__u64 cgroup_id = bpf_get_current_cgroup_id();
+	__u64 cgroup_id;
 	__u32 *max;
 	__s64 *held;
 
 	if (!budgets)
 		return 1;
+	cgroup_id = bpf_get_current_cgroup_id();
 	max = bpf_map_lookup_elem(&budget_max, &cgroup_id);
 	if (!max)
 		return 1;
@@ -232,8 +237,11 @@ static bool is_protected(void)
  * others are refused there (the hog rule). */
 static __always_inline int lifeline(struct bpf_sock_addr *ctx, __u32 err, __u8 kind, bool v6)
 {
-	__u64 *refused = engaged(ctx, kind, v6);
+	__u64 *refused;
 
+	if (!engaged_any)
+		return 1;
+	refused = engaged(ctx, kind, v6);
 	if (!refused || is_protected())
 		return 1;
 	__sync_fetch_and_add(refused, 1);

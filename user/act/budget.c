@@ -283,6 +283,10 @@ int lifeline_engage(struct budget_hooks *b, const struct lifeline_key *keys, siz
 	if (!b->skel)
 		return -ENOTSUP;
 	map = b->skel->maps.lifeline_engaged;
+	/* the hooks look pools up only while some are engaged: said before
+	 * the first is added, and after the last is gone */
+	if (n)
+		b->skel->bss->engaged_any = true;
 	/* the next key is found before this one is deleted: the walk goes on */
 	while (!bpf_map__get_next_key(map, first ? NULL : &key, &next, sizeof(next))) {
 		if (!first && !wanted(&key, keys, n))
@@ -292,6 +296,8 @@ int lifeline_engage(struct budget_hooks *b, const struct lifeline_key *keys, siz
 	}
 	if (!first && !wanted(&key, keys, n))
 		bpf_map__delete_elem(map, &key, sizeof(key), 0);
+	if (!n)
+		b->skel->bss->engaged_any = false;
 	/* a pool engaged already keeps its count */
 	for (size_t i = 0; i < n; i++)
 		if (bpf_map__update_elem(map, &keys[i], sizeof(keys[i]), &zero, sizeof(zero),
