@@ -47,8 +47,13 @@ const volatile bool use_retval = true;
 /* run --enforce: refuse; else count only */
 bool enforce = false;
 /* some cgroup has a budget: else the hooks are attached for the lifeline
- * alone, and the counting (a hash lookup or two per state change) is skipped */
+ * alone, the counting is skipped, and budget_state is not attached
+ * (user/act/budget.c) */
 bool budgets = false;
+/* some pool is in lifeline_engaged (userspace keeps it so): else the lifeline
+ * skips its lookup, a netns cookie and a 32-byte key hashed on every
+ * connect() and bind(0) of the host (BENCHMARKS.md, section 1) */
+bool engaged_any = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -196,12 +201,13 @@ static int refuse(const struct pw_lifeline_key *pool, __u32 err, __u16 reason, b
 /* 1: let the call go on; 0: refuse it with @err (when enforcing). */
 static int check(const struct pw_lifeline_key *pool, __u32 err)
 {
-	__u64 cgroup_id = bpf_get_current_cgroup_id();
+	__u64 cgroup_id;
 	__u32 *max, limit;
 	__s64 *held;
 
 	if (!budgets)
 		return 1;
+	cgroup_id = bpf_get_current_cgroup_id();
 	max = bpf_map_lookup_elem(&budget_max, &cgroup_id);
 	if (!max)
 		return 1;
@@ -253,8 +259,11 @@ static bool is_protected(void)
  * others are refused there (the hog rule). */
 static int lifeline(const struct pw_lifeline_key *pool, __u32 err)
 {
-	__u64 *refused = bpf_map_lookup_elem(&lifeline_engaged, pool);
+	__u64 *refused;
 
+	if (!engaged_any)
+		return 1;
+	refused = bpf_map_lookup_elem(&lifeline_engaged, pool);
 	if (!refused || is_protected())
 		return 1;
 	__sync_fetch_and_add(refused, 1);
@@ -266,6 +275,8 @@ static __always_inline int check_all(struct bpf_sock_addr *ctx, __u32 err, __u8 
 {
 	struct pw_lifeline_key pool;
 
+	if (!budgets && !engaged_any)
+		return 1; /* the common case: nothing to check, no pool key to make */
 	pool_of(ctx, kind, v6, &pool);
 	return check(&pool, err) ? lifeline(&pool, err) : 0;
 }

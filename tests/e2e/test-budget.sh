@@ -54,11 +54,15 @@
 #   budget/top-refusal-rate  and the header's "would refuse/s: budget R", R > 0
 #   budget/suspects-json  /suspects serves that budget: ports_max 50, the held
 #                         count, dry_run, refusals by errno, and the totals
+#   budget/state-hook     the budgets' inet_sock_set_state and sock_create
+#                         programs are attached only while a cgroup has a
+#                         budget (the lifeline alone reads neither): none
+#                         before the reload, one each after
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_portwarden jq curl
+pw_require_portwarden jq curl bpftool
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 SOCKPASS=$PW_OUTPUT/tests/workloads/sockpass
 pw_require_file "$GUARDLEAK" guardleak
@@ -300,6 +304,17 @@ for k in churn fork leak neigh bind udp usend pass recv pass2 recv2 pass3 recv3 
 done
 check budget/no-drift "$d corrections: $(jq -c 'select(.event == "budget" and .action == "correct")' "$LOG" | head -3)" "$d" -eq 0
 
+budget_links() { # PID PROGRAM: how many links of PROGRAM's the daemon PID holds
+	local fd id n=0
+	for fd in /proc/"$1"/fdinfo/*; do
+		grep -q '^link_type:' "$fd" 2>/dev/null || continue
+		id=$(awk '$1 == "prog_id:" { print $2 }' "$fd")
+		[ -n "$id" ] && [ "$(bpftool prog show id "$id" -j 2>/dev/null | jq -r .name)" = "$2" ] &&
+			n=$((n + 1))
+	done
+	echo "$n"
+}
+
 # ---- dry run ---------------------------------------------------------------------
 kill -s INT "$PW_GUARD"
 pw_wait_exit "$PW_GUARD" 15 || true
@@ -307,10 +322,15 @@ pw_wait_exit "$PW_GUARD" 15 || true
 printf '[daemon]\ninterval = 250ms\nwindow = 2s\n' >"$PW_TMP/dry.conf"
 pw_start_run budget-dry "$PW_TMP/dry" --cgroup "$BASE" --config "$PW_TMP/dry.conf" \
 	--socket "$PW_TMP/dry.sock" || pw_done
+sleep 1 # a few steps: the lifeline's hooks are armed
+before="$(budget_links "$PW_DAEMON" budget_state) $(budget_links "$PW_DAEMON" budget_create)"
 conf "$PW_TMP/dry.conf"
 kill -s HUP "$PW_DAEMON"
 pw_wait_for_file_line "$PW_TMP/dry.err" reloaded 10 || true
 pw_wait_for_file_line "$PW_TMP/dry.jsonl" "ports_max 50 for $REL/dleak" 10 || true
+after="$(budget_links "$PW_DAEMON" budget_state) $(budget_links "$PW_DAEMON" budget_create)"
+check budget/state-hook "budget_state and budget_create links: '$before' without a budget (want '0 0'), '$after' with (want '1 1')" \
+	"$before" = "0 0" -a "$after" = "1 1"
 leak dleak dleak tcp-connect --port "$PORT" --count 80 --fail-extra 0 --hold 60 &&
 	expect budget/dry-run dleak 80 null
 # a step logs them (a loaded machine's steps may come late)

@@ -168,24 +168,54 @@ size_t budget_cgroups(const struct budget_hooks *b, uint64_t *ids, size_t max)
 	return n;
 }
 
+/* The state hook counts TCP connect()'s ports, and the socket-creation hook
+ * remembers which cgroup made a socket, for the budgets alone: the lifeline
+ * reads neither. Attached only while a cgroup has a budget, since
+ * inet_sock_set_state fires ~10 times per TCP connection, sock_create once
+ * per socket of the host, and each program costs a dispatch even when it
+ * returns at once (BENCHMARKS.md, section 1). The reconcile corrects the
+ * held counts of sockets they did not see. */
+static int arm_budget_only(struct budget_hooks *b, bool budgets)
+{
+	struct bpf_link **create = &b->links[BUDGET_CREATE_LINK];
+	struct bpf_link **state = &b->links[BUDGET_STATE_LINK];
+
+	if (!budgets) {
+		bpf_link__destroy(*create);
+		bpf_link__destroy(*state);
+		*create = *state = NULL;
+		return 0;
+	}
+	if (!*create)
+		*create = bpf_program__attach_cgroup(b->skel->progs.budget_create, b->cgroup_fd);
+	if (!*create)
+		return -errno;
+	if (!*state)
+		*state = bpf_program__attach(b->skel->progs.budget_state);
+	return *state ? 0 : -errno;
+}
+
 /* The hooks run on every connect() and bind() of the host: attached only
  * while some cgroup has a budget or the lifeline is configured. */
 int budget_arm(struct budget_hooks *b)
 {
 	uint64_t id;
-	struct bpf_program *progs[BUDGET_LINKS];
+	struct bpf_program *progs[BUDGET_CREATE_LINK];
+	bool budgets;
 	size_t i;
+	int err;
 
 	if (!b->skel)
 		return -ENOTSUP;
 	/* without a budget the hooks count nothing (attached for the lifeline) */
-	b->skel->bss->budgets = budget_cgroups(b, &id, 1) > 0;
-	if (!b->lifeline && !b->skel->bss->budgets) {
+	budgets = budget_cgroups(b, &id, 1) > 0;
+	b->skel->bss->budgets = budgets;
+	if (!b->lifeline && !budgets) {
 		detach(b);
 		return 0;
 	}
 	if (b->armed)
-		return 0;
+		return arm_budget_only(b, budgets);
 	progs[0] = b->skel->progs.budget_connect4;
 	progs[1] = b->skel->progs.budget_connect6;
 	progs[2] = b->skel->progs.budget_bind4;
@@ -195,15 +225,18 @@ int budget_arm(struct budget_hooks *b)
 	progs[6] = b->skel->progs.budget_release;
 	progs[7] = b->skel->progs.budget_sendmsg4;
 	progs[8] = b->skel->progs.budget_sendmsg6;
-	progs[9] = b->skel->progs.budget_create;
-	progs[10] = b->skel->progs.budget_state;
-	progs[11] = b->skel->progs.lifeline_fork;
-	progs[12] = b->skel->progs.lifeline_exit;
-	for (i = 0; i < BUDGET_LINKS; i++) {
-		b->links[i] = i < 10 ? bpf_program__attach_cgroup(progs[i], b->cgroup_fd)
+	progs[9] = b->skel->progs.lifeline_fork;
+	progs[10] = b->skel->progs.lifeline_exit;
+	for (i = 0; i < BUDGET_CREATE_LINK; i++) {
+		b->links[i] = i < 9 ? bpf_program__attach_cgroup(progs[i], b->cgroup_fd)
 				    : bpf_program__attach(progs[i]);
 		if (!b->links[i])
 			goto fail;
+	}
+	err = arm_budget_only(b, budgets);
+	if (err) {
+		errno = -err;
+		goto fail;
 	}
 	b->armed = true;
 	return 0;
@@ -268,6 +301,10 @@ int lifeline_engage(struct budget_hooks *b, const struct lifeline_key *keys, siz
 	if (!b->skel)
 		return -ENOTSUP;
 	map = b->skel->maps.lifeline_engaged;
+	/* the hooks look pools up only while some are engaged: said before
+	 * the first is added, and after the last is gone */
+	if (n)
+		b->skel->bss->engaged_any = true;
 	/* the next key is found before this one is deleted: the walk goes on */
 	while (!bpf_map__get_next_key(map, first ? NULL : &key, &next, sizeof(next))) {
 		if (!first && !wanted(&key, keys, n))
@@ -277,6 +314,8 @@ int lifeline_engage(struct budget_hooks *b, const struct lifeline_key *keys, siz
 	}
 	if (!first && !wanted(&key, keys, n))
 		bpf_map__delete_elem(map, &key, sizeof(key), 0);
+	if (!n)
+		b->skel->bss->engaged_any = false;
 	/* a pool engaged already keeps its count */
 	for (size_t i = 0; i < n; i++)
 		if (bpf_map__update_elem(map, &keys[i], sizeof(keys[i]), &zero, sizeof(zero),
