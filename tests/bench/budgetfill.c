@@ -13,12 +13,13 @@
 // must be attempt N + 1, with the errno of an exhausted pool. Then K more
 // attempts (closed at once on failure), which must fail too. Prints one line:
 //   kind=K successes=S first_failure=A errno=NAME refuse_us=R refused_call_us=C
-//   alloc_us_median=M alloc_us_max=X after_failed=F/K
+//   refused_again_us=G alloc_us_median=M alloc_us_max=X after_failed=F/K
 // first_failure: the attempt number (from 1) of the first failure, 0 if none;
 // refuse_us: from the return of the last successful attempt to the return
 // of the failed one (its socket() included): how long a budget, once
 // reached, takes to bite; refused_call_us: the failed attempt alone;
-// alloc_us_*: successful attempts (socket() + the call), for scale.
+// refused_again_us: the median of the K after it; alloc_us_*: successful
+// attempts (socket() + the call), for scale.
 #include <getopt.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 {
 	struct opts o;
 	struct sockaddr_in dst;
-	long long *took, t0, t1, last_ok = 0, fail_start = 0, fail_end = 0;
+	long long *took, again[100], t0, t1, last_ok = 0, fail_start = 0, fail_end = 0;
 	long n = 0, after_failed = 0;
 	int fd, err = 0;
 
@@ -141,16 +142,20 @@ int main(int argc, char **argv)
 		last_ok = t1;
 	}
 	for (long i = 0; err && i < o.after; i++) {
+		t0 = now_ns();
 		fd = take_port(o.kind, &dst);
+		again[i] = now_ns() - t0;
 		if (fd < 0)
 			after_failed++;
 	}
+	qsort(again, (size_t)(err ? o.after : 0), sizeof(*again), cmp_ll);
 	qsort(took, (size_t)n, sizeof(*took), cmp_ll);
 	printf("kind=%s successes=%ld first_failure=%ld errno=%s refuse_us=%.1f refused_call_us=%.1f "
-	       "alloc_us_median=%.1f alloc_us_max=%.1f after_failed=%ld/%ld\n",
+	       "refused_again_us=%.1f alloc_us_median=%.1f alloc_us_max=%.1f after_failed=%ld/%ld\n",
 	       kind_name(o.kind), n, err ? n + 1 : 0, err ? strerrorname_np(err) : "none",
 	       err && n ? (double)(fail_end - last_ok) / 1e3 : -1.0,
 	       err ? (double)(fail_end - fail_start) / 1e3 : -1.0,
+	       err && o.after ? (double)again[o.after / 2] / 1e3 : -1.0,
 	       n ? (double)took[n / 2] / 1e3 : -1.0, n ? (double)took[n - 1] / 1e3 : -1.0,
 	       after_failed, err ? o.after : 0);
 	free(took);

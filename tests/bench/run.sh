@@ -800,9 +800,11 @@ budget_conf() {
 	esac >"$PW_TMP/budget-$1.conf"
 }
 
-# budget_hooks DIR: how many BPF programs are attached to cgroup DIR itself.
+# budget_hooks DIR [effective]: how many BPF programs are attached to cgroup
+# DIR itself (effective: that run on its sockets, its ancestors' included;
+# other people's `portwarden run` without --cgroup attach to the root).
 budget_hooks() {
-	bpftool cgroup show "$1" 2>/dev/null | awk '$1 ~ /^[0-9]+$/' | wc -l
+	bpftool cgroup show "$1" ${2:+"$2"} 2>/dev/null | awk '$1 ~ /^[0-9]+$/' | wc -l
 }
 
 # budget_pw_start CONF ROUND BASE REL: `portwarden run` (dry run) on BASE with
@@ -837,20 +839,25 @@ budget_refusals() {
 
 # budget_round NS CGROUP BASE REL ROUND: none nolife life budget, each recorded.
 budget_round() {
-	local ns=$1 cg=$2 base=$3 rel=$4 r=$5 conf line foreign hooks
+	local ns=$1 cg=$2 base=$3 rel=$4 r=$5 conf line foreign hooks cgf cge
 	for conf in $BUDGET_CONFIGS; do
 		foreign=$(pb_foreign_bpf)
+		# cgroup programs on the churn before ours: other people's
+		cgf=$(budget_hooks "$cg" effective)
 		if [ "$conf" = none ]; then
 			line=$(pb_in "$cg" "$ns" "$PB_BIN/churn" --duration "$BUDGET_SECS")
-			pb_record budget "churn.$conf.$r" "$line hooks=$(budget_hooks "$base") $foreign"
+			pb_record budget "churn.$conf.$r" "$line hooks=$(budget_hooks "$base") cg_foreign=$cgf" \
+				"cg_effective=$(budget_hooks "$cg" effective) $foreign"
 			continue
 		fi
 		budget_pw_start "$conf" "$r" "$base" "$rel" || continue
 		hooks=$(budget_hooks "$base")
+		cge=$(budget_hooks "$cg" effective)
 		line=$(pb_in "$cg" "$ns" "$PB_BIN/churn" --duration "$BUDGET_SECS")
 		pb_tool_stop
 		pb_record budget "churn.$conf.$r" \
-			"$line hooks=$hooks refusals=$(budget_refusals "$conf" "$r") $foreign"
+			"$line hooks=$hooks cg_foreign=$cgf cg_effective=$cge" \
+			"refusals=$(budget_refusals "$conf" "$r") $foreign"
 	done
 }
 
@@ -876,7 +883,7 @@ budget_hook_share() {
 # budget_profile NS CGROUP BASE REL CONF REP: one profiled churn run under CONF.
 budget_profile() {
 	local ns=$1 cg=$2 base=$3 rel=$4 conf=$5 r=$6 data=$PW_TMP/perf-budget-$5.data line foreign
-	foreign=$(pb_foreign_bpf)
+	foreign="$(pb_foreign_bpf) cg_foreign=$(budget_hooks "$cg" effective)"
 	if [ "$conf" != none ]; then
 		budget_pw_start "$conf" "profile$r" "$base" "$rel" || return 0
 	fi
@@ -889,6 +896,47 @@ budget_profile() {
 	pb_record budget "profile.$conf.$r" \
 		"hooks_share=$(budget_hook_share "$data") share=$(pb_trace_share "$data") $line $foreign"
 	rm -f "$data"
+}
+
+# budget_foreign_runs KEY: "N of M" churn runs whose KEY (state, cg_foreign) was not 0.
+budget_foreign_runs() {
+	awk -F'\t' -v k="$1" '$3 == "budget" && $4 ~ /^churn\./ { m++; if ($5 ~ ("(^| )" k "=[1-9]")) n++ }
+		END { printf "%d of %d", n, m }' "$PB_RAW"
+}
+
+# budget_clean ROUND CONF: 0 when the runs of CONF and nolife in ROUND saw
+# no other process's BPF program on the state hook, syscalls or the churn's
+# cgroup (the cost others' programs add differs from run to run).
+budget_clean() {
+	local c line
+	for c in nolife "$2"; do
+		line=$(awk -F'\t' -v k="churn.$c.$1" '$3 == "budget" && $4 == k { print $5 }' "$PB_RAW")
+		[ -n "$line" ] && [ "$(pb_kv "$line" state)" = 0 ] && [ "$(pb_kv "$line" syscall)" = 0 ] &&
+			[ "$(pb_kv "$line" cg_foreign)" = 0 ] || return 1
+	done
+}
+
+budget_clean_summary() {
+	local conf r n ratios
+	echo "The same ratios over the rounds where neither run of the pair saw other processes' BPF"
+	echo "programs (state hook, syscalls, cgroup socket hooks over the churn):"
+	echo
+	echo "| config | clean rounds | CPU ns/conn ratio to nolife (median, range) | ops/s ratio (median) |"
+	echo "|---|---|---|---|"
+	for conf in none life budget; do
+		n=0 ratios=''
+		for r in $(seq "$BUDGET_ROUNDS"); do
+			budget_clean "$r" "$conf" || continue
+			n=$((n + 1))
+			ratios="$ratios $(budget_ratio "$conf" cpu_ns_per_op "$r"):$(budget_ratio "$conf" ops_per_s "$r")"
+		done
+		[ "$n" -gt 0 ] || { echo "| $conf | 0 | - | - |"; continue; }
+		printf '| %s | %s | %s (%s) | %s |\n' "$conf" "$n" \
+			"$(tr ' ' '\n' <<<"$ratios" | grep . | cut -d: -f1 | pb_median)" \
+			"$(tr ' ' '\n' <<<"$ratios" | grep . | cut -d: -f1 | pb_minmax)" \
+			"$(tr ' ' '\n' <<<"$ratios" | grep . | cut -d: -f2 | pb_median)"
+	done
+	echo
 }
 
 budget_overhead_summary() {
@@ -925,16 +973,20 @@ budget_overhead_summary() {
 	echo
 	echo "Load average (1 min) per run: $(awk -F'\t' '$3 == "budget" && $4 ~ /^churn\./ { print $2 }' "$PB_RAW" | pb_minmax)" \
 		"(median $(awk -F'\t' '$3 == "budget" && $4 ~ /^churn\./ { print $2 }' "$PB_RAW" | pb_median));" \
-		"other processes' syscall tracepoints attached in $(pb_contaminated budget)."
+		"other processes' syscall tracepoints attached in $(pb_contaminated budget);" \
+		"other processes' programs on the TCP state hook in $(budget_foreign_runs state) runs," \
+		"other processes' cgroup socket programs over the churn's cgroup (the cgroup2 root's) in" \
+		"$(budget_foreign_runs cg_foreign) runs."
 	echo
+	budget_clean_summary
 	[ -n "$(pb_values budget profile.nolife.1 hooks_share)" ] || return 0
 	echo "Profiled runs (perf record -e cpu-clock -g on the churn, $BUDGET_PROFILES of each, interleaved):"
 	echo "share of its CPU samples in cgroup socket hooks (__cgroup_bpf_run_filter*) or the"
 	echo "budget/lifeline programs, and in any BPF or tracepoint path (portwarden's state tracing"
 	echo "included); medians, range in brackets:"
 	echo
-	echo "| config | cgroup hooks + budget programs | all BPF/tracing | samples per run |"
-	echo "|---|---|---|---|"
+	echo "| config | cgroup hooks + budget programs | all BPF/tracing | samples per run | others' programs then: state hook, cgroup (per run) |"
+	echo "|---|---|---|---|---|"
 	for conf in $BUDGET_CONFIGS; do
 		local hs as
 		hs=$(for r in $(seq "$BUDGET_PROFILES"); do pb_values budget "profile.$conf.$r" hooks_share; done |
@@ -942,9 +994,13 @@ budget_overhead_summary() {
 		as=$(for r in $(seq "$BUDGET_PROFILES"); do pb_values budget "profile.$conf.$r" share; done |
 			awk '{ printf "%.2f\n", 100 * $1 }')
 		[ -n "$hs" ] || continue
-		printf '| %s | %s%% (%s) | %s%% (%s) | %s |\n' "$conf" "$(pb_median <<<"$hs")" "$(pb_minmax <<<"$hs")" \
+		printf '| %s | %s%% (%s) | %s%% (%s) | %s | %s |\n' "$conf" "$(pb_median <<<"$hs")" "$(pb_minmax <<<"$hs")" \
 			"$(pb_median <<<"$as")" "$(pb_minmax <<<"$as")" \
-			"$(for r in $(seq "$BUDGET_PROFILES"); do pb_values budget "profile.$conf.$r" samples; done | pb_median)"
+			"$(for r in $(seq "$BUDGET_PROFILES"); do pb_values budget "profile.$conf.$r" samples; done | pb_median)" \
+			"$(for r in $(seq "$BUDGET_PROFILES"); do
+				printf '%s,%s ' "$(pb_values budget "profile.$conf.$r" state)" \
+					"$(pb_values budget "profile.$conf.$r" cg_foreign)"
+			done | sed 's/ $//')"
 	done
 	echo
 }
@@ -1003,11 +1059,11 @@ budget_fill_summary() {
 	echo "\`portwarden run --enforce\` with \`ports_max = N\` on fresh cgroups; tests/bench/budgetfill"
 	echo "in each takes ports one at a time as fast as it can and holds them (tcp: connect() to a sink"
 	echo "in another cgroup; bind0: bind() to port 0; udp: UDP connect()) until one fails, then tries"
-	echo "3 more. Time to refusal: from the return of the N-th success to the return of the failed"
+	echo "3 more (timed too). Time to refusal: from the return of the N-th success to the return of the failed"
 	echo "attempt (its socket() included). $BUDGET_FILL_REPS runs each."
 	echo
-	echo "| kind | N | first failed attempt (per run) | exactly N+1 | errno | then refused | to refusal, µs (median, range) | refused attempt, µs (median) | a successful attempt, µs (median of run medians) |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| kind | N | first failed attempt (per run) | exactly N+1 | errno | then refused | to refusal, µs (median, range) | refused attempt, µs (median) | the next refused ones, µs (median of run medians) | a successful attempt, µs (median of run medians) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	for spec in $BUDGET_FILL; do
 		kind=${spec%:*} n=${spec#*:}
 		firsts='' errnos='' exact=0 runs=0
@@ -1020,12 +1076,13 @@ budget_fill_summary() {
 			[ "$(pb_kv "$line" first_failure)" != $((n + 1)) ] || exact=$((exact + 1))
 		done
 		[ "$runs" -gt 0 ] || continue
-		printf '| %s | %s | %s | %s of %s | %s | %s | %s (%s) | %s | %s |\n' "$kind" "$n" "$firsts" \
+		printf '| %s | %s | %s | %s of %s | %s | %s | %s (%s) | %s | %s | %s |\n' "$kind" "$n" "$firsts" \
 			"$exact" "$runs" "$(tr ' ' '\n' <<<"$errnos" | grep . | sort -u | paste -sd/)" \
 			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" after_failed; done | paste -sd' ')" \
 			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" refuse_us; done | pb_median)" \
 			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" refuse_us; done | pb_minmax)" \
 			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" refused_call_us; done | pb_median)" \
+			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" refused_again_us; done | pb_median)" \
 			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" alloc_us_median; done | pb_median)"
 	done
 	echo
