@@ -811,7 +811,7 @@ budget_hooks() {
 # CONF, waited for until started (and, with a budget, until the churn's
 # cgroup has it); sets PB_TOOL_PID. 1 if it did not start.
 budget_pw_start() {
-	local conf=$1 r=$2 base=$3 rel=$4 files=$PW_TMP/budget-$1-$2
+	local conf=$1 r=$2 base=$3 rel=$4 files=$PB_OUT/budget-$1-$2
 	pw_run_in -e "$files.err" "" "" "$PB_PW" run --no-socket --no-incidents --cgroup "$rel" \
 		--config "$PW_TMP/budget-$conf.conf" --log "$files.jsonl" >/dev/null
 	PB_TOOL_PID=$PW_PID
@@ -834,7 +834,7 @@ budget_pw_start() {
 budget_refusals() {
 	jq -s '[.[] | select((.event == "budget" or .event == "lifeline")
 		and (.action == "refuse" or .action == "would_refuse"))] | length' \
-		"$PW_TMP/budget-$1-$2.jsonl" 2>/dev/null || echo nan
+		"$PB_OUT/budget-$1-$2.jsonl" 2>/dev/null || echo nan
 }
 
 # budget_round NS CGROUP BASE REL ROUND: none nolife life budget, each recorded.
@@ -861,9 +861,23 @@ budget_round() {
 	done
 }
 
-# budget_ratio CONF FIELD ROUND: CONF's FIELD over nolife's in that round.
+# budget_attached CONF ROUND: 0 when CONF's run in ROUND had the hooks it
+# is meant to have on --cgroup (9 with the lifeline, else none); a daemon
+# that could not load or attach them measured something else.
+budget_attached() {
+	local h
+	h=$(pb_values budget "churn.$1.$2" hooks)
+	case $1 in
+	life | budget) [ "$h" = 9 ] ;;
+	*) [ "$h" = 0 ] ;;
+	esac
+}
+
+# budget_ratio CONF FIELD ROUND: CONF's FIELD over nolife's in that round
+# (nothing when either run lacked its hooks).
 budget_ratio() {
 	local t a
+	budget_attached "$1" "$3" && budget_attached nolife "$3" || return 0
 	t=$(pb_values budget "churn.$1.$3" "$2")
 	a=$(pb_values budget "churn.nolife.$3" "$2")
 	[ -n "$t" ] && [ -n "$a" ] || return 0
@@ -910,6 +924,7 @@ budget_foreign_runs() {
 budget_clean() {
 	local c line
 	for c in nolife "$2"; do
+		budget_attached "$c" "$1" || return 1
 		line=$(awk -F'\t' -v k="churn.$c.$1" '$3 == "budget" && $4 == k { print $5 }' "$PB_RAW")
 		[ -n "$line" ] && [ "$(pb_kv "$line" state)" = 0 ] && [ "$(pb_kv "$line" syscall)" = 0 ] &&
 			[ "$(pb_kv "$line" cg_foreign)" = 0 ] || return 1
@@ -949,6 +964,9 @@ budget_overhead_summary() {
 	echo "and a netns, under \`portwarden run --cgroup <its parent>\` (dry run); $BUDGET_ROUNDS rounds,"
 	echo "in each: none, nolife, life, budget. Ratios are to nolife in the same round."
 	echo
+	echo "Runs whose daemon lacked its hooks on --cgroup (see the first column; its stderr is kept"
+	echo "as budget-CONF-ROUND.err) are left out of the medians and ratios."
+	echo
 	echo "| config | BPF programs on --cgroup | ops/s (median) | CPU ns/conn (median) | CPU ns/conn ratio to nolife (median, range) | ops/s ratio to nolife (median) | refusals logged |"
 	echo "|---|---|---|---|---|---|---|"
 	for conf in $BUDGET_CONFIGS; do
@@ -958,10 +976,15 @@ budget_overhead_summary() {
 		life) label="(b) default lifeline, no budget" ;;
 		budget) label="(c) lifeline + ports_max $BUDGET_MAX on the churn's cgroup" ;;
 		esac
-		ops=$(for r in $(seq "$BUDGET_ROUNDS"); do pb_values budget "churn.$conf.$r" ops_per_s; done | pb_median)
+		ops=$(for r in $(seq "$BUDGET_ROUNDS"); do
+			! budget_attached "$conf" "$r" || pb_values budget "churn.$conf.$r" ops_per_s
+		done | pb_median)
 		[ "$ops" != nan ] || continue
-		cpu=$(for r in $(seq "$BUDGET_ROUNDS"); do pb_values budget "churn.$conf.$r" cpu_ns_per_op; done | pb_median)
-		hooks=$(for r in $(seq "$BUDGET_ROUNDS"); do pb_values budget "churn.$conf.$r" hooks; done | sort -u | paste -sd/)
+		cpu=$(for r in $(seq "$BUDGET_ROUNDS"); do
+			! budget_attached "$conf" "$r" || pb_values budget "churn.$conf.$r" cpu_ns_per_op
+		done | pb_median)
+		hooks=$(for r in $(seq "$BUDGET_ROUNDS"); do pb_values budget "churn.$conf.$r" hooks; done |
+			sort | uniq -c | awk '{ printf "%s%s in %s runs", (NR > 1 ? ", " : ""), $2, $1 }')
 		refusals=$(for r in $(seq "$BUDGET_ROUNDS"); do pb_values budget "churn.$conf.$r" refusals; done |
 			awk '{ s += $1 } END { print NR ? s : "-" }')
 		ratio=$(for r in $(seq "$BUDGET_ROUNDS"); do budget_ratio "$conf" cpu_ns_per_op "$r"; done)
