@@ -804,7 +804,7 @@ budget_conf() {
 # DIR itself (effective: that run on its sockets, its ancestors' included;
 # other people's `portwarden run` without --cgroup attach to the root).
 budget_hooks() {
-	bpftool cgroup show "$1" ${2:+"$2"} 2>/dev/null | awk '$1 ~ /^[0-9]+$/' | wc -l
+	bpftool cgroup show "$1" ${2:+"$2"} 2>>"$PB_OUT/bpftool.err" | awk '$1 ~ /^[0-9]+$/' | wc -l
 }
 
 # budget_pw_start CONF ROUND BASE REL: `portwarden run` (dry run) on BASE with
@@ -854,6 +854,8 @@ budget_round() {
 		hooks=$(budget_hooks "$base")
 		cge=$(budget_hooks "$cg" effective)
 		line=$(pb_in "$cg" "$ns" "$PB_BIN/churn" --duration "$BUDGET_SECS")
+		# again at the end: hooks missing at the start, there now, were late
+		hooks="$hooks hooks_end=$(budget_hooks "$base")"
 		pb_tool_stop
 		pb_record budget "churn.$conf.$r" \
 			"$line hooks=$hooks cg_foreign=$cgf cg_effective=$cge" \
