@@ -9,7 +9,7 @@
 #   in one pool, about 5 minutes, snapbuild, the snapshot's build time
 #   over 10k and 100k synthetic sockets, seconds, and budget, what port
 #   budgets and the lifeline cost a connection and how fast a budget bites,
-#   about 10 minutes, run when named)
+#   about 8 minutes, run when named)
 #
 # Environment:
 #   BENCH_QUICK=1   short runs to check the harness (numbers meaningless)
