@@ -10,8 +10,9 @@
 // for TCP, the socket's release for UDP and for TCP sockets that never left
 // CLOSE). budget_owner remembers, by socket cookie, which cgroup a socket
 // was counted for, so each socket counts once and is given back once, whoever closes it. TIME_WAIT
-// and accepted sockets are not counted (the snapshot's state_ports_held()
-// leaves them out too). Userspace reconciles the count each sample.
+// (and FIN_WAIT2 timewait) socks and accepted sockets are not counted (the
+// snapshot's state_budget_held() leaves them out too). Userspace reconciles
+// the count each sample.
 //
 // Refused: connect() on an unbound socket (TCP: EADDRNOTAVAIL, UDP: EAGAIN),
 // bind(port 0) (EADDRINUSE) and a UDP send that just autobound (EAGAIN).

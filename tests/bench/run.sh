@@ -4,10 +4,12 @@
 # The benchmarks of issue 6 (`make bench`): churn overhead next to the peers,
 # the tax on unrelated syscalls, event capacity, detection speed, and scale.
 #
-# usage: tests/bench/run.sh [churn] [syscall] [capacity] [detection] [scale] [mixed] [snapbuild]
+# usage: tests/bench/run.sh [churn] [syscall] [capacity] [detection] [scale] [mixed] [snapbuild] [budget]
 #   (no argument: the first five, about 20 minutes; mixed, several leakers
-#   in one pool, about 5 minutes, and snapbuild, the snapshot's build time
-#   over 10k and 100k synthetic sockets, seconds, run when named)
+#   in one pool, about 5 minutes, snapbuild, the snapshot's build time
+#   over 10k and 100k synthetic sockets, seconds, and budget, what port
+#   budgets and the lifeline cost a connection and how fast a budget bites,
+#   about 8 minutes, run when named)
 #
 # Environment:
 #   BENCH_QUICK=1   short runs to check the harness (numbers meaningless)
@@ -768,6 +770,383 @@ bench_snapbuild() {
 	} >>"$PB_SUMMARY"
 }
 
+# ---- 8. port budgets and the lifeline -----------------------------------------------
+
+# Issue 16: (1) what the budget hooks cost a connection: churn in a child
+# cgroup and a netns, under `portwarden run --cgroup <its parent>` (dry run)
+# configured three ways, interleaved per round: nolife (`lifeline = no`, no
+# budget: the hooks not loaded), life (the default lifeline: hooks loaded,
+# counting nothing), budget (the lifeline and `ports_max` on the churn's
+# cgroup, far above what it holds: every port counted, none refused); and
+# none (no portwarden) for scale. (2) how fast a budget bites: with
+# `ports_max = N` enforced, budgetfill takes ports one by one and records
+# which attempt fails first, its errno, and the time from the N-th success
+# to that failure.
+
+BUDGET_SECS=5
+BUDGET_ROUNDS=$((2 * ROUNDS)) # 5 s runs vary by several %: more pairs
+BUDGET_CONFIGS="none nolife life budget"
+BUDGET_MAX=100000 # the churn holds 1 or 2 ports at a time
+BUDGET_FILL="tcp:100 tcp:1000 bind0:100 udp:100" # kind:ports_max
+BUDGET_FILL_REPS=3
+BUDGET_PROFILES=3
+
+# budget_conf NAME REL: the configuration NAME of the overhead runs.
+budget_conf() {
+	case $1 in
+	nolife) printf '[policy]\nlifeline = no\n' ;;
+	life) printf '[policy]\nlifeline = 95%%\n' ;;
+	budget) printf '[policy]\nlifeline = 95%%\n[cgroup "%s/churn"]\nports_max = %s\n' "$2" "$BUDGET_MAX" ;;
+	esac >"$PW_TMP/budget-$1.conf"
+}
+
+# budget_hooks DIR [effective]: how many BPF programs are attached to cgroup
+# DIR itself (effective: that run on its sockets, its ancestors' included;
+# other people's `portwarden run` without --cgroup attach to the root).
+budget_hooks() {
+	bpftool cgroup show "$1" ${2:+"$2"} 2>>"$PB_OUT/bpftool.err" | awk '$1 ~ /^[0-9]+$/' | wc -l
+}
+
+# budget_pw_start CONF ROUND BASE REL: `portwarden run` (dry run) on BASE with
+# CONF, waited for until started (and, with a budget, until the churn's
+# cgroup has it); sets PB_TOOL_PID. 1 if it did not start.
+budget_pw_start() {
+	local conf=$1 r=$2 base=$3 rel=$4 files=$PB_OUT/budget-$1-$2
+	pw_run_in -e "$files.err" "" "" "$PB_PW" run --no-socket --no-incidents --cgroup "$rel" \
+		--config "$PW_TMP/budget-$conf.conf" --log "$files.jsonl" >/dev/null
+	PB_TOOL_PID=$PW_PID
+	PB_MINE="${PB_MINE:-} $PB_TOOL_PID"
+	if ! pw_wait_ready "$PB_TOOL_PID" "$files.err" 'portwarden: start' 60; then
+		pb_say "budget: run ($conf) did not start: $(tail -n 3 "$files.err")"
+		pw_stop "$PB_TOOL_PID" TERM 10
+		return 1
+	fi
+	if [ "$conf" = budget ] &&
+		! pw_wait_ready "$PB_TOOL_PID" "$files.jsonl" "ports_max $BUDGET_MAX for $rel/churn" 30; then
+		pb_say "budget: no budget set within 30 s: $(tail -n 3 "$files.err")"
+		pw_stop "$PB_TOOL_PID" TERM 10
+		return 1
+	fi
+	sleep 0.5 # the rest of its setup (first snapshot)
+}
+
+# budget_refusals CONF ROUND: refuse/would_refuse records in that run's log.
+budget_refusals() {
+	jq -s '[.[] | select((.event == "budget" or .event == "lifeline")
+		and (.action == "refuse" or .action == "would_refuse"))] | length' \
+		"$PB_OUT/budget-$1-$2.jsonl" 2>/dev/null || echo nan
+}
+
+# budget_round NS CGROUP BASE REL ROUND: none nolife life budget, each recorded.
+budget_round() {
+	local ns=$1 cg=$2 base=$3 rel=$4 r=$5 conf line foreign hooks cgf cge
+	for conf in $BUDGET_CONFIGS; do
+		foreign=$(pb_foreign_bpf)
+		# cgroup programs on the churn before ours: other people's
+		cgf=$(budget_hooks "$cg" effective)
+		if [ "$conf" = none ]; then
+			line=$(pb_in "$cg" "$ns" "$PB_BIN/churn" --duration "$BUDGET_SECS")
+			pb_record budget "churn.$conf.$r" "$line hooks=$(budget_hooks "$base") cg_foreign=$cgf" \
+				"cg_effective=$(budget_hooks "$cg" effective) $foreign"
+			continue
+		fi
+		budget_pw_start "$conf" "$r" "$base" "$rel" || continue
+		hooks=$(budget_hooks "$base")
+		cge=$(budget_hooks "$cg" effective)
+		line=$(pb_in "$cg" "$ns" "$PB_BIN/churn" --duration "$BUDGET_SECS")
+		# again at the end: hooks missing at the start, there now, were late
+		hooks="$hooks hooks_end=$(budget_hooks "$base")"
+		pb_tool_stop
+		pb_record budget "churn.$conf.$r" \
+			"$line hooks=$hooks cg_foreign=$cgf cg_effective=$cge" \
+			"refusals=$(budget_refusals "$conf" "$r") $foreign"
+	done
+}
+
+# budget_attached CONF ROUND: 0 when CONF's run in ROUND had the hooks it
+# is meant to have on --cgroup (9 with the lifeline, else none); a daemon
+# that could not load or attach them measured something else.
+budget_attached() {
+	local h
+	h=$(pb_values budget "churn.$1.$2" hooks)
+	case $1 in
+	life | budget) [ "$h" = 9 ] ;;
+	*) [ "$h" = 0 ] ;;
+	esac
+}
+
+# budget_ratio CONF FIELD ROUND: CONF's FIELD over nolife's in that round
+# (nothing when either run lacked its hooks).
+budget_ratio() {
+	local t a
+	budget_attached "$1" "$3" && budget_attached nolife "$3" || return 0
+	t=$(pb_values budget "churn.$1.$3" "$2")
+	a=$(pb_values budget "churn.nolife.$3" "$2")
+	[ -n "$t" ] && [ -n "$a" ] || return 0
+	awk -v t="$t" -v a="$a" 'BEGIN { printf "%.4f\n", t / a }'
+}
+
+# budget_hook_share PERF_DATA: the share (0..1) of the samples in cgroup
+# socket hooks or in the budget/lifeline programs (the tracepoint's).
+budget_hook_share() {
+	perf script -i "$1" -F ip,sym 2>/dev/null | awk '
+		/^[ \t]*$/ { if (insample) { n++; hit += found } insample = 0; found = 0; next }
+		{ insample = 1 }
+		/__cgroup_bpf_run_filter|bpf_prog_[0-9a-f]+_(budget|lifeline)_/ { found = 1 }
+		END { if (insample) { n++; hit += found } if (n) printf "%.4f\n", hit / n }'
+}
+
+# budget_profile NS CGROUP BASE REL CONF REP: one profiled churn run under CONF.
+budget_profile() {
+	local ns=$1 cg=$2 base=$3 rel=$4 conf=$5 r=$6 data=$PW_TMP/perf-budget-$5.data line foreign
+	foreign="$(pb_foreign_bpf) cg_foreign=$(budget_hooks "$cg" effective)"
+	if [ "$conf" != none ]; then
+		budget_pw_start "$conf" "profile$r" "$base" "$rel" || return 0
+	fi
+	# shellcheck disable=SC2016 # $$ and $1.. belong to the inner sh
+	line=$(perf record -q -e cpu-clock -g -o "$data" -- \
+		sh -c 'echo $$ >"$1/cgroup.procs" && exec nsenter --net="/run/netns/$2" "$3" --duration "$4"' \
+		budget-profile "$cg" "$ns" "$PB_BIN/churn" "$BUDGET_SECS" 2>/dev/null) || line=
+	[ "$conf" = none ] || pb_tool_stop
+	[ -n "$line" ] || { pb_say "budget: perf record failed: no profile"; return 0; }
+	pb_record budget "profile.$conf.$r" \
+		"hooks_share=$(budget_hook_share "$data") share=$(pb_trace_share "$data") $line $foreign"
+	rm -f "$data"
+}
+
+# budget_foreign_runs KEY: "N of M" churn runs whose KEY (state, cg_foreign) was not 0.
+budget_foreign_runs() {
+	awk -F'\t' -v k="$1" '$3 == "budget" && $4 ~ /^churn\./ { m++; if ($5 ~ ("(^| )" k "=[1-9]")) n++ }
+		END { printf "%d of %d", n, m }' "$PB_RAW"
+}
+
+# budget_clean ROUND CONF: 0 when the runs of CONF and nolife in ROUND saw
+# no other process's BPF program on the state hook, syscalls or the churn's
+# cgroup (the cost others' programs add differs from run to run).
+budget_clean() {
+	local c line
+	for c in nolife "$2"; do
+		budget_attached "$c" "$1" || return 1
+		line=$(awk -F'\t' -v k="churn.$c.$1" '$3 == "budget" && $4 == k { print $5 }' "$PB_RAW")
+		[ -n "$line" ] && [ "$(pb_kv "$line" state)" = 0 ] && [ "$(pb_kv "$line" syscall)" = 0 ] &&
+			[ "$(pb_kv "$line" cg_foreign)" = 0 ] || return 1
+	done
+}
+
+budget_clean_summary() {
+	local conf r n ratios
+	echo "The same ratios over the rounds where neither run of the pair saw other processes' BPF"
+	echo "programs (state hook, syscalls, cgroup socket hooks over the churn):"
+	echo
+	echo "| config | clean rounds | CPU ns/conn ratio to nolife (median, range) | ops/s ratio (median) |"
+	echo "|---|---|---|---|"
+	for conf in none life budget; do
+		n=0 ratios=''
+		for r in $(seq "$BUDGET_ROUNDS"); do
+			budget_clean "$r" "$conf" || continue
+			n=$((n + 1))
+			ratios="$ratios $(budget_ratio "$conf" cpu_ns_per_op "$r"):$(budget_ratio "$conf" ops_per_s "$r")"
+		done
+		[ "$n" -gt 0 ] || { echo "| $conf | 0 | - | - |"; continue; }
+		printf '| %s | %s | %s (%s) | %s |\n' "$conf" "$n" \
+			"$(tr ' ' '\n' <<<"$ratios" | grep . | cut -d: -f1 | pb_median)" \
+			"$(tr ' ' '\n' <<<"$ratios" | grep . | cut -d: -f1 | pb_minmax)" \
+			"$(tr ' ' '\n' <<<"$ratios" | grep . | cut -d: -f2 | pb_median)"
+	done
+	echo
+}
+
+budget_overhead_summary() {
+	local conf r ops cpu ratio oratio hooks refusals label line
+	echo "### 8. Port budgets and the lifeline (issue 16)"
+	echo
+	echo "#### 8a. What they cost a connection"
+	echo
+	echo "tests/bench/churn ($BUDGET_SECS s runs, connect/accept/close on loopback) in a child cgroup"
+	echo "and a netns, under \`portwarden run --cgroup <its parent>\` (dry run); $BUDGET_ROUNDS rounds,"
+	echo "in each: none, nolife, life, budget. Ratios are to nolife in the same round."
+	echo
+	echo "Runs whose daemon lacked its hooks on --cgroup (see the first column; its stderr is kept"
+	echo "as budget-CONF-ROUND.err) are left out of the medians and ratios."
+	echo
+	echo "| config | BPF programs on --cgroup | ops/s (median) | CPU ns/conn (median) | CPU ns/conn ratio to nolife (median, range) | ops/s ratio to nolife (median) | refusals logged |"
+	echo "|---|---|---|---|---|---|---|"
+	for conf in $BUDGET_CONFIGS; do
+		case $conf in
+		none) label="(d) no portwarden" ;;
+		nolife) label="(a) lifeline = no, no budget (hooks not loaded)" ;;
+		life) label="(b) default lifeline, no budget" ;;
+		budget) label="(c) lifeline + ports_max $BUDGET_MAX on the churn's cgroup" ;;
+		esac
+		ops=$(for r in $(seq "$BUDGET_ROUNDS"); do
+			! budget_attached "$conf" "$r" || pb_values budget "churn.$conf.$r" ops_per_s
+		done | pb_median)
+		[ "$ops" != nan ] || continue
+		cpu=$(for r in $(seq "$BUDGET_ROUNDS"); do
+			! budget_attached "$conf" "$r" || pb_values budget "churn.$conf.$r" cpu_ns_per_op
+		done | pb_median)
+		hooks=$(for r in $(seq "$BUDGET_ROUNDS"); do pb_values budget "churn.$conf.$r" hooks; done |
+			sort | uniq -c | awk '{ printf "%s%s in %s runs", (NR > 1 ? ", " : ""), $2, $1 }')
+		refusals=$(for r in $(seq "$BUDGET_ROUNDS"); do pb_values budget "churn.$conf.$r" refusals; done |
+			awk '{ s += $1 } END { print NR ? s : "-" }')
+		ratio=$(for r in $(seq "$BUDGET_ROUNDS"); do budget_ratio "$conf" cpu_ns_per_op "$r"; done)
+		oratio=$(for r in $(seq "$BUDGET_ROUNDS"); do budget_ratio "$conf" ops_per_s "$r"; done)
+		printf '| %s | %s | %s | %s | %s (%s) | %s | %s |\n' "$label" "$hooks" "$ops" "$cpu" \
+			"$(pb_median <<<"$ratio")" "$(pb_minmax <<<"$ratio")" "$(pb_median <<<"$oratio")" \
+			"$([ "$conf" = none ] && echo - || echo "$refusals")"
+	done
+	echo
+	echo "Load average (1 min) per run: $(awk -F'\t' '$3 == "budget" && $4 ~ /^churn\./ { print $2 }' "$PB_RAW" | pb_minmax)" \
+		"(median $(awk -F'\t' '$3 == "budget" && $4 ~ /^churn\./ { print $2 }' "$PB_RAW" | pb_median));" \
+		"other processes' syscall tracepoints attached in $(pb_contaminated budget);" \
+		"other processes' programs on the TCP state hook in $(budget_foreign_runs state) runs," \
+		"other processes' cgroup socket programs over the churn's cgroup (the cgroup2 root's) in" \
+		"$(budget_foreign_runs cg_foreign) runs."
+	echo
+	budget_clean_summary
+	[ -n "$(pb_values budget profile.nolife.1 hooks_share)" ] || return 0
+	echo "Profiled runs (perf record -e cpu-clock -g on the churn, $BUDGET_PROFILES of each, interleaved):"
+	echo "share of its CPU samples in cgroup socket hooks (__cgroup_bpf_run_filter*) or the"
+	echo "budget/lifeline programs, and in any BPF or tracepoint path (portwarden's state tracing"
+	echo "included); medians, range in brackets:"
+	echo
+	echo "| config | cgroup hooks + budget programs | all BPF/tracing | samples per run | others' programs then: state hook, cgroup (per run) |"
+	echo "|---|---|---|---|---|"
+	for conf in $BUDGET_CONFIGS; do
+		local hs as
+		hs=$(for r in $(seq "$BUDGET_PROFILES"); do pb_values budget "profile.$conf.$r" hooks_share; done |
+			awk '{ printf "%.2f\n", 100 * $1 }')
+		as=$(for r in $(seq "$BUDGET_PROFILES"); do pb_values budget "profile.$conf.$r" share; done |
+			awk '{ printf "%.2f\n", 100 * $1 }')
+		[ -n "$hs" ] || continue
+		printf '| %s | %s%% (%s) | %s%% (%s) | %s | %s |\n' "$conf" "$(pb_median <<<"$hs")" "$(pb_minmax <<<"$hs")" \
+			"$(pb_median <<<"$as")" "$(pb_minmax <<<"$as")" \
+			"$(for r in $(seq "$BUDGET_PROFILES"); do pb_values budget "profile.$conf.$r" samples; done | pb_median)" \
+			"$(for r in $(seq "$BUDGET_PROFILES"); do
+				printf '%s,%s ' "$(pb_values budget "profile.$conf.$r" state)" \
+					"$(pb_values budget "profile.$conf.$r" cg_foreign)"
+			done | sed 's/ $//')"
+	done
+	echo
+}
+
+# budget_fill_run NS BASE REL: one enforcing daemon, budgets on fresh cgroups,
+# budgetfill in each; records a line per run.
+budget_fill_run() {
+	local ns=$1 base=$2 rel=$3 rep spec kind n cg line log=$PB_OUT/budget-fill.jsonl last
+	{
+		for rep in $(seq "$BUDGET_FILL_REPS"); do
+			for spec in $BUDGET_FILL; do
+				pw_make_cgroup "budget-fill/$rep-${spec%:*}-${spec#*:}" >/dev/null
+				printf '[cgroup "%s/%s-%s-%s"]\nports_max = %s\n' "$rel" "$rep" "${spec%:*}" \
+					"${spec#*:}" "${spec#*:}"
+				last="$rel/$rep-${spec%:*}-${spec#*:}"
+			done
+		done
+	} >"$PW_TMP/budget-fill.conf"
+	pw_make_cgroup budget-fill/sink >/dev/null
+	pb_bg "$PW_TMP/fill-sink" "$base/sink" "$ns" "$PB_BIN/leaker" sink --port 5000 --procs 1
+	local sink=$PW_PID
+	pw_wait_for_file_line "$PW_TMP/fill-sink" listening 10 || { pb_say "budget: sink did not start"; return 1; }
+	pw_run_in -e "$PW_TMP/budget-fill.err" "" "" "$PB_PW" run --enforce --no-socket --no-incidents \
+		--cgroup "$rel" --config "$PW_TMP/budget-fill.conf" --log "$log" >/dev/null
+	local pid=$PW_PID
+	PB_MINE="${PB_MINE:-} $pid"
+	if ! pw_wait_ready "$pid" "$log" "ports_max [0-9]* for $last\"" 60; then
+		pb_say "budget: budgets not set within 60 s: $(tail -n 3 "$PW_TMP/budget-fill.err")"
+		pw_stop "$pid" TERM 10
+		pw_stop "$sink" TERM 5
+		return 1
+	fi
+	for rep in $(seq "$BUDGET_FILL_REPS"); do
+		for spec in $BUDGET_FILL; do
+			kind=${spec%:*} n=${spec#*:}
+			cg=$base/$rep-$kind-$n
+			line=$(pb_in "$cg" "$ns" "$PB_BIN/budgetfill" --kind "$kind" --port 5000 --max $((2 * n)))
+			pb_record budget "fill.$kind.$n.$rep" "$line budget=$n $(pb_foreign_bpf)"
+			sleep 1 # the ports go back (the process exits) before the next one
+		done
+	done
+	sleep 2 # a step logs the refusals
+	pw_stop "$pid" TERM 10
+	pw_stop "$sink" TERM 5
+	# what else the enforcing daemon did to these workloads (it should do nothing)
+	pb_record budget fill.daemon "actions=$(jq -s '[.[] | select(.event == "action")] | length' "$log")" \
+		"refuse_records=$(jq -s '[.[] | select(.event == "budget" and .action == "refuse")] | length' "$log")" \
+		"corrections=$(jq -s '[.[] | select(.event == "budget" and .action == "correct")] | length' "$log")" \
+		"lifeline_engaged=$(jq -s '[.[] | select(.event == "lifeline" and .action == "engaged")] | length' "$log")"
+}
+
+budget_fill_summary() {
+	local spec kind n rep line firsts errnos exact runs
+	echo "#### 8b. How fast a budget bites"
+	echo
+	echo "\`portwarden run --enforce\` with \`ports_max = N\` on fresh cgroups; tests/bench/budgetfill"
+	echo "in each takes ports one at a time as fast as it can and holds them (tcp: connect() to a sink"
+	echo "in another cgroup; bind0: bind() to port 0; udp: UDP connect()) until one fails, then tries"
+	echo "3 more (timed too). Time to refusal: from the return of the N-th success to the return of the failed"
+	echo "attempt (its socket() included). $BUDGET_FILL_REPS runs each."
+	echo
+	echo "| kind | N | first failed attempt (per run) | exactly N+1 | errno | then refused | to refusal, µs (median, range) | refused attempt, µs (median) | the next refused ones, µs (median of run medians) | a successful attempt, µs (median of run medians) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	for spec in $BUDGET_FILL; do
+		kind=${spec%:*} n=${spec#*:}
+		firsts='' errnos='' exact=0 runs=0
+		for rep in $(seq "$BUDGET_FILL_REPS"); do
+			line=$(awk -F'\t' -v k="fill.$kind.$n.$rep" '$3 == "budget" && $4 == k { print $5 }' "$PB_RAW")
+			[ -n "$line" ] || continue
+			runs=$((runs + 1))
+			firsts="$firsts${firsts:+, }$(pb_kv "$line" first_failure)"
+			errnos="$errnos $(pb_kv "$line" errno)"
+			[ "$(pb_kv "$line" first_failure)" != $((n + 1)) ] || exact=$((exact + 1))
+		done
+		[ "$runs" -gt 0 ] || continue
+		printf '| %s | %s | %s | %s of %s | %s | %s | %s (%s) | %s | %s | %s |\n' "$kind" "$n" "$firsts" \
+			"$exact" "$runs" "$(tr ' ' '\n' <<<"$errnos" | grep . | sort -u | paste -sd/)" \
+			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" after_failed; done | paste -sd' ')" \
+			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" refuse_us; done | pb_median)" \
+			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" refuse_us; done | pb_minmax)" \
+			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" refused_call_us; done | pb_median)" \
+			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" refused_again_us; done | pb_median)" \
+			"$(for rep in $(seq "$BUDGET_FILL_REPS"); do pb_values budget "fill.$kind.$n.$rep" alloc_us_median; done | pb_median)"
+	done
+	echo
+	line=$(awk -F'\t' '$3 == "budget" && $4 == "fill.daemon" { print $5 }' "$PB_RAW")
+	echo "The daemon's log over these runs: $(pb_kv "$line" actions) actions," \
+		"$(pb_kv "$line" refuse_records) refuse records, $(pb_kv "$line" corrections) count corrections," \
+		"$(pb_kv "$line" lifeline_engaged) lifeline engagements." \
+		"Load average (1 min): $(awk -F'\t' '$3 == "budget" && $4 ~ /^fill\./ { print $2 }' "$PB_RAW" | pb_minmax)."
+	echo
+}
+
+bench_budget() {
+	local ns base cg rel r conf
+	[ -z "$QUICK" ] || { BUDGET_SECS=1; BUDGET_FILL_REPS=1; BUDGET_PROFILES=1; }
+	pb_say "budget: $BUDGET_ROUNDS rounds of $BUDGET_SECS s churn runs x 4 configs, a profiled run each, then budget fills"
+	ns=$(pb_netns net.ipv4.tcp_max_tw_buckets=0)
+	base=$(pw_make_cgroup budget)
+	cg=$(pw_make_cgroup budget/churn)
+	rel=$(pw_cgroup_relpath "$base")
+	for conf in $BUDGET_CONFIGS; do
+		budget_conf "$conf" "$rel"
+	done
+	for r in $(seq "$BUDGET_ROUNDS"); do
+		budget_round "$ns" "$cg" "$base" "$rel" "$r"
+	done
+	if command -v perf >/dev/null 2>&1; then
+		for r in $(seq "$BUDGET_PROFILES"); do
+			for conf in $BUDGET_CONFIGS; do
+				budget_profile "$ns" "$cg" "$base" "$rel" "$conf" "$r"
+			done
+		done
+	fi
+	budget_overhead_summary >>"$PB_SUMMARY"
+	base=$(pw_make_cgroup budget-fill)
+	budget_fill_run "$(pb_netns)" "$base" "$(pw_cgroup_relpath "$base")" ||
+		pb_say "budget: the fill runs did not start"
+	budget_fill_summary >>"$PB_SUMMARY"
+}
+
 # ---- main -------------------------------------------------------------------------
 
 main() {
@@ -776,7 +1155,7 @@ main() {
 	pw_require_bpf
 	pw_require_cgroup2
 	pw_require_cmd ip jq bpftool nsenter ss
-	for b in churn sysloop failstorm leaker holder snapbuild; do
+	for b in churn sysloop failstorm leaker holder snapbuild budgetfill; do
 		pw_require_file "$PB_BIN/$b" "$b"
 	done
 	mkdir -p "$PB_OUT"
@@ -794,7 +1173,7 @@ main() {
 	} >"$PB_SUMMARY"
 	for b in $benches; do
 		case $b in
-		churn | syscall | capacity | detection | scale | mixed | snapbuild) "bench_$b" ;;
+		churn | syscall | capacity | detection | scale | mixed | snapbuild | budget) "bench_$b" ;;
 		*) echo "unknown benchmark '$b'" >&2; exit 2 ;;
 		esac
 		pb_say "$b done; $(pb_machine)"

@@ -412,6 +412,41 @@ UNIT_TEST(time_wait_with_closer)
 	ASSERT_EQ_INT(group(CG_A, 0)->held.n[PS_TIME_WAIT], 1);
 }
 
+/*
+ * A budget's count (state_budget_held) leaves out what the kernel's count
+ * gave back: TIME_WAIT and FIN_WAIT2 timewait socks (the orphan entered
+ * CLOSE); a full FIN_WAIT2 socket still counts. A server's accepted socket,
+ * even as a FIN_WAIT2 timewait sock, is left out once (passive), not twice.
+ */
+UNIT_TEST(budget_held_leaves_out_timewait_socks)
+{
+	struct pw_sock full = tcp(1, TCP_FIN_WAIT2, 40001), orphan = tcp(2, TCP_TIME_WAIT, 40002);
+	struct pw_sock tw = tcp(3, TCP_TIME_WAIT, 40003), est = tcp(4, TCP_ESTABLISHED, 40004);
+	struct pw_sock lis = tcp(5, TCP_LISTEN, 5000), served = tcp(6, TCP_TIME_WAIT, 5000);
+	const struct state_counts *c;
+
+	setup();
+	orphan.substate = TCP_FIN_WAIT2;
+	tw.substate = TCP_TIME_WAIT;
+	served.substate = TCP_FIN_WAIT2;
+	add(full);
+	add(held_by(full, 100));
+	add(orphan);
+	add(tw);
+	add(est);
+	add(held_by(est, 100));
+	add(lis);
+	add(held_by(lis, 100));
+	add(served);
+	ASSERT_EQ_INT(build(), 0);
+	c = &group(CG_A, 0)->held;
+	ASSERT_EQ_INT(c->n[PS_FIN_WAIT], 3);
+	ASSERT_EQ_INT(c->passive, 1);
+	ASSERT_EQ_INT(c->tw_fin_wait, 1);
+	ASSERT_EQ_INT(state_ports_held(c), 4); /* full, orphan, est, lis */
+	ASSERT_EQ_INT(state_budget_held(c), 3); /* full, est, lis */
+}
+
 UNIT_TEST(time_wait_without_closer)
 {
 	struct pw_sock tw = tcp(7, TCP_TIME_WAIT, 40001);
@@ -866,6 +901,7 @@ int main(void)
 	RUN(state_table);
 	RUN(time_wait_with_closer);
 	RUN(time_wait_without_closer);
+	RUN(budget_held_leaves_out_timewait_socks);
 	RUN(bind_before_connect_table);
 	RUN(group_key_table);
 	RUN(hybrid_forks_in_two_v1_cgroups);

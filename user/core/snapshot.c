@@ -416,6 +416,8 @@ static void count_socket(struct state_counts *c, const struct snap_socket *s)
 		c->bind_before_connect++;
 	if (s->passive)
 		c->passive++;
+	else if (s->state == PS_FIN_WAIT && s->sock.state == TCP_TIME_WAIT)
+		c->tw_fin_wait++;
 }
 
 /* Every socket once in its group and the total, and once per process charged with it. */

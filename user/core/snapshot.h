@@ -85,6 +85,9 @@ struct state_counts {
 	/* not TIME_WAIT, on a port a socket listens on in the same netns: a
 	 * server's accepted connections, which take no ephemeral port */
 	uint32_t passive;
+	/* in n[PS_FIN_WAIT], not passive: orphaned FIN_WAIT2 sockets the kernel
+	 * keeps as timewait socks (state TIME_WAIT, substate FIN_WAIT2) */
+	uint32_t tw_fin_wait;
 };
 
 /* Ports held against a pool: TIME_WAIT and a server's accepted sockets
@@ -92,6 +95,18 @@ struct state_counts {
 static inline uint32_t state_ports_held(const struct state_counts *c)
 {
 	return c->total - c->n[PS_TIME_WAIT] - c->passive;
+}
+
+/* Ports a budget counts (bpf/budget.bpf.c): state_ports_held() but for the
+ * FIN_WAIT2 timewait socks. The kernel gives a socket's port back to its
+ * budget when the socket enters CLOSE, which an orphan in FIN_WAIT2 does as
+ * it becomes a timewait sock; like a TIME_WAIT one, that sock still holds the
+ * port but counts against no budget. Reconciling against state_ports_held()
+ * instead would put those ports back on the budget, where nothing takes them
+ * off when the socks expire. */
+static inline uint32_t state_budget_held(const struct state_counts *c)
+{
+	return state_ports_held(c) - c->tw_fin_wait;
 }
 
 /* A process holding sockets (or, for TIME_WAIT and orphans, the process that

@@ -140,7 +140,7 @@ static uint32_t snapshot_held(const struct guard *g, uint64_t cgroup_id)
 
 	for (size_t i = 0; i < g->m.snap.nr_groups; i++)
 		if (g->m.snap.groups[i].key.cgroup_id == cgroup_id)
-			n += state_ports_held(&g->m.snap.groups[i].held);
+			n += state_budget_held(&g->m.snap.groups[i].held);
 	return n;
 }
 
