@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/array.h"
 #include "core/log.h"
 #include "guard/guard.h"
 #include "guard/lifeline.h"
@@ -106,6 +107,7 @@ static bool seen_eq(const void *ctx, uint32_t idx, const void *key)
 /* The count logged so far for @r's key; NULL: no memory to keep it. */
 static uint64_t *last_count(struct guard_refusals *gr, const struct budget_refusal *r)
 {
+	struct budget_refusal *more;
 	uint32_t *slot;
 
 	if (idmap_reserve(&gr->seen_index, gr->nr_seen + 1))
@@ -113,15 +115,10 @@ static uint64_t *last_count(struct guard_refusals *gr, const struct budget_refus
 	slot = idmap_slot(&gr->seen_index, key_hash(r), seen_eq, gr, r);
 	if (*slot)
 		return &gr->seen[*slot - 1].count;
-	if (gr->nr_seen == gr->cap_seen) {
-		size_t cap = gr->cap_seen ? 2 * gr->cap_seen : 64;
-		struct budget_refusal *more = realloc(gr->seen, cap * sizeof(*more));
-
-		if (!more)
-			return NULL;
-		gr->seen = more;
-		gr->cap_seen = cap;
-	}
+	more = array_grow(gr->seen, &gr->cap_seen, gr->nr_seen + 1, 64, sizeof(*more));
+	if (!more)
+		return NULL;
+	gr->seen = more;
 	gr->seen[gr->nr_seen] = *r;
 	gr->seen[gr->nr_seen].count = 0;
 	*slot = (uint32_t)++gr->nr_seen;

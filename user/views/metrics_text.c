@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/array.h"
 #include "views/metrics_text.h"
 
 const char *metrics_outcome_name(enum metrics_outcome o)
@@ -385,18 +386,15 @@ static void add_rise(struct failure_counts *total, const struct failure_counts *
 
 static struct metrics_totals_entry *totals_entry(struct metrics_totals *t, uint64_t key)
 {
+	struct metrics_totals_entry *s;
+
 	for (size_t i = 0; i < t->nr_seen; i++)
 		if (t->seen[i].key == key)
 			return &t->seen[i];
-	if (t->nr_seen == t->cap_seen) {
-		size_t cap = t->cap_seen ? 2 * t->cap_seen : 64;
-		struct metrics_totals_entry *s = realloc(t->seen, cap * sizeof(*s));
-
-		if (!s)
-			return NULL;
-		t->seen = s;
-		t->cap_seen = cap;
-	}
+	s = array_grow(t->seen, &t->cap_seen, t->nr_seen + 1, 64, sizeof(*s));
+	if (!s)
+		return NULL;
+	t->seen = s;
 	memset(&t->seen[t->nr_seen], 0, sizeof(t->seen[0]));
 	t->seen[t->nr_seen].key = key;
 	return &t->seen[t->nr_seen++];
