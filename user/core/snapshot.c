@@ -12,6 +12,9 @@
 #include "core/snapshot_build.h"
 
 /* A process charged with a socket: it holds an fd to it, or closed it. */
+/* a daemon keeps one per socket between samples (snapshot.h) */
+_Static_assert(sizeof(struct snap_socket) == 88, "struct snap_socket grew");
+
 struct holding {
 	uint32_t sock, proc;
 };
@@ -164,9 +167,23 @@ static void init_socket(const struct snap_build *b, struct snap_socket *s,
 			const struct sock_build *sb)
 {
 	const struct pw_sock *table = record(b, sb->table), *file = record(b, sb->file);
+	const struct pw_sock *r = table ? table : file;
 
 	memset(s, 0, sizeof(*s));
-	s->sock = table ? *table : *file;
+	s->sock = (struct snap_sock){
+		.key = r->key,
+		.netns = r->netns,
+		.sport = r->sport,
+		.dport = r->dport,
+		.family = r->family,
+		.protocol = r->protocol,
+		.state = r->state,
+		.substate = r->substate,
+		.source = r->source,
+		.flags = r->flags,
+	};
+	memcpy(s->sock.saddr, r->saddr, sizeof(s->sock.saddr));
+	memcpy(s->sock.daddr, r->daddr, sizeof(s->sock.daddr));
 	if (s->sock.protocol == IPPROTO_UDP)
 		s->state = PS_UDP;
 	else
@@ -205,7 +222,7 @@ static int keep_sockets(struct snap_build *b)
 	return 0;
 }
 
-static uint64_t port_key(const struct pw_sock *r)
+static uint64_t port_key(const struct snap_sock *r)
 {
 	return (uint64_t)r->netns << 16 | r->sport;
 }
