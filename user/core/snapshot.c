@@ -170,18 +170,17 @@ static void init_socket(const struct snap_build *b, struct snap_socket *s,
 	const struct pw_sock *r = table ? table : file;
 
 	memset(s, 0, sizeof(*s));
-	s->sock = (struct snap_sock){
-		.key = r->key,
-		.netns = r->netns,
-		.sport = r->sport,
-		.dport = r->dport,
-		.family = r->family,
-		.protocol = r->protocol,
-		.state = r->state,
-		.substate = r->substate,
-		.source = r->source,
-		.flags = r->flags,
-	};
+	/* field by field: the padding stays zero, so snapshots compare with memcmp */
+	s->sock.key = r->key;
+	s->sock.netns = r->netns;
+	s->sock.sport = r->sport;
+	s->sock.dport = r->dport;
+	s->sock.family = r->family;
+	s->sock.protocol = r->protocol;
+	s->sock.state = r->state;
+	s->sock.substate = r->substate;
+	s->sock.source = r->source;
+	s->sock.flags = r->flags;
 	memcpy(s->sock.saddr, r->saddr, sizeof(s->sock.saddr));
 	memcpy(s->sock.daddr, r->daddr, sizeof(s->sock.daddr));
 	if (s->sock.protocol == IPPROTO_UDP)
@@ -535,7 +534,13 @@ static void build_free(struct snap_build *b)
 	free(b->holdings);
 }
 
-int snapshot_build(const struct inventory *inv, struct snapshot *snap)
+/*
+ * The records are read until every socket has its holders; what follows
+ * (groups, pools, sorting) works on the snapshot alone. @consume (NULL, or
+ * @inv itself) has its records freed there, so that they and the pools'
+ * working arrays are not in memory at once.
+ */
+static int build(const struct inventory *inv, struct inventory *consume, struct snapshot *snap)
 {
 	struct snap_build b = {.inv = inv, .snap = snap};
 	int err;
@@ -549,6 +554,13 @@ int snapshot_build(const struct inventory *inv, struct snapshot *snap)
 		err = mark_bind_before_connect(snap);
 	if (!err)
 		err = find_holders(&b);
+	if (consume) {
+		free(consume->socks);
+		consume->socks = NULL;
+		consume->nr_socks = consume->cap_socks = 0;
+		free(b.rec_sock);
+		b.rec_sock = NULL;
+	}
 	if (!err)
 		err = count_groups(&b);
 	if (!err)
@@ -561,6 +573,16 @@ int snapshot_build(const struct inventory *inv, struct snapshot *snap)
 	if (err)
 		snapshot_free(snap);
 	return err;
+}
+
+int snapshot_build(const struct inventory *inv, struct snapshot *snap)
+{
+	return build(inv, NULL, snap);
+}
+
+int snapshot_build_consume(struct inventory *inv, struct snapshot *snap)
+{
+	return build(inv, inv, snap);
 }
 
 void snapshot_free(struct snapshot *snap)

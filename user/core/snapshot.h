@@ -163,6 +163,11 @@ struct snapshot {
 
 /* Build @snap from @inv. Returns 0 or -ENOMEM. */
 int snapshot_build(const struct inventory *inv, struct snapshot *snap);
+/* The same, freeing @inv's socket records (not its netns settings) as soon
+ * as they are read: a daemon's peak at 100k sockets is then the records or
+ * the pools' working arrays, not both. @inv has no records afterwards,
+ * whatever the result. */
+int snapshot_build_consume(struct inventory *inv, struct snapshot *snap);
 void snapshot_free(struct snapshot *snap);
 
 /* @tgid's entry in @snap, or NULL when it holds no socket there. */
