@@ -262,6 +262,26 @@ UNIT_TEST(reserve_keeps_a_partial_record)
 	inventory_free(&inv);
 }
 
+/* A daemon's collector reserves about its last sample's records up front:
+ * that reservation must be taken as sized, not rounded up by doubling from
+ * 256 (100k records would take 131k, 3 MB more); later growth doubles. */
+UNIT_TEST(first_reserve_is_exact)
+{
+	struct inventory inv;
+
+	inventory_init(&inv);
+	ASSERT_EQ_INT(inventory_reserve(&inv, 100000), 0);
+	ASSERT_EQ_INT(inv.cap_socks, 100000);
+	inv.nr_socks = inv.cap_socks;
+	ASSERT_EQ_INT(inventory_reserve(&inv, 1), 0);
+	ASSERT_EQ_INT(inv.cap_socks, 200000);
+	inventory_free(&inv);
+	/* small first reservations still start at 256 */
+	ASSERT_EQ_INT(inventory_reserve(&inv, 3), 0);
+	ASSERT_EQ_INT(inv.cap_socks, 256);
+	inventory_free(&inv);
+}
+
 struct sockstat_case {
 	const char *name, *text;
 	int err;
@@ -322,6 +342,7 @@ int main(void)
 	RUN(reserved_ports_table);
 	RUN(port_reserved_reads_parsed_bitmap);
 	RUN(reserve_keeps_a_partial_record);
+	RUN(first_reserve_is_exact);
 	RUN(sockstat_table);
 	RUN(sockstat_adds_both_files);
 	return UNIT_MAIN_END();

@@ -891,6 +891,36 @@ UNIT_TEST(busy_host_counts)
 	}
 }
 
+/* The daemon's build frees the records half-way: the snapshot must be the
+ * one the plain build gives, and the inventory keeps its netns settings. */
+UNIT_TEST(consuming_build_is_the_same)
+{
+	struct snapshot plain;
+	size_t nr_netns;
+
+	setup();
+	ASSERT_EQ_INT(busy_host_netns(&fx.inv), 0);
+	for (uint32_t i = 0; i < BUSY_SOCKETS; i++)
+		ASSERT_EQ_INT(busy_host_add(&fx.inv, i), 0);
+	nr_netns = fx.inv.nr_netns;
+	ASSERT_EQ_INT(snapshot_build(&fx.inv, &plain), 0);
+	ASSERT_EQ_INT(snapshot_build_consume(&fx.inv, &fx.snap), 0);
+	ASSERT_TRUE(fx.inv.socks == NULL);
+	ASSERT_EQ_INT(fx.inv.nr_socks, 0);
+	ASSERT_EQ_INT(fx.inv.nr_netns, nr_netns);
+	ASSERT_EQ_INT(fx.snap.nr_sockets, plain.nr_sockets);
+	ASSERT_EQ_INT(fx.snap.nr_processes, plain.nr_processes);
+	ASSERT_EQ_INT(fx.snap.nr_groups, plain.nr_groups);
+	ASSERT_EQ_INT(fx.snap.nr_pools, plain.nr_pools);
+	ASSERT_TRUE(!memcmp(fx.snap.sockets, plain.sockets, plain.nr_sockets * sizeof(*plain.sockets)));
+	ASSERT_TRUE(!memcmp(fx.snap.processes, plain.processes,
+			    plain.nr_processes * sizeof(*plain.processes)));
+	ASSERT_TRUE(!memcmp(fx.snap.groups, plain.groups, plain.nr_groups * sizeof(*plain.groups)));
+	ASSERT_TRUE(!memcmp(fx.snap.pools, plain.pools, plain.nr_pools * sizeof(*plain.pools)));
+	ASSERT_TRUE(!memcmp(&fx.snap.total, &plain.total, sizeof(plain.total)));
+	snapshot_free(&plain);
+}
+
 int main(void)
 {
 	RUN(empty_inventory);
@@ -917,6 +947,7 @@ int main(void)
 	RUN(pool_fill_table);
 	RUN(names);
 	RUN(busy_host_counts);
+	RUN(consuming_build_is_the_same);
 	teardown();
 	return UNIT_MAIN_END();
 }

@@ -29,7 +29,7 @@ static int take_snapshot(struct snapshot *snap)
 			(unsigned long long)c.netns_failed);
 	collector_close(&c);
 	if (!err)
-		err = snapshot_build(&inv, snap);
+		err = snapshot_build_consume(&inv, snap);
 	inventory_free(&inv);
 	return err ? EXIT_RUNTIME : 0;
 }

@@ -26,9 +26,16 @@ int inventory_reserve(struct inventory *inv, size_t more)
 {
 	struct pw_sock *p;
 
+	size_t need, first = FIRST_SOCKS;
+
 	if (more > SIZE_MAX / 2 - inv->nr_socks)
 		return -ENOMEM;
-	p = array_grow(inv->socks, &inv->cap_socks, inv->nr_socks + more, FIRST_SOCKS, sizeof(*p));
+	need = inv->nr_socks + more;
+	/* a first reservation is taken as sized (a daemon asks for about its
+	 * last sample): doubling up from 256 would round 100k records to 131k */
+	if (!inv->cap_socks && need > first)
+		first = need;
+	p = array_grow(inv->socks, &inv->cap_socks, need, first, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	inv->socks = p;

@@ -35,8 +35,9 @@ int inventory_add_sock(struct inventory *inv, const struct pw_sock *s);
 /*
  * Room for @more records past the last, for a reader to fill in place at
  * &socks[nr_socks] and then count in nr_socks. Bytes written past
- * nr_socks (a record not yet whole) are kept when the array moves.
- * Returns 0 or -ENOMEM.
+ * nr_socks (a record not yet whole) are kept when the array moves. The
+ * first reservation of an empty inventory gets exactly the room it asks
+ * for (past 256); later ones double. Returns 0 or -ENOMEM.
  */
 int inventory_reserve(struct inventory *inv, size_t more);
 struct netns_ports *inventory_add_netns(struct inventory *inv, uint32_t inum);

@@ -12,6 +12,9 @@
 #include "core/snapshot_build.h"
 
 /* A process charged with a socket: it holds an fd to it, or closed it. */
+/* a daemon keeps one per socket between samples (snapshot.h) */
+_Static_assert(sizeof(struct snap_socket) == 88, "struct snap_socket grew");
+
 struct holding {
 	uint32_t sock, proc;
 };
@@ -164,9 +167,22 @@ static void init_socket(const struct snap_build *b, struct snap_socket *s,
 			const struct sock_build *sb)
 {
 	const struct pw_sock *table = record(b, sb->table), *file = record(b, sb->file);
+	const struct pw_sock *r = table ? table : file;
 
 	memset(s, 0, sizeof(*s));
-	s->sock = table ? *table : *file;
+	/* field by field: the padding stays zero, so snapshots compare with memcmp */
+	s->sock.key = r->key;
+	s->sock.netns = r->netns;
+	s->sock.sport = r->sport;
+	s->sock.dport = r->dport;
+	s->sock.family = r->family;
+	s->sock.protocol = r->protocol;
+	s->sock.state = r->state;
+	s->sock.substate = r->substate;
+	s->sock.source = r->source;
+	s->sock.flags = r->flags;
+	memcpy(s->sock.saddr, r->saddr, sizeof(s->sock.saddr));
+	memcpy(s->sock.daddr, r->daddr, sizeof(s->sock.daddr));
 	if (s->sock.protocol == IPPROTO_UDP)
 		s->state = PS_UDP;
 	else
@@ -205,7 +221,7 @@ static int keep_sockets(struct snap_build *b)
 	return 0;
 }
 
-static uint64_t port_key(const struct pw_sock *r)
+static uint64_t port_key(const struct snap_sock *r)
 {
 	return (uint64_t)r->netns << 16 | r->sport;
 }
@@ -520,7 +536,13 @@ static void build_free(struct snap_build *b)
 	free(b->holdings);
 }
 
-int snapshot_build(const struct inventory *inv, struct snapshot *snap)
+/*
+ * The records are read until every socket has its holders; what follows
+ * (groups, pools, sorting) works on the snapshot alone. @consume (NULL, or
+ * @inv itself) has its records freed there, so that they and the pools'
+ * working arrays are not in memory at once.
+ */
+static int build(const struct inventory *inv, struct inventory *consume, struct snapshot *snap)
 {
 	struct snap_build b = {.inv = inv, .snap = snap};
 	int err;
@@ -534,6 +556,13 @@ int snapshot_build(const struct inventory *inv, struct snapshot *snap)
 		err = mark_bind_before_connect(snap);
 	if (!err)
 		err = find_holders(&b);
+	if (consume) {
+		free(consume->socks);
+		consume->socks = NULL;
+		consume->nr_socks = consume->cap_socks = 0;
+		free(b.rec_sock);
+		b.rec_sock = NULL;
+	}
 	if (!err)
 		err = count_groups(&b);
 	if (!err)
@@ -546,6 +575,16 @@ int snapshot_build(const struct inventory *inv, struct snapshot *snap)
 	if (err)
 		snapshot_free(snap);
 	return err;
+}
+
+int snapshot_build(const struct inventory *inv, struct snapshot *snap)
+{
+	return build(inv, NULL, snap);
+}
+
+int snapshot_build_consume(struct inventory *inv, struct snapshot *snap)
+{
+	return build(inv, inv, snap);
 }
 
 void snapshot_free(struct snapshot *snap)

@@ -134,7 +134,7 @@ static int netns_for(struct pool_build *pb, uint32_t inum, struct pool_netns **o
 	return 0;
 }
 
-static uint64_t port_key(const struct pw_sock *r)
+static uint64_t port_key(const struct snap_sock *r)
 {
 	return (uint64_t)r->netns << 16 | r->sport;
 }
@@ -181,7 +181,7 @@ static uint64_t pool_hash(const struct snap_pool *k)
 
 /* The pool @kind that socket @r allocates from, with its capacity. */
 static struct snap_pool pool_key(enum pool_kind kind, const struct pool_netns *ns,
-				 const struct pw_sock *r)
+				 const struct snap_sock *r)
 {
 	struct snap_pool k;
 
@@ -229,7 +229,7 @@ static int pool_for(struct pool_build *pb, const struct snap_pool *key, uint32_t
 static int add_to_pool(struct pool_build *pb, enum pool_kind kind, const struct pool_netns *ns,
 		       uint32_t s)
 {
-	const struct pw_sock *r = &pb->b->snap->sockets[s].sock;
+	const struct snap_sock *r = &pb->b->snap->sockets[s].sock;
 	struct snap_pool key = pool_key(kind, ns, r);
 	uint32_t pool;
 

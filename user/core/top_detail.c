@@ -134,7 +134,7 @@ static void add_ages(struct top_detail *d, const struct top_input *in, const str
 	    age_of(newest, sizeof(newest), r.newest, in->sample_ms), r.n);
 }
 
-static bool same_remote(const struct pw_sock *a, const struct pw_sock *b)
+static bool same_remote(const struct snap_sock *a, const struct snap_sock *b)
 {
 	return a->family == b->family && a->dport == b->dport &&
 	       !memcmp(a->daddr, b->daddr, sizeof(a->daddr));
@@ -193,7 +193,7 @@ static void add_remote_of_pools(struct top_detail *d, const struct snapshot *s,
 static void add_remote(struct top_detail *d, const struct snapshot *s, const struct top_model *m,
 		       const struct top_line *l)
 {
-	const struct pw_sock *best = NULL;
+	const struct snap_sock *best = NULL;
 	uint32_t best_n = 0, tried = 0;
 
 	if (!s->nr_sockets) {

@@ -395,6 +395,9 @@ int collector_run(struct collector *c, struct inventory *inv)
 
 		err = dropped < 0 ? dropped : 0;
 	}
+	/* the next run's first size: this one's, a little growth, and the room
+	 * read_iter() asks for before its last read (which returns nothing) */
+	c->last_records = inv->nr_socks + inv->nr_socks / 32 + 2 * READ_RECORDS;
 	pr_debug("collected %zu records from %zu netns, %llu table walks skipped\n", inv->nr_socks,
 		 nr, (unsigned long long)c->tables_skipped);
 	free(refs);

@@ -270,7 +270,7 @@ int monitor_step(struct monitor *m)
 	snapshot_free(&m->snap);
 	err = collector_run(&m->collector, &inv);
 	if (!err)
-		err = snapshot_build(&inv, &m->snap);
+		err = snapshot_build_consume(&inv, &m->snap);
 	if (!err)
 		err = pool_trends_update(&m->pool_trends, &m->snap, m->now_ms);
 	if (!err)
@@ -320,7 +320,7 @@ int monitor_refresh(struct monitor *m)
 	snapshot_free(&m->snap);
 	err = collector_run(&m->collector, &inv);
 	if (!err)
-		err = snapshot_build(&inv, &m->snap);
+		err = snapshot_build_consume(&inv, &m->snap);
 	if (!err)
 		pool_trends_apply(&m->pool_trends, &m->snap);
 	inventory_free(&inv);
