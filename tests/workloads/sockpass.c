@@ -54,7 +54,7 @@ static struct {
 
 static int socks[MAX_SOCKS];
 
-static void say(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 {
 	char line[256];
 	va_list ap;
