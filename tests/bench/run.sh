@@ -785,10 +785,20 @@ bench_snapbuild() {
 # ratio is taken beside them: from section 1's pw-auto rounds when churn ran
 # in the same invocation, else from a run of the guests' shape here.
 #
+# Under TCG the guests run with qemu's -icount (PW_VM_ICOUNT of
+# run-guest.sh): their clocks count executed instructions, 2^SHIFT ns each,
+# so what the guest times is instructions, whatever the host's load; the
+# guests then run side by side. Without it (VMCHURN_ICOUNT=''), the guest's
+# CPU clock is host time, which on a loaded host swings 5-fold between runs.
+#
 # VMCHURN_KERNELS="6.18 7.3"  labels of tests/vm/kernels.list (default: 6.18
 #                              and the newest 7.x there)
-# VMCHURN_ROUNDS=N             rounds (default 7; BENCH_QUICK: 2)
-# VMCHURN_SECS=S               each churn run (default 3; BENCH_QUICK: 2)
+# VMCHURN_ROUNDS=N             the host's rounds (default 7; BENCH_QUICK: 2)
+# VMCHURN_SECS=S               the host's churn runs (default 3; BENCH_QUICK: 2)
+# VMCHURN_GUEST_ROUNDS=N       the guests' rounds (default 5; BENCH_QUICK: 2)
+# VMCHURN_GUEST_SECS=S         the guests' churn runs, in the guest's time
+#                              (default 1: with icount, 250M instructions)
+# VMCHURN_ICOUNT=SHIFT         -icount shift under TCG (default 2; '': none)
 # VMCHURN_MODE=MODE            run's --mode, guests and host (default: none,
 #                              run's default: auto, which picks fexit where
 #                              the kernel allows it)
@@ -799,6 +809,9 @@ bench_snapbuild() {
 
 VMCHURN_ROUNDS=${VMCHURN_ROUNDS:-$([ -z "$QUICK" ] && echo 7 || echo 2)}
 VMCHURN_SECS=${VMCHURN_SECS:-$([ -z "$QUICK" ] && echo 3 || echo 2)}
+VMCHURN_GUEST_ROUNDS=${VMCHURN_GUEST_ROUNDS:-$([ -z "$QUICK" ] && echo 5 || echo 2)}
+VMCHURN_GUEST_SECS=${VMCHURN_GUEST_SECS:-1}
+VMCHURN_ICOUNT=${VMCHURN_ICOUNT-2}
 VMCHURN_SMP=${PW_VM_SMP:-1}
 
 # vmchurn_default_kernels: 6.18 and the newest 7.x label of kernels.list.
@@ -862,13 +875,15 @@ vmchurn_host() {
 # wrote its last line. A guest that died before /init is booted once more.
 vmchurn_boot() {
 	local label=$1 kdir=$2 out=$3 limit pid rc
-	# boot and probe ~20 s, a round ~2 churn runs and a run's start (7 to
-	# 9 s under TCG on a quiet host; more on a busy one)
-	limit=$((120 + VMCHURN_ROUNDS * (60 + 3 * VMCHURN_SECS)))
+	# boot and probe ~20 s, a round 2 churn runs and a run's start (7 to
+	# 9 s under TCG on a quiet host; with icount about 2e9 instructions, 20
+	# to 30 s at a load of 10 to 15)
+	limit=$((240 + VMCHURN_GUEST_ROUNDS * (90 + 20 * VMCHURN_GUEST_SECS)))
 	for _ in 1 2; do
 		rc=0
-		PW_VM_SMP=$VMCHURN_SMP "$PW_ROOT/tests/vm/run-guest.sh" "$kdir/vmlinuz" "$PW_TMP/vmchurn.cpio" \
-			"$out" "$limit" "pw_modes=churn-bench pw_churn_rounds=$VMCHURN_ROUNDS pw_churn_secs=$VMCHURN_SECS${VMCHURN_MODE:+ pw_churn_mode=$VMCHURN_MODE}" &
+		PW_VM_SMP=$VMCHURN_SMP PW_VM_ICOUNT=$VMCHURN_ICOUNT "$PW_ROOT/tests/vm/run-guest.sh" \
+			"$kdir/vmlinuz" "$PW_TMP/vmchurn.cpio" "$out" "$limit" \
+			"pw_modes=churn-bench pw_churn_rounds=$VMCHURN_GUEST_ROUNDS pw_churn_secs=$VMCHURN_GUEST_SECS${VMCHURN_MODE:+ pw_churn_mode=$VMCHURN_MODE}" &
 		pid=$!
 		pw_track_pid "$pid"
 		wait "$pid" || rc=$?
@@ -888,12 +903,13 @@ vmchurn_section() {
 		$1 == "@@PW-BEGIN" && $2 == n { f = 1 }'
 }
 
-# vmchurn_guest LABEL KDIR: boot it, record its rounds as LABEL.base.R and
+# vmchurn_guest LABEL: record guest LABEL's rounds (booted by vmchurn_boot
+# into $PB_OUT/vm-churn-LABEL, status in its boot.rc) as LABEL.base.R and
 # LABEL.run.R, and LABEL.info.
 vmchurn_guest() {
-	local label=$1 kdir=$2 out=$PB_OUT/vm-churn-$1 key line t0=$SECONDS accel
-	pb_say "vm-churn: guest $label ($(cat "$kdir/version" 2>/dev/null)), $VMCHURN_ROUNDS rounds of $VMCHURN_SECS s"
-	if ! vmchurn_boot "$label" "$kdir" "$out"; then
+	local label=$1 out=$PB_OUT/vm-churn-$1 key line rc accel
+	read -r rc <"$out.rc" 2>/dev/null || rc=1
+	if [ "$rc" -ne 0 ]; then
 		pb_say "vm-churn: guest $label failed ($(cat "$out/run" 2>/dev/null)); see $out"
 		pb_record vm-churn "$label.info" "failed=$(tr ' ' , <"$out/run" 2>/dev/null)"
 		return 0
@@ -904,23 +920,29 @@ vmchurn_guest() {
 		pb_record vm-churn "$label.$key" "$line"
 	done < <(vmchurn_section "$out/results.log" churn-bench/rounds)
 	pb_record vm-churn "$label.info" "accel=$accel cpus=$(vmchurn_section "$out/results.log" churn-bench/info |
-		sed -n 's/.* cpus \([0-9]*\).*/\1/p') guest_s=$((SECONDS - t0))" \
+		sed -n 's/.* cpus \([0-9]*\).*/\1/p') guest_s=$(cut -d' ' -f2 "$out/run")" \
+		"icount=$([ "$accel" = kvm ] || echo "$VMCHURN_ICOUNT")" \
 		"kernel=$(vmchurn_section "$out/results.log" info | sed -n 's/^kernel //p')"
+}
+
+vmchurn_rounds() { # WHERE: its number of rounds
+	if [ "$1" = host ]; then echo "$VMCHURN_ROUNDS"; else echo "$VMCHURN_GUEST_ROUNDS"; fi
 }
 
 # vmchurn_row WHERE KERNEL MODE: one row of the summary.
 vmchurn_row() {
-	local w=$1 r ratios oratios n
-	ratios=$(for r in $(seq "$VMCHURN_ROUNDS"); do vmchurn_ratio "$w" cpu_ns_per_op "$r"; done)
-	oratios=$(for r in $(seq "$VMCHURN_ROUNDS"); do vmchurn_ratio "$w" ops_per_s "$r"; done)
+	local w=$1 r ratios oratios n rounds
+	rounds=$(vmchurn_rounds "$w")
+	ratios=$(for r in $(seq "$rounds"); do vmchurn_ratio "$w" cpu_ns_per_op "$r"; done)
+	oratios=$(for r in $(seq "$rounds"); do vmchurn_ratio "$w" ops_per_s "$r"; done)
 	n=$(grep -c . <<<"$ratios" || true)
 	if [ "$n" -eq 0 ]; then
 		printf '| %s | %s | %s | %s | 0 | - | - | - | - | - |\n' "$w" "$2" "$(vmchurn_where "$w")" "$3"
 		return
 	fi
 	printf '| %s | %s | %s | %s | %s | %s | %s | **%s** | %s | %s |\n' "$w" "$2" "$(vmchurn_where "$w")" "$3" "$n" \
-		"$(for r in $(seq 0 "$VMCHURN_ROUNDS"); do pb_values vm-churn "$w.base.$r" cpu_ns_per_op; done | pb_median | vmchurn_us)" \
-		"$(for r in $(seq "$VMCHURN_ROUNDS"); do pb_values vm-churn "$w.run.$r" cpu_ns_per_op; done | pb_median | vmchurn_us)" \
+		"$(for r in $(seq 0 "$rounds"); do pb_values vm-churn "$w.base.$r" cpu_ns_per_op; done | pb_median | vmchurn_us)" \
+		"$(for r in $(seq "$rounds"); do pb_values vm-churn "$w.run.$r" cpu_ns_per_op; done | pb_median | vmchurn_us)" \
 		"$(pb_median <<<"$ratios")" "$(pb_minmax <<<"$ratios")" "$(pb_median <<<"$oratios")"
 }
 
@@ -935,15 +957,16 @@ vmchurn_where() { # WHERE: "host" or the guest's accel and CPUs
 		return
 	fi
 	info=$(awk -F'\t' -v k="$1.info" '$3 == "vm-churn" && $4 == k { print $5 }' "$PB_RAW" | tail -n 1)
-	echo "qemu $(pb_kv "$info" accel), $(pb_kv "$info" cpus) vCPU"
+	echo "qemu $(pb_kv "$info" accel)$([ -z "$(pb_kv "$info" icount)" ] || echo ", icount shift $(pb_kv "$info" icount)"), $(pb_kv "$info" cpus) vCPU"
 }
 
 vmchurn_summary() {
 	local label info host_from=$1
 	echo "### 8. Churn overhead inside the kernel matrix's guests"
 	echo
-	echo "churn --duration $VMCHURN_SECS, $VMCHURN_ROUNDS rounds of B R B R ... B in each place; R: \`portwarden run\`" \
-		"(dry run${VMCHURN_MODE:+, --mode $VMCHURN_MODE}); a round's ratio is R over the mean of the baselines beside it."
+	echo "B R B R ... B, R: \`portwarden run\` (dry run${VMCHURN_MODE:+, --mode $VMCHURN_MODE}); a round's ratio" \
+		"is R over the mean of the baselines beside it. Host: $VMCHURN_ROUNDS rounds of churn --duration $VMCHURN_SECS;" \
+		"guests: $VMCHURN_GUEST_ROUNDS rounds of churn --duration $VMCHURN_GUEST_SECS (the guest's clock)."
 	echo
 	echo "| where | kernel | how | mode | rounds | CPU µs/op without (median) | with (median) | CPU ns/op ratio (median) | range | ops/s ratio (median) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -968,10 +991,10 @@ vmchurn_summary() {
 	echo
 	for label in host $VMCHURN_LABELS; do
 		[ "$label" != host ] || [ "$host_from" != churn ] || continue
-		echo "- $label: $(for r in $(seq "$VMCHURN_ROUNDS"); do vmchurn_ratio "$label" cpu_ns_per_op "$r"; done | paste -sd' ')"
+		echo "- $label: $(for r in $(seq "$(vmchurn_rounds "$label")"); do vmchurn_ratio "$label" cpu_ns_per_op "$r"; done | paste -sd' ')"
 	done
 	echo
-	echo "Guests' times: $(for label in $VMCHURN_LABELS; do
+	echo "Guests' times (wall, side by side): $(for label in $VMCHURN_LABELS; do
 		info=$(awk -F'\t' -v k="$label.info" '$3 == "vm-churn" && $4 == k { print $5 }' "$PB_RAW" | tail -n 1)
 		if [ -n "$(pb_kv "$info" failed)" ]; then
 			printf '%s failed (%s); ' "$label" "$(pb_kv "$info" failed)"
@@ -979,15 +1002,23 @@ vmchurn_summary() {
 			printf '%s %s s; ' "$label" "$(pb_kv "$info" guest_s)"
 		fi
 	done)their results are in vm-churn-LABEL/ beside this file."
-	echo "Under TCG (software emulation) absolute figures are meaningless and the guest's CPU"
-	echo "clock also counts time the host took from its vCPU: compare ratios only."
+	if [ -n "$VMCHURN_ICOUNT" ]; then
+		echo "Under TCG with -icount shift=$VMCHURN_ICOUNT the guest's clocks count executed instructions"
+		echo "($((1 << VMCHURN_ICOUNT)) ns each): a guest's µs/op is instructions per connection, whatever the"
+		echo "host's load, and blind to what an instruction costs (cache misses, locks, atomics):"
+		echo "compare ratios only, and the host's ratio as a measure of a different kind."
+	else
+		echo "Under TCG (software emulation) absolute figures are meaningless and the guest's CPU"
+		echo "clock also counts time the host took from its vCPU: compare ratios only."
+	fi
 	echo "kernel.bpf_stats_enabled (a clock read around every program run when 1): host $(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)," \
 		"guests 0. Load average (1 min) during the runs: $(pb_load vm-churn)."
 	echo
 }
 
 bench_vmchurn() {
-	local label kdirs host_from=run
+	local label kdir pid host_from=run
+	local -a pids=()
 	VMCHURN_LABELS=${VMCHURN_KERNELS:-$(vmchurn_default_kernels | paste -sd' ')}
 	pw_require_cmd "${QEMU:-qemu-system-x86_64}" apt-get dpkg-deb
 	pb_say "vm-churn: kernels $VMCHURN_LABELS; $VMCHURN_ROUNDS rounds of $VMCHURN_SECS s; $VMCHURN_SMP guest CPUs"
@@ -1002,14 +1033,29 @@ bench_vmchurn() {
 	else
 		vmchurn_host
 	fi
+	# With icount the guests' figures do not depend on the host's load:
+	# they run side by side; without it, one after the other.
 	for label in $VMCHURN_LABELS; do
-		kdirs=$(awk -v l="$label" '$1 == l && $2 == "ok" { print $NF }' "$PW_TMP/vmchurn-fetch")
-		if [ -z "$kdirs" ]; then
+		kdir=$(awk -v l="$label" '$1 == l && $2 == "ok" { print $NF }' "$PW_TMP/vmchurn-fetch")
+		if [ -z "$kdir" ]; then
 			pb_say "vm-churn: kernel $label not available: $(grep "^$label " "$PW_TMP/vmchurn-fetch" | head -n 1)"
-			pb_record vm-churn "$label.info" "failed=not-fetched"
+			echo 1 >"$PB_OUT/vm-churn-$label.rc"
 			continue
 		fi
-		vmchurn_guest "$label" "$kdirs"
+		pb_say "vm-churn: guest $label ($(cat "$kdir/version" 2>/dev/null)), $VMCHURN_GUEST_ROUNDS rounds of $VMCHURN_GUEST_SECS s"
+		(
+			rc=0
+			vmchurn_boot "$label" "$kdir" "$PB_OUT/vm-churn-$label" || rc=$?
+			echo "$rc" >"$PB_OUT/vm-churn-$label.rc"
+		) &
+		pids+=("$!")
+		[ -n "$VMCHURN_ICOUNT" ] || wait "$!" || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || true
+	done
+	for label in $VMCHURN_LABELS; do
+		vmchurn_guest "$label"
 	done
 	vmchurn_summary "$host_from" >>"$PB_SUMMARY"
 }

@@ -33,7 +33,8 @@
 # guard/W.err (a leaker's exit status); W: srv, steady, tcp, udp, bind0.
 # The kernel command line may choose the runs:
 # pw_modes=state,syscall,auto,state-all,accounting,accounting-safe,guard,budget;
-# churn-bench (run_churn_bench; not in the default plan) only when named.
+# churn-bench (run_churn_bench; not in the default plan) only when named:
+# churn-bench/{info,probe,rounds,run.err}.
 # budget/probe (`portwarden probe`: the budget hook's verdict), budget/leak.json
 # (a TCP leaker under ports_max = 6), budget/run.err.short, budget/run.jsonl.
 PATH=/bin
