@@ -17,7 +17,8 @@
 # Environment: QEMU (default qemu-system-x86_64), PW_VM_MEM (MiB, default 512),
 # PW_VM_ACCEL (kvm or tcg; default: kvm if /dev/kvm works, see choose_accel), PW_VM_CPU
 # (qemu -cpu model), PW_VM_SMP (guest CPUs, default 1; under TCG each is a host
-# thread), PW_VM_APPEND (more kernel parameters, e.g. pw_modes=state).
+# thread), PW_VM_APPEND (more kernel parameters, e.g. pw_modes=state),
+# PW_VM_ICOUNT (TCG: qemu -icount shift=N, see below; unset: none).
 set -u
 
 QEMU=${QEMU:-qemu-system-x86_64}
