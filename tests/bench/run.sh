@@ -9,7 +9,7 @@
 #   (no argument: the first five, about 20 minutes; mixed, several leakers
 #   in one pool, about 5 minutes, snapbuild, the snapshot's build time
 #   over 10k and 100k synthetic sockets, seconds, and vm-churn, the churn
-#   ratio inside qemu guests of tests/vm/kernels.list, about 10 minutes
+#   ratio inside qemu guests of tests/vm/kernels.list, about 4 minutes
 #   under TCG, run when named)
 #
 # Environment:
@@ -771,7 +771,7 @@ bench_snapbuild() {
 	} >>"$PB_SUMMARY"
 }
 
-# ---- 8. churn inside the kernel matrix's guests --------------------------------------
+# ---- 1b. churn inside the kernel matrix's guests ------------------------------------
 
 # The churn ratio of section 1 (CPU ns/op with `portwarden run` over without)
 # measured inside qemu guests of the kernel matrix (tests/vm/), so that a
@@ -946,6 +946,12 @@ vmchurn_row() {
 		"$(pb_median <<<"$ratios")" "$(pb_minmax <<<"$ratios")" "$(pb_median <<<"$oratios")"
 }
 
+vmchurn_foreign() { # min..max of the state hook's foreign programs over the host's runs
+	local b=vm-churn
+	[ -z "$(pb_values vm-churn host.base.0 state)" ] && b=churn
+	awk -F'\t' -v b="$b" '$3 == b { print $5 }' "$PB_RAW" | sed -n 's/.*state=\([0-9]*\).*/\1/p' | pb_minmax
+}
+
 vmchurn_us() { # ns on stdin as µs
 	awk '{ printf "%.1f\n", $1 / 1000 }'
 }
@@ -962,10 +968,11 @@ vmchurn_where() { # WHERE: "host" or the guest's accel and CPUs
 
 vmchurn_summary() {
 	local label info host_from=$1
-	echo "### 8. Churn overhead inside the kernel matrix's guests"
+	echo "### 1b. Churn overhead inside the kernel matrix's guests"
 	echo
 	echo "B R B R ... B, R: \`portwarden run\` (dry run${VMCHURN_MODE:+, --mode $VMCHURN_MODE}); a round's ratio" \
-		"is R over the mean of the baselines beside it. Host: $VMCHURN_ROUNDS rounds of churn --duration $VMCHURN_SECS;" \
+		"is R over the mean of the baselines beside it. Host: $([ "$host_from" = churn ] &&
+			echo "section 1's pw-auto rounds" || echo "$VMCHURN_ROUNDS rounds of churn --duration $VMCHURN_SECS");" \
 		"guests: $VMCHURN_GUEST_ROUNDS rounds of churn --duration $VMCHURN_GUEST_SECS (the guest's clock)."
 	echo
 	echo "| where | kernel | how | mode | rounds | CPU µs/op without (median) | with (median) | CPU ns/op ratio (median) | range | ops/s ratio (median) |"
@@ -1012,7 +1019,8 @@ vmchurn_summary() {
 		echo "clock also counts time the host took from its vCPU: compare ratios only."
 	fi
 	echo "kernel.bpf_stats_enabled (a clock read around every program run when 1): host $(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)," \
-		"guests 0. Load average (1 min) during the runs: $(pb_load vm-churn)."
+		"guests 0. Other processes' programs on the host's state hook: $(vmchurn_foreign) (they run in the" \
+		"baselines too, so the host's ratio reads lower). Load average (1 min) during the runs: $(pb_load vm-churn)."
 	echo
 }
 
