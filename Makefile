@@ -106,7 +106,7 @@ help:
 	@echo 'make sanitize   ASan+UBSan+LSan build in .output/asan: unit tier, short trace/snapshot (root)'
 	@echo 'make fuzz       every libFuzzer harness FUZZ_SECONDS (300) each; FUZZ="config json" picks some'
 	@echo 'make test-root  root tier only (real BPF, netns, cgroups)'
-	@echo 'make bench      benchmarks, ~15 min, root; BENCH="churn syscall capacity detection scale"'
+	@echo 'make bench      benchmarks, ~15 min, root; BENCH="churn syscall capacity detection scale" (also mixed snapbuild vm-churn)'
 	@echo 'make soak       run --enforce under ~50k port events/s and leakers, ~12 min, root; SOAK_SECONDS=600'
 	@echo 'make install    install to $$(DESTDIR)$$(bindir), man pages to $$(DESTDIR)$$(mandir), the default config to $$(DESTDIR)$$(sysconfdir)/portwarden, the unit to $$(DESTDIR)$$(systemdunitdir)'
 	@echo 'make man        man pages portwarden(8), portwarden.conf(5) in $(OUTPUT)/man (scdoc)'

@@ -4,12 +4,14 @@
 # The benchmarks of issue 6 (`make bench`): churn overhead next to the peers,
 # the tax on unrelated syscalls, event capacity, detection speed, and scale.
 #
-# usage: tests/bench/run.sh [churn] [syscall] [capacity] [detection] [scale] [mixed] [snapbuild] [budget]
+# usage: tests/bench/run.sh [churn] [syscall] [capacity] [detection] [scale] [mixed] [snapbuild]
+#                          [budget] [vm-churn]
 #   (no argument: the first five, about 20 minutes; mixed, several leakers
 #   in one pool, about 5 minutes, snapbuild, the snapshot's build time
-#   over 10k and 100k synthetic sockets, seconds, and budget, what port
+#   over 10k and 100k synthetic sockets, seconds, budget, what port
 #   budgets and the lifeline cost a connection and how fast a budget bites,
-#   about 8 minutes, run when named)
+#   about 8 minutes, and vm-churn, the churn ratio inside qemu guests of
+#   tests/vm/kernels.list, about 4 minutes under TCG, run when named)
 #
 # Environment:
 #   BENCH_QUICK=1   short runs to check the harness (numbers meaningless)
@@ -1147,6 +1149,302 @@ bench_budget() {
 	budget_fill_summary >>"$PB_SUMMARY"
 }
 
+# ---- 1b. churn inside the kernel matrix's guests ------------------------------------
+
+# The churn ratio of section 1 (CPU ns/op with `portwarden run` over without)
+# measured inside qemu guests of the kernel matrix (tests/vm/), so that a
+# kernel where the hooks cost more shows. Each guest runs the churn-bench plan
+# of tests/vm/guest-init.sh: `portwarden probe`, then churn (static) in a
+# netns of its own, B R B R ... B, each R a fresh `portwarden run` (dry run,
+# --no-socket). The guests run one after the other, never beside each other.
+# Under TCG (no usable KVM) every instruction is emulated: absolute figures
+# mean nothing, and the guest's CPU clock also counts time the host took from
+# its vCPU thread; only the ratio within one guest is compared. The host's
+# ratio is taken beside them: from section 1's pw-auto rounds when churn ran
+# in the same invocation, else from a run of the guests' shape here.
+#
+# Under TCG the guests run with qemu's -icount (PW_VM_ICOUNT of
+# run-guest.sh): their clocks count executed instructions, 2^SHIFT ns each,
+# so what the guest times is instructions, whatever the host's load; the
+# guests then run side by side. Without it (VMCHURN_ICOUNT=''), the guest's
+# CPU clock is host time, which on a loaded host swings 5-fold between runs.
+#
+# VMCHURN_KERNELS="6.18 7.3"  labels of tests/vm/kernels.list (default: 6.18
+#                              and the newest 7.x there)
+# VMCHURN_ROUNDS=N             the host's rounds (default 7; BENCH_QUICK: 2)
+# VMCHURN_SECS=S               the host's churn runs (default 3; BENCH_QUICK: 2)
+# VMCHURN_GUEST_ROUNDS=N       the guests' rounds (default 5; BENCH_QUICK: 2)
+# VMCHURN_GUEST_SECS=S         the guests' churn runs, in the guest's time
+#                              (default 1: with icount, 250M instructions)
+# VMCHURN_ICOUNT=SHIFT         -icount shift under TCG (default 2; '': none)
+# VMCHURN_MODE=MODE            run's --mode, guests and host (default: none,
+#                              run's default: auto, which picks fexit where
+#                              the kernel allows it)
+# PW_VM_SMP=N                  guest CPUs (default 1, as in test-kernels: under
+#                              TCG a second vCPU running the daemon takes host
+#                              CPU from the loop's vCPU thread, and the guest
+#                              clock counts that as the loop's CPU time)
+
+VMCHURN_ROUNDS=${VMCHURN_ROUNDS:-$([ -z "$QUICK" ] && echo 7 || echo 2)}
+VMCHURN_SECS=${VMCHURN_SECS:-$([ -z "$QUICK" ] && echo 3 || echo 2)}
+VMCHURN_GUEST_ROUNDS=${VMCHURN_GUEST_ROUNDS:-$([ -z "$QUICK" ] && echo 5 || echo 2)}
+VMCHURN_GUEST_SECS=${VMCHURN_GUEST_SECS:-1}
+VMCHURN_ICOUNT=${VMCHURN_ICOUNT-2}
+VMCHURN_SMP=${PW_VM_SMP:-1}
+
+# vmchurn_default_kernels: 6.18 and the newest 7.x label of kernels.list.
+vmchurn_default_kernels() {
+	local list=$PW_ROOT/tests/vm/kernels.list
+	awk '!/^#/ && $1 == "6.18" { print $1 }' "$list"
+	awk '!/^#/ && $1 ~ /^7\./ { print $1 }' "$list" | sort -V | tail -n 1
+}
+
+# vmchurn_ratio WHERE FIELD ROUND: WHERE's run.ROUND over the mean of
+# base.(ROUND-1) and base.ROUND (WHERE: a kernel label or "host").
+vmchurn_ratio() {
+	local w=$1 f=$2 r=$3 t b a
+	b=$(pb_values vm-churn "$w.base.$((r - 1))" "$f")
+	a=$(pb_values vm-churn "$w.base.$r" "$f")
+	t=$(pb_values vm-churn "$w.run.$r" "$f")
+	[ -n "$t" ] && [ -n "$b" ] && [ -n "$a" ] || return 0
+	awk -v t="$t" -v b="$b" -v a="$a" 'BEGIN { printf "%.4f\n", 2 * t / (b + a) }'
+}
+
+# vmchurn_auto PROBE_OUTPUT: the mode run's default (auto) picks there.
+vmchurn_auto() {
+	if [ -n "${VMCHURN_MODE:-}" ]; then
+		echo "$VMCHURN_MODE"
+	elif grep -q '^fexit  *yes' "$1" 2>/dev/null; then
+		echo "auto: fexit"
+	else
+		echo "auto: state"
+	fi
+}
+
+# vmchurn_host: the guests' shape on the host: B R B R ... B, each R
+# `portwarden run` started as section 1 starts it (pw-auto).
+vmchurn_host() {
+	local ns r line
+	ns=$(pb_netns net.ipv4.tcp_max_tw_buckets=0)
+	"$PB_PW" probe >"$PB_OUT/vm-churn-host.probe" 2>&1 || true
+	pb_say "vm-churn: host, $VMCHURN_ROUNDS rounds of $VMCHURN_SECS s"
+	line=$(pb_in "" "$ns" "$PB_BIN/churn" --duration "$VMCHURN_SECS")
+	pb_record vm-churn host.base.0 "$line $(pb_foreign_bpf)"
+	for r in $(seq "$VMCHURN_ROUNDS"); do
+		if [ -n "${VMCHURN_MODE:-}" ]; then
+			pw_run_in -e "$PW_TMP/vmchurn-host.err" "" "" "$PB_PW" run --mode "$VMCHURN_MODE" \
+				--log "$PW_TMP/vmchurn-host.jsonl" >/dev/null
+			PB_TOOL_PID=$PW_PID
+			PB_MINE="${PB_MINE:-} $PB_TOOL_PID"
+			pw_wait_for_file_line "$PW_TMP/vmchurn-host.err" 'portwarden: start' 60 && sleep 0.5
+		else
+			pb_tool_start pw-auto || continue
+		fi
+		line=$(pb_in "" "$ns" "$PB_BIN/churn" --duration "$VMCHURN_SECS")
+		pb_tool_stop
+		pb_record vm-churn "host.run.$r" "$line $(pb_foreign_bpf)"
+		line=$(pb_in "" "$ns" "$PB_BIN/churn" --duration "$VMCHURN_SECS")
+		pb_record vm-churn "host.base.$r" "$line $(pb_foreign_bpf)"
+	done
+	ip netns del "$ns" 2>/dev/null || true
+}
+
+# vmchurn_boot LABEL KDIR OUT: one guest of the churn-bench plan; 0 when it
+# wrote its last line. A guest that died before /init is booted once more.
+vmchurn_boot() {
+	local label=$1 kdir=$2 out=$3 limit pid rc
+	# boot and probe ~20 s, a round 2 churn runs and a run's start (7 to
+	# 9 s under TCG on a quiet host; with icount about 2e9 instructions, 20
+	# to 30 s at a load of 10 to 15)
+	limit=$((240 + VMCHURN_GUEST_ROUNDS * (90 + 20 * VMCHURN_GUEST_SECS)))
+	for _ in 1 2; do
+		rc=0
+		PW_VM_SMP=$VMCHURN_SMP PW_VM_ICOUNT=$VMCHURN_ICOUNT "$PW_ROOT/tests/vm/run-guest.sh" \
+			"$kdir/vmlinuz" "$PW_TMP/vmchurn.cpio" "$out" "$limit" \
+			"pw_modes=churn-bench pw_churn_rounds=$VMCHURN_GUEST_ROUNDS pw_churn_secs=$VMCHURN_GUEST_SECS${VMCHURN_MODE:+ pw_churn_mode=$VMCHURN_MODE}" &
+		pid=$!
+		pw_track_pid "$pid"
+		wait "$pid" || rc=$?
+		[ "$rc" -ne 0 ] || return 0
+		[ "$rc" -ne 124 ] && ! tr -d '\r' <"$out/results.log" 2>/dev/null | grep -q '^@@PW-BEGIN info' ||
+			return 1
+		pb_say "vm-churn: $label died before /init; booting it again"
+		rm -rf "$out.try1"
+		mv "$out" "$out.try1"
+	done
+	return 1
+}
+
+# vmchurn_section FILE NAME: the lines of section NAME of a guest's results.
+vmchurn_section() {
+	tr -d '\r' <"$1" | awk -v n="$2" '$1 == "@@PW-END" && $2 == n { f = 0 } f { print }
+		$1 == "@@PW-BEGIN" && $2 == n { f = 1 }'
+}
+
+# vmchurn_guest LABEL: record guest LABEL's rounds (booted by vmchurn_boot
+# into $PB_OUT/vm-churn-LABEL, status in its boot.rc) as LABEL.base.R and
+# LABEL.run.R, and LABEL.info.
+vmchurn_guest() {
+	local label=$1 out=$PB_OUT/vm-churn-$1 key line rc accel
+	read -r rc <"$out.rc" 2>/dev/null || rc=1
+	if [ "$rc" -ne 0 ]; then
+		pb_say "vm-churn: guest $label failed ($(cat "$out/run" 2>/dev/null)); see $out"
+		pb_record vm-churn "$label.info" "failed=$(tr ' ' , <"$out/run" 2>/dev/null)"
+		return 0
+	fi
+	vmchurn_section "$out/results.log" churn-bench/probe >"$out/probe"
+	read -r accel <"$out/accel" || accel='?'
+	while read -r key line; do
+		pb_record vm-churn "$label.$key" "$line"
+	done < <(vmchurn_section "$out/results.log" churn-bench/rounds)
+	pb_record vm-churn "$label.info" "accel=$accel cpus=$(vmchurn_section "$out/results.log" churn-bench/info |
+		sed -n 's/.* cpus \([0-9]*\).*/\1/p') guest_s=$(cut -d' ' -f2 "$out/run")" \
+		"icount=$([ "$accel" = kvm ] || echo "$VMCHURN_ICOUNT")" \
+		"kernel=$(vmchurn_section "$out/results.log" info | sed -n 's/^kernel //p')"
+}
+
+vmchurn_rounds() { # WHERE: its number of rounds
+	if [ "$1" = host ]; then echo "$VMCHURN_ROUNDS"; else echo "$VMCHURN_GUEST_ROUNDS"; fi
+}
+
+# vmchurn_row WHERE KERNEL MODE: one row of the summary.
+vmchurn_row() {
+	local w=$1 r ratios oratios n rounds
+	rounds=$(vmchurn_rounds "$w")
+	ratios=$(for r in $(seq "$rounds"); do vmchurn_ratio "$w" cpu_ns_per_op "$r"; done)
+	oratios=$(for r in $(seq "$rounds"); do vmchurn_ratio "$w" ops_per_s "$r"; done)
+	n=$(grep -c . <<<"$ratios" || true)
+	if [ "$n" -eq 0 ]; then
+		printf '| %s | %s | %s | %s | 0 | - | - | - | - | - |\n' "$w" "$2" "$(vmchurn_where "$w")" "$3"
+		return
+	fi
+	printf '| %s | %s | %s | %s | %s | %s | %s | **%s** | %s | %s |\n' "$w" "$2" "$(vmchurn_where "$w")" "$3" "$n" \
+		"$(for r in $(seq 0 "$rounds"); do pb_values vm-churn "$w.base.$r" cpu_ns_per_op; done | pb_median | vmchurn_us)" \
+		"$(for r in $(seq "$rounds"); do pb_values vm-churn "$w.run.$r" cpu_ns_per_op; done | pb_median | vmchurn_us)" \
+		"$(pb_median <<<"$ratios")" "$(pb_minmax <<<"$ratios")" "$(pb_median <<<"$oratios")"
+}
+
+vmchurn_foreign() { # min..max of the state hook's foreign programs over the host's runs
+	local b=vm-churn
+	[ -z "$(pb_values vm-churn host.base.0 state)" ] && b=churn
+	awk -F'\t' -v b="$b" '$3 == b { print $5 }' "$PB_RAW" | sed -n 's/.*state=\([0-9]*\).*/\1/p' | pb_minmax
+}
+
+vmchurn_us() { # ns on stdin as µs
+	awk '{ printf "%.1f\n", $1 / 1000 }'
+}
+
+vmchurn_where() { # WHERE: "host" or the guest's accel and CPUs
+	local info
+	if [ "$1" = host ]; then
+		echo "host, $(nproc) CPUs"
+		return
+	fi
+	info=$(awk -F'\t' -v k="$1.info" '$3 == "vm-churn" && $4 == k { print $5 }' "$PB_RAW" | tail -n 1)
+	echo "qemu $(pb_kv "$info" accel)$([ -z "$(pb_kv "$info" icount)" ] || echo ", icount shift $(pb_kv "$info" icount)"), $(pb_kv "$info" cpus) vCPU"
+}
+
+vmchurn_summary() {
+	local label info host_from=$1
+	echo "### 1b. Churn overhead inside the kernel matrix's guests"
+	echo
+	echo "B R B R ... B, R: \`portwarden run\` (dry run${VMCHURN_MODE:+, --mode $VMCHURN_MODE}); a round's ratio" \
+		"is R over the mean of the baselines beside it. Host: $([ "$host_from" = churn ] &&
+			echo "section 1's pw-auto rounds" || echo "$VMCHURN_ROUNDS rounds of churn --duration $VMCHURN_SECS");" \
+		"guests: $VMCHURN_GUEST_ROUNDS rounds of churn --duration $VMCHURN_GUEST_SECS (the guest's clock)."
+	echo
+	echo "| where | kernel | how | mode | rounds | CPU µs/op without (median) | with (median) | CPU ns/op ratio (median) | range | ops/s ratio (median) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	if [ "$host_from" = churn ]; then
+		local cr or
+		cr=$(for r in $(seq "$ROUNDS"); do churn_ratio pw-auto cpu_ns_per_op "$r"; done)
+		or=$(for r in $(seq "$ROUNDS"); do churn_ratio pw-auto ops_per_s "$r"; done)
+		printf '| host (section 1, pw-auto) | %s | host, %s CPUs | %s | %s | %s | %s | **%s** | %s | %s |\n' \
+			"$(uname -r)" "$(nproc)" "$(vmchurn_auto "$PB_OUT/vm-churn-host.probe")" "$(grep -c . <<<"$cr")" \
+			"$(for r in $(seq "$ROUNDS"); do pb_values churn "base.$r.0" cpu_ns_per_op; done | pb_median | vmchurn_us)" \
+			"$(for r in $(seq "$ROUNDS"); do pb_values churn "pw-auto.$r" cpu_ns_per_op; done | pb_median | vmchurn_us)" \
+			"$(pb_median <<<"$cr")" "$(pb_minmax <<<"$cr")" "$(pb_median <<<"$or")"
+	else
+		vmchurn_row host "$(uname -r)" "$(vmchurn_auto "$PB_OUT/vm-churn-host.probe")"
+	fi
+	for label in $VMCHURN_LABELS; do
+		info=$(awk -F'\t' -v k="$label.info" '$3 == "vm-churn" && $4 == k { print $5 }' "$PB_RAW" | tail -n 1)
+		vmchurn_row "$label" "$(pb_kv "$info" kernel)" "$(vmchurn_auto "$PB_OUT/vm-churn-$label/probe")"
+	done
+	echo
+	echo "Per round (CPU ns/op ratio):"
+	echo
+	for label in host $VMCHURN_LABELS; do
+		[ "$label" != host ] || [ "$host_from" != churn ] || continue
+		echo "- $label: $(for r in $(seq "$(vmchurn_rounds "$label")"); do vmchurn_ratio "$label" cpu_ns_per_op "$r"; done | paste -sd' ')"
+	done
+	echo
+	echo "Guests' times (wall, side by side): $(for label in $VMCHURN_LABELS; do
+		info=$(awk -F'\t' -v k="$label.info" '$3 == "vm-churn" && $4 == k { print $5 }' "$PB_RAW" | tail -n 1)
+		if [ -n "$(pb_kv "$info" failed)" ]; then
+			printf '%s failed (%s); ' "$label" "$(pb_kv "$info" failed)"
+		else
+			printf '%s %s s; ' "$label" "$(pb_kv "$info" guest_s)"
+		fi
+	done)their results are in vm-churn-LABEL/ beside this file."
+	if [ -n "$VMCHURN_ICOUNT" ]; then
+		echo "Under TCG with -icount shift=$VMCHURN_ICOUNT the guest's clocks count executed instructions"
+		echo "($((1 << VMCHURN_ICOUNT)) ns each): a guest's µs/op is instructions per connection, whatever the"
+		echo "host's load, and blind to what an instruction costs (cache misses, locks, atomics):"
+		echo "compare ratios only, and the host's ratio as a measure of a different kind."
+	else
+		echo "Under TCG (software emulation) absolute figures are meaningless and the guest's CPU"
+		echo "clock also counts time the host took from its vCPU: compare ratios only."
+	fi
+	echo "kernel.bpf_stats_enabled (a clock read around every program run when 1): host $(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)," \
+		"guests 0. Other processes' programs on the host's state hook: $(vmchurn_foreign) (they run in the" \
+		"baselines too, so the host's ratio reads lower). Load average (1 min) during the runs: $(pb_load vm-churn)."
+	echo
+}
+
+bench_vmchurn() {
+	local label kdir pid host_from=run
+	local -a pids=()
+	VMCHURN_LABELS=${VMCHURN_KERNELS:-$(vmchurn_default_kernels | paste -sd' ')}
+	pw_require_cmd "${QEMU:-qemu-system-x86_64}" apt-get dpkg-deb
+	pb_say "vm-churn: kernels $VMCHURN_LABELS; $VMCHURN_ROUNDS rounds of $VMCHURN_SECS s; $VMCHURN_SMP guest CPUs"
+	# shellcheck disable=SC2086 # a list of labels
+	timeout -k 5 300 "$PW_ROOT/tests/vm/fetch-kernels.sh" $VMCHURN_LABELS >"$PW_TMP/vmchurn-fetch" \
+		2>"$PW_TMP/vmchurn-fetch.err" || true
+	OUTPUT=$PW_OUTPUT "$PW_ROOT/tests/vm/build-initramfs.sh" "$PW_TMP/vmchurn.cpio" >/dev/null ||
+		{ pb_say "vm-churn: build-initramfs.sh failed"; return 1; }
+	if [ -f "$PB_RAW" ] && [ -n "$(pb_values churn pw-auto.1 cpu_ns_per_op)" ] && [ -z "${VMCHURN_MODE:-}" ]; then
+		host_from=churn
+		"$PB_PW" probe >"$PB_OUT/vm-churn-host.probe" 2>&1 || true
+	else
+		vmchurn_host
+	fi
+	# With icount the guests' figures do not depend on the host's load:
+	# they run side by side; without it, one after the other.
+	for label in $VMCHURN_LABELS; do
+		kdir=$(awk -v l="$label" '$1 == l && $2 == "ok" { print $NF }' "$PW_TMP/vmchurn-fetch")
+		if [ -z "$kdir" ]; then
+			pb_say "vm-churn: kernel $label not available: $(grep "^$label " "$PW_TMP/vmchurn-fetch" | head -n 1)"
+			echo 1 >"$PB_OUT/vm-churn-$label.rc"
+			continue
+		fi
+		pb_say "vm-churn: guest $label ($(cat "$kdir/version" 2>/dev/null)), $VMCHURN_GUEST_ROUNDS rounds of $VMCHURN_GUEST_SECS s"
+		(
+			rc=0
+			vmchurn_boot "$label" "$kdir" "$PB_OUT/vm-churn-$label" || rc=$?
+			echo "$rc" >"$PB_OUT/vm-churn-$label.rc"
+		) &
+		pids+=("$!")
+		[ -n "$VMCHURN_ICOUNT" ] || wait "$!" || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || true
+	done
+	for label in $VMCHURN_LABELS; do
+		vmchurn_guest "$label"
+	done
+	vmchurn_summary "$host_from" >>"$PB_SUMMARY"
+}
 # ---- main -------------------------------------------------------------------------
 
 main() {
@@ -1174,6 +1472,7 @@ main() {
 	for b in $benches; do
 		case $b in
 		churn | syscall | capacity | detection | scale | mixed | snapbuild | budget) "bench_$b" ;;
+		vm-churn) bench_vmchurn ;;
 		*) echo "unknown benchmark '$b'" >&2; exit 2 ;;
 		esac
 		pb_say "$b done; $(pb_machine)"

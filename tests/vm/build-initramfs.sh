@@ -5,7 +5,8 @@
 # (busybox-static), a static portwarden linked from the objects `make` left in
 # $OUTPUT/user/*/ (the same code as ./portwarden, only linked statically against
 # libbpf.a, libelf.a and libz.a), static portleak and guardleak (the paced
-# leakers of the guard run), the fexit probe and
+# leakers of the guard run), static churn (tests/bench/churn.c, for the
+# churn-bench plan), the fexit probe and
 # tests/vm/guest-init.sh as /init.
 #
 # usage: tests/vm/build-initramfs.sh [OUT]   (default $OUTPUT/vm/initramfs.cpio)
@@ -85,6 +86,9 @@ objs+=("$VM/no_systemd.o")
 	die "static build of portleak failed"
 "$CC" -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -o "$VM/guardleak" tests/workloads/guardleak.c ||
 	die "static build of guardleak failed"
+# the churn benchmark's loop, for the churn-bench plan (tests/bench/run.sh vm-churn)
+"$CC" -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -o "$VM/churn" tests/bench/churn.c ||
+	die "static build of churn failed"
 
 # fexit probe: BPF object and its libbpf loader.
 sys_includes=$("$CLANG" -v -E - </dev/null 2>&1 |
@@ -107,6 +111,7 @@ ln -s busybox "$tree/bin/sh"
 strip -o "$tree/bin/portwarden" "$VM/portwarden"
 strip -o "$tree/bin/portleak" "$VM/portleak"
 strip -o "$tree/bin/guardleak" "$VM/guardleak"
+strip -o "$tree/bin/churn" "$VM/churn"
 strip -o "$tree/bin/fexit_probe" "$VM/fexit_probe"
 cp "$VM/fexit_probe.bpf.o" "$tree/bin/"
 cp "$here/guest-init.sh" "$tree/init"

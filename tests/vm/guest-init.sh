@@ -32,7 +32,9 @@
 # workload guard/W.out (guardleak's lines, portleak's JSON line) and
 # guard/W.err (a leaker's exit status); W: srv, steady, tcp, udp, bind0.
 # The kernel command line may choose the runs:
-# pw_modes=state,syscall,auto,state-all,accounting,accounting-safe,guard,budget.
+# pw_modes=state,syscall,auto,state-all,accounting,accounting-safe,guard,budget;
+# churn-bench (run_churn_bench; not in the default plan) only when named:
+# churn-bench/{info,probe,rounds,run.err}.
 # budget/probe (`portwarden probe`: the budget hook's verdict), budget/leak.json
 # (a TCP leaker under ports_max = 6), budget/run.err.short, budget/run.jsonl.
 PATH=/bin
@@ -580,6 +582,107 @@ run_budget() {
 	log "budget: done"
 }
 
+# ---- churn-bench: what `portwarden run` costs a connect/accept/close loop -----
+
+# Asked for only (pw_modes=churn-bench; tests/bench/run.sh vm-churn): the
+# normal plan does not run it. Parameters from the kernel command line:
+# pw_churn_rounds=N (default 5), pw_churn_secs=S (each churn run, default 3),
+# pw_churn_mode=MODE (run's --mode; default none: run's own default, auto).
+CHURN_DIR=/tmp/churn-bench
+
+# churn_once: one tests/bench/churn run in the bench's netns; its line.
+churn_once() {
+	nsenter -t "$(cat "$CHURN_DIR/ns.pid")" -n /bin/churn --duration "$CHURN_SECS" 2>>"$CHURN_DIR/churn.err" ||
+		echo "failed status $?"
+}
+
+# churn_with_run ROUND: `portwarden run` (a dry run, as the host's churn
+# benchmark starts it; --no-socket: the guest's portwarden has no metrics
+# server) started fresh, one churn run once it has logged its start, then
+# SIGINT; the churn line with the run's start time (seconds) and exit status.
+churn_with_run() {
+	local r=$1 pid t0 t1 line status
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	# shellcheck disable=SC2086 # CHURN_MODE_ARGS is a list of words
+	/bin/portwarden run --no-socket $CHURN_MODE_ARGS --log "$CHURN_DIR/run.$r.jsonl" \
+		</dev/null >/dev/null 2>"$CHURN_DIR/run.$r.err" &
+	pid=$!
+	if ! wait_for_line "$CHURN_DIR/run.$r.jsonl" '"event":"start"' "$pid" 120; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid"
+		echo "failed no-start-record status $?"
+		return
+	fi
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	sleep 0.5 # its first sample, as on the host (pb_tool_start)
+	line=$(churn_once)
+	kill -INT "$pid"
+	if wait_exit "$pid" 30; then
+		wait "$pid"
+		status=$?
+	else
+		status=still-running
+		kill -KILL "$pid"
+	fi
+	echo "$line start_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') run_status=$status"
+}
+
+# run_churn_bench: `portwarden probe` (what this kernel loads), then in a
+# fresh netns with net.ipv4.tcp_max_tw_buckets = 0 (as on the host: no
+# TIME_WAIT kept, the loop never runs out of ports) the rounds B R B R ... B:
+# base.0, then per round run.R (with `portwarden run`) and base.R. Writes
+# churn-bench/rounds (those lines, churn's own output), churn-bench/info
+# (parameters, CPUs), churn-bench/probe and churn-bench/run.err (each run's
+# log, its first lines).
+run_churn_bench() {
+	local arg r
+	CHURN_ROUNDS=5 CHURN_SECS=3 CHURN_MODE_ARGS=
+	# shellcheck disable=SC2013 # the command line is one line of words
+	for arg in $(cat /proc/cmdline); do
+		case $arg in
+		pw_churn_rounds=*) CHURN_ROUNDS=${arg#*=} ;;
+		pw_churn_secs=*) CHURN_SECS=${arg#*=} ;;
+		pw_churn_mode=*) CHURN_MODE_ARGS="--mode ${arg#*=}" ;;
+		esac
+	done
+	mkdir -p "$CHURN_DIR"
+	# Off, as on a host by default: with it on, every program run also reads
+	# the clock twice, which under TCG costs more than the program.
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+	echo "rounds $CHURN_ROUNDS secs $CHURN_SECS run_args --no-socket $CHURN_MODE_ARGS cpus $(nproc)" \
+		"bpf_stats_enabled $(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)" >"$CHURN_DIR/info"
+	log "churn-bench: probe"
+	timeout 120 /bin/portwarden probe >"$CHURN_DIR/probe" 2>&1
+	unshare -n sleep 3600 </dev/null >/dev/null 2>&1 &
+	echo $! >"$CHURN_DIR/ns.pid"
+	r=50
+	while [ "$(readlink "/proc/$(cat "$CHURN_DIR/ns.pid")/ns/net")" = "$(readlink /proc/self/ns/net)" ] && [ "$r" -gt 0 ]; do
+		r=$((r - 1))
+		sleep 0.1
+	done
+	nsenter -t "$(cat "$CHURN_DIR/ns.pid")" -n sh -c '
+		ip link set lo up && echo 0 >/proc/sys/net/ipv4/tcp_max_tw_buckets' ||
+		log "churn-bench: netns setup failed"
+	log "churn-bench: $CHURN_ROUNDS rounds of $CHURN_SECS s"
+	echo "base.0 $(churn_once)" >"$CHURN_DIR/rounds"
+	r=1
+	while [ "$r" -le "$CHURN_ROUNDS" ]; do
+		echo "run.$r $(churn_with_run "$r")" >>"$CHURN_DIR/rounds"
+		echo "base.$r $(churn_once)" >>"$CHURN_DIR/rounds"
+		log "churn-bench: round $r done"
+		r=$((r + 1))
+	done
+	kill -KILL "$(cat "$CHURN_DIR/ns.pid")" 2>/dev/null
+	for r in "$CHURN_DIR"/run.*.err; do
+		[ -r "$r" ] && { echo "== ${r##*/}"; head -n 20 "$r"; }
+	done >"$CHURN_DIR/run.err" 2>/dev/null
+	cat "$CHURN_DIR/churn.err" >>"$CHURN_DIR/run.err" 2>/dev/null
+	for r in info probe rounds run.err; do
+		section "churn-bench/$r" "$CHURN_DIR/$r"
+	done
+	log "churn-bench: done"
+}
+
 {
 	echo "kernel $(uname -r)"
 	echo "btf $([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
@@ -629,6 +732,7 @@ for mode in $(echo "$modes" | tr , ' '); do
 		;;
 	guard) run_guard ;;
 	budget) run_budget ;;
+	churn-bench) run_churn_bench ;;
 	esac
 done
 

@@ -17,7 +17,8 @@
 # Environment: QEMU (default qemu-system-x86_64), PW_VM_MEM (MiB, default 512),
 # PW_VM_ACCEL (kvm or tcg; default: kvm if /dev/kvm works, see choose_accel), PW_VM_CPU
 # (qemu -cpu model), PW_VM_SMP (guest CPUs, default 1; under TCG each is a host
-# thread), PW_VM_APPEND (more kernel parameters, e.g. pw_modes=state).
+# thread), PW_VM_APPEND (more kernel parameters, e.g. pw_modes=state),
+# PW_VM_ICOUNT (TCG: qemu -icount shift=N, see below; unset: none).
 set -u
 
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -80,6 +81,13 @@ case $accel in
 kvm) cpu=${PW_VM_CPU:-host} ;;
 *) cpu=${PW_VM_CPU:-max,cx16=off} ;;
 esac
+# PW_VM_ICOUNT=SHIFT (TCG only): the guest's clocks count executed
+# instructions, 2^SHIFT ns each, not host time: a figure timed in the guest
+# no longer depends on how much CPU the host gave qemu (the benchmark's use).
+icount=()
+if [ -n "${PW_VM_ICOUNT:-}" ] && [ "$accel" != kvm ]; then
+	icount=(-icount "shift=$PW_VM_ICOUNT,sleep=on")
+fi
 
 mkdir -p "$out"
 rm -f "$out/console.log" "$out/results.log" "$out/qemu.log"
@@ -90,7 +98,7 @@ echo "$accel" >"$out/accel"
 append="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 mitigations=off $extra"
 start=$SECONDS
 timeout -k 5 "$limit" "$QEMU" \
-	-accel "$accel" -cpu "$cpu" -m "${PW_VM_MEM:-512}" -smp "${PW_VM_SMP:-1}" \
+	-accel "$accel" "${icount[@]}" -cpu "$cpu" -m "${PW_VM_MEM:-512}" -smp "${PW_VM_SMP:-1}" \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-serial "file:$out/console.log" -serial "file:$out/results.log" \
