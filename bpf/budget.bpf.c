@@ -67,7 +67,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);   /* cgroup2 id */
-	__type(value, __s64); /* ports held */
+	__type(value, struct pw_budget_count);
 } budget_held SEC(".maps");
 
 struct {
@@ -204,7 +204,7 @@ static int check(const struct pw_lifeline_key *pool, __u32 err)
 {
 	__u64 cgroup_id;
 	__u32 *max, limit;
-	__s64 *held;
+	struct pw_budget_count *held;
 
 	if (!budgets)
 		return 1;
@@ -214,7 +214,7 @@ static int check(const struct pw_lifeline_key *pool, __u32 err)
 		return 1;
 	limit = *max & ~PW_BUDGET_COUNT_ONLY;
 	held = bpf_map_lookup_elem(&budget_held, &cgroup_id);
-	if (!held || *held < (__s64)limit)
+	if (!held || held->held < (__s64)limit)
 		return 1;
 	return refuse(pool, err, PW_REASON_BUDGET, *max & PW_BUDGET_COUNT_ONLY);
 }
@@ -284,12 +284,16 @@ static __always_inline int check_all(struct bpf_sock_addr *ctx, __u32 err, __u8 
 
 static void add_held(__u64 cgroup_id, __s64 d)
 {
-	__s64 *held = bpf_map_lookup_elem(&budget_held, &cgroup_id);
+	struct pw_budget_count *c = bpf_map_lookup_elem(&budget_held, &cgroup_id);
 
-	if (held)
-		__sync_fetch_and_add(held, d);
-	else if (d > 0)
-		bpf_map_update_elem(&budget_held, &cgroup_id, &d, BPF_NOEXIST);
+	if (c) {
+		__sync_fetch_and_add(&c->held, d);
+		__sync_fetch_and_add(&c->changes, 1);
+	} else if (d > 0) {
+		struct pw_budget_count n = {.held = d, .changes = 1};
+
+		bpf_map_update_elem(&budget_held, &cgroup_id, &n, BPF_NOEXIST);
+	}
 }
 
 /*

@@ -17,6 +17,15 @@
  * refuses nothing, whatever run --enforce says. */
 #define PW_BUDGET_COUNT_ONLY (1U << 31)
 
+/* budget_held's value. @changes counts every change the hooks made to
+ * @held: a count read twice with the same value may have gone and come back
+ * (20 sockets closed, 20 opened) in between, one with the same @changes has
+ * not, so the reconcile corrects only counts that truly held still. */
+struct pw_budget_count {
+	__s64 held;    /* ports the cgroup holds */
+	__u64 changes; /* changes to @held since the entry was made */
+};
+
 /* pw_refusal_key.reason */
 #define PW_REASON_BUDGET   0
 #define PW_REASON_LIFELINE 1
@@ -36,6 +45,7 @@ struct pw_refusal_key {
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct pw_refusal_key) == 48, "struct pw_refusal_key layout changed");
+_Static_assert(sizeof(struct pw_budget_count) == 16, "struct pw_budget_count layout changed");
 #endif
 
 #endif /* PW_REFUSAL_H */

@@ -82,10 +82,22 @@ static void test_reached(void)
 	ASSERT_TRUE(!budget_reached(-3, 1));
 }
 
+/* a sample: kernel counts @b then @a (changes @cb, @ca), snapshot @s */
+static struct budget_sample sample(int64_t b, uint64_t cb, int64_t a, uint64_t ca, uint32_t s)
+{
+	return (struct budget_sample){{b, cb}, {a, ca}, s};
+}
+
 static void test_correction(void)
 {
-	struct budget_sample steady = {7, 7, 7}, drift = {9, 9, 7}, busy = {8, 9, 7};
-	struct budget_sample snap_moved = {9, 9, 8}, low = {-1, -1, 0};
+	struct budget_sample steady = sample(7, 3, 7, 3, 7), drift = sample(9, 3, 9, 3, 7);
+	struct budget_sample busy = sample(8, 3, 9, 4, 7), snap_moved = sample(9, 3, 9, 3, 8);
+	struct budget_sample low = sample(-1, 3, -1, 3, 0);
+	/* 20 sockets closed and 20 opened between the samples: the same value,
+	 * not the same count */
+	struct budget_sample round = sample(9, 43, 9, 43, 7);
+	/* ... or between the reads around one snapshot */
+	struct budget_sample within = sample(9, 3, 9, 43, 7);
 
 	ASSERT_TRUE(!budget_needs_correction(&steady, &steady));
 	ASSERT_TRUE(budget_needs_correction(&drift, &drift)); /* drifted up, twice */
@@ -95,6 +107,12 @@ static void test_correction(void)
 	ASSERT_TRUE(!budget_needs_correction(&busy, &drift));
 	/* the snapshot moved (a socket opened and another closed in between) */
 	ASSERT_TRUE(!budget_needs_correction(&snap_moved, &drift));
+	/* the count went and came back: not still, whatever the values say */
+	ASSERT_TRUE(!budget_needs_correction(&drift, &round));
+	ASSERT_TRUE(!budget_needs_correction(&drift, &within));
+	ASSERT_TRUE(!budget_needs_correction(&within, &drift));
+	/* still again from there: two more samples */
+	ASSERT_TRUE(budget_needs_correction(&round, &round));
 }
 
 int main(void)

@@ -133,22 +133,31 @@ struct budget budget_of(const struct budget_hooks *b, uint64_t cgroup_id)
 			       .count_only = v & PW_BUDGET_COUNT_ONLY};
 }
 
-int64_t budget_held(const struct budget_hooks *b, uint64_t cgroup_id)
+struct budget_count budget_count(const struct budget_hooks *b, uint64_t cgroup_id)
 {
-	int64_t held = 0;
+	struct pw_budget_count c = {0};
 
 	if (b->skel)
-		bpf_map__lookup_elem(b->skel->maps.budget_held, &cgroup_id, sizeof(cgroup_id),
-				     &held, sizeof(held), 0);
-	return held;
+		bpf_map__lookup_elem(b->skel->maps.budget_held, &cgroup_id, sizeof(cgroup_id), &c,
+				     sizeof(c), 0);
+	return (struct budget_count){.held = c.held, .changes = c.changes};
+}
+
+int64_t budget_held(const struct budget_hooks *b, uint64_t cgroup_id)
+{
+	return budget_count(b, cgroup_id).held;
 }
 
 int budget_correct(struct budget_hooks *b, uint64_t cgroup_id, int64_t held)
 {
+	/* a change too: a reader comparing changes sees the count moved */
+	struct pw_budget_count c = {.held = held,
+				    .changes = budget_count(b, cgroup_id).changes + 1};
+
 	if (!b->skel)
 		return -ENOTSUP;
-	return bpf_map__update_elem(b->skel->maps.budget_held, &cgroup_id, sizeof(cgroup_id), &held,
-				    sizeof(held), BPF_ANY)
+	return bpf_map__update_elem(b->skel->maps.budget_held, &cgroup_id, sizeof(cgroup_id), &c,
+				    sizeof(c), BPF_ANY)
 		       ? -errno
 		       : 0;
 }

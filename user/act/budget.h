@@ -64,6 +64,8 @@ int budget_set(struct budget_hooks *b, uint64_t cgroup_id, struct budget bu);
 struct budget budget_of(const struct budget_hooks *b, uint64_t cgroup_id);
 /* The kernel's count for @cgroup_id (0 when it has none). */
 int64_t budget_held(const struct budget_hooks *b, uint64_t cgroup_id);
+/* ... and how many times the hooks changed it (see struct pw_budget_count). */
+struct budget_count budget_count(const struct budget_hooks *b, uint64_t cgroup_id);
 /* Overwrite it (the reconcile). */
 int budget_correct(struct budget_hooks *b, uint64_t cgroup_id, int64_t held);
 /* The cgroups with a budget, up to @max ids; how many. */

@@ -21,7 +21,10 @@ bool budget_reached(int64_t held, uint32_t max)
 
 bool budget_needs_correction(const struct budget_sample *prev, const struct budget_sample *now)
 {
-	return now->before == now->after && prev->before == prev->after &&
-	       prev->after == now->after && prev->snap == now->snap &&
-	       now->after != (int64_t)now->snap;
+	bool still = prev->before.changes == prev->after.changes &&
+		     prev->after.changes == now->before.changes &&
+		     now->before.changes == now->after.changes &&
+		     prev->before.held == now->after.held;
+
+	return still && prev->snap == now->snap && now->after.held != (int64_t)now->snap;
 }

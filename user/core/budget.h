@@ -29,19 +29,27 @@ struct budget budget_for(const struct daemon_config *c, const char *path);
 /* Is a cgroup holding @held ports at its budget @max (0: none)? */
 bool budget_reached(int64_t held, uint32_t max);
 
+/* The kernel's count of a cgroup, and how many times its hooks changed it. */
+struct budget_count {
+	int64_t held;
+	uint64_t changes;
+};
+
 /* One sample of a cgroup's counts: the kernel's, read before and after the
  * snapshot, and the snapshot's. */
 struct budget_sample {
-	int64_t before, after;
+	struct budget_count before, after;
 	uint32_t snap;
 };
 
 /*
  * Correct the kernel's count to the snapshot's? Only when this sample and
- * the previous one (@prev) agree: the kernel's count the same before and
- * after each snapshot and across both, the snapshot's the same in both, and
- * the two differ. Sockets made or closed while a snapshot is taken (churn)
- * are thus not taken for drift; drift that stays is corrected a sample late.
+ * the previous one (@prev) agree: the kernel's count unchanged before and
+ * after each snapshot and across both (its change counter, not only its
+ * value: 20 sockets closed and 20 opened between two reads give the same
+ * value), the snapshot's the same in both, and the two differ. Sockets made
+ * or closed while a snapshot is taken (churn) are thus not taken for
+ * drift; drift that stays is corrected a sample late.
  */
 bool budget_needs_correction(const struct budget_sample *prev, const struct budget_sample *now);
 

@@ -148,7 +148,7 @@ void budgets_before(struct guard *g)
 {
 	g->nr_budget_before = budget_cgroups(&g->budget, g->budget_before_ids, GUARD_BUDGETS_MAX);
 	for (size_t i = 0; i < g->nr_budget_before; i++)
-		g->budget_before[i] = budget_held(&g->budget, g->budget_before_ids[i]);
+		g->budget_before[i] = budget_count(&g->budget, g->budget_before_ids[i]);
 }
 
 static void log_correction(struct guard *g, uint64_t id, int64_t kernel, uint32_t snap)
@@ -174,7 +174,7 @@ static struct budget_sample prev_sample(const struct guard *g, uint64_t id)
 	for (size_t i = 0; i < g->nr_budget_prev; i++)
 		if (g->budget_prev_ids[i] == id)
 			return g->budget_prev[i];
-	return (struct budget_sample){-1, -2, 0};
+	return (struct budget_sample){{-1, 0}, {-2, 1}, 0};
 }
 
 /* The kernel's count, steady across two samples and unlike the snapshot's,
@@ -187,17 +187,19 @@ static void reconcile(struct guard *g)
 		uint64_t id = g->budget_before_ids[i];
 		struct budget_sample prev = prev_sample(g, id);
 
-		now[i] = (struct budget_sample){g->budget_before[i], budget_held(&g->budget, id),
+		now[i] = (struct budget_sample){g->budget_before[i], budget_count(&g->budget, id),
 						snapshot_held(g, id)};
 		pr_debug("budget: cgroup2 id %llu: kernel count %lld (before the snapshot %lld), "
-			 "snapshot count %u\n",
-			 (unsigned long long)id, (long long)now[i].after, (long long)now[i].before,
-			 now[i].snap);
+			 "snapshot count %u, changes %llu (before %llu)\n",
+			 (unsigned long long)id, (long long)now[i].after.held,
+			 (long long)now[i].before.held, now[i].snap,
+			 (unsigned long long)now[i].after.changes,
+			 (unsigned long long)now[i].before.changes);
 		if (!seen(g, id) || !budget_needs_correction(&prev, &now[i]))
 			continue;
 		if (!budget_correct(&g->budget, id, (int64_t)now[i].snap))
-			log_correction(g, id, now[i].after, now[i].snap);
-		now[i].before = now[i].after = now[i].snap;
+			log_correction(g, id, now[i].after.held, now[i].snap);
+		now[i].before.held = now[i].after.held = now[i].snap;
 	}
 	memcpy(g->budget_prev_ids, g->budget_before_ids, g->nr_budget_before * sizeof(uint64_t));
 	memcpy(g->budget_prev, now, g->nr_budget_before * sizeof(now[0]));

@@ -49,7 +49,7 @@ struct guard {
 	size_t nr_budget_over;   /* matching cgroups past GUARD_BUDGETS_MAX this step: no budget */
 	size_t nr_budget_over_said; /* the count last warned about */
 	uint64_t budget_before_ids[GUARD_BUDGETS_MAX]; /* kernel counts before the snapshot */
-	int64_t budget_before[GUARD_BUDGETS_MAX];
+	struct budget_count budget_before[GUARD_BUDGETS_MAX];
 	size_t nr_budget_before;
 	uint64_t budget_prev_ids[GUARD_BUDGETS_MAX]; /* the previous sample's counts */
 	struct budget_sample budget_prev[GUARD_BUDGETS_MAX];
