@@ -46,7 +46,7 @@
 # 2000 ports per leaker slot (tcp, udp, bind0 fast; tcp slow, beside a steady
 # benign holder in the same pool). The daemon judges only our parent cgroup
 # (--cgroup). The budget churn (benign/b-*, for soak/budget-exact), in a netns
-# of its own that keeps TIME_WAIT (ports 10000-60999): a churner at 100
+# of its own that keeps TIME_WAIT (ports 10000-60999): a churner at 25
 # rounds/s, failed connects (to a closed port), forked connectors that exit,
 # TCP sockets passed to a process of another cgroup, io_uring connects
 # (tests/bench/soakloop.sh); their RSTs stay out of the churn netns's counters. Every process, cgroup and netns made here is removed on any
@@ -180,8 +180,10 @@ start_benign() {
 start_budget_churn() {
 	local forever=$((SECS + LEAK_TIMEOUT + SETTLE + 600))
 	# closes that leave TIME_WAIT (not counted: the count goes down at the
-	# close), 100 rounds/s: ~6000 TIME_WAIT in 50000 ports
-	benign b-timewait "$NS_TW" "$PB_BIN/soakchurn" --rate 100 --port 6100 --report 10
+	# close), 25 rounds/s: ~1500 TIME_WAIT in 50000 ports (at 100/s, 6000 more
+	# sockets in each snapshot once TIME_WAIT filled up, past a 60 s run's
+	# warm-up: the daemon's RSS rose 16 MB in one step at 24k records)
+	benign b-timewait "$NS_TW" "$PB_BIN/soakchurn" --rate 25 --port 6100 --report 10
 	# connects refused (nothing listens on 5499): a port taken, given back
 	benign b-connfail "$NS_TW" "$PW_PORTLEAK" tcp-connect --port 5499 --rate 200 \
 		--duration "$forever" --hold 100000 --comm soak-connfail
