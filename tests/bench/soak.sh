@@ -24,6 +24,13 @@
 #   soak/churn-clean       no churner operation failed or stalled over a second
 #                          for any other reason (the workload's and the
 #                          machine's health, shown with the netns's drop counters)
+#   soak/budget-exact      every benign cgroup has a port budget (soak.conf);
+#                          once the churn is stopped and the counts hold still,
+#                          the kernel's held count of each equals the snapshot's
+#                          as the daemon reads them (its -v lines), before any
+#                          correction (a `correct` record or a differing line
+#                          at rest is drift), and no benign cgroup was ever
+#                          refused (no refuse or would_refuse record)
 #
 # The port events/s reached are measured twice: from portwarden's own
 # in-kernel activity counters (map "activity" of the daemon, opens + closes +
@@ -38,7 +45,11 @@
 # no TIME_WAIT, so a pool never fills however long it runs), and one netns of
 # 2000 ports per leaker slot (tcp, udp, bind0 fast; tcp slow, beside a steady
 # benign holder in the same pool). The daemon judges only our parent cgroup
-# (--cgroup). Every process, cgroup and netns made here is removed on any
+# (--cgroup). The budget churn (benign/b-*, for soak/budget-exact), in a netns
+# of its own that keeps TIME_WAIT (ports 10000-60999): a churner at 25
+# rounds/s, failed connects (to a closed port), forked connectors that exit,
+# TCP sockets passed to a process of another cgroup, io_uring connects
+# (tests/bench/soakloop.sh); their RSTs stay out of the churn netns's counters. Every process, cgroup and netns made here is removed on any
 # exit, Ctrl-C included (tests/e2e/lib.sh's trap).
 #
 # Environment:
@@ -51,6 +62,9 @@
 #   SOAK_LEAK_TIMEOUT=N  seconds a leaker may live before the harness ends it (90)
 #   SOAK_SETTLE=N        seconds after the last leaker before the fds are counted (30)
 #   SOAK_OUT=DIR         where the figures go
+#   SOAK_CORRUPT=1       the check's own test: add 7 to one benign cgroup's
+#                        count in the kernel (bpftool) once the counts are at
+#                        rest, so that soak/budget-exact must fail
 #   PORTWARDEN=BIN       the binary (copied first)
 set -eu
 
@@ -69,6 +83,8 @@ OUT=${SOAK_OUT:-$PW_OUTPUT/soak/$(date -u +%Y%m%dT%H%M%SZ)}
 CGROUPS=100
 EVENTS_PER_ROUND=6 # soakchurn: tcp, bind and udp, each one open and one close
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
+SOCKPASS=$PW_OUTPUT/tests/workloads/sockpass
+LOOP=$PW_ROOT/tests/bench/soakloop.sh
 # the fd windows: the first after the warm-up and the last, each a minute at
 # most, a fifth of the run in short ones
 WIN=$((SECS / 5 < 60 ? SECS / 5 : 60))
@@ -115,6 +131,7 @@ setup() {
 		pw_make_cgroup "$(printf 'leak/c%02d' "$i")" >/dev/null
 	done
 	NS_CHURN=$(pb_netns net.ipv4.tcp_max_tw_buckets=0)
+	NS_TW=$(pw_make_netns 10000 60999) # TIME_WAIT kept
 	for kind in tcp udp bind0 slow; do
 		LEAK_NS[$kind]=$(leak_ns)
 	done
@@ -133,7 +150,8 @@ setup() {
 start_daemon() {
 	PW_PORTWARDEN=$PW_TMP/portwarden
 	cp "$SRC_PORTWARDEN" "$PW_PORTWARDEN"
-	pw_start_run soak/daemon "$OUT/run" --enforce --cgroup "$BASE" \
+	# -v: each sample's kernel and snapshot counts per cgroup with a budget
+	pw_start_run soak/daemon "$OUT/run" --enforce -v --cgroup "$BASE" \
 		--config "$PW_ROOT/tests/bench/soak.conf" || exit 1
 	DAEMON=$PW_DAEMON
 	DAEMON_START=$(pw_pid_start "$DAEMON")
@@ -153,7 +171,29 @@ start_benign() {
 	# a tenth of the slow leakers' pool, held flat beside them
 	benign steady "${LEAK_NS[slow]}" "$PW_PORTLEAK" tcp-connect --port 5001 --count 200 \
 		--hold 100000 --comm soak-steady
+	start_budget_churn
 	pw_wait_for_file_line "$OUT/hold.out" ready 120 || say "the holder is not ready after 120 s"
+}
+
+# The budget churn, each in a benign/b-* cgroup of its own (soak.conf gives
+# them budgets): what could make a kernel count drift from the snapshot's.
+start_budget_churn() {
+	local forever=$((SECS + LEAK_TIMEOUT + SETTLE + 600))
+	# closes that leave TIME_WAIT (not counted: the count goes down at the
+	# close), 25 rounds/s: ~1500 TIME_WAIT in 50000 ports (at 100/s, 6000 more
+	# sockets in each snapshot once TIME_WAIT filled up, past a 60 s run's
+	# warm-up: the daemon's RSS rose 16 MB in one step at 24k records)
+	benign b-timewait "$NS_TW" "$PB_BIN/soakchurn" --rate 25 --port 6100 --report 10
+	# connects refused (nothing listens on 5499): a port taken, given back
+	benign b-connfail "$NS_TW" "$PW_PORTLEAK" tcp-connect --port 5499 --rate 200 \
+		--duration "$forever" --hold 100000 --comm soak-connfail
+	benign b-srv "$NS_TW" "$PW_PORTLEAK" accept-close --port 5401 --hold 100000 --comm soak-bsrv
+	sleep 0.3
+	benign b-fork "$NS_TW" "$LOOP" fork "$PW_PORTLEAK" 5401
+	mkdir -p "$PW_TMP/pass"
+	benign b-pass "$NS_TW" "$LOOP" pass "$SOCKPASS" 5401 "$(pw_make_cgroup benign/b-recv)" "$PW_TMP/pass"
+	benign b-uring "$NS_TW" "$LOOP" uring "$SOCKPASS" 5401
+	BUDGET_CHURN="b-timewait b-connfail b-fork b-pass b-uring"
 }
 
 # ---- leakers -------------------------------------------------------------------------
@@ -444,6 +484,103 @@ check_benign() {
 	fi
 }
 
+# ---- budgets ---------------------------------------------------------------------------
+
+# budget_ids: "ID PATH" of every benign cgroup (each has a budget: soak.conf).
+budget_ids() {
+	find "$BASE/benign" -mindepth 1 -type d -printf '%p\n' | while read -r d; do
+		echo "$(stat -c %i "$d") $(pw_cgroup_relpath "$d")"
+	done
+}
+
+# budget_counts [FROM_LINE]: "ID K S" per budgeted cgroup, the latest -v line
+# of each (after line FROM_LINE of run.err, if given), as the daemon read them.
+budget_counts() {
+	tail -n +"$((${1:-0} + 1))" "$OUT/run.err" |
+		sed -n 's/.*budget: cgroup2 id \([0-9]*\): kernel count \(-\{0,1\}[0-9]*\) .*snapshot count \([0-9]*\).*/\1 \2 \3/p' |
+		awk '{ last[$1] = $0 } END { for (i in last) print last[i] }' | sort
+}
+
+# le64 N: N as 8 little-endian bytes, in hex, for bpftool.
+le64() {
+	local i
+	for ((i = 0; i < 8; i++)); do printf '%02x ' $((($1 >> (8 * i)) & 255)); done
+}
+
+# corrupt_count ID K: the test of the check itself (SOAK_CORRUPT=1): the
+# kernel's count of cgroup ID, K, made K + 7.
+corrupt_count() {
+	local map
+	map=$(pw_map_id "$DAEMON" budget_held) || { say "no budget_held map to corrupt"; return; }
+	# shellcheck disable=SC2046 # the bytes are words
+	bpftool map update id "$map" key hex $(le64 "$1") value hex $(le64 $(($2 + 7))) &&
+		say "SOAK_CORRUPT: the kernel's count of cgroup2 id $1 set to $(($2 + 7)) (was $2)"
+}
+
+# Stop the budget churn; once every benign cgroup's counts hold still (the
+# same over 3 readings 2 s apart), the kernel's count must equal the
+# snapshot's for each, with no correction at rest; no benign cgroup refused.
+check_budget() {
+	local key pid start line prev cur still=0 deadline ids problems='' rest_line rest_ts victim k
+	local log=$OUT/run.jsonl
+	: >"$OUT/budget-churn-exit.txt"
+	while read -r key pid start; do
+		case " $BUDGET_CHURN " in *" $key "*) ;; *) continue ;; esac
+		pw_stop "$pid" TERM 10
+		line=$(grep '^exit' "$OUT/$key.out" | tail -n 1)
+		echo "$key ${line:-(no counts: it prints none when ended)}" >>"$OUT/budget-churn-exit.txt"
+	done <"$OUT/benign.pids"
+	budget_ids >"$OUT/budget-ids.txt"
+	BUDGET_N=$(wc -l <"$OUT/budget-ids.txt")
+	deadline=$((SECONDS + 60))
+	prev=$(budget_counts)
+	while [ "$still" -lt 2 ] && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 2
+		cur=$(budget_counts)
+		if [ "$cur" = "$prev" ]; then still=$((still + 1)); else still=0; fi
+		prev=$cur
+	done
+	[ "$still" -ge 2 ] || problems+="the counts did not hold still within 60 s of the churn's end; "
+	rest_line=$(wc -l <"$OUT/run.err")
+	rest_ts=$(date -u +%Y-%m-%dT%H:%M:%S.%6N)
+	if [ "${SOAK_CORRUPT:-0}" = 1 ]; then
+		victim=$(stat -c %i "$BASE/benign/hold/g0")
+		k=$(budget_counts | awk -v i="$victim" '$1 == i { print $2 }')
+		corrupt_count "$victim" "${k:-0}"
+	fi
+	sleep 5 # samples at rest (a drift held still two samples is corrected: logged)
+	budget_counts "$rest_line" >"$OUT/budget-rest.txt"
+	ids=$(awk '{ print "cgroup2 id " $1 }' "$OUT/budget-ids.txt" | jq -R . | jq -s -c .)
+	problems+=$(awk 'NR == FNR { path[$1] = $2; next }
+		($1 in path) { seen[$1] = 1; if ($2 != $3) printf "%s kernel %s snapshot %s; ", path[$1], $2, $3 }
+		END { for (i in path) if (!(i in seen)) printf "%s: no budget count at rest; ", path[i] }' \
+		"$OUT/budget-ids.txt" "$OUT/budget-rest.txt")
+	problems+=$(jq -r -s --arg t "$rest_ts" '.[] | select(.event == "budget" and .action == "correct"
+		and .ts >= $t) | "\(.cgroup)\t\(.detail)"' "$log" |
+		awk -F'\t' 'NR == FNR { split($0, a, " "); path["cgroup2 id " a[1]] = a[2]; next }
+			{ printf "correct at rest: %s (%s) %s; ", ($1 in path ? path[$1] : "?"), $1, $2 }' \
+			"$OUT/budget-ids.txt" -)
+	jq -c -s --argjson ids "$ids" '[.[] | select(.event == "budget"
+		and (.action == "refuse" or .action == "would_refuse") and (.cgroup | IN($ids[])))]' \
+		"$log" >"$PW_TMP/budget-refused.json"
+	BUDGET_REFUSED=$(jq length "$PW_TMP/budget-refused.json")
+	[ "$BUDGET_REFUSED" = 0 ] || problems+="$BUDGET_REFUSED refuse records for benign cgroups: $(jq -r \
+		'[.[] | "\(.cgroup) \(.action) \(.detail)"][:3] | join("; ")' "$PW_TMP/budget-refused.json")"
+	# the corrections over the whole run, by cgroup (the listeners started
+	# before the daemon are counted by the first reconcile)
+	BUDGET_CORRECTIONS=$(jq -r -s '[.[] | select(.event == "budget" and .action == "correct")] | length' "$log")
+	jq -r -s '.[] | select(.event == "budget" and .action == "correct") | "\(.cgroup)\t\(.ts)\t\(.detail)"' \
+		"$log" | awk -F'\t' 'NR == FNR { split($0, a, " "); path["cgroup2 id " a[1]] = a[2]; next }
+		{ n[$1]++; d[$1] = $3 } END { for (c in n) printf "%s (%s): %d, the last: %s\n", (c in path ? path[c] : "?"), c, n[c], d[c] }' \
+		"$OUT/budget-ids.txt" - >"$OUT/budget-corrections.txt"
+	BUDGET_HELD=$(awk '{ s += $3 } END { print s + 0 }' "$OUT/budget-rest.txt")
+	if [ -z "$problems" ]; then
+		pass "soak/budget-exact ($BUDGET_N budgeted cgroups, kernel count = snapshot count for each at rest ($BUDGET_HELD ports held in all), no correction at rest, $BUDGET_CORRECTIONS during the run, 0 refusals)"
+	else
+		fail soak/budget-exact "$problems"
+	fi
+}
+
 # drops: the churn netns's counters of dropped or refused TCP packets that are not 0.
 drops() {
 	awk '$1 ~ /Drop|Overflow|Retrans|Timeout|Reset|ListenOverflows|ListenDrops|SynRetrans/ && $2 > 0 { printf "%s=%s ", $1, $2 }' \
@@ -496,10 +633,20 @@ summary() {
 		echo "| leaker life, start to gone (median / longest) | $LEAK_LIFE s / ${LEAK_LIFE_MAX:-?} s |"
 		echo "| benign processes alive at the end / actions on them / suspect records | $BENIGN_ALIVE / $BENIGN_ACTIONS / $BENIGN_SUSPECT |"
 		echo "| load average (1 min) over the samples | $(samples_in 0 1e9 4 | pb_minmax) |"
+		echo "| budgeted cgroups / ports they held at rest / budget refusals of them | $BUDGET_N / $BUDGET_HELD / $BUDGET_REFUSED |"
+		echo "| budget corrections logged during the run | $BUDGET_CORRECTIONS |"
 		echo
 		echo "Churners' exit counts:"
 		echo
 		sed 's/^/    /' "$OUT/churn-exit.txt"
+		echo
+		echo "The budget churn's exit counts:"
+		echo
+		sed 's/^/    /' "$OUT/budget-churn-exit.txt"
+		echo
+		echo "Budget corrections during the run, by cgroup (count, the last one's detail):"
+		echo
+		sed 's/^/    /' "$OUT/budget-corrections.txt"
 		echo
 	} >"$OUT/summary.md"
 }
@@ -515,6 +662,7 @@ main() {
 	pw_require_file "$PW_PORTWARDEN" portwarden
 	pw_require_file "$PW_PORTLEAK" portleak
 	pw_require_file "$GUARDLEAK" guardleak
+	pw_require_file "$SOCKPASS" sockpass
 	pw_require_file "$PB_BIN/soakchurn" soakchurn
 	pw_require_file "$PB_BIN/holder" holder
 	SRC_PORTWARDEN=$PW_PORTWARDEN
@@ -548,6 +696,7 @@ main() {
 	BENIGN_ACTIONS=$(jq -s '[.[] | select(.event == "action" and (.cgroup // "" | test("/benign/")))] | length' \
 		"$OUT/run.jsonl")
 	check_benign
+	check_budget
 	check_leakers
 	stop_daemon
 	check_lost
