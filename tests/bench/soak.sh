@@ -508,12 +508,14 @@ le64() {
 }
 
 # corrupt_count ID K: the test of the check itself (SOAK_CORRUPT=1): the
-# kernel's count of cgroup ID, K, made K + 7.
+# kernel's count of cgroup ID, K, made K + 7 (struct pw_budget_count: the
+# count, then its change counter, written 0: after that one change the
+# count holds still, drift the reconcile must see).
 corrupt_count() {
 	local map
 	map=$(pw_map_id "$DAEMON" budget_held) || { say "no budget_held map to corrupt"; return; }
 	# shellcheck disable=SC2046 # the bytes are words
-	bpftool map update id "$map" key hex $(le64 "$1") value hex $(le64 $(($2 + 7))) &&
+	bpftool map update id "$map" key hex $(le64 "$1") value hex $(le64 $(($2 + 7))) $(le64 0) &&
 		say "SOAK_CORRUPT: the kernel's count of cgroup2 id $1 set to $(($2 + 7)) (was $2)"
 }
 
