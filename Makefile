@@ -124,13 +124,13 @@ run: deps
 	if [ -t 0 ] && [ -t 1 ]; then ./$(APP) top; else ./$(APP) trace; fi
 
 test: deps
-	$(Q)$(MAKE) all unit-bins workload-bins
+	$(Q)$(MAKE) all unit-bins workload-bins $(OUTPUT)/tests/bench/churn
 	$(Q)scripts/run-tests.sh all
 
 check: unit-bins
 	$(Q)scripts/run-tests.sh unit
 
-test-root: all workload-bins
+test-root: all workload-bins $(OUTPUT)/tests/bench/churn
 	$(Q)scripts/run-tests.sh root
 
 # Benchmarks (BENCHMARKS.md): never part of `make test`; BENCH picks some.

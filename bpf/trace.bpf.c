@@ -462,6 +462,12 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
  * it works, and state_rescue handles only what arrives meanwhile, which is
  * exactly what state_btf missed. Runs both miss stay lost, and are counted:
  * state_btf's misses minus rescued_runs.
+ *
+ * The rescue costs a second dispatch on every state change (about a third
+ * of our churn cost, BENCHMARKS.md section 1), for misses many hosts never
+ * have: `run` attaches it only once state_btf has missed a run
+ * (user/kernel/loader.c, tracer_rescue_on_miss()); the other commands from
+ * the start. Until it is, state_btf leaves the busy flag alone.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -472,6 +478,8 @@ struct {
 
 /* Runs of state_btf that state_rescue stood in for (handled, or not wanted). */
 __u64 rescued_runs = 0;
+/* state_rescue is attached (or about to be): set by userspace first */
+bool rescue_armed = false;
 
 static __always_inline __u32 *busy_flag(void)
 {
@@ -484,7 +492,7 @@ static __always_inline __u32 *busy_flag(void)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 *busy = busy_flag();
+	__u32 *busy = rescue_armed ? busy_flag() : NULL;
 
 	/* the kernel's guard covers the whole run, the early return included:
 	 * so does the flag, or a hit then would be missed and not rescued */

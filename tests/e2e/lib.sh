@@ -197,6 +197,23 @@ pw_track_pid() {
 	echo "$1 $start" >>"$PW_STATE/pids"
 }
 
+# pw_prog_ids PID: the ids of the BPF programs PID holds, by fd or by link.
+pw_prog_ids() {
+	awk '$1 == "prog_id:" { print $2 }' /proc/"$1"/fdinfo/* 2>/dev/null | sort -un
+}
+
+# pw_prog_links PID PROGRAM: how many links to the program named PROGRAM PID holds.
+pw_prog_links() {
+	local fd id n=0
+	for fd in /proc/"$1"/fdinfo/*; do
+		grep -q '^link_type:' "$fd" 2>/dev/null || continue
+		id=$(awk '$1 == "prog_id:" { print $2 }' "$fd")
+		[ -n "$id" ] && [ "$(bpftool prog show id "$id" -j 2>/dev/null | jq -r .name)" = "$2" ] &&
+			n=$((n + 1))
+	done
+	echo "$n"
+}
+
 # pw_wait_exit PID TIMEOUT_SEC: wait until PID has exited; 1 on timeout.
 pw_wait_exit() {
 	local deadline=$((SECONDS + $2))

@@ -304,17 +304,6 @@ for k in churn fork leak neigh bind udp usend pass recv pass2 recv2 pass3 recv3 
 done
 check budget/no-drift "$d corrections: $(jq -c 'select(.event == "budget" and .action == "correct")' "$LOG" | head -3)" "$d" -eq 0
 
-budget_links() { # PID PROGRAM: how many links of PROGRAM's the daemon PID holds
-	local fd id n=0
-	for fd in /proc/"$1"/fdinfo/*; do
-		grep -q '^link_type:' "$fd" 2>/dev/null || continue
-		id=$(awk '$1 == "prog_id:" { print $2 }' "$fd")
-		[ -n "$id" ] && [ "$(bpftool prog show id "$id" -j 2>/dev/null | jq -r .name)" = "$2" ] &&
-			n=$((n + 1))
-	done
-	echo "$n"
-}
-
 # ---- dry run ---------------------------------------------------------------------
 kill -s INT "$PW_GUARD"
 pw_wait_exit "$PW_GUARD" 15 || true
@@ -323,12 +312,12 @@ printf '[daemon]\ninterval = 250ms\nwindow = 2s\n' >"$PW_TMP/dry.conf"
 pw_start_run budget-dry "$PW_TMP/dry" --cgroup "$BASE" --config "$PW_TMP/dry.conf" \
 	--socket "$PW_TMP/dry.sock" || pw_done
 sleep 1 # a few steps: the lifeline's hooks are armed
-before="$(budget_links "$PW_DAEMON" budget_state) $(budget_links "$PW_DAEMON" budget_create)"
+before="$(pw_prog_links "$PW_DAEMON" budget_state) $(pw_prog_links "$PW_DAEMON" budget_create)"
 conf "$PW_TMP/dry.conf"
 kill -s HUP "$PW_DAEMON"
 pw_wait_for_file_line "$PW_TMP/dry.err" reloaded 10 || true
 pw_wait_for_file_line "$PW_TMP/dry.jsonl" "ports_max 50 for $REL/dleak" 10 || true
-after="$(budget_links "$PW_DAEMON" budget_state) $(budget_links "$PW_DAEMON" budget_create)"
+after="$(pw_prog_links "$PW_DAEMON" budget_state) $(pw_prog_links "$PW_DAEMON" budget_create)"
 check budget/state-hook "budget_state and budget_create links: '$before' without a budget (want '0 0'), '$after' with (want '1 1')" \
 	"$before" = "0 0" -a "$after" = "1 1"
 leak dleak dleak tcp-connect --port "$PORT" --count 80 --fail-extra 0 --hold 60 &&

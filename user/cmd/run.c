@@ -202,7 +202,8 @@ static int open_incidents(struct guard *g, const struct env *env)
 /* Config, audit log, monitor and maps; returns 0 or an exit status. */
 static int start(struct guard *g, const struct env *env)
 {
-	struct monitor_config mc = {.mode = env->mode};
+	/* the daemon runs for good: it pays for the rescue only where needed */
+	struct monitor_config mc = {.mode = env->mode, .rescue_on_miss = true};
 	char err[512];
 	int status, err_open;
 

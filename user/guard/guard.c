@@ -62,6 +62,9 @@ static void warn_lost(struct guard *g)
 			"that CPU), %llu in total\n",
 			(unsigned long long)(missed - g->missed_reported), (unsigned long long)missed);
 	g->missed_reported = missed;
+	if (tracer_rescue_on_miss(&g->m.tracer) == 1)
+		pr_info("the state hook missed a run on a CPU where it was busy: its rescue program "
+			"now runs beside it, for what it misses from here on\n");
 }
 
 /*

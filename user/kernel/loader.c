@@ -232,10 +232,18 @@ static int attach_all(struct tracer *t, const struct tracer_config *cfg)
 	struct bpf_link *link;
 	int err;
 
+	t->rescue_waits = false;
 	bpf_object__for_each_program(prog, t->skel->obj)
 	{
 		if (!bpf_program__autoload(prog))
 			continue;
+		if (prog == t->skel->progs.state_rescue) {
+			t->rescue_waits = cfg->rescue_on_miss;
+			if (t->rescue_waits)
+				continue;
+			/* before the attach: a run it could rescue needs the flag */
+			t->skel->bss->rescue_armed = true;
+		}
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK ||
 		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
 			link = bpf_program__attach_cgroup(prog, t->cgroup_fd);
@@ -247,7 +255,6 @@ static int attach_all(struct tracer *t, const struct tracer_config *cfg)
 			return err;
 		}
 	}
-	(void)cfg;
 	return 0;
 }
 
@@ -457,6 +464,27 @@ static uint64_t recursion_misses(const struct bpf_program *prog)
 	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 		return 0;
 	return info.recursion_misses;
+}
+
+int tracer_rescue_on_miss(struct tracer *t)
+{
+	struct bpf_program *rescue;
+	int err;
+
+	if (!t->rescue_waits || !recursion_misses(t->skel->progs.state_btf))
+		return 0;
+	rescue = t->skel->progs.state_rescue;
+	/* flag first: state_btf marks its CPU busy from its next run on (a run
+	 * already under way goes unrescued if interrupted: counted as missed) */
+	t->skel->bss->rescue_armed = true;
+	err = add_link(t, bpf_program__attach(rescue));
+	if (err) {
+		pr_warn("cannot attach the state hook's rescue: %s (runs it would rescue are "
+			"counted as missed)\n", strerror(-err));
+		return err;
+	}
+	t->rescue_waits = false;
+	return 1;
 }
 
 size_t tracer_prog_stats(const struct tracer *t, struct tracer_prog_stat *out, size_t max)

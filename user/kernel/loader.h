@@ -19,6 +19,10 @@ struct tracer_config {
 	const char *cgroup_dir; /* where cgroup hooks attach: the filter or the cgroup2 root */
 	bool failed_only;
 	bool accounting; /* count activity and record closers (TIME_WAIT owners) */
+	/* the state hook's rescue (bpf/trace.bpf.c) waits for the first missed
+	 * run (tracer_rescue_on_miss()) instead of running from the start: the
+	 * daemon's standing cost, where the other commands want every record */
+	bool rescue_on_miss;
 };
 
 #define TRACER_MAX_LINKS 32
@@ -33,6 +37,7 @@ struct tracer {
 	bool port_hooks;	/* bind(0) and UDP connect requests watched (state mode) */
 	bool send_hook;		/* UDP send outcomes watched (state mode) */
 	bool state_btf;		/* the state hook is tp_btf (fast), not the tracepoint (safe) */
+	bool rescue_waits;	/* state_rescue is loaded, not yet attached */
 };
 
 /*
@@ -63,6 +68,13 @@ uint32_t tracer_activity_capacity(const struct tracer *t);
  * like lost events, and shown with them.
  */
 uint64_t tracer_missed_runs(const struct tracer *t);
+/*
+ * With rescue_on_miss: once the state hook has missed a run, attach the
+ * program that handles what it misses (runs missed before stay lost, and
+ * counted). Call it every step. 1: attached now; 0: nothing to do; -errno:
+ * the attach failed (tried again next step).
+ */
+int tracer_rescue_on_miss(struct tracer *t);
 
 /* What the kernel counts of one of our programs while kernel.bpf_stats_enabled
  * is on (run_time_ns and run_cnt of bpf_prog_info; 0 while it is off). */

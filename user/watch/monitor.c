@@ -42,6 +42,7 @@ int monitor_open(struct monitor *m, const struct monitor_config *cfg)
 		.cgroup_dir = NULL,
 		.failed_only = true,
 		.accounting = true,
+		.rescue_on_miss = cfg->rescue_on_miss,
 	};
 	struct cgroup_mounts mounts;
 

@@ -24,6 +24,7 @@ struct monitor_config {
 	enum trace_mode mode;
 	uint32_t interval_ms; /* between steps */
 	struct classify_params params;
+	bool rescue_on_miss; /* struct tracer_config's */
 };
 
 struct monitor {
