@@ -132,27 +132,24 @@ struct {
 	__type(value, __u64);
 } lifeline_stats SEC(".maps");
 
-/* UDP sockets seen taking a port (bind, or a first unconnected send): a send
- * on one of them takes no new port, so the lifeline lets it go. An LRU: an
- * evicted socket's next send is taken for a first one. */
+/* UDP sockets seen taking a port (bind, connect, or a first unconnected
+ * send): a send on one of them takes no new port, so the lifeline lets it
+ * go. Socket storage: it goes with the socket, so no release hook has to
+ * clean it up (one program run less on every close of the host). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);  /* socket cookie */
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, __u8);
 } udp_seen SEC(".maps");
 
-/* Not seen before (and now it is) */
-static bool first_port(__u64 cookie)
+/* Not seen before (and now it is). No storage (out of memory): not first,
+ * the lifeline lets the send go, as for a socket it saw. */
+static bool first_port(struct bpf_sock *sk)
 {
-	__u8 one = 1;
-
-	/* look first: an LRU update takes a free node (evicting a cold entry
-	 * when none is free) before it finds the key there, and a busy UDP
-	 * server's every send would churn the table */
-	if (bpf_map_lookup_elem(&udp_seen, &cookie))
+	if (bpf_sk_storage_get(&udp_seen, sk, 0, 0))
 		return false;
-	return !bpf_map_update_elem(&udp_seen, &cookie, &one, BPF_NOEXIST);
+	return bpf_sk_storage_get(&udp_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE) != NULL;
 }
 
 static void stat_add(__u32 i)
@@ -365,9 +362,11 @@ static __always_inline int connecting(struct bpf_sock_addr *ctx, bool v6)
 		return 1;
 	if (!check_all(ctx, EAGAIN, PW_POOL_UDP, v6))
 		return 0;
-	cookie = bpf_get_socket_cookie(ctx); /* UDP: the port is taken right after this hook */
-	first_port(cookie);
-	take(cookie, maker_of(cookie));
+	first_port(sk); /* UDP: the port is taken right after this hook */
+	if (budgets) {
+		cookie = bpf_get_socket_cookie(ctx);
+		take(cookie, maker_of(cookie));
+	}
 	return 1;
 }
 
@@ -404,24 +403,30 @@ int budget_bind6(struct bpf_sock_addr *ctx)
 	return binding(ctx, true);
 }
 
+/* bind() took a port (post_bind runs on success only) */
+static __always_inline int bound(struct bpf_sock *ctx)
+{
+	__u64 cookie;
+
+	if (ctx->type == BUDGET_SOCK_DGRAM)
+		first_port(ctx);
+	if (budgets) {
+		cookie = bpf_get_socket_cookie(ctx);
+		take(cookie, maker_of(cookie));
+	}
+	return 1;
+}
+
 SEC("cgroup/post_bind4")
 int budget_post_bind4(struct bpf_sock *ctx)
 {
-	if (ctx->type == BUDGET_SOCK_DGRAM)
-		first_port(bpf_get_socket_cookie(ctx));
-	if (budgets)
-		take(bpf_get_socket_cookie(ctx), maker_of(bpf_get_socket_cookie(ctx)));
-	return 1;
+	return bound(ctx);
 }
 
 SEC("cgroup/post_bind6")
 int budget_post_bind6(struct bpf_sock *ctx)
 {
-	if (ctx->type == BUDGET_SOCK_DGRAM)
-		first_port(bpf_get_socket_cookie(ctx));
-	if (budgets)
-		take(bpf_get_socket_cookie(ctx), maker_of(bpf_get_socket_cookie(ctx)));
-	return 1;
+	return bound(ctx);
 }
 
 /* An unconnected UDP send: the kernel ran the autobind just before this
@@ -437,7 +442,7 @@ static __always_inline int sending(struct bpf_sock_addr *ctx, bool v6)
 
 	if (!ctx->sk || ctx->type != BUDGET_SOCK_DGRAM)
 		return 1;
-	fresh = first_port(cookie);
+	fresh = first_port(ctx->sk);
 	count = budgets && !bpf_map_lookup_elem(&budget_owner, &cookie);
 	/* a socket that sent or bound before holds its port already: a busy
 	 * server's sends stop here */
@@ -466,22 +471,15 @@ int budget_sendmsg6(struct bpf_sock_addr *ctx)
 }
 
 /* UDP gives its port back at close; so does a TCP socket still in CLOSE
- * (bound, never connected, or its connect failed) */
+ * (bound, never connected, or its connect failed). Budgets only: attached
+ * while a cgroup has one (user/act/budget.c). */
 SEC("cgroup/sock_release")
 int budget_release(struct bpf_sock *ctx)
 {
-	__u64 cookie;
+	__u64 cookie = bpf_get_socket_cookie(ctx);
 
-	if (budgets) { /* a socket that never took a port */
-		cookie = bpf_get_socket_cookie(ctx);
-		bpf_map_delete_elem(&budget_maker, &cookie);
-	}
-	if (ctx->type != BUDGET_SOCK_DGRAM && (!budgets || ctx->state != BUDGET_TCP_CLOSE))
-		return 1;
-	cookie = bpf_get_socket_cookie(ctx);
-	if (ctx->type == BUDGET_SOCK_DGRAM)
-		bpf_map_delete_elem(&udp_seen, &cookie);
-	if (budgets)
+	bpf_map_delete_elem(&budget_maker, &cookie); /* a socket that never took a port */
+	if (ctx->type == BUDGET_SOCK_DGRAM || ctx->state == BUDGET_TCP_CLOSE)
 		give_back(cookie);
 	return 1;
 }

@@ -167,6 +167,8 @@ pb_tool_cmd() {
 	pw-auto) printf '%s\n' "$PB_PW" run --log "$PW_TMP/run-auto.jsonl" ;;
 	pw-noport) printf '%s\n' env PORTWARDEN_TEST_REFUSE=port-hooks,send-hook "$PB_PW" run \
 		--log "$PW_TMP/run-noport.jsonl" ;;
+	pw-rescue) printf '%s\n' env PORTWARDEN_TEST_RESCUE_AT_START=1 "$PB_PW" run \
+		--log "$PW_TMP/run-rescue.jsonl" ;;
 	pw-syscall) printf '%s\n' "$PB_PW" run --mode syscall --log "$PW_TMP/run-syscall.jsonl" ;;
 	tcpstates) printf '%s\n' sh -c 'exec /usr/sbin/tcpstates >/dev/null' ;;
 	tcplife) printf '%s\n' sh -c 'exec /usr/sbin/tcplife >/dev/null' ;;

@@ -16,6 +16,7 @@
 # Environment:
 #   BENCH_QUICK=1   short runs to check the harness (numbers meaningless)
 #   BENCH_ROUNDS=N  rounds of the interleaved comparisons (default 5)
+#   BENCH_CHURN_TOOLS="pw-auto ..."  the tools section 1 compares (default: all)
 #   BENCH_OUT=DIR   where raw.tsv and summary.md go
 #                   (default $OUTPUT/bench/<UTC time>)
 #   PORTWARDEN=BIN  the binary to measure (default ./portwarden; it is copied
@@ -41,8 +42,11 @@ ROUNDS=${BENCH_ROUNDS:-5}
 
 CHURN_SECS=3
 # pw-noport: pw-auto without the port and send hooks (refused on purpose),
-# so that their share of pw-auto's cost is measured in the same rounds
-CHURN_TOOLS="pw-auto pw-noport pw-syscall tcpstates tcplife bpftrace"
+# so that their share of pw-auto's cost is measured in the same rounds;
+# pw-rescue: pw-auto with the state hook's rescue attached from the start,
+# as `run` has it on a host where the hook misses runs (README "Lost events
+# and missed runs"). BENCH_CHURN_TOOLS picks some.
+CHURN_TOOLS=${BENCH_CHURN_TOOLS:-"pw-auto pw-rescue pw-noport pw-syscall tcpstates tcplife bpftrace"}
 
 churn_once() { # NETNS: one run; prints the churn line
 	pb_in "" "$1" "$PB_BIN/churn" --duration "$CHURN_SECS"

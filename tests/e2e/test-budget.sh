@@ -54,10 +54,10 @@
 #   budget/top-refusal-rate  and the header's "would refuse/s: budget R", R > 0
 #   budget/suspects-json  /suspects serves that budget: ports_max 50, the held
 #                         count, dry_run, refusals by errno, and the totals
-#   budget/state-hook     the budgets' inet_sock_set_state and sock_create
-#                         programs are attached only while a cgroup has a
-#                         budget (the lifeline alone reads neither): none
-#                         before the reload, one each after
+#   budget/state-hook     the budgets' inet_sock_set_state, sock_create and
+#                         sock_release programs are attached only while a
+#                         cgroup has a budget (the lifeline alone reads none
+#                         of them): none before the reload, one each after
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -312,14 +312,17 @@ printf '[daemon]\ninterval = 250ms\nwindow = 2s\n' >"$PW_TMP/dry.conf"
 pw_start_run budget-dry "$PW_TMP/dry" --cgroup "$BASE" --config "$PW_TMP/dry.conf" \
 	--socket "$PW_TMP/dry.sock" || pw_done
 sleep 1 # a few steps: the lifeline's hooks are armed
-before="$(pw_prog_links "$PW_DAEMON" budget_state) $(pw_prog_links "$PW_DAEMON" budget_create)"
+hooks() { # the daemon's links of the budget-only programs
+	echo "$(pw_prog_links "$PW_DAEMON" budget_state) $(pw_prog_links "$PW_DAEMON" budget_create) $(pw_prog_links "$PW_DAEMON" budget_release)"
+}
+before=$(hooks)
 conf "$PW_TMP/dry.conf"
 kill -s HUP "$PW_DAEMON"
 pw_wait_for_file_line "$PW_TMP/dry.err" reloaded 10 || true
 pw_wait_for_file_line "$PW_TMP/dry.jsonl" "ports_max 50 for $REL/dleak" 10 || true
-after="$(pw_prog_links "$PW_DAEMON" budget_state) $(pw_prog_links "$PW_DAEMON" budget_create)"
-check budget/state-hook "budget_state and budget_create links: '$before' without a budget (want '0 0'), '$after' with (want '1 1')" \
-	"$before" = "0 0" -a "$after" = "1 1"
+after=$(hooks)
+check budget/state-hook "budget_state, budget_create and budget_release links: '$before' without a budget (want '0 0 0'), '$after' with (want '1 1 1')" \
+	"$before" = "0 0 0" -a "$after" = "1 1 1"
 leak dleak dleak tcp-connect --port "$PORT" --count 80 --fail-extra 0 --hold 60 &&
 	expect budget/dry-run dleak 80 null
 # a step logs them (a loaded machine's steps may come late)

@@ -17,6 +17,8 @@
 #   lifeline/newcomer-udp-sendto, -udp-connect  in a third netns a UDP hog
 #                           holds 85% of the udp pool: a newcomer's first
 #                           sendto() and connect() get EAGAIN
+#   lifeline/seen-udp-send  there, a UDP socket that took its port (a send)
+#                           before the pool engaged sends 5 more: no refusal
 #   lifeline/refusals-logged  "lifeline" refuse records
 #   lifeline/refusal-pools  they name the engaged pools the refused calls
 #                           were to take a port from: tcp-connect to
@@ -138,12 +140,39 @@ pw_wait_portleak bhog lifeline/bhog || true
 pw_wait_for_file_line "$PW_TMP/run.err" "lifeline engaged: .*tcp-bind pool in netns $INUM2 " 10 || true
 try newb "$NS2" bind0 && expect lifeline/newcomer-bind0 newb 0 EADDRINUSE
 
-# UDP: the udp pool of a third netns, 850 connected sockets of 1000
+# UDP: the udp pool of a third netns, 850 connected sockets of 1000. A UDP
+# socket that took its port before (its first send) holds it: its sends once
+# the pool is engaged take no port and must go on.
+cat >"$PW_TMP/seen.py" <<'PY'
+import os, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"x", ("127.0.0.1", 5006))
+print("bound", s.getsockname()[1], flush=True)
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.1)
+ok = err = 0
+for _ in range(5):
+    try:
+        s.sendto(b"x", ("127.0.0.1", 5006))
+        ok += 1
+    except OSError as e:
+        err += 1
+        print("error", e.strerror, flush=True)
+print("sent", ok, "failed", err, flush=True)
+PY
+pw_run_in -o "$PW_TMP/seen.out" -e "$PW_TMP/seen.err" "$BASE/new" "$NS3" python3 "$PW_TMP/seen.py" "$PW_TMP/seen.go" >/dev/null
+SEEN=$PW_PID
+pw_track_pid "$SEEN"
+pw_wait_for_file_line "$PW_TMP/seen.out" '^bound' 10 || true
 pw_start_portleak uhog "$BASE/uhog" "$NS3" udp-connect --port 5005 --count 850 --fail-extra 0 --hold 3600 --comm pl-uhog
 pw_wait_portleak uhog lifeline/uhog || true
 pw_wait_for_file_line "$PW_TMP/run.err" "lifeline engaged: .*udp pool in netns $INUM3 " 10 || true
 try newus "$NS3" udp-sendto --port 5006 && expect lifeline/newcomer-udp-sendto newus 0 EAGAIN
 try newuc "$NS3" udp-connect --port 5006 && expect lifeline/newcomer-udp-connect newuc 0 EAGAIN
+touch "$PW_TMP/seen.go"
+pw_wait_for_file_line "$PW_TMP/seen.out" '^sent' 10 || true
+pw_check lifeline/seen-udp-send "a UDP socket bound before the pool engaged: $(tr '\n' ' ' <"$PW_TMP/seen.out") $(head -c 200 "$PW_TMP/seen.err")" \
+	grep -q '^sent 5 failed 0$' "$PW_TMP/seen.out"
 
 sleep 1.5 # a step logs the refusals
 n=$(records "$LOG" refuse)

@@ -177,31 +177,38 @@ size_t budget_cgroups(const struct budget_hooks *b, uint64_t *ids, size_t max)
 	return n;
 }
 
-/* The state hook counts TCP connect()'s ports, and the socket-creation hook
- * remembers which cgroup made a socket, for the budgets alone: the lifeline
- * reads neither. Attached only while a cgroup has a budget, since
- * inet_sock_set_state fires ~10 times per TCP connection, sock_create once
- * per socket of the host, and each program costs a dispatch even when it
- * returns at once (BENCHMARKS.md, section 1). The reconcile corrects the
- * held counts of sockets they did not see. */
+/* The state hook counts TCP connect()'s ports, the release hook gives
+ * ports back, and the socket-creation hook remembers which cgroup made a
+ * socket, for the budgets alone: the lifeline reads none of them. Attached
+ * only while a cgroup has a budget, since inet_sock_set_state fires ~10
+ * times per TCP connection, sock_create and sock_release once per socket of
+ * the host, and each program costs a dispatch even when it returns at once
+ * (BENCHMARKS.md, section 1). The reconcile corrects the held counts of
+ * sockets they did not see. */
 static int arm_budget_only(struct budget_hooks *b, bool budgets)
 {
-	struct bpf_link **create = &b->links[BUDGET_CREATE_LINK];
-	struct bpf_link **state = &b->links[BUDGET_STATE_LINK];
+	struct bpf_link **links = &b->links[BUDGET_ONLY_LINK];
+	struct bpf_program *progs[BUDGET_ONLY_LINKS] = {
+		b->skel->progs.budget_create,
+		b->skel->progs.budget_release,
+		b->skel->progs.budget_state,
+	};
 
-	if (!budgets) {
-		bpf_link__destroy(*create);
-		bpf_link__destroy(*state);
-		*create = *state = NULL;
-		return 0;
+	for (size_t i = 0; i < BUDGET_ONLY_LINKS; i++) {
+		if (!budgets) {
+			bpf_link__destroy(links[i]);
+			links[i] = NULL;
+			continue;
+		}
+		if (links[i])
+			continue;
+		links[i] = bpf_program__type(progs[i]) == BPF_PROG_TYPE_TRACING
+				   ? bpf_program__attach(progs[i])
+				   : bpf_program__attach_cgroup(progs[i], b->cgroup_fd);
+		if (!links[i])
+			return -errno;
 	}
-	if (!*create)
-		*create = bpf_program__attach_cgroup(b->skel->progs.budget_create, b->cgroup_fd);
-	if (!*create)
-		return -errno;
-	if (!*state)
-		*state = bpf_program__attach(b->skel->progs.budget_state);
-	return *state ? 0 : -errno;
+	return 0;
 }
 
 /* The hooks run on every connect() and bind() of the host: attached only
@@ -209,7 +216,7 @@ static int arm_budget_only(struct budget_hooks *b, bool budgets)
 int budget_arm(struct budget_hooks *b)
 {
 	uint64_t id;
-	struct bpf_program *progs[BUDGET_CREATE_LINK];
+	struct bpf_program *progs[BUDGET_ONLY_LINK];
 	bool budgets;
 	size_t i;
 	int err;
@@ -231,13 +238,12 @@ int budget_arm(struct budget_hooks *b)
 	progs[3] = b->skel->progs.budget_bind6;
 	progs[4] = b->skel->progs.budget_post_bind4;
 	progs[5] = b->skel->progs.budget_post_bind6;
-	progs[6] = b->skel->progs.budget_release;
-	progs[7] = b->skel->progs.budget_sendmsg4;
-	progs[8] = b->skel->progs.budget_sendmsg6;
-	progs[9] = b->skel->progs.lifeline_fork;
-	progs[10] = b->skel->progs.lifeline_exit;
-	for (i = 0; i < BUDGET_CREATE_LINK; i++) {
-		b->links[i] = i < 9 ? bpf_program__attach_cgroup(progs[i], b->cgroup_fd)
+	progs[6] = b->skel->progs.budget_sendmsg4;
+	progs[7] = b->skel->progs.budget_sendmsg6;
+	progs[8] = b->skel->progs.lifeline_fork;
+	progs[9] = b->skel->progs.lifeline_exit;
+	for (i = 0; i < BUDGET_ONLY_LINK; i++) {
+		b->links[i] = i < 8 ? bpf_program__attach_cgroup(progs[i], b->cgroup_fd)
 				    : bpf_program__attach(progs[i]);
 		if (!b->links[i])
 			goto fail;

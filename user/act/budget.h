@@ -17,9 +17,10 @@
 struct budget_bpf;
 struct bpf_link;
 
-#define BUDGET_LINKS 13 /* 0-8 cgroup hooks, 9-10 fork and exit tracepoints, then: */
-#define BUDGET_CREATE_LINK 11 /* budget_create (sock_create): only while a cgroup has a budget */
-#define BUDGET_STATE_LINK 12  /* budget_state: only while a cgroup has a budget */
+#define BUDGET_LINKS 13 /* 0-7 cgroup hooks, 8-9 fork and exit tracepoints, then: */
+/* budget_create, budget_release and budget_state: only while a cgroup has a budget */
+#define BUDGET_ONLY_LINK 10
+#define BUDGET_ONLY_LINKS 3
 
 struct budget_hooks {
 	struct budget_bpf *skel;	      /* NULL: not loaded */
