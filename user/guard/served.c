@@ -257,7 +257,8 @@ static void json_cgroup_ladder(struct json_writer *w, const struct guard *g, con
 
 /* Every group a listed process or a cgroup ladder is in, or with a budget
  * or lifeline refusals, named. */
-static int suspect_labels(struct guard *g, const struct decided *d, struct labels *l)
+static int suspect_labels(struct guard *g, const struct decided *d,
+			  const struct served_refusals *refusals, struct labels *l)
 {
 	size_t k = 0;
 	struct group_key *keys =
@@ -272,7 +273,7 @@ static int suspect_labels(struct guard *g, const struct decided *d, struct label
 	for (size_t i = 0; i < TARGETS_MAX; i++)
 		if (g->targets.items[i].in_use && !g->targets.items[i].tgid)
 			keys[k++] = (struct group_key){.cgroup_id = g->targets.items[i].start_time};
-	k += served_budget_keys(g, keys + k);
+	k += served_budget_keys(g, refusals, keys + k);
 	err = labels_build_keys(l, keys, k, g->resolver);
 	free(keys);
 	return err;
@@ -313,14 +314,18 @@ static int suspects_doc(FILE *out, void *arg)
 	struct guard *g = arg;
 	struct json_writer w;
 	struct labels l;
+	struct served_refusals refusals;
 	struct decided *d = malloc(sizeof(*d));
 	int err;
 
 	if (!d)
 		return -ENOMEM;
 	decided_build(g, d);
-	err = suspect_labels(g, d, &l);
+	err = served_refusals_build(&refusals, g);
+	if (!err)
+		err = suspect_labels(g, d, &refusals, &l);
 	if (err) {
+		served_refusals_free(&refusals);
 		free(d);
 		return err;
 	}
@@ -345,10 +350,11 @@ static int suspects_doc(FILE *out, void *arg)
 			json_cgroup_ladder(&w, g, &l, &g->targets.items[i]);
 	json_array_end(&w);
 	json_lifeline(&w, g);
-	served_budgets_json(&w, g, &l);
+	served_budgets_json(&w, g, &refusals, &l);
 	json_actions(&w, &g->audit);
 	json_object_end(&w);
 	labels_free(&l);
+	served_refusals_free(&refusals);
 	free(d);
 	return json_finish(&w);
 }
