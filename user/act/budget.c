@@ -287,14 +287,20 @@ size_t budget_refusals(const struct budget_hooks *b, struct budget_refusal *out,
 	return n;
 }
 
-uint64_t budget_refusals_unkeyed(const struct budget_hooks *b)
+/* The lifeline_stats slot @idx (0 when the hooks are not loaded). */
+static uint64_t stat_of(const struct budget_hooks *b, uint32_t idx)
 {
-	uint32_t i = PW_REFUSAL_NO_SLOT;
 	uint64_t n = 0;
 
 	if (b->skel)
-		bpf_map__lookup_elem(b->skel->maps.lifeline_stats, &i, sizeof(i), &n, sizeof(n), 0);
+		bpf_map__lookup_elem(b->skel->maps.lifeline_stats, &idx, sizeof(idx), &n, sizeof(n),
+				     0);
 	return n;
+}
+
+uint64_t budget_refusals_unkeyed(const struct budget_hooks *b)
+{
+	return stat_of(b, PW_REFUSAL_NO_SLOT);
 }
 
 static bool wanted(const struct lifeline_key *k, const struct lifeline_key *keys, size_t n)
@@ -394,10 +400,5 @@ void lifeline_prune(struct budget_hooks *b)
 
 uint64_t lifeline_inherit_full(const struct budget_hooks *b)
 {
-	uint32_t i = PW_LIFELINE_INHERIT_FULL;
-	uint64_t n = 0;
-
-	if (b->skel)
-		bpf_map__lookup_elem(b->skel->maps.lifeline_stats, &i, sizeof(i), &n, sizeof(n), 0);
-	return n;
+	return stat_of(b, PW_LIFELINE_INHERIT_FULL);
 }
