@@ -65,11 +65,13 @@ static const char *audit_action(enum action a, bool dry_run)
 	return action_name(a);
 }
 
-static void log_decision(struct guard *g, const char *event, const struct candidate *c,
-			 const struct snap_pool *pool, const struct decision *dec,
-			 const char *action, const char *detail, const struct state_counts *ev)
+/* The audit record of decision @dec on @c, with its @detail. */
+static struct audit_record decision_record(const struct guard *g, const char *event,
+					   const struct candidate *c, const struct snap_pool *pool,
+					   const struct decision *dec, const char *action,
+					   const char *detail, const struct state_counts *ev)
 {
-	struct audit_record r = {
+	return (struct audit_record){
 		.event = event,
 		.action = action,
 		.pid = c->tgid,
@@ -86,6 +88,13 @@ static void log_decision(struct guard *g, const char *event, const struct candid
 		.states = ev,
 		.exited = -1,
 	};
+}
+
+static void log_decision(struct guard *g, const char *event, const struct candidate *c,
+			 const struct snap_pool *pool, const struct decision *dec,
+			 const char *action, const char *detail, const struct state_counts *ev)
+{
+	struct audit_record r = decision_record(g, event, c, pool, dec, action, detail, ev);
 
 	audit_write(&g->audit, &r);
 }
@@ -95,25 +104,10 @@ static void log_reclaim(struct guard *g, const struct candidate *c, const struct
 			const struct decision *dec, const char *what, const struct state_counts *ev,
 			const struct reclaim_counts *rc)
 {
-	struct audit_record r = {
-		.event = "action",
-		.action = audit_action(ACTION_RECLAIM, g->ef.dry_run),
-		.pid = c->tgid,
-		.comm = c->comm,
-		.cgroup = c->cgroup,
-		.names = &c->names,
-		.cls = leak_class_name(c->class),
-		.ports_held = (int32_t)c->ports_held,
-		.pool = pool,
-		.reason = dec->reason,
-		.detail = what,
-		.scope = scope_name(dec->scope),
-		.dry_run = g->ef.dry_run,
-		.states = ev,
-		.exited = -1,
-		.reclaim = rc,
-	};
+	struct audit_record r = decision_record(
+		g, "action", c, pool, dec, audit_action(ACTION_RECLAIM, g->ef.dry_run), what, ev);
 
+	r.reclaim = rc;
 	audit_write(&g->audit, &r);
 }
 
