@@ -30,7 +30,8 @@
 #  - on 80x24 with NO_COLOR and LC_ALL=C: the pools' fill history (ASCII)
 #    in the rows the table leaves empty, no colour sequence, nothing beyond
 #    printable ASCII; d shows a detail pane with the ages line, still
-#    ASCII; and q still exits 0.
+#    ASCII; h shows the whole help, its last line on the screen; and q still
+#    exits 0.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -479,6 +480,19 @@ small_detail_problems() {
 	! LC_ALL=C grep -q '[^ -~]' "$PANE" || echo "bytes beyond printable ASCII in the pane"
 }
 
+# The help (h) on 80x24: its first line at the top, its last one ("Press any
+# key to go back.") on the screen, not cut off below the 24th row; and its
+# widest line (79 columns) whole.
+small_help_problems() {
+	wait_pane 5 pane_has 'Press any key to go back.' || true
+	head -n 1 "$PANE" | grep -q '^portwarden top: what holds local ports, live' ||
+		echo "first line: $(head -n 1 "$PANE")"
+	pane_has 'Press any key to go back.' ||
+		echo "the help's last line is not on the screen: it ends with $(grep -v '^$' "$PANE" | tail -n 2 | paste -sd '|')"
+	grep -Eq '^  d +.*, failures,$' "$PANE" ||
+		echo "its d line is cut: $(grep -E '^  d ' "$PANE" || echo none)"
+}
+
 check_small_terminal() {
 	tm send-keys -t top -l clear
 	tm send-keys -t top Enter
@@ -493,6 +507,10 @@ check_small_terminal() {
 	pw_report top/small-terminal "$(small_problems)"
 	keys d
 	pw_report top/small-terminal-detail "$(small_detail_problems)"
+	keys d
+	keys h
+	pw_report top/small-terminal-help "$(small_help_problems)"
+	keys Space # any key: back to the table
 	keys q
 	pw_report top/small-terminal-quit "$(exit_problems)"
 }

@@ -54,40 +54,36 @@ struct tui {
 	int prompt_signal;
 };
 
+/* At most 24 lines of at most 80 columns (79 for the last, which put_line()
+ * keeps off the bottom-right corner): the whole help on an 80x24 terminal.
+ * tests/e2e/test-top.sh checks it there. */
 static const char *const help_lines[] = {
 	"portwarden top: what holds local ports, live. A dry run: nothing is signalled",
 	"unless you select a process, press k or K and confirm.",
-	"",
 	"Keys",
 	"  Up Down PgUp PgDn Home End  select a row",
-	"  Enter, space                expand or collapse the selected cgroup; on a process:",
-	"                              its detail (as d)",
-	"  d                           detail of the selected row: sockets, their ages,",
-	"                              remote, pools, failures, evidence; again: close",
-	"  Right, Left                 expand, collapse (Left on a process: its cgroup)",
-	"  < >  F6                     sort by the previous, next column",
-	"  P G F C N                   sort by ports, growth, failures, class, name",
-	"  r                           reverse the sort order",
-	"  /                           filter: type, Enter keeps it, Esc clears it",
-	"  Esc                         clear the filter",
-	"  p, f                        flat per-process view on, off",
-	"  k, K                        SIGTERM, SIGKILL the selected process (asks first)",
-	"  h, ?                        this help",
-	"  q                           quit",
-	"",
+	"  Enter, space  expand or collapse a cgroup; on a process: its detail (as d)",
+	"  d             the row's detail: sockets, their ages, remote, pools, failures,",
+	"                evidence; again: close",
+	"  Right, Left   expand, collapse (Left on a process: its cgroup)",
+	"  < >  F6       sort by the previous, next column",
+	"  P G F C N     sort by ports, growth, failures, class, name",
+	"  r             reverse the sort order     p, f  flat per-process view on, off",
+	"  /             filter: type, Enter keeps it; Esc clears it (then or later)",
+	"  k, K          SIGTERM, SIGKILL the selected process (asks first)",
+	"  h, ?          this help                  q     quit",
 	"Columns",
-	"  PORTS                       sockets holding a local port, any state",
-	"  ESTAB TWAIT CWAIT UDP OTHER by state: ESTABLISHED, TIME_WAIT, CLOSE_WAIT, UDP, the rest",
-	"  GROW/s                      held ports per second, TIME_WAIT excluded, over the",
-	"                              classifier's window",
-	"  FAILS                       failed port allocations suffered since top started",
-	"  CLASS                       leak class, as in portwarden report",
-	"  marks                       +/- collapsed/expanded cgroup, * suspect, ! signalled here",
-	"  NAME                        attached: a cgroup's port budget, budget USED/MAX",
-	"                              ([USED/MAX] first on a narrow screen)",
-	"",
+	"  PORTS         sockets holding a local port, any state",
+	"  ESTAB TWAIT CWAIT UDP OTHER  by state (TWAIT: TIME_WAIT, CWAIT: CLOSE_WAIT)",
+	"  GROW/s        held ports/s over the classifier's window, TIME_WAIT excluded",
+	"  FAILS         failed port allocations suffered since top started",
+	"  CLASS         leak class, as in portwarden report",
+	"  marks         +/- collapsed/expanded cgroup, * suspect, ! signalled here",
+	"  NAME          attached: a cgroup's port budget, budget USED/MAX",
+	"                ([USED/MAX] first on a narrow screen)",
 	"Press any key to go back.",
 };
+_Static_assert(sizeof(help_lines) / sizeof(help_lines[0]) <= 24, "help taller than 80x24");
 
 /* ---- the terminal ------------------------------------------------------------------------ */
 
