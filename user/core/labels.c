@@ -39,8 +39,9 @@ const struct group_label *labels_find(const struct labels *l, const struct group
 		.place = {.path = "?", .hierarchy = "unknown"},
 	};
 	struct group_label probe = {.key = *key};
+	/* no labels: items may be NULL, which bsearch() must not be given */
 	const struct group_label *found =
-		bsearch(&probe, l->items, l->nr, sizeof(*l->items), cmp_label);
+		l->nr ? bsearch(&probe, l->items, l->nr, sizeof(*l->items), cmp_label) : NULL;
 
 	return found ? found : &unknown;
 }
