@@ -480,12 +480,14 @@ int tracer_rescue_on_miss(struct tracer *t)
 	 * already under way goes unrescued if interrupted: counted as missed) */
 	t->skel->bss->rescue_armed = true;
 	err = add_link(t, bpf_program__attach(rescue));
+	/* once either way: a failing attach would fail, and warn, every step */
+	t->rescue_waits = false;
 	if (err) {
-		pr_warn("cannot attach the state hook's rescue: %s (runs it would rescue are "
+		t->skel->bss->rescue_armed = false;
+		pr_warn("cannot attach the state hook's rescue: %s (the runs it would rescue stay "
 			"counted as missed)\n", strerror(-err));
 		return err;
 	}
-	t->rescue_waits = false;
 	return 1;
 }
 

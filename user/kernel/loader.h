@@ -72,7 +72,7 @@ uint64_t tracer_missed_runs(const struct tracer *t);
  * With rescue_on_miss: once the state hook has missed a run, attach the
  * program that handles what it misses (runs missed before stay lost, and
  * counted). Call it every step. 1: attached now; 0: nothing to do; -errno:
- * the attach failed (tried again next step).
+ * the attach failed (said once, not tried again).
  */
 int tracer_rescue_on_miss(struct tracer *t);
 
