@@ -27,6 +27,5 @@ int activity_read(int map_fd, struct activity_table *t)
 		key = next;
 		prev = &key;
 	}
-	activity_drop_duplicates(t);
-	return 0;
+	return activity_index(t);
 }

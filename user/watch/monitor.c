@@ -97,19 +97,17 @@ void monitor_close(struct monitor *m)
 static void sum_activity(const struct activity_table *t, const struct entity_key *k,
 			 struct sample *s, struct failure_counts *by)
 {
-	for (size_t i = 0; i < t->nr; i++) {
-		const struct activity_entry *a = &t->items[i];
+	struct pw_activity sum;
 
-		if (k->kind == ENTITY_PROCESS ? a->key.tgid != k->tgid
-					      : (a->key.cgroup_id != k->group.cgroup_id ||
-						 a->key.cgroup1_id != k->group.cgroup1_id))
-			continue;
-		s->opens += a->val.n[PW_CNT_OPENS];
-		s->closes += a->val.n[PW_CNT_CLOSES];
-		s->failures += activity_failures(&a->val);
-		if (by)
-			failure_counts_add(by, &a->val);
-	}
+	if (k->kind == ENTITY_PROCESS)
+		activity_sum_process(t, k->tgid, &sum);
+	else
+		activity_sum_group(t, k->group.cgroup_id, k->group.cgroup1_id, &sum);
+	s->opens += sum.n[PW_CNT_OPENS];
+	s->closes += sum.n[PW_CNT_CLOSES];
+	s->failures += activity_failures(&sum);
+	if (by)
+		failure_counts_add(by, &sum);
 }
 
 /* Listeners whose port lies in their netns's ephemeral range: they collide
@@ -195,27 +193,39 @@ static bool activity_moved(struct monitor *m, const struct entity_key *k)
 	       now.closes != last->closes;
 }
 
+/* @k, not sampled yet this step, is sampled if its counters moved. */
+static void observe_if_moved(struct monitor *m, const struct entity_key *k, uint64_t now)
+{
+	struct entity *e = history_find(&m->history, k);
+
+	if ((!e || e->last_seen_ms != now) && activity_moved(m, k))
+		observe(m, k, NULL, NULL, 0);
+}
+
 /* Victims: entities that suffer failures but hold nothing show up only in
  * the activity counters; they get samples while their counters move, and
- * expire like any other entity once they stop (the counters outlive them). */
+ * expire like any other entity once they stop (the counters outlive them).
+ * Each cgroup is looked at once, not once per entry of its: the entries of
+ * a cgroup whose short-lived processes filled the map are thousands. */
 static void observe_activity_only(struct monitor *m)
 {
+	const struct activity_table *t = &m->activity;
 	uint64_t now = m->now_ms - m->start_ms;
 
-	for (size_t i = 0; i < m->activity.nr; i++) {
-		const struct pw_activity_key *a = &m->activity.items[i].key;
-		struct entity_key keys[2] = {
-			{.kind = ENTITY_GROUP, .group = {a->cgroup_id, a->cgroup1_id}},
-			{.kind = ENTITY_PROCESS,
-			 .tgid = a->tgid,
-			 .group = {a->cgroup_id, a->cgroup1_id}},
-		};
+	for (size_t i = 0, end; i < t->nr; i = end) {
+		const struct pw_activity_key *a = &t->items[i].key;
+		struct entity_key group = {.kind = ENTITY_GROUP,
+					   .group = {a->cgroup_id, a->cgroup1_id}};
 
-		for (int k = 0; k < (a->tgid ? 2 : 1); k++) {
-			struct entity *e = history_find(&m->history, &keys[k]);
+		end = activity_group_end(t, i);
+		observe_if_moved(m, &group, now);
+		for (size_t j = i; j < end; j++) {
+			struct entity_key proc = {.kind = ENTITY_PROCESS,
+						  .tgid = t->items[j].key.tgid,
+						  .group = group.group};
 
-			if ((!e || e->last_seen_ms != now) && activity_moved(m, &keys[k]))
-				observe(m, &keys[k], NULL, NULL, 0);
+			if (proc.tgid)
+				observe_if_moved(m, &proc, now);
 		}
 	}
 }
