@@ -89,6 +89,7 @@ void monitor_close(struct monitor *m)
 	history_free(&m->history);
 	snapshot_free(&m->snap);
 	pool_trends_free(&m->pool_trends);
+	forgotten_free(&m->forgotten);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -177,8 +178,9 @@ static void observe(struct monitor *m, const struct entity_key *k, const char *c
 	free(buf);
 }
 
-/* Have @k's counters moved since its last sample (or, for an entity not yet
- * seen, does it suffer failures at all)? */
+/* Have @k's counters moved since its last sample (or, for an entity not in
+ * the history, does it suffer failures, other than those it had when the
+ * history forgot it)? */
 static bool activity_moved(struct monitor *m, const struct entity_key *k)
 {
 	struct entity *e = history_find(&m->history, k);
@@ -187,7 +189,7 @@ static bool activity_moved(struct monitor *m, const struct entity_key *k)
 
 	sum_activity(&m->activity, k, &now, NULL);
 	if (!e || !e->nr)
-		return now.failures > 0;
+		return now.failures && !forgotten_still(&m->forgotten, k, now.failures);
 	last = history_latest(&m->history, e);
 	return now.failures != last->failures || now.opens != last->opens ||
 	       now.closes != last->closes;
@@ -259,12 +261,22 @@ static int observe_all(struct monitor *m, const struct inventory *inv)
 	return 0;
 }
 
-/* Entities not seen for two windows are forgotten (processes that exited). */
+/* Entities not seen for two windows are forgotten (processes that exited);
+ * those with failures on the counters are noted as such (core/forgotten.h). */
 static int expire(struct monitor *m)
 {
 	uint64_t now = m->now_ms - m->start_ms, keep = 2ull * m->cfg.params.window_ms;
+	uint64_t before = now > keep ? now - keep : 0;
 
-	return history_expire(&m->history, now > keep ? now - keep : 0);
+	for (size_t i = 0; i < m->history.nr; i++) {
+		const struct entity *e = &m->history.items[i];
+		const struct sample *last = e->nr ? history_latest(&m->history, e) : NULL;
+
+		if (e->last_seen_ms < before && last && last->failures)
+			forgotten_note(&m->forgotten, &e->key, last->failures);
+	}
+	forgotten_turn(&m->forgotten);
+	return history_expire(&m->history, before);
 }
 
 int monitor_step(struct monitor *m)
