@@ -5,8 +5,15 @@
 # SOAK_SECONDS (default 600) under about 50k port events/s of benign churn
 # while leakers come and go across 100 cgroups. Checks, one line each:
 #
-#   soak/rss-flat          the daemon's VmRSS at the end within 10% of the
-#                          first sample after the warm-up
+#   soak/rss-flat          the daemon's VmRSS does not grow after the warm-up:
+#                          the slope of its per-minute lowest samples (a
+#                          sample taken during a step carries the step's
+#                          passing allocations, up to a few MiB) at most
+#                          SOAK_RSS_RATE KiB a minute. Before the warm-up
+#                          ends, short-lived processes fill the activity
+#                          map (SOAK_PREFILL), so that the daemon's copies
+#                          of it are at their largest: a bounded table
+#                          filling would read as a creep (BENCHMARKS.md 7b)
 #   soak/fds-flat          no growth of its descriptors: once the last
 #                          leaker is gone and forgotten (SOAK_SETTLE s), no
 #                          more than before the first (in between, each
@@ -58,6 +65,12 @@
 #   SOAK_CHURNERS=N      churner processes, each in its own cgroup (4)
 #   SOAK_WARMUP=N        seconds before the RSS and fd baselines (60; a quarter
 #                        of shorter runs)
+#   SOAK_PREFILL=N       short-lived processes that each take a port once before
+#                        the soak starts (17000: the activity map holds 16384
+#                        (cgroup, process) entries; 0: none)
+#   SOAK_RSS_RATE=N      soak/rss-flat's limit, KiB a minute (60)
+#   SOAK_LEAK_BYTES=N    the rss check's own test: the daemon leaks N bytes every
+#                        sample (tests/shims/mallinfo.c), so soak/rss-flat must fail
 #   SOAK_SAMPLE=N        seconds between samples of the daemon (5)
 #   SOAK_LEAK_TIMEOUT=N  seconds a leaker may live before the harness ends it (90)
 #   SOAK_SETTLE=N        seconds after the last leaker before the fds are counted (30)
@@ -79,11 +92,15 @@ SAMPLE=${SOAK_SAMPLE:-5}
 WARMUP=${SOAK_WARMUP:-$((SECS >= 240 ? 60 : SECS / 4))}
 LEAK_TIMEOUT=${SOAK_LEAK_TIMEOUT:-90}
 SETTLE=${SOAK_SETTLE:-30} # > 2 windows of soak.conf (10 s) and a sample
+PREFILL=${SOAK_PREFILL:-17000}
+RSS_RATE=${SOAK_RSS_RATE:-60}
+LEAK_BYTES=${SOAK_LEAK_BYTES:-0}
 OUT=${SOAK_OUT:-$PW_OUTPUT/soak/$(date -u +%Y%m%dT%H%M%SZ)}
 CGROUPS=100
 EVENTS_PER_ROUND=6 # soakchurn: tcp, bind and udp, each one open and one close
 GUARDLEAK=$PW_OUTPUT/tests/workloads/guardleak
 SOCKPASS=$PW_OUTPUT/tests/workloads/sockpass
+MALLINFO_SHIM=$PW_OUTPUT/tests/shims/mallinfo.so
 LOOP=$PW_ROOT/tests/bench/soakloop.sh
 # the fd windows: the first after the warm-up and the last, each a minute at
 # most, a fifth of the run in short ones
@@ -148,13 +165,44 @@ setup() {
 }
 
 start_daemon() {
+	local run
 	PW_PORTWARDEN=$PW_TMP/portwarden
 	cp "$SRC_PORTWARDEN" "$PW_PORTWARDEN"
+	run=$PW_PORTWARDEN
+	# the allocator's figures every sample (tests/shims/mallinfo.c), for the
+	# daemon alone: started through a script that execs it (the same pid)
+	# with the shim preloaded
+	if [ -f "$MALLINFO_SHIM" ]; then
+		printf '#!/bin/bash\nLD_PRELOAD=%q PW_MALLINFO_FILE=%q PW_MALLINFO_PERIOD=%q PW_MALLINFO_LEAK=%q exec %q "$@"\n' \
+			"$MALLINFO_SHIM" "$OUT/mallinfo.txt" "$SAMPLE" "$LEAK_BYTES" "$run" >"$PW_TMP/portwarden-mallinfo"
+		chmod +x "$PW_TMP/portwarden-mallinfo"
+		PW_PORTWARDEN=$PW_TMP/portwarden-mallinfo
+	fi
 	# -v: each sample's kernel and snapshot counts per cgroup with a budget
 	pw_start_run soak/daemon "$OUT/run" --enforce -v --cgroup "$BASE" \
 		--config "$PW_ROOT/tests/bench/soak.conf" || exit 1
+	PW_PORTWARDEN=$run
 	DAEMON=$PW_DAEMON
 	DAEMON_START=$(pw_pid_start "$DAEMON")
+}
+
+# prefill: PREFILL short-lived processes, each one connect() (refused) in a
+# netns of its own, in cgroup prefill: the activity map fills with their
+# entries (the LRU evicts the oldest once it is full), as it does on a host
+# whose short-lived processes connect. The daemon's copies of the map then
+# hold their most before the RSS baseline, and the budget churn's forks
+# only replace entries (BENCHMARKS.md 7b).
+prefill() {
+	local ns
+	[ "$PREFILL" -gt 0 ] || return 0
+	ns=$(pw_make_netns 30000 39999)
+	say "prefill: $PREFILL short-lived processes, one connect each"
+	pb_bg "$OUT/prefill.out" "$(pw_make_cgroup prefill)" "$ns" "$PB_BIN/forkconnect" \
+		--count "$PREFILL" --rate 500
+	pw_wait_exit "$PW_PID" $((PREFILL / 100 + 60)) || say "prefill: not done after $((PREFILL / 100 + 60)) s"
+	sleep 2 # a step and a watch: the daemon's copies read the full map
+	PREFILL_ENTRIES=$(map_entries)
+	say "prefill: $(cat "$OUT/prefill.out"), activity map entries $PREFILL_ENTRIES"
 }
 
 start_benign() {
@@ -258,28 +306,47 @@ cgroup_ids() {
 	find "$@" -type d -exec stat -c %i {} + 2>/dev/null | jq -s -c .
 }
 
-# events: "TIME churn=N all=M": port events (opens, closes, failures) the
-# kernel counted so far in the churners' cgroups and in all of ours.
+# events: "TIME churn=N all=M entries=E": port events (opens, closes,
+# failures) the kernel counted so far in the churners' cgroups and in all of
+# ours, and the activity map's entries.
 events() {
 	local id churn all
-	id=$(pw_map_id "$DAEMON" activity) || { echo "$(date +%s.%N) churn=nan all=nan"; return; }
+	id=$(pw_map_id "$DAEMON" activity) || { echo "$(date +%s.%N) churn=nan all=nan entries=nan"; return; }
 	churn=$(cgroup_ids "$BASE"/benign/churn-*)
 	all=$(cgroup_ids "$BASE")
 	bpftool map dump id "$id" -j 2>/dev/null | jq -r --argjson c "$churn" --argjson a "$all" \
 		--arg t "$(date +%s.%N)" '
 		def sum(ids): [.[] | .formatted | select(.key.cgroup_id as $i | ids | index($i))
 			| .value.n | add] | add // 0;
-		"\($t) churn=\(sum($c)) all=\(sum($a))"'
+		"\($t) churn=\(sum($c)) all=\(sum($a)) entries=\(length)"'
 }
 
-# sample T: one line of samples.tsv: t, VmRSS KiB, fds, load, lost, missed.
+# map_entries: how many entries the daemon's activity map holds (nan: unknown).
+map_entries() {
+	local id
+	id=$(pw_map_id "$DAEMON" activity) && bpftool map dump id "$id" -j 2>/dev/null | jq length ||
+		echo nan
+}
+
+# sample T: one line of samples.tsv: t, VmRSS KiB, fds, load, lost, missed;
+# VmRSS's parts (RssAnon, RssFile, RssShmem KiB), the allocator's latest
+# figures (mallinfo.txt, KiB: heap from sbrk, mmapped chunks, in use in the
+# heap, free in the heap; nan without the shim) and the daemon's CPU time so
+# far (user + system, s).
 sample() {
-	local rss fds load
+	local rss fds load parts heap cpu
 	rss=$(pb_proc_kib "$DAEMON" VmRSS 2>/dev/null) || rss=nan
 	fds=$(fd_count)
 	read -r load _ </proc/loadavg
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "${rss:-nan}" "$fds" "$load" "$(lost_total lost)" \
-		"$(lost_total missed)" >>"$OUT/samples.tsv"
+	parts=$(awk '$1 == "RssAnon:" { a = $2 } $1 == "RssFile:" { f = $2 } $1 == "RssShmem:" { s = $2 }
+		END { printf "%s\t%s\t%s", a == "" ? "nan" : a, f == "" ? "nan" : f, s == "" ? "nan" : s }' \
+		"/proc/$DAEMON/status" 2>/dev/null) || parts="nan	nan	nan"
+	heap=$(tail -n 1 "$OUT/mallinfo.txt" 2>/dev/null |
+		awk 'NF == 6 { printf "%d\t%d\t%d\t%d", $2 / 1024, $3 / 1024, $4 / 1024, $5 / 1024; ok = 1 }
+			END { if (!ok) printf "nan\tnan\tnan\tnan" }')
+	cpu=$(pb_proc_cpu "$DAEMON" 2>/dev/null) || cpu=nan
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "${rss:-nan}" "$fds" "$load" "$(lost_total lost)" \
+		"$(lost_total missed)" "$parts" "$heap" "$cpu" >>"$OUT/samples.tsv"
 	# what the descriptors are (socket, bpf-map, pidfd, ...), should they grow
 	echo "$1 $(fd_kinds)" >>"$OUT/fds.txt"
 }
@@ -308,7 +375,8 @@ lost_total() {
 
 soak_loop() {
 	local t next=0 minute=0
-	printf 't\trss_kib\tfds\tload1\tlost\tmissed\n' >"$OUT/samples.tsv"
+	printf 't\trss_kib\tfds\tload1\tlost\tmissed\trss_anon\trss_file\trss_shmem\theap_kib\tmmap_kib\tinuse_kib\tfree_kib\tcpu_s\n' \
+		>"$OUT/samples.tsv"
 	while [ "$(date +%s)" -lt "$END" ]; do
 		t=$(($(date +%s) - T0))
 		if [ "$t" -ge "$next" ]; then
@@ -334,6 +402,20 @@ samples_in() {
 	awk -F'\t' -v a="$1" -v b="$2" -v c="$3" 'NR > 1 && $1 >= a && $1 < b { print $c }' "$OUT/samples.tsv"
 }
 
+# rss_floors: "MINUTE KIB" for each full minute after the warm-up (at least
+# half its samples taken): the lowest VmRSS sampled in it. A sample taken
+# during a step carries the step's passing allocations (the inventory and
+# the snapshot, a few MiB at times); the lowest is the daemon between steps.
+rss_floors() {
+	awk -F'\t' -v w="$WARMUP" -v need=$((60 / SAMPLE / 2)) 'NR > 1 && $1 >= w && $2 != "nan" {
+		m = int(($1 - w) / 60); n[m]++; if (!(m in lo) || $2 < lo[m]) lo[m] = $2; if (m > last) last = m }
+		END { for (m = 0; m <= last; m++) if (n[m] >= need && n[m] > 0) print m, lo[m] }' "$OUT/samples.tsv"
+}
+
+# The daemon's VmRSS after the warm-up must not grow: the least-squares slope
+# of the per-minute floors at most RSS_RATE KiB a minute. Runs with fewer
+# than 3 such minutes fall back to the end within 10% of the first sample
+# after the warm-up (a step's passing allocations can exceed that).
 check_rss() {
 	local warm end
 	warm=$(samples_in "$WARMUP" 1e9 2 | head -n 1)
@@ -344,10 +426,22 @@ check_rss() {
 		return
 	fi
 	RSS_CHANGE=$(awk -v a="$warm" -v b="$end" 'BEGIN { printf "%+.1f%%", 100 * (b - a) / a }')
-	if awk -v a="$warm" -v b="$end" 'BEGIN { exit !(b <= 1.1 * a && b >= 0.9 * a) }'; then
-		pass "soak/rss-flat ($warm KiB after the warm-up, $end KiB at the end, $RSS_CHANGE)"
+	rss_floors >"$OUT/rss-floors.txt"
+	# "SLOPE FIRST LAST MINUTES": KiB a minute, the first and last floors
+	read -r RSS_SLOPE RSS_FLOOR_FIRST RSS_FLOOR_LAST RSS_MINUTES < <(awk '
+		{ n++; sx += $1; sy += $2; sxx += $1 * $1; sxy += $1 * $2; if (n == 1) f = $2; l = $2 }
+		END { if (n >= 3) printf "%.1f %d %d %d\n", (n * sxy - sx * sy) / (n * sxx - sx * sx), f, l, n
+			else printf "nan nan nan %d\n", n }' "$OUT/rss-floors.txt")
+	if [ "$RSS_SLOPE" != nan ]; then
+		if awk -v s="$RSS_SLOPE" -v m="$RSS_RATE" 'BEGIN { exit !(s <= m) }'; then
+			pass "soak/rss-flat (lowest VmRSS of each minute after the warm-up: $RSS_FLOOR_FIRST KiB in the first, $RSS_FLOOR_LAST KiB in the last of $RSS_MINUTES, a slope of $RSS_SLOPE KiB a minute, limit $RSS_RATE; $warm KiB after the warm-up, $end KiB at the end, $RSS_CHANGE)"
+		else
+			fail soak/rss-flat "VmRSS grows $RSS_SLOPE KiB a minute (limit $RSS_RATE): the lowest of each minute after the warm-up $RSS_FLOOR_FIRST KiB in the first, $RSS_FLOOR_LAST KiB in the last of $RSS_MINUTES ($warm KiB after the warm-up, $end KiB at the end, $RSS_CHANGE)"
+		fi
+	elif awk -v a="$warm" -v b="$end" 'BEGIN { exit !(b <= 1.1 * a && b >= 0.9 * a) }'; then
+		pass "soak/rss-flat ($warm KiB after the warm-up, $end KiB at the end, $RSS_CHANGE; too short for a slope: $RSS_MINUTES full minutes after the warm-up)"
 	else
-		fail soak/rss-flat "VmRSS $warm KiB after the warm-up, $end KiB at the end ($RSS_CHANGE)"
+		fail soak/rss-flat "VmRSS $warm KiB after the warm-up, $end KiB at the end ($RSS_CHANGE; too short for a slope: $RSS_MINUTES full minutes after the warm-up)"
 	fi
 }
 
@@ -607,6 +701,27 @@ rate_range() {
 		pb_minmax | awk -F'[.][.]' '{ printf "%.0f..%.0f\n", $1, $2 }'
 }
 
+# heap_figures: "IN / FREE / MMAP KiB -> IN / FREE / MMAP KiB", the first
+# sample after the warm-up and the last (mallinfo's columns).
+heap_figures() {
+	awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!f) f = $12 " / " $13 " / " $11; l = $12 " / " $13 " / " $11 }
+		END { printf "%s KiB -> %s KiB\n", f, l }' "$OUT/samples.tsv"
+}
+
+# cpu_share: the daemon's CPU time over the samples after the warm-up, as a
+# share of one CPU.
+cpu_share() {
+	awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w && $14 != "nan" { if (t0 == "") { t0 = $1; c0 = $14 } t1 = $1; c1 = $14 }
+		END { if (t1 > t0) printf "%.1f%% of a CPU (%.0f s in %d s)\n", 100 * (c1 - c0) / (t1 - t0), c1 - c0, t1 - t0; else print "nan" }' \
+		"$OUT/samples.tsv"
+}
+
+# entries_at first|last: the activity map's entries at the first or last
+# counter reading (events.txt).
+entries_at() {
+	sed -n 's/.* entries=\([0-9a-z]*\).*/\1/p' "$OUT/events.txt" | { if [ "$1" = first ]; then head -n 1; else tail -n 1; fi; }
+}
+
 summary() {
 	local rounds secs own
 	rounds=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^rounds=/) s += substr($i, 8) } END { print s + 0 }' \
@@ -627,6 +742,10 @@ summary() {
 		echo "| port events/s, all our cgroups, portwarden's counters | $(rate all) |"
 		echo "| port events/s, churners' own counts (whole run) | $own ($rounds rounds in ${secs} s, $EVENTS_PER_ROUND events a round) |"
 		echo "| VmRSS after the warm-up / at the end | $RSS_WARM KiB / $RSS_END KiB (${RSS_CHANGE:-?}) |"
+		echo "| VmRSS, lowest of each minute after the warm-up: first / last / slope | ${RSS_FLOOR_FIRST:-?} KiB / ${RSS_FLOOR_LAST:-?} KiB / ${RSS_SLOPE:-?} KiB a minute over ${RSS_MINUTES:-?} minutes (limit $RSS_RATE$([ "$LEAK_BYTES" = 0 ] || echo "; $LEAK_BYTES bytes leaked on purpose every $SAMPLE s")) |"
+		echo "| daemon heap (mallinfo2): in use / free / mmapped, after the warm-up and at the end | $(heap_figures) |"
+		echo "| daemon CPU after the warm-up (user + system) | $(cpu_share) |"
+		echo "| activity map entries: after the prefill ($PREFILL processes) / after the warm-up / at the end | ${PREFILL_ENTRIES:-nan} / $(entries_at first) / $(entries_at last) |"
 		echo "| VmRSS $SETTLE s after the last leaker | $RSS_SETTLED KiB |"
 		echo "| fds before the leakers / $SETTLE s after the last | $FD_PRE / $FD_SETTLED |"
 		echo "| fds during the run: fewest after the warm-up / in the last $WIN s / most | $FD_FIRST / $FD_LAST / $FD_MAX |"
@@ -667,6 +786,19 @@ main() {
 	pw_require_file "$SOCKPASS" sockpass
 	pw_require_file "$PB_BIN/soakchurn" soakchurn
 	pw_require_file "$PB_BIN/holder" holder
+	pw_require_file "$PB_BIN/forkconnect" forkconnect
+	local v
+	for v in "$PREFILL" "$RSS_RATE" "$LEAK_BYTES"; do
+		case $v in '' | *[!0-9]*)
+			echo "soak: SOAK_PREFILL, SOAK_RSS_RATE and SOAK_LEAK_BYTES take a number of 0 or more, not '$v'" >&2
+			exit 2
+			;;
+		esac
+	done
+	if [ "$LEAK_BYTES" != 0 ] && [ ! -f "$MALLINFO_SHIM" ]; then
+		echo "soak: SOAK_LEAK_BYTES needs $MALLINFO_SHIM (make workload-bins)" >&2
+		exit 2
+	fi
 	SRC_PORTWARDEN=$PW_PORTWARDEN
 	mkdir -p "$OUT"
 	declare -gA LEAK_NS
@@ -674,6 +806,7 @@ main() {
 	say "$SECS s, $RATE port events/s offered, leakers over $CGROUPS cgroups; figures in $OUT"
 	setup
 	start_daemon
+	prefill
 	start_benign
 	cp /proc/net/softnet_stat "$OUT/softnet_stat.start"
 	FD_PRE=$(fd_count)

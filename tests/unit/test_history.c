@@ -129,9 +129,35 @@ UNIT_TEST(expire_keeps_recent_entities_findable)
 	history_free(&h);
 }
 
+/* A burst of processes gone: the array gives back its room (240 bytes an
+ * entity, up to 65536 of them), and what stays is still found. */
+UNIT_TEST(expire_gives_back_a_burst)
+{
+	struct history h;
+	struct entity_key k;
+
+	ASSERT_EQ_INT(history_init(&h, 4, 65536), 0);
+	for (uint32_t i = 1; i <= 5000; i++) {
+		struct sample s = {.t_ms = i};
+
+		k = process_key(i);
+		history_push(&h, history_get(&h, &k), &s);
+	}
+	ASSERT_EQ_INT(h.cap, 8192);
+	ASSERT_EQ_INT(history_expire(&h, 4991), 0);
+	ASSERT_EQ_INT(h.nr, 10);
+	ASSERT_EQ_INT(h.cap, 64); /* FIRST_ENTITIES: quarter full or less halves */
+	for (uint32_t i = 4991; i <= 5000; i++) {
+		k = process_key(i);
+		ASSERT_TRUE(history_find(&h, &k) != NULL);
+	}
+	history_free(&h);
+}
+
 int main(void)
 {
 	RUN(grows_and_finds_every_entity);
+	RUN(expire_gives_back_a_burst);
 	RUN(resize_keeps_newest_samples);
 	RUN(refuses_past_the_limit);
 	RUN(expire_keeps_recent_entities_findable);

@@ -103,9 +103,32 @@ UNIT_TEST(identity)
 	ASSERT_TRUE(!pool_same(&a, &b));
 }
 
+/* Thousands of pools for a while (~4 KiB each: their readings), then a
+ * few: the trends give back the room, and keep the few's readings. */
+UNIT_TEST(burst_of_pools_given_back)
+{
+	static struct snap_pool many[3000];
+	struct pool_trends tr = {0};
+	const struct pool_trend *t;
+
+	for (uint32_t i = 0; i < 3000; i++)
+		many[i] = pool(1, (uint16_t)(1000 + i), i);
+	update(&tr, many, 3000, 1000);
+	ASSERT_EQ_INT(tr.cap, 4096);
+	for (uint32_t i = 0; i < 5; i++)
+		many[i] = pool(1, (uint16_t)(1000 + i), i + 10);
+	update(&tr, many, 5, 2000);
+	ASSERT_EQ_INT(tr.nr, 5);
+	ASSERT_EQ_INT(tr.cap, 16);
+	t = pool_trends_find(&tr, &many[4]);
+	ASSERT_TRUE(t && t->nr == 2 && t->growth_per_s == 10);
+	pool_trends_free(&tr);
+}
+
 int main(void)
 {
 	RUN(growth_smoothed_per_pool);
+	RUN(burst_of_pools_given_back);
 	RUN(identity);
 	RUN(readings_ring);
 	return UNIT_MAIN_END();

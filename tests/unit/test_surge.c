@@ -172,6 +172,7 @@ UNIT_TEST(test_table)
 		add(&a, 42, 8, n / 2 + n, n, 0);    /* ... whose closes cancel n opens */
 		add(&a, 9, 7, 2 * n, n / 2, n);	    /* half its connects fail: 500/s net */
 		add(&a, 5, 7, 3 * n, 3 * n - 1, 0); /* churn */
+		ASSERT_EQ_INT(activity_index(&a), 0);
 		trips += surge_table_update(&t, P, &a, T0 + ms);
 	}
 	ASSERT_EQ_INT(t.nr, 3);
@@ -187,11 +188,13 @@ UNIT_TEST(test_table)
 	ASSERT_TRUE(e && !e->st.tripped);
 	a.nr = 0;
 	add(&a, 9, 7, 10000, 0, 0);
+	ASSERT_EQ_INT(activity_index(&a), 0);
 	ASSERT_EQ_INT(surge_table_update(&t, P, &a, T0 + 3200), 0);
 	ASSERT_EQ_INT(t.nr, 1);
 	ASSERT_TRUE(surge_find(&t, 42) == NULL);
 	ASSERT_TRUE(surge_find(&t, 9)->st.tripped);
 	surge_table_free(&t);
+	free(a.by_tgid); /* the items are on the stack */
 }
 
 int main(void)

@@ -21,3 +21,19 @@ void *array_grow(void *arr, size_t *cap, size_t need, size_t first, size_t size)
 		*cap = new_cap;
 	return arr;
 }
+
+void *array_shrink(void *arr, size_t *cap, size_t nr, size_t first, size_t size)
+{
+	size_t new_cap = *cap;
+	void *smaller;
+
+	while (new_cap / 2 >= first && nr <= new_cap / 4)
+		new_cap /= 2;
+	if (new_cap == *cap)
+		return arr;
+	smaller = reallocarray(arr, new_cap, size);
+	if (!smaller)
+		return arr;
+	*cap = new_cap;
+	return smaller;
+}

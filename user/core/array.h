@@ -11,4 +11,11 @@
  * @first): the array, moved or not, or NULL with @arr and *@cap kept. */
 void *array_grow(void *arr, size_t *cap, size_t need, size_t first, size_t size);
 
+/* Room given back: while @nr elements fill a quarter of *@cap or less, the
+ * capacity halves (not below @first). A table that held many for a while
+ * (a burst of pools or processes) then keeps pages in proportion to what it
+ * holds now, not to its most ever. The array, moved or not (a failed
+ * realloc keeps it and *@cap). */
+void *array_shrink(void *arr, size_t *cap, size_t nr, size_t first, size_t size);
+
 #endif /* PW_ARRAY_H */

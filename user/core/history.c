@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/array.h"
 #include "core/history.h"
 
 static uint64_t hash_key(const struct entity_key *k)
@@ -175,6 +176,8 @@ int history_expire(struct history *h, uint64_t before_ms)
 	if (out == h->nr)
 		return 0;
 	h->nr = out;
+	/* a burst of processes (240 bytes each) leaves no high-water mark */
+	h->items = array_shrink(h->items, &h->cap, h->nr, FIRST_ENTITIES, sizeof(*h->items));
 	idmap_free(&h->index);
 	if (idmap_init(&h->index, h->nr))
 		return -ENOMEM;

@@ -5,7 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/array.h"
 #include "core/pool_trend.h"
+
+#define FIRST_TRENDS 16
 
 /* Weight of the newest step: one sample's jitter (a connect burst landing
  * just before or after a snapshot) halves, a steady rate shows in 2-3 steps. */
@@ -29,7 +32,7 @@ static struct pool_trend *find(const struct pool_trends *tr, const struct snap_p
 static struct pool_trend *add(struct pool_trends *tr, const struct snap_pool *p)
 {
 	if (tr->nr == tr->cap) {
-		size_t cap = tr->cap ? tr->cap * 2 : 16;
+		size_t cap = tr->cap ? tr->cap * 2 : FIRST_TRENDS;
 		struct pool_trend *items = reallocarray(tr->items, cap, sizeof(*items));
 
 		if (!items)
@@ -63,7 +66,9 @@ static void fold(struct pool_trend *t, const struct snap_pool *p, uint64_t t_ms,
 		t->head = (t->head + 1) % POOL_TREND_RING;
 }
 
-/* Drop the trends of pools that were not in the latest snapshot. */
+/* Drop the trends of pools that were not in the latest snapshot, and the
+ * room they took: ~4 KiB a pool (its readings), and a host can have
+ * thousands of pools for a while (tcp-connect pools are per destination). */
 static void forget_unseen(struct pool_trends *tr)
 {
 	size_t out = 0;
@@ -72,6 +77,7 @@ static void forget_unseen(struct pool_trends *tr)
 		if (tr->items[i].seen)
 			tr->items[out++] = tr->items[i];
 	tr->nr = out;
+	tr->items = array_shrink(tr->items, &tr->cap, tr->nr, FIRST_TRENDS, sizeof(*tr->items));
 }
 
 int pool_trends_update(struct pool_trends *tr, struct snapshot *s, uint64_t t_ms)

@@ -92,41 +92,31 @@ static int cmp_tgid(const void *a, const void *b)
 		       ((const struct surge_entry *)b)->tgid);
 }
 
-/* By tgid, then cgroup: a process's first cgroup is the same every time. */
-static int cmp_entry(const void *a, const void *b)
-{
-	const struct surge_entry *x = a, *y = b;
-
-	if (x->tgid != y->tgid)
-		return cmp_u64(x->tgid, y->tgid);
-	if (x->cgroup_id != y->cgroup_id)
-		return cmp_u64(x->cgroup_id, y->cgroup_id);
-	return cmp_u64(x->cgroup1_id, y->cgroup1_id);
-}
-
-/* One entry per process with its counters summed over its cgroups, sorted;
- * the net goes in st.last_net. Entries of tgid 0 (softirq) are nobody's. */
+/* One entry per process with its counters summed over its cgroups, sorted
+ * by tgid; the net goes in st.last_net. The table's index is already in
+ * that order (tgid, then cgroup): no sort here, at every watch, of a map
+ * that short-lived processes fill. Entries of tgid 0 (softirq) are nobody's. */
 static struct surge_entry *sum_by_tgid(const struct activity_table *a, size_t *nr)
 {
-	struct surge_entry *v = calloc(a->nr ? a->nr : 1, sizeof(*v));
-	size_t n = 0, out = 0;
+	struct surge_entry *v = malloc((a->nr ? a->nr : 1) * sizeof(*v));
+	size_t out = 0;
 
 	if (!v)
 		return NULL;
 	for (size_t i = 0; i < a->nr; i++) {
-		if (!a->items[i].key.tgid)
+		const struct activity_entry *e = &a->items[a->by_tgid[i]];
+
+		if (!e->key.tgid)
 			continue;
-		v[n].tgid = a->items[i].key.tgid;
-		v[n].cgroup_id = a->items[i].key.cgroup_id;
-		v[n].cgroup1_id = a->items[i].key.cgroup1_id;
-		v[n++].st.last_net = surge_net(&a->items[i].val);
-	}
-	qsort(v, n, sizeof(*v), cmp_entry);
-	for (size_t i = 0; i < n; i++) {
-		if (out && v[out - 1].tgid == v[i].tgid)
-			v[out - 1].st.last_net += v[i].st.last_net;
-		else
-			v[out++] = v[i];
+		if (out && v[out - 1].tgid == e->key.tgid) {
+			v[out - 1].st.last_net += surge_net(&e->val);
+			continue;
+		}
+		memset(&v[out], 0, sizeof(v[out]));
+		v[out].tgid = e->key.tgid;
+		v[out].cgroup_id = e->key.cgroup_id; /* its first cgroup, by id */
+		v[out].cgroup1_id = e->key.cgroup1_id;
+		v[out++].st.last_net = surge_net(&e->val);
 	}
 	*nr = out;
 	return v;

@@ -68,9 +68,10 @@ struct surge_table {
 	size_t nr;
 };
 
-/* Fold one read of the activity map (@a) into @t at @now_ms: sums each
- * process's counters over its cgroups, updates its state, forgets processes
- * the map no longer holds. Returns how many surges tripped, or -ENOMEM. */
+/* Fold one read of the activity map (@a, indexed: activity_index()) into @t
+ * at @now_ms: sums each process's counters over its cgroups, updates its
+ * state, forgets processes the map no longer holds. Returns how many surges
+ * tripped, or -ENOMEM. */
 int surge_table_update(struct surge_table *t, const struct surge_params *p,
 		       const struct activity_table *a, uint64_t now_ms);
 void surge_table_free(struct surge_table *t);

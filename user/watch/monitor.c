@@ -90,6 +90,7 @@ void monitor_close(struct monitor *m)
 	history_free(&m->history);
 	snapshot_free(&m->snap);
 	pool_trends_free(&m->pool_trends);
+	forgotten_free(&m->forgotten);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -98,19 +99,17 @@ void monitor_close(struct monitor *m)
 static void sum_activity(const struct activity_table *t, const struct entity_key *k,
 			 struct sample *s, struct failure_counts *by)
 {
-	for (size_t i = 0; i < t->nr; i++) {
-		const struct activity_entry *a = &t->items[i];
+	struct pw_activity sum;
 
-		if (k->kind == ENTITY_PROCESS ? a->key.tgid != k->tgid
-					      : (a->key.cgroup_id != k->group.cgroup_id ||
-						 a->key.cgroup1_id != k->group.cgroup1_id))
-			continue;
-		s->opens += a->val.n[PW_CNT_OPENS];
-		s->closes += a->val.n[PW_CNT_CLOSES];
-		s->failures += activity_failures(&a->val);
-		if (by)
-			failure_counts_add(by, &a->val);
-	}
+	if (k->kind == ENTITY_PROCESS)
+		activity_sum_process(t, k->tgid, &sum);
+	else
+		activity_sum_group(t, k->group.cgroup_id, k->group.cgroup1_id, &sum);
+	s->opens += sum.n[PW_CNT_OPENS];
+	s->closes += sum.n[PW_CNT_CLOSES];
+	s->failures += activity_failures(&sum);
+	if (by)
+		failure_counts_add(by, &sum);
 }
 
 /* Listeners whose port lies in their netns's ephemeral range: they collide
@@ -180,8 +179,9 @@ static void observe(struct monitor *m, const struct entity_key *k, const char *c
 	free(buf);
 }
 
-/* Have @k's counters moved since its last sample (or, for an entity not yet
- * seen, does it suffer failures at all)? */
+/* Have @k's counters moved since its last sample (or, for an entity not in
+ * the history, does it suffer failures, other than those it had when the
+ * history forgot it)? */
 static bool activity_moved(struct monitor *m, const struct entity_key *k)
 {
 	struct entity *e = history_find(&m->history, k);
@@ -190,33 +190,45 @@ static bool activity_moved(struct monitor *m, const struct entity_key *k)
 
 	sum_activity(&m->activity, k, &now, NULL);
 	if (!e || !e->nr)
-		return now.failures > 0;
+		return now.failures && !forgotten_still(&m->forgotten, k, now.failures);
 	last = history_latest(&m->history, e);
 	return now.failures != last->failures || now.opens != last->opens ||
 	       now.closes != last->closes;
 }
 
+/* @k, not sampled yet this step, is sampled if its counters moved. */
+static void observe_if_moved(struct monitor *m, const struct entity_key *k, uint64_t now)
+{
+	struct entity *e = history_find(&m->history, k);
+
+	if ((!e || e->last_seen_ms != now) && activity_moved(m, k))
+		observe(m, k, NULL, NULL, 0);
+}
+
 /* Victims: entities that suffer failures but hold nothing show up only in
  * the activity counters; they get samples while their counters move, and
- * expire like any other entity once they stop (the counters outlive them). */
+ * expire like any other entity once they stop (the counters outlive them).
+ * Each cgroup is looked at once, not once per entry of its: the entries of
+ * a cgroup whose short-lived processes filled the map are thousands. */
 static void observe_activity_only(struct monitor *m)
 {
+	const struct activity_table *t = &m->activity;
 	uint64_t now = m->now_ms - m->start_ms;
 
-	for (size_t i = 0; i < m->activity.nr; i++) {
-		const struct pw_activity_key *a = &m->activity.items[i].key;
-		struct entity_key keys[2] = {
-			{.kind = ENTITY_GROUP, .group = {a->cgroup_id, a->cgroup1_id}},
-			{.kind = ENTITY_PROCESS,
-			 .tgid = a->tgid,
-			 .group = {a->cgroup_id, a->cgroup1_id}},
-		};
+	for (size_t i = 0, end; i < t->nr; i = end) {
+		const struct pw_activity_key *a = &t->items[i].key;
+		struct entity_key group = {.kind = ENTITY_GROUP,
+					   .group = {a->cgroup_id, a->cgroup1_id}};
 
-		for (int k = 0; k < (a->tgid ? 2 : 1); k++) {
-			struct entity *e = history_find(&m->history, &keys[k]);
+		end = activity_group_end(t, i);
+		observe_if_moved(m, &group, now);
+		for (size_t j = i; j < end; j++) {
+			struct entity_key proc = {.kind = ENTITY_PROCESS,
+						  .tgid = t->items[j].key.tgid,
+						  .group = group.group};
 
-			if ((!e || e->last_seen_ms != now) && activity_moved(m, &keys[k]))
-				observe(m, &keys[k], NULL, NULL, 0);
+			if (proc.tgid)
+				observe_if_moved(m, &proc, now);
 		}
 	}
 }
@@ -250,12 +262,22 @@ static int observe_all(struct monitor *m, const struct inventory *inv)
 	return 0;
 }
 
-/* Entities not seen for two windows are forgotten (processes that exited). */
+/* Entities not seen for two windows are forgotten (processes that exited);
+ * those with failures on the counters are noted as such (core/forgotten.h). */
 static int expire(struct monitor *m)
 {
 	uint64_t now = m->now_ms - m->start_ms, keep = 2ull * m->cfg.params.window_ms;
+	uint64_t before = now > keep ? now - keep : 0;
 
-	return history_expire(&m->history, now > keep ? now - keep : 0);
+	for (size_t i = 0; i < m->history.nr; i++) {
+		const struct entity *e = &m->history.items[i];
+		const struct sample *last = e->nr ? history_latest(&m->history, e) : NULL;
+
+		if (e->last_seen_ms < before && last && last->failures)
+			forgotten_note(&m->forgotten, &e->key, last->failures);
+	}
+	forgotten_turn(&m->forgotten);
+	return history_expire(&m->history, before);
 }
 
 int monitor_step(struct monitor *m)

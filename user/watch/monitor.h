@@ -12,6 +12,7 @@
 #include "core/classify.h"
 #include "core/clock.h"
 #include "core/history.h"
+#include "core/forgotten.h"
 #include "core/pool_trend.h"
 #include "core/snapshot.h"
 #include "kernel/collector.h"
@@ -42,6 +43,7 @@ struct monitor {
 	/* the latest failures, oldest first, for evidence in reports */
 	struct pw_event recent[MONITOR_RECENT_FAILURES];
 	size_t nr_recent;
+	struct forgotten forgotten; /* expired entities whose failures stay counted */
 };
 
 /* Load everything. Returns 0, -ENOENT when the host has no cgroup2 mount
