@@ -13,6 +13,8 @@
 #                        connects: it says "lost N failure events", and runs on
 #   faults/activity-full run with an 8-entry activity map while 16 processes
 #                        take ports: it says "activity map full", and runs on
+#   faults/activity-full-once  16 more evict again steps later: not said
+#                        again (at most every 10 minutes)
 #   faults/emfile        run's open-files limit lowered to 20 (prlimit, soft
 #                        limit) while it runs: it says "failed to sample: Too
 #                        many open files" once, and when the limit is raised
@@ -128,8 +130,17 @@ if run_start activity PORTWARDEN_TEST_ACTIVITY_MAX=8; then
 			echo "no 'activity map full': $(tail -c 200 "$PW_TMP/activity.err")"
 	)
 	pw_report faults/activity-full "$problems"
+	# a second wave evicts again, steps later: said once in 10 minutes, not each step
+	for i in $(seq 17 32); do
+		pw_start_portleak "act$i" "$(pw_make_cgroup act)" "$NS" tcp-connect --port "$PORT" \
+			--count 5 --hold 30 --comm "pl-act$i"
+	done
+	sleep 4
+	n=$(grep -c 'activity map full' "$PW_TMP/activity.err")
+	pw_report faults/activity-full-once \
+		"$([ "$n" = 1 ] || echo "said $n times in 8 s: $(grep 'activity map full' "$PW_TMP/activity.err" | tail -c 300)")"
 	run_stop
-	for i in $(seq 16); do pw_stop "$(cat "$PW_TMP/act$i.pid")"; done
+	for i in $(seq 32); do pw_stop "$(cat "$PW_TMP/act$i.pid")"; done
 else
 	pw_fail faults/activity-full "run did not start: $(tail -c 200 "$PW_TMP/activity.err")"
 fi

@@ -14,30 +14,32 @@
 /* Out-of-step snapshots for surges: at most one per this many ms. */
 #define SURGE_CHECK_MIN_MS 500
 
+/* Evictions last as long as short-lived processes keep filling the map,
+ * one more at nearly every step: said when they start, then at most this often. */
+#define EVICTIONS_SAID_MS (10 * 60 * 1000ull)
+
 /*
  * The activity map is an LRU hash: when full, the least recently counted
  * processes' entries are evicted (their counts start again, so a surge of
  * theirs is seen later). Nobody deletes entries, so those made and no
  * longer there were evicted (entries made counted before the map is read,
  * so that those made meanwhile are not taken for evicted). Call it only
- * after a step read the map. And
- * a count with no entry to go to is dropped (activity_dropped). Both said
- * when they grow.
+ * after a step read the map. And a count with no entry to go to is dropped
+ * (activity_dropped), said whenever it grows: that is a count lost.
  */
 static void warn_activity(struct guard *g)
 {
 	uint64_t dropped = tracer_activity_dropped(&g->m.tracer);
 	uint64_t made = g->activity_inserts;
 	uint64_t evicted = made > g->m.activity.nr ? made - g->m.activity.nr : 0;
+	uint64_t evicted_now = said_every_due(&g->evictions_said, evicted,
+					      g->m.now_ms - g->m.start_ms, EVICTIONS_SAID_MS);
 
-	if (evicted > g->evicted_reported)
+	if (evicted_now)
 		pr_warn("activity map full (%u processes): %llu evicted, their counts start again, "
-			"%llu in total\n",
-			tracer_activity_capacity(&g->m.tracer),
-			(unsigned long long)(evicted - g->evicted_reported),
-			(unsigned long long)evicted);
-	if (evicted > g->evicted_reported)
-		g->evicted_reported = evicted;
+			"%llu in total (said at most every %llu minutes)\n",
+			tracer_activity_capacity(&g->m.tracer), (unsigned long long)evicted_now,
+			(unsigned long long)evicted, EVICTIONS_SAID_MS / 60000);
 	if (dropped > g->dropped_reported)
 		pr_warn("dropped %llu activity counts (no map entry for them), %llu in total\n",
 			(unsigned long long)(dropped - g->dropped_reported),

@@ -21,6 +21,7 @@
 #include "core/hog.h"
 #include "core/lifeline.h"
 #include "core/policy.h"
+#include "core/said_every.h"
 #include "core/surge.h"
 #include "guard/refusals.h"
 #include "guard/targets.h"
@@ -63,7 +64,7 @@ struct guard {
 	uint64_t lost_reported;	       /* lost events already warned about */
 	uint64_t missed_reported;      /* missed program runs already warned about */
 	uint64_t dropped_reported;     /* activity counts dropped, already warned about */
-	uint64_t evicted_reported;     /* activity entries evicted, already warned about */
+	struct said_every evictions_said; /* activity entries evicted, as last warned about */
 	uint64_t activity_inserts;     /* entries made before this step read the map */
 	uint64_t failed_samples;       /* steps (and surge snapshots) failed in a row */
 	int first_sample_err;          /* the first of those failures' error */
