@@ -164,12 +164,12 @@ pb_tool_stop() {
 # pb_tool_cmd NAME: the command line, one word per line.
 pb_tool_cmd() {
 	case $1 in
-	pw-auto) printf '%s\n' "$PB_PW" run --no-incidents --log "$PW_TMP/run-auto.jsonl" ;;
-	pw-noport) printf '%s\n' env PORTWARDEN_TEST_REFUSE=port-hooks,send-hook "$PB_PW" run --no-incidents \
+	pw-auto) printf '%s\n' "$PB_PW" run --no-socket --no-incidents --log "$PW_TMP/run-auto.jsonl" ;;
+	pw-noport) printf '%s\n' env PORTWARDEN_TEST_REFUSE=port-hooks,send-hook "$PB_PW" run --no-socket --no-incidents \
 		--log "$PW_TMP/run-noport.jsonl" ;;
-	pw-rescue) printf '%s\n' env PORTWARDEN_TEST_RESCUE_AT_START=1 "$PB_PW" run --no-incidents \
+	pw-rescue) printf '%s\n' env PORTWARDEN_TEST_RESCUE_AT_START=1 "$PB_PW" run --no-socket --no-incidents \
 		--log "$PW_TMP/run-rescue.jsonl" ;;
-	pw-syscall) printf '%s\n' "$PB_PW" run --no-incidents --mode syscall --log "$PW_TMP/run-syscall.jsonl" ;;
+	pw-syscall) printf '%s\n' "$PB_PW" run --no-socket --no-incidents --mode syscall --log "$PW_TMP/run-syscall.jsonl" ;;
 	tcpstates) printf '%s\n' sh -c 'exec /usr/sbin/tcpstates >/dev/null' ;;
 	tcplife) printf '%s\n' sh -c 'exec /usr/sbin/tcplife >/dev/null' ;;
 	bpftrace) printf '%s\n' bpftrace "$PW_ROOT/tests/bench/failures.bt" ;;

@@ -397,7 +397,7 @@ det_start() {
 	pb_bg "$PW_TMP/sink.$n" "$base/sink" "$ns" "$PB_BIN/leaker" sink --port 5000 --procs 2
 	DET_SINK[$n]=$PW_PID
 	pw_wait_for_file_line "$PW_TMP/sink.$n" listening 10
-	args=(run --enforce --cgroup "$(pw_cgroup_relpath "$base/leak")" --log "$PB_OUT/detection-$n.jsonl")
+	args=(run --enforce --no-socket --no-incidents --cgroup "$(pw_cgroup_relpath "$base/leak")" --log "$PB_OUT/detection-$n.jsonl")
 	[ "$conf" = default ] || args+=(--config "$conf")
 	pw_run_in -e "$PW_TMP/det.$n.err" "" "" "$PB_PW" "${args[@]}" >/dev/null
 	DET_PW[$n]=$PW_PID
@@ -548,7 +548,7 @@ scale_compare() {
 scale_daemon() {
 	local pid cpu name=$1 secs=$2
 	shift 2
-	pw_run_in -e "$PW_TMP/daemon-$name.err" "" "" "$PB_PW" run --no-incidents --log "$PW_TMP/daemon-$name.jsonl" \
+	pw_run_in -e "$PW_TMP/daemon-$name.err" "" "" "$PB_PW" run --no-socket --no-incidents --log "$PW_TMP/daemon-$name.jsonl" \
 		"$@" >/dev/null
 	pid=$PW_PID
 	pw_wait_for_file_line "$PW_TMP/daemon-$name.err" 'portwarden: start' 60
@@ -688,7 +688,7 @@ mixed_run() { # N SEED: one run; records a line per leaker
 	pw_run_in -e /dev/null "$(pw_make_cgroup "mixed-benign-$n/churn")" "$ns" "$PW_PORTLEAK" tcp-churn \
 		--listen --port 5003 --rate 10 --duration 3600 >/dev/null
 	MIXED_PIDS+=("$PW_PID")
-	"$PB_PW" run --enforce --cgroup "$base" --incidents "$PW_TMP/incidents" --log "$log" </dev/null >/dev/null 2>&1 &
+	"$PB_PW" run --enforce --no-socket --cgroup "$base" --incidents "$PW_TMP/incidents" --log "$log" </dev/null >/dev/null 2>&1 &
 	daemon=$!
 	pw_track_pid "$daemon"
 	pw_wait_for_file_line "$log" '"event":"start"' 30 || return 1
@@ -1236,7 +1236,7 @@ vmchurn_host() {
 	pb_record vm-churn host.base.0 "$line $(pb_foreign_bpf)"
 	for r in $(seq "$VMCHURN_ROUNDS"); do
 		if [ -n "${VMCHURN_MODE:-}" ]; then
-			pw_run_in -e "$PW_TMP/vmchurn-host.err" "" "" "$PB_PW" run --no-incidents --mode "$VMCHURN_MODE" \
+			pw_run_in -e "$PW_TMP/vmchurn-host.err" "" "" "$PB_PW" run --no-socket --no-incidents --mode "$VMCHURN_MODE" \
 				--log "$PW_TMP/vmchurn-host.jsonl" >/dev/null
 			PB_TOOL_PID=$PW_PID
 			PB_MINE="${PB_MINE:-} $PB_TOOL_PID"
