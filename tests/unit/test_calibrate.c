@@ -77,6 +77,45 @@ UNIT_TEST(strict_kernel_safe_where_fast_refused)
 	ASSERT_EQ_INT(k.unloads, 2);
 }
 
+UNIT_TEST(one_fast_form_refused_two_loads)
+{
+	/* this kernel (6.18.44): one part's fast form refused; the rest load fast */
+	struct fake_kernel k = {.fast_ok = {true, false, true}, .safe_ok = {true, true, false}};
+	struct calib_part parts[3];
+	const struct calib_verdict *v;
+
+	init_parts(parts);
+	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k), 0);
+	/* all fast (refused), then a switched alone (refused), then b (loads) */
+	ASSERT_EQ_INT(k.loads, 3);
+	ASSERT_EQ_INT(k.unloads, 0);
+	ASSERT_TRUE(k.loaded);
+	ASSERT_EQ_INT(parts[0].form, FORM_FAST); /* switched back: not the one refused */
+	ASSERT_EQ_INT(parts[1].form, FORM_SAFE);
+	ASSERT_EQ_INT(parts[1].fast_err, -EACCES);
+	ASSERT_EQ_INT(parts[2].form, FORM_FAST);
+	v = calib_verdict_at(1);
+	ASSERT_TRUE(v != NULL);
+	ASSERT_EQ_STR(v->verdict, "safe");
+	ASSERT_EQ_STR(v->detail, "the fast form was refused (Permission denied)");
+}
+
+UNIT_TEST(two_fast_forms_refused_each_part_tried)
+{
+	/* no single switch loads: each part alone, as before */
+	struct fake_kernel k = {.fast_ok = {false, false, true}, .safe_ok = {true, true, true}};
+	struct calib_part parts[3];
+
+	init_parts(parts);
+	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k), 0);
+	ASSERT_TRUE(k.loaded);
+	ASSERT_EQ_INT(parts[0].form, FORM_SAFE);
+	ASSERT_EQ_INT(parts[1].form, FORM_SAFE);
+	ASSERT_EQ_INT(parts[2].form, FORM_FAST);
+	/* 1 + 2 switches + a (fast, safe) + b (fast, safe) + c + the final load */
+	ASSERT_EQ_INT(k.loads, 9);
+}
+
 UNIT_TEST(forced_safe_and_test_refusals)
 {
 	struct fake_kernel k = {.fast_ok = {true, true, true}, .safe_ok = {true, true, true}};
@@ -128,6 +167,8 @@ int main(void)
 {
 	RUN(lenient_kernel_one_load);
 	RUN(strict_kernel_safe_where_fast_refused);
+	RUN(one_fast_form_refused_two_loads);
+	RUN(two_fast_forms_refused_each_part_tried);
 	RUN(forced_safe_and_test_refusals);
 	RUN(test_refuse_list_matching);
 	RUN(env_values);

@@ -159,6 +159,33 @@ static void note_forms(const struct calib_part *parts, size_t nr)
 	}
 }
 
+/*
+ * After a failed load of everything: one part's fast form switched to its
+ * safe form at a time, the rest as they were. A load fails at its first
+ * refused program, so when switching part @i alone makes the whole load
+ * work, @i's fast form was the one refused (@err, the failed load's error).
+ * One load more where a kernel refuses one fast form, where trying each part
+ * alone took a load or two per part (each parsing the kernel's BTF again:
+ * 0.15 s of every command's start here). Returns 0 with the object loaded,
+ * or -ENOENT when no single switch does it (nothing changed).
+ */
+static int switch_one(struct calib_part *parts, size_t nr, int err, calib_load_fn load, void *ctx)
+{
+	for (size_t i = 0; i < nr; i++) {
+		struct calib_part *p = &parts[i];
+
+		if (p->form != FORM_FAST || !p->has_safe)
+			continue;
+		p->form = FORM_SAFE;
+		if (!load(ctx, parts, nr)) {
+			p->fast_err = err;
+			return 0;
+		}
+		p->form = FORM_FAST;
+	}
+	return -ENOENT;
+}
+
 int calibrate(struct calib_part *parts, size_t nr, calib_load_fn load, calib_unload_fn unload,
 	      void *ctx)
 {
@@ -166,6 +193,8 @@ int calibrate(struct calib_part *parts, size_t nr, calib_load_fn load, calib_unl
 
 	initial_forms(parts, nr);
 	err = load(ctx, parts, nr);
+	if (err && !switch_one(parts, nr, err, load, ctx))
+		err = 0;
 	if (err) {
 		pr_debug("calibration: loading every part at once failed (%s): trying each\n",
 			 strerror(-err));

@@ -38,8 +38,10 @@ typedef void (*calib_unload_fn)(void *ctx);
 
 /*
  * Choose every part's form by loading: all fast at once first (one load on
- * most kernels); if that fails, each part alone, fast then safe, and then
- * all together with the forms that worked. PORTWARDEN_BPF=safe skips the
+ * most kernels); if that fails, all at once with one part's fast form
+ * switched to its safe form, part by part (a kernel that refuses one fast
+ * form: two loads or a few); if none of those loads, each part alone, fast
+ * then safe, and then all together with the forms that worked. PORTWARDEN_BPF=safe skips the
  * fast forms; PORTWARDEN_TEST_REFUSE refuses the parts it names. Records
  * the verdicts. Returns 0 (the object is loaded, possibly with parts
  * refused; see parts[].form) or the -errno of a failed final load.
