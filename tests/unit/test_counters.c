@@ -67,7 +67,9 @@ UNIT_TEST(test_batches_and_walk_read_the_same)
 		ASSERT_EQ_INT(activity_read_walk(fd, &walk), 0);
 		ASSERT_EQ_INT(activity_index(&walk), 0);
 		check_all(&walk, sizes[s][1]);
-		ASSERT_TRUE(!memcmp(batch.items, walk.items, batch.nr * sizeof(*batch.items)));
+		ASSERT_EQ_INT(batch.nr, walk.nr);
+		if (batch.nr) /* an empty map leaves both tables without items */
+			ASSERT_TRUE(!memcmp(batch.items, walk.items, batch.nr * sizeof(*batch.items)));
 		/* indexed: a process's sum is its one entry */
 		if (sizes[s][1])
 			ASSERT_EQ_INT(activity_sum_process(&batch, sizes[s][1] - 1, &sum), 1);

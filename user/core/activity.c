@@ -54,7 +54,8 @@ int activity_index(struct activity_table *t)
 	size_t out = 0;
 	uint32_t *idx;
 
-	qsort(t->items, t->nr, sizeof(*t->items), cmp_entry);
+	if (t->nr) /* an empty table may have no items at all (UBSan: qsort(NULL)) */
+		qsort(t->items, t->nr, sizeof(*t->items), cmp_entry);
 	for (size_t i = 0; i < t->nr; i++)
 		if (!out || cmp_entry(&t->items[out - 1], &t->items[i]))
 			t->items[out++] = t->items[i];
