@@ -77,7 +77,7 @@ UNIT_TEST(strict_kernel_safe_where_fast_refused)
 	ASSERT_EQ_INT(k.unloads, 2);
 }
 
-UNIT_TEST(one_fast_form_refused_two_loads)
+UNIT_TEST(one_fast_form_refused_found_by_switching)
 {
 	/* this kernel (6.18.44): one part's fast form refused; the rest load fast */
 	struct fake_kernel k = {.fast_ok = {true, false, true}, .safe_ok = {true, true, false}};
@@ -167,7 +167,7 @@ int main(void)
 {
 	RUN(lenient_kernel_one_load);
 	RUN(strict_kernel_safe_where_fast_refused);
-	RUN(one_fast_form_refused_two_loads);
+	RUN(one_fast_form_refused_found_by_switching);
 	RUN(two_fast_forms_refused_each_part_tried);
 	RUN(forced_safe_and_test_refusals);
 	RUN(test_refuse_list_matching);
