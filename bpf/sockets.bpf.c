@@ -167,6 +167,9 @@ int sock_files(struct bpf_iter__task_file *ctx)
 	r.cgroup_id = safe_files ? sock_cgroup_id_raw(sk) : sock_cgroup_id_btf(sk);
 	r.cgroup1_id = safe_files ? task_cgroup1_id(task) : task_cgroup1_id_btf(task);
 	r.tgid = task->tgid;
+	/* the leader's: a thread's own start is not its process's; a probe
+	 * read in both forms, the leader pointer being untrusted in the fast */
+	r.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	r.fd = ctx->fd;
 	__builtin_memcpy(r.comm, task->comm, sizeof(r.comm));
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));

@@ -43,12 +43,12 @@ struct pw_sock {
 	__u64 key; /* PW_KEY_INODE | inode, or the socket cookie (see above) */
 	__u64 cgroup_id;  /* cgroup2 id of the socket; for TIME_WAIT, recorded at close */
 	__u64 cgroup1_id; /* v1 memory cgroup of the holder or closer, 0 if unknown */
+	__u64 start_ns;   /* PW_SOCK_FILE: when the holder started, ns after boot (its
+			   * group leader's start_boottime): with tgid, its identity
+			   * when a pid is reused; 0 if unknown */
 	__u32 tgid;       /* holder (PW_SOCK_FILE) or closer (PW_SOCK_TCP), 0 if unknown */
 	__u32 netns;      /* network namespace inode number */
 	__u32 fd;         /* PW_SOCK_FILE: the file descriptor */
-	__u32 pad0;
-	__u8 saddr[PW_ADDR_LEN];
-	__u8 daddr[PW_ADDR_LEN];
 	__u16 sport; /* host order; 0: no local port */
 	__u16 dport; /* host order */
 	__u16 family;
@@ -57,7 +57,9 @@ struct pw_sock {
 	__u8 substate; /* TIME_WAIT sockets: TIME_WAIT or FIN_WAIT2 */
 	__u8 source;   /* enum pw_sock_source */
 	__u8 flags;    /* PW_SOCKF_* */
-	__u8 pad[5];
+	__u8 pad;
+	__u8 saddr[PW_ADDR_LEN];
+	__u8 daddr[PW_ADDR_LEN];
 	char comm[PW_COMM_LEN];
 };
 

@@ -2,10 +2,14 @@
 // Copyright (c) 2026 The portwarden authors
 // Unit tests for candidate_heed_surge() and candidate_heed_pressure(): when
 // a surge's verdict, or a pressed pool, names a suspect early; and for
-// candidate_as_cgroup(): what a cgroup-scope ladder weighs.
+// candidate_as_cgroup(): what a cgroup-scope ladder weighs; and for
+// candidate_build(): a pid whose process is not the one its entity is of.
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include "guard/candidates.h"
+#include "host/procfs.h"
 #include "unit.h"
 #include "watch/monitor.h"
 
@@ -210,6 +214,38 @@ UNIT_TEST(test_cgroup_ladder_weighs_the_cgroup)
 	history_free(&m.history);
 }
 
+/* This process, as an entity that recorded its start: built, with that
+ * start as its identity. The same pid with another start (the entity is of
+ * an earlier process whose pid this one reused) is gone: -ESRCH, nothing
+ * judged on the other's samples. */
+UNIT_TEST(test_reused_pid_is_not_built)
+{
+	struct cgroup_mounts mounts;
+	struct cgroup_resolver *r;
+	const struct snap_pool *p;
+	struct proc_stat st;
+	struct candidate c;
+	struct monitor m;
+	struct entity *e = grown(&m, 7, 10);
+
+	ASSERT_TRUE(e != NULL);
+	ASSERT_EQ_INT(procfs_pid_stat(getpid(), &st), 0);
+	memset(&mounts, 0, sizeof(mounts));
+	r = cgroup_resolver_new(&mounts);
+	ASSERT_TRUE(r != NULL);
+	e->key.tgid = (uint32_t)getpid();
+	e->start_time = st.start_time;
+	ASSERT_EQ_INT(candidate_build(&m, e, r, &c, &p), 0);
+	ASSERT_EQ_INT(c.tgid, getpid());
+	ASSERT_TRUE(c.start_time == st.start_time);
+	e->start_time = st.start_time + 1;
+	ASSERT_EQ_INT(candidate_build(&m, e, r, &c, &p), -ESRCH);
+	e->start_time = 0; /* never seen in a snapshot: the live process is taken */
+	ASSERT_EQ_INT(candidate_build(&m, e, r, &c, &p), 0);
+	cgroup_resolver_free(r);
+	history_free(&m.history);
+}
+
 int main(void)
 {
 	RUN(test_cgroup_ladder_weighs_the_cgroup);
@@ -218,5 +254,6 @@ int main(void)
 	RUN(test_pressed_pool_names_a_steady_grower);
 	RUN(test_pressed_pool_spares_a_flat_holder);
 	RUN(test_named_suspect_keeps_its_class);
+	RUN(test_reused_pid_is_not_built);
 	return UNIT_MAIN_END();
 }

@@ -117,7 +117,8 @@ static inline void fix_build(struct view_fixture *f)
 	f->groups[2] = (struct snap_group){fix_unit, fix_counts(0, 3, 0, 0, 0), 0};
 
 	f->processes[0] = (struct snap_process){
-		.tgid = 4242, .group = fix_docker, .held = fix_counts(1, 26000, 0, 0, 25)};
+		.tgid = 4242, .start_time = 3769719, .group = fix_docker,
+		.held = fix_counts(1, 26000, 0, 0, 25)};
 	memcpy(f->processes[0].comm, "portleak", 9);
 	/* a comm with no NUL, a quote, a backslash and a tab */
 	f->processes[1] = (struct snap_process){

@@ -3,6 +3,7 @@
 // The monotonic clock every loop paces itself by.
 #include <errno.h>
 #include <time.h>
+#include <unistd.h>
 #include "core/clock.h"
 
 uint64_t monotonic_ms(void)
@@ -32,4 +33,21 @@ uint64_t clock_tick_ns(void)
 	ns = (uint64_t)res.tv_sec * 1000000000 + (uint64_t)res.tv_nsec;
 	/* CONFIG_HZ is 24 to 1200 on every architecture: anything else is not a tick */
 	return ns >= 500000 && ns <= 50000000 ? ns : 0;
+}
+
+static uint64_t ns_per_user_tick(void)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return hz > 0 ? 1000000000 / (uint64_t)hz : 10000000; /* USER_HZ 100 */
+}
+
+uint64_t start_ticks_of_ns(uint64_t ns)
+{
+	return ns / ns_per_user_tick();
+}
+
+uint64_t start_ns_of_ticks(uint64_t ticks)
+{
+	return ticks * ns_per_user_tick();
 }

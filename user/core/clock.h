@@ -20,4 +20,13 @@ int sleep_until(uint64_t deadline_ms);
  */
 uint64_t clock_tick_ns(void);
 
+/*
+ * A process's start as /proc/PID/stat gives it (field 22: clock ticks of
+ * sysconf(_SC_CLK_TCK) after boot) from the kernel's start_boottime in ns,
+ * and back: the kernel divides by NSEC_PER_SEC / USER_HZ (nsec_to_clock_t).
+ * 0 (unknown) stays 0.
+ */
+uint64_t start_ticks_of_ns(uint64_t ns);
+uint64_t start_ns_of_ticks(uint64_t ticks);
+
 #endif /* PW_CLOCK_H */

@@ -50,7 +50,8 @@ struct entity *history_find(const struct history *h, const struct entity_key *ke
 struct entity *history_find_process(const struct history *h, uint32_t tgid)
 {
 	for (size_t i = 0; i < h->nr; i++)
-		if (h->items[i].key.kind == ENTITY_PROCESS && h->items[i].key.tgid == tgid)
+		if (h->items[i].key.kind == ENTITY_PROCESS && h->items[i].key.tgid == tgid &&
+		    entity_current(&h->items[i]))
 			return &h->items[i];
 	return NULL;
 }
@@ -107,6 +108,41 @@ void history_push(struct history *h, struct entity *e, const struct sample *s)
 	e->last_seen_ms = s->t_ms;
 	if (s->held.total > e->peak_held)
 		e->peak_held = s->held.total;
+}
+
+/* @e, emptied for a new process: its key, its ring zeroed, @start_time. */
+static void start_afresh(const struct history *h, struct entity *e, uint64_t start_time)
+{
+	struct entity fresh = {.key = e->key, .ring = e->ring, .start_time = start_time};
+
+	memset(e->ring, 0, h->ring_cap * sizeof(*e->ring));
+	*e = fresh;
+}
+
+struct entity *history_claim(struct history *h, struct entity *e, uint64_t start_time, bool *reused)
+{
+	size_t at = (size_t)(e - h->items);
+	struct entity_key old_key = e->key;
+	struct entity *old;
+	struct sample *ring;
+
+	*reused = e->start_time && start_time && e->start_time != start_time;
+	if (!*reused) {
+		if (start_time)
+			e->start_time = start_time;
+		return e;
+	}
+	old_key.retired_start = e->start_time;
+	old = history_get(h, &old_key); /* NULL when full: the old one is lost */
+	e = &h->items[at];
+	if (old) {
+		ring = old->ring; /* zeroed: the new process's */
+		*old = *e;
+		old->key = old_key;
+		e->ring = ring;
+	}
+	start_afresh(h, e, start_time);
+	return e;
 }
 
 /* @e's newest @n samples, oldest first, into @ring (index 0 on). */

@@ -19,11 +19,15 @@ struct entity_key {
 	uint32_t kind;		/* enum entity_kind */
 	uint32_t tgid;		/* ENTITY_PROCESS */
 	struct group_key group; /* ENTITY_GROUP; the process's group for ENTITY_PROCESS */
+	uint64_t retired_start; /* ENTITY_PROCESS: 0 for the process now under tgid; the
+				 * start of an earlier one whose pid was reused */
 };
 
 struct entity {
 	struct entity_key key;
-	char comm[PW_COMM_LEN];		 /* processes */
+	uint64_t start_time;			 /* processes: the start of the one it
+						  * describes (clock ticks after boot) */
+	char comm[PW_COMM_LEN];			 /* processes */
 	struct failure_counts failures_by_errno; /* cumulative, as of the last sample */
 	struct sample *ring;			 /* the last ring_cap samples */
 	size_t head, nr;
@@ -51,7 +55,7 @@ void history_free(struct history *h);
 
 /* The entity for @key, or NULL when there is none. */
 struct entity *history_find(const struct history *h, const struct entity_key *key);
-/* The process entity of @tgid, or NULL (a scan: for the few judged each step). */
+/* The current process entity of @tgid, or NULL (a scan: for the few judged each step). */
 struct entity *history_find_process(const struct history *h, uint32_t tgid);
 
 /* The entity for @key, created if new; NULL when full or out of memory.
@@ -66,6 +70,24 @@ int history_resize(struct history *h, size_t ring_cap);
 static inline const struct sample *history_latest(const struct history *h, const struct entity *e)
 {
 	return &e->ring[(e->head + h->ring_cap - 1) % h->ring_cap];
+}
+
+/*
+ * Process entity @e is of the process that started at @start_time (clock
+ * ticks after boot; 0: unknown, nothing changes). A pid reused in the same
+ * group is a new process, and neither may be judged by the other's ports:
+ * the old one's entity is retired (its key gets retired_start; it is never
+ * sampled again and expires like any exited process's, its class and
+ * samples kept for reports) and @e starts afresh. Returns @e, which may have
+ * moved (as with history_get); *@reused says whether the pid was reused.
+ */
+struct entity *history_claim(struct history *h, struct entity *e, uint64_t start_time,
+			     bool *reused);
+
+/* Not an earlier process of a reused pid (history_claim)? */
+static inline bool entity_current(const struct entity *e)
+{
+	return e->key.retired_start == 0;
 }
 
 /* Copy @e's samples, oldest first, into @buf (room for h->ring_cap). */

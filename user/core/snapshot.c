@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/array.h"
+#include "core/clock.h"
 #include "core/idmap.h"
 #include "core/snapshot.h"
 #include "core/snapshot_build.h"
@@ -283,14 +284,14 @@ static int process_for(struct snap_build *b, struct idmap *by_tgid, const struct
 		*proc = *slot - 1;
 		return 0;
 	}
-	p = array_grow(snap->processes, &b->cap_processes, snap->nr_processes + 1, 64,
-		       sizeof(*p));
+	p = array_grow(snap->processes, &b->cap_processes, snap->nr_processes + 1, 64, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	snap->processes = p;
 	p = &p[snap->nr_processes];
 	memset(p, 0, sizeof(*p));
 	p->tgid = r->tgid;
+	p->start_time = start_ticks_of_ns(r->start_ns);
 	memcpy(p->comm, r->comm, sizeof(p->comm) - 1);
 	p->group = *group;
 	*proc = (uint32_t)snap->nr_processes++;

@@ -130,6 +130,7 @@ static inline uint32_t state_budget_held(const struct state_counts *c)
  * closed them: its tgid may be gone). */
 struct snap_process {
 	uint32_t tgid;
+	uint64_t start_time; /* clock ticks after boot (/proc/PID/stat field 22), 0 if unknown */
 	char comm[PW_COMM_LEN];
 	struct group_key group;
 	struct state_counts held;

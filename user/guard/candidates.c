@@ -147,7 +147,7 @@ static double pressing_seconds(const struct monitor *m, const struct snap_pool *
 			     1000.0;
 
 	return pool && pool->capacity_known && left < PRESSURE_JUDGEMENTS * judgement_s ? left
-											  : INFINITY;
+											: INFINITY;
 }
 
 void candidate_heed_pressure(const struct monitor *m, const struct entity *e,
@@ -197,7 +197,8 @@ void candidate_heed_group(const struct monitor *m, const struct entity *e,
 	c->pool_seconds_left = pool_seconds_left(pool, v.growth_per_s);
 	c->group_named = true;
 	if (c->leaking_in_cgroup < 2)
-		c->leaking_in_cgroup = 2; /* spread over its processes: scope auto takes the cgroup */
+		c->leaking_in_cgroup =
+			2; /* spread over its processes: scope auto takes the cgroup */
 }
 
 void candidate_as_cgroup(const struct monitor *m, const struct entity *e,
@@ -274,7 +275,10 @@ int candidate_build(const struct monitor *m, const struct entity *e, struct cgro
 	const struct snap_pool *p;
 
 	memset(c, 0, sizeof(*c));
-	if (procfs_pid_stat((pid_t)e->key.tgid, &st))
+	/* a pid reused since @e's process was last in a snapshot: the live
+	 * process is not the one @e's samples are of */
+	if (procfs_pid_stat((pid_t)e->key.tgid, &st) ||
+	    (e->start_time && e->start_time != st.start_time))
 		return -ESRCH;
 	c->tgid = e->key.tgid;
 	c->start_time = st.start_time;

@@ -13,7 +13,8 @@
  * /proc (start time, exe), cgroup path, ports held, the fullest pool its
  * cgroup holds ports in and the forecast to that pool's exhaustion, and how
  * many processes of its cgroup leak. @pool gets that pool (or NULL).
- * Returns 0, or -ESRCH when the process is gone.
+ * Returns 0, or -ESRCH when the process is gone (its pid may be another
+ * process's now: then its start time is not the one @e recorded).
  */
 int candidate_build(const struct monitor *m, const struct entity *e, struct cgroup_resolver *r,
 		    struct candidate *c, const struct snap_pool **pool);

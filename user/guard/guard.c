@@ -74,11 +74,12 @@ static void warn_lost(struct guard *g)
  * or latched) or a surge; and a process growing past the classifier's floor
  * with the ports to matter: under pressure it may be named on a shorter
  * window, or with its cgroup (candidate_heed_pressure, _heed_group), which
- * only a judgement can find out. Others cost no /proc reads.
+ * only a judgement can find out. Others cost no /proc reads, and neither
+ * does the retired entity of a process whose pid was reused: it is gone.
  */
 static bool worth_judging(struct guard *g, const struct entity *e)
 {
-	if (e->key.kind != ENTITY_PROCESS || !e->key.tgid)
+	if (e->key.kind != ENTITY_PROCESS || !e->key.tgid || !entity_current(e))
 		return false;
 	if (e->verdict.class != LEAK_NONE || e->worst != LEAK_NONE ||
 	    e->urgent.class != LEAK_NONE || e->urgent_latched != LEAK_NONE ||
@@ -200,7 +201,8 @@ void guard_watch(struct guard *g)
 	for (size_t i = 0; i < g->m.history.nr; i++) {
 		struct entity *e = &g->m.history.items[i];
 
-		if (e->key.kind == ENTITY_PROCESS && e->key.tgid && guard_surging(g, e->key.tgid))
+		if (e->key.kind == ENTITY_PROCESS && e->key.tgid && entity_current(e) &&
+		    guard_surging(g, e->key.tgid))
 			guard_judge(g, e);
 	}
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core/clock.h"
 #include "core/idmap.h"
 #include "core/log.h"
 #include "host/procfd.h"
@@ -20,6 +21,7 @@ struct holder {
 	int known;
 	uint32_t netns;
 	uint64_t cgroup1_id;
+	uint64_t start_ns;
 	char comm[PW_COMM_LEN];
 };
 
@@ -88,7 +90,7 @@ static uint64_t cgroup1_ino(struct cg1_cache *c, pid_t pid)
 	return c->ino;
 }
 
-/* comm from stat, netns from ns/net, the v1 memory cgroup; each 0/"" when unreadable. */
+/* comm and start from stat, netns from ns/net, the v1 memory cgroup; each 0/"" when unreadable. */
 static void holder_read(struct holder *h, int pid_fd, struct cg1_cache *cg)
 {
 	char buf[1024], link[64];
@@ -103,8 +105,10 @@ static void holder_read(struct holder *h, int pid_fd, struct cg1_cache *cg)
 		close(fd);
 		if (n > 0) {
 			buf[n] = '\0';
-			if (!procfs_parse_stat(buf, &ps))
+			if (!procfs_parse_stat(buf, &ps)) {
 				memcpy(h->comm, ps.comm, sizeof(h->comm));
+				h->start_ns = start_ns_of_ticks(ps.start_time);
+			}
 		}
 	}
 	if (!read_link_at(pid_fd, "ns/net", link, sizeof(link)) &&
@@ -148,6 +152,7 @@ static int scan_fds(DIR *d, int pid_fd, struct holder *h, struct cg1_cache *cg,
 		s.tgid = (uint32_t)h->pid;
 		s.netns = h->netns;
 		s.cgroup1_id = h->cgroup1_id;
+		s.start_ns = h->start_ns;
 		memcpy(s.comm, h->comm, sizeof(s.comm));
 		if (inventory_add_sock(inv, &s))
 			return -ENOMEM;

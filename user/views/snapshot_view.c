@@ -15,7 +15,6 @@ static const char *const short_state[PS_COUNT] = {
 	[PS_LAST_ACK] = "LASTACK",   [PS_BOUND] = "BOUND",	[PS_UDP] = "UDP",
 };
 
-
 static size_t rows(size_t n, size_t limit)
 {
 	return limit && n > limit ? limit : n;
@@ -151,6 +150,10 @@ static void json_process(struct json_writer *w, const struct labels *l,
 	json_object_begin(w);
 	json_field_uint(w, "pid", p->tgid);
 	json_field_strn(w, "comm", p->comm, sizeof(p->comm));
+	if (p->start_time)
+		json_field_uint(w, "start_time", p->start_time);
+	else
+		json_field_null(w, "start_time");
 	json_group_ref(w, l, &p->group);
 	view_json_counts(w, &p->held);
 	json_object_end(w);

@@ -56,7 +56,8 @@ int monitor_open(struct monitor *m, const struct monitor_config *cfg)
 	if (history_init(&m->history, ring_samples(cfg), MAX_ENTITIES))
 		return -ENOMEM;
 	/* the loaders said what failed; their codes tell the user nothing more */
-	if (tracer_open(&m->tracer, &tc) || collector_open(&m->collector, tracer_closers_fd(&m->tracer)))
+	if (tracer_open(&m->tracer, &tc) ||
+	    collector_open(&m->collector, tracer_closers_fd(&m->tracer)))
 		return -EIO;
 	m->reader = event_reader_new(tracer_events_fd(&m->tracer), on_failure, m);
 	if (!m->reader)
@@ -148,16 +149,23 @@ static void name_victim(const struct monitor *m, uint32_t tgid, char comm[PW_COM
 		memcpy(comm, st.comm, PW_COMM_LEN);
 }
 
-static void observe(struct monitor *m, const struct entity_key *k, const char *comm,
+/* A sample of @k; from the snapshot, a process's @comm, @start (0: unknown)
+ * and @held ports, and @listeners in the ephemeral range. */
+static void observe(struct monitor *m, const struct entity_key *k, const char *comm, uint64_t start,
 		    const struct state_counts *held, uint32_t listeners)
 {
 	struct sample buf_s = {.t_ms = m->now_ms - m->start_ms, .listeners_in_range = listeners};
 	struct entity *e = history_get(&m->history, k);
 	struct sample *buf;
 	struct series series;
+	bool reused;
 
 	if (!e)
 		return; /* full: the oldest entities expire at the end of the step */
+	e = history_claim(&m->history, e, start, &reused);
+	if (reused)
+		pr_debug("pid %u in cgroup %llu is a new process: the old one's entity retired\n",
+			 k->tgid, (unsigned long long)k->group.cgroup_id);
 	if (held)
 		buf_s.held = *held;
 	if (comm)
@@ -202,7 +210,7 @@ static void observe_if_moved(struct monitor *m, const struct entity_key *k, uint
 	struct entity *e = history_find(&m->history, k);
 
 	if ((!e || e->last_seen_ms != now) && activity_moved(m, k))
-		observe(m, k, NULL, NULL, 0);
+		observe(m, k, NULL, 0, NULL, 0);
 }
 
 /* Victims: entities that suffer failures but hold nothing show up only in
@@ -248,13 +256,13 @@ static int observe_all(struct monitor *m, const struct inventory *inv)
 	for (size_t i = 0; i < s->nr_groups; i++) {
 		struct entity_key k = {.kind = ENTITY_GROUP, .group = s->groups[i].key};
 
-		observe(m, &k, NULL, &s->groups[i].held, lg[i]);
+		observe(m, &k, NULL, 0, &s->groups[i].held, lg[i]);
 	}
 	for (size_t i = 0; i < s->nr_processes; i++) {
 		const struct snap_process *p = &s->processes[i];
 		struct entity_key k = {.kind = ENTITY_PROCESS, .tgid = p->tgid, .group = p->group};
 
-		observe(m, &k, p->comm, &p->held, lp[i]);
+		observe(m, &k, p->comm, p->start_time, &p->held, lp[i]);
 	}
 	observe_activity_only(m);
 	free(lg);
@@ -273,7 +281,8 @@ static int expire(struct monitor *m)
 		const struct entity *e = &m->history.items[i];
 		const struct sample *last = e->nr ? history_latest(&m->history, e) : NULL;
 
-		if (e->last_seen_ms < before && last && last->failures)
+		/* a retired entity's counters are its pid's new process's */
+		if (e->last_seen_ms < before && last && last->failures && entity_current(e))
 			forgotten_note(&m->forgotten, &e->key, last->failures);
 	}
 	forgotten_turn(&m->forgotten);
