@@ -7,8 +7,11 @@
 # with its class, the name escaped) and /report; `report` and `top` attach to
 # it: report answers at once with the leaker, top shows the daemon's class and
 # action, and neither loads BPF programs (libbpf says nothing with -v, top
-# holds no program descriptor), where --standalone does; a socket planted by
-# another user is refused with a warning.
+# holds no program descriptor), where --standalone does; `snapshot` shows
+# the daemon's last sample at once (the leaker with its start time, no
+# program loaded) unless --standalone, or that sample is over 5 s old (a
+# stalled daemon); a socket planted by another user is refused with a
+# warning.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -84,7 +87,7 @@ problems=$(
 		"$PW_TMP/snapshot.json" >/dev/null 2>&1 || echo "/snapshot lacks the leaker: $(head -c 300 "$PW_TMP/snapshot.json")"
 	! grep -q $'\e' "$PW_TMP/snapshot.json" || echo "a raw ESC in /snapshot"
 	# the same schema as `snapshot --json`: the same keys at every level
-	"$PW_PORTWARDEN" snapshot --json >"$PW_TMP/own.json" 2>/dev/null
+	"$PW_PORTWARDEN" snapshot --standalone --json >"$PW_TMP/own.json" 2>/dev/null
 	keys='[paths(scalars) | map(if type == "number" then 0 else . end) | join(".")] | unique | map(select(test("^(total|pools.0|cgroups.0|processes.0)")))'
 	a=$(jq -c "$keys" "$PW_TMP/own.json")
 	b=$(jq -c "$keys" "$PW_TMP/snapshot.json")
@@ -145,6 +148,39 @@ problems=$(
 )
 pw_report attach/report-standalone "$problems"
 
+# ---- snapshot attached ------------------------------------------------------------
+problems=$(
+	start=$(date +%s%N)
+	rc=0
+	timeout 20 "$PW_PORTWARDEN" snapshot --socket "$SOCK" -v >"$PW_TMP/snap.txt" \
+		2>"$PW_TMP/snap.err" || rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "# snapshot --socket took $ms ms" >&2
+	[ "$rc" = 0 ] || echo "text: exit $rc: $(head -c 200 "$PW_TMP/snap.err")"
+	[ "$ms" -lt 2000 ] || echo "took $ms ms: not at once"
+	! grep -q '^libbpf: ' "$PW_TMP/snap.err" || echo "libbpf loaded programs: $(grep -m1 '^libbpf: ' "$PW_TMP/snap.err")"
+	grep -q 'Snapshot of .* UTC from portwarden run at' "$PW_TMP/snap.err" ||
+		echo "stderr does not say it attached: $(head -c 200 "$PW_TMP/snap.err")"
+	grep -qE "^$LEAK +pw" "$PW_TMP/snap.txt" || echo "no row for the leaker $LEAK: $(head -c 300 "$PW_TMP/snap.txt")"
+	! grep -q $'\e' "$PW_TMP/snap.txt" || echo "a raw ESC in the tables"
+	timeout 20 "$PW_PORTWARDEN" snapshot --socket "$SOCK" --json >"$PW_TMP/snap.json" 2>/dev/null ||
+		echo "json: exit $?"
+	start_time=$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$LEAK/stat")
+	jq -e --argjson p "$LEAK" --arg c "$COMM" --argjson st "$start_time" \
+		'.type == "snapshot" and (.processes | map(select(.pid == $p and .comm == $c and .start_time == $st)) | length == 1)' \
+		"$PW_TMP/snap.json" >/dev/null 2>&1 ||
+		echo "--json lacks the leaker with its start ($start_time): $(head -c 300 "$PW_TMP/snap.json")"
+)
+pw_report attach/snapshot-command "$problems"
+
+problems=$(
+	timeout 60 "$PW_PORTWARDEN" snapshot --standalone --socket "$SOCK" -v >/dev/null \
+		2>"$PW_TMP/snap-alone.err" || echo "exit $?"
+	grep -q '^libbpf: ' "$PW_TMP/snap-alone.err" || echo "no libbpf lines: did it walk here?"
+	! grep -q 'from portwarden run' "$PW_TMP/snap-alone.err" || echo "--standalone attached"
+)
+pw_report attach/snapshot-standalone "$problems"
+
 # ---- top attached -----------------------------------------------------------------
 # top_run KEY ARGS...: top --batch in the background, 4 frames a second apart;
 # echo the most BPF program descriptors it held while it ran.
@@ -199,10 +235,31 @@ problems=$(
 		2>"$PW_TMP/planted-top.err" || echo "top: exit $?"
 	grep -q "ignoring the socket $PLANT/pw.sock" "$PW_TMP/planted-top.err" || echo "top: no refusal"
 	! grep -q 'attached to portwarden run' "$PW_TMP/planted-top.out" || echo "top attached to it"
+	timeout 60 "$PW_PORTWARDEN" snapshot --socket "$PLANT/pw.sock" --json >"$PW_TMP/planted-snap.json" \
+		2>"$PW_TMP/planted-snap.err" || echo "snapshot: exit $?"
+	grep -q "ignoring the socket $PLANT/pw.sock" "$PW_TMP/planted-snap.err" || echo "snapshot: no refusal"
+	jq -e '.type == "snapshot"' "$PW_TMP/planted-snap.json" >/dev/null 2>&1 || echo "snapshot: no snapshot walked here"
 )
 pw_report attach/planted-socket-refused "$problems"
 
 kill -s TERM "$DAEMON"
 pw_wait_exit "$DAEMON" 15 || true
 pw_report attach/socket-removed "$([ ! -e "$SOCK" ] || echo "the socket is left after the daemon stopped")"
+
+# A daemon whose last sample is old (stalled 12 s before its fifth step, by
+# the test-only PORTWARDEN_TEST_STALL_MS) is not asked for "now": snapshot
+# says how old its sample is and walks the sockets here.
+if PORTWARDEN_TEST_STALL_MS=12000 pw_start_run attach/stalled-start "$PW_TMP/stalled" \
+	--cgroup "$BASE" --socket "$PW_TMP/stalled.sock"; then
+	sleep 11 # 4 samples, then 7 s of the stall
+	problems=$(
+		timeout 60 "$PW_PORTWARDEN" snapshot --socket "$PW_TMP/stalled.sock" --json -v \
+			>"$PW_TMP/stalled-snap.json" 2>"$PW_TMP/stalled-snap.err" || echo "exit $?"
+		grep -q 'last sampled [0-9]* s ago: walking the sockets here' "$PW_TMP/stalled-snap.err" ||
+			echo "no note on stderr: $(grep -v '^libbpf' "$PW_TMP/stalled-snap.err" | head -c 200)"
+		grep -q '^libbpf: ' "$PW_TMP/stalled-snap.err" || echo "no libbpf lines: did it walk here?"
+		jq -e '.type == "snapshot"' "$PW_TMP/stalled-snap.json" >/dev/null 2>&1 || echo "no snapshot"
+	)
+	pw_report attach/snapshot-stale "$problems"
+fi
 pw_done

@@ -4,6 +4,7 @@
 // view (run's /snapshot) and read back is the same snapshot; /suspects read
 // back; bad documents refused with where.
 #include <errno.h>
+#include <time.h>
 #include "core/snapshot_json.h"
 #include "unit.h"
 #include "view_fixtures.h"
@@ -40,8 +41,10 @@ UNIT_TEST(round_trip)
 	struct snapshot back;
 	struct fix_out o;
 	char *json, err[128];
+	time_t written = time(NULL);
 
 	fix_build(&f);
+	ASSERT_TRUE(f.processes[0].start_time != 0); /* the others' null reads back as 0 */
 	/* what the document cannot carry: a cgroup with no name, a bind pool's family */
 	f.processes[2].group = fix_unit;
 	f.pools[0].top[2].group = fix_unit;
@@ -49,6 +52,8 @@ UNIT_TEST(round_trip)
 	json = fix_text(&o, snapshot_view_json(fix_open(&o), &f.snap, &f.labels));
 	ASSERT_EQ_INT(snapshot_from_json(json, o.len, &back, err, sizeof(err)), 0);
 	ASSERT_TRUE(same_counts(&back.total, &f.snap.total));
+	/* the document's time: when it was written, to the second */
+	ASSERT_TRUE(back.time_s >= written - 1 && back.time_s <= time(NULL));
 	ASSERT_EQ_INT(back.nr_groups, f.snap.nr_groups);
 	ASSERT_EQ_INT(back.nr_processes, f.snap.nr_processes);
 	ASSERT_EQ_INT(back.nr_pools, f.snap.nr_pools);
@@ -59,6 +64,7 @@ UNIT_TEST(round_trip)
 	}
 	for (size_t i = 0; i < back.nr_processes; i++) {
 		ASSERT_EQ_INT(back.processes[i].tgid, f.processes[i].tgid);
+		ASSERT_TRUE(back.processes[i].start_time == f.processes[i].start_time);
 		ASSERT_TRUE(!memcmp(back.processes[i].comm, f.processes[i].comm, PW_COMM_LEN));
 		ASSERT_TRUE(group_key_same(&back.processes[i].group, &f.processes[i].group));
 		ASSERT_TRUE(same_counts(&back.processes[i].held, &f.processes[i].held));

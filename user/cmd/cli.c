@@ -212,53 +212,7 @@ static const struct argp trace_argp = {
 	.doc = trace_doc,
 };
 
-static const char snapshot_doc[] =
-	"Show what holds local ports now, once: port pools (fullest first) with\n"
-	"their top holders, then cgroups (containers) and processes, by state.\n"
-	"\v"
-	"Pools: tcp-connect is one (netns, local IP, remote IP, remote port): connect()\n"
-	"draws from it; its capacity is ip_local_port_range minus reserved ports minus\n"
-	"ports taken by bind()/listen(). tcp-bind and udp are per netns: bind(0),\n"
-	"listen() and UDP autobind draw from them.\n"
-	"BBC counts bind-before-connect sockets: connected on a port bind() took.\n"
-	"\n"
-	"Examples:\n"
-	"  portwarden snapshot               tables, 20 rows each\n"
-	"  portwarden snapshot --limit 0     every row\n"
-	"  portwarden snapshot --json | jq '.pools[0]'\n";
-
-static const struct argp_option snapshot_options[] = {
-	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
-	{"limit", OPT_LIMIT, "N", 0, "Rows per table in text output (default 20, 0: all)", 0},
-	COMMON_OPTIONS,
-	{},
-};
-
-static error_t snapshot_parse_opt(int key, char *arg, struct argp_state *state)
-{
-	struct parse_state *ps = state->input;
-
-	switch (key) {
-	case OPT_JSON:
-		ps->env->json = true;
-		return 0;
-	case OPT_LIMIT:
-		if (cli_parse_u32(arg, 0, 1000000, &ps->env->limit))
-			return bad_input(state, "invalid --limit '%s': expected 0 to 1000000", arg);
-		return 0;
-	default:
-		return common_parse_opt(key, arg, state);
-	}
-}
-
-static const struct argp snapshot_argp = {
-	.options = snapshot_options,
-	.parser = snapshot_parse_opt,
-	.args_doc = "",
-	.doc = snapshot_doc,
-};
-
-/* report and top read a running `portwarden run` through its socket. */
+/* snapshot, report and top read a running `portwarden run` through its socket. */
 #define ATTACH_OPTIONS                                                                       \
 	{"socket", OPT_SOCKET, "PATH", 0,                                                    \
 	 "Attach to portwarden run's socket (default " METRICS_SOCKET_DEFAULT ")", 0},        \
@@ -284,6 +238,55 @@ static error_t attach_parse_opt(int key, char *arg, struct argp_state *state)
 		return common_parse_opt(key, arg, state);
 	}
 }
+
+static const char snapshot_doc[] =
+	"Show what holds local ports now, once: port pools (fullest first) with\n"
+	"their top holders, then cgroups (containers) and processes, by state.\n"
+	"\v"
+	"Pools: tcp-connect is one (netns, local IP, remote IP, remote port): connect()\n"
+	"draws from it; its capacity is ip_local_port_range minus reserved ports minus\n"
+	"ports taken by bind()/listen(). tcp-bind and udp are per netns: bind(0),\n"
+	"listen() and UDP autobind draw from them.\n"
+	"BBC counts bind-before-connect sockets: connected on a port bind() took.\n"
+	"When portwarden run answers on its socket, snapshot shows the snapshot of\n"
+	"its last sample at once; --standalone always walks the sockets here.\n"
+	"\n"
+	"Examples:\n"
+	"  portwarden snapshot               tables, 20 rows each\n"
+	"  portwarden snapshot --limit 0     every row\n"
+	"  portwarden snapshot --json | jq '.pools[0]'\n";
+
+static const struct argp_option snapshot_options[] = {
+	{"json", OPT_JSON, NULL, 0, "One JSON document (schema in README)", 0},
+	{"limit", OPT_LIMIT, "N", 0, "Rows per table in text output (default 20, 0: all)", 0},
+	ATTACH_OPTIONS,
+	COMMON_OPTIONS,
+	{},
+};
+
+static error_t snapshot_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+
+	switch (key) {
+	case OPT_JSON:
+		ps->env->json = true;
+		return 0;
+	case OPT_LIMIT:
+		if (cli_parse_u32(arg, 0, 1000000, &ps->env->limit))
+			return bad_input(state, "invalid --limit '%s': expected 0 to 1000000", arg);
+		return 0;
+	default:
+		return attach_parse_opt(key, arg, state);
+	}
+}
+
+static const struct argp snapshot_argp = {
+	.options = snapshot_options,
+	.parser = snapshot_parse_opt,
+	.args_doc = "",
+	.doc = snapshot_doc,
+};
 
 static const char report_doc[] =
 	"Watch port usage for --duration seconds, sampling every --interval, then\n"

@@ -50,7 +50,7 @@ struct env {
 	bool enforce;            /* run: act; without it, a dry run */
 	const char *config_path; /* run: configuration file */
 	const char *log_path;    /* run: audit log (JSON lines) */
-	const char *metrics_socket; /* run, report, top: NULL: METRICS_SOCKET_DEFAULT */
+	const char *metrics_socket; /* run, snapshot, report, top: NULL: METRICS_SOCKET_DEFAULT */
 	bool standalone;            /* report, top: never attach to run's socket */
 	bool no_socket;             /* run: no metrics unix socket */
 	const char *incidents_dir;  /* run: --incidents DIR; NULL: the default */

@@ -169,32 +169,15 @@ static int attached(const struct env *env, struct replace_file *rf)
 {
 	const char *path = env->metrics_socket ? env->metrics_socket : METRICS_SOCKET_DEFAULT;
 	struct daemon_reply r;
-	char target[96], why[160];
-	int err, status;
+	char target[96];
+	int status;
 
 	snprintf(target, sizeof(target), "/report?seconds=%u&format=%s", env->duration_s,
 		 env->html   ? "html"
 		 : env->json ? "json"
 			     : "text");
-	err = daemon_get(path, target, ATTACH_REPORT_TIMEOUT_S, &r, why, sizeof(why));
-	if (err == -ENOENT) {
-		pr_debug("no portwarden run answers at %s: watching here\n", path);
+	if (daemon_attach(path, target, ATTACH_REPORT_TIMEOUT_S, &r, "watching here"))
 		return NOT_ATTACHED;
-	}
-	if (err == -EPERM) {
-		pr_warn("ignoring the socket %s: %s (it must be root's, in a directory only root "
-			"can write to); watching here\n",
-			path, why);
-		return NOT_ATTACHED;
-	}
-	if (err || r.status != 200) {
-		if (!err)
-			snprintf(why, sizeof(why), "HTTP %ld: %.120s", r.status, r.body);
-		pr_warn("portwarden run at %s gave no report (%s); watching here\n", path,
-			why[0] ? why : strerror(-err));
-		daemon_reply_free(&r);
-		return NOT_ATTACHED;
-	}
 	if (r.covered_ms < env->duration_s * 1000ull)
 		pr_warn("portwarden run holds only %.1f s of history, not the %u s asked: the "
 			"report covers those\n",

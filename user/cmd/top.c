@@ -392,25 +392,11 @@ static bool attach(struct top *t, const struct env *env)
 {
 	const char *path = env->metrics_socket ? env->metrics_socket : METRICS_SOCKET_DEFAULT;
 	struct daemon_reply r;
-	char why[160];
-	int err;
 
-	if (env->standalone)
+	if (env->standalone || daemon_attach(path, "/suspects", ATTACH_TIMEOUT_S, &r,
+					     "sampling here"))
 		return false;
-	err = daemon_get(path, "/suspects", ATTACH_TIMEOUT_S, &r, why, sizeof(why));
-	if (err == -ENOENT)
-		pr_debug("no portwarden run answers at %s: sampling here\n", path);
-	else if (err == -EPERM)
-		pr_warn("ignoring the socket %s: %s (it must be root's, in a directory only root "
-			"can write to); sampling here\n",
-			path, why);
-	else if (err || r.status != 200)
-		pr_warn("portwarden run at %s cannot be read (%s); sampling here\n", path,
-			err ? why : "no sample yet");
-	if (!err)
-		daemon_reply_free(&r);
-	if (err || r.status != 200)
-		return false;
+	daemon_reply_free(&r);
 	t->socket = path;
 	return true;
 }

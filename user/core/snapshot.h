@@ -166,6 +166,8 @@ struct snap_pool {
 
 struct snapshot {
 	uint64_t taken_ns;
+	int64_t time_s; /* read back from a document (snapshot_json.h): its "time",
+			 * UTC seconds; 0 otherwise */
 	struct snap_socket *sockets;
 	size_t nr_sockets;
 	struct snap_process *processes; /* sorted by held.total, descending, then tgid */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <json-c/json.h>
 #include "core/snapshot_json.h"
 
@@ -193,6 +194,9 @@ static int read_processes(json_object *a, struct snapshot *s, const struct path_
 			return fail(p, "processes", "a member is missing or not of its type", i);
 		/* 16 bytes, NUL-padded, or full without a NUL as the kernel has it */
 		memcpy(pr->comm, comm, strnlen(comm, sizeof(pr->comm)));
+		/* null or absent (older daemons): unknown */
+		if (!get_u64(o, "start_time", UINT64_MAX, &pr->start_time))
+			pr->start_time = 0;
 		pr->group = key_of(map, s->nr_groups, path);
 	}
 	return 0;
@@ -275,6 +279,16 @@ static int read_pools(json_object *a, struct snapshot *s, const struct path_key 
 	return 0;
 }
 
+/* "time" ("2026-12-04T05:30:17Z") in UTC seconds; 0 when absent or not that. */
+static int64_t get_time(json_object *root)
+{
+	const char *t = get_str(root, "time"), *end;
+	struct tm tm = {0};
+
+	end = t ? strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+	return end && !*end ? (int64_t)timegm(&tm) : 0;
+}
+
 static int read_snapshot(json_object *root, struct snapshot *s, struct parse *p)
 {
 	json_object *groups, *procs, *pools, *total = member(root, "total", json_type_object);
@@ -283,6 +297,7 @@ static int read_snapshot(json_object *root, struct snapshot *s, struct parse *p)
 
 	if (!typed(root, "snapshot") || !total || !get_counts(total, &s->total))
 		return fail(p, "document", "not a version 1 snapshot", 0);
+	s->time_s = get_time(root);
 	groups = array_of(root, "cgroups", &s->nr_groups);
 	procs = array_of(root, "processes", &s->nr_processes);
 	pools = array_of(root, "pools", &s->nr_pools);

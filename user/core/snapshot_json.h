@@ -8,6 +8,8 @@
  * structures out; the text is the daemon's, but is checked as if hostile
  * (types, ranges, sizes), and fuzzed (tests/fuzz/fuzz_snapshot_json.c).
  *
+ * The document's "time" is kept in time_s; a process's start_time is 0 when
+ * it is null or absent (a daemon older than the field).
  * What the snapshot document does not carry is left zero: the sockets (it
  * lists none), a pool's growth, and a process's cgroup ids, which are
  * found by its cgroup's path among the document's cgroups (the first of

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The portwarden authors */
 /*
- * `report` and `top` attach to a running `portwarden run`: one GET on its
+ * `report`, `top` and `snapshot` attach to a running `portwarden run`: one GET on its
  * unix socket (libcurl, CURLOPT_UNIX_SOCKET_PATH) instead of loading a
  * second set of BPF programs.
  *
@@ -38,6 +38,17 @@ struct daemon_reply {
 int daemon_get(const char *path, const char *target, long timeout_s, struct daemon_reply *r,
 	       char *why, size_t why_len);
 void daemon_reply_free(struct daemon_reply *r);
+
+/*
+ * daemon_get() for a command that does the work itself when no daemon
+ * helps: 0 with @r holding an HTTP 200 answer; else -errno with nothing to
+ * free, after saying why as every attaching command says it: with no
+ * daemon, only under -v; a socket not trusted, a failed request or another
+ * status, a warning. @instead ends each line: what the command does then
+ * ("watching here").
+ */
+int daemon_attach(const char *path, const char *target, long timeout_s, struct daemon_reply *r,
+		  const char *instead);
 
 /* The trust check alone, on an open directory @dir_fd and @name in it. */
 int daemon_socket_trusted(int dir_fd, const char *name, char *why, size_t why_len);
