@@ -11,6 +11,8 @@
 #                        connections are not the leaker's growth
 #   pid-reuse/report     run's report names the leaker a leak under its own
 #                        name, its peak its own, and the new process no suspect
+#   pid-reuse/suspects   run's /suspects gives each its own start_time: the
+#                        leaker's row is a leak, none of the new one's is
 # The history kept one entity per (pid, cgroup): the leaker's samples and
 # class went on under the new process's name, and the guard judged it a
 # leak under port pressure (would_kill) while it held 3 connections.
@@ -18,7 +20,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pw_require_portwarden
+pw_require_portwarden curl
 
 PORT=5001
 BASE=$(pw_cgroup_base)
@@ -54,6 +56,7 @@ if ! decided "$old" pl-old; then
 	pw_fail pid-reuse/guard "the leaker (pid $old) was not judged within 40 s: $(tail -c 300 "$PW_TMP/run.err")"
 	pw_done
 fi
+old_start=$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$old/stat")
 pw_stop "$old" KILL # reaped: its pid is free
 # the next pid the host hands out is the leaker's (unless another fork comes
 # first): no fork of ours until pw_run_in's own
@@ -91,4 +94,18 @@ problems=$(
 		| "the new process is named \(.class) with a peak of \(.peak)")'
 )
 pw_report pid-reuse/report "$problems"
+
+new_start=$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$old/stat")
+problems=$(
+	curl -s --max-time 5 --unix-socket "$SOCK" -o "$PW_TMP/suspects.json" http://localhost/suspects ||
+		echo "GET /suspects: curl exit $?"
+	jq -r --argjson pid "$old" --argjson os "$old_start" --argjson ns "$new_start" '
+		[.suspects[] | select(.pid == $pid)] as $rows
+		| (if any($rows[]; .start_time == $os and .class == "leak") then empty
+		   else "no leak row with the leaker'"'"'s start \($os): \($rows | tojson)" end),
+		  ($rows[] | select(.start_time != $os and .class != "none")
+		   | "a row of pid \($pid) started at \(.start_time) (the new process: \($ns)) is \(.class)")' \
+		"$PW_TMP/suspects.json" 2>&1
+)
+pw_report pid-reuse/suspects "$problems"
 pw_done

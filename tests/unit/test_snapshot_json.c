@@ -134,7 +134,11 @@ UNIT_TEST(suspects_read)
 		"{\"scope\":\"process\",\"pid\":43,\"cgroup_id\":9,\"class\":\"close-wait\","
 		"\"ladder\":null},\n"
 		"{\"scope\":\"cgroup\",\"pid\":null,\"cgroup_id\":12,\"class\":null,\"ladder\":"
-		"{\"last_action\":\"kill\"}}],\"actions\":[]}\n";
+		"{\"last_action\":\"kill\"}},\n"
+		"{\"scope\":\"process\",\"pid\":50,\"start_time\":1000,\"cgroup_id\":9,"
+		"\"class\":\"leak\",\"ladder\":null},\n"
+		"{\"scope\":\"process\",\"pid\":50,\"start_time\":2000,\"cgroup_id\":9,"
+		"\"class\":\"udp-leak\",\"ladder\":null}],\"actions\":[]}\n";
 	struct daemon_state d;
 	const struct daemon_suspect *s;
 	char err[128];
@@ -143,16 +147,22 @@ UNIT_TEST(suspects_read)
 	ASSERT_EQ_INT(d.pid, 77);
 	ASSERT_EQ_INT(d.horizon_s, 45);
 	ASSERT_TRUE(!d.dry_run);
-	ASSERT_EQ_INT(d.nr, 3);
-	s = daemon_state_find(&d, 42, 9);
+	ASSERT_EQ_INT(d.nr, 5);
+	s = daemon_state_find(&d, 42, 0, 9);
 	ASSERT_TRUE(s && s->class == LEAK_GROWTH && !strcmp(s->last_action, "quarantine"));
 	ASSERT_EQ_STR(s->reason, "leaking under port pressure");
 	ASSERT_EQ_STR(s->detail, "pool 90% full");
-	s = daemon_state_find(&d, 43, 9);
-	ASSERT_TRUE(s && s->class == LEAK_CLOSE_WAIT && !s->last_action[0]);
-	s = daemon_state_find(&d, 44, 12); /* a process of a cgroup ladder */
+	s = daemon_state_find(&d, 43, 777, 9); /* the row's start is not known: any */
+	ASSERT_TRUE(s && s->class == LEAK_CLOSE_WAIT && !s->last_action[0] && !s->start_time);
+	s = daemon_state_find(&d, 44, 0, 12); /* a process of a cgroup ladder */
 	ASSERT_TRUE(s && !s->tgid && !strcmp(s->last_action, "kill"));
-	ASSERT_TRUE(!daemon_state_find(&d, 45, 13));
+	ASSERT_TRUE(!daemon_state_find(&d, 45, 0, 13));
+	/* a pid reused: each process finds its own row, not the other's */
+	s = daemon_state_find(&d, 50, 2000, 9);
+	ASSERT_TRUE(s && s->start_time == 2000 && s->class == LEAK_UDP);
+	s = daemon_state_find(&d, 50, 1000, 9);
+	ASSERT_TRUE(s && s->start_time == 1000 && s->class == LEAK_GROWTH);
+	ASSERT_TRUE(!daemon_state_find(&d, 50, 3000, 13));
 	daemon_state_free(&d);
 }
 

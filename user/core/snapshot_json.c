@@ -544,6 +544,9 @@ static int read_suspects(json_object *root, struct daemon_state *d, struct parse
 		    (!json_object_is_type(pid, json_type_null) && !get_u32(o, "pid", &ds->tgid)) ||
 		    !get_u64(o, "cgroup_id", UINT64_MAX, &ds->cgroup_id) || !get_ladder(o, ds))
 			return fail(p, "suspects", "a member is missing or not of its type", i);
+		/* null (a cgroup ladder, a start not known) or absent (older daemons) */
+		if (!get_u64(o, "start_time", UINT64_MAX, &ds->start_time))
+			ds->start_time = 0;
 	}
 	return 0;
 }
@@ -577,13 +580,16 @@ void daemon_state_free(struct daemon_state *d)
 }
 
 const struct daemon_suspect *daemon_state_find(const struct daemon_state *d, uint32_t tgid,
-					       uint64_t cgroup_id)
+					       uint64_t start_time, uint64_t cgroup_id)
 {
 	const struct daemon_suspect *cgroup = NULL;
 
 	for (size_t i = 0; d && i < d->nr; i++) {
-		if (tgid && d->items[i].tgid == tgid)
-			return &d->items[i];
+		const struct daemon_suspect *ds = &d->items[i];
+
+		if (tgid && ds->tgid == tgid &&
+		    (!start_time || !ds->start_time || ds->start_time == start_time))
+			return ds;
 		if (!d->items[i].tgid && d->items[i].cgroup_id == cgroup_id)
 			cgroup = &d->items[i];
 	}

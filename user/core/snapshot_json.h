@@ -35,6 +35,7 @@ int snapshot_from_json(const char *text, size_t len, struct snapshot *snap, char
 /* One row of /suspects: a process (tgid) or a cgroup ladder (tgid 0). */
 struct daemon_suspect {
 	uint32_t tgid;
+	uint64_t start_time; /* of the process (clock ticks after boot); 0: unknown */
 	uint64_t cgroup_id;
 	enum leak_class class;
 	char last_action[16]; /* "" when it has none: "quarantine", "term", ... */
@@ -92,9 +93,11 @@ int suspects_from_json(const char *text, size_t len, struct daemon_state *d, cha
 		       size_t err_len);
 void daemon_state_free(struct daemon_state *d);
 
-/* The row of process @tgid, else of the cgroup ladder of @cgroup_id, or NULL. */
+/* The row of process @tgid started at @start_time (0, or a row's 0:
+ * unknown, matches any: a pid reused leaves the old process's row under the
+ * same pid), else of the cgroup ladder of @cgroup_id, or NULL. */
 const struct daemon_suspect *daemon_state_find(const struct daemon_state *d, uint32_t tgid,
-					       uint64_t cgroup_id);
+					       uint64_t start_time, uint64_t cgroup_id);
 
 /* The budget of cgroup @cgroup_id, or NULL (none, or not attached: @d NULL). */
 const struct daemon_budget *daemon_budget_find(const struct daemon_state *d, uint64_t cgroup_id);

@@ -357,7 +357,7 @@ static void add_daemon(struct top_detail *d, const struct top_input *in, const s
 	if (!in->daemon)
 		return;
 	ds = daemon_state_find(in->daemon, e->key.kind == ENTITY_PROCESS ? e->key.tgid : 0,
-			       e->key.group.cgroup_id);
+			       e->start_time, e->key.group.cgroup_id);
 	if (!ds) {
 		add(d, "daemon: no ladder for it");
 		return;

@@ -305,7 +305,7 @@ static void daemon_overlay(const struct top_input *in, const struct entity *e,
 	if (!in->daemon)
 		return;
 	ds = daemon_state_find(in->daemon, e->key.kind == ENTITY_PROCESS ? e->key.tgid : 0,
-			       e->key.group.cgroup_id);
+			       e->start_time, e->key.group.cgroup_id);
 	if (ds && e->key.kind == ENTITY_GROUP && ds->tgid)
 		ds = NULL; /* a process's row is not its cgroup's */
 	st->class = ds ? ds->class : LEAK_NONE;

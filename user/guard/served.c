@@ -99,12 +99,13 @@ static bool is_leak(enum leak_class c)
 
 /* The ladder entry of process @tgid (any start time: one pid is one
  * process at a time in the history), or NULL. */
-static const struct tracked *tracked_of(const struct guard *g, uint32_t tgid)
+/* The ladder of process @tgid started at @start (0: unknown, any). */
+static const struct tracked *tracked_of(const struct guard *g, uint32_t tgid, uint64_t start)
 {
 	for (size_t i = 0; i < TARGETS_MAX; i++) {
 		const struct tracked *t = &g->targets.items[i];
 
-		if (t->in_use && t->tgid == tgid)
+		if (t->in_use && t->tgid == tgid && (!start || t->start_time == start))
 			return t;
 	}
 	return NULL;
@@ -212,13 +213,14 @@ static void json_process(struct json_writer *w, const struct guard *g, const str
 			 const struct entity *e)
 {
 	const struct group_label *gl = labels_find(l, &e->key.group);
-	const struct tracked *t = tracked_of(g, e->key.tgid);
+	const struct tracked *t = tracked_of(g, e->key.tgid, e->start_time);
+	uint64_t start = e->start_time ? e->start_time : t ? t->start_time : 0;
 
 	json_object_begin(w);
 	json_field_str(w, "scope", "process");
 	json_field_uint(w, "pid", e->key.tgid);
-	if (t)
-		json_field_uint(w, "start_time", t->start_time);
+	if (start)
+		json_field_uint(w, "start_time", start);
 	else
 		json_field_null(w, "start_time");
 	json_field_strn(w, "comm", e->comm, sizeof(e->comm));
