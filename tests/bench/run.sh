@@ -535,12 +535,35 @@ scale_compare() {
 	local ns=$1 n=$2 rep reps=$SCALE_REPS
 	[ "$n" -lt 100000 ] || reps=3 # ss -tanp takes seconds there
 	for rep in $(seq "$reps"); do
-		pb_record scale "snapshot.$n" "seconds=$(scale_time "$PB_PW" snapshot --json)"
+		pb_record scale "snapshot.$n" "seconds=$(scale_time "$PB_PW" snapshot --standalone --json)"
 		pb_record scale "ss-tanp.$n" "seconds=$(scale_time ss_in "$ns" -tanp)"
 		pb_record scale "ss-tan.$n" "seconds=$(scale_time ss_in "$ns" -tan)"
 	done
 	pb_record scale "count.$n" "ss_lines=$(ss_in "$ns" -tan | wc -l)" \
-		"snapshot_sockets=$("$PB_PW" snapshot --json | jq '[.cgroups[] | select(.cgroup | test("/det|/scale")) | .sockets] | add')"
+		"snapshot_sockets=$("$PB_PW" snapshot --standalone --json | jq '[.cgroups[] | select(.cgroup | test("/det|/scale")) | .sockets] | add')"
+}
+
+# scale_attached SOCKETS: `snapshot` attached to a running `run` (dry run,
+# on a socket of ours): the daemon's last sample, shown at once. A try that
+# did not attach (it walked here) is not counted.
+scale_attached() {
+	local n=$1 pid sock=$PW_TMP/scale.sock t
+	pw_run_in -e "$PW_TMP/daemon-attached.err" "" "" "$PB_PW" run --socket "$sock" --no-incidents \
+		--log "$PW_TMP/daemon-attached.jsonl" >/dev/null
+	pid=$PW_PID
+	pw_wait_for_file_line "$PW_TMP/daemon-attached.err" 'portwarden: start' 60
+	for _ in $(seq 60); do # until its sample holds the holder's sockets
+		"$PB_PW" snapshot --socket "$sock" --json 2>/dev/null | jq -e '.total.sockets > 1000' >/dev/null && break
+		sleep 1
+	done
+	for _ in $(seq "$SCALE_REPS"); do
+		t=$(scale_time "$PB_PW" snapshot --socket "$sock" --json)
+		"$PB_PW" snapshot --socket "$sock" --json 2>&1 >/dev/null | grep -q 'from portwarden run' &&
+			pb_record scale "snapshot-attached.$n" "seconds=$t"
+	done
+	pb_record scale "count-attached.$n" \
+		"snapshot_sockets=$("$PB_PW" snapshot --socket "$sock" --json | jq '[.cgroups[] | select(.cgroup | test("/det|/scale")) | .sockets] | add')"
+	pw_stop "$pid" TERM 10
 }
 
 # scale_daemon NAME SECONDS [ARGS...]: `portwarden run` (dry run) for
@@ -587,12 +610,17 @@ scale_summary() {
 		[ "$a" != nan ] || continue
 		printf '| %s | %s | %s | %s | %s |\n' "$n" "$a" "$b" "$c" \
 			"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1fx", b / a }')"
+		a=$(pb_values scale "snapshot-attached.$n" seconds | pb_median)
+		[ "$a" != nan ] || continue
+		printf '| %s, attached to run (its last sample) | %s | %s | %s | %s |\n' "$n" "$a" "$b" "$c" \
+			"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1fx", b / a }')"
 	done
 	echo
 	for n in 10000 100000; do
 		[ -z "$(pb_values scale "count.$n" ss_lines)" ] ||
 			echo "Same answer, $n: ss -tan lists $(($(pb_values scale "count.$n" ss_lines) - 1)) sockets;" \
-				"snapshot counts $(pb_values scale "count.$n" snapshot_sockets) in the holder's cgroups."
+				"snapshot counts $(pb_values scale "count.$n" snapshot_sockets) in the holder's cgroups" \
+				"(attached: $(pb_values scale "count-attached.$n" snapshot_sockets))."
 	done
 	echo
 	echo "| portwarden run (dry run) | seconds | CPU seconds | CPU share | VmHWM (MiB) | VmRSS at end (MiB) |"
@@ -627,6 +655,7 @@ bench_scale() {
 		scale_hold "$n"
 		scale_compare "$SCALE_NS" $((2 * n))
 		[ "$n" -lt 50000 ] || scale_daemon 100000 "$secs"
+		[ "$n" -lt 50000 ] || scale_attached $((2 * n))
 		pw_stop "$SCALE_PID" TERM 30
 		ip netns del "$SCALE_NS"
 	done
