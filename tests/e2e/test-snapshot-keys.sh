@@ -17,7 +17,11 @@
 # table (it skips a table whose sockets the processes' files already showed)
 # and every held socket is seen twice, by file and by table.
 #   snapshot-keys/FORM        the process's and its cgroup's counts are exact
-#                             (FORM: fast, safe, no-files, no-tables, no-iterators)
+#                             (FORM: fast, safe, no-files, no-tables, no-iterators,
+#                             remembered: the forms of an earlier snapshot)
+#   snapshot-keys/remembered-once  that last snapshot loaded its programs once
+#                             (the kernel BTF parsed once), the refusal named as
+#                             seen earlier this boot
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -81,4 +85,22 @@ check safe PORTWARDEN_BPF=safe
 check no-files PORTWARDEN_TEST_REFUSE=iter/task_file
 check no-tables PORTWARDEN_TEST_REFUSE=iter/tcp
 check no-iterators PORTWARDEN_TEST_REFUSE=iter/task_file,iter/tcp,iter/udp
+
+# With nothing in the environment choosing forms, a snapshot after another
+# loads its programs once, in the forms the first found (where this kernel
+# refuses a fast form; elsewhere there is nothing to remember), and counts
+# as exactly.
+"$PW_PORTWARDEN" snapshot --json >/dev/null 2>&1 || true
+check remembered
+if ! grep -q 'the fast form was refused' "$PW_TMP/remembered.err"; then
+	pw_skip snapshot-keys/remembered-once "every fast form loads here: nothing to remember"
+else
+	problems=$(
+		grep -q 'the fast form was refused (.*, earlier this boot)' "$PW_TMP/remembered.err" ||
+			echo "found again: $(grep -m1 'the fast form was refused' "$PW_TMP/remembered.err")"
+		n=$(grep -c 'loading kernel BTF' "$PW_TMP/remembered.err") || true
+		[ "$n" = 1 ] || echo "the kernel BTF was loaded $n times, want once"
+	)
+	pw_report snapshot-keys/remembered-once "$problems"
+fi
 pw_done

@@ -53,7 +53,7 @@ UNIT_TEST(lenient_kernel_one_load)
 	unsetenv("PORTWARDEN_BPF");
 	unsetenv("PORTWARDEN_TEST_REFUSE");
 	init_parts(parts);
-	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k), 0);
+	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k, NULL), 0);
 	ASSERT_EQ_INT(k.loads, 1);
 	ASSERT_TRUE(k.loaded);
 	for (int i = 0; i < 3; i++)
@@ -67,7 +67,7 @@ UNIT_TEST(strict_kernel_safe_where_fast_refused)
 	struct calib_part parts[3];
 
 	init_parts(parts);
-	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k), 0);
+	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k, NULL), 0);
 	ASSERT_EQ_INT(parts[0].form, FORM_SAFE);
 	ASSERT_EQ_INT(parts[0].fast_err, -EACCES);
 	ASSERT_EQ_INT(parts[1].form, FORM_FAST);
@@ -85,7 +85,7 @@ UNIT_TEST(one_fast_form_refused_found_by_switching)
 	const struct calib_verdict *v;
 
 	init_parts(parts);
-	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k), 0);
+	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k, NULL), 0);
 	/* all fast (refused), then a switched alone (refused), then b (loads) */
 	ASSERT_EQ_INT(k.loads, 3);
 	ASSERT_EQ_INT(k.unloads, 0);
@@ -107,7 +107,7 @@ UNIT_TEST(two_fast_forms_refused_each_part_tried)
 	struct calib_part parts[3];
 
 	init_parts(parts);
-	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k), 0);
+	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k, NULL), 0);
 	ASSERT_TRUE(k.loaded);
 	ASSERT_EQ_INT(parts[0].form, FORM_SAFE);
 	ASSERT_EQ_INT(parts[1].form, FORM_SAFE);
@@ -125,7 +125,7 @@ UNIT_TEST(forced_safe_and_test_refusals)
 	setenv("PORTWARDEN_BPF", "safe", 1);
 	setenv("PORTWARDEN_TEST_REFUSE", "x,b", 1);
 	init_parts(parts);
-	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k), 0);
+	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k, NULL), 0);
 	ASSERT_EQ_INT(k.loads, 1);
 	ASSERT_EQ_INT(parts[0].form, FORM_SAFE);
 	ASSERT_EQ_INT(parts[1].form, FORM_REFUSED);

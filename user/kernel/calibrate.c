@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
+#include "kernel/calib_memo.h"
 #include "kernel/calibrate.h"
 
 #define MAX_VERDICTS 32
@@ -138,7 +139,8 @@ static void find_form(struct calib_part *parts, size_t nr, size_t i, calib_load_
 	p->form = FORM_REFUSED;
 }
 
-static void note_forms(const struct calib_part *parts, size_t nr)
+/* @recalled: the forms came from the memo (the refusal was seen earlier this boot). */
+static void note_forms(const struct calib_part *parts, size_t nr, bool recalled)
 {
 	char detail[96];
 
@@ -147,8 +149,8 @@ static void note_forms(const struct calib_part *parts, size_t nr)
 
 		detail[0] = 0;
 		if (p->form == FORM_SAFE && p->fast_err)
-			snprintf(detail, sizeof(detail), "the fast form was refused (%s)",
-				 strerror(-p->fast_err));
+			snprintf(detail, sizeof(detail), "the fast form was refused (%s%s)",
+				 strerror(-p->fast_err), recalled ? ", earlier this boot" : "");
 		else if (p->form == FORM_SAFE)
 			snprintf(detail, sizeof(detail), "PORTWARDEN_BPF=safe");
 		else if (p->form == FORM_REFUSED && calib_test_refused(p->name))
@@ -186,12 +188,61 @@ static int switch_one(struct calib_part *parts, size_t nr, int err, calib_load_f
 	return -ENOENT;
 }
 
-int calibrate(struct calib_part *parts, size_t nr, calib_load_fn load, calib_unload_fn unload,
-	      void *ctx)
+/* The environment chooses forms (PORTWARDEN_BPF, PORTWARDEN_TEST_REFUSE):
+ * no memo read or written. */
+static bool forms_overridden(void)
+{
+	const char *bpf = getenv("PORTWARDEN_BPF"), *refuse = getenv("PORTWARDEN_TEST_REFUSE");
+
+	return (bpf && *bpf) || (refuse && *refuse);
+}
+
+/* Worth a memo: a fast form was refused (the memo saves finding that
+ * again), and nothing is refused outright (a part left out for the whole
+ * boot on one failed load would be a loss nobody sees again). */
+static bool worth_remembering(const struct calib_part *parts, size_t nr)
+{
+	bool safe = false;
+
+	for (size_t i = 0; i < nr; i++) {
+		if (parts[i].form != FORM_FAST && parts[i].form != FORM_SAFE)
+			return false;
+		safe |= parts[i].form == FORM_SAFE && parts[i].fast_err;
+	}
+	return safe;
+}
+
+/* The forms @memo remembers, loaded once. 0 with the object loaded, else
+ * -ENOENT (none remembered) or the load's error, the forms reset. */
+static int load_recalled(struct calib_part *parts, size_t nr, calib_load_fn load, void *ctx,
+			 const struct calib_memo *memo)
 {
 	int err;
 
+	if (!calib_memo_recall(memo, parts, nr))
+		return -ENOENT;
+	err = load(ctx, parts, nr);
+	if (!err) {
+		note_forms(parts, nr, true);
+		return 0;
+	}
+	pr_debug("calibration: the forms remembered for this boot failed to load (%s): "
+		 "calibrating again\n",
+		 strerror(-err));
 	initial_forms(parts, nr);
+	return err;
+}
+
+int calibrate(struct calib_part *parts, size_t nr, calib_load_fn load, calib_unload_fn unload,
+	      void *ctx, const struct calib_memo *memo)
+{
+	int err;
+
+	if (memo && forms_overridden())
+		memo = NULL;
+	initial_forms(parts, nr);
+	if (memo && !load_recalled(parts, nr, load, ctx, memo))
+		return 0;
 	err = load(ctx, parts, nr);
 	if (err && !switch_one(parts, nr, err, load, ctx))
 		err = 0;
@@ -202,6 +253,8 @@ int calibrate(struct calib_part *parts, size_t nr, calib_load_fn load, calib_unl
 			find_form(parts, nr, i, load, ctx, unload);
 		err = load(ctx, parts, nr);
 	}
-	note_forms(parts, nr);
+	note_forms(parts, nr, false);
+	if (!err && memo && worth_remembering(parts, nr))
+		calib_memo_keep(memo, parts, nr);
 	return err;
 }

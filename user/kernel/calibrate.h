@@ -36,6 +36,8 @@ typedef int (*calib_load_fn)(void *ctx, const struct calib_part *parts, size_t n
 /* Undo a successful calib_load_fn. */
 typedef void (*calib_unload_fn)(void *ctx);
 
+struct calib_memo;
+
 /*
  * Choose every part's form by loading: all fast at once first (one load on
  * most kernels); if that fails, all at once with one part's fast form
@@ -45,9 +47,14 @@ typedef void (*calib_unload_fn)(void *ctx);
  * fast forms; PORTWARDEN_TEST_REFUSE refuses the parts it names. Records
  * the verdicts. Returns 0 (the object is loaded, possibly with parts
  * refused; see parts[].form) or the -errno of a failed final load.
+ *
+ * With @memo (may be NULL; see calib_memo.h), forms remembered this boot
+ * are loaded first, once, and forms found with a fast one refused (and
+ * none refused outright) are remembered; neither while PORTWARDEN_BPF or
+ * PORTWARDEN_TEST_REFUSE is set.
  */
 int calibrate(struct calib_part *parts, size_t nr, calib_load_fn load, calib_unload_fn unload,
-	      void *ctx);
+	      void *ctx, const struct calib_memo *memo);
 
 /* Is @name (a part, or a load attempt's feature) refused by the test switch
  * PORTWARDEN_TEST_REFUSE (a comma-separated list of part names, or "all")? */

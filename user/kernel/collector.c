@@ -18,6 +18,7 @@
 #include "host/netns.h"
 #include "host/procfd.h"
 #include "host/procfs.h"
+#include "kernel/calib_memo.h"
 #include "kernel/calibrate.h"
 #include "kernel/collector.h"
 #include "kernel/sockdiag.h"
@@ -144,13 +145,19 @@ int collector_open(struct collector *c, int closers_fd)
 	};
 	struct load_ctx lc = {.c = c, .closers_fd = closers_fd};
 	struct cgroup_mounts mounts;
+	struct calib_memo memo;
+	const void *elf;
+	size_t elf_size;
 	int err;
 
 	memset(c, 0, sizeof(*c));
 	c->closers_fd = closers_fd;
 	if (!cgroup_find_mounts(&mounts))
 		snprintf(c->memory_mount, sizeof(c->memory_mount), "%s", mounts.v1_memory);
-	err = calibrate(parts, NR_PARTS, load, unload, &lc);
+	elf = sockets_bpf__elf_bytes(&elf_size);
+	err = calibrate(parts, NR_PARTS, load, unload, &lc,
+			calib_memo_init(&memo, CALIB_MEMO_PATH, "sockets", elf, elf_size) ? &memo
+											   : NULL);
 	if (err) {
 		pr_warn("failed to load the socket iterators: %s\n", strerror(-err));
 		return err;
