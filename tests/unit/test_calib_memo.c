@@ -138,7 +138,8 @@ UNIT_TEST(second_calibration_loads_once)
 	ASSERT_EQ_INT(parts[1].form, FORM_FAST);
 	v = calib_verdict_at(0);
 	ASSERT_TRUE(v && !strcmp(v->what, "a") && !strcmp(v->verdict, "safe"));
-	ASSERT_EQ_STR(v->detail, "the fast form was refused (Permission denied, earlier this boot)");
+	ASSERT_EQ_STR(v->detail,
+		      "the fast form was refused (Permission denied, earlier this boot)");
 	remove_tmp(dir, path);
 }
 

@@ -57,7 +57,7 @@ static bool probe_collector(void)
 {
 	struct collector c;
 
-	if (collector_open(&c, -1))
+	if (collector_open(&c, -1, true))
 		return false;
 	collector_close(&c);
 	return true;

@@ -18,7 +18,7 @@
 #define ATTACH_TIMEOUT_S 5 /* /snapshot is published at each sample: no wait */
 /* A daemon whose last sample is older than this (stalled, or sampling
  * seldom) is not asked for "now": the sockets are walked here. */
-#define STALE_S 5
+#define STALE_S	     5
 #define NOT_ATTACHED (-1)
 
 /* Collect and aggregate into @snap. Returns 0 or an exit status. */
@@ -28,7 +28,7 @@ static int take_snapshot(struct snapshot *snap)
 	struct inventory inv;
 	int err;
 
-	if (collector_open(&c, -1))
+	if (collector_open(&c, -1, false))
 		return EXIT_RUNTIME;
 	inventory_init(&inv);
 	err = collector_run(&c, &inv);

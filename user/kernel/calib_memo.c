@@ -15,8 +15,8 @@
 #include "core/replace_file.h"
 #include "kernel/calib_memo.h"
 
-#define MEMO_MAX 4096	 /* bytes: more is not ours */
-#define LINE_MAX_LEN 256 /* a line: key, forms and errnos of a few parts */
+#define MEMO_MAX     4096 /* bytes: more is not ours */
+#define LINE_MAX_LEN 256  /* a line: key, forms and errnos of a few parts */
 
 static int read_boot_id(char *buf, size_t len)
 {
@@ -79,8 +79,8 @@ int calib_memo_format(const char *key, const struct calib_part *parts, size_t nr
 }
 
 /* @line (no newline) after @key: "fss 13,0,0" into @forms and @errs. */
-static bool parse_line(const char *rest, struct calib_part *parts, size_t nr,
-		       enum part_form *forms, int *errs)
+static bool parse_line(const char *rest, struct calib_part *parts, size_t nr, enum part_form *forms,
+		       int *errs)
 {
 	const char *p = rest;
 	char *end;

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include "kernel/calibrate.h"
 
-#define CALIB_MEMO_PATH "/run/portwarden/calibration"
+#define CALIB_MEMO_PATH	   "/run/portwarden/calibration"
 #define CALIB_MEMO_KEY_LEN 96
 
 struct calib_memo {

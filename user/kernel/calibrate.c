@@ -72,7 +72,8 @@ void calib_note(const char *what, const char *verdict, const char *detail)
 	snprintf(verdicts[i].what, sizeof(verdicts[i].what), "%s", what);
 	snprintf(verdicts[i].verdict, sizeof(verdicts[i].verdict), "%s", verdict);
 	snprintf(verdicts[i].detail, sizeof(verdicts[i].detail), "%s", detail ? detail : "");
-	pr_debug("calibration: %s: %s%s%s\n", what, verdict, detail ? ": " : "", detail ? detail : "");
+	pr_debug("calibration: %s: %s%s%s\n", what, verdict, detail ? ": " : "",
+		 detail ? detail : "");
 }
 
 const struct calib_verdict *calib_verdict_at(size_t i)
@@ -96,8 +97,8 @@ static void initial_forms(struct calib_part *parts, size_t nr)
 }
 
 /* Load part @i alone in its current form. */
-static int load_alone(struct calib_part *parts, size_t nr, size_t i, calib_load_fn load,
-		      void *ctx, calib_unload_fn unload)
+static int load_alone(struct calib_part *parts, size_t nr, size_t i, calib_load_fn load, void *ctx,
+		      calib_unload_fn unload)
 {
 	enum part_form saved[nr];
 	int err;
@@ -117,8 +118,8 @@ static int load_alone(struct calib_part *parts, size_t nr, size_t i, calib_load_
 }
 
 /* The best form part @i loads in by itself; FORM_REFUSED when none. */
-static void find_form(struct calib_part *parts, size_t nr, size_t i, calib_load_fn load,
-		      void *ctx, calib_unload_fn unload)
+static void find_form(struct calib_part *parts, size_t nr, size_t i, calib_load_fn load, void *ctx,
+		      calib_unload_fn unload)
 {
 	struct calib_part *p = &parts[i];
 	int err;

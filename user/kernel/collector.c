@@ -121,7 +121,9 @@ static void warn_fallbacks(const struct collector *c)
 	if (use_sockdiag(c))
 		pr_warn("socket iterators: %s: socket tables come from sock_diag (slower; "
 			"bind-before-connect is not seen)\n",
-			!c->tcp ? "no iter/tcp here" : !c->udp ? "no iter/udp here" : "with /proc");
+			!c->tcp	  ? "no iter/tcp here"
+			: !c->udp ? "no iter/udp here"
+				  : "with /proc");
 }
 
 static struct bpf_link *attach(struct bpf_program *prog, const struct calib_part *part)
@@ -136,7 +138,7 @@ static struct bpf_link *attach(struct bpf_program *prog, const struct calib_part
 	return link;
 }
 
-int collector_open(struct collector *c, int closers_fd)
+int collector_open(struct collector *c, int closers_fd, bool recalibrate)
 {
 	struct calib_part parts[NR_PARTS] = {
 		[PART_FILES] = {.name = "iter/task_file", .has_safe = true},
@@ -155,9 +157,11 @@ int collector_open(struct collector *c, int closers_fd)
 	if (!cgroup_find_mounts(&mounts))
 		snprintf(c->memory_mount, sizeof(c->memory_mount), "%s", mounts.v1_memory);
 	elf = sockets_bpf__elf_bytes(&elf_size);
-	err = calibrate(parts, NR_PARTS, load, unload, &lc,
-			calib_memo_init(&memo, CALIB_MEMO_PATH, "sockets", elf, elf_size) ? &memo
-											   : NULL);
+	err = calibrate(
+		parts, NR_PARTS, load, unload, &lc,
+		!recalibrate && calib_memo_init(&memo, CALIB_MEMO_PATH, "sockets", elf, elf_size)
+			? &memo
+			: NULL);
 	if (err) {
 		pr_warn("failed to load the socket iterators: %s\n", strerror(-err));
 		return err;

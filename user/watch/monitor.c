@@ -57,7 +57,7 @@ int monitor_open(struct monitor *m, const struct monitor_config *cfg)
 		return -ENOMEM;
 	/* the loaders said what failed; their codes tell the user nothing more */
 	if (tracer_open(&m->tracer, &tc) ||
-	    collector_open(&m->collector, tracer_closers_fd(&m->tracer)))
+	    collector_open(&m->collector, tracer_closers_fd(&m->tracer), false))
 		return -EIO;
 	m->reader = event_reader_new(tracer_events_fd(&m->tracer), on_failure, m);
 	if (!m->reader)
