@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "core/log.h"
 #include "serve/daemon_client.h"
 
 /* Owned by root or by us, and nobody else can write to it. */
@@ -176,28 +175,4 @@ void daemon_reply_free(struct daemon_reply *r)
 	free(r->body);
 	r->body = NULL;
 	r->len = 0;
-}
-
-int daemon_attach(const char *path, const char *target, long timeout_s, struct daemon_reply *r,
-		  const char *instead)
-{
-	char why[160] = "";
-	int err = daemon_get(path, target, timeout_s, r, why, sizeof(why));
-
-	if (err == -ENOENT) {
-		pr_debug("no portwarden run answers at %s: %s\n", path, instead);
-	} else if (err == -EPERM) {
-		pr_warn("ignoring the socket %s: %s (it must be root's, in a directory only root "
-			"can write to); %s\n",
-			path, why, instead);
-	} else if (err) {
-		pr_warn("portwarden run at %s gave no answer to %s (%s); %s\n", path, target,
-			why[0] ? why : strerror(-err), instead);
-	} else if (r->status != 200) {
-		pr_warn("portwarden run at %s gave no answer to %s (HTTP %ld: %.120s); %s\n", path,
-			target, r->status, r->body, instead);
-		daemon_reply_free(r);
-		err = -EIO;
-	}
-	return err;
 }
