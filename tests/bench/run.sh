@@ -899,13 +899,18 @@ budget_round() {
 }
 
 # budget_attached CONF ROUND: 0 when CONF's run in ROUND had the hooks it
-# is meant to have on --cgroup (9 with the lifeline, else none); a daemon
-# that could not load or attach them measured something else.
+# is meant to have on --cgroup: none without the lifeline, some with it,
+# and with a budget more than the lifeline's (its sock_create and
+# sock_release programs). Counts, not a number: the set changes with the
+# design (8 and 10 programs now). A daemon that could not load or attach
+# them measured something else.
 budget_attached() {
-	local h
+	local h l
 	h=$(pb_values budget "churn.$1.$2" hooks)
+	l=$(pb_values budget "churn.life.$2" hooks)
 	case $1 in
-	life | budget) [ "$h" = 9 ] ;;
+	life) [ "${h:-0}" -gt 0 ] ;;
+	budget) [ "${l:-0}" -gt 0 ] && [ "${h:-0}" -gt "$l" ] ;;
 	*) [ "$h" = 0 ] ;;
 	esac
 }

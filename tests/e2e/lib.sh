@@ -214,6 +214,19 @@ pw_prog_links() {
 	echo "$n"
 }
 
+# pw_map_entries PID MAP: entries in the BPF map named MAP that PID holds
+# (the first such map; nothing when it holds none).
+pw_map_entries() {
+	local fd id
+	for fd in /proc/"$1"/fdinfo/*; do
+		id=$(awk '$1 == "map_id:" { print $2 }' "$fd" 2>/dev/null)
+		if [ -n "$id" ] && [ "$(bpftool map show id "$id" -j 2>/dev/null | jq -r .name)" = "$2" ]; then
+			bpftool map dump id "$id" -j 2>/dev/null | jq length
+			return
+		fi
+	done
+}
+
 # pw_wait_exit PID TIMEOUT_SEC: wait until PID has exited; 1 on timeout.
 pw_wait_exit() {
 	local deadline=$((SECONDS + $2))

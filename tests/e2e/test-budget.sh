@@ -58,6 +58,12 @@
 #                         sock_release programs are attached only while a
 #                         cgroup has a budget (the lifeline alone reads none
 #                         of them): none before the reload, one each after
+#   budget/makers-held    20 unbound sockets made in a cgroup with a budget
+#                         and held: the kernel remembers their 20 makers
+#   budget/makers-forgotten  budgets gone by a reload: the budget-only hooks
+#                         come off and the daemon empties that map (the
+#                         release hook no longer looks at TCP sockets past
+#                         CLOSE, so nothing else would)
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -370,4 +376,24 @@ pw_check budget/suspects-json "tleak in /suspects: $(jq -c --arg p "$REL/tleak" 
 	'[[.budgets[]? | select(.cgroup == $p)], .budget_refused, .refusal_hooks]' \
 	"$PW_TMP/suspects.json" 2>&1 | head -c 400)" suspects_ok "$PW_TMP/suspects.json"
 pw_wait_portleak tleak budget/tleak || true
+
+# ---- the kernel forgets sockets' makers --------------------------------------------
+# 20 unbound sockets made in pass (a budget) and held by recv: 20 makers
+# remembered; budgets gone by a reload, the hooks come off and nothing
+# would forget them: the daemon empties the map
+pw_start_cmd dryrecv "$BASE/recv" "$NS" "$SOCKPASS" recv --unix "$PW_TMP/dry-pass.sock" --hold-ms 20000
+pw_wait_for_file_line "$PW_TMP/dryrecv.out" ready 10 || true
+pw_start_cmd drypass "$BASE/pass" "$NS" "$SOCKPASS" send --unix "$PW_TMP/dry-pass.sock" --count 20 --linger-ms 20000
+pw_wait_for_file_line "$PW_TMP/dryrecv.out" received 10 || true
+held=$(pw_map_entries "$PW_DAEMON" budget_maker)
+check budget/makers-held "budget_maker holds '$held' (want 20)" "${held:-0}" -eq 20
+printf '[daemon]\ninterval = 250ms\nwindow = 2s\n' >"$PW_TMP/dry.conf"
+kill -s HUP "$PW_DAEMON"
+for _ in $(seq 40); do # the next step detaches them
+	[ "$(hooks)" = "0 0 0" ] && break
+	sleep 0.25
+done
+left=$(pw_map_entries "$PW_DAEMON" budget_maker)
+check budget/makers-forgotten "links '$(hooks)' (want '0 0 0'), budget_maker holds '$left' (want 0)" \
+	"$(hooks)" = "0 0 0" -a "${left:-1}" -eq 0
 pw_done

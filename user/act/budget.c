@@ -78,9 +78,44 @@ int budget_open(struct budget_hooks *b, const char *cgroup_dir)
 	return err;
 }
 
+/*
+ * The sockets' makers the kernel remembers, all forgotten: with the
+ * budget-only hooks off, nothing forgets them (budget_release skips TCP
+ * sockets past CLOSE, trusting the state hook to have done it at
+ * SYN_SENT), and a maker kept across an off period would stay for good.
+ * A socket made before the hooks come back is counted for its taker, as
+ * one made before they first came.
+ */
+static void forget_makers(struct budget_hooks *b)
+{
+	const struct bpf_map *m = b->skel->maps.budget_maker;
+	uint64_t key, next;
+	bool more = !bpf_map__get_next_key(m, NULL, &key, sizeof(key));
+
+	while (more) {
+		more = !bpf_map__get_next_key(m, &key, &next, sizeof(key));
+		bpf_map__delete_elem(m, &key, sizeof(key), 0);
+		key = next;
+	}
+}
+
+static void detach_budget_only(struct budget_hooks *b)
+{
+	bool were = false;
+
+	for (size_t i = BUDGET_ONLY_LINK; i < BUDGET_ONLY_LINK + BUDGET_ONLY_LINKS; i++) {
+		were |= b->links[i] != NULL;
+		bpf_link__destroy(b->links[i]);
+		b->links[i] = NULL;
+	}
+	if (were)
+		forget_makers(b);
+}
+
 static void detach(struct budget_hooks *b)
 {
-	for (size_t i = 0; i < BUDGET_LINKS; i++) {
+	detach_budget_only(b);
+	for (size_t i = 0; i < BUDGET_ONLY_LINK; i++) {
 		bpf_link__destroy(b->links[i]);
 		b->links[i] = NULL;
 	}
@@ -188,18 +223,19 @@ size_t budget_cgroups(const struct budget_hooks *b, uint64_t *ids, size_t max)
 static int arm_budget_only(struct budget_hooks *b, bool budgets)
 {
 	struct bpf_link **links = &b->links[BUDGET_ONLY_LINK];
+	/* the state hook first: a socket is remembered (budget_create) only
+	 * once something forgets it at SYN_SENT */
 	struct bpf_program *progs[BUDGET_ONLY_LINKS] = {
-		b->skel->progs.budget_create,
-		b->skel->progs.budget_release,
 		b->skel->progs.budget_state,
+		b->skel->progs.budget_release,
+		b->skel->progs.budget_create,
 	};
 
+	if (!budgets) {
+		detach_budget_only(b);
+		return 0;
+	}
 	for (size_t i = 0; i < BUDGET_ONLY_LINKS; i++) {
-		if (!budgets) {
-			bpf_link__destroy(links[i]);
-			links[i] = NULL;
-			continue;
-		}
 		if (links[i])
 			continue;
 		links[i] = bpf_program__type(progs[i]) == BPF_PROG_TYPE_TRACING
