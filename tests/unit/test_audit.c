@@ -391,6 +391,30 @@ UNIT_TEST(text_line_names_escaped)
 	audit_close(&a);
 }
 
+/* A record without a reason (a budget set) has no empty part: "cgroup X:
+ * : ports_max" was once the line. */
+UNIT_TEST(text_line_without_reason)
+{
+	struct audit_record r = {.event = "budget",
+				 .action = "set",
+				 .cgroup = "cgroup2 id 5",
+				 .ports_held = -1,
+				 .exited = -1,
+				 .detail = "ports_max 50 for /x"};
+	struct audit_record bare = {.event = "stop", .exited = -1};
+	struct audit a;
+	char *err;
+
+	ASSERT_EQ_INT(audit_open(&a, NULL), 0);
+	err = write_capturing_stderr(&a, &r, 1);
+	ASSERT_TRUE(strstr(err, "budget set cgroup cgroup2 id 5: ports_max 50 for /x\n") != NULL);
+	free(err);
+	err = write_capturing_stderr(&a, &bare, 1);
+	ASSERT_TRUE(strstr(err, "stop\n") != NULL && strstr(err, "stop:") == NULL);
+	free(err);
+	audit_close(&a);
+}
+
 /* run's /suspects lists the latest action and result records as the log
  * has them, without a log file too; other events are not kept, the oldest
  * go first. */
@@ -550,6 +574,7 @@ int main(void)
 	RUN(file_appended_and_reopened);
 	RUN(no_file_is_stderr_only);
 	RUN(text_line_names_escaped);
+	RUN(text_line_without_reason);
 	RUN(recent_actions_kept);
 	RUN(refused_writes_counted_and_warned_rarely);
 	RUN(special_files_and_links_refused);

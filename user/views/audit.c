@@ -201,9 +201,11 @@ static void text_format(const struct audit_record *r, char *line, size_t len)
 	/* a detail quotes names a process or a pod spec chose (comm, cgroup, pod) */
 	if (r->detail)
 		escape_terminal(detail, sizeof(detail), r->detail, SIZE_MAX);
-	snprintf(line, len, "%s%s%s%s: %s%s%s", r->event, r->action ? " " : "",
-		 r->action ? r->action : "", who, r->reason ? r->reason : "", r->detail ? ": " : "",
-		 detail);
+	/* "EVENT ACTION WHO: REASON: DETAIL", a part and its colon only where
+	 * the record has it */
+	snprintf(line, len, "%s%s%s%s%s%s%s%s", r->event, r->action ? " " : "",
+		 r->action ? r->action : "", who, r->reason ? ": " : "", r->reason ? r->reason : "",
+		 r->detail ? ": " : "", detail);
 }
 
 /* The journal's PRIORITY=: the daemon's own life (start, stop, config) is
