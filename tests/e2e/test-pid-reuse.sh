@@ -7,6 +7,8 @@
 # run); then it is SIGKILLed and its pid given to a new process in the same
 # cgroup (ns_last_pid; skipped when the host takes the pid first) that
 # opens 3 connections to the same server and holds them:
+#   pid-reuse/audit-start  the leaker's audit records carry its start_time
+#                        (/proc/PID/stat's), so a log reader tells it apart
 #   pid-reuse/guard      no decision names the new process: its 3 steady
 #                        connections are not the leaker's growth
 #   pid-reuse/report     run's report names the leaker a leak under its own
@@ -57,6 +59,14 @@ if ! decided "$old" pl-old; then
 	pw_done
 fi
 old_start=$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$old/stat")
+# the records on it name it by its start too
+starts=$(jq -c -s --argjson pid "$old" '[.[] | select(.pid == $pid and .comm == "pl-old") | .start_time] | unique' \
+	"$PW_TMP/run.jsonl")
+if [ "$starts" = "[$old_start]" ]; then
+	pw_pass pid-reuse/audit-start
+else
+	pw_fail pid-reuse/audit-start "the leaker's records give start_time $starts, /proc/$old/stat $old_start"
+fi
 pw_stop "$old" KILL # reaped: its pid is free
 # the next pid the host hands out is the leaker's (unless another fork comes
 # first): no fork of ours until pw_run_in's own

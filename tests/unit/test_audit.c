@@ -19,13 +19,13 @@
 #include "views/audit.h"
 
 static const char start_line[] =
-	"{\"ts\":\"TS\",\"event\":\"start\",\"action\":null,\"pid\":null,\"comm\":null,\"cgro"
+	"{\"ts\":\"TS\",\"event\":\"start\",\"action\":null,\"pid\":null,\"comm\":null,\"start_time\":null,\"cgro"
 	"up\":null,\"class\":null,\"ports_held\":0,\"pool\":null,\"reason\":null,\"detail\":n"
 	"ull,\"scope\":null,\"dry_run\":false}\n";
 
 static const char action_line[] =
 	"{\"ts\":\"2026-01-01T00:00:00.000001Z\",\"event\":\"action\",\"action\":\"kill\",\"p"
-	"id\":4242,\"comm\":\"ab\\\"c\\\\\\u0001\",\"cgroup\":\"/evil\\\"q\\\\b\\u001b]0;x\\u"
+	"id\":4242,\"comm\":\"ab\\\"c\\\\\\u0001\",\"start_time\":987654,\"cgroup\":\"/evil\\\"q\\\\b\\u001b]0;x\\u"
 	"0007\\n\\u007f\\u00ff/\xc3\xa9t\xc3\xa9\",\"class\":\"leak\",\"ports_held\":26000,\""
 	"pool\":{\"kind\":\"tcp-connect\",\"netns\":4026531840,\"family\":\"ipv4\",\"local\":"
 	"\"10.0.0.1\",\"remote\":\"10.0.0.2\",\"remote_port\":5001,\"used\":27000,\"capacity"
@@ -35,13 +35,13 @@ static const char action_line[] =
 	":4},\"bind_before_connect\":5,\"passive\":1}\n";
 
 static const char result_line[] =
-	"{\"ts\":\"TS\",\"event\":\"result\",\"action\":null,\"pid\":null,\"comm\":null,\"cgr"
+	"{\"ts\":\"TS\",\"event\":\"result\",\"action\":null,\"pid\":null,\"comm\":null,\"start_time\":null,\"cgr"
 	"oup\":null,\"class\":null,\"ports_held\":0,\"pool\":{\"kind\":\"tcp-bind\",\"netns\""
 	":4026531840,\"used\":2,\"capacity\":null,\"fill\":null},\"reason\":null,\"detail\":n"
 	"ull,\"scope\":null,\"dry_run\":false,\"exited\":false}\n";
 
 static const char suspect_line[] =
-	"{\"ts\":\"TS\",\"event\":\"suspect\",\"action\":null,\"pid\":null,\"comm\":null,\"cg"
+	"{\"ts\":\"TS\",\"event\":\"suspect\",\"action\":null,\"pid\":null,\"comm\":null,\"start_time\":null,\"cg"
 	"roup\":null,\"class\":null,\"ports_held\":null,\"pool\":{\"kind\":\"tcp-connect\",\""
 	"netns\":4026532000,\"family\":\"ipv6\",\"local\":\"fd00::1\",\"remote\":\"2001:db8::"
 	"2\",\"remote_port\":443,\"used\":3,\"capacity\":28232,\"fill\":0.0001},\"reason\":nu"
@@ -64,6 +64,7 @@ UNIT_TEST(records_byte_for_byte)
 	struct audit_record action = {.event = "action",
 				      .action = "kill",
 				      .pid = 4242,
+				      .start_time = 987654,
 				      .comm = "ab\"c\\\x01",
 				      .cgroup = FIX_HOSTILE_PATH,
 				      .cls = "leak",

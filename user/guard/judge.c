@@ -75,6 +75,7 @@ static struct audit_record decision_record(const struct guard *g, const char *ev
 		.event = event,
 		.action = action,
 		.pid = c->tgid,
+		.start_time = c->start_time,
 		.comm = c->comm,
 		.cgroup = c->cgroup,
 		.names = &c->names,

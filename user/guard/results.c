@@ -63,6 +63,7 @@ static void report_result(struct guard *g, struct tracked *t)
 {
 	struct audit_record r = {.event = "result",
 				 .pid = t->tgid,
+				 .start_time = t->tgid ? t->start_time : 0, /* a cgroup's: its id */
 				 .action = action_name(t->result_of),
 				 .dry_run = g->ef.dry_run,
 				 .comm = t->comm,

@@ -145,6 +145,11 @@ int audit_format_json(FILE *out, const struct audit_record *r, const char *ts)
 	else
 		json_field_null(&w, "pid");
 	json_field_str(&w, "comm", r->comm);
+	/* where the snapshot's processes[] has it */
+	if (r->pid && r->start_time)
+		json_field_uint(&w, "start_time", r->start_time);
+	else
+		json_field_null(&w, "start_time");
 	json_field_str(&w, "cgroup", r->cgroup);
 	json_names(&w, r->names);
 	json_field_str(&w, "class", r->cls);

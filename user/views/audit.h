@@ -22,6 +22,9 @@ struct audit_record {
 	const char *event;        /* "suspect", "action", "result", "config", "start", "stop" */
 	const char *action;       /* "would_kill", "quarantine", "term", "kill", "release", ... */
 	uint32_t pid;             /* 0: none */
+	/* with the pid, which process: its start, in clock ticks after boot
+	 * (/proc/PID/stat field 22); 0: unknown */
+	uint64_t start_time;
 	const char *comm;
 	const char *cgroup;
 	const char *cls;          /* leak class name */
