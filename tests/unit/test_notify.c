@@ -54,6 +54,7 @@ UNIT_TEST(journal_fields_of_an_action)
 	struct audit_record r = {.event = "action",
 				 .action = "term",
 				 .pid = 4242,
+				 .start_time = 987654,
 				 .comm = "ev\x1b]0;x\x07il",
 				 .cgroup = "/a\nb",
 				 .names = &names,
@@ -74,6 +75,7 @@ UNIT_TEST(journal_fields_of_an_action)
 	ASSERT_EQ_STR(journal_entry_get(e, "PORTWARDEN_EVENT"), "action");
 	ASSERT_EQ_STR(journal_entry_get(e, "PORTWARDEN_ACTION"), "term");
 	ASSERT_EQ_STR(journal_entry_get(e, "PORTWARDEN_TARGET_PID"), "4242");
+	ASSERT_EQ_STR(journal_entry_get(e, "PORTWARDEN_TARGET_START_TIME"), "987654");
 	ASSERT_EQ_STR(journal_entry_get(e, "PORTWARDEN_COMM"), "ev\\x1b]0;x\\x07il");
 	ASSERT_EQ_STR(journal_entry_get(e, "PORTWARDEN_CGROUP"), "/a\\x0ab");
 	ASSERT_EQ_STR(journal_entry_get(e, "PORTWARDEN_POD_NAMESPACE"), "ns");
@@ -95,6 +97,33 @@ UNIT_TEST(journal_fields_of_an_action)
 		ASSERT_TRUE(!memchr(e->iov[i].iov_base, '\0', e->iov[i].iov_len));
 		ASSERT_TRUE(!memchr(e->iov[i].iov_base, '\n', e->iov[i].iov_len));
 	}
+	free(e);
+}
+
+/* A record with every field (a result's exited too): none is dropped for
+ * want of an iovec, the last one added included. */
+UNIT_TEST(journal_every_field_fits)
+{
+	struct container_names names = {.pod_namespace = "ns", .pod = "p", .container = "c"};
+	struct audit_record r = {.event = "result",
+				 .action = "term",
+				 .pid = 4242,
+				 .start_time = 987654,
+				 .comm = "c",
+				 .cgroup = "/a",
+				 .names = &names,
+				 .cls = "fast",
+				 .ports_held = 0,
+				 .pool = &pool,
+				 .reason = "r",
+				 .detail = "d",
+				 .scope = "process",
+				 .exited = 1};
+	struct journal_entry *e = malloc(sizeof(*e));
+
+	ASSERT_TRUE(e);
+	journal_entry_build(e, &r, "result term pid 4242 c", 4);
+	ASSERT_EQ_STR(journal_entry_get(e, "PORTWARDEN_EXITED"), "1"); /* the last one added */
 	free(e);
 }
 
@@ -221,6 +250,7 @@ int main(void)
 	RUN(status_modes_and_refusals);
 	RUN(status_counts_once_acting);
 	RUN(journal_fields_of_an_action);
+	RUN(journal_every_field_fits);
 	RUN(journal_fields_left_out_when_absent);
 	RUN(journal_long_cgroup_fits);
 	RUN(journal_stream_match);

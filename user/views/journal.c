@@ -69,6 +69,8 @@ void journal_entry_build(struct journal_entry *e, const struct audit_record *r,
 	/* _PID is journald's own (the sender): the target has its own field */
 	if (r->pid)
 		add(e, "PORTWARDEN_TARGET_PID", "%u", r->pid);
+	if (r->pid && r->start_time) /* with the pid, which process */
+		add(e, "PORTWARDEN_TARGET_START_TIME", "%llu", (unsigned long long)r->start_time);
 	add_name(e, "PORTWARDEN_COMM", r->comm, PW_COMM_LEN);
 	add_name(e, "PORTWARDEN_CGROUP", r->cgroup, SIZE_MAX);
 	if (r->names) {
