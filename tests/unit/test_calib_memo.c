@@ -49,9 +49,12 @@ static void init_parts(struct calib_part *parts)
 		parts[i] = (struct calib_part){.name = names[i], .has_safe = i != 2};
 }
 
-/* A private directory (ours, 0700) and the memo's path in it. */
+/* A private directory (ours, 0700) and the memo's path in it; no
+ * environment choosing the forms. */
 static void memo_in_tmp(char dir[64], char path[96], struct calib_memo *m)
 {
+	unsetenv("PORTWARDEN_BPF");
+	unsetenv("PORTWARDEN_TEST_REFUSE");
 	snprintf(dir, 64, "/tmp/pw-memo.XXXXXX");
 	ASSERT_TRUE(mkdtemp(dir) != NULL);
 	snprintf(path, 96, "%s/calibration", dir);
@@ -121,8 +124,6 @@ UNIT_TEST(second_calibration_loads_once)
 	char dir[64], path[96];
 	const struct calib_verdict *v;
 
-	unsetenv("PORTWARDEN_BPF");
-	unsetenv("PORTWARDEN_TEST_REFUSE");
 	memo_in_tmp(dir, path, &m);
 	init_parts(parts);
 	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &k, &m), 0);
@@ -153,8 +154,6 @@ UNIT_TEST(failed_recall_calibrates_again)
 	char dir[64], path[96], line[256];
 	FILE *f;
 
-	unsetenv("PORTWARDEN_BPF");
-	unsetenv("PORTWARDEN_TEST_REFUSE");
 	memo_in_tmp(dir, path, &m);
 	f = fopen(path, "w");
 	ASSERT_TRUE(f != NULL);
@@ -183,8 +182,6 @@ UNIT_TEST(memo_only_when_worth_it)
 	struct calib_memo m;
 	char dir[64], path[96];
 
-	unsetenv("PORTWARDEN_TEST_REFUSE");
-	unsetenv("PORTWARDEN_BPF");
 	memo_in_tmp(dir, path, &m);
 	init_parts(parts);
 	ASSERT_EQ_INT(calibrate(parts, 3, fake_load, fake_unload, &lenient, &m), 0);
@@ -218,8 +215,6 @@ UNIT_TEST(memo_others_can_write_not_used)
 	char dir[64], path[96], line[256];
 	FILE *f;
 
-	unsetenv("PORTWARDEN_BPF");
-	unsetenv("PORTWARDEN_TEST_REFUSE");
 	memo_in_tmp(dir, path, &m);
 	init_parts(parts);
 	parts[0].form = FORM_SAFE;
@@ -256,8 +251,6 @@ UNIT_TEST(other_lines_of_the_boot_kept)
 	size_t n;
 	FILE *f;
 
-	unsetenv("PORTWARDEN_BPF");
-	unsetenv("PORTWARDEN_TEST_REFUSE");
 	memo_in_tmp(dir, path, &m);
 	snprintf(boot, sizeof(boot), "%.*s", (int)strcspn(m.key + 3, " "), m.key + 3);
 	snprintf(other, sizeof(other), "v1 %s trace fedcba9876543210 s 1\n", boot);
